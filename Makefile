@@ -1,0 +1,108 @@
+# Kiln - the front door.
+#
+#   make          build build/kiln (the CLI) and build/libkilnrt.a (the runtime, host build)
+#   make demo     the main job, end to end on the bundled model (installs what it needs)
+#   make test     every test, plus the sanitizer and Cortex-M builds (installs what it needs)
+#   make arm      the runtime for Cortex-M7 with arm-none-eabi-gcc, checked for heap use
+#
+# Sources are found by wildcard: a new .c file in compiler/, flash/ or runtime/
+# is built without touching this file.  SAN=1 builds everything with
+# AddressSanitizer + UndefinedBehaviorSanitizer (into build/san by default).
+
+CC      ?= gcc
+SAN     ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+OPT     ?= -O2
+
+ROOT    := $(abspath .)
+ABSBUILD = $(abspath $(BUILD))
+
+WARN     := -Wall -Wextra -Werror
+HOST_CFLAGS := -std=c11 $(OPT) -g $(WARN) -Wno-missing-field-initializers $(SANFLAGS) \
+               -Iinclude -Icompiler -I. -MMD -MP
+RT_CFLAGS   := -std=c99 $(OPT) -g $(WARN) -pedantic $(SANFLAGS) -Iinclude -MMD -MP
+HOST_LIBS   := -lcjson -lm
+
+# How `kiln validate` compiles generated code on the host: the same compiler
+# and sanitizers as this build, so kernels run under ASan/UBSan in SAN builds.
+KILN_DEFS := -DKILN_ROOT='"$(ROOT)"' -DKILN_BUILD_DIR='"$(ABSBUILD)"' \
+             -DKILN_HOST_CC='"$(CC)"' -DKILN_HOST_CFLAGS='"$(OPT) $(SANFLAGS)"'
+
+RT_SRC   := $(wildcard runtime/*.c runtime/kernels/*.c)
+HOST_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c compiler/*/*.c flash/*.c))
+RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
+HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all kiln runtime demo test unit arm clean deps fuzz
+
+all: kiln
+
+kiln: $(BUILD)/kiln $(BUILD)/libkilnrt.a
+
+$(BUILD)/libkilnrt.a: $(RT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libkilnc.a: $(HOST_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/kiln: $(BUILD)/obj/compiler/main.o $(BUILD)/libkilnc.a $(BUILD)/libkilnrt.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(BUILD)/obj/runtime/%.o: runtime/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/compiler/%.o: compiler/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(KILN_DEFS) -c -o $@ $<
+
+$(BUILD)/obj/flash/%.o: flash/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkilnc.a $(BUILD)/libkilnrt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(KILN_DEFS) -Itests -o $@ $< $(BUILD)/libkilnc.a $(BUILD)/libkilnrt.a \
+	    -lcmocka $(HOST_LIBS)
+
+unit: $(UNIT_BIN)
+
+deps: build/.deps-stamp
+build/.deps-stamp: scripts/install-deps.sh
+	bash scripts/install-deps.sh
+	@mkdir -p build && touch $@
+
+# The main job: compile the bundled model, split its weights into a blob,
+# program a simulated board, validate, and show the guard.
+demo: deps
+	$(MAKE) kiln
+	bash examples/demo.sh
+
+# Every test: unit and end-to-end on the normal build, again under ASan/UBSan,
+# and the Cortex-M7 build of the runtime.  The last line is "N passed, N failed".
+test: deps
+	$(MAKE) kiln unit
+	$(MAKE) SAN=1 kiln unit
+	bash tests/run.sh
+
+arm:
+	bash scripts/build-arm.sh
+
+fuzz:
+	bash tests/fuzz/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -1,0 +1,53 @@
+/*
+ * import.h - model files in, IR out.
+ *
+ * Every importer treats its file as untrusted bytes: it bounds-checks every
+ * read, never crashes on any input, and on failure returns NULL with a
+ * message that names where (node / operator index, field) and what.  A
+ * successful result has passed ir_verify().
+ */
+#ifndef KILN_IMPORT_H
+#define KILN_IMPORT_H
+
+#include <stddef.h>
+#include "ir/ir.h"
+
+/* A value the caller already has for a graph input (from a test's .pb/.npy). */
+typedef struct import_value {
+    ir_dtype dtype;
+    int rank;
+    int64_t shape[IR_MAX_DIMS];
+    const void *data;
+    size_t nbytes;
+} import_value;
+
+typedef struct import_opts {
+    /* values[i] belongs to the model's i-th declared input (ONNX graph.input
+     * minus initializers, TFLite subgraph inputs); NULL entries and i >=
+     * n_values mean "not known".  The importer uses them to
+     *  - fix symbolic dimensions (dim_param) to the value's shape, and
+     *  - freeze an input into a constant when the graph needs its value at
+     *    compile time (Reshape's shape, Slice's starts, Resize's sizes, ...);
+     *    a frozen input disappears from the graph's inputs (see input_src).
+     * Without a value, a symbolic dimension becomes 1 (noted on stderr) and a
+     * needed input is an error naming it. */
+    int n_values;
+    const import_value *const *values;
+} import_opts;
+
+ir_graph *import_onnx(const char *path, const import_opts *opts, char *err, size_t errlen);
+ir_graph *import_onnx_mem(const uint8_t *data, size_t len, const char *path_for_messages,
+                          const import_opts *opts, char *err, size_t errlen);
+ir_graph *import_tflite(const char *path, char *err, size_t errlen);
+ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path_for_messages,
+                            char *err, size_t errlen);
+/* Picks the importer by content (TFL3 identifier, else ONNX protobuf). */
+ir_graph *import_model(const char *path, const import_opts *opts, char *err, size_t errlen);
+
+/* Writes the supported op lists (ONNX ops with opset ranges, TFLite builtins
+ * with versions) for `kiln supported-ops` and error messages. */
+struct sbuf;
+void onnx_supported_ops(struct sbuf *out);
+void tflite_supported_ops(struct sbuf *out);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * lower.h - lowering: IR nodes become a flat list of runtime kernel calls.
+ *
+ * The lowered program (LIR) is what the C emitter prints, one call per line,
+ * and what the memory planner and the blob writer lay out.  Each op family
+ * has its own lowering file, written by whoever owns that family's kernels,
+ * because only they know the kernel's parameter struct and weight packing:
+ *   lower_f32.c   float kernels          (runtime/kernels/..._f32.c)
+ *   lower_s8.c    int8/int16 kernels     (runtime/kernels/..._s8.c)
+ *   lower_data.c  dtype-agnostic movement (runtime/kernels/data_....c)
+ * lower.c dispatches a node to the first family that accepts it.
+ *
+ * A lowering may add constant tensors to the graph (repacked weights,
+ * fixed-point multipliers, interpolation tables): the blob writer stores
+ * exactly the constants that some call references, so the source weights a
+ * lowering replaced cost nothing.  It never changes existing tensors.
+ */
+#ifndef KILN_LOWER_H
+#define KILN_LOWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ir/ir.h"
+
+#define LIR_MAX_ARGS 16
+
+typedef enum lir_arg_kind {
+    LIR_ARG_TENSOR = 0,   /* pointer to a tensor's data, typed by its dtype
+                             (const for inputs and constants) */
+    LIR_ARG_NULL,         /* NULL (an absent optional operand) */
+    LIR_ARG_INT           /* an integer literal */
+} lir_arg_kind;
+
+typedef struct lir_arg {
+    lir_arg_kind kind;
+    int tensor;           /* LIR_ARG_TENSOR */
+    bool is_output;       /* written by the call (printed without const) */
+    int64_t value;        /* LIR_ARG_INT */
+} lir_arg;
+
+typedef struct lir_call {
+    int node;             /* IR node lowered, for comments and the report */
+    char *kernel;         /* e.g. "kiln_conv_f32" */
+    char *ptype;          /* params struct type, e.g. "kiln_conv_params"; NULL: none */
+    char *pinit;          /* its C99 initializer, e.g. "{ .batch = 1, ... }" */
+    int n_args;
+    lir_arg args[LIR_MAX_ARGS];
+    size_t scratch_bytes; /* > 0: a pointer to this much arena scratch is passed last */
+} lir_call;
+
+typedef struct lir_program {
+    int n_calls, cap_calls;
+    lir_call *calls;
+    /* alias[t] >= 0: tensor t occupies the same bytes as tensor alias[t]
+     * (RESHAPE); -1 otherwise.  Sized to the graph's tensor count after
+     * lowering. */
+    int *alias;
+    int n_alias;
+} lir_program;
+
+/* ---- building calls (lower.c) ---------------------------------------- */
+
+/* Starts a call; printf-style initializer for the params struct (ptype may be NULL). */
+lir_call *lir_begin(lir_program *p, int node, const char *kernel, const char *ptype,
+                    const char *pinit_fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+void lir_in(lir_call *c, int tensor);      /* read-only tensor operand (-1 becomes NULL) */
+void lir_out(lir_call *c, int tensor);     /* written tensor operand */
+void lir_int(lir_call *c, int64_t v);
+void lir_null(lir_call *c);
+/* Declares that tensor `t` is a view of tensor `src` (no call emitted). */
+void lir_alias(lir_program *p, int t, int src);
+
+/* Formats a float for a C initializer so that it reads back to the same
+ * float ("1.5f", "-HUGE_VALF").  Returns a pointer into one of a few
+ * rotating static buffers: use it within one printf call. */
+const char *lir_f32(float v);
+/* Same for a list: "{ 1.5f, 2.0f }" in a heap string the caller frees. */
+char *lir_f32_list(const float *v, int n);
+char *lir_int_list(const int64_t *v, int n);
+
+/* ---- family lowerings ------------------------------------------------ */
+
+/* Each returns 1 if it lowered the node, 0 if the node is not its family's
+ * (try the next), -1 on an error, with the message in err. */
+typedef int (*lower_fn)(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+
+/* Lowers the whole graph in node order.  On failure the message names the node. */
+bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen);
+void lir_free(lir_program *p);
+
+/* MACs of one IR node (conv/fc/matmul count multiply-accumulates; elementwise
+ * ops count 0), for `kiln analyze`; the same number in every report. */
+uint64_t ir_node_macc(const ir_graph *g, int node);
+/* Parameter count of a node's constant inputs. */
+uint64_t ir_node_params(const ir_graph *g, int node);
+
+#endif

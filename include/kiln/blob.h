@@ -1,0 +1,120 @@
+/*
+ * blob.h - the weights blob: on-flash format and the check the runtime runs
+ * before it lets a network touch a single weight.
+ *
+ * Shared by the runtime (which checks blobs) and the compiler (which writes
+ * them), so the format is defined once, here, by byte offsets.  Fields are
+ * little-endian and read byte by byte, so the header may sit at any address
+ * and the code is the same on big- and little-endian hosts.  The full format,
+ * with the reasons behind each field, is docs/blob-format.md.
+ *
+ *   blob = header (64 bytes) | payload (payload_size bytes)
+ *   payload = directory | names | padding | tensor data (each aligned to `align`)
+ *
+ * Any single flipped bit is caught: the header CRC covers every header byte
+ * before it (reserved ones included) and the payload CRC every payload byte
+ * (padding included).
+ */
+#ifndef KILN_BLOB_H
+#define KILN_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kiln/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_BLOB_MAGIC0 0x4Bu /* 'K' */
+#define KILN_BLOB_MAGIC1 0x4Cu /* 'L' */
+#define KILN_BLOB_MAGIC2 0x4Eu /* 'N' */
+#define KILN_BLOB_MAGIC3 0x42u /* 'B' */
+#define KILN_BLOB_VERSION 1u
+#define KILN_BLOB_HEADER_SIZE 64u
+
+/* Header field offsets (bytes from the start of the blob). */
+#define KILN_BLOB_OFF_MAGIC 0u         /* u8[4]  "KLNB" */
+#define KILN_BLOB_OFF_VERSION 4u       /* u16    format version */
+#define KILN_BLOB_OFF_HEADER_SIZE 6u   /* u16    64 in version 1 */
+#define KILN_BLOB_OFF_FLAGS 8u         /* u32    KILN_BLOB_F_*; unknown bits must be 0 */
+#define KILN_BLOB_OFF_ALIGN 12u        /* u32    alignment of tensor data and of the blob base */
+#define KILN_BLOB_OFF_SIGNATURE 16u    /* u64    model signature, see docs/blob-format.md */
+#define KILN_BLOB_OFF_PAYLOAD_SIZE 24u /* u32    bytes after the header */
+#define KILN_BLOB_OFF_PAYLOAD_CRC 28u  /* u32    CRC-32/IEEE of the payload */
+#define KILN_BLOB_OFF_TENSOR_COUNT 32u /* u32    directory entries */
+#define KILN_BLOB_OFF_DIR 36u          /* u32    directory offset from blob start */
+#define KILN_BLOB_OFF_DATA 40u         /* u32    first tensor byte, from blob start */
+#define KILN_BLOB_OFF_RESERVED 44u     /* u8[16] zero */
+#define KILN_BLOB_OFF_HEADER_CRC 60u   /* u32    CRC-32/IEEE of bytes 0..59 */
+
+#define KILN_BLOB_F_DIRECTORY 0x1u     /* payload starts with a tensor directory */
+#define KILN_BLOB_F_KNOWN 0x1u         /* every flag bit version 1 defines */
+
+/* Directory entry, 16 bytes each, at KILN_BLOB_OFF_DIR. */
+#define KILN_BLOB_DIR_ENTRY_SIZE 16u
+#define KILN_BLOB_DIR_OFF_OFFSET 0u    /* u32 data offset from blob start */
+#define KILN_BLOB_DIR_OFF_SIZE 4u      /* u32 bytes */
+#define KILN_BLOB_DIR_OFF_NAME 8u      /* u32 offset of a NUL-terminated name, from blob start */
+#define KILN_BLOB_DIR_OFF_DTYPE 12u    /* u8  kiln_blob_dtype */
+#define KILN_BLOB_DIR_OFF_KIND 13u     /* u8  kiln_blob_kind */
+#define KILN_BLOB_DIR_OFF_RESERVED 14u /* u16 zero */
+
+typedef enum kiln_blob_dtype {
+    KILN_BLOB_DT_F32 = 1, KILN_BLOB_DT_S8 = 2, KILN_BLOB_DT_U8 = 3, KILN_BLOB_DT_S16 = 4,
+    KILN_BLOB_DT_S32 = 5, KILN_BLOB_DT_S64 = 6, KILN_BLOB_DT_U16 = 7, KILN_BLOB_DT_U32 = 8,
+    KILN_BLOB_DT_BOOL = 9, KILN_BLOB_DT_U64 = 10
+} kiln_blob_dtype;
+
+typedef enum kiln_blob_kind {
+    KILN_BLOB_KIND_WEIGHTS = 1,    /* a model constant, possibly repacked for its kernel */
+    KILN_BLOB_KIND_DERIVED = 2     /* made by the compiler: multipliers, tables, folded BN */
+} kiln_blob_kind;
+
+/* Flags for kiln_blob_check(). */
+#define KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC 0x1u /* for boot-time budgets; header still checked */
+
+/* What the check found, for messages that say "found X, expected Y". */
+typedef struct kiln_blob_report {
+    uint32_t version;
+    uint32_t header_size;
+    uint32_t flags;
+    uint32_t align;
+    uint32_t payload_size;
+    uint32_t tensor_count;
+    uint64_t signature;
+    uint32_t total_size;        /* header + payload, as the header claims */
+    uint32_t crc_expected;      /* of the failing CRC check, as stored */
+    uint32_t crc_found;         /* of the failing CRC check, as computed */
+} kiln_blob_report;
+
+/*
+ * Check a blob in memory (memory-mapped flash or RAM) before use.
+ * capacity: bytes readable at `blob` (the flash region or the buffer size).
+ * expected_signature: the constant the generated code carries.
+ * Returns KILN_OK, or the first failing check (see status.h for the order).
+ * `report` may be NULL; when given it is filled with what was read so far.
+ */
+kiln_status kiln_blob_check(const void *blob, size_t capacity, uint64_t expected_signature,
+                            uint32_t flags, kiln_blob_report *report);
+
+/* CRC-32/IEEE 802.3 (poly 0x04C11DB7 reflected, init and xorout 0xFFFFFFFF),
+ * the CRC of zlib and of an STM32 CRC unit set to reflect in/out.
+ * Chain calls: crc = kiln_crc32(kiln_crc32(0, a, n), b, m). */
+uint32_t kiln_crc32(uint32_t crc, const void *data, size_t n);
+
+/* Little-endian field readers, alignment-free. */
+static inline uint32_t kiln_rd_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static inline uint32_t kiln_rd_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t kiln_rd_u64(const uint8_t *p)
+{
+    return (uint64_t)kiln_rd_u32(p) | ((uint64_t)kiln_rd_u32(p + 4) << 32);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,86 @@
+/*
+ * model.h - what a generated network looks like from the outside.
+ *
+ * `kiln generate` writes NET.c/NET.h; NET.c defines one `const kiln_model
+ * NET_model` describing its inputs, outputs, arena and weights, and the two
+ * entry points.  Harnesses (the host validator, the QEMU firmware, a user's
+ * application) drive any network through this descriptor alone, so one
+ * harness binary serves every model.
+ *
+ * There is no global mutable state: everything a running network needs is in
+ * the caller's kiln_net and arena.
+ */
+#ifndef KILN_MODEL_H
+#define KILN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kiln/blob.h"
+#include "kiln/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_MAX_DIMS 6
+
+/* Element types of inputs/outputs; the same numbers as kiln_blob_dtype. */
+typedef kiln_blob_dtype kiln_dtype;
+
+typedef struct kiln_io_desc {
+    const char *name;
+    kiln_dtype dtype;
+    int32_t rank;
+    int32_t shape[KILN_MAX_DIMS];
+    uint32_t bytes;
+    uint32_t arena_offset;      /* where the tensor lives when the caller gives no buffer */
+    float scale;                /* per-tensor quantization, 0 when not quantized */
+    int32_t zero_point;
+} kiln_io_desc;
+
+struct kiln_net;
+
+typedef struct kiln_model {
+    const char *name;
+    uint64_t signature;         /* must equal the blob header's */
+    uint32_t arena_bytes;       /* caller's arena must be at least this */
+    uint32_t arena_align;       /* ... and aligned to this */
+    uint32_t blob_bytes;        /* header + payload of the matching blob */
+    uintptr_t blob_address;     /* default memory-mapped address, 0 if none */
+    const void *inline_blob;    /* the blob compiled in (internal flash), or NULL */
+    uint32_t n_inputs;
+    uint32_t n_outputs;
+    const kiln_io_desc *inputs;
+    const kiln_io_desc *outputs;
+    /* Runs every layer; called by kiln_net_run after the argument checks. */
+    void (*invoke)(const uint8_t *weights, uint8_t *arena, const void *const *in, void *const *out);
+} kiln_model;
+
+typedef struct kiln_net {
+    const kiln_model *model;
+    const uint8_t *blob;        /* checked blob base */
+    uint8_t *arena;
+    uint32_t ready;             /* set only by a successful kiln_net_init */
+    kiln_blob_report report;    /* what the blob check found */
+} kiln_net;
+
+/*
+ * Check the blob and bind the arena.  blob == NULL means: the model's inline
+ * blob if it has one, else the default address (model->blob_address) with
+ * capacity model->blob_bytes when capacity is 0.  flags: KILN_BLOB_CHECK_*.
+ * On any failure the net stays unusable and kiln_net_run refuses to run.
+ */
+kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *blob, size_t capacity,
+                          void *arena, size_t arena_bytes, uint32_t flags);
+
+/* inputs[i]/outputs[i] may be NULL (or the arrays themselves NULL): the
+ * tensor then lives in the arena, see kiln_net_input()/kiln_net_output(). */
+kiln_status kiln_net_run(kiln_net *net, const void *const *inputs, void *const *outputs);
+
+void *kiln_net_input(kiln_net *net, uint32_t i);
+const void *kiln_net_output(const kiln_net *net, uint32_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

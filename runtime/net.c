@@ -1,0 +1,72 @@
+/*
+ * net.c - binds a generated network to its weights blob and arena, and runs it.
+ *
+ * The generated code only computes; every check that protects it lives here,
+ * once: the blob passes kiln_blob_check() with the model's signature, the
+ * arena is big and aligned enough, and run refuses anything not initialised.
+ */
+#include "kiln/model.h"
+
+kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *blob, size_t capacity,
+                          void *arena, size_t arena_bytes, uint32_t flags)
+{
+    kiln_status s;
+
+    if (!net)
+        return KILN_E_ARG;
+    net->ready = 0;
+    net->model = model;
+    net->blob = 0;
+    net->arena = 0;
+    if (!model)
+        return KILN_E_ARG;
+    if (!blob) {
+        if (model->inline_blob) {
+            blob = model->inline_blob;
+            capacity = model->blob_bytes;
+        } else if (model->blob_address) {
+            blob = (const void *)model->blob_address;
+            if (capacity == 0)
+                capacity = model->blob_bytes;
+        }
+    }
+    s = kiln_blob_check(blob, capacity, model->signature, flags, &net->report);
+    if (s != KILN_OK)
+        return s;
+    if (model->arena_bytes > 0) {
+        if (!arena)
+            return KILN_E_ARG;
+        if (arena_bytes < model->arena_bytes)
+            return KILN_E_ARENA_SMALL;
+        if (model->arena_align && (uintptr_t)arena % model->arena_align != 0)
+            return KILN_E_ARENA_ALIGN;
+    }
+    net->blob = (const uint8_t *)blob;
+    net->arena = (uint8_t *)arena;
+    net->ready = 1;
+    return KILN_OK;
+}
+
+kiln_status kiln_net_run(kiln_net *net, const void *const *inputs, void *const *outputs)
+{
+    if (!net || !net->model)
+        return KILN_E_ARG;
+    if (!net->ready)
+        return KILN_E_NOT_READY;
+    net->model->invoke(net->blob, net->arena, inputs, outputs);
+    return KILN_OK;
+}
+
+void *kiln_net_input(kiln_net *net, uint32_t i)
+{
+    if (!net || !net->ready || i >= net->model->n_inputs)
+        return 0;
+    return net->arena + net->model->inputs[i].arena_offset;
+}
+
+const void *kiln_net_output(const kiln_net *net, uint32_t i)
+{
+    if (!net || !net->ready || i >= net->model->n_outputs)
+        return 0;
+    return net->arena + net->model->outputs[i].arena_offset;
+}
