@@ -1,0 +1,46 @@
+/*
+ * import.c - picks the importer for a model file, and `kiln supported-ops`.
+ *
+ * The choice is by content, not extension: a TFLite flatbuffer carries the
+ * identifier "TFL3" at byte 4; anything else is tried as an ONNX protobuf.
+ */
+#include "import/import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/fileio.h"
+#include "util/sbuf.h"
+
+ir_graph *import_model(const char *path, const import_opts *opts, char *err, size_t errlen)
+{
+    uint8_t *data;
+    size_t len;
+    if (!read_file(path, &data, &len, err, errlen))
+        return NULL;
+    ir_graph *g;
+    if (len >= 8 && memcmp(data + 4, "TFL3", 4) == 0)
+        g = import_tflite_mem(data, len, path, err, errlen);
+    else
+        g = import_onnx_mem(data, len, path, opts, err, errlen);
+    free(data);
+    return g;
+}
+
+int cmd_supported_ops(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: kiln supported-ops\n");
+        return 2;
+    }
+    sbuf b = {0};
+    onnx_supported_ops(&b);
+    sb_printf(&b, "\n");
+    tflite_supported_ops(&b);
+    fputs(b.s ? b.s : "", stdout);
+    sb_free(&b);
+    return 0;
+}
