@@ -9,8 +9,4 @@
         fprintf(stderr, "kiln %s: not available in this build yet\n", name); \
         return 2;                                                          \
     }
-PLACEHOLDER(cmd_analyze, "analyze")
-PLACEHOLDER(cmd_generate, "generate")
-PLACEHOLDER(cmd_validate, "validate")
-PLACEHOLDER(cmd_blob, "blob")
 PLACEHOLDER(cmd_dump, "dump")

@@ -24,6 +24,14 @@ extern "C" {
 
 #define KILN_MAX_DIMS 6
 
+/* Alignment of inline weights and of arenas declared by harnesses.  Compilers
+ * without the GNU attribute get none: then align the arrays by other means. */
+#if defined(__GNUC__) || defined(__clang__)
+#define KILN_ALIGNED(n) __attribute__((aligned(n)))
+#else
+#define KILN_ALIGNED(n)
+#endif
+
 /* Element types of inputs/outputs; the same numbers as kiln_blob_dtype. */
 typedef kiln_blob_dtype kiln_dtype;
 

@@ -1,0 +1,157 @@
+/*
+ * cmd_blob.c - `kiln blob info FILE`: prints a weights blob's header and
+ * directory and runs the same check the runtime runs at init.
+ *
+ * Every directory field is bounds-checked before use: this command exists to
+ * look at blobs that may be damaged.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compile.h"
+#include "kiln/blob.h"
+#include "util/args.h"
+#include "util/fileio.h"
+
+static const char usage[] =
+    "usage: kiln blob info FILE [--signature SIG | --model MODEL] [--tensors]\n"
+    "Prints the blob header, checks magic, version, both CRCs and sizes (exit 1 if a check\n"
+    "fails), and with --signature or --model also that it belongs to that model.\n";
+
+static const char *dtype_name(unsigned d)
+{
+    static const char *names[] = {"?", "f32", "s8", "u8", "s16", "s32", "s64", "u16", "u32", "bool", "u64"};
+    return d < sizeof names / sizeof names[0] ? names[d] : "?";
+}
+
+static void print_directory(const uint8_t *b, size_t len, uint32_t count, uint32_t dir)
+{
+    printf("tensors:\n  %-4s %10s %10s %-5s %-8s %s\n", "#", "offset", "bytes", "type", "kind", "name");
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t e = (uint64_t)dir + (uint64_t)i * KILN_BLOB_DIR_ENTRY_SIZE;
+        if (e + KILN_BLOB_DIR_ENTRY_SIZE > len) {
+            printf("  (directory runs past the end of the file at entry %u)\n", i);
+            return;
+        }
+        const uint8_t *p = b + e;
+        uint32_t off = kiln_rd_u32(p + KILN_BLOB_DIR_OFF_OFFSET), sz = kiln_rd_u32(p + KILN_BLOB_DIR_OFF_SIZE);
+        uint32_t name = kiln_rd_u32(p + KILN_BLOB_DIR_OFF_NAME);
+        const char *nm = "(name out of range)";
+        if (name < len && memchr(b + name, 0, len - name))
+            nm = (const char *)b + name;
+        printf("  %-4u %10u %10u %-5s %-8s %s%s\n", i, off, sz, dtype_name(p[KILN_BLOB_DIR_OFF_DTYPE]),
+               p[KILN_BLOB_DIR_OFF_KIND] == KILN_BLOB_KIND_DERIVED ? "derived" : "weights", nm,
+               (uint64_t)off + sz > len ? "  (past the end!)" : "");
+    }
+}
+
+int cmd_blob(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "info")) {
+        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "kiln blob: expected 'info'\n%s", usage);
+        return 2;
+    }
+    const char *file = NULL, *model = NULL;
+    uint64_t sig = 0;
+    bool have_sig = false, tensors = false;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--signature")) {
+            const char *v = arg_value(argc, argv, &i, "blob info");
+            if (!v)
+                return 2;
+            if (!parse_u64(v, &sig)) {
+                fprintf(stderr, "kiln blob info: --signature '%s' is not a number\n", v);
+                return 2;
+            }
+            have_sig = true;
+        } else if (!strcmp(argv[i], "--model")) {
+            if (!(model = arg_value(argc, argv, &i, "blob info")))
+                return 2;
+        } else if (!strcmp(argv[i], "--tensors")) {
+            tensors = true;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "kiln blob info: unknown option '%s'\n%s", argv[i], usage);
+            return 2;
+        } else if (!file) {
+            file = argv[i];
+        } else {
+            fprintf(stderr, "kiln blob info: more than one file given\n");
+            return 2;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "kiln blob info: no file given\n%s", usage);
+        return 2;
+    }
+    char err[1024];
+    if (model) {
+        compile_opts o = {0};
+        compiled c;
+        if (!compile_model(model, &o, &c, err, sizeof err)) {
+            fprintf(stderr, "kiln blob info: %s\n", err);
+            compiled_free(&c);
+            return 2;
+        }
+        sig = c.signature;
+        have_sig = true;
+        compiled_free(&c);
+    }
+    uint8_t *raw;
+    size_t len;
+    if (!read_file(file, &raw, &len, err, sizeof err)) {
+        fprintf(stderr, "kiln blob info: %s\n", err);
+        return 2;
+    }
+    /* The check wants the blob at an address aligned as the header says. */
+    uint8_t *b = aligned_alloc(4096, (len + 4095) / 4096 * 4096 + 4096);
+    memcpy(b, raw, len);
+    free(raw);
+
+    printf("file                %s (%zu bytes)\n", file, len);
+    if (len >= KILN_BLOB_HEADER_SIZE) {
+        printf("magic               %02x %02x %02x %02x (\"%c%c%c%c\")\n", b[0], b[1], b[2], b[3],
+               b[0] >= 32 && b[0] < 127 ? b[0] : '.', b[1] >= 32 && b[1] < 127 ? b[1] : '.',
+               b[2] >= 32 && b[2] < 127 ? b[2] : '.', b[3] >= 32 && b[3] < 127 ? b[3] : '.');
+        printf("version             %u\n", kiln_rd_u16(b + KILN_BLOB_OFF_VERSION));
+        printf("header size         %u\n", kiln_rd_u16(b + KILN_BLOB_OFF_HEADER_SIZE));
+        printf("flags               0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_FLAGS));
+        printf("alignment           %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_ALIGN));
+        printf("signature           0x%016" PRIx64 "\n", kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE));
+        printf("payload size        %u (blob %llu bytes)\n", kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE),
+               (unsigned long long)kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE) + KILN_BLOB_HEADER_SIZE);
+        printf("payload crc32       0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_CRC));
+        printf("tensors             %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_TENSOR_COUNT));
+        printf("header crc32        0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_HEADER_CRC));
+    }
+    if (!have_sig && len >= KILN_BLOB_HEADER_SIZE)
+        sig = kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
+    kiln_blob_report rep;
+    kiln_status s = kiln_blob_check(b, len, sig, 0, &rep);
+    if (s == KILN_OK && tensors)
+        print_directory(b, len, rep.tensor_count, kiln_rd_u32(b + KILN_BLOB_OFF_DIR));
+    if (s == KILN_OK) {
+        printf("check               ok%s\n", have_sig ? " (signature matches the model)" : "");
+        if (len > rep.total_size)
+            printf("note                %zu bytes after the blob's end are not part of it\n",
+                   len - rep.total_size);
+    } else {
+        printf("check               FAILED: %s: %s\n", kiln_status_name(s), kiln_status_str(s));
+        if (s == KILN_E_BLOB_HEADER_CRC || s == KILN_E_BLOB_PAYLOAD_CRC)
+            printf("                    stored 0x%08x, computed 0x%08x\n", rep.crc_expected, rep.crc_found);
+        else if (s == KILN_E_BLOB_TRUNCATED)
+            printf("                    header says %u bytes, file has %zu\n", rep.total_size, len);
+        else if (s == KILN_E_BLOB_SIGNATURE)
+            printf("                    blob 0x%016" PRIx64 ", model 0x%016" PRIx64 "\n", rep.signature, sig);
+        else if (s == KILN_E_BLOB_VERSION)
+            printf("                    blob version %u, this kiln reads %u\n", rep.version, KILN_BLOB_VERSION);
+    }
+    free(b);
+    return s == KILN_OK ? 0 : 1;
+}

@@ -1,0 +1,20 @@
+/*
+ * cmd_common.h - options shared by the commands that compile a model
+ * (analyze, generate, validate): --name, --weights, --address.
+ */
+#ifndef KILN_CMD_COMMON_H
+#define KILN_CMD_COMMON_H
+
+#include "compile.h"
+
+/* If argv[*i] is a compile option, consumes it (and its value) and returns 1;
+ * returns 0 if it is not one; -1 (after printing why) if its value is bad. */
+int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_opts *o);
+
+#define COMPILE_OPTS_HELP                                                                      \
+    "  --name NET                C identifier prefix of the generated code (default: file name)\n" \
+    "  --weights inline|external weights as a C array (internal flash) or a blob file (default external)\n" \
+    "  --address ADDR            default memory-mapped address of the blob, e.g. 0x90000000\n"  \
+    "  --no-fuse                 keep BatchNorm and activations as separate layers\n"
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * compile.c - runs the compiler pipeline in its one order:
+ *
+ *   import -> verify -> fold constants -> fold BatchNorm -> fuse clamps ->
+ *   compact -> verify -> lower to kernel calls -> plan memory ->
+ *   lay out the blob -> sign -> build the blob
+ *
+ * The signature is computed last, over everything the generated code and the
+ * blob must agree on (kernel calls with their parameters and offsets, the
+ * arena size, the blob's payload bytes), so a blob built for any other model,
+ * or any other build of this one, is refused at init.
+ */
+#include "compile.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/fold.h"
+#include "util/fileio.h"
+#include "util/hash.h"
+#include "util/sbuf.h"
+
+char *c_identifier(const char *s)
+{
+    size_t n = strlen(s);
+    char *id = xmalloc(n + 2);
+    size_t j = 0;
+    if (n == 0 || isdigit((unsigned char)s[0]))
+        id[j++] = 'n';
+    for (size_t i = 0; i < n; i++)
+        id[j++] = (isalnum((unsigned char)s[i]) || s[i] == '_') ? s[i] : '_';
+    id[j] = '\0';
+    return id;
+}
+
+static kiln_blob_dtype blob_dtype(ir_dtype dt)
+{
+    return (dt >= IR_DT_F32 && dt <= IR_DT_U64) ? (kiln_blob_dtype)dt : KILN_BLOB_DT_U8;
+}
+
+/* Collects the constants that calls reference (through aliases), in first-use order. */
+static void collect_blob_tensors(compiled *c)
+{
+    ir_graph *g = c->g;
+    c->blob_of = xmalloc(((size_t)g->n_tensors + 1) * sizeof(int));
+    for (int t = 0; t < g->n_tensors; t++)
+        c->blob_of[t] = -1;
+    c->bt = xcalloc((size_t)g->n_tensors + 1, sizeof *c->bt);
+    c->n_bt = 0;
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        for (int a = 0; a < call->n_args; a++) {
+            if (call->args[a].kind != LIR_ARG_TENSOR)
+                continue;
+            int r = c->pl.root[call->args[a].tensor];
+            ir_tensor *t = &g->tensors[r];
+            if (!ir_is_const(t) || c->blob_of[r] >= 0)
+                continue;
+            blob_tensor *b = &c->bt[c->n_bt];
+            b->name = t->name;
+            b->data = t->data;
+            b->nbytes = t->nbytes;
+            b->dtype = blob_dtype(t->dtype);
+            b->kind = r >= c->n_imported ? KILN_BLOB_KIND_DERIVED : KILN_BLOB_KIND_WEIGHTS;
+            c->blob_of[r] = c->n_bt++;
+        }
+    }
+}
+
+static void hash_tensor_desc(uint64_t *h, const ir_graph *g, int t)
+{
+    const ir_tensor *x = &g->tensors[t];
+    uint32_t d[2 + IR_MAX_DIMS];
+    d[0] = (uint32_t)x->dtype;
+    d[1] = (uint32_t)x->rank;
+    for (int i = 0; i < IR_MAX_DIMS; i++)
+        d[2 + i] = (uint32_t)(i < x->rank ? x->shape[i] : 0);
+    *h = fnv64(*h, d, sizeof d);
+}
+
+static uint64_t compute_signature(const compiled *c, const uint8_t *payload, size_t payload_len)
+{
+    const ir_graph *g = c->g;
+    uint64_t h = FNV64_INIT;
+    h = fnv64_str(h, "kiln-signature-v1");
+    for (int i = 0; i < g->n_inputs; i++)
+        hash_tensor_desc(&h, g, g->inputs[i]);
+    for (int i = 0; i < g->n_outputs; i++)
+        hash_tensor_desc(&h, g, g->outputs[i]);
+    uint64_t arena = c->pl.arena_bytes;
+    h = fnv64(h, &arena, sizeof arena);
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        h = fnv64_str(h, call->kernel);
+        h = fnv64_str(h, call->pinit ? call->pinit : "");
+        for (int a = 0; a < call->n_args; a++) {
+            const lir_arg *arg = &call->args[a];
+            uint64_t v[3] = {(uint64_t)arg->kind, 0, 0};
+            if (arg->kind == LIR_ARG_TENSOR) {
+                int r = c->pl.root[arg->tensor];
+                v[1] = (uint64_t)c->pl.home[arg->tensor];
+                v[2] = c->pl.home[arg->tensor] == PLAN_BLOB ? c->bt[c->blob_of[r]].offset
+                                                            : c->pl.offset[arg->tensor];
+                hash_tensor_desc(&h, g, arg->tensor);
+            } else if (arg->kind == LIR_ARG_INT)
+                v[1] = (uint64_t)arg->value;
+            h = fnv64(h, v, sizeof v);
+        }
+        uint64_t s = call->scratch_bytes;
+        h = fnv64(h, &s, sizeof s);
+    }
+    /* The weights themselves: a retrained model with the same graph is a
+     * different model, and its old blob must be refused as stale. */
+    h = fnv64(h, payload, payload_len);
+    return h;
+}
+
+bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->g = g;
+    c->weights = o->weights;
+    c->address = o->address;
+    c->has_address = o->has_address;
+    c->name = c_identifier(o->name ? o->name : g->name);
+
+    if (!ir_verify(g, err, errlen))
+        return false;
+    c->stats.folded = fold_constants(g);
+    if (!o->no_fuse) {
+        c->stats.bn_fused = fuse_batchnorm(g);
+        c->stats.act_fused = fuse_activations(g);
+    }
+    ir_compact(g);
+    if (!ir_verify(g, err, errlen))
+        return false;
+    c->n_imported = g->n_tensors;
+    if (!lower_graph(g, &c->prog, err, errlen))
+        return false;
+    if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
+        return false;
+    collect_blob_tensors(c);
+
+    uint32_t align = o->blob_align ? o->blob_align : PLAN_ALIGN;
+    /* Build once with a zero signature to get the payload, sign it, then seal. */
+    if (!blob_build(c->bt, c->n_bt, align, 0, &c->blob, &c->blob_len, err, errlen))
+        return false;
+    c->signature = compute_signature(c, c->blob + KILN_BLOB_HEADER_SIZE,
+                                     c->blob_len - KILN_BLOB_HEADER_SIZE);
+    blob_seal(c->blob, c->blob_len, align, c->signature, (uint32_t)c->n_bt, KILN_BLOB_HEADER_SIZE,
+              kiln_rd_u32(c->blob + KILN_BLOB_OFF_DATA));
+    return true;
+}
+
+bool compile_model(const char *path, const compile_opts *o, compiled *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    ir_graph *g = import_model(path, &o->imp, err, errlen);
+    if (!g)
+        return false;
+    compile_opts o2 = *o;
+    char *stem = NULL;
+    if (!o2.name) {
+        stem = path_stem(path);
+        o2.name = stem;
+    }
+    bool ok = compile_graph(g, &o2, c, err, errlen);
+    free(stem);
+    return ok;
+}
+
+void compiled_free(compiled *c)
+{
+    lir_free(&c->prog);
+    plan_free(&c->pl);
+    ir_free(c->g);
+    free(c->bt);
+    free(c->blob_of);
+    free(c->blob);
+    free(c->name);
+    memset(c, 0, sizeof *c);
+}
+
+size_t compiled_node_weight_bytes(const compiled *c, int node)
+{
+    size_t n = 0;
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        if (call->node != node)
+            continue;
+        for (int a = 0; a < call->n_args; a++)
+            if (call->args[a].kind == LIR_ARG_TENSOR && c->pl.home[call->args[a].tensor] == PLAN_BLOB)
+                n += c->g->tensors[call->args[a].tensor].nbytes
+                         ? c->g->tensors[call->args[a].tensor].nbytes
+                         : ir_nbytes(&c->g->tensors[call->args[a].tensor]);
+    }
+    return n;
+}

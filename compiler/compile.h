@@ -1,0 +1,67 @@
+/*
+ * compile.h - the whole compiler as one call: file -> IR -> passes -> kernel
+ * calls -> memory plan -> weights blob.  `analyze`, `generate` and `validate`
+ * all go through compile_model(), so what one reports is what another emits.
+ */
+#ifndef KILN_COMPILE_H
+#define KILN_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emit/blob_write.h"
+#include "import/import.h"
+#include "ir/ir.h"
+#include "passes/lower.h"
+#include "passes/plan.h"
+
+typedef enum weights_mode { WEIGHTS_EXTERNAL = 0, WEIGHTS_INLINE = 1 } weights_mode;
+
+typedef struct compile_opts {
+    const char *name;           /* C identifier prefix; default from the file name */
+    weights_mode weights;
+    uint64_t address;           /* default memory-mapped blob address */
+    bool has_address;
+    uint32_t blob_align;        /* default PLAN_ALIGN */
+    import_opts imp;
+    bool no_fuse;               /* skip BatchNorm folding and clamp fusion */
+} compile_opts;
+
+typedef struct compile_stats {
+    int folded, bn_fused, act_fused;
+} compile_stats;
+
+typedef struct compiled {
+    char *name;                 /* sanitised C identifier */
+    ir_graph *g;                /* after passes and lowering (lowerings add constants) */
+    lir_program prog;
+    plan pl;
+    /* Constants in the blob, in layout order; blob_of[t] = index or -1. */
+    blob_tensor *bt;
+    int n_bt;
+    int *blob_of;
+    uint8_t *blob;
+    size_t blob_len;
+    uint64_t signature;
+    compile_stats stats;
+    int n_imported;             /* tensors before lowering; later ones are derived constants */
+    weights_mode weights;
+    uint64_t address;
+    bool has_address;
+} compiled;
+
+/* Imports and compiles a model; on failure returns false with a message that
+ * names the file and, where it applies, the node. */
+bool compile_model(const char *path, const compile_opts *o, compiled *out, char *err, size_t errlen);
+/* The same from an already-imported graph (compile_graph takes ownership). */
+bool compile_graph(ir_graph *g, const compile_opts *o, compiled *out, char *err, size_t errlen);
+void compiled_free(compiled *c);
+
+/* Bytes of blob constants referenced by the calls lowered from IR node n. */
+size_t compiled_node_weight_bytes(const compiled *c, int node);
+
+/* A valid C identifier from any string ("kws-ref.model" -> "kws_ref_model"). */
+char *c_identifier(const char *s);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * emit_c.h - writes the generated C: NET.h, NET.c and, for inline weights,
+ * NET_data.c (the blob as a const array); for external weights NET_data.bin.
+ */
+#ifndef KILN_EMIT_C_H
+#define KILN_EMIT_C_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "compile.h"
+#include "util/sbuf.h"
+
+void emit_header(const compiled *c, sbuf *out);
+void emit_source(const compiled *c, sbuf *out);
+void emit_data_c(const compiled *c, sbuf *out);
+
+/* Writes every output file into dir (created if needed), each atomically. */
+bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen);
+
+/* The C type of a tensor element ("float", "int8_t", ...). */
+const char *c_elem_type(ir_dtype dt);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * plan.h - static memory planning: one arena offset per activation buffer.
+ *
+ * Works on the lowered program: a buffer is a group of tensors that share
+ * bytes (a tensor and its RESHAPE aliases) or one call's scratch.  A buffer
+ * is live from the first call that touches it to the last (graph inputs from
+ * the start, graph outputs to the end).  Two buffers may overlap in the arena
+ * only if their lifetimes are disjoint; a call's output never shares bytes
+ * with its own inputs (kernels are not required to work in place).
+ */
+#ifndef KILN_PLAN_H
+#define KILN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ir/ir.h"
+#include "passes/lower.h"
+
+#define PLAN_ALIGN 16u
+
+typedef enum plan_home {
+    PLAN_NONE = 0,   /* not used by the program */
+    PLAN_ARENA,      /* activation: offset into the arena */
+    PLAN_BLOB        /* constant: offset into the weights blob (set by the emitter) */
+} plan_home;
+
+typedef struct plan {
+    /* Per tensor of the graph. */
+    plan_home *home;
+    size_t *offset;            /* arena offset (PLAN_ARENA) */
+    int *root;                 /* the tensor whose buffer it shares (itself if none) */
+    /* Per call: arena offset of its scratch (when scratch_bytes > 0). */
+    size_t *scratch_offset;
+    size_t arena_bytes;        /* highest end offset, rounded to PLAN_ALIGN */
+    size_t lower_bound;        /* max over calls of the bytes live at once */
+    int n_tensors, n_calls;
+} plan;
+
+/* Resolves aliases (inserting copies where a graph output would otherwise
+ * share bytes with a graph input, a constant or another output), computes
+ * lifetimes and places every buffer.  May append calls to `p`. */
+bool plan_memory(ir_graph *g, lir_program *p, plan *out, char *err, size_t errlen);
+void plan_free(plan *pl);
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * harness.c - the host target of `kiln validate`: runs any generated network
+ * on inputs from a file and writes its outputs to a file.
+ *
+ * Built by `kiln validate` together with the generated NET.c and the runtime,
+ * with -DKILN_MODEL=<NET>_model.  It drives the network only through the
+ * kiln_model descriptor and the public runtime API, exactly as an
+ * application would, so it checks the blob the same way firmware does.
+ *
+ *   harness [--blob FILE] [--capacity N] [--no-crc] --samples K IN OUT
+ *
+ * IN holds K samples, each the inputs concatenated in order; OUT receives K
+ * samples of the outputs concatenated.  Without --blob the network uses its
+ * inline weights.  Even samples pass caller buffers, odd samples use the
+ * arena slots (kiln_net_input/kiln_net_output), so both paths are exercised.
+ * Exit 0 on success, 3 when init refuses the blob (the first line of stdout
+ * then reads "refused NAME CODE" followed by details), 2 on usage/I/O errors.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln/model.h"
+
+#ifndef KILN_MODEL
+#error "build with -DKILN_MODEL=<name>_model"
+#endif
+extern const kiln_model KILN_MODEL;
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            unsigned char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            } else
+                buf = nb;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static void *alloc_aligned(size_t n)
+{
+    size_t a = 4096;
+    return aligned_alloc(a, (n + a - 1) / a * a + a);
+}
+
+int main(int argc, char **argv)
+{
+    const kiln_model *m = &KILN_MODEL;
+    const char *blob_path = NULL, *in_path = NULL, *out_path = NULL;
+    long samples = 1;
+    size_t capacity = 0;
+    uint32_t flags = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--blob") && i + 1 < argc)
+            blob_path = argv[++i];
+        else if (!strcmp(argv[i], "--samples") && i + 1 < argc)
+            samples = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--capacity") && i + 1 < argc)
+            capacity = (size_t)strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--no-crc"))
+            flags |= KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC;
+        else if (!in_path)
+            in_path = argv[i];
+        else if (!out_path)
+            out_path = argv[i];
+        else {
+            fprintf(stderr, "harness: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!in_path || !out_path || samples < 1) {
+        fprintf(stderr, "usage: harness [--blob FILE] [--capacity N] [--no-crc] --samples K IN OUT\n");
+        return 2;
+    }
+
+    const void *blob = NULL;
+    unsigned char *blob_mem = NULL;
+    if (blob_path) {
+        size_t len;
+        unsigned char *raw = read_all(blob_path, &len);
+        if (!raw) {
+            fprintf(stderr, "harness: cannot read blob '%s'\n", blob_path);
+            return 2;
+        }
+        /* Like a flash region: the blob at an aligned base, `capacity` bytes
+         * readable (the file size unless told otherwise). */
+        if (!capacity)
+            capacity = len;
+        blob_mem = alloc_aligned(capacity > len ? capacity : len);
+        memset(blob_mem, 0xFF, capacity > len ? capacity : len);
+        memcpy(blob_mem, raw, len);
+        free(raw);
+        blob = blob_mem;
+    }
+    unsigned char *arena = alloc_aligned(m->arena_bytes ? m->arena_bytes : 1);
+    memset(arena, 0xA5, m->arena_bytes); /* garbage, as after reset: nothing may rely on zeros */
+
+    kiln_net net;
+    kiln_status s = kiln_net_init(&net, m, blob, capacity, arena, m->arena_bytes, flags);
+    if (s != KILN_OK) {
+        const kiln_blob_report *r = &net.report;
+        printf("refused %s %d\n%s\n", kiln_status_name(s), (int)s, kiln_status_str(s));
+        if (s == KILN_E_BLOB_SIGNATURE)
+            printf("blob signature 0x%016" PRIx64 ", model signature 0x%016" PRIx64 "\n", r->signature,
+                   m->signature);
+        else if (s == KILN_E_BLOB_TRUNCATED)
+            printf("header says %" PRIu32 " bytes, %zu bytes given\n", r->total_size, capacity);
+        else if (s == KILN_E_BLOB_HEADER_CRC || s == KILN_E_BLOB_PAYLOAD_CRC)
+            printf("stored CRC 0x%08" PRIx32 ", computed 0x%08" PRIx32 "\n", r->crc_expected, r->crc_found);
+        else if (s == KILN_E_BLOB_VERSION)
+            printf("blob format version %" PRIu32 ", runtime reads %u\n", r->version, KILN_BLOB_VERSION);
+        free(blob_mem);
+        free(arena);
+        return 3;
+    }
+
+    size_t in_bytes = 0, out_bytes = 0;
+    for (uint32_t i = 0; i < m->n_inputs; i++)
+        in_bytes += m->inputs[i].bytes;
+    for (uint32_t i = 0; i < m->n_outputs; i++)
+        out_bytes += m->outputs[i].bytes;
+    size_t len;
+    unsigned char *in = read_all(in_path, &len);
+    if (!in || len != in_bytes * (size_t)samples) {
+        fprintf(stderr, "harness: '%s' has %zu bytes, expected %ld samples x %zu\n", in_path,
+                in ? len : 0, samples, in_bytes);
+        return 2;
+    }
+    unsigned char *out = malloc(out_bytes * (size_t)samples + 1);
+    const void *ins[64];
+    void *outs[64];
+    if (m->n_inputs > 64 || m->n_outputs > 64) {
+        fprintf(stderr, "harness: more than 64 inputs or outputs\n");
+        return 2;
+    }
+    for (long k = 0; k < samples; k++) {
+        unsigned char *si = in + in_bytes * (size_t)k, *so = out + out_bytes * (size_t)k;
+        int own = (k % 2) == 1;
+        /* Caller buffers get their own aligned copies, as an application's would be. */
+        unsigned char *ibuf[64], *obuf[64];
+        size_t off = 0;
+        for (uint32_t i = 0; i < m->n_inputs; i++) {
+            if (own) {
+                memcpy(kiln_net_input(&net, i), si + off, m->inputs[i].bytes);
+                ins[i] = NULL;
+                ibuf[i] = NULL;
+            } else {
+                ibuf[i] = alloc_aligned(m->inputs[i].bytes ? m->inputs[i].bytes : 1);
+                memcpy(ibuf[i], si + off, m->inputs[i].bytes);
+                ins[i] = ibuf[i];
+            }
+            off += m->inputs[i].bytes;
+        }
+        for (uint32_t i = 0; i < m->n_outputs; i++) {
+            obuf[i] = own ? NULL : alloc_aligned(m->outputs[i].bytes ? m->outputs[i].bytes : 1);
+            outs[i] = obuf[i];
+        }
+        s = kiln_net_run(&net, ins, outs);
+        if (s != KILN_OK) {
+            printf("run-failed %s %d\n%s\n", kiln_status_name(s), (int)s, kiln_status_str(s));
+            return 3;
+        }
+        off = 0;
+        for (uint32_t i = 0; i < m->n_outputs; i++) {
+            memcpy(so + off, own ? kiln_net_output(&net, i) : obuf[i], m->outputs[i].bytes);
+            off += m->outputs[i].bytes;
+            free(obuf[i]);
+        }
+        for (uint32_t i = 0; i < m->n_inputs; i++)
+            free(ibuf[i]);
+    }
+    FILE *f = fopen(out_path, "wb");
+    if (!f || fwrite(out, 1, out_bytes * (size_t)samples, f) != out_bytes * (size_t)samples) {
+        fprintf(stderr, "harness: cannot write '%s'\n", out_path);
+        return 2;
+    }
+    fclose(f);
+    printf("ok %ld samples\n", samples);
+    free(in);
+    free(out);
+    free(blob_mem);
+    free(arena);
+    return 0;
+}
