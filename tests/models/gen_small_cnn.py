@@ -9,6 +9,9 @@ BatchNorm kept as its own node, so Kiln's BatchNorm folding is exercised.
 Reference outputs come from PyTorch itself (an independent implementation):
 tests/models/small_cnn/input_S.npy, logits_S.npy, probs_S.npy for seeds S.
 
+small_cnn_retrained.onnx is the same network with other weights: a blob made
+for one must be refused by the code generated for the other (the stale-blob case).
+
 Run with Debian's python (it has torch, onnx, numpy):
     /usr/bin/python3 tests/models/gen_small_cnn.py
 The outputs are committed; rerunning rewrites them (weights come from a fixed seed).
@@ -51,8 +54,8 @@ class SmallCNN(nn.Module):
         return logits, torch.softmax(logits, dim=1)
 
 
-def main():
-    torch.manual_seed(1234)
+def make_model(seed):
+    torch.manual_seed(seed)
     model = SmallCNN()
     # Non-trivial BatchNorm statistics, as a trained model would have.
     for m in model.modules():
@@ -63,14 +66,24 @@ def main():
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
     model.eval()
+    return model
 
-    path = os.path.join(HERE, "small_cnn.onnx")
+
+def export(model, path):
     x = torch.zeros(1, 3, 32, 32)
     torch.onnx.export(model, x, path, opset_version=13, input_names=["image"],
                       output_names=["logits", "probs"],
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
     m = onnx.load(path)
     onnx.checker.check_model(m)
+    return m
+
+
+def main():
+    model = make_model(1234)
+    export(make_model(4321), os.path.join(HERE, "small_cnn_retrained.onnx"))
+    path = os.path.join(HERE, "small_cnn.onnx")
+    m = export(model, path)
     ops = sorted({n.op_type for n in m.graph.node})
     print("ops:", ", ".join(ops))
 
