@@ -31,24 +31,13 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "util/sbuf.h"
-
-#ifndef KILN_ROOT
-#define KILN_ROOT "."
-#endif
-#ifndef KILN_BUILD_DIR
-#define KILN_BUILD_DIR "build"
-#endif
-#ifndef KILN_HOST_CC
-#define KILN_HOST_CC "cc"
-#endif
-#ifndef KILN_HOST_CFLAGS
-#define KILN_HOST_CFLAGS "-O2"
-#endif
+#include "target/target.h"
 
 static const char usage[] =
     "usage: kiln validate MODEL [options]\n"
     "Builds the generated code for the target, runs it and compares with a reference.\n"
-    "  --target host             where to run (host: the machine's C compiler)\n"
+    "  --target host|qemu        where to run: host (the machine's C compiler) or qemu\n"
+    "                            (Cortex-M7 firmware on an emulated mps2-an500 board)\n"
     "  --input FILE              an input (.npy, .pb TensorProto, or raw bytes); once per model input\n"
     "  --expected FILE           an expected output (.npy, .pb, or raw; one raw file may hold all\n"
     "                            outputs concatenated); default: the reference evaluator\n"
@@ -362,8 +351,8 @@ static int parse(int argc, char **argv, vopts *o)
         fprintf(stderr, "kiln validate: no model given\n%s", usage);
         return 2;
     }
-    if (strcmp(o->target, "host")) {
-        fprintf(stderr, "kiln validate: unknown --target '%s' (this build supports: host)\n", o->target);
+    if (strcmp(o->target, "host") && strcmp(o->target, "qemu")) {
+        fprintf(stderr, "kiln validate: unknown --target '%s' (host or qemu)\n", o->target);
         return 2;
     }
     if (o->n_inputs && (seed_given || o->samples > 1)) {
@@ -377,33 +366,7 @@ static int parse(int argc, char **argv, vopts *o)
     return -1;
 }
 
-/* ---- build and run ------------------------------------------------------------ */
-
-static bool run_logged(vopts *o, char **argv, const char *log, int timeout, proc_result *r, char *err,
-                       size_t errlen)
-{
-    if (o->verbose) {
-        for (int i = 0; argv[i]; i++)
-            fprintf(stderr, "%s%s", i ? " " : "+ ", argv[i]);
-        fprintf(stderr, "\n");
-    }
-    return proc_run(argv, log, timeout, r, err, errlen);
-}
-
-static void print_log(const char *path, int max_lines)
-{
-    uint8_t *d;
-    size_t n;
-    char err[256];
-    if (!read_file(path, &d, &n, err, sizeof err))
-        return;
-    int lines = 0;
-    for (size_t i = 0; i < n && lines < max_lines; i++) {
-        fputc(d[i], stderr);
-        lines += d[i] == '\n';
-    }
-    free(d);
-}
+/* ---- work directory ------------------------------------------------------------ */
 
 static char *make_workdir(const vopts *o, char *err, size_t errlen)
 {
@@ -428,56 +391,6 @@ static void remove_workdir(const char *dir)
     proc_result r;
     char err[64];
     proc_run(cmd, NULL, 60, &r, err, sizeof err);
-}
-
-/* Compiles the generated code and the host harness into DIR/harness. */
-static bool build_harness(vopts *o, const compiled *c, const char *dir, char *err, size_t errlen)
-{
-    const char *root = getenv("KILN_ROOT") ? getenv("KILN_ROOT") : KILN_ROOT;
-    const char *bdir = getenv("KILN_BUILD_DIR") ? getenv("KILN_BUILD_DIR") : KILN_BUILD_DIR;
-    const char *cc = getenv("KILN_CC") ? getenv("KILN_CC") : KILN_HOST_CC;
-    char *inc = xasprintf("-I%s/include", root);
-    char *incd = xasprintf("-I%s", dir);
-    char *src = xasprintf("%s/%s.c", dir, c->name);
-    char *data = xasprintf("%s/%s_data.c", dir, c->name);
-    char *harness = xasprintf("%s/firmware/host/harness.c", root);
-    char *def = xasprintf("-DKILN_MODEL=%s_model", c->name);
-    char *lib = xasprintf("%s/libkilnrt.a", bdir);
-    char *exe = xasprintf("%s/harness", dir);
-    char *log = xasprintf("%s/build.log", dir);
-    char *flags = xstrdup(KILN_HOST_CFLAGS);
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)cc;
-    argv[n++] = "-std=c99";
-    for (char *tok = strtok(flags, " "); tok && n < 40; tok = strtok(NULL, " "))
-        argv[n++] = tok;
-    argv[n++] = "-Wall";
-    argv[n++] = "-Wextra";
-    argv[n++] = "-Werror";
-    argv[n++] = "-pedantic";
-    argv[n++] = inc;
-    argv[n++] = incd;
-    argv[n++] = def;
-    argv[n++] = src;
-    if (c->weights == WEIGHTS_INLINE)
-        argv[n++] = data;
-    argv[n++] = harness;
-    argv[n++] = lib;
-    argv[n++] = "-lm";
-    argv[n++] = "-o";
-    argv[n++] = exe;
-    argv[n] = NULL;
-    proc_result r;
-    bool ok = run_logged(o, argv, log, 600, &r, err, errlen);
-    if (ok && (r.signaled || r.timed_out || r.exit_code != 0)) {
-        snprintf(err, errlen, "the generated code did not compile with %s (log: %s):", cc, log);
-        print_log(log, 40);
-        ok = false;
-    }
-    free(inc); free(incd); free(src); free(data); free(harness); free(def); free(lib); free(exe);
-    free(log); free(flags);
-    return ok;
 }
 
 /* ---- the command -------------------------------------------------------------- */
@@ -660,81 +573,27 @@ int cmd_validate(int argc, char **argv)
         }
     }
 
-    /* 5. Generate, build, run. */
+    /* 5. Generate, build and run on the target. */
     dir = make_workdir(&o, err, sizeof err);
     if (!dir)
         goto fail;
     if (!emit_all(&c, dir, err, sizeof err))
         goto fail;
-    if (!build_harness(&o, &c, dir, err, sizeof err))
-        goto fail;
-    char *in_path = xasprintf("%s/input.bin", dir), *out_path = xasprintf("%s/output.bin", dir);
-    char *run_log = xasprintf("%s/run.log", dir), *exe = xasprintf("%s/harness", dir);
+    out_buf = xcalloc(out_bytes * samples + 1, 1);
     char *blob_path = o.blob ? xstrdup(o.blob)
                              : (c.weights == WEIGHTS_EXTERNAL ? xasprintf("%s/%s_data.bin", dir, c.name) : NULL);
-    char ns[32];
-    snprintf(ns, sizeof ns, "%zu", samples);
-    bool ok = write_file_atomic(in_path, in_buf, in_bytes * samples, err, sizeof err);
-    remove(run_log);
-    char *rargv[12];
-    int na = 0;
-    rargv[na++] = exe;
-    if (blob_path) {
-        rargv[na++] = "--blob";
-        rargv[na++] = blob_path;
-    }
-    if (o.no_crc)
-        rargv[na++] = "--no-crc";
-    rargv[na++] = "--samples";
-    rargv[na++] = ns;
-    rargv[na++] = in_path;
-    rargv[na++] = out_path;
-    rargv[na] = NULL;
-    proc_result pr;
-    if (ok)
-        ok = run_logged(&o, rargv, run_log, 600, &pr, err, sizeof err);
-    uint8_t *log = NULL;
-    size_t log_len = 0;
-    if (ok) {
-        char e2[256];
-        if (!read_file(run_log, &log, &log_len, e2, sizeof e2))
-            log = (uint8_t *)xstrdup("");
-        if (o.verbose)
-            fputs((char *)log, stderr);
-    }
-    if (ok && (pr.signaled || pr.timed_out)) {
-        snprintf(err, sizeof err, "the generated code %s (log %s):\n%.1500s",
-                 pr.timed_out ? "ran past the time limit" : "crashed", run_log, (char *)log);
-        ok = false;
-    } else if (ok && pr.exit_code == 3) {
-        /* The runtime refused the blob: the message it printed names the cause. */
-        char *nl = strchr((char *)log, '\n');
-        snprintf(err, sizeof err, "the generated code refused the weights blob%s%s: %s", blob_path ? " " : "",
-                 blob_path ? blob_path : "", nl ? nl + 1 : (char *)log);
-        size_t L = strlen(err);
-        while (L && err[L - 1] == '\n')
-            err[--L] = '\0';
-        ok = false;
-    } else if (ok && pr.exit_code != 0) {
-        snprintf(err, sizeof err, "the harness failed (exit %d, log %s):\n%.1500s", pr.exit_code, run_log,
-                 (char *)log);
-        ok = false;
-    }
-    if (ok) {
-        uint8_t *d;
-        size_t n;
-        ok = read_file(out_path, &d, &n, err, sizeof err);
-        if (ok && n != out_bytes * samples) {
-            snprintf(err, sizeof err, "the harness wrote %zu bytes, expected %zu", n, out_bytes * samples);
-            ok = false;
-        }
-        out_buf = ok ? d : NULL;
-        if (!ok && d)
-            free(d);
-    }
-    free(log);
-    free(in_path); free(out_path); free(run_log); free(exe); free(blob_path);
-    if (!ok)
+    target_opts to = {dir, blob_path, o.no_crc, o.verbose, 600};
+    target_io io = {in_buf, out_buf, samples, 0};
+    char msg[1536];
+    target_result tr = !strcmp(o.target, "qemu") ? target_qemu_run(&c, &to, &io, msg, sizeof msg)
+                                                 : target_host_run(&c, &to, &io, msg, sizeof msg);
+    if (tr == TARGET_REFUSED)
+        snprintf(err, sizeof err, "the generated code refused the weights blob %s: %s",
+                 blob_path ? blob_path : "(inline)", msg);
+    else if (tr == TARGET_ERROR)
+        snprintf(err, sizeof err, "%s", msg);
+    free(blob_path);
+    if (tr != TARGET_OK)
         goto fail;
 
     /* 6. Compare, output by output. */
