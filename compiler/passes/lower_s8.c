@@ -985,6 +985,11 @@ int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
     const ir_node *nd = &g->nodes[node];
     if (nd->n_out < 1 || nd->out[0] < 0 || !any_quantized(g, nd))
         return 0;
+    /* A float activation with quantized weights (a "hybrid" model) is not an
+     * integer op: leave it to the float family. */
+    if (nd->n_in > 0 && nd->in[0] >= 0 && g->tensors[nd->in[0]].dtype == IR_DT_F32 &&
+        g->tensors[nd->out[0]].dtype == IR_DT_F32)
+        return 0;
     switch (nd->op) {
     case IR_OP_CONV:
     case IR_OP_CONV_TRANSPOSE: return lower_conv(&c);
