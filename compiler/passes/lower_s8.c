@@ -1,8 +1,1032 @@
-/* lower_s8.c - placeholder until this kernel family lands. */
+/*
+ * lower_s8.c - lowering of quantized / integer IR nodes to the int8 kernels
+ * (include/kiln/kernels_s8.h).
+ *
+ * It claims a node when the node needs integer arithmetic on quantized
+ * tensors (or makes or consumes them: QUANTIZE, DEQUANTIZE, REQUANTIZE), and
+ * a data-movement node only when its quantization changes on the way (a
+ * CONCAT is then requantized; anything else is an error).  Pure movement
+ * with identical quantization is left to lower_data.c.
+ *
+ * Everything TFLite computes in floating point when it prepares a kernel
+ * (multipliers, shifts, activation ranges, softmax scaling) is computed here
+ * with quant_util.c, and per-channel values become constant int32 arrays
+ * (ir_add_const).  Weights are repacked into the layout the kernel reads.
+ * Existing tensors are never modified.  Relies on lower.c for the LIR
+ * builders; never emits a call it has not fully validated.
+ */
 #include "passes/lower.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/quant_util.h"
+#include "util/sbuf.h"
+
+/* Tensor by index; re-fetch after ir_add_const (it may move the array). */
+#define TS(i) (&g->tensors[(i)])
+
+typedef struct ctx {
+    ir_graph *g;
+    int node;
+    lir_program *p;
+    char *err;
+    size_t errlen;
+} ctx;
+
+static int fail(ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int fail(ctx *c, const char *fmt, ...)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "node %d '%s' (%s as %s, int8 kernels): %s", c->node, nd->name,
+             nd->src_op, ir_op_name(nd->op), msg);
+    return -1;
+}
+
+/* ---- tensor facts ------------------------------------------------------ */
+
+static bool is_8bit(ir_dtype dt) { return dt == IR_DT_S8 || dt == IR_DT_U8; }
+
+static float qscale(const ir_tensor *t) { return t->q.n ? t->q.scale[0] : 1.0f; }
+static int32_t qzp(const ir_tensor *t) { return t->q.n ? t->q.zero_point[0] : 0; }
+/* The zero point once uint8 values are read as int8 (u - 128). */
+static int32_t szp(const ir_tensor *t) { return qzp(t) - (t->dtype == IR_DT_U8 ? 128 : 0); }
+static int32_t xor_of(const ir_tensor *t) { return t->dtype == IR_DT_U8 ? 0x80 : 0; }
+
+static bool type_range(ir_dtype dt, int32_t *lo, int32_t *hi)
+{
+    switch (dt) {
+    case IR_DT_S8: *lo = -128, *hi = 127; return true;
+    case IR_DT_U8: *lo = 0, *hi = 255; return true;
+    case IR_DT_S16: *lo = -32768, *hi = 32767; return true;
+    case IR_DT_U16: *lo = 0, *hi = 65535; return true;
+    default: return false;
+    }
+}
+
+static int qtype_of(ir_dtype dt)
+{
+    switch (dt) {
+    case IR_DT_U8: return 1;  /* KILN_QT_U8 */
+    case IR_DT_S16: return 2; /* KILN_QT_S16 */
+    case IR_DT_U16: return 3; /* KILN_QT_U16 */
+    default: return 0;        /* KILN_QT_S8 */
+    }
+}
+
+static bool same_quant(const ir_tensor *a, const ir_tensor *b)
+{
+    if (a->q.n != b->q.n || a->dtype != b->dtype)
+        return false;
+    for (int i = 0; i < a->q.n; i++)
+        if (a->q.scale[i] != b->q.scale[i] || a->q.zero_point[i] != b->q.zero_point[i])
+            return false;
+    return true;
+}
+
+/* Checks a quantized tensor's parameters; `what` names it in the message. */
+static int check_quant(ctx *c, const ir_tensor *t, const char *what, bool per_channel_ok)
+{
+    int32_t lo, hi;
+    if (t->q.n == 0)
+        return fail(c, "%s '%s' (%s) has no quantization parameters", what, t->name,
+                    ir_dtype_name(t->dtype));
+    if (t->q.n > 1 && !per_channel_ok)
+        return fail(c, "%s '%s' is quantized per channel (%d scales); this op needs one scale",
+                    what, t->name, t->q.n);
+    bool ranged = type_range(t->dtype, &lo, &hi);
+    for (int i = 0; i < t->q.n; i++) {
+        float s = t->q.scale[i];
+        if (!(s > 0.0f) || isinf(s))
+            return fail(c, "%s '%s' scale[%d] = %g: must be positive and finite", what, t->name,
+                        i, (double)s);
+        if (ranged && (t->q.zero_point[i] < lo || t->q.zero_point[i] > hi))
+            return fail(c, "%s '%s' zero_point[%d] = %d is outside the %s range [%d, %d]", what,
+                        t->name, i, (int)t->q.zero_point[i], ir_dtype_name(t->dtype), (int)lo,
+                        (int)hi);
+    }
+    return 0;
+}
+
+static int64_t prod(const int64_t *d, int from, int to)
+{
+    int64_t n = 1;
+    for (int i = from; i < to; i++)
+        n *= d[i];
+    return n;
+}
+
+static int add_i32(ctx *c, const char *what, int n, const int32_t *v)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node", what);
+    int64_t shape[1] = {n};
+    int t = ir_add_const(c->g, name, IR_DT_S32, 1, shape, v, (size_t)n * sizeof(int32_t));
+    free(name);
+    return t;
+}
+
+static int add_f32(ctx *c, const char *what, int n, const float *v)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node", what);
+    int64_t shape[1] = {n};
+    int t = ir_add_const(c->g, name, IR_DT_F32, 1, shape, v, (size_t)n * sizeof(float));
+    free(name);
+    return t;
+}
+
+/* ---- requantization of accumulating ops -------------------------------- */
+
+enum { RQ_TFLITE = 0, RQ_ONNX = 1, RQ_NONE = 2 }; /* = kiln_rq_mode */
+
+/* How the multiplier of channel m is derived from the float scales, per the
+ * TFLM prepare routine of each op. */
+typedef enum mult_rule {
+    RULE_DOUBLE = 0,     /* double(s_x) * double(s_w) / double(s_y): conv, depthwise,
+                            transpose conv, per-channel FC (PopulateConvolution...) */
+    RULE_FLOAT_PRODUCT   /* double(float(s_x * s_w)) / double(s_y): per-tensor FC
+                            (GetQuantizedConvolutionMultipler) */
+} mult_rule;
+
+typedef struct rq_out {
+    int mode;
+    int mult_t, shift_t;           /* tensors, -1 when absent */
+    int32_t out_offset, act_min, act_max, out_xor;
+} rq_out;
+
+/* Fills *r for an op with input x, weights w (scales per channel along the
+ * output channel, n of them) and output y. */
+static int make_rq(ctx *c, int xi, int wi, int yi, int n, mult_rule rule, rq_out *r)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    memset(r, 0, sizeof *r);
+    r->mult_t = r->shift_t = -1;
+    if (TS(yi)->dtype == IR_DT_S32 && TS(yi)->q.n == 0) {
+        r->mode = RQ_NONE;
+        return 0;
+    }
+    if (!is_8bit(TS(yi)->dtype))
+        return fail(c, "output '%s' is %s; int8 kernels write int8, uint8 or int32", TS(yi)->name,
+                    ir_dtype_name(TS(yi)->dtype));
+    if (check_quant(c, TS(yi), "output", false) < 0)
+        return -1;
+    if (TS(wi)->q.n != 1 && TS(wi)->q.n != n)
+        return fail(c, "weights '%s' have %d scales; expected 1 or %d (one per output channel)",
+                    TS(wi)->name, TS(wi)->q.n, n);
+    r->mode = nd->attr.qmode == IR_QMODE_ONNX ? RQ_ONNX : RQ_TFLITE;
+    int32_t lo = -128, hi = 127;
+    type_range(TS(yi)->dtype, &lo, &hi);
+    qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), lo, hi, &r->act_min,
+                        &r->act_max);
+    const int32_t shift_dom = TS(yi)->dtype == IR_DT_U8 ? 128 : 0;
+    r->act_min -= shift_dom;
+    r->act_max -= shift_dom;
+    r->out_offset = szp(TS(yi));
+    r->out_xor = xor_of(TS(yi));
+
+    int32_t *mult = xcalloc((size_t)n, sizeof(int32_t));
+    int32_t *shift = xcalloc((size_t)n, sizeof(int32_t));
+    const float sx = qscale(TS(xi)), sy = qscale(TS(yi));
+    for (int m = 0; m < n; m++) {
+        const float sw = TS(wi)->q.scale[TS(wi)->q.n == 1 ? 0 : m];
+        if (r->mode == RQ_ONNX) {
+            /* onnxruntime's float32 output scale. */
+            mult[m] = qu_float_bits(sx * sw / sy);
+            continue;
+        }
+        double real = rule == RULE_FLOAT_PRODUCT ? (double)(sx * sw) / (double)sy
+                                                 : (double)sx * (double)sw / (double)sy;
+        int sh;
+        qu_quantize_multiplier(real, &mult[m], &sh);
+        shift[m] = sh;
+    }
+    r->mult_t = add_i32(c, "mult", n, mult);
+    if (r->mode == RQ_TFLITE)
+        r->shift_t = add_i32(c, "shift", n, shift);
+    free(mult);
+    free(shift);
+    return 0;
+}
+
+static char *rq_init(const rq_out *r)
+{
+    return xasprintf("{ .mode = %d, .out_offset = %d, .act_min = %d, .act_max = %d, .out_xor = %d }",
+                     r->mode, (int)r->out_offset, (int)r->act_min, (int)r->act_max,
+                     (int)r->out_xor);
+}
+
+/* Checks an 8-bit operand and returns its negated zero point (signed domain). */
+static int operand_offset(ctx *c, const ir_tensor *t, const char *what, int32_t *offset)
+{
+    if (!is_8bit(t->dtype))
+        return fail(c, "%s '%s' is %s; expected int8 or uint8", what, t->name,
+                    ir_dtype_name(t->dtype));
+    if (t->q.n == 0) {
+        *offset = t->dtype == IR_DT_U8 ? 128 : 0; /* integer op without zero point */
+        return 0;
+    }
+    if (check_quant(c, t, what, true) < 0)
+        return -1;
+    for (int i = 1; i < t->q.n; i++)
+        if (t->q.zero_point[i] != t->q.zero_point[0])
+            return fail(c, "%s '%s' has per-channel zero points (%d vs %d); only one zero point "
+                        "is supported", what, t->name, (int)t->q.zero_point[0],
+                        (int)t->q.zero_point[i]);
+    *offset = -szp(t);
+    return 0;
+}
+
+/* ---- CONV, depthwise, CONV_TRANSPOSE ------------------------------------ */
+
+typedef struct conv_geom {
+    int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w, k_h, k_w;
+    int stride_h, stride_w, dil_h, dil_w, pad_t, pad_l;
+} conv_geom;
+
+/* Reads the activation dims of a 1-D or 2-D conv in either layout. */
+static int conv_dims(ctx *c, const ir_tensor *t, bool nhwc, int64_t *n, int64_t *ch, int64_t *h,
+                     int64_t *w)
+{
+    if (t->rank == 3) {
+        *n = t->shape[0];
+        *h = 1;
+        *ch = nhwc ? t->shape[2] : t->shape[1];
+        *w = nhwc ? t->shape[1] : t->shape[2];
+        return 0;
+    }
+    if (t->rank == 4) {
+        *n = t->shape[0];
+        *ch = nhwc ? t->shape[3] : t->shape[1];
+        *h = nhwc ? t->shape[1] : t->shape[2];
+        *w = nhwc ? t->shape[2] : t->shape[3];
+        return 0;
+    }
+    return fail(c, "tensor '%s' has rank %d; int8 convolutions are 1-D or 2-D (rank 3 or 4)",
+                t->name, t->rank);
+}
+
+static int conv_geometry(ctx *c, int xi, int yi, const ir_tensor *w, conv_geom *k)
+{
+    ir_graph *g = c->g;
+    const ir_conv_attr *a = &g->nodes[c->node].attr.conv;
+    const bool nhwc = a->layout == IR_LAYOUT_NHWC;
+    if (a->nspatial < 1 || a->nspatial > 2)
+        return fail(c, "%d spatial dimensions; int8 convolutions are 1-D or 2-D", a->nspatial);
+    int64_t yn;
+    if (conv_dims(c, TS(xi), nhwc, &k->batch, &k->in_c, &k->in_h, &k->in_w) < 0 ||
+        conv_dims(c, TS(yi), nhwc, &yn, &k->out_c, &k->out_h, &k->out_w) < 0)
+        return -1;
+    const int s = a->nspatial == 2 ? 1 : 0; /* index of the width entry */
+    k->k_h = a->nspatial == 2 ? w->shape[2] : 1;
+    k->k_w = w->shape[2 + s];
+    k->stride_h = a->nspatial == 2 ? a->stride[0] : 1;
+    k->stride_w = a->stride[s];
+    k->dil_h = a->nspatial == 2 ? a->dilation[0] : 1;
+    k->dil_w = a->dilation[s];
+    k->pad_t = a->nspatial == 2 ? a->pad_begin[0] : 0;
+    k->pad_l = a->pad_begin[s];
+    if (k->stride_h < 1 || k->stride_w < 1 || k->dil_h < 1 || k->dil_w < 1)
+        return fail(c, "strides and dilations must be >= 1");
+    if (a->group < 1 || k->in_c % a->group || k->out_c % a->group)
+        return fail(c, "group %d does not divide input channels %lld and output channels %lld",
+                    a->group, (long long)k->in_c, (long long)k->out_c);
+    int64_t total = k->batch * k->in_c * k->in_h * k->in_w + k->out_c * k->out_h * k->out_w;
+    if (total > INT32_MAX / 2)
+        return fail(c, "tensors too large for the int8 kernels' 32-bit indexing");
+    return 0;
+}
+
+static char *conv_params_init(const conv_geom *k, int groups, bool nhwc, int32_t in_off,
+                              int32_t w_off, int32_t in_xor, int32_t w_xor, const rq_out *r)
+{
+    char *rq = rq_init(r);
+    char *s = xasprintf(
+        "{ .batch = %lld, .in_c = %lld, .in_h = %lld, .in_w = %lld, .out_c = %lld, .out_h = %lld, "
+        ".out_w = %lld, .k_h = %lld, .k_w = %lld, .stride_h = %d, .stride_w = %d, .dil_h = %d, "
+        ".dil_w = %d, .pad_t = %d, .pad_l = %d, .groups = %d, .layout = %d, .in_offset = %d, "
+        ".w_offset = %d, .in_xor = %d, .w_xor = %d, .rq = %s }",
+        (long long)k->batch, (long long)k->in_c, (long long)k->in_h, (long long)k->in_w,
+        (long long)k->out_c, (long long)k->out_h, (long long)k->out_w, (long long)k->k_h,
+        (long long)k->k_w, k->stride_h, k->stride_w, k->dil_h, k->dil_w, k->pad_t, k->pad_l,
+        groups, nhwc ? 1 : 0, (int)in_off, (int)w_off, (int)in_xor, (int)w_xor, rq);
+    free(rq);
+    return s;
+}
+
+static int check_bias(ctx *c, int bi, int64_t n)
+{
+    if (bi < 0)
+        return 0;
+    const ir_tensor *b = &c->g->tensors[bi];
+    if (b->dtype != IR_DT_S32 || ir_numel(b) != n)
+        return fail(c, "bias '%s' is %s with %lld elements; expected int32 with %lld", b->name,
+                    ir_dtype_name(b->dtype), (long long)ir_numel(b), (long long)n);
+    return 0;
+}
+
+static int lower_conv(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const bool transpose = nd->op == IR_OP_CONV_TRANSPOSE;
+    const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    const int group = nd->attr.conv.group;
+    const bool nhwc = nd->attr.conv.layout == IR_LAYOUT_NHWC;
+    if (!ir_is_const(TS(wi)))
+        return fail(c, "weights '%s' are not a constant; int8 convolutions need constant weights",
+                    TS(wi)->name);
+    conv_geom k;
+    if (conv_geometry(c, xi, yi, TS(wi), &k) < 0)
+        return -1;
+    int32_t in_off, w_off;
+    if (operand_offset(c, TS(xi), "input", &in_off) < 0 ||
+        operand_offset(c, TS(wi), "weights", &w_off) < 0 || check_bias(c, bi, k.out_c) < 0)
+        return -1;
+    const int32_t in_xor = xor_of(TS(xi)), w_xor = xor_of(TS(wi));
+    const bool depthwise = !transpose && group > 1 && group == k.in_c;
+    const int64_t cg = k.in_c / group, mg = k.out_c / group;
+    const int64_t kk = k.k_h * k.k_w;
+    /* Expected weight shapes: conv [M, C/g, k...], transpose [C, M/g, k...]. */
+    const ir_tensor *w = TS(wi);
+    if (w->shape[0] != (transpose ? k.in_c : k.out_c) || w->shape[1] != (transpose ? mg : cg) ||
+        ir_numel(w) != k.out_c * cg * kk)
+        return fail(c, "weights '%s' shape does not match %lld input / %lld output channels, "
+                    "group %d", w->name, (long long)k.in_c, (long long)k.out_c, group);
+
+    /* Repack into the kernel's layout. */
+    const int8_t *src = w->data;
+    int8_t *dst = xmalloc((size_t)ir_numel(w));
+    for (int64_t oc = 0; oc < k.out_c; oc++)
+        for (int64_t j = 0; j < cg; j++)
+            for (int64_t t = 0; t < kk; t++) {
+                int64_t from = transpose ? (((oc / mg) * cg + j) * mg + oc % mg) * kk + t
+                                         : (oc * cg + j) * kk + t;
+                int64_t to = depthwise ? t * k.out_c + oc : (oc * kk + t) * cg + j;
+                dst[to] = src[from];
+            }
+    char *wname = xasprintf("%s.%s", TS(wi)->name, depthwise ? "hwo" : "ohwi");
+    int64_t wshape[1] = {ir_numel(TS(wi))};
+    const ir_dtype wdt = TS(wi)->dtype;
+    int wp = ir_add_const(g, wname, wdt, 1, wshape, dst, (size_t)wshape[0]);
+    free(wname);
+    free(dst);
+    ir_set_quant(g, wp, TS(wi)->q.n, 0, TS(wi)->q.scale, TS(wi)->q.zero_point);
+
+    rq_out r;
+    if (make_rq(c, xi, wi, yi, (int)k.out_c, RULE_DOUBLE, &r) < 0)
+        return -1;
+    if (transpose && (r.mode != RQ_TFLITE || in_xor || w_xor))
+        return fail(c, "int8 transposed convolution supports TFLite int8 only");
+    const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
+    const char *kernel = transpose ? "kiln_transpose_conv_s8"
+                         : depthwise ? (plain ? "kiln_depthwise_conv_s8" : "kiln_depthwise_conv_q8")
+                                     : (plain ? "kiln_conv_s8" : "kiln_conv_q8");
+    char *init = conv_params_init(&k, group, nhwc, in_off, w_off, in_xor, w_xor, &r);
+    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
+    free(init);
+    lir_in(call, xi);
+    lir_in(call, wp);
+    lir_in(call, bi);
+    lir_in(call, r.mult_t);
+    lir_in(call, r.shift_t);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* ---- FULLY_CONNECTED and MATMUL ----------------------------------------- */
+
+static int lower_fc(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    if (TS(wi)->rank != 2 || TS(yi)->rank < 1)
+        return fail(c, "weights '%s' must be [N, K]", TS(wi)->name);
+    const int64_t n = TS(wi)->shape[0], kdim = TS(wi)->shape[1];
+    const int64_t batch = ir_numel(TS(yi)) / (n ? n : 1);
+    if (ir_numel(TS(xi)) != batch * kdim || TS(yi)->shape[TS(yi)->rank - 1] != n)
+        return fail(c, "input '%s' (%lld elements) and output '%s' do not match weights [%lld, %lld]",
+                    TS(xi)->name, (long long)ir_numel(TS(xi)), TS(yi)->name, (long long)n,
+                    (long long)kdim);
+    int32_t in_off, w_off;
+    if (operand_offset(c, TS(xi), "input", &in_off) < 0 ||
+        operand_offset(c, TS(wi), "weights", &w_off) < 0 || check_bias(c, bi, n) < 0)
+        return -1;
+    const int32_t in_xor = xor_of(TS(xi)), w_xor = xor_of(TS(wi));
+    rq_out r;
+    /* TFLM: per-tensor FC multiplies the scales in float first. */
+    const mult_rule rule = TS(wi)->q.n > 1 ? RULE_DOUBLE : RULE_FLOAT_PRODUCT;
+    if (make_rq(c, xi, wi, yi, (int)n, rule, &r) < 0)
+        return -1;
+    const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
+    char *rq = rq_init(&r);
+    lir_call *call = lir_begin(c->p, c->node, plain ? "kiln_fully_connected_s8" : "kiln_fully_connected_q8",
+                               "kiln_fc_s8_params",
+                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
+                               ".in_offset = %d, .w_offset = %d, .in_xor = %d, .w_xor = %d, .rq = %s }",
+                               (long long)batch, (long long)kdim, (long long)n, (int)in_off,
+                               (int)w_off, (int)in_xor, (int)w_xor, rq);
+    free(rq);
+    lir_in(call, xi);
+    lir_in(call, wi);
+    lir_in(call, bi);
+    lir_in(call, r.mult_t);
+    lir_in(call, r.shift_t);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_matmul(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int ai = nd->in[0], bi = nd->in[1], yi = nd->out[0];
+    const ir_tensor *a = TS(ai), *b = TS(bi);
+    if (a->rank < 2 || b->rank < 2)
+        return fail(c, "int8 MatMul needs operands of rank >= 2 (got %d and %d)", a->rank, b->rank);
+    const int64_t m = a->shape[a->rank - 2], k = a->shape[a->rank - 1], n = b->shape[b->rank - 1];
+    if (b->shape[b->rank - 2] != k)
+        return fail(c, "inner dimensions differ: %lld vs %lld", (long long)k,
+                    (long long)b->shape[b->rank - 2]);
+    const int64_t mn = m * n, batch = ir_numel(TS(yi)) / (mn > 0 ? mn : 1);
+    const int64_t mk = m * k, kn = k * n;
+    const int64_t a_batches = ir_numel(a) / (mk > 0 ? mk : 1), b_batches = ir_numel(b) / (kn > 0 ? kn : 1);
+    if ((a_batches != batch && a_batches != 1) || (b_batches != batch && b_batches != 1))
+        return fail(c, "batch dimensions must be equal or absent (%lld, %lld -> %lld)",
+                    (long long)a_batches, (long long)b_batches, (long long)batch);
+    int32_t a_off, b_off;
+    if (operand_offset(c, a, "A", &a_off) < 0 || operand_offset(c, b, "B", &b_off) < 0)
+        return -1;
+    const int32_t a_xor = xor_of(a), b_xor = xor_of(b);
+    const int64_t a_stride = a_batches == 1 ? 0 : m * k, b_stride = b_batches == 1 ? 0 : k * n;
+    if (TS(bi)->q.n > 1 && TS(bi)->q.n != n)
+        return fail(c, "B '%s' has %d scales; expected 1 or %lld (one per column)", TS(bi)->name,
+                    TS(bi)->q.n, (long long)n);
+    rq_out r;
+    if (make_rq(c, ai, bi, yi, (int)n, RULE_DOUBLE, &r) < 0)
+        return -1;
+    char *rq = rq_init(&r);
+    lir_call *call = lir_begin(c->p, c->node, "kiln_matmul_q8", "kiln_matmul_s8_params",
+                               "{ .batch = %lld, .m = %lld, .k = %lld, .n = %lld, "
+                               ".a_batch_stride = %lld, .b_batch_stride = %lld, .a_offset = %d, "
+                               ".b_offset = %d, .a_xor = %d, .b_xor = %d, .rq = %s }",
+                               (long long)batch, (long long)m, (long long)k, (long long)n,
+                               (long long)a_stride, (long long)b_stride, (int)a_off, (int)b_off,
+                               (int)a_xor, (int)b_xor, rq);
+    free(rq);
+    lir_in(call, ai);
+    lir_in(call, bi);
+    lir_in(call, r.mult_t);
+    lir_in(call, r.shift_t);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* ---- pooling -------------------------------------------------------------- */
+
+static int lower_pool(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const ir_conv_attr *a = &nd->attr.conv;
+    const int xi = nd->in[0], yi = nd->out[0];
+    const bool nhwc = a->layout == IR_LAYOUT_NHWC;
+    if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
+        return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
+                    ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
+    if (!same_quant(TS(xi), TS(yi)))
+        return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); "
+                    "TFLite pooling keeps it", (double)qscale(TS(xi)), (int)qzp(TS(xi)),
+                    (double)qscale(TS(yi)), (int)qzp(TS(yi)));
+    if (nd->n_out > 1 && nd->out[1] >= 0)
+        return fail(c, "MaxPool indices are not supported on int8");
+    if (a->nspatial < 1 || a->nspatial > 2)
+        return fail(c, "%d spatial dimensions; int8 pooling is 1-D or 2-D", a->nspatial);
+    for (int i = 0; i < a->nspatial; i++)
+        if (a->dilation[i] != 1)
+            return fail(c, "dilated int8 pooling is not supported");
+    int64_t n, ch, ih, iw, yn, yc, oh, ow;
+    if (conv_dims(c, TS(xi), nhwc, &n, &ch, &ih, &iw) < 0 ||
+        conv_dims(c, TS(yi), nhwc, &yn, &yc, &oh, &ow) < 0)
+        return -1;
+    const int s = a->nspatial == 2 ? 1 : 0;
+    const bool two = a->nspatial == 2;
+    int32_t act_min, act_max;
+    qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), -128, 127, &act_min, &act_max);
+    lir_call *call = lir_begin(
+        c->p, c->node, nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s8" : "kiln_maxpool_s8",
+        "kiln_pool_s8_params",
+        "{ .batch = %lld, .c = %lld, .in_h = %lld, .in_w = %lld, .out_h = %lld, .out_w = %lld, "
+        ".k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .pad_t = %d, .pad_l = %d, "
+        ".pad_b = %d, .pad_r = %d, .layout = %d, .count_include_pad = %d, .act_min = %d, "
+        ".act_max = %d }",
+        (long long)n, (long long)ch, (long long)ih, (long long)iw, (long long)oh, (long long)ow,
+        two ? a->kernel[0] : 1, a->kernel[s], two ? a->stride[0] : 1, a->stride[s],
+        two ? a->pad_begin[0] : 0, a->pad_begin[s], two ? a->pad_end[0] : 0, a->pad_end[s],
+        nhwc ? 1 : 0, a->count_include_pad ? 1 : 0, (int)act_min, (int)act_max);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* ---- broadcasting binary ops ---------------------------------------------- */
+
+static int broadcast_strides(ctx *c, const ir_tensor *t, const ir_tensor *y, char *out, size_t n)
+{
+    /* Right-aligned, 6-D: stride 0 where t has extent 1 but y does not. */
+    int64_t stride = 1;
+    int32_t st[6] = {0};
+    for (int d = 5; d >= 0; d--) {
+        int ti = t->rank - (6 - d), yd = y->rank - (6 - d);
+        int64_t te = ti >= 0 ? t->shape[ti] : 1, ye = yd >= 0 ? y->shape[yd] : 1;
+        if (te != ye && te != 1)
+            return fail(c, "'%s' does not broadcast to the output shape", t->name);
+        st[d] = te == 1 ? 0 : (int32_t)stride;
+        stride *= te;
+    }
+    snprintf(out, n, "{ %d, %d, %d, %d, %d, %d }", st[0], st[1], st[2], st[3], st[4], st[5]);
+    return 0;
+}
+
+static int lower_binary(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int ai = nd->in[0], bi = nd->in[1], yi = nd->out[0];
+    const ir_tensor *a = TS(ai), *b = TS(bi), *y = TS(yi);
+    if (a->dtype != IR_DT_S8 || b->dtype != IR_DT_S8 || y->dtype != IR_DT_S8)
+        return fail(c, "int8 %s needs int8 operands and output (got %s, %s -> %s)",
+                    ir_op_name(nd->op), ir_dtype_name(a->dtype), ir_dtype_name(b->dtype),
+                    ir_dtype_name(y->dtype));
+    if (check_quant(c, a, "A", false) < 0 || check_quant(c, b, "B", false) < 0 ||
+        check_quant(c, y, "output", false) < 0)
+        return -1;
+    if (y->rank > 6)
+        return fail(c, "rank %d; at most 6", y->rank);
+    char sa[96], sb[96], shape[96];
+    if (broadcast_strides(c, a, y, sa, sizeof sa) < 0 || broadcast_strides(c, b, y, sb, sizeof sb) < 0)
+        return -1;
+    int64_t ys[6];
+    for (int d = 0; d < 6; d++) {
+        int yd = y->rank - (6 - d);
+        ys[d] = yd >= 0 ? y->shape[yd] : 1;
+    }
+    snprintf(shape, sizeof shape, "{ %lld, %lld, %lld, %lld, %lld, %lld }", (long long)ys[0],
+             (long long)ys[1], (long long)ys[2], (long long)ys[3], (long long)ys[4],
+             (long long)ys[5]);
+    const float s1 = qscale(a), s2 = qscale(b), so = qscale(y);
+    int32_t am = 0, bm = 0, om = 0;
+    int ash = 0, bsh = 0, osh = 0, left_shift = 0;
+    const char *kernel = NULL;
+    switch (nd->op) {
+    case IR_OP_ADD:
+    case IR_OP_SUB: {
+        /* TFLM add_common.cc / sub_common.cc, int8: left shift 20. */
+        left_shift = 20;
+        const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
+        qu_quantize_multiplier((double)s1 / twice_max, &am, &ash);
+        qu_quantize_multiplier((double)s2 / twice_max, &bm, &bsh);
+        const double real_out = twice_max / ((double)(1 << left_shift) * (double)so);
+        if (!(real_out < 1.0))
+            return fail(c, "output scale %g too small for TFLite's int8 add (multiplier %g >= 1)",
+                        (double)so, real_out);
+        qu_quantize_multiplier(real_out, &om, &osh);
+        kernel = nd->op == IR_OP_ADD ? "kiln_add_s8" : "kiln_sub_s8";
+        break;
+    }
+    case IR_OP_MUL:
+        qu_quantize_multiplier((double)s1 * (double)s2 / (double)so, &om, &osh);
+        kernel = "kiln_mul_s8";
+        break;
+    case IR_OP_MIN:
+    case IR_OP_MAX:
+        qu_quantize_multiplier((double)s1 / (double)so, &am, &ash);
+        qu_quantize_multiplier((double)s2 / (double)so, &bm, &bsh);
+        kernel = nd->op == IR_OP_MIN ? "kiln_min_s8" : "kiln_max_s8";
+        break;
+    default:
+        return fail(c, "no int8 kernel");
+    }
+    int32_t act_min, act_max;
+    qu_activation_range(&nd->attr.act, so, qzp(y), -128, 127, &act_min, &act_max);
+    lir_call *call = lir_begin(
+        c->p, c->node, kernel, "kiln_binary_s8_params",
+        "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "
+        ".out_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = %d, "
+        ".b_shift = %d, .out_mult = %d, .out_shift = %d, .act_min = %d, .act_max = %d }",
+        shape, sa, sb, (int)-qzp(a), (int)-qzp(b), (int)qzp(y), left_shift, (int)am, ash, (int)bm,
+        bsh, (int)om, osh, (int)act_min, (int)act_max);
+    lir_in(call, ai);
+    lir_in(call, bi);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* ---- unary ops ----------------------------------------------------------------- */
+
+static int require_s8_io(ctx *c, const ir_tensor *x, const ir_tensor *y)
+{
+    if (x->dtype != IR_DT_S8 || y->dtype != IR_DT_S8)
+        return fail(c, "needs int8 input and output (got %s -> %s)", ir_dtype_name(x->dtype),
+                    ir_dtype_name(y->dtype));
+    if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
+        return -1;
+    if (ir_numel(x) != ir_numel(y) || ir_numel(x) > INT32_MAX)
+        return fail(c, "input and output sizes differ");
+    return 0;
+}
+
+/* CLIP and REQUANTIZE: clamp(out_zp + MBQM(x - in_zp, s_in/s_out)). */
+static int lower_requantize(ctx *c, bool clip)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    const ir_tensor *x = TS(xi), *y = TS(yi);
+    int32_t lo, hi, ilo, ihi;
+    if (!type_range(x->dtype, &ilo, &ihi) || !type_range(y->dtype, &lo, &hi))
+        return fail(c, "needs 8- or 16-bit integer input and output (got %s -> %s)",
+                    ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
+    if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
+        return -1;
+    if (ir_numel(x) != ir_numel(y))
+        return fail(c, "input and output sizes differ");
+    int32_t m;
+    int sh;
+    qu_quantize_multiplier((double)qscale(x) / (double)qscale(y), &m, &sh);
+    int32_t act_min = lo, act_max = hi;
+    if (clip)
+        qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
+    const bool s8 = x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
+    lir_call *call = lir_begin(c->p, c->node,
+                               s8 ? (clip ? "kiln_clip_s8" : "kiln_requantize_s8") : "kiln_requantize_q",
+                               "kiln_requantize_params",
+                               "{ .n = %lld, .in_type = %d, .out_type = %d, .in_zp = %d, .out_zp = %d, "
+                               ".mult = %d, .shift = %d, .act_min = %d, .act_max = %d }",
+                               (long long)ir_numel(x), qtype_of(x->dtype), qtype_of(y->dtype),
+                               (int)qzp(x), (int)qzp(y), (int)m, sh, (int)act_min, (int)act_max);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_sigmoid_tanh(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    if (require_s8_io(c, TS(xi), TS(yi)) < 0)
+        return -1;
+    const bool sig = nd->op == IR_OP_SIGMOID;
+    /* TFLM fixes the output quantization: 1/256, -128 (logistic), 1/128, 0 (tanh). */
+    const float want_scale = sig ? 1.0f / 256 : 1.0f / 128;
+    const int32_t want_zp = sig ? -128 : 0;
+    if (qzp(TS(yi)) != want_zp || qscale(TS(yi)) != want_scale)
+        return fail(c, "output quantization must be scale %g zero point %d (TFLite's int8 %s), "
+                    "found scale %g zero point %d", (double)want_scale, (int)want_zp,
+                    sig ? "LOGISTIC" : "TANH", (double)qscale(TS(yi)), (int)qzp(TS(yi)));
+    int32_t m;
+    int sh;
+    if (!qu_frexp_multiplier((double)qscale(TS(xi)) * (double)(1 << 27), &m, &sh) || sh < 0 ||
+        sh > 30)
+        return fail(c, "input scale %g out of the range TFLite's int8 %s handles",
+                    (double)qscale(TS(xi)), sig ? "LOGISTIC" : "TANH");
+    const int32_t radius = qu_input_radius(4, sh, 31);
+    lir_call *call = lir_begin(c->p, c->node, sig ? "kiln_logistic_s8" : "kiln_tanh_s8",
+                               "kiln_sigmoid_s8_params",
+                               "{ .n = %lld, .in_zp = %d, .range_radius = %d, .in_mult = %d, "
+                               ".in_shift = %d }",
+                               (long long)ir_numel(TS(xi)), (int)qzp(TS(xi)), (int)radius, (int)m, sh);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_hard_swish(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    if (require_s8_io(c, TS(xi), TS(yi)) < 0)
+        return -1;
+    /* TFLM hard_swish_common.cc, in float as it does. */
+    const float input_scale = qscale(TS(xi));
+    const float hires_input_scale = (1.0f / 128.0f) * input_scale;
+    const float reluish_scale = 3.0f / 32768.0f;
+    const float output_scale = qscale(TS(yi));
+    int32_t om, rm;
+    int oe, re;
+    qu_quantize_multiplier((double)(hires_input_scale / output_scale), &om, &oe);
+    qu_quantize_multiplier((double)(hires_input_scale / reluish_scale), &rm, &re);
+    if (oe > 0)
+        return fail(c, "output scale %g too small for TFLite's int8 HARD_SWISH (exponent %d > 0)",
+                    (double)output_scale, oe);
+    lir_call *call = lir_begin(c->p, c->node, "kiln_hard_swish_s8", "kiln_hard_swish_s8_params",
+                               "{ .n = %lld, .in_zp = %d, .out_zp = %d, .relu_mult16 = %d, "
+                               ".relu_exp = %d, .out_mult16 = %d, .out_exp = %d }",
+                               (long long)ir_numel(TS(xi)), (int)qzp(TS(xi)), (int)qzp(TS(yi)),
+                               (int)qu_downscale_multiplier_i16(rm), re,
+                               (int)qu_downscale_multiplier_i16(om), oe);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_leaky_relu(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    if (require_s8_io(c, TS(xi), TS(yi)) < 0)
+        return -1;
+    /* TFLM leaky_relu_common.cc: the ratios in float, then widened. */
+    const float si = qscale(TS(xi)), so = qscale(TS(yi)), alpha = nd->attr.alpha;
+    int32_t am, im;
+    int ash, ish;
+    qu_quantize_multiplier((double)(si * alpha / so), &am, &ash);
+    qu_quantize_multiplier((double)(si / so), &im, &ish);
+    lir_call *call = lir_begin(c->p, c->node, "kiln_leaky_relu_s8", "kiln_leaky_relu_s8_params",
+                               "{ .n = %lld, .in_zp = %d, .out_zp = %d, .id_mult = %d, .id_shift = %d, "
+                               ".alpha_mult = %d, .alpha_shift = %d }",
+                               (long long)ir_numel(TS(xi)), (int)qzp(TS(xi)), (int)qzp(TS(yi)),
+                               (int)im, ish, (int)am, ash);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_softmax(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    const ir_tensor *x = TS(xi), *y = TS(yi);
+    if (nd->attr.log)
+        return fail(c, "int8 LogSoftmax is not supported");
+    if (x->dtype != IR_DT_S8 || (y->dtype != IR_DT_S8 && y->dtype != IR_DT_S16))
+        return fail(c, "int8 softmax needs int8 input and int8/int16 output (got %s -> %s)",
+                    ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
+    if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
+        return -1;
+    /* TFLM softmax_common.cc fixes the output quantization. */
+    if (y->dtype == IR_DT_S8 && (qzp(y) != -128 || qscale(y) != 1.0f / 256))
+        return fail(c, "int8 output must be scale 1/256 zero point -128, found scale %g zp %d",
+                    (double)qscale(y), (int)qzp(y));
+    if (y->dtype == IR_DT_S16 &&
+        (qzp(y) != -32768 || fabs((double)qscale(y) - 1.0 / 65536) > 0.001 / 65536))
+        return fail(c, "int16 output must be scale 1/65536 zero point -32768, found scale %g zp %d",
+                    (double)qscale(y), (int)qzp(y));
+    int axis = nd->attr.axis, axis_end = nd->attr.axis_end > 0 ? nd->attr.axis_end : axis + 1;
+    if (axis < 0 || axis_end > x->rank || axis >= axis_end)
+        return fail(c, "softmax axes [%d, %d) out of range for rank %d", axis, axis_end, x->rank);
+    int32_t m;
+    int ls;
+    qu_softmax_scaling((double)nd->attr.beta, (double)qscale(x), 5, &m, &ls);
+    if (ls < 0 || ls > 31)
+        return fail(c, "input scale %g x beta %g out of TFLite's int8 softmax range",
+                    (double)qscale(x), (double)nd->attr.beta);
+    const int32_t diff_min = -qu_input_radius(5, ls, 31);
+    lir_call *call = lir_begin(c->p, c->node,
+                               y->dtype == IR_DT_S8 ? "kiln_softmax_s8" : "kiln_softmax_s8_s16",
+                               "kiln_softmax_s8_params",
+                               "{ .outer = %lld, .depth = %lld, .inner = %lld, .in_mult = %d, "
+                               ".in_left_shift = %d, .diff_min = %d }",
+                               (long long)prod(x->shape, 0, axis), (long long)prod(x->shape, axis, axis_end),
+                               (long long)prod(x->shape, axis_end, x->rank), (int)m, ls, (int)diff_min);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_mean(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    const ir_tensor *x = TS(xi), *y = TS(yi);
+    if (x->dtype != IR_DT_S8 || y->dtype != IR_DT_S8)
+        return fail(c, "needs int8 input and output (got %s -> %s)", ir_dtype_name(x->dtype),
+                    ir_dtype_name(y->dtype));
+    if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
+        return -1;
+    if (x->rank > 6)
+        return fail(c, "rank %d; at most 6", x->rank);
+    int64_t shape[6], count = 1;
+    int red[6];
+    for (int d = 0; d < 6; d++) {
+        int xd = x->rank - (6 - d);
+        shape[d] = xd >= 0 ? x->shape[xd] : 1;
+        red[d] = xd >= 0 && (nd->attr.axes_mask >> xd & 1u);
+        if (red[d])
+            count *= shape[d];
+    }
+    if (count < 1)
+        return fail(c, "mean over an empty set of elements");
+    const bool same = qzp(x) == qzp(y) && qscale(x) == qscale(y);
+    int32_t m = 0, m2 = 0;
+    int sh = 0, sh2 = 0;
+    if (!same) {
+        qu_quantize_multiplier((double)qscale(x) / (double)qscale(y), &m, &sh);
+        qu_mean_multiplier(m, sh, count, &m2, &sh2);
+    }
+    lir_call *call = lir_begin(
+        c->p, c->node, "kiln_mean_s8", "kiln_mean_s8_params",
+        "{ .shape = { %lld, %lld, %lld, %lld, %lld, %lld }, .reduce = { %d, %d, %d, %d, %d, %d }, "
+        ".count = %lld, .same_quant = %d, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d }",
+        (long long)shape[0], (long long)shape[1], (long long)shape[2], (long long)shape[3],
+        (long long)shape[4], (long long)shape[5], red[0], red[1], red[2], red[3], red[4], red[5],
+        (long long)count, same ? 1 : 0, (int)qzp(x), (int)qzp(y), (int)m2, sh2);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* QUANTIZE (float -> int) and DEQUANTIZE (int -> float), per tensor or axis. */
+static int lower_quant_boundary(ctx *c, bool quantize)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], yi = nd->out[0];
+    const int qi = quantize ? yi : xi;
+    const ir_tensor *f = quantize ? TS(xi) : TS(yi);
+    if (f->dtype != IR_DT_F32)
+        return fail(c, "%s '%s' is %s; expected float32", quantize ? "input" : "output", f->name,
+                    ir_dtype_name(f->dtype));
+    static const struct { ir_dtype dt; const char *q, *dq; } kinds[] = {
+        {IR_DT_S8, "kiln_quantize_f32_s8", "kiln_dequantize_s8_f32"},
+        {IR_DT_U8, "kiln_quantize_f32_u8", "kiln_dequantize_u8_f32"},
+        {IR_DT_S16, "kiln_quantize_f32_s16", "kiln_dequantize_s16_f32"},
+        {IR_DT_U16, "kiln_quantize_f32_u16", "kiln_dequantize_u16_f32"},
+        {IR_DT_S32, NULL, "kiln_dequantize_s32_f32"},
+    };
+    const char *kernel = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].dt == TS(qi)->dtype)
+            kernel = quantize ? kinds[i].q : kinds[i].dq;
+    if (!kernel)
+        return fail(c, "'%s' is %s; %s handles int8, uint8, int16, uint16%s", TS(qi)->name,
+                    ir_dtype_name(TS(qi)->dtype), quantize ? "QUANTIZE" : "DEQUANTIZE",
+                    quantize ? "" : ", int32");
+    if (check_quant(c, TS(qi), quantize ? "output" : "input", true) < 0)
+        return -1;
+    const ir_tensor *q = TS(qi);
+    int64_t outer = 1, axis_len = 1, inner = ir_numel(q);
+    if (q->q.n > 1) {
+        if (q->q.axis < 0 || q->q.axis >= q->rank || q->shape[q->q.axis] != q->q.n)
+            return fail(c, "'%s' has %d scales along axis %d, which has %lld elements", q->name,
+                        q->q.n, q->q.axis, (long long)(q->q.axis >= 0 && q->q.axis < q->rank
+                                                           ? q->shape[q->q.axis] : -1));
+        outer = prod(q->shape, 0, q->q.axis);
+        axis_len = q->q.n;
+        inner = prod(q->shape, q->q.axis + 1, q->rank);
+    }
+    const int n = q->q.n;
+    float *sc = xmalloc((size_t)n * sizeof(float));
+    int32_t *zp = xmalloc((size_t)n * sizeof(int32_t));
+    memcpy(sc, q->q.scale, (size_t)n * sizeof(float));
+    memcpy(zp, q->q.zero_point, (size_t)n * sizeof(int32_t));
+    int st = add_f32(c, "scale", n, sc);
+    int zt = add_i32(c, "zero_point", n, zp);
+    free(sc);
+    free(zp);
+    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_quantize_params",
+                               "{ .outer = %lld, .axis_len = %lld, .inner = %lld, .round_even = %d }",
+                               (long long)outer, (long long)axis_len, (long long)inner,
+                               nd->attr.qmode == IR_QMODE_ONNX ? 1 : 0);
+    lir_in(call, xi);
+    lir_in(call, st);
+    lir_in(call, zt);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_concat(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int yi = nd->out[0];
+    const ir_tensor *y = TS(yi);
+    if (nd->n_in > 8)
+        return fail(c, "%d inputs with differing quantization; at most 8", nd->n_in);
+    if (y->dtype != IR_DT_S8 || check_quant(c, y, "output", false) < 0)
+        return fail(c, "requantizing concat needs an int8 output");
+    const int axis = nd->attr.axis;
+    char lens[128] = "", zps[128] = "", ms[160] = "", shs[128] = "";
+    for (int k = 0; k < 8; k++) {
+        int32_t len = 0, zp = 0, m = 0;
+        int sh = 0;
+        if (k < nd->n_in) {
+            const ir_tensor *x = TS(nd->in[k]);
+            if (x->dtype != IR_DT_S8 || check_quant(c, x, "input", false) < 0)
+                return fail(c, "input '%s' must be quantized int8", x->name);
+            len = (int32_t)x->shape[axis];
+            zp = qzp(x);
+            qu_quantize_multiplier((double)qscale(x) / (double)qscale(y), &m, &sh);
+        }
+        snprintf(lens + strlen(lens), sizeof lens - strlen(lens), "%s%d", k ? ", " : "", (int)len);
+        snprintf(zps + strlen(zps), sizeof zps - strlen(zps), "%s%d", k ? ", " : "", (int)zp);
+        snprintf(ms + strlen(ms), sizeof ms - strlen(ms), "%s%d", k ? ", " : "", (int)m);
+        snprintf(shs + strlen(shs), sizeof shs - strlen(shs), "%s%d", k ? ", " : "", sh);
+    }
+    lir_call *call = lir_begin(c->p, c->node, "kiln_concat_s8", "kiln_concat_s8_params",
+                               "{ .n_inputs = %d, .outer = %lld, .inner = %lld, .axis_len = { %s }, "
+                               ".in_zp = { %s }, .mult = { %s }, .shift = { %s }, .out_zp = %d }",
+                               nd->n_in, (long long)prod(y->shape, 0, axis),
+                               (long long)prod(y->shape, axis + 1, y->rank), lens, zps, ms, shs,
+                               (int)qzp(y));
+    for (int k = 0; k < 8; k++)
+        lir_in(call, k < nd->n_in ? nd->in[k] : -1);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+static bool any_quantized(const ir_graph *g, const ir_node *nd)
+{
+    for (int k = 0; k < nd->n_in; k++)
+        if (nd->in[k] >= 0 && g->tensors[nd->in[k]].q.n > 0)
+            return true;
+    for (int k = 0; k < nd->n_out; k++)
+        if (nd->out[k] >= 0 && g->tensors[nd->out[k]].q.n > 0)
+            return true;
+    return false;
+}
+
+/* True when some input's quantization differs from the first output's. */
+static bool quant_changes(const ir_graph *g, const ir_node *nd)
+{
+    const ir_tensor *y = &g->tensors[nd->out[0]];
+    for (int k = 0; k < nd->n_in; k++)
+        if (nd->in[k] >= 0 && !ir_is_const(&g->tensors[nd->in[k]]) &&
+            !same_quant(&g->tensors[nd->in[k]], y))
+            return true;
+    return false;
+}
 
 int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
-    (void)g; (void)node; (void)p; (void)err; (void)errlen;
-    return 0;
+    ctx c = {g, node, p, err, errlen};
+    const ir_node *nd = &g->nodes[node];
+    if (nd->n_out < 1 || nd->out[0] < 0 || !any_quantized(g, nd))
+        return 0;
+    /* A float activation with quantized weights (a "hybrid" model) is not an
+     * integer op: leave it to the float family. */
+    if (nd->n_in > 0 && nd->in[0] >= 0 && g->tensors[nd->in[0]].dtype == IR_DT_F32 &&
+        g->tensors[nd->out[0]].dtype == IR_DT_F32)
+        return 0;
+    switch (nd->op) {
+    case IR_OP_CONV:
+    case IR_OP_CONV_TRANSPOSE: return lower_conv(&c);
+    case IR_OP_FULLY_CONNECTED: return lower_fc(&c);
+    case IR_OP_MATMUL: return lower_matmul(&c);
+    case IR_OP_AVGPOOL:
+    case IR_OP_MAXPOOL: return lower_pool(&c);
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_MUL:
+    case IR_OP_MIN:
+    case IR_OP_MAX: return lower_binary(&c);
+    case IR_OP_CLIP: return lower_requantize(&c, true);
+    case IR_OP_REQUANTIZE: return lower_requantize(&c, false);
+    case IR_OP_SIGMOID:
+    case IR_OP_TANH: return lower_sigmoid_tanh(&c);
+    case IR_OP_HARD_SWISH: return lower_hard_swish(&c);
+    case IR_OP_LEAKY_RELU: return lower_leaky_relu(&c);
+    case IR_OP_SOFTMAX: return lower_softmax(&c);
+    case IR_OP_REDUCE_MEAN: return lower_mean(&c);
+    case IR_OP_QUANTIZE: return lower_quant_boundary(&c, true);
+    case IR_OP_DEQUANTIZE: return lower_quant_boundary(&c, false);
+    case IR_OP_CONCAT:
+        if (!quant_changes(g, nd))
+            return 0;
+        return lower_concat(&c);
+    case IR_OP_RESHAPE:
+    case IR_OP_TRANSPOSE:
+    case IR_OP_SLICE:
+    case IR_OP_PAD:
+        if (!quant_changes(g, nd))
+            return 0;
+        return fail(&c, "quantization changes across a data-movement op (input scale %g zp %d, "
+                    "output scale %g zp %d); insert a requantize or keep it equal",
+                    (double)qscale(&g->tensors[nd->in[0]]), (int)qzp(&g->tensors[nd->in[0]]),
+                    (double)qscale(&g->tensors[nd->out[0]]), (int)qzp(&g->tensors[nd->out[0]]));
+    default:
+        return 0; /* not arithmetic we own: let the other families decide */
+    }
 }

@@ -1,6 +1,307 @@
-/* kernels_s8.h - placeholder until this kernel family lands. */
+/*
+ * kernels_s8.h - the integer (int8, with uint8 and int16 where noted)
+ * kernels, with TensorFlow Lite's integer semantics.
+ *
+ * Every kernel here computes what TFLite-Micro's reference kernels compute,
+ * bit for bit (the arithmetic CMSIS-NN is also bit-exact with): fixed-point
+ * multipliers and shifts applied with MultiplyByQuantizedMultiplier (double
+ * rounding: SaturatingRoundingDoublingHighMul then RoundingDivideByPOT), the
+ * gemmlowp fixed-point exp/logistic/tanh, and the same clamping.  Whatever
+ * TFLite computes once at Prepare() time in floating point (multipliers,
+ * shifts, activation ranges, softmax's diff_min) the compiler computes at
+ * compile time (compiler/passes/quant_util.c) and hands over here as plain
+ * integers, in the params struct or as constant int32 arrays in the blob.
+ * So these kernels use integer arithmetic only; the exceptions, each in its
+ * own object file, are the float boundary kernels (QUANTIZE f32 -> int,
+ * DEQUANTIZE int -> f32) and the ONNX-flavour requantization
+ * (requant_onnx_s8.c), which is a float multiply by definition.
+ * docs/kernels-int8.md tells the arithmetic and why it is bit-exact.
+ *
+ * Conventions:
+ *   - "offset" fields are the NEGATED zero point of an input (TFLite's
+ *     input_offset), "out_offset"/"zp" fields the output's zero point.
+ *   - uint8 data (ONNX) is handled by the same code: a value u is read as
+ *     the int8 (u ^ 0x80) = u - 128, with its zero point moved by -128, and
+ *     written back the same way; the *_xor fields are 0x80 for uint8 and 0
+ *     for int8.  This is exact: it only renames the integers.
+ *   - Activations are NHWC (TFLite) or NCHW (ONNX), chosen by `layout`.
+ *   - Shapes and parameters were checked by the compiler; kernels do not
+ *     re-check them and return nothing.
+ *   - Per-channel arrays (mult, shift) have one entry per output channel.
+ */
 #ifndef KILN_KERNELS_S8_H
 #define KILN_KERNELS_S8_H
+
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_LAYOUT_NCHW 0
+#define KILN_LAYOUT_NHWC 1
+
+/* How an int32 accumulator becomes an output element. */
+typedef enum kiln_rq_mode {
+    KILN_RQ_TFLITE = 0, /* MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]) */
+    KILN_RQ_ONNX = 1,   /* round_half_even((float)acc * scale[c]); mult[c] holds
+                           the IEEE-754 bits of scale[c], shift is unused */
+    KILN_RQ_NONE = 2    /* no requantization: the int32 accumulator is the output
+                           (ONNX ConvInteger / MatMulInteger) */
+} kiln_rq_mode;
+
+typedef struct kiln_requant {
+    int32_t mode;       /* kiln_rq_mode */
+    int32_t out_offset; /* output zero point (signed domain) */
+    int32_t act_min;    /* clamp after the zero point is added (signed domain) */
+    int32_t act_max;
+    int32_t out_xor;    /* 0x80: output is uint8 */
+} kiln_requant;
+
+/* ---- convolutions and matrix products ---------------------------------- */
+
+/* CONV / DEPTHWISE_CONV / TRANSPOSE_CONV.  1-D convolutions use in_h = k_h = 1. */
+typedef struct kiln_conv_s8_params {
+    int32_t batch;
+    int32_t in_c, in_h, in_w;
+    int32_t out_c, out_h, out_w;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_t, pad_l;       /* pads before; pads after are implied by out_h/out_w */
+    int32_t groups;             /* conv: 1..in_c; depthwise: in_c */
+    int32_t layout;             /* KILN_LAYOUT_* */
+    int32_t in_offset;          /* -zero point of x */
+    int32_t w_offset;           /* -zero point of w (0 for TFLite's symmetric int8) */
+    int32_t in_xor, w_xor;      /* 0x80 for uint8 operands */
+    kiln_requant rq;
+} kiln_conv_s8_params;
+
+/* y = conv(x + in_offset, w + w_offset) + bias, requantized per output channel.
+ * w: [out_c][k_h][k_w][in_c/groups] (OHWI); bias: [out_c] int32 or NULL. */
+void kiln_conv_s8(const kiln_conv_s8_params *p, const int8_t *x, const int8_t *w,
+                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *y);
+/* The same for any 8-bit operand signedness and an int8/uint8/int32 output
+ * (ONNX QLinearConv, ConvInteger): pointers untyped, p says what they hold. */
+void kiln_conv_q8(const kiln_conv_s8_params *p, const void *x, const void *w, const int32_t *bias,
+                  const int32_t *mult, const int32_t *shift, void *y);
+
+/* Depthwise: groups == in_c, out_c == in_c * multiplier; output channel o
+ * reads input channel o / multiplier.  w: [k_h][k_w][out_c] (TFLite 1HWO). */
+void kiln_depthwise_conv_s8(const kiln_conv_s8_params *p, const int8_t *x, const int8_t *w,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            int8_t *y);
+void kiln_depthwise_conv_q8(const kiln_conv_s8_params *p, const void *x, const void *w,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            void *y);
+
+/* Transposed convolution (TFLite TRANSPOSE_CONV, ONNX ConvTranspose) computed
+ * as a gather: y[o] = sum over k with o + pad - k*dil = i*stride.
+ * w: [out_c][k_h][k_w][in_c/groups]. */
+void kiln_transpose_conv_s8(const kiln_conv_s8_params *p, const int8_t *x, const int8_t *w,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            int8_t *y);
+
+typedef struct kiln_fc_s8_params {
+    int32_t batch, in_features, out_features;
+    int32_t in_offset, w_offset;
+    int32_t in_xor, w_xor;
+    kiln_requant rq;
+} kiln_fc_s8_params;
+
+/* y[b][n] = sum_k (x[b][k] + in_offset) * (w[n][k] + w_offset) + bias[n], requantized. */
+void kiln_fully_connected_s8(const kiln_fc_s8_params *p, const int8_t *x, const int8_t *w,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                             int8_t *y);
+void kiln_fully_connected_q8(const kiln_fc_s8_params *p, const void *x, const void *w,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                             void *y);
+
+typedef struct kiln_matmul_s8_params {
+    int32_t batch, m, k, n;
+    int32_t a_batch_stride, b_batch_stride; /* elements; 0 broadcasts that operand */
+    int32_t a_offset, b_offset;
+    int32_t a_xor, b_xor;
+    kiln_requant rq;
+} kiln_matmul_s8_params;
+
+/* y[bt][i][j] = sum_k (a[bt][i][k] + a_offset) * (b[bt][k][j] + b_offset), requantized
+ * per column j (ONNX QLinearMatMul, MatMulInteger). */
+void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b,
+                    const int32_t *mult, const int32_t *shift, void *y);
+
+/* ---- pooling ------------------------------------------------------------ */
+
+typedef struct kiln_pool_s8_params {
+    int32_t batch, c, in_h, in_w, out_h, out_w;
+    int32_t k_h, k_w, stride_h, stride_w;
+    int32_t pad_t, pad_l, pad_b, pad_r;
+    int32_t layout;
+    int32_t count_include_pad;  /* avg: divisor counts padded positions (ONNX) */
+    int32_t act_min, act_max;
+} kiln_pool_s8_params;
+
+/* Average of the raw values (input and output share quantization), rounded
+ * half away from zero as TFLite: (sum +- count/2) / count. */
+void kiln_avgpool_s8(const kiln_pool_s8_params *p, const int8_t *x, int8_t *y);
+void kiln_maxpool_s8(const kiln_pool_s8_params *p, const int8_t *x, int8_t *y);
+
+/* ---- elementwise -------------------------------------------------------- */
+
+#define KILN_S8_MAX_DIMS 6
+
+/* Broadcasting binary op over a 6-D output (leading dims padded with 1);
+ * a_stride/b_stride are element strides, 0 along broadcast dimensions. */
+typedef struct kiln_binary_s8_params {
+    int32_t shape[KILN_S8_MAX_DIMS];
+    int32_t a_stride[KILN_S8_MAX_DIMS];
+    int32_t b_stride[KILN_S8_MAX_DIMS];
+    int32_t a_offset, b_offset, out_offset;
+    int32_t left_shift;           /* ADD/SUB: 20 for int8 */
+    int32_t a_mult, a_shift;      /* ADD/SUB/MIN/MAX: per-input rescale */
+    int32_t b_mult, b_shift;
+    int32_t out_mult, out_shift;  /* ADD/SUB/MUL */
+    int32_t act_min, act_max;
+} kiln_binary_s8_params;
+
+void kiln_add_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+void kiln_sub_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+void kiln_mul_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+/* MIN/MAX: each input is first rescaled to the output's quantization
+ * (exactly the identity when, as TFLite requires, the quantizations match). */
+void kiln_min_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+void kiln_max_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+
+/* ---- unary -------------------------------------------------------------- */
+
+/* y = clamp(out_zp + MBQM(x - in_zp, mult, shift), act_min, act_max):
+ * TFLite QUANTIZE int->int (requantize), RELU/RELU6/RELU_N1_TO_1/CLIP
+ * between quantized tensors, uint8 <-> int8 conversion. */
+typedef struct kiln_requantize_params {
+    int32_t n;
+    int32_t in_type, out_type;  /* kiln_qtype */
+    int32_t in_zp, out_zp;      /* in their own (unsigned or signed) domain */
+    int32_t mult, shift;
+    int32_t act_min, act_max;   /* in the output's domain */
+} kiln_requantize_params;
+
+typedef enum kiln_qtype { KILN_QT_S8 = 0, KILN_QT_U8 = 1, KILN_QT_S16 = 2, KILN_QT_U16 = 3 } kiln_qtype;
+
+void kiln_requantize_s8(const kiln_requantize_params *p, const int8_t *x, int8_t *y);
+void kiln_requantize_q(const kiln_requantize_params *p, const void *x, void *y);
+/* A clamp between quantized tensors is a requantization with an activation range. */
+void kiln_clip_s8(const kiln_requantize_params *p, const int8_t *x, int8_t *y);
+
+/* LOGISTIC / TANH int8 (TFLM reference integer path, gemmlowp Q4.27 input). */
+typedef struct kiln_sigmoid_s8_params {
+    int32_t n;
+    int32_t in_zp;
+    int32_t range_radius;
+    int32_t in_mult, in_shift;
+} kiln_sigmoid_s8_params;
+
+void kiln_logistic_s8(const kiln_sigmoid_s8_params *p, const int8_t *x, int8_t *y);
+void kiln_tanh_s8(const kiln_sigmoid_s8_params *p, const int8_t *x, int8_t *y);
+
+typedef struct kiln_hard_swish_s8_params {
+    int32_t n;
+    int32_t in_zp, out_zp;
+    int32_t relu_mult16, relu_exp;  /* reluish multiplier (int16 fixed point) and exponent */
+    int32_t out_mult16, out_exp;    /* output multiplier (int16) and exponent (<= 0) */
+} kiln_hard_swish_s8_params;
+
+void kiln_hard_swish_s8(const kiln_hard_swish_s8_params *p, const int8_t *x, int8_t *y);
+
+typedef struct kiln_leaky_relu_s8_params {
+    int32_t n;
+    int32_t in_zp, out_zp;
+    int32_t id_mult, id_shift;        /* s_in / s_out */
+    int32_t alpha_mult, alpha_shift;  /* s_in * alpha / s_out (may be negative) */
+} kiln_leaky_relu_s8_params;
+
+void kiln_leaky_relu_s8(const kiln_leaky_relu_s8_params *p, const int8_t *x, int8_t *y);
+
+/* SOFTMAX over `depth` elements `inner` apart, for each of outer*inner rows. */
+typedef struct kiln_softmax_s8_params {
+    int32_t outer, depth, inner;
+    int32_t in_mult, in_left_shift;  /* PreprocessSoftmaxScaling(beta, s_in, 5) */
+    int32_t diff_min;                /* -CalculateInputRadius(5, in_left_shift, 31) */
+} kiln_softmax_s8_params;
+
+/* Output int8 with scale 1/256 and zero point -128 (TFLite requires it). */
+void kiln_softmax_s8(const kiln_softmax_s8_params *p, const int8_t *x, int8_t *y);
+/* Output int16 with scale 1/65536 and zero point -32768. */
+void kiln_softmax_s8_s16(const kiln_softmax_s8_params *p, const int8_t *x, int16_t *y);
+
+/* MEAN over any set of axes (TFLite MEAN int8). */
+typedef struct kiln_mean_s8_params {
+    int32_t shape[KILN_S8_MAX_DIMS];   /* input, leading dims padded with 1 */
+    int32_t reduce[KILN_S8_MAX_DIMS];  /* 1: reduced axis */
+    int32_t count;                     /* elements per output */
+    int32_t same_quant;                /* 1: plain integer mean (sum / count, truncating) */
+    int32_t in_zp, out_zp;
+    int32_t mult, shift;               /* s_in/s_out with 1/count folded in */
+} kiln_mean_s8_params;
+
+void kiln_mean_s8(const kiln_mean_s8_params *p, const int8_t *x, int8_t *y);
+
+/* CONCATENATION with per-input requantization (used only when an input's
+ * quantization differs from the output's; equal ones are plain copies). */
+#define KILN_CONCAT_MAX_INPUTS 8
+typedef struct kiln_concat_s8_params {
+    int32_t n_inputs;
+    int32_t outer, inner;                       /* around the concat axis */
+    int32_t axis_len[KILN_CONCAT_MAX_INPUTS];
+    int32_t in_zp[KILN_CONCAT_MAX_INPUTS];
+    int32_t mult[KILN_CONCAT_MAX_INPUTS];
+    int32_t shift[KILN_CONCAT_MAX_INPUTS];
+    int32_t out_zp;
+} kiln_concat_s8_params;
+
+/* Inputs beyond n_inputs are NULL. */
+void kiln_concat_s8(const kiln_concat_s8_params *p, const int8_t *x0, const int8_t *x1,
+                    const int8_t *x2, const int8_t *x3, const int8_t *x4, const int8_t *x5,
+                    const int8_t *x6, const int8_t *x7, int8_t *y);
+
+/* ---- float boundary ------------------------------------------------------ */
+
+/* Per-axis (axis_len > 1) or per-tensor (axis_len == 1) affine quantization:
+ * element (o, a, i) of [outer][axis_len][inner] uses scale[a], zp[a]. */
+typedef struct kiln_quantize_params {
+    int32_t outer, axis_len, inner;
+    int32_t round_even;   /* 0: TFLite (round half away from zero), 1: ONNX (half to even) */
+} kiln_quantize_params;
+
+/* q = sat(round(x / scale) + zp) with the division in float, as both references do. */
+void kiln_quantize_f32_s8(const kiln_quantize_params *p, const float *x, const float *scale,
+                          const int32_t *zp, int8_t *y);
+void kiln_quantize_f32_u8(const kiln_quantize_params *p, const float *x, const float *scale,
+                          const int32_t *zp, uint8_t *y);
+void kiln_quantize_f32_s16(const kiln_quantize_params *p, const float *x, const float *scale,
+                           const int32_t *zp, int16_t *y);
+void kiln_quantize_f32_u16(const kiln_quantize_params *p, const float *x, const float *scale,
+                           const int32_t *zp, uint16_t *y);
+
+/* y = scale * (q - zp), one float rounding (exact product of a float and a
+ * 17-bit integer, rounded once), as TFLite's double product cast to float. */
+void kiln_dequantize_s8_f32(const kiln_quantize_params *p, const int8_t *x, const float *scale,
+                            const int32_t *zp, float *y);
+void kiln_dequantize_u8_f32(const kiln_quantize_params *p, const uint8_t *x, const float *scale,
+                            const int32_t *zp, float *y);
+void kiln_dequantize_s16_f32(const kiln_quantize_params *p, const int16_t *x, const float *scale,
+                             const int32_t *zp, float *y);
+void kiln_dequantize_u16_f32(const kiln_quantize_params *p, const uint16_t *x,
+                             const float *scale, const int32_t *zp, float *y);
+void kiln_dequantize_s32_f32(const kiln_quantize_params *p, const int32_t *x, const float *scale,
+                             const int32_t *zp, float *y);
+
+/* ONNX-flavour requantization of one accumulator (requant_onnx_s8.c):
+ * round_half_even((float)acc * scale) saturated to int32 range of interest,
+ * where scale_bits is the IEEE-754 bit pattern of the float scale. */
+int32_t kiln_requant_onnx(int32_t acc, int32_t scale_bits);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

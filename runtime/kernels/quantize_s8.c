@@ -1,0 +1,106 @@
+/*
+ * quantize_s8.c - the float boundary of the integer kernels: QUANTIZE
+ * (float -> int8/uint8/int16/uint16) and DEQUANTIZE (back to float),
+ * per tensor or per axis.
+ *
+ * Float by nature: this file and requant_onnx_s8.c are the only integer-
+ * family objects with float instructions.  QUANTIZE divides in float as
+ * both TFLite (TfLiteRound(x / scale): half away from zero) and ONNX
+ * (rint(x / scale): half to even) do, then saturates.  DEQUANTIZE multiplies
+ * once: scale * (q - zp) is the exact product of a float and an integer
+ * below 2^17 rounded once to float, which is also what TFLite's double
+ * product cast to float gives.  No libm: rounding is done with integer
+ * conversion and the float format.
+ */
+#include "kiln/kernels_s8.h"
+
+/* Both roundings for |v| < 2^30 (values beyond saturate either way). */
+static int32_t round_to_int(float v, int32_t even)
+{
+    if (v >= 1073741824.0f)
+        return 1073741824;
+    if (v <= -1073741824.0f)
+        return -1073741824;
+    int32_t t = (int32_t)v; /* truncates toward zero */
+    float frac = v - (float)t; /* exact: t and v share their high bits */
+    if (frac > 0.5f || (frac == 0.5f && (!even || (t & 1))))
+        t++;
+    else if (frac < -0.5f || (frac == -0.5f && (!even || (t & 1))))
+        t--;
+    return t;
+}
+
+static int32_t sat(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Calls body(i, a) for every element i with its axis index a. */
+#define FOR_EACH_AXIS(p, body)                                                  \
+    for (int32_t o_ = 0; o_ < (p)->outer; o_++)                                 \
+        for (int32_t a = 0; a < (p)->axis_len; a++)                             \
+            for (int32_t in_ = 0; in_ < (p)->inner; in_++) {                    \
+                const int32_t i = (o_ * (p)->axis_len + a) * (p)->inner + in_;  \
+                body;                                                           \
+            }
+
+static int32_t quantize_one(const kiln_quantize_params *p, float x, float scale, int32_t zp)
+{
+    return round_to_int(x / scale, p->round_even) + zp;
+}
+
+void kiln_quantize_f32_s8(const kiln_quantize_params *p, const float *x, const float *scale,
+                          const int32_t *zp, int8_t *y)
+{
+    FOR_EACH_AXIS(p, y[i] = (int8_t)sat(quantize_one(p, x[i], scale[a], zp[a]), -128, 127))
+}
+
+void kiln_quantize_f32_u8(const kiln_quantize_params *p, const float *x, const float *scale,
+                          const int32_t *zp, uint8_t *y)
+{
+    FOR_EACH_AXIS(p, y[i] = (uint8_t)sat(quantize_one(p, x[i], scale[a], zp[a]), 0, 255))
+}
+
+void kiln_quantize_f32_s16(const kiln_quantize_params *p, const float *x, const float *scale,
+                           const int32_t *zp, int16_t *y)
+{
+    FOR_EACH_AXIS(p, y[i] = (int16_t)sat(quantize_one(p, x[i], scale[a], zp[a]), -32768, 32767))
+}
+
+void kiln_quantize_f32_u16(const kiln_quantize_params *p, const float *x, const float *scale,
+                           const int32_t *zp, uint16_t *y)
+{
+    FOR_EACH_AXIS(p, y[i] = (uint16_t)sat(quantize_one(p, x[i], scale[a], zp[a]), 0, 65535))
+}
+
+void kiln_dequantize_s8_f32(const kiln_quantize_params *p, const int8_t *x, const float *scale,
+                            const int32_t *zp, float *y)
+{
+    FOR_EACH_AXIS(p, y[i] = scale[a] * (float)(x[i] - zp[a]))
+}
+
+void kiln_dequantize_u8_f32(const kiln_quantize_params *p, const uint8_t *x, const float *scale,
+                            const int32_t *zp, float *y)
+{
+    FOR_EACH_AXIS(p, y[i] = scale[a] * (float)(x[i] - zp[a]))
+}
+
+void kiln_dequantize_s16_f32(const kiln_quantize_params *p, const int16_t *x, const float *scale,
+                             const int32_t *zp, float *y)
+{
+    FOR_EACH_AXIS(p, y[i] = scale[a] * (float)(x[i] - zp[a]))
+}
+
+void kiln_dequantize_u16_f32(const kiln_quantize_params *p, const uint16_t *x,
+                             const float *scale, const int32_t *zp, float *y)
+{
+    FOR_EACH_AXIS(p, y[i] = scale[a] * (float)(x[i] - zp[a]))
+}
+
+/* int32 values can exceed 2^24: here the product is rounded from double so
+ * it stays a single rounding of the exact value (as ONNX's reference). */
+void kiln_dequantize_s32_f32(const kiln_quantize_params *p, const int32_t *x, const float *scale,
+                             const int32_t *zp, float *y)
+{
+    FOR_EACH_AXIS(p, y[i] = (float)((double)scale[a] * ((double)x[i] - (double)zp[a])))
+}

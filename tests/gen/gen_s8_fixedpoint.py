@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""gen_s8_fixedpoint.py - expected values for tests/unit/test_kernels_s8.c,
+computed by a second, independent implementation of the gemmlowp /
+TFLite fixed-point formulas (numpy int64 arithmetic, written from the
+documented definitions, sharing no code with runtime/kernels).
+
+Writes tests/unit/s8_expected.h.  Run:  /usr/bin/python3 tests/gen/gen_s8_fixedpoint.py
+"""
+import math
+import os
+import numpy as np
+
+I32MIN, I32MAX = -(1 << 31), (1 << 31) - 1
+
+def srdhm(a, b):
+    a = np.int64(a); b = np.int64(b)
+    if a == b == I32MIN:
+        return I32MAX
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else (1 - (1 << 30))
+    # truncating division toward zero
+    q = abs(int(ab + nudge)) // (1 << 31)
+    return int(q if ab + nudge >= 0 else -q)
+
+def rdbpot(x, e):
+    # round half away from zero of x / 2^e, computed with Python integers
+    if e == 0:
+        return int(x)
+    num = abs(int(x)); half = 1 << (e - 1)
+    q = (num + half) >> e
+    return q if x >= 0 else -q
+
+def mbqm(x, m, s):
+    l = s if s > 0 else 0
+    r = -s if s < 0 else 0
+    v = int(np.int64(x) * (1 << l))
+    v = ((v + (1 << 31)) % (1 << 32)) - (1 << 31)   # int32 wrap
+    return rdbpot(srdhm(v, m), r)
+
+def sat_shl(x, e):
+    v = int(x) * (1 << e)
+    return max(I32MIN, min(I32MAX, v))
+
+def rescale(x, src, dst):
+    e = src - dst
+    return sat_shl(x, e) if e > 0 else rdbpot(x, -e) if e < 0 else x
+
+def exp_quarter(a):
+    c = 1895147668; third = 715827883
+    x = a + (1 << 28)
+    x2 = srdhm(x, x); x3 = srdhm(x2, x); x4 = srdhm(x2, x2)
+    t = rdbpot(srdhm(rdbpot(x4, 2) + x3, third) + x2, 1)
+    return c + srdhm(c, x + t)
+
+BARREL = {-2: 1672461947, -1: 1302514674, 0: 790015084, 1: 290630308, 2: 39332535, 3: 720401, 4: 242}
+
+def exp_neg(a, ib):
+    fb = 31 - ib
+    q = 1 << (fb - 2)
+    amq = (a & (q - 1)) - q
+    r = exp_quarter(rescale(amq, ib, 0))
+    rem = amq - a
+    for k in range(-2, 5):
+        if ib > k and (rem >> (fb + k)) & 1:
+            r = srdhm(r, BARREL[k])
+    return I32MAX if a == 0 else r
+
+def half_sum(a, b):
+    s = a + b
+    return int((s + (1 if s >= 0 else -1)) / 2) if True else 0
+
+def trunc_div2(v):
+    return -((-v) // 2) if v < 0 else v // 2
+
+def nr(hd):
+    x = 1515870810 + srdhm(hd, -1010580540)
+    for _ in range(3):
+        x = x + rescale(srdhm(x, (1 << 29) - srdhm(hd, x)), 4, 2)
+    return x
+
+def one_over_1px(a):
+    s = a + I32MAX
+    hd = trunc_div2(s + (1 if s >= 0 else -1))
+    return rescale(nr(hd), 1, 0)
+
+def one_minus_over(a):
+    s = a + I32MAX
+    hd = trunc_div2(s + (1 if s >= 0 else -1))
+    return rescale(nr(hd) - (1 << 29), 2, 0)
+
+def logistic(a, ib):
+    if a == 0: return 1 << 30
+    pos = one_over_1px(exp_neg(-abs(a), ib))
+    return pos if a > 0 else I32MAX - pos
+
+def tanh(a, ib):
+    if a == 0: return 0
+    n = a if a < 0 else -a
+    t = one_minus_over(exp_neg(n, ib + 1))
+    return -t if a < 0 else t
+
+def quantize_multiplier(m):
+    if m == 0: return 0, 0
+    f, e = math.frexp(m)
+    q = int(math.floor(abs(f) * (1 << 31) + 0.5)) * (1 if f > 0 else -1)
+    if q == (1 << 31): q //= 2; e += 1
+    if e < -31: return 0, 0
+    return q, e
+
+def sigmoid_params(scale):
+    f, e = math.frexp(float(np.float32(scale)) * (1 << 27))
+    q = int(math.floor(f * (1 << 31) + 0.5))
+    radius = math.floor(15 * (1 << 27) / (1 << e))
+    return q, e, radius
+
+def logistic_s8(x, zp, scale):
+    q, e, rad = sigmoid_params(scale)
+    v = x - zp
+    if v <= -rad: return -128
+    if v >= rad: return 127
+    return max(-128, min(127, rdbpot(logistic(mbqm(v, q, e), 4), 23) - 128))
+
+def tanh_s8(x, zp, scale):
+    q, e, rad = sigmoid_params(scale)
+    v = x - zp
+    if v <= -rad: return -128
+    if v >= rad: return 127
+    return max(-128, min(127, rdbpot(tanh(mbqm(v, q, e), 4), 24)))
+
+def softmax_s8(row, scale, beta):
+    m = beta * float(np.float32(scale)) * (1 << 26)
+    m = min(m, float((1 << 31) - 1))
+    q, ls = quantize_multiplier(m)
+    diff_min = -math.floor(31 * (1 << 26) / (1 << ls))
+    mx = max(row)
+    def ex(d):
+        return exp_neg(srdhm(int(np.int32(np.int64(d) << ls)), q), 5)
+    s = 0
+    for v in row:
+        d = v - mx
+        if d >= diff_min:
+            s += rescale(ex(d), 0, 12)
+    hp1 = 32 - int(s).bit_length()
+    nbou = 12 - hp1
+    shifted = ((s << hp1) - (1 << 31))
+    shifted = ((shifted + (1 << 31)) % (1 << 32)) - (1 << 31)
+    scale_q = one_over_1px(shifted)
+    expo = nbou + 31 - 8
+    out = []
+    for v in row:
+        d = v - mx
+        if d >= diff_min:
+            out.append(max(-128, min(127, rdbpot(srdhm(scale_q, ex(d)), expo) - 128)))
+        else:
+            out.append(-128)
+    return out
+
+def cf(v):
+    t = '%.9g' % v
+    if not any(c in t for c in '.e'):
+        t += '.0'
+    return t + 'f'
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(here, '..', 'unit', 's8_expected.h')
+    xs = list(range(-128, 128, 5)) + [127]
+    L = []
+    L.append('/* s8_expected.h - generated by tests/gen/gen_s8_fixedpoint.py (an independent numpy')
+    L.append(' * implementation of the gemmlowp/TFLite formulas); do not edit. */')
+    L.append('#define S8X_N %d' % len(xs))
+    L.append('static const int8_t s8x_inputs[S8X_N] = {%s};' % ', '.join(map(str, xs)))
+    # exp_on_negative_values samples (Q5.26 input)
+    exp_in = [0, -1, -(1 << 24), -(1 << 26), -(3 << 25), -(5 << 26) - 12345, -(31 << 26), I32MIN + 1]
+    L.append('#define S8X_EXP_N %d' % len(exp_in))
+    L.append('static const int32_t s8x_exp_in[S8X_EXP_N] = {%s};' % ', '.join('%d' % v for v in exp_in))
+    L.append('static const int32_t s8x_exp_out[S8X_EXP_N] = {%s};' % ', '.join('%d' % exp_neg(v, 5) for v in exp_in))
+    # logistic / tanh int8: (scale, zp) cases
+    cases = [(0.1, 3), (0.0625, -10), (0.5, 0)]
+    L.append('#define S8X_ACT_CASES %d' % len(cases))
+    L.append('static const float s8x_act_scale[S8X_ACT_CASES] = {%s};' % ', '.join(cf(s) for s, _ in cases))
+    L.append('static const int32_t s8x_act_zp[S8X_ACT_CASES] = {%s};' % ', '.join('%d' % z for _, z in cases))
+    L.append('static const int8_t s8x_logistic[S8X_ACT_CASES][S8X_N] = {')
+    for s, z in cases:
+        L.append('    {%s},' % ', '.join(str(logistic_s8(x, z, s)) for x in xs))
+    L.append('};')
+    L.append('static const int8_t s8x_tanh[S8X_ACT_CASES][S8X_N] = {')
+    for s, z in cases:
+        L.append('    {%s},' % ', '.join(str(tanh_s8(x, z, s)) for x in xs))
+    L.append('};')
+    # softmax rows
+    rng = np.random.RandomState(7)
+    rows = [list(rng.randint(-128, 128, size=10)) for _ in range(3)] + [[5, 5, 5, 5], [127, -128, 0, 1]]
+    sm_cases = [(0.1, 1.0), (0.05, 1.0), (0.25, 0.5), (0.0390625, 1.0), (1.0, 1.0)]
+    L.append('#define S8X_SM_N %d' % len(rows))
+    for i, (row, (s, beta)) in enumerate(zip(rows, sm_cases)):
+        L.append('static const int8_t s8x_sm_in%d[%d] = {%s};' % (i, len(row), ', '.join(map(str, row))))
+        L.append('static const int8_t s8x_sm_out%d[%d] = {%s};' % (i, len(row), ', '.join(map(str, softmax_s8(row, s, beta)))))
+    L.append('static const struct { const int8_t *in, *out; int n; float scale, beta; } s8x_sm[S8X_SM_N] = {')
+    for i, (row, (s, beta)) in enumerate(zip(rows, sm_cases)):
+        L.append('    {s8x_sm_in%d, s8x_sm_out%d, %d, %s, %s},' % (i, i, len(row), cf(s), cf(beta)))
+    L.append('};')
+    open(out, 'w').write('\n'.join(L) + '\n')
+
+main()
