@@ -426,7 +426,9 @@ NEAREST = {'round_prefer_floor': 'IR_NEAREST_ROUND_PREFER_FLOOR', 'round_prefer_
 RMODE = {'nearest': 'IR_RESIZE_NEAREST', 'linear': 'IR_RESIZE_LINEAR', 'cubic': 'IR_RESIZE_CUBIC'}
 
 
-def op_resize(at, ins, outs, opset):
+def op_resize(at, ins, outs, opset, perm=None):
+    """perm: also rewrite the case with axes permuted (e.g. to NHWC): X and Y
+    transposed by perm, per-axis scale and ROI moved with their axes."""
     x = ins[0]
     r = x.ndim
     roi = ins[1] if len(ins) > 1 and ins[1] is not None and ins[1].size else None
@@ -451,6 +453,7 @@ def op_resize(at, ins, outs, opset):
         n = len(axes)
         for i, a in enumerate(axes):
             rs[a], re_[a] = float(roi[i]), float(roi[n + i])
+    perm = perm or list(range(r))
     L = ['a->resize.mode = %s;' % RMODE[at.get('mode', 'nearest')],
          'a->resize.coord = %s;' % COORD[at.get('coordinate_transformation_mode', 'half_pixel')],
          'a->resize.nearest = %s;' % NEAREST[at.get('nearest_mode', 'round_prefer_floor')],
@@ -459,9 +462,10 @@ def op_resize(at, ins, outs, opset):
          'a->resize.antialias = %s;' % ('true' if at.get('antialias', 0) else 'false'),
          'a->resize.extrapolation_value = %rf;' % float(at.get('extrapolation_value', 0.0))]
     for d in range(r):
+        p = perm[d]
         L.append('a->resize.scale[%d] = %r; a->resize.roi_start[%d] = %r; a->resize.roi_end[%d] = %r;'
-                 % (d, scale[d], d, rs[d], d, re_[d]))
-    return 'IR_OP_RESIZE', L, [T(x)], [T(outs[0])], 0
+                 % (d, scale[p], d, rs[p], d, re_[p]))
+    return ('IR_OP_RESIZE', L, [T(np.transpose(x, perm))], [T(np.transpose(outs[0], perm))], 0)
 
 
 def rnn(irop, ngates_in):
@@ -695,6 +699,8 @@ def main():
                 irop, lines, i, o, qtol = OPS[op](at, ins, outs, opset)
                 c = Case(name, irop, lines, i, o, qtol)
                 cases.append(c)
+                if op == 'Resize' and ins[0].ndim == 4:
+                    cases.append(Case(name + '/nhwc', *op_resize(at, ins, outs, opset, [0, 2, 3, 1])))
                 if irop in ('IR_OP_CONV', 'IR_OP_CONV_TRANSPOSE', 'IR_OP_MAXPOOL', 'IR_OP_AVGPOOL',
                             'IR_OP_BATCHNORM') and ins[0].ndim >= 3 and n <= MAX_NHWC_ELEMS:
                     v = nhwc_variant(c)
@@ -702,7 +708,11 @@ def main():
                         cases.append(v)
             except Skip as e:
                 skipped.append((name, str(e)))
-    emit(cases, args.out, sources)
+    import gen_ref_extra
+    extra = gen_ref_extra.cases()
+    cases.extend(extra)
+    emit(cases, args.out, sources + ['%d cases computed with torch / numpy / onnx\'s numpy helpers '
+                                     'by tests/gen/gen_ref_extra.py' % len(extra)])
     for name, why in skipped:
         print('skipped %-70s %s' % (name, why))
     print('wrote %d cases to %s (%d skipped)' % (len(cases), args.out, len(skipped)))

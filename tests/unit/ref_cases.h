@@ -3,7 +3,7 @@
  * ONNX backend conformance cases (onnx v1.22.0, Apache-2.0; see
  * ../shared/conformance/LICENSE.onnx) rewritten as one IR node each:
  * inputs, expected outputs (computed by the ONNX project) and the IR
- * attributes.  465 cases from: onnx-node, onnx-pytorch-converted.
+ * attributes.  572 cases from: onnx-node, onnx-pytorch-converted, 68 cases computed with torch / numpy / onnx's numpy helpers by tests/gen/gen_ref_extra.py.
  */
 #ifndef REF_CASES_H
 #define REF_CASES_H
@@ -10134,17 +10134,39 @@ static void rc236_attr(ir_attr *a)
     a->resize.scale[3] = 0.800000011920929; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
-/* onnx-node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside */
+/* onnx-node/test_resize_downsample_scales_cubic/nhwc */
 static const rc_tensor rc237_in[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
-};
-static const double rc237_out0[9] = {
-    1.3681267, 2.6695013, 4.0133367, 6.573625, 7.875, 9.218835, 11.948966, 13.250341, 14.594176,
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
 };
 static const rc_tensor rc237_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc237_out0, 0, 0, NULL, NULL }
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc236_out0, 0, 0, NULL, NULL }
 };
 static void rc237_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.800000011920929; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.800000011920929; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
+/* onnx-node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside */
+static const rc_tensor rc238_in[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const double rc238_out0[9] = {
+    1.3681267, 2.6695013, 4.0133367, 6.573625, 7.875, 9.218835, 11.948966, 13.250341, 14.594176,
+};
+static const rc_tensor rc238_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc238_out0, 0, 0, NULL, NULL }
+};
+static void rc238_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10159,17 +10181,39 @@ static void rc237_attr(ir_attr *a)
     a->resize.scale[3] = 0.800000011920929; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside/nhwc */
+static const rc_tensor rc239_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc239_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc238_out0, 0, 0, NULL, NULL }
+};
+static void rc239_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.5f;
+    a->resize.exclude_outside = true;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.800000011920929; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.800000011920929; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_cubic_align_corners */
-static const rc_tensor rc238_in[] = {
+static const rc_tensor rc240_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc238_out0[9] = {
+static const double rc240_out0[9] = {
     1.0, 2.3951917, 3.790383, 6.580766, 7.975958, 9.371149, 12.161532, 13.556724, 14.951916,
 };
-static const rc_tensor rc238_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc238_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc240_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc240_out0, 0, 0, NULL, NULL }
 };
-static void rc238_attr(ir_attr *a)
+static void rc240_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_ALIGN_CORNERS;
@@ -10184,17 +10228,39 @@ static void rc238_attr(ir_attr *a)
     a->resize.scale[3] = 0.800000011920929; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_cubic_align_corners/nhwc */
+static const rc_tensor rc241_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc241_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc240_out0, 0, 0, NULL, NULL }
+};
+static void rc241_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_ALIGN_CORNERS;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.800000011920929; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.800000011920929; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_cubic_antialias */
-static const rc_tensor rc239_in[] = {
+static const rc_tensor rc242_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc239_out0[4] = {
+static const double rc242_out0[4] = {
     2.5180721, 4.2858863, 9.589329, 11.357142,
 };
-static const rc_tensor rc239_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc239_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc242_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc242_out0, 0, 0, NULL, NULL }
 };
-static void rc239_attr(ir_attr *a)
+static void rc242_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10209,17 +10275,39 @@ static void rc239_attr(ir_attr *a)
     a->resize.scale[3] = 0.6000000238418579; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_cubic_antialias/nhwc */
+static const rc_tensor rc243_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc243_out[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc242_out0, 0, 0, NULL, NULL }
+};
+static void rc243_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = true;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.6000000238418579; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.6000000238418579; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_linear */
-static const rc_tensor rc240_in[] = {
+static const rc_tensor rc244_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 4 }, rc53_out0, 0, 0, NULL, NULL }
 };
-static const double rc240_out0[2] = {
+static const double rc244_out0[2] = {
     2.6666665, 4.333333,
 };
-static const rc_tensor rc240_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc240_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc244_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc244_out0, 0, 0, NULL, NULL }
 };
-static void rc240_attr(ir_attr *a)
+static void rc244_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10234,17 +10322,39 @@ static void rc240_attr(ir_attr *a)
     a->resize.scale[3] = 0.6000000238418579; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_linear/nhwc */
+static const rc_tensor rc245_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 4, 1 }, rc53_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc245_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 1 }, rc244_out0, 0, 0, NULL, NULL }
+};
+static void rc245_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.6000000238418579; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.6000000238418579; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_linear_align_corners */
-static const rc_tensor rc241_in[] = {
+static const rc_tensor rc246_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 4 }, rc53_out0, 0, 0, NULL, NULL }
 };
-static const double rc241_out0[2] = {
+static const double rc246_out0[2] = {
     1.0, 3.142857,
 };
-static const rc_tensor rc241_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc241_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc246_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc246_out0, 0, 0, NULL, NULL }
 };
-static void rc241_attr(ir_attr *a)
+static void rc246_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_ALIGN_CORNERS;
@@ -10259,17 +10369,39 @@ static void rc241_attr(ir_attr *a)
     a->resize.scale[3] = 0.6000000238418579; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_linear_align_corners/nhwc */
+static const rc_tensor rc247_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 4, 1 }, rc53_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc247_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 1 }, rc246_out0, 0, 0, NULL, NULL }
+};
+static void rc247_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_ALIGN_CORNERS;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.6000000238418579; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.6000000238418579; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_linear_antialias */
-static const rc_tensor rc242_in[] = {
+static const rc_tensor rc248_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc242_out0[4] = {
+static const double rc248_out0[4] = {
     2.875, 4.5, 9.375, 11.0,
 };
-static const rc_tensor rc242_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc242_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc248_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc248_out0, 0, 0, NULL, NULL }
 };
-static void rc242_attr(ir_attr *a)
+static void rc248_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10284,17 +10416,39 @@ static void rc242_attr(ir_attr *a)
     a->resize.scale[3] = 0.6000000238418579; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_linear_antialias/nhwc */
+static const rc_tensor rc249_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc249_out[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc248_out0, 0, 0, NULL, NULL }
+};
+static void rc249_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = true;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.6000000238418579; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.6000000238418579; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_linear_half_pixel_symmetric */
-static const rc_tensor rc243_in[] = {
+static const rc_tensor rc250_in[] = {
     { IR_DT_F32, 4, { 1, 1, 1, 4 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc243_out0[2] = {
+static const double rc250_out0[2] = {
     1.6666667, 3.3333333,
 };
-static const rc_tensor rc243_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc243_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc250_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc250_out0, 0, 0, NULL, NULL }
 };
-static void rc243_attr(ir_attr *a)
+static void rc250_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_HALF_PIXEL_SYMMETRIC;
@@ -10309,17 +10463,39 @@ static void rc243_attr(ir_attr *a)
     a->resize.scale[3] = 0.6000000238418579; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_linear_half_pixel_symmetric/nhwc */
+static const rc_tensor rc251_in[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc251_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 1 }, rc250_out0, 0, 0, NULL, NULL }
+};
+static void rc251_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_HALF_PIXEL_SYMMETRIC;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.6000000238418579; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_scales_nearest */
-static const rc_tensor rc244_in[] = {
+static const rc_tensor rc252_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 4 }, rc53_out0, 0, 0, NULL, NULL }
 };
-static const double rc244_out0[2] = {
+static const double rc252_out0[2] = {
     1.0, 3.0,
 };
-static const rc_tensor rc244_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc244_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc252_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc252_out0, 0, 0, NULL, NULL }
 };
-static void rc244_attr(ir_attr *a)
+static void rc252_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10334,17 +10510,39 @@ static void rc244_attr(ir_attr *a)
     a->resize.scale[3] = 0.6000000238418579; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_scales_nearest/nhwc */
+static const rc_tensor rc253_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 4, 1 }, rc53_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc253_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 1 }, rc252_out0, 0, 0, NULL, NULL }
+};
+static void rc253_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.6000000238418579; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.6000000238418579; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_cubic */
-static const rc_tensor rc245_in[] = {
+static const rc_tensor rc254_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc245_out0[9] = {
+static const double rc254_out0[9] = {
     1.630787, 3.0046296, 4.3784723, 7.1261573, 8.5, 9.873842, 12.621528, 13.99537, 15.369213,
 };
-static const rc_tensor rc245_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc245_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc254_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc254_out0, 0, 0, NULL, NULL }
 };
-static void rc245_attr(ir_attr *a)
+static void rc254_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10359,17 +10557,39 @@ static void rc245_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_cubic/nhwc */
+static const rc_tensor rc255_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc255_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc254_out0, 0, 0, NULL, NULL }
+};
+static void rc255_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_cubic_antialias */
-static const rc_tensor rc246_in[] = {
+static const rc_tensor rc256_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc246_out0[9] = {
+static const double rc256_out0[9] = {
     1.7750092, 3.1200073, 4.4650054, 7.1550016, 8.5, 9.844998, 12.534994, 13.8799925, 15.224991,
 };
-static const rc_tensor rc246_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc246_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc256_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc256_out0, 0, 0, NULL, NULL }
 };
-static void rc246_attr(ir_attr *a)
+static void rc256_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10384,17 +10604,39 @@ static void rc246_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_cubic_antialias/nhwc */
+static const rc_tensor rc257_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc257_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc256_out0, 0, 0, NULL, NULL }
+};
+static void rc257_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = true;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_linear_antialias */
-static const rc_tensor rc247_in[] = {
+static const rc_tensor rc258_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc247_out0[9] = {
+static const double rc258_out0[9] = {
     2.3636363, 3.590909, 4.818182, 7.2727275, 8.5, 9.727273, 12.181818, 13.409091, 14.636364,
 };
-static const rc_tensor rc247_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc247_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc258_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc258_out0, 0, 0, NULL, NULL }
 };
-static void rc247_attr(ir_attr *a)
+static void rc258_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10409,17 +10651,39 @@ static void rc247_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_linear_antialias/nhwc */
+static const rc_tensor rc259_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc259_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc258_out0, 0, 0, NULL, NULL }
+};
+static void rc259_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = true;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_linear_pytorch_half_pixel */
-static const rc_tensor rc248_in[] = {
+static const rc_tensor rc260_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc248_out0[3] = {
+static const double rc260_out0[3] = {
     1.6666666, 7.0, 12.333333,
 };
-static const rc_tensor rc248_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 1 }, rc248_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc260_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 1 }, rc260_out0, 0, 0, NULL, NULL }
 };
-static void rc248_attr(ir_attr *a)
+static void rc260_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_PYTORCH_HALF_PIXEL;
@@ -10434,17 +10698,39 @@ static void rc248_attr(ir_attr *a)
     a->resize.scale[3] = 0.25; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_linear_pytorch_half_pixel/nhwc */
+static const rc_tensor rc261_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc261_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 1, 1 }, rc260_out0, 0, 0, NULL, NULL }
+};
+static void rc261_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_PYTORCH_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.25; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_nearest */
-static const rc_tensor rc249_in[] = {
+static const rc_tensor rc262_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 4 }, rc53_out0, 0, 0, NULL, NULL }
 };
-static const double rc249_out0[3] = {
+static const double rc262_out0[3] = {
     1.0, 2.0, 4.0,
 };
-static const rc_tensor rc249_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 1, 3 }, rc249_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc262_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 1, 3 }, rc262_out0, 0, 0, NULL, NULL }
 };
-static void rc249_attr(ir_attr *a)
+static void rc262_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10459,14 +10745,36 @@ static void rc249_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_nearest/nhwc */
+static const rc_tensor rc263_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 4, 1 }, rc53_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc263_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 1 }, rc262_out0, 0, 0, NULL, NULL }
+};
+static void rc263_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.5; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_nearest_not_larger */
-static const rc_tensor rc250_in[] = {
+static const rc_tensor rc264_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 4 }, rc53_out0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc250_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc244_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc264_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 1, 2 }, rc252_out0, 0, 0, NULL, NULL }
 };
-static void rc250_attr(ir_attr *a)
+static void rc264_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10481,17 +10789,39 @@ static void rc250_attr(ir_attr *a)
     a->resize.scale[3] = 0.5; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_nearest_not_larger/nhwc */
+static const rc_tensor rc265_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 4, 1 }, rc53_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc265_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 1 }, rc252_out0, 0, 0, NULL, NULL }
+};
+static void rc265_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.5; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.5; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_downsample_sizes_nearest_not_smaller */
-static const rc_tensor rc251_in[] = {
+static const rc_tensor rc266_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 4 }, rc53_out0, 0, 0, NULL, NULL }
 };
-static const double rc251_out0[6] = {
+static const double rc266_out0[6] = {
     1.0, 2.0, 4.0, 5.0, 6.0, 8.0,
 };
-static const rc_tensor rc251_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 2, 3 }, rc251_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc266_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 2, 3 }, rc266_out0, 0, 0, NULL, NULL }
 };
-static void rc251_attr(ir_attr *a)
+static void rc266_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10506,17 +10836,39 @@ static void rc251_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_downsample_sizes_nearest_not_smaller/nhwc */
+static const rc_tensor rc267_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 4, 1 }, rc53_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc267_out[] = {
+    { IR_DT_F32, 4, { 1, 2, 3, 1 }, rc266_out0, 0, 0, NULL, NULL }
+};
+static void rc267_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_tf_crop_and_resize */
-static const rc_tensor rc252_in[] = {
+static const rc_tensor rc268_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc252_out0[9] = {
+static const double rc268_out0[9] = {
     7.6000004, 7.9, 8.2, 8.8, 9.1, 9.400001, 10.0, 10.3, 10.6,
 };
-static const rc_tensor rc252_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc252_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc268_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc268_out0, 0, 0, NULL, NULL }
 };
-static void rc252_attr(ir_attr *a)
+static void rc268_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
@@ -10529,16 +10881,38 @@ static void rc252_attr(ir_attr *a)
     a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
     a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.4000000059604645; a->resize.roi_end[2] = 0.6000000238418579;
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.6000000238418579; a->resize.roi_end[3] = 0.800000011920929;
+}
+
+/* onnx-node/test_resize_tf_crop_and_resize/nhwc */
+static const rc_tensor rc269_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc269_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc268_out0, 0, 0, NULL, NULL }
+};
+static void rc269_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.4000000059604645; a->resize.roi_end[1] = 0.6000000238418579;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.6000000238418579; a->resize.roi_end[2] = 0.800000011920929;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
 /* onnx-node/test_resize_tf_crop_and_resize_axes_2_3 */
-static const rc_tensor rc253_in[] = {
+static const rc_tensor rc270_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc253_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc252_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc270_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc268_out0, 0, 0, NULL, NULL }
 };
-static void rc253_attr(ir_attr *a)
+static void rc270_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
@@ -10551,16 +10925,38 @@ static void rc253_attr(ir_attr *a)
     a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
     a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.4000000059604645; a->resize.roi_end[2] = 0.6000000238418579;
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.6000000238418579; a->resize.roi_end[3] = 0.800000011920929;
+}
+
+/* onnx-node/test_resize_tf_crop_and_resize_axes_2_3/nhwc */
+static const rc_tensor rc271_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc271_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc268_out0, 0, 0, NULL, NULL }
+};
+static void rc271_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.4000000059604645; a->resize.roi_end[1] = 0.6000000238418579;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.6000000238418579; a->resize.roi_end[2] = 0.800000011920929;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
 /* onnx-node/test_resize_tf_crop_and_resize_axes_3_2 */
-static const rc_tensor rc254_in[] = {
+static const rc_tensor rc272_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc254_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc252_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc272_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc268_out0, 0, 0, NULL, NULL }
 };
-static void rc254_attr(ir_attr *a)
+static void rc272_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
@@ -10575,17 +10971,39 @@ static void rc254_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.6000000238418579; a->resize.roi_end[3] = 0.800000011920929;
 }
 
+/* onnx-node/test_resize_tf_crop_and_resize_axes_3_2/nhwc */
+static const rc_tensor rc273_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc273_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc268_out0, 0, 0, NULL, NULL }
+};
+static void rc273_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.4000000059604645; a->resize.roi_end[1] = 0.6000000238418579;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.6000000238418579; a->resize.roi_end[2] = 0.800000011920929;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_tf_crop_and_resize_extrapolation_value */
-static const rc_tensor rc255_in[] = {
+static const rc_tensor rc274_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc255_out0[9] = {
+static const double rc274_out0[9] = {
     7.6000004, 10.0, 10.0, 12.400001, 10.0, 10.0, 10.0, 10.0, 10.0,
 };
-static const rc_tensor rc255_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc255_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc274_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 3, 3 }, rc274_out0, 0, 0, NULL, NULL }
 };
-static void rc255_attr(ir_attr *a)
+static void rc274_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
@@ -10600,11 +11018,33 @@ static void rc255_attr(ir_attr *a)
     a->resize.scale[3] = 0.75; a->resize.roi_start[3] = 0.6000000238418579; a->resize.roi_end[3] = 1.7000000476837158;
 }
 
+/* onnx-node/test_resize_tf_crop_and_resize_extrapolation_value/nhwc */
+static const rc_tensor rc275_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc275_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 3, 1 }, rc274_out0, 0, 0, NULL, NULL }
+};
+static void rc275_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_TF_CROP_AND_RESIZE;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 10.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 0.75; a->resize.roi_start[1] = 0.4000000059604645; a->resize.roi_end[1] = 1.2000000476837158;
+    a->resize.scale[2] = 0.75; a->resize.roi_start[2] = 0.6000000238418579; a->resize.roi_end[2] = 1.7000000476837158;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_cubic */
-static const rc_tensor rc256_in[] = {
+static const rc_tensor rc276_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc256_out0[64] = {
+static const double rc276_out0[64] = {
     0.47265625, 0.76953125, 1.2460938, 1.875, 2.28125, 2.9101562, 3.3867188, 3.6835938, 1.6601562, 1.9570312, 2.4335938, 3.0625,
     3.46875, 4.0976562, 4.5742188, 4.8710938, 3.5664062, 3.8632812, 4.3398438, 4.96875, 5.375, 6.0039062, 6.4804688, 6.7773438,
     6.0820312, 6.3789062, 6.8554688, 7.484375, 7.890625, 8.519531, 8.996094, 9.292969, 7.7070312, 8.003906, 8.480469, 9.109375,
@@ -10612,10 +11052,10 @@ static const double rc256_out0[64] = {
     12.128906, 12.425781, 12.902344, 13.53125, 13.9375, 14.566406, 15.042969, 15.339844, 13.316406, 13.613281, 14.089844, 14.71875,
     15.125, 15.753906, 16.230469, 16.527344,
 };
-static const rc_tensor rc256_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc256_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc276_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc276_out0, 0, 0, NULL, NULL }
 };
-static void rc256_attr(ir_attr *a)
+static void rc276_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10630,11 +11070,33 @@ static void rc256_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_cubic/nhwc */
+static const rc_tensor rc277_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc277_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc276_out0, 0, 0, NULL, NULL }
+};
+static void rc277_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_cubic_A_n0p5_exclude_outside */
-static const rc_tensor rc257_in[] = {
+static const rc_tensor rc278_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc257_out0[64] = {
+static const double rc278_out0[64] = {
     0.5588235, 0.81494206, 1.3569825, 1.8970588, 2.3970587, 2.9371352, 3.4791756, 3.735294, 1.5832976, 1.839416, 2.3814566, 2.9215329,
     3.4215329, 3.9616091, 4.5036497, 4.759768, 3.7514594, 4.007578, 4.5496182, 5.0896945, 5.5896945, 6.1297708, 6.6718116, 6.92793,
     5.9117646, 6.1678834, 6.7099237, 7.25, 7.75, 8.290076, 8.832117, 9.088235, 7.9117646, 8.167883, 8.709924, 9.25,
@@ -10642,10 +11104,10 @@ static const double rc257_out0[64] = {
     12.2402315, 12.49635, 13.038391, 13.578467, 14.078467, 14.618544, 15.1605835, 15.416702, 13.264706, 13.520824, 14.062865, 14.6029415,
     15.1029415, 15.643018, 16.185059, 16.441177,
 };
-static const rc_tensor rc257_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc257_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc278_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc278_out0, 0, 0, NULL, NULL }
 };
-static void rc257_attr(ir_attr *a)
+static void rc278_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10660,11 +11122,33 @@ static void rc257_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_cubic_A_n0p5_exclude_outside/nhwc */
+static const rc_tensor rc279_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc279_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc278_out0, 0, 0, NULL, NULL }
+};
+static void rc279_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.5f;
+    a->resize.exclude_outside = true;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_cubic_align_corners */
-static const rc_tensor rc258_in[] = {
+static const rc_tensor rc280_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc258_out0[64] = {
+static const double rc280_out0[64] = {
     1.0, 1.3411078, 1.8002915, 2.329446, 2.670554, 3.1997085, 3.6588922, 4.0, 2.3644314, 2.7055395, 3.164723, 3.6938775,
     4.0349855, 4.56414, 5.0233235, 5.3644314, 4.201166, 4.542274, 5.0014577, 5.5306125, 5.8717203, 6.4008746, 6.8600583, 7.201166,
     6.3177843, 6.658892, 7.118076, 7.64723, 7.988338, 8.517492, 8.976676, 9.317784, 7.6822157, 8.023324, 8.482508, 9.011662,
@@ -10672,10 +11156,10 @@ static const double rc258_out0[64] = {
     11.635569, 11.976676, 12.43586, 12.965014, 13.306123, 13.835277, 14.29446, 14.635569, 13.0, 13.341108, 13.800292, 14.329446,
     14.670554, 15.199708, 15.658892, 16.0,
 };
-static const rc_tensor rc258_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc258_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc280_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc280_out0, 0, 0, NULL, NULL }
 };
-static void rc258_attr(ir_attr *a)
+static void rc280_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_ALIGN_CORNERS;
@@ -10690,11 +11174,33 @@ static void rc258_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_cubic_align_corners/nhwc */
+static const rc_tensor rc281_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc281_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc280_out0, 0, 0, NULL, NULL }
+};
+static void rc281_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_ALIGN_CORNERS;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_cubic_asymmetric */
-static const rc_tensor rc259_in[] = {
+static const rc_tensor rc282_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc259_out0[64] = {
+static const double rc282_out0[64] = {
     1.0, 1.40625, 2.0, 2.5, 3.0, 3.59375, 4.0, 4.09375, 2.625, 3.03125, 3.625, 4.125,
     4.625, 5.21875, 5.625, 5.71875, 5.0, 5.40625, 6.0, 6.5, 7.0, 7.59375, 8.0, 8.09375,
     7.0, 7.40625, 8.0, 8.5, 9.0, 9.59375, 10.0, 10.09375, 9.0, 9.40625, 10.0, 10.5,
@@ -10702,10 +11208,10 @@ static const double rc259_out0[64] = {
     13.0, 13.40625, 14.0, 14.5, 15.0, 15.59375, 16.0, 16.09375, 13.375, 13.78125, 14.375, 14.875,
     15.375, 15.96875, 16.375, 16.46875,
 };
-static const rc_tensor rc259_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc259_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc282_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc282_out0, 0, 0, NULL, NULL }
 };
-static void rc259_attr(ir_attr *a)
+static void rc282_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_ASYMMETRIC;
@@ -10720,18 +11226,40 @@ static void rc259_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_cubic_asymmetric/nhwc */
+static const rc_tensor rc283_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc283_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc282_out0, 0, 0, NULL, NULL }
+};
+static void rc283_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_ASYMMETRIC;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_linear */
-static const rc_tensor rc260_in[] = {
+static const rc_tensor rc284_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc260_out0[16] = {
+static const double rc284_out0[16] = {
     1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5,
     3.0, 3.25, 3.75, 4.0,
 };
-static const rc_tensor rc260_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc260_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc284_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc284_out0, 0, 0, NULL, NULL }
 };
-static void rc260_attr(ir_attr *a)
+static void rc284_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10746,18 +11274,40 @@ static void rc260_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_linear/nhwc */
+static const rc_tensor rc285_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc285_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc284_out0, 0, 0, NULL, NULL }
+};
+static void rc285_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_linear_align_corners */
-static const rc_tensor rc261_in[] = {
+static const rc_tensor rc286_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc261_out0[16] = {
+static const double rc286_out0[16] = {
     1.0, 1.3333334, 1.6666666, 2.0, 1.6666666, 2.0, 2.3333333, 2.6666667, 2.3333333, 2.6666667, 3.0, 3.3333333,
     3.0, 3.3333333, 3.6666667, 4.0,
 };
-static const rc_tensor rc261_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc261_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc286_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc286_out0, 0, 0, NULL, NULL }
 };
-static void rc261_attr(ir_attr *a)
+static void rc286_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_ALIGN_CORNERS;
@@ -10772,18 +11322,40 @@ static void rc261_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_linear_align_corners/nhwc */
+static const rc_tensor rc287_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc287_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc286_out0, 0, 0, NULL, NULL }
+};
+static void rc287_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_ALIGN_CORNERS;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_linear_half_pixel_symmetric */
-static const rc_tensor rc262_in[] = {
+static const rc_tensor rc288_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc262_out0[20] = {
+static const double rc288_out0[20] = {
     1.0, 1.159864, 1.5, 1.840136, 2.0, 1.5652174, 1.7250813, 2.0652175, 2.4053535, 2.5652175, 2.4347825, 2.5946465,
     2.9347825, 3.2749186, 3.4347825, 3.0, 3.159864, 3.5, 3.840136, 4.0,
 };
-static const rc_tensor rc262_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 5 }, rc262_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc288_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 5 }, rc288_out0, 0, 0, NULL, NULL }
 };
-static void rc262_attr(ir_attr *a)
+static void rc288_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_LINEAR;
     a->resize.coord = IR_COORD_HALF_PIXEL_SYMMETRIC;
@@ -10798,18 +11370,40 @@ static void rc262_attr(ir_attr *a)
     a->resize.scale[3] = 2.940000057220459; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_linear_half_pixel_symmetric/nhwc */
+static const rc_tensor rc289_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc289_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 5, 1 }, rc288_out0, 0, 0, NULL, NULL }
+};
+static void rc289_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_LINEAR;
+    a->resize.coord = IR_COORD_HALF_PIXEL_SYMMETRIC;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.299999952316284; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.940000057220459; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_scales_nearest */
-static const rc_tensor rc263_in[] = {
+static const rc_tensor rc290_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc263_out0[24] = {
+static const double rc290_out0[24] = {
     1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0,
     3.0, 3.0, 3.0, 4.0, 4.0, 4.0, 3.0, 3.0, 3.0, 4.0, 4.0, 4.0,
 };
-static const rc_tensor rc263_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 6 }, rc263_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc290_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 6 }, rc290_out0, 0, 0, NULL, NULL }
 };
-static void rc263_attr(ir_attr *a)
+static void rc290_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10822,16 +11416,38 @@ static void rc263_attr(ir_attr *a)
     a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
     a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
     a->resize.scale[3] = 3.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
+/* onnx-node/test_resize_upsample_scales_nearest/nhwc */
+static const rc_tensor rc291_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc291_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 6, 1 }, rc290_out0, 0, 0, NULL, NULL }
+};
+static void rc291_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 3.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
 /* onnx-node/test_resize_upsample_scales_nearest_axes_2_3 */
-static const rc_tensor rc264_in[] = {
+static const rc_tensor rc292_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc264_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 6 }, rc263_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc292_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 6 }, rc290_out0, 0, 0, NULL, NULL }
 };
-static void rc264_attr(ir_attr *a)
+static void rc292_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10844,16 +11460,38 @@ static void rc264_attr(ir_attr *a)
     a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
     a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
     a->resize.scale[3] = 3.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
+/* onnx-node/test_resize_upsample_scales_nearest_axes_2_3/nhwc */
+static const rc_tensor rc293_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc293_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 6, 1 }, rc290_out0, 0, 0, NULL, NULL }
+};
+static void rc293_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 3.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
 /* onnx-node/test_resize_upsample_scales_nearest_axes_3_2 */
-static const rc_tensor rc265_in[] = {
+static const rc_tensor rc294_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc265_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 4, 6 }, rc263_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc294_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 4, 6 }, rc290_out0, 0, 0, NULL, NULL }
 };
-static void rc265_attr(ir_attr *a)
+static void rc294_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10868,11 +11506,33 @@ static void rc265_attr(ir_attr *a)
     a->resize.scale[3] = 3.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_scales_nearest_axes_3_2/nhwc */
+static const rc_tensor rc295_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc295_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 6, 1 }, rc290_out0, 0, 0, NULL, NULL }
+};
+static void rc295_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 3.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_cubic */
-static const rc_tensor rc266_in[] = {
+static const rc_tensor rc296_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc266_out0[90] = {
+static const double rc296_out0[90] = {
     0.45507923, 0.6405792, 0.9715792, 1.4225792, 1.9073292, 2.2233293, 2.708079, 3.1590793, 3.4900792, 3.6755793, 1.3943796, 1.5798796,
     1.9108796, 2.3618796, 2.8466296, 3.1626296, 3.6473796, 4.0983796, 4.4293795, 4.6148796, 2.9513068, 3.136807, 3.4678068, 3.918807,
     4.403557, 4.719557, 5.204307, 5.655307, 5.986307, 6.171807, 5.2052507, 5.390751, 5.7217507, 6.1727505, 6.6575007, 6.9735007,
@@ -10882,10 +11542,10 @@ static const double rc266_out0[90] = {
     12.90162, 13.35262, 13.83737, 14.15337, 14.638121, 15.08912, 15.42012, 15.60562, 13.324421, 13.509921, 13.84092, 14.291921,
     14.77667, 15.09267, 15.577421, 16.028421, 16.35942, 16.54492,
 };
-static const rc_tensor rc266_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 9, 10 }, rc266_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc296_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 9, 10 }, rc296_out0, 0, 0, NULL, NULL }
 };
-static void rc266_attr(ir_attr *a)
+static void rc296_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_CUBIC;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10900,21 +11560,43 @@ static void rc266_attr(ir_attr *a)
     a->resize.scale[3] = 2.5; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_cubic/nhwc */
+static const rc_tensor rc297_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc297_out[] = {
+    { IR_DT_F32, 4, { 1, 9, 10, 1 }, rc296_out0, 0, 0, NULL, NULL }
+};
+static void rc297_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_CUBIC;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.25; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.5; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_nearest */
-static const rc_tensor rc267_in[] = {
+static const rc_tensor rc298_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc267_out0[56] = {
+static const double rc298_out0[56] = {
     1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0,
     2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0,
     1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0,
     4.0, 4.0, 4.0, 4.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0, 4.0, 4.0,
     3.0, 3.0, 3.0, 3.0, 4.0, 4.0, 4.0, 4.0,
 };
-static const rc_tensor rc267_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 7, 8 }, rc267_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc298_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 7, 8 }, rc298_out0, 0, 0, NULL, NULL }
 };
-static void rc267_attr(ir_attr *a)
+static void rc298_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10927,16 +11609,38 @@ static void rc267_attr(ir_attr *a)
     a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
     a->resize.scale[2] = 3.5; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
     a->resize.scale[3] = 4.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
+/* onnx-node/test_resize_upsample_sizes_nearest/nhwc */
+static const rc_tensor rc299_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc299_out[] = {
+    { IR_DT_F32, 4, { 1, 7, 8, 1 }, rc298_out0, 0, 0, NULL, NULL }
+};
+static void rc299_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 3.5; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 4.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
 /* onnx-node/test_resize_upsample_sizes_nearest_axes_2_3 */
-static const rc_tensor rc268_in[] = {
+static const rc_tensor rc300_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc268_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 7, 8 }, rc267_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc300_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 7, 8 }, rc298_out0, 0, 0, NULL, NULL }
 };
-static void rc268_attr(ir_attr *a)
+static void rc300_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10949,16 +11653,38 @@ static void rc268_attr(ir_attr *a)
     a->resize.scale[1] = 1.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
     a->resize.scale[2] = 3.5; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
     a->resize.scale[3] = 4.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
+/* onnx-node/test_resize_upsample_sizes_nearest_axes_2_3/nhwc */
+static const rc_tensor rc301_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc301_out[] = {
+    { IR_DT_F32, 4, { 1, 7, 8, 1 }, rc298_out0, 0, 0, NULL, NULL }
+};
+static void rc301_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 3.5; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 4.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
 /* onnx-node/test_resize_upsample_sizes_nearest_axes_3_2 */
-static const rc_tensor rc269_in[] = {
+static const rc_tensor rc302_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc269_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 7, 8 }, rc267_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc302_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 7, 8 }, rc298_out0, 0, 0, NULL, NULL }
 };
-static void rc269_attr(ir_attr *a)
+static void rc302_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -10973,11 +11699,33 @@ static void rc269_attr(ir_attr *a)
     a->resize.scale[3] = 4.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_nearest_axes_3_2/nhwc */
+static const rc_tensor rc303_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc303_out[] = {
+    { IR_DT_F32, 4, { 1, 7, 8, 1 }, rc298_out0, 0, 0, NULL, NULL }
+};
+static void rc303_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 3.5; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 4.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_nearest_ceil_half_pixel */
-static const rc_tensor rc270_in[] = {
+static const rc_tensor rc304_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc270_out0[64] = {
+static const double rc304_out0[64] = {
     1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 4.0, 5.0, 6.0, 6.0, 7.0,
     7.0, 8.0, 8.0, 8.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 8.0, 8.0,
     9.0, 10.0, 10.0, 11.0, 11.0, 12.0, 12.0, 12.0, 9.0, 10.0, 10.0, 11.0,
@@ -10985,10 +11733,10 @@ static const double rc270_out0[64] = {
     13.0, 14.0, 14.0, 15.0, 15.0, 16.0, 16.0, 16.0, 13.0, 14.0, 14.0, 15.0,
     15.0, 16.0, 16.0, 16.0,
 };
-static const rc_tensor rc270_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc270_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc304_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc304_out0, 0, 0, NULL, NULL }
 };
-static void rc270_attr(ir_attr *a)
+static void rc304_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -11003,11 +11751,33 @@ static void rc270_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_nearest_ceil_half_pixel/nhwc */
+static const rc_tensor rc305_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc305_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc304_out0, 0, 0, NULL, NULL }
+};
+static void rc305_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_CEIL;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_nearest_floor_align_corners */
-static const rc_tensor rc271_in[] = {
+static const rc_tensor rc306_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const double rc271_out0[64] = {
+static const double rc306_out0[64] = {
     1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 1.0, 1.0, 1.0, 2.0,
     2.0, 3.0, 3.0, 4.0, 1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0,
     5.0, 5.0, 5.0, 6.0, 6.0, 7.0, 7.0, 8.0, 5.0, 5.0, 5.0, 6.0,
@@ -11015,10 +11785,10 @@ static const double rc271_out0[64] = {
     9.0, 9.0, 9.0, 10.0, 10.0, 11.0, 11.0, 12.0, 13.0, 13.0, 13.0, 14.0,
     14.0, 15.0, 15.0, 16.0,
 };
-static const rc_tensor rc271_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc271_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc306_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc306_out0, 0, 0, NULL, NULL }
 };
-static void rc271_attr(ir_attr *a)
+static void rc306_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_ALIGN_CORNERS;
@@ -11033,21 +11803,43 @@ static void rc271_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_nearest_floor_align_corners/nhwc */
+static const rc_tensor rc307_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc307_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc306_out0, 0, 0, NULL, NULL }
+};
+static void rc307_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_ALIGN_CORNERS;
+    a->resize.nearest = IR_NEAREST_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_nearest_not_larger */
-static const rc_tensor rc272_in[] = {
+static const rc_tensor rc308_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc272_out0[49] = {
+static const double rc308_out0[49] = {
     1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0,
     2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0,
     1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0, 4.0, 3.0,
     3.0, 3.0, 3.0, 4.0, 4.0, 4.0, 3.0, 3.0, 3.0, 3.0, 4.0, 4.0,
     4.0,
 };
-static const rc_tensor rc272_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 7, 7 }, rc272_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc308_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 7, 7 }, rc308_out0, 0, 0, NULL, NULL }
 };
-static void rc272_attr(ir_attr *a)
+static void rc308_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -11062,11 +11854,33 @@ static void rc272_attr(ir_attr *a)
     a->resize.scale[3] = 3.5; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_nearest_not_larger/nhwc */
+static const rc_tensor rc309_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc309_out[] = {
+    { IR_DT_F32, 4, { 1, 7, 7, 1 }, rc308_out0, 0, 0, NULL, NULL }
+};
+static void rc309_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 3.5; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 3.5; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_nearest_not_smaller */
-static const rc_tensor rc273_in[] = {
+static const rc_tensor rc310_in[] = {
     { IR_DT_F32, 4, { 1, 1, 2, 2 }, rc51_out0, 0, 0, NULL, NULL }
 };
-static const double rc273_out0[64] = {
+static const double rc310_out0[64] = {
     1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0,
     2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0,
     1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0,
@@ -11074,10 +11888,10 @@ static const double rc273_out0[64] = {
     3.0, 3.0, 3.0, 3.0, 4.0, 4.0, 4.0, 4.0, 3.0, 3.0, 3.0, 3.0,
     4.0, 4.0, 4.0, 4.0,
 };
-static const rc_tensor rc273_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc273_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc310_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc310_out0, 0, 0, NULL, NULL }
 };
-static void rc273_attr(ir_attr *a)
+static void rc310_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_HALF_PIXEL;
@@ -11092,14 +11906,36 @@ static void rc273_attr(ir_attr *a)
     a->resize.scale[3] = 4.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_nearest_not_smaller/nhwc */
+static const rc_tensor rc311_in[] = {
+    { IR_DT_F32, 4, { 1, 2, 2, 1 }, rc51_out0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc311_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc310_out0, 0, 0, NULL, NULL }
+};
+static void rc311_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_HALF_PIXEL;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_FLOOR;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 4.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 4.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric */
-static const rc_tensor rc274_in[] = {
+static const rc_tensor rc312_in[] = {
     { IR_DT_F32, 4, { 1, 1, 4, 4 }, rc10_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc274_out[] = {
-    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc270_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc312_out[] = {
+    { IR_DT_F32, 4, { 1, 1, 8, 8 }, rc304_out0, 0, 0, NULL, NULL }
 };
-static void rc274_attr(ir_attr *a)
+static void rc312_attr(ir_attr *a)
 {
     a->resize.mode = IR_RESIZE_NEAREST;
     a->resize.coord = IR_COORD_ASYMMETRIC;
@@ -11114,42 +11950,64 @@ static void rc274_attr(ir_attr *a)
     a->resize.scale[3] = 2.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
 }
 
+/* onnx-node/test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric/nhwc */
+static const rc_tensor rc313_in[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 1 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc313_out[] = {
+    { IR_DT_F32, 4, { 1, 8, 8, 1 }, rc304_out0, 0, 0, NULL, NULL }
+};
+static void rc313_attr(ir_attr *a)
+{
+    a->resize.mode = IR_RESIZE_NEAREST;
+    a->resize.coord = IR_COORD_ASYMMETRIC;
+    a->resize.nearest = IR_NEAREST_ROUND_PREFER_CEIL;
+    a->resize.cubic_a = -0.75f;
+    a->resize.exclude_outside = false;
+    a->resize.antialias = false;
+    a->resize.extrapolation_value = 0.0f;
+    a->resize.scale[0] = 1.0; a->resize.roi_start[0] = 0.0; a->resize.roi_end[0] = 1.0;
+    a->resize.scale[1] = 2.0; a->resize.roi_start[1] = 0.0; a->resize.roi_end[1] = 1.0;
+    a->resize.scale[2] = 2.0; a->resize.roi_start[2] = 0.0; a->resize.roi_end[2] = 1.0;
+    a->resize.scale[3] = 1.0; a->resize.roi_start[3] = 0.0; a->resize.roi_end[3] = 1.0;
+}
+
 /* onnx-node/test_sigmoid */
-static const rc_tensor rc275_in[] = {
+static const rc_tensor rc314_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const double rc275_out0[60] = {
+static const double rc314_out0[60] = {
     0.8537165, 0.59872544, 0.7268578, 0.9038621, 0.8661755, 0.27343225, 0.72113293, 0.4622328, 0.47421816, 0.6012314, 0.53594875, 0.81065524,
     0.68157893, 0.53038126, 0.6091792, 0.5826531, 0.8166897, 0.44888958, 0.5776339, 0.2985744, 0.07222589, 0.6578254, 0.7035867, 0.3225309,
     0.90634096, 0.18933058, 0.5114376, 0.4533402, 0.82241255, 0.8129599, 0.5386595, 0.59342986, 0.291567, 0.12123397, 0.41388884, 0.5390078,
     0.77386945, 0.7689479, 0.404361, 0.42499468, 0.2595031, 0.19465877, 0.15364811, 0.8755312, 0.37527508, 0.39219996, 0.22221664, 0.685139,
     0.16604815, 0.4470146, 0.28998303, 0.59553677, 0.3750048, 0.23493853, 0.4929549, 0.60547525, 0.5166232, 0.57504666, 0.34653115, 0.41029617,
 };
-static const rc_tensor rc275_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc275_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc314_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc314_out0, 0, 0, NULL, NULL }
 };
-static void rc275_attr(ir_attr *a)
+static void rc314_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sigmoid_example */
-static const rc_tensor rc276_in[] = {
+static const rc_tensor rc315_in[] = {
     { IR_DT_F32, 1, { 3 }, rc40_in0, 0, 0, NULL, NULL }
 };
-static const double rc276_out0[3] = {
+static const double rc315_out0[3] = {
     0.2689414, 0.5, 0.7310586,
 };
-static const rc_tensor rc276_out[] = {
-    { IR_DT_F32, 1, { 3 }, rc276_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc315_out[] = {
+    { IR_DT_F32, 1, { 3 }, rc315_out0, 0, 0, NULL, NULL }
 };
-static void rc276_attr(ir_attr *a)
+static void rc315_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_slice */
-static const double rc277_in0[1000] = {
+static const double rc316_in0[1000] = {
     1.7640524, 0.4001572, 0.978738, 2.2408931, 1.867558, -0.9772779, 0.95008844, -0.1513572, -0.10321885, 0.41059852, 0.14404356, 1.4542735,
     0.7610377, 0.121675014, 0.44386324, 0.33367434, 1.4940791, -0.20515826, 0.3130677, -0.85409576, -2.5529897, 0.6536186, 0.8644362, -0.742165,
     2.2697546, -1.4543657, 0.045758516, -0.18718386, 1.5327792, 1.4693588, 0.15494743, 0.37816253, -0.88778573, -1.9807965, -0.34791216, 0.15634897,
@@ -11235,10 +12093,10 @@ static const double rc277_in0[1000] = {
     -0.9378802, 0.43310794, -0.40594172, 0.7243685, 1.3852615, -0.30309826, 0.44103292, 0.17879286, -0.7994224, 0.2407875, 0.2891205, 0.41287082,
     -0.1983989, 0.0941923, -1.1476109, -0.35811406,
 };
-static const rc_tensor rc277_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc316_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const double rc277_out0[150] = {
+static const double rc316_out0[150] = {
     1.7640524, 0.4001572, 0.978738, 2.2408931, 1.867558, -0.9772779, 0.95008844, -0.1513572, -0.10321885, 0.41059852, 0.14404356, 1.4542735,
     0.7610377, 0.121675014, 0.44386324, 0.33367434, 1.4940791, -0.20515826, 0.3130677, -0.85409576, -2.5529897, 0.6536186, 0.8644362, -0.742165,
     2.2697546, -1.4543657, 0.045758516, -0.18718386, 1.5327792, 1.4693588, 0.15494743, 0.37816253, -0.88778573, -1.9807965, -0.34791216, 0.15634897,
@@ -11253,10 +12111,10 @@ static const double rc277_out0[150] = {
     -0.6743327, 0.031830557, -0.6358461, 0.67643327, 0.57659084, -0.20829876, 0.3960067, -1.0930616, -1.4912575, 0.4393917, 0.1666735, 0.63503146,
     2.3831449, 0.94447947, -0.91282225, 1.1170163, -1.3159074, -0.4615846,
 };
-static const rc_tensor rc277_out[] = {
-    { IR_DT_F32, 3, { 3, 10, 5 }, rc277_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc316_out[] = {
+    { IR_DT_F32, 3, { 3, 10, 5 }, rc316_out0, 0, 0, NULL, NULL }
 };
-static void rc277_attr(ir_attr *a)
+static void rc316_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 0; a->step[1] = 1;
@@ -11264,10 +12122,10 @@ static void rc277_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_default_axes */
-static const rc_tensor rc278_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc317_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const double rc278_out0[200] = {
+static const double rc317_out0[200] = {
     2.2408931, -0.10321885, 0.121675014, 0.3130677, -0.742165, 1.5327792, -1.9807965, -0.3873268, 1.9507754, -1.6138978, -1.1806322, -0.6343221,
     -1.7262826, -0.9072984, -1.2348258, -0.31155252, -1.5362437, -1.0707526, 0.97663903, 0.12691209, 0.9693967, 1.922942, 1.9100649, 0.61407936,
     1.3263859, 0.67229474, 0.031830557, 0.3960067, 0.63503146, -1.3159074, -0.82643855, -1.1474687, 0.08755124, 1.1880298, -0.6510256, -0.4555325,
@@ -11286,10 +12144,10 @@ static const double rc278_out0[200] = {
     0.19031155, 0.9606934, -2.0473237, 0.3528166, 0.20533256, 0.36448124, -1.3780835, -0.79228663, 2.759355, 0.5072389, -0.4103818, 2.346647,
     0.82998616, 0.69042903, 1.3891454, -0.14357951, 1.0645851, 1.3852615, 0.2407875, -1.1476109,
 };
-static const rc_tensor rc278_out[] = {
-    { IR_DT_F32, 3, { 20, 10, 1 }, rc278_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc317_out[] = {
+    { IR_DT_F32, 3, { 20, 10, 1 }, rc317_out0, 0, 0, NULL, NULL }
 };
-static void rc278_attr(ir_attr *a)
+static void rc317_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 0; a->step[1] = 1;
@@ -11297,13 +12155,13 @@ static void rc278_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_default_steps */
-static const rc_tensor rc279_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc318_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc279_out[] = {
-    { IR_DT_F32, 3, { 20, 10, 1 }, rc278_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc318_out[] = {
+    { IR_DT_F32, 3, { 20, 10, 1 }, rc317_out0, 0, 0, NULL, NULL }
 };
-static void rc279_attr(ir_attr *a)
+static void rc318_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 0; a->step[1] = 1;
@@ -11311,10 +12169,10 @@ static void rc279_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_end_out_of_bounds */
-static const rc_tensor rc280_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc319_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const double rc280_out0[900] = {
+static const double rc319_out0[900] = {
     -0.9772779, 0.95008844, -0.1513572, -0.10321885, 0.41059852, 0.14404356, 1.4542735, 0.7610377, 0.121675014, 0.44386324, 0.33367434, 1.4940791,
     -0.20515826, 0.3130677, -0.85409576, -2.5529897, 0.6536186, 0.8644362, -0.742165, 2.2697546, -1.4543657, 0.045758516, -0.18718386, 1.5327792,
     1.4693588, 0.15494743, 0.37816253, -0.88778573, -1.9807965, -0.34791216, 0.15634897, 1.2302907, 1.2023798, -0.3873268, -0.30230275, -1.048553,
@@ -11391,10 +12249,10 @@ static const double rc280_out0[900] = {
     -0.40630314, -0.86404496, -0.14357951, -0.38202545, 0.3595044, -0.14456682, -0.36159927, 1.0645851, -0.9378802, 0.43310794, -0.40594172, 0.7243685,
     1.3852615, -0.30309826, 0.44103292, 0.17879286, -0.7994224, 0.2407875, 0.2891205, 0.41287082, -0.1983989, 0.0941923, -1.1476109, -0.35811406,
 };
-static const rc_tensor rc280_out[] = {
-    { IR_DT_F32, 3, { 20, 9, 5 }, rc280_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc319_out[] = {
+    { IR_DT_F32, 3, { 20, 9, 5 }, rc319_out0, 0, 0, NULL, NULL }
 };
-static void rc280_attr(ir_attr *a)
+static void rc319_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 1; a->step[1] = 1;
@@ -11402,10 +12260,10 @@ static void rc280_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_neg */
-static const rc_tensor rc281_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc320_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const double rc281_out0[900] = {
+static const double rc320_out0[900] = {
     1.7640524, 0.4001572, 0.978738, 2.2408931, 1.867558, -0.9772779, 0.95008844, -0.1513572, -0.10321885, 0.41059852, 0.14404356, 1.4542735,
     0.7610377, 0.121675014, 0.44386324, 0.33367434, 1.4940791, -0.20515826, 0.3130677, -0.85409576, -2.5529897, 0.6536186, 0.8644362, -0.742165,
     2.2697546, -1.4543657, 0.045758516, -0.18718386, 1.5327792, 1.4693588, 0.15494743, 0.37816253, -0.88778573, -1.9807965, -0.34791216, 0.15634897,
@@ -11482,10 +12340,10 @@ static const double rc281_out0[900] = {
     0.9688826, 0.22558166, 1.3891454, 2.0140603, -0.30676576, -0.40630314, -0.86404496, -0.14357951, -0.38202545, 0.3595044, -0.14456682, -0.36159927,
     1.0645851, -0.9378802, 0.43310794, -0.40594172, 0.7243685, 1.3852615, -0.30309826, 0.44103292, 0.17879286, -0.7994224, 0.2407875, 0.2891205,
 };
-static const rc_tensor rc281_out[] = {
-    { IR_DT_F32, 3, { 20, 9, 5 }, rc281_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc320_out[] = {
+    { IR_DT_F32, 3, { 20, 9, 5 }, rc320_out0, 0, 0, NULL, NULL }
 };
-static void rc281_attr(ir_attr *a)
+static void rc320_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 0; a->step[1] = 1;
@@ -11493,10 +12351,10 @@ static void rc281_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_neg_steps */
-static const rc_tensor rc282_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc321_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const double rc282_out0[114] = {
+static const double rc321_out0[114] = {
     -0.35811406, 0.0941923, -0.9378802, -0.36159927, 0.7966721, 1.5692596, -0.1162297, 1.4350494, -0.3119761, 0.30833125, -0.15277442, -0.26393735,
     -0.4040323, -1.5415874, -0.7621145, 0.059894685, 0.8656529, 0.30875126, 0.032808747, -0.53913265, 0.05157494, 0.030601824, 0.022959756, 1.6819217,
     -0.8299646, -1.0770991, 0.47689837, 0.6119272, -0.21416666, 0.019279385, 0.30360392, 0.72003376, 2.4972005, -0.5075176, -0.55254066, -0.46433768,
@@ -11508,10 +12366,10 @@ static const double rc282_out0[114] = {
     1.336528, 0.82350415, 0.62523144, -0.6436184, 0.3169426, -1.5447711, -0.4615846, 1.1170163, -0.6358461, -0.6743327, 0.9222067, -0.15501009,
     0.40198937, 1.7858706, 1.4882522, 0.46566245, 0.051945396, 0.46278226,
 };
-static const rc_tensor rc282_out[] = {
-    { IR_DT_F32, 3, { 19, 3, 2 }, rc282_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc321_out[] = {
+    { IR_DT_F32, 3, { 19, 3, 2 }, rc321_out0, 0, 0, NULL, NULL }
 };
-static void rc282_attr(ir_attr *a)
+static void rc321_attr(ir_attr *a)
 {
     a->begin[0] = 19; a->step[0] = -1;
     a->begin[1] = 9; a->step[1] = -3;
@@ -11519,13 +12377,13 @@ static void rc282_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_negative_axes */
-static const rc_tensor rc283_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc322_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc283_out[] = {
-    { IR_DT_F32, 3, { 20, 10, 1 }, rc278_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc322_out[] = {
+    { IR_DT_F32, 3, { 20, 10, 1 }, rc317_out0, 0, 0, NULL, NULL }
 };
-static void rc283_attr(ir_attr *a)
+static void rc322_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 0; a->step[1] = 1;
@@ -11533,13 +12391,13 @@ static void rc283_attr(ir_attr *a)
 }
 
 /* onnx-node/test_slice_start_out_of_bounds */
-static const rc_tensor rc284_in[] = {
-    { IR_DT_F32, 3, { 20, 10, 5 }, rc277_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc323_in[] = {
+    { IR_DT_F32, 3, { 20, 10, 5 }, rc316_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc284_out[] = {
+static const rc_tensor rc323_out[] = {
     { IR_DT_F32, 3, { 20, 0, 5 }, rc226_in0, 0, 0, NULL, NULL }
 };
-static void rc284_attr(ir_attr *a)
+static void rc323_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
     a->begin[1] = 10; a->step[1] = 1;
@@ -11547,985 +12405,985 @@ static void rc284_attr(ir_attr *a)
 }
 
 /* onnx-node/test_softmax_axis_0 */
-static const rc_tensor rc285_in[] = {
+static const rc_tensor rc324_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc153_in0, 0, 0, NULL, NULL }
 };
-static const double rc285_out0[60] = {
+static const double rc324_out0[60] = {
     0.2710024, 0.1975782, 0.25240067, 0.50720495, 0.36333194, 0.31302944, 0.3625381, 0.2559613, 0.10302195, 0.21261753, 0.24207342, 0.5935316,
     0.34320027, 0.09707364, 0.38934755, 0.34050786, 0.4980007, 0.20777296, 0.28935668, 0.45709828, 0.5964916, 0.25457513, 0.22513855, 0.11331676,
     0.5432195, 0.5044078, 0.14676017, 0.2652978, 0.4303086, 0.61293274, 0.24472737, 0.20234609, 0.38957724, 0.62302786, 0.35372555, 0.28517783,
     0.3825323, 0.5632185, 0.311662, 0.26325035, 0.13250606, 0.5478466, 0.5224608, 0.3794783, 0.09344855, 0.18256271, 0.4907018, 0.4787409,
     0.46666944, 0.17444976, 0.51319915, 0.20412233, 0.2672225, 0.2798985, 0.25692683, 0.3743143, 0.11946693, 0.2290086, 0.39898133, 0.2796514,
 };
-static const rc_tensor rc285_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc285_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc324_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc324_out0, 0, 0, NULL, NULL }
 };
-static void rc285_attr(ir_attr *a)
+static void rc324_attr(ir_attr *a)
 {
     a->axis = 0; a->axis_end = 1; a->log = false;
 }
 
 /* onnx-node/test_softmax_axis_1 */
-static const rc_tensor rc286_in[] = {
+static const rc_tensor rc325_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc153_in0, 0, 0, NULL, NULL }
 };
-static const double rc286_out0[60] = {
+static const double rc325_out0[60] = {
     0.5284221, 0.116434306, 0.36997053, 0.72279483, 0.54444695, 0.24059641, 0.20179623, 0.16174848, 0.08523832, 0.12682536, 0.10457312, 0.33410105,
     0.2975919, 0.0868261, 0.13111512, 0.12640832, 0.34766838, 0.17068906, 0.10514076, 0.19761252, 0.65995777, 0.24486724, 0.2542138, 0.13592635,
     0.576269, 0.21998335, 0.13333386, 0.12914337, 0.29968366, 0.25883183, 0.059987348, 0.18590954, 0.2602194, 0.46906656, 0.08432952, 0.060071476,
     0.43588933, 0.35642338, 0.09532338, 0.0805697, 0.34025502, 0.40646407, 0.514599, 0.40899333, 0.31013957, 0.18478939, 0.3438732, 0.20328483,
     0.2920197, 0.23046765, 0.29195774, 0.14465912, 0.15569872, 0.18934216, 0.19162734, 0.18299784, 0.10500362, 0.12641747, 0.10964476, 0.26776546,
 };
-static const rc_tensor rc286_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc286_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc325_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc325_out0, 0, 0, NULL, NULL }
 };
-static void rc286_attr(ir_attr *a)
+static void rc325_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = false;
 }
 
 /* onnx-node/test_softmax_axis_2 */
-static const rc_tensor rc287_in[] = {
+static const rc_tensor rc326_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc153_in0, 0, 0, NULL, NULL }
 };
-static const double rc287_out0[60] = {
+static const double rc326_out0[60] = {
     0.22564866, 0.057690013, 0.102890454, 0.36351478, 0.2502561, 0.29449275, 0.28659353, 0.12893824, 0.12287842, 0.16709709, 0.11251292, 0.41708827,
     0.20852567, 0.11002411, 0.15184915, 0.12931651, 0.41267803, 0.11372085, 0.126679, 0.21760562, 0.44418558, 0.066478014, 0.08207954, 0.07263289,
     0.33462393, 0.27603087, 0.067485, 0.07773696, 0.29854664, 0.28020057, 0.0850921, 0.10637274, 0.17707486, 0.52825713, 0.1032031, 0.10881158,
     0.31847993, 0.30971378, 0.13708423, 0.12591052, 0.134613, 0.19516963, 0.25985435, 0.33183125, 0.07853177, 0.11491964, 0.25955123, 0.16136181,
     0.37243277, 0.09173454, 0.24800895, 0.14914227, 0.16881499, 0.3298475, 0.10418628, 0.21081902, 0.14681676, 0.18588719, 0.259042, 0.19743498,
 };
-static const rc_tensor rc287_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc287_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc326_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc326_out0, 0, 0, NULL, NULL }
 };
-static void rc287_attr(ir_attr *a)
+static void rc326_attr(ir_attr *a)
 {
     a->axis = 2; a->axis_end = 3; a->log = false;
 }
 
 /* onnx-node/test_softmax_default_axis */
-static const rc_tensor rc288_in[] = {
+static const rc_tensor rc327_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc153_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc288_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc287_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc327_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc326_out0, 0, 0, NULL, NULL }
 };
-static void rc288_attr(ir_attr *a)
+static void rc327_attr(ir_attr *a)
 {
     a->axis = 2; a->axis_end = 3; a->log = false;
 }
 
 /* onnx-node/test_softmax_example */
-static const rc_tensor rc289_in[] = {
+static const rc_tensor rc328_in[] = {
     { IR_DT_F32, 2, { 1, 3 }, rc40_in0, 0, 0, NULL, NULL }
 };
-static const double rc289_out0[3] = {
+static const double rc328_out0[3] = {
     0.09003057, 0.24472846, 0.66524094,
 };
-static const rc_tensor rc289_out[] = {
-    { IR_DT_F32, 2, { 1, 3 }, rc289_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc328_out[] = {
+    { IR_DT_F32, 2, { 1, 3 }, rc328_out0, 0, 0, NULL, NULL }
 };
-static void rc289_attr(ir_attr *a)
+static void rc328_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = false;
 }
 
 /* onnx-node/test_softmax_large_number */
-static const rc_tensor rc290_in[] = {
+static const rc_tensor rc329_in[] = {
     { IR_DT_F32, 2, { 2, 4 }, rc158_in0, 0, 0, NULL, NULL }
 };
-static const double rc290_out0[8] = {
+static const double rc329_out0[8] = {
     0.032058604, 0.08714432, 0.2368828, 0.6439143, 0.032058604, 0.08714432, 0.2368828, 0.6439143,
 };
-static const rc_tensor rc290_out[] = {
-    { IR_DT_F32, 2, { 2, 4 }, rc290_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc329_out[] = {
+    { IR_DT_F32, 2, { 2, 4 }, rc329_out0, 0, 0, NULL, NULL }
 };
-static void rc290_attr(ir_attr *a)
+static void rc329_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = false;
 }
 
 /* onnx-node/test_softmax_negative_axis */
-static const rc_tensor rc291_in[] = {
+static const rc_tensor rc330_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc153_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc291_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc287_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc330_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc326_out0, 0, 0, NULL, NULL }
 };
-static void rc291_attr(ir_attr *a)
+static void rc330_attr(ir_attr *a)
 {
     a->axis = 2; a->axis_end = 3; a->log = false;
 }
 
 /* onnx-node/test_split_1d_uneven_split_opset18/out0 */
-static const double rc292_in0[7] = {
+static const double rc331_in0[7] = {
     1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0,
 };
-static const rc_tensor rc292_in[] = {
-    { IR_DT_F32, 1, { 7 }, rc292_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc292_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc292_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_1d_uneven_split_opset18/out1 */
-static const rc_tensor rc293_in[] = {
-    { IR_DT_F32, 1, { 7 }, rc292_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc293_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
-};
-static void rc293_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_1d_uneven_split_opset18/out2 */
-static const rc_tensor rc294_in[] = {
-    { IR_DT_F32, 1, { 7 }, rc292_in0, 0, 0, NULL, NULL }
-};
-static const double rc294_out0[2] = {
-    5.0, 6.0,
-};
-static const rc_tensor rc294_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc294_out0, 0, 0, NULL, NULL }
-};
-static void rc294_attr(ir_attr *a)
-{
-    a->begin[0] = 4; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_1d_uneven_split_opset18/out3 */
-static const rc_tensor rc295_in[] = {
-    { IR_DT_F32, 1, { 7 }, rc292_in0, 0, 0, NULL, NULL }
-};
-static const double rc295_out0[1] = {
-    7.0,
-};
-static const rc_tensor rc295_out[] = {
-    { IR_DT_F32, 1, { 1 }, rc295_out0, 0, 0, NULL, NULL }
-};
-static void rc295_attr(ir_attr *a)
-{
-    a->begin[0] = 6; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_2d_uneven_split_opset18/out0 */
-static const rc_tensor rc296_in[] = {
-    { IR_DT_F32, 2, { 2, 8 }, rc10_in0, 0, 0, NULL, NULL }
-};
-static const double rc296_out0[6] = {
-    1.0, 2.0, 3.0, 9.0, 10.0, 11.0,
-};
-static const rc_tensor rc296_out[] = {
-    { IR_DT_F32, 2, { 2, 3 }, rc296_out0, 0, 0, NULL, NULL }
-};
-static void rc296_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 0; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_2d_uneven_split_opset18/out1 */
-static const rc_tensor rc297_in[] = {
-    { IR_DT_F32, 2, { 2, 8 }, rc10_in0, 0, 0, NULL, NULL }
-};
-static const double rc297_out0[6] = {
-    4.0, 5.0, 6.0, 12.0, 13.0, 14.0,
-};
-static const rc_tensor rc297_out[] = {
-    { IR_DT_F32, 2, { 2, 3 }, rc297_out0, 0, 0, NULL, NULL }
-};
-static void rc297_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 3; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_2d_uneven_split_opset18/out2 */
-static const rc_tensor rc298_in[] = {
-    { IR_DT_F32, 2, { 2, 8 }, rc10_in0, 0, 0, NULL, NULL }
-};
-static const double rc298_out0[4] = {
-    7.0, 8.0, 15.0, 16.0,
-};
-static const rc_tensor rc298_out[] = {
-    { IR_DT_F32, 2, { 2, 2 }, rc298_out0, 0, 0, NULL, NULL }
-};
-static void rc298_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 6; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_1d_opset13/out0 */
-static const rc_tensor rc299_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc299_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc299_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_1d_opset13/out1 */
-static const rc_tensor rc300_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc300_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
-};
-static void rc300_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_1d_opset13/out2 */
-static const rc_tensor rc301_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc301_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc294_out0, 0, 0, NULL, NULL }
-};
-static void rc301_attr(ir_attr *a)
-{
-    a->begin[0] = 4; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_1d_opset18/out0 */
-static const rc_tensor rc302_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc302_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc302_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_1d_opset18/out1 */
-static const rc_tensor rc303_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc303_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
-};
-static void rc303_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_1d_opset18/out2 */
-static const rc_tensor rc304_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc304_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc294_out0, 0, 0, NULL, NULL }
-};
-static void rc304_attr(ir_attr *a)
-{
-    a->begin[0] = 4; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_2d/out0 */
-static const double rc305_in0[12] = {
-    1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0,
-};
-static const rc_tensor rc305_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const double rc305_out0[6] = {
-    1.0, 2.0, 3.0, 7.0, 8.0, 9.0,
-};
-static const rc_tensor rc305_out[] = {
-    { IR_DT_F32, 2, { 2, 3 }, rc305_out0, 0, 0, NULL, NULL }
-};
-static void rc305_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 0; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_2d/out1 */
-static const rc_tensor rc306_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const double rc306_out0[6] = {
-    4.0, 5.0, 6.0, 10.0, 11.0, 12.0,
-};
-static const rc_tensor rc306_out[] = {
-    { IR_DT_F32, 2, { 2, 3 }, rc306_out0, 0, 0, NULL, NULL }
-};
-static void rc306_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 3; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_2d_opset13/out0 */
-static const rc_tensor rc307_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc307_out[] = {
-    { IR_DT_F32, 2, { 2, 3 }, rc305_out0, 0, 0, NULL, NULL }
-};
-static void rc307_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 0; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_2d_opset13/out1 */
-static const rc_tensor rc308_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc308_out[] = {
-    { IR_DT_F32, 2, { 2, 3 }, rc306_out0, 0, 0, NULL, NULL }
-};
-static void rc308_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 3; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_default_axis_opset13/out0 */
-static const rc_tensor rc309_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc309_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc309_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_default_axis_opset13/out1 */
-static const rc_tensor rc310_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc310_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
-};
-static void rc310_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_default_axis_opset13/out2 */
-static const rc_tensor rc311_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc311_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc294_out0, 0, 0, NULL, NULL }
-};
-static void rc311_attr(ir_attr *a)
-{
-    a->begin[0] = 4; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_default_axis_opset18/out0 */
-static const rc_tensor rc312_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc312_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc312_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_default_axis_opset18/out1 */
-static const rc_tensor rc313_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc313_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
-};
-static void rc313_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_equal_parts_default_axis_opset18/out2 */
-static const rc_tensor rc314_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc314_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc294_out0, 0, 0, NULL, NULL }
-};
-static void rc314_attr(ir_attr *a)
-{
-    a->begin[0] = 4; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_1d_opset13/out0 */
-static const rc_tensor rc315_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc315_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc315_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_1d_opset13/out1 */
-static const rc_tensor rc316_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const double rc316_out0[4] = {
-    3.0, 4.0, 5.0, 6.0,
-};
-static const rc_tensor rc316_out[] = {
-    { IR_DT_F32, 1, { 4 }, rc316_out0, 0, 0, NULL, NULL }
-};
-static void rc316_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_1d_opset18/out0 */
-static const rc_tensor rc317_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc317_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc317_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_1d_opset18/out1 */
-static const rc_tensor rc318_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc318_out[] = {
-    { IR_DT_F32, 1, { 4 }, rc316_out0, 0, 0, NULL, NULL }
-};
-static void rc318_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_2d_opset13/out0 */
-static const rc_tensor rc319_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const double rc319_out0[4] = {
-    1.0, 2.0, 7.0, 8.0,
-};
-static const rc_tensor rc319_out[] = {
-    { IR_DT_F32, 2, { 2, 2 }, rc319_out0, 0, 0, NULL, NULL }
-};
-static void rc319_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 0; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_2d_opset13/out1 */
-static const rc_tensor rc320_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const double rc320_out0[8] = {
-    3.0, 4.0, 5.0, 6.0, 9.0, 10.0, 11.0, 12.0,
-};
-static const rc_tensor rc320_out[] = {
-    { IR_DT_F32, 2, { 2, 4 }, rc320_out0, 0, 0, NULL, NULL }
-};
-static void rc320_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 2; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_2d_opset18/out0 */
-static const rc_tensor rc321_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc321_out[] = {
-    { IR_DT_F32, 2, { 2, 2 }, rc319_out0, 0, 0, NULL, NULL }
-};
-static void rc321_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 0; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_2d_opset18/out1 */
-static const rc_tensor rc322_in[] = {
-    { IR_DT_F32, 2, { 2, 6 }, rc305_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc322_out[] = {
-    { IR_DT_F32, 2, { 2, 4 }, rc320_out0, 0, 0, NULL, NULL }
-};
-static void rc322_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-    a->begin[1] = 2; a->step[1] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_default_axis_opset13/out0 */
-static const rc_tensor rc323_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc323_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc323_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_default_axis_opset13/out1 */
-static const rc_tensor rc324_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc324_out[] = {
-    { IR_DT_F32, 1, { 4 }, rc316_out0, 0, 0, NULL, NULL }
-};
-static void rc324_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_default_axis_opset18/out0 */
-static const rc_tensor rc325_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc325_out[] = {
-    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
-};
-static void rc325_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_variable_parts_default_axis_opset18/out1 */
-static const rc_tensor rc326_in[] = {
-    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc326_out[] = {
-    { IR_DT_F32, 1, { 4 }, rc316_out0, 0, 0, NULL, NULL }
-};
-static void rc326_attr(ir_attr *a)
-{
-    a->begin[0] = 2; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_zero_size_splits_opset13/out0 */
-static const rc_tensor rc327_in[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc327_out[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static void rc327_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_zero_size_splits_opset13/out1 */
-static const rc_tensor rc328_in[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc328_out[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static void rc328_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_zero_size_splits_opset13/out2 */
-static const rc_tensor rc329_in[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc329_out[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static void rc329_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_zero_size_splits_opset18/out0 */
-static const rc_tensor rc330_in[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static const rc_tensor rc330_out[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
-};
-static void rc330_attr(ir_attr *a)
-{
-    a->begin[0] = 0; a->step[0] = 1;
-}
-
-/* onnx-node/test_split_zero_size_splits_opset18/out1 */
 static const rc_tensor rc331_in[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+    { IR_DT_F32, 1, { 7 }, rc331_in0, 0, 0, NULL, NULL }
 };
 static const rc_tensor rc331_out[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
 };
 static void rc331_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
 }
 
-/* onnx-node/test_split_zero_size_splits_opset18/out2 */
+/* onnx-node/test_split_1d_uneven_split_opset18/out1 */
 static const rc_tensor rc332_in[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+    { IR_DT_F32, 1, { 7 }, rc331_in0, 0, 0, NULL, NULL }
 };
 static const rc_tensor rc332_out[] = {
-    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
 };
 static void rc332_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_1d_uneven_split_opset18/out2 */
+static const rc_tensor rc333_in[] = {
+    { IR_DT_F32, 1, { 7 }, rc331_in0, 0, 0, NULL, NULL }
+};
+static const double rc333_out0[2] = {
+    5.0, 6.0,
+};
+static const rc_tensor rc333_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc333_out0, 0, 0, NULL, NULL }
+};
+static void rc333_attr(ir_attr *a)
+{
+    a->begin[0] = 4; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_1d_uneven_split_opset18/out3 */
+static const rc_tensor rc334_in[] = {
+    { IR_DT_F32, 1, { 7 }, rc331_in0, 0, 0, NULL, NULL }
+};
+static const double rc334_out0[1] = {
+    7.0,
+};
+static const rc_tensor rc334_out[] = {
+    { IR_DT_F32, 1, { 1 }, rc334_out0, 0, 0, NULL, NULL }
+};
+static void rc334_attr(ir_attr *a)
+{
+    a->begin[0] = 6; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_2d_uneven_split_opset18/out0 */
+static const rc_tensor rc335_in[] = {
+    { IR_DT_F32, 2, { 2, 8 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const double rc335_out0[6] = {
+    1.0, 2.0, 3.0, 9.0, 10.0, 11.0,
+};
+static const rc_tensor rc335_out[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc335_out0, 0, 0, NULL, NULL }
+};
+static void rc335_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 0; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_2d_uneven_split_opset18/out1 */
+static const rc_tensor rc336_in[] = {
+    { IR_DT_F32, 2, { 2, 8 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const double rc336_out0[6] = {
+    4.0, 5.0, 6.0, 12.0, 13.0, 14.0,
+};
+static const rc_tensor rc336_out[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc336_out0, 0, 0, NULL, NULL }
+};
+static void rc336_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 3; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_2d_uneven_split_opset18/out2 */
+static const rc_tensor rc337_in[] = {
+    { IR_DT_F32, 2, { 2, 8 }, rc10_in0, 0, 0, NULL, NULL }
+};
+static const double rc337_out0[4] = {
+    7.0, 8.0, 15.0, 16.0,
+};
+static const rc_tensor rc337_out[] = {
+    { IR_DT_F32, 2, { 2, 2 }, rc337_out0, 0, 0, NULL, NULL }
+};
+static void rc337_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 6; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_1d_opset13/out0 */
+static const rc_tensor rc338_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc338_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc338_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_1d_opset13/out1 */
+static const rc_tensor rc339_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc339_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
+};
+static void rc339_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_1d_opset13/out2 */
+static const rc_tensor rc340_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc340_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc333_out0, 0, 0, NULL, NULL }
+};
+static void rc340_attr(ir_attr *a)
+{
+    a->begin[0] = 4; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_1d_opset18/out0 */
+static const rc_tensor rc341_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc341_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc341_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_1d_opset18/out1 */
+static const rc_tensor rc342_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc342_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
+};
+static void rc342_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_1d_opset18/out2 */
+static const rc_tensor rc343_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc343_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc333_out0, 0, 0, NULL, NULL }
+};
+static void rc343_attr(ir_attr *a)
+{
+    a->begin[0] = 4; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_2d/out0 */
+static const double rc344_in0[12] = {
+    1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0,
+};
+static const rc_tensor rc344_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const double rc344_out0[6] = {
+    1.0, 2.0, 3.0, 7.0, 8.0, 9.0,
+};
+static const rc_tensor rc344_out[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc344_out0, 0, 0, NULL, NULL }
+};
+static void rc344_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 0; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_2d/out1 */
+static const rc_tensor rc345_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const double rc345_out0[6] = {
+    4.0, 5.0, 6.0, 10.0, 11.0, 12.0,
+};
+static const rc_tensor rc345_out[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc345_out0, 0, 0, NULL, NULL }
+};
+static void rc345_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 3; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_2d_opset13/out0 */
+static const rc_tensor rc346_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc346_out[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc344_out0, 0, 0, NULL, NULL }
+};
+static void rc346_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 0; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_2d_opset13/out1 */
+static const rc_tensor rc347_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc347_out[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc345_out0, 0, 0, NULL, NULL }
+};
+static void rc347_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 3; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_default_axis_opset13/out0 */
+static const rc_tensor rc348_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc348_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc348_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_default_axis_opset13/out1 */
+static const rc_tensor rc349_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc349_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
+};
+static void rc349_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_default_axis_opset13/out2 */
+static const rc_tensor rc350_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc350_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc333_out0, 0, 0, NULL, NULL }
+};
+static void rc350_attr(ir_attr *a)
+{
+    a->begin[0] = 4; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_default_axis_opset18/out0 */
+static const rc_tensor rc351_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc351_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc351_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_default_axis_opset18/out1 */
+static const rc_tensor rc352_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc352_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in1, 0, 0, NULL, NULL }
+};
+static void rc352_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_equal_parts_default_axis_opset18/out2 */
+static const rc_tensor rc353_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc353_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc333_out0, 0, 0, NULL, NULL }
+};
+static void rc353_attr(ir_attr *a)
+{
+    a->begin[0] = 4; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_1d_opset13/out0 */
+static const rc_tensor rc354_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc354_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc354_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_1d_opset13/out1 */
+static const rc_tensor rc355_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const double rc355_out0[4] = {
+    3.0, 4.0, 5.0, 6.0,
+};
+static const rc_tensor rc355_out[] = {
+    { IR_DT_F32, 1, { 4 }, rc355_out0, 0, 0, NULL, NULL }
+};
+static void rc355_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_1d_opset18/out0 */
+static const rc_tensor rc356_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc356_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc356_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_1d_opset18/out1 */
+static const rc_tensor rc357_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc357_out[] = {
+    { IR_DT_F32, 1, { 4 }, rc355_out0, 0, 0, NULL, NULL }
+};
+static void rc357_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_2d_opset13/out0 */
+static const rc_tensor rc358_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const double rc358_out0[4] = {
+    1.0, 2.0, 7.0, 8.0,
+};
+static const rc_tensor rc358_out[] = {
+    { IR_DT_F32, 2, { 2, 2 }, rc358_out0, 0, 0, NULL, NULL }
+};
+static void rc358_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 0; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_2d_opset13/out1 */
+static const rc_tensor rc359_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const double rc359_out0[8] = {
+    3.0, 4.0, 5.0, 6.0, 9.0, 10.0, 11.0, 12.0,
+};
+static const rc_tensor rc359_out[] = {
+    { IR_DT_F32, 2, { 2, 4 }, rc359_out0, 0, 0, NULL, NULL }
+};
+static void rc359_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 2; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_2d_opset18/out0 */
+static const rc_tensor rc360_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc360_out[] = {
+    { IR_DT_F32, 2, { 2, 2 }, rc358_out0, 0, 0, NULL, NULL }
+};
+static void rc360_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 0; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_2d_opset18/out1 */
+static const rc_tensor rc361_in[] = {
+    { IR_DT_F32, 2, { 2, 6 }, rc344_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc361_out[] = {
+    { IR_DT_F32, 2, { 2, 4 }, rc359_out0, 0, 0, NULL, NULL }
+};
+static void rc361_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+    a->begin[1] = 2; a->step[1] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_default_axis_opset13/out0 */
+static const rc_tensor rc362_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc362_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc362_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_default_axis_opset13/out1 */
+static const rc_tensor rc363_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc363_out[] = {
+    { IR_DT_F32, 1, { 4 }, rc355_out0, 0, 0, NULL, NULL }
+};
+static void rc363_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_default_axis_opset18/out0 */
+static const rc_tensor rc364_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc364_out[] = {
+    { IR_DT_F32, 1, { 2 }, rc51_in0, 0, 0, NULL, NULL }
+};
+static void rc364_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_variable_parts_default_axis_opset18/out1 */
+static const rc_tensor rc365_in[] = {
+    { IR_DT_F32, 1, { 6 }, rc142_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc365_out[] = {
+    { IR_DT_F32, 1, { 4 }, rc355_out0, 0, 0, NULL, NULL }
+};
+static void rc365_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_zero_size_splits_opset13/out0 */
+static const rc_tensor rc366_in[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc366_out[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static void rc366_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_zero_size_splits_opset13/out1 */
+static const rc_tensor rc367_in[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc367_out[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static void rc367_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_zero_size_splits_opset13/out2 */
+static const rc_tensor rc368_in[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc368_out[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static void rc368_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_zero_size_splits_opset18/out0 */
+static const rc_tensor rc369_in[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc369_out[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static void rc369_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_zero_size_splits_opset18/out1 */
+static const rc_tensor rc370_in[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc370_out[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static void rc370_attr(ir_attr *a)
+{
+    a->begin[0] = 0; a->step[0] = 1;
+}
+
+/* onnx-node/test_split_zero_size_splits_opset18/out2 */
+static const rc_tensor rc371_in[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static const rc_tensor rc371_out[] = {
+    { IR_DT_F32, 1, { 0 }, rc226_in0, 0, 0, NULL, NULL }
+};
+static void rc371_attr(ir_attr *a)
 {
     a->begin[0] = 0; a->step[0] = 1;
 }
 
 /* onnx-node/test_squeeze */
-static const rc_tensor rc333_in[] = {
+static const rc_tensor rc372_in[] = {
     { IR_DT_F32, 4, { 1, 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc333_out[] = {
+static const rc_tensor rc372_out[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc333_attr(ir_attr *a)
+static void rc372_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_squeeze_negative_axes */
-static const double rc334_in0[15] = {
+static const double rc373_in0[15] = {
     1.7640524, 0.4001572, 0.978738, 2.2408931, 1.867558, -0.9772779, 0.95008844, -0.1513572, -0.10321885, 0.41059852, 0.14404356, 1.4542735,
     0.7610377, 0.121675014, 0.44386324,
 };
-static const rc_tensor rc334_in[] = {
-    { IR_DT_F32, 4, { 1, 3, 1, 5 }, rc334_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc373_in[] = {
+    { IR_DT_F32, 4, { 1, 3, 1, 5 }, rc373_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc334_out[] = {
-    { IR_DT_F32, 3, { 1, 3, 5 }, rc334_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc373_out[] = {
+    { IR_DT_F32, 3, { 1, 3, 5 }, rc373_in0, 0, 0, NULL, NULL }
 };
-static void rc334_attr(ir_attr *a)
+static void rc373_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub */
-static const rc_tensor rc335_in[] = {
+static const rc_tensor rc374_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL },
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in1, 0, 0, NULL, NULL }
 };
-static const double rc335_out0[60] = {
+static const double rc374_out0[60] = {
     2.436513, 0.7597104, 1.7918843, 3.9671757, 1.6901319, -0.5754969, 2.5802867, -0.61413944, 0.80407953, 0.35865313, -0.585047, 1.3252906,
     -0.378363, 1.3565009, 0.04152161, 1.0184845, 2.3648763, 0.3736914, 0.6246202, -0.9102611, -1.3878399, -0.24720794, 0.39877376, 0.79407865,
     0.7815025, -3.350255, -1.1330211, -0.007259026, 2.6035318, 0.4149071, 0.55812436, -0.8442825, -1.0960608, -2.9574356, -0.7042786, -0.5502242,
     1.2197906, -0.5834907, -0.5142389, -0.7042921, -2.9317036, -0.07225895, -0.43578517, 0.9813787, 0.66347116, -2.3816955, -0.83917636, 1.5249453,
     -3.53684, -1.6932551, -2.7630255, -0.51914215, 0.35042053, -3.0906973, 0.23982115, -0.3741245, -0.88073474, 0.45748198, -1.2484014, -1.2849479,
 };
-static const rc_tensor rc335_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc335_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc374_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc374_out0, 0, 0, NULL, NULL }
 };
-static void rc335_attr(ir_attr *a)
+static void rc374_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_bcast */
-static const rc_tensor rc336_in[] = {
+static const rc_tensor rc375_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 5 }, rc1_in1, 0, 0, NULL, NULL }
 };
-static const double rc336_out0[60] = {
+static const double rc375_out0[60] = {
     2.436513, 0.7597104, 1.7918843, 3.9671757, 1.6901319, -0.30481744, 1.3096416, 0.66178906, 1.6230638, 0.23317237, 0.816504, 1.8138266,
     1.574184, 1.8479576, 0.2664371, 1.0061347, 1.8536322, 0.607988, 2.0393503, -1.0315219, -1.8805293, 1.0131717, 1.6775825, 0.98411757,
     2.0923285, -0.7819053, 0.40531167, 0.62596244, 3.2590618, 1.2919327, 0.82740784, 0.7377157, -0.07463944, -0.25451386, -0.5253383, 0.8288094,
     1.5898438, 2.015526, 1.3389558, -0.47972888, -0.37609255, -1.0604649, -0.8931239, 3.677058, -0.68707836, 0.23438615, -0.8932422, 1.5906367,
     0.112384796, -0.39016643, -0.22300613, 0.74645567, 0.30234116, 0.54565036, -0.20560837, 1.1007923, 0.4260704, 1.1156182, 1.0919604, -0.54016733,
 };
-static const rc_tensor rc336_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc336_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc375_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc375_out0, 0, 0, NULL, NULL }
 };
-static void rc336_attr(ir_attr *a)
+static void rc375_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_example */
-static const double rc337_in1[3] = {
+static const double rc376_in1[3] = {
     3.0, 2.0, 1.0,
 };
-static const rc_tensor rc337_in[] = {
+static const rc_tensor rc376_in[] = {
     { IR_DT_F32, 1, { 3 }, rc199_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc337_in1, 0, 0, NULL, NULL }
+    { IR_DT_F32, 1, { 3 }, rc376_in1, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc337_out[] = {
+static const rc_tensor rc376_out[] = {
     { IR_DT_F32, 1, { 3 }, rc46_in0, 0, 0, NULL, NULL }
 };
-static void rc337_attr(ir_attr *a)
+static void rc376_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_int16 */
-static const double rc338_in0[60] = {
+static const double rc377_in0[60] = {
     19, 13, 19, 19, 14, 17, 12, 13, 14, 15, 14, 14,
     20, 15, 13, 21, 17, 19, 20, 14, 15, 16, 12, 17,
     23, 14, 16, 17, 15, 16, 17, 20, 13, 12, 18, 18,
     20, 16, 13, 18, 13, 12, 21, 15, 13, 20, 21, 23,
     17, 20, 17, 16, 20, 16, 18, 12, 21, 20, 15, 23,
 };
-static const double rc338_in1[60] = {
+static const double rc377_in1[60] = {
     7, 8, 3, 2, 1, 4, 7, 1, 9, 1, 8, 2,
     11, 1, 2, 1, 4, 8, 2, 2, 5, 10, 5, 2,
     5, 3, 2, 1, 11, 7, 5, 8, 7, 7, 5, 11,
     10, 6, 1, 5, 1, 2, 6, 1, 7, 9, 2, 3,
     5, 11, 4, 3, 1, 10, 9, 1, 1, 7, 5, 7,
 };
-static const rc_tensor rc338_in[] = {
-    { IR_DT_S16, 3, { 3, 4, 5 }, rc338_in0, 0, 0, NULL, NULL },
-    { IR_DT_S16, 3, { 3, 4, 5 }, rc338_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc377_in[] = {
+    { IR_DT_S16, 3, { 3, 4, 5 }, rc377_in0, 0, 0, NULL, NULL },
+    { IR_DT_S16, 3, { 3, 4, 5 }, rc377_in1, 0, 0, NULL, NULL }
 };
-static const double rc338_out0[60] = {
+static const double rc377_out0[60] = {
     12, 5, 16, 17, 13, 13, 5, 12, 5, 14, 6, 12,
     9, 14, 11, 20, 13, 11, 18, 12, 10, 6, 7, 15,
     18, 11, 14, 16, 4, 9, 12, 12, 6, 5, 13, 7,
     10, 10, 12, 13, 12, 10, 15, 14, 6, 11, 19, 20,
     12, 9, 13, 13, 19, 6, 9, 11, 20, 13, 10, 16,
 };
-static const rc_tensor rc338_out[] = {
-    { IR_DT_S16, 3, { 3, 4, 5 }, rc338_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc377_out[] = {
+    { IR_DT_S16, 3, { 3, 4, 5 }, rc377_out0, 0, 0, NULL, NULL }
 };
-static void rc338_attr(ir_attr *a)
+static void rc377_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_int8 */
-static const double rc339_in0[60] = {
+static const double rc378_in0[60] = {
     12, 20, 20, 21, 23, 21, 20, 18, 15, 23, 16, 20,
     13, 22, 22, 16, 20, 18, 18, 18, 12, 20, 23, 16,
     17, 17, 16, 19, 14, 18, 18, 19, 14, 20, 21, 14,
     15, 21, 21, 23, 18, 12, 14, 15, 17, 21, 16, 18,
     22, 19, 22, 14, 17, 15, 19, 15, 13, 19, 21, 16,
 };
-static const double rc339_in1[60] = {
+static const double rc378_in1[60] = {
     4, 4, 5, 11, 1, 9, 6, 0, 1, 3, 5, 3,
     3, 10, 8, 7, 3, 1, 8, 9, 4, 1, 9, 8,
     10, 11, 9, 1, 10, 2, 7, 11, 3, 11, 4, 10,
     11, 10, 2, 8, 8, 2, 7, 3, 11, 11, 3, 7,
     1, 7, 11, 9, 9, 11, 1, 4, 10, 5, 11, 11,
 };
-static const rc_tensor rc339_in[] = {
-    { IR_DT_S8, 3, { 3, 4, 5 }, rc339_in0, 0, 0, NULL, NULL },
-    { IR_DT_S8, 3, { 3, 4, 5 }, rc339_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc378_in[] = {
+    { IR_DT_S8, 3, { 3, 4, 5 }, rc378_in0, 0, 0, NULL, NULL },
+    { IR_DT_S8, 3, { 3, 4, 5 }, rc378_in1, 0, 0, NULL, NULL }
 };
-static const double rc339_out0[60] = {
+static const double rc378_out0[60] = {
     8, 16, 15, 10, 22, 12, 14, 18, 14, 20, 11, 17,
     10, 12, 14, 9, 17, 17, 10, 9, 8, 19, 14, 8,
     7, 6, 7, 18, 4, 16, 11, 8, 11, 9, 17, 4,
     4, 11, 19, 15, 10, 10, 7, 12, 6, 10, 13, 11,
     21, 12, 11, 5, 8, 4, 18, 11, 3, 14, 10, 5,
 };
-static const rc_tensor rc339_out[] = {
-    { IR_DT_S8, 3, { 3, 4, 5 }, rc339_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc378_out[] = {
+    { IR_DT_S8, 3, { 3, 4, 5 }, rc378_out0, 0, 0, NULL, NULL }
 };
-static void rc339_attr(ir_attr *a)
+static void rc378_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_uint16 */
-static const double rc340_in0[60] = {
+static const double rc379_in0[60] = {
     19, 16, 12, 23, 12, 23, 16, 22, 21, 18, 12, 22,
     21, 23, 18, 14, 16, 23, 14, 23, 16, 20, 18, 16,
     15, 13, 22, 22, 15, 19, 20, 20, 20, 21, 17, 13,
     12, 20, 14, 14, 23, 17, 19, 23, 16, 17, 19, 12,
     18, 14, 22, 14, 22, 14, 16, 18, 13, 16, 23, 20,
 };
-static const double rc340_in1[60] = {
+static const double rc379_in1[60] = {
     3, 4, 3, 1, 9, 2, 6, 5, 11, 2, 2, 3,
     4, 10, 5, 1, 10, 5, 11, 9, 7, 10, 0, 11,
     2, 11, 7, 8, 1, 4, 6, 10, 10, 10, 5, 11,
     0, 11, 0, 0, 0, 10, 1, 3, 11, 10, 10, 1,
     3, 10, 6, 9, 1, 3, 9, 4, 6, 6, 5, 7,
 };
-static const rc_tensor rc340_in[] = {
-    { IR_DT_U16, 3, { 3, 4, 5 }, rc340_in0, 0, 0, NULL, NULL },
-    { IR_DT_U16, 3, { 3, 4, 5 }, rc340_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc379_in[] = {
+    { IR_DT_U16, 3, { 3, 4, 5 }, rc379_in0, 0, 0, NULL, NULL },
+    { IR_DT_U16, 3, { 3, 4, 5 }, rc379_in1, 0, 0, NULL, NULL }
 };
-static const double rc340_out0[60] = {
+static const double rc379_out0[60] = {
     16, 12, 9, 22, 3, 21, 10, 17, 10, 16, 10, 19,
     17, 13, 13, 13, 6, 18, 3, 14, 9, 10, 18, 5,
     13, 2, 15, 14, 14, 15, 14, 10, 10, 11, 12, 2,
     12, 9, 14, 14, 23, 7, 18, 20, 5, 7, 9, 11,
     15, 4, 16, 5, 21, 11, 7, 14, 7, 10, 18, 13,
 };
-static const rc_tensor rc340_out[] = {
-    { IR_DT_U16, 3, { 3, 4, 5 }, rc340_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc379_out[] = {
+    { IR_DT_U16, 3, { 3, 4, 5 }, rc379_out0, 0, 0, NULL, NULL }
 };
-static void rc340_attr(ir_attr *a)
+static void rc379_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_uint32 */
-static const double rc341_in0[60] = {
+static const double rc380_in0[60] = {
     20, 20, 19, 12, 20, 18, 20, 21, 20, 15, 18, 13,
     19, 16, 21, 14, 12, 20, 14, 19, 20, 16, 16, 13,
     19, 18, 21, 16, 13, 17, 21, 19, 23, 13, 15, 17,
     19, 15, 18, 18, 19, 21, 13, 21, 18, 12, 15, 20,
     16, 13, 16, 17, 12, 15, 22, 13, 16, 16, 16, 12,
 };
-static const double rc341_in1[60] = {
+static const double rc380_in1[60] = {
     0, 10, 8, 11, 11, 4, 6, 9, 11, 3, 3, 2,
     1, 10, 2, 1, 11, 3, 4, 10, 1, 1, 0, 7,
     8, 10, 4, 3, 5, 6, 3, 2, 9, 8, 1, 4,
     10, 0, 8, 3, 9, 5, 5, 1, 7, 8, 6, 4,
     7, 3, 5, 11, 3, 6, 4, 7, 3, 0, 5, 11,
 };
-static const rc_tensor rc341_in[] = {
-    { IR_DT_U32, 3, { 3, 4, 5 }, rc341_in0, 0, 0, NULL, NULL },
-    { IR_DT_U32, 3, { 3, 4, 5 }, rc341_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc380_in[] = {
+    { IR_DT_U32, 3, { 3, 4, 5 }, rc380_in0, 0, 0, NULL, NULL },
+    { IR_DT_U32, 3, { 3, 4, 5 }, rc380_in1, 0, 0, NULL, NULL }
 };
-static const double rc341_out0[60] = {
+static const double rc380_out0[60] = {
     20, 10, 11, 1, 9, 14, 14, 12, 9, 12, 15, 11,
     18, 6, 19, 13, 1, 17, 10, 9, 19, 15, 16, 6,
     11, 8, 17, 13, 8, 11, 18, 17, 14, 5, 14, 13,
     9, 15, 10, 15, 10, 16, 8, 20, 11, 4, 9, 16,
     9, 10, 11, 6, 9, 9, 18, 6, 13, 16, 11, 1,
 };
-static const rc_tensor rc341_out[] = {
-    { IR_DT_U32, 3, { 3, 4, 5 }, rc341_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc380_out[] = {
+    { IR_DT_U32, 3, { 3, 4, 5 }, rc380_out0, 0, 0, NULL, NULL }
 };
-static void rc341_attr(ir_attr *a)
+static void rc380_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_uint64 */
-static const double rc342_in0[60] = {
+static const double rc381_in0[60] = {
     23, 21, 15, 19, 17, 17, 20, 23, 12, 20, 15, 18,
     21, 22, 15, 14, 23, 19, 12, 15, 22, 12, 15, 18,
     13, 23, 21, 14, 21, 16, 21, 23, 13, 15, 14, 16,
     21, 19, 16, 21, 16, 13, 14, 19, 14, 15, 21, 22,
     19, 22, 18, 18, 14, 22, 15, 18, 12, 22, 20, 12,
 };
-static const double rc342_in1[60] = {
+static const double rc381_in1[60] = {
     10, 11, 7, 6, 5, 9, 6, 5, 11, 2, 7, 1,
     9, 2, 2, 5, 11, 6, 4, 2, 2, 1, 0, 9,
     0, 2, 8, 3, 10, 0, 10, 11, 8, 8, 1, 0,
     5, 8, 2, 3, 5, 11, 3, 8, 6, 4, 6, 3,
     6, 2, 6, 5, 11, 5, 9, 4, 6, 5, 11, 1,
 };
-static const rc_tensor rc342_in[] = {
-    { IR_DT_U64, 3, { 3, 4, 5 }, rc342_in0, 0, 0, NULL, NULL },
-    { IR_DT_U64, 3, { 3, 4, 5 }, rc342_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc381_in[] = {
+    { IR_DT_U64, 3, { 3, 4, 5 }, rc381_in0, 0, 0, NULL, NULL },
+    { IR_DT_U64, 3, { 3, 4, 5 }, rc381_in1, 0, 0, NULL, NULL }
 };
-static const double rc342_out0[60] = {
+static const double rc381_out0[60] = {
     13, 10, 8, 13, 12, 8, 14, 18, 1, 18, 8, 17,
     12, 20, 13, 9, 12, 13, 8, 13, 20, 11, 15, 9,
     13, 21, 13, 11, 11, 16, 11, 12, 5, 7, 13, 16,
     16, 11, 14, 18, 11, 2, 11, 11, 8, 11, 15, 19,
     13, 20, 12, 13, 3, 17, 6, 14, 6, 17, 9, 11,
 };
-static const rc_tensor rc342_out[] = {
-    { IR_DT_U64, 3, { 3, 4, 5 }, rc342_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc381_out[] = {
+    { IR_DT_U64, 3, { 3, 4, 5 }, rc381_out0, 0, 0, NULL, NULL }
 };
-static void rc342_attr(ir_attr *a)
+static void rc381_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_sub_uint8 */
-static const double rc343_in0[60] = {
+static const double rc382_in0[60] = {
     21, 12, 23, 21, 14, 21, 17, 22, 12, 21, 17, 16,
     23, 19, 17, 21, 13, 21, 19, 23, 23, 17, 13, 12,
     18, 18, 21, 22, 18, 22, 19, 12, 20, 12, 18, 19,
     18, 16, 21, 12, 16, 23, 20, 22, 20, 21, 15, 16,
     12, 12, 15, 14, 21, 17, 20, 22, 16, 22, 17, 14,
 };
-static const double rc343_in1[60] = {
+static const double rc382_in1[60] = {
     4, 1, 3, 4, 1, 3, 5, 8, 7, 8, 0, 10,
     2, 8, 3, 2, 5, 11, 3, 11, 6, 3, 11, 7,
     4, 10, 11, 5, 7, 4, 4, 1, 0, 0, 3, 0,
     3, 8, 6, 8, 2, 6, 7, 9, 6, 6, 7, 4,
     10, 10, 5, 2, 1, 6, 5, 8, 4, 4, 7, 10,
 };
-static const rc_tensor rc343_in[] = {
-    { IR_DT_U8, 3, { 3, 4, 5 }, rc343_in0, 0, 0, NULL, NULL },
-    { IR_DT_U8, 3, { 3, 4, 5 }, rc343_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc382_in[] = {
+    { IR_DT_U8, 3, { 3, 4, 5 }, rc382_in0, 0, 0, NULL, NULL },
+    { IR_DT_U8, 3, { 3, 4, 5 }, rc382_in1, 0, 0, NULL, NULL }
 };
-static const double rc343_out0[60] = {
+static const double rc382_out0[60] = {
     17, 11, 20, 17, 13, 18, 12, 14, 5, 13, 17, 6,
     21, 11, 14, 19, 8, 10, 16, 12, 17, 14, 2, 5,
     14, 8, 10, 17, 11, 18, 15, 11, 20, 12, 15, 19,
     15, 8, 15, 4, 14, 17, 13, 13, 14, 15, 8, 12,
     2, 2, 10, 12, 20, 11, 15, 14, 12, 18, 10, 4,
 };
-static const rc_tensor rc343_out[] = {
-    { IR_DT_U8, 3, { 3, 4, 5 }, rc343_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc382_out[] = {
+    { IR_DT_U8, 3, { 3, 4, 5 }, rc382_out0, 0, 0, NULL, NULL }
 };
-static void rc343_attr(ir_attr *a)
+static void rc382_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_tanh */
-static const rc_tensor rc344_in[] = {
+static const rc_tensor rc383_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const double rc344_out0[60] = {
+static const double rc383_out0[60] = {
     0.9429539, 0.38008347, 0.7525191, 0.97762674, 0.9533722, -0.75188506, 0.73982304, -0.15021189, -0.102853835, 0.38898078, 0.14305553, 0.8965347,
     0.6416878, 0.12107809, 0.41684154, 0.32181847, 0.9040726, -0.20232755, 0.30322534, -0.69320315, -0.98795223, 0.5741009, 0.6985363, -0.63045144,
     0.97886837, -0.8965528, 0.045726605, -0.1850279, 0.910899, 0.8994551, 0.15371919, 0.3611107, -0.7102983, -0.9626454, -0.33452266, 0.15508734,
     0.84266365, 0.8343791, -0.36905342, -0.29341853, -0.78124315, -0.8896027, -0.9361883, 0.96037966, -0.4696742, -0.41204694, -0.84906566, 0.6512639,
     -0.92373395, -0.20958792, -0.71408325, 0.36868685, -0.4705723, -0.82765085, -0.028174771, 0.4039263, 0.06641929, 0.2935731, -0.56102115, -0.34762624,
 };
-static const rc_tensor rc344_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 5 }, rc344_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc383_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc383_out0, 0, 0, NULL, NULL }
 };
-static void rc344_attr(ir_attr *a)
+static void rc383_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_tanh_example */
-static const rc_tensor rc345_in[] = {
+static const rc_tensor rc384_in[] = {
     { IR_DT_F32, 1, { 3 }, rc40_in0, 0, 0, NULL, NULL }
 };
-static const double rc345_out0[3] = {
+static const double rc384_out0[3] = {
     -0.7615942, 0.0, 0.7615942,
 };
-static const rc_tensor rc345_out[] = {
-    { IR_DT_F32, 1, { 3 }, rc345_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc384_out[] = {
+    { IR_DT_F32, 1, { 3 }, rc384_out0, 0, 0, NULL, NULL }
 };
-static void rc345_attr(ir_attr *a)
+static void rc384_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_transpose_all_permutations_0 */
-static const rc_tensor rc346_in[] = {
+static const rc_tensor rc385_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc346_out[] = {
+static const rc_tensor rc385_out[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static void rc346_attr(ir_attr *a)
+static void rc385_attr(ir_attr *a)
 {
     a->perm[0] = 0;
     a->perm[1] = 1;
@@ -12533,17 +13391,17 @@ static void rc346_attr(ir_attr *a)
 }
 
 /* onnx-node/test_transpose_all_permutations_1 */
-static const rc_tensor rc347_in[] = {
+static const rc_tensor rc386_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const double rc347_out0[24] = {
+static const double rc386_out0[24] = {
     0.5488135, 0.4236548, 0.96366274, 0.71518934, 0.6458941, 0.3834415, 0.60276335, 0.4375872, 0.79172504, 0.5448832, 0.891773, 0.5288949,
     0.56804454, 0.020218397, 0.9786183, 0.92559665, 0.83261985, 0.7991586, 0.071036056, 0.77815676, 0.46147937, 0.0871293, 0.87001216, 0.7805292,
 };
-static const rc_tensor rc347_out[] = {
-    { IR_DT_F32, 3, { 2, 4, 3 }, rc347_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc386_out[] = {
+    { IR_DT_F32, 3, { 2, 4, 3 }, rc386_out0, 0, 0, NULL, NULL }
 };
-static void rc347_attr(ir_attr *a)
+static void rc386_attr(ir_attr *a)
 {
     a->perm[0] = 0;
     a->perm[1] = 2;
@@ -12551,17 +13409,17 @@ static void rc347_attr(ir_attr *a)
 }
 
 /* onnx-node/test_transpose_all_permutations_2 */
-static const rc_tensor rc348_in[] = {
+static const rc_tensor rc387_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const double rc348_out0[24] = {
+static const double rc387_out0[24] = {
     0.5488135, 0.71518934, 0.60276335, 0.5448832, 0.56804454, 0.92559665, 0.071036056, 0.0871293, 0.4236548, 0.6458941, 0.4375872, 0.891773,
     0.020218397, 0.83261985, 0.77815676, 0.87001216, 0.96366274, 0.3834415, 0.79172504, 0.5288949, 0.9786183, 0.7991586, 0.46147937, 0.7805292,
 };
-static const rc_tensor rc348_out[] = {
-    { IR_DT_F32, 3, { 3, 2, 4 }, rc348_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc387_out[] = {
+    { IR_DT_F32, 3, { 3, 2, 4 }, rc387_out0, 0, 0, NULL, NULL }
 };
-static void rc348_attr(ir_attr *a)
+static void rc387_attr(ir_attr *a)
 {
     a->perm[0] = 1;
     a->perm[1] = 0;
@@ -12569,17 +13427,17 @@ static void rc348_attr(ir_attr *a)
 }
 
 /* onnx-node/test_transpose_all_permutations_3 */
-static const rc_tensor rc349_in[] = {
+static const rc_tensor rc388_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const double rc349_out0[24] = {
+static const double rc388_out0[24] = {
     0.5488135, 0.56804454, 0.71518934, 0.92559665, 0.60276335, 0.071036056, 0.5448832, 0.0871293, 0.4236548, 0.020218397, 0.6458941, 0.83261985,
     0.4375872, 0.77815676, 0.891773, 0.87001216, 0.96366274, 0.9786183, 0.3834415, 0.7991586, 0.79172504, 0.46147937, 0.5288949, 0.7805292,
 };
-static const rc_tensor rc349_out[] = {
-    { IR_DT_F32, 3, { 3, 4, 2 }, rc349_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc388_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 2 }, rc388_out0, 0, 0, NULL, NULL }
 };
-static void rc349_attr(ir_attr *a)
+static void rc388_attr(ir_attr *a)
 {
     a->perm[0] = 1;
     a->perm[1] = 2;
@@ -12587,17 +13445,17 @@ static void rc349_attr(ir_attr *a)
 }
 
 /* onnx-node/test_transpose_all_permutations_4 */
-static const rc_tensor rc350_in[] = {
+static const rc_tensor rc389_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const double rc350_out0[24] = {
+static const double rc389_out0[24] = {
     0.5488135, 0.4236548, 0.96366274, 0.56804454, 0.020218397, 0.9786183, 0.71518934, 0.6458941, 0.3834415, 0.92559665, 0.83261985, 0.7991586,
     0.60276335, 0.4375872, 0.79172504, 0.071036056, 0.77815676, 0.46147937, 0.5448832, 0.891773, 0.5288949, 0.0871293, 0.87001216, 0.7805292,
 };
-static const rc_tensor rc350_out[] = {
-    { IR_DT_F32, 3, { 4, 2, 3 }, rc350_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc389_out[] = {
+    { IR_DT_F32, 3, { 4, 2, 3 }, rc389_out0, 0, 0, NULL, NULL }
 };
-static void rc350_attr(ir_attr *a)
+static void rc389_attr(ir_attr *a)
 {
     a->perm[0] = 2;
     a->perm[1] = 0;
@@ -12605,17 +13463,17 @@ static void rc350_attr(ir_attr *a)
 }
 
 /* onnx-node/test_transpose_all_permutations_5 */
-static const rc_tensor rc351_in[] = {
+static const rc_tensor rc390_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const double rc351_out0[24] = {
+static const double rc390_out0[24] = {
     0.5488135, 0.56804454, 0.4236548, 0.020218397, 0.96366274, 0.9786183, 0.71518934, 0.92559665, 0.6458941, 0.83261985, 0.3834415, 0.7991586,
     0.60276335, 0.071036056, 0.4375872, 0.77815676, 0.79172504, 0.46147937, 0.5448832, 0.0871293, 0.891773, 0.87001216, 0.5288949, 0.7805292,
 };
-static const rc_tensor rc351_out[] = {
-    { IR_DT_F32, 3, { 4, 3, 2 }, rc351_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc390_out[] = {
+    { IR_DT_F32, 3, { 4, 3, 2 }, rc390_out0, 0, 0, NULL, NULL }
 };
-static void rc351_attr(ir_attr *a)
+static void rc390_attr(ir_attr *a)
 {
     a->perm[0] = 2;
     a->perm[1] = 1;
@@ -12623,13 +13481,13 @@ static void rc351_attr(ir_attr *a)
 }
 
 /* onnx-node/test_transpose_default */
-static const rc_tensor rc352_in[] = {
+static const rc_tensor rc391_in[] = {
     { IR_DT_F32, 3, { 2, 3, 4 }, rc227_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc352_out[] = {
-    { IR_DT_F32, 3, { 4, 3, 2 }, rc351_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc391_out[] = {
+    { IR_DT_F32, 3, { 4, 3, 2 }, rc390_out0, 0, 0, NULL, NULL }
 };
-static void rc352_attr(ir_attr *a)
+static void rc391_attr(ir_attr *a)
 {
     a->perm[0] = 2;
     a->perm[1] = 1;
@@ -12637,101 +13495,101 @@ static void rc352_attr(ir_attr *a)
 }
 
 /* onnx-node/test_unsqueeze_axis_0 */
-static const rc_tensor rc353_in[] = {
+static const rc_tensor rc392_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc353_out[] = {
+static const rc_tensor rc392_out[] = {
     { IR_DT_F32, 4, { 1, 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc353_attr(ir_attr *a)
+static void rc392_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_unsqueeze_axis_1 */
-static const rc_tensor rc354_in[] = {
+static const rc_tensor rc393_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc354_out[] = {
+static const rc_tensor rc393_out[] = {
     { IR_DT_F32, 4, { 3, 1, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc354_attr(ir_attr *a)
+static void rc393_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_unsqueeze_axis_2 */
-static const rc_tensor rc355_in[] = {
+static const rc_tensor rc394_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc355_out[] = {
+static const rc_tensor rc394_out[] = {
     { IR_DT_F32, 4, { 3, 4, 1, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc355_attr(ir_attr *a)
+static void rc394_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_unsqueeze_negative_axes */
-static const rc_tensor rc356_in[] = {
-    { IR_DT_F32, 4, { 1, 3, 1, 5 }, rc334_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc395_in[] = {
+    { IR_DT_F32, 4, { 1, 3, 1, 5 }, rc373_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc356_out[] = {
-    { IR_DT_F32, 5, { 1, 3, 1, 1, 5 }, rc334_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc395_out[] = {
+    { IR_DT_F32, 5, { 1, 3, 1, 1, 5 }, rc373_in0, 0, 0, NULL, NULL }
 };
-static void rc356_attr(ir_attr *a)
+static void rc395_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_unsqueeze_three_axes */
-static const rc_tensor rc357_in[] = {
+static const rc_tensor rc396_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc357_out[] = {
+static const rc_tensor rc396_out[] = {
     { IR_DT_F32, 6, { 3, 4, 1, 5, 1, 1 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc357_attr(ir_attr *a)
+static void rc396_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_unsqueeze_two_axes */
-static const rc_tensor rc358_in[] = {
+static const rc_tensor rc397_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc358_out[] = {
+static const rc_tensor rc397_out[] = {
     { IR_DT_F32, 5, { 3, 1, 4, 5, 1 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc358_attr(ir_attr *a)
+static void rc397_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_unsqueeze_unsorted_axes */
-static const rc_tensor rc359_in[] = {
+static const rc_tensor rc398_in[] = {
     { IR_DT_F32, 3, { 3, 4, 5 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc359_out[] = {
+static const rc_tensor rc398_out[] = {
     { IR_DT_F32, 6, { 3, 4, 1, 5, 1, 1 }, rc0_in0, 0, 0, NULL, NULL }
 };
-static void rc359_attr(ir_attr *a)
+static void rc398_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-node/test_wrap_pad */
-static const double rc360_in0[60] = {
+static const double rc399_in0[60] = {
     0, -1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0, 0,
     2, 0, 0, 1, -1, 0, 0, 1, 0, 0, 0, 0,
     1, -1, -1, 0, 0, 1, 0, 0, -1, 0, -1, -1,
     1, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0,
 };
-static const rc_tensor rc360_in[] = {
-    { IR_DT_S32, 4, { 1, 3, 4, 5 }, rc360_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc399_in[] = {
+    { IR_DT_S32, 4, { 1, 3, 4, 5 }, rc399_in0, 0, 0, NULL, NULL }
 };
-static const double rc360_out0[126] = {
+static const double rc399_out0[126] = {
     -1, 0, 0, 0, 0, -1, 0, 0, 0, -1, 0, 1,
     0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 0, 0,
@@ -12744,10 +13602,10 @@ static const double rc360_out0[126] = {
     0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, -1,
     0, 1, 0, 0, -1, 0,
 };
-static const rc_tensor rc360_out[] = {
-    { IR_DT_S32, 4, { 1, 3, 6, 7 }, rc360_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc399_out[] = {
+    { IR_DT_S32, 4, { 1, 3, 6, 7 }, rc399_out0, 0, 0, NULL, NULL }
 };
-static void rc360_attr(ir_attr *a)
+static void rc399_attr(ir_attr *a)
 {
     a->pad_mode = IR_PAD_WRAP; a->pad_value = 0.0;
     a->begin[0] = 0; a->end[0] = 0;
@@ -12757,7 +13615,7 @@ static void rc360_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool2d */
-static const double rc361_in0[216] = {
+static const double rc400_in0[216] = {
     -0.694414, 1.0648619, 0.28630543, 1.0052539, 1.2325023, 0.23376746, 0.10329652, -1.4698343, 0.09822982, -0.030526925, -0.14334853, 0.26878503,
     -0.2775678, 0.28258166, 0.2696087, -0.7402763, -0.92177075, -0.6117868, -0.70031655, 0.5750014, 0.27458417, 1.1108834, 0.18818715, -0.8164433,
     -1.870254, -0.2756759, -1.3749244, 2.8529284, 0.03362998, -1.0317626, -0.9068002, 0.6181992, -1.3319625, -0.46981144, 0.7177265, 0.6542541,
@@ -12777,20 +13635,20 @@ static const double rc361_in0[216] = {
     0.8277415, -0.96978456, 1.6533328, -1.8629496, -0.18827616, -0.105546, -1.0092689, -0.4579761, -1.1745079, -0.2655598, -0.6822837, 1.9462919,
     0.1503126, 1.5022973, -0.7172681, -0.8664479, 0.37981734, -0.98465705, -0.4351597, 0.2639826, 0.08381353, -0.017042464, -0.27942744, -1.1932122,
 };
-static const rc_tensor rc361_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc361_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc400_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc400_in0, 0, 0, NULL, NULL }
 };
-static const double rc361_out0[54] = {
+static const double rc400_out0[54] = {
     -0.24902248, 0.33981556, 0.39792657, -0.030075327, 0.22869998, -0.54045343, -0.6086327, -0.08094248, 0.09346199, 0.74324375, 0.008675396, 0.7160766,
     -0.13257942, -0.14846502, 0.06454445, -0.25938722, -0.02102065, -0.060850948, -0.48242146, -0.92300206, 0.101348534, -0.019304454, 0.3786096, -1.1319432,
     0.37415048, 0.38593727, -0.59532475, -0.5576439, -0.4314083, 0.34238118, 0.2782859, 0.2803493, 0.70415324, 0.15525341, 0.3366444, -0.35561723,
     0.3408661, -0.51198375, -0.59218305, 0.44706374, 0.9338121, 0.32538018, 0.28123567, 0.16087754, -1.2134072, -0.03125614, -0.17768078, 0.21464263,
     -0.402322, -0.4124211, 0.24254651, 0.37035817, -0.37923625, -0.51936984,
 };
-static const rc_tensor rc361_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc361_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc400_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc400_out0, 0, 0, NULL, NULL }
 };
-static void rc361_attr(ir_attr *a)
+static void rc400_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -12802,7 +13660,7 @@ static void rc361_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool2d/nhwc */
-static const double rc362_in0[216] = {
+static const double rc401_in0[216] = {
     -0.694414, 1.3102058, 0.4561203, 1.0648619, 0.07633224, -0.3302761, 0.28630543, 0.87459177, -1.4934003, 1.0052539, -0.5059508, -2.0371892,
     1.2325023, 0.13457108, 1.0222211, 0.23376746, 0.8524092, 0.268125, 0.10329652, 1.347765, -1.5186704, -1.4698343, 0.23867206, -0.5368596,
     0.09822982, 0.7956766, -0.3574031, -0.030526925, -1.129616, 0.19598444, -0.14334853, 1.0752797, -0.5879637, 0.26878503, 0.8020464, -0.2969883,
@@ -12822,20 +13680,20 @@ static const double rc362_in0[216] = {
     -0.37189272, -1.2081125, 0.37981734, -0.19110297, -2.1352868, -0.98465705, -0.013697916, 1.3722215, -0.4351597, 0.6495949, -0.108298816, 0.2639826,
     -1.0433363, 0.017523281, 0.08381353, 0.33747944, -0.013055799, -0.017042464, -1.0785517, -0.9438793, -0.27942744, 0.21907842, -0.5663498, -1.1932122,
 };
-static const rc_tensor rc362_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc362_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc401_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc401_in0, 0, 0, NULL, NULL }
 };
-static const double rc362_out0[54] = {
+static const double rc401_out0[54] = {
     -0.24902248, 0.74324375, -0.48242146, 0.33981556, 0.008675396, -0.92300206, 0.39792657, 0.7160766, 0.101348534, -0.030075327, -0.13257942, -0.019304454,
     0.22869998, -0.14846502, 0.3786096, -0.54045343, 0.06454445, -1.1319432, -0.6086327, -0.25938722, 0.37415048, -0.08094248, -0.02102065, 0.38593727,
     0.09346199, -0.060850948, -0.59532475, -0.5576439, 0.3408661, -0.03125614, -0.4314083, -0.51198375, -0.17768078, 0.34238118, -0.59218305, 0.21464263,
     0.2782859, 0.44706374, -0.402322, 0.2803493, 0.9338121, -0.4124211, 0.70415324, 0.32538018, 0.24254651, 0.15525341, 0.28123567, 0.37035817,
     0.3366444, 0.16087754, -0.37923625, -0.35561723, -1.2134072, -0.51936984,
 };
-static const rc_tensor rc362_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc362_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc401_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc401_out0, 0, 0, NULL, NULL }
 };
-static void rc362_attr(ir_attr *a)
+static void rc401_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -12847,7 +13705,7 @@ static void rc362_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool2d_stride */
-static const double rc363_in0[216] = {
+static const double rc402_in0[216] = {
     -1.6385491, -0.7752677, -0.09627534, -1.3007221, -0.8352098, 0.2832258, 0.13744886, 1.6593814, -0.7991789, -0.24998389, -0.5654293, -0.13173616,
     -0.4869822, 0.15900895, -1.4613895, -0.28499955, 0.96324784, 0.30956396, -1.0001082, 1.0781744, 1.1523926, 1.4595249, 0.014059588, -1.1979113,
     -0.46802345, -0.45736325, -0.65287954, 0.3653316, 0.27589253, -0.42718756, 0.7761776, -0.86639416, 0.5158055, 1.1793464, 0.67502147, -0.06676218,
@@ -12867,20 +13725,20 @@ static const double rc363_in0[216] = {
     -0.28020257, 0.29083148, 0.4398589, 0.7360578, 1.4340528, 1.1013316, -1.9625621, 1.0496467, -0.8215241, 0.5022672, 1.2449638, 0.5644594,
     -1.7050017, -0.035233814, 1.5544198, 0.32743227, 2.1650121, 0.07696888, -0.9167859, 0.69674605, -0.9763987, 0.96816576, -1.5830965, 0.50647515,
 };
-static const rc_tensor rc363_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc363_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc402_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc402_in0, 0, 0, NULL, NULL }
 };
-static const double rc363_out0[54] = {
+static const double rc402_out0[54] = {
     -0.15424669, -0.61154, -0.31228736, -0.062476784, 0.21638209, 0.022240013, -0.25390083, 0.351901, 0.11424107, -0.37139055, -0.0033574477, -0.1904419,
     -0.9166158, 0.19489962, -0.82701707, 0.06052822, -0.55745214, 0.17702204, -0.61886805, -0.031193316, -0.3083462, -0.7397763, 0.75465333, -0.2311317,
     -0.4525502, 0.017931506, -0.50123745, -0.034290463, 0.5217391, -0.27327317, -0.0018214285, -0.1428755, 0.5305167, -0.29750213, -0.14955269, -0.061563313,
     0.24445623, -0.17589366, -0.50845885, 0.12540442, -0.8668677, -0.90794384, 0.09166199, -0.11605984, -1.0072011, -0.4939567, -0.1329886, -0.15523146,
     -0.2255716, 0.21416494, 1.0862019, -0.49006885, 0.46840477, 0.29133993,
 };
-static const rc_tensor rc363_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc363_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc402_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc402_out0, 0, 0, NULL, NULL }
 };
-static void rc363_attr(ir_attr *a)
+static void rc402_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -12892,7 +13750,7 @@ static void rc363_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool2d_stride/nhwc */
-static const double rc364_in0[216] = {
+static const double rc403_in0[216] = {
     -1.6385491, -0.69385344, -0.76792824, -0.7752677, 0.17821322, -3.2549222, -0.09627534, -0.11277607, 0.1629271, -1.3007221, -1.6092106, -1.0774856,
     -0.8352098, 0.7590407, -0.43893623, 0.2832258, 0.48581272, 0.25431064, 0.13744886, 0.11009118, 0.9175562, 1.6593814, -1.0800132, 0.62982196,
     -0.7991789, 1.4510579, 0.5306141, -0.24998389, 0.25749895, 0.25917113, -0.5654293, -1.1084871, -0.35853842, -0.13173616, -0.898134, -0.69022083,
@@ -12912,20 +13770,20 @@ static const double rc364_in0[216] = {
     -0.66763914, -2.0413527, 2.1650121, 0.7414381, -1.800654, 0.07696888, -1.2955979, -0.24016975, -0.9167859, -0.48570034, 0.31358933, 0.69674605,
     -0.8026887, -0.78987926, -0.9763987, 0.52733046, 2.4406931, 0.96816576, 0.8644623, -0.789537, -1.5830965, -1.1845145, 0.60273945, 0.50647515,
 };
-static const rc_tensor rc364_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc364_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc403_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc403_in0, 0, 0, NULL, NULL }
 };
-static const double rc364_out0[54] = {
+static const double rc403_out0[54] = {
     -0.15424669, -0.37139055, -0.61886805, -0.61154, -0.0033574477, -0.031193316, -0.31228736, -0.1904419, -0.3083462, -0.062476784, -0.9166158, -0.7397763,
     0.21638209, 0.19489962, 0.75465333, 0.022240013, -0.82701707, -0.2311317, -0.25390083, 0.06052822, -0.4525502, 0.351901, -0.55745214, 0.017931506,
     0.11424107, 0.17702204, -0.50123745, -0.034290463, 0.24445623, -0.4939567, 0.5217391, -0.17589366, -0.1329886, -0.27327317, -0.50845885, -0.15523146,
     -0.0018214285, 0.12540442, -0.2255716, -0.1428755, -0.8668677, 0.21416494, 0.5305167, -0.90794384, 1.0862019, -0.29750213, 0.09166199, -0.49006885,
     -0.14955269, -0.11605984, 0.46840477, -0.061563313, -1.0072011, 0.29133993,
 };
-static const rc_tensor rc364_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc364_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc403_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc403_out0, 0, 0, NULL, NULL }
 };
-static void rc364_attr(ir_attr *a)
+static void rc403_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -12937,7 +13795,7 @@ static void rc364_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool3d */
-static const double rc365_in0[384] = {
+static const double rc404_in0[384] = {
     -1.6590372, 0.86565435, 0.02811646, 2.362543, 0.27012044, -1.1278716, -0.53981584, -1.2622932, -0.27590156, 1.7927324, -1.6259502, -0.3596621,
     0.89723366, -0.51254463, -0.15038647, -0.4266807, 1.1246257, 0.5172941, 0.8779231, 0.6894814, 0.06251163, -1.984527, -0.15550828, -1.1517948,
     -0.49456885, -0.37397203, 1.0463947, -0.44559884, -0.006582847, 0.9914785, 0.111724086, 0.27825338, -1.2496381, -1.2701243, 0.0996421, 1.1073948,
@@ -12971,19 +13829,19 @@ static const double rc365_in0[384] = {
     0.16207461, 0.19904347, 0.055350393, -1.9964664, -2.2582057, -1.4404159, -0.5168657, -0.6876526, 1.6966408, -0.16806628, -0.65642875, -0.8569405,
     -0.457158, -0.84458935, 0.32119858, 0.30805892, -0.92629266, -1.4414679, -1.5149422, 0.21962623, 0.4265564, -0.26691937, -0.35170263, 2.195934,
 };
-static const rc_tensor rc365_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc365_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc404_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc404_in0, 0, 0, NULL, NULL }
 };
-static const double rc365_out0[48] = {
+static const double rc404_out0[48] = {
     -0.2414037, 0.10608147, 0.2522343, -0.19648826, -0.41240013, 0.945987, 0.523758, -0.57187843, 0.2334592, -0.52822727, -0.054855242, -0.008802369,
     -0.020511627, -0.18374218, 0.4862315, -0.6836745, 0.45303482, -0.0841659, -0.3713419, 0.08419163, -0.17934217, -0.44512427, 0.25098956, -0.250627,
     0.17781597, -0.5061733, -0.48574045, 0.028331311, 0.2748906, 0.63718235, 0.119921744, -0.07455024, 0.19024734, -0.41189754, -0.111106984, -0.06672628,
     0.45798174, -0.093354076, 0.38791165, 0.37285155, -0.26361072, 0.39206138, 0.8199246, 0.1436222, 0.17782028, -0.5128273, -0.69320333, -0.32458982,
 };
-static const rc_tensor rc365_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc365_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc404_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc404_out0, 0, 0, NULL, NULL }
 };
-static void rc365_attr(ir_attr *a)
+static void rc404_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -12997,7 +13855,7 @@ static void rc365_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool3d/nhwc */
-static const double rc366_in0[384] = {
+static const double rc405_in0[384] = {
     -1.6590372, -0.44675514, -0.13200484, 0.86565435, 0.5656341, 1.2460742, 0.02811646, 0.084331036, 0.91856843, 2.362543, 0.2730462, 0.5483848,
     0.27012044, 1.3310223, 2.410294, -1.1278716, 0.9647313, -1.2785841, -0.53981584, -1.3161272, 0.1955356, -1.2622932, -0.95664334, -1.9614702,
     -0.27590156, 0.33714697, 1.1142123, 1.7927324, -0.645532, -0.72044396, -1.6259502, 0.0673532, -0.64859676, -0.3596621, -1.8428475, -0.4639143,
@@ -13031,19 +13889,19 @@ static const double rc366_in0[384] = {
     -1.010343, 0.77205974, -0.92629266, -1.4792734, 0.9852587, -1.4414679, 0.80667174, 1.5894643, -1.5149422, 1.6528815, -0.43717203, 0.21962623,
     0.82937413, -0.32547167, 0.4265564, -0.34355047, 0.00470818, -0.26691937, -1.6445125, -1.3564923, -0.35170263, 0.10789802, -0.15940835, 2.195934,
 };
-static const rc_tensor rc366_in[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc366_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc405_in[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc405_in0, 0, 0, NULL, NULL }
 };
-static const double rc366_out0[48] = {
+static const double rc405_out0[48] = {
     -0.2414037, 0.2334592, 0.45303482, 0.10608147, -0.52822727, -0.0841659, 0.2522343, -0.054855242, -0.3713419, -0.19648826, -0.008802369, 0.08419163,
     -0.41240013, -0.020511627, -0.17934217, 0.945987, -0.18374218, -0.44512427, 0.523758, 0.4862315, 0.25098956, -0.57187843, -0.6836745, -0.250627,
     0.17781597, 0.19024734, -0.26361072, -0.5061733, -0.41189754, 0.39206138, -0.48574045, -0.111106984, 0.8199246, 0.028331311, -0.06672628, 0.1436222,
     0.2748906, 0.45798174, 0.17782028, 0.63718235, -0.093354076, -0.5128273, 0.119921744, 0.38791165, -0.69320333, -0.07455024, 0.37285155, -0.32458982,
 };
-static const rc_tensor rc366_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc366_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc405_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc405_out0, 0, 0, NULL, NULL }
 };
-static void rc366_attr(ir_attr *a)
+static void rc405_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -13057,7 +13915,7 @@ static void rc366_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool3d_stride */
-static const double rc367_in0[750] = {
+static const double rc406_in0[750] = {
     -0.98968184, 0.94618285, 1.4487586, -0.41507998, -0.8521907, 0.7133528, -0.90205526, -0.34898677, 2.127225, -1.2971296, 1.4437594, -0.15609132,
     -0.1492771, 1.7547771, -1.1079212, -0.024613636, 0.007182726, 0.45533794, -0.33220193, -1.2971523, 0.91857857, 1.1437322, -2.3174546, 1.0954245,
     -1.0737057, -0.64659923, 1.4400089, 1.758605, 0.19381948, -1.4041147, -0.12245111, -1.2605731, -1.6085881, 1.6298796, -0.8613516, -0.46327478,
@@ -13122,19 +13980,19 @@ static const double rc367_in0[750] = {
     -0.5894361, -0.8485197, -1.0629462, -0.41486537, 1.2224343, -0.159907, 0.64061296, -0.3072617, 1.3233865, -0.82782876, -1.3541436, -0.39527842,
     -1.265339, 1.7330719, -0.5088376, -1.5281886, -0.77139646, -0.8313517,
 };
-static const rc_tensor rc367_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc367_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc406_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc406_in0, 0, 0, NULL, NULL }
 };
-static const double rc367_out0[48] = {
+static const double rc406_out0[48] = {
     -0.10272701, 0.5982041, 0.120623164, 0.5236984, -0.25501624, 0.6082208, 0.32782018, 0.049517088, 0.23651248, 0.34447384, 0.26478693, 0.096048474,
     -0.17773087, -0.5906661, -0.45164317, 0.12852016, 0.21349038, -0.38575554, -0.11418302, -0.55634224, -0.33862323, -0.058240786, -0.2374291, -0.16758573,
     0.059212193, -0.5484342, -0.12743674, -0.4830535, -0.36468884, -0.301092, 0.008900778, -0.21466814, 0.2497491, 0.25091073, -0.17453147, 0.09693725,
     0.3449599, 0.7147504, 0.31627882, 0.47871333, -0.2755614, -0.14510125, 0.35928962, -0.64739615, 0.062095772, 0.1318128, -0.036155522, 0.01625637,
 };
-static const rc_tensor rc367_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc367_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc406_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc406_out0, 0, 0, NULL, NULL }
 };
-static void rc367_attr(ir_attr *a)
+static void rc406_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -13148,7 +14006,7 @@ static void rc367_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool3d_stride/nhwc */
-static const double rc368_in0[750] = {
+static const double rc407_in0[750] = {
     -0.98968184, 0.53680664, -0.020600414, 0.94618285, 0.517283, -1.2866504, 1.4487586, 1.0410693, -0.39376745, -0.41507998, 0.60381424, -0.30420616,
     -0.8521907, 0.98997533, -0.43057716, 0.7133528, -0.20095892, -0.24235381, -0.90205526, 0.9137534, 0.6372682, -0.34898677, -0.40505135, -1.0190393,
     2.127225, -0.8947481, 0.35455737, -1.2971296, -1.6418594, -1.1905704, 1.4437594, 0.4832234, -1.2099549, -0.15609132, -0.497244, 0.50218546,
@@ -13213,19 +14071,19 @@ static const double rc368_in0[750] = {
     1.8671706, -1.861299, -1.265339, -1.0270314, -0.26579407, 1.7330719, -1.3924942, 0.445738, -0.5088376, 1.6745946, -0.9719346, -1.5281886,
     -0.9410636, -0.9579746, -0.77139646, 1.213836, 0.39240697, -0.8313517,
 };
-static const rc_tensor rc368_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc368_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc407_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc407_in0, 0, 0, NULL, NULL }
 };
-static const double rc368_out0[48] = {
+static const double rc407_out0[48] = {
     -0.10272701, 0.23651248, 0.21349038, 0.5982041, 0.34447384, -0.38575554, 0.120623164, 0.26478693, -0.11418302, 0.5236984, 0.096048474, -0.55634224,
     -0.25501624, -0.17773087, -0.33862323, 0.6082208, -0.5906661, -0.058240786, 0.32782018, -0.45164317, -0.2374291, 0.049517088, 0.12852016, -0.16758573,
     0.059212193, 0.2497491, -0.2755614, -0.5484342, 0.25091073, -0.14510125, -0.12743674, -0.17453147, 0.35928962, -0.4830535, 0.09693725, -0.64739615,
     -0.36468884, 0.3449599, 0.062095772, -0.301092, 0.7147504, 0.1318128, 0.008900778, 0.31627882, -0.036155522, -0.21466814, 0.47871333, 0.01625637,
 };
-static const rc_tensor rc368_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc368_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc407_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc407_out0, 0, 0, NULL, NULL }
 };
-static void rc368_attr(ir_attr *a)
+static void rc407_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -13239,7 +14097,7 @@ static void rc368_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input */
-static const double rc369_in0[384] = {
+static const double rc408_in0[384] = {
     0.78678584, 0.25472283, 0.18889095, 0.5207608, -1.2672219, 1.2856106, -2.2122316, 0.8083249, -0.5938167, -0.64370316, -0.5166759, -0.5139868,
     -1.0795764, 0.09004887, -0.7751905, 0.40248784, 0.2781988, -0.78044075, -1.2073237, 1.3383325, -1.3087004, 2.1676366, 0.3859213, -1.0280975,
     1.5919464, 0.3654728, 0.26014143, -0.35719612, -0.51219064, -0.755462, 0.25879654, 0.21435194, 0.40241942, -1.4331229, -0.09420171, 0.6955874,
@@ -13273,19 +14131,19 @@ static const double rc369_in0[384] = {
     0.3762856, 0.86304075, 0.7721224, -0.7049591, -1.7032603, 1.0221071, -1.7797477, -0.24753566, 1.6338395, -0.7187544, -1.8958671, 1.4842472,
     1.5963107, -0.37590685, -2.2737923, -0.97507495, 0.13951069, -0.4883827, 1.7985615, 0.43742284, 0.06250571, 0.8670955, -0.33717558, -0.93295246,
 };
-static const rc_tensor rc369_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc369_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc408_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc408_in0, 0, 0, NULL, NULL }
 };
-static const double rc369_out0[48] = {
+static const double rc408_out0[48] = {
     -0.06749038, -0.09194312, -0.18870458, -0.03721691, 0.2621106, 0.16161118, 0.18905045, 0.31350955, -0.14997576, 0.0103992885, -0.13499404, -0.15291737,
     -0.10017575, 0.029450223, -0.18638127, -0.12721083, 0.5266908, 0.37154868, 0.46288106, 0.36754456, 0.36121833, 0.27654156, 0.30128875, 0.23470323,
     0.29171965, 0.27823746, 0.3195108, 0.13518344, 0.27301356, 0.36614746, 0.42772248, 0.13216151, 0.031158619, 0.25410715, -0.080294475, -0.053451512,
     0.0049752924, 0.06783983, -0.027504204, 0.013941409, 0.5069381, 0.18423823, 0.20128155, 0.031600397, 0.4112482, 0.11403994, 0.21391466, 0.05125158,
 };
-static const rc_tensor rc369_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc369_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc408_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc408_out0, 0, 0, NULL, NULL }
 };
-static void rc369_attr(ir_attr *a)
+static void rc408_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -13299,7 +14157,7 @@ static void rc369_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input/nhwc */
-static const double rc370_in0[384] = {
+static const double rc409_in0[384] = {
     0.78678584, 0.36605775, -0.73805535, 0.25472283, 2.4202974, 0.32038623, 0.18889095, -0.09908827, 1.7028542, 0.5207608, 0.24384819, -0.6921752,
     -1.2672219, -0.5141523, 0.6260933, 1.2856106, 0.7168594, 1.7989837, -2.2122316, -0.7687265, 1.7005, 0.8083249, -0.6182762, 1.057708,
     -0.5938167, -1.6264019, -0.06485489, -0.64370316, -0.4728532, -0.40197825, -0.5166759, 0.41420922, 0.6945046, -0.5139868, 0.74875337, -0.18718654,
@@ -13333,19 +14191,19 @@ static const double rc370_in0[384] = {
     -0.22675094, 0.87068385, 0.13951069, -0.8281176, -0.28704086, -0.4883827, 2.531705, -0.50165474, 1.7985615, 0.346086, 0.8063027, 0.43742284,
     1.482285, -1.1050034, 0.06250571, 0.71986, -1.0698203, 0.8670955, 1.2468138, 0.59437424, -0.33717558, -0.80815536, 0.80589616, -0.93295246,
 };
-static const rc_tensor rc370_in[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc370_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc409_in[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc409_in0, 0, 0, NULL, NULL }
 };
-static const double rc370_out0[48] = {
+static const double rc409_out0[48] = {
     -0.06749038, -0.14997576, 0.5266908, -0.09194312, 0.0103992885, 0.37154868, -0.18870458, -0.13499404, 0.46288106, -0.03721691, -0.15291737, 0.36754456,
     0.2621106, -0.10017575, 0.36121833, 0.16161118, 0.029450223, 0.27654156, 0.18905045, -0.18638127, 0.30128875, 0.31350955, -0.12721083, 0.23470323,
     0.29171965, 0.031158619, 0.5069381, 0.27823746, 0.25410715, 0.18423823, 0.3195108, -0.080294475, 0.20128155, 0.13518344, -0.053451512, 0.031600397,
     0.27301356, 0.0049752924, 0.4112482, 0.36614746, 0.06783983, 0.11403994, 0.42772248, -0.027504204, 0.21391466, 0.13216151, 0.013941409, 0.05125158,
 };
-static const rc_tensor rc370_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc370_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc409_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc409_out0, 0, 0, NULL, NULL }
 };
-static void rc370_attr(ir_attr *a)
+static void rc409_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -13359,77 +14217,77 @@ static void rc370_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_BatchNorm1d_3d_input_eval */
-static const double rc371_in0[60] = {
+static const double rc410_in0[60] = {
     0.94824135, 1.2359061, -0.39321005, 1.425398, -0.7307709, 0.43987182, 0.02650892, 0.87479997, -0.19750512, 0.96264565, 0.4214689, 1.9451226,
     0.23417947, -0.9318965, -0.21490523, -0.9829652, -0.4954363, 0.8194902, -0.79660535, -0.7586046, 0.66555715, 0.090953864, 1.1044837, 1.9121363,
     -1.9743317, -2.2642853, -0.38441938, -0.22656429, 0.23056823, 0.533968, -1.3138167, -0.15625736, 0.53232324, -0.16714023, 0.9710867, 0.60024923,
     0.8587782, 0.423108, -0.41443324, -1.1760808, 0.6737535, 0.27851707, -2.1904361, -0.16145322, 1.1709242, -0.15513815, -0.09472898, 0.19478957,
     -1.1734413, -0.213813, 0.118659, -2.3952472, 0.25768673, 0.7846086, 0.29794186, 1.102769, -1.58026, 0.19762495, 0.043278422, 1.1292392,
 };
-static const double rc371_in1[5] = {
+static const double rc410_in1[5] = {
     0.3610198, 0.5929816, 0.80851316, 0.05314839, 0.09606135,
 };
-static const double rc371_in2[5] = {
+static const double rc410_in2[5] = {
     0.0, 0.0, 0.0, 0.0, 0.0,
 };
-static const double rc371_in4[5] = {
+static const double rc410_in4[5] = {
     1.0, 1.0, 1.0, 1.0, 1.0,
 };
-static const rc_tensor rc371_in[] = {
-    { IR_DT_F32, 3, { 4, 5, 3 }, rc371_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in4, 0, 0, NULL, NULL }
+static const rc_tensor rc410_in[] = {
+    { IR_DT_F32, 3, { 4, 5, 3 }, rc410_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in4, 0, 0, NULL, NULL }
 };
-static const double rc371_out0[60] = {
+static const double rc410_out0[60] = {
     0.34233218, 0.44618434, -0.1419559, 0.8452305, -0.43333152, 0.26083457, 0.021432703, 0.7072838, -0.15968469, 0.05116281, 0.02240028, 0.103379615,
     0.022495482, -0.089518785, -0.020643983, -0.35486808, -0.17886142, 0.2958507, -0.47236994, -0.44983628, 0.39466116, 0.07353703, 0.8929852, 1.5459796,
     -0.104932025, -0.12034251, -0.020431168, -0.021763962, 0.022148585, 0.051293425, -0.47431144, -0.056411713, 0.19217825, -0.09911058, 0.5758336, 0.35593498,
     0.69433, 0.34208667, -0.33507305, -0.06250649, 0.03580873, 0.014802659, -0.2104152, -0.015509336, 0.11247999, -0.05600766, -0.03419886, 0.07032254,
     -0.6958256, -0.12678654, 0.07036225, -1.9365792, 0.20834208, 0.6343632, 0.01583505, 0.058610104, -0.083987854, 0.018984025, 0.004157363, 0.1084757,
 };
-static const rc_tensor rc371_out[] = {
-    { IR_DT_F32, 3, { 4, 5, 3 }, rc371_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc410_out[] = {
+    { IR_DT_F32, 3, { 4, 5, 3 }, rc410_out0, 0, 0, NULL, NULL }
 };
-static void rc371_attr(ir_attr *a)
+static void rc410_attr(ir_attr *a)
 {
     a->epsilon = 9.999999747378752e-06f;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm1d_3d_input_eval/nhwc */
-static const double rc372_in0[60] = {
+static const double rc411_in0[60] = {
     0.94824135, 1.425398, 0.02650892, 0.96264565, 0.23417947, 1.2359061, -0.7307709, 0.87479997, 0.4214689, -0.9318965, -0.39321005, 0.43987182,
     -0.19750512, 1.9451226, -0.21490523, -0.9829652, -0.79660535, 0.090953864, -1.9743317, -0.22656429, -0.4954363, -0.7586046, 1.1044837, -2.2642853,
     0.23056823, 0.8194902, 0.66555715, 1.9121363, -0.38441938, 0.533968, -1.3138167, -0.16714023, 0.8587782, -1.1760808, -2.1904361, -0.15625736,
     0.9710867, 0.423108, 0.6737535, -0.16145322, 0.53232324, 0.60024923, -0.41443324, 0.27851707, 1.1709242, -0.15513815, -1.1734413, -2.3952472,
     0.29794186, 0.19762495, -0.09472898, -0.213813, 0.25768673, 1.102769, 0.043278422, 0.19478957, 0.118659, 0.7846086, -1.58026, 1.1292392,
 };
-static const rc_tensor rc372_in[] = {
-    { IR_DT_F32, 3, { 4, 3, 5 }, rc372_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc371_in4, 0, 0, NULL, NULL }
+static const rc_tensor rc411_in[] = {
+    { IR_DT_F32, 3, { 4, 3, 5 }, rc411_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc410_in4, 0, 0, NULL, NULL }
 };
-static const double rc372_out0[60] = {
+static const double rc411_out0[60] = {
     0.34233218, 0.8452305, 0.021432703, 0.05116281, 0.022495482, 0.44618434, -0.43333152, 0.7072838, 0.02240028, -0.089518785, -0.1419559, 0.26083457,
     -0.15968469, 0.103379615, -0.020643983, -0.35486808, -0.47236994, 0.07353703, -0.104932025, -0.021763962, -0.17886142, -0.44983628, 0.8929852, -0.12034251,
     0.022148585, 0.2958507, 0.39466116, 1.5459796, -0.020431168, 0.051293425, -0.47431144, -0.09911058, 0.69433, -0.06250649, -0.2104152, -0.056411713,
     0.5758336, 0.34208667, 0.03580873, -0.015509336, 0.19217825, 0.35593498, -0.33507305, 0.014802659, 0.11247999, -0.05600766, -0.6958256, -1.9365792,
     0.01583505, 0.018984025, -0.03419886, -0.12678654, 0.20834208, 0.058610104, 0.004157363, 0.07032254, 0.07036225, 0.6343632, -0.083987854, 0.1084757,
 };
-static const rc_tensor rc372_out[] = {
-    { IR_DT_F32, 3, { 4, 3, 5 }, rc372_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc411_out[] = {
+    { IR_DT_F32, 3, { 4, 3, 5 }, rc411_out0, 0, 0, NULL, NULL }
 };
-static void rc372_attr(ir_attr *a)
+static void rc411_attr(ir_attr *a)
 {
     a->epsilon = 9.999999747378752e-06f;
     a->conv.layout = IR_LAYOUT_NHWC;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm2d_eval */
-static const double rc373_in0[216] = {
+static const double rc412_in0[216] = {
     -0.91221046, -0.2835589, 0.93763655, 2.0981774, -0.10019935, -0.60811335, 0.44456187, -1.0750507, 0.94059104, -0.9222621, 0.0931303, 0.6961105,
     1.5518694, 0.15980828, 0.9148742, -1.2485569, -1.9892753, -0.3316205, 2.3313096, 0.26040924, 0.09448105, 0.4423968, 0.76461047, -0.20333368,
     -0.24422798, -0.38726678, -1.6503917, -0.8154089, 0.93169576, -1.1532807, 0.773952, -1.2819542, -0.43734884, 0.06448822, -0.087636955, 1.7499876,
@@ -13449,20 +14307,20 @@ static const double rc373_in0[216] = {
     1.3973242, -0.8460946, -0.19440833, -0.38193107, -0.73594326, -0.7888137, -0.91031796, 1.1634467, -1.9854224, 0.7429055, -0.74947643, -0.1108055,
     0.30794922, -1.6681137, 0.29403126, -0.5228365, -0.7743987, -0.26407236, -0.4268944, 0.9659714, 0.17334755, -0.99101764, 1.9406037, 0.08537441,
 };
-static const double rc373_in1[3] = {
+static const double rc412_in1[3] = {
     0.7364936, 0.5802506, 0.37483412,
 };
-static const double rc373_in2[3] = {
+static const double rc412_in2[3] = {
     0.0, 0.0, 0.0,
 };
-static const rc_tensor rc373_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc373_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc412_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc412_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc373_out0[216] = {
+static const double rc412_out0[216] = {
     -0.67183375, -0.20883827, 0.69055986, 1.5452865, -0.07379581, -0.44786933, 0.32741532, -0.791764, 0.6927358, -0.6792367, 0.06858952, 0.5126784,
     1.1429361, 0.11769718, 0.6737956, -0.9195495, -1.4650811, -0.24423516, 1.716986, 0.19178876, 0.06958434, 0.32582077, 0.5631279, -0.1497532,
     -0.17987144, -0.2852181, -1.2154969, -0.60054046, 0.6861845, -0.84937966, 0.57000786, -0.9441463, -0.32210302, 0.04749492, -0.06454373, 1.2888483,
@@ -13482,16 +14340,16 @@ static const double rc373_out0[216] = {
     0.52376217, -0.31714353, -0.07287051, -0.14316007, -0.27585527, -0.2956728, -0.34121653, 0.43609732, -0.74420035, 0.27846494, -0.28092793, -0.041533474,
     0.11542929, -0.6252628, 0.1102124, -0.19597597, -0.29026958, -0.09898284, -0.16001378, 0.36207724, 0.06497625, -0.37146538, 0.72740084, 0.03200108,
 };
-static const rc_tensor rc373_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc373_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc412_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc412_out0, 0, 0, NULL, NULL }
 };
-static void rc373_attr(ir_attr *a)
+static void rc412_attr(ir_attr *a)
 {
     a->epsilon = 9.999999747378752e-06f;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm2d_eval/nhwc */
-static const double rc374_in0[216] = {
+static const double rc413_in0[216] = {
     -0.91221046, 0.6401542, 0.47812113, -0.2835589, -0.5056408, -1.0743763, 0.93763655, -1.840145, -0.048785474, 2.0981774, -0.0013541462, 0.09728845,
     -0.10019935, 0.7820056, -1.5412197, -0.60811335, -1.2117203, 2.4742174, 0.44456187, -0.6212728, 0.5961079, -1.0750507, -0.09774706, 0.0026956988,
     0.94059104, -0.94133294, -0.9676767, -0.9222621, -0.17030212, -2.0888186, 0.0931303, 0.18923007, 0.4696923, 0.6961105, 0.43632188, 0.6307843,
@@ -13511,14 +14369,14 @@ static const double rc374_in0[216] = {
     -0.37909082, 1.7681991, -0.7743987, 0.21369244, 0.9779766, -0.26407236, 1.2133639, -0.88962996, -0.4268944, -0.49915677, -0.25143066, 0.9659714,
     -1.5084066, 0.11582843, 0.17334755, -1.0125568, -0.23006538, -0.99101764, 0.7453377, -1.0888194, 1.9406037, 0.59110713, 1.6231785, 0.08537441,
 };
-static const rc_tensor rc374_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc374_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc413_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc413_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc374_out0[216] = {
+static const double rc413_out0[216] = {
     -0.67183375, 0.37144798, 0.17921522, -0.20883827, -0.29339695, -0.4027109, 0.69055986, -1.06774, -0.018286368, 1.5452865, -0.0007857402, 0.036466848,
     -0.07379581, 0.45375696, -0.5776988, -0.44786933, -0.70309794, 0.92741644, 0.32741532, -0.36049214, 0.22344047, -0.791764, -0.056717504, 0.0010104348,
     0.6927358, -0.5462063, -0.36271644, -0.6792367, -0.09881742, -0.78295654, 0.06858952, 0.10980031, 0.17605582, 0.5126784, 0.25317478, 0.23643829,
@@ -13538,17 +14396,17 @@ static const double rc374_out0[216] = {
     -0.27919656, 1.0259935, -0.29026958, 0.15738232, 0.5674687, -0.09898284, 0.89363027, -0.5162057, -0.16001378, -0.36762393, -0.14589207, 0.36207724,
     -1.1109263, 0.067209184, 0.06497625, -0.7457378, -0.13349491, -0.37146538, 0.5489337, -0.6317849, 0.72740084, 0.43534443, 0.9418456, 0.03200108,
 };
-static const rc_tensor rc374_out[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc374_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc413_out[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc413_out0, 0, 0, NULL, NULL }
 };
-static void rc374_attr(ir_attr *a)
+static void rc413_attr(ir_attr *a)
 {
     a->epsilon = 9.999999747378752e-06f;
     a->conv.layout = IR_LAYOUT_NHWC;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm2d_momentum_eval */
-static const double rc375_in0[216] = {
+static const double rc414_in0[216] = {
     1.8235706, -0.3878331, -2.0085156, 0.7632466, -0.57127583, 0.47943547, -1.1179684, 1.5224546, -0.19803537, 0.47605184, -2.6985815, 2.1164694,
     -0.18832293, -0.5463197, 0.7749254, 2.5088828, -0.22483927, -0.6286627, 0.14903367, 1.6584147, 1.0759724, -0.7880431, -1.1600208, 1.0713556,
     1.2328238, -0.7784445, 1.5842124, -1.4452504, -0.20568652, -0.1778359, 1.0182687, -0.48563415, -1.2601999, -0.14421836, -0.7919239, 1.0098218,
@@ -13568,17 +14426,17 @@ static const double rc375_in0[216] = {
     0.49995443, -1.4357443, 1.15676, -0.13579209, 1.5471274, 0.1873261, -0.54651666, -0.35422295, 0.41003573, 0.14856349, 1.9050752, 1.1798257,
     -1.2070985, 0.17423958, -0.26104176, 0.14330916, -1.429569, -0.23519666, -0.09827408, -0.093151316, 2.167251, -1.3598598, 1.7410396, 0.95725566,
 };
-static const double rc375_in1[3] = {
+static const double rc414_in1[3] = {
     0.53243315, 0.7461093, 0.76457745,
 };
-static const rc_tensor rc375_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc375_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc375_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc414_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc414_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc414_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc375_out0[216] = {
+static const double rc414_out0[216] = {
     0.9704443, -0.20639202, -1.068866, 0.40617475, -0.30401424, 0.2551398, -0.5949461, 0.8102003, -0.10538792, 0.25333914, -1.4360964, 1.1263155,
     -0.10021928, -0.29073343, 0.41238984, 1.335145, -0.11965208, -0.33455366, 0.07931082, 0.8825539, 0.5725972, -0.41937065, -0.61732495, 0.57014024,
     0.6560683, -0.4142626, 0.84306586, -0.7691148, -0.109459616, -0.09463842, 0.54188913, -0.25843853, -0.670637, -0.076748274, -0.42143586, 0.537394,
@@ -13598,16 +14456,16 @@ static const double rc375_out0[216] = {
     0.3820629, -1.0971893, 0.8839907, -0.1037717, 1.1823077, 0.14315376, -0.41764554, -0.27069557, 0.31334743, 0.113531545, 1.4558499, 0.9016174,
     -0.9224592, 0.1331531, -0.19948693, 0.10951621, -1.0924702, -0.17973623, -0.07510061, -0.07118581, 1.6562035, -1.0391988, 1.3304945, 0.7315304,
 };
-static const rc_tensor rc375_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc375_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc414_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc414_out0, 0, 0, NULL, NULL }
 };
-static void rc375_attr(ir_attr *a)
+static void rc414_attr(ir_attr *a)
 {
     a->epsilon = 0.0010000000474974513f;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm2d_momentum_eval/nhwc */
-static const double rc376_in0[216] = {
+static const double rc415_in0[216] = {
     1.8235706, -0.111678526, -1.5504669, -0.3878331, -0.3953304, -1.7689334, -2.0085156, 0.091400884, 0.3184206, 0.7632466, 2.2433321, -0.3942297,
     -0.57127583, 0.58553314, 0.979837, 0.47943547, 0.4398327, 0.47383192, -1.1179684, -0.2565147, -1.9635552, 1.5224546, -1.2285204, -0.5385353,
     -0.19803537, -0.7879906, 1.6561183, 0.47605184, 0.5573426, -0.041921284, -2.6985815, -2.1986318, -0.8939579, 2.1164694, -0.30162835, -1.0866164,
@@ -13627,14 +14485,14 @@ static const double rc376_in0[216] = {
     0.54807454, 1.5860827, -1.429569, 0.96509004, -1.1325787, -0.23519666, -0.9552219, -0.81860244, -0.09827408, -2.0850253, 0.31078485, -0.093151316,
     -0.80995256, -0.09186127, 2.167251, 0.17047752, 0.23353611, -1.3598598, -0.15866332, -1.4024935, 1.7410396, -0.5111667, 0.23813996, 0.95725566,
 };
-static const rc_tensor rc376_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc376_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc375_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc415_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc415_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc414_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc376_out0[216] = {
+static const double rc415_out0[216] = {
     0.9704443, -0.083282754, -1.1848598, -0.20639202, -0.29481232, -1.3518108, -1.068866, 0.06816098, 0.24333557, 0.40617475, 1.6729348, -0.30126855,
     -0.30401424, 0.43665347, 0.748787, 0.2551398, 0.32799932, 0.3621002, -0.5949461, -0.19129239, -1.50054, 0.8102003, -0.91615254, -0.41154623,
     -0.10538792, -0.58763343, 1.265598, 0.25333914, 0.41563073, -0.032036055, -1.4360964, -1.6396002, -0.6831586, 1.1263155, -0.2249353, -0.8303873,
@@ -13654,17 +14512,17 @@ static const double rc376_out0[216] = {
     0.29166725, 1.1827998, -1.0924702, 0.5135892, -0.8446053, -0.17973623, -0.5083377, -0.6104617, -0.07510061, -1.109582, 0.23176362, -0.07118581,
     -0.43103015, -0.0685043, 1.6562035, 0.09072254, 0.17415641, -1.0391988, -0.0844354, -1.0458906, 1.3304945, -0.2720261, 0.17758967, 0.7315304,
 };
-static const rc_tensor rc376_out[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc376_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc415_out[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc415_out0, 0, 0, NULL, NULL }
 };
-static void rc376_attr(ir_attr *a)
+static void rc415_attr(ir_attr *a)
 {
     a->epsilon = 0.0010000000474974513f;
     a->conv.layout = IR_LAYOUT_NHWC;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm3d_eval */
-static const double rc377_in0[384] = {
+static const double rc416_in0[384] = {
     2.0238433, -0.9351863, 0.4885691, -0.51393414, -1.2708156, -0.1319128, -1.8060037, -0.37904024, 0.6677957, -1.1482601, 1.2521989, 0.03003394,
     2.4757974, 1.5551082, 0.3853411, 1.4664482, -1.0935495, -2.5630853, 0.97601503, -1.4703618, 0.8948597, 0.5809893, -1.1241792, -0.339189,
     1.3314035, 0.41889283, -0.30140087, -1.2982968, -0.83906317, 0.17026141, 1.1548649, -0.25573492, -0.58985096, -0.41628933, -0.95264804, -0.36048657,
@@ -13698,17 +14556,17 @@ static const double rc377_in0[384] = {
     -0.31856713, -0.1664397, 0.88706213, -0.02648207, -0.740725, 0.07975772, -1.1037037, 0.90235966, 1.1342744, 0.3641855, -2.010434, -0.4157477,
     0.11604579, 0.3699488, 0.31788614, 0.5303316, 1.4834051, 0.7466597, -1.6414173, 0.22569022, 1.1801451, 1.3182669, -1.33904, -0.101124704,
 };
-static const double rc377_in1[3] = {
+static const double rc416_in1[3] = {
     0.24166119, 0.96079814, 0.47472692,
 };
-static const rc_tensor rc377_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc377_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc377_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc416_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc416_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc416_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc377_out0[384] = {
+static const double rc416_out0[384] = {
     0.4890819, -0.2259971, 0.1180676, -0.12419732, -0.30710527, -0.031878047, -0.4364388, -0.09159885, 0.1613795, -0.27748853, 0.30260634, 0.0072580012,
     0.5983012, 0.37580743, 0.09312152, 0.35438183, -0.26426715, -0.61939514, 0.23586378, -0.3553276, 0.21625178, 0.14040186, -0.27166915, -0.081968404,
     0.32174695, 0.10122964, -0.072836526, -0.31374636, -0.202768, 0.04114537, 0.27908462, -0.061800897, -0.14254336, -0.10060047, -0.2302169, -0.087115176,
@@ -13742,16 +14600,16 @@ static const double rc377_out0[384] = {
     -0.15123163, -0.079013005, 0.42111015, -0.012571689, -0.35164034, 0.037862945, -0.5239553, 0.42837226, 0.5384678, 0.1728878, -0.9544023, -0.19736563,
     0.055089783, 0.17562377, 0.15090837, 0.2517614, 0.70420885, 0.35445768, -0.77922106, 0.10714068, 0.56024384, 0.62581366, -0.6356752, -0.048006378,
 };
-static const rc_tensor rc377_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc377_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc416_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc416_out0, 0, 0, NULL, NULL }
 };
-static void rc377_attr(ir_attr *a)
+static void rc416_attr(ir_attr *a)
 {
     a->epsilon = 9.999999747378752e-06f;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm3d_eval/nhwc */
-static const double rc378_in0[384] = {
+static const double rc417_in0[384] = {
     2.0238433, 0.16879474, -0.5232222, -0.9351863, 0.7404225, 1.1760838, 0.4885691, -0.37768343, -0.5319501, -0.51393414, 0.43259817, 0.9149928,
     -1.2708156, -2.0741374, 2.693083, -0.1319128, -2.8525116, -0.5172109, -1.8060037, 0.27353132, 0.47227326, -0.37904024, 0.053260624, -0.4647255,
     0.6677957, 1.3105208, -0.92976767, -1.1482601, -0.7693819, -0.6311446, 1.2521989, 0.9976002, 0.91970927, 0.03003394, 0.8505355, -0.27390987,
@@ -13785,14 +14643,14 @@ static const double rc378_in0[384] = {
     0.034502536, 0.1898152, 1.4834051, 0.3595591, -0.15626264, 0.7466597, -0.785411, -0.96086633, -1.6414173, 0.4665316, 1.0858979, 0.22569022,
     -0.7854298, -0.6744777, 1.1801451, 0.024878995, 2.7674286, 1.3182669, 1.59337, 1.2139916, -1.33904, 1.1371815, 1.7166568, -0.101124704,
 };
-static const rc_tensor rc378_in[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc378_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc377_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc417_in[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc417_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc416_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc378_out0[384] = {
+static const double rc417_out0[384] = {
     0.4890819, 0.16217685, -0.24838641, -0.2259971, 0.711393, 0.5583159, 0.1180676, -0.36287573, -0.25252977, -0.12419732, 0.41563743, 0.43436953,
     -0.30710527, -1.9928173, 1.2784725, -0.031878047, -2.7406743, -0.24553272, -0.4364388, 0.26280707, 0.22419971, -0.09159885, 0.05117245, -0.2206166,
     0.1613795, 1.2591397, -0.44138354, -0.27748853, -0.739217, -0.29961982, 0.30260634, 0.95848763, 0.43660855, 0.0072580012, 0.81718886, -0.13003173,
@@ -13826,17 +14684,17 @@ static const double rc378_out0[384] = {
     0.008337882, 0.18237317, 0.70420885, 0.08689105, -0.1501361, 0.35445768, -0.18980241, -0.92319393, -0.77922106, 0.11274202, 1.0433234, 0.10714068,
     -0.18980694, -0.6480337, 0.56024384, 0.0060122577, 2.658927, 0.62581366, 0.38505375, 1.1663951, -0.6356752, 0.27481127, 1.6493524, -0.048006378,
 };
-static const rc_tensor rc378_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc378_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc417_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc417_out0, 0, 0, NULL, NULL }
 };
-static void rc378_attr(ir_attr *a)
+static void rc417_attr(ir_attr *a)
 {
     a->epsilon = 9.999999747378752e-06f;
     a->conv.layout = IR_LAYOUT_NHWC;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm3d_momentum_eval */
-static const double rc379_in0[384] = {
+static const double rc418_in0[384] = {
     -1.2251582, 1.097703, -0.08669894, 0.15411575, 0.3073204, -0.9262893, -0.2180177, -0.6732129, -0.41848624, -0.56000936, -1.439351, 1.1702207,
     0.4701477, -0.6024065, -1.3287348, -0.51419204, 1.2551762, -0.62606204, -1.6201664, -0.17687874, 1.5308074, -2.8954327, 0.51624936, -0.30479136,
     0.21952331, 0.45946798, -0.9703878, -0.2923549, 0.48856962, -0.84995, 1.4570265, 1.5889554, -0.42036477, 0.94450945, -0.7428825, 1.4404362,
@@ -13870,17 +14728,17 @@ static const double rc379_in0[384] = {
     -1.8234041, 1.238603, -1.4111046, 0.17948513, 0.013111289, 0.09685029, -0.028683156, -0.88716996, 0.38130042, 1.9837244, 0.036063902, -0.86971205,
     -0.62489605, 1.373531, 0.23575799, 0.76172847, 1.1065061, 0.821555, -0.14986175, 0.9448644, 1.7983004, 0.20191914, -0.21387628, 1.3084743,
 };
-static const double rc379_in1[3] = {
+static const double rc418_in1[3] = {
     0.45215732, 0.1599586, 0.68931335,
 };
-static const rc_tensor rc379_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc379_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc379_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc418_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc418_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc418_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc379_out0[384] = {
+static const double rc418_out0[384] = {
     -0.55368745, 0.49608648, -0.039181974, 0.06964975, 0.13888773, -0.41861925, -0.09852905, -0.30424604, -0.18912707, -0.25308582, -0.65048796, 0.52885956,
     0.21247451, -0.27224642, -0.60049695, -0.23237954, 0.5672536, -0.28293708, -0.73220414, -0.07993706, 0.6918199, -1.308537, 0.23330931, -0.13774478,
     0.09920948, 0.20764801, -0.43854874, -0.13212436, 0.22079997, -0.38411912, 0.65847605, 0.7180989, -0.18997605, 0.42685348, -0.33573192, 0.6509784,
@@ -13914,16 +14772,16 @@ static const double rc379_out0[384] = {
     -1.2562689, 0.85335904, -0.97220725, 0.12365968, 0.009033271, 0.06672685, -0.019761804, -0.6112326, 0.26270416, 1.3667245, 0.024846908, -0.5992046,
     -0.43053398, 0.94632024, 0.16242994, 0.5248073, 0.7623484, 0.5660259, -0.103250094, 0.65098226, 1.2389731, 0.13911602, -0.14735411, 0.9014982,
 };
-static const rc_tensor rc379_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc379_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc418_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 4, 4 }, rc418_out0, 0, 0, NULL, NULL }
 };
-static void rc379_attr(ir_attr *a)
+static void rc418_attr(ir_attr *a)
 {
     a->epsilon = 0.0010000000474974513f;
 }
 
 /* onnx-pytorch-converted/test_BatchNorm3d_momentum_eval/nhwc */
-static const double rc380_in0[384] = {
+static const double rc419_in0[384] = {
     -1.2251582, 0.9077962, 0.29768315, 1.097703, 0.06855513, 0.8679849, -0.08669894, -2.103027, 2.0002947, 0.15411575, -1.6496243, -0.72537625,
     0.3073204, -0.6657099, 0.09789715, -0.9262893, -1.7559369, 0.37945923, -0.2180177, -1.0406103, 0.079045355, -0.6732129, -0.07081061, 1.4635208,
     -0.41848624, 0.7181211, -1.0324514, -0.56000936, -0.03722124, 0.12109938, -1.439351, -0.41081512, -0.49868867, 1.1702207, -0.5541729, 0.37186006,
@@ -13957,14 +14815,14 @@ static const double rc380_in0[384] = {
     -0.23087329, 0.35445234, 1.1065061, 0.62849826, -0.13312384, 0.821555, -0.019630017, -0.14547344, -0.14986175, 2.2968278, -2.8745787, 0.9448644,
     0.1203002, 1.7445335, 1.7983004, 0.2419639, 1.6626115, 0.20191914, 1.4677149, 0.83911324, -0.21387628, 0.14262286, 1.3318719, 1.3084743,
 };
-static const rc_tensor rc380_in[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc380_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc379_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 3 }, rc373_in2, 0, 0, NULL, NULL },
+static const rc_tensor rc419_in[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc419_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc418_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 3 }, rc412_in2, 0, 0, NULL, NULL },
     { IR_DT_F32, 1, { 3 }, rc48_out0, 0, 0, NULL, NULL }
 };
-static const double rc380_out0[384] = {
+static const double rc419_out0[384] = {
     -0.55368745, 0.14513727, 0.20509446, 0.49608648, 0.010960504, 0.59801465, -0.039181974, -0.3362292, 1.3781409, 0.06964975, -0.26373976, -0.49976173,
     0.13888773, -0.106432825, 0.067448094, -0.41861925, -0.28073686, 0.26143563, -0.09852905, -0.1663714, 0.0544598, -0.30424604, -0.011321107, 1.0083203,
     -0.18912707, 0.11481226, -0.71132696, -0.25308582, -0.005950883, 0.08343372, -0.65048796, -0.06568058, -0.34358102, 0.52885956, -0.088600434, 0.25620005,
@@ -13998,17 +14856,17 @@ static const double rc380_out0[384] = {
     -0.10433889, 0.056669373, 0.7623484, 0.2840381, -0.021283666, 0.5660259, -0.008871421, -0.023258103, -0.103250094, 1.0380087, -0.45958385, 0.65098226,
     0.05436744, 0.27891374, 1.2389731, 0.10935108, 0.26581615, 0.13911602, 0.6633065, 0.13415633, -0.14735411, 0.06445575, 0.21293792, 0.9014982,
 };
-static const rc_tensor rc380_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc380_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc419_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 4, 3 }, rc419_out0, 0, 0, NULL, NULL }
 };
-static void rc380_attr(ir_attr *a)
+static void rc419_attr(ir_attr *a)
 {
     a->epsilon = 0.0010000000474974513f;
     a->conv.layout = IR_LAYOUT_NHWC;
 }
 
 /* onnx-pytorch-converted/test_ConstantPad2d */
-static const double rc381_in0[96] = {
+static const double rc420_in0[96] = {
     -0.5163943, 0.0016618221, -0.76263386, 1.5047927, 0.6764612, -0.496437, -0.89426863, 0.75153667, 0.52228004, 0.30885905, -2.1422653, 2.3065755,
     -1.093098, 1.7277907, -0.043199755, 2.2541008, 0.7026842, 0.78256834, -0.09866086, 1.9067554, -1.0206083, 0.76943415, 0.21230535, 0.6102125,
     -0.60773546, 0.3277723, -0.5596133, 0.59571284, -1.1987233, 1.2816633, -0.3080263, -1.1641876, -0.021028703, 0.08528686, 0.4123182, -1.0806626,
@@ -14018,10 +14876,10 @@ static const double rc381_in0[96] = {
     -1.7276983, 0.044719353, -0.85564005, -0.88066494, -0.8877758, 0.3500824, -0.8652441, 0.4749164, -0.397686, 0.9673354, 1.5820149, 0.117199294,
     0.06854953, -0.04939922, -1.6085588, 0.41348112, 0.14679655, -0.941799, -0.39814907, 0.28410664, -0.7432324, 1.2245415, 0.52873266, 0.614595,
 };
-static const rc_tensor rc381_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 4 }, rc381_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc420_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 4 }, rc420_in0, 0, 0, NULL, NULL }
 };
-static const double rc381_out0[462] = {
+static const double rc420_out0[462] = {
     2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0,
     2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, -0.5163943, 0.0016618221,
     -0.76263386, 1.5047927, 2.0, 2.0, 2.0, 0.6764612, -0.496437, -0.89426863, 0.75153667, 2.0, 2.0, 2.0,
@@ -14062,10 +14920,10 @@ static const double rc381_out0[462] = {
     2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0,
     2.0, 2.0, 2.0, 2.0, 2.0, 2.0,
 };
-static const rc_tensor rc381_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 11, 7 }, rc381_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc420_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 11, 7 }, rc420_out0, 0, 0, NULL, NULL }
 };
-static void rc381_attr(ir_attr *a)
+static void rc420_attr(ir_attr *a)
 {
     a->pad_mode = IR_PAD_CONSTANT; a->pad_value = 2.0;
     a->begin[0] = 0; a->end[0] = 0;
@@ -14075,7 +14933,7 @@ static void rc381_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d */
-static const double rc382_in0[80] = {
+static const double rc421_in0[80] = {
     0.61485744, 2.266609, -0.6338471, -0.5252854, 0.37439212, -0.5790688, 0.009839181, 0.9603793, -0.46351913, 0.36915794, 0.47667548, -0.71531826,
     -1.1694319, 2.6775472, 0.005512792, 0.41795763, 1.2194241, -0.6988767, 1.2031024, 0.12045277, -0.81724167, 1.0358037, -0.7069952, -0.48040646,
     0.5303579, 1.6195798, 0.5835029, 0.6966272, 0.13647288, -0.38006115, -0.121819876, 1.2606372, -0.7348534, 0.39206776, -0.1505118, 0.41955033,
@@ -14084,22 +14942,22 @@ static const double rc382_in0[80] = {
     1.3861488, -0.68311054, -0.06443063, -0.60621923, 2.0141637, -0.31519136, 0.51596546, 1.0919797, -0.8936791, 1.2678089, 1.3044437, 0.3372305,
     0.70154065, -1.311863, 1.7068131, 0.1054736, -0.5890126, 1.4471053, -0.41578132, 0.089822166,
 };
-static const double rc382_in1[60] = {
+static const double rc421_in1[60] = {
     -0.019612163, -0.21915004, 0.1707739, 0.118300885, -0.0852503, 0.025775015, -0.21011245, 0.04686272, 0.0062910616, 0.13839489, 0.05055654, -0.18292108,
     0.09803927, 0.12640294, -0.27784857, -0.08919872, 0.13132021, 0.042925745, -0.28001052, -0.046573296, -0.016703427, -0.011125475, -0.2060661, 0.034943312,
     -0.13500074, 0.28724337, -0.27404594, 0.090465486, -0.09060466, -0.028000861, -0.2243813, -0.026022047, 0.20020568, 0.03388408, 0.2809816, 0.16553208,
     0.03468421, 0.19243145, 0.2761224, -0.1766825, 0.21740961, -0.20534489, -0.19700938, 0.05327201, 0.17575413, -0.004058361, -0.10879789, -0.12962887,
     -0.10707444, 0.2781434, 0.1961948, -0.22423914, -0.021524161, -0.053545386, 0.0801405, 0.13197544, 0.06836572, 0.007906675, -0.10484424, 0.22352207,
 };
-static const double rc382_in2[5] = {
+static const double rc421_in2[5] = {
     -0.01867196, -0.12655136, 0.18010029, -0.2809182, -0.21195522,
 };
-static const rc_tensor rc382_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc382_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc382_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc382_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc421_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc421_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc421_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc421_in2, 0, 0, NULL, NULL }
 };
-static const double rc382_out0[80] = {
+static const double rc421_out0[80] = {
     -0.15137269, -0.11802961, -0.1186273, 0.24363974, 0.12106669, 0.16122068, -0.47233889, -0.28837708, 0.118002236, 0.08868505, 0.23065504, -0.06592123,
     -0.3877249, -0.85855055, 0.20215306, -0.36128753, 1.3058666, -0.6068014, 0.001306653, 1.2059555, -0.0909712, -0.67408144, 0.21812323, -0.5021734,
     0.05247891, -1.4491485, 0.67374647, -0.5767449, -0.4599095, 0.40957502, -0.80919147, -0.0809353, -0.075098336, -0.56029785, -0.17679353, -0.53321844,
@@ -14108,10 +14966,10 @@ static const double rc382_out0[80] = {
     -0.018458754, 1.2048609, -0.72571814, 0.42896914, -1.606194, 0.898129, -1.1468365, -0.38801795, -0.9598274, -0.75191224, -0.23516479, -0.05422236,
     0.13948438, -0.6532044, -0.4291775, -0.81765366, -0.47920236, 0.30271444, -0.24626836, 0.7547623,
 };
-static const rc_tensor rc382_out[] = {
-    { IR_DT_F32, 3, { 2, 5, 8 }, rc382_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc421_out[] = {
+    { IR_DT_F32, 3, { 2, 5, 8 }, rc421_out0, 0, 0, NULL, NULL }
 };
-static void rc382_attr(ir_attr *a)
+static void rc421_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14121,7 +14979,7 @@ static void rc382_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d/nhwc */
-static const double rc383_in0[80] = {
+static const double rc422_in0[80] = {
     0.61485744, 0.47667548, -0.81724167, -0.121819876, 2.266609, -0.71531826, 1.0358037, 1.2606372, -0.6338471, -1.1694319, -0.7069952, -0.7348534,
     -0.5252854, 2.6775472, -0.48040646, 0.39206776, 0.37439212, 0.005512792, 0.5303579, -0.1505118, -0.5790688, 0.41795763, 1.6195798, 0.41955033,
     0.009839181, 1.2194241, 0.5835029, -0.2926471, 0.9603793, -0.6988767, 0.6966272, -1.883369, -0.46351913, 1.2031024, 0.13647288, 0.9505952,
@@ -14130,12 +14988,12 @@ static const double rc383_in0[80] = {
     -1.0779321, -1.0862432, -0.31519136, 0.1054736, -0.097720295, -1.4266258, 0.51596546, -0.5890126, -1.875889, -0.31091002, 1.0919797, 1.4471053,
     1.1097682, -1.0758785, -0.8936791, -0.41578132, 1.3101448, 0.44990197, 1.2678089, 0.089822166,
 };
-static const rc_tensor rc383_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc383_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc382_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc382_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc422_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc422_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc421_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc421_in2, 0, 0, NULL, NULL }
 };
-static const double rc383_out0[80] = {
+static const double rc422_out0[80] = {
     -0.15137269, 0.118002236, 1.3058666, 0.05247891, -0.075098336, -0.11802961, 0.08868505, -0.6068014, -1.4491485, -0.56029785, -0.1186273, 0.23065504,
     0.001306653, 0.67374647, -0.17679353, 0.24363974, -0.06592123, 1.2059555, -0.5767449, -0.53321844, 0.12106669, -0.3877249, -0.0909712, -0.4599095,
     -0.3011548, 0.16122068, -0.85855055, -0.67408144, 0.40957502, -0.17388907, -0.47233889, 0.20215306, 0.21812323, -0.80919147, 0.19600943, -0.28837708,
@@ -14144,10 +15002,10 @@ static const double rc383_out0[80] = {
     0.32409567, -1.2985482, -0.018458754, -0.9598274, -0.47920236, -0.4939784, 0.38958624, 1.2048609, -0.75191224, 0.30271444, 0.41870806, -1.1279361,
     -0.72571814, -0.23516479, -0.24626836, -0.03533643, -0.8410491, 0.42896914, -0.05422236, 0.7547623,
 };
-static const rc_tensor rc383_out[] = {
-    { IR_DT_F32, 3, { 2, 8, 5 }, rc383_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc422_out[] = {
+    { IR_DT_F32, 3, { 2, 8, 5 }, rc422_out0, 0, 0, NULL, NULL }
 };
-static void rc383_attr(ir_attr *a)
+static void rc422_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14157,7 +15015,7 @@ static void rc383_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_dilated */
-static const double rc384_in0[80] = {
+static const double rc423_in0[80] = {
     0.21225931, -0.030585147, -0.2199119, -1.3052493, -0.20194961, 1.3874573, -0.2069525, 1.9490925, -0.32888076, -0.37892878, 0.51320875, 0.2776054,
     1.9927994, 0.7143876, 0.5892779, 0.97756183, -1.0070593, -1.253722, 0.17167358, 2.0555093, -1.6142908, 0.46036285, -1.4906188, -0.28471708,
     0.4260643, -0.29310566, 0.07934799, -0.4643668, -2.2916327, 1.2744015, -0.6406935, 1.2972881, -0.5644625, -0.18327293, -1.356108, -0.32298738,
@@ -14166,32 +15024,32 @@ static const double rc384_in0[80] = {
     1.5240276, -0.67778313, -0.13233826, -0.17240466, 0.19724904, 0.71397865, -0.16830799, 1.3113925, 0.73556376, -0.6306871, 0.11706112, -0.4493203,
     0.3669669, -0.41123965, 1.4672327, -0.22427835, -1.2549706, 0.49722213, -0.28222707, -1.1034058,
 };
-static const double rc384_in1[60] = {
+static const double rc423_in1[60] = {
     0.06854859, 0.21815729, 0.15079409, 0.061329395, 0.2451005, -0.116089955, -0.099715054, -0.26392937, 0.22041279, 0.2537105, -0.2664063, 0.16397354,
     -0.28129965, -0.095492035, -0.14959934, 0.042580605, -0.095320106, 0.22916585, 0.07643211, -0.21425366, 0.20421377, 0.0067688525, 0.23650593, -0.27410266,
     0.28290468, 0.10358375, -0.080221534, -0.19951254, -0.109818265, -0.1904021, -0.05886498, 0.16684923, -0.042339563, 0.029686987, 0.28728056, 0.024267942,
     0.15379646, 0.21761453, 0.08844739, -0.20664337, 0.08209619, 0.010669619, -0.08935049, -0.20303464, 0.13888246, 0.24203694, -0.22402743, 0.2866438,
     -0.13319458, 0.14190441, 0.008348286, -0.12015204, -0.173741, 0.12671751, -0.13459407, -0.2419999, 0.002203852, -0.03138122, -0.11012828, 0.017222196,
 };
-static const double rc384_in2[5] = {
+static const double rc423_in2[5] = {
     0.08900654, -0.07598598, -0.14456816, -0.18019128, 0.059068024,
 };
-static const rc_tensor rc384_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc384_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc384_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc384_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc423_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc423_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc423_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc423_in2, 0, 0, NULL, NULL }
 };
-static const double rc384_out0[60] = {
+static const double rc423_out0[60] = {
     0.89038706, 0.37965286, 0.7470721, 1.1130128, -1.2883883, 0.2322336, 0.39933062, 0.10774438, -0.835176, -0.68957853, -0.16000366, 0.6231346,
     -0.91034675, -0.8038663, -0.71874166, -0.6416978, -0.024572857, -0.029975072, -0.060705632, -0.09607197, -0.26278824, 0.13973069, -1.270999, 0.10349119,
     0.30253807, -0.16389109, -0.13692491, 0.18580689, 0.08089516, 0.6313585, 0.09675898, -0.12524757, -0.9583814, 0.00930272, 0.6225267, -1.5954002,
     0.0030203015, 0.5723371, 0.95381814, -0.7567769, 0.19005893, 1.1607515, -0.21192212, -0.14338262, 0.16011752, 0.4906013, -0.9467014, -0.54129416,
     -0.08800575, -0.32735378, -1.3638718, -0.117238596, -0.09839925, -1.5022316, -0.28306985, 0.62282264, -0.4243729, -0.58144397, -0.053034224, 0.4597276,
 };
-static const rc_tensor rc384_out[] = {
-    { IR_DT_F32, 3, { 2, 5, 6 }, rc384_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc423_out[] = {
+    { IR_DT_F32, 3, { 2, 5, 6 }, rc423_out0, 0, 0, NULL, NULL }
 };
-static void rc384_attr(ir_attr *a)
+static void rc423_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14201,7 +15059,7 @@ static void rc384_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_dilated/nhwc */
-static const double rc385_in0[80] = {
+static const double rc424_in0[80] = {
     0.21225931, 0.51320875, -1.6142908, -0.6406935, -0.030585147, 0.2776054, 0.46036285, 1.2972881, -0.2199119, 1.9927994, -1.4906188, -0.5644625,
     -1.3052493, 0.7143876, -0.28471708, -0.18327293, -0.20194961, 0.5892779, 0.4260643, -1.356108, 1.3874573, 0.97756183, -0.29310566, -0.32298738,
     -0.2069525, -1.0070593, 0.07934799, 0.5677993, 1.9490925, -1.253722, -0.4643668, 0.27431536, -0.32888076, 0.17167358, -2.2916327, 0.15653005,
@@ -14210,22 +15068,22 @@ static const double rc385_in0[80] = {
     -2.2418556, -0.008267917, 0.71397865, -0.22427835, -1.7429699, -0.01411431, -0.16830799, -1.2549706, 0.28629607, -1.9011315, 1.3113925, 0.49722213,
     0.25173238, -0.91108876, 0.73556376, -0.28222707, -0.038835693, 1.6731983, -0.6306871, -1.1034058,
 };
-static const rc_tensor rc385_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc385_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc384_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc384_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc424_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc424_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc423_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc423_in2, 0, 0, NULL, NULL }
 };
-static const double rc385_out0[60] = {
+static const double rc424_out0[60] = {
     0.89038706, 0.39933062, -0.91034675, -0.060705632, 0.30253807, 0.37965286, 0.10774438, -0.8038663, -0.09607197, -0.16389109, 0.7470721, -0.835176,
     -0.71874166, -0.26278824, -0.13692491, 1.1130128, -0.68957853, -0.6416978, 0.13973069, 0.18580689, -1.2883883, -0.16000366, -0.024572857, -1.270999,
     0.08089516, 0.2322336, 0.6231346, -0.029975072, 0.10349119, 0.6313585, 0.09675898, 0.0030203015, -0.21192212, -0.08800575, -0.28306985, -0.12524757,
     0.5723371, -0.14338262, -0.32735378, 0.62282264, -0.9583814, 0.95381814, 0.16011752, -1.3638718, -0.4243729, 0.00930272, -0.7567769, 0.4906013,
     -0.117238596, -0.58144397, 0.6225267, 0.19005893, -0.9467014, -0.09839925, -0.053034224, -1.5954002, 1.1607515, -0.54129416, -1.5022316, 0.4597276,
 };
-static const rc_tensor rc385_out[] = {
-    { IR_DT_F32, 3, { 2, 6, 5 }, rc385_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc424_out[] = {
+    { IR_DT_F32, 3, { 2, 6, 5 }, rc424_out0, 0, 0, NULL, NULL }
 };
-static void rc385_attr(ir_attr *a)
+static void rc424_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14235,35 +15093,35 @@ static void rc385_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_groups */
-static const double rc386_in0[48] = {
+static const double rc425_in0[48] = {
     -1.2288777, 0.77369124, -0.099285856, -2.0647945, -0.69053006, 1.037982, -2.2746222, -0.52224183, 1.8776991, 0.9504834, -1.1743891, -0.85361797,
     -0.316272, -0.54295754, -0.45228854, -0.024932973, -1.099341, 1.4257029, -1.4522593, 1.2225227, -0.59207743, 0.020675492, -0.873456, 0.7262449,
     -0.35746676, -0.67739224, 2.2102141, -0.48037514, -0.22969146, 2.0049152, -0.9506315, 1.0015292, 0.73572785, -1.8066306, 0.42354444, -1.2805272,
     0.911581, -0.5638286, 0.81578076, -0.8603624, 2.1943448, 0.078261904, -0.46207818, 1.1750877, -0.79130036, 0.08168183, -1.0650343, 0.66407955,
 };
-static const double rc386_in1[36] = {
+static const double rc425_in1[36] = {
     -0.051167607, -0.08183013, 0.26154792, -0.20753801, -0.2026177, 0.08204907, 0.15087306, 0.140908, -0.02576521, 0.26325613, 0.04370919, 0.11796063,
     0.17190552, 0.086563975, 0.1065748, -0.05119589, -0.15657595, -0.28316852, -0.26826182, -0.1270232, 0.10156807, 0.1997967, 0.04948184, 0.27659982,
     -0.22748628, -0.02938208, 0.120890886, 0.16258213, 0.023709893, -0.06760509, -0.28255653, 0.21616685, 0.16027567, 0.14031637, -0.009254128, -0.068103746,
 };
-static const double rc386_in2[6] = {
+static const double rc425_in2[6] = {
     0.039845973, 0.17002344, -0.05538836, -0.20360601, 0.27358246, -0.12573992,
 };
-static const rc_tensor rc386_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 6 }, rc386_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 6, 2, 3 }, rc386_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc386_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc425_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 6 }, rc425_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 6, 2, 3 }, rc425_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc425_in2, 0, 0, NULL, NULL }
 };
-static const double rc386_out0[48] = {
+static const double rc425_out0[48] = {
     0.74539495, -0.7257438, -0.6453544, 0.4441368, -0.30394417, 0.38267127, 0.27921844, -0.16734785, -0.54373026, -0.6874491, -0.23718932, 0.01744777,
     -0.48916465, 0.21764529, -0.549635, 0.24932015, 0.1397076, 0.5906974, 0.20758325, 0.41746384, -0.40100193, 0.10152137, -0.20331399, -0.16630638,
     0.7463751, -0.73715603, 0.15410371, 0.7916635, -0.15600193, 0.47434253, 0.60639465, -0.5946203, -0.2564054, 0.31340268, 0.3837714, 0.44460312,
     -0.5467215, -0.025143906, -0.5389332, -0.09628323, 0.18762869, 0.4406309, 0.32384616, 0.35742283, -0.39626533, 0.23866712, -0.22978133, 0.58034015,
 };
-static const rc_tensor rc386_out[] = {
-    { IR_DT_F32, 3, { 2, 6, 4 }, rc386_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc425_out[] = {
+    { IR_DT_F32, 3, { 2, 6, 4 }, rc425_out0, 0, 0, NULL, NULL }
 };
-static void rc386_attr(ir_attr *a)
+static void rc425_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14273,27 +15131,27 @@ static void rc386_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_groups/nhwc */
-static const double rc387_in0[48] = {
+static const double rc426_in0[48] = {
     -1.2288777, -2.2746222, -0.316272, -1.4522593, 0.77369124, -0.52224183, -0.54295754, 1.2225227, -0.099285856, 1.8776991, -0.45228854, -0.59207743,
     -2.0647945, 0.9504834, -0.024932973, 0.020675492, -0.69053006, -1.1743891, -1.099341, -0.873456, 1.037982, -0.85361797, 1.4257029, 0.7262449,
     -0.35746676, -0.9506315, 0.911581, -0.46207818, -0.67739224, 1.0015292, -0.5638286, 1.1750877, 2.2102141, 0.73572785, 0.81578076, -0.79130036,
     -0.48037514, -1.8066306, -0.8603624, 0.08168183, -0.22969146, 0.42354444, 2.1943448, -1.0650343, 2.0049152, -1.2805272, 0.078261904, 0.66407955,
 };
-static const rc_tensor rc387_in[] = {
-    { IR_DT_F32, 3, { 2, 6, 4 }, rc387_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 6, 2, 3 }, rc386_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc386_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc426_in[] = {
+    { IR_DT_F32, 3, { 2, 6, 4 }, rc426_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 6, 2, 3 }, rc425_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc425_in2, 0, 0, NULL, NULL }
 };
-static const double rc387_out0[48] = {
+static const double rc426_out0[48] = {
     0.74539495, -0.30394417, -0.54373026, -0.48916465, 0.1397076, -0.40100193, -0.7257438, 0.38267127, -0.6874491, 0.21764529, 0.5906974, 0.10152137,
     -0.6453544, 0.27921844, -0.23718932, -0.549635, 0.20758325, -0.20331399, 0.4441368, -0.16734785, 0.01744777, 0.24932015, 0.41746384, -0.16630638,
     0.7463751, -0.15600193, -0.2564054, -0.5467215, 0.18762869, -0.39626533, -0.73715603, 0.47434253, 0.31340268, -0.025143906, 0.4406309, 0.23866712,
     0.15410371, 0.60639465, 0.3837714, -0.5389332, 0.32384616, -0.22978133, 0.7916635, -0.5946203, 0.44460312, -0.09628323, 0.35742283, 0.58034015,
 };
-static const rc_tensor rc387_out[] = {
-    { IR_DT_F32, 3, { 2, 4, 6 }, rc387_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc426_out[] = {
+    { IR_DT_F32, 3, { 2, 4, 6 }, rc426_out0, 0, 0, NULL, NULL }
 };
-static void rc387_attr(ir_attr *a)
+static void rc426_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14303,7 +15161,7 @@ static void rc387_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad1 */
-static const double rc388_in0[80] = {
+static const double rc427_in0[80] = {
     -0.8658373, -0.24804492, 0.55245614, 1.0279268, -1.315432, -0.061562795, -1.2085596, -0.63048106, -0.24475546, -1.1596826, 0.31988403, 0.9699249,
     -0.73871434, 0.45082596, -0.41823417, -1.1385969, 0.5947788, 0.3402558, 1.6358092, 0.26534685, 0.23346908, 0.5350386, -0.34233788, -1.6862715,
     -0.60697657, 0.08373584, 1.101169, -1.0874535, -1.2104821, -0.32982504, -0.71117955, -0.61816233, -0.06391295, -0.7542932, 0.8404167, 1.3630786,
@@ -14312,22 +15170,22 @@ static const double rc388_in0[80] = {
     0.2772483, -0.48296615, 0.5502795, 0.19586101, -0.57341194, -0.18932463, 0.07071914, -1.1138345, -0.23985067, -0.3352044, -1.2710818, 2.437837,
     -1.4451632, 0.55540675, -0.8960911, -2.014568, 0.26583776, -0.7742953, 0.8635028, -1.0250175,
 };
-static const double rc388_in1[60] = {
+static const double rc427_in1[60] = {
     0.045783132, 0.27339482, -0.23253681, -0.118897825, -0.15467922, 0.069925785, 0.02060914, 0.054159075, 0.09444484, 0.08506414, 0.15424785, -0.16493088,
     0.20594472, -0.13471648, -0.13323869, -0.20334333, 0.06694925, -0.097746894, 0.047644943, 0.002272576, -0.11890395, 0.15491769, 0.08853808, -0.26456118,
     -0.059023008, -0.16728127, -0.27696994, -0.25834352, -0.28119314, 0.041564375, 0.15989602, -0.1681854, -0.14579298, -0.10307664, -0.18678975, -0.02608177,
     0.17298177, -0.02984342, 0.11078045, -0.20625913, 0.14510724, 0.05659771, 0.024105012, -0.2870268, 0.11465564, 0.082908124, -0.26585832, 0.13192451,
     0.23227757, 0.0047870874, -0.16448084, -0.08982848, -0.24396831, -0.264401, 0.05167842, -0.054625154, 0.08105692, -0.13473201, 0.26224315, -0.28301764,
 };
-static const double rc388_in2[5] = {
+static const double rc427_in2[5] = {
     0.2526995, 0.10350606, 0.03941697, -0.031958878, -0.0019786954,
 };
-static const rc_tensor rc388_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc388_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc388_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc388_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc427_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc427_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc427_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc427_in2, 0, 0, NULL, NULL }
 };
-static const double rc388_out0[100] = {
+static const double rc427_out0[100] = {
     0.14743923, -0.36678588, 0.079007894, 0.43765825, -0.3331449, 0.762067, 0.6481099, -0.06562388, -0.007430166, -0.3077528, 0.21729429, -0.13785627,
     -0.12636103, 0.22834791, -0.0025039315, -0.50126827, 1.3015321, 0.083210275, 0.035365887, -0.10608661, 0.2350143, -0.21938467, 0.13712585, 0.68880415,
     -0.12487899, 0.24837345, 0.041632824, 0.5567035, -0.002564378, -0.4433466, 0.1695707, -0.17041878, -0.475164, 0.7935861, -0.0028006285, -0.37015304,
@@ -14338,10 +15196,10 @@ static const double rc388_out0[100] = {
     0.10584968, 0.69216645, -0.5661366, 0.62706214, -0.5862635, 0.7413905, -1.0383959, 0.9058567, -0.90132725, 0.29210722, -0.5791898, -0.6501774,
     0.4609886, -0.055649444, 1.1897249, -0.1146895,
 };
-static const rc_tensor rc388_out[] = {
-    { IR_DT_F32, 3, { 2, 5, 10 }, rc388_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc427_out[] = {
+    { IR_DT_F32, 3, { 2, 5, 10 }, rc427_out0, 0, 0, NULL, NULL }
 };
-static void rc388_attr(ir_attr *a)
+static void rc427_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14351,7 +15209,7 @@ static void rc388_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad1/nhwc */
-static const double rc389_in0[80] = {
+static const double rc428_in0[80] = {
     -0.8658373, 0.31988403, 0.23346908, -0.71117955, -0.24804492, 0.9699249, 0.5350386, -0.61816233, 0.55245614, -0.73871434, -0.34233788, -0.06391295,
     1.0279268, 0.45082596, -1.6862715, -0.7542932, -1.315432, -0.41823417, -0.60697657, 0.8404167, -0.061562795, -1.1385969, 0.08373584, 1.3630786,
     -1.2085596, 0.5947788, 1.101169, 2.060336, -0.63048106, 0.3402558, -1.0874535, -0.7424454, -0.24475546, 1.6358092, -1.2104821, 0.29580855,
@@ -14360,12 +15218,12 @@ static const double rc389_in0[80] = {
     0.61477274, 0.9506266, -0.18932463, -2.014568, 0.46892902, 0.0038516035, 0.07071914, 0.26583776, 0.6650009, -0.21667239, -1.1138345, -0.7742953,
     0.547095, -1.1720686, -0.23985067, 0.8635028, -0.8425473, -0.15653387, -0.3352044, -1.0250175,
 };
-static const rc_tensor rc389_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc389_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc388_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc388_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc428_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc428_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc427_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc427_in2, 0, 0, NULL, NULL }
 };
-static const double rc389_out0[100] = {
+static const double rc428_out0[100] = {
     0.14743923, 0.21729429, 0.2350143, 0.1695707, -0.2807514, -0.36678588, -0.13785627, -0.21938467, -0.17041878, -0.45830977, 0.079007894, -0.12636103,
     0.13712585, -0.475164, -0.062456354, 0.43765825, 0.22834791, 0.68880415, 0.7935861, 0.012752295, -0.3331449, -0.0025039315, -0.12487899, -0.0028006285,
     0.49224496, 0.762067, -0.50126827, 0.24837345, -0.37015304, -0.23651183, 0.6481099, 1.3015321, 0.041632824, -0.70739836, 0.37165952, -0.06562388,
@@ -14376,10 +15234,10 @@ static const double rc389_out0[100] = {
     0.4609886, -0.040902287, -0.089588106, 0.08849778, 0.62706214, -0.055649444, 0.99353445, 0.4738313, 0.37742013, -0.5862635, 1.1897249, 0.103217006,
     0.58836424, 0.61536187, 0.7413905, -0.1146895,
 };
-static const rc_tensor rc389_out[] = {
-    { IR_DT_F32, 3, { 2, 10, 5 }, rc389_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc428_out[] = {
+    { IR_DT_F32, 3, { 2, 10, 5 }, rc428_out0, 0, 0, NULL, NULL }
 };
-static void rc389_attr(ir_attr *a)
+static void rc428_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14389,30 +15247,30 @@ static void rc389_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad1size1 */
-static const double rc390_in0[4] = {
+static const double rc429_in0[4] = {
     1.1858832, -0.53461087, -2.0410032, -1.4196173,
 };
-static const double rc390_in1[48] = {
+static const double rc429_in1[48] = {
     0.19342032, -0.09805331, -0.1356947, -0.24510124, 0.1969842, 0.012743384, 0.11627528, -0.079466045, -0.20140603, -0.025758713, 0.25176656, 0.284276,
     -0.18703647, -0.19748376, -0.040820003, -0.27357242, 0.28612548, 0.021266907, -0.021806568, -0.086249694, 0.04031664, 0.056687802, 0.051927, 0.041407257,
     0.15304998, 0.12247512, -0.15439838, -0.14289126, -0.15591095, -0.048901975, 0.1455864, 0.16265705, 0.0046343207, -0.028640866, 0.097317636, -0.037177175,
     0.16182938, 0.17780763, 0.21713215, -0.15756933, -0.2452753, -0.2147741, 0.07853246, 0.07349166, -0.10955088, 0.22107661, 0.06541777, 0.26588207,
 };
-static const double rc390_in2[4] = {
+static const double rc429_in2[4] = {
     0.16101563, 0.2400158, -0.150517, -0.04300645,
 };
-static const rc_tensor rc390_in[] = {
-    { IR_DT_F32, 3, { 1, 4, 1 }, rc390_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 4, 4, 3 }, rc390_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc390_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc429_in[] = {
+    { IR_DT_F32, 3, { 1, 4, 1 }, rc429_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 4, 4, 3 }, rc429_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc429_in2, 0, 0, NULL, NULL }
 };
-static const double rc390_out0[4] = {
+static const double rc429_out0[4] = {
     -0.25579572, -0.0448232, -0.3920615, 0.05611454,
 };
-static const rc_tensor rc390_out[] = {
-    { IR_DT_F32, 3, { 1, 4, 1 }, rc390_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc429_out[] = {
+    { IR_DT_F32, 3, { 1, 4, 1 }, rc429_out0, 0, 0, NULL, NULL }
 };
-static void rc390_attr(ir_attr *a)
+static void rc429_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14422,15 +15280,15 @@ static void rc390_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad1size1/nhwc */
-static const rc_tensor rc391_in[] = {
-    { IR_DT_F32, 3, { 1, 1, 4 }, rc390_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 4, 4, 3 }, rc390_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc390_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc430_in[] = {
+    { IR_DT_F32, 3, { 1, 1, 4 }, rc429_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 4, 4, 3 }, rc429_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc429_in2, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc391_out[] = {
-    { IR_DT_F32, 3, { 1, 1, 4 }, rc390_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc430_out[] = {
+    { IR_DT_F32, 3, { 1, 1, 4 }, rc429_out0, 0, 0, NULL, NULL }
 };
-static void rc391_attr(ir_attr *a)
+static void rc430_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14440,7 +15298,7 @@ static void rc391_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad2 */
-static const double rc392_in0[80] = {
+static const double rc431_in0[80] = {
     0.060097333, -0.49126703, -0.72824615, -1.0310376, 0.38965118, 0.42856726, -2.1905203, -0.66381, -0.59336036, -1.1136465, -0.17294754, -1.7440147,
     0.37313434, 1.171992, -0.42519718, 0.66224915, -0.30880538, 0.86974746, -1.290115, -1.5824784, -0.2859639, 0.7796137, 0.528897, 0.91453904,
     -0.37912732, 1.3606813, -0.27133757, 0.8702159, -0.17745031, -0.027456302, -0.341735, -0.40309733, 0.15485899, 0.85776055, 1.069663, 0.64895594,
@@ -14449,7 +15307,7 @@ static const double rc392_in0[80] = {
     0.17687814, -1.285166, 1.5633386, -0.18016504, -0.03611934, 1.5816714, 0.11299062, 0.71223307, -1.2137101, -0.77224433, -0.30675182, 0.0066703367,
     -0.15104485, 0.1483973, 0.38923654, -0.39029703, 0.48660997, -0.6207667, 1.1514561, -0.5708247,
 };
-static const double rc392_in1[100] = {
+static const double rc431_in1[100] = {
     -0.16201133, -0.18846749, 0.017779961, 0.15228036, -0.098248705, 0.00950402, 0.05292502, -0.12516409, -0.11757645, 0.0034488142, -0.15237539, 0.02505356,
     0.06433925, 0.13634196, -0.022559881, -0.21787848, -0.15626717, -0.045997366, 0.07862857, 0.025465786, 0.19961968, 0.03181243, 0.21122113, 0.015522465,
     -0.0069806427, -0.007978722, 0.050525337, 0.14538816, 0.12657565, 0.021219432, 0.0992955, 0.058596045, -0.13731778, -0.18086419, -0.13507429, 0.0060391873,
@@ -14460,15 +15318,15 @@ static const double rc392_in1[100] = {
     0.104698986, -0.1719426, 0.21049762, 0.19517073, -0.16852863, -0.07649091, 0.07878038, 0.21707198, 0.066854596, -0.12547076, -0.040731415, -0.13269445,
     0.16725656, -0.21815681, 0.18826392, -0.042188436,
 };
-static const double rc392_in2[5] = {
+static const double rc431_in2[5] = {
     0.034849048, -0.032635614, 0.18391052, -0.05322784, 0.063387334,
 };
-static const rc_tensor rc392_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc392_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 5 }, rc392_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc392_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc431_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc431_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 5 }, rc431_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc431_in2, 0, 0, NULL, NULL }
 };
-static const double rc392_out0[100] = {
+static const double rc431_out0[100] = {
     0.32457626, 0.37493098, 0.08493568, 0.15506184, 0.588098, -0.7541907, -0.21245092, 0.29029107, 0.90218234, -0.12743318, -0.51576704, -0.6621538,
     -0.124463916, -0.18252827, -0.033506326, -0.5549641, -0.57821447, 0.18585582, -0.9921028, -0.63897645, 0.61246836, 0.63992226, -0.035038084, 0.3995354,
     -0.011333346, 0.91579664, 0.94351554, 0.6784862, 0.7262492, 0.2658641, -0.28030694, 0.16129398, 0.2989998, -0.4339291, 0.39501178, 0.60011125,
@@ -14479,10 +15337,10 @@ static const double rc392_out0[100] = {
     0.31271046, 0.12106134, -0.22159214, 0.23363361, -0.4588084, 0.07134296, 0.44215247, -0.3572411, -0.08421004, -0.8191312, -0.714241, 1.0416229,
     0.3296882, 0.9646978, -0.87157285, 0.08411621,
 };
-static const rc_tensor rc392_out[] = {
-    { IR_DT_F32, 3, { 2, 5, 10 }, rc392_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc431_out[] = {
+    { IR_DT_F32, 3, { 2, 5, 10 }, rc431_out0, 0, 0, NULL, NULL }
 };
-static void rc392_attr(ir_attr *a)
+static void rc431_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14492,7 +15350,7 @@ static void rc392_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad2/nhwc */
-static const double rc393_in0[80] = {
+static const double rc432_in0[80] = {
     0.060097333, -0.17294754, -0.2859639, -0.341735, -0.49126703, -1.7440147, 0.7796137, -0.40309733, -0.72824615, 0.37313434, 0.528897, 0.15485899,
     -1.0310376, 1.171992, 0.91453904, 0.85776055, 0.38965118, -0.42519718, -0.37912732, 1.069663, 0.42856726, 0.66224915, 1.3606813, 0.64895594,
     -2.1905203, -0.30880538, -0.27133757, -1.1754806, -0.66381, 0.86974746, 0.8702159, 1.0716069, -0.59336036, -1.290115, -0.17745031, 0.5683322,
@@ -14501,12 +15359,12 @@ static const double rc393_in0[80] = {
     -0.45976764, 1.1959808, 1.5816714, -0.39029703, -0.9415976, 0.07023227, 0.11299062, 0.48660997, 0.7108601, -0.2955318, 0.71223307, -0.6207667,
     -0.40595433, -1.341187, -1.2137101, 1.1514561, -0.770119, 0.4619316, -0.77224433, -0.5708247,
 };
-static const rc_tensor rc393_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc393_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 5 }, rc392_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc392_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc432_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc432_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 5 }, rc431_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc431_in2, 0, 0, NULL, NULL }
 };
-static const double rc393_out0[100] = {
+static const double rc432_out0[100] = {
     0.32457626, -0.51576704, 0.61246836, -0.28030694, 0.004103206, 0.37493098, -0.6621538, 0.63992226, 0.16129398, -0.7782213, 0.08493568, -0.124463916,
     -0.035038084, 0.2989998, -0.24345145, 0.15506184, -0.18252827, 0.3995354, -0.4339291, 1.2493935, 0.588098, -0.033506326, -0.011333346, 0.39501178,
     0.26207164, -0.7541907, -0.5549641, 0.91579664, 0.60011125, -0.7493941, -0.21245092, -0.57821447, 0.94351554, 0.39157587, 0.4452606, 0.29029107,
@@ -14517,10 +15375,10 @@ static const double rc393_out0[100] = {
     0.3296882, 0.2977797, 0.11296654, 0.14371565, 0.23363361, 0.9646978, -0.26209968, 0.13207795, 0.21569063, -0.4588084, -0.87157285, -0.356157,
     -0.25994182, 0.0741553, 0.07134296, 0.08411621,
 };
-static const rc_tensor rc393_out[] = {
-    { IR_DT_F32, 3, { 2, 10, 5 }, rc393_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc432_out[] = {
+    { IR_DT_F32, 3, { 2, 10, 5 }, rc432_out0, 0, 0, NULL, NULL }
 };
-static void rc393_attr(ir_attr *a)
+static void rc432_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14530,10 +15388,10 @@ static void rc393_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad2size1 */
-static const double rc394_in0[4] = {
+static const double rc433_in0[4] = {
     -0.7166558, -0.6134017, 0.37374067, 1.0133213,
 };
-static const double rc394_in1[80] = {
+static const double rc433_in1[80] = {
     -0.03428559, -0.21797231, 0.20442054, -0.015559465, -0.10925069, 0.114589304, -0.07463722, 0.2152934, 0.20347077, -0.008043319, -0.1209555, 0.20777282,
     -0.020471096, 0.022033513, 0.12333441, 0.15842849, 0.12047264, -0.059588164, -0.056844622, -0.21502751, 0.14236623, -0.084104, -0.14556608, 0.03846696,
     0.05482793, -0.023661822, -0.056994066, -0.016765907, 0.20662665, 0.13807419, -0.06574197, -0.10330346, -0.07430351, 0.010270238, -0.0103330165, 0.09502566,
@@ -14542,21 +15400,21 @@ static const double rc394_in1[80] = {
     0.11259583, 0.06747091, -0.2078066, -0.009370387, 0.008966491, -0.021548748, 0.19230908, 0.055635393, -0.17798333, 0.05440557, -0.17473337, -0.19726971,
     0.0051864535, -0.14186496, 0.1531331, -0.037357062, 0.17527539, -0.15724555, 0.06600168, 0.14150971,
 };
-static const double rc394_in2[4] = {
+static const double rc433_in2[4] = {
     0.15768063, 0.1795964, -0.1174481, 0.09679872,
 };
-static const rc_tensor rc394_in[] = {
-    { IR_DT_F32, 3, { 1, 4, 1 }, rc394_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 4, 4, 5 }, rc394_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc394_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc433_in[] = {
+    { IR_DT_F32, 3, { 1, 4, 1 }, rc433_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 4, 4, 5 }, rc433_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc433_in2, 0, 0, NULL, NULL }
 };
-static const double rc394_out0[4] = {
+static const double rc433_out0[4] = {
     -0.18891272, 0.35799992, -0.1878866, 0.054195806,
 };
-static const rc_tensor rc394_out[] = {
-    { IR_DT_F32, 3, { 1, 4, 1 }, rc394_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc433_out[] = {
+    { IR_DT_F32, 3, { 1, 4, 1 }, rc433_out0, 0, 0, NULL, NULL }
 };
-static void rc394_attr(ir_attr *a)
+static void rc433_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14566,15 +15424,15 @@ static void rc394_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_pad2size1/nhwc */
-static const rc_tensor rc395_in[] = {
-    { IR_DT_F32, 3, { 1, 1, 4 }, rc394_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 4, 4, 5 }, rc394_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc394_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc434_in[] = {
+    { IR_DT_F32, 3, { 1, 1, 4 }, rc433_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 4, 4, 5 }, rc433_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc433_in2, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc395_out[] = {
-    { IR_DT_F32, 3, { 1, 1, 4 }, rc394_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc434_out[] = {
+    { IR_DT_F32, 3, { 1, 1, 4 }, rc433_out0, 0, 0, NULL, NULL }
 };
-static void rc395_attr(ir_attr *a)
+static void rc434_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14584,7 +15442,7 @@ static void rc395_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_stride */
-static const double rc396_in0[80] = {
+static const double rc435_in0[80] = {
     0.030373814, -1.3107492, -0.1992907, 1.0912477, 0.14704156, 0.44178098, -0.09275442, 0.03493039, 0.5118342, -0.7021799, -1.7219919, -0.45080358,
     0.37081683, 0.32227543, -1.1897619, 0.19915539, 0.15769966, -2.7841487, 0.6263475, 0.41330153, -1.8233888, 0.61665136, -1.4856603, -1.4557666,
     -0.95801955, -2.653698, -1.4701855, 1.5595056, 1.2400876, 2.215842, 0.4263317, 1.2427343, -0.46103176, 0.8173835, -0.024174571, -0.2594225,
@@ -14593,31 +15451,31 @@ static const double rc396_in0[80] = {
     1.1762819, 1.3910953, -0.93124217, -0.8969535, -0.47002834, 0.7277678, -0.11979485, -0.34489802, -0.52524406, -0.5063069, -0.37449944, -0.2528734,
     -1.6640029, -0.053421378, 1.5108529, 1.6752973, -0.7744684, 1.9512388, 1.92086, -0.066446975,
 };
-static const double rc396_in1[60] = {
+static const double rc435_in1[60] = {
     -0.28596705, -0.19315723, 0.129129, -0.1630049, -0.03855434, 0.27534264, 0.12156287, -0.11163601, -0.08676781, -0.19603369, -0.15316364, -0.04272832,
     0.10941845, 0.23829526, 0.088290304, -0.0131343305, 0.24334818, -0.23013312, -0.12307899, 0.053037316, -0.2244285, 0.021835297, 0.06590316, 0.14711434,
     -0.21681616, 0.16260844, -0.27083343, 0.26643723, -0.007835001, 0.016684175, 0.099891186, 0.12376556, 0.15846053, 0.20050272, -0.24472807, -0.24320304,
     0.21612847, 0.08063698, -0.22763254, 0.20838928, -0.09903841, -0.050087556, 0.27318704, 0.010543168, -0.15463823, -0.13796178, -0.28711858, -0.28539318,
     -0.093589514, -0.11472756, -0.26498085, 0.008046448, 0.16074494, 0.10652837, 0.0038257837, 0.2478289, 0.28671908, -0.23246826, 0.11948666, -0.14949542,
 };
-static const double rc396_in2[5] = {
+static const double rc435_in2[5] = {
     0.27841812, 0.14009392, 0.22754586, -0.029570103, -0.18050125,
 };
-static const rc_tensor rc396_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc396_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc396_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc396_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc435_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc435_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc435_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc435_in2, 0, 0, NULL, NULL }
 };
-static const double rc396_out0[40] = {
+static const double rc435_out0[40] = {
     0.48154652, -0.22559124, 0.70782864, 0.057844326, 0.2549901, 1.0995632, 0.6144134, -0.7360907, -0.8350537, -0.28218007, -0.6942575, 0.5683303,
     -0.96204555, -0.3504172, -0.28620994, -0.41388226, -0.18878976, -0.8306562, -1.3339282, 0.158649, -0.47994578, 0.807709, -0.03567764, 0.22272915,
     0.53302604, 0.27734292, 0.21751082, 0.055252463, 0.9309162, -0.6128906, 0.41641396, -0.6831304, 1.7586025, -0.5649012, -0.86004364, -0.6418805,
     -0.015856057, -0.17868495, -0.016562551, -0.047977835,
 };
-static const rc_tensor rc396_out[] = {
-    { IR_DT_F32, 3, { 2, 5, 4 }, rc396_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc435_out[] = {
+    { IR_DT_F32, 3, { 2, 5, 4 }, rc435_out0, 0, 0, NULL, NULL }
 };
-static void rc396_attr(ir_attr *a)
+static void rc435_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -14627,7 +15485,7 @@ static void rc396_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv1d_stride/nhwc */
-static const double rc397_in0[80] = {
+static const double rc436_in0[80] = {
     0.030373814, -1.7219919, -1.8233888, 0.4263317, -1.3107492, -0.45080358, 0.61665136, 1.2427343, -0.1992907, 0.37081683, -1.4856603, -0.46103176,
     1.0912477, 0.32227543, -1.4557666, 0.8173835, 0.14704156, -1.1897619, -0.95801955, -0.024174571, 0.44178098, 0.19915539, -2.653698, -0.2594225,
     -0.09275442, 0.15769966, -1.4701855, 0.2980843, 0.03493039, -2.7841487, 1.5595056, 0.50105846, 0.5118342, 0.6263475, 1.2400876, -0.82043207,
@@ -14636,21 +15494,21 @@ static const double rc397_in0[80] = {
     0.41345745, -0.038579267, 0.7277678, 1.6752973, -0.008497511, 0.39339566, -0.11979485, -0.7744684, -0.48770452, -0.9813088, -0.34489802, 1.9512388,
     -1.04105, 0.61013484, -0.52524406, 1.92086, -1.6561828, 0.40423527, -0.5063069, -0.066446975,
 };
-static const rc_tensor rc397_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc397_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 3, { 5, 4, 3 }, rc396_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 5 }, rc396_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc436_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc436_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 5, 4, 3 }, rc435_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 5 }, rc435_in2, 0, 0, NULL, NULL }
 };
-static const double rc397_out0[40] = {
+static const double rc436_out0[40] = {
     0.48154652, 0.2549901, -0.8350537, -0.96204555, -0.18878976, -0.22559124, 1.0995632, -0.28218007, -0.3504172, -0.8306562, 0.70782864, 0.6144134,
     -0.6942575, -0.28620994, -1.3339282, 0.057844326, -0.7360907, 0.5683303, -0.41388226, 0.158649, -0.47994578, 0.53302604, 0.9309162, 1.7586025,
     -0.015856057, 0.807709, 0.27734292, -0.6128906, -0.5649012, -0.17868495, -0.03567764, 0.21751082, 0.41641396, -0.86004364, -0.016562551, 0.22272915,
     0.055252463, -0.6831304, -0.6418805, -0.047977835,
 };
-static const rc_tensor rc397_out[] = {
-    { IR_DT_F32, 3, { 2, 4, 5 }, rc397_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc436_out[] = {
+    { IR_DT_F32, 3, { 2, 4, 5 }, rc436_out0, 0, 0, NULL, NULL }
 };
-static void rc397_attr(ir_attr *a)
+static void rc436_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -14660,7 +15518,7 @@ static void rc397_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d */
-static const double rc398_in0[210] = {
+static const double rc437_in0[210] = {
     -0.98211855, 0.5474973, 0.13311726, -0.4059872, 0.25558808, 0.52409863, -0.41799134, -1.0752552, -0.3812983, -0.6604009, -0.3169409, 0.49138248,
     1.2734218, 0.94010466, 1.7171037, -1.0531155, -0.44608295, 0.8461782, 0.7314035, 0.026503362, 0.26931804, 0.07644111, 0.27445418, 1.30795,
     0.7669445, -1.246653, -0.97765243, -0.18775137, -0.61914515, -2.0157733, 2.0924337, 1.2290058, -0.5674372, 0.08770007, -0.8024166, 0.90656585,
@@ -14680,7 +15538,7 @@ static const double rc398_in0[210] = {
     0.080209866, -0.1841201, -0.75464547, -0.8491999, -1.1761329, 1.8346831, 1.121789, -0.75628686, 0.4469684, -1.1701998, 0.33637747, 1.2265918,
     -0.7144553, 0.41702324, -1.9664713, 0.34524867, 1.6215013, -0.60569936,
 };
-static const double rc398_in1[72] = {
+static const double rc437_in1[72] = {
     -0.14294092, -0.08505815, -0.0018995553, 0.13228883, -0.1793424, -0.053945243, 0.00016094744, -0.02866584, 0.08642925, 0.10897671, -0.19322515, -0.08982496,
     0.20036267, 0.007447988, -0.17939733, -0.2318543, -0.15432283, -0.19451827, -0.14263204, -0.14055112, 0.027904347, -0.12854901, 0.12891151, -0.11690378,
     -0.22928804, -0.17100614, 0.03690283, 0.1989976, 0.15146382, -0.16765636, -0.047695115, 0.13550739, -0.06988184, -0.14639008, -0.15427233, -0.0033040345,
@@ -14688,15 +15546,15 @@ static const double rc398_in1[72] = {
     0.0829175, -0.082059205, -0.024351329, 0.21251191, -0.0885496, -0.12040248, -0.041913748, -0.08827391, -0.010511249, -0.03848867, -0.2048322, -0.19517276,
     0.10971595, -0.06071116, 0.15290196, 0.009316057, 0.20748483, 0.11253758, 0.19821285, -0.16835977, -0.17637378, 0.17082663, 0.17439635, -0.10345209,
 };
-static const double rc398_in2[4] = {
+static const double rc437_in2[4] = {
     -0.17454392, 0.09345828, 0.04685764, 0.18244947,
 };
-static const rc_tensor rc398_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 7, 5 }, rc398_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc398_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc398_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc437_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 7, 5 }, rc437_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc437_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc437_in2, 0, 0, NULL, NULL }
 };
-static const double rc398_out0[160] = {
+static const double rc437_out0[160] = {
     -0.3713104, -1.209029, -0.50096506, -1.3462198, 0.72350836, 0.1917055, -0.21912989, -0.46001595, -0.19036171, -0.22136733, -0.99433345, -1.4422703,
     0.7132525, -0.4597163, -0.3750426, -0.59198487, -1.2563603, -0.6979573, -0.32885915, -0.9006141, -1.3201898, 0.22253495, 0.30296394, -0.24051236,
     -0.34890705, 0.32462746, 0.04887351, 0.4716279, 0.6345967, -0.26680112, -0.5435394, -0.44986808, 0.3014628, -0.9896836, -0.25271267, -0.08925094,
@@ -14712,10 +15570,10 @@ static const double rc398_out0[160] = {
     0.7588261, 0.251242, 0.5116348, 0.34746104, 0.022622839, 0.21433166, -0.02439402, -0.37772816, 0.50795156, 0.9123368, -0.2002476, 0.4497102,
     -0.19906919, 0.40309358, 0.6958347, -0.0016031116,
 };
-static const rc_tensor rc398_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 5, 4 }, rc398_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc437_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 5, 4 }, rc437_out0, 0, 0, NULL, NULL }
 };
-static void rc398_attr(ir_attr *a)
+static void rc437_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -14727,7 +15585,7 @@ static void rc398_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d/nhwc */
-static const double rc399_in0[210] = {
+static const double rc438_in0[210] = {
     -0.98211855, 0.90656585, 0.7790074, 0.5474973, 1.6580725, -2.949431, 0.13311726, -0.0026085554, 0.19402777, -0.4059872, -1.436456, 0.44811186,
     0.25558808, -0.3631688, 0.35655412, 0.52409863, 0.25783935, 1.6343646, -0.41799134, -0.7756234, 0.39318973, -1.0752552, 1.3463577, 0.4742886,
     -0.3812983, 0.049704842, 0.50353706, -0.6604009, -3.0584064, 0.16058318, -0.3169409, -0.55074096, 0.022280186, 0.49138248, 0.6923111, -0.27994618,
@@ -14747,12 +15605,12 @@ static const double rc399_in0[210] = {
     -0.6547864, 1.2432214, -0.7144553, 0.73374665, -1.5413165, 0.41702324, -0.6876281, 1.3104285, -1.9664713, -1.4878129, 0.64355963, 0.34524867,
     0.92974025, -0.21478938, 1.6215013, 0.5088528, -0.50224894, -0.60569936,
 };
-static const rc_tensor rc399_in[] = {
-    { IR_DT_F32, 4, { 2, 7, 5, 3 }, rc399_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc398_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc398_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc438_in[] = {
+    { IR_DT_F32, 4, { 2, 7, 5, 3 }, rc438_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc437_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc437_in2, 0, 0, NULL, NULL }
 };
-static const double rc399_out0[160] = {
+static const double rc438_out0[160] = {
     -0.3713104, -1.3201898, 0.48335397, 0.61224806, -1.209029, 0.22253495, 0.3235064, -0.6204105, -0.50096506, 0.30296394, -0.4036643, -0.14370109,
     -1.3462198, -0.24051236, -1.0539384, -0.29251546, 0.72350836, -0.34890705, 0.17781772, 0.91817653, 0.1917055, 0.32462746, -0.46324557, 0.1753024,
     -0.21912989, 0.04887351, 0.1393042, 0.25942272, -0.46001595, 0.4716279, -0.0380432, 0.33763486, -0.19036171, 0.6345967, -0.612052, -0.16412033,
@@ -14768,10 +15626,10 @@ static const double rc399_out0[160] = {
     -0.043918937, 0.18014838, -0.4299497, -0.19906919, 0.18700391, 0.8866824, -0.2870075, 0.40309358, -0.02421105, -0.6010999, 1.03043, 0.6958347,
     -0.5402467, -0.26608545, 0.8968595, -0.0016031116,
 };
-static const rc_tensor rc399_out[] = {
-    { IR_DT_F32, 4, { 2, 5, 4, 4 }, rc399_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc438_out[] = {
+    { IR_DT_F32, 4, { 2, 5, 4, 4 }, rc438_out0, 0, 0, NULL, NULL }
 };
-static void rc399_attr(ir_attr *a)
+static void rc438_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -14783,7 +15641,7 @@ static void rc399_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise */
-static const double rc400_in0[288] = {
+static const double rc439_in0[288] = {
     0.3637442, 0.09040688, 0.049503732, 0.78690726, -0.45388907, 0.5672535, -0.047758374, -0.8949033, -1.0104301, 1.6711773, -0.12449031, -0.17280403,
     -1.4885346, 0.13868187, 0.40738955, -0.06948664, 0.67169267, -0.32493863, 2.83621, 1.19126, -1.7022755, 2.7573204, 0.7886745, -0.7934265,
     -1.0082033, 0.18238834, -0.63019735, 0.6858618, -0.062424116, 0.37151843, -0.69451064, 0.13562869, -0.6699403, -0.5933254, -1.4461803, 2.2605119,
@@ -14809,20 +15667,20 @@ static const double rc400_in0[288] = {
     -0.6413201, -0.31460378, 0.4854915, -0.6060426, 0.3740663, -0.6761342, 1.9014614, 0.22147612, 1.4154886, 0.18726157, 0.3222965, -0.28388253,
     2.385343, 0.34723276, 0.81566566, -0.2918315, 0.075055405, 0.36684653, -0.6612317, -0.5446107, 1.0590916, 0.84841734, -0.7616368, -0.40358165,
 };
-static const double rc400_in1[36] = {
+static const double rc439_in1[36] = {
     -0.12731478, -0.14406423, -0.078091264, 0.09329043, -0.16410962, 0.077616334, -0.094000064, -0.09033567, 0.035668507, 0.028252363, 0.101381645, -0.13958728,
     0.0487206, 0.09525393, -0.0035930425, 0.022613183, 0.080526546, -0.109000444, -0.13660336, -0.13004856, -0.104405425, -0.15161853, -0.032030806, -0.07317134,
     -0.033870474, 0.1652943, -0.02054602, -0.02932413, 0.05281736, -0.16244636, 0.1279767, 0.09459464, -0.063751325, 0.15948273, -0.043916285, 0.031115606,
 };
-static const double rc400_in2[4] = {
+static const double rc439_in2[4] = {
     0.129591, -0.0032996535, -0.16415131, 0.16249867,
 };
-static const rc_tensor rc400_in[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc400_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc400_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc400_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc439_in[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc439_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc439_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc439_in2, 0, 0, NULL, NULL }
 };
-static const double rc400_out0[128] = {
+static const double rc439_out0[128] = {
     0.27229714, 0.20922822, -0.34087342, 0.14768408, -0.22143911, 0.33942294, 0.067802176, -0.55241376, 0.26009724, 0.7274253, -0.51975906, 0.08768493,
     -0.41395032, 0.20811836, -0.22370727, 0.096991315, 0.11598738, -0.09384882, -0.033460353, -0.010339126, -0.18868148, -0.14170818, -0.10711328, -0.0074626654,
     -0.25408694, -0.11266252, -0.030163754, 0.116341695, -0.15426777, -0.22649351, 0.017201647, 0.1476303, 0.3095718, 0.32265836, -0.3124111, -0.20112795,
@@ -14835,10 +15693,10 @@ static const double rc400_out0[128] = {
     -0.5186292, 0.40896624, 0.37178957, 0.63384235, 0.52726805, 0.073276125, 0.16218016, -0.010277703, 0.41759664, 0.2205665, 0.57272094, 0.3390221,
     0.6504277, 0.45659524, 0.3790396, 0.34399003, 0.12602824, 0.23357807, 0.25846976, 0.32270968,
 };
-static const rc_tensor rc400_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc400_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc439_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc439_out0, 0, 0, NULL, NULL }
 };
-static void rc400_attr(ir_attr *a)
+static void rc439_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -14850,7 +15708,7 @@ static void rc400_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise/nhwc */
-static const double rc401_in0[288] = {
+static const double rc440_in0[288] = {
     0.3637442, -0.11596202, -2.0198, 0.6896315, 0.09040688, 1.4081974, -1.4774983, -0.938157, 0.049503732, -0.18275109, 0.831006, -0.7003703,
     0.78690726, -0.06862954, -0.5429947, -1.2189106, -0.45388907, -0.5872072, -0.49048483, -0.17763932, 0.5672535, 0.11902712, 0.1469376, -0.91305864,
     -0.047758374, 0.030080443, -0.44181788, 0.8732983, -0.8949033, -0.78111476, 0.30721253, 0.83555925, -1.0104301, 0.12723814, -0.22921522, 0.01781326,
@@ -14876,12 +15734,12 @@ static const double rc401_in0[288] = {
     -1.4915608, -1.8851025, 0.24181776, -0.6612317, 1.6620017, -0.68046683, -0.5976965, -0.5446107, 1.7200967, 0.3171428, 0.109559536, 1.0590916,
     0.7845144, -1.8142171, 0.6288454, 0.84841734, 0.62001747, -0.46840742, 0.351019, -0.7616368, 0.9018229, -0.68778974, 0.08862257, -0.40358165,
 };
-static const rc_tensor rc401_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc401_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc400_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc400_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc440_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc440_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc439_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc439_in2, 0, 0, NULL, NULL }
 };
-static const double rc401_out0[128] = {
+static const double rc440_out0[128] = {
     0.27229714, 0.11598738, 0.3095718, 0.10615319, 0.20922822, -0.09384882, 0.32265836, 0.3418613, -0.34087342, -0.033460353, -0.3124111, -0.047353804,
     0.14768408, -0.010339126, -0.20112795, 0.6363581, -0.22143911, -0.18868148, -0.43248615, -0.06871033, 0.33942294, -0.14170818, -0.40917882, -0.41945744,
     0.067802176, -0.10711328, -0.3055824, 0.00022752583, -0.55241376, -0.0074626654, -0.26294333, 0.5819059, 0.26009724, -0.25408694, -0.9023183, 0.5601499,
@@ -14894,10 +15752,10 @@ static const double rc401_out0[128] = {
     0.14189586, -0.1527983, 0.32636115, 0.34399003, -0.060667425, 0.013591483, -0.5186292, 0.12602824, -0.5503871, 0.37446052, 0.40896624, 0.23357807,
     0.4412459, -0.3296004, 0.37178957, 0.25846976, -0.037086442, -0.43409464, 0.63384235, 0.32270968,
 };
-static const rc_tensor rc401_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc401_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc440_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc440_out0, 0, 0, NULL, NULL }
 };
-static void rc401_attr(ir_attr *a)
+static void rc440_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -14909,7 +15767,7 @@ static void rc401_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise_padded */
-static const double rc402_in0[288] = {
+static const double rc441_in0[288] = {
     0.69232553, 0.45320687, 2.1692784, -0.8968519, 1.3547171, -0.5139638, 2.2138987, -0.18112804, 1.6392266, 0.35310313, -1.4467232, 0.39830685,
     1.3330269, -0.8180627, -1.3542233, -0.75486296, 1.0860974, -0.40080443, 0.07577234, -1.1683928, -0.45294595, -0.72029716, 1.9682063, 0.65563005,
     0.52641505, -0.14344929, -1.1874508, 0.72630656, 0.4546233, 0.6608454, -0.38869128, 0.65324336, 1.7448293, 0.92278606, -1.2782667, -0.6699633,
@@ -14935,20 +15793,20 @@ static const double rc402_in0[288] = {
     -0.26078302, 0.23547728, 1.1281868, -0.2208668, 0.36713317, -1.0883863, 0.08185866, -1.4915061, 1.8988248, -0.7817656, 0.8984357, 0.33715042,
     -1.0013785, 1.2713685, -0.12268564, 1.7714666, 0.2648192, 1.829561, -0.13081397, -0.1452413, -1.5837705, -1.4981829, 1.263025, -0.08155061,
 };
-static const double rc402_in1[36] = {
+static const double rc441_in1[36] = {
     -0.026239917, 0.07565223, -0.03209299, -0.08708783, 0.096119, 0.1341822, 0.15988596, 0.038404778, -0.13170937, -0.06890045, 0.14080836, -0.037170872,
     0.030967698, 0.026378572, -0.089949355, 0.078287825, -0.06266771, 0.10750331, 0.020227551, -0.04353883, -0.10938454, -0.14101562, -0.03393106, 0.12139307,
     0.028382823, 0.13864465, -0.060657106, -0.06511611, -0.059873603, -0.008047685, 0.073403135, 0.032649443, 0.012516499, 0.13260947, -0.022225693, -0.11167612,
 };
-static const double rc402_in2[4] = {
+static const double rc441_in2[4] = {
     -0.14579335, -0.0748121, -0.05890338, -0.11964252,
 };
-static const rc_tensor rc402_in[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc402_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc402_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc402_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc441_in[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc441_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc441_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc441_in2, 0, 0, NULL, NULL }
 };
-static const double rc402_out0[288] = {
+static const double rc441_out0[288] = {
     0.09044513, 0.2596675, -0.10960752, 0.22706047, -0.058004797, -0.5291883, 0.2394726, 0.17052773, 0.1725401, -1.0055429, -0.14583188, 0.10231221,
     0.20266399, -0.6197305, -0.29790902, -0.28386292, -0.28686577, 0.12905842, -0.1290767, -0.14382431, -0.4051873, -0.18975294, 0.35547432, -0.21493502,
     -0.17217952, -0.70747304, -0.080556534, 0.46543375, 0.25677386, -0.3540181, -0.05107215, 0.19841456, -0.020528734, -0.309055, -0.4447931, -0.060802937,
@@ -14974,10 +15832,10 @@ static const double rc402_out0[288] = {
     -0.039861985, -0.37558118, -0.22772554, 0.072328515, -0.37014773, 0.018743418, -0.2416445, -0.2921093, -0.28452587, -0.14295071, -0.11760462, -0.006973155,
     -0.110194474, 0.078267686, 0.16482112, -0.46933788, -0.18130335, 0.050142743, -0.07600687, -0.16373819, -0.29046205, -0.36920887, -0.33532795, -0.15638152,
 };
-static const rc_tensor rc402_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc402_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc441_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc441_out0, 0, 0, NULL, NULL }
 };
-static void rc402_attr(ir_attr *a)
+static void rc441_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -14989,7 +15847,7 @@ static void rc402_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise_padded/nhwc */
-static const double rc403_in0[288] = {
+static const double rc442_in0[288] = {
     0.69232553, -1.2309015, 0.3082965, -0.022641918, 0.45320687, -0.41122258, 2.1008935, -0.82033, 2.1692784, -0.28716785, -1.322245, -0.44958127,
     -0.8968519, 0.46576646, 0.39408472, 1.3961492, 1.3547171, 0.80649656, -1.1989535, 1.9654402, -0.5139638, -0.22816706, -1.0104884, 0.7194433,
     2.2138987, 0.69429, -0.69566435, -1.1099433, -0.18112804, 0.92515934, -1.3552536, 1.9968332, 1.6392266, -0.11469138, 1.0396894, 1.7118304,
@@ -15015,12 +15873,12 @@ static const double rc403_in0[288] = {
     0.56827146, -1.1829529, -1.432193, -0.13081397, 0.27870733, 1.1039604, -0.9387139, -0.1452413, 0.7093103, -1.0408776, -0.7667283, -1.5837705,
     -0.9255147, -0.22080167, 1.9013181, -1.4981829, -0.029816072, 1.6905397, -0.67890865, 1.263025, 1.8106778, -0.20013234, 0.4773699, -0.08155061,
 };
-static const rc_tensor rc403_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc403_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc402_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc402_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc442_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc442_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc441_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc441_in2, 0, 0, NULL, NULL }
 };
-static const double rc403_out0[288] = {
+static const double rc442_out0[288] = {
     0.09044513, -0.014344193, 0.17142531, -0.32897875, 0.2596675, -0.11390005, -0.6048831, -0.5364556, -0.10960752, -0.16228029, -0.13785332, 0.067842536,
     0.22706047, 0.09728773, -0.10762389, 0.026016332, -0.058004797, -0.18567571, -0.18380797, -0.22663307, -0.5291883, 0.07046856, 0.4511745, 0.14602831,
     0.2394726, -0.12875661, -0.65612704, 0.05820311, 0.17052773, -0.25918716, 0.52296305, -0.12855259, 0.1725401, 0.30768257, 0.016087778, -0.029289566,
@@ -15046,10 +15904,10 @@ static const double rc403_out0[288] = {
     0.041566893, 0.008166261, -0.10804876, -0.07600687, -0.17921302, -0.053341098, 0.019585088, -0.16373819, -0.17666563, -0.23233801, 0.2512287, -0.29046205,
     -0.34260827, -0.21383418, -0.1548073, -0.36920887, 0.08918978, -0.10564727, -0.4143126, -0.33532795, 0.18400174, -0.022454962, -0.03872361, -0.15638152,
 };
-static const rc_tensor rc403_out[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc403_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc442_out[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc442_out0, 0, 0, NULL, NULL }
 };
-static void rc403_attr(ir_attr *a)
+static void rc442_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15061,7 +15919,7 @@ static void rc403_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise_strided */
-static const double rc404_in0[288] = {
+static const double rc443_in0[288] = {
     0.37652832, -0.8481617, -0.7289156, 0.56860656, -2.0570023, -0.3263594, 0.63151324, -0.3229307, -0.18529671, 0.709415, 0.9108924, -0.054743603,
     0.8178586, -1.2198884, -0.28813052, -1.4949836, 0.5520498, 2.1128888, -0.40106097, -0.33177614, 0.6360998, 0.6433248, 0.29644638, 0.079628624,
     -0.25368848, 0.8504331, -0.91988087, 0.23101312, 0.038995963, 1.5777601, 0.31922376, -0.9385809, -0.66360044, 0.073132314, 0.27788633, 1.048486,
@@ -15087,28 +15945,28 @@ static const double rc404_in0[288] = {
     1.7881516, -0.85568994, -1.0392275, 0.4096518, 0.73664755, -0.23127872, -2.0146806, -0.7225697, -0.4148641, -0.5023925, 0.37637877, -0.11883353,
     -0.43544492, 1.3572694, -0.67892647, 0.21238029, 0.3503672, -0.29032317, -0.25286493, 0.47925252, 2.1285858, -1.747396, 0.25518793, 0.17296384,
 };
-static const double rc404_in1[36] = {
+static const double rc443_in1[36] = {
     -0.051423155, -0.0008984804, 0.097900584, -0.16584578, 0.010910034, -0.14598796, 0.019713521, -0.062985584, -0.12108022, -0.06363499, -0.07848573, 0.1420561,
     0.10933234, 0.015219808, 0.07883899, -0.15857479, 0.10626407, -0.026584744, -0.08801439, 0.060476795, 0.05454491, -0.15200095, -0.07688272, -0.09393561,
     0.042891786, 2.3648143e-05, -0.11905448, 0.096623495, -0.048608445, -0.08181135, -0.06701668, 0.008472264, -0.14417687, -0.013393953, -0.13417307, 0.049415633,
 };
-static const double rc404_in2[4] = {
+static const double rc443_in2[4] = {
     -0.03215386, 0.031720936, 0.09862091, 0.054027513,
 };
-static const rc_tensor rc404_in[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc404_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc404_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc404_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc443_in[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc443_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc443_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc443_in2, 0, 0, NULL, NULL }
 };
-static const double rc404_out0[32] = {
+static const double rc443_out0[32] = {
     -0.07547608, -0.2694322, -0.0784779, -0.14110766, 0.09005055, -0.06414899, 0.09584177, 0.027203724, -0.11382379, 0.23919885, 0.01278834, 0.028280593,
     0.8509374, 0.34774554, 0.12290998, -0.21759255, 0.12238015, 0.28561008, -0.25511348, -0.14270589, 0.2489381, -0.53599215, 0.16265975, 0.3591189,
     0.60138047, -0.11215933, 0.01006975, -0.602188, 0.05080561, 0.3705029, 0.33230227, -0.15937224,
 };
-static const rc_tensor rc404_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 2, 2 }, rc404_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc443_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 2, 2 }, rc443_out0, 0, 0, NULL, NULL }
 };
-static void rc404_attr(ir_attr *a)
+static void rc443_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15120,7 +15978,7 @@ static void rc404_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise_strided/nhwc */
-static const double rc405_in0[288] = {
+static const double rc444_in0[288] = {
     0.37652832, -0.17574802, 0.43496594, 0.38557646, -0.8481617, -0.11768057, -2.2037213, -2.1650248, -0.7289156, 0.21476457, 1.375543, -0.15021527,
     0.56860656, 0.94113344, 0.88332945, -0.47207186, -2.0570023, 0.5817039, -0.73392314, 0.34788647, -0.3263594, -1.0099164, -0.7581317, -0.6334218,
     0.63151324, 0.5626299, 1.7132808, -1.2372742, -0.3229307, 0.2542986, 0.13968697, 1.3299333, -0.18529671, -0.8798298, -1.5247587, -3.5850954,
@@ -15146,20 +16004,20 @@ static const double rc405_in0[288] = {
     0.3012647, 0.23756528, 0.9061273, -0.25286493, -0.93708664, 0.3173055, 0.5993481, 0.47925252, 1.9032232, -0.56840086, -0.31533062, 2.1285858,
     -0.19382848, -1.2536048, -0.020267779, -1.747396, 0.9293388, 0.21372691, 0.75374603, 0.25518793, 0.325746, 1.0294806, -1.7026955, 0.17296384,
 };
-static const rc_tensor rc405_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc405_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc404_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc404_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc444_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc444_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 1, 3, 3 }, rc443_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc443_in2, 0, 0, NULL, NULL }
 };
-static const double rc405_out0[32] = {
+static const double rc444_out0[32] = {
     -0.07547608, 0.09005055, -0.11382379, 0.8509374, -0.2694322, -0.06414899, 0.23919885, 0.34774554, -0.0784779, 0.09584177, 0.01278834, 0.12290998,
     -0.14110766, 0.027203724, 0.028280593, -0.21759255, 0.12238015, 0.2489381, 0.60138047, 0.05080561, 0.28561008, -0.53599215, -0.11215933, 0.3705029,
     -0.25511348, 0.16265975, 0.01006975, 0.33230227, -0.14270589, 0.3591189, -0.602188, -0.15937224,
 };
-static const rc_tensor rc405_out[] = {
-    { IR_DT_F32, 4, { 2, 2, 2, 4 }, rc405_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc444_out[] = {
+    { IR_DT_F32, 4, { 2, 2, 2, 4 }, rc444_out0, 0, 0, NULL, NULL }
 };
-static void rc405_attr(ir_attr *a)
+static void rc444_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15171,7 +16029,7 @@ static void rc405_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise_with_multiplier */
-static const double rc406_in0[288] = {
+static const double rc445_in0[288] = {
     -0.6354062, 0.27759334, 0.20760304, -1.1538975, 1.0124832, 0.3961819, 0.98843586, -0.38633835, 0.87109005, -0.62563455, -1.8853972, -0.9217417,
     0.24588251, 0.5358717, 0.15413949, 1.7392379, -1.334408, 2.390616, 0.39883676, 0.9971025, -1.7054671, 0.43231428, -1.2369916, 1.5091338,
     -0.10406934, -0.5465262, 1.1394423, -0.6362662, -2.3733866, -1.552048, 1.0231407, 1.38916, 1.0303782, 2.7768452, -0.062180992, 0.06639503,
@@ -15197,7 +16055,7 @@ static const double rc406_in0[288] = {
     0.8284492, -0.39922118, 1.6754658, 2.2296174, 1.4604967, -1.3789761, -0.1999566, 0.52874404, -0.62137336, 0.8865471, -0.75263697, 0.045717724,
     -0.8806138, -1.3311113, 0.102976814, -1.2043343, 0.361306, -0.9649538, 0.25995678, -0.4847529, -1.1931014, -0.0035964674, 0.7417178, 0.060037076,
 };
-static const double rc406_in1[72] = {
+static const double rc445_in1[72] = {
     0.14775576, -0.07382771, 0.1585864, 0.13885619, 0.055535197, 0.15088023, -0.10673535, -0.15498027, -0.14783391, 0.048561692, 0.09626885, 0.13375796,
     -0.08792703, -0.08438484, 0.061888143, -0.097548805, -0.12490996, -0.021397695, -0.02450876, 0.0006209761, -0.042370304, 0.12003131, -0.13631994, -0.11259874,
     0.07906246, 0.05809027, 0.11750941, -0.00911434, -0.011568949, 0.13411088, 0.040073022, -0.080541454, 0.11396007, 0.049269363, -0.087314785, -0.13388237,
@@ -15205,15 +16063,15 @@ static const double rc406_in1[72] = {
     -0.13087183, -0.12034011, -0.102738366, 0.10470541, -0.029605076, -0.02228792, -0.027104616, 0.059758723, -0.13890485, -0.13569179, 0.044560075, -0.15773666,
     0.009283125, -0.0888108, 0.11395456, 0.08771165, 0.051298738, -0.056082115, 0.10175352, 0.061793074, -0.025136963, 0.116489485, 0.15646745, 0.0676105,
 };
-static const double rc406_in2[8] = {
+static const double rc445_in2[8] = {
     -0.15497755, 0.15763058, 0.14001913, -0.014442682, -0.045345865, 0.1347719, 0.07922512, 0.03805761,
 };
-static const rc_tensor rc406_in[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc406_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 8, 1, 3, 3 }, rc406_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 8 }, rc406_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc445_in[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 6 }, rc445_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 8, 1, 3, 3 }, rc445_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 8 }, rc445_in2, 0, 0, NULL, NULL }
 };
-static const double rc406_out0[256] = {
+static const double rc445_out0[256] = {
     -0.12128914, -0.7501494, -0.16553387, -1.0002899, 0.2999184, 0.0637739, -0.06451907, 0.1961592, -0.35297036, 0.27341264, -0.54381216, 1.4638572,
     -0.7898301, -0.64026207, -1.4014122, -0.5113438, 0.08664787, -0.15024571, -0.15215759, 0.3549893, 0.100692794, 0.29307127, -0.21655153, 0.010130808,
     0.07105608, 0.4387275, 0.21009308, 0.98489845, -0.124717936, -0.31141436, -0.6884472, 0.15703729, -0.06735258, 0.5740939, 0.34610277, -0.058309957,
@@ -15237,10 +16095,10 @@ static const double rc406_out0[256] = {
     0.46577686, 0.4786263, 0.40038472, 0.23805542, 0.39696294, 0.2162858, 0.07001845, 0.21861356, -0.2796706, -0.26330483, 0.075943515, 0.2794302,
     -0.21818863, -0.3393625, -0.091177836, 0.11837669,
 };
-static const rc_tensor rc406_out[] = {
-    { IR_DT_F32, 4, { 2, 8, 4, 4 }, rc406_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc445_out[] = {
+    { IR_DT_F32, 4, { 2, 8, 4, 4 }, rc445_out0, 0, 0, NULL, NULL }
 };
-static void rc406_attr(ir_attr *a)
+static void rc445_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15252,7 +16110,7 @@ static void rc406_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_depthwise_with_multiplier/nhwc */
-static const double rc407_in0[288] = {
+static const double rc446_in0[288] = {
     -0.6354062, 0.08986515, 0.6067262, -0.33139968, 0.27759334, -2.3618908, -1.5875578, -0.13072838, 0.20760304, 0.10039218, 1.1667898, -0.021297641,
     -1.1538975, -0.73193735, -0.31768683, -0.8722171, 1.0124832, 0.2797597, -0.5335989, 0.36534497, 0.3961819, -0.7492095, -0.47003624, 1.8051947,
     0.98843586, -0.76933634, -0.8062351, -0.54246646, -0.38633835, 0.116900034, -0.37585256, 1.1382433, 0.87109005, 0.16219497, -0.13743028, -0.011690508,
@@ -15278,12 +16136,12 @@ static const double rc407_in0[288] = {
     0.6216271, 1.4959487, 0.29808167, 0.25995678, -0.918222, -2.6621058, -1.4394069, -0.4847529, 1.5999632, -1.1024702, 1.2596648, -1.1931014,
     0.10268918, -0.8769169, -0.46810558, -0.0035964674, -0.63994545, -0.22516017, -1.9778484, 0.7417178, 0.25967145, 1.8881556, 0.09226561, 0.060037076,
 };
-static const rc_tensor rc407_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc407_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 8, 1, 3, 3 }, rc406_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 8 }, rc406_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc446_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 4 }, rc446_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 8, 1, 3, 3 }, rc445_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 8 }, rc445_in2, 0, 0, NULL, NULL }
 };
-static const double rc407_out0[256] = {
+static const double rc446_out0[256] = {
     -0.12128914, 0.08664787, -0.06735258, 0.098342456, -0.11081072, 0.0905759, 0.32123858, -0.14277211, -0.7501494, -0.15024571, 0.5740939, -0.51435804,
     -0.25619325, 0.438886, 0.12446968, 0.18262908, -0.16553387, -0.15215759, 0.34610277, 0.2025576, 0.21480209, -0.10908046, -0.23215297, -0.0076117404,
     -1.0002899, 0.3549893, -0.058309957, -0.21309698, 0.10232469, 0.30947945, -0.16560428, -0.082210034, 0.2999184, 0.100692794, 0.18060723, -0.066537395,
@@ -15307,10 +16165,10 @@ static const double rc407_out0[256] = {
     -0.6210791, 0.26704982, 0.08344247, -0.25662953, 0.21224251, 0.08162538, 0.20272736, -0.091177836, 0.046700075, 0.36019248, 0.6123883, -0.21868867,
     -0.21543941, 0.12732217, 0.2765308, 0.11837669,
 };
-static const rc_tensor rc407_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 8 }, rc407_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc446_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 8 }, rc446_out0, 0, 0, NULL, NULL }
 };
-static void rc407_attr(ir_attr *a)
+static void rc446_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15322,7 +16180,7 @@ static void rc407_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_dilated */
-static const double rc408_in0[384] = {
+static const double rc447_in0[384] = {
     -0.018408954, -0.6069934, -0.28084543, -0.9915969, -0.803172, 0.6041364, 1.9569297, 0.7021329, -0.753322, 0.3931631, -0.69880635, -0.02010782,
     -0.1490168, 0.6597244, 0.71224636, 0.4358501, 0.97085375, -0.5797472, -1.0628743, -0.74935156, 0.31003827, 0.0024618527, 0.024518969, 1.2198242,
     -1.4975618, -0.14456211, -0.52006286, -1.1467842, -3.3203285, -1.8883796, -1.3770399, 1.1692373, 0.34696555, 1.2443414, -0.18163738, -1.7474804,
@@ -15356,30 +16214,30 @@ static const double rc408_in0[384] = {
     -0.84342325, 0.446644, -0.12953532, 0.6300509, -2.054984, -0.26978686, 0.5883573, 0.6344247, 0.020422954, 0.55011296, 1.0830421, -0.40378726,
     -1.0988698, -1.0394875, 1.107236, -1.6509125, -1.6002568, -1.4489129, 0.8040042, 1.9369681, 1.2771418, 1.2544825, -0.43956366, 0.62520933,
 };
-static const double rc408_in1[54] = {
+static const double rc447_in1[54] = {
     -0.028257996, -0.09260638, 0.06268893, -0.06059614, 0.08218144, 0.041105047, 0.1851892, -0.022262916, -0.058504745, 0.18521972, 0.04654461, -0.13285133,
     -0.11408818, 0.075539395, 0.12442584, 0.1529469, -0.0045826584, 0.09101839, 0.012712091, -0.03705986, 0.035158947, 0.13938595, -0.09258007, -0.028167024,
     -0.08580961, -0.06542389, -0.05900258, -0.0012763739, -0.0831156, -0.06886048, 0.15080748, 0.16045891, -0.1281752, 0.10601474, -0.10601649, -0.1064215,
     0.15784855, -0.029782102, 0.09000988, 0.14166887, -0.12789154, -0.14527497, -0.12080986, -0.0011392236, 0.18557046, 0.14249228, 0.16182847, 0.14852177,
     -0.18070751, -0.117204465, 0.11595054, 0.05225444, -0.10063327, -0.037140563,
 };
-static const double rc408_in2[2] = {
+static const double rc447_in2[2] = {
     -0.11395255, -0.035673365,
 };
-static const rc_tensor rc408_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 8, 8 }, rc408_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc408_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 2 }, rc408_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc447_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 8, 8 }, rc447_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc447_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 2 }, rc447_in2, 0, 0, NULL, NULL }
 };
-static const double rc408_out0[36] = {
+static const double rc447_out0[36] = {
     0.19884917, -0.500968, 0.1547932, 0.19672862, -0.045750663, -0.64228106, -0.7512127, 0.56137574, 0.012472004, 0.2878182, 0.8317861, 0.069818676,
     -0.2874698, -0.4874791, -2.0593507, -0.14513923, -0.58563787, -0.04213482, -0.35236087, 0.27741024, -0.091191754, 0.10173823, -0.073819384, -0.5995018,
     -0.27918646, -0.054654166, -0.14519052, -0.119142234, 0.11774506, 0.3094418, -0.44971293, -0.02588271, 0.8156379, -0.1473616, -1.0839633, -0.31312275,
 };
-static const rc_tensor rc408_out[] = {
-    { IR_DT_F32, 4, { 2, 2, 3, 3 }, rc408_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc447_out[] = {
+    { IR_DT_F32, 4, { 2, 2, 3, 3 }, rc447_out0, 0, 0, NULL, NULL }
 };
-static void rc408_attr(ir_attr *a)
+static void rc447_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15391,7 +16249,7 @@ static void rc408_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_dilated/nhwc */
-static const double rc409_in0[384] = {
+static const double rc448_in0[384] = {
     -0.018408954, -0.344304, -1.6052685, -0.6069934, -0.5664314, -0.15129404, -0.28084543, 2.1890275, -0.2201572, -0.9915969, -0.38404804, -1.6230987,
     -0.803172, -0.9332856, 0.82692814, 0.6041364, 0.40192917, -0.28301007, 1.9569297, 0.5553574, -2.4028788, 0.7021329, -0.45869434, 1.085688,
     -0.753322, 0.7937775, 0.24709131, 0.3931631, 2.1340325, -0.32574838, -0.69880635, -1.7094622, 0.8054804, -0.02010782, -1.1138914, -0.8508781,
@@ -15425,20 +16283,20 @@ static const double rc409_in0[384] = {
     0.81400084, 1.0127454, -1.6002568, -0.18695731, -0.71616495, -1.4489129, -0.97525525, -0.29567084, 0.8040042, 0.12860186, 0.4664273, 1.9369681,
     -0.42051372, -1.929127, 1.2771418, 1.3635688, 1.0068244, 1.2544825, 0.3012911, 0.41911492, -0.43956366, -1.2417821, -0.30118674, 0.62520933,
 };
-static const rc_tensor rc409_in[] = {
-    { IR_DT_F32, 4, { 2, 8, 8, 3 }, rc409_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc408_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 2 }, rc408_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc448_in[] = {
+    { IR_DT_F32, 4, { 2, 8, 8, 3 }, rc448_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 2, 3, 3, 3 }, rc447_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 2 }, rc447_in2, 0, 0, NULL, NULL }
 };
-static const double rc409_out0[36] = {
+static const double rc448_out0[36] = {
     0.19884917, 0.2878182, -0.500968, 0.8317861, 0.1547932, 0.069818676, 0.19672862, -0.2874698, -0.045750663, -0.4874791, -0.64228106, -2.0593507,
     -0.7512127, -0.14513923, 0.56137574, -0.58563787, 0.012472004, -0.04213482, -0.35236087, -0.119142234, 0.27741024, 0.11774506, -0.091191754, 0.3094418,
     0.10173823, -0.44971293, -0.073819384, -0.02588271, -0.5995018, 0.8156379, -0.27918646, -0.1473616, -0.054654166, -1.0839633, -0.14519052, -0.31312275,
 };
-static const rc_tensor rc409_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 3, 2 }, rc409_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc448_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 2 }, rc448_out0, 0, 0, NULL, NULL }
 };
-static void rc409_attr(ir_attr *a)
+static void rc448_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15450,7 +16308,7 @@ static void rc409_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_groups */
-static const double rc410_in0[240] = {
+static const double rc449_in0[240] = {
     -0.6209505, -1.9408935, -1.5640422, -1.1669273, -0.34550858, 0.8898515, 0.45964724, 0.062408376, -1.107186, -0.023760078, 0.5354918, 0.48691815,
     0.84232557, -0.031070994, 2.2249422, -0.034009185, -0.8636422, 0.4062527, -2.2498364, -1.0231835, 0.50248015, 1.635373, -0.38855112, -0.92527604,
     0.21998078, -0.14467916, 1.2317955, -0.4983249, 0.8901214, 0.35530877, -1.1068751, 0.4119689, -0.12376185, -0.08584352, -1.5336099, 0.57268447,
@@ -15472,7 +16330,7 @@ static const double rc410_in0[240] = {
     0.11977164, -0.32343918, -0.4751263, -1.9471215, -0.32644257, 2.455983, 0.21411939, 0.28617412, 1.1154246, 0.44832197, -0.08845376, -0.46413025,
     -0.17156453, -0.42056268, 0.9431049, -1.6154171, 0.47277334, -0.30285865, -0.89549214, 0.21511826, -1.6640297, -0.64855444, 0.797002, 1.9243226,
 };
-static const double rc410_in1[72] = {
+static const double rc449_in1[72] = {
     0.0930281, 0.119224876, -0.030960187, -0.08522164, 0.019796833, -0.0040390193, -0.17425382, -0.13863133, 0.10839668, 0.058416575, 0.059142232, 0.016820475,
     0.07585883, -0.085035294, -0.023821548, 0.1431674, -0.045912772, 0.13349777, 0.034305125, -0.13452965, 0.15249515, -0.16993082, 0.11641616, -0.056966543,
     -0.10357513, 0.009582609, -0.0044137985, -0.08088646, -0.1434052, -0.09115028, -0.18975343, -0.07247099, -0.019726038, -0.06790729, 0.12048021, -0.16098794,
@@ -15480,15 +16338,15 @@ static const double rc410_in1[72] = {
     0.18187308, -0.14923862, 0.016433, 0.16787323, -0.029909223, 0.1243816, 0.07816413, -0.19493465, -0.06835626, 0.19250429, -0.11157416, 0.073931724,
     0.20050395, -0.17566355, 0.09367758, -0.10287474, 0.08900398, 0.17797565, 0.1946654, 0.022344574, -0.046798542, -0.05136676, 0.11208084, -0.07917377,
 };
-static const double rc410_in2[6] = {
+static const double rc449_in2[6] = {
     0.03149481, -0.028408602, -0.06129761, -0.010455713, 0.1059002, 0.008562058,
 };
-static const rc_tensor rc410_in[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 5 }, rc410_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc410_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc410_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc449_in[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 5 }, rc449_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc449_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc449_in2, 0, 0, NULL, NULL }
 };
-static const double rc410_out0[192] = {
+static const double rc449_out0[192] = {
     -0.121681646, -0.5138025, -0.24668156, 0.0912402, 0.053595148, -0.0041066594, 0.09038141, -0.12846372, 0.58659124, 0.49735206, 0.11255486, 0.4110766,
     -0.67869, 0.004319895, 0.105840564, 0.19896083, 0.19560198, 0.20889717, -0.50817734, 0.8484705, 0.2892713, 0.38022357, -0.5625488, 0.67951244,
     0.32778758, 0.14017555, -0.50418687, -0.16198783, 0.2268235, -0.22671814, 0.057269394, -0.31170917, 0.1367418, -0.07254955, -0.11340523, 0.46092486,
@@ -15506,10 +16364,10 @@ static const double rc410_out0[192] = {
     -0.20242801, 0.081171125, 0.4215318, 0.06347377, -0.6509999, 0.7561668, 0.5940374, -0.192341, -0.2333014, 0.2103228, -0.08248262, -0.45211992,
     0.13361228, -0.29254144, -0.13355853, -0.009708758, 0.16491893, 0.27899805, 0.8991746, 0.37199947, -0.31515586, 0.22557595, -0.7237464, -0.37206295,
 };
-static const rc_tensor rc410_out[] = {
-    { IR_DT_F32, 4, { 2, 6, 4, 4 }, rc410_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc449_out[] = {
+    { IR_DT_F32, 4, { 2, 6, 4, 4 }, rc449_out0, 0, 0, NULL, NULL }
 };
-static void rc410_attr(ir_attr *a)
+static void rc449_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15521,7 +16379,7 @@ static void rc410_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_groups/nhwc */
-static const double rc411_in0[240] = {
+static const double rc450_in0[240] = {
     -0.6209505, -1.1068751, -0.05623199, -0.23407464, -1.9408935, 0.4119689, 1.3218206, -1.255466, -1.5640422, -0.12376185, -1.1749954, 0.79466456,
     -1.1669273, -0.08584352, -0.38502443, 0.63652486, -0.34550858, -1.5336099, 0.16664857, -0.58900094, 0.8898515, 0.57268447, 0.6298219, -0.88139933,
     0.45964724, 0.18243943, 0.38414565, -1.1250665, 0.062408376, -1.1335012, 0.52757066, 1.3733736, -1.107186, -0.13174576, 0.07704985, -0.07407017,
@@ -15543,12 +16401,12 @@ static const double rc411_in0[240] = {
     -1.2105567, -1.1919583, 0.55664545, -0.89549214, -0.28310862, -0.82466614, -0.26178077, 0.21511826, 0.21454322, 0.5900842, -1.5647786, -1.6640297,
     1.2877846, 0.55606234, -0.6629928, -0.64855444, -0.5359777, -0.34912694, -0.55848265, 0.797002, 0.9862031, -0.39620912, -0.34874222, 1.9243226,
 };
-static const rc_tensor rc411_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 5, 4 }, rc411_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc410_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc410_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc450_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 5, 4 }, rc450_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc449_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc449_in2, 0, 0, NULL, NULL }
 };
-static const double rc411_out0[192] = {
+static const double rc450_out0[192] = {
     -0.121681646, 0.19560198, 0.1367418, 0.42566043, 0.3042654, 0.0217546, -0.5138025, 0.20889717, -0.07254955, 0.52696395, 0.7266686, 0.35079768,
     -0.24668156, -0.50817734, -0.11340523, -0.036831267, -0.6459615, -0.12014642, 0.0912402, 0.8484705, 0.46092486, -0.27378398, 0.2989407, 0.11280976,
     0.053595148, 0.2892713, -0.029757105, 0.74565315, 0.89182353, -0.54799247, -0.0041066594, 0.38022357, 0.15151526, 0.079758935, -0.2677662, -0.20171466,
@@ -15566,10 +16424,10 @@ static const double rc411_out0[192] = {
     -0.0030176304, -0.34513515, 0.12203455, 0.2977975, -0.6509999, -0.31515586, 0.11696795, -0.00017202273, 0.047417097, -0.23849727, 0.7561668, 0.22557595,
     0.040276174, -0.23024945, -0.091536365, 0.06884724, 0.5940374, -0.7237464, -0.03341177, 0.13351287, 0.14249976, 0.12825654, -0.192341, -0.37206295,
 };
-static const rc_tensor rc411_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 6 }, rc411_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc450_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 6 }, rc450_out0, 0, 0, NULL, NULL }
 };
-static void rc411_attr(ir_attr *a)
+static void rc450_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15581,7 +16439,7 @@ static void rc411_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_groups_thnn */
-static const double rc412_in0[240] = {
+static const double rc451_in0[240] = {
     0.8106151, -0.0962698, 0.46773556, 0.9076114, 0.5645853, 0.33342695, 0.22720645, -1.763006, -0.9477637, 0.40835828, -0.8171819, -1.2666924,
     -0.21934132, -0.2990777, -0.9381547, 0.37663138, 0.37516236, -0.4208822, -0.048132148, 0.77391183, -0.03933452, 0.036604334, -0.02118524, 0.08061611,
     -0.13650265, 0.64030874, -0.04757679, 0.09685678, -1.6234474, -0.80883664, 0.6455916, -0.8691761, -1.7260264, 1.8145988, -1.9233632, 1.2645744,
@@ -15603,7 +16461,7 @@ static const double rc412_in0[240] = {
     1.6120439, 0.04212263, -1.304483, 0.1290466, -0.58833855, -0.93073994, -0.17689651, -0.7151357, -0.16811444, -0.91180086, 0.31370518, 1.601657,
     -0.3674705, -1.9784263, -0.7322531, -0.00186289, 1.3103234, 0.54719585, 0.72262627, 0.6856275, -0.0855496, 0.7058486, -0.4562275, 0.10249726,
 };
-static const double rc412_in1[72] = {
+static const double rc451_in1[72] = {
     0.037907988, 0.052255243, -0.079693146, -0.048762888, -0.060889333, -0.04957275, -0.20297751, -0.111935906, 0.15315664, -0.06630491, -0.029857874, -0.09137169,
     0.061766297, 0.045931846, 0.12134579, -0.08776607, -0.17098024, -0.11259982, 0.052187353, 0.20042378, 0.07173738, -0.0024439543, -0.112579525, -0.066317216,
     -0.16614573, -0.05707322, 0.10139972, -0.0071207136, 0.17744538, 0.102026045, 0.071753114, 0.031968936, -0.16712868, 0.060930043, -0.10792165, 0.090265244,
@@ -15611,15 +16469,15 @@ static const double rc412_in1[72] = {
     0.106350124, 0.05236903, -0.18122278, -0.0504988, -0.0369976, -0.14602868, -0.09501916, 0.030648187, 0.18181908, 0.17136079, 0.11868441, 0.020881966,
     -0.06731628, 0.07707536, 0.013556138, -0.1505662, -0.13750082, 0.075837106, -0.102005795, -0.006132379, 0.17921215, 0.02022773, -0.13534339, -0.037769377,
 };
-static const double rc412_in2[6] = {
+static const double rc451_in2[6] = {
     0.072797954, -0.13545576, 0.0050973743, 0.18259433, 0.062176257, -0.18908902,
 };
-static const rc_tensor rc412_in[] = {
-    { IR_DT_F32, 4, { 2, 4, 6, 5 }, rc412_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc412_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc412_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc451_in[] = {
+    { IR_DT_F32, 4, { 2, 4, 6, 5 }, rc451_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc451_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc451_in2, 0, 0, NULL, NULL }
 };
-static const double rc412_out0[192] = {
+static const double rc451_out0[192] = {
     0.20616238, 0.558476, 0.8944026, -0.04384985, -0.0735911, -0.22239453, -0.46987623, -0.59137434, -0.3921723, -0.16772626, 0.5172118, -0.25815248,
     0.20540817, -0.1800232, 0.105774805, 0.12817258, 0.04006377, -0.12354914, 0.40717372, -0.29938027, 0.09671016, 0.10239607, -0.06876424, 0.14581487,
     -0.1522766, -0.119706094, -0.28369617, -0.060519636, -0.33262044, -0.10508148, -0.02563905, 0.5927813, -0.5192636, -0.40435076, -0.813808, -0.10330199,
@@ -15637,10 +16495,10 @@ static const double rc412_out0[192] = {
     -0.207952, 0.516253, 0.5681449, -0.120141044, 0.36002213, 0.35730997, 0.13619162, 0.12163957, -0.16193184, -0.001573816, -0.05589108, -0.37907988,
     -0.49095762, -0.5576344, -0.60825175, 0.13123439, -0.041774288, 0.005063057, 0.05845155, -0.46150678, -0.29491878, -0.36069176, -0.14284137, 0.056027994,
 };
-static const rc_tensor rc412_out[] = {
-    { IR_DT_F32, 4, { 2, 6, 4, 4 }, rc412_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc451_out[] = {
+    { IR_DT_F32, 4, { 2, 6, 4, 4 }, rc451_out0, 0, 0, NULL, NULL }
 };
-static void rc412_attr(ir_attr *a)
+static void rc451_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15652,7 +16510,7 @@ static void rc412_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_groups_thnn/nhwc */
-static const double rc413_in0[240] = {
+static const double rc452_in0[240] = {
     0.8106151, 0.6455916, -0.3265329, -0.43245864, -0.0962698, -0.8691761, 0.33967313, -1.092451, 0.46773556, -1.7260264, 1.2692043, -1.7829341,
     0.9076114, 1.8145988, 1.5114694, 1.029783, 0.5645853, -1.9233632, -2.1713765, 1.7333412, 0.33342695, 1.2645744, 0.015170442, 0.05746892,
     0.22720645, 0.532694, -0.21689305, 0.53285086, -1.763006, 2.2416794, 0.3080799, 0.15136763, -0.9477637, 0.6527082, -0.42691034, 2.9008355,
@@ -15674,12 +16532,12 @@ static const double rc413_in0[240] = {
     0.5377392, -0.45720837, 0.6108515, 0.72262627, -0.4850995, 1.090147, -0.33830187, 0.6856275, -0.46700433, 1.2372502, 0.19391531, -0.0855496,
     0.917059, 1.1463145, -0.2981998, 0.7058486, -0.061340716, 1.0744612, 0.23954542, -0.4562275, -0.6524469, -1.1386307, 0.16284038, 0.10249726,
 };
-static const rc_tensor rc413_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 5, 4 }, rc413_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc412_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc412_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc452_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 5, 4 }, rc452_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 6, 2, 3, 2 }, rc451_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc451_in2, 0, 0, NULL, NULL }
 };
-static const double rc413_out0[192] = {
+static const double rc452_out0[192] = {
     0.20616238, 0.04006377, -0.5192636, 0.34717885, 0.101284534, 0.062106237, 0.558476, -0.12354914, -0.40435076, 0.29108694, 0.39219797, -0.014875546,
     0.8944026, 0.40717372, -0.813808, 0.107602455, 1.2903636, -0.023451686, -0.04384985, -0.29938027, -0.10330199, -0.7478641, 0.59003115, 0.045035526,
     -0.0735911, 0.09671016, 0.103715524, 0.08767876, 0.17204638, -0.41805518, -0.22239453, 0.10239607, 0.024020262, 0.42870364, 0.03154939, 0.003921464,
@@ -15697,10 +16555,10 @@ static const double rc413_out0[192] = {
     -0.14634138, -0.1465187, -0.19039185, -0.11672178, 0.36002213, -0.29491878, -0.3155514, -0.0531734, -0.037010588, -0.027717441, 0.35730997, -0.36069176,
     -0.01753717, -0.8910582, 0.2158618, 0.34761396, 0.13619162, -0.14284137, 0.47198096, -0.021600015, -0.3316533, 0.5568204, 0.12163957, 0.056027994,
 };
-static const rc_tensor rc413_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 6 }, rc413_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc452_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 6 }, rc452_out0, 0, 0, NULL, NULL }
 };
-static void rc413_attr(ir_attr *a)
+static void rc452_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15712,7 +16570,7 @@ static void rc413_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_no_bias */
-static const double rc414_in0[180] = {
+static const double rc453_in0[180] = {
     -0.896411, -1.3245533, -0.16434121, -1.4271246, 1.5940125, 1.1890534, -1.5039912, -0.8231648, 0.21913382, -0.1594965, 1.6036692, 0.33979434,
     0.23746352, 0.26952484, -1.0072306, -0.7889139, 3.3599334, 0.56285834, 3.0202892, 0.37843722, -1.6733861, 0.28274783, -0.4894441, 0.57819957,
     -0.07327373, -2.599907, 0.63687265, -0.96573824, -1.4346875, -1.4161565, -0.80829346, -0.9819278, 0.7155187, 0.7166392, 0.84152144, -1.1902156,
@@ -15729,7 +16587,7 @@ static const double rc414_in0[180] = {
     1.4993392, -0.4628302, 0.5981404, 1.849478, -0.33521637, 1.7723905, 0.88094586, -1.983529, 0.05109187, 0.2644333, 0.617929, 0.75134933,
     0.049560238, 0.8487752, -0.18207246, 0.35849229, -1.1467862, 0.55459964, -1.659819, -1.4226402, 0.7953919, -0.23888566, -1.6871066, 0.5858434,
 };
-static const double rc414_in1[72] = {
+static const double rc453_in1[72] = {
     0.01706864, 0.00092867017, -0.22360395, 0.12406738, 0.14912148, 0.20466124, -0.12339777, 0.15938403, -0.028804615, 0.13384862, -0.17866498, 0.04372485,
     0.10312258, 0.054354236, 0.029304907, -0.055695742, 0.099165395, -0.10094027, 0.09446882, -0.042691663, -0.20485812, 0.037306234, -0.11419408, -0.00071397424,
     -0.14724535, -0.23000151, 0.01846762, 0.0065915436, 0.009474695, -0.05941026, -0.04765269, -0.171853, 0.18535356, 0.1475598, 0.048320755, 0.17615949,
@@ -15737,11 +16595,11 @@ static const double rc414_in1[72] = {
     -0.20608991, 0.076234475, -0.0136393905, -0.15695481, -0.12978035, 0.1449221, 0.027568147, 0.18902935, 0.21634655, -0.009701863, -0.1074118, -0.112374425,
     0.06622286, 0.11622481, -0.12300749, -0.011679649, 0.035317793, -0.009875372, -0.15707509, -0.23102988, 0.028997675, -0.14104217, -0.022285372, -0.05888395,
 };
-static const rc_tensor rc414_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 5 }, rc414_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc414_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc453_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 5 }, rc453_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc453_in1, 0, 0, NULL, NULL }
 };
-static const double rc414_out0[128] = {
+static const double rc453_out0[128] = {
     -0.47797802, 0.51231295, 0.20226644, 0.23376918, 0.4500378, 0.35940886, 1.0120245, 0.16718604, 0.38308442, -0.6744578, 0.68143797, -0.57815564,
     0.35971352, 0.13084176, 0.5245848, -1.2118661, -0.16257644, 0.18487565, -0.03891605, -1.0498536, 9.2983246e-05, -0.2401441, -0.22822177, -0.14130384,
     -0.13044614, -0.5627943, -0.41618085, -1.1958364, 0.12519161, -0.20207185, -0.7406553, 0.39048347, -0.40852913, -0.35747686, 0.9722611, -0.74577737,
@@ -15754,10 +16612,10 @@ static const double rc414_out0[128] = {
     -0.28862002, 1.0302374, -1.3249577, 1.1410884, 0.2952407, -0.26771915, -0.33625004, -0.4426667, -0.8768444, 0.2845207, 0.46000275, -0.45011476,
     0.6657296, 0.45355946, 0.28759483, 0.57528335, 0.50255746, -0.91445357, -0.013876177, -0.64163303,
 };
-static const rc_tensor rc414_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc414_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc453_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc453_out0, 0, 0, NULL, NULL }
 };
-static void rc414_attr(ir_attr *a)
+static void rc453_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15769,7 +16627,7 @@ static void rc414_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_no_bias/nhwc */
-static const double rc415_in0[180] = {
+static const double rc454_in0[180] = {
     -0.896411, -0.80829346, 0.9851499, -1.3245533, -0.9819278, 0.4765081, -0.16434121, 0.7155187, -1.1241584, -1.4271246, 0.7166392, 1.7549161,
     1.5940125, 0.84152144, -0.282759, 1.1890534, -1.1902156, 0.12111749, -1.5039912, 1.9075853, -0.69864935, -0.8231648, -0.5583833, 0.19368988,
     0.21913382, 0.87015235, 0.40537715, -0.1594965, 0.56901246, -2.654654, 1.6036692, 2.142081, -1.7959366, 0.33979434, 0.62219805, 1.8511562,
@@ -15786,11 +16644,11 @@ static const double rc415_in0[180] = {
     -0.12694603, -1.3767257, -1.1467862, -2.796867, -0.33348808, 0.55459964, -0.42701262, 0.5555237, -1.659819, -0.3177547, 0.69399, -1.4226402,
     0.16699629, -1.4931539, 0.7953919, 1.0056078, 0.18291178, -0.23888566, 0.47626022, 0.28583518, -1.6871066, -0.5324991, 1.0199741, 0.5858434,
 };
-static const rc_tensor rc415_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 5, 3 }, rc415_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc414_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc454_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 5, 3 }, rc454_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 2 }, rc453_in1, 0, 0, NULL, NULL }
 };
-static const double rc415_out0[128] = {
+static const double rc454_out0[128] = {
     -0.47797802, -0.16257644, -0.40852913, -0.41946635, 0.51231295, 0.18487565, -0.35747686, -0.51134974, 0.20226644, -0.03891605, 0.9722611, -0.69052625,
     0.23376918, -1.0498536, -0.74577737, 0.66837245, 0.4500378, 9.2983246e-05, 0.28614148, -0.57090694, 0.35940886, -0.2401441, -0.51447153, -0.4710674,
     1.0120245, -0.22822177, -0.8081945, -0.7277995, 0.16718604, -0.14130384, -0.63625455, 0.5174454, 0.38308442, -0.13044614, 1.4379432, -0.015523348,
@@ -15803,10 +16661,10 @@ static const double rc415_out0[128] = {
     -0.80026484, 0.25120074, -0.053315535, 0.57528335, -0.31171975, -0.39278075, -0.28862002, 0.50255746, 1.005298, 0.14542517, 1.0302374, -0.91445357,
     -0.005228594, -0.90957254, -1.3249577, -0.013876177, 0.6058036, 0.20656136, 1.1410884, -0.64163303,
 };
-static const rc_tensor rc415_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc415_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc454_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 4, 4 }, rc454_out0, 0, 0, NULL, NULL }
 };
-static void rc415_attr(ir_attr *a)
+static void rc454_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15818,7 +16676,7 @@ static void rc415_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_padding */
-static const double rc416_in0[216] = {
+static const double rc455_in0[216] = {
     -0.7923324, -0.39125496, -1.6555965, 2.0690997, 0.3262188, -1.6881989, -0.17448539, 0.13430777, 0.6301589, -0.23266102, -0.81965005, -1.5983647,
     -1.2392327, -2.186114, -0.5453189, 0.2367563, 1.619237, 0.4642032, 0.63201404, 0.43184987, 3.3835232, -0.59395355, 0.23696315, -0.05056971,
     -0.5628897, 0.019206133, 0.5403165, -0.1474624, 0.5755907, 1.3164809, -1.3313745, -1.0000863, -2.1163054, -0.6894551, 1.6409924, 0.72596383,
@@ -15838,7 +16696,7 @@ static const double rc416_in0[216] = {
     -1.7156535, -0.98908037, 1.553377, -1.5719662, 0.8126538, 0.4380501, 0.64586127, -2.1101487, 0.6768859, 1.4792196, 1.0688088, -0.12228449,
     0.14605966, 0.1835079, 1.5708731, -0.7637573, 1.0225517, -1.9602195, 0.50310403, 0.42651442, -0.8495039, 0.17132673, 0.4988754, -0.38676473,
 };
-static const double rc416_in1[108] = {
+static const double rc455_in1[108] = {
     0.15644275, -0.070199, 0.05904539, -0.028634325, -0.0035467595, -0.02453059, 0.009486377, 0.106417015, -0.17735021, 0.0804881, -0.045318276, -0.008385792,
     -0.07089342, 0.016237542, -0.07102699, -0.0042378902, -0.032170534, -0.16039693, 0.039394915, -0.09314657, 0.009037271, -0.088310316, 0.13194035, -0.12384486,
     0.0033808649, 0.14255963, 0.13679086, -0.12904334, 0.06293036, 0.18563466, -0.0956066, 0.11547907, -0.09326816, -0.08993244, 0.05704713, 0.07568245,
@@ -15849,15 +16707,15 @@ static const double rc416_in1[108] = {
     0.10079895, 0.18281211, 0.05121827, -0.17414294, -0.10912439, -0.1371038, 0.09051116, 0.15715836, -0.038604513, 0.15208869, -0.026995987, -0.08273536,
     0.12476675, 0.092222944, 0.15756683, -0.15824908, 0.12076138, 0.08489688, 0.15906452, -0.036713257, -0.0042354316, -0.18816745, 0.12677027, -0.08751382,
 };
-static const double rc416_in2[4] = {
+static const double rc455_in2[4] = {
     -0.061485946, 0.16492014, -0.0120373815, 0.15523572,
 };
-static const rc_tensor rc416_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc416_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc416_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc416_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc455_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc455_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc455_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc455_in2, 0, 0, NULL, NULL }
 };
-static const double rc416_out0[72] = {
+static const double rc455_out0[72] = {
     -0.35086617, -0.2834172, -0.028743505, -0.011322573, 0.6910355, -0.015853152, 0.01875171, -0.6701134, 0.19642511, 0.48228377, -0.14558668, -0.23743542,
     0.26550978, 0.4682045, 0.17742127, -0.08222483, 0.073504955, 0.18489954, -0.073627554, 0.01569767, 0.17766537, -0.47288144, -1.0302469, -0.03471847,
     0.90096295, -0.2555134, -0.40786266, -0.32507598, -0.26541346, 0.768515, -0.79039633, -0.43427628, 0.4987914, 0.5773151, 1.0745586, 0.42651457,
@@ -15865,10 +16723,10 @@ static const double rc416_out0[72] = {
     0.4656484, -0.5426574, 0.0072752684, 1.3433597, 0.40728465, 0.05446276, -0.50283176, -0.027666934, -0.02691504, 0.09456034, 0.6484251, -0.48038143,
     0.50987923, -0.92062134, 0.46942306, 0.22415483, 0.6466011, -0.4451447, 0.39649126, -0.29325205, -0.18942578, 0.045373246, -0.16525806, -0.21711479,
 };
-static const rc_tensor rc416_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 3, 3 }, rc416_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc455_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 3, 3 }, rc455_out0, 0, 0, NULL, NULL }
 };
-static void rc416_attr(ir_attr *a)
+static void rc455_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15880,7 +16738,7 @@ static void rc416_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_padding/nhwc */
-static const double rc417_in0[216] = {
+static const double rc456_in0[216] = {
     -0.7923324, 1.1494664, -0.042404097, -0.39125496, 1.2321497, -0.58007425, -1.6555965, 0.52711105, -0.23107523, 2.0690997, -0.11886524, 0.61739683,
     0.3262188, 0.22309643, 0.23261337, -1.6881989, -0.38336802, -1.0455683, -0.17448539, -0.61848366, -1.4408486, 0.13430777, 0.12737586, -0.3717564,
     0.6301589, -0.5498152, -1.5519805, -0.23266102, -0.68744695, -0.560561, -0.81965005, 1.3988949, -1.5502644, -1.5983647, 0.2603454, 0.14261822,
@@ -15900,12 +16758,12 @@ static const double rc417_in0[216] = {
     -0.12529531, -0.4512988, 1.0225517, -0.74095017, -1.8019059, -1.9602195, 0.30113915, -0.89087003, 0.50310403, 1.9891092, 0.15893388, 0.42651442,
     0.4427629, 0.33581495, -0.8495039, 2.1369975, 0.3609211, 0.17132673, 0.9593472, 1.3787506, 0.4988754, -0.36892653, -1.139903, -0.38676473,
 };
-static const rc_tensor rc417_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc417_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc416_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc416_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc456_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc456_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc455_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc455_in2, 0, 0, NULL, NULL }
 };
-static const double rc417_out0[72] = {
+static const double rc456_out0[72] = {
     -0.35086617, 0.48228377, -0.073627554, -0.32507598, -0.2834172, -0.14558668, 0.01569767, -0.26541346, -0.028743505, -0.23743542, 0.17766537, 0.768515,
     -0.011322573, 0.26550978, -0.47288144, -0.79039633, 0.6910355, 0.4682045, -1.0302469, -0.43427628, -0.015853152, 0.17742127, -0.03471847, 0.4987914,
     0.01875171, -0.08222483, 0.90096295, 0.5773151, -0.6701134, 0.073504955, -0.2555134, 1.0745586, 0.19642511, 0.18489954, -0.40786266, 0.42651457,
@@ -15913,10 +16771,10 @@ static const double rc417_out0[72] = {
     -0.38574517, 0.4656484, 0.09456034, 0.39649126, 0.59802014, -0.5426574, 0.6484251, -0.29325205, 0.27400666, 0.0072752684, -0.48038143, -0.18942578,
     -0.32062808, 1.3433597, 0.50987923, 0.045373246, -0.24484436, 0.40728465, -0.92062134, -0.16525806, 0.65046173, 0.05446276, 0.46942306, -0.21711479,
 };
-static const rc_tensor rc417_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 3, 4 }, rc417_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc456_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 4 }, rc456_out0, 0, 0, NULL, NULL }
 };
-static void rc417_attr(ir_attr *a)
+static void rc456_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -15928,7 +16786,7 @@ static void rc417_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_strided */
-static const double rc418_in0[216] = {
+static const double rc457_in0[216] = {
     1.0573115, -2.2009597, 1.5839498, -1.0219415, 0.90748334, -0.77963674, -0.17276552, 3.4182017, -0.052731782, -0.7489289, -1.0747021, 1.6732801,
     1.1960942, 0.8786035, -1.5319245, 1.295168, -1.3827538, 1.1323518, 1.0400275, 0.08220051, -0.44393414, -0.71903366, -0.3187695, -0.25176826,
     0.52410066, -1.5143297, -1.1612729, -0.62455326, 1.3037426, -1.1337643, 1.4712859, 0.9809609, -0.67694837, -0.61579686, 1.1880172, 0.6365886,
@@ -15948,7 +16806,7 @@ static const double rc418_in0[216] = {
     -0.5382593, -0.4403857, 0.02333797, 0.5462421, -1.4797173, 0.61757123, 0.90041494, 0.79385346, 0.043674547, -0.09737914, -0.40534914, -1.0585269,
     1.5952053, -1.1820087, 1.0118865, -1.4093986, -0.4408369, -0.034837563, 0.49836913, -1.1182059, -1.941408, 0.06678438, -1.4484186, 0.46484536,
 };
-static const double rc418_in1[108] = {
+static const double rc457_in1[108] = {
     0.13579978, 0.029679194, 0.06944843, 0.0365507, -0.13805753, 0.12463303, -0.12063638, -0.15557943, 0.10383342, 0.13680314, -0.11197184, 0.0017308891,
     -0.07847752, -0.04138449, 0.089926764, -0.0058300644, -0.13618344, -0.0919029, -0.08686982, -0.11937453, 0.13573499, -0.06476115, -0.18126765, 0.18266486,
     0.0853778, 0.03984864, 0.021740377, -0.018258259, -0.05816695, -0.18041389, 0.17839341, 0.092777, -0.048887104, 0.00090037286, -0.11885857, 0.12352963,
@@ -15959,23 +16817,23 @@ static const double rc418_in1[108] = {
     0.12673892, -0.09883323, 0.043145984, -0.016135156, -0.17174423, -0.08369373, -0.17905252, -0.01080735, 0.18462734, -0.007889852, 0.120318875, 0.022805542,
     0.0055502057, -0.16744411, 0.10193457, 0.038969472, 0.091564134, -0.020465657, 0.16983698, 0.15264215, -0.057602555, 0.032277316, 0.14507844, 0.13248067,
 };
-static const double rc418_in2[4] = {
+static const double rc457_in2[4] = {
     -0.08846118, 0.121571705, -0.019089535, 0.17089848,
 };
-static const rc_tensor rc418_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc418_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc418_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc418_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc457_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 6 }, rc457_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc457_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc457_in2, 0, 0, NULL, NULL }
 };
-static const double rc418_out0[32] = {
+static const double rc457_out0[32] = {
     -0.45465922, 0.5718869, -0.33513674, 0.8930024, 0.41800988, -0.47662252, 1.5001032, 0.6399476, -0.45254022, -0.47936815, -0.36501795, -0.18845221,
     0.3300749, 0.2000635, 1.2936561, 0.20470417, -0.45320445, -0.49109173, -0.012620024, -0.6922956, 1.2336656, 0.46251285, 0.5091529, 0.08324358,
     1.5284574, 0.6700492, 0.0022537857, 0.95328283, -0.54829115, 1.2477238, 0.24691501, -0.85143894,
 };
-static const rc_tensor rc418_out[] = {
-    { IR_DT_F32, 4, { 2, 4, 2, 2 }, rc418_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc457_out[] = {
+    { IR_DT_F32, 4, { 2, 4, 2, 2 }, rc457_out0, 0, 0, NULL, NULL }
 };
-static void rc418_attr(ir_attr *a)
+static void rc457_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -15987,7 +16845,7 @@ static void rc418_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv2d_strided/nhwc */
-static const double rc419_in0[216] = {
+static const double rc458_in0[216] = {
     1.0573115, 0.24219553, -1.4474869, -2.2009597, -0.74255246, -0.4367243, 1.5839498, 0.30001858, 0.09546069, -1.0219415, 0.5207102, 0.37354168,
     0.90748334, -0.5041074, 2.4276261, -0.77963674, -0.28868693, -1.1573614, -0.17276552, -0.27316454, -1.3077586, 3.4182017, 2.9953477, 0.22633283,
     -0.052731782, -1.7040894, -0.114684574, -0.7489289, -0.69009024, 0.081740245, -1.0747021, 0.33359835, 0.57092524, 1.6732801, 0.4356564, -0.95926636,
@@ -16007,20 +16865,20 @@ static const double rc419_in0[216] = {
     1.0157559, -0.52156186, -0.4408369, 1.225344, -0.6365595, -0.034837563, -0.3241499, -0.0077453465, 0.49836913, 0.24672844, -0.80254495, -1.1182059,
     1.2661262, 0.588103, -1.941408, 0.24018863, 0.09032284, 0.06678438, -0.42490655, -0.72809386, -1.4484186, -1.2927785, -0.33076972, 0.46484536,
 };
-static const rc_tensor rc419_in[] = {
-    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc419_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc418_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc418_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc458_in[] = {
+    { IR_DT_F32, 4, { 2, 6, 6, 3 }, rc458_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 4, 3, 3, 3 }, rc457_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc457_in2, 0, 0, NULL, NULL }
 };
-static const double rc419_out0[32] = {
+static const double rc458_out0[32] = {
     -0.45465922, 0.41800988, -0.45254022, 0.3300749, 0.5718869, -0.47662252, -0.47936815, 0.2000635, -0.33513674, 1.5001032, -0.36501795, 1.2936561,
     0.8930024, 0.6399476, -0.18845221, 0.20470417, -0.45320445, 1.2336656, 1.5284574, -0.54829115, -0.49109173, 0.46251285, 0.6700492, 1.2477238,
     -0.012620024, 0.5091529, 0.0022537857, 0.24691501, -0.6922956, 0.08324358, 0.95328283, -0.85143894,
 };
-static const rc_tensor rc419_out[] = {
-    { IR_DT_F32, 4, { 2, 2, 2, 4 }, rc419_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc458_out[] = {
+    { IR_DT_F32, 4, { 2, 2, 2, 4 }, rc458_out0, 0, 0, NULL, NULL }
 };
-static void rc419_attr(ir_attr *a)
+static void rc458_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -16032,7 +16890,7 @@ static void rc419_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d */
-static const double rc420_in0[360] = {
+static const double rc459_in0[360] = {
     -0.65071213, -2.861479, -2.1720455, 0.6301812, 2.2067688, -2.3929589, 1.4392238, -0.52333164, 0.7848572, 0.5966888, -0.0059218872, 1.2984856,
     -0.9639638, -1.7636917, 0.71298355, -0.8281569, -1.304112, 0.46970478, -0.80288905, 0.2666846, -0.41041172, 0.5471627, 1.2469962, -0.9567368,
     -0.73230654, 0.82222855, 0.8575279, 2.2715275, 0.3791764, 1.3374768, -0.4670973, -0.056109615, -0.7731255, 0.2653704, -0.7958159, -1.3434192,
@@ -16064,7 +16922,7 @@ static const double rc420_in0[360] = {
     -0.5618561, 0.4819169, -0.43381023, -0.938849, -0.39418432, -0.06716997, 0.2557128, 1.4503138, 0.3219376, 0.60461265, 2.1104615, -1.8004624,
     0.47667697, -0.41661304, -0.81052786, -0.44016114, -2.29286, 0.56966615, -1.2267475, 1.3239036, -0.87490785, 1.4859734, 1.7281238, 0.15613863,
 };
-static const double rc420_in1[288] = {
+static const double rc459_in1[288] = {
     0.09340445, 0.117844336, 0.011518545, -0.045110993, -0.041531548, 0.042306, -0.110759236, -0.06338715, 0.046220206, 0.06580653, -0.029556125, 0.027543925,
     0.11263945, 0.019790389, -0.003198415, 0.020125456, -0.094923735, 0.07569335, -0.10076714, -0.078765005, -0.09636848, -0.010823384, 0.02372209, -0.023167789,
     -0.09710196, -0.09735163, -0.105927646, 0.06323356, -0.08441595, 0.072145514, -0.023064792, -0.024208501, 0.013468854, 0.0021509752, 0.00079523027, 0.056607716,
@@ -16090,15 +16948,15 @@ static const double rc420_in1[288] = {
     -0.101879455, 0.11608458, -0.07419999, 0.10861752, 0.11163191, -0.031224355, 0.116695814, 0.048424996, 0.0981454, 0.08618166, -0.07131231, -0.058584694,
     0.019336961, -0.066527665, 0.017865323, -0.041921742, 0.041846, 0.05745525, 0.098104544, -0.0019117966, -0.031513408, 0.015886717, 0.051823296, 0.10359662,
 };
-static const double rc420_in2[4] = {
+static const double rc459_in2[4] = {
     -0.0025097877, 0.067182176, -0.024497941, 0.05020935,
 };
-static const rc_tensor rc420_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 3, 4, 5 }, rc420_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc420_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc420_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc459_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 3, 4, 5 }, rc459_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc459_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc459_in2, 0, 0, NULL, NULL }
 };
-static const double rc420_out0[64] = {
+static const double rc459_out0[64] = {
     -0.23123322, 0.78664666, -0.408238, 0.728098, 0.044705525, -0.078477055, -0.24555446, 1.4952228, -0.9171775, 0.13842413, -0.38846073, -0.4346615,
     0.07450426, -1.352222, 0.41251767, -0.4541648, 0.0980623, -0.75316536, 0.6555101, 0.84258634, -0.07775965, 0.5145223, 0.3535555, 0.8269579,
     -0.40841448, 0.2692457, 0.20952725, 0.09387808, -1.1017888, 0.53408545, -1.3485303, -0.40529478, 0.2717563, -0.38905394, -0.6088618, -0.21242343,
@@ -16106,10 +16964,10 @@ static const double rc420_out0[64] = {
     0.71206254, 0.46483457, 0.12768498, -0.5777741, -1.1156971, 0.5112732, -0.83056915, 0.7356177, 0.6576209, 0.24242789, 1.0400808, 0.11458599,
     -0.39352062, -0.9086226, -0.45719188, 0.8596367,
 };
-static const rc_tensor rc420_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc420_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc459_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc459_out0, 0, 0, NULL, NULL }
 };
-static void rc420_attr(ir_attr *a)
+static void rc459_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -16123,7 +16981,7 @@ static void rc420_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d/nhwc */
-static const double rc421_in0[360] = {
+static const double rc460_in0[360] = {
     -0.65071213, 1.1463418, -1.382246, -2.861479, -1.2927684, -0.87315744, -2.1720455, 1.259722, -0.4518534, 0.6301812, 0.2936041, 1.191481,
     2.2067688, -0.19191381, -0.0894262, -2.3929589, -0.43368214, -0.595041, 1.4392238, -0.73426205, -0.35290465, -0.52333164, 1.1675919, -0.25495514,
     0.7848572, 1.3976489, 1.039424, 0.5966888, 0.22890043, -0.1200168, -0.0059218872, 0.64400506, 0.48662895, 1.2984856, -0.07594804, -1.4396011,
@@ -16155,12 +17013,12 @@ static const double rc421_in0[360] = {
     0.596622, -0.8343756, -2.29286, -0.16026711, 0.45488837, 0.56966615, -0.5333554, -1.3579133, -1.2267475, 0.23954274, 0.9569238, 1.3239036,
     1.0986841, 0.41193485, -0.87490785, 0.30623347, -0.52792513, 1.4859734, 0.12093268, 0.27346265, 1.7281238, -0.46826825, -0.42100787, 0.15613863,
 };
-static const rc_tensor rc421_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 5, 3 }, rc421_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc420_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc420_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc460_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 5, 3 }, rc460_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc459_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc459_in2, 0, 0, NULL, NULL }
 };
-static const double rc421_out0[64] = {
+static const double rc460_out0[64] = {
     -0.23123322, -0.9171775, 0.0980623, -0.40841448, 0.78664666, 0.13842413, -0.75316536, 0.2692457, -0.408238, -0.38846073, 0.6555101, 0.20952725,
     0.728098, -0.4346615, 0.84258634, 0.09387808, 0.044705525, 0.07450426, -0.07775965, -1.1017888, -0.078477055, -1.352222, 0.5145223, 0.53408545,
     -0.24555446, 0.41251767, 0.3535555, -1.3485303, 1.4952228, -0.4541648, 0.8269579, -0.40529478, 0.2717563, -0.21231264, 0.71206254, 0.6576209,
@@ -16168,10 +17026,10 @@ static const double rc421_out0[64] = {
     0.903769, 0.9812076, -1.1156971, -0.39352062, -0.33816212, -0.45228893, 0.5112732, -0.9086226, 0.30578756, 0.5705327, -0.83056915, -0.45719188,
     -0.32116318, -1.2698796, 0.7356177, 0.8596367,
 };
-static const rc_tensor rc421_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc421_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc460_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc460_out0, 0, 0, NULL, NULL }
 };
-static void rc421_attr(ir_attr *a)
+static void rc460_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -16185,7 +17043,7 @@ static void rc421_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_dilated */
-static const double rc422_in0[750] = {
+static const double rc461_in0[750] = {
     1.1328967, -1.5666274, 0.0580415, -0.054979894, 0.7037792, -0.61790496, -1.2116255, -0.5106919, 0.50212026, 0.15224451, 0.26307452, 0.51853853,
     -1.7163694, 0.037041586, -0.17726147, -1.1081663, -0.72205824, -1.4236737, 0.17855641, 0.346658, -0.10651621, -1.4598224, -1.7066803, 1.2810118,
     1.4028103, -0.19148508, 0.7088543, 0.84048426, 0.009644104, -0.537888, 0.9622177, -0.6023687, -0.04213863, -0.28931305, -0.92367864, -0.15031675,
@@ -16250,7 +17108,7 @@ static const double rc422_in0[750] = {
     -0.3745298, 0.82556, -1.0028217, -2.0542798, -1.5447545, 1.1178472, -0.19517322, -0.26410946, 0.2904637, -0.4523288, -0.38470075, -0.3906606,
     0.110636294, -0.19667278, 0.048565917, 0.1678989, 0.5174804, 0.69922143,
 };
-static const double rc422_in1[96] = {
+static const double rc461_in1[96] = {
     -0.1735267, -0.12778226, -0.13136283, 0.19263363, 0.14195144, 0.13523695, -0.017869368, -0.1329577, -0.14969584, -0.033645406, -0.10014988, 0.04198204,
     0.09962392, 0.058459938, 0.18062711, 0.13164821, 0.13208479, -0.13105363, 0.14546904, 0.1853008, 0.047653407, 0.09715709, -0.1324953, -0.12912287,
     -0.1081857, -0.11916346, -0.19177775, 0.18573543, -0.15326111, -0.115441434, -0.06002119, -0.078896984, 0.037378073, 0.15011221, 0.04335779, 0.06526226,
@@ -16260,15 +17118,15 @@ static const double rc422_in1[96] = {
     0.045886397, -0.072754055, -0.10041414, 0.16828305, -0.12970376, -0.08769838, 0.065100044, 0.12923068, -0.048038036, -0.0903279, 0.12412128, 0.19428664,
     -0.19493037, -0.14689009, -0.050745755, -0.09448976, 0.089981884, -0.13380887, -0.011741862, -0.091026664, -0.10500076, 0.060166717, 0.13444275, 0.10534462,
 };
-static const double rc422_in2[4] = {
+static const double rc461_in2[4] = {
     -0.07392277, 0.16223174, 0.020490289, -0.0894466,
 };
-static const rc_tensor rc422_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc422_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc422_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc422_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc461_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc461_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc461_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc461_in2, 0, 0, NULL, NULL }
 };
-static const double rc422_out0[216] = {
+static const double rc461_out0[216] = {
     0.13685426, -0.24880245, 0.32521075, -0.4459408, 0.6041255, -0.3838045, -0.19437933, 0.9473746, 0.6283172, -0.07279144, 0.32799745, -0.4322632,
     -0.056179643, -0.24984328, 1.4509673, -0.463589, -0.94762576, 0.5230105, -0.48023838, 0.14844546, 0.408284, 0.10330267, -0.8072753, 0.11853431,
     -0.16605523, -0.59851605, 0.059178293, -0.85732037, -0.18614727, 0.50223386, 0.398861, -0.03718126, 0.40257466, -0.20923522, 0.8530368, 1.8733945,
@@ -16288,10 +17146,10 @@ static const double rc422_out0[216] = {
     0.1831299, 0.65295, 0.073247604, -1.3980743, 0.06746478, 0.038471706, 0.19230324, 1.1669515, -0.6607552, 0.1358346, -0.31137964, -0.65653396,
     -0.17960536, 0.627745, -0.03360965, -0.14426951, -0.29311717, -0.3415081, -0.2393482, -1.2354479, 0.056501962, 1.1161026, 0.3163669, 0.43768167,
 };
-static const rc_tensor rc422_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 3, 3, 3 }, rc422_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc461_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 3, 3, 3 }, rc461_out0, 0, 0, NULL, NULL }
 };
-static void rc422_attr(ir_attr *a)
+static void rc461_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -16305,7 +17163,7 @@ static void rc422_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_dilated/nhwc */
-static const double rc423_in0[750] = {
+static const double rc462_in0[750] = {
     1.1328967, -1.0444466, 0.35859492, -1.5666274, -1.3678318, -1.1762049, 0.0580415, 0.83511525, -0.3536796, -0.054979894, -0.18492565, -0.19757468,
     0.7037792, 0.42705947, -1.4906062, -0.61790496, 0.9822713, 1.2353728, -1.2116255, -0.6236698, 0.71712327, -0.5106919, 0.28268, -0.88033944,
     0.50212026, 1.3542135, -0.54640615, 0.15224451, -0.4174516, -0.2772138, 0.26307452, -1.7160927, 0.9600258, 0.51853853, -0.619176, -0.20686774,
@@ -16370,12 +17228,12 @@ static const double rc423_in0[750] = {
     0.66584027, 0.9032423, 0.110636294, 0.80408716, 0.17458405, -0.19667278, 0.8793522, 1.1871753, 0.048565917, 0.6547302, -0.69847697, 0.1678989,
     -1.4277408, 0.99425787, 0.5174804, 0.88138485, -0.1078156, 0.69922143,
 };
-static const rc_tensor rc423_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc423_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc422_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc422_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc462_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc462_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc461_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc461_in2, 0, 0, NULL, NULL }
 };
-static const double rc423_out0[216] = {
+static const double rc462_out0[216] = {
     0.13685426, -0.85732037, 0.21568376, -0.76681536, -0.24880245, -0.18614727, -0.3286548, 0.48088986, 0.32521075, 0.50223386, 1.0255911, 0.34296855,
     -0.4459408, 0.398861, 0.046133257, -0.42935276, 0.6041255, -0.03718126, 0.18873987, 0.06412367, -0.3838045, 0.40257466, 0.459472, 0.65275884,
     -0.19437933, -0.20923522, -0.13579938, 0.11666001, 0.9473746, 0.8530368, 0.32685632, 0.44350815, 0.6283172, 1.8733945, 0.055975534, -0.106688455,
@@ -16395,10 +17253,10 @@ static const double rc423_out0[216] = {
     0.028653458, 0.6422834, 0.030915279, -0.2393482, 0.78872913, 0.2965355, -0.89938015, -1.2354479, -0.29726228, -0.1240603, -0.046777777, 0.056501962,
     -0.6659164, 0.040298015, 0.6921366, 1.1161026, 0.75312513, 0.5082364, -0.13137841, 0.3163669, -1.3626858, 0.85542333, 0.34399056, 0.43768167,
 };
-static const rc_tensor rc423_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 3, 3, 4 }, rc423_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc462_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 3, 3, 4 }, rc462_out0, 0, 0, NULL, NULL }
 };
-static void rc423_attr(ir_attr *a)
+static void rc462_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -16412,7 +17270,7 @@ static void rc423_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_dilated_strided */
-static const double rc424_in0[750] = {
+static const double rc463_in0[750] = {
     0.70839524, 0.9213994, 1.6080223, 1.1500713, 0.3870401, 1.1043857, 1.1009214, -0.20635535, -2.8874235, -3.1881406, -0.80830884, 0.35905114,
     -0.14872141, -2.1202207, 0.45531774, -0.3338834, -1.4038954, 0.48024133, 0.54218596, 0.717629, 0.030809376, -0.89217466, 0.601158, -1.6231406,
     -0.04823575, 1.7526723, -0.24146944, -0.54822224, -0.35929486, -1.9262741, 1.1005106, -1.1092979, -0.37947243, -0.39499542, 1.4899296, -0.17781651,
@@ -16477,7 +17335,7 @@ static const double rc424_in0[750] = {
     -0.75460386, 0.21076131, 1.972776, -0.70718944, 0.11177193, 0.87155366, -0.3246242, 0.64255434, -0.26361296, -0.43135533, -1.2662572, 0.08868535,
     0.7919069, -4.140653e-05, -1.1166339, -0.31806496, 0.1791703, 0.08999832,
 };
-static const double rc424_in1[96] = {
+static const double rc463_in1[96] = {
     -0.12502703, -0.005874321, 0.14633417, -0.17778008, -0.059440225, 0.0034522712, -0.18070842, 0.050069243, -0.051541537, -0.18026097, 0.03294918, 0.07843664,
     0.14370322, 0.060640812, -0.007295504, 0.12202424, 0.13203627, 0.15854609, -0.023634344, -0.033629566, 0.08988276, 0.18705836, -0.10667313, -0.12514855,
     -0.09598831, -0.07945944, -0.16195488, 0.13779852, 0.18364096, 0.13783097, -0.16123274, -0.06598377, -0.16199784, -0.11908282, 0.19372234, -0.008300737,
@@ -16487,15 +17345,15 @@ static const double rc424_in1[96] = {
     0.09325263, 0.027039036, -0.11721369, -0.093342364, 0.1866712, 0.057328403, 0.017006725, 0.047931165, 0.070916116, 0.03914775, 0.076129735, -0.20355079,
     0.028791443, -0.15311418, 0.0758498, -0.037772074, 0.15209445, -0.15224601, 0.17517084, -0.13204402, 0.015764996, -0.15933663, -0.17215699, -0.012854099,
 };
-static const double rc424_in2[4] = {
+static const double rc463_in2[4] = {
     -0.10207028, 0.085564315, -0.18781278, 0.082559764,
 };
-static const rc_tensor rc424_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc424_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc424_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc424_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc463_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc463_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc463_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc463_in2, 0, 0, NULL, NULL }
 };
-static const double rc424_out0[64] = {
+static const double rc463_out0[64] = {
     0.3496564, -0.24429032, 0.19403452, 0.18046767, 0.33036596, 0.6874564, -0.3878565, 0.36443347, -0.2868521, -0.3292173, 0.20582485, 0.36860415,
     0.85358095, 0.743224, 0.35739142, -1.2314482, -0.33133453, 0.03207761, 0.018373191, -0.06476992, 0.0038827658, -0.1627152, -0.96496856, 0.38552114,
     -0.5767861, 0.48473158, -0.0659965, 0.27876702, 0.08529341, 0.16587742, 0.45327812, -0.3528986, -0.53955907, -0.26748157, 0.5286395, 0.40634716,
@@ -16503,10 +17361,10 @@ static const double rc424_out0[64] = {
     0.81257904, -0.49421012, 0.03883165, 0.08337304, -0.78423977, -0.11217815, 0.20048022, -0.003412068, -0.08397877, 0.046043396, -0.20719793, 0.3000242,
     0.022218414, 0.029847536, 0.45895982, -0.37243393,
 };
-static const rc_tensor rc424_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc424_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc463_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc463_out0, 0, 0, NULL, NULL }
 };
-static void rc424_attr(ir_attr *a)
+static void rc463_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -16520,7 +17378,7 @@ static void rc424_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_dilated_strided/nhwc */
-static const double rc425_in0[750] = {
+static const double rc464_in0[750] = {
     0.70839524, -0.6046026, 0.08608935, 0.9213994, 0.06145537, 3.1579084, 1.6080223, 1.7222716, 0.7997499, 1.1500713, -0.27282274, 1.6696551,
     0.3870401, -0.30891582, 0.6237209, 1.1043857, -0.36538446, 0.016225727, 1.1009214, -0.7793882, -0.34653473, -0.20635535, 1.0570754, -2.307914,
     -2.8874235, -0.10894883, -1.1428796, -3.1881406, -2.1232781, -0.24678577, -0.80830884, 0.44363275, -0.6863472, 0.35905114, 1.7882085, -2.2395678,
@@ -16585,12 +17443,12 @@ static const double rc425_in0[750] = {
     -0.18868068, -0.9501337, 0.7919069, -0.91180706, -0.4777043, -4.140653e-05, -1.5614668, -0.7967374, -1.1166339, 0.58924645, 1.303764, -0.31806496,
     -1.121885, -1.1467527, 0.1791703, -0.49658546, 0.9331339, 0.08999832,
 };
-static const rc_tensor rc425_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc425_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc424_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc424_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc464_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc464_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc463_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc463_in2, 0, 0, NULL, NULL }
 };
-static const double rc425_out0[64] = {
+static const double rc464_out0[64] = {
     0.3496564, -0.2868521, -0.33133453, -0.5767861, -0.24429032, -0.3292173, 0.03207761, 0.48473158, 0.19403452, 0.20582485, 0.018373191, -0.0659965,
     0.18046767, 0.36860415, -0.06476992, 0.27876702, 0.33036596, 0.85358095, 0.0038827658, 0.08529341, 0.6874564, 0.743224, -0.1627152, 0.16587742,
     -0.3878565, 0.35739142, -0.96496856, 0.45327812, 0.36443347, -1.2314482, 0.38552114, -0.3528986, -0.53955907, 0.895213, 0.81257904, -0.08397877,
@@ -16598,10 +17456,10 @@ static const double rc425_out0[64] = {
     -0.5482517, -0.81817937, -0.78423977, 0.022218414, -0.69301695, -0.41228375, -0.11217815, 0.029847536, 0.4854434, 0.21178661, 0.20048022, 0.45895982,
     0.29152244, 0.18294701, -0.003412068, -0.37243393,
 };
-static const rc_tensor rc425_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc425_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc464_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc464_out0, 0, 0, NULL, NULL }
 };
-static void rc425_attr(ir_attr *a)
+static void rc464_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -16615,7 +17473,7 @@ static void rc425_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_groups */
-static const double rc426_in0[640] = {
+static const double rc465_in0[640] = {
     -0.5490788, 0.36292294, -0.11733311, -1.3746502, 0.081777774, 1.4362037, -0.20554791, -0.6374837, 0.26467654, 0.7928644, -0.8620094, -0.11680415,
     0.016687354, 0.20438266, -0.50647, 0.40348485, 0.55506957, -1.7066303, -0.6653905, -0.017151639, 1.25483, -1.6657571, 1.006936, -0.6339964,
     0.10340544, 0.3737846, -1.9016049, -2.1454744, 0.95771986, 0.14054644, -0.09031209, 1.2662629, 1.2033374, -1.8392562, 0.8139338, 0.836611,
@@ -16671,7 +17529,7 @@ static const double rc426_in0[640] = {
     0.45976496, -0.06305501, -1.4787595, 1.3374311, -0.05626372, -1.1279082, -1.8428749, -1.2161336, 0.6072786, -0.010121121, -0.6572207, -0.96562016,
     -0.7033962, -0.20444453, 0.67696035, -1.0363213,
 };
-static const double rc426_in1[324] = {
+static const double rc465_in1[324] = {
     0.0660113, -0.055439997, -0.09133322, -0.047398034, -0.043696504, -0.041811284, -0.03887332, 0.03681969, 0.07815892, 0.07406946, -0.04791853, -0.06380366,
     -0.010849118, 0.0898172, 0.005209081, 0.087250344, -0.044670295, 0.081939526, 0.06777062, -0.01111611, -0.063310586, -0.05794661, -0.016596347, 0.018856369,
     -0.091144346, -0.056094803, 0.09225217, -0.04650071, 0.009309754, -0.053903926, 0.010994509, 0.07627348, -0.037238996, -0.0499085, 0.093164034, -0.03889541,
@@ -16700,15 +17558,15 @@ static const double rc426_in1[324] = {
     0.036277376, 0.052123748, -0.08612739, 0.012695059, -0.018698037, -0.07404842, -0.07491755, -0.074395925, 0.09330701, 0.04102289, -0.019983463, 0.07610717,
     0.002316758, -0.025077827, 0.020440422, 0.047089197, 0.03227917, -0.06588806, 0.03184461, 0.006289482, 0.07404142, -0.04012929, 0.04030115, -0.0692688,
 };
-static const double rc426_in2[6] = {
+static const double rc465_in2[6] = {
     0.027259573, 0.056439824, -0.0616764, -0.0077045485, -0.0622026, -0.017299868,
 };
-static const rc_tensor rc426_in[] = {
-    { IR_DT_F32, 5, { 2, 4, 4, 5, 4 }, rc426_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 6, 2, 3, 3, 3 }, rc426_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc426_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc465_in[] = {
+    { IR_DT_F32, 5, { 2, 4, 4, 5, 4 }, rc465_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 6, 2, 3, 3, 3 }, rc465_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc465_in2, 0, 0, NULL, NULL }
 };
-static const double rc426_out0[144] = {
+static const double rc465_out0[144] = {
     0.06026115, -0.3038494, 0.29871118, 0.82701916, -0.23861872, 0.47612053, 0.0012127273, -0.18937267, -0.15507385, 0.9519543, -0.24625282, -0.3529824,
     0.0970119, 0.30787086, 0.7440874, 0.31856847, 0.4384763, -0.13926768, 0.22278532, 0.052144565, 0.3748419, 0.35294658, 0.32454583, -0.18305007,
     -0.26873022, -0.3629374, -0.51450086, 0.013498973, 0.40113726, 0.13677366, -0.12288825, 0.40441793, -0.36420566, 0.5077748, 0.09374608, -0.44921556,
@@ -16722,10 +17580,10 @@ static const double rc426_out0[144] = {
     0.07504094, -0.4602317, 0.63707113, -0.0706864, -0.4880192, -0.6594784, -0.20595692, 0.26969677, 0.22647423, -0.4659966, 0.61520815, -0.38430402,
     -0.5696531, -0.10119755, -0.79657096, 0.28975025, 0.11785992, -0.1598295, 0.056384407, 0.46584526, 0.6296992, 0.05551844, 0.5602141, 0.3069972,
 };
-static const rc_tensor rc426_out[] = {
-    { IR_DT_F32, 5, { 2, 6, 2, 3, 2 }, rc426_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc465_out[] = {
+    { IR_DT_F32, 5, { 2, 6, 2, 3, 2 }, rc465_out0, 0, 0, NULL, NULL }
 };
-static void rc426_attr(ir_attr *a)
+static void rc465_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -16739,7 +17597,7 @@ static void rc426_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_groups/nhwc */
-static const double rc427_in0[640] = {
+static const double rc466_in0[640] = {
     -0.5490788, -0.9545985, 0.43629104, -0.33542195, 0.36292294, -0.13436884, -1.1123846, 0.60691935, -0.11733311, -1.9000168, 0.9906151, 0.077168256,
     -1.3746502, -0.13326873, -1.7576833, 0.8273501, 0.081777774, -0.005548037, 0.06351324, 1.0533421, 1.4362037, 0.64145225, -0.85292596, 1.4027041,
     -0.20554791, -0.50832486, 0.7941336, -2.0006568, -0.6374837, -0.25509545, 1.3229046, -0.2931772, 0.26467654, 1.5202414, -0.86379147, -1.6005945,
@@ -16795,12 +17653,12 @@ static const double rc427_in0[640] = {
     -0.072845355, 0.08007562, -0.1840445, -0.7033962, 0.6545391, -1.3228981, 0.18528853, -0.20444453, -1.7309914, -1.544534, -1.0211952, 0.67696035,
     -0.10973701, -0.26007313, -1.3754048, -1.0363213,
 };
-static const rc_tensor rc427_in[] = {
-    { IR_DT_F32, 5, { 2, 4, 5, 4, 4 }, rc427_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 6, 2, 3, 3, 3 }, rc426_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 6 }, rc426_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc466_in[] = {
+    { IR_DT_F32, 5, { 2, 4, 5, 4, 4 }, rc466_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 6, 2, 3, 3, 3 }, rc465_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 6 }, rc465_in2, 0, 0, NULL, NULL }
 };
-static const double rc427_out0[144] = {
+static const double rc466_out0[144] = {
     0.06026115, 0.0970119, -0.26873022, 0.19862893, -0.19028293, 0.18559638, -0.3038494, 0.30787086, -0.3629374, -0.17714131, -0.18532103, 0.26466632,
     0.29871118, 0.7440874, -0.51450086, 0.5977947, -0.10670498, -0.2359769, 0.82701916, 0.31856847, 0.013498973, -0.41070035, 0.012004372, 0.3685874,
     -0.23861872, 0.4384763, 0.40113726, -0.78022206, -0.8813027, -0.33124587, 0.47612053, -0.13926768, 0.13677366, -0.23061585, -0.21193129, 0.22369304,
@@ -16814,10 +17672,10 @@ static const double rc427_out0[144] = {
     0.10334903, -0.46946806, -0.00034373626, -0.07319909, 0.22647423, 0.6296992, -0.2218291, -0.24257883, 0.14103866, 0.10233342, -0.4659966, 0.05551844,
     -0.6462359, 0.41358995, -0.060131054, -0.22536814, 0.61520815, 0.5602141, -0.049968287, 0.8427911, 0.1245912, -0.05009027, -0.38430402, 0.3069972,
 };
-static const rc_tensor rc427_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 3, 2, 6 }, rc427_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc466_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 3, 2, 6 }, rc466_out0, 0, 0, NULL, NULL }
 };
-static void rc427_attr(ir_attr *a)
+static void rc466_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -16831,7 +17689,7 @@ static void rc427_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_no_bias */
-static const double rc428_in0[360] = {
+static const double rc467_in0[360] = {
     -1.1617345, 0.16072813, -0.47125298, -0.6538915, -1.1446662, 0.91843367, 0.7172201, -1.8131859, 0.9337769, 0.36531895, -2.632078, -0.62289554,
     -1.6250762, 0.3836725, -0.4210285, -0.7499914, -0.7346331, -0.7760189, 0.41584092, 0.36913532, -0.062040243, 0.9274415, 0.5869109, -1.0122244,
     -1.2729702, -0.6320613, 0.31427965, 0.70437336, 1.2268176, -0.71355116, 0.33324412, -1.7999551, -1.1802725, -0.33074796, 0.5549694, -0.822852,
@@ -16863,7 +17721,7 @@ static const double rc428_in0[360] = {
     -1.4693706, 0.6491028, 0.9885789, 0.6782028, 0.44165665, 1.2006878, 0.47164825, -0.0024086118, -1.4913249, -0.25211716, -0.9819385, 0.28826258,
     0.5493932, -0.25131822, 0.6179991, -1.8532832, -1.5166429, -1.2839906, -0.084069036, 0.38122845, -0.02912138, -0.9252184, 1.0332743, -0.54623455,
 };
-static const double rc428_in1[288] = {
+static const double rc467_in1[288] = {
     0.031862624, -0.06644663, 0.0887764, 0.103304796, 0.0052142143, 0.09839394, 0.01851172, -0.03208773, 0.114178695, -0.05662991, 0.038959704, 0.0673048,
     0.04890544, 0.018291272, 0.061600678, 0.03561864, -0.042935528, 0.0015101954, 0.060599692, -0.03646878, -0.017708912, -0.011406131, 0.042992122, 0.113704614,
     0.11189359, -0.103410274, 0.058047093, 0.045233034, 0.08963262, -0.07088201, -0.08694337, -0.10625309, 0.042892195, 0.0020939931, 0.08348357, -0.10808723,
@@ -16889,11 +17747,11 @@ static const double rc428_in1[288] = {
     0.042618386, 0.032740794, -0.011095844, -0.020655088, 0.099761285, 0.08975581, 0.07531259, 0.06812056, 0.069796406, 0.026411198, -0.11438118, 0.0013228878,
     0.0011167526, -0.09343757, -0.102951825, 0.029888295, -0.087284915, 0.07900938, -0.07454021, 0.039769553, 0.05115097, 0.012972958, 0.08650071, -0.0796417,
 };
-static const rc_tensor rc428_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 3, 4, 5 }, rc428_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc428_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc467_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 3, 4, 5 }, rc467_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc467_in1, 0, 0, NULL, NULL }
 };
-static const double rc428_out0[64] = {
+static const double rc467_out0[64] = {
     -0.60962903, -0.33686703, 0.10785981, 0.057199195, 0.5395363, -0.23619395, 0.08374352, 0.17559427, -0.44199908, 0.42464834, -0.08547716, -0.3721745,
     -1.7974552, -1.0412626, 0.68063307, -0.3829457, 0.1676763, 0.083358034, -0.4326828, 0.36084324, 0.20807227, -0.060171593, -0.57050806, 0.13108344,
     0.1320413, 0.6318374, -0.26512292, 0.04586397, 0.5853534, -0.1708797, -0.94120467, -0.22118676, -0.79378486, 1.0753002, 0.4123247, -0.24737039,
@@ -16901,10 +17759,10 @@ static const double rc428_out0[64] = {
     0.82442063, -0.09421555, -0.29421228, 0.105772525, 0.86450243, 0.10390173, 0.32824665, -0.6639361, -0.0122368, -0.28761455, 0.751331, -0.35406008,
     0.97917324, -1.3471798, 0.21687248, -0.38317418,
 };
-static const rc_tensor rc428_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc428_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc467_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc467_out0, 0, 0, NULL, NULL }
 };
-static void rc428_attr(ir_attr *a)
+static void rc467_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -16918,7 +17776,7 @@ static void rc428_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_no_bias/nhwc */
-static const double rc429_in0[360] = {
+static const double rc468_in0[360] = {
     -1.1617345, 1.7197027, -1.9347191, 0.16072813, -0.5755569, 0.5261322, -0.47125298, -0.57661986, -1.1107465, -0.6538915, 0.28534, -0.04509782,
     -1.1446662, -0.73011786, -0.020094886, 0.91843367, -0.3089953, -0.479526, 0.7172201, -0.9486755, 1.3213989, -1.8131859, 0.46177784, 0.4718399,
     0.9337769, 0.6386221, 0.32222244, 0.36531895, 0.1084684, -0.025658885, -2.632078, -0.010792446, 0.7147189, -0.62289554, 0.44421878, -0.87897575,
@@ -16950,11 +17808,11 @@ static const double rc429_in0[360] = {
     -0.62459844, -1.5420566, -1.5166429, 0.92998874, 1.4685647, -1.2839906, -1.6837977, -0.626519, -0.084069036, -0.1483112, -1.3454494, 0.38122845,
     0.508885, 0.8532242, -0.02912138, -0.6381983, 0.3370074, -0.9252184, -1.3685031, -0.2895112, 1.0332743, -1.6095245, 0.5587003, -0.54623455,
 };
-static const rc_tensor rc429_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 4, 5, 3 }, rc429_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc428_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc468_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 4, 5, 3 }, rc468_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 3, 4 }, rc467_in1, 0, 0, NULL, NULL }
 };
-static const double rc429_out0[64] = {
+static const double rc468_out0[64] = {
     -0.60962903, -0.44199908, 0.1676763, 0.1320413, -0.33686703, 0.42464834, 0.083358034, 0.6318374, 0.10785981, -0.08547716, -0.4326828, -0.26512292,
     0.057199195, -0.3721745, 0.36084324, 0.04586397, 0.5395363, -1.7974552, 0.20807227, 0.5853534, -0.23619395, -1.0412626, -0.060171593, -0.1708797,
     0.08374352, 0.68063307, -0.57050806, -0.94120467, 0.17559427, -0.3829457, 0.13108344, -0.22118676, -0.79378486, -1.4904834, 0.82442063, -0.0122368,
@@ -16962,10 +17820,10 @@ static const double rc429_out0[64] = {
     0.637583, 0.05008874, 0.86450243, 0.97917324, -0.5659261, 0.012105361, 0.10390173, -1.3471798, 0.37114733, -0.026345482, 0.32824665, 0.21687248,
     0.40767124, 0.59279156, -0.6639361, -0.38317418,
 };
-static const rc_tensor rc429_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc429_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc468_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc468_out0, 0, 0, NULL, NULL }
 };
-static void rc429_attr(ir_attr *a)
+static void rc468_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -16979,7 +17837,7 @@ static void rc429_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_stride */
-static const double rc430_in0[750] = {
+static const double rc469_in0[750] = {
     -0.8411288, -2.0417595, -2.0342484, -0.13491617, 2.0713456, -0.3382204, -1.2403238, -0.83007455, -1.3767829, 0.16368733, -0.036403507, 0.20963168,
     0.26369572, 0.032882586, -0.47026423, -0.230115, 0.37325972, 0.83578575, -0.121994674, -0.19161965, 0.103461646, 1.1393248, -0.16616236, -0.053313702,
     0.8703495, 1.2388581, 1.4284021, 0.5616153, 1.0035557, -0.36702928, -1.7849452, 1.3974447, -0.5912099, 0.16819465, -1.6753935, -0.52808183,
@@ -17044,7 +17902,7 @@ static const double rc430_in0[750] = {
     0.5494001, 0.11688012, 1.584798, 0.5224191, -0.18005729, -0.7262775, 1.3713537, -1.044296, 0.1514965, 1.7478274, 1.2943509, -1.1205117,
     -1.068977, 0.4031296, 0.27376336, -0.11033413, 0.39301997, -0.08689198,
 };
-static const double rc430_in1[96] = {
+static const double rc469_in1[96] = {
     -0.15323673, 0.038574085, 0.10781631, 0.13188532, 0.15690497, 0.0109220445, -0.1718749, -0.17025886, 0.013265893, -0.17517294, -0.17984211, -0.04736057,
     0.20296142, -0.015076399, -0.008175492, 0.100084096, 0.09740037, -0.07371606, -0.056000695, -0.11826896, -0.1309377, -0.15580766, 0.0732615, 0.14666867,
     -0.20313789, 0.17425054, 0.0405259, -0.08989825, -0.03329046, 0.019678235, -0.08769032, 0.1401009, 0.085083514, 0.11839059, 0.15215752, -0.022559926,
@@ -17054,15 +17912,15 @@ static const double rc430_in1[96] = {
     -0.039853737, 0.08436149, -0.11136343, 0.090614766, -0.016917929, 0.17616314, -0.034421965, -0.06331916, -0.17849088, 0.140508, -0.055729598, 0.17375362,
     -0.025395066, 0.20149359, 0.0008327216, 0.028349832, 0.04817465, 0.0025519282, 0.058550745, 0.040121317, -0.027259886, 0.038953856, -0.08315038, 0.19445711,
 };
-static const double rc430_in2[4] = {
+static const double rc469_in2[4] = {
     -0.06457533, 0.14831418, 0.12220019, -0.13816136,
 };
-static const rc_tensor rc430_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc430_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc430_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc430_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc469_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc469_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc469_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc469_in2, 0, 0, NULL, NULL }
 };
-static const double rc430_out0[64] = {
+static const double rc469_out0[64] = {
     -0.43306, 0.2650246, 0.58943313, -0.47871345, 0.38567114, 0.28220844, 0.51524246, -0.2587077, 1.1734314, 1.0276427, 0.05999963, -0.35880196,
     -0.726063, 0.5771889, -1.1180725, 0.37777364, 0.042545475, -0.43871075, 0.24865237, -0.2887659, 1.0372133, 0.7240655, -0.25033313, 1.0970942,
     0.27360255, 0.06566122, 0.12456259, -0.9565528, 0.5220875, -0.24883729, -0.9391421, 0.13491186, 0.5047434, 1.4947606, 0.17083308, 0.17283519,
@@ -17070,10 +17928,10 @@ static const double rc430_out0[64] = {
     0.51979303, -0.12709594, 0.15109062, 0.40497756, 0.9936607, 0.10541343, 1.2713058, 1.2359569, 0.18768385, -0.55301714, -0.19833827, -0.377456,
     0.19085038, 0.1705051, 0.2651375, -0.5104854,
 };
-static const rc_tensor rc430_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc430_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc469_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 2, 2, 2 }, rc469_out0, 0, 0, NULL, NULL }
 };
-static void rc430_attr(ir_attr *a)
+static void rc469_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -17087,7 +17945,7 @@ static void rc430_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_stride/nhwc */
-static const double rc431_in0[750] = {
+static const double rc470_in0[750] = {
     -0.8411288, -0.32831368, -0.38234538, -2.0417595, 1.5666147, 2.4016492, -2.0342484, 0.475878, 1.7565482, -0.13491617, -0.60973483, -0.16212475,
     2.0713456, 1.1899047, -1.5683335, -0.3382204, 1.1403183, -1.0402211, -1.2403238, 2.0254772, -1.0767815, -0.83007455, -0.10383454, 2.9917643,
     -1.3767829, 0.6124329, 1.8204832, 0.16368733, 1.0052598, 1.4559008, -0.036403507, -0.43975213, 0.26692447, 0.20963168, -0.19559269, 0.56248385,
@@ -17152,12 +18010,12 @@ static const double rc431_in0[750] = {
     -0.7527216, -0.7747574, -1.068977, -0.7688659, -0.029661108, 0.4031296, 0.446612, 0.67954975, 0.27376336, -0.7143558, 0.7172492, -0.11033413,
     -1.34212, 0.04661981, 0.39301997, -0.46433973, -0.2807375, -0.08689198,
 };
-static const rc_tensor rc431_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc431_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc430_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc430_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc470_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc470_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc469_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc469_in2, 0, 0, NULL, NULL }
 };
-static const double rc431_out0[64] = {
+static const double rc470_out0[64] = {
     -0.43306, 1.1734314, 0.042545475, 0.27360255, 0.2650246, 1.0276427, -0.43871075, 0.06566122, 0.58943313, 0.05999963, 0.24865237, 0.12456259,
     -0.47871345, -0.35880196, -0.2887659, -0.9565528, 0.38567114, -0.726063, 1.0372133, 0.5220875, 0.28220844, 0.5771889, 0.7240655, -0.24883729,
     0.51524246, -1.1180725, -0.25033313, -0.9391421, -0.2587077, 0.37777364, 1.0970942, 0.13491186, 0.5047434, 0.18438348, 0.51979303, 0.18768385,
@@ -17165,10 +18023,10 @@ static const double rc431_out0[64] = {
     -0.69308025, -1.3550556, 0.9936607, 0.19085038, 0.26967108, 0.09085532, 0.10541343, 0.1705051, 1.122506, -0.5030429, 1.2713058, 0.2651375,
     -1.1422105, 0.02822905, 1.2359569, -0.5104854,
 };
-static const rc_tensor rc431_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc431_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc470_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 4 }, rc470_out0, 0, 0, NULL, NULL }
 };
-static void rc431_attr(ir_attr *a)
+static void rc470_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -17182,7 +18040,7 @@ static void rc431_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_stride_padding */
-static const double rc432_in0[750] = {
+static const double rc471_in0[750] = {
     1.5519123, 1.2344643, -1.2478343, -0.22503601, -0.27882615, 2.2334647, 2.0126612, 1.6284469, -0.28293464, -0.5762755, -1.0359514, -0.6753751,
     -0.021535348, 1.2937663, -1.4609708, -0.44591242, 0.75781035, -1.5006987, 0.35715935, 0.82458603, -0.21703033, -0.5518375, -0.12498756, -0.8028854,
     2.1257858, 0.372017, -1.6010152, 0.7966, 1.1614878, -0.7153865, 0.45951182, 1.0794469, -0.5975659, 0.76352644, 0.9445524, 0.8399264,
@@ -17247,7 +18105,7 @@ static const double rc432_in0[750] = {
     0.9401642, -0.30919677, -1.8621502, 1.9514961, 0.90600204, -0.6637758, -0.8516716, 0.45725384, -0.7633978, 0.94409484, -0.070790365, 0.79082835,
     1.1612555, -0.4839309, -1.0055876, -0.0962618, -1.0642393, -0.30481955,
 };
-static const double rc432_in1[96] = {
+static const double rc471_in1[96] = {
     -0.008195907, -0.05251348, 0.045790702, 0.12748358, -0.11340207, -0.05557145, 0.19350341, 0.042962983, -0.13138196, 0.091932505, 0.19655809, -0.056936294,
     -0.08925373, -0.07656695, 0.14449841, -0.06656854, 0.12323353, -0.1053572, 0.15540126, 0.12771335, 0.09130761, -0.12931451, 0.04824707, -0.035035312,
     -0.20154366, -0.11798387, -0.11811053, 0.08616063, -0.1116639, 0.16512099, -0.1740635, 0.14422643, -0.11071329, -0.10394235, 0.021310061, 0.17868477,
@@ -17257,15 +18115,15 @@ static const double rc432_in1[96] = {
     -0.15294206, -0.042509258, 0.01615107, -0.05294521, -0.1525828, -0.08711842, -0.06440516, -0.08547024, -0.09657103, -0.08707035, 0.045482785, 0.0016831905,
     -0.119538225, 0.089512676, -0.031073779, 0.08497074, 0.03218694, -0.02476266, -0.15356165, -0.07866837, 0.18719047, -0.04071106, 0.031152442, 0.10357368,
 };
-static const double rc432_in2[4] = {
+static const double rc471_in2[4] = {
     -0.14027926, -0.20220393, 0.15730831, -0.06458937,
 };
-static const rc_tensor rc432_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc432_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc432_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc432_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc471_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc471_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc471_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc471_in2, 0, 0, NULL, NULL }
 };
-static const double rc432_out0[216] = {
+static const double rc471_out0[216] = {
     0.033329114, -0.12338259, -0.40169707, -0.28467062, -0.5889666, 0.10726693, -0.056969494, 0.18963167, -0.18820322, -0.2565667, 0.044397905, -0.05605285,
     -0.016842186, -0.19425994, -0.074791074, -0.04859802, 0.33298686, -0.06347713, 0.06871407, -0.51915944, -0.41887978, -0.14729008, -0.35210755, -0.16812149,
     -0.4156832, -0.57021165, -0.7124206, 0.115952075, -0.73401004, -0.46447644, 0.23683637, 0.16306916, -0.5741745, -0.3904164, 0.07385546, 0.062259942,
@@ -17285,10 +18143,10 @@ static const double rc432_out0[216] = {
     0.009791613, 0.3176837, 0.18915434, -0.024478428, 0.5454049, -0.45537144, -0.48240447, -0.02566044, -0.34514207, -0.23187472, 0.2573536, -0.294869,
     0.031539857, -0.56169856, 0.20341183, 0.068313584, -0.34543794, 0.098666325, 0.15711236, 0.07803886, -0.044754907, -0.041415203, -0.28320432, 0.71704584,
 };
-static const rc_tensor rc432_out[] = {
-    { IR_DT_F32, 5, { 2, 4, 3, 3, 3 }, rc432_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc471_out[] = {
+    { IR_DT_F32, 5, { 2, 4, 3, 3, 3 }, rc471_out0, 0, 0, NULL, NULL }
 };
-static void rc432_attr(ir_attr *a)
+static void rc471_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -17302,7 +18160,7 @@ static void rc432_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Conv3d_stride_padding/nhwc */
-static const double rc433_in0[750] = {
+static const double rc472_in0[750] = {
     1.5519123, -1.2011771, -0.76988024, 1.2344643, -1.7595291, 0.10156134, -1.2478343, -0.6324537, -1.1097919, -0.22503601, -1.0653937, -2.086789,
     -0.27882615, -0.7888162, 0.10773555, 2.2334647, -1.3009801, 1.3928456, 2.0126612, 1.2763039, 1.5537452, 1.6284469, 0.16476329, 1.0614254,
     -0.28293464, 0.3479316, -0.29006204, -0.5762755, -0.9908524, 0.48901936, -1.0359514, -1.1753423, -0.75624603, -0.6753751, 0.48401377, 0.643068,
@@ -17367,12 +18225,12 @@ static const double rc433_in0[750] = {
     -1.245623, 1.3932383, 1.1612555, 0.99532384, 0.28217474, -0.4839309, -3.323246, 0.44552243, -1.0055876, 0.96669954, -0.11447232, -0.0962618,
     -0.33879307, 1.4523268, -1.0642393, 0.21946287, -0.53840226, -0.30481955,
 };
-static const rc_tensor rc433_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc433_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc432_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc432_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc472_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc472_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 5, { 4, 3, 2, 2, 2 }, rc471_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc471_in2, 0, 0, NULL, NULL }
 };
-static const double rc433_out0[216] = {
+static const double rc472_out0[216] = {
     0.033329114, 0.115952075, 0.5953878, -0.37903595, -0.12338259, -0.73401004, 0.4958336, -0.14828873, -0.40169707, -0.46447644, 0.7296107, -0.114035055,
     -0.28467062, 0.23683637, 0.4508606, -0.5219776, -0.5889666, 0.16306916, 0.45970753, -0.37533152, 0.10726693, -0.5741745, -0.22211385, -0.088524446,
     -0.056969494, -0.3904164, -0.028351575, -0.03959024, 0.18963167, 0.07385546, 0.2633143, -0.16454221, -0.18820322, 0.062259942, 0.009224787, 0.25670826,
@@ -17392,10 +18250,10 @@ static const double rc433_out0[216] = {
     -0.19716889, -1.0334842, -0.44643614, 0.15711236, 0.8498384, -0.3596513, -0.2877407, 0.07803886, -0.02801527, 0.25820318, 0.67563367, -0.044754907,
     -0.07133363, -0.3495661, 0.19698125, -0.041415203, -0.3408835, -0.18838379, 0.120093346, -0.28320432, -0.65197027, 0.3516996, 0.4945172, 0.71704584,
 };
-static const rc_tensor rc433_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 3, 3, 4 }, rc433_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc472_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 3, 3, 4 }, rc472_out0, 0, 0, NULL, NULL }
 };
-static void rc433_attr(ir_attr *a)
+static void rc472_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -17409,7 +18267,7 @@ static void rc433_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_ConvTranspose2d */
-static const double rc434_in0[126] = {
+static const double rc473_in0[126] = {
     1.63167, 0.64081967, 1.9726652, -2.1107006, 0.6461929, 0.18440287, -0.12156551, 1.1099418, -1.0350277, -0.1224547, -0.12098752, -0.89849705,
     0.47858948, 1.7228056, 0.132842, 1.154154, -1.1197889, -1.3941888, 1.3590666, 0.6138546, 0.71146405, -1.1988362, 0.8099419, -1.3691478,
     2.3574858, -0.3905879, -0.9005559, 0.90931195, 1.2314179, 0.19035868, -1.9712168, 0.24201296, -1.4046814, -0.98097706, -0.017949756, -0.39627635,
@@ -17422,7 +18280,7 @@ static const double rc434_in0[126] = {
     -0.6560565, -0.016499756, 1.8637848, -0.30873272, 1.7750938, 1.6422379, 1.176886, 0.3830267, -1.3466911, 1.7613645, 1.1676317, -0.97226727,
     1.7292957, -1.2297438, 0.3190807, -0.0014612535, -0.44500992, -0.16172728,
 };
-static const double rc434_in1[108] = {
+static const double rc473_in1[108] = {
     -0.05733633, 0.16255276, -0.15023792, -0.1398482, -0.089412905, 0.1688361, 0.18030788, 0.0758747, -0.17352709, -0.12730834, 0.027788326, 0.059758052,
     -0.04809341, 0.00067052245, 0.10040562, 0.02764602, -0.015870064, 0.08375229, 0.16511233, -0.05982417, -0.08434262, -0.14256527, -0.13399929, 0.0064253956,
     0.0251109, 0.16480409, -0.08701871, -0.15947919, 0.109424785, -0.16719863, -0.12625596, 0.052471817, -0.02638109, -0.12576222, 0.19160955, 0.029375374,
@@ -17433,15 +18291,15 @@ static const double rc434_in1[108] = {
     -0.17443715, -0.15787068, 0.09739782, -0.14191179, 0.0021566302, -0.16699645, 0.002926752, 0.092928454, -0.054940745, -0.08865695, 0.16291176, 0.00959976,
     -0.06463154, -0.1437208, -0.05886206, -0.048503384, -0.17350031, 0.08135761, 0.047930747, -0.18021725, 0.065872565, -0.17902005, -0.0883046, -0.074826874,
 };
-static const double rc434_in2[4] = {
+static const double rc473_in2[4] = {
     0.1565587, -0.07785409, 0.0034517646, -0.1629947,
 };
-static const rc_tensor rc434_in[] = {
-    { IR_DT_F32, 4, { 1, 3, 7, 6 }, rc434_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc434_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc434_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc473_in[] = {
+    { IR_DT_F32, 4, { 1, 3, 7, 6 }, rc473_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc473_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc473_in2, 0, 0, NULL, NULL }
 };
-static const double rc434_out0[960] = {
+static const double rc473_out0[960] = {
     -0.03870082, 0.40582907, 0.09855538, -0.376835, -0.015427873, 0.6494146, 0.42764187, -0.6573269, 0.32794288, -0.11393784, 0.17777757, 0.025576904,
     0.32376283, 0.022603467, 0.20392911, 0.5283147, 0.24318904, -0.6357787, -0.050590336, 0.94787276, 0.14671, 0.4109779, 0.2025717, 0.33906707,
     0.09020555, 0.17749925, 0.41633302, 0.056501135, -0.10204087, 0.24311088, 0.06680155, 0.23565388, -0.12515922, 0.1475861, 0.07101572, 0.3694948,
@@ -17523,10 +18381,10 @@ static const double rc434_out0[960] = {
     -0.5305452, -0.20321041, 0.16529076, -0.28706315, -0.06564218, -0.01631175, -0.21488123, -0.3973309, 0.038037032, -0.15965077, -0.25937748, -0.18369997,
     -0.2591316, -0.14526081, -0.13118365, -0.29312152, -0.51918155, -0.24121624, -0.27977005, -0.3294704, 0.14614435, 0.028355896, 0.021943659, -0.04954475,
 };
-static const rc_tensor rc434_out[] = {
-    { IR_DT_F32, 4, { 1, 4, 20, 12 }, rc434_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc473_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 20, 12 }, rc473_out0, 0, 0, NULL, NULL }
 };
-static void rc434_attr(ir_attr *a)
+static void rc473_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -17540,7 +18398,7 @@ static void rc434_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_ConvTranspose2d/nhwc */
-static const double rc435_in0[126] = {
+static const double rc474_in0[126] = {
     1.63167, 0.07956209, 1.3925192, 0.64081967, -0.034753025, -0.03304002, 1.9726652, -1.1416627, -1.7977889, -2.1107006, 0.3543483, -1.6045635,
     0.6461929, 2.36435, -2.43115, 0.18440287, 1.1886619, 0.77963984, -0.12156551, 1.5237458, 0.5893385, 1.1099418, -0.7814022, -0.6036495,
     -1.0350277, -0.059803586, 0.47790828, -0.1224547, -0.6583293, 0.23446044, -0.12098752, 1.1238952, 1.672235, -0.89849705, 0.2746986, -0.2683032,
@@ -17553,12 +18411,12 @@ static const double rc435_in0[126] = {
     0.036811158, -0.32702196, 1.7292957, 0.061475288, 0.58490235, -1.2297438, -0.8262174, 1.1207914, 0.3190807, -0.6830019, -0.092234775, -0.0014612535,
     1.57819, 0.21500282, -0.44500992, 0.267125, -0.78907037, -0.16172728,
 };
-static const rc_tensor rc435_in[] = {
-    { IR_DT_F32, 4, { 1, 7, 6, 3 }, rc435_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc434_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 4 }, rc434_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc474_in[] = {
+    { IR_DT_F32, 4, { 1, 7, 6, 3 }, rc474_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc473_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc473_in2, 0, 0, NULL, NULL }
 };
-static const double rc435_out0[960] = {
+static const double rc474_out0[960] = {
     -0.03870082, -0.28954065, 0.013787061, -0.31426364, 0.40582907, 0.2023777, -0.064776234, -0.19143628, 0.09855538, -0.07529103, -0.08872632, -0.12956133,
     -0.376835, 0.282091, -0.24810919, -0.35112232, -0.015427873, 0.10601864, -0.58418787, 0.06260668, 0.6494146, 0.2531665, 0.4775633, -0.1998489,
     0.42764187, 0.20547569, 0.034324557, 0.078088745, -0.6573269, -0.20704293, 0.375853, -0.75420916, 0.32794288, 0.5161099, -0.4161955, 0.7271775,
@@ -17640,10 +18498,10 @@ static const double rc435_out0[960] = {
     0.10406865, -0.05752962, -0.11260732, -0.27977005, 0.58795184, 0.016591556, 0.1448304, -0.3294704, 0.26405615, -0.12597746, 0.33614367, 0.14614435,
     -0.041134328, 0.011361569, -0.12805967, 0.028355896, 0.16652283, -0.0012692511, 0.039000057, 0.021943659, -0.027643144, 0.07472, 0.065701135, -0.04954475,
 };
-static const rc_tensor rc435_out[] = {
-    { IR_DT_F32, 4, { 1, 20, 12, 4 }, rc435_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc474_out[] = {
+    { IR_DT_F32, 4, { 1, 20, 12, 4 }, rc474_out0, 0, 0, NULL, NULL }
 };
-static void rc435_attr(ir_attr *a)
+static void rc474_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -17657,7 +18515,7 @@ static void rc435_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_ConvTranspose2d_no_bias */
-static const double rc436_in0[126] = {
+static const double rc475_in0[126] = {
     -0.89473855, -0.6345353, -0.060810883, -0.8343542, 1.0122389, -1.1319277, -0.5655331, 1.5611646, -1.0993919, -0.112248905, 0.33729658, -0.31415483,
     0.9023053, -0.1547906, -1.6402265, 1.2196504, 0.5593176, -0.26729706, 1.2544494, 0.43607756, 1.1829332, -0.47005656, -0.5326598, 0.9767472,
     -1.6545373, 1.2383928, 1.1019787, -0.46982616, -2.0581014, -0.47620073, 0.2104531, -0.33664182, -1.0839006, 0.931611, -1.7344644, -0.13165188,
@@ -17670,7 +18528,7 @@ static const double rc436_in0[126] = {
     1.2523489, -1.921327, 1.5858862, 0.89131916, 0.785677, -0.31385282, 0.30504465, 0.79402155, -1.7120548, 1.3938484, -0.60616, -0.065986134,
     0.23164299, -0.72663254, -0.12810443, 0.0093627265, 0.5854511, 0.20900016,
 };
-static const double rc436_in1[108] = {
+static const double rc475_in1[108] = {
     0.054519817, -0.016377255, 0.12717961, 0.15050818, -0.1751444, 0.15886517, -0.044851184, -0.10196218, 0.03779368, -0.06283568, 0.14330839, -0.105653726,
     -0.062414348, 0.08592649, 0.10437922, 0.14359729, -0.18141973, 0.10372357, 0.11204447, -0.08117793, -0.11985689, -0.16494274, -0.11526668, -0.13978235,
     0.072309956, 0.18645407, 0.18362914, 0.1304303, -0.19126058, 0.14761074, 0.13658674, -0.16736284, 0.13050093, 0.09286903, -0.17711382, 0.14536394,
@@ -17681,11 +18539,11 @@ static const double rc436_in1[108] = {
     0.168965, -0.029336482, 0.05928026, -0.1793762, 0.026874855, -0.0046272725, 0.13655798, -0.13961798, 0.17313688, -0.12466719, 0.1617357, -0.10150931,
     0.013113141, 0.07769342, -0.14216502, -0.16060716, -0.16790326, 0.12903254, -0.098511495, -0.0637057, -0.03853552, 0.019270152, 0.061211005, -0.098199464,
 };
-static const rc_tensor rc436_in[] = {
-    { IR_DT_F32, 4, { 1, 3, 6, 7 }, rc436_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc436_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc475_in[] = {
+    { IR_DT_F32, 4, { 1, 3, 6, 7 }, rc475_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc475_in1, 0, 0, NULL, NULL }
 };
-static const double rc436_out0[960] = {
+static const double rc475_out0[960] = {
     0.41956466, -0.27918077, -0.41672385, -0.22388542, 0.1521523, -0.2762069, -0.24657416, 0.11589772, -0.5013817, -0.20756756, 0.011230528, 0.3795193,
     0.11004298, -0.21859437, -0.17287152, 0.24968638, -0.3928716, -0.30121535, -0.13518596, 0.11555536, 0.05276914, 0.08163137, 0.35073453, 0.15948722,
     -0.081427515, 0.17684236, 0.19110799, 0.057639338, 0.021222375, 0.22378927, 0.10179317, -0.30769104, 0.06103175, 0.2613043, -0.0478626, 0.39193538,
@@ -17767,10 +18625,10 @@ static const double rc436_out0[960] = {
     -0.13217601, 0.06481613, 0.055144526, -0.088587284, 0.28550324, -0.26368213, -0.01320228, 0.111607626, -0.10585989, -0.35499743, 0.20360382, -0.112378985,
     0.025827622, -0.17572972, 0.15600131, 0.052493576, 0.00026327325, -0.0055796783, 0.39628214, 0.17665528, -0.21630637, 0.10557556, 0.119364396, -0.12282641,
 };
-static const rc_tensor rc436_out[] = {
-    { IR_DT_F32, 4, { 1, 4, 12, 20 }, rc436_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc475_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 12, 20 }, rc475_out0, 0, 0, NULL, NULL }
 };
-static void rc436_attr(ir_attr *a)
+static void rc475_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -17784,7 +18642,7 @@ static void rc436_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_ConvTranspose2d_no_bias/nhwc */
-static const double rc437_in0[126] = {
+static const double rc476_in0[126] = {
     -0.89473855, 0.104386486, 1.6471593, -0.6345353, -0.7360809, -1.8972569, -0.060810883, -0.03634801, -1.6339252, -0.8343542, 0.17237407, -2.3212724,
     1.0122389, 1.8825005, 1.2078329, -1.1319277, 1.4547603, -0.15841568, -0.5655331, -0.7344458, -1.2528335, 1.5611646, -0.4517008, -0.6730396,
     -1.0993919, 0.5590361, -0.98561615, -0.112248905, -0.59523505, -0.77535313, 0.33729658, -0.49166843, 0.54071134, -0.31415483, -0.31274366, -0.26766303,
@@ -17797,11 +18655,11 @@ static const double rc437_in0[126] = {
     -0.40453407, -0.14152522, 0.23164299, -2.3192902, 0.89316225, -0.72663254, 0.687745, 0.25296268, -0.12810443, 0.2288823, -0.22084343, 0.0093627265,
     1.203311, -1.943051, 0.5854511, 0.08394023, -0.6666646, 0.20900016,
 };
-static const rc_tensor rc437_in[] = {
-    { IR_DT_F32, 4, { 1, 6, 7, 3 }, rc437_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc436_in1, 0, 0, NULL, NULL }
+static const rc_tensor rc476_in[] = {
+    { IR_DT_F32, 4, { 1, 6, 7, 3 }, rc476_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 4, { 3, 4, 3, 3 }, rc475_in1, 0, 0, NULL, NULL }
 };
-static const double rc437_out0[960] = {
+static const double rc476_out0[960] = {
     0.41956466, -0.11703609, 0.36589006, 0.031893514, -0.27918077, 0.022030681, -0.022911891, -0.1659132, -0.41672385, -0.22086939, 0.34388423, 0.18187141,
     -0.22388542, -0.056457747, -0.20798972, 0.31816226, 0.1521523, -0.30406898, 0.14574611, -0.11070942, -0.2762069, -0.2693131, 0.21386033, 0.15668583,
     -0.24657416, 0.039864376, -0.25598434, 0.11876632, 0.11589772, -0.109397575, 0.16766588, 0.050040174, -0.5013817, -0.3542114, 0.42637572, 0.095592245,
@@ -17883,10 +18741,10 @@ static const double rc437_out0[960] = {
     0.13967407, 0.08914555, 0.19967663, 0.39628214, -0.35754472, -0.34036848, 0.17499256, 0.17665528, -0.34871143, 0.3278174, 0.33754545, -0.21630637,
     0.06228698, -0.018104197, 0.04483201, 0.10557556, -0.08962017, -0.05689035, -0.00065612607, 0.119364396, -0.13254923, 0.07832061, 0.054257646, -0.12282641,
 };
-static const rc_tensor rc437_out[] = {
-    { IR_DT_F32, 4, { 1, 12, 20, 4 }, rc437_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc476_out[] = {
+    { IR_DT_F32, 4, { 1, 12, 20, 4 }, rc476_out0, 0, 0, NULL, NULL }
 };
-static void rc437_attr(ir_attr *a)
+static void rc476_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -17900,57 +18758,57 @@ static void rc437_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_LeakyReLU */
-static const double rc438_in0[30] = {
+static const double rc477_in0[30] = {
     0.39093262, -0.77598566, -1.0344641, -0.18543075, 0.48021165, -0.47333333, -0.3616034, 0.8044032, 1.3800851, 1.1613914, -0.13776587, 0.63004506,
     1.2531314, -1.3943871, -0.52210224, -1.2422017, 1.377472, -0.48519126, 0.68893373, 1.5909835, 0.13851102, 1.0840542, -1.0558676, -0.46931782,
     -0.11083239, 1.1843984, -1.8605942, 0.33088487, 1.0909675, -1.1501293,
 };
-static const rc_tensor rc438_in[] = {
-    { IR_DT_F32, 3, { 3, 2, 5 }, rc438_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc477_in[] = {
+    { IR_DT_F32, 3, { 3, 2, 5 }, rc477_in0, 0, 0, NULL, NULL }
 };
-static const double rc438_out0[30] = {
+static const double rc477_out0[30] = {
     0.39093262, -0.0077598565, -0.010344641, -0.0018543075, 0.48021165, -0.0047333334, -0.003616034, 0.8044032, 1.3800851, 1.1613914, -0.0013776587, 0.63004506,
     1.2531314, -0.013943871, -0.0052210223, -0.012422017, 1.377472, -0.0048519126, 0.68893373, 1.5909835, 0.13851102, 1.0840542, -0.010558675, -0.004693178,
     -0.0011083239, 1.1843984, -0.018605942, 0.33088487, 1.0909675, -0.011501293,
 };
-static const rc_tensor rc438_out[] = {
-    { IR_DT_F32, 3, { 3, 2, 5 }, rc438_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc477_out[] = {
+    { IR_DT_F32, 3, { 3, 2, 5 }, rc477_out0, 0, 0, NULL, NULL }
 };
-static void rc438_attr(ir_attr *a)
+static void rc477_attr(ir_attr *a)
 {
     a->alpha = 0.009999999776482582f;
 }
 
 /* onnx-pytorch-converted/test_LeakyReLU_with_negval */
-static const double rc439_in0[30] = {
+static const double rc478_in0[30] = {
     -1.5646127, -0.5675934, -0.48589316, 0.007609145, -0.62533337, 1.0566067, -0.15669265, 0.9645149, 1.1467671, 0.18086836, 0.078412935, 1.0549096,
     -2.049884, 1.3541422, 1.9874612, 0.10612535, -0.82575285, 1.7371473, 1.3222188, 1.0460894, -1.4058766, -1.7614052, 0.24147046, 0.26607,
     0.97188455, 0.8168952, 0.65501565, -0.3862962, -0.6503621, -0.5251654,
 };
-static const rc_tensor rc439_in[] = {
-    { IR_DT_F32, 3, { 3, 2, 5 }, rc439_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc478_in[] = {
+    { IR_DT_F32, 3, { 3, 2, 5 }, rc478_in0, 0, 0, NULL, NULL }
 };
-static const double rc439_out0[30] = {
+static const double rc478_out0[30] = {
     -0.7823064, -0.2837967, -0.24294658, 0.007609145, -0.31266668, 1.0566067, -0.07834633, 0.9645149, 1.1467671, 0.18086836, 0.078412935, 1.0549096,
     -1.024942, 1.3541422, 1.9874612, 0.10612535, -0.41287643, 1.7371473, 1.3222188, 1.0460894, -0.7029383, -0.8807026, 0.24147046, 0.26607,
     0.97188455, 0.8168952, 0.65501565, -0.1931481, -0.32518104, -0.2625827,
 };
-static const rc_tensor rc439_out[] = {
-    { IR_DT_F32, 3, { 3, 2, 5 }, rc439_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc478_out[] = {
+    { IR_DT_F32, 3, { 3, 2, 5 }, rc478_out0, 0, 0, NULL, NULL }
 };
-static void rc439_attr(ir_attr *a)
+static void rc478_attr(ir_attr *a)
 {
     a->alpha = 0.5f;
 }
 
 /* onnx-pytorch-converted/test_Linear */
-static const double rc440_in0[40] = {
+static const double rc479_in0[40] = {
     0.7199807, 2.18375, 0.066415966, -3.1662946, 0.27653596, 1.9145622, 0.97684973, 1.081112, -0.0056536775, 0.035829883, -0.8843501, -0.0995074,
     0.582768, -0.32863057, -1.0412481, 0.25252256, -1.6194999, 1.8997877, 0.73931956, -0.5121709, -0.4154112, -0.74702203, -0.5564823, 3.059029,
     -0.23895639, 1.1763233, 0.3200988, 0.052191656, 0.82033885, 0.7015592, -0.37118354, -1.1588452, -1.0940909, 0.4387083, 0.99208087, 0.66859716,
     -1.2147114, 0.5804357, 0.18587212, -0.2627172,
 };
-static const double rc440_in1[80] = {
+static const double rc479_in1[80] = {
     0.09606448, 0.13097501, -0.28912005, 0.22647974, 0.07510072, 0.29813877, -0.16281018, -0.15677345, 0.28203437, -0.3141642, -0.1898052, 0.21830168,
     0.130097, -0.2299832, -0.18620688, 0.23110595, 0.11870739, -0.07420613, -0.25453633, -0.28421766, 0.24022374, 0.043644458, 0.16601354, 0.033067107,
     0.3031923, 0.102526635, 0.07554886, 0.1794456, -0.16912235, -0.31529608, 0.2195377, 0.081650615, 0.02589643, 0.03852117, -0.061685473, -0.08620213,
@@ -17959,29 +18817,29 @@ static const double rc440_in1[80] = {
     0.09432721, 0.27801368, 0.1585708, 0.05047649, -0.13491094, 0.22118732, -0.21441376, 0.2934132, -0.1774547, 0.16501904, 0.15913364, 0.16434178,
     -0.28385708, -0.102595285, -0.08476937, 0.04310441, 0.31235006, -0.07805544, -0.057450086, -0.018705457,
 };
-static const double rc440_in2[8] = {
+static const double rc479_in2[8] = {
     0.28742275, 0.02755329, 0.1270257, 0.13807848, 0.28598747, 0.21114585, 0.30204943, 0.29722705,
 };
-static const rc_tensor rc440_in[] = {
-    { IR_DT_F32, 2, { 4, 10 }, rc440_in0, 0, 0, NULL, NULL },
-    { IR_DT_F32, 2, { 8, 10 }, rc440_in1, 0, 0, NULL, NULL },
-    { IR_DT_F32, 1, { 8 }, rc440_in2, 0, 0, NULL, NULL }
+static const rc_tensor rc479_in[] = {
+    { IR_DT_F32, 2, { 4, 10 }, rc479_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 8, 10 }, rc479_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 8 }, rc479_in2, 0, 0, NULL, NULL }
 };
-static const double rc440_out0[32] = {
+static const double rc479_out0[32] = {
     0.15649177, 1.5224122, 0.8392135, 0.007871926, 1.816076, 0.43198547, 1.3286313, 1.356147, 0.27885944, 0.20148957, -0.038679525, 0.33454812,
     0.66936433, 0.25731772, 1.1520714, -0.5794455, 1.2867967, -0.8903233, -0.27483276, 0.07239553, -0.19127288, 0.07148786, 0.33065313, 0.05909215,
     1.0312375, -0.5883304, 0.25327975, 0.08842772, 0.87282574, 0.71418047, 0.1619792, -0.17249542,
 };
-static const rc_tensor rc440_out[] = {
-    { IR_DT_F32, 2, { 4, 8 }, rc440_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc479_out[] = {
+    { IR_DT_F32, 2, { 4, 8 }, rc479_out0, 0, 0, NULL, NULL }
 };
-static void rc440_attr(ir_attr *a)
+static void rc479_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-pytorch-converted/test_LogSoftmax */
-static const double rc441_in0[200] = {
+static const double rc480_in0[200] = {
     -0.158466, -2.1503694, 0.5327563, -0.60344404, -0.00023223751, -1.0866302, -0.3787112, -1.1078209, -1.0545166, -0.4085424, 0.95870674, -0.47615084,
     1.765641, -1.521369, 0.15431587, 0.8043435, -1.1023054, 0.47458676, 0.13654272, -0.6784609, -0.72975844, -0.5497095, -0.15060034, -0.7792964,
     -0.42592052, 1.0078398, -0.031352308, 0.7468888, 0.4532756, 0.44775704, -0.71384394, -0.7209904, -0.52818996, -0.36285773, -0.15407047, 0.20599997,
@@ -18000,10 +18858,10 @@ static const double rc441_in0[200] = {
     -0.68852144, 1.4820842, -1.5553948, -1.0367801, -0.0026044091, 1.2849785, 0.36429352, -1.2301524, -0.7772307, 1.443085, -1.1826208, -0.567312,
     2.255475, -1.139381, 0.97409743, -1.0132487, -0.541111, 0.30912253, 0.7731616, -0.055644225,
 };
-static const rc_tensor rc441_in[] = {
-    { IR_DT_F32, 2, { 10, 20 }, rc441_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc480_in[] = {
+    { IR_DT_F32, 2, { 10, 20 }, rc480_in0, 0, 0, NULL, NULL }
 };
-static const double rc441_out0[200] = {
+static const double rc480_out0[200] = {
     -3.288468, -5.280371, -2.5972457, -3.733446, -3.1302342, -4.2166324, -3.5087132, -4.237823, -4.1845183, -3.5385444, -2.1712952, -3.6061528,
     -1.3643609, -4.651371, -2.975686, -2.3256583, -4.2323074, -2.6554153, -2.9934592, -3.8084629, -3.7946343, -3.6145854, -3.2154763, -3.8441722,
     -3.4907963, -2.0570362, -3.0962281, -2.317987, -2.6116004, -2.6171188, -3.77872, -3.7858663, -3.5930657, -3.4277337, -3.2189465, -2.858876,
@@ -18022,16 +18880,16 @@ static const double rc441_out0[200] = {
     -4.252667, -2.0820613, -5.11954, -4.6009254, -3.5667498, -2.279167, -3.199852, -4.7942977, -4.3413763, -2.1210604, -4.746766, -4.1314573,
     -1.3086704, -4.7035265, -2.590048, -4.577394, -4.1052566, -3.2550228, -2.790984, -3.6197896,
 };
-static const rc_tensor rc441_out[] = {
-    { IR_DT_F32, 2, { 10, 20 }, rc441_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc480_out[] = {
+    { IR_DT_F32, 2, { 10, 20 }, rc480_out0, 0, 0, NULL, NULL }
 };
-static void rc441_attr(ir_attr *a)
+static void rc480_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = true;
 }
 
 /* onnx-pytorch-converted/test_MaxPool1d */
-static const double rc442_in0[80] = {
+static const double rc481_in0[80] = {
     0.19376549, 0.036655575, -0.51265943, -1.2845939, -1.1419933, -0.24307524, -0.63246465, -1.4970944, -0.2600764, 0.4285145, -0.52315164, 0.53911406,
     0.40638354, -0.09497491, -2.0032787, -0.109558575, 0.22970225, 0.51022476, -1.2404313, 0.5315806, -0.7142632, 0.8154074, -0.7305101, -1.230892,
     -0.17098889, -0.61905986, 1.0091034, 0.10518405, 0.07392493, 0.17166324, 2.3786032, 1.7402514, -0.5784767, 0.23468545, 0.47593987, 1.0062497,
@@ -18040,17 +18898,17 @@ static const double rc442_in0[80] = {
     -0.33415443, -2.8010893, 0.05690617, 0.8840673, -0.23259357, 0.16669494, -0.46378, 0.30451214, -0.09989808, 0.37981093, -0.90925586, 0.3503955,
     0.49161586, -0.63712156, 0.07709597, 0.59203535, 1.0086588, -0.66137815, -0.18656643, 0.73371357,
 };
-static const rc_tensor rc442_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc442_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc481_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc481_in0, 0, 0, NULL, NULL }
 };
-static const double rc442_out0[20] = {
+static const double rc481_out0[20] = {
     0.19376549, -0.24307524, 0.53911406, 0.40638354, 0.5315806, 0.8154074, 1.0091034, 2.3786032, 1.0062497, 2.3307686, 1.9867104, 0.63259774,
     0.41984445, 0.9549631, 0.6722641, 0.8840673, 0.30451214, 0.37981093, 0.59203535, 1.0086588,
 };
-static const rc_tensor rc442_out[] = {
-    { IR_DT_F32, 3, { 2, 10, 1 }, rc442_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc481_out[] = {
+    { IR_DT_F32, 3, { 2, 10, 1 }, rc481_out0, 0, 0, NULL, NULL }
 };
-static void rc442_attr(ir_attr *a)
+static void rc481_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -18060,7 +18918,7 @@ static void rc442_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool1d/nhwc */
-static const double rc443_in0[80] = {
+static const double rc482_in0[80] = {
     0.19376549, -1.1419933, -0.2600764, 0.40638354, 0.22970225, -0.7142632, -0.17098889, 0.07392493, -0.5784767, -0.61863065, 0.036655575, -0.24307524,
     0.4285145, -0.09497491, 0.51022476, 0.8154074, -0.61905986, 0.17166324, 0.23468545, 2.3281372, -0.51265943, -0.63246465, -0.52315164, -2.0032787,
     -1.2404313, -0.7305101, 1.0091034, 2.3786032, 0.47593987, 0.42273313, -1.2845939, -1.4970944, 0.53911406, -0.109558575, 0.5315806, -1.230892,
@@ -18069,13 +18927,13 @@ static const double rc443_in0[80] = {
     -0.2963221, -0.47457007, -0.8140885, 0.8908735, -1.5888089, 0.05690617, -0.46378, -0.90925586, 0.07709597, -0.18656643, -1.2123626, 0.3298285,
     -0.6661075, -1.8009826, 0.6722641, 0.8840673, 0.30451214, 0.3503955, 0.59203535, 0.73371357,
 };
-static const rc_tensor rc443_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc443_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc482_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc482_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc443_out[] = {
-    { IR_DT_F32, 3, { 2, 1, 10 }, rc442_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc482_out[] = {
+    { IR_DT_F32, 3, { 2, 1, 10 }, rc481_out0, 0, 0, NULL, NULL }
 };
-static void rc443_attr(ir_attr *a)
+static void rc482_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -18085,7 +18943,7 @@ static void rc443_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool1d_stride */
-static const double rc444_in0[80] = {
+static const double rc483_in0[80] = {
     1.900398, -0.45691165, 1.5587101, -0.00362235, 0.62954336, -0.76248544, -0.0114495745, -0.45799017, -0.4336627, 0.15790801, 0.058297463, -0.2862178,
     0.82590413, 1.3139663, 0.23261301, -0.5995063, 0.49871325, 0.7610212, -0.34302205, -0.14092416, 0.47826543, 1.2888676, 0.60484207, -1.497104,
     -0.66257817, -0.5577213, -1.814201, 0.044225056, 0.46024463, 0.033645824, -0.42449456, -0.2164976, -0.34623185, -0.29284084, -0.50824815, 1.6673707,
@@ -18094,17 +18952,17 @@ static const double rc444_in0[80] = {
     -2.4607646, 1.6249889, 0.36739457, 0.70737386, -0.22283386, 2.0333438, -0.24855395, -1.1729964, -0.7407472, 0.56809574, 2.4747627, -1.0866152,
     -1.577802, -0.24780743, -0.17635731, -1.8584704, -1.8120278, -0.26943094, 2.352928, -1.9749852,
 };
-static const rc_tensor rc444_in[] = {
-    { IR_DT_F32, 3, { 2, 10, 4 }, rc444_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc483_in[] = {
+    { IR_DT_F32, 3, { 2, 10, 4 }, rc483_in0, 0, 0, NULL, NULL }
 };
-static const double rc444_out0[20] = {
+static const double rc483_out0[20] = {
     1.900398, 0.62954336, 0.15790801, 1.3139663, 0.7610212, 1.2888676, 0.044225056, 0.46024463, 1.6673707, 2.398294, 0.5939547, 0.72458094,
     0.19262499, 0.34811738, 1.1011139, 1.6249889, 2.0333438, 2.4747627, -0.17635731, 2.352928,
 };
-static const rc_tensor rc444_out[] = {
-    { IR_DT_F32, 3, { 2, 10, 1 }, rc444_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc483_out[] = {
+    { IR_DT_F32, 3, { 2, 10, 1 }, rc483_out0, 0, 0, NULL, NULL }
 };
-static void rc444_attr(ir_attr *a)
+static void rc483_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 1;
@@ -18114,7 +18972,7 @@ static void rc444_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool1d_stride/nhwc */
-static const double rc445_in0[80] = {
+static const double rc484_in0[80] = {
     1.900398, 0.62954336, -0.4336627, 0.82590413, 0.49871325, 0.47826543, -0.66257817, 0.46024463, -0.34623185, -0.089548185, -0.45691165, -0.76248544,
     0.15790801, 1.3139663, 0.7610212, 1.2888676, -0.5577213, 0.033645824, -0.29284084, 2.398294, 1.5587101, -0.0114495745, 0.058297463, 0.23261301,
     -0.34302205, 0.60484207, -1.814201, -0.42449456, -0.50824815, -0.4077211, -0.00362235, -0.45799017, -0.2862178, -0.5995063, -0.14092416, -1.497104,
@@ -18123,13 +18981,13 @@ static const double rc445_in0[80] = {
     -1.2058772, -0.019022899, -0.86016554, 0.3355078, -1.8458952, 0.36739457, -0.24855395, 2.4747627, -0.17635731, 2.352928, 0.5939547, -1.2670364,
     -0.3668268, -0.4665148, 1.1011139, 0.70737386, -1.1729964, -1.0866152, -1.8584704, -1.9749852,
 };
-static const rc_tensor rc445_in[] = {
-    { IR_DT_F32, 3, { 2, 4, 10 }, rc445_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc484_in[] = {
+    { IR_DT_F32, 3, { 2, 4, 10 }, rc484_in0, 0, 0, NULL, NULL }
 };
-static const rc_tensor rc445_out[] = {
-    { IR_DT_F32, 3, { 2, 1, 10 }, rc444_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc484_out[] = {
+    { IR_DT_F32, 3, { 2, 1, 10 }, rc483_out0, 0, 0, NULL, NULL }
 };
-static void rc445_attr(ir_attr *a)
+static void rc484_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 1;
@@ -18139,7 +18997,7 @@ static void rc445_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool2d */
-static const double rc446_in0[147] = {
+static const double rc485_in0[147] = {
     0.11615088, 0.6195721, 0.40965328, -1.1382453, 0.67590135, -0.14334424, 0.83711153, 0.5669075, 1.2184577, -0.86962897, 0.78342587, 0.8232999,
     0.46204007, 1.1790274, -1.5858796, -0.028566865, -0.104152195, 0.16669762, 0.5738196, -0.8067543, -0.26299584, -0.011436064, 3.649403, 0.045302708,
     -1.0349835, 1.0972117, -0.3079494, -0.12475893, 2.4916391, -0.6122444, 0.54765296, -0.29158956, 0.93149745, -0.46763557, 1.5149168, -0.6041708,
@@ -18154,19 +19012,19 @@ static const double rc446_in0[147] = {
     -1.7680786, 1.0051131, -0.62456983, 2.2694633, 0.5076549, -0.794757, -1.721242, -0.9410144, -0.060136594, -1.4519191, 0.1930095, 0.081325494,
     -0.11410857, 0.40366292, -0.302011,
 };
-static const rc_tensor rc446_in[] = {
-    { IR_DT_F32, 4, { 1, 3, 7, 7 }, rc446_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc485_in[] = {
+    { IR_DT_F32, 4, { 1, 3, 7, 7 }, rc485_in0, 0, 0, NULL, NULL }
 };
-static const double rc446_out0[48] = {
+static const double rc485_out0[48] = {
     1.2184577, 1.2184577, 0.8232999, 1.1790274, 3.649403, 3.649403, 1.0972117, 1.1790274, 3.649403, 3.649403, 1.6705327, 1.6705327,
     1.2673818, 1.9862597, 1.6705327, 1.6705327, 1.4731061, 1.931781, 0.6291224, 0.007738569, 1.3513935, 1.931781, 1.3787808, 0.5030043,
     1.6235982, 1.6235982, 0.5685267, 0.5030043, 1.3987275, 1.3987275, 0.95067585, 0.57199186, 1.5595574, 1.8444226, 1.8444226, 1.3102285,
     0.2820034, 1.7554581, 1.7554581, 1.2797892, 1.5386792, 2.2694633, 1.0649985, 1.0442673, 1.0051131, 2.2694633, 0.5076549, 0.40366292,
 };
-static const rc_tensor rc446_out[] = {
-    { IR_DT_F32, 4, { 1, 3, 4, 4 }, rc446_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc485_out[] = {
+    { IR_DT_F32, 4, { 1, 3, 4, 4 }, rc485_out0, 0, 0, NULL, NULL }
 };
-static void rc446_attr(ir_attr *a)
+static void rc485_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 2;
@@ -18178,7 +19036,7 @@ static void rc446_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool2d/nhwc */
-static const double rc447_in0[147] = {
+static const double rc486_in0[147] = {
     0.11615088, 0.9909773, 1.5595574, 0.6195721, 1.4731061, 1.3227726, 0.40965328, 0.62858695, 0.26073343, -1.1382453, 0.6291224, 1.8444226,
     0.67590135, 0.28169566, 1.3950971, -0.14334424, -0.50915945, 1.3102285, 0.83711153, -0.036664654, 0.0349192, 0.5669075, 1.3513935, -0.80605537,
     1.2184577, -0.41709867, -0.18322991, -0.86962897, 1.931781, -0.5930401, 0.78342587, -0.024629904, 1.7554581, 0.8232999, -0.4762387, -0.6333023,
@@ -18193,19 +19051,19 @@ static const double rc447_in0[147] = {
     1.9862597, -1.5702215, 0.1930095, -1.7950401, -0.21817274, 0.081325494, -0.7779325, 0.95067585, -0.11410857, 1.4357204, 0.57199186, 0.40366292,
     0.43461967, -0.13023919, -0.302011,
 };
-static const rc_tensor rc447_in[] = {
-    { IR_DT_F32, 4, { 1, 7, 7, 3 }, rc447_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc486_in[] = {
+    { IR_DT_F32, 4, { 1, 7, 7, 3 }, rc486_in0, 0, 0, NULL, NULL }
 };
-static const double rc447_out0[48] = {
+static const double rc486_out0[48] = {
     1.2184577, 1.4731061, 1.5595574, 1.2184577, 1.931781, 1.8444226, 0.8232999, 0.6291224, 1.8444226, 1.1790274, 0.007738569, 1.3102285,
     3.649403, 1.3513935, 0.2820034, 3.649403, 1.931781, 1.7554581, 1.0972117, 1.3787808, 1.7554581, 1.1790274, 0.5030043, 1.2797892,
     3.649403, 1.6235982, 1.5386792, 3.649403, 1.6235982, 2.2694633, 1.6705327, 0.5685267, 1.0649985, 1.6705327, 0.5030043, 1.0442673,
     1.2673818, 1.3987275, 1.0051131, 1.9862597, 1.3987275, 2.2694633, 1.6705327, 0.95067585, 0.5076549, 1.6705327, 0.57199186, 0.40366292,
 };
-static const rc_tensor rc447_out[] = {
-    { IR_DT_F32, 4, { 1, 4, 4, 3 }, rc447_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc486_out[] = {
+    { IR_DT_F32, 4, { 1, 4, 4, 3 }, rc486_out0, 0, 0, NULL, NULL }
 };
-static void rc447_attr(ir_attr *a)
+static void rc486_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 2;
@@ -18217,7 +19075,7 @@ static void rc447_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool3d */
-static const double rc448_in0[750] = {
+static const double rc487_in0[750] = {
     -1.2012432, -0.92620057, -1.5279243, 1.698341, 0.31720728, -0.31054717, 0.64849246, -1.2275082, -0.5484927, 0.5127023, 1.9043181, 0.9408488,
     -1.2495947, -0.25054118, -0.71080875, 1.3780864, 1.4642459, -2.9391296, -0.60208964, -0.47515306, -0.06857374, -0.8683132, 1.9334952, 0.648424,
     0.30429205, 0.23841941, 0.034964588, 0.10175086, 2.2226925, 3.107615, 1.5310636, 0.6633991, 1.0537901, -0.94219595, -1.533032, -0.62974316,
@@ -18282,19 +19140,19 @@ static const double rc448_in0[750] = {
     -0.48565072, 0.039988507, 0.62761164, -1.5601819, 1.276124, 1.2291211, -0.26414442, 0.20713055, 0.55897063, -0.53271556, -0.31273335, 0.6578338,
     -1.0098808, 1.3436333, 0.16505526, -1.1337408, -0.18910111, -0.46886238,
 };
-static const rc_tensor rc448_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc448_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc487_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc487_in0, 0, 0, NULL, NULL }
 };
-static const double rc448_out0[48] = {
+static const double rc487_out0[48] = {
     1.5310636, 2.2226925, 1.9274546, 1.5719837, 0.94824135, 1.2359061, 0.96264565, 1.9451226, 1.1292392, 1.2198558, 0.9080187, 0.6188887,
     1.3006989, 0.9141976, 1.0450953, 0.94488347, 1.2947212, 1.4733763, 1.0507891, 3.5105252, 2.3637338, 1.5645766, 0.686555, 1.9297682,
     0.8819331, 1.264203, 1.2187489, 1.6858326, 0.95617414, 2.3313096, 1.3523006, 2.0981774, 1.7097852, 2.4997144, 2.4742174, 2.0422385,
     0.8847994, 1.6317388, 1.853382, 1.3887322, 1.3973242, 1.0579696, 1.2365261, 2.4127047, 1.2111161, 1.0142175, 1.9594584, 2.1555805,
 };
-static const rc_tensor rc448_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc448_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc487_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc487_out0, 0, 0, NULL, NULL }
 };
-static void rc448_attr(ir_attr *a)
+static void rc487_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -18308,7 +19166,7 @@ static void rc448_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool3d/nhwc */
-static const double rc449_in0[750] = {
+static const double rc488_in0[750] = {
     -1.2012432, 1.0761849, -0.31001753, -0.92620057, 0.93925935, 1.2947212, -1.5279243, 0.9642864, -0.030701058, 1.698341, 0.9362689, -1.4663253,
     0.31720728, 0.029784324, 0.98505884, -0.31054717, 0.72531325, 0.9494016, 0.64849246, -1.1177094, -1.4263939, -1.2275082, 1.2198558, 1.1708449,
     -0.5484927, -0.46323726, -0.66800946, 0.5127023, -0.019750182, -0.8329996, 1.9043181, 0.9080187, 1.0507891, 0.9408488, -0.08675325, 0.5875339,
@@ -18373,19 +19231,19 @@ static const double rc449_in0[750] = {
     -0.57734966, 1.1105462, -1.0098808, 0.2107583, -1.2168137, 1.3436333, -0.88239515, 0.1330849, 0.16505526, 0.05408021, 0.5644576, -1.1337408,
     0.101655774, 0.7231173, -0.18910111, 1.1022261, -0.37557065, -0.46886238,
 };
-static const rc_tensor rc449_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc449_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc488_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc488_in0, 0, 0, NULL, NULL }
 };
-static const double rc449_out0[48] = {
+static const double rc488_out0[48] = {
     1.5310636, 1.1292392, 1.2947212, 2.2226925, 1.2198558, 1.4733763, 1.9274546, 0.9080187, 1.0507891, 1.5719837, 0.6188887, 3.5105252,
     0.94824135, 1.3006989, 2.3637338, 1.2359061, 0.9141976, 1.5645766, 0.96264565, 1.0450953, 0.686555, 1.9451226, 0.94488347, 1.9297682,
     0.8819331, 1.7097852, 1.3973242, 1.264203, 2.4997144, 1.0579696, 1.2187489, 2.4742174, 1.2365261, 1.6858326, 2.0422385, 2.4127047,
     0.95617414, 0.8847994, 1.2111161, 2.3313096, 1.6317388, 1.0142175, 1.3523006, 1.853382, 1.9594584, 2.0981774, 1.3887322, 2.1555805,
 };
-static const rc_tensor rc449_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc449_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc488_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc488_out0, 0, 0, NULL, NULL }
 };
-static void rc449_attr(ir_attr *a)
+static void rc488_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -18399,7 +19257,7 @@ static void rc449_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool3d_stride */
-static const double rc450_in0[750] = {
+static const double rc489_in0[750] = {
     0.8299294, -0.0038021635, -1.1135281, 1.3738781, 0.2550224, -1.6434127, 1.82507, 2.1649163, 0.17283483, -1.0465554, 1.3920509, -2.0668888,
     0.24841222, -3.1679997, -1.4773573, -2.513413, -0.9071019, 0.2132815, -1.040223, 1.0249166, -0.22889803, 1.0294296, -1.0467043, 0.7835625,
     1.1676699, -1.5427177, 0.030259028, -1.4061334, -0.06762597, 1.2605106, 0.46117014, 0.6395383, -0.19619511, -0.28109747, -3.0018306, 0.29478195,
@@ -18464,19 +19322,19 @@ static const double rc450_in0[750] = {
     0.06337963, -0.076573655, -0.5067197, 0.5216466, 0.48824018, 0.013458091, -0.035658482, 0.8863828, -2.074059, -0.67427516, 0.043778084, 0.121508315,
     -0.1494704, 0.6603907, -0.6115913, 0.2602587, -1.40068, -0.41166636,
 };
-static const rc_tensor rc450_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc450_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc489_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc489_in0, 0, 0, NULL, NULL }
 };
-static const double rc450_out0[48] = {
+static const double rc489_out0[48] = {
     1.82507, 2.1649163, 1.3920509, 1.0377108, 1.8527751, 0.8801526, 0.7086732, 0.6023843, 1.266135, 0.52982545, 1.4381858, 0.5453924,
     2.1645384, 1.5827038, 0.0537055, 1.6041194, 1.750661, 0.87734646, 0.9149249, 1.6973729, 0.52774966, 1.1548649, 2.4757974, 1.4664482,
     1.6334372, 0.9976002, 1.2374722, 3.2075377, 1.4310207, 1.1760838, 2.693083, 1.7668881, 1.3272538, 0.28098372, 2.2048957, 1.222671,
     1.0319985, 1.59337, 1.1570882, 2.183862, 0.9600587, 1.9651383, 1.5053233, 1.3111565, 1.4942883, 1.1801451, 1.7422149, 0.49681547,
 };
-static const rc_tensor rc450_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc450_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc489_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 2, 2, 2 }, rc489_out0, 0, 0, NULL, NULL }
 };
-static void rc450_attr(ir_attr *a)
+static void rc489_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -18490,7 +19348,7 @@ static void rc450_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool3d_stride/nhwc */
-static const double rc451_in0[750] = {
+static const double rc490_in0[750] = {
     0.8299294, -2.4905062, 1.750661, -0.0038021635, 1.266135, -0.9102039, -1.1135281, -0.6954208, -1.3187828, 1.3738781, -0.77277714, 0.85264885,
     0.2550224, 0.34505966, 0.039258026, -1.6434127, -0.972511, -1.0171151, 1.82507, 1.0771182, -0.27802607, 2.1649163, -1.6309613, 0.26595563,
     0.17283483, -0.84651273, 0.87734646, -1.0465554, -0.14513293, 3.1696904, 1.3920509, 1.4381858, -0.60027874, -2.0668888, -1.4270147, 0.30548382,
@@ -18555,19 +19413,19 @@ static const double rc451_in0[750] = {
     1.6875132, -0.6744777, -0.1494704, -0.38342792, 2.7674286, 0.6603907, -0.41178185, 1.2139916, -0.6115913, 1.6162386, 1.7166568, 0.2602587,
     -0.9730036, -0.1748685, -1.40068, 2.6470327, -1.1061978, -0.41166636,
 };
-static const rc_tensor rc451_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc451_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc490_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc490_in0, 0, 0, NULL, NULL }
 };
-static const double rc451_out0[48] = {
+static const double rc490_out0[48] = {
     1.82507, 1.266135, 1.750661, 2.1649163, 0.52982545, 0.87734646, 1.3920509, 1.4381858, 0.9149249, 1.0377108, 0.5453924, 1.6973729,
     1.8527751, 2.1645384, 0.52774966, 0.8801526, 1.5827038, 1.1548649, 0.7086732, 0.0537055, 2.4757974, 0.6023843, 1.6041194, 1.4664482,
     1.6334372, 1.3272538, 0.9600587, 0.9976002, 0.28098372, 1.9651383, 1.2374722, 2.2048957, 1.5053233, 3.2075377, 1.222671, 1.3111565,
     1.4310207, 1.0319985, 1.4942883, 1.1760838, 1.59337, 1.1801451, 2.693083, 1.1570882, 1.7422149, 1.7668881, 2.183862, 0.49681547,
 };
-static const rc_tensor rc451_out[] = {
-    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc451_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc490_out[] = {
+    { IR_DT_F32, 5, { 2, 2, 2, 2, 3 }, rc490_out0, 0, 0, NULL, NULL }
 };
-static void rc451_attr(ir_attr *a)
+static void rc490_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -18581,7 +19439,7 @@ static void rc451_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool3d_stride_padding */
-static const double rc452_in0[750] = {
+static const double rc491_in0[750] = {
     1.4414946, -0.8413535, 1.1363245, 0.25333217, 1.5536088, 0.1013446, -1.1869494, 0.6436313, 0.0078397775, -0.16491543, 0.33567148, 0.066038616,
     -0.60419846, -0.78870744, -1.8333383, -0.6674431, -0.7380664, -0.020264378, 0.6835663, 0.4431146, 0.58126545, -0.52836215, -0.8091721, 2.254199,
     -0.503436, 0.6505576, -0.5421706, -0.35244393, -0.7866451, 1.0822715, 0.06841213, -1.8174099, 0.562323, -0.8348675, 0.047473855, 0.83068335,
@@ -18646,10 +19504,10 @@ static const double rc452_in0[750] = {
     -1.4960679, 0.22000924, -1.7542577, 0.16924134, -1.0736973, 0.2246661, 0.21889502, -0.071462065, 0.10817245, -0.6553458, 1.1214807, 0.022697186,
     1.7285806, -1.6227837, -0.87771505, -1.5526048, 0.8496911, -0.326921,
 };
-static const rc_tensor rc452_in[] = {
-    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc452_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc491_in[] = {
+    { IR_DT_F32, 5, { 2, 3, 5, 5, 5 }, rc491_in0, 0, 0, NULL, NULL }
 };
-static const double rc452_out0[162] = {
+static const double rc491_out0[162] = {
     1.4414946, 1.1363245, 1.5536088, 0.33567148, 0.6436313, 0.0078397775, 0.58126545, -0.020264378, 2.254199, 0.98820156, 0.24442764, 1.0822715,
     1.0700595, 1.1317377, 1.4694288, 1.0352167, 1.2671804, 1.388219, 1.4351667, 1.1685725, 0.9294741, 0.8852009, 1.1964461, 0.7917239,
     0.08465029, 1.7662867, 1.2282289, -0.35854858, -0.29401392, -2.0424285, -0.5097205, -0.19382325, 1.2363243, 0.21745585, 0.7628006, 0.47490418,
@@ -18665,10 +19523,10 @@ static const double rc452_out0[162] = {
     -0.22668195, 0.72564846, 1.8100022, 0.61404884, 0.8228963, 1.3343867, 2.2147493, 1.3481423, 0.23632401, 0.83670837, -0.04718171, 0.3223558,
     1.1584872, 1.9507211, 1.4953927, 2.0938408, 1.1214807, 1.7285806,
 };
-static const rc_tensor rc452_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 3, 3, 3 }, rc452_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc491_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 3, 3, 3 }, rc491_out0, 0, 0, NULL, NULL }
 };
-static void rc452_attr(ir_attr *a)
+static void rc491_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NCHW;
     a->conv.nspatial = 3;
@@ -18682,7 +19540,7 @@ static void rc452_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_MaxPool3d_stride_padding/nhwc */
-static const double rc453_in0[750] = {
+static const double rc492_in0[750] = {
     1.4414946, -0.35854858, -0.2101175, -0.8413535, -0.40471032, -0.3382189, 1.1363245, -0.29401392, 0.6320804, 0.25333217, -2.9775136, -0.528029,
     1.5536088, -2.0424285, -0.29549488, 0.1013446, -0.5097205, -1.1029854, -1.1869494, -0.5452317, 0.6254023, 0.6436313, -1.4371864, -1.390111,
     0.0078397775, -0.2196601, -1.872698, -0.16491543, 0.2186893, 0.94423985, 0.33567148, -1.328575, -0.5491126, 0.066038616, -0.82907325, 0.5265154,
@@ -18747,10 +19605,10 @@ static const double rc453_in0[750] = {
     0.10953537, 1.284128, 1.7285806, -1.2345794, -0.113339484, -1.6227837, 0.43687695, 0.5697747, -0.87771505, -1.7416971, 0.38600954, -1.5526048,
     -1.2079254, 0.07113256, 0.8496911, 0.7587672, 0.6843678, -0.326921,
 };
-static const rc_tensor rc453_in[] = {
-    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc453_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc492_in[] = {
+    { IR_DT_F32, 5, { 2, 5, 5, 5, 3 }, rc492_in0, 0, 0, NULL, NULL }
 };
-static const double rc453_out0[162] = {
+static const double rc492_out0[162] = {
     1.4414946, -0.35854858, -0.2101175, 1.1363245, -0.29401392, 0.6320804, 1.5536088, -2.0424285, -0.29549488, 0.33567148, -0.5097205, -0.5491126,
     0.6436313, -0.19382325, 0.6254023, 0.0078397775, 1.2363243, 0.94423985, 0.58126545, 0.21745585, 0.6170185, -0.020264378, 0.7628006, 1.3579931,
     2.254199, 0.47490418, 0.56883615, 0.98820156, 0.1528376, 1.2415875, 0.24442764, 1.4017894, 0.40939674, 1.0822715, 1.0056479, 2.2023854,
@@ -18766,10 +19624,10 @@ static const double rc453_out0[162] = {
     1.553855, 0.33174053, 1.1584872, 0.64725184, 0.36578074, 1.9507211, 1.4160483, 2.2101781, 1.4953927, 0.6537758, 1.6780039, 2.0938408,
     1.2682048, 1.0567023, 1.1214807, 0.8444238, 1.6749063, 1.7285806,
 };
-static const rc_tensor rc453_out[] = {
-    { IR_DT_F32, 5, { 2, 3, 3, 3, 3 }, rc453_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc492_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 3, 3, 3 }, rc492_out0, 0, 0, NULL, NULL }
 };
-static void rc453_attr(ir_attr *a)
+static void rc492_attr(ir_attr *a)
 {
     a->conv.layout = IR_LAYOUT_NHWC;
     a->conv.nspatial = 3;
@@ -18783,7 +19641,7 @@ static void rc453_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_ReLU */
-static const double rc454_in0[120] = {
+static const double rc493_in0[120] = {
     0.071085244, 1.486079, -0.36005104, 0.84392184, 0.25642258, -0.97695297, 0.9838996, 0.53339636, -1.4982784, 0.64872473, -0.13037439, 0.8439112,
     -0.08173715, 0.6482287, 1.4649609, 1.4686952, 0.5498811, -0.7561836, -0.16627097, 0.2777665, 0.6532743, 1.7506227, -0.39433688, -0.981959,
     -0.71633166, 0.19046322, -0.63446814, 0.6486537, 0.10917297, 0.5573619, -0.535584, -1.947658, -1.2812656, 1.7601336, 0.4937657, -0.18543291,
@@ -18795,10 +19653,10 @@ static const double rc454_in0[120] = {
     -0.19173498, -2.0236735, 1.2029072, -1.2688743, -1.8041521, 0.19303793, -2.1429698, 0.47775277, 2.6781845, 0.10030776, -0.7777397, 0.3137055,
     0.79544616, 1.2489256, -1.2929955, 0.15213893, -0.022890072, 0.13515732, -0.63843757, -2.3036182, 0.8684929, 0.20634708, -0.7453928, -1.2273734,
 };
-static const rc_tensor rc454_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc454_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc493_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc493_in0, 0, 0, NULL, NULL }
 };
-static const double rc454_out0[120] = {
+static const double rc493_out0[120] = {
     0.071085244, 1.486079, 0.0, 0.84392184, 0.25642258, 0.0, 0.9838996, 0.53339636, 0.0, 0.64872473, 0.0, 0.8439112,
     0.0, 0.6482287, 1.4649609, 1.4686952, 0.5498811, 0.0, 0.0, 0.2777665, 0.6532743, 1.7506227, 0.0, 0.0,
     0.0, 0.19046322, 0.0, 0.6486537, 0.10917297, 0.5573619, 0.0, 0.0, 0.0, 1.7601336, 0.4937657, 0.0,
@@ -18810,16 +19668,16 @@ static const double rc454_out0[120] = {
     0.0, 0.0, 1.2029072, 0.0, 0.0, 0.19303793, 0.0, 0.47775277, 2.6781845, 0.10030776, 0.0, 0.3137055,
     0.79544616, 1.2489256, 0.0, 0.15213893, 0.0, 0.13515732, 0.0, 0.0, 0.8684929, 0.20634708, 0.0, 0.0,
 };
-static const rc_tensor rc454_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc454_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc493_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc493_out0, 0, 0, NULL, NULL }
 };
-static void rc454_attr(ir_attr *a)
+static void rc493_attr(ir_attr *a)
 {
     a->act.on = true; a->act.lo = 0.0f; a->act.hi = INFINITY;
 }
 
 /* onnx-pytorch-converted/test_ReflectionPad2d */
-static const double rc455_in0[384] = {
+static const double rc494_in0[384] = {
     0.083223954, -0.18682759, 0.22781813, 1.981318, -1.2143905, 1.001724, 1.3239639, -0.33258072, 0.8632793, 1.3811166, 1.1067837, -0.8761247,
     -0.19121812, 0.52979237, 0.55690664, -0.13246207, -1.7225143, -0.3842361, -0.74056464, -0.5539755, -0.39730847, 0.005619563, 0.23512901, 0.89375365,
     -0.30955207, -0.12434391, -0.8115657, 0.14161535, -0.6592637, 0.23619962, 0.17964049, -0.9317546, 0.9335092, -0.47107738, 0.6173109, -0.7442315,
@@ -18853,10 +19711,10 @@ static const double rc455_in0[384] = {
     2.4942944, -1.6430126, -1.1972911, -1.9909519, -0.3351612, 0.337962, -0.68196553, -1.8423713, -1.8084773, 1.5135455, 0.852922, 1.0844245,
     -0.8668769, 0.3596883, -0.29569435, 1.4480879, 2.1691544, 1.1558477, 2.2627628, -0.08595677, -0.35751763, 0.78737587, -2.0046644, -1.0256733,
 };
-static const rc_tensor rc455_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 8, 8 }, rc455_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc494_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 8, 8 }, rc494_in0, 0, 0, NULL, NULL }
 };
-static const double rc455_out0[990] = {
+static const double rc494_out0[990] = {
     -0.12434391, -0.30955207, -0.12434391, -0.8115657, 0.14161535, -0.6592637, 0.23619962, 0.17964049, -0.9317546, 0.17964049, 0.23619962, -0.3842361,
     -1.7225143, -0.3842361, -0.74056464, -0.5539755, -0.39730847, 0.005619563, 0.23512901, 0.89375365, 0.23512901, 0.005619563, 1.3811166, 0.8632793,
     1.3811166, 1.1067837, -0.8761247, -0.19121812, 0.52979237, 0.55690664, -0.13246207, 0.55690664, 0.52979237, -0.18682759, 0.083223954, -0.18682759,
@@ -18941,10 +19799,10 @@ static const double rc455_out0[990] = {
     -2.0303302, 1.3761858, -2.2663903, -0.25885725, 0.19561735, -0.25885725, -2.2663903, 0.5210199, 0.4816697, 0.5210199, -0.7224455, 0.112628154,
     -0.06818558, 0.27554503, 0.6977859, 0.5889855, 0.6977859, 0.27554503,
 };
-static const rc_tensor rc455_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 15, 11 }, rc455_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc494_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 15, 11 }, rc494_out0, 0, 0, NULL, NULL }
 };
-static void rc455_attr(ir_attr *a)
+static void rc494_attr(ir_attr *a)
 {
     a->pad_mode = IR_PAD_REFLECT; a->pad_value = 0.0;
     a->begin[0] = 0; a->end[0] = 0;
@@ -18954,7 +19812,7 @@ static void rc455_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_ReplicationPad2d */
-static const double rc456_in0[96] = {
+static const double rc495_in0[96] = {
     2.2221935, 0.20242481, 1.3884797, 0.030532578, -0.30643645, -1.803498, -0.22205406, -0.11577298, -0.19128075, 0.8312839, -0.32388535, 0.7891346,
     0.013080414, -1.3158184, 0.21723118, 1.5740507, 1.4341003, 1.0896171, -0.21124628, 0.28005183, -1.1936707, 0.86649936, 0.5646559, 1.4311218,
     -0.8665331, 0.6305632, 0.9653092, -0.36685368, -0.38646853, -0.9170511, 0.8874056, 0.13528341, 0.8634705, -0.031308528, 0.25637636, -0.42303297,
@@ -18964,10 +19822,10 @@ static const double rc456_in0[96] = {
     -1.683314, 0.08265266, 1.0546957, -1.1658456, -0.50772816, -0.06878204, -0.11833376, -0.63047296, 1.2685893, 0.79448277, 0.12063061, -0.82137495,
     -0.72299415, -0.67787164, 0.46172944, 0.11868829, 0.78810036, 1.1845769, -0.4395549, -0.7078871, -1.4632857, -0.6383325, -0.9237568, -1.9267807,
 };
-static const rc_tensor rc456_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 4 }, rc456_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc495_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 4 }, rc495_in0, 0, 0, NULL, NULL }
 };
-static const double rc456_out0[462] = {
+static const double rc495_out0[462] = {
     2.2221935, 2.2221935, 0.20242481, 1.3884797, 0.030532578, 0.030532578, 0.030532578, 2.2221935, 2.2221935, 0.20242481, 1.3884797, 0.030532578,
     0.030532578, 0.030532578, 2.2221935, 2.2221935, 0.20242481, 1.3884797, 0.030532578, 0.030532578, 0.030532578, 2.2221935, 2.2221935, 0.20242481,
     1.3884797, 0.030532578, 0.030532578, 0.030532578, -0.30643645, -0.30643645, -1.803498, -0.22205406, -0.11577298, -0.11577298, -0.11577298, -0.19128075,
@@ -19008,10 +19866,10 @@ static const double rc456_out0[462] = {
     -0.9237568, -1.9267807, -1.9267807, -1.9267807, -1.4632857, -1.4632857, -0.6383325, -0.9237568, -1.9267807, -1.9267807, -1.9267807, -1.4632857,
     -1.4632857, -0.6383325, -0.9237568, -1.9267807, -1.9267807, -1.9267807,
 };
-static const rc_tensor rc456_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 11, 7 }, rc456_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc495_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 11, 7 }, rc495_out0, 0, 0, NULL, NULL }
 };
-static void rc456_attr(ir_attr *a)
+static void rc495_attr(ir_attr *a)
 {
     a->pad_mode = IR_PAD_EDGE; a->pad_value = 0.0;
     a->begin[0] = 0; a->end[0] = 0;
@@ -19021,7 +19879,7 @@ static void rc456_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_Sigmoid */
-static const double rc457_in0[120] = {
+static const double rc496_in0[120] = {
     0.64615244, 1.3917578, -0.9192611, -0.29970047, 0.3955962, -0.0997711, -0.2654696, 0.14053616, 0.49709725, 1.0050383, 1.8010609, -0.3538086,
     -1.2724897, -0.42862588, 1.2440821, 0.44113284, -1.2180037, 1.1691215, -1.0378362, 0.3654679, 0.43193182, 0.06429178, -0.19386423, 0.7009999,
     0.9999884, 0.7710915, -0.14832139, -0.13177775, -2.2200294, -0.68199605, 0.027910758, 0.8662489, -0.8852085, -0.67094064, 0.188569, -0.36488196,
@@ -19033,10 +19891,10 @@ static const double rc457_in0[120] = {
     -0.3821892, 0.60960793, -2.303599, 0.7319984, 0.16717109, 0.65556973, -0.97671545, 1.0692221, 0.2594508, 0.6825184, 0.561648, 0.2649776,
     2.0143232, -1.6233438, 0.35610113, -0.7950421, -0.4381958, -2.5741794, -0.0020269996, -3.0354762, -0.67575413, 0.06294591, 0.5558233, 0.80920744,
 };
-static const rc_tensor rc457_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc457_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc496_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc496_in0, 0, 0, NULL, NULL }
 };
-static const double rc457_out0[120] = {
+static const double rc496_out0[120] = {
     0.6561429, 0.8008727, 0.28510848, 0.42563072, 0.59762913, 0.4750779, 0.43401963, 0.5350763, 0.62177694, 0.732048, 0.85827804, 0.41245914,
     0.21883136, 0.39445448, 0.7762737, 0.608529, 0.22828794, 0.7629862, 0.2615677, 0.5903634, 0.60633487, 0.51606745, 0.45168516, 0.66840947,
     0.73105633, 0.68375695, 0.46298748, 0.46710312, 0.09796621, 0.33581597, 0.50697726, 0.7039646, 0.29209962, 0.33828625, 0.54700303, 0.40977833,
@@ -19048,16 +19906,16 @@ static const double rc457_out0[120] = {
     0.405599, 0.64785135, 0.09082533, 0.6752437, 0.5416957, 0.6582645, 0.27354398, 0.74444896, 0.5645013, 0.66430056, 0.6368338, 0.5658595,
     0.88229275, 0.16474424, 0.5880963, 0.31108704, 0.39217094, 0.07081879, 0.49949327, 0.045848664, 0.33720958, 0.5157313, 0.6354856, 0.69194055,
 };
-static const rc_tensor rc457_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc457_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc496_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc496_out0, 0, 0, NULL, NULL }
 };
-static void rc457_attr(ir_attr *a)
+static void rc496_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-pytorch-converted/test_Softmax */
-static const double rc458_in0[200] = {
+static const double rc497_in0[200] = {
     -0.6195852, 1.3831514, 1.7340443, -0.29675713, 1.0533293, 0.06581502, -0.16596118, 0.84413075, -0.031668164, 0.10874839, -0.10546439, 3.5290723,
     2.4324183, -1.364909, 0.36954266, -0.3978507, 1.0069382, 2.5995889, 0.8577104, -0.54687554, 1.2678849, -0.39230183, -0.58792007, 0.32880974,
     0.31540465, 0.0012636866, 0.37008145, -1.3057878, -1.5535539, 0.37039506, 1.0266405, -0.5085882, 0.5148522, -0.066039, 0.5687605, -0.074037775,
@@ -19076,10 +19934,10 @@ static const double rc458_in0[200] = {
     1.1444104, -0.20078161, -0.052387133, -0.6722449, -1.2592467, -0.06598238, 1.7161906, 0.6354067, 0.14682423, -0.34389037, -0.18050022, -0.9640208,
     0.527042, -0.5945208, -0.934085, 0.048518747, -1.0705756, -0.6474031, -1.4769405, 0.86931765,
 };
-static const rc_tensor rc458_in[] = {
-    { IR_DT_F32, 2, { 10, 20 }, rc458_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc497_in[] = {
+    { IR_DT_F32, 2, { 10, 20 }, rc497_in0, 0, 0, NULL, NULL }
 };
-static const double rc458_out0[200] = {
+static const double rc497_out0[200] = {
     0.006114911, 0.045307238, 0.064351454, 0.008444861, 0.03257824, 0.012135441, 0.009624905, 0.02642858, 0.011008272, 0.012667804, 0.0102251535, 0.3873728,
     0.12937738, 0.0029020172, 0.01644231, 0.007632874, 0.031101419, 0.15291835, 0.026789917, 0.0065760864, 0.1588108, 0.030190488, 0.024826424, 0.06209332,
     0.061266508, 0.044750042, 0.06470963, 0.012110111, 0.009452458, 0.06472994, 0.12476964, 0.026876183, 0.074789755, 0.04183736, 0.078932196, 0.041504044,
@@ -19098,16 +19956,16 @@ static const double rc458_out0[200] = {
     0.12902516, 0.03360973, 0.038986288, 0.02097544, 0.011662173, 0.03845985, 0.22855747, 0.07755628, 0.04758042, 0.029128196, 0.034298334, 0.01566731,
     0.06959126, 0.022670768, 0.016143411, 0.04312556, 0.01408375, 0.021503035, 0.009380722, 0.097994834,
 };
-static const rc_tensor rc458_out[] = {
-    { IR_DT_F32, 2, { 10, 20 }, rc458_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc497_out[] = {
+    { IR_DT_F32, 2, { 10, 20 }, rc497_out0, 0, 0, NULL, NULL }
 };
-static void rc458_attr(ir_attr *a)
+static void rc497_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = false;
 }
 
 /* onnx-pytorch-converted/test_Tanh */
-static const double rc459_in0[120] = {
+static const double rc498_in0[120] = {
     -0.74508774, 0.3514195, 0.20018119, 1.0799712, 0.15719375, 0.75968, -1.4199059, -0.5062088, -0.055293597, -0.15466353, -0.3678529, 0.3264643,
     0.20614682, 0.17309171, -1.8617213, 0.8788966, 0.42969275, 0.45576763, 0.011928937, -1.2881749, 1.3667068, 0.11761664, 1.4350533, -1.594746,
     -0.27978235, -0.11667403, -0.5160905, 0.08152017, -0.7008805, -0.50712925, -0.3809237, -0.22784568, -0.03792943, 2.1535811, 0.030795544, -0.64657426,
@@ -19119,10 +19977,10 @@ static const double rc459_in0[120] = {
     -0.10253684, 0.5142542, -1.2997528, -0.58723134, 0.48956293, -0.7001472, -0.47375146, -0.34576935, -0.95606166, 1.0565462, -0.8455614, -1.8243535,
     1.0766774, -1.2823268, 0.903346, 0.3233834, 2.6122942, 0.5479655, -0.21045849, -1.146489, -1.4552515, -0.4350348, -1.8104619, 0.8844049,
 };
-static const rc_tensor rc459_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc459_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc498_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc498_in0, 0, 0, NULL, NULL }
 };
-static const double rc459_out0[120] = {
+static const double rc498_out0[120] = {
     -0.63220924, 0.33763382, 0.19754943, 0.7931884, 0.15591168, 0.6408884, -0.8895793, -0.46698597, -0.055237312, -0.15344198, -0.3521122, 0.31534022,
     0.20327544, 0.17138353, -0.95283765, 0.70586604, 0.4050645, 0.42662844, 0.011928372, -0.85864776, 0.8779395, 0.11707726, 0.8926975, -0.9208738,
     -0.27270365, -0.11614747, -0.474677, 0.08134006, -0.60492635, -0.46770543, -0.36350936, -0.22398311, -0.03791125, 0.9734147, 0.030785812, -0.56935924,
@@ -19134,16 +19992,16 @@ static const double rc459_out0[120] = {
     -0.10217899, 0.47325322, -0.8616595, -0.5279014, 0.45386946, -0.60446125, -0.44122544, -0.33261824, -0.74251497, 0.7843384, -0.68874353, -0.9492707,
     0.79196376, -0.85710365, 0.7179232, 0.312563, 0.9892925, 0.49899387, -0.20740531, -0.8165876, -0.89672637, -0.40952036, -0.9478788, 0.70861924,
 };
-static const rc_tensor rc459_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc459_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc498_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc498_out0, 0, 0, NULL, NULL }
 };
-static void rc459_attr(ir_attr *a)
+static void rc498_attr(ir_attr *a)
 {
     (void)a;
 }
 
 /* onnx-pytorch-converted/test_ZeroPad2d */
-static const double rc460_in0[96] = {
+static const double rc499_in0[96] = {
     -0.32666272, 0.6574987, -0.5044667, 0.075787894, 1.6241828, 0.3161738, 2.0354066, -0.81921387, -2.53381, -0.6731381, 0.4035326, 1.2063172,
     -0.43622753, -0.16948012, -0.4964083, 1.9784279, -1.2813648, 0.9810063, -1.563557, 1.720532, -0.3559163, 0.41612676, 1.8227284, 1.5783453,
     -0.9808436, -1.0797826, 1.4966971, 2.2251325, -0.4457977, -0.31208143, -0.5827715, -0.100045115, -0.27687114, 1.5229194, -0.88680446, 0.15389888,
@@ -19153,10 +20011,10 @@ static const double rc460_in0[96] = {
     0.7405899, 0.049107105, 1.9505403, 0.78377765, 0.7536512, 3.0338175, 0.6533836, -0.36691466, -0.114297405, -0.061942495, 0.077720486, -1.2908883,
     -1.3512204, 0.5462718, 0.77709925, 1.3372669, 0.63555807, 1.88664, -0.5761593, 0.3137442, 1.1335704, -0.676328, -0.2671576, 0.2938052,
 };
-static const rc_tensor rc460_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 4 }, rc460_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc499_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 4 }, rc499_in0, 0, 0, NULL, NULL }
 };
-static const double rc460_out0[462] = {
+static const double rc499_out0[462] = {
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -0.32666272, 0.6574987,
     -0.5044667, 0.075787894, 0.0, 0.0, 0.0, 1.6241828, 0.3161738, 2.0354066, -0.81921387, 0.0, 0.0, 0.0,
@@ -19197,10 +20055,10 @@ static const double rc460_out0[462] = {
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
 };
-static const rc_tensor rc460_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 11, 7 }, rc460_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc499_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 11, 7 }, rc499_out0, 0, 0, NULL, NULL }
 };
-static void rc460_attr(ir_attr *a)
+static void rc499_attr(ir_attr *a)
 {
     a->pad_mode = IR_PAD_CONSTANT; a->pad_value = 0.0;
     a->begin[0] = 0; a->end[0] = 0;
@@ -19210,7 +20068,7 @@ static void rc460_attr(ir_attr *a)
 }
 
 /* onnx-pytorch-converted/test_log_softmax_dim3 */
-static const double rc461_in0[120] = {
+static const double rc500_in0[120] = {
     1.166418, 0.71867806, 0.2074634, -0.12966411, -1.3241655, 0.49539542, 0.20376198, 0.22219463, -0.7365012, -0.3575007, 1.3128814, 2.6848145,
     -0.37421402, -0.44096422, 0.4389242, 1.079847, 0.88114905, 0.1987139, -0.43205488, -0.18629818, -1.1300219, -1.6942317, 1.2036912, -0.4170746,
     0.4257377, -0.34997392, -0.3229482, -0.69653106, -1.1614759, -1.0775254, -0.6651765, 0.5402053, 1.8135823, -0.38776335, 0.43914723, -0.27516767,
@@ -19222,10 +20080,10 @@ static const double rc461_in0[120] = {
     -0.7879593, 1.0007753, 0.6250506, -0.61905664, -0.22443931, -0.18835251, 0.42414522, -0.42077962, 1.1862842, -1.266073, 1.8003386, -0.098806694,
     -0.13307837, -0.68224484, -1.7061467, -0.11141027, -2.2471287, -1.6798867, -0.07648281, 0.024633095, 1.2713643, 0.35212582, 1.6489007, -0.108181715,
 };
-static const rc_tensor rc461_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc461_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc500_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc500_in0, 0, 0, NULL, NULL }
 };
-static const double rc461_out0[120] = {
+static const double rc500_out0[120] = {
     -0.8666077, -1.3143476, -1.8255622, -2.1626897, -3.357191, -1.171212, -1.4628454, -1.4444127, -2.4031086, -2.0241082, -1.7436936, -0.37176046,
     -3.430789, -3.497539, -2.6176507, -1.006686, -1.2053839, -1.887819, -2.5185878, -2.2728312, -2.9265785, -3.4907885, -0.59286547, -2.2136314,
     -1.370819, -1.297953, -1.2709273, -1.6445101, -2.109455, -2.0255046, -3.0253582, -1.8199763, -0.54659927, -2.7479448, -1.9210343, -2.228303,
@@ -19237,16 +20095,16 @@ static const double rc461_out0[120] = {
     -2.6862519, -0.8975172, -1.273242, -2.5173492, -2.1827006, -2.1466138, -1.5341161, -2.379041, -0.7719772, -3.4202077, -0.35379615, -2.2529414,
     -2.287213, -2.8363795, -2.5367062, -0.94196963, -3.0776882, -2.510446, -0.9070422, -2.4695194, -1.2227881, -2.1420267, -0.84525174, -2.6023343,
 };
-static const rc_tensor rc461_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc461_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc500_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc500_out0, 0, 0, NULL, NULL }
 };
-static void rc461_attr(ir_attr *a)
+static void rc500_attr(ir_attr *a)
 {
     a->axis = 3; a->axis_end = 4; a->log = true;
 }
 
 /* onnx-pytorch-converted/test_log_softmax_lastdim */
-static const double rc462_in0[256] = {
+static const double rc501_in0[256] = {
     0.24023943, 1.5190018, -1.3396565, -0.3133006, -0.36296234, -0.24328685, -1.1725672, -0.66064936, 0.18189593, 1.3684244, 0.83124024, 1.8790925,
     0.025435757, -0.82380086, -0.61409426, -1.123809, 0.23289609, -0.22017673, 0.36623216, -0.22853163, -1.412546, 0.76958996, 0.19488503, 0.597801,
     -0.23496313, -0.09059506, -0.01324709, -0.83403444, 0.9403277, -0.42311388, -0.23671447, 0.66675866, -0.28379405, 0.87453, -0.40823793, 0.42182863,
@@ -19270,10 +20128,10 @@ static const double rc462_in0[256] = {
     -1.5459646, 0.85418564, -0.628892, -0.4475442, -0.6221787, -1.1863731, -1.5070267, 0.82980263, -1.2441511, -0.41163415, -0.40919593, 0.4122478,
     -0.15299861, -0.0037490549, 0.78680474, -0.964074,
 };
-static const rc_tensor rc462_in[] = {
-    { IR_DT_F32, 2, { 2, 128 }, rc462_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc501_in[] = {
+    { IR_DT_F32, 2, { 2, 128 }, rc501_in0, 0, 0, NULL, NULL }
 };
-static const double rc462_out0[256] = {
+static const double rc501_out0[256] = {
     -5.157146, -3.8783836, -6.737042, -5.710686, -5.760348, -5.640672, -6.569953, -6.058035, -5.21549, -4.028961, -4.5661454, -3.5182931,
     -5.3719497, -6.2211866, -6.01148, -6.5211945, -5.1644893, -5.6175623, -5.031153, -5.625917, -6.8099318, -4.6277957, -5.2025003, -4.7995844,
     -5.6323485, -5.487981, -5.4106326, -6.23142, -4.457058, -5.8204994, -5.6341, -4.730627, -5.6811795, -4.5228558, -5.8056235, -4.975557,
@@ -19297,16 +20155,16 @@ static const double rc462_out0[256] = {
     -6.4450417, -4.0448914, -5.5279694, -5.3466215, -5.521256, -6.08545, -6.4061036, -4.0692744, -6.143228, -5.3107114, -5.308273, -4.4868293,
     -5.052076, -4.9028263, -4.1122723, -5.863151,
 };
-static const rc_tensor rc462_out[] = {
-    { IR_DT_F32, 2, { 2, 128 }, rc462_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc501_out[] = {
+    { IR_DT_F32, 2, { 2, 128 }, rc501_out0, 0, 0, NULL, NULL }
 };
-static void rc462_attr(ir_attr *a)
+static void rc501_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = true;
 }
 
 /* onnx-pytorch-converted/test_softmax_functional_dim3 */
-static const double rc463_in0[120] = {
+static const double rc502_in0[120] = {
     1.1944941, -0.27271056, 0.23927666, 2.5650773, 0.998105, 0.030023864, 2.0507405, -0.88221073, -1.6479362, -0.42979535, -0.07660481, 1.5293989,
     0.7441025, -0.5716305, -1.0028837, 1.6863649, -0.65516794, -1.2280482, 0.3903788, -0.9892638, -0.11947532, -0.21518965, 0.8502376, -1.6913545,
     1.0986447, -0.40601778, -0.07458311, 1.7378662, -0.6868111, -0.9820256, -2.291064, -0.700883, 1.6479311, -0.8307588, -0.90459853, -0.058696777,
@@ -19318,10 +20176,10 @@ static const double rc463_in0[120] = {
     -1.2562737, -0.028009154, 0.17121366, -1.1386979, 0.39737767, 0.78090924, 0.2297074, -0.5402719, 0.4924876, -1.9901516, 0.076598436, -1.4233484,
     1.0310793, 0.9019292, 0.7653412, -0.7917485, 1.1429906, -0.29037812, -0.026731102, -1.1820157, -0.9286675, 0.8416695, 1.6487094, -0.70480716,
 };
-static const rc_tensor rc463_in[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc463_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc502_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc502_in0, 0, 0, NULL, NULL }
 };
-static const double rc463_out0[120] = {
+static const double rc502_out0[120] = {
     0.15687169, 0.036169764, 0.060353003, 0.6177052, 0.12890027, 0.10242221, 0.7726454, 0.041135397, 0.019127816, 0.06466916, 0.107985, 0.538074,
     0.24535342, 0.065822825, 0.042764723, 0.6698339, 0.0644247, 0.03632902, 0.18328525, 0.046127126, 0.12293482, 0.111713775, 0.32420215, 0.02552798,
     0.41562125, 0.081680655, 0.11377831, 0.69694126, 0.06168395, 0.045915805, 0.015248655, 0.07478912, 0.78327703, 0.06568013, 0.061005067, 0.10881129,
@@ -19333,16 +20191,16 @@ static const double rc463_out0[120] = {
     0.089519635, 0.30573615, 0.37313688, 0.100688726, 0.20814177, 0.3054393, 0.17601147, 0.081497304, 0.22891012, 0.020321464, 0.16052148, 0.035819087,
     0.41692594, 0.36641204, 0.2881473, 0.06072662, 0.42036408, 0.10025857, 0.13050343, 0.035181772, 0.0453258, 0.2661908, 0.5966038, 0.05669787,
 };
-static const rc_tensor rc463_out[] = {
-    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc463_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc502_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc502_out0, 0, 0, NULL, NULL }
 };
-static void rc463_attr(ir_attr *a)
+static void rc502_attr(ir_attr *a)
 {
     a->axis = 3; a->axis_end = 4; a->log = false;
 }
 
 /* onnx-pytorch-converted/test_softmax_lastdim */
-static const double rc464_in0[256] = {
+static const double rc503_in0[256] = {
     0.884418, -0.9733768, 0.42069, 0.1787836, 1.8769492, -0.48125944, -0.9988016, 0.3124926, 0.28283247, -0.5513916, 0.5561797, 0.4515879,
     -0.57142854, 0.11401693, 0.09467134, 1.9933237, 0.34113213, -1.5191523, 0.4922447, -0.12016984, -0.49423966, 2.093997, 0.06558543, 0.81170714,
     1.5181942, -1.1285517, -0.6186287, -3.4425528, -0.28126377, 0.3569006, 0.4651769, 0.11741637, 0.01853793, -0.03269443, -0.12098708, 1.4212469,
@@ -19366,10 +20224,10 @@ static const double rc464_in0[256] = {
     0.17250599, -0.27770162, -1.1677296, 1.08265, 0.8653809, -0.023341905, 0.7855143, 1.0114369, -0.36486846, -0.56174964, -1.2285553, 0.849972,
     0.9131553, 1.4888825, -1.1502099, -0.25685492,
 };
-static const rc_tensor rc464_in[] = {
-    { IR_DT_F32, 2, { 2, 128 }, rc464_in0, 0, 0, NULL, NULL }
+static const rc_tensor rc503_in[] = {
+    { IR_DT_F32, 2, { 2, 128 }, rc503_in0, 0, 0, NULL, NULL }
 };
-static const double rc464_out0[256] = {
+static const double rc503_out0[256] = {
     0.010856124, 0.0016937323, 0.006827792, 0.0053607016, 0.029290417, 0.0027705668, 0.0016512123, 0.0061276047, 0.005948527, 0.0025829177, 0.007818487, 0.0070420494,
     0.002531679, 0.005024512, 0.004928243, 0.03290534, 0.006305633, 0.0009813352, 0.007334256, 0.0039754636, 0.0027348367, 0.03639052, 0.0047869654, 0.01009478,
     0.02046069, 0.0014502843, 0.0024149595, 0.00014338219, 0.003383963, 0.0064058513, 0.0071383966, 0.005041621, 0.004566967, 0.004338883, 0.0039722156, 0.0185702,
@@ -19393,12 +20251,2127 @@ static const double rc464_out0[256] = {
     0.00598956, 0.003818319, 0.0015679707, 0.01488214, 0.011975857, 0.00492424, 0.011056585, 0.013859194, 0.0034995817, 0.0028741648, 0.0014754406, 0.011792737,
     0.012561884, 0.022340348, 0.0015956832, 0.003898753,
 };
-static const rc_tensor rc464_out[] = {
-    { IR_DT_F32, 2, { 2, 128 }, rc464_out0, 0, 0, NULL, NULL }
+static const rc_tensor rc503_out[] = {
+    { IR_DT_F32, 2, { 2, 128 }, rc503_out0, 0, 0, NULL, NULL }
 };
-static void rc464_attr(ir_attr *a)
+static void rc503_attr(ir_attr *a)
 {
     a->axis = 1; a->axis_end = 2; a->log = false;
+}
+
+/* torch/conv2d_s8_per_channel_asym_pads_relu6 */
+static const double rc504_in0[90] = {
+    -97, -8, -103, -26, -79, 74, -8, 41, -86, 43, -111, -17,
+    86, 116, -34, 65, -105, 31, -124, -16, -109, 21, -51, -39,
+    111, 122, -15, -12, -13, 90, -21, 79, 32, 100, 76, 35,
+    -31, 121, 55, -68, -64, 109, -60, 84, 47, 107, -79, -117,
+    119, -47, 69, -119, 56, -71, -5, 117, -50, -2, -119, -121,
+    -84, 127, 64, 92, -53, 2, 107, -4, 18, -110, 77, 106,
+    38, 116, 14, -10, 110, 89, -107, -8, -91, 108, -89, 48,
+    30, -87, 1, -104, 94, -114,
+};
+static const float rc504_in0_qs[1] = {
+    0.05f,
+};
+static const int32_t rc504_in0_qz[1] = {
+    -3,
+};
+static const double rc504_in1[108] = {
+    -77, 35, -112, -54, 42, -55, -85, 86, -28, 39, 115, -26,
+    -33, -17, -58, -122, -34, -98, -63, 120, -27, 46, 45, -102,
+    11, 59, -21, -91, 26, -127, -123, 48, -117, -15, 46, 60,
+    24, 117, -107, -20, 89, -86, -115, 121, -107, 121, -108, 52,
+    -42, 46, 104, -81, 87, -117, 118, -44, 112, 15, 108, 74,
+    -77, -123, 63, 88, 68, 107, 123, -31, -53, 82, 94, 58,
+    -23, 126, -49, 104, -61, -56, -78, -105, -78, 20, 5, -95,
+    19, -65, 53, 16, 91, 36, 114, -126, 72, 68, 5, -78,
+    -18, -83, -125, -74, -20, 127, 109, 13, 61, 45, 77, -112,
+};
+static const float rc504_in1_qs[4] = {
+    0.0056983726f, 0.010889921f, 0.0096283555f, 0.008192704f,
+};
+static const int32_t rc504_in1_qz[4] = {
+    0, 0, 0, 0,
+};
+static const double rc504_in2[4] = {
+    1299, -867, -267, -824,
+};
+static const float rc504_in2_qs[4] = {
+    0.00028491864f, 0.00054449606f, 0.00048141778f, 0.00040963522f,
+};
+static const rc_tensor rc504_in[] = {
+    { IR_DT_S8, 4, { 1, 3, 6, 5 }, rc504_in0, 1, 0, rc504_in0_qs, rc504_in0_qz },
+    { IR_DT_S8, 4, { 4, 3, 3, 3 }, rc504_in1, 4, 0, rc504_in1_qs, rc504_in1_qz },
+    { IR_DT_S32, 1, { 4 }, rc504_in2, 4, 0, rc504_in2_qs, rc504_in1_qz }
+};
+static const double rc504_out0[32] = {
+    5, 5, 5, 39, 5, 5, 5, 12, 80, 80, 5, 80,
+    5, 80, 5, 5, 5, 80, 80, 80, 80, 5, 80, 60,
+    5, 38, 80, 5, 61, 57, 80, 5,
+};
+static const float rc504_out0_qs[1] = {
+    0.08f,
+};
+static const int32_t rc504_out0_qz[1] = {
+    5,
+};
+static const rc_tensor rc504_out[] = {
+    { IR_DT_S8, 4, { 1, 4, 4, 2 }, rc504_out0, 1, 0, rc504_out0_qs, rc504_out0_qz }
+};
+static void rc504_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 2;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 0; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+    a->act.on = true; a->act.lo = 0.0f; a->act.hi = 6.0f;
+}
+
+/* torch/conv2d_s8_per_channel_asym_pads_relu6/nhwc */
+static const double rc505_in0[90] = {
+    -97, -21, -84, -8, 79, 127, -103, 32, 64, -26, 100, 92,
+    -79, 76, -53, 74, 35, 2, -8, -31, 107, 41, 121, -4,
+    -86, 55, 18, 43, -68, -110, -111, -64, 77, -17, 109, 106,
+    86, -60, 38, 116, 84, 116, -34, 47, 14, 65, 107, -10,
+    -105, -79, 110, 31, -117, 89, -124, 119, -107, -16, -47, -8,
+    -109, 69, -91, 21, -119, 108, -51, 56, -89, -39, -71, 48,
+    111, -5, 30, 122, 117, -87, -15, -50, 1, -12, -2, -104,
+    -13, -119, 94, 90, -121, -114,
+};
+static const rc_tensor rc505_in[] = {
+    { IR_DT_S8, 4, { 1, 6, 5, 3 }, rc505_in0, 1, 0, rc504_in0_qs, rc504_in0_qz },
+    { IR_DT_S8, 4, { 4, 3, 3, 3 }, rc504_in1, 4, 0, rc504_in1_qs, rc504_in1_qz },
+    { IR_DT_S32, 1, { 4 }, rc504_in2, 4, 0, rc504_in2_qs, rc504_in1_qz }
+};
+static const double rc505_out0[32] = {
+    5, 80, 5, 5, 5, 80, 80, 38, 5, 5, 80, 80,
+    39, 80, 80, 5, 5, 5, 80, 61, 5, 80, 5, 57,
+    5, 5, 80, 80, 12, 5, 60, 5,
+};
+static const rc_tensor rc505_out[] = {
+    { IR_DT_S8, 4, { 1, 4, 2, 4 }, rc505_out0, 1, 0, rc504_out0_qs, rc504_out0_qz }
+};
+static void rc505_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 2;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 0; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+    a->act.on = true; a->act.lo = 0.0f; a->act.hi = 6.0f;
+}
+
+/* torch/depthwise_s8_multiplier2_dilated */
+static const double rc506_in0[147] = {
+    120, -101, -120, 101, 25, 112, -106, -53, 96, 2, -92, -9,
+    111, -119, -80, -123, -56, 62, -61, -75, 18, -105, -58, -13,
+    73, 21, 79, -69, -83, 5, -105, 44, 50, -52, 32, -21,
+    96, -4, -11, -88, -51, -90, 93, -14, -28, 66, 94, 20,
+    79, 9, 26, -45, 122, -70, 33, 61, -103, 16, 62, 127,
+    -49, -68, -10, -32, 74, -124, -108, 27, -9, -48, 68, 11,
+    76, 104, -96, -121, 115, -51, -84, -41, -65, -43, -69, -120,
+    115, -16, 64, -115, 39, -35, 98, -43, 81, 1, 73, -94,
+    -49, 29, -70, -85, -99, -1, 5, -46, -19, 19, 4, -31,
+    -124, -47, -79, 2, 88, 3, 15, -5, -116, -47, -41, 27,
+    5, 19, 46, -56, -14, -115, -109, -118, 76, -26, 45, 119,
+    119, -20, -117, -66, 42, -65, -66, 52, 2, 25, 49, -78,
+    122, 55, -88,
+};
+static const double rc506_in1[54] = {
+    84, 14, -10, 58, -18, 51, 105, -65, 105, -126, -19, -67,
+    8, 63, -73, 45, -23, -73, 28, -124, -64, 87, -107, 127,
+    10, 17, -84, 16, -82, 111, 91, 122, -113, 1, -9, -42,
+    109, 20, -88, 41, 107, 6, -57, -125, 74, 46, -107, 117,
+    83, -9, -95, -111, 112, 55,
+};
+static const float rc506_in1_qs[6] = {
+    0.01872703f, 0.007301223f, 0.0027373873f, 0.01266267f, 0.004504475f, 0.018978668f,
+};
+static const int32_t rc506_in1_qz[6] = {
+    0, 0, 0, 0, 0, 0,
+};
+static const double rc506_in2[6] = {
+    -2865, -2672, -1174, -1277, -300, -833,
+};
+static const float rc506_in2_qs[6] = {
+    0.00093635154f, 0.00036506116f, 0.00013686936f, 0.0006331335f, 0.00022522375f, 0.0009489334f,
+};
+static const rc_tensor rc506_in[] = {
+    { IR_DT_S8, 4, { 1, 3, 7, 7 }, rc506_in0, 1, 0, rc504_in0_qs, rc504_in0_qz },
+    { IR_DT_S8, 4, { 6, 1, 3, 3 }, rc506_in1, 6, 0, rc506_in1_qs, rc506_in1_qz },
+    { IR_DT_S32, 1, { 6 }, rc506_in2, 6, 0, rc506_in2_qs, rc506_in1_qz }
+};
+static const double rc506_out0[150] = {
+    33, -128, 101, -128, -82, 59, 39, -128, -128, 127, -30, -128,
+    105, -106, -36, 64, 127, -128, -128, 127, -72, -128, -40, -61,
+    64, 31, -33, -114, 47, 29, -103, -98, 56, 25, -80, -37,
+    33, -62, 92, 64, -52, 0, 91, -21, -39, 5, 72, 10,
+    21, -72, 13, -17, -12, 1, 33, -47, 48, 10, -10, -16,
+    21, -37, -59, 59, 58, -9, 28, 25, -35, 2, -34, 14,
+    5, 38, 22, -128, 53, 127, -28, 35, 127, -128, -66, 113,
+    -90, 53, 92, 93, -128, 18, -128, 90, 19, -45, -119, 127,
+    -17, -128, 127, -27, 12, -26, -54, -20, -37, 36, -11, 41,
+    -58, -50, 87, 41, 23, 20, -20, -56, 80, 33, -32, 27,
+    -41, 6, 11, 11, 5, 127, 25, 127, -128, -128, -64, 127,
+    127, 22, 127, -128, -33, 127, 127, -68, 11, -128, -128, 73,
+    127, 14, -30, -124, -128, 87,
+};
+static const rc_tensor rc506_out[] = {
+    { IR_DT_S8, 4, { 1, 6, 5, 5 }, rc506_out0, 1, 0, rc504_out0_qs, rc504_out0_qz }
+};
+static void rc506_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 1; a->conv.dilation[0] = 2;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 1; a->conv.dilation[1] = 2;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 3;
+}
+
+/* torch/depthwise_s8_multiplier2_dilated/nhwc */
+static const double rc507_in0[147] = {
+    120, 9, -70, -101, 26, -85, -120, -45, -99, 101, 122, -1,
+    25, -70, 5, 112, 33, -46, -106, 61, -19, -53, -103, 19,
+    96, 16, 4, 2, 62, -31, -92, 127, -124, -9, -49, -47,
+    111, -68, -79, -119, -10, 2, -80, -32, 88, -123, 74, 3,
+    -56, -124, 15, 62, -108, -5, -61, 27, -116, -75, -9, -47,
+    18, -48, -41, -105, 68, 27, -58, 11, 5, -13, 76, 19,
+    73, 104, 46, 21, -96, -56, 79, -121, -14, -69, 115, -115,
+    -83, -51, -109, 5, -84, -118, -105, -41, 76, 44, -65, -26,
+    50, -43, 45, -52, -69, 119, 32, -120, 119, -21, 115, -20,
+    96, -16, -117, -4, 64, -66, -11, -115, 42, -88, 39, -65,
+    -51, -35, -66, -90, 98, 52, 93, -43, 2, -14, 81, 25,
+    -28, 1, 49, 66, 73, -78, 94, -94, 122, 20, -49, 55,
+    79, 29, -88,
+};
+static const rc_tensor rc507_in[] = {
+    { IR_DT_S8, 4, { 1, 7, 7, 3 }, rc507_in0, 1, 0, rc504_in0_qs, rc504_in0_qz },
+    { IR_DT_S8, 4, { 6, 1, 3, 3 }, rc506_in1, 6, 0, rc506_in1_qs, rc506_in1_qz },
+    { IR_DT_S32, 1, { 6 }, rc506_in2, 6, 0, rc506_in2_qs, rc506_in1_qz }
+};
+static const double rc507_out0[150] = {
+    33, 31, 13, -128, 12, 127, -128, -33, -17, 53, -26, 25,
+    101, -114, -12, 127, -54, 127, -128, 47, 1, -28, -20, -128,
+    -82, 29, 33, 35, -37, -128, 59, -103, -47, 127, 36, -64,
+    39, -98, 48, -128, -11, 127, -128, 56, 10, -66, 41, 127,
+    -128, 25, -10, 113, -58, 22, 127, -80, -16, -90, -50, 127,
+    -30, -37, 21, 53, 87, -128, -128, 33, -37, 92, 41, -33,
+    105, -62, -59, 93, 23, 127, -106, 92, 59, -128, 20, 127,
+    -36, 64, 58, 18, -20, -68, 64, -52, -9, -128, -56, 11,
+    127, 0, 28, 90, 80, -128, -128, 91, 25, 19, 33, -128,
+    -128, -21, -35, -45, -32, 73, 127, -39, 2, -119, 27, 127,
+    -72, 5, -34, 127, -41, 14, -128, 72, 14, -17, 6, -30,
+    -40, 10, 5, -128, 11, -124, -61, 21, 38, 127, 11, -128,
+    64, -72, 22, -27, 5, 87,
+};
+static const rc_tensor rc507_out[] = {
+    { IR_DT_S8, 4, { 1, 5, 5, 6 }, rc507_out0, 1, 0, rc504_out0_qs, rc504_out0_qz }
+};
+static void rc507_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 1; a->conv.dilation[0] = 2;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 1; a->conv.dilation[1] = 2;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 3;
+}
+
+/* torch/conv1d_u8_groups2 */
+static const double rc508_in0[72] = {
+    39, 240, 37, 228, 108, 159, 180, 207, 163, 228, 193, 201,
+    101, 201, 110, 225, 99, 54, 180, 154, 123, 98, 241, 10,
+    73, 122, 66, 193, 193, 247, 150, 60, 217, 168, 118, 237,
+    231, 131, 226, 125, 167, 242, 121, 165, 7, 249, 71, 251,
+    78, 146, 140, 183, 42, 77, 206, 18, 223, 182, 119, 21,
+    117, 161, 51, 254, 47, 172, 248, 138, 196, 203, 129, 175,
+};
+static const int32_t rc508_in0_qz[1] = {
+    120,
+};
+static const double rc508_in1[36] = {
+    -119, 41, 22, 10, 102, 1, -4, 78, -104, 25, 113, 45,
+    -27, 62, 83, -36, 85, -92, 46, -102, -50, -15, -34, 6,
+    63, 54, -28, 121, 42, -61, -45, -13, -81, 12, -75, 51,
+};
+static const float rc508_in1_qs[1] = {
+    0.01f,
+};
+static const double rc508_in2[6] = {
+    -1475, -372, 1007, 1837, -241, -1948,
+};
+static const float rc508_in2_qs[1] = {
+    0.0005f,
+};
+static const rc_tensor rc508_in[] = {
+    { IR_DT_U8, 3, { 2, 4, 9 }, rc508_in0, 1, 0, rc504_in0_qs, rc508_in0_qz },
+    { IR_DT_S8, 3, { 6, 2, 3 }, rc508_in1, 1, 0, rc508_in1_qs, rc76_in1_qz },
+    { IR_DT_S32, 1, { 6 }, rc508_in2, 1, 0, rc508_in2_qs, rc76_in1_qz }
+};
+static const double rc508_out0[60] = {
+    166, 79, 91, 166, 22, 105, 75, 143, 164, 95, 166, 166,
+    166, 166, 106, 78, 122, 104, 118, 150, 132, 166, 148, 154,
+    138, 83, 73, 166, 134, 65, 166, 166, 158, 75, 24, 166,
+    166, 87, 120, 27, 166, 166, 166, 166, 78, 85, 26, 166,
+    76, 166, 166, 20, 166, 155, 141, 74, 116, 166, 93, 85,
+};
+static const rc_tensor rc508_out[] = {
+    { IR_DT_U8, 3, { 2, 6, 5 }, rc508_out0, 1, 0, rc504_out0_qs, rc100_in0_qz }
+};
+static void rc508_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 1;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 2;
+    a->conv.group = 2;
+    a->act.on = true; a->act.lo = -INFINITY; a->act.hi = 3.0f;
+}
+
+/* torch/conv1d_u8_groups2/nhwc */
+static const double rc509_in0[72] = {
+    39, 228, 180, 193, 240, 193, 154, 193, 37, 201, 123, 247,
+    228, 101, 98, 150, 108, 201, 241, 60, 159, 110, 10, 217,
+    180, 225, 73, 168, 207, 99, 122, 118, 163, 54, 66, 237,
+    231, 249, 206, 254, 131, 71, 18, 47, 226, 251, 223, 172,
+    125, 78, 182, 248, 167, 146, 119, 138, 242, 140, 21, 196,
+    121, 183, 117, 203, 165, 42, 161, 129, 7, 77, 51, 175,
+};
+static const rc_tensor rc509_in[] = {
+    { IR_DT_U8, 3, { 2, 9, 4 }, rc509_in0, 1, 0, rc504_in0_qs, rc508_in0_qz },
+    { IR_DT_S8, 3, { 6, 2, 3 }, rc508_in1, 1, 0, rc508_in1_qs, rc76_in1_qz },
+    { IR_DT_S32, 1, { 6 }, rc508_in2, 1, 0, rc508_in2_qs, rc76_in1_qz }
+};
+static const double rc509_out0[60] = {
+    166, 105, 166, 78, 132, 83, 79, 75, 166, 122, 166, 73,
+    91, 143, 166, 104, 148, 166, 166, 164, 166, 118, 154, 134,
+    22, 95, 106, 150, 138, 65, 166, 166, 166, 85, 166, 74,
+    166, 166, 166, 26, 20, 116, 158, 87, 166, 166, 166, 166,
+    75, 120, 166, 76, 155, 93, 24, 27, 78, 166, 141, 85,
+};
+static const rc_tensor rc509_out[] = {
+    { IR_DT_U8, 3, { 2, 5, 6 }, rc509_out0, 1, 0, rc504_out0_qs, rc100_in0_qz }
+};
+static void rc509_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 1;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 2;
+    a->conv.group = 2;
+    a->act.on = true; a->act.lo = -INFINITY; a->act.hi = 3.0f;
+}
+
+/* torch/conv3d_s8 */
+static const double rc510_in0[96] = {
+    89, -63, -99, 32, 11, -12, 16, 23, 123, 25, -4, 51,
+    -50, 21, -80, -13, -52, 92, -68, -111, -89, -86, 63, 120,
+    114, -98, -31, 121, 115, 63, 10, -107, 109, 117, -66, -105,
+    27, 89, 115, -100, 67, 47, -103, -8, 98, 111, -94, -83,
+    -39, -2, 53, 20, 78, -114, 70, -120, 17, -101, -32, 27,
+    88, 118, 104, 64, 76, -45, -3, -71, 66, -116, -40, 119,
+    120, 114, 43, 112, -60, 108, -123, 111, -113, 84, -113, 80,
+    7, 89, -113, -42, 17, 118, 35, -117, 73, -24, 106, -37,
+};
+static const double rc510_in1[48] = {
+    117, -102, 27, 76, 37, -78, -33, -111, -91, 37, -97, 96,
+    -33, -24, -127, 5, -21, 29, 93, 83, -88, -74, 44, -20,
+    4, -52, -46, -107, -82, 45, -109, 35, -51, 119, -18, -40,
+    -3, -76, 116, 97, -96, -72, 3, 77, -58, -110, 22, 46,
+};
+static const float rc510_in1_qs[3] = {
+    0.0072422107f, 0.0023615523f, 0.013184007f,
+};
+static const int32_t rc510_in1_qz[3] = {
+    0, 0, 0,
+};
+static const double rc510_in2[3] = {
+    -2260, -2180, 78,
+};
+static const float rc510_in2_qs[3] = {
+    0.00036211053f, 0.000118077616f, 0.00065920036f,
+};
+static const rc_tensor rc510_in[] = {
+    { IR_DT_S8, 5, { 1, 2, 4, 3, 4 }, rc510_in0, 1, 0, rc504_in0_qs, rc504_in0_qz },
+    { IR_DT_S8, 5, { 3, 2, 2, 2, 2 }, rc510_in1, 3, 0, rc510_in1_qs, rc510_in1_qz },
+    { IR_DT_S32, 1, { 3 }, rc510_in2, 3, 0, rc510_in2_qs, rc510_in1_qz }
+};
+static const double rc510_out0[96] = {
+    -10, 70, -105, 61, 14, 18, -23, -1, -128, 127, -128, 102,
+    41, 29, -54, 13, -78, -93, -95, -68, -76, 2, 41, -20,
+    97, -128, 59, 6, 26, 76, 68, -102, -17, 44, -12, 15,
+    -27, 8, 2, -9, -11, 5, 22, 9, 11, 17, -8, -30,
+    10, -18, 9, -63, 1, -17, 34, 2, -6, -32, -34, 12,
+    -40, 9, -3, 20, 36, 30, -54, -3, 64, 79, -41, -10,
+    -128, -128, -128, -128, 127, 127, -107, -102, -55, -128, -128, -128,
+    -128, 127, 98, -128, -128, -128, 127, -124, 20, -128, 1, 1,
+};
+static const rc_tensor rc510_out[] = {
+    { IR_DT_S8, 5, { 1, 3, 4, 2, 4 }, rc510_out0, 1, 0, rc504_out0_qs, rc504_out0_qz }
+};
+static void rc510_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 3;
+    a->conv.kernel[0] = 2; a->conv.stride[0] = 1; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 0;
+    a->conv.kernel[1] = 2; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 0; a->conv.pad_end[1] = 1;
+    a->conv.kernel[2] = 2; a->conv.stride[2] = 1; a->conv.dilation[2] = 1;
+    a->conv.pad_begin[2] = 0; a->conv.pad_end[2] = 1;
+    a->conv.group = 1;
+}
+
+/* torch/conv3d_s8/nhwc */
+static const double rc511_in0[96] = {
+    89, -39, -63, -2, -99, 53, 32, 20, 11, 78, -12, -114,
+    16, 70, 23, -120, 123, 17, 25, -101, -4, -32, 51, 27,
+    -50, 88, 21, 118, -80, 104, -13, 64, -52, 76, 92, -45,
+    -68, -3, -111, -71, -89, 66, -86, -116, 63, -40, 120, 119,
+    114, 120, -98, 114, -31, 43, 121, 112, 115, -60, 63, 108,
+    10, -123, -107, 111, 109, -113, 117, 84, -66, -113, -105, 80,
+    27, 7, 89, 89, 115, -113, -100, -42, 67, 17, 47, 118,
+    -103, 35, -8, -117, 98, 73, 111, -24, -94, 106, -83, -37,
+};
+static const rc_tensor rc511_in[] = {
+    { IR_DT_S8, 5, { 1, 4, 3, 4, 2 }, rc511_in0, 1, 0, rc504_in0_qs, rc504_in0_qz },
+    { IR_DT_S8, 5, { 3, 2, 2, 2, 2 }, rc510_in1, 3, 0, rc510_in1_qs, rc510_in1_qz },
+    { IR_DT_S32, 1, { 3 }, rc510_in2, 3, 0, rc510_in2_qs, rc510_in1_qz }
+};
+static const double rc511_out0[96] = {
+    -10, -17, 36, 70, 44, 30, -105, -12, -54, 61, 15, -3,
+    14, -27, 64, 18, 8, 79, -23, 2, -41, -1, -9, -10,
+    -128, -11, -128, 127, 5, -128, -128, 22, -128, 102, 9, -128,
+    41, 11, 127, 29, 17, 127, -54, -8, -107, 13, -30, -102,
+    -78, 10, -55, -93, -18, -128, -95, 9, -128, -68, -63, -128,
+    -76, 1, -128, 2, -17, 127, 41, 34, 98, -20, 2, -128,
+    97, -6, -128, -128, -32, -128, 59, -34, 127, 6, 12, -124,
+    26, -40, 20, 76, 9, -128, 68, -3, 1, -102, 20, 1,
+};
+static const rc_tensor rc511_out[] = {
+    { IR_DT_S8, 5, { 1, 4, 2, 4, 3 }, rc511_out0, 1, 0, rc504_out0_qs, rc504_out0_qz }
+};
+static void rc511_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 3;
+    a->conv.kernel[0] = 2; a->conv.stride[0] = 1; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 0;
+    a->conv.kernel[1] = 2; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 0; a->conv.pad_end[1] = 1;
+    a->conv.kernel[2] = 2; a->conv.stride[2] = 1; a->conv.dilation[2] = 1;
+    a->conv.pad_begin[2] = 0; a->conv.pad_end[2] = 1;
+    a->conv.group = 1;
+}
+
+/* torch/conv_transpose2d_s8 */
+static const double rc512_in0[24] = {
+    62, -46, -83, -13, -23, 9, -51, 91, 46, -77, 18, 95,
+    88, -54, 0, 71, -9, 118, -64, -70, 23, -23, 55, -15,
+};
+static const float rc512_in0_qs[1] = {
+    0.04f,
+};
+static const int32_t rc512_in0_qz[1] = {
+    2,
+};
+static const double rc512_in1[54] = {
+    -44, 93, 105, -74, 8, -20, -58, -93, -45, -13, 126, 126,
+    -43, 18, 61, 50, 70, -59, 80, 48, -22, 59, -69, -27,
+    101, 110, -112, 113, -26, -27, 19, -70, -17, -82, -62, -49,
+    29, -90, -38, 34, -57, 65, 57, -56, 53, -39, 39, -39,
+    80, 40, 22, -63, -105, 123,
+};
+static const double rc512_in2[3] = {
+    -1024, 584, 1836,
+};
+static const rc_tensor rc512_in[] = {
+    { IR_DT_S8, 4, { 1, 2, 3, 4 }, rc512_in0, 1, 0, rc512_in0_qs, rc512_in0_qz },
+    { IR_DT_S8, 4, { 2, 3, 3, 3 }, rc512_in1, 1, 0, rc508_in1_qs, rc76_in1_qz },
+    { IR_DT_S32, 1, { 3 }, rc512_in2, 0, 0, NULL, NULL }
+};
+static const double rc512_out0[144] = {
+    -30, -9, 6, 25, -10, 9, -28, -12, -60, 36, 14, 2,
+    11, -75, 21, 26, -6, 1, -40, -6, 9, -31, 15, -10,
+    18, -22, -66, -7, 28, -6, 13, 31, -13, 8, -4, -1,
+    -22, -42, 0, -14, -30, 6, 27, -10, -27, -37, -38, -22,
+    -17, 36, 8, -14, -7, -11, -18, 13, -13, -18, -41, -39,
+    -28, 1, 49, 72, -1, 4, -28, 30, 10, -57, 21, 1,
+    8, 50, -57, -35, -13, -9, 92, 12, -3, 25, -2, -23,
+    -13, -2, 9, 17, 6, -29, -18, 27, -9, 21, 28, -27,
+    1, -25, 8, -17, 26, 31, 19, 11, -13, 2, 25, -62,
+    -54, 72, -26, 47, 8, 44, 20, -21, 7, 1, -33, -13,
+    9, -46, -61, 60, 19, 71, 88, -77, -5, -26, 21, 30,
+    7, 23, -25, -8, 14, -32, -21, 20, -12, 64, 51, -47,
+};
+static const float rc512_out0_qs[1] = {
+    0.1f,
+};
+static const int32_t rc512_out0_qz[1] = {
+    -4,
+};
+static const rc_tensor rc512_out[] = {
+    { IR_DT_S8, 4, { 1, 3, 6, 8 }, rc512_out0, 1, 0, rc512_out0_qs, rc512_out0_qz }
+};
+static void rc512_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+    a->conv.output_padding[0] = 1;
+    a->conv.output_padding[1] = 1;
+}
+
+/* torch/conv_transpose2d_s8/nhwc */
+static const double rc513_in0[24] = {
+    62, 88, -46, -54, -83, 0, -13, 71, -23, -9, 9, 118,
+    -51, -64, 91, -70, 46, 23, -77, -23, 18, 55, 95, -15,
+};
+static const rc_tensor rc513_in[] = {
+    { IR_DT_S8, 4, { 1, 3, 4, 2 }, rc513_in0, 1, 0, rc512_in0_qs, rc512_in0_qz },
+    { IR_DT_S8, 4, { 2, 3, 3, 3 }, rc512_in1, 1, 0, rc508_in1_qs, rc76_in1_qz },
+    { IR_DT_S32, 1, { 3 }, rc512_in2, 0, 0, NULL, NULL }
+};
+static const double rc513_out0[144] = {
+    -30, -17, 1, -9, 36, -25, 6, 8, 8, 25, -14, -17,
+    -10, -7, 26, 9, -11, 31, -28, -18, 19, -12, 13, 11,
+    -60, -13, -13, 36, -18, 2, 14, -41, 25, 2, -39, -62,
+    11, -28, -54, -75, 1, 72, 21, 49, -26, 26, 72, 47,
+    -6, -1, 8, 1, 4, 44, -40, -28, 20, -6, 30, -21,
+    9, 10, 7, -31, -57, 1, 15, 21, -33, -10, 1, -13,
+    18, 8, 9, -22, 50, -46, -66, -57, -61, -7, -35, 60,
+    28, -13, 19, -6, -9, 71, 13, 92, 88, 31, 12, -77,
+    -13, -3, -5, 8, 25, -26, -4, -2, 21, -1, -23, 30,
+    -22, -13, 7, -42, -2, 23, 0, 9, -25, -14, 17, -8,
+    -30, 6, 14, 6, -29, -32, 27, -18, -21, -10, 27, 20,
+    -27, -9, -12, -37, 21, 64, -38, 28, 51, -22, -27, -47,
+};
+static const rc_tensor rc513_out[] = {
+    { IR_DT_S8, 4, { 1, 6, 8, 3 }, rc513_out0, 1, 0, rc512_out0_qs, rc512_out0_qz }
+};
+static void rc513_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+    a->conv.output_padding[0] = 1;
+    a->conv.output_padding[1] = 1;
+}
+
+/* torch/avgpool_s8 */
+static const double rc514_in0[90] = {
+    -101, 98, -97, 53, 125, -106, 38, 79, -59, -107, 29, 86,
+    -116, 41, 56, 60, -33, 11, -99, -126, 14, 38, 100, 27,
+    8, -73, 78, 13, -62, 125, 81, 67, -7, -113, -8, -24,
+    -109, 26, -20, -94, 78, -42, -98, -118, 65, 50, 64, -88,
+    104, -78, -47, 14, 89, -17, -53, -119, 103, -100, 49, -95,
+    -109, 39, 42, -100, 18, 72, 27, 18, 107, 83, 123, 77,
+    -120, 70, -102, 114, -48, -25, -77, -64, -50, -78, 115, -99,
+    -36, -6, 74, -58, 103, 34,
+};
+static const float rc514_in0_qs[1] = {
+    0.03125f,
+};
+static const int32_t rc514_in0_qz[1] = {
+    -10,
+};
+static const rc_tensor rc514_in[] = {
+    { IR_DT_S8, 4, { 1, 3, 5, 6 }, rc514_in0, 1, 0, rc514_in0_qs, rc514_in0_qz }
+};
+static const double rc514_out0[27] = {
+    28, -6, 13, -30, 0, 23, -72, -9, 40, 16, -24, -34,
+    -46, -22, 6, -36, -38, -10, -6, 32, 46, -24, 11, 29,
+    -46, -30, 3,
+};
+static const rc_tensor rc514_out[] = {
+    { IR_DT_S8, 4, { 1, 3, 3, 3 }, rc514_out0, 1, 0, rc514_in0_qs, rc514_in0_qz }
+};
+static void rc514_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+}
+
+/* torch/avgpool_s8/nhwc */
+static const double rc515_in0[90] = {
+    -101, 81, -109, 98, 67, 39, -97, -7, 42, 53, -113, -100,
+    125, -8, 18, -106, -24, 72, 38, -109, 27, 79, 26, 18,
+    -59, -20, 107, -107, -94, 83, 29, 78, 123, 86, -42, 77,
+    -116, -98, -120, 41, -118, 70, 56, 65, -102, 60, 50, 114,
+    -33, 64, -48, 11, -88, -25, -99, 104, -77, -126, -78, -64,
+    14, -47, -50, 38, 14, -78, 100, 89, 115, 27, -17, -99,
+    8, -53, -36, -73, -119, -6, 78, 103, 74, 13, -100, -58,
+    -62, 49, 103, 125, -95, 34,
+};
+static const rc_tensor rc515_in[] = {
+    { IR_DT_S8, 4, { 1, 5, 6, 3 }, rc515_in0, 1, 0, rc514_in0_qs, rc514_in0_qz }
+};
+static const double rc515_out0[27] = {
+    28, 16, -6, -6, -24, 32, 13, -34, 46, -30, -46, -24,
+    0, -22, 11, 23, 6, 29, -72, -36, -46, -9, -38, -30,
+    40, -10, 3,
+};
+static const rc_tensor rc515_out[] = {
+    { IR_DT_S8, 4, { 1, 3, 3, 3 }, rc515_out0, 1, 0, rc514_in0_qs, rc514_in0_qz }
+};
+static void rc515_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 1;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 3; a->conv.stride[1] = 2; a->conv.dilation[1] = 1;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+}
+
+/* torch/maxpool_dilated_ceil */
+static const double rc516_in0[252] = {
+    -0.15473147, 0.31661677, -0.7307388, -1.2459394, -0.5151002, 0.39961842, 0.5075324, -0.45858997, -1.1674958, -0.699585, -1.71789, -1.3631892,
+    0.7449311, 0.535448, 1.2422618, 0.59760195, -0.74581754, 0.5600394, 0.307567, 0.59289926, -0.9064427, 0.7333486, 0.78623134, -1.741136,
+    1.3623799, -0.24822238, -0.60076606, -0.7810825, 0.5313281, -0.5520371, -0.728664, 0.065453865, -0.25741458, 0.22766732, 2.155288, -0.85499775,
+    -1.2537595, 1.8694396, -0.8651172, -0.3945731, -0.95815617, 0.9380675, -1.4210219, -0.39637977, -0.28894055, -2.3303106, -0.5857188, 0.2751935,
+    -0.53296566, -1.6140211, -1.0133065, -0.23814611, -0.6357802, 0.06375121, 0.8559309, 0.42997202, -0.7286683, 0.7793927, 0.42270613, -0.35695288,
+    -1.1954044, 2.711228, 0.54403704, 0.25168967, 0.73703694, -0.12769061, -1.312972, 1.095497, -1.7886668, 0.41855142, 0.4379526, -1.5412992,
+    -1.677195, -0.42746657, 0.67260295, 0.08639864, 1.0711638, -0.83933425, 2.4306436, -2.127209, 1.1056497, -0.49719408, 0.9165305, -0.17059378,
+    0.45244396, -0.51041365, -0.1635682, -1.5524627, 0.103615865, 0.7774561, 0.51013285, -0.09716925, 1.0520195, 1.0234398, 2.0469897, -0.8846259,
+    0.88465637, 1.6186389, 0.50828934, -0.76204044, 0.27647004, 0.76662624, 1.0171617, -2.4342735, -1.3877456, -0.63638896, -0.65095186, 0.7291236,
+    -0.20559756, 0.32889843, 0.1566836, 0.2831698, 0.20000882, -0.3939811, -0.6011167, 1.5447738, 0.2086958, -1.1257762, -0.54068965, -1.569643,
+    0.17044927, 2.2454402, 1.4444405, 0.96723026, -0.5165322, -0.08632156, 0.41528258, -1.5322837, 1.3549582, -1.3970602, -0.40565908, -0.22272797,
+    1.1370848, -0.7927895, 0.52072805, -0.31035176, -1.2571183, 1.0990908, 0.21530876, -0.018481135, -0.4668188, -0.25745314, 0.55910504, 0.50755143,
+    -1.7850839, 1.0627048, -0.9427082, -0.61093915, 1.2499146, 0.66743714, -0.5863132, -0.77970505, 0.5500243, 1.7126707, -0.9542647, 0.42353892,
+    -0.35227832, 1.023401, 0.6746113, -0.11040252, 1.1092919, 0.5818279, -0.22457166, -0.34636572, -1.2095045, -0.86307186, 1.5564276, -0.53460604,
+    -0.11792912, -0.9589462, -0.5573103, -0.50602937, -0.61879176, 1.2287744, -0.25950563, 0.90368736, -0.14601621, -0.21898516, 0.32394335, 0.80950826,
+    0.498542, -0.6761673, -1.6341693, 0.42661116, 0.3769982, -1.9088006, -0.7592977, 0.1570575, 0.07355904, 0.8710606, 0.41104186, -0.046089232,
+    0.3073523, -0.3439962, -0.33837217, 0.04755317, 0.907083, -0.26636022, -0.6051287, -0.3517693, 0.5980666, -1.1615666, -0.8694606, 0.37821835,
+    0.73179376, -0.43772736, 0.69358766, 1.2296463, 0.41727626, -0.25953266, 0.09298702, 2.059052, 1.6966896, -2.1267586, 0.32539093, 0.6178258,
+    -0.8905438, 0.47943842, 0.94333947, -0.7704479, 0.36768872, -0.36953437, -1.3623961, 0.5724835, -0.6177227, 0.82540256, -0.22505572, -1.4169582,
+    -1.051916, -0.27028143, 1.5720146, -0.5800874, -1.2551763, 1.225512, -0.5746138, -0.20897704, 1.0624009, 0.7707357, -0.11118912, 0.6665288,
+    0.6065832, -1.1126584, -0.6866833, -0.13552664, -1.135227, 0.4657054, -0.058526702, -0.83373415, 0.35895547, 0.2813704, 0.576713, 2.7914298,
+};
+static const rc_tensor rc516_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 7, 6 }, rc516_in0, 0, 0, NULL, NULL }
+};
+static const double rc516_out0[108] = {
+    0.59289926, 0.5075324, 0.7333486, 0.78623134, 0.7333486, 0.78623134, 0.59289926, 0.5075324, 0.7333486, 2.155288, 0.7333486, 2.155288,
+    0.59289926, 0.307567, 0.7333486, 2.155288, 0.7333486, 2.155288, 2.711228, 0.54403704, 2.711228, 0.73703694, 0.25168967, 0.73703694,
+    2.711228, 0.67260295, 2.711228, 1.0711638, 0.25168967, 1.0711638, 2.711228, 0.67260295, 2.711228, 1.0711638, 0.25168967, 1.0711638,
+    -0.09716925, 1.0520195, 1.0234398, 2.0469897, 1.0234398, 2.0469897, 1.5447738, 1.0520195, 1.5447738, 2.0469897, 1.0234398, 2.0469897,
+    1.5447738, 1.0171617, 1.5447738, 0.2086958, 0.7291236, -0.54068965, 1.0627048, 1.1370848, 1.0627048, 1.2499146, 1.0990908, 1.2499146,
+    1.0627048, 1.1370848, 1.0627048, 1.2499146, 1.0990908, 1.2499146, 1.0627048, 0.6746113, 1.0627048, 1.2499146, 0.66743714, 1.2499146,
+    0.90368736, 0.07355904, 0.90368736, 0.41104186, 0.8710606, 0.41104186, 0.90368736, 0.5980666, 0.90368736, 0.5980666, 0.8710606, 0.41104186,
+    0.1570575, 0.5980666, 0.8710606, 0.5980666, 0.8710606, 0.41104186, 0.47943842, 1.5720146, 0.47943842, 1.5720146, 1.225512, 0.36768872,
+    0.47943842, 1.5720146, 0.47943842, 1.5720146, 1.225512, 0.36768872, -0.27028143, 1.5720146, -0.13552664, 1.5720146, 1.225512, -1.135227,
+};
+static const rc_tensor rc516_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 6 }, rc516_out0, 0, 0, NULL, NULL }
+};
+static void rc516_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NCHW;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 2;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 2; a->conv.stride[1] = 1; a->conv.dilation[1] = 2;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+}
+
+/* torch/maxpool_dilated_ceil/nhwc */
+static const double rc517_in0[252] = {
+    -0.15473147, -1.4210219, 0.45244396, 0.31661677, -0.39637977, -0.51041365, -0.7307388, -0.28894055, -0.1635682, -1.2459394, -2.3303106, -1.5524627,
+    -0.5151002, -0.5857188, 0.103615865, 0.39961842, 0.2751935, 0.7774561, 0.5075324, -0.53296566, 0.51013285, -0.45858997, -1.6140211, -0.09716925,
+    -1.1674958, -1.0133065, 1.0520195, -0.699585, -0.23814611, 1.0234398, -1.71789, -0.6357802, 2.0469897, -1.3631892, 0.06375121, -0.8846259,
+    0.7449311, 0.8559309, 0.88465637, 0.535448, 0.42997202, 1.6186389, 1.2422618, -0.7286683, 0.50828934, 0.59760195, 0.7793927, -0.76204044,
+    -0.74581754, 0.42270613, 0.27647004, 0.5600394, -0.35695288, 0.76662624, 0.307567, -1.1954044, 1.0171617, 0.59289926, 2.711228, -2.4342735,
+    -0.9064427, 0.54403704, -1.3877456, 0.7333486, 0.25168967, -0.63638896, 0.78623134, 0.73703694, -0.65095186, -1.741136, -0.12769061, 0.7291236,
+    1.3623799, -1.312972, -0.20559756, -0.24822238, 1.095497, 0.32889843, -0.60076606, -1.7886668, 0.1566836, -0.7810825, 0.41855142, 0.2831698,
+    0.5313281, 0.4379526, 0.20000882, -0.5520371, -1.5412992, -0.3939811, -0.728664, -1.677195, -0.6011167, 0.065453865, -0.42746657, 1.5447738,
+    -0.25741458, 0.67260295, 0.2086958, 0.22766732, 0.08639864, -1.1257762, 2.155288, 1.0711638, -0.54068965, -0.85499775, -0.83933425, -1.569643,
+    -1.2537595, 2.4306436, 0.17044927, 1.8694396, -2.127209, 2.2454402, -0.8651172, 1.1056497, 1.4444405, -0.3945731, -0.49719408, 0.96723026,
+    -0.95815617, 0.9165305, -0.5165322, 0.9380675, -0.17059378, -0.08632156, 0.41528258, -0.11792912, 0.09298702, -1.5322837, -0.9589462, 2.059052,
+    1.3549582, -0.5573103, 1.6966896, -1.3970602, -0.50602937, -2.1267586, -0.40565908, -0.61879176, 0.32539093, -0.22272797, 1.2287744, 0.6178258,
+    1.1370848, -0.25950563, -0.8905438, -0.7927895, 0.90368736, 0.47943842, 0.52072805, -0.14601621, 0.94333947, -0.31035176, -0.21898516, -0.7704479,
+    -1.2571183, 0.32394335, 0.36768872, 1.0990908, 0.80950826, -0.36953437, 0.21530876, 0.498542, -1.3623961, -0.018481135, -0.6761673, 0.5724835,
+    -0.4668188, -1.6341693, -0.6177227, -0.25745314, 0.42661116, 0.82540256, 0.55910504, 0.3769982, -0.22505572, 0.50755143, -1.9088006, -1.4169582,
+    -1.7850839, -0.7592977, -1.051916, 1.0627048, 0.1570575, -0.27028143, -0.9427082, 0.07355904, 1.5720146, -0.61093915, 0.8710606, -0.5800874,
+    1.2499146, 0.41104186, -1.2551763, 0.66743714, -0.046089232, 1.225512, -0.5863132, 0.3073523, -0.5746138, -0.77970505, -0.3439962, -0.20897704,
+    0.5500243, -0.33837217, 1.0624009, 1.7126707, 0.04755317, 0.7707357, -0.9542647, 0.907083, -0.11118912, 0.42353892, -0.26636022, 0.6665288,
+    -0.35227832, -0.6051287, 0.6065832, 1.023401, -0.3517693, -1.1126584, 0.6746113, 0.5980666, -0.6866833, -0.11040252, -1.1615666, -0.13552664,
+    1.1092919, -0.8694606, -1.135227, 0.5818279, 0.37821835, 0.4657054, -0.22457166, 0.73179376, -0.058526702, -0.34636572, -0.43772736, -0.83373415,
+    -1.2095045, 0.69358766, 0.35895547, -0.86307186, 1.2296463, 0.2813704, 1.5564276, 0.41727626, 0.576713, -0.53460604, -0.25953266, 2.7914298,
+};
+static const rc_tensor rc517_in[] = {
+    { IR_DT_F32, 4, { 2, 7, 6, 3 }, rc517_in0, 0, 0, NULL, NULL }
+};
+static const double rc517_out0[108] = {
+    0.59289926, 2.711228, -0.09716925, 0.5075324, 0.54403704, 1.0520195, 0.7333486, 2.711228, 1.0234398, 0.78623134, 0.73703694, 2.0469897,
+    0.7333486, 0.25168967, 1.0234398, 0.78623134, 0.73703694, 2.0469897, 0.59289926, 2.711228, 1.5447738, 0.5075324, 0.67260295, 1.0520195,
+    0.7333486, 2.711228, 1.5447738, 2.155288, 1.0711638, 2.0469897, 0.7333486, 0.25168967, 1.0234398, 2.155288, 1.0711638, 2.0469897,
+    0.59289926, 2.711228, 1.5447738, 0.307567, 0.67260295, 1.0171617, 0.7333486, 2.711228, 1.5447738, 2.155288, 1.0711638, 0.2086958,
+    0.7333486, 0.25168967, 0.7291236, 2.155288, 1.0711638, -0.54068965, 1.0627048, 0.90368736, 0.47943842, 1.1370848, 0.07355904, 1.5720146,
+    1.0627048, 0.90368736, 0.47943842, 1.2499146, 0.41104186, 1.5720146, 1.0990908, 0.8710606, 1.225512, 1.2499146, 0.41104186, 0.36768872,
+    1.0627048, 0.90368736, 0.47943842, 1.1370848, 0.5980666, 1.5720146, 1.0627048, 0.90368736, 0.47943842, 1.2499146, 0.5980666, 1.5720146,
+    1.0990908, 0.8710606, 1.225512, 1.2499146, 0.41104186, 0.36768872, 1.0627048, 0.1570575, -0.27028143, 0.6746113, 0.5980666, 1.5720146,
+    1.0627048, 0.8710606, -0.13552664, 1.2499146, 0.5980666, 1.5720146, 0.66743714, 0.8710606, 1.225512, 1.2499146, 0.41104186, -1.135227,
+};
+static const rc_tensor rc517_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 6, 3 }, rc517_out0, 0, 0, NULL, NULL }
+};
+static void rc517_attr(ir_attr *a)
+{
+    a->conv.layout = IR_LAYOUT_NHWC;
+    a->conv.nspatial = 2;
+    a->conv.kernel[0] = 3; a->conv.stride[0] = 2; a->conv.dilation[0] = 2;
+    a->conv.pad_begin[0] = 1; a->conv.pad_end[0] = 1;
+    a->conv.kernel[1] = 2; a->conv.stride[1] = 1; a->conv.dilation[1] = 2;
+    a->conv.pad_begin[1] = 1; a->conv.pad_end[1] = 1;
+    a->conv.group = 1;
+}
+
+/* numpy/fully_connected_s8_per_channel_clamp */
+static const double rc518_in0[30] = {
+    -118, 74, 67, 1, -39, -33, -107, -61, 32, -9, -27, -62,
+    -95, -113, -126, 1, -64, 106, -94, 106, -124, 14, 89, 56,
+    -124, -18, -21, -53, -126, -22,
+};
+static const float rc518_in0_qs[1] = {
+    0.02f,
+};
+static const int32_t rc518_in0_qz[1] = {
+    7,
+};
+static const double rc518_in1[40] = {
+    55, 119, 122, -38, 33, -89, -86, -8, -110, -97, 13, 23,
+    -27, -73, -42, -67, -72, -5, 19, -4, -123, -94, -95, 117,
+    -79, 64, 66, -33, -47, 115, -14, 119, 43, -19, 37, 15,
+    -96, 85, -1, -124,
+};
+static const float rc518_in1_qs[4] = {
+    0.0060179895f, 0.011056499f, 0.005052977f, 0.009998648f,
+};
+static const double rc518_in2[4] = {
+    124, -51, 327, -304,
+};
+static const rc_tensor rc518_in[] = {
+    { IR_DT_S8, 2, { 3, 10 }, rc518_in0, 1, 0, rc518_in0_qs, rc518_in0_qz },
+    { IR_DT_S8, 2, { 4, 10 }, rc518_in1, 4, 0, rc518_in1_qs, rc504_in1_qz },
+    { IR_DT_S32, 1, { 4 }, rc518_in2, 0, 0, NULL, NULL }
+};
+static const double rc518_out0[12] = {
+    18, 18, -11, 18, -22, 18, 18, -22, 18, -3, 18, 2,
+};
+static const int32_t rc518_out0_qz[1] = {
+    -2,
+};
+static const rc_tensor rc518_out[] = {
+    { IR_DT_S8, 2, { 3, 4 }, rc518_out0, 1, 0, rc504_in0_qs, rc518_out0_qz }
+};
+static void rc518_attr(ir_attr *a)
+{
+    a->act.on = true; a->act.lo = -1.0f; a->act.hi = 1.0f;
+}
+
+/* numpy/matmul_batch_broadcast */
+static const double rc519_in0[24] = {
+    0.22571836, 0.12577805, 2.2639613, -1.1611334, 0.27594346, -1.2553222, -0.87766296, 2.3274577, 2.7902095, -2.4362745, -1.0465018, 0.80115366,
+    -1.111464, 0.7250677, 0.34232044, 0.4825755, -0.5664163, -0.2246199, -0.55794305, 0.016141217, 0.06870191, 0.011368286, 1.0412254, 1.4209734,
+};
+static const double rc519_in1[60] = {
+    0.9916106, 0.76955897, -2.7993438, 1.5184094, -1.5916436, -0.26747724, 0.92125195, 0.12919432, 0.49286672, -0.4677447, -1.3409013, 0.0873565,
+    0.116731204, 1.0505868, 0.84967005, 0.25142115, -0.69463545, -1.1514995, -0.17094219, -1.9284557, -1.4001511, 0.1994113, -0.09482055, 1.9321733,
+    -0.2518519, -1.0204251, -2.8273935, 1.9814283, 0.5918323, 1.0626086, -0.342154, 0.47277814, 0.03769201, -0.37941876, 1.3074074, -1.5330982,
+    0.5581686, -0.3184354, -0.8795661, -0.5097591, -0.01993688, 1.0812911, 0.94387966, -0.9748914, -0.17870794, -1.2100155, 1.4229412, 1.7184215,
+    1.3919469, -0.0872658, -0.22539338, -0.37767667, 1.0758928, 0.081108786, 2.1885211, 0.15338765, -2.72363, 0.1628006, -1.3015549, -0.35412914,
+};
+static const rc_tensor rc519_in[] = {
+    { IR_DT_F32, 4, { 2, 1, 3, 4 }, rc519_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc519_in1, 0, 0, NULL, NULL }
+};
+static const double rc519_out0[90] = {
+    -3.1375, 1.293913, 0.985706, 2.9816992, 3.7447193, 2.37143, -2.6375175, -3.717158, -1.5196333, -5.0861564, 5.023132, -0.74512035,
+    -9.170197, 1.7995298, -5.7356353, 0.5611212, 0.11162998, 0.6828967, 0.67287064, 3.6286232, -2.3733256, 4.48849, -3.2877219, -1.9239206,
+    -3.737319, -2.2908618, 7.397122, -5.3864326, 3.6416972, -5.0681252, -0.84507895, 2.7304945, 2.6759372, 1.6499316, 5.3146048, 2.0682807,
+    -7.495535, -2.462075, -5.116857, -2.684771, 3.2510636, -2.2364535, -2.5484197, -7.238942, -2.8600323, -1.6337668, -0.49267724, 2.6893187,
+    -1.0531508, 0.79014194, 0.25062105, -0.70277447, 1.4728584, -1.5596863, 0.50140256, -0.9738329, -0.8327575, -1.7055583, 0.9609141, -1.9702526,
+    -0.040621586, -1.84049, 1.4012928, -2.2727625, 1.2519425, 1.1884326, 0.26736528, -0.41753024, -1.029855, -0.833717, -2.6425447, 1.2669687,
+    -0.39723128, -1.5054283, 0.63172895, -0.85831964, -1.613731, 0.64374727, 1.4924791, 0.7136353, 0.41131866, -0.76532245, -1.5182796, 0.17327268,
+    -1.1059614, -0.031851053, -4.1729894, 1.4359641, -1.8161752, 1.7622662,
+};
+static const rc_tensor rc519_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 3, 5 }, rc519_out0, 0, 0, NULL, NULL }
+};
+static void rc519_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/matmul_3d_1d */
+static const double rc520_in0[60] = {
+    0.9916106, -0.26747724, -1.3409013, 0.25142115, 0.76955897, 0.92125195, 0.0873565, -0.69463545, -2.7993438, 0.12919432, 0.116731204, -1.1514995,
+    1.5184094, 0.49286672, 1.0505868, -0.17094219, -1.5916436, -0.4677447, 0.84967005, -1.9284557, -1.4001511, -1.0204251, -0.342154, -1.5330982,
+    0.1994113, -2.8273935, 0.47277814, 0.5581686, -0.09482055, 1.9814283, 0.03769201, -0.3184354, 1.9321733, 0.5918323, -0.37941876, -0.8795661,
+    -0.2518519, 1.0626086, 1.3074074, -0.5097591, -0.01993688, -1.2100155, -0.22539338, 0.15338765, 1.0812911, 1.4229412, -0.37767667, -2.72363,
+    0.94387966, 1.7184215, 1.0758928, 0.1628006, -0.9748914, 1.3919469, 0.081108786, -1.3015549, -0.17870794, -0.0872658, 2.1885211, -0.35412914,
+};
+static const double rc520_in1[4] = {
+    -1.024798, 0.51838845, 0.044983722, -0.51261884,
+};
+static const rc_tensor rc520_in[] = {
+    { IR_DT_F32, 3, { 3, 5, 4 }, rc520_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 1, { 4 }, rc520_in1, 0, 0, NULL, NULL }
+};
+static const double rc520_out0[15] = {
+    -1.3440596, 0.048936695, 3.5312662, -1.165679, 2.4154239, 1.6763992, -1.9349049, 1.289253, -1.2394738, 1.1290655, -0.69559526, 1.008726,
+    -0.11153318, 2.3914862, 0.41788307,
+};
+static const rc_tensor rc520_out[] = {
+    { IR_DT_F32, 2, { 3, 5 }, rc520_out0, 0, 0, NULL, NULL }
+};
+static void rc520_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/matmul_u8_quant */
+static const double rc521_in0[36] = {
+    138, 133, 28, 136, 205, 228, 245, 113, 197, 102, 105, 198,
+    80, 62, 203, 67, 130, 124, 191, 225, 146, 50, 50, 69,
+    156, 49, 193, 79, 219, 27, 100, 185, 231, 109, 110, 171,
+};
+static const int32_t rc521_in0_qz[1] = {
+    130,
+};
+static const double rc521_in1[12] = {
+    68, 200, 104, 79, 32, 133, 206, 222, 76, 46, 201, 182,
+};
+static const float rc521_in1_qs[1] = {
+    0.03f,
+};
+static const rc_tensor rc521_in[] = {
+    { IR_DT_U8, 3, { 2, 3, 6 }, rc521_in0, 1, 0, rc518_in0_qs, rc521_in0_qz },
+    { IR_DT_U8, 2, { 6, 2 }, rc521_in1, 1, 0, rc521_in1_qs, rc508_in0_qz }
+};
+static const double rc521_out0[12] = {
+    255, 132, 39, 255, 24, 43, 0, 70, 0, 0, 58, 110,
+};
+static const rc_tensor rc521_out[] = {
+    { IR_DT_U8, 3, { 2, 3, 2 }, rc521_out0, 1, 0, rc504_in0_qs, rc100_in0_qz }
+};
+static void rc521_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/add_s8_quant_broadcast */
+static const double rc522_in0[24] = {
+    93, 27, 106, 117, 27, 91, -104, -17, 116, 27, 5, 28,
+    -64, 64, -71, -7, -48, -50, -111, -27, -14, -70, 12, 9,
+};
+static const int32_t rc522_in0_qz[1] = {
+    -5,
+};
+static const double rc522_in1[4] = {
+    98, -31, -31, -101,
+};
+static const float rc522_in1_qs[1] = {
+    0.07f,
+};
+static const int32_t rc522_in1_qz[1] = {
+    3,
+};
+static const rc_tensor rc522_in[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc522_in0, 1, 0, rc512_out0_qs, rc522_in0_qz },
+    { IR_DT_S8, 1, { 4 }, rc522_in1, 1, 0, rc522_in1_qs, rc522_in1_qz }
+};
+static const double rc522_out0[24] = {
+    112, 7, 60, 35, 68, 50, 2, 2, 127, 7, 2, 2,
+    7, 32, 2, 2, 18, 2, 2, 2, 40, 2, 2, 2,
+};
+static const float rc522_out0_qs[1] = {
+    0.15f,
+};
+static const rc_tensor rc522_out[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc522_out0, 1, 0, rc522_out0_qs, rc512_in0_qz }
+};
+static void rc522_attr(ir_attr *a)
+{
+    a->act.on = true; a->act.lo = 0.0f; a->act.hi = INFINITY;
+}
+
+/* numpy/sub_s8_quant_broadcast */
+static const rc_tensor rc523_in[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc522_in0, 1, 0, rc512_out0_qs, rc522_in0_qz },
+    { IR_DT_S8, 1, { 4 }, rc522_in1, 1, 0, rc522_in1_qs, rc522_in1_qz }
+};
+static const double rc523_out0[24] = {
+    23, 39, 92, 127, -21, 82, -48, 43, 38, 39, 25, 73,
+    -82, 64, -26, 49, -71, -12, -53, 36, -48, -25, 29, 60,
+};
+static const rc_tensor rc523_out[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc523_out0, 1, 0, rc522_out0_qs, rc512_in0_qz }
+};
+static void rc523_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/mul_s8_quant_broadcast */
+static const rc_tensor rc524_in[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc522_in0, 1, 0, rc512_out0_qs, rc522_in0_qz },
+    { IR_DT_S8, 1, { 4 }, rc522_in1, 1, 0, rc522_in1_qs, rc522_in1_qz }
+};
+static const double rc524_out0[24] = {
+    99, -23, -54, -128, 25, -48, 29, 5, 124, -23, -14, -50,
+    -75, -37, 16, -8, -58, 8, 32, 17, -20, 16, -17, -27,
+};
+static const float rc524_out0_qs[1] = {
+    0.6f,
+};
+static const rc_tensor rc524_out[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc524_out0, 1, 0, rc524_out0_qs, rc514_in0_qz }
+};
+static void rc524_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/min_s8_quant_broadcast */
+static const rc_tensor rc525_in[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc522_in0, 1, 0, rc512_out0_qs, rc522_in0_qz },
+    { IR_DT_S8, 1, { 4 }, rc522_in1, 1, 0, rc522_in1_qs, rc522_in1_qz }
+};
+static const double rc525_out0[24] = {
+    46, -14, -14, -47, 23, -14, -64, -47, 46, -14, -14, -47,
+    -37, -14, -42, -47, -27, -28, -69, -47, -4, -41, -14, -47,
+};
+static const rc_tensor rc525_out[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc525_out0, 1, 0, rc522_out0_qs, rc512_in0_qz }
+};
+static void rc525_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/max_s8_quant_broadcast */
+static const rc_tensor rc526_in[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc522_in0, 1, 0, rc512_out0_qs, rc522_in0_qz },
+    { IR_DT_S8, 1, { 4 }, rc522_in1, 1, 0, rc522_in1_qs, rc522_in1_qz }
+};
+static const double rc526_out0[24] = {
+    67, 23, 76, 83, 46, 66, -14, -6, 83, 23, 9, 24,
+    46, 48, -14, 1, 46, -14, -14, -13, 46, -14, 13, 11,
+};
+static const rc_tensor rc526_out[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc526_out0, 1, 0, rc522_out0_qs, rc512_in0_qz }
+};
+static void rc526_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/min_f32_broadcast */
+static const double rc527_in0[15] = {
+    1.1415651, -1.1311735, -0.22778004, -0.56526554, -0.42864105, -1.8424757, -1.0286423, -0.6141234, -0.88443506, -1.2425613, 0.87461036, -0.71303415,
+    0.53061056, 0.8205161, 0.8503463,
+};
+static const double rc527_in1[4] = {
+    0.07994717, 0.567322, 0.15337929, 0.058719628,
+};
+static const rc_tensor rc527_in[] = {
+    { IR_DT_F32, 3, { 3, 1, 5 }, rc527_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 4, 1 }, rc527_in1, 0, 0, NULL, NULL }
+};
+static const double rc527_out0[60] = {
+    0.07994717, -1.1311735, -0.22778004, -0.56526554, -0.42864105, 0.567322, -1.1311735, -0.22778004, -0.56526554, -0.42864105, 0.15337929, -1.1311735,
+    -0.22778004, -0.56526554, -0.42864105, 0.058719628, -1.1311735, -0.22778004, -0.56526554, -0.42864105, -1.8424757, -1.0286423, -0.6141234, -0.88443506,
+    -1.2425613, -1.8424757, -1.0286423, -0.6141234, -0.88443506, -1.2425613, -1.8424757, -1.0286423, -0.6141234, -0.88443506, -1.2425613, -1.8424757,
+    -1.0286423, -0.6141234, -0.88443506, -1.2425613, 0.07994717, -0.71303415, 0.07994717, 0.07994717, 0.07994717, 0.567322, -0.71303415, 0.53061056,
+    0.567322, 0.567322, 0.15337929, -0.71303415, 0.15337929, 0.15337929, 0.15337929, 0.058719628, -0.71303415, 0.058719628, 0.058719628, 0.058719628,
+};
+static const rc_tensor rc527_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc527_out0, 0, 0, NULL, NULL }
+};
+static void rc527_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/max_f32_broadcast */
+static const rc_tensor rc528_in[] = {
+    { IR_DT_F32, 3, { 3, 1, 5 }, rc527_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 4, 1 }, rc527_in1, 0, 0, NULL, NULL }
+};
+static const double rc528_out0[60] = {
+    1.1415651, 0.07994717, 0.07994717, 0.07994717, 0.07994717, 1.1415651, 0.567322, 0.567322, 0.567322, 0.567322, 1.1415651, 0.15337929,
+    0.15337929, 0.15337929, 0.15337929, 1.1415651, 0.058719628, 0.058719628, 0.058719628, 0.058719628, 0.07994717, 0.07994717, 0.07994717, 0.07994717,
+    0.07994717, 0.567322, 0.567322, 0.567322, 0.567322, 0.567322, 0.15337929, 0.15337929, 0.15337929, 0.15337929, 0.15337929, 0.058719628,
+    0.058719628, 0.058719628, 0.058719628, 0.058719628, 0.87461036, 0.07994717, 0.53061056, 0.8205161, 0.8503463, 0.87461036, 0.567322, 0.567322,
+    0.8205161, 0.8503463, 0.87461036, 0.15337929, 0.53061056, 0.8205161, 0.8503463, 0.87461036, 0.058719628, 0.53061056, 0.8205161, 0.8503463,
+};
+static const rc_tensor rc528_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc528_out0, 0, 0, NULL, NULL }
+};
+static void rc528_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/div_f32_broadcast */
+static const rc_tensor rc529_in[] = {
+    { IR_DT_F32, 3, { 3, 1, 5 }, rc527_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 4, 1 }, rc527_in1, 0, 0, NULL, NULL }
+};
+static const double rc529_out0[60] = {
+    14.278993, -14.149012, -2.8491318, -7.070488, -5.3615537, 2.0121994, -1.9938825, -0.40150046, -0.9963751, -0.7555516, 7.442759, -7.375008,
+    -1.4850769, -3.6854098, -2.7946475, 19.440945, -19.263975, -3.8791125, -9.626517, -7.299792, -23.046164, -12.866525, -7.681615, -11.062743,
+    -15.54228, -3.2476716, -1.8131542, -1.0824953, -1.5589648, -2.1902223, -12.012545, -6.7065268, -4.0039525, -5.7663264, -8.101233, -31.37751,
+    -17.517862, -10.458571, -15.062, -21.16092, 10.939854, -8.918817, 6.637015, 10.263228, 10.636353, 1.5416472, -1.256842, 0.9352899,
+    1.4462969, 1.4988778, 5.7022715, -4.6488295, 3.4594667, 5.3495884, 5.544075, 14.894685, -12.143029, 9.036341, 13.973455, 14.481466,
+};
+static const rc_tensor rc529_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc529_out0, 0, 0, NULL, NULL }
+};
+static void rc529_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/add_s32_wraps */
+static const double rc530_in0[4] = {
+    2147483000, -2147483000, 7, -7,
+};
+static const double rc530_in1[4] = {
+    1000, -1000, -2, 2,
+};
+static const rc_tensor rc530_in[] = {
+    { IR_DT_S32, 1, { 4 }, rc530_in0, 0, 0, NULL, NULL },
+    { IR_DT_S32, 1, { 4 }, rc530_in1, 0, 0, NULL, NULL }
+};
+static const double rc530_out0[4] = {
+    -2147483296, 2147483296, 5, -5,
+};
+static const rc_tensor rc530_out[] = {
+    { IR_DT_S32, 1, { 4 }, rc530_out0, 0, 0, NULL, NULL }
+};
+static void rc530_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/mul_s32_wraps */
+static const rc_tensor rc531_in[] = {
+    { IR_DT_S32, 1, { 4 }, rc530_in0, 0, 0, NULL, NULL },
+    { IR_DT_S32, 1, { 4 }, rc530_in1, 0, 0, NULL, NULL }
+};
+static const double rc531_out0[4] = {
+    -648000, -648000, -14, -14,
+};
+static const rc_tensor rc531_out[] = {
+    { IR_DT_S32, 1, { 4 }, rc531_out0, 0, 0, NULL, NULL }
+};
+static void rc531_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/div_s32_truncates */
+static const rc_tensor rc532_in[] = {
+    { IR_DT_S32, 1, { 4 }, rc530_in0, 0, 0, NULL, NULL },
+    { IR_DT_S32, 1, { 4 }, rc530_in1, 0, 0, NULL, NULL }
+};
+static const double rc532_out0[4] = {
+    2147483, 2147483, -3, -3,
+};
+static const rc_tensor rc532_out[] = {
+    { IR_DT_S32, 1, { 4 }, rc532_out0, 0, 0, NULL, NULL }
+};
+static void rc532_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/sub_s8_wraps */
+static const double rc533_in0[4] = {
+    100, -100, 127, -128,
+};
+static const double rc533_in1[4] = {
+    -128, 127, -100, 100,
+};
+static const rc_tensor rc533_in[] = {
+    { IR_DT_S8, 1, { 4 }, rc533_in0, 0, 0, NULL, NULL },
+    { IR_DT_S8, 1, { 4 }, rc533_in1, 0, 0, NULL, NULL }
+};
+static const double rc533_out0[4] = {
+    -28, 29, -29, 28,
+};
+static const rc_tensor rc533_out[] = {
+    { IR_DT_S8, 1, { 4 }, rc533_out0, 0, 0, NULL, NULL }
+};
+static void rc533_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/sigmoid_s8 */
+static const double rc534_in0[20] = {
+    0, 64, 39, 22, -109, 107, 35, 40, 96, 33, -79, -15,
+    4, -81, 34, -102, -13, 31, -29, -112,
+};
+static const int32_t rc534_in0_qz[1] = {
+    -1,
+};
+static const rc_tensor rc534_in[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc534_in0, 1, 0, rc504_in0_qs, rc534_in0_qz }
+};
+static const double rc534_out0[20] = {
+    3, 118, 97, 66, -127, 127, 92, 99, 126, 88, -123, -43,
+    16, -123, 90, -126, -37, 85, -77, -127,
+};
+static const float rc534_out0_qs[1] = {
+    0.00390625f,
+};
+static const int32_t rc534_out0_qz[1] = {
+    -128,
+};
+static const rc_tensor rc534_out[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc534_out0, 1, 0, rc534_out0_qs, rc534_out0_qz }
+};
+static void rc534_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/tanh_s8 */
+static const rc_tensor rc535_in[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc534_in0, 1, 0, rc504_in0_qs, rc534_in0_qz }
+};
+static const double rc535_out0[20] = {
+    6, 127, 123, 105, -128, 127, 121, 124, 127, 120, -128, -77,
+    31, -128, 120, -128, -69, 118, -113, -128,
+};
+static const float rc535_out0_qs[1] = {
+    0.0078125f,
+};
+static const rc_tensor rc535_out[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc535_out0, 1, 0, rc535_out0_qs, rc76_in1_qz }
+};
+static void rc535_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/leaky_relu_s8 */
+static const rc_tensor rc536_in[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc534_in0, 1, 0, rc504_in0_qs, rc534_in0_qz }
+};
+static const double rc536_out0[20] = {
+    4, 84, 53, 32, -24, 127, 48, 54, 124, 46, -17, -1,
+    9, -17, 47, -22, 0, 43, -4, -25,
+};
+static const rc_tensor rc536_out[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc536_out0, 1, 0, rc512_in0_qs, rc522_in1_qz }
+};
+static void rc536_attr(ir_attr *a)
+{
+    a->alpha = 0.2f;
+}
+
+/* numpy/clip_relu6_s8 */
+static const rc_tensor rc537_in[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc534_in0, 1, 0, rc504_in0_qs, rc534_in0_qz }
+};
+static const double rc537_out0[20] = {
+    -98, 8, -33, -62, -100, 80, -40, -32, 62, -43, -100, -100,
+    -92, -100, -42, -100, -100, -47, -100, -100,
+};
+static const int32_t rc537_out0_qz[1] = {
+    -100,
+};
+static const rc_tensor rc537_out[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc537_out0, 1, 0, rc521_in1_qs, rc537_out0_qz }
+};
+static void rc537_attr(ir_attr *a)
+{
+    a->act.on = true; a->act.lo = 0.0f; a->act.hi = 6.0f;
+}
+
+/* numpy/hard_swish_s8 */
+static const rc_tensor rc538_in[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc534_in0, 1, 0, rc504_in0_qs, rc534_in0_qz }
+};
+static const double rc538_out0[20] = {
+    -19, 88, 36, 7, -20, 127, 28, 38, 127, 24, -20, -29,
+    -15, -20, 26, -20, -28, 21, -32, -20,
+};
+static const int32_t rc538_out0_qz[1] = {
+    -20,
+};
+static const rc_tensor rc538_out[] = {
+    { IR_DT_S8, 2, { 2, 10 }, rc538_out0, 1, 0, rc521_in1_qs, rc538_out0_qz }
+};
+static void rc538_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/softmax_axes_1_3_beta */
+static const double rc539_in0[48] = {
+    1.1949987, -3.2549617, -0.30932966, 0.36716583, -1.5404162, -0.76520056, 1.8065065, -3.139938, -1.5213389, 0.96349674, 2.213783, -0.96226114,
+    -3.1106668, 1.8318677, -5.1917953, -1.6979375, -0.22792387, 3.2485065, 4.384081, -4.993035, 1.0635016, 0.9417243, 0.9583568, 2.969128,
+    2.288933, -0.5385027, -1.1357048, -2.767312, -1.0228055, -1.271737, -0.4335842, 1.0653361, 2.1924155, -3.6026807, 1.1882623, 2.808686,
+    4.18635, 0.62030834, -0.5849599, 0.3830478, -2.384565, -1.0884265, -2.1502275, -1.9069967, 5.0910254, -0.8358488, 0.2417478, 4.4524903,
+};
+static const rc_tensor rc539_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 2 }, rc539_in0, 0, 0, NULL, NULL }
+};
+static const double rc539_out0[48] = {
+    0.08061881, 0.010547126, 0.037999306, 0.064516254, 0.02053282, 0.036625106, 0.10945199, 0.011171492, 0.020729613, 0.08692821, 0.13417222, 0.033188507,
+    0.009364251, 0.13419153, 0.003307971, 0.022974055, 0.039577894, 0.2724861, 0.39713377, 0.004422994, 0.07548874, 0.085987024, 0.07162263, 0.23696162,
+    0.09432697, 0.03646662, 0.017021008, 0.011965084, 0.018009475, 0.025274102, 0.024179583, 0.081313886, 0.08988296, 0.007879846, 0.054403685, 0.19441436,
+    0.24358736, 0.06509208, 0.022417026, 0.057810627, 0.009115881, 0.027700085, 0.01024907, 0.018396314, 0.38291514, 0.031428788, 0.03389185, 0.4422582,
+};
+static const rc_tensor rc539_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 2 }, rc539_out0, 0, 0, NULL, NULL }
+};
+static void rc539_attr(ir_attr *a)
+{
+    a->axis = 1; a->axis_end = 3; a->beta = 0.5f; a->log = false;
+}
+
+/* numpy/logsoftmax_axes_1_3_beta */
+static const rc_tensor rc540_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 2 }, rc539_in0, 0, 0, NULL, NULL }
+};
+static const double rc540_out0[48] = {
+    -2.5180233, -4.551902, -3.2701874, -2.740838, -3.8857307, -3.3070214, -2.2122693, -4.49439, -3.876192, -2.4426727, -2.008631, -3.4055517,
+    -4.670856, -2.0084872, -5.71142, -3.7733898, -3.2294846, -1.3001678, -0.9234821, -5.4209385, -2.5837717, -2.453559, -2.6363442, -1.4398571,
+    -2.3609881, -3.311358, -4.073307, -4.4257627, -4.016857, -3.677975, -3.7222466, -2.5094385, -2.409247, -4.8434467, -2.9113233, -1.6377635,
+    -1.4122796, -2.7319524, -3.7979345, -2.8505826, -4.697737, -3.5863197, -4.5805683, -3.995605, -0.9599419, -3.460031, -3.3845806, -0.8158614,
+};
+static const rc_tensor rc540_out[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 2 }, rc540_out0, 0, 0, NULL, NULL }
+};
+static void rc540_attr(ir_attr *a)
+{
+    a->axis = 1; a->axis_end = 3; a->beta = 0.5f; a->log = true;
+}
+
+/* numpy/softmax_s8 */
+static const double rc541_in0[12] = {
+    98, -70, -11, 72, 102, -46, 16, -12, -101, -8, -119, -70,
+};
+static const int32_t rc541_in0_qz[1] = {
+    4,
+};
+static const rc_tensor rc541_in[] = {
+    { IR_DT_S8, 2, { 2, 6 }, rc541_in0, 1, 0, rc512_out0_qs, rc541_in0_qz }
+};
+static const double rc541_out0[12] = {
+    -28, -128, -128, -121, 21, -128, 94, -114, -128, -108, -128, -128,
+};
+static const rc_tensor rc541_out[] = {
+    { IR_DT_S8, 2, { 2, 6 }, rc541_out0, 1, 0, rc534_out0_qs, rc534_out0_qz }
+};
+static void rc541_attr(ir_attr *a)
+{
+    a->axis = 1; a->axis_end = 2;
+}
+
+/* numpy/pad_constant_negative */
+static const double rc542_in0[60] = {
+    0.15383884, -0.17019865, 1.0078236, -0.25159508, 0.08842943, -0.9307183, 0.8594187, 1.2782226, -0.5210754, -0.102541864, -0.34618494, 0.9378484,
+    0.7711996, -0.90956914, 0.20274171, -1.6079352, 0.024827061, -0.77164954, -0.2734998, -1.3950105, -0.32139874, -0.042389493, 0.04154457, 1.0393878,
+    -0.50051445, 1.7221054, 0.68498194, -0.14671467, 1.7842499, -0.792888, 0.4879791, -0.21886666, 0.6183332, -1.402916, -0.43634057, -1.8873947,
+    0.28674796, -0.25265905, -0.48877537, -0.95693225, 1.1235422, 1.2464527, -0.107206106, 1.4770869, 0.26437542, 0.84144133, 1.9626002, 0.52881354,
+    -0.58537877, -0.12967215, -0.17674598, -0.45274618, 0.6791439, 0.740651, -0.18896471, 0.10486656, -1.0396352, 0.63987374, -1.4376193, -0.6187096,
+};
+static const rc_tensor rc542_in[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc542_in0, 0, 0, NULL, NULL }
+};
+static const double rc542_out0[24] = {
+    1.5, 1.5, 1.5, 1.5, -0.32139874, -0.042389493, 1.7221054, 0.68498194, 1.5, 1.5, 1.5, 1.5,
+    1.1235422, 1.2464527, 0.84144133, 1.9626002, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5,
+};
+static const rc_tensor rc542_out[] = {
+    { IR_DT_F32, 3, { 3, 4, 2 }, rc542_out0, 0, 0, NULL, NULL }
+};
+static void rc542_attr(ir_attr *a)
+{
+    a->pad_mode = IR_PAD_CONSTANT; a->pad_value = 1.5;
+    a->begin[0] = -1; a->end[0] = 1;
+    a->begin[1] = 2; a->end[1] = -2;
+    a->begin[2] = 0; a->end[2] = -3;
+}
+
+/* numpy/pad_reflect_wide */
+static const double rc543_in0[6] = {
+    0.15383884, -0.17019865, -0.9307183, 0.8594187, -0.34618494, 0.9378484,
+};
+static const rc_tensor rc543_in[] = {
+    { IR_DT_F32, 3, { 1, 3, 2 }, rc543_in0, 0, 0, NULL, NULL }
+};
+static const double rc543_out0[132] = {
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.17019865,
+    0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.8594187, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, 0.9378484, -0.34618494, 0.9378484,
+    -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865,
+    0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484,
+    -0.34618494, 0.9378484, -0.34618494, 0.9378484, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865,
+    0.15383884, -0.17019865, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    0.8594187, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484,
+};
+static const rc_tensor rc543_out[] = {
+    { IR_DT_F32, 3, { 1, 12, 11 }, rc543_out0, 0, 0, NULL, NULL }
+};
+static void rc543_attr(ir_attr *a)
+{
+    a->pad_mode = IR_PAD_REFLECT; a->pad_value = 0.0;
+    a->begin[0] = 0; a->end[0] = 0;
+    a->begin[1] = 5; a->end[1] = 4;
+    a->begin[2] = 3; a->end[2] = 6;
+}
+
+/* numpy/pad_wrap_wide */
+static const rc_tensor rc544_in[] = {
+    { IR_DT_F32, 3, { 1, 3, 2 }, rc543_in0, 0, 0, NULL, NULL }
+};
+static const double rc544_out0[392] = {
+    -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884,
+    -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494,
+    0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484,
+    -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187,
+    -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865,
+    0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884,
+    -0.17019865, 0.15383884, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884,
+    -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494,
+    0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865,
+    0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484,
+    -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187,
+    -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494,
+    0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884,
+    -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884,
+    -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187,
+    -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865,
+    0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484,
+    -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884,
+    -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494,
+    0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884,
+    -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484,
+    -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187,
+    -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865,
+    0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183,
+    -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884,
+    -0.17019865, 0.15383884, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494,
+    0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.9307183,
+    0.8594187, -0.9307183, 0.8594187, -0.9307183, 0.8594187, -0.9307183, -0.34618494, 0.9378484, -0.34618494, 0.9378484, -0.34618494, 0.9378484,
+    -0.34618494, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884, -0.17019865, 0.15383884,
+};
+static const rc_tensor rc544_out[] = {
+    { IR_DT_F32, 3, { 4, 14, 7 }, rc544_out0, 0, 0, NULL, NULL }
+};
+static void rc544_attr(ir_attr *a)
+{
+    a->pad_mode = IR_PAD_WRAP; a->pad_value = 0.0;
+    a->begin[0] = 1; a->end[0] = 2;
+    a->begin[1] = 7; a->end[1] = 4;
+    a->begin[2] = 0; a->end[2] = 5;
+}
+
+/* numpy/pad_edge_after_crop */
+static const rc_tensor rc545_in[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc542_in0, 0, 0, NULL, NULL }
+};
+static const double rc545_out0[90] = {
+    -0.9307183, -0.9307183, -0.9307183, 0.8594187, 1.2782226, -0.34618494, -0.34618494, -0.34618494, 0.9378484, 0.7711996, -1.6079352, -1.6079352,
+    -1.6079352, 0.024827061, -0.77164954, -1.6079352, -1.6079352, -1.6079352, 0.024827061, -0.77164954, -1.6079352, -1.6079352, -1.6079352, 0.024827061,
+    -0.77164954, -1.6079352, -1.6079352, -1.6079352, 0.024827061, -0.77164954, 1.7221054, 1.7221054, 1.7221054, 0.68498194, -0.14671467, 0.4879791,
+    0.4879791, 0.4879791, -0.21886666, 0.6183332, -1.8873947, -1.8873947, -1.8873947, 0.28674796, -0.25265905, -1.8873947, -1.8873947, -1.8873947,
+    0.28674796, -0.25265905, -1.8873947, -1.8873947, -1.8873947, 0.28674796, -0.25265905, -1.8873947, -1.8873947, -1.8873947, 0.28674796, -0.25265905,
+    0.84144133, 0.84144133, 0.84144133, 1.9626002, 0.52881354, -0.17674598, -0.17674598, -0.17674598, -0.45274618, 0.6791439, 0.10486656, 0.10486656,
+    0.10486656, -1.0396352, 0.63987374, 0.10486656, 0.10486656, 0.10486656, -1.0396352, 0.63987374, 0.10486656, 0.10486656, 0.10486656, -1.0396352,
+    0.63987374, 0.10486656, 0.10486656, 0.10486656, -1.0396352, 0.63987374,
+};
+static const rc_tensor rc545_out[] = {
+    { IR_DT_F32, 3, { 3, 6, 5 }, rc545_out0, 0, 0, NULL, NULL }
+};
+static void rc545_attr(ir_attr *a)
+{
+    a->pad_mode = IR_PAD_EDGE; a->pad_value = 0.0;
+    a->begin[0] = 0; a->end[0] = 0;
+    a->begin[1] = -1; a->end[1] = 3;
+    a->begin[2] = 2; a->end[2] = -2;
+}
+
+/* numpy/pad_reflect_after_crop */
+static const rc_tensor rc546_in[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc542_in0, 0, 0, NULL, NULL }
+};
+static const double rc546_out0[64] = {
+    0.4879791, -0.21886666, 0.6183332, -1.402916, 1.7221054, 0.68498194, -0.14671467, 1.7842499, -0.32139874, -0.042389493, 0.04154457, 1.0393878,
+    1.7221054, 0.68498194, -0.14671467, 1.7842499, 0.4879791, -0.21886666, 0.6183332, -1.402916, -1.8873947, 0.28674796, -0.25265905, -0.48877537,
+    0.4879791, -0.21886666, 0.6183332, -1.402916, 1.7221054, 0.68498194, -0.14671467, 1.7842499, -0.17674598, -0.45274618, 0.6791439, 0.740651,
+    0.84144133, 1.9626002, 0.52881354, -0.58537877, 1.1235422, 1.2464527, -0.107206106, 1.4770869, 0.84144133, 1.9626002, 0.52881354, -0.58537877,
+    -0.17674598, -0.45274618, 0.6791439, 0.740651, 0.10486656, -1.0396352, 0.63987374, -1.4376193, -0.17674598, -0.45274618, 0.6791439, 0.740651,
+    0.84144133, 1.9626002, 0.52881354, -0.58537877,
+};
+static const rc_tensor rc546_out[] = {
+    { IR_DT_F32, 3, { 2, 8, 4 }, rc546_out0, 0, 0, NULL, NULL }
+};
+static void rc546_attr(ir_attr *a)
+{
+    a->pad_mode = IR_PAD_REFLECT; a->pad_value = 0.0;
+    a->begin[0] = -1; a->end[0] = 0;
+    a->begin[1] = 2; a->end[1] = 2;
+    a->begin[2] = 0; a->end[2] = -1;
+}
+
+/* numpy/pad_s8_zero_is_zero_point */
+static const double rc547_in0[18] = {
+    -14, -86, -34, -58, 52, 84, 113, -103, -108, 46, 34, -101,
+    89, 57, -98, -62, -17, -22,
+};
+static const int32_t rc547_in0_qz[1] = {
+    -7,
+};
+static const rc_tensor rc547_in[] = {
+    { IR_DT_S8, 4, { 1, 3, 3, 2 }, rc547_in0, 1, 0, rc512_out0_qs, rc547_in0_qz }
+};
+static const double rc547_out0[60] = {
+    -7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7,
+    -7, -7, -14, -86, -34, -58, 52, 84, -7, -7, -7, -7,
+    -7, -7, 113, -103, -108, 46, 34, -101, -7, -7, -7, -7,
+    -7, -7, 89, 57, -98, -62, -17, -22, -7, -7, -7, -7,
+    -7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7, -7,
+};
+static const rc_tensor rc547_out[] = {
+    { IR_DT_S8, 4, { 1, 5, 6, 2 }, rc547_out0, 1, 0, rc512_out0_qs, rc547_in0_qz }
+};
+static void rc547_attr(ir_attr *a)
+{
+    a->pad_mode = IR_PAD_CONSTANT; a->pad_value = 0.0;
+    a->begin[0] = 0; a->end[0] = 0;
+    a->begin[1] = 1; a->end[1] = 1;
+    a->begin[2] = 1; a->end[2] = 2;
+    a->begin[3] = 0; a->end[3] = 0;
+}
+
+/* numpy/concat_s8_requantizes */
+static const double rc548_in0[12] = {
+    -109, -73, 121, -6, 123, 51, 15, 63, 13, -25, 77, -92,
+};
+static const double rc548_in1[6] = {
+    16, 108, 120, 109, 95, -36,
+};
+static const rc_tensor rc548_in[] = {
+    { IR_DT_S8, 3, { 2, 2, 3 }, rc548_in0, 1, 0, rc512_out0_qs, rc74_in0_qz },
+    { IR_DT_S8, 3, { 2, 1, 3 }, rc548_in1, 1, 0, rc504_in0_qs, rc504_in0_qz }
+};
+static const double rc548_out0[18] = {
+    -90, -60, 102, -4, 104, 44, 10, 48, 53, 14, 54, 12,
+    -20, 65, -76, 49, 43, -12,
+};
+static const float rc548_out0_qs[1] = {
+    0.12f,
+};
+static const rc_tensor rc548_out[] = {
+    { IR_DT_S8, 3, { 2, 3, 3 }, rc548_out0, 1, 0, rc548_out0_qs, rc512_in0_qz }
+};
+static void rc548_attr(ir_attr *a)
+{
+    a->axis = 1;
+}
+
+/* numpy/reduce_mean_axes_0_2 */
+static const double rc549_in0[120] = {
+    -1.0122782, 0.6373747, -0.39834586, 0.33119032, 0.69828784, -0.26522553, -0.18533447, 0.27958742, -0.760392, 1.789211, -0.16869278, 0.5245052,
+    0.4108284, -0.49538848, 0.4021934, 2.199123, -0.027591472, 1.5462848, 1.2699882, 1.2467892, -0.45063233, -0.63758963, 0.107205965, 1.0827625,
+    -0.18593988, 1.9581063, 1.0435939, -0.23964009, 0.91862524, -0.8161917, 0.15252768, -1.6660589, -0.9560479, -0.5885757, 1.3881071, 0.42038924,
+    -0.4524559, 0.1744971, 2.4244697, 1.0294609, 0.6317815, -0.6086636, -1.141437, -1.4387848, -0.28080067, 1.921461, 1.4523259, 0.43255827,
+    0.17824587, 0.42881668, -0.46339095, 2.2714822, -1.2206208, -0.69214654, -1.3970597, 0.04641165, -0.47690028, -1.2286636, -1.0092907, 0.74607205,
+    0.05075699, -0.7250517, -0.27247748, -0.53056866, 1.7381436, -0.25938234, 0.80389565, -0.58135617, -0.03642249, -1.1631662, -0.1937453, 1.8936459,
+    -0.3411625, 0.15088849, 1.8169622, 0.5035429, 0.10878959, 0.7078411, -2.76616, -0.10487144, 1.300141, -0.8105902, 0.94835305, -0.6921589,
+    0.37223092, -0.10688352, -0.7442464, -0.19239554, 0.74246746, 2.020502, 0.59849143, -2.7103686, 1.4296013, 0.72820145, -1.2091854, -0.97074074,
+    0.9090727, -0.9408919, -0.8875472, -1.2158209, -0.88054717, 0.44583133, -0.81681067, 0.56900525, 1.3255711, 0.35722804, -0.32235003, 0.9115034,
+    0.79002947, -0.59642905, -1.4867169, 0.04209949, -0.51728565, -1.3392544, -0.05086945, -2.5775557, 1.0259122, -2.2140071, 0.9327038, -0.5639727,
+};
+static const rc_tensor rc549_in[] = {
+    { IR_DT_F32, 4, { 2, 3, 4, 5 }, rc549_in0, 0, 0, NULL, NULL }
+};
+static const double rc549_out0[15] = {
+    0.106762335, 0.37877917, 0.16889997, -0.3546081, 0.8029437, 0.36267486, -0.6335804, 0.041335247, 0.46603057, 0.1728954, -0.30641606, 0.47871715,
+    -0.7243454, -0.25118652, -0.04858397,
+};
+static const rc_tensor rc549_out[] = {
+    { IR_DT_F32, 2, { 3, 5 }, rc549_out0, 0, 0, NULL, NULL }
+};
+static void rc549_attr(ir_attr *a)
+{
+    a->axes_mask = 0x5;
+}
+
+/* numpy/reduce_mean_s8_keepdims */
+static const double rc550_in0[48] = {
+    49, -40, -96, 59, 47, -39, -66, -15, -43, -15, -51, 2,
+    -113, 51, 63, -64, 56, 120, -75, -16, -104, -44, 91, 10,
+    -64, -59, 48, 94, 13, -63, 8, -37, -106, -17, -5, 60,
+    -26, 103, 4, -43, 6, 47, -109, 73, -76, -46, 88, 31,
+};
+static const float rc550_in0_qs[1] = {
+    0.2f,
+};
+static const rc_tensor rc550_in[] = {
+    { IR_DT_S8, 4, { 1, 4, 4, 3 }, rc550_in0, 1, 0, rc550_in0_qs, rc522_in0_qz }
+};
+static const double rc550_out0[3] = {
+    -46, 51, -5,
+};
+static const rc_tensor rc550_out[] = {
+    { IR_DT_S8, 4, { 1, 1, 1, 3 }, rc550_out0, 1, 0, rc512_out0_qs, rc522_in1_qz }
+};
+static void rc550_attr(ir_attr *a)
+{
+    a->axes_mask = 0x6;
+}
+
+/* numpy/transpose_rank5 */
+static const double rc551_in0[24] = {
+    -0.17980103, 1.0963175, 0.6858967, 0.5137479, 1.0360076, -0.75557715, 0.53780574, 1.1006881, -2.4297092, 0.7120908, -0.86835444, -1.0746437,
+    1.475683, -2.0003166, 1.2460572, -1.3743516, 1.3938819, 1.1296532, 1.2292366, 0.32581496, -0.013878454, 0.3500039, -1.3165772, -0.49409294,
+};
+static const rc_tensor rc551_in[] = {
+    { IR_DT_F32, 5, { 2, 1, 3, 2, 2 }, rc551_in0, 0, 0, NULL, NULL }
+};
+static const double rc551_out0[24] = {
+    -0.17980103, 0.6858967, 1.475683, 1.2460572, 1.0360076, 0.53780574, 1.3938819, 1.2292366, -2.4297092, -0.86835444, -0.013878454, -1.3165772,
+    1.0963175, 0.5137479, -2.0003166, -1.3743516, -0.75557715, 1.1006881, 1.1296532, 0.32581496, 0.7120908, -1.0746437, 0.3500039, -0.49409294,
+};
+static const rc_tensor rc551_out[] = {
+    { IR_DT_F32, 5, { 2, 3, 2, 2, 1 }, rc551_out0, 0, 0, NULL, NULL }
+};
+static void rc551_attr(ir_attr *a)
+{
+    a->perm[0] = 4;
+    a->perm[1] = 2;
+    a->perm[2] = 0;
+    a->perm[3] = 3;
+    a->perm[4] = 1;
+}
+
+/* numpy/slice_negative_steps */
+static const rc_tensor rc552_in[] = {
+    { IR_DT_F32, 3, { 3, 4, 5 }, rc542_in0, 0, 0, NULL, NULL }
+};
+static const double rc552_out0[18] = {
+    0.10486656, 0.63987374, -0.6187096, 0.84144133, 0.52881354, -0.12967215, -1.8873947, -0.25265905, -0.95693225, 1.7221054, -0.14671467, -0.792888,
+    -1.6079352, -0.77164954, -1.3950105, -0.9307183, 1.2782226, -0.102541864,
+};
+static const rc_tensor rc552_out[] = {
+    { IR_DT_F32, 3, { 3, 2, 3 }, rc552_out0, 0, 0, NULL, NULL }
+};
+static void rc552_attr(ir_attr *a)
+{
+    a->begin[0] = 2; a->step[0] = -1;
+    a->begin[1] = 3; a->step[1] = -2;
+    a->begin[2] = 0; a->step[2] = 2;
+}
+
+/* numpy/reshape_s8_requantizes */
+static const rc_tensor rc553_in[] = {
+    { IR_DT_S8, 4, { 1, 4, 4, 3 }, rc550_in0, 1, 0, rc550_in0_qs, rc522_in0_qz }
+};
+static const double rc553_out0[48] = {
+    37, -22, -60, 44, 36, -22, -40, -6, -24, -6, -30, 6,
+    -71, 38, 46, -38, 42, 84, -46, -6, -65, -25, 65, 11,
+    -38, -35, 36, 67, 13, -38, 10, -20, -66, -7, 1, 44,
+    -13, 73, 7, -24, 8, 36, -68, 53, -46, -26, 63, 25,
+};
+static const float rc553_out0_qs[1] = {
+    0.3f,
+};
+static const rc_tensor rc553_out[] = {
+    { IR_DT_S8, 2, { 4, 12 }, rc553_out0, 1, 0, rc553_out0_qs, rc74_in0_qz }
+};
+static void rc553_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/quantize_s8_ties_to_even */
+static const double rc554_in0[10] = {
+    0.25, 0.75, -0.25, -0.75, 1.25, -1.25, 63.75, 300.0, -300.0, 0.0,
+};
+static const rc_tensor rc554_in[] = {
+    { IR_DT_F32, 1, { 10 }, rc554_in0, 0, 0, NULL, NULL }
+};
+static const double rc554_out0[10] = {
+    0, 2, 0, -2, 2, -2, 127, 127, -128, 0,
+};
+static const float rc554_out0_qs[1] = {
+    0.5f,
+};
+static const rc_tensor rc554_out[] = {
+    { IR_DT_S8, 1, { 10 }, rc554_out0, 1, 0, rc554_out0_qs, rc76_in1_qz }
+};
+static void rc554_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/quantize_u8_zero_point */
+static const rc_tensor rc555_in[] = {
+    { IR_DT_F32, 1, { 10 }, rc554_in0, 0, 0, NULL, NULL }
+};
+static const double rc555_out0[10] = {
+    100, 102, 100, 98, 102, 98, 228, 255, 0, 100,
+};
+static const int32_t rc555_out0_qz[1] = {
+    100,
+};
+static const rc_tensor rc555_out[] = {
+    { IR_DT_U8, 1, { 10 }, rc555_out0, 1, 0, rc554_out0_qs, rc555_out0_qz }
+};
+static void rc555_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/dequantize_s8_per_channel_axis1 */
+static const double rc556_in0[24] = {
+    -53, 116, 107, 118, 51, -125, -93, -24, 58, 104, -46, -120,
+    -96, -57, 48, 116, -83, 14, 49, 99, -84, -122, -5, -119,
+};
+static const float rc556_in0_qs[3] = {
+    0.1f, 0.02f, 0.5f,
+};
+static const int32_t rc556_in0_qz[3] = {
+    1, -2, 0,
+};
+static const rc_tensor rc556_in[] = {
+    { IR_DT_S8, 3, { 2, 3, 4 }, rc556_in0, 3, 1, rc556_in0_qs, rc556_in0_qz }
+};
+static const double rc556_out0[24] = {
+    -5.4, 11.5, 10.6, 11.7, 1.06, -2.46, -1.8199999, -0.44, 29.0, 52.0, -23.0, -60.0,
+    -9.7, -5.8, 4.7000003, 11.5, -1.62, 0.32, 1.02, 2.02, -42.0, -61.0, -2.5, -59.5,
+};
+static const rc_tensor rc556_out[] = {
+    { IR_DT_F32, 3, { 2, 3, 4 }, rc556_out0, 0, 0, NULL, NULL }
+};
+static void rc556_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/quantize_s8_per_channel_axis1 */
+static const double rc557_in0[6] = {
+    0.3804371, -5.98748, 1.8006029, -2.5499337, -1.5637896, 1.5494852,
+};
+static const rc_tensor rc557_in[] = {
+    { IR_DT_F32, 2, { 2, 3 }, rc557_in0, 0, 0, NULL, NULL }
+};
+static const double rc557_out0[6] = {
+    5, -128, 4, -24, -80, 3,
+};
+static const rc_tensor rc557_out[] = {
+    { IR_DT_S8, 2, { 2, 3 }, rc557_out0, 3, 1, rc556_in0_qs, rc556_in0_qz }
+};
+static void rc557_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/requantize_s8_to_u8 */
+static const double rc558_in0[15] = {
+    52, 70, 13, 65, -93, 19, -68, 89, 47, -72, 109, -117,
+    21, -42, -63,
+};
+static const rc_tensor rc558_in[] = {
+    { IR_DT_S8, 2, { 3, 5 }, rc558_in0, 1, 0, rc504_in0_qs, rc522_in1_qz }
+};
+static const double rc558_out0[15] = {
+    180, 198, 141, 193, 35, 147, 60, 217, 175, 56, 237, 11,
+    149, 86, 65,
+};
+static const int32_t rc558_out0_qz[1] = {
+    131,
+};
+static const rc_tensor rc558_out[] = {
+    { IR_DT_U8, 2, { 3, 5 }, rc558_out0, 1, 0, rc504_in0_qs, rc558_out0_qz }
+};
+static void rc558_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/requantize_s8_rescale */
+static const rc_tensor rc559_in[] = {
+    { IR_DT_S8, 2, { 3, 5 }, rc558_in0, 1, 0, rc504_in0_qs, rc522_in1_qz }
+};
+static const double rc559_out0[15] = {
+    70, 99, 7, 91, -128, 17, -124, 127, 62, -128, 127, -128,
+    20, -82, -115,
+};
+static const float rc559_out0_qs[1] = {
+    0.031f,
+};
+static const rc_tensor rc559_out[] = {
+    { IR_DT_S8, 2, { 3, 5 }, rc559_out0, 1, 0, rc559_out0_qs, rc208_out0_qz }
+};
+static void rc559_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/cast_f32_to_s32_truncates */
+static const double rc560_in0[10] = {
+    -2.7, -0.5, 0.0, 0.5, 2.7, 100.9, -100.9, 65519.0, 0.00001, 70000.0,
+};
+static const rc_tensor rc560_in[] = {
+    { IR_DT_F32, 1, { 10 }, rc560_in0, 0, 0, NULL, NULL }
+};
+static const double rc560_out0[10] = {
+    -2, 0, 0, 0, 2, 100, -100, 65519, 0, 70000,
+};
+static const rc_tensor rc560_out[] = {
+    { IR_DT_S32, 1, { 10 }, rc560_out0, 0, 0, NULL, NULL }
+};
+static void rc560_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/cast_f32_to_bool */
+static const rc_tensor rc561_in[] = {
+    { IR_DT_F32, 1, { 10 }, rc560_in0, 0, 0, NULL, NULL }
+};
+static const double rc561_out0[10] = {
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1,
+};
+static const rc_tensor rc561_out[] = {
+    { IR_DT_BOOL, 1, { 10 }, rc561_out0, 0, 0, NULL, NULL }
+};
+static void rc561_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/cast_f32_to_f16 */
+static const rc_tensor rc562_in[] = {
+    { IR_DT_F32, 1, { 10 }, rc560_in0, 0, 0, NULL, NULL }
+};
+static const double rc562_out0[10] = {
+    -2.69921875, -0.5, 0.0, 0.5, 2.69921875, 100.875, -100.875, 65504.0, 1.0013580322265625e-05, INFINITY,
+};
+static const rc_tensor rc562_out[] = {
+    { IR_DT_F16, 1, { 10 }, rc562_out0, 0, 0, NULL, NULL }
+};
+static void rc562_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/cast_s64_to_s8_wraps */
+static const double rc563_in0[5] = {
+    300, -129, 255, -1, 1099511627776,
+};
+static const rc_tensor rc563_in[] = {
+    { IR_DT_S64, 1, { 5 }, rc563_in0, 0, 0, NULL, NULL }
+};
+static const double rc563_out0[5] = {
+    44, 127, -1, -1, 0,
+};
+static const rc_tensor rc563_out[] = {
+    { IR_DT_S8, 1, { 5 }, rc563_out0, 0, 0, NULL, NULL }
+};
+static void rc563_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/cast_s64_to_f32 */
+static const rc_tensor rc564_in[] = {
+    { IR_DT_S64, 1, { 5 }, rc563_in0, 0, 0, NULL, NULL }
+};
+static const double rc564_out0[5] = {
+    300.0, -129.0, 255.0, -1.0, 1.0995116e+12,
+};
+static const rc_tensor rc564_out[] = {
+    { IR_DT_F32, 1, { 5 }, rc564_out0, 0, 0, NULL, NULL }
+};
+static void rc564_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* numpy/cast_u8_to_s8_wraps */
+static const double rc565_in0[4] = {
+    0, 127, 128, 255,
+};
+static const rc_tensor rc565_in[] = {
+    { IR_DT_U8, 1, { 4 }, rc565_in0, 0, 0, NULL, NULL }
+};
+static const double rc565_out0[4] = {
+    0, 127, -128, -1,
+};
+static const rc_tensor rc565_out[] = {
+    { IR_DT_S8, 1, { 4 }, rc565_out0, 0, 0, NULL, NULL }
+};
+static void rc565_attr(ir_attr *a)
+{
+    (void)a;
+}
+
+/* torch/lstm_bidirectional_seq_lens */
+static const double rc566_in0[36] = {
+    1.470376, -0.39914823, -1.2363397, -0.13533951, 2.6480913, -0.7667538, 0.11369971, -1.0187099, 0.29492718, 0.14978139, 1.8115467, -0.0774778,
+    0.11318154, -0.7031799, 1.1840947, -0.4160229, -0.7860779, -0.22684577, 0.30648068, -0.611737, -0.8924383, -0.24563012, -0.4651655, 0.5709018,
+    -0.34165007, -1.9411403, 1.4816815, 0.24889286, -1.5119991, -0.08441802, 0.16645083, 0.41144204, 1.4282013, -1.2284666, -1.3249469, 1.7589529,
+};
+static const double rc566_in1[48] = {
+    0.29981053, 0.12139727, 0.8995452, -0.6627698, 0.83233976, -0.8149662, -0.0492039, -0.45598814, -0.49468982, 0.3638626, -0.16999887, -0.031715214,
+    0.64008296, 0.3398178, -0.5608136, 0.4262406, -0.0015804813, -0.665958, -0.20232834, -0.2973112, -0.17940095, 0.49284688, -0.17309105, 0.51796633,
+    -0.6316131, -0.15071532, -0.24261871, 0.36487406, -0.4173409, -0.24709876, -0.63116926, -0.20753877, -0.9247107, 0.116700225, -0.545223, 0.7141816,
+    -0.44739094, 0.12541784, -0.75250715, -0.7097506, 0.25557885, -0.22185886, -0.5955183, -0.068053864, -0.19546841, 0.0036630477, 0.78299224, -0.5281261,
+};
+static const double rc566_in2[32] = {
+    0.30049896, -0.48779404, 0.40224245, 0.46609327, -0.2933981, 0.69806004, 0.21170877, -0.63371634, 0.6999367, -0.81162083, 0.2744655, -1.0228041,
+    0.2772499, -0.25732738, 0.3660455, -0.047318652, -0.28729582, -0.22456716, -0.61828387, 0.11321433, 0.5723554, 0.24152167, 0.114290446, 0.8225198,
+    0.86329263, -0.29191947, 1.3579445, 0.023282964, 0.08888082, 0.9682263, -0.5920132, -0.55984306,
+};
+static const double rc566_in3[32] = {
+    0.35452104, 0.16150069, -0.10775024, 0.092930034, -0.08015387, 0.28139642, -0.23477097, -0.16042264, 0.1597467, -0.5680485, -0.13909285, 0.08878932,
+    0.08969911, -0.0023049326, -0.17660268, 0.40543136, -0.26274186, 0.18934849, -0.051280208, 0.53801936, -0.17845628, 0.03608226, -0.05204211, -0.62719244,
+    -0.12704267, 0.3672884, 0.23542999, 0.2271751, 0.12075905, 0.3638775, -0.40671703, -0.017140325,
+};
+static const double rc566_in4[3] = {
+    4, 2, 3,
+};
+static const double rc566_in5[12] = {
+    0.14709656, 0.033800423, -0.20476845, 0.32647195, -1.3600516, 0.028693907, -0.5515555, -0.74238265, -0.25114968, -0.103922315, 0.18942514, 0.14147083,
+};
+static const double rc566_in6[12] = {
+    0.5810603, -0.2675218, 0.026214954, 0.64476216, -0.117014475, -0.2719149, 0.021874968, 0.5214424, -0.5027385, 0.2057806, 0.1426299, -0.22780576,
+};
+static const rc_tensor rc566_in[] = {
+    { IR_DT_F32, 3, { 4, 3, 3 }, rc566_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 8, 3 }, rc566_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 8, 2 }, rc566_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 2, 16 }, rc566_in3, 0, 0, NULL, NULL },
+    { IR_DT_S32, 1, { 3 }, rc566_in4, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 3, 2 }, rc566_in5, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 3, 2 }, rc566_in6, 0, 0, NULL, NULL },
+    { 0 }
+};
+static const double rc566_out0[48] = {
+    0.19729586, -0.056140974, -0.11143883, -0.0808809, -0.18850254, -0.05368251, -0.26746696, -0.07782375, -0.2777961, -0.0050952155, -0.20039234, -0.57994294,
+    -0.059772134, -0.010119831, -0.15756603, -0.004323288, -0.0933485, -0.0329925, -0.18552455, 0.048267677, -0.09245488, -0.43267646, -0.24035224, -0.4490726,
+    -0.13116631, -0.004515651, 0.0, 0.0, -0.030969199, 0.010720854, -0.33608228, -0.2575262, 0.0, 0.0, -0.028263351, -0.63212687,
+    -0.065987006, 0.04003996, 0.0, 0.0, 0.0, 0.0, -0.19195451, -0.32317278, 0.0, 0.0, 0.0, 0.0,
+};
+static const double rc566_out1[12] = {
+    -0.065987006, 0.04003996, -0.15756603, -0.004323288, -0.030969199, 0.010720854, -0.26746696, -0.07782375, -0.2777961, -0.0050952155, -0.20039234, -0.57994294,
+};
+static const double rc566_out2[12] = {
+    -0.10610927, 0.06424207, -0.45781344, -0.0074236207, -0.06438957, 0.018341871, -0.4834238, -0.13690904, -0.5354306, -0.030555723, -0.47709897, -1.0057565,
+};
+static const rc_tensor rc566_out[] = {
+    { IR_DT_F32, 4, { 4, 2, 3, 2 }, rc566_out0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 3, 2 }, rc566_out1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 3, 2 }, rc566_out2, 0, 0, NULL, NULL }
+};
+static void rc566_attr(ir_attr *a)
+{
+    a->rnn.direction = IR_RNN_BIDIRECTIONAL;
+    a->rnn.hidden_size = 2;
+    a->rnn.layout = 0;
+}
+
+/* torch/lstm_bidirectional_seq_lens_batch_first */
+static const double rc567_in0[36] = {
+    -0.7189241, -0.9596235, -0.95074594, -0.69872683, 0.17660296, 1.2894037, 1.2068688, -1.6740535, -0.18040547, 0.2535976, 0.2010099, -1.4338411,
+    0.15543583, -1.0332096, -0.7639549, 0.9983569, -0.12802887, 0.32769856, 2.4203258, 0.43850395, 0.6504768, -2.1505353, -0.40512103, -1.4836417,
+    -0.16199802, -0.97187024, -0.3303541, -1.1459286, -0.14233874, -1.4945543, -0.60092646, -0.14644164, 1.5013363, -1.29886, 1.6993028, -0.9732486,
+};
+static const double rc567_in1[48] = {
+    -0.036514796, -0.6305293, -0.107268974, 0.04246532, -0.5093494, -0.03426565, 0.022714363, 0.26311234, -0.047794092, 0.25229332, -0.24610224, -0.20088024,
+    0.29625452, 0.88469124, -0.3544423, 0.52110964, -0.37717196, 0.5800134, -0.4923795, 0.7482719, 0.036159165, -0.11972528, 0.47400784, -0.16824861,
+    -0.28081852, -0.26245236, 0.26013592, 0.092116565, 0.01296446, -0.22501412, -0.08240638, 0.8665099, 0.12716605, -0.11275382, -0.36814633, -0.63848174,
+    0.10143317, 0.7932794, -0.015361248, 0.7123457, 0.46027854, -0.81228554, -0.42156613, -0.2922767, 0.020438863, -0.878509, 0.6599656, -0.18108518,
+};
+static const double rc567_in2[32] = {
+    0.43501973, 0.29367578, 0.24393676, -0.8795199, -0.22395216, -0.0047072126, -0.3557575, 0.35744312, -0.009669791, -1.0905564, 0.5086155, -0.38761613,
+    0.52778155, 0.42101306, 0.042751435, 0.21238065, 0.4676604, 0.49664098, 0.92321014, 0.016151084, 0.45511842, -0.50630575, 0.5551105, 1.4055815,
+    -0.11114924, -0.5989453, 0.13488053, 0.16079348, 0.2717084, -0.06570794, 0.960043, -0.11079466,
+};
+static const double rc567_in3[32] = {
+    0.5998696, 0.12718092, 0.012379861, -0.026330292, 0.023969065, -0.19439226, -0.11168748, 0.2940553, 0.37416038, 0.1470421, 0.15250812, 0.1348836,
+    -0.22910008, -0.23402098, 0.2133787, -0.53733355, -0.4432069, -0.0051776734, 0.78363824, -0.076956175, 0.33567008, -0.18344088, 0.26635984, -0.043460716,
+    -0.3670465, -0.5514122, 0.3631921, -0.16522546, 0.14229147, 0.037359007, 0.037044708, 0.33861887,
+};
+static const double rc567_in4[3] = {
+    1, 4, 3,
+};
+static const double rc567_in5[12] = {
+    0.30882454, 0.2151902, 0.100484945, 0.3905383, -0.29127088, 0.073692806, -0.5000544, 0.7203967, 1.1264141, 0.81666505, 0.07128828, -0.2832836,
+};
+static const double rc567_in6[12] = {
+    -0.43190166, 0.41234267, 0.18079019, 0.12973212, 0.172152, -1.0633001, -0.8157818, 0.52944636, 0.8295003, -1.2628328, 0.69768286, -0.3195898,
+};
+static const rc_tensor rc567_in[] = {
+    { IR_DT_F32, 3, { 3, 4, 3 }, rc567_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 8, 3 }, rc567_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 8, 2 }, rc567_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 2, 16 }, rc567_in3, 0, 0, NULL, NULL },
+    { IR_DT_S32, 1, { 3 }, rc567_in4, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 3, 2, 2 }, rc567_in5, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 3, 2, 2 }, rc567_in6, 0, 0, NULL, NULL },
+    { 0 }
+};
+static const double rc567_out0[48] = {
+    -0.06509157, -0.073966905, 0.1777463, 0.20194072, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, 0.0, 0.0, -0.24793161, -0.42240807, 0.045987308, -0.17073348, -0.35195658, -0.37226266, -0.086241156, -0.08277149,
+    -0.4577986, -0.4307713, -0.11511807, 0.00013112529, -0.09886563, -0.050899208, 0.0034125699, 0.36955956, 0.17252485, -0.38508293, 0.26447064, 0.24569143,
+    0.27384612, -0.06653431, 0.42001343, 0.39151073, 0.21736078, -0.1342187, 0.47253704, 0.02006224, 0.0, 0.0, 0.0, 0.0,
+};
+static const double rc567_out1[12] = {
+    -0.06509157, -0.073966905, 0.1777463, 0.20194072, -0.09886563, -0.050899208, 0.045987308, -0.17073348, 0.21736078, -0.1342187, 0.26447064, 0.24569143,
+};
+static const double rc567_out2[12] = {
+    -0.14002895, -0.12830342, 0.352186, 0.25706083, -0.18305846, -0.10358055, 0.086008914, -0.28793052, 0.47114798, -0.3546674, 0.5056779, 0.3374474,
+};
+static const rc_tensor rc567_out[] = {
+    { IR_DT_F32, 4, { 3, 4, 2, 2 }, rc567_out0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 3, 2, 2 }, rc567_out1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 3, 2, 2 }, rc567_out2, 0, 0, NULL, NULL }
+};
+static void rc567_attr(ir_attr *a)
+{
+    a->rnn.direction = IR_RNN_BIDIRECTIONAL;
+    a->rnn.hidden_size = 2;
+    a->rnn.layout = 1;
+}
+
+/* torch/gru_bidirectional_seq_lens_linear_before_reset */
+static const double rc568_in0[36] = {
+    0.9794518, 1.5324023, 0.6465669, 0.9581005, -0.40564403, -1.6302023, -0.21902089, 0.4052343, -0.43369654, 0.81282586, 1.3584146, 1.1903027,
+    0.8191415, -0.7562559, -1.1409197, 1.7929376, 0.58445907, -0.5482893, -0.7957546, -1.530584, 0.054396436, -0.39825794, 1.4293702, 0.33647966,
+    1.1519825, 0.77786976, -0.8380892, 1.4093257, 0.32059863, -0.3129255, -0.29481342, 0.2931381, -1.2133695, -0.70054907, 1.1408364, 0.8208794,
+};
+static const double rc568_in1[36] = {
+    0.12231336, 0.27841583, 0.704127, -0.002955622, 0.6242324, 0.96564686, 0.29992938, -0.31138593, -0.80311364, -0.69109124, 0.4561224, -0.6968708,
+    0.20242442, 0.7891615, 0.77545065, -0.17440207, 0.29834515, 0.45625088, 0.7745654, 0.3572812, 0.1535189, -0.29293126, -0.4578745, 0.6025832,
+    0.5890423, 0.30491745, -0.36761683, 0.24059974, 0.72412604, 0.33733037, -0.47935307, 0.1071405, -0.77623564, 0.59616536, 0.2534466, 0.6511177,
+};
+static const double rc568_in2[24] = {
+    0.5648032, 0.4621186, -1.2723384, -0.13837814, 0.2088764, 0.40815893, -0.62671113, 0.48116457, -0.3258323, -0.15795062, 0.25536987, -0.1320158,
+    0.17147978, 0.7854679, -0.5586567, -0.6970777, 1.2380165, 0.04168434, 0.1923954, -0.57358295, 0.7119627, -0.26430747, -0.11548796, -0.78858143,
+};
+static const double rc568_in3[24] = {
+    -0.24091145, 0.40606982, 0.25197786, 0.33003247, -0.016890388, -0.27714717, -0.1348878, 0.36773476, 0.25304043, 0.013103744, -0.22962366, -0.46778968,
+    -0.26317254, 0.6473958, -0.008455837, -0.0070236693, -0.020066096, -0.35361025, 0.20953728, -0.15817392, -0.25027996, -0.007443786, -0.09391981, -0.4212405,
+};
+static const double rc568_in4[3] = {
+    3, 4, 2,
+};
+static const double rc568_in5[12] = {
+    -0.5736251, -0.3859729, 0.008515945, 0.47799173, 0.18529277, 0.8346863, 0.30532956, 0.42314115, 0.43131855, 0.5736557, -1.2888876, 0.24611332,
+};
+static const rc_tensor rc568_in[] = {
+    { IR_DT_F32, 3, { 4, 3, 3 }, rc568_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 6, 3 }, rc568_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 6, 2 }, rc568_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 2, 12 }, rc568_in3, 0, 0, NULL, NULL },
+    { IR_DT_S32, 1, { 3 }, rc568_in4, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 3, 2 }, rc568_in5, 0, 0, NULL, NULL }
+};
+static const double rc568_out0[48] = {
+    0.14407095, -0.3694631, -0.7312708, -0.5892945, -0.10736529, 0.19909526, -0.13102035, 0.40996763, 0.6540053, -0.66619074, -0.38746148, -0.09392857,
+    0.3909268, -0.31925455, -0.8338516, -0.73167413, 0.07252464, -0.104461856, -0.011120798, 0.35050178, 0.51378983, -0.52407265, -1.1706841, 0.24172325,
+    -0.5052971, -0.5074833, 0.26685914, -0.7048912, 0.0, 0.0, 0.20251822, 0.07330975, 0.47052276, -0.3099596, 0.0, 0.0,
+    0.0, 0.0, -0.5300857, -0.7169336, 0.0, 0.0, 0.0, 0.0, 0.60671717, -0.49744207, 0.0, 0.0,
+};
+static const double rc568_out1[12] = {
+    -0.5052971, -0.5074833, -0.5300857, -0.7169336, 0.07252464, -0.104461856, -0.13102035, 0.40996763, 0.6540053, -0.66619074, -0.38746148, -0.09392857,
+};
+static const rc_tensor rc568_out[] = {
+    { IR_DT_F32, 4, { 4, 2, 3, 2 }, rc568_out0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 2, 3, 2 }, rc568_out1, 0, 0, NULL, NULL }
+};
+static void rc568_attr(ir_attr *a)
+{
+    a->rnn.direction = IR_RNN_BIDIRECTIONAL;
+    a->rnn.hidden_size = 2;
+    a->rnn.layout = 0;
+    a->rnn.linear_before_reset = true;
+}
+
+/* onnx-helper/lstm_peepholes_3_steps */
+static const double rc569_in0[18] = {
+    -0.90085644, 0.27752727, 0.8955303, 1.1271063, -1.0986578, -1.5477853, -1.538232, -0.7285912, 0.69983315, -0.66372764, 0.68832374, -0.7220019,
+    -0.63154405, -0.09391023, -0.8070612, -1.9545758, 0.29967818, -0.4234296,
+};
+static const double rc569_in1[24] = {
+    -0.48366684, -0.17974097, -0.22142482, 0.89775217, -0.7554911, -0.3612061, -0.621176, 0.2909661, -0.51602495, 0.08825654, 0.52568704, -0.35200578,
+    -0.36383507, -0.29616305, 0.21086282, 0.08648999, 0.12465405, 0.26857603, -0.93093956, -0.44717643, 0.46258968, -0.30827168, 0.7535264, -0.47583517,
+};
+static const double rc569_in2[16] = {
+    0.31796256, -0.18616618, 0.35708654, 0.1085316, -0.00066281867, 0.20635575, 0.09260145, -0.27075958, -0.3197954, 0.57729226, 0.27263847, -0.14403105,
+    -0.7817519, -0.6070838, 0.15889728, 0.10573412,
+};
+static const double rc569_in3[16] = {
+    -0.12479638, 0.040394403, -0.16525984, -0.19723594, -0.12665376, 0.15617737, 0.4949757, -0.0043034884, 0.30863747, 0.18101634, 0.1319218, -0.47119367,
+    -0.33765227, -0.20156904, 0.19460692, 0.15376018,
+};
+static const double rc569_in5[4] = {
+    1.5052497, -1.5937696, 0.33083966, -0.2628098,
+};
+static const double rc569_in6[4] = {
+    2.2325778, 1.2578665, 2.6186485, 0.2826147,
+};
+static const double rc569_in7[6] = {
+    1.0670383, -1.7068892, 0.9239901, -0.3990538, -0.14109005, 0.2629509,
+};
+static const rc_tensor rc569_in[] = {
+    { IR_DT_F32, 3, { 3, 2, 3 }, rc569_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 8, 3 }, rc569_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 8, 2 }, rc569_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 1, 16 }, rc569_in3, 0, 0, NULL, NULL },
+    { 0 },
+    { IR_DT_F32, 3, { 1, 2, 2 }, rc569_in5, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 2, 2 }, rc569_in6, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 1, 6 }, rc569_in7, 0, 0, NULL, NULL }
+};
+static const double rc569_out0[12] = {
+    0.6072292, 0.24238163, -0.036968123, -0.043714266, 0.79335266, 0.07897615, 0.25680187, 0.11952134, 0.5082306, 0.16091166, 0.6855194, 0.077955864,
+};
+static const double rc569_out1[4] = {
+    0.5082306, 0.16091166, 0.6855194, 0.077955864,
+};
+static const rc_tensor rc569_out[] = {
+    { IR_DT_F32, 4, { 3, 1, 2, 2 }, rc569_out0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 2, 2 }, rc569_out1, 0, 0, NULL, NULL }
+};
+static void rc569_attr(ir_attr *a)
+{
+    a->rnn.direction = IR_RNN_FORWARD;
+    a->rnn.hidden_size = 2;
+}
+
+/* onnx-helper/gru_reverse */
+static const double rc570_in0[12] = {
+    0.2501299, 0.025495593, 0.72720885, 0.76657647, 0.14101401, 1.5316218, 0.9704846, 0.09491476, -0.13896032, -0.28281692, 0.29734904, -2.0095692,
+};
+static const double rc570_in1[18] = {
+    0.42976406, 0.36335805, -0.079679176, -0.6355989, -0.32539433, 0.56902045, 0.41053402, -0.302667, 1.3885925, 0.9506387, -0.48802558, -0.438928,
+    -0.10201149, -0.6412416, 0.41743508, -0.35108426, 0.8018526, 0.1281977,
+};
+static const double rc570_in2[27] = {
+    0.37151164, 0.2977954, -0.56130075, -0.030649392, 0.6522194, 0.7760216, 0.64142996, 0.44374362, -0.14949284, 0.59413, -0.39417115, 0.37872955,
+    0.49304533, 0.3678808, -0.7882565, 0.43874738, 0.067059115, 0.106271364, -0.6201283, 0.39228484, 0.17587489, -0.96221215, 0.03434025, -0.024070479,
+    -0.32792848, 1.0750383, 0.5412841,
+};
+static const double rc570_in3[18] = {
+    0.121996805, 0.077343196, 0.0344086, -0.26178533, 0.2530729, 0.024649283, 0.100673765, 0.28661394, -0.29826313, -0.22923762, 0.17142461, -0.43017736,
+    -0.00026302962, -0.815061, 0.08492792, 0.037147384, 0.31203887, -0.20720619,
+};
+static const double rc570_in5[6] = {
+    0.57264465, -0.97536004, 0.3046742, 0.6276934, -0.6830842, 0.3386493,
+};
+static const rc_tensor rc570_in[] = {
+    { IR_DT_F32, 3, { 3, 2, 2 }, rc570_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 9, 2 }, rc570_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 9, 3 }, rc570_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 1, 18 }, rc570_in3, 0, 0, NULL, NULL },
+    { 0 },
+    { IR_DT_F32, 3, { 1, 2, 3 }, rc570_in5, 0, 0, NULL, NULL }
+};
+static const double rc570_out0[18] = {
+    -0.019185197, 0.30868074, -0.4148534, 0.11644101, 0.32815608, -0.1001549, -0.09390487, -0.06245423, -0.4266798, 0.36662683, 0.14038496, -0.33649346,
+    0.24988751, -0.36195534, -0.35618, 0.75297904, -0.37828708, -0.39726537,
+};
+static const double rc570_out1[6] = {
+    -0.019185197, 0.30868074, -0.4148534, 0.11644101, 0.32815608, -0.1001549,
+};
+static const rc_tensor rc570_out[] = {
+    { IR_DT_F32, 4, { 3, 1, 2, 3 }, rc570_out0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 2, 3 }, rc570_out1, 0, 0, NULL, NULL }
+};
+static void rc570_attr(ir_attr *a)
+{
+    a->rnn.direction = IR_RNN_REVERSE;
+    a->rnn.hidden_size = 3;
+}
+
+/* numpy/lstm_clip_input_forget */
+static const double rc571_in0[6] = {
+    -1.0662098, -1.505394, 1.4887693, 3.164684, 0.4779942, -2.6249552,
+};
+static const double rc571_in1[16] = {
+    -1.0947897, 0.55567884, 1.5282621, -0.7348352, -0.21581647, 0.34413585, 0.48621345, 0.12189267, -1.2154452, -1.3979723, 0.18553482, 0.9827166,
+    -0.15738964, -0.1085568, 0.1920098, 0.23411107,
+};
+static const double rc571_in2[16] = {
+    -0.08697928, 2.091947, 0.17004636, -1.6203599, -0.59196407, 0.12726967, -0.031320527, 0.45629793, 1.2323841, -0.689355, -0.18969984, 1.3198979,
+    -0.048576917, 0.2581785, 0.7235314, 0.38192534,
+};
+static const double rc571_in3[16] = {
+    -0.06245428, -0.34784007, 0.5696108, 0.47163054, 0.7585239, 0.1712535, 0.36817998, 0.09241604, -0.19435635, 0.12559776, -0.06801055, 0.10006359,
+    0.047567345, 0.14363606, -0.34312716, -0.10744279,
+};
+static const rc_tensor rc571_in[] = {
+    { IR_DT_F32, 3, { 3, 1, 2 }, rc571_in0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 8, 2 }, rc571_in1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 8, 2 }, rc571_in2, 0, 0, NULL, NULL },
+    { IR_DT_F32, 2, { 1, 16 }, rc571_in3, 0, 0, NULL, NULL }
+};
+static const double rc571_out0[6] = {
+    0.097061984, -0.07941323, -0.0794759, 0.1265761, 0.0031410528, -0.16640721,
+};
+static const double rc571_out1[2] = {
+    0.0031410528, -0.16640721,
+};
+static const double rc571_out2[2] = {
+    0.008026873, -0.2692819,
+};
+static const rc_tensor rc571_out[] = {
+    { IR_DT_F32, 4, { 3, 1, 1, 2 }, rc571_out0, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 1, 2 }, rc571_out1, 0, 0, NULL, NULL },
+    { IR_DT_F32, 3, { 1, 1, 2 }, rc571_out2, 0, 0, NULL, NULL }
+};
+static void rc571_attr(ir_attr *a)
+{
+    a->rnn.direction = IR_RNN_FORWARD;
+    a->rnn.hidden_size = 2;
+    a->rnn.clip = 0.7f;
+    a->rnn.input_forget = true;
 }
 
 static const rc_case rc_cases[] = {
@@ -19639,234 +22612,341 @@ static const rc_case rc_cases[] = {
     { "onnx-node/test_reshape_zero_and_negative_dim", IR_OP_RESHAPE, rc234_attr, 1, 1, rc234_in, rc234_out, 0, 0, 0 },
     { "onnx-node/test_reshape_zero_dim", IR_OP_RESHAPE, rc235_attr, 1, 1, rc235_in, rc235_out, 0, 0, 0 },
     { "onnx-node/test_resize_downsample_scales_cubic", IR_OP_RESIZE, rc236_attr, 1, 1, rc236_in, rc236_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside", IR_OP_RESIZE, rc237_attr, 1, 1, rc237_in, rc237_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_cubic_align_corners", IR_OP_RESIZE, rc238_attr, 1, 1, rc238_in, rc238_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_cubic_antialias", IR_OP_RESIZE, rc239_attr, 1, 1, rc239_in, rc239_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_linear", IR_OP_RESIZE, rc240_attr, 1, 1, rc240_in, rc240_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_linear_align_corners", IR_OP_RESIZE, rc241_attr, 1, 1, rc241_in, rc241_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_linear_antialias", IR_OP_RESIZE, rc242_attr, 1, 1, rc242_in, rc242_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_linear_half_pixel_symmetric", IR_OP_RESIZE, rc243_attr, 1, 1, rc243_in, rc243_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_scales_nearest", IR_OP_RESIZE, rc244_attr, 1, 1, rc244_in, rc244_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_cubic", IR_OP_RESIZE, rc245_attr, 1, 1, rc245_in, rc245_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_cubic_antialias", IR_OP_RESIZE, rc246_attr, 1, 1, rc246_in, rc246_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_linear_antialias", IR_OP_RESIZE, rc247_attr, 1, 1, rc247_in, rc247_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_linear_pytorch_half_pixel", IR_OP_RESIZE, rc248_attr, 1, 1, rc248_in, rc248_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_nearest", IR_OP_RESIZE, rc249_attr, 1, 1, rc249_in, rc249_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_nearest_not_larger", IR_OP_RESIZE, rc250_attr, 1, 1, rc250_in, rc250_out, 0, 0, 0 },
-    { "onnx-node/test_resize_downsample_sizes_nearest_not_smaller", IR_OP_RESIZE, rc251_attr, 1, 1, rc251_in, rc251_out, 0, 0, 0 },
-    { "onnx-node/test_resize_tf_crop_and_resize", IR_OP_RESIZE, rc252_attr, 1, 1, rc252_in, rc252_out, 0, 0, 0 },
-    { "onnx-node/test_resize_tf_crop_and_resize_axes_2_3", IR_OP_RESIZE, rc253_attr, 1, 1, rc253_in, rc253_out, 0, 0, 0 },
-    { "onnx-node/test_resize_tf_crop_and_resize_axes_3_2", IR_OP_RESIZE, rc254_attr, 1, 1, rc254_in, rc254_out, 0, 0, 0 },
-    { "onnx-node/test_resize_tf_crop_and_resize_extrapolation_value", IR_OP_RESIZE, rc255_attr, 1, 1, rc255_in, rc255_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_cubic", IR_OP_RESIZE, rc256_attr, 1, 1, rc256_in, rc256_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_cubic_A_n0p5_exclude_outside", IR_OP_RESIZE, rc257_attr, 1, 1, rc257_in, rc257_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_cubic_align_corners", IR_OP_RESIZE, rc258_attr, 1, 1, rc258_in, rc258_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_cubic_asymmetric", IR_OP_RESIZE, rc259_attr, 1, 1, rc259_in, rc259_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_linear", IR_OP_RESIZE, rc260_attr, 1, 1, rc260_in, rc260_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_linear_align_corners", IR_OP_RESIZE, rc261_attr, 1, 1, rc261_in, rc261_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_linear_half_pixel_symmetric", IR_OP_RESIZE, rc262_attr, 1, 1, rc262_in, rc262_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_nearest", IR_OP_RESIZE, rc263_attr, 1, 1, rc263_in, rc263_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_nearest_axes_2_3", IR_OP_RESIZE, rc264_attr, 1, 1, rc264_in, rc264_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_scales_nearest_axes_3_2", IR_OP_RESIZE, rc265_attr, 1, 1, rc265_in, rc265_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_cubic", IR_OP_RESIZE, rc266_attr, 1, 1, rc266_in, rc266_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest", IR_OP_RESIZE, rc267_attr, 1, 1, rc267_in, rc267_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_axes_2_3", IR_OP_RESIZE, rc268_attr, 1, 1, rc268_in, rc268_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_axes_3_2", IR_OP_RESIZE, rc269_attr, 1, 1, rc269_in, rc269_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_ceil_half_pixel", IR_OP_RESIZE, rc270_attr, 1, 1, rc270_in, rc270_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_floor_align_corners", IR_OP_RESIZE, rc271_attr, 1, 1, rc271_in, rc271_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_not_larger", IR_OP_RESIZE, rc272_attr, 1, 1, rc272_in, rc272_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_not_smaller", IR_OP_RESIZE, rc273_attr, 1, 1, rc273_in, rc273_out, 0, 0, 0 },
-    { "onnx-node/test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric", IR_OP_RESIZE, rc274_attr, 1, 1, rc274_in, rc274_out, 0, 0, 0 },
-    { "onnx-node/test_sigmoid", IR_OP_SIGMOID, rc275_attr, 1, 1, rc275_in, rc275_out, 0, 0, 0 },
-    { "onnx-node/test_sigmoid_example", IR_OP_SIGMOID, rc276_attr, 1, 1, rc276_in, rc276_out, 0, 0, 0 },
-    { "onnx-node/test_slice", IR_OP_SLICE, rc277_attr, 1, 1, rc277_in, rc277_out, 0, 0, 0 },
-    { "onnx-node/test_slice_default_axes", IR_OP_SLICE, rc278_attr, 1, 1, rc278_in, rc278_out, 0, 0, 0 },
-    { "onnx-node/test_slice_default_steps", IR_OP_SLICE, rc279_attr, 1, 1, rc279_in, rc279_out, 0, 0, 0 },
-    { "onnx-node/test_slice_end_out_of_bounds", IR_OP_SLICE, rc280_attr, 1, 1, rc280_in, rc280_out, 0, 0, 0 },
-    { "onnx-node/test_slice_neg", IR_OP_SLICE, rc281_attr, 1, 1, rc281_in, rc281_out, 0, 0, 0 },
-    { "onnx-node/test_slice_neg_steps", IR_OP_SLICE, rc282_attr, 1, 1, rc282_in, rc282_out, 0, 0, 0 },
-    { "onnx-node/test_slice_negative_axes", IR_OP_SLICE, rc283_attr, 1, 1, rc283_in, rc283_out, 0, 0, 0 },
-    { "onnx-node/test_slice_start_out_of_bounds", IR_OP_SLICE, rc284_attr, 1, 1, rc284_in, rc284_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_axis_0", IR_OP_SOFTMAX, rc285_attr, 1, 1, rc285_in, rc285_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_axis_1", IR_OP_SOFTMAX, rc286_attr, 1, 1, rc286_in, rc286_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_axis_2", IR_OP_SOFTMAX, rc287_attr, 1, 1, rc287_in, rc287_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_default_axis", IR_OP_SOFTMAX, rc288_attr, 1, 1, rc288_in, rc288_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_example", IR_OP_SOFTMAX, rc289_attr, 1, 1, rc289_in, rc289_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_large_number", IR_OP_SOFTMAX, rc290_attr, 1, 1, rc290_in, rc290_out, 0, 0, 0 },
-    { "onnx-node/test_softmax_negative_axis", IR_OP_SOFTMAX, rc291_attr, 1, 1, rc291_in, rc291_out, 0, 0, 0 },
-    { "onnx-node/test_split_1d_uneven_split_opset18/out0", IR_OP_SLICE, rc292_attr, 1, 1, rc292_in, rc292_out, 0, 0, 0 },
-    { "onnx-node/test_split_1d_uneven_split_opset18/out1", IR_OP_SLICE, rc293_attr, 1, 1, rc293_in, rc293_out, 0, 0, 0 },
-    { "onnx-node/test_split_1d_uneven_split_opset18/out2", IR_OP_SLICE, rc294_attr, 1, 1, rc294_in, rc294_out, 0, 0, 0 },
-    { "onnx-node/test_split_1d_uneven_split_opset18/out3", IR_OP_SLICE, rc295_attr, 1, 1, rc295_in, rc295_out, 0, 0, 0 },
-    { "onnx-node/test_split_2d_uneven_split_opset18/out0", IR_OP_SLICE, rc296_attr, 1, 1, rc296_in, rc296_out, 0, 0, 0 },
-    { "onnx-node/test_split_2d_uneven_split_opset18/out1", IR_OP_SLICE, rc297_attr, 1, 1, rc297_in, rc297_out, 0, 0, 0 },
-    { "onnx-node/test_split_2d_uneven_split_opset18/out2", IR_OP_SLICE, rc298_attr, 1, 1, rc298_in, rc298_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_1d_opset13/out0", IR_OP_SLICE, rc299_attr, 1, 1, rc299_in, rc299_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_1d_opset13/out1", IR_OP_SLICE, rc300_attr, 1, 1, rc300_in, rc300_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_1d_opset13/out2", IR_OP_SLICE, rc301_attr, 1, 1, rc301_in, rc301_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_1d_opset18/out0", IR_OP_SLICE, rc302_attr, 1, 1, rc302_in, rc302_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_1d_opset18/out1", IR_OP_SLICE, rc303_attr, 1, 1, rc303_in, rc303_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_1d_opset18/out2", IR_OP_SLICE, rc304_attr, 1, 1, rc304_in, rc304_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_2d/out0", IR_OP_SLICE, rc305_attr, 1, 1, rc305_in, rc305_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_2d/out1", IR_OP_SLICE, rc306_attr, 1, 1, rc306_in, rc306_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_2d_opset13/out0", IR_OP_SLICE, rc307_attr, 1, 1, rc307_in, rc307_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_2d_opset13/out1", IR_OP_SLICE, rc308_attr, 1, 1, rc308_in, rc308_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_default_axis_opset13/out0", IR_OP_SLICE, rc309_attr, 1, 1, rc309_in, rc309_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_default_axis_opset13/out1", IR_OP_SLICE, rc310_attr, 1, 1, rc310_in, rc310_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_default_axis_opset13/out2", IR_OP_SLICE, rc311_attr, 1, 1, rc311_in, rc311_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_default_axis_opset18/out0", IR_OP_SLICE, rc312_attr, 1, 1, rc312_in, rc312_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_default_axis_opset18/out1", IR_OP_SLICE, rc313_attr, 1, 1, rc313_in, rc313_out, 0, 0, 0 },
-    { "onnx-node/test_split_equal_parts_default_axis_opset18/out2", IR_OP_SLICE, rc314_attr, 1, 1, rc314_in, rc314_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_1d_opset13/out0", IR_OP_SLICE, rc315_attr, 1, 1, rc315_in, rc315_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_1d_opset13/out1", IR_OP_SLICE, rc316_attr, 1, 1, rc316_in, rc316_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_1d_opset18/out0", IR_OP_SLICE, rc317_attr, 1, 1, rc317_in, rc317_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_1d_opset18/out1", IR_OP_SLICE, rc318_attr, 1, 1, rc318_in, rc318_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_2d_opset13/out0", IR_OP_SLICE, rc319_attr, 1, 1, rc319_in, rc319_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_2d_opset13/out1", IR_OP_SLICE, rc320_attr, 1, 1, rc320_in, rc320_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_2d_opset18/out0", IR_OP_SLICE, rc321_attr, 1, 1, rc321_in, rc321_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_2d_opset18/out1", IR_OP_SLICE, rc322_attr, 1, 1, rc322_in, rc322_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_default_axis_opset13/out0", IR_OP_SLICE, rc323_attr, 1, 1, rc323_in, rc323_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_default_axis_opset13/out1", IR_OP_SLICE, rc324_attr, 1, 1, rc324_in, rc324_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_default_axis_opset18/out0", IR_OP_SLICE, rc325_attr, 1, 1, rc325_in, rc325_out, 0, 0, 0 },
-    { "onnx-node/test_split_variable_parts_default_axis_opset18/out1", IR_OP_SLICE, rc326_attr, 1, 1, rc326_in, rc326_out, 0, 0, 0 },
-    { "onnx-node/test_split_zero_size_splits_opset13/out0", IR_OP_SLICE, rc327_attr, 1, 1, rc327_in, rc327_out, 0, 0, 0 },
-    { "onnx-node/test_split_zero_size_splits_opset13/out1", IR_OP_SLICE, rc328_attr, 1, 1, rc328_in, rc328_out, 0, 0, 0 },
-    { "onnx-node/test_split_zero_size_splits_opset13/out2", IR_OP_SLICE, rc329_attr, 1, 1, rc329_in, rc329_out, 0, 0, 0 },
-    { "onnx-node/test_split_zero_size_splits_opset18/out0", IR_OP_SLICE, rc330_attr, 1, 1, rc330_in, rc330_out, 0, 0, 0 },
-    { "onnx-node/test_split_zero_size_splits_opset18/out1", IR_OP_SLICE, rc331_attr, 1, 1, rc331_in, rc331_out, 0, 0, 0 },
-    { "onnx-node/test_split_zero_size_splits_opset18/out2", IR_OP_SLICE, rc332_attr, 1, 1, rc332_in, rc332_out, 0, 0, 0 },
-    { "onnx-node/test_squeeze", IR_OP_RESHAPE, rc333_attr, 1, 1, rc333_in, rc333_out, 0, 0, 0 },
-    { "onnx-node/test_squeeze_negative_axes", IR_OP_RESHAPE, rc334_attr, 1, 1, rc334_in, rc334_out, 0, 0, 0 },
-    { "onnx-node/test_sub", IR_OP_SUB, rc335_attr, 2, 1, rc335_in, rc335_out, 0, 0, 0 },
-    { "onnx-node/test_sub_bcast", IR_OP_SUB, rc336_attr, 2, 1, rc336_in, rc336_out, 0, 0, 0 },
-    { "onnx-node/test_sub_example", IR_OP_SUB, rc337_attr, 2, 1, rc337_in, rc337_out, 0, 0, 0 },
-    { "onnx-node/test_sub_int16", IR_OP_SUB, rc338_attr, 2, 1, rc338_in, rc338_out, 0, 0, 0 },
-    { "onnx-node/test_sub_int8", IR_OP_SUB, rc339_attr, 2, 1, rc339_in, rc339_out, 0, 0, 0 },
-    { "onnx-node/test_sub_uint16", IR_OP_SUB, rc340_attr, 2, 1, rc340_in, rc340_out, 0, 0, 0 },
-    { "onnx-node/test_sub_uint32", IR_OP_SUB, rc341_attr, 2, 1, rc341_in, rc341_out, 0, 0, 0 },
-    { "onnx-node/test_sub_uint64", IR_OP_SUB, rc342_attr, 2, 1, rc342_in, rc342_out, 0, 0, 0 },
-    { "onnx-node/test_sub_uint8", IR_OP_SUB, rc343_attr, 2, 1, rc343_in, rc343_out, 0, 0, 0 },
-    { "onnx-node/test_tanh", IR_OP_TANH, rc344_attr, 1, 1, rc344_in, rc344_out, 0, 0, 0 },
-    { "onnx-node/test_tanh_example", IR_OP_TANH, rc345_attr, 1, 1, rc345_in, rc345_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_all_permutations_0", IR_OP_TRANSPOSE, rc346_attr, 1, 1, rc346_in, rc346_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_all_permutations_1", IR_OP_TRANSPOSE, rc347_attr, 1, 1, rc347_in, rc347_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_all_permutations_2", IR_OP_TRANSPOSE, rc348_attr, 1, 1, rc348_in, rc348_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_all_permutations_3", IR_OP_TRANSPOSE, rc349_attr, 1, 1, rc349_in, rc349_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_all_permutations_4", IR_OP_TRANSPOSE, rc350_attr, 1, 1, rc350_in, rc350_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_all_permutations_5", IR_OP_TRANSPOSE, rc351_attr, 1, 1, rc351_in, rc351_out, 0, 0, 0 },
-    { "onnx-node/test_transpose_default", IR_OP_TRANSPOSE, rc352_attr, 1, 1, rc352_in, rc352_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_axis_0", IR_OP_RESHAPE, rc353_attr, 1, 1, rc353_in, rc353_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_axis_1", IR_OP_RESHAPE, rc354_attr, 1, 1, rc354_in, rc354_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_axis_2", IR_OP_RESHAPE, rc355_attr, 1, 1, rc355_in, rc355_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_negative_axes", IR_OP_RESHAPE, rc356_attr, 1, 1, rc356_in, rc356_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_three_axes", IR_OP_RESHAPE, rc357_attr, 1, 1, rc357_in, rc357_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_two_axes", IR_OP_RESHAPE, rc358_attr, 1, 1, rc358_in, rc358_out, 0, 0, 0 },
-    { "onnx-node/test_unsqueeze_unsorted_axes", IR_OP_RESHAPE, rc359_attr, 1, 1, rc359_in, rc359_out, 0, 0, 0 },
-    { "onnx-node/test_wrap_pad", IR_OP_PAD, rc360_attr, 1, 1, rc360_in, rc360_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool2d", IR_OP_AVGPOOL, rc361_attr, 1, 1, rc361_in, rc361_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool2d/nhwc", IR_OP_AVGPOOL, rc362_attr, 1, 1, rc362_in, rc362_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool2d_stride", IR_OP_AVGPOOL, rc363_attr, 1, 1, rc363_in, rc363_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool2d_stride/nhwc", IR_OP_AVGPOOL, rc364_attr, 1, 1, rc364_in, rc364_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool3d", IR_OP_AVGPOOL, rc365_attr, 1, 1, rc365_in, rc365_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool3d/nhwc", IR_OP_AVGPOOL, rc366_attr, 1, 1, rc366_in, rc366_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool3d_stride", IR_OP_AVGPOOL, rc367_attr, 1, 1, rc367_in, rc367_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool3d_stride/nhwc", IR_OP_AVGPOOL, rc368_attr, 1, 1, rc368_in, rc368_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input", IR_OP_AVGPOOL, rc369_attr, 1, 1, rc369_in, rc369_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input/nhwc", IR_OP_AVGPOOL, rc370_attr, 1, 1, rc370_in, rc370_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm1d_3d_input_eval", IR_OP_BATCHNORM, rc371_attr, 5, 1, rc371_in, rc371_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm1d_3d_input_eval/nhwc", IR_OP_BATCHNORM, rc372_attr, 5, 1, rc372_in, rc372_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm2d_eval", IR_OP_BATCHNORM, rc373_attr, 5, 1, rc373_in, rc373_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm2d_eval/nhwc", IR_OP_BATCHNORM, rc374_attr, 5, 1, rc374_in, rc374_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm2d_momentum_eval", IR_OP_BATCHNORM, rc375_attr, 5, 1, rc375_in, rc375_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm2d_momentum_eval/nhwc", IR_OP_BATCHNORM, rc376_attr, 5, 1, rc376_in, rc376_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm3d_eval", IR_OP_BATCHNORM, rc377_attr, 5, 1, rc377_in, rc377_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm3d_eval/nhwc", IR_OP_BATCHNORM, rc378_attr, 5, 1, rc378_in, rc378_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm3d_momentum_eval", IR_OP_BATCHNORM, rc379_attr, 5, 1, rc379_in, rc379_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_BatchNorm3d_momentum_eval/nhwc", IR_OP_BATCHNORM, rc380_attr, 5, 1, rc380_in, rc380_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ConstantPad2d", IR_OP_PAD, rc381_attr, 1, 1, rc381_in, rc381_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d", IR_OP_CONV, rc382_attr, 3, 1, rc382_in, rc382_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d/nhwc", IR_OP_CONV, rc383_attr, 3, 1, rc383_in, rc383_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_dilated", IR_OP_CONV, rc384_attr, 3, 1, rc384_in, rc384_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_dilated/nhwc", IR_OP_CONV, rc385_attr, 3, 1, rc385_in, rc385_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_groups", IR_OP_CONV, rc386_attr, 3, 1, rc386_in, rc386_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_groups/nhwc", IR_OP_CONV, rc387_attr, 3, 1, rc387_in, rc387_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad1", IR_OP_CONV, rc388_attr, 3, 1, rc388_in, rc388_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad1/nhwc", IR_OP_CONV, rc389_attr, 3, 1, rc389_in, rc389_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad1size1", IR_OP_CONV, rc390_attr, 3, 1, rc390_in, rc390_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad1size1/nhwc", IR_OP_CONV, rc391_attr, 3, 1, rc391_in, rc391_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad2", IR_OP_CONV, rc392_attr, 3, 1, rc392_in, rc392_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad2/nhwc", IR_OP_CONV, rc393_attr, 3, 1, rc393_in, rc393_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad2size1", IR_OP_CONV, rc394_attr, 3, 1, rc394_in, rc394_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_pad2size1/nhwc", IR_OP_CONV, rc395_attr, 3, 1, rc395_in, rc395_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_stride", IR_OP_CONV, rc396_attr, 3, 1, rc396_in, rc396_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv1d_stride/nhwc", IR_OP_CONV, rc397_attr, 3, 1, rc397_in, rc397_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d", IR_OP_CONV, rc398_attr, 3, 1, rc398_in, rc398_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d/nhwc", IR_OP_CONV, rc399_attr, 3, 1, rc399_in, rc399_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise", IR_OP_CONV, rc400_attr, 3, 1, rc400_in, rc400_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise/nhwc", IR_OP_CONV, rc401_attr, 3, 1, rc401_in, rc401_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise_padded", IR_OP_CONV, rc402_attr, 3, 1, rc402_in, rc402_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise_padded/nhwc", IR_OP_CONV, rc403_attr, 3, 1, rc403_in, rc403_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise_strided", IR_OP_CONV, rc404_attr, 3, 1, rc404_in, rc404_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise_strided/nhwc", IR_OP_CONV, rc405_attr, 3, 1, rc405_in, rc405_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise_with_multiplier", IR_OP_CONV, rc406_attr, 3, 1, rc406_in, rc406_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_depthwise_with_multiplier/nhwc", IR_OP_CONV, rc407_attr, 3, 1, rc407_in, rc407_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_dilated", IR_OP_CONV, rc408_attr, 3, 1, rc408_in, rc408_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_dilated/nhwc", IR_OP_CONV, rc409_attr, 3, 1, rc409_in, rc409_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_groups", IR_OP_CONV, rc410_attr, 3, 1, rc410_in, rc410_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_groups/nhwc", IR_OP_CONV, rc411_attr, 3, 1, rc411_in, rc411_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_groups_thnn", IR_OP_CONV, rc412_attr, 3, 1, rc412_in, rc412_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_groups_thnn/nhwc", IR_OP_CONV, rc413_attr, 3, 1, rc413_in, rc413_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_no_bias", IR_OP_CONV, rc414_attr, 2, 1, rc414_in, rc414_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_no_bias/nhwc", IR_OP_CONV, rc415_attr, 2, 1, rc415_in, rc415_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_padding", IR_OP_CONV, rc416_attr, 3, 1, rc416_in, rc416_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_padding/nhwc", IR_OP_CONV, rc417_attr, 3, 1, rc417_in, rc417_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_strided", IR_OP_CONV, rc418_attr, 3, 1, rc418_in, rc418_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv2d_strided/nhwc", IR_OP_CONV, rc419_attr, 3, 1, rc419_in, rc419_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d", IR_OP_CONV, rc420_attr, 3, 1, rc420_in, rc420_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d/nhwc", IR_OP_CONV, rc421_attr, 3, 1, rc421_in, rc421_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_dilated", IR_OP_CONV, rc422_attr, 3, 1, rc422_in, rc422_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_dilated/nhwc", IR_OP_CONV, rc423_attr, 3, 1, rc423_in, rc423_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_dilated_strided", IR_OP_CONV, rc424_attr, 3, 1, rc424_in, rc424_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_dilated_strided/nhwc", IR_OP_CONV, rc425_attr, 3, 1, rc425_in, rc425_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_groups", IR_OP_CONV, rc426_attr, 3, 1, rc426_in, rc426_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_groups/nhwc", IR_OP_CONV, rc427_attr, 3, 1, rc427_in, rc427_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_no_bias", IR_OP_CONV, rc428_attr, 2, 1, rc428_in, rc428_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_no_bias/nhwc", IR_OP_CONV, rc429_attr, 2, 1, rc429_in, rc429_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_stride", IR_OP_CONV, rc430_attr, 3, 1, rc430_in, rc430_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_stride/nhwc", IR_OP_CONV, rc431_attr, 3, 1, rc431_in, rc431_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_stride_padding", IR_OP_CONV, rc432_attr, 3, 1, rc432_in, rc432_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Conv3d_stride_padding/nhwc", IR_OP_CONV, rc433_attr, 3, 1, rc433_in, rc433_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ConvTranspose2d", IR_OP_CONV_TRANSPOSE, rc434_attr, 3, 1, rc434_in, rc434_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ConvTranspose2d/nhwc", IR_OP_CONV_TRANSPOSE, rc435_attr, 3, 1, rc435_in, rc435_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ConvTranspose2d_no_bias", IR_OP_CONV_TRANSPOSE, rc436_attr, 2, 1, rc436_in, rc436_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ConvTranspose2d_no_bias/nhwc", IR_OP_CONV_TRANSPOSE, rc437_attr, 2, 1, rc437_in, rc437_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_LeakyReLU", IR_OP_LEAKY_RELU, rc438_attr, 1, 1, rc438_in, rc438_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_LeakyReLU_with_negval", IR_OP_LEAKY_RELU, rc439_attr, 1, 1, rc439_in, rc439_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Linear", IR_OP_FULLY_CONNECTED, rc440_attr, 3, 1, rc440_in, rc440_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_LogSoftmax", IR_OP_SOFTMAX, rc441_attr, 1, 1, rc441_in, rc441_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool1d", IR_OP_MAXPOOL, rc442_attr, 1, 1, rc442_in, rc442_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool1d/nhwc", IR_OP_MAXPOOL, rc443_attr, 1, 1, rc443_in, rc443_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool1d_stride", IR_OP_MAXPOOL, rc444_attr, 1, 1, rc444_in, rc444_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool1d_stride/nhwc", IR_OP_MAXPOOL, rc445_attr, 1, 1, rc445_in, rc445_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool2d", IR_OP_MAXPOOL, rc446_attr, 1, 1, rc446_in, rc446_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool2d/nhwc", IR_OP_MAXPOOL, rc447_attr, 1, 1, rc447_in, rc447_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool3d", IR_OP_MAXPOOL, rc448_attr, 1, 1, rc448_in, rc448_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool3d/nhwc", IR_OP_MAXPOOL, rc449_attr, 1, 1, rc449_in, rc449_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool3d_stride", IR_OP_MAXPOOL, rc450_attr, 1, 1, rc450_in, rc450_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool3d_stride/nhwc", IR_OP_MAXPOOL, rc451_attr, 1, 1, rc451_in, rc451_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool3d_stride_padding", IR_OP_MAXPOOL, rc452_attr, 1, 1, rc452_in, rc452_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_MaxPool3d_stride_padding/nhwc", IR_OP_MAXPOOL, rc453_attr, 1, 1, rc453_in, rc453_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ReLU", IR_OP_CLIP, rc454_attr, 1, 1, rc454_in, rc454_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ReflectionPad2d", IR_OP_PAD, rc455_attr, 1, 1, rc455_in, rc455_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ReplicationPad2d", IR_OP_PAD, rc456_attr, 1, 1, rc456_in, rc456_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Sigmoid", IR_OP_SIGMOID, rc457_attr, 1, 1, rc457_in, rc457_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Softmax", IR_OP_SOFTMAX, rc458_attr, 1, 1, rc458_in, rc458_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_Tanh", IR_OP_TANH, rc459_attr, 1, 1, rc459_in, rc459_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_ZeroPad2d", IR_OP_PAD, rc460_attr, 1, 1, rc460_in, rc460_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_log_softmax_dim3", IR_OP_SOFTMAX, rc461_attr, 1, 1, rc461_in, rc461_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_log_softmax_lastdim", IR_OP_SOFTMAX, rc462_attr, 1, 1, rc462_in, rc462_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_softmax_functional_dim3", IR_OP_SOFTMAX, rc463_attr, 1, 1, rc463_in, rc463_out, 0, 0, 0 },
-    { "onnx-pytorch-converted/test_softmax_lastdim", IR_OP_SOFTMAX, rc464_attr, 1, 1, rc464_in, rc464_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic/nhwc", IR_OP_RESIZE, rc237_attr, 1, 1, rc237_in, rc237_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside", IR_OP_RESIZE, rc238_attr, 1, 1, rc238_in, rc238_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside/nhwc", IR_OP_RESIZE, rc239_attr, 1, 1, rc239_in, rc239_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic_align_corners", IR_OP_RESIZE, rc240_attr, 1, 1, rc240_in, rc240_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic_align_corners/nhwc", IR_OP_RESIZE, rc241_attr, 1, 1, rc241_in, rc241_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic_antialias", IR_OP_RESIZE, rc242_attr, 1, 1, rc242_in, rc242_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_cubic_antialias/nhwc", IR_OP_RESIZE, rc243_attr, 1, 1, rc243_in, rc243_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear", IR_OP_RESIZE, rc244_attr, 1, 1, rc244_in, rc244_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear/nhwc", IR_OP_RESIZE, rc245_attr, 1, 1, rc245_in, rc245_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear_align_corners", IR_OP_RESIZE, rc246_attr, 1, 1, rc246_in, rc246_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear_align_corners/nhwc", IR_OP_RESIZE, rc247_attr, 1, 1, rc247_in, rc247_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear_antialias", IR_OP_RESIZE, rc248_attr, 1, 1, rc248_in, rc248_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear_antialias/nhwc", IR_OP_RESIZE, rc249_attr, 1, 1, rc249_in, rc249_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear_half_pixel_symmetric", IR_OP_RESIZE, rc250_attr, 1, 1, rc250_in, rc250_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_linear_half_pixel_symmetric/nhwc", IR_OP_RESIZE, rc251_attr, 1, 1, rc251_in, rc251_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_nearest", IR_OP_RESIZE, rc252_attr, 1, 1, rc252_in, rc252_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_scales_nearest/nhwc", IR_OP_RESIZE, rc253_attr, 1, 1, rc253_in, rc253_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_cubic", IR_OP_RESIZE, rc254_attr, 1, 1, rc254_in, rc254_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_cubic/nhwc", IR_OP_RESIZE, rc255_attr, 1, 1, rc255_in, rc255_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_cubic_antialias", IR_OP_RESIZE, rc256_attr, 1, 1, rc256_in, rc256_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_cubic_antialias/nhwc", IR_OP_RESIZE, rc257_attr, 1, 1, rc257_in, rc257_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_linear_antialias", IR_OP_RESIZE, rc258_attr, 1, 1, rc258_in, rc258_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_linear_antialias/nhwc", IR_OP_RESIZE, rc259_attr, 1, 1, rc259_in, rc259_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_linear_pytorch_half_pixel", IR_OP_RESIZE, rc260_attr, 1, 1, rc260_in, rc260_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_linear_pytorch_half_pixel/nhwc", IR_OP_RESIZE, rc261_attr, 1, 1, rc261_in, rc261_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_nearest", IR_OP_RESIZE, rc262_attr, 1, 1, rc262_in, rc262_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_nearest/nhwc", IR_OP_RESIZE, rc263_attr, 1, 1, rc263_in, rc263_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_nearest_not_larger", IR_OP_RESIZE, rc264_attr, 1, 1, rc264_in, rc264_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_nearest_not_larger/nhwc", IR_OP_RESIZE, rc265_attr, 1, 1, rc265_in, rc265_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_nearest_not_smaller", IR_OP_RESIZE, rc266_attr, 1, 1, rc266_in, rc266_out, 0, 0, 0 },
+    { "onnx-node/test_resize_downsample_sizes_nearest_not_smaller/nhwc", IR_OP_RESIZE, rc267_attr, 1, 1, rc267_in, rc267_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize", IR_OP_RESIZE, rc268_attr, 1, 1, rc268_in, rc268_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize/nhwc", IR_OP_RESIZE, rc269_attr, 1, 1, rc269_in, rc269_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize_axes_2_3", IR_OP_RESIZE, rc270_attr, 1, 1, rc270_in, rc270_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize_axes_2_3/nhwc", IR_OP_RESIZE, rc271_attr, 1, 1, rc271_in, rc271_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize_axes_3_2", IR_OP_RESIZE, rc272_attr, 1, 1, rc272_in, rc272_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize_axes_3_2/nhwc", IR_OP_RESIZE, rc273_attr, 1, 1, rc273_in, rc273_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize_extrapolation_value", IR_OP_RESIZE, rc274_attr, 1, 1, rc274_in, rc274_out, 0, 0, 0 },
+    { "onnx-node/test_resize_tf_crop_and_resize_extrapolation_value/nhwc", IR_OP_RESIZE, rc275_attr, 1, 1, rc275_in, rc275_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic", IR_OP_RESIZE, rc276_attr, 1, 1, rc276_in, rc276_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic/nhwc", IR_OP_RESIZE, rc277_attr, 1, 1, rc277_in, rc277_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic_A_n0p5_exclude_outside", IR_OP_RESIZE, rc278_attr, 1, 1, rc278_in, rc278_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic_A_n0p5_exclude_outside/nhwc", IR_OP_RESIZE, rc279_attr, 1, 1, rc279_in, rc279_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic_align_corners", IR_OP_RESIZE, rc280_attr, 1, 1, rc280_in, rc280_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic_align_corners/nhwc", IR_OP_RESIZE, rc281_attr, 1, 1, rc281_in, rc281_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic_asymmetric", IR_OP_RESIZE, rc282_attr, 1, 1, rc282_in, rc282_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_cubic_asymmetric/nhwc", IR_OP_RESIZE, rc283_attr, 1, 1, rc283_in, rc283_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_linear", IR_OP_RESIZE, rc284_attr, 1, 1, rc284_in, rc284_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_linear/nhwc", IR_OP_RESIZE, rc285_attr, 1, 1, rc285_in, rc285_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_linear_align_corners", IR_OP_RESIZE, rc286_attr, 1, 1, rc286_in, rc286_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_linear_align_corners/nhwc", IR_OP_RESIZE, rc287_attr, 1, 1, rc287_in, rc287_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_linear_half_pixel_symmetric", IR_OP_RESIZE, rc288_attr, 1, 1, rc288_in, rc288_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_linear_half_pixel_symmetric/nhwc", IR_OP_RESIZE, rc289_attr, 1, 1, rc289_in, rc289_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_nearest", IR_OP_RESIZE, rc290_attr, 1, 1, rc290_in, rc290_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_nearest/nhwc", IR_OP_RESIZE, rc291_attr, 1, 1, rc291_in, rc291_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_nearest_axes_2_3", IR_OP_RESIZE, rc292_attr, 1, 1, rc292_in, rc292_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_nearest_axes_2_3/nhwc", IR_OP_RESIZE, rc293_attr, 1, 1, rc293_in, rc293_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_nearest_axes_3_2", IR_OP_RESIZE, rc294_attr, 1, 1, rc294_in, rc294_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_scales_nearest_axes_3_2/nhwc", IR_OP_RESIZE, rc295_attr, 1, 1, rc295_in, rc295_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_cubic", IR_OP_RESIZE, rc296_attr, 1, 1, rc296_in, rc296_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_cubic/nhwc", IR_OP_RESIZE, rc297_attr, 1, 1, rc297_in, rc297_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest", IR_OP_RESIZE, rc298_attr, 1, 1, rc298_in, rc298_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest/nhwc", IR_OP_RESIZE, rc299_attr, 1, 1, rc299_in, rc299_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_axes_2_3", IR_OP_RESIZE, rc300_attr, 1, 1, rc300_in, rc300_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_axes_2_3/nhwc", IR_OP_RESIZE, rc301_attr, 1, 1, rc301_in, rc301_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_axes_3_2", IR_OP_RESIZE, rc302_attr, 1, 1, rc302_in, rc302_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_axes_3_2/nhwc", IR_OP_RESIZE, rc303_attr, 1, 1, rc303_in, rc303_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_ceil_half_pixel", IR_OP_RESIZE, rc304_attr, 1, 1, rc304_in, rc304_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_ceil_half_pixel/nhwc", IR_OP_RESIZE, rc305_attr, 1, 1, rc305_in, rc305_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_floor_align_corners", IR_OP_RESIZE, rc306_attr, 1, 1, rc306_in, rc306_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_floor_align_corners/nhwc", IR_OP_RESIZE, rc307_attr, 1, 1, rc307_in, rc307_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_not_larger", IR_OP_RESIZE, rc308_attr, 1, 1, rc308_in, rc308_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_not_larger/nhwc", IR_OP_RESIZE, rc309_attr, 1, 1, rc309_in, rc309_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_not_smaller", IR_OP_RESIZE, rc310_attr, 1, 1, rc310_in, rc310_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_not_smaller/nhwc", IR_OP_RESIZE, rc311_attr, 1, 1, rc311_in, rc311_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric", IR_OP_RESIZE, rc312_attr, 1, 1, rc312_in, rc312_out, 0, 0, 0 },
+    { "onnx-node/test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric/nhwc", IR_OP_RESIZE, rc313_attr, 1, 1, rc313_in, rc313_out, 0, 0, 0 },
+    { "onnx-node/test_sigmoid", IR_OP_SIGMOID, rc314_attr, 1, 1, rc314_in, rc314_out, 0, 0, 0 },
+    { "onnx-node/test_sigmoid_example", IR_OP_SIGMOID, rc315_attr, 1, 1, rc315_in, rc315_out, 0, 0, 0 },
+    { "onnx-node/test_slice", IR_OP_SLICE, rc316_attr, 1, 1, rc316_in, rc316_out, 0, 0, 0 },
+    { "onnx-node/test_slice_default_axes", IR_OP_SLICE, rc317_attr, 1, 1, rc317_in, rc317_out, 0, 0, 0 },
+    { "onnx-node/test_slice_default_steps", IR_OP_SLICE, rc318_attr, 1, 1, rc318_in, rc318_out, 0, 0, 0 },
+    { "onnx-node/test_slice_end_out_of_bounds", IR_OP_SLICE, rc319_attr, 1, 1, rc319_in, rc319_out, 0, 0, 0 },
+    { "onnx-node/test_slice_neg", IR_OP_SLICE, rc320_attr, 1, 1, rc320_in, rc320_out, 0, 0, 0 },
+    { "onnx-node/test_slice_neg_steps", IR_OP_SLICE, rc321_attr, 1, 1, rc321_in, rc321_out, 0, 0, 0 },
+    { "onnx-node/test_slice_negative_axes", IR_OP_SLICE, rc322_attr, 1, 1, rc322_in, rc322_out, 0, 0, 0 },
+    { "onnx-node/test_slice_start_out_of_bounds", IR_OP_SLICE, rc323_attr, 1, 1, rc323_in, rc323_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_axis_0", IR_OP_SOFTMAX, rc324_attr, 1, 1, rc324_in, rc324_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_axis_1", IR_OP_SOFTMAX, rc325_attr, 1, 1, rc325_in, rc325_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_axis_2", IR_OP_SOFTMAX, rc326_attr, 1, 1, rc326_in, rc326_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_default_axis", IR_OP_SOFTMAX, rc327_attr, 1, 1, rc327_in, rc327_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_example", IR_OP_SOFTMAX, rc328_attr, 1, 1, rc328_in, rc328_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_large_number", IR_OP_SOFTMAX, rc329_attr, 1, 1, rc329_in, rc329_out, 0, 0, 0 },
+    { "onnx-node/test_softmax_negative_axis", IR_OP_SOFTMAX, rc330_attr, 1, 1, rc330_in, rc330_out, 0, 0, 0 },
+    { "onnx-node/test_split_1d_uneven_split_opset18/out0", IR_OP_SLICE, rc331_attr, 1, 1, rc331_in, rc331_out, 0, 0, 0 },
+    { "onnx-node/test_split_1d_uneven_split_opset18/out1", IR_OP_SLICE, rc332_attr, 1, 1, rc332_in, rc332_out, 0, 0, 0 },
+    { "onnx-node/test_split_1d_uneven_split_opset18/out2", IR_OP_SLICE, rc333_attr, 1, 1, rc333_in, rc333_out, 0, 0, 0 },
+    { "onnx-node/test_split_1d_uneven_split_opset18/out3", IR_OP_SLICE, rc334_attr, 1, 1, rc334_in, rc334_out, 0, 0, 0 },
+    { "onnx-node/test_split_2d_uneven_split_opset18/out0", IR_OP_SLICE, rc335_attr, 1, 1, rc335_in, rc335_out, 0, 0, 0 },
+    { "onnx-node/test_split_2d_uneven_split_opset18/out1", IR_OP_SLICE, rc336_attr, 1, 1, rc336_in, rc336_out, 0, 0, 0 },
+    { "onnx-node/test_split_2d_uneven_split_opset18/out2", IR_OP_SLICE, rc337_attr, 1, 1, rc337_in, rc337_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_1d_opset13/out0", IR_OP_SLICE, rc338_attr, 1, 1, rc338_in, rc338_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_1d_opset13/out1", IR_OP_SLICE, rc339_attr, 1, 1, rc339_in, rc339_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_1d_opset13/out2", IR_OP_SLICE, rc340_attr, 1, 1, rc340_in, rc340_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_1d_opset18/out0", IR_OP_SLICE, rc341_attr, 1, 1, rc341_in, rc341_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_1d_opset18/out1", IR_OP_SLICE, rc342_attr, 1, 1, rc342_in, rc342_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_1d_opset18/out2", IR_OP_SLICE, rc343_attr, 1, 1, rc343_in, rc343_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_2d/out0", IR_OP_SLICE, rc344_attr, 1, 1, rc344_in, rc344_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_2d/out1", IR_OP_SLICE, rc345_attr, 1, 1, rc345_in, rc345_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_2d_opset13/out0", IR_OP_SLICE, rc346_attr, 1, 1, rc346_in, rc346_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_2d_opset13/out1", IR_OP_SLICE, rc347_attr, 1, 1, rc347_in, rc347_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_default_axis_opset13/out0", IR_OP_SLICE, rc348_attr, 1, 1, rc348_in, rc348_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_default_axis_opset13/out1", IR_OP_SLICE, rc349_attr, 1, 1, rc349_in, rc349_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_default_axis_opset13/out2", IR_OP_SLICE, rc350_attr, 1, 1, rc350_in, rc350_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_default_axis_opset18/out0", IR_OP_SLICE, rc351_attr, 1, 1, rc351_in, rc351_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_default_axis_opset18/out1", IR_OP_SLICE, rc352_attr, 1, 1, rc352_in, rc352_out, 0, 0, 0 },
+    { "onnx-node/test_split_equal_parts_default_axis_opset18/out2", IR_OP_SLICE, rc353_attr, 1, 1, rc353_in, rc353_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_1d_opset13/out0", IR_OP_SLICE, rc354_attr, 1, 1, rc354_in, rc354_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_1d_opset13/out1", IR_OP_SLICE, rc355_attr, 1, 1, rc355_in, rc355_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_1d_opset18/out0", IR_OP_SLICE, rc356_attr, 1, 1, rc356_in, rc356_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_1d_opset18/out1", IR_OP_SLICE, rc357_attr, 1, 1, rc357_in, rc357_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_2d_opset13/out0", IR_OP_SLICE, rc358_attr, 1, 1, rc358_in, rc358_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_2d_opset13/out1", IR_OP_SLICE, rc359_attr, 1, 1, rc359_in, rc359_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_2d_opset18/out0", IR_OP_SLICE, rc360_attr, 1, 1, rc360_in, rc360_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_2d_opset18/out1", IR_OP_SLICE, rc361_attr, 1, 1, rc361_in, rc361_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_default_axis_opset13/out0", IR_OP_SLICE, rc362_attr, 1, 1, rc362_in, rc362_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_default_axis_opset13/out1", IR_OP_SLICE, rc363_attr, 1, 1, rc363_in, rc363_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_default_axis_opset18/out0", IR_OP_SLICE, rc364_attr, 1, 1, rc364_in, rc364_out, 0, 0, 0 },
+    { "onnx-node/test_split_variable_parts_default_axis_opset18/out1", IR_OP_SLICE, rc365_attr, 1, 1, rc365_in, rc365_out, 0, 0, 0 },
+    { "onnx-node/test_split_zero_size_splits_opset13/out0", IR_OP_SLICE, rc366_attr, 1, 1, rc366_in, rc366_out, 0, 0, 0 },
+    { "onnx-node/test_split_zero_size_splits_opset13/out1", IR_OP_SLICE, rc367_attr, 1, 1, rc367_in, rc367_out, 0, 0, 0 },
+    { "onnx-node/test_split_zero_size_splits_opset13/out2", IR_OP_SLICE, rc368_attr, 1, 1, rc368_in, rc368_out, 0, 0, 0 },
+    { "onnx-node/test_split_zero_size_splits_opset18/out0", IR_OP_SLICE, rc369_attr, 1, 1, rc369_in, rc369_out, 0, 0, 0 },
+    { "onnx-node/test_split_zero_size_splits_opset18/out1", IR_OP_SLICE, rc370_attr, 1, 1, rc370_in, rc370_out, 0, 0, 0 },
+    { "onnx-node/test_split_zero_size_splits_opset18/out2", IR_OP_SLICE, rc371_attr, 1, 1, rc371_in, rc371_out, 0, 0, 0 },
+    { "onnx-node/test_squeeze", IR_OP_RESHAPE, rc372_attr, 1, 1, rc372_in, rc372_out, 0, 0, 0 },
+    { "onnx-node/test_squeeze_negative_axes", IR_OP_RESHAPE, rc373_attr, 1, 1, rc373_in, rc373_out, 0, 0, 0 },
+    { "onnx-node/test_sub", IR_OP_SUB, rc374_attr, 2, 1, rc374_in, rc374_out, 0, 0, 0 },
+    { "onnx-node/test_sub_bcast", IR_OP_SUB, rc375_attr, 2, 1, rc375_in, rc375_out, 0, 0, 0 },
+    { "onnx-node/test_sub_example", IR_OP_SUB, rc376_attr, 2, 1, rc376_in, rc376_out, 0, 0, 0 },
+    { "onnx-node/test_sub_int16", IR_OP_SUB, rc377_attr, 2, 1, rc377_in, rc377_out, 0, 0, 0 },
+    { "onnx-node/test_sub_int8", IR_OP_SUB, rc378_attr, 2, 1, rc378_in, rc378_out, 0, 0, 0 },
+    { "onnx-node/test_sub_uint16", IR_OP_SUB, rc379_attr, 2, 1, rc379_in, rc379_out, 0, 0, 0 },
+    { "onnx-node/test_sub_uint32", IR_OP_SUB, rc380_attr, 2, 1, rc380_in, rc380_out, 0, 0, 0 },
+    { "onnx-node/test_sub_uint64", IR_OP_SUB, rc381_attr, 2, 1, rc381_in, rc381_out, 0, 0, 0 },
+    { "onnx-node/test_sub_uint8", IR_OP_SUB, rc382_attr, 2, 1, rc382_in, rc382_out, 0, 0, 0 },
+    { "onnx-node/test_tanh", IR_OP_TANH, rc383_attr, 1, 1, rc383_in, rc383_out, 0, 0, 0 },
+    { "onnx-node/test_tanh_example", IR_OP_TANH, rc384_attr, 1, 1, rc384_in, rc384_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_all_permutations_0", IR_OP_TRANSPOSE, rc385_attr, 1, 1, rc385_in, rc385_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_all_permutations_1", IR_OP_TRANSPOSE, rc386_attr, 1, 1, rc386_in, rc386_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_all_permutations_2", IR_OP_TRANSPOSE, rc387_attr, 1, 1, rc387_in, rc387_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_all_permutations_3", IR_OP_TRANSPOSE, rc388_attr, 1, 1, rc388_in, rc388_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_all_permutations_4", IR_OP_TRANSPOSE, rc389_attr, 1, 1, rc389_in, rc389_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_all_permutations_5", IR_OP_TRANSPOSE, rc390_attr, 1, 1, rc390_in, rc390_out, 0, 0, 0 },
+    { "onnx-node/test_transpose_default", IR_OP_TRANSPOSE, rc391_attr, 1, 1, rc391_in, rc391_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_axis_0", IR_OP_RESHAPE, rc392_attr, 1, 1, rc392_in, rc392_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_axis_1", IR_OP_RESHAPE, rc393_attr, 1, 1, rc393_in, rc393_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_axis_2", IR_OP_RESHAPE, rc394_attr, 1, 1, rc394_in, rc394_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_negative_axes", IR_OP_RESHAPE, rc395_attr, 1, 1, rc395_in, rc395_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_three_axes", IR_OP_RESHAPE, rc396_attr, 1, 1, rc396_in, rc396_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_two_axes", IR_OP_RESHAPE, rc397_attr, 1, 1, rc397_in, rc397_out, 0, 0, 0 },
+    { "onnx-node/test_unsqueeze_unsorted_axes", IR_OP_RESHAPE, rc398_attr, 1, 1, rc398_in, rc398_out, 0, 0, 0 },
+    { "onnx-node/test_wrap_pad", IR_OP_PAD, rc399_attr, 1, 1, rc399_in, rc399_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool2d", IR_OP_AVGPOOL, rc400_attr, 1, 1, rc400_in, rc400_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool2d/nhwc", IR_OP_AVGPOOL, rc401_attr, 1, 1, rc401_in, rc401_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool2d_stride", IR_OP_AVGPOOL, rc402_attr, 1, 1, rc402_in, rc402_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool2d_stride/nhwc", IR_OP_AVGPOOL, rc403_attr, 1, 1, rc403_in, rc403_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool3d", IR_OP_AVGPOOL, rc404_attr, 1, 1, rc404_in, rc404_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool3d/nhwc", IR_OP_AVGPOOL, rc405_attr, 1, 1, rc405_in, rc405_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool3d_stride", IR_OP_AVGPOOL, rc406_attr, 1, 1, rc406_in, rc406_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool3d_stride/nhwc", IR_OP_AVGPOOL, rc407_attr, 1, 1, rc407_in, rc407_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input", IR_OP_AVGPOOL, rc408_attr, 1, 1, rc408_in, rc408_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input/nhwc", IR_OP_AVGPOOL, rc409_attr, 1, 1, rc409_in, rc409_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm1d_3d_input_eval", IR_OP_BATCHNORM, rc410_attr, 5, 1, rc410_in, rc410_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm1d_3d_input_eval/nhwc", IR_OP_BATCHNORM, rc411_attr, 5, 1, rc411_in, rc411_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm2d_eval", IR_OP_BATCHNORM, rc412_attr, 5, 1, rc412_in, rc412_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm2d_eval/nhwc", IR_OP_BATCHNORM, rc413_attr, 5, 1, rc413_in, rc413_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm2d_momentum_eval", IR_OP_BATCHNORM, rc414_attr, 5, 1, rc414_in, rc414_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm2d_momentum_eval/nhwc", IR_OP_BATCHNORM, rc415_attr, 5, 1, rc415_in, rc415_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm3d_eval", IR_OP_BATCHNORM, rc416_attr, 5, 1, rc416_in, rc416_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm3d_eval/nhwc", IR_OP_BATCHNORM, rc417_attr, 5, 1, rc417_in, rc417_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm3d_momentum_eval", IR_OP_BATCHNORM, rc418_attr, 5, 1, rc418_in, rc418_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_BatchNorm3d_momentum_eval/nhwc", IR_OP_BATCHNORM, rc419_attr, 5, 1, rc419_in, rc419_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ConstantPad2d", IR_OP_PAD, rc420_attr, 1, 1, rc420_in, rc420_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d", IR_OP_CONV, rc421_attr, 3, 1, rc421_in, rc421_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d/nhwc", IR_OP_CONV, rc422_attr, 3, 1, rc422_in, rc422_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_dilated", IR_OP_CONV, rc423_attr, 3, 1, rc423_in, rc423_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_dilated/nhwc", IR_OP_CONV, rc424_attr, 3, 1, rc424_in, rc424_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_groups", IR_OP_CONV, rc425_attr, 3, 1, rc425_in, rc425_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_groups/nhwc", IR_OP_CONV, rc426_attr, 3, 1, rc426_in, rc426_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad1", IR_OP_CONV, rc427_attr, 3, 1, rc427_in, rc427_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad1/nhwc", IR_OP_CONV, rc428_attr, 3, 1, rc428_in, rc428_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad1size1", IR_OP_CONV, rc429_attr, 3, 1, rc429_in, rc429_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad1size1/nhwc", IR_OP_CONV, rc430_attr, 3, 1, rc430_in, rc430_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad2", IR_OP_CONV, rc431_attr, 3, 1, rc431_in, rc431_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad2/nhwc", IR_OP_CONV, rc432_attr, 3, 1, rc432_in, rc432_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad2size1", IR_OP_CONV, rc433_attr, 3, 1, rc433_in, rc433_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_pad2size1/nhwc", IR_OP_CONV, rc434_attr, 3, 1, rc434_in, rc434_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_stride", IR_OP_CONV, rc435_attr, 3, 1, rc435_in, rc435_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv1d_stride/nhwc", IR_OP_CONV, rc436_attr, 3, 1, rc436_in, rc436_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d", IR_OP_CONV, rc437_attr, 3, 1, rc437_in, rc437_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d/nhwc", IR_OP_CONV, rc438_attr, 3, 1, rc438_in, rc438_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise", IR_OP_CONV, rc439_attr, 3, 1, rc439_in, rc439_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise/nhwc", IR_OP_CONV, rc440_attr, 3, 1, rc440_in, rc440_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise_padded", IR_OP_CONV, rc441_attr, 3, 1, rc441_in, rc441_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise_padded/nhwc", IR_OP_CONV, rc442_attr, 3, 1, rc442_in, rc442_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise_strided", IR_OP_CONV, rc443_attr, 3, 1, rc443_in, rc443_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise_strided/nhwc", IR_OP_CONV, rc444_attr, 3, 1, rc444_in, rc444_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise_with_multiplier", IR_OP_CONV, rc445_attr, 3, 1, rc445_in, rc445_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_depthwise_with_multiplier/nhwc", IR_OP_CONV, rc446_attr, 3, 1, rc446_in, rc446_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_dilated", IR_OP_CONV, rc447_attr, 3, 1, rc447_in, rc447_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_dilated/nhwc", IR_OP_CONV, rc448_attr, 3, 1, rc448_in, rc448_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_groups", IR_OP_CONV, rc449_attr, 3, 1, rc449_in, rc449_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_groups/nhwc", IR_OP_CONV, rc450_attr, 3, 1, rc450_in, rc450_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_groups_thnn", IR_OP_CONV, rc451_attr, 3, 1, rc451_in, rc451_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_groups_thnn/nhwc", IR_OP_CONV, rc452_attr, 3, 1, rc452_in, rc452_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_no_bias", IR_OP_CONV, rc453_attr, 2, 1, rc453_in, rc453_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_no_bias/nhwc", IR_OP_CONV, rc454_attr, 2, 1, rc454_in, rc454_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_padding", IR_OP_CONV, rc455_attr, 3, 1, rc455_in, rc455_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_padding/nhwc", IR_OP_CONV, rc456_attr, 3, 1, rc456_in, rc456_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_strided", IR_OP_CONV, rc457_attr, 3, 1, rc457_in, rc457_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv2d_strided/nhwc", IR_OP_CONV, rc458_attr, 3, 1, rc458_in, rc458_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d", IR_OP_CONV, rc459_attr, 3, 1, rc459_in, rc459_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d/nhwc", IR_OP_CONV, rc460_attr, 3, 1, rc460_in, rc460_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_dilated", IR_OP_CONV, rc461_attr, 3, 1, rc461_in, rc461_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_dilated/nhwc", IR_OP_CONV, rc462_attr, 3, 1, rc462_in, rc462_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_dilated_strided", IR_OP_CONV, rc463_attr, 3, 1, rc463_in, rc463_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_dilated_strided/nhwc", IR_OP_CONV, rc464_attr, 3, 1, rc464_in, rc464_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_groups", IR_OP_CONV, rc465_attr, 3, 1, rc465_in, rc465_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_groups/nhwc", IR_OP_CONV, rc466_attr, 3, 1, rc466_in, rc466_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_no_bias", IR_OP_CONV, rc467_attr, 2, 1, rc467_in, rc467_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_no_bias/nhwc", IR_OP_CONV, rc468_attr, 2, 1, rc468_in, rc468_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_stride", IR_OP_CONV, rc469_attr, 3, 1, rc469_in, rc469_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_stride/nhwc", IR_OP_CONV, rc470_attr, 3, 1, rc470_in, rc470_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_stride_padding", IR_OP_CONV, rc471_attr, 3, 1, rc471_in, rc471_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Conv3d_stride_padding/nhwc", IR_OP_CONV, rc472_attr, 3, 1, rc472_in, rc472_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ConvTranspose2d", IR_OP_CONV_TRANSPOSE, rc473_attr, 3, 1, rc473_in, rc473_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ConvTranspose2d/nhwc", IR_OP_CONV_TRANSPOSE, rc474_attr, 3, 1, rc474_in, rc474_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ConvTranspose2d_no_bias", IR_OP_CONV_TRANSPOSE, rc475_attr, 2, 1, rc475_in, rc475_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ConvTranspose2d_no_bias/nhwc", IR_OP_CONV_TRANSPOSE, rc476_attr, 2, 1, rc476_in, rc476_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_LeakyReLU", IR_OP_LEAKY_RELU, rc477_attr, 1, 1, rc477_in, rc477_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_LeakyReLU_with_negval", IR_OP_LEAKY_RELU, rc478_attr, 1, 1, rc478_in, rc478_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Linear", IR_OP_FULLY_CONNECTED, rc479_attr, 3, 1, rc479_in, rc479_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_LogSoftmax", IR_OP_SOFTMAX, rc480_attr, 1, 1, rc480_in, rc480_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool1d", IR_OP_MAXPOOL, rc481_attr, 1, 1, rc481_in, rc481_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool1d/nhwc", IR_OP_MAXPOOL, rc482_attr, 1, 1, rc482_in, rc482_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool1d_stride", IR_OP_MAXPOOL, rc483_attr, 1, 1, rc483_in, rc483_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool1d_stride/nhwc", IR_OP_MAXPOOL, rc484_attr, 1, 1, rc484_in, rc484_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool2d", IR_OP_MAXPOOL, rc485_attr, 1, 1, rc485_in, rc485_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool2d/nhwc", IR_OP_MAXPOOL, rc486_attr, 1, 1, rc486_in, rc486_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool3d", IR_OP_MAXPOOL, rc487_attr, 1, 1, rc487_in, rc487_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool3d/nhwc", IR_OP_MAXPOOL, rc488_attr, 1, 1, rc488_in, rc488_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool3d_stride", IR_OP_MAXPOOL, rc489_attr, 1, 1, rc489_in, rc489_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool3d_stride/nhwc", IR_OP_MAXPOOL, rc490_attr, 1, 1, rc490_in, rc490_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool3d_stride_padding", IR_OP_MAXPOOL, rc491_attr, 1, 1, rc491_in, rc491_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_MaxPool3d_stride_padding/nhwc", IR_OP_MAXPOOL, rc492_attr, 1, 1, rc492_in, rc492_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ReLU", IR_OP_CLIP, rc493_attr, 1, 1, rc493_in, rc493_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ReflectionPad2d", IR_OP_PAD, rc494_attr, 1, 1, rc494_in, rc494_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ReplicationPad2d", IR_OP_PAD, rc495_attr, 1, 1, rc495_in, rc495_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Sigmoid", IR_OP_SIGMOID, rc496_attr, 1, 1, rc496_in, rc496_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Softmax", IR_OP_SOFTMAX, rc497_attr, 1, 1, rc497_in, rc497_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_Tanh", IR_OP_TANH, rc498_attr, 1, 1, rc498_in, rc498_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_ZeroPad2d", IR_OP_PAD, rc499_attr, 1, 1, rc499_in, rc499_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_log_softmax_dim3", IR_OP_SOFTMAX, rc500_attr, 1, 1, rc500_in, rc500_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_log_softmax_lastdim", IR_OP_SOFTMAX, rc501_attr, 1, 1, rc501_in, rc501_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_softmax_functional_dim3", IR_OP_SOFTMAX, rc502_attr, 1, 1, rc502_in, rc502_out, 0, 0, 0 },
+    { "onnx-pytorch-converted/test_softmax_lastdim", IR_OP_SOFTMAX, rc503_attr, 1, 1, rc503_in, rc503_out, 0, 0, 0 },
+    { "torch/conv2d_s8_per_channel_asym_pads_relu6", IR_OP_CONV, rc504_attr, 3, 1, rc504_in, rc504_out, 0, 0, 0 },
+    { "torch/conv2d_s8_per_channel_asym_pads_relu6/nhwc", IR_OP_CONV, rc505_attr, 3, 1, rc505_in, rc505_out, 0, 0, 0 },
+    { "torch/depthwise_s8_multiplier2_dilated", IR_OP_CONV, rc506_attr, 3, 1, rc506_in, rc506_out, 0, 0, 0 },
+    { "torch/depthwise_s8_multiplier2_dilated/nhwc", IR_OP_CONV, rc507_attr, 3, 1, rc507_in, rc507_out, 0, 0, 0 },
+    { "torch/conv1d_u8_groups2", IR_OP_CONV, rc508_attr, 3, 1, rc508_in, rc508_out, 0, 0, 0 },
+    { "torch/conv1d_u8_groups2/nhwc", IR_OP_CONV, rc509_attr, 3, 1, rc509_in, rc509_out, 0, 0, 0 },
+    { "torch/conv3d_s8", IR_OP_CONV, rc510_attr, 3, 1, rc510_in, rc510_out, 0, 0, 0 },
+    { "torch/conv3d_s8/nhwc", IR_OP_CONV, rc511_attr, 3, 1, rc511_in, rc511_out, 0, 0, 0 },
+    { "torch/conv_transpose2d_s8", IR_OP_CONV_TRANSPOSE, rc512_attr, 3, 1, rc512_in, rc512_out, 0, 0, 0 },
+    { "torch/conv_transpose2d_s8/nhwc", IR_OP_CONV_TRANSPOSE, rc513_attr, 3, 1, rc513_in, rc513_out, 0, 0, 0 },
+    { "torch/avgpool_s8", IR_OP_AVGPOOL, rc514_attr, 1, 1, rc514_in, rc514_out, 0, 0, 0 },
+    { "torch/avgpool_s8/nhwc", IR_OP_AVGPOOL, rc515_attr, 1, 1, rc515_in, rc515_out, 0, 0, 0 },
+    { "torch/maxpool_dilated_ceil", IR_OP_MAXPOOL, rc516_attr, 1, 1, rc516_in, rc516_out, 0, 0, 0 },
+    { "torch/maxpool_dilated_ceil/nhwc", IR_OP_MAXPOOL, rc517_attr, 1, 1, rc517_in, rc517_out, 0, 0, 0 },
+    { "numpy/fully_connected_s8_per_channel_clamp", IR_OP_FULLY_CONNECTED, rc518_attr, 3, 1, rc518_in, rc518_out, 0, 0, 0 },
+    { "numpy/matmul_batch_broadcast", IR_OP_MATMUL, rc519_attr, 2, 1, rc519_in, rc519_out, 0, 0, 0 },
+    { "numpy/matmul_3d_1d", IR_OP_MATMUL, rc520_attr, 2, 1, rc520_in, rc520_out, 0, 0, 0 },
+    { "numpy/matmul_u8_quant", IR_OP_MATMUL, rc521_attr, 2, 1, rc521_in, rc521_out, 0, 0, 0 },
+    { "numpy/add_s8_quant_broadcast", IR_OP_ADD, rc522_attr, 2, 1, rc522_in, rc522_out, 0, 0, 0 },
+    { "numpy/sub_s8_quant_broadcast", IR_OP_SUB, rc523_attr, 2, 1, rc523_in, rc523_out, 0, 0, 0 },
+    { "numpy/mul_s8_quant_broadcast", IR_OP_MUL, rc524_attr, 2, 1, rc524_in, rc524_out, 0, 0, 0 },
+    { "numpy/min_s8_quant_broadcast", IR_OP_MIN, rc525_attr, 2, 1, rc525_in, rc525_out, 0, 0, 0 },
+    { "numpy/max_s8_quant_broadcast", IR_OP_MAX, rc526_attr, 2, 1, rc526_in, rc526_out, 0, 0, 0 },
+    { "numpy/min_f32_broadcast", IR_OP_MIN, rc527_attr, 2, 1, rc527_in, rc527_out, 0, 0, 0 },
+    { "numpy/max_f32_broadcast", IR_OP_MAX, rc528_attr, 2, 1, rc528_in, rc528_out, 0, 0, 0 },
+    { "numpy/div_f32_broadcast", IR_OP_DIV, rc529_attr, 2, 1, rc529_in, rc529_out, 0, 0, 0 },
+    { "numpy/add_s32_wraps", IR_OP_ADD, rc530_attr, 2, 1, rc530_in, rc530_out, 0, 0, 0 },
+    { "numpy/mul_s32_wraps", IR_OP_MUL, rc531_attr, 2, 1, rc531_in, rc531_out, 0, 0, 0 },
+    { "numpy/div_s32_truncates", IR_OP_DIV, rc532_attr, 2, 1, rc532_in, rc532_out, 0, 0, 0 },
+    { "numpy/sub_s8_wraps", IR_OP_SUB, rc533_attr, 2, 1, rc533_in, rc533_out, 0, 0, 0 },
+    { "numpy/sigmoid_s8", IR_OP_SIGMOID, rc534_attr, 1, 1, rc534_in, rc534_out, 0, 0, 0 },
+    { "numpy/tanh_s8", IR_OP_TANH, rc535_attr, 1, 1, rc535_in, rc535_out, 0, 0, 0 },
+    { "numpy/leaky_relu_s8", IR_OP_LEAKY_RELU, rc536_attr, 1, 1, rc536_in, rc536_out, 0, 0, 0 },
+    { "numpy/clip_relu6_s8", IR_OP_CLIP, rc537_attr, 1, 1, rc537_in, rc537_out, 0, 0, 0 },
+    { "numpy/hard_swish_s8", IR_OP_HARD_SWISH, rc538_attr, 1, 1, rc538_in, rc538_out, 0, 0, 0 },
+    { "numpy/softmax_axes_1_3_beta", IR_OP_SOFTMAX, rc539_attr, 1, 1, rc539_in, rc539_out, 0, 0, 0 },
+    { "numpy/logsoftmax_axes_1_3_beta", IR_OP_SOFTMAX, rc540_attr, 1, 1, rc540_in, rc540_out, 0, 0, 0 },
+    { "numpy/softmax_s8", IR_OP_SOFTMAX, rc541_attr, 1, 1, rc541_in, rc541_out, 0, 0, 0 },
+    { "numpy/pad_constant_negative", IR_OP_PAD, rc542_attr, 1, 1, rc542_in, rc542_out, 0, 0, 0 },
+    { "numpy/pad_reflect_wide", IR_OP_PAD, rc543_attr, 1, 1, rc543_in, rc543_out, 0, 0, 0 },
+    { "numpy/pad_wrap_wide", IR_OP_PAD, rc544_attr, 1, 1, rc544_in, rc544_out, 0, 0, 0 },
+    { "numpy/pad_edge_after_crop", IR_OP_PAD, rc545_attr, 1, 1, rc545_in, rc545_out, 0, 0, 0 },
+    { "numpy/pad_reflect_after_crop", IR_OP_PAD, rc546_attr, 1, 1, rc546_in, rc546_out, 0, 0, 0 },
+    { "numpy/pad_s8_zero_is_zero_point", IR_OP_PAD, rc547_attr, 1, 1, rc547_in, rc547_out, 0, 0, 0 },
+    { "numpy/concat_s8_requantizes", IR_OP_CONCAT, rc548_attr, 2, 1, rc548_in, rc548_out, 0, 0, 0 },
+    { "numpy/reduce_mean_axes_0_2", IR_OP_REDUCE_MEAN, rc549_attr, 1, 1, rc549_in, rc549_out, 0, 0, 0 },
+    { "numpy/reduce_mean_s8_keepdims", IR_OP_REDUCE_MEAN, rc550_attr, 1, 1, rc550_in, rc550_out, 0, 0, 0 },
+    { "numpy/transpose_rank5", IR_OP_TRANSPOSE, rc551_attr, 1, 1, rc551_in, rc551_out, 0, 0, 0 },
+    { "numpy/slice_negative_steps", IR_OP_SLICE, rc552_attr, 1, 1, rc552_in, rc552_out, 0, 0, 0 },
+    { "numpy/reshape_s8_requantizes", IR_OP_RESHAPE, rc553_attr, 1, 1, rc553_in, rc553_out, 0, 0, 0 },
+    { "numpy/quantize_s8_ties_to_even", IR_OP_QUANTIZE, rc554_attr, 1, 1, rc554_in, rc554_out, 0, 0, 0 },
+    { "numpy/quantize_u8_zero_point", IR_OP_QUANTIZE, rc555_attr, 1, 1, rc555_in, rc555_out, 0, 0, 0 },
+    { "numpy/dequantize_s8_per_channel_axis1", IR_OP_DEQUANTIZE, rc556_attr, 1, 1, rc556_in, rc556_out, 0, 0, 0 },
+    { "numpy/quantize_s8_per_channel_axis1", IR_OP_QUANTIZE, rc557_attr, 1, 1, rc557_in, rc557_out, 0, 0, 0 },
+    { "numpy/requantize_s8_to_u8", IR_OP_REQUANTIZE, rc558_attr, 1, 1, rc558_in, rc558_out, 0, 0, 0 },
+    { "numpy/requantize_s8_rescale", IR_OP_REQUANTIZE, rc559_attr, 1, 1, rc559_in, rc559_out, 0, 0, 0 },
+    { "numpy/cast_f32_to_s32_truncates", IR_OP_CAST, rc560_attr, 1, 1, rc560_in, rc560_out, 0, 0, 0 },
+    { "numpy/cast_f32_to_bool", IR_OP_CAST, rc561_attr, 1, 1, rc561_in, rc561_out, 0, 0, 0 },
+    { "numpy/cast_f32_to_f16", IR_OP_CAST, rc562_attr, 1, 1, rc562_in, rc562_out, 0, 0, 0 },
+    { "numpy/cast_s64_to_s8_wraps", IR_OP_CAST, rc563_attr, 1, 1, rc563_in, rc563_out, 0, 0, 0 },
+    { "numpy/cast_s64_to_f32", IR_OP_CAST, rc564_attr, 1, 1, rc564_in, rc564_out, 0, 0, 0 },
+    { "numpy/cast_u8_to_s8_wraps", IR_OP_CAST, rc565_attr, 1, 1, rc565_in, rc565_out, 0, 0, 0 },
+    { "torch/lstm_bidirectional_seq_lens", IR_OP_LSTM, rc566_attr, 8, 3, rc566_in, rc566_out, 0, 0, 0 },
+    { "torch/lstm_bidirectional_seq_lens_batch_first", IR_OP_LSTM, rc567_attr, 8, 3, rc567_in, rc567_out, 0, 0, 0 },
+    { "torch/gru_bidirectional_seq_lens_linear_before_reset", IR_OP_GRU, rc568_attr, 6, 2, rc568_in, rc568_out, 0, 0, 0 },
+    { "onnx-helper/lstm_peepholes_3_steps", IR_OP_LSTM, rc569_attr, 8, 2, rc569_in, rc569_out, 0, 0, 0 },
+    { "onnx-helper/gru_reverse", IR_OP_GRU, rc570_attr, 6, 2, rc570_in, rc570_out, 0, 0, 0 },
+    { "numpy/lstm_clip_input_forget", IR_OP_LSTM, rc571_attr, 4, 3, rc571_in, rc571_out, 0, 0, 0 },
 };
 
 #endif

@@ -27,6 +27,17 @@
 #define RC_ATOL 1e-5
 #define RC_RTOL 1e-4
 
+/* float16 bits <-> value, written out long-hand for the test. */
+static double rc_half_value(uint16_t h)
+{
+    double mant = h & 0x3ff;
+    int e = (h >> 10) & 0x1f;
+    double v = e == 0 ? mant / 1024.0 * pow(2, -14)
+             : e == 31 ? (mant ? NAN : INFINITY)
+             : (1.0 + mant / 1024.0) * pow(2, e - 15);
+    return (h & 0x8000) ? -v : v;
+}
+
 /* Raw little-endian bytes of n values in dtype dt (test-side conversion,
  * independent of the evaluator's). */
 static void *rc_bytes(int dt, const double *v, int64_t n)
@@ -58,6 +69,7 @@ static double rc_value(int dt, const void *bytes, int64_t i)
     switch (dt) {
     case IR_DT_F32: { float f; memcpy(&f, p + 4 * i, 4); return f; }
     case IR_DT_F64: { double d; memcpy(&d, p + 8 * i, 8); return d; }
+    case IR_DT_F16: { uint16_t h; memcpy(&h, p + 2 * i, 2); return rc_half_value(h); }
     case IR_DT_S8: return (int8_t)p[i];
     case IR_DT_U8: case IR_DT_BOOL: return p[i];
     case IR_DT_S16: { int16_t x; memcpy(&x, p + 2 * i, 2); return x; }
