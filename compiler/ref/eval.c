@@ -363,10 +363,15 @@ bool ref_eval_node_const(ir_graph *g, int node, char *err, size_t errlen)
         if (ti < 0 || ti >= g->n_tensors || val[ti])
             continue;
         const ir_tensor *t = &g->tensors[ti];
-        if (!t->data || t->nbytes != ir_nbytes(t)) {
+        if (!t->data) {
+            snprintf(err, errlen, "reference evaluator: node '%s' (%s): input %d ('%s') is not a constant",
+                     nd->name, nd->src_op, k, t->name);
+            goto out;
+        }
+        if (t->nbytes != ir_nbytes(t)) {
             snprintf(err, errlen,
-                     "reference evaluator: node '%s' (%s): input %d ('%s') is not a constant of %zu bytes",
-                     nd->name, nd->src_op, k, t->name, ir_nbytes(t));
+                     "reference evaluator: node '%s' (%s): constant input %d ('%s') holds %zu bytes, its shape needs %zu",
+                     nd->name, nd->src_op, k, t->name, t->nbytes, ir_nbytes(t));
             goto out;
         }
         val[ti] = load_tensor(t, t->data);
