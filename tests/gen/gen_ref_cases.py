@@ -596,7 +596,7 @@ def carray(ctype, name, vals, per_line=12):
         return 'static const %s %s[1] = {0};\n' % (ctype, name)
     lines = []
     for i in range(0, len(vals), per_line):
-        lines.append('    ' + ', '.join(vals[i:i + per_line]) + ',')
+        lines.append('    ' + ','.join(vals[i:i + per_line]) + ',')
     return 'static const %s %s[%d] = {\n%s\n};\n' % (ctype, name, len(vals), '\n'.join(lines))
 
 
@@ -699,7 +699,7 @@ def main():
                 irop, lines, i, o, qtol = OPS[op](at, ins, outs, opset)
                 c = Case(name, irop, lines, i, o, qtol)
                 cases.append(c)
-                if op == 'Resize' and ins[0].ndim == 4:
+                if op == 'Resize' and ins[0].ndim == 4 and n <= MAX_NHWC_ELEMS:
                     cases.append(Case(name + '/nhwc', *op_resize(at, ins, outs, opset, [0, 2, 3, 1])))
                 if irop in ('IR_OP_CONV', 'IR_OP_CONV_TRANSPOSE', 'IR_OP_MAXPOOL', 'IR_OP_AVGPOOL',
                             'IR_OP_BATCHNORM') and ins[0].ndim >= 3 and n <= MAX_NHWC_ELEMS:
