@@ -32,9 +32,10 @@ typedef struct ref_ctx {
     size_t errlen;
 } ref_ctx;
 
-/* ---- eval.c: access, storage and errors --------------------------------- */
+/* ---- eval.c: access, scratch, layout and errors --------------------------- */
 
-/* Writes "node 'name' (SrcOp): <message>" to the error buffer; returns false. */
+/* Writes "reference evaluator: node 'name' (SrcOp, IROp): <message>" to the
+ * error buffer; returns false. */
 bool ref_fail(ref_ctx *c, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -48,6 +49,8 @@ void *ref_tmp_bytes(ref_ctx *c, size_t n);
 /* Input k's / output k's tensor, NULL when absent (index -1 or k out of range). */
 const ir_tensor *ref_in(const ref_ctx *c, int k);
 const ir_tensor *ref_out(const ref_ctx *c, int k);
+
+/* ---- eval_quant.c: real values <-> stored values ------------------------- */
 
 /* Input k's real values (scale*(q-zp) for quantized tensors, else the stored
  * value), in scratch.  ref_offset gives q - zp without the scale: integer
@@ -67,6 +70,8 @@ void ref_store(ref_ctx *c, int k, const double *real);
  * real numbers). */
 const double *ref_stored(ref_ctx *c, int k);
 void ref_store_plain(ref_ctx *c, int k, const double *v);
+
+/* ---- eval.c again: dtype and shape helpers -------------------------------- */
 
 bool ref_dtype_is_int(ir_dtype dt);   /* integer or bool */
 bool ref_is_quant(const ir_tensor *t);
