@@ -241,7 +241,9 @@ static int compare(const char *name, int oi, const ir_tensor *t, const void *got
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
         if (t->dtype == IR_DT_F32) {
-            const float gv = ((const float *)got)[i], wv = ((const float *)want)[i];
+            float gv, wv;   /* outputs follow each other unaligned in the file */
+            memcpy(&gv, (const char *)got + 4 * i, 4);
+            memcpy(&wv, (const char *)want + 4 * i, 4);
             const bool ok = (isnan(gv) && isnan(wv)) || (isinf(wv) && gv == wv) ||
                             fabs((double)gv - (double)wv) <= atol + rtol * fabs((double)wv);
             if (!ok && bad++ < 5)
