@@ -2,7 +2,7 @@
  * lower_data.c - lowers data movement for every dtype: RESHAPE (an alias),
  * TRANSPOSE and SLICE (kiln_copy_strided), CONCAT (kiln_concat), PAD and
  * nearest RESIZE (kiln_gather_axes with per-axis index tables), CAST
- * (kiln_cast), and ADD/SUB/MUL/DIV/MIN/MAX on plain integer tensors.
+ * (kiln_cast), and ADD/SUB/MUL/DIV/MIN/MAX and CLIP on plain integer tensors.
  *
  * Runs after lower_s8 and before lower_f32 (lower.c).  Quantized tensors are
  * moved as their integers only when every input's quantization equals the
@@ -503,6 +503,65 @@ static int lower_int_binary(ir_graph *g, int node, lir_program *p, char *err, si
     return 1;
 }
 
+/* CLIP on a plain integer tensor: max with the lower bound, then min with
+ * the upper one in place (the integer binary kernels allow y == a), each
+ * bound a one-element constant; an open side costs no call. */
+static int lower_int_clip(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *y = T(g, nd->out[0]);
+    const ir_dtype dt = y->dtype;
+    const char *sfx = int_suffix(dt);
+    const size_t es = ir_dtype_size(dt);
+    const bool is_signed = dt == IR_DT_S8 || dt == IR_DT_S16 || dt == IR_DT_S32 || dt == IR_DT_S64;
+    const double tmin = is_signed ? -ldexp(1.0, (int)(8 * es) - 1) : 0.0;
+    const double tmax = is_signed ? ldexp(1.0, (int)(8 * es) - 1) - 1.0 : ldexp(1.0, (int)(8 * es)) - 1.0;
+    const double lo = nd->attr.act.on ? ceil((double)nd->attr.act.lo) : -INFINITY;
+    const double hi = nd->attr.act.on ? floor((double)nd->attr.act.hi) : INFINITY;
+    if (ir_numel(T(g, nd->in[0])) != ir_numel(y))
+        return lower_fail(err, errlen, g, node, "input and output sizes differ");
+    if (!lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "tensor of more than 2^31 elements");
+    int src = nd->in[0];
+    const int32_t n = (int32_t)ir_numel(y);
+    for (int side = 0; side < 2; side++) {
+        const double bound = side == 0 ? lo : hi;
+        const bool open = side == 0 ? bound <= tmin : bound >= tmax;
+        if (open && !(side == 1 && src == nd->in[0]))
+            continue;   /* (an all-open clip still needs one call to copy) */
+        /* The bound in the type's range; the extremes by bit pattern, since
+         * 2^63 - 1 and 2^64 - 1 are not doubles. */
+        unsigned char bytes[8];
+        memset(bytes, 0, sizeof bytes);
+        if (bound >= tmax) {
+            const uint64_t all = is_signed ? (UINT64_MAX >> (65 - 8 * es)) : (UINT64_MAX >> (64 - 8 * es));
+            memcpy(bytes, &all, es);   /* little-endian: the low bytes */
+        } else if (bound <= tmin) {
+            const int64_t mn = is_signed ? -(int64_t)(UINT64_MAX >> (65 - 8 * es)) - 1 : 0;
+            memcpy(bytes, &mn, es);
+        } else if (is_signed) {
+            const int64_t iv = (int64_t)bound;
+            memcpy(bytes, &iv, es);
+        } else {
+            const uint64_t uv = (uint64_t)bound;
+            memcpy(bytes, &uv, es);
+        }
+        const int64_t one[1] = {1};
+        const int bt = lower_add_const(g, node, T(g, nd->out[0])->name, side ? "clip_hi" : "clip_lo",
+                                       dt, 1, one, bytes, es);
+        char kernel[32];
+        snprintf(kernel, sizeof kernel, "kiln_%s_%s", side ? "min" : "max", sfx);
+        lir_call *c = lir_begin(p, node, kernel, "kiln_binary_int_params",
+                                "{ .rank = 1, .shape = { %ld, 1, 1, 1, 1, 1 }, .a_stride = { 1, 0, 0, 0, 0, 0 }, "
+                                ".b_stride = { 0, 0, 0, 0, 0, 0 } }", (long)n);
+        lir_in(c, src);
+        lir_in(c, bt);
+        lir_out(c, nd->out[0]);
+        src = nd->out[0];
+    }
+    return 1;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
@@ -545,6 +604,11 @@ int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
         if (lower_is_quant(T(g, nd->in[0])) || lower_is_quant(y))
             return 0;
         return lower_cast(g, node, p, err, errlen);
+    case IR_OP_CLIP:
+        if (!same_dtype(g, nd) || !int_suffix(y->dtype) || lower_is_quant(y) ||
+            lower_is_quant(T(g, nd->in[0])))
+            return 0;
+        return lower_int_clip(g, node, p, err, errlen);
     case IR_OP_ADD:
     case IR_OP_SUB:
     case IR_OP_MUL:

@@ -21,6 +21,7 @@
 #ifndef KILN_KERNELS_F32_H
 #define KILN_KERNELS_F32_H
 
+#include <math.h>     /* HUGE_VALF: open activation bounds in generated params */
 #include <stddef.h>
 #include <stdint.h>
 

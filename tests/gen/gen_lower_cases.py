@@ -542,6 +542,19 @@ int_binary_case("mul_uint16_wraps", "MUL", np.array([65535, 300, 2], np.uint16),
 int_binary_case("sub_int64", "SUB", np.array([[1, 2], [3, 4]], np.int64), np.array([10, -(1 << 40)], np.int64))
 int_binary_case("max_uint8", "MAX", np.array([1, 200, 3], np.uint8), np.array([100], np.uint8))
 
+# CLIP on plain integers (ONNX Clip on int8): bounds rounded inward.
+xi8 = np.array([-128, -6, -5, 0, 10, 11, 127], np.int8)
+cs = add(Case("clip_int8", kernel="kiln_min_i8"))
+cs.node("CLIP", [cs.inp(xi8)], [cs.out(np.clip(xi8, -5, 10).astype(np.int8))], "a->act.on = true",
+        "a->act.lo = -5.5f", "a->act.hi = 10.0f")
+xi64 = np.array([-(1 << 40), 3, 1 << 40], np.int64)
+cs = add(Case("clip_int64_upper_only", kernel="kiln_min_i64"))
+cs.node("CLIP", [cs.inp(xi64)], [cs.out(np.minimum(xi64, 7))], "a->act.on = true",
+        "a->act.lo = -INFINITY", "a->act.hi = 7.0f")
+cs = add(Case("clip_uint8_open", kernel="kiln_min_u8"))
+xu8 = np.array([0, 7, 255], np.uint8)
+cs.node("CLIP", [cs.inp(xu8)], [cs.out(xu8)])
+
 # RESHAPE alias chained into an op: Y = reshape(X) + 1
 x = randn(2, 6)
 cs = add(Case("reshape_alias_then_add", kernel="kiln_add_f32"))

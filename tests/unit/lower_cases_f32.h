@@ -1306,6 +1306,45 @@ static void build_max_uint8(ir_graph *g, tctx *c)
     (void)c;
 }
 
+static void build_clip_int8(ir_graph *g, tctx *c)
+{
+    static const int8_t d1[] = {(-128), (-6), (-5), (0), (10), (11), (127)};
+    int t2 = T_in(c, g, "t2", IR_DT_S8, 1, (const int64_t[]){7}, d1);
+    static const int8_t d3[] = {(-5), (-5), (-5), (0), (10), (10), (10)};
+    int t4 = T_out(c, g, "t4", IR_DT_S8, 1, (const int64_t[]){7}, d3);
+    { ir_attr *a = N(g, IR_OP_CLIP, 1, (const int[]){t2}, 1, (const int[]){t4});
+      a->act.on = true;
+      a->act.lo = -5.5f;
+      a->act.hi = 10.0f;
+      (void)a; }
+    (void)c;
+}
+
+static void build_clip_int64_upper_only(ir_graph *g, tctx *c)
+{
+    static const int64_t d1[] = {(int64_t)18446742974197923840ULL, (int64_t)3ULL, (int64_t)1099511627776ULL};
+    int t2 = T_in(c, g, "t2", IR_DT_S64, 1, (const int64_t[]){3}, d1);
+    static const int64_t d3[] = {(int64_t)18446742974197923840ULL, (int64_t)3ULL, (int64_t)7ULL};
+    int t4 = T_out(c, g, "t4", IR_DT_S64, 1, (const int64_t[]){3}, d3);
+    { ir_attr *a = N(g, IR_OP_CLIP, 1, (const int[]){t2}, 1, (const int[]){t4});
+      a->act.on = true;
+      a->act.lo = -INFINITY;
+      a->act.hi = 7.0f;
+      (void)a; }
+    (void)c;
+}
+
+static void build_clip_uint8_open(ir_graph *g, tctx *c)
+{
+    static const uint8_t d1[] = {(0), (7), (255)};
+    int t2 = T_in(c, g, "t2", IR_DT_U8, 1, (const int64_t[]){3}, d1);
+    static const uint8_t d3[] = {(0), (7), (255)};
+    int t4 = T_out(c, g, "t4", IR_DT_U8, 1, (const int64_t[]){3}, d3);
+    { ir_attr *a = N(g, IR_OP_CLIP, 1, (const int[]){t2}, 1, (const int[]){t4});
+      (void)a; }
+    (void)c;
+}
+
 static void build_reshape_alias_then_add(ir_graph *g, tctx *c)
 {
     static const float d1[] = {0x1.d4d8800000000p-2f, 0x1.4a051e0000000p-2f, -0x1.55a6ba0000000p+0f, -0x1.a8d3da0000000p+0f, 0x1.64f1fc0000000p-1f, -0x1.bef3440000000p+1f, 0x1.f3c1540000000p+0f, 0x1.fcf4920000000p+0f, -0x1.6159dc0000000p+0f, -0x1.a132880000000p-3f, -0x1.9a2dae0000000p-3f, -0x1.ae7ed60000000p-4f};
@@ -3714,6 +3753,9 @@ static const tcase cases[] = {
     {"mul_uint16_wraps", build_mul_uint16_wraps, 0.0001, 1e-05, NULL},
     {"sub_int64", build_sub_int64, 0.0001, 1e-05, NULL},
     {"max_uint8", build_max_uint8, 0.0001, 1e-05, NULL},
+    {"clip_int8", build_clip_int8, 0.0001, 1e-05, "kiln_min_i8"},
+    {"clip_int64_upper_only", build_clip_int64_upper_only, 0.0001, 1e-05, "kiln_min_i64"},
+    {"clip_uint8_open", build_clip_uint8_open, 0.0001, 1e-05, "kiln_min_u8"},
     {"reshape_alias_then_add", build_reshape_alias_then_add, 0.0001, 1e-05, "kiln_add_f32"},
     {"resize_downsample_scales_cubic", build_resize_downsample_scales_cubic, 0.0001, 1e-05, "kiln_resize_f32"},
     {"resize_downsample_scales_cubic_A_n0p5_exclude_outside", build_resize_downsample_scales_cubic_A_n0p5_exclude_outside, 0.0001, 1e-05, "kiln_resize_f32"},
