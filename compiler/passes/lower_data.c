@@ -458,14 +458,14 @@ static int lower_cast(ir_graph *g, int node, lir_program *p, char *err, size_t e
 static const char *int_suffix(ir_dtype dt)
 {
     switch (dt) {
-    case IR_DT_S8: return "i8";
-    case IR_DT_U8: return "u8";
-    case IR_DT_S16: return "i16";
-    case IR_DT_U16: return "u16";
-    case IR_DT_S32: return "i32";
-    case IR_DT_U32: return "u32";
-    case IR_DT_S64: return "i64";
-    case IR_DT_U64: return "u64";
+    case IR_DT_S8: return "int8";
+    case IR_DT_U8: return "uint8";
+    case IR_DT_S16: return "int16";
+    case IR_DT_U16: return "uint16";
+    case IR_DT_S32: return "int32";
+    case IR_DT_U32: return "uint32";
+    case IR_DT_S64: return "int64";
+    case IR_DT_U64: return "uint64";
     default: return NULL;
     }
 }

@@ -88,7 +88,7 @@ typedef struct kiln_binary_int_params {
     int32_t b_stride[KILN_MAX_DIMS];
 } kiln_binary_int_params;
 
-/* Declares kiln_{add,sub,mul,div,min,max}_<sfx>, e.g. kiln_add_i32, kiln_div_u8. */
+/* Declares kiln_{add,sub,mul,div,min,max}_<sfx>, e.g. kiln_add_int32, kiln_div_uint8. */
 #define KILN_DECLARE_INT_BINARY(T, sfx)                                                         \
     void kiln_add_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
     void kiln_sub_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
@@ -97,14 +97,14 @@ typedef struct kiln_binary_int_params {
     void kiln_min_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
     void kiln_max_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);
 
-KILN_DECLARE_INT_BINARY(int8_t, i8)
-KILN_DECLARE_INT_BINARY(uint8_t, u8)
-KILN_DECLARE_INT_BINARY(int16_t, i16)
-KILN_DECLARE_INT_BINARY(uint16_t, u16)
-KILN_DECLARE_INT_BINARY(int32_t, i32)
-KILN_DECLARE_INT_BINARY(uint32_t, u32)
-KILN_DECLARE_INT_BINARY(int64_t, i64)
-KILN_DECLARE_INT_BINARY(uint64_t, u64)
+KILN_DECLARE_INT_BINARY(int8_t, int8)
+KILN_DECLARE_INT_BINARY(uint8_t, uint8)
+KILN_DECLARE_INT_BINARY(int16_t, int16)
+KILN_DECLARE_INT_BINARY(uint16_t, uint16)
+KILN_DECLARE_INT_BINARY(int32_t, int32)
+KILN_DECLARE_INT_BINARY(uint32_t, uint32)
+KILN_DECLARE_INT_BINARY(int64_t, int64)
+KILN_DECLARE_INT_BINARY(uint64_t, uint64)
 
 #ifdef __cplusplus
 }

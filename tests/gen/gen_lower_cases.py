@@ -544,14 +544,14 @@ int_binary_case("max_uint8", "MAX", np.array([1, 200, 3], np.uint8), np.array([1
 
 # CLIP on plain integers (ONNX Clip on int8): bounds rounded inward.
 xi8 = np.array([-128, -6, -5, 0, 10, 11, 127], np.int8)
-cs = add(Case("clip_int8", kernel="kiln_min_i8"))
+cs = add(Case("clip_int8", kernel="kiln_min_int8"))
 cs.node("CLIP", [cs.inp(xi8)], [cs.out(np.clip(xi8, -5, 10).astype(np.int8))], "a->act.on = true",
         "a->act.lo = -5.5f", "a->act.hi = 10.0f")
 xi64 = np.array([-(1 << 40), 3, 1 << 40], np.int64)
-cs = add(Case("clip_int64_upper_only", kernel="kiln_min_i64"))
+cs = add(Case("clip_int64_upper_only", kernel="kiln_min_int64"))
 cs.node("CLIP", [cs.inp(xi64)], [cs.out(np.minimum(xi64, 7))], "a->act.on = true",
         "a->act.lo = -INFINITY", "a->act.hi = 7.0f")
-cs = add(Case("clip_uint8_open", kernel="kiln_min_u8"))
+cs = add(Case("clip_uint8_open", kernel="kiln_min_uint8"))
 xu8 = np.array([0, 7, 255], np.uint8)
 cs.node("CLIP", [cs.inp(xu8)], [cs.out(xu8)])
 
@@ -756,6 +756,43 @@ for kind in ("GRU", "LSTM"):
         outs.append(cs.out(cn.numpy()))
     cs.node(kind, ins, outs, "a->rnn.direction = IR_RNN_BIDIRECTIONAL", "a->rnn.hidden_size = %d" % H,
             "a->rnn.linear_before_reset = %s" % ("true" if kind == "GRU" else "false"))
+
+# LSTM with clip, input_forget, reverse direction and sequence_lens: a plain
+# numpy transcription of the ONNX LSTM equations (no peepholes).
+def sigm(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+T_, B_, I_, H_ = 4, 2, 3, 2
+X = randn(T_, B_, I_)
+W = randn(1, 4 * H_, I_)
+R = randn(1, 4 * H_, H_)
+Bb = randn(1, 8 * H_)
+lens = np.array([3, 1], np.int32)
+clipv = 0.5
+Y = np.zeros((T_, 1, B_, H_))
+Yh = np.zeros((1, B_, H_))
+Yc = np.zeros((1, B_, H_))
+for b in range(B_):
+    h = np.zeros(H_)
+    c = np.zeros(H_)
+    for t in reversed(range(lens[b])):
+        g = W[0].astype(np.float64) @ X[t, b] + R[0].astype(np.float64) @ h + Bb[0, :4 * H_] + Bb[0, 4 * H_:]
+        g = np.clip(g, -clipv, clipv)
+        i = sigm(g[0:H_])
+        o = sigm(g[H_:2 * H_])
+        f = 1.0 - i   # input_forget couples the gates
+        cc = np.tanh(g[3 * H_:])
+        c = f * c + i * cc
+        h = o * np.tanh(c)
+        Y[t, 0, b] = h
+    Yh[0, b] = h
+    Yc[0, b] = c
+cs = add(Case("lstm_clip_input_forget_reverse_seqlens", kernel="kiln_lstm_f32"))
+cs.node("LSTM", [cs.inp(X), cs.const(W), cs.const(R), cs.const(Bb), cs.const(lens)],
+        [cs.out(f32(Y)), cs.out(f32(Yh)), cs.out(f32(Yc))],
+        "a->rnn.direction = IR_RNN_REVERSE", "a->rnn.hidden_size = %d" % H_, "a->rnn.clip = 0.5f",
+        "a->rnn.input_forget = true")
 
 # ---- write ------------------------------------------------------------------
 

@@ -3682,6 +3682,33 @@ static void build_torch_lstm_bidirectional(ir_graph *g, tctx *c)
     (void)c;
 }
 
+static void build_lstm_clip_input_forget_reverse_seqlens(ir_graph *g, tctx *c)
+{
+    static const float d1[] = {0x1.1a3f820000000p-2f, 0x1.3406f60000000p-5f, 0x1.34f9440000000p-1f, -0x1.f6f9b60000000p-3f, 0x1.e88d100000000p+0f, -0x1.0914140000000p+1f, 0x1.1ab6200000000p-2f, 0x1.c5a5880000000p-4f, 0x1.3bdc2e0000000p-1f, -0x1.4e17d60000000p-2f, -0x1.2b4ea40000000p-2f, 0x1.57dcc00000000p-1f, 0x1.30b2140000000p-3f, 0x1.c6c9a80000000p-1f, -0x1.98526c0000000p-3f, 0x1.d56a800000000p-4f, 0x1.a872a60000000p-4f, -0x1.0d920c0000000p-4f, -0x1.b81e240000000p-2f, 0x1.3ba8200000000p+0f, -0x1.8594e80000000p-1f, -0x1.a4e07c0000000p-1f, 0x1.be08100000000p-3f, -0x1.51fd7a0000000p+0f};
+    int t2 = T_in(c, g, "t2", IR_DT_F32, 3, (const int64_t[]){4, 2, 3}, d1);
+    static const float d3[] = {0x1.3c796a0000000p-3f, -0x1.a32bda0000000p-3f, -0x1.2de92c0000000p-4f, 0x1.f4a4b80000000p-2f, 0x1.747c360000000p-1f, -0x1.adc00a0000000p-4f, 0x1.5489180000000p-2f, 0x1.e6125e0000000p-1f, 0x1.48470e0000000p+0f, -0x1.099bc60000000p-2f, -0x1.a10d3c0000000p+0f, 0x1.76fbb80000000p-2f, 0x1.5254940000000p-1f, 0x1.fb9c5c0000000p+0f, 0x1.baef220000000p-2f, 0x1.6209aa0000000p+0f, -0x1.6c45360000000p-1f, 0x1.b8f88c0000000p-2f, 0x1.416b020000000p+0f, 0x1.93fbca0000000p-6f, 0x1.1883f80000000p-1f, -0x1.07bed80000000p-1f, -0x1.299c620000000p-1f, -0x1.9fe29e0000000p-2f};
+    int t4 = T_const(g, "t4", IR_DT_F32, 3, (const int64_t[]){1, 8, 3}, d3);
+    static const float d5[] = {-0x1.7ceeb20000000p-3f, -0x1.8091380000000p-2f, 0x1.38bdfe0000000p-4f, 0x1.29d5a20000000p-2f, 0x1.3b94ba0000000p+0f, 0x1.cd454a0000000p-1f, -0x1.7bf96e0000000p-3f, 0x1.fcbfce0000000p-6f, 0x1.2d9ce40000000p+0f, -0x1.43de140000000p+0f, 0x1.cf82f20000000p-2f, 0x1.ea75fa0000000p-1f, -0x1.0b608e0000000p+1f, -0x1.7cdf840000000p+0f, 0x1.22c8320000000p-2f, 0x1.b34c820000000p+0f};
+    int t6 = T_const(g, "t6", IR_DT_F32, 3, (const int64_t[]){1, 8, 2}, d5);
+    static const float d7[] = {0x1.4d49fe0000000p+0f, -0x1.10d4060000000p-1f, 0x1.7b6a960000000p+0f, 0x1.3a56bc0000000p-2f, 0x1.3d2b880000000p+0f, 0x1.851cac0000000p-1f, -0x1.20bf000000000p+0f, 0x1.04c7380000000p-1f, 0x1.eb86680000000p+0f, -0x1.7ff1780000000p-3f, -0x1.1c30a60000000p+1f, -0x1.a9df260000000p-8f, 0x1.4c21400000000p-3f, 0x1.ada1d80000000p-1f, 0x1.74e8160000000p-2f, 0x1.0e89c80000000p-1f};
+    int t8 = T_const(g, "t8", IR_DT_F32, 2, (const int64_t[]){1, 16}, d7);
+    static const int32_t d9[] = {(3), (1)};
+    int t10 = T_const(g, "t10", IR_DT_S32, 1, (const int64_t[]){2}, d9);
+    static const float d11[] = {-0x1.bd6f020000000p-4f, 0x1.b5d9ea0000000p-3f, -0x1.b0f2680000000p-4f, 0x1.b0f2680000000p-4f, -0x1.191cb00000000p-5f, 0x1.6c0fbc0000000p-3f, 0x0.0p+0f, 0x0.0p+0f, -0x1.1037320000000p-3f, 0x1.62648c0000000p-4f, 0x0.0p+0f, 0x0.0p+0f, 0x0.0p+0f, 0x0.0p+0f, 0x0.0p+0f, 0x0.0p+0f};
+    int t12 = T_out(c, g, "t12", IR_DT_F32, 4, (const int64_t[]){4, 1, 2, 2}, d11);
+    static const float d13[] = {-0x1.bd6f020000000p-4f, 0x1.b5d9ea0000000p-3f, -0x1.b0f2680000000p-4f, 0x1.b0f2680000000p-4f};
+    int t14 = T_out(c, g, "t14", IR_DT_F32, 3, (const int64_t[]){1, 2, 2}, d13);
+    static const float d15[] = {-0x1.8bbdfc0000000p-3f, 0x1.7e6e040000000p-2f, -0x1.268d7e0000000p-2f, 0x1.268d7e0000000p-2f};
+    int t16 = T_out(c, g, "t16", IR_DT_F32, 3, (const int64_t[]){1, 2, 2}, d15);
+    { ir_attr *a = N(g, IR_OP_LSTM, 5, (const int[]){t2, t4, t6, t8, t10}, 3, (const int[]){t12, t14, t16});
+      a->rnn.direction = IR_RNN_REVERSE;
+      a->rnn.hidden_size = 2;
+      a->rnn.clip = 0.5f;
+      a->rnn.input_forget = true;
+      (void)a; }
+    (void)c;
+}
+
 static const tcase cases[] = {
     {"conv2d_asym_pads", build_conv2d_asym_pads, 0.0001, 1e-05, "kiln_conv_f32"},
     {"conv2d_groups_dil_relu6", build_conv2d_groups_dil_relu6, 0.0001, 1e-05, NULL},
@@ -3753,9 +3780,9 @@ static const tcase cases[] = {
     {"mul_uint16_wraps", build_mul_uint16_wraps, 0.0001, 1e-05, NULL},
     {"sub_int64", build_sub_int64, 0.0001, 1e-05, NULL},
     {"max_uint8", build_max_uint8, 0.0001, 1e-05, NULL},
-    {"clip_int8", build_clip_int8, 0.0001, 1e-05, "kiln_min_i8"},
-    {"clip_int64_upper_only", build_clip_int64_upper_only, 0.0001, 1e-05, "kiln_min_i64"},
-    {"clip_uint8_open", build_clip_uint8_open, 0.0001, 1e-05, "kiln_min_u8"},
+    {"clip_int8", build_clip_int8, 0.0001, 1e-05, "kiln_min_int8"},
+    {"clip_int64_upper_only", build_clip_int64_upper_only, 0.0001, 1e-05, "kiln_min_int64"},
+    {"clip_uint8_open", build_clip_uint8_open, 0.0001, 1e-05, "kiln_min_uint8"},
     {"reshape_alias_then_add", build_reshape_alias_then_add, 0.0001, 1e-05, "kiln_add_f32"},
     {"resize_downsample_scales_cubic", build_resize_downsample_scales_cubic, 0.0001, 1e-05, "kiln_resize_f32"},
     {"resize_downsample_scales_cubic_A_n0p5_exclude_outside", build_resize_downsample_scales_cubic_A_n0p5_exclude_outside, 0.0001, 1e-05, "kiln_resize_f32"},
@@ -3841,4 +3868,5 @@ static const tcase cases[] = {
     {"lstm_with_peepholes", build_lstm_with_peepholes, 0.0001, 1e-05, "kiln_lstm_f32"},
     {"torch_gru_bidirectional", build_torch_gru_bidirectional, 0.0001, 1e-05, NULL},
     {"torch_lstm_bidirectional", build_torch_lstm_bidirectional, 0.0001, 1e-05, NULL},
+    {"lstm_clip_input_forget_reverse_seqlens", build_lstm_clip_input_forget_reverse_seqlens, 0.0001, 1e-05, "kiln_lstm_f32"},
 };

@@ -331,7 +331,7 @@ static void int_div_edge_cases(void **state)
     const kiln_binary_int_params p = {.rank = 1, .shape = {5}, .a_stride = {1}, .b_stride = {1}};
     const int32_t a[5] = {7, -7, 7, 5, INT32_MIN}, b[5] = {2, 2, -2, 0, -1};
     int32_t y[5];
-    kiln_div_i32(&p, a, b, y);
+    kiln_div_int32(&p, a, b, y);
     const int32_t want[5] = {3, -3, -3, 0, INT32_MIN};
     assert_memory_equal(y, want, sizeof want);
 }
