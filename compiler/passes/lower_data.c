@@ -254,6 +254,13 @@ static int emit_gather(ir_graph *g, int node, lir_program *p, int x, int y, int3
     int32_t *all = xmalloc((size_t)(total ? total : 1) * sizeof(int32_t));
     for (int d = 0; d < rank; d++)
         memcpy(all + off[d], tab[d], (size_t)yt->shape[d] * sizeof(int32_t));
+    if (rank == 0) {
+        /* A scalar: one axis of size 1 reading element 0. */
+        all[0] = 0;
+        total = 1;
+        sh[0] = 1;
+        xs[0] = 1;
+    }
     const int64_t tshape[1] = {total};
     const int ti = lower_add_const(g, node, T(g, y)->name, "gather_idx", IR_DT_S32, 1, tshape, all,
                                    (size_t)total * sizeof(int32_t));

@@ -91,6 +91,17 @@ static void read_win(const ir_conv_attr *c, win *w)
     }
 }
 
+/* Kernel, stride and dilation at least 1 (pads are checked by the caller:
+ * CONV_TRANSPOSE accepts negative ones, from an ONNX output_shape larger
+ * than the natural size; the scatter handles any shift). */
+static bool win_taps_ok(const win *w)
+{
+    for (int i = 0; i < 3; i++)
+        if (w->k[i] < 1 || w->stride[i] < 1 || w->dil[i] < 1)
+            return false;
+    return true;
+}
+
 static bool win_ok(const win *w)
 {
     for (int i = 0; i < 3; i++)
@@ -226,7 +237,7 @@ static int lower_conv_transpose(ir_graph *g, int node, lir_program *p, char *err
         return lower_fail(err, errlen, g, node, "input/output rank does not fit %d spatial dims",
                           ca->nspatial);
     read_win(ca, &w);
-    if (!win_ok(&w))
+    if (!win_taps_ok(&w))
         return lower_fail(err, errlen, g, node, "kernel, stride, dilation or pads out of range");
     const ir_tensor *wt = T(g, wi);
     const int32_t C = gx.channels, M = gy.channels, G = ca->group;

@@ -720,6 +720,116 @@ for nm in sorted(os.listdir(CONF)):
     if nm.startswith("test_lstm") or nm.startswith("test_gru"):
         rnn_conf(nm)
 
+# Conv, ConvTranspose, Softmax, LogSoftmax and BatchNormalization conformance
+# cases (onnx-node and the single-node onnx-pytorch-converted ones), with the
+# attributes resolved as an importer does.
+PT = os.path.join(ROOT, "..", "shared", "conformance", "onnx-pytorch-converted")
+
+
+def same_pads(in_sz, k, st, dl, ap):
+    o = -(-in_sz // st)
+    tot = max(0, (o - 1) * st + (k - 1) * dl + 1 - in_sz)
+    return (tot // 2, tot - tot // 2) if ap == "SAME_UPPER" else (tot - tot // 2, tot // 2)
+
+
+def generic_conf(path, name):
+    m, ins, outs = load_case_at(path)
+    if len(m.graph.node) != 1:
+        return
+    node = m.graph.node[0]
+    op = node.op_type
+    if op not in ("Conv", "ConvTranspose", "Softmax", "LogSoftmax", "BatchNormalization"):
+        return
+    at = attrs_of(node)
+    opset = m.opset_import[0].version
+    feed = {n.name: a for n, a in zip([i for i in m.graph.input
+                                       if i.name not in {t.name for t in m.graph.initializer}], ins)}
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    if any(a.dtype != np.float32 for a in list(feed.values()) + outs):
+        return
+    cs = add(Case(name, rtol=1e-3, atol=1e-5))
+
+    def tin(nm_, frozen=False):
+        # Weights that the test feeds as inputs are frozen to constants, as
+        # the importer does for models compiled with their weights.
+        if not nm_:
+            return None
+        if nm_ in inits:
+            return cs.const(inits[nm_])
+        return cs.const(feed[nm_]) if frozen else cs.inp(feed[nm_])
+    x = feed.get(node.input[0], inits.get(node.input[0]))
+    if op in ("Softmax", "LogSoftmax"):
+        r = x.ndim
+        axis = at.get("axis", -1 if opset >= 13 else 1)
+        axis = axis + r if axis < 0 else axis
+        end = axis + 1 if opset >= 13 else r
+        cs.node("SOFTMAX", [tin(node.input[0])], [cs.out(outs[0])], "a->axis = %d" % axis,
+                "a->axis_end = %d" % end, "a->log = %s" % ("true" if op == "LogSoftmax" else "false"))
+        return
+    if op == "BatchNormalization":
+        cs.node("BATCHNORM", [tin(n_, i > 0) for i, n_ in enumerate(node.input[:5])], [cs.out(outs[0])],
+                "a->epsilon = %s" % c_act(np.float32(at.get("epsilon", 1e-5))))
+        return
+    w = inits.get(node.input[1], feed.get(node.input[1]))
+    nsp = x.ndim - 2
+    k = list(at.get("kernel_shape", w.shape[2:]))
+    st = list(at.get("strides", [1] * nsp))
+    dl = list(at.get("dilations", [1] * nsp))
+    pads = list(at.get("pads", [0] * 2 * nsp))
+    pb, pe = pads[:nsp], pads[nsp:]
+    ap = s_(at.get("auto_pad", "NOTSET"))
+    group = at.get("group", 1)
+    y = outs[0]
+    opad = list(at.get("output_padding", [0] * nsp))
+    if op == "Conv":
+        if ap in ("SAME_UPPER", "SAME_LOWER"):
+            for i in range(nsp):
+                pb[i], pe[i] = same_pads(x.shape[2 + i], k[i], st[i], dl[i], ap)
+        elif ap == "VALID":
+            pb, pe = [0] * nsp, [0] * nsp
+    else:
+        for i in range(nsp):
+            full = st[i] * (x.shape[2 + i] - 1) + opad[i] + (k[i] - 1) * dl[i] + 1
+            if "output_shape" in at or ap in ("SAME_UPPER", "SAME_LOWER"):
+                tot = full - y.shape[2 + i]
+                if ap == "SAME_UPPER":
+                    pb[i], pe[i] = tot // 2, tot - tot // 2
+                else:
+                    pb[i], pe[i] = tot - tot // 2, tot // 2
+            elif ap == "VALID":
+                pb[i], pe[i] = 0, 0
+            # Whatever the output is beyond full - pads is output padding.
+            opad[i] = y.shape[2 + i] - (full - opad[i] - pb[i] - pe[i])
+    cs.node("CONV" if op == "Conv" else "CONV_TRANSPOSE", [tin(n_, i > 0) for i, n_ in enumerate(node.input)],
+            [cs.out(y)],
+            *conv_attrs(nsp, k, st, dl, pb, pe, group, op_pad=opad if op != "Conv" else None))
+
+
+def load_case_at(path):
+    m = onnx.load(os.path.join(path, "model.onnx"))
+    ds = os.path.join(path, "test_data_set_0")
+    ins, outs = [], []
+    for fn in sorted(os.listdir(ds)):
+        t = onnx.TensorProto()
+        with open(os.path.join(ds, fn), "rb") as f:
+            t.ParseFromString(f.read())
+        (ins if fn.startswith("input") else outs).append(numpy_helper.to_array(t))
+    return m, ins, outs
+
+
+def s_(v):
+    return v.decode() if isinstance(v, bytes) else v
+
+
+for base, prefix in ((CONF, "onnx_"), (PT, "pt_")):
+    for nm in sorted(os.listdir(base)):
+        if nm.startswith("test_") and os.path.isdir(os.path.join(base, nm)):
+            low = nm.lower()
+            if any(k in low for k in ("conv", "softmax", "batchnorm")) and "integer" not in low \
+                    and "training_mode" not in low \
+                    and "qlinear" not in low:
+                generic_conf(os.path.join(base, nm), prefix + nm[5:])
+
 # Bidirectional GRU and LSTM with torch (linear_before_reset = 1 is torch's GRU).
 torch.manual_seed(7)
 for kind in ("GRU", "LSTM"):
