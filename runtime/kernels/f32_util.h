@@ -11,14 +11,15 @@
 #include <stdint.h>
 #include "kiln/kernels_f32.h"
 
-/* The fused activation: min(max(v, lo), hi).  lo/hi are +-HUGE_VALF when a
- * side is open, so this is exact (and NaN passes through unchanged). */
+/* The fused activation: min(max(v, lo), hi), in that order, so lo > hi
+ * gives hi as ONNX Clip specifies.  lo/hi are +-HUGE_VALF when a side is
+ * open; NaN passes through unchanged. */
 static inline float kiln_clampf(float v, float lo, float hi)
 {
     if (v < lo)
-        return lo;
+        v = lo;
     if (v > hi)
-        return hi;
+        v = hi;
     return v;
 }
 

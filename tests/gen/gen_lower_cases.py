@@ -738,14 +738,17 @@ def generic_conf(path, name):
         return
     node = m.graph.node[0]
     op = node.op_type
-    if op not in ("Conv", "ConvTranspose", "Softmax", "LogSoftmax", "BatchNormalization"):
+    if op not in ("Conv", "ConvTranspose", "Softmax", "LogSoftmax", "BatchNormalization") + SIMPLE:
         return
     at = attrs_of(node)
     opset = m.opset_import[0].version
     feed = {n.name: a for n, a in zip([i for i in m.graph.input
                                        if i.name not in {t.name for t in m.graph.initializer}], ins)}
     inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
-    if any(a.dtype != np.float32 for a in list(feed.values()) + outs):
+    if op not in SIMPLE and any(a.dtype != np.float32 for a in list(feed.values()) + outs):
+        return
+    if op in SIMPLE:
+        simple_conf(m, node, at, feed, inits, outs, name)
         return
     cs = add(Case(name, rtol=1e-3, atol=1e-5))
 
@@ -805,6 +808,75 @@ def generic_conf(path, name):
             *conv_attrs(nsp, k, st, dl, pb, pe, group, op_pad=opad if op != "Conv" else None))
 
 
+SIMPLE = ("Add", "Sub", "Mul", "Div", "MatMul", "Transpose", "LeakyRelu", "HardSigmoid", "HardSwish",
+          "Sigmoid", "Tanh", "Relu", "Clip", "ReduceMean", "Concat", "Pad")
+OKT = (np.float32, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64)
+
+
+def simple_conf(m, node, at, feed, inits, outs, name):
+    op = node.op_type
+    opset = m.opset_import[0].version
+    vals = []
+    for n_ in node.input:
+        vals.append(None if not n_ else inits.get(n_, feed.get(n_)))
+    if any(v is not None and v.dtype.type not in OKT for v in vals) or outs[0].dtype.type not in OKT:
+        return
+    x = vals[0]
+    cs = add(Case(name, rtol=1e-3, atol=1e-6))
+    y = outs[0]
+    if op in ("Add", "Sub", "Mul", "Div", "MatMul"):
+        ir = {"Add": "ADD", "Sub": "SUB", "Mul": "MUL", "Div": "DIV", "MatMul": "MATMUL"}[op]
+        cs.node(ir, [cs.inp(vals[0]), cs.inp(vals[1])], [cs.out(y)])
+    elif op == "Transpose":
+        perm = list(at.get("perm", reversed(range(x.ndim))))
+        cs.node("TRANSPOSE", [cs.inp(x)], [cs.out(y)], *["a->perm[%d] = %d" % (i, v) for i, v in enumerate(perm)])
+    elif op in ("LeakyRelu", "HardSigmoid", "HardSwish", "Sigmoid", "Tanh"):
+        ir = {"LeakyRelu": "LEAKY_RELU", "HardSigmoid": "HARD_SIGMOID", "HardSwish": "HARD_SWISH",
+              "Sigmoid": "SIGMOID", "Tanh": "TANH"}[op]
+        alpha = at.get("alpha", 0.01 if op == "LeakyRelu" else 0.2)
+        cs.node(ir, [cs.inp(x)], [cs.out(y)], "a->alpha = %s" % c_act(np.float32(alpha)),
+                "a->beta = %s" % c_act(np.float32(at.get("beta", 0.5))))
+    elif op in ("Relu", "Clip"):
+        if op == "Relu":
+            lo, hi = 0.0, math.inf
+        elif opset < 11:
+            lo, hi = at.get("min", -math.inf), at.get("max", math.inf)
+        else:
+            lo = float(vals[1]) if len(vals) > 1 and vals[1] is not None else -math.inf
+            hi = float(vals[2]) if len(vals) > 2 and vals[2] is not None else math.inf
+        cs.node("CLIP", [cs.inp(x)], [cs.out(y)], "a->act.on = true", "a->act.lo = %s" % c_act(lo),
+                "a->act.hi = %s" % c_act(hi))
+    elif op == "ReduceMean":
+        axes = at.get("axes", None)
+        if axes is None and len(vals) > 1 and vals[1] is not None:
+            axes = list(vals[1])
+        if axes is None or len(axes) == 0:
+            axes = [] if at.get("noop_with_empty_axes", 0) else list(range(x.ndim))
+        axes = [a + x.ndim if a < 0 else a for a in axes]
+        cs.node("REDUCE_MEAN", [cs.inp(x)], [cs.out(y)], "a->axes_mask = %du" % sum(1 << a for a in axes))
+    elif op == "Concat":
+        ax = at["axis"] + (x.ndim if at["axis"] < 0 else 0)
+        cs.node("CONCAT", [cs.inp(v) for v in vals], [cs.out(y)], "a->axis = %d" % ax)
+    elif op == "Pad":
+        mode = s_(at.get("mode", "constant")).upper()
+        r = x.ndim
+        if opset < 11:
+            pads = list(at["pads"])
+            value = at.get("value", 0.0)
+        else:
+            pv = list(vals[1])
+            value = float(vals[2]) if len(vals) > 2 and vals[2] is not None and vals[2].size else 0.0
+            axes = list(vals[3]) if len(vals) > 3 and vals[3] is not None else list(range(r))
+            axes = [a + r if a < 0 else a for a in axes]
+            pads = [0] * (2 * r)
+            for i, a in enumerate(axes):
+                pads[a], pads[r + a] = pv[i], pv[len(axes) + i]
+        at_ = ["a->pad_mode = IR_PAD_%s" % mode, "a->pad_value = %r" % float(value)]
+        for i in range(r):
+            at_ += ["a->begin[%d] = %d" % (i, pads[i]), "a->end[%d] = %d" % (i, pads[r + i])]
+        cs.node("PAD", [cs.inp(x)], [cs.out(y)], *at_)
+
+
 def load_case_at(path):
     m = onnx.load(os.path.join(path, "model.onnx"))
     ds = os.path.join(path, "test_data_set_0")
@@ -825,7 +897,9 @@ for base, prefix in ((CONF, "onnx_"), (PT, "pt_")):
     for nm in sorted(os.listdir(base)):
         if nm.startswith("test_") and os.path.isdir(os.path.join(base, nm)):
             low = nm.lower()
-            if any(k in low for k in ("conv", "softmax", "batchnorm")) and "integer" not in low \
+            if any(k in low for k in ("conv", "softmax", "batchnorm", "add", "sub", "mul", "div", "matmul",
+                                      "transpose", "relu", "sigmoid", "tanh", "hardswish", "clip",
+                                      "reduce_mean", "concat", "pad")) and "integer" not in low \
                     and "training_mode" not in low \
                     and "qlinear" not in low:
                 generic_conf(os.path.join(base, nm), prefix + nm[5:])
