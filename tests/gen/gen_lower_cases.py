@@ -809,7 +809,7 @@ def generic_conf(path, name):
 
 
 SIMPLE = ("Add", "Sub", "Mul", "Div", "MatMul", "Transpose", "LeakyRelu", "HardSigmoid", "HardSwish",
-          "Sigmoid", "Tanh", "Relu", "Clip", "ReduceMean", "Concat", "Pad")
+          "Sigmoid", "Tanh", "Relu", "Clip", "ReduceMean", "Concat", "Pad", "Slice")
 OKT = (np.float32, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64)
 
 
@@ -857,6 +857,25 @@ def simple_conf(m, node, at, feed, inits, outs, name):
     elif op == "Concat":
         ax = at["axis"] + (x.ndim if at["axis"] < 0 else 0)
         cs.node("CONCAT", [cs.inp(v) for v in vals], [cs.out(y)], "a->axis = %d" % ax)
+    elif op == "Slice":
+        r = x.ndim
+        starts, ends = list(vals[1]), list(vals[2])
+        axes = list(vals[3]) if len(vals) > 3 and vals[3] is not None else list(range(len(starts)))
+        steps = list(vals[4]) if len(vals) > 4 and vals[4] is not None else [1] * len(starts)
+        begin, step = [0] * r, [1] * r
+        for i, a in enumerate(axes):
+            a = a + r if a < 0 else a
+            d = x.shape[a]
+            st_ = int(starts[i])
+            st_ = st_ + d if st_ < 0 else st_
+            st_ = max(0, min(st_, d if steps[i] > 0 else d - 1))
+            begin[a], step[a] = st_, int(steps[i])
+        if y.size == 0:
+            begin = [0] * r
+        at_ = []
+        for i in range(r):
+            at_ += ["a->begin[%d] = %d" % (i, begin[i]), "a->step[%d] = %d" % (i, step[i])]
+        cs.node("SLICE", [cs.inp(x)], [cs.out(y)], *at_)
     elif op == "Pad":
         mode = s_(at.get("mode", "constant")).upper()
         r = x.ndim
@@ -899,7 +918,7 @@ for base, prefix in ((CONF, "onnx_"), (PT, "pt_")):
             low = nm.lower()
             if any(k in low for k in ("conv", "softmax", "batchnorm", "add", "sub", "mul", "div", "matmul",
                                       "transpose", "relu", "sigmoid", "tanh", "hardswish", "clip",
-                                      "reduce_mean", "concat", "pad")) and "integer" not in low \
+                                      "reduce_mean", "concat", "pad", "slice")) and "integer" not in low \
                     and "training_mode" not in low \
                     and "qlinear" not in low:
                 generic_conf(os.path.join(base, nm), prefix + nm[5:])
