@@ -5,9 +5,12 @@ and the expected outputs computed here, independently of Kiln's kernels:
 
   * torch (conv, conv-transpose, pools, softmax, ...) or plain numpy written
     from the op definitions in compiler/ir/ir_ops.def;
-  * ONNX conformance data (../shared/conformance/onnx-node) for Resize, the
-    pools, LSTM and GRU, whose attributes are resolved here the way an
-    importer would (auto_pad, sizes -> scales, axes, roi).
+  * ONNX conformance data (../shared/conformance/onnx-node and the
+    single-node onnx-pytorch-converted models) for Resize, the pools, LSTM,
+    GRU, Conv, ConvTranspose, Softmax, BatchNorm and the simple ops, whose
+    attributes are resolved here the way an importer would (auto_pad,
+    output_shape, sizes -> scales, axes, roi, Slice clamping; weights fed as
+    inputs are frozen to constants).
 
 Run with the Debian python (numpy, torch, onnx):
     /usr/bin/python3 tests/gen/gen_lower_cases.py
