@@ -1,6 +1,112 @@
-/* kernels_data.h - placeholder until this kernel family lands. */
+/*
+ * kernels_data.h - data-movement kernels, for any element type, and the
+ * plain (non-quantized) integer elementwise kernels.
+ *
+ * Movement kernels know only an element size (1, 2, 4 or 8 bytes), so one
+ * kernel serves float, int8, int64, bool and quantized tensors alike; the
+ * pointers are void.  Shapes are collapsed by the compiler to the fewest dims
+ * that describe the move.  Strides are in elements, may be negative (a SLICE
+ * with a negative step) and are signed 32-bit.  Nothing here allocates,
+ * prints or keeps state; params are trusted (the compiler built them).
+ */
 #ifndef KILN_KERNELS_DATA_H
 #define KILN_KERNELS_DATA_H
+
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef KILN_MAX_DIMS
+#define KILN_MAX_DIMS 6
+#endif
+
+/* Strided N-D copy (TRANSPOSE, SLICE): Y is contiguous in `shape`;
+ * Y[i0..i{r-1}] = X[x_offset + sum_d i_d * x_stride[d]]. */
+typedef struct kiln_copy_params {
+    int32_t elem_size;
+    int32_t rank;                   /* 1..6 */
+    int32_t shape[KILN_MAX_DIMS];
+    int32_t x_stride[KILN_MAX_DIMS];
+    int32_t x_offset;
+} kiln_copy_params;
+
+void kiln_copy_strided(const kiln_copy_params *p, const void *x, void *y);
+
+/* Per-axis gather (PAD in every mode, nearest RESIZE): Y is contiguous in
+ * `shape`; for output index o on axis d the source index is
+ * idx[off[d] + o], or -1 for "outside": then Y is *fill.  With no -1 on an
+ * output position, Y = X[sum_d idx_d * x_stride[d]].  fill may be NULL when
+ * no table holds -1. */
+typedef struct kiln_gather_params {
+    int32_t elem_size;
+    int32_t rank;
+    int32_t shape[KILN_MAX_DIMS];
+    int32_t x_stride[KILN_MAX_DIMS];
+    int32_t off[KILN_MAX_DIMS];
+} kiln_gather_params;
+
+void kiln_gather_axes(const kiln_gather_params *p, const void *x, const int32_t *idx,
+                      const void *fill, void *y);
+
+/* CONCAT of up to KILN_CONCAT_MAX_INPUTS inputs: X_i viewed as
+ * [outer][chunk[i]] elements, Y as [outer][sum chunk].  Unused x pointers are
+ * NULL. (The compiler chains calls for more inputs.) */
+#define KILN_CONCAT_MAX_INPUTS 8
+typedef struct kiln_concat_params {
+    int32_t elem_size;
+    int32_t n_inputs;
+    int32_t outer;
+    int32_t chunk[KILN_CONCAT_MAX_INPUTS];
+} kiln_concat_params;
+
+void kiln_concat(const kiln_concat_params *p, void *y, const void *x0, const void *x1,
+                 const void *x2, const void *x3, const void *x4, const void *x5,
+                 const void *x6, const void *x7);
+
+/* CAST between element types, by kiln_blob_dtype number (1 f32, 2 s8, 3 u8,
+ * 4 s16, 5 s32, 6 s64, 7 u16, 8 u32, 9 bool, 10 u64).  Float to integer
+ * truncates toward zero and saturates (NaN gives 0); to bool is x != 0;
+ * integer to integer wraps as a two's-complement conversion. */
+typedef struct kiln_cast_params {
+    int32_t size;
+    int32_t from, to;
+} kiln_cast_params;
+
+void kiln_cast(const kiln_cast_params *p, const void *x, void *y);
+
+/* Integer elementwise ADD/SUB/MUL/DIV/MIN/MAX with numpy broadcasting, on
+ * non-quantized tensors: strides as kiln_binary_f32_params.  Arithmetic wraps
+ * (two's complement, like numpy); DIV truncates toward zero, x/0 gives 0 and
+ * INT_MIN/-1 gives INT_MIN. */
+typedef struct kiln_binary_int_params {
+    int32_t rank;
+    int32_t shape[KILN_MAX_DIMS];
+    int32_t a_stride[KILN_MAX_DIMS];
+    int32_t b_stride[KILN_MAX_DIMS];
+} kiln_binary_int_params;
+
+/* Declares kiln_{add,sub,mul,div,min,max}_<sfx>, e.g. kiln_add_int32, kiln_div_uint8. */
+#define KILN_DECLARE_INT_BINARY(T, sfx)                                                         \
+    void kiln_add_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
+    void kiln_sub_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
+    void kiln_mul_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
+    void kiln_div_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
+    void kiln_min_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);         \
+    void kiln_max_##sfx(const kiln_binary_int_params *p, const T *a, const T *b, T *y);
+
+KILN_DECLARE_INT_BINARY(int8_t, int8)
+KILN_DECLARE_INT_BINARY(uint8_t, uint8)
+KILN_DECLARE_INT_BINARY(int16_t, int16)
+KILN_DECLARE_INT_BINARY(uint16_t, uint16)
+KILN_DECLARE_INT_BINARY(int32_t, int32)
+KILN_DECLARE_INT_BINARY(uint32_t, uint32)
+KILN_DECLARE_INT_BINARY(int64_t, int64)
+KILN_DECLARE_INT_BINARY(uint64_t, uint64)
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,6 +1,241 @@
-/* kernels_f32.h - placeholder until this kernel family lands. */
+/*
+ * kernels_f32.h - the float32 kernels: parameter structs and prototypes.
+ *
+ * Every kernel takes one const params struct holding what is fixed per layer
+ * (shapes, strides, pads, activation range), then plain data pointers:
+ * inputs, outputs, and (for the few that need it) a `void *scratch` last whose
+ * size kiln_<op>_f32_scratch_size() gives.  Kernels never allocate, print, or
+ * keep state; they trust their params (the compiler built them) and so do no
+ * checking at run time.
+ *
+ * Shapes with up to three spatial dims are stored as three entries [d, h, w];
+ * a 2-D op has d == 1, a 1-D op d == h == 1, with kernel/stride/dilation 1 and
+ * pads 0 in the unused entries.  `layout` says where channels are:
+ * KILN_LAYOUT_NCHW ([N, C, d, h, w]) or KILN_LAYOUT_NHWC ([N, d, h, w, C]).
+ *
+ * The weight layouts the kernels expect (the compiler repacks into them) are
+ * given next to each kernel and in docs/kernels.md.  These are the plain
+ * reference kernels; an optimized variant of one lives beside it with the
+ * same params and an _opt (or _dsp, _mve) suffix, and is tested against it.
+ */
 #ifndef KILN_KERNELS_F32_H
 #define KILN_KERNELS_F32_H
+
+#include <math.h>     /* HUGE_VALF: open activation bounds in generated params */
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef KILN_MAX_DIMS
+#define KILN_MAX_DIMS 6
+#endif
+
+#define KILN_LAYOUT_NCHW 0
+#define KILN_LAYOUT_NHWC 1
+
+/* ---- convolution ---------------------------------------------------------
+ * Y[n, m, o] = act(B[m] + sum_{c in group(m), k} X[n, c, o*stride + k*dil - pad] * W[m, c, k])
+ * W repacked to [M][kd][kh][kw][C/groups] (input channels innermost).
+ * B may be NULL.  Positions in the padding contribute nothing. */
+typedef struct kiln_conv_f32_params {
+    int32_t layout;
+    int32_t batch;
+    int32_t in_c, out_c, groups;
+    int32_t in[3];          /* input spatial size  [d, h, w] */
+    int32_t out[3];         /* output spatial size [d, h, w] */
+    int32_t k[3];
+    int32_t stride[3];
+    int32_t dil[3];
+    int32_t pad[3];         /* leading pads; trailing pads follow from out[] */
+    float act_lo, act_hi;   /* fused clamp; -HUGE_VALF / HUGE_VALF when none */
+} kiln_conv_f32_params;
+
+void kiln_conv_f32(const kiln_conv_f32_params *p, const float *x, const float *w, const float *b,
+                   float *y);
+
+/* Depthwise (groups == in_c, out_c == in_c * mult): output channel m reads
+ * input channel m / mult.  Same params (in_c, out_c, groups as above); W
+ * repacked to [kd][kh][kw][M] (output channels innermost, so an NHWC pixel's
+ * channels are one contiguous run). */
+void kiln_depthwise_conv_f32(const kiln_conv_f32_params *p, const float *x, const float *w,
+                             const float *b, float *y);
+
+/* Transposed convolution (ONNX ConvTranspose):
+ * Y[n, m, i*stride + k*dil - pad] += X[n, c, i] * W[c, m, k] for c in group(m),
+ * plus B[m]; output positions nothing reaches (output_padding) hold B[m].
+ * W repacked to [groups][kd][kh][kw][M/groups][C/groups].  B may be NULL. */
+void kiln_conv_transpose_f32(const kiln_conv_f32_params *p, const float *x, const float *w,
+                             const float *b, float *y);
+
+/* ---- dense ---------------------------------------------------------------
+ * FULLY_CONNECTED: Y[b, n] = act(B[n] + sum_k X[b, k] * W[n, k]); W is
+ * [out][in] (row n contiguous).  B may be NULL. */
+typedef struct kiln_fc_f32_params {
+    int32_t batch, in_features, out_features;
+    float act_lo, act_hi;
+} kiln_fc_f32_params;
+
+void kiln_fully_connected_f32(const kiln_fc_f32_params *p, const float *x, const float *w,
+                              const float *b, float *y);
+
+/* MATMUL: for every batch index i of Y (batch dims y_batch[0..nbatch)),
+ * Y_i[M, N] = act(A_i[M, K] * B_i[K, N]), where A_i starts at
+ * sum_d idx_d * a_bstride[d] elements into A (0 for a broadcast dim), and
+ * the same for B.  Rank-1 operands are promoted by the compiler. */
+typedef struct kiln_matmul_f32_params {
+    int32_t m, k, n;
+    int32_t nbatch;                 /* 0..4 */
+    int32_t y_batch[4];
+    int32_t a_bstride[4];
+    int32_t b_bstride[4];
+    float act_lo, act_hi;
+} kiln_matmul_f32_params;
+
+void kiln_matmul_f32(const kiln_matmul_f32_params *p, const float *a, const float *b, float *y);
+
+/* ---- elementwise --------------------------------------------------------
+ * Binary ops with numpy broadcasting.  The compiler collapses the output
+ * shape to `rank` dims (1..6) and gives each operand's element stride per dim
+ * (0 where that operand is broadcast).  Y is contiguous in `shape`. */
+typedef struct kiln_binary_f32_params {
+    int32_t rank;
+    int32_t shape[KILN_MAX_DIMS];
+    int32_t a_stride[KILN_MAX_DIMS];
+    int32_t b_stride[KILN_MAX_DIMS];
+    float act_lo, act_hi;
+} kiln_binary_f32_params;
+
+void kiln_add_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
+void kiln_sub_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
+void kiln_mul_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
+void kiln_div_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
+void kiln_min_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
+void kiln_max_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
+
+/* Unary ops over `size` elements; x and y may be the same buffer.
+ * clip: min(max(x, lo), hi).  leaky_relu: x >= 0 ? x : alpha*x.
+ * hard_sigmoid: max(0, min(1, alpha*x + beta)).  hard_swish: x*max(0, min(1, x/6 + 1/2)). */
+typedef struct kiln_unary_f32_params {
+    int32_t size;
+    float alpha, beta;      /* leaky_relu (alpha), hard_sigmoid (alpha, beta) */
+    float lo, hi;           /* clip */
+} kiln_unary_f32_params;
+
+void kiln_clip_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+void kiln_leaky_relu_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+void kiln_sigmoid_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+void kiln_tanh_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+void kiln_hard_sigmoid_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+void kiln_hard_swish_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+
+/* SOFTMAX over X viewed as [outer][n][inner], normalising along n:
+ * y = exp(beta*x - max) / sum(...), or its log when log != 0. */
+typedef struct kiln_softmax_f32_params {
+    int32_t outer, n, inner;
+    float beta;
+    int32_t log;
+} kiln_softmax_f32_params;
+
+void kiln_softmax_f32(const kiln_softmax_f32_params *p, const float *x, float *y);
+
+/* Per-channel affine y = x*scale[c] + shift[c] (inference BatchNorm, folded
+ * at compile time: scale = gamma/sqrt(var+eps), shift = beta - mean*scale).
+ * X is viewed as [outer][channels][inner]: NCHW inner = spatial size, NHWC
+ * inner = 1 and outer = N*spatial. */
+typedef struct kiln_channel_affine_f32_params {
+    int32_t outer, channels, inner;
+} kiln_channel_affine_f32_params;
+
+void kiln_batchnorm_f32(const kiln_channel_affine_f32_params *p, const float *x,
+                        const float *scale, const float *shift, float *y);
+
+/* ---- pooling -------------------------------------------------------------
+ * Windows as convolution (3 spatial entries, see above).  Windows past the
+ * input are clipped; padded positions never win a max.  AVGPOOL divides by
+ * the number of window positions inside [-pad, in + pad_end) when
+ * count_include_pad, else inside [0, in); an empty window gives 0. */
+typedef struct kiln_pool_f32_params {
+    int32_t layout;
+    int32_t batch, channels;
+    int32_t in[3], out[3];
+    int32_t k[3], stride[3], dil[3];
+    int32_t pad[3], pad_end[3];
+    int32_t count_include_pad;      /* avgpool */
+    int32_t storage_order;          /* maxpool indices: 0 row-major, 1 column-major */
+    float act_lo, act_hi;
+} kiln_pool_f32_params;
+
+/* indices (may be NULL): ONNX MaxPool Indices, the flat NCHW index of the max
+ * in X including the batch and channel offset. */
+void kiln_maxpool_f32(const kiln_pool_f32_params *p, const float *x, float *y, int64_t *indices);
+void kiln_avgpool_f32(const kiln_pool_f32_params *p, const float *x, float *y);
+
+/* ---- reduction -----------------------------------------------------------
+ * REDUCE_MEAN: X has `rank` dims in_shape (collapsed by the compiler);
+ * y_stride[d] is the output element stride of dim d, 0 for a reduced dim.
+ * Y (out_size elements) = sum / count. */
+typedef struct kiln_reduce_f32_params {
+    int32_t rank;
+    int32_t in_shape[KILN_MAX_DIMS];
+    int32_t y_stride[KILN_MAX_DIMS];
+    int32_t out_size;
+    int32_t count;                  /* elements averaged into each output */
+} kiln_reduce_f32_params;
+
+void kiln_reduce_mean_f32(const kiln_reduce_f32_params *p, const float *x, float *y);
+
+/* ---- resize --------------------------------------------------------------
+ * Separable N-D gather-interpolate.  X is viewed as [outer][in_0..in_{n-1}][inner]
+ * and Y as [outer][out_0..out_{n-1}][inner].  For interpolated axis a, output
+ * index o reads taps[a] source indices idx[off[a] + o*taps[a] + t] with
+ * weights wt[same]; Y = sum over all tap combinations of the product of the
+ * weights times X at those indices.  An index of -1 (in the first tap of an
+ * axis) marks an output outside the crop (tf_crop_and_resize): that output
+ * is extrapolation_value.  Tables are built at compile time for every ONNX
+ * coordinate transform, nearest mode, linear, cubic and antialias. */
+typedef struct kiln_resize_f32_params {
+    int32_t outer, inner;
+    int32_t naxes;                  /* 1..6 */
+    int32_t in_dim[KILN_MAX_DIMS];
+    int32_t out_dim[KILN_MAX_DIMS];
+    int32_t taps[KILN_MAX_DIMS];
+    int32_t off[KILN_MAX_DIMS];     /* table offset of each axis, in entries */
+    float extrapolation_value;
+} kiln_resize_f32_params;
+
+void kiln_resize_f32(const kiln_resize_f32_params *p, const float *x, const int32_t *idx,
+                     const float *wt, float *y);
+
+/* ---- recurrent (ONNX LSTM / GRU, default activations) --------------------
+ * W [dirs][G*H][I] and R [dirs][G*H][H] in ONNX gate order (LSTM i,o,f,c;
+ * GRU z,r,h), B [dirs][2*G*H] (Wb then Rb) or NULL for zeros, P [dirs][3H] peepholes (i,o,f) or NULL, seq_lens
+ * [batch] or NULL, initial states [dirs][batch][H] (layout 1: [batch][dirs][H])
+ * or NULL.  Outputs Y, Y_h, Y_c may each be NULL. */
+typedef struct kiln_rnn_f32_params {
+    int32_t seq_len, batch, input_size, hidden;
+    int32_t num_dirs;               /* 1 or 2 */
+    int32_t reverse;                /* with num_dirs 1: run backwards */
+    int32_t layout;                 /* 0: X [seq][batch][I]; 1: X [batch][seq][I] */
+    float clip;                     /* > 0: clamp gate pre-activations to [-clip, clip] */
+    int32_t input_forget;           /* LSTM: f = 1 - i */
+    int32_t linear_before_reset;    /* GRU */
+} kiln_rnn_f32_params;
+
+size_t kiln_lstm_f32_scratch_size(const kiln_rnn_f32_params *p);
+void kiln_lstm_f32(const kiln_rnn_f32_params *p, const float *x, const float *w, const float *r,
+                   const float *b, const int32_t *seq_lens, const float *init_h,
+                   const float *init_c, const float *peep, float *y, float *y_h, float *y_c,
+                   void *scratch);
+
+size_t kiln_gru_f32_scratch_size(const kiln_rnn_f32_params *p);
+void kiln_gru_f32(const kiln_rnn_f32_params *p, const float *x, const float *w, const float *r,
+                  const float *b, const int32_t *seq_lens, const float *init_h, float *y,
+                  float *y_h, void *scratch);
+
+#ifdef __cplusplus
+}
+#endif
 #endif
