@@ -49,7 +49,7 @@ struct flash_dev {
     flash_rc (*sync)(flash_dev *d);     /* end of a write sequence; may be NULL */
 
     void *ctx;              /* the implementation's own state */
-    char err[256];          /* why the last callback failed */
+    char err[512];          /* why the last callback failed */
 };
 
 #endif

@@ -172,6 +172,7 @@ bool flash_plan_write(flash_dev *d, uint32_t off, const uint8_t *data, uint32_t 
         return false;
     if (d->erase_small == 0) {
         /* RAM: nothing to erase, nothing worth reading first. */
+        p->in_place = true;
         p->lo = off;
         p->hi = off + len;
         p->want = xmalloc(len ? len : 1);
@@ -275,6 +276,27 @@ void flash_plan_time(const flash_plan *p, const board *b, double *typ_ms, double
               p->erases_large * b->sector_erase.typ_ms + p->erases_chip * b->chip_erase.typ_ms;
     *max_ms = p->progs * b->page_program.max_ms + p->erases_small * b->subsector_erase.max_ms +
               p->erases_large * b->sector_erase.max_ms + p->erases_chip * b->chip_erase.max_ms;
+}
+
+void flash_time_full_rewrite(const board *b, uint32_t off, uint32_t len, double *typ_ms,
+                             double *max_ms)
+{
+    flash_plan p;
+    memset(&p, 0, sizeof p);
+    uint32_t s = b->subsector_size, L = b->sector_size;
+    uint64_t lo = off - off % s, hi = ((uint64_t)off + len + s - 1) / s * s;
+    for (uint64_t a = lo; a < hi;) {
+        if (a % L == 0 && a + L <= hi) {
+            p.erases_large++;
+            a += L;
+        } else {
+            p.erases_small++;
+            a += s;
+        }
+    }
+    uint64_t first = off / b->page_size, last = ((uint64_t)off + len + b->page_size - 1) / b->page_size;
+    p.progs = (uint32_t)(last - first);
+    flash_plan_time(&p, b, typ_ms, max_ms);
 }
 
 flash_rc flash_compare(flash_dev *d, uint32_t off, const uint8_t *data, uint32_t len, bool *same,

@@ -32,6 +32,7 @@ typedef struct flash_op {
 
 typedef struct flash_plan {
     uint32_t lo, hi;        /* span planned, aligned to erase units: [lo, hi) */
+    bool in_place;          /* RAM: written as given, no erase */
     uint8_t *want;          /* hi - lo bytes the span must hold afterwards */
     flash_op *ops;
     int nops, cap;
@@ -66,6 +67,13 @@ void flash_plan_free(flash_plan *p);
 
 /* The plan's modelled duration on board `b`'s chip. */
 void flash_plan_time(const flash_plan *p, const board *b, double *typ_ms, double *max_ms);
+
+/* What writing `len` bytes at device offset `off` over old data costs on
+ * board b's chip: every erase unit of the range erased (sectors where whole
+ * ones fit), every page programmed.  For targets whose own operations say
+ * nothing about the chip (RAM over GDB). */
+void flash_time_full_rewrite(const board *b, uint32_t off, uint32_t len, double *typ_ms,
+                             double *max_ms);
 
 /* Reads [off, off+len) back and compares it with `data`.  *same tells the
  * result; on a mismatch *first_diff is the offset (from `off`) of the first
