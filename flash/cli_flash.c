@@ -787,21 +787,24 @@ static int flash_erase(const opts *o)
     board b = {0};
     if (o->blob_path)
         return error("erase: unexpected argument '%s'", o->blob_path);
-    if (!o->board)
-        return error("erase: --board is required");
     if (!!o->device + !!o->gdb != 1)
         return error("erase: give exactly one of --device IMAGE or --gdb HOST:PORT");
-    if (o->all == (o->have_address || o->have_size) || (!o->all && !(o->have_address && o->have_size)))
+    if (o->device && !o->board)
+        return error("erase: --board is required with --device");
+    if (o->all ? (o->have_address || o->have_size) : !(o->have_address && o->have_size))
         return error("erase: give either --address A --size N, or --all");
-    if (!load_board(o, &b))
+    if (o->all && !o->board)
+        return error("erase: --all needs --board (the whole of its flash)");
+    if (o->board && !load_board(o, &b))
         return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
     int rc = EXIT_ERROR;
     uint64_t addr = o->all ? b.base : o->address, len = o->all ? b.size : o->size;
     uint32_t off;
     char err[ERRLEN], s[32];
-    if (!board_range(&b, addr, len, "the erase range", &off))
+    if (bp && !board_range(bp, addr, len, "the erase range", &off))
         goto out;
-    if (addr % b.subsector_size || len % b.subsector_size) {
+    if (bp && (addr % b.subsector_size || len % b.subsector_size)) {
         rc = error("erase range 0x%llx + %llu is not aligned to the %s's %u-byte erase unit "
                    "(subsector); erases cover whole units", (unsigned long long)addr,
                    (unsigned long long)len, b.part, b.subsector_size);
@@ -841,24 +844,35 @@ static int flash_erase(const opts *o)
         }
         flash_plan_free(&plan);
         image_close(&im);
-    } else {
-        target t;
-        if (!target_open(&t, o, &b, addr, len))
-            goto out;
-        if (!flash_plan_erase(&t.gd.dev, t.off, (uint32_t)len, false, &plan, err, sizeof err)) {
-            rc = error("%s", err);
-        } else {
-            if (!o->dry_run && flash_plan_run(&t.gd.dev, &plan, NULL, NULL) != FLASH_OK)
-                rc = error("erase failed: %s", t.gd.dev.err);
-            else
-                rc = 0;
-            report_plan_summary(stdout, &plan, "  ");
-            flash_plan_free(&plan);
-        }
-        gdb_close(&t.g);
+        goto out;
     }
+
+    /* --gdb: the server's memory map must mark the range as flash. */
+    target t;
+    if (!target_open(&t, o, bp, addr, len))
+        goto out;
+    printf("kiln flash erase: %s at 0x%08llx through the GDB server at %s\n",
+           fmt_size(s, sizeof s, len), (unsigned long long)addr, o->gdb);
+    if (!flash_plan_erase(&t.gd.dev, t.off, (uint32_t)len, false, &plan, err, sizeof err)) {
+        rc = error("%s (the GDB server's memory map does not list 0x%llx as flash)", err,
+                   (unsigned long long)addr);
+    } else {
+        if (o->dry_run) {
+            printf("  plan (dry run, nothing erased):\n");
+            report_plan_ops(stdout, &plan, t.gd.dev.base, 40);
+            rc = 0;
+        } else if (flash_plan_run(&t.gd.dev, &plan, NULL, NULL) != FLASH_OK) {
+            rc = error("erase failed: %s", t.gd.dev.err);
+        } else {
+            rc = 0;
+        }
+        report_plan_summary(stdout, &plan, "  ");
+        flash_plan_free(&plan);
+    }
+    gdb_close(&t.g);
 out:
-    board_free(&b);
+    if (bp)
+        board_free(&b);
     return rc;
 }
 
@@ -942,15 +956,18 @@ static bool ab_region(const opts *o, const board *b, uint32_t *off, uint32_t *si
     return true;
 }
 
-static void print_slot_state(const ab_state *st, const uint8_t *region, uint64_t base)
+/* The layout, the records and each slot's check: with the firmware's
+ * signature when known, else each blob's own. */
+static void print_slot_state(const ab_state *st, const uint8_t *region, uint64_t base,
+                             const opts *o)
 {
     const kiln_slots_layout *l = &st->layout;
-    char s[32];
+    char s[32], s2[32];
     printf("  layout:      record areas 0x%08llx, 0x%08llx (%s each); slot A 0x%08llx, slot B "
            "0x%08llx (%s each)\n", (unsigned long long)(base + l->record_off[0]),
            (unsigned long long)(base + l->record_off[1]), fmt_size(s, sizeof s, l->unit),
            (unsigned long long)(base + l->slot_off[0]), (unsigned long long)(base + l->slot_off[1]),
-           fmt_size(s, sizeof s, l->slot_size));
+           fmt_size(s2, sizeof s2, l->slot_size));
     if (st->scan.newest.seq)
         printf("  records:     %u valid; newest #%u names slot %c\n", st->scan.records,
                st->scan.newest.seq, 'A' + st->scan.newest.slot);
@@ -959,8 +976,8 @@ static void print_slot_state(const ab_state *st, const uint8_t *region, uint64_t
     for (int k = 0; k < 2; k++) {
         const uint8_t *b = region + l->slot_off[k];
         kiln_blob_report rep;
-        kiln_status c = kiln_blob_check(b, l->slot_size, kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE),
-                                        0, &rep);
+        uint64_t sig = o->have_signature ? o->signature : kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
+        kiln_status c = kiln_blob_check(b, l->slot_size, sig, 0, &rep);
         if (c == KILN_OK)
             printf("  slot %c:      valid blob, %u bytes, signature 0x%016llx\n", 'A' + k,
                    rep.total_size, (unsigned long long)rep.signature);
@@ -991,11 +1008,11 @@ static int flash_update(const opts *o)
     image im;
     if (!image_open(&im, o, &b, true))
         goto out_blob;
-    char err[ERRLEN], s[32];
+    char err[ERRLEN], s[32], s2[32];
     uint64_t base = b.base + off;
     printf("kiln flash update: %s (%s) -> A/B region 0x%08llx + %s of %s %s (device image %s)\n",
            o->blob_path, fmt_size(s, sizeof s, bf.len), (unsigned long long)base,
-           fmt_size(s, sizeof s, size), b.name, b.part, o->device);
+           fmt_size(s2, sizeof s2, size), b.name, b.part, o->device);
     uint8_t *region = ab_alloc_aligned(size);
     ab_state st;
     if (!ab_read_state(&im.sim.dev, off, size, region, &st, err, sizeof err)) {
@@ -1082,7 +1099,7 @@ static int flash_slots(const opts *o)
         st.status = kiln_slots_select(region, size, b.subsector_size, o->signature, 0, &st.choice);
     printf("kiln flash slots: A/B region 0x%08llx + %u of %s (device image %s), erase unit %u\n",
            (unsigned long long)(b.base + off), size, b.name, o->device, b.subsector_size);
-    print_slot_state(&st, region, b.base + off);
+    print_slot_state(&st, region, b.base + off, o);
     if (st.status == KILN_OK) {
         printf("  runtime:     picks slot %c (record %u%s)\n", 'A' + st.choice.slot, st.choice.seq,
                st.choice.fell_back ? "; fell back: a newer record names a slot that fails" : "");

@@ -48,12 +48,13 @@ void progress_end(progress *p)
 
 const char *fmt_size(char *buf, size_t n, uint64_t v)
 {
+    /* Exact when it can be (sizes of units and regions), rounded otherwise. */
     if (v >= (1u << 20) && v % (1u << 20) == 0)
         snprintf(buf, n, "%llu MiB", (unsigned long long)(v >> 20));
-    else if (v >= (1u << 20))
-        snprintf(buf, n, "%.1f MiB", v / 1048576.0);
     else if (v >= 1024 && v % 1024 == 0)
         snprintf(buf, n, "%llu KiB", (unsigned long long)(v >> 10));
+    else if (v >= (1u << 20))
+        snprintf(buf, n, "%.1f MiB", v / 1048576.0);
     else if (v >= 1024)
         snprintf(buf, n, "%.1f KiB", v / 1024.0);
     else
