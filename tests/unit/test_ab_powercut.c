@@ -27,8 +27,18 @@
 #include "flash/ab_update.h"
 #include "flash_test_util.h"
 
-#define SIZE (512u * 1024u)
-#define RANDOM_CUTS 300
+/* A 256 KiB chip with 4 KiB subsectors and 16 KiB sectors, so that slot
+ * writes use both erase sizes; slot A at 0x2000, slot B at 0x21000, each
+ * 126976 bytes. */
+#define SIZE (256u * 1024u)
+#define RANDOM_CUTS 200
+
+static nor_config cut_chip(void)
+{
+    nor_config c = test_chip(SIZE);
+    c.sector_size = 16384;
+    return c;
+}
 
 static uint64_t total_cuts, total_valid;
 
@@ -40,7 +50,7 @@ typedef struct blob {
 static bool update(uint8_t *mem, const blob *x, nor_sim *out_sim, bool cut_ops, uint64_t cut_at,
                    uint32_t seed, char *err)
 {
-    nor_config c = test_chip(SIZE);
+    nor_config c = cut_chip();
     nor_sim s;
     ab_result r;
     nor_sim_init(&s, &c, mem, 0x90000000u);
@@ -74,7 +84,8 @@ static int runtime_pick(const uint8_t *mem, const blob *old, const blob *new)
  * Cuts the update start -> (new blob) at every operation and at random byte
  * counts; `old` is what start's runtime choice is.
  */
-static void cut_everywhere(const char *name, const uint8_t *start, const blob *old, const blob *new)
+static nor_stats cut_everywhere(const char *name, const uint8_t *start, const blob *old,
+                                const blob *new)
 {
     uint8_t *mem = ab_alloc_aligned(SIZE);
     char err[256];
@@ -83,6 +94,7 @@ static void cut_everywhere(const char *name, const uint8_t *start, const blob *o
     assert_int_equal(runtime_pick(start, old, new), 0);
     memcpy(mem, start, SIZE);
     assert_true(update(mem, new, &s, false, UINT64_MAX, 0, err));
+    nor_stats clean = s.st;
     uint64_t nops = s.st.ops, nbytes = s.bytes_done;
     /* The commit record is the last operation; its first byte is byte
      * nbytes - 32 of the whole update. */
@@ -123,6 +135,7 @@ static void cut_everywhere(const char *name, const uint8_t *start, const blob *o
     total_cuts += cuts;
     total_valid += valid;
     free(mem);
+    return clean;
 }
 
 /* A -> B on a chip where B held an older, different blob: every unit of the
@@ -132,17 +145,20 @@ static void update_over_old_slot(void **state)
     (void)state;
     blob x, y, z, w;
     char err[256];
-    x.b = test_blob(11, 150000, TEST_SIG, &x.n);
-    y.b = test_blob(12, 170000, TEST_SIG, &y.n);
-    z.b = test_blob(13, 120000, TEST_SIG, &z.n);
-    w.b = test_blob(14, 160000, TEST_SIG, &w.n);
+    x.b = test_blob(11, 90000, TEST_SIG, &x.n);
+    y.b = test_blob(12, 110000, TEST_SIG, &y.n);
+    z.b = test_blob(13, 80000, TEST_SIG, &z.n);
+    w.b = test_blob(14, 100000, TEST_SIG, &w.n);
     uint8_t *start = ab_alloc_aligned(SIZE);
     memset(start, 0xFF, SIZE);
     /* x -> A (1), y -> B (2), z -> A (3): A live with z, B holds y. */
     assert_true(update(start, &x, NULL, false, UINT64_MAX, 0, err));
     assert_true(update(start, &y, NULL, false, UINT64_MAX, 0, err));
     assert_true(update(start, &z, NULL, false, UINT64_MAX, 0, err));
-    cut_everywhere("A->B over an old blob", start, &z, &w);
+    nor_stats st = cut_everywhere("A->B over an old blob", start, &z, &w);
+    /* The cut points covered both erase sizes. */
+    assert_true(st.erases_sub > 0);
+    assert_true(st.erases_sector > 0);
     free(start);
     free(x.b); free(y.b); free(z.b); free(w.b);
 }
@@ -153,12 +169,13 @@ static void update_into_erased_slot(void **state)
     (void)state;
     blob a, b;
     char err[256];
-    a.b = test_blob(21, 40000, TEST_SIG, &a.n);
-    b.b = test_blob(22, 45000, TEST_SIG, &b.n);
+    a.b = test_blob(21, 30000, TEST_SIG, &a.n);
+    b.b = test_blob(22, 35000, TEST_SIG, &b.n);
     uint8_t *start = ab_alloc_aligned(SIZE);
     memset(start, 0xFF, SIZE);
     assert_true(update(start, &a, NULL, false, UINT64_MAX, 0, err));
-    cut_everywhere("A->B into an erased slot", start, &a, &b);
+    nor_stats st = cut_everywhere("A->B into an erased slot", start, &a, &b);
+    assert_int_equal(st.erases_sub + st.erases_sector, 0);
     free(start);
     free(a.b); free(b.b);
 }
@@ -187,7 +204,8 @@ static void update_that_recycles_a_record_area(void **state)
     assert_int_equal(sc.newest_area, 1);
     assert_int_equal(sc.next_free[0], 128);
     assert_int_equal(sc.next_free[1], 128);
-    cut_everywhere("A->B recycling a record area", start, &q, &n);
+    nor_stats st = cut_everywhere("update recycling a record area", start, &q, &n);
+    assert_int_equal(st.erases_sub, 2);   /* the target slot's one unit, then record area 0 */
     free(start);
     free(p.b); free(q.b); free(n.b);
 }
