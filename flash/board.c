@@ -233,7 +233,8 @@ static bool parse_board(const cJSON *root, board *b, const char *path, char *err
         snprintf(err, errlen, "%s: objects 'flash' and 'timing_ms' are required", path);
         return false;
     }
-    if (!check_keys(fl, "flash", path, err, errlen) || !check_keys(tm, "timing_ms", path, err, errlen))
+    if (!check_keys(fl, "flash", path, err, errlen) ||
+        !check_keys(tm, "timing_ms", path, err, errlen))
         return false;
     if (!get_string(fl, "part", "flash.part", true, &b->part, path, err, errlen) ||
         !get_string(fl, "part_note", "flash.part_note", false, &b->part_note, path, err, errlen) ||
@@ -255,7 +256,8 @@ static bool parse_board(const cJSON *root, board *b, const char *path, char *err
     b->sector_size = (uint32_t)v;
     b->subsector_size = b->sector_size;
     if (get(fl, "subsector_size")) {
-        if (!get_size(fl, "subsector_size", "flash.subsector_size", 1u << 30, &v, path, err, errlen))
+        if (!get_size(fl, "subsector_size", "flash.subsector_size", 1u << 30, &v, path, err,
+                      errlen))
             return false;
         b->subsector_size = (uint32_t)v;
     }

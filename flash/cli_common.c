@@ -71,21 +71,21 @@ bool fcli_load_blob(const char *path, fcli_blob *bf)
     if (st != KILN_OK) {
         if (st == KILN_E_BLOB_HEADER_CRC || st == KILN_E_BLOB_PAYLOAD_CRC)
             fcli_error("%s is not a valid Kiln blob: %s (%s: stored 0x%08x, computed 0x%08x)", path,
-                  kiln_status_str(st), kiln_status_name(st), bf->rep.crc_expected,
-                  bf->rep.crc_found);
+                       kiln_status_str(st), kiln_status_name(st), bf->rep.crc_expected,
+                       bf->rep.crc_found);
         else if (st == KILN_E_BLOB_TRUNCATED)
-            fcli_error("%s is not a valid Kiln blob: the header says %u bytes, the file has %zu", path,
-                  bf->rep.total_size, n);
+            fcli_error("%s is not a valid Kiln blob: the header says %u bytes, the file has %zu",
+                       path, bf->rep.total_size, n);
         else
             fcli_error("%s is not a valid Kiln blob: %s (%s)", path, kiln_status_str(st),
-                  kiln_status_name(st));
+                       kiln_status_name(st));
         free(bf->data);
         bf->data = NULL;
         return false;
     }
     if (bf->rep.total_size != n) {
         fcli_error("%s: the blob header says %u bytes but the file has %zu (trailing bytes?)", path,
-              bf->rep.total_size, n);
+                   bf->rep.total_size, n);
         free(bf->data);
         bf->data = NULL;
         return false;
@@ -104,25 +104,25 @@ bool fcli_board_range(const board *b, uint64_t addr, uint64_t len, const char *w
     if (addr < b->base || addr >= end) {
         if (addr < b->size && b->base)
             fcli_error("address 0x%llx is outside %s's flash (0x%08llx..0x%08llx); did you mean "
-                  "0x%08llx (base + 0x%llx)?", (unsigned long long)addr, b->name,
-                  (unsigned long long)b->base, (unsigned long long)end - 1,
-                  (unsigned long long)(b->base + addr), (unsigned long long)addr);
+                       "0x%08llx (base + 0x%llx)?", (unsigned long long)addr, b->name,
+                       (unsigned long long)b->base, (unsigned long long)end - 1,
+                       (unsigned long long)(b->base + addr), (unsigned long long)addr);
         else
             fcli_error("address 0x%llx is outside %s's flash (0x%08llx..0x%08llx)",
-                  (unsigned long long)addr, b->name, (unsigned long long)b->base,
-                  (unsigned long long)end - 1);
+                       (unsigned long long)addr, b->name, (unsigned long long)b->base,
+                       (unsigned long long)end - 1);
         return false;
     }
     if (len > b->size) {
         fcli_error("%s is %llu bytes, larger than %s's whole flash (%u bytes, %s)", what,
-              (unsigned long long)len, b->name, b->size, b->part);
+                   (unsigned long long)len, b->name, b->size, b->part);
         return false;
     }
     if (len > end - addr) {
         fcli_error("%s is %llu bytes but only %llu bytes of flash remain from 0x%llx to the end of "
-              "%s's %u-byte flash at 0x%08llx", what, (unsigned long long)len,
-              (unsigned long long)(end - addr), (unsigned long long)addr, b->name, b->size,
-              (unsigned long long)b->base);
+                   "%s's %u-byte flash at 0x%08llx", what, (unsigned long long)len,
+                   (unsigned long long)(end - addr), (unsigned long long)addr, b->name, b->size,
+                   (unsigned long long)b->base);
         return false;
     }
     *off = (uint32_t)(addr - b->base);
@@ -134,8 +134,8 @@ bool fcli_check_align(uint64_t addr, uint32_t unit, const char *why)
     if (unit && addr % unit) {
         uint64_t lo = addr - addr % unit;
         fcli_error("address 0x%llx is not aligned to %s (%u bytes); nearest aligned: 0x%llx or "
-              "0x%llx", (unsigned long long)addr, why, unit, (unsigned long long)lo,
-              (unsigned long long)(lo + unit));
+                   "0x%llx", (unsigned long long)addr, why, unit, (unsigned long long)lo,
+                   (unsigned long long)(lo + unit));
         return false;
     }
     return true;
@@ -177,8 +177,8 @@ bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool cr
         if (n != b->size) {
             free(data);
             free(im->mem);
-            fcli_error("device image %s is %zu bytes but %s's flash is %u bytes (an image of another "
-                  "board?)", o->device, n, b->name, b->size);
+            fcli_error("device image %s is %zu bytes but %s's flash is %u bytes (an image of "
+                       "another board?)", o->device, n, b->name, b->size);
             return false;
         }
         memcpy(im->mem, data, n);
@@ -271,14 +271,14 @@ bool fcli_target_open(fcli_target *t, const fcli_opts *o, const board *b, uint64
     if (r) {
         if (r->type == GDB_MEM_ROM) {
             fcli_error("0x%llx is ROM in the memory map of the GDB server at %s",
-                  (unsigned long long)addr, o->gdb);
+                       (unsigned long long)addr, o->gdb);
             gdb_close(&t->g);
             return false;
         }
         if (r->type == GDB_MEM_FLASH && (r->blocksize == 0 || r->start % r->blocksize ||
                                          r->length % r->blocksize)) {
             fcli_error("the GDB server's memory map gives flash at 0x%llx no usable blocksize",
-                  (unsigned long long)r->start);
+                       (unsigned long long)r->start);
             gdb_close(&t->g);
             return false;
         }
@@ -293,8 +293,8 @@ bool fcli_target_open(fcli_target *t, const fcli_opts *o, const board *b, uint64
     }
     if (addr < base || len > size || addr - base > size - len || size > 0xFFFFFFFFu) {
         fcli_error("%llu bytes at 0x%llx do not fit in the target's memory region 0x%llx + %llu",
-              (unsigned long long)len, (unsigned long long)addr, (unsigned long long)base,
-              (unsigned long long)size);
+                   (unsigned long long)len, (unsigned long long)addr, (unsigned long long)base,
+                   (unsigned long long)size);
         gdb_close(&t->g);
         return false;
     }

@@ -125,11 +125,12 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
                    !strcmp(name, "--signature") || !strcmp(name, "--timeout") ||
                    !strcmp(name, "--record-size") || !strcmp(name, "--seed")) {
             if (!fcli_parse_num(val, &n))
-                return fcli_error("%s: '%s' is not a number (use 4096, 0x1000, 64K or 16M)", name, val);
+                return fcli_error("%s: '%s' is not a number (use 4096, 0x1000, 64K or 16M)", name,
+                                  val);
             if (!strcmp(name, "--address")) {
                 if (n > 0xFFFFFFFFull)
                     return fcli_error("--address 0x%llx is beyond the 32-bit address space",
-                                 (unsigned long long)n);
+                                      (unsigned long long)n);
                 o->address = n;
                 o->have_address = true;
             } else if (!strcmp(name, "--size")) {
@@ -142,7 +143,8 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
                 o->have_signature = true;
             } else if (!strcmp(name, "--timeout")) {
                 if (n == 0 || n > 3600)
-                    return fcli_error("--timeout %llu: give 1 to 3600 seconds", (unsigned long long)n);
+                    return fcli_error("--timeout %llu: give 1 to 3600 seconds",
+                                      (unsigned long long)n);
                 o->timeout_ms = (int)n * 1000;
             } else if (!strcmp(name, "--record-size")) {
                 if (n != 16 && n != 32)
@@ -153,7 +155,7 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             }
         } else {
             return fcli_error("unknown option '%s' for `kiln flash %s` (kiln flash --help)", name,
-                         o->sub);
+                              o->sub);
         }
     }
     return 0;
@@ -198,7 +200,8 @@ static void print_board(const board *b)
     printf("  mapped at:   0x%08llx..0x%08llx (%s), erased bytes read 0x%02X\n",
            (unsigned long long)b->base, (unsigned long long)(b->base + b->size - 1),
            fmt_size(s, sizeof s, b->size), b->erase_value);
-    printf("  units:       sector %s, subsector %s, page %s\n", fmt_size(s, sizeof s, b->sector_size),
+    printf("  units:       sector %s, subsector %s, page %s\n",
+           fmt_size(s, sizeof s, b->sector_size),
            fmt_size(t, sizeof t, b->subsector_size), fmt_size(u, sizeof u, b->page_size));
     printf("  times (ms):  page program %g / %g, subsector erase %g / %g, sector erase %g / %g, "
            "chip erase %g / %g (typical / max)\n", b->page_program.typ_ms, b->page_program.max_ms,
@@ -226,7 +229,8 @@ int cmd_boards(int argc, char **argv)
             dir_opt = argv[i] + 13;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: kiln boards [NAME] [--boards-dir DIR]\n"
-                   "  lists the board descriptors; with NAME, shows one in full (docs/boards.md)\n");
+                   "  lists the board descriptors; with NAME, shows one in full "
+                   "(docs/boards.md)\n");
             return 0;
         } else if (argv[i][0] != '-' && !name) {
             name = argv[i];

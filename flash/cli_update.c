@@ -25,10 +25,11 @@ static bool ab_region(const fcli_opts *o, const board *b, uint32_t *off, uint32_
         return false;
     if (addr % b->subsector_size || len % b->subsector_size) {
         fcli_error("A/B region 0x%llx + %llu is not aligned to the %s's %u-byte erase unit",
-              (unsigned long long)addr, (unsigned long long)len, b->part, b->subsector_size);
+                   (unsigned long long)addr, (unsigned long long)len, b->part, b->subsector_size);
         return false;
     }
-    if (!fcli_check_align(addr, KILN_SLOTS_BLOB_ALIGN, "4 KiB (slots hold blobs aligned up to 4 KiB)"))
+    if (!fcli_check_align(addr, KILN_SLOTS_BLOB_ALIGN,
+                          "4 KiB (slots hold blobs aligned up to 4 KiB)"))
         return false;
     *size = (uint32_t)len;
     return true;
@@ -71,8 +72,8 @@ int fcli_update(const fcli_opts *o)
     if (!o->blob_path)
         return fcli_error("update: which BLOB? (kiln flash update BLOB --board B --device IMAGE)");
     if (o->gdb)
-        return fcli_error("update: A/B updates run on --device images; over --gdb use `write` into a "
-                     "slot (docs/ab-update.md)");
+        return fcli_error("update: A/B updates run on --device images; over --gdb use `write` "
+                          "into a slot (docs/ab-update.md)");
     if (!o->device || !o->board)
         return fcli_error("update: --board B and --device IMAGE are required");
     if (!fcli_load_board(o, &b))

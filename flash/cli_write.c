@@ -26,7 +26,7 @@ int fcli_write(const fcli_opts *o)
         return fcli_error("write: which BLOB? (kiln flash write BLOB --board B --device IMAGE)");
     if (!!o->device + !!o->gdb != 1)
         return fcli_error("write: give exactly one of --device IMAGE (simulated flash) or --gdb "
-                     "HOST:PORT (a target)");
+                          "HOST:PORT (a target)");
     if (o->device && !o->board)
         return fcli_error("write: --board is required with --device (kiln boards lists them)");
     if (o->gdb && !o->have_address && !o->board)
@@ -202,7 +202,8 @@ int fcli_read(const fcli_opts *o)
 {
     board b = {0};
     if (o->blob_path)
-        return fcli_error("read: unexpected argument '%s' (the output goes to -o OUT)", o->blob_path);
+        return fcli_error("read: unexpected argument '%s' (the output goes to -o OUT)",
+                          o->blob_path);
     if (!o->have_address || !o->have_size || !o->out)
         return fcli_error("read: --address A, --size N and -o OUT are required");
     if (!!o->device + !!o->gdb != 1)
@@ -294,8 +295,8 @@ int fcli_erase(const fcli_opts *o)
         goto out;
     if (bp && (addr % b.subsector_size || len % b.subsector_size)) {
         rc = fcli_error("erase range 0x%llx + %llu is not aligned to the %s's %u-byte erase unit "
-                   "(subsector); erases cover whole units", (unsigned long long)addr,
-                   (unsigned long long)len, b.part, b.subsector_size);
+                        "(subsector); erases cover whole units", (unsigned long long)addr,
+                        (unsigned long long)len, b.part, b.subsector_size);
         goto out;
     }
     flash_plan plan;
@@ -343,7 +344,7 @@ int fcli_erase(const fcli_opts *o)
            fmt_size(s, sizeof s, len), (unsigned long long)addr, o->gdb);
     if (!flash_plan_erase(&t.gd.dev, t.off, (uint32_t)len, false, &plan, err, sizeof err)) {
         rc = fcli_error("%s (the GDB server's memory map does not list 0x%llx as flash)", err,
-                   (unsigned long long)addr);
+                        (unsigned long long)addr);
     } else {
         if (o->dry_run) {
             printf("  plan (dry run, nothing erased):\n");

@@ -82,8 +82,9 @@ static flash_rc sim_read(flash_dev *d, uint32_t off, void *buf, uint32_t len)
     if (s->off)
         return powered_off(s);
     if (off > s->cfg.size || len > s->cfg.size - off) {
-        snprintf(d->err, sizeof d->err, "read of %u bytes at offset 0x%x runs past the %u-byte device",
-                 len, off, s->cfg.size);
+        snprintf(d->err, sizeof d->err,
+                 "read of %u bytes at offset 0x%x runs past the %u-byte device", len, off,
+                 s->cfg.size);
         return FLASH_E_RANGE;
     }
     memcpy(buf, s->mem + off, len);

@@ -294,7 +294,8 @@ void flash_time_full_rewrite(const board *b, uint32_t off, uint32_t len, double 
             a += s;
         }
     }
-    uint64_t first = off / b->page_size, last = ((uint64_t)off + len + b->page_size - 1) / b->page_size;
+    uint64_t first = off / b->page_size;
+    uint64_t last = ((uint64_t)off + len + b->page_size - 1) / b->page_size;
     p.progs = (uint32_t)(last - first);
     flash_plan_time(&p, b, typ_ms, max_ms);
 }
