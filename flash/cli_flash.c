@@ -27,7 +27,7 @@ static void usage(FILE *f)
         "  write  BLOB --gdb HOST:PORT --address A [--board B] [--dry-run]\n"
         "  verify BLOB --board B [--address A] (--device IMAGE | --gdb HOST:PORT)\n"
         "  read   --board B --address A --size N (--device IMAGE | --gdb HOST:PORT) -o OUT\n"
-        "  erase  --board B (--address A --size N | --all) (--device IMAGE | --gdb HOST:PORT)\n"
+        "  erase  (--address A --size N | --all) (--board B --device IMAGE | --gdb HOST:PORT)\n"
         "  export BLOB (--address A | --board B) --format ihex|srec -o OUT [--record-size 16|32]\n"
         "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run]\n"
         "  slots  --board B --device IMAGE [--address A --size N] [--signature S]\n"
