@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# san: yes
 # flash_gdb_qemu.sh - `kiln flash write --gdb` against QEMU's gdbstub on the
 # emulated mps2-an500: a blob written through the stub at 0x60000000 reads
 # back identical (through kiln, and through gdb-multiarch when installed as an
