@@ -94,6 +94,10 @@ bool ab_update(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *blob, u
     if (!ab_read_state(d, off, size, region, &st, err, errlen))
         goto out;
     const kiln_slots_layout *l = &st.layout;
+    r->layout = st.layout;
+    r->before = st.status;
+    r->before_slot = st.choice.slot;
+    r->before_seq = st.choice.seq;
     if (len > l->slot_size) {
         snprintf(err, errlen, "blob is %u bytes but each A/B slot holds %u (region of %u bytes "
                  "at 0x%llx)", len, l->slot_size, size, (unsigned long long)(d->base + off));

@@ -23,6 +23,9 @@ typedef struct ab_state {
 } ab_state;
 
 typedef struct ab_result {
+    kiln_slots_layout layout;
+    kiln_status before;         /* the runtime's choice before the update: status, */
+    uint32_t before_slot, before_seq;   /* slot and record */
     bool up_to_date;            /* the active slot already held this blob: nothing written */
     bool had_active;            /* a valid slot existed before */
     uint32_t old_slot;          /* it, when had_active */

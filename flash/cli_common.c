@@ -159,35 +159,45 @@ bool fcli_check_blob_address(const board *b, const fcli_blob *bf, uint64_t addr)
 /* ---- device images ---- */
 
 
+/* Reads exactly n bytes of `path` into buf (the size was checked with
+ * stat, so a short read means the file changed or failed). */
+static bool read_exact(const char *path, uint8_t *buf, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fcli_error("cannot open device image '%s': %s", path, strerror(errno));
+        return false;
+    }
+    size_t got = fread(buf, 1, n, f);
+    bool ok = got == n && !ferror(f);
+    if (!ok)
+        fcli_error("cannot read device image '%s': %s", path,
+                   ferror(f) ? strerror(errno) : "shorter than it was a moment ago");
+    fclose(f);
+    return ok;
+}
+
 bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool create)
 {
-    char err[ERRLEN];
     struct stat st;
     memset(im, 0, sizeof *im);
     im->path = o->device;
-    im->mem = ab_alloc_aligned(b->size);
     if (stat(o->device, &st) == 0) {
-        uint8_t *data;
-        size_t n;
-        if (!read_file(o->device, &data, &n, err, sizeof err)) {
-            free(im->mem);
-            fcli_error("%s", err);
+        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != b->size) {
+            fcli_error("device image %s is %lld bytes but %s's flash is %u bytes (an image of "
+                       "another board?)", o->device, (long long)st.st_size, b->name, b->size);
             return false;
         }
-        if (n != b->size) {
-            free(data);
+        im->mem = ab_alloc_aligned(b->size);
+        if (!read_exact(o->device, im->mem, b->size)) {
             free(im->mem);
-            fcli_error("device image %s is %zu bytes but %s's flash is %u bytes (an image of "
-                       "another board?)", o->device, n, b->name, b->size);
             return false;
         }
-        memcpy(im->mem, data, n);
-        free(data);
         im->existed = true;
     } else if (create) {
+        im->mem = ab_alloc_aligned(b->size);
         memset(im->mem, b->erase_value, b->size);
     } else {
-        free(im->mem);
         fcli_error("device image %s does not exist (kiln flash write creates one)", o->device);
         return false;
     }

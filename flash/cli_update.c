@@ -92,23 +92,19 @@ int fcli_update(const fcli_opts *o)
     printf("kiln flash update: %s (%s) -> A/B region 0x%08llx + %s of %s %s (device image %s)\n",
            o->blob_path, fmt_size(s, sizeof s, bf.len), (unsigned long long)base,
            fmt_size(s2, sizeof s2, size), b.name, b.part, o->device);
-    uint8_t *region = ab_alloc_aligned(size);
-    ab_state st;
-    if (!ab_read_state(&im.sim.dev, off, size, region, &st, err, sizeof err)) {
-        rc = fcli_error("%s", err);
-        goto out_image;
-    }
-    if (st.status == KILN_OK)
-        printf("  before:      slot %c is live (record %u)\n", 'A' + st.choice.slot,
-               st.choice.seq);
-    else
-        printf("  before:      no valid slot (%s)\n", kiln_status_name(st.status));
     progress pr;
     progress_init(&pr, "writing", o->quiet);
     ab_result r;
     bool ok = ab_update(&im.sim.dev, off, size, bf.data, bf.len, o->dry_run, progress_update, &pr,
                         &r, err, sizeof err);
     progress_end(&pr);
+    if (r.layout.unit) {    /* the region was read */
+        if (r.before == KILN_OK)
+            printf("  before:      slot %c is live (record %u)\n", 'A' + r.before_slot,
+                   r.before_seq);
+        else
+            printf("  before:      no valid slot (%s)\n", kiln_status_name(r.before));
+    }
     if (!ok) {
         rc = fcli_device_failure(&im, "update failed", err);
         flash_plan_free(&r.plan);
@@ -122,7 +118,7 @@ int fcli_update(const fcli_opts *o)
     }
     if (o->dry_run) {
         printf("  plan (dry run, nothing written): slot %c at 0x%08llx, then record %u\n",
-               'A' + r.slot, (unsigned long long)(base + st.layout.slot_off[r.slot]), r.seq);
+               'A' + r.slot, (unsigned long long)(base + r.layout.slot_off[r.slot]), r.seq);
         report_plan_ops(stdout, &r.plan, b.base, 40);
         report_plan_summary(stdout, &r.plan, "  ");
         report_plan_time(stdout, &r.plan, &b, "  ");
@@ -131,7 +127,7 @@ int fcli_update(const fcli_opts *o)
         goto out_image;
     }
     printf("  wrote:       slot %c at 0x%08llx\n", 'A' + r.slot,
-           (unsigned long long)(base + st.layout.slot_off[r.slot]));
+           (unsigned long long)(base + r.layout.slot_off[r.slot]));
     report_plan_summary(stdout, &r.plan, "  ");
     printf("  verify:      OK (slot read back identical before the commit)\n");
     printf("  commit:      record %u -> slot %c%s\n", r.seq, 'A' + r.slot,
@@ -143,7 +139,6 @@ int fcli_update(const fcli_opts *o)
     flash_plan_free(&r.plan);
     rc = fcli_image_save(&im) ? 0 : EXIT_ERROR;
 out_image:
-    free(region);
     fcli_image_close(&im);
 out_blob:
     free(bf.data);
