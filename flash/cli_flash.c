@@ -1,17 +1,282 @@
-/* cli_flash.c - placeholder until the flash subsystem lands (issue 4). */
+/*
+ * cli_flash.c - `kiln flash SUBCOMMAND` (options and dispatch) and
+ * `kiln boards`.
+ *
+ * The subcommands live in cli_write.c (write, verify, read, erase, export)
+ * and cli_update.c (update, slots); what they share in cli_common.c.  Exit
+ * codes: 0 done, 1 a check that did not pass (verify mismatch, no valid slot),
+ * 2 any error.  The user-facing reference is docs/flash.md, docs/boards.md.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "flash/board.h"
+#include "flash/cli_common.h"
+#include "flash/report.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: kiln flash SUBCOMMAND [options]   (docs/flash.md)\n"
+        "\n"
+        "  write  BLOB --board B [--address A] --device IMAGE [--dry-run]\n"
+        "  write  BLOB --gdb HOST:PORT --address A [--board B] [--dry-run]\n"
+        "  verify BLOB --board B [--address A] (--device IMAGE | --gdb HOST:PORT)\n"
+        "  read   --board B --address A --size N (--device IMAGE | --gdb HOST:PORT) -o OUT\n"
+        "  erase  (--address A --size N | --all) (--board B --device IMAGE | --gdb HOST:PORT)\n"
+        "  export BLOB (--address A | --board B) --format ihex|srec -o OUT [--record-size 16|32]\n"
+        "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run]\n"
+        "  slots  --board B --device IMAGE [--address A --size N] [--signature S]\n"
+        "\n"
+        "options:\n"
+        "  --board B          board descriptor name (`kiln boards` lists them)\n"
+        "  --boards-dir DIR   where descriptors live (default $KILN_BOARDS_DIR or <repo>/boards)\n"
+        "  --address A        absolute address (0x90000000); default: the board's flash base\n"
+        "  --size N           bytes (4096, 0x1000, 64K, 16M)\n"
+        "  --device IMAGE     simulated flash: a file holding the chip's bytes (created erased)\n"
+        "  --gdb HOST:PORT    a GDB server: QEMU -gdb, OpenOCD (3333), J-Link GDB Server (2331)\n"
+        "  --timeout SEC      wait at most SEC seconds for each GDB reply (default 5)\n"
+        "  --dry-run          print the plan, change nothing\n"
+        "  --quiet            no progress bar\n"
+        "  --inject-power-cut ops:N|bytes:N [--seed S]\n"
+        "                     (testing) cut the simulated power after N operations or bytes\n");
+}
+
+/* "4096", "0x1000", "64K", "64KiB", "16M", "16MiB". */
+bool fcli_parse_num(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || errno || s[0] == '-')
+        return false;
+    uint64_t mul = 1;
+    if (!strcmp(end, "K") || !strcmp(end, "KiB") || !strcmp(end, "k"))
+        mul = 1024;
+    else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
+        mul = 1024 * 1024;
+    else if (*end)
+        return false;
+    if (v > UINT64_MAX / mul)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+static int parse_opts(int argc, char **argv, fcli_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout_ms = 5000;
+    o->record_size = 16;
+    o->sub = argv[1];
+    for (int i = 2; i < argc; i++) {
+        char *a = argv[i], *val = NULL;
+        char name[64];
+        if (a[0] != '-' || !a[1]) {
+            if (o->blob_path)
+                return fcli_error("unexpected argument '%s' (one BLOB only)", a);
+            o->blob_path = a;
+            continue;
+        }
+        snprintf(name, sizeof name, "%s", a);
+        char *eq = strchr(name, '=');
+        if (eq) {
+            *eq = '\0';
+            val = a + (eq - name) + 1;
+        }
+        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h"};
+        bool is_flag = false;
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+            is_flag |= !strcmp(name, flags[k]);
+        if (!is_flag && !val) {
+            if (i + 1 >= argc)
+                return fcli_error("option %s needs a value", name);
+            val = argv[++i];
+        }
+        uint64_t n;
+        if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+            usage(stdout);
+            return -1;
+        } else if (!strcmp(name, "--all")) {
+            o->all = true;
+        } else if (!strcmp(name, "--dry-run")) {
+            o->dry_run = true;
+        } else if (!strcmp(name, "--quiet")) {
+            o->quiet = true;
+        } else if (!strcmp(name, "--board")) {
+            o->board = val;
+        } else if (!strcmp(name, "--boards-dir")) {
+            o->boards_dir = val;
+        } else if (!strcmp(name, "--device")) {
+            o->device = val;
+        } else if (!strcmp(name, "--gdb")) {
+            o->gdb = val;
+        } else if (!strcmp(name, "-o") || !strcmp(name, "--output")) {
+            o->out = val;
+        } else if (!strcmp(name, "--format")) {
+            o->format = val;
+        } else if (!strcmp(name, "--inject-power-cut")) {
+            o->cut = val;
+        } else if (!strcmp(name, "--address") || !strcmp(name, "--size") ||
+                   !strcmp(name, "--signature") || !strcmp(name, "--timeout") ||
+                   !strcmp(name, "--record-size") || !strcmp(name, "--seed")) {
+            if (!fcli_parse_num(val, &n))
+                return fcli_error("%s: '%s' is not a number (use 4096, 0x1000, 64K or 16M)", name,
+                                  val);
+            if (!strcmp(name, "--address")) {
+                if (n > 0xFFFFFFFFull)
+                    return fcli_error("--address 0x%llx is beyond the 32-bit address space",
+                                      (unsigned long long)n);
+                o->address = n;
+                o->have_address = true;
+            } else if (!strcmp(name, "--size")) {
+                if (n == 0 || n > 0xFFFFFFFFull)
+                    return fcli_error("--size %llu: need 1 byte to 4 GiB", (unsigned long long)n);
+                o->size = n;
+                o->have_size = true;
+            } else if (!strcmp(name, "--signature")) {
+                o->signature = n;
+                o->have_signature = true;
+            } else if (!strcmp(name, "--timeout")) {
+                if (n == 0 || n > 3600)
+                    return fcli_error("--timeout %llu: give 1 to 3600 seconds",
+                                      (unsigned long long)n);
+                o->timeout_ms = (int)n * 1000;
+            } else if (!strcmp(name, "--record-size")) {
+                if (n != 16 && n != 32)
+                    return fcli_error("--record-size must be 16 or 32");
+                o->record_size = (unsigned)n;
+            } else {
+                o->seed = (uint32_t)n;
+            }
+        } else {
+            return fcli_error("unknown option '%s' for `kiln flash %s` (kiln flash --help)", name,
+                              o->sub);
+        }
+    }
+    return 0;
+}
 
 int cmd_flash(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "kiln flash: not available in this build yet\n");
-    return 2;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_ERROR : 0;
+    }
+    fcli_opts o;
+    int p = parse_opts(argc, argv, &o);
+    if (p)
+        return p < 0 ? 0 : p;
+    static const struct {
+        const char *name;
+        int (*fn)(const fcli_opts *);
+    } subs[] = {
+        {"write", fcli_write}, {"verify", fcli_verify}, {"read", fcli_read},
+        {"erase", fcli_erase}, {"export", fcli_export}, {"update", fcli_update},
+        {"slots", fcli_slots},
+    };
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(o.sub, subs[i].name))
+            return subs[i].fn(&o);
+    fcli_error("unknown subcommand '%s'", o.sub);
+    usage(stderr);
+    return EXIT_ERROR;
+}
+
+/* ---- kiln boards ---- */
+
+static void print_board(const board *b)
+{
+    char s[32], t[32], u[32];
+    printf("%s: %s\n", b->name, b->title);
+    printf("  descriptor:  %s\n", b->path);
+    printf("  flash:       %s%s%s%s, %s\n", b->part, b->part_note[0] ? " (" : "", b->part_note,
+           b->part_note[0] ? ")" : "", b->interface);
+    printf("  mapped at:   0x%08llx..0x%08llx (%s), erased bytes read 0x%02X\n",
+           (unsigned long long)b->base, (unsigned long long)(b->base + b->size - 1),
+           fmt_size(s, sizeof s, b->size), b->erase_value);
+    printf("  units:       sector %s, subsector %s, page %s\n",
+           fmt_size(s, sizeof s, b->sector_size),
+           fmt_size(t, sizeof t, b->subsector_size), fmt_size(u, sizeof u, b->page_size));
+    printf("  times (ms):  page program %g / %g, subsector erase %g / %g, sector erase %g / %g, "
+           "chip erase %g / %g (typical / max)\n", b->page_program.typ_ms, b->page_program.max_ms,
+           b->subsector_erase.typ_ms, b->subsector_erase.max_ms, b->sector_erase.typ_ms,
+           b->sector_erase.max_ms, b->chip_erase.typ_ms, b->chip_erase.max_ms);
+    if (b->cubeprog_loader[0])
+        printf("  CubeProg:    -el %s\n", b->cubeprog_loader);
+    if (b->openocd_config[0])
+        printf("  OpenOCD:     -f %s\n", b->openocd_config);
+    if (b->jlink_device[0])
+        printf("  J-Link:      -device %s\n", b->jlink_device);
+    for (int i = 0; i < b->nassumptions; i++)
+        printf("  assumption:  %s\n", b->assumptions[i]);
+    if (b->note[0])
+        printf("  note:        %s\n", b->note);
 }
 
 int cmd_boards(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "kiln boards: not available in this build yet\n");
-    return 2;
+    const char *dir_opt = NULL, *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--boards-dir") && i + 1 < argc) {
+            dir_opt = argv[++i];
+        } else if (!strncmp(argv[i], "--boards-dir=", 13)) {
+            dir_opt = argv[i] + 13;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: kiln boards [NAME] [--boards-dir DIR]\n"
+                   "  lists the board descriptors; with NAME, shows one in full "
+                   "(docs/boards.md)\n");
+            return 0;
+        } else if (argv[i][0] != '-' && !name) {
+            name = argv[i];
+        } else {
+            fprintf(stderr, "kiln boards: unexpected argument '%s'\n", argv[i]);
+            return EXIT_ERROR;
+        }
+    }
+    char err[ERRLEN];
+    char *dir = board_dir(dir_opt);
+    if (name) {
+        board b;
+        bool ok = board_find(dir, name, &b, err, sizeof err);
+        free(dir);
+        if (!ok) {
+            fprintf(stderr, "kiln boards: error: %s\n", err);
+            return EXIT_ERROR;
+        }
+        print_board(&b);
+        board_free(&b);
+        return 0;
+    }
+    board *all;
+    int n = board_list(dir, &all, err, sizeof err);
+    if (n < 0) {
+        fprintf(stderr, "kiln boards: error: %s\n", err);
+        free(dir);
+        return EXIT_ERROR;
+    }
+    printf("%-18s %-14s %-9s %-11s %-22s %s\n", "board", "flash", "size", "mapped at",
+           "sector/subsector/page", "interface");
+    for (int i = 0; i < n; i++) {
+        char s[32], u1[32], u2[32], u3[32], units[80];
+        const board *b = &all[i];
+        snprintf(units, sizeof units, "%s / %s / %s", fmt_size(u1, sizeof u1, b->sector_size),
+                 fmt_size(u2, sizeof u2, b->subsector_size), fmt_size(u3, sizeof u3, b->page_size));
+        char part[15];
+        snprintf(part, sizeof part, "%s", b->part);
+        printf("%-18s %-14s %-9s 0x%08llx  %-22s %s%s\n", b->name, part,
+               fmt_size(s, sizeof s, b->size), (unsigned long long)b->base, units, b->interface,
+               b->nassumptions ? "  (*)" : "");
+        board_free(&all[i]);
+    }
+    free(all);
+    printf("\n%d boards in %s; (*) some facts are assumptions: kiln boards NAME shows them\n", n,
+           dir);
+    free(dir);
+    return 0;
 }

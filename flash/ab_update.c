@@ -1,0 +1,199 @@
+/*
+ * ab_update.c - the host-side writer of the A/B region: write the inactive
+ * slot, verify it, commit last.
+ *
+ * Relies on runtime/slots.c for the layout, the record format and the choice
+ * of the active slot (the same code the MCU runs, so host and target never
+ * disagree about which slot is live), and on program.c for the slot write.
+ * Never modifies the slot that is live when it starts; see the invariant at
+ * the top of runtime/slots.c, which this file keeps.
+ */
+#include "flash/ab_update.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sbuf.h"
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void ab_record_encode(uint8_t out[KILN_SLOTS_REC_SIZE], const kiln_slots_record *r)
+{
+    memset(out, 0, KILN_SLOTS_REC_SIZE);
+    out[0] = KILN_SLOTS_REC_MAGIC0;
+    out[1] = KILN_SLOTS_REC_MAGIC1;
+    out[2] = KILN_SLOTS_REC_MAGIC2;
+    out[3] = KILN_SLOTS_REC_MAGIC3;
+    out[KILN_SLOTS_REC_OFF_VERSION] = KILN_SLOTS_REC_VERSION;
+    out[KILN_SLOTS_REC_OFF_SIZE] = KILN_SLOTS_REC_SIZE;
+    wr32(out + KILN_SLOTS_REC_OFF_SEQ, r->seq);
+    out[KILN_SLOTS_REC_OFF_SLOT] = (uint8_t)r->slot;
+    wr32(out + KILN_SLOTS_REC_OFF_BLOB_SIZE, r->blob_size);
+    wr32(out + KILN_SLOTS_REC_OFF_BLOB_HCRC, r->blob_hcrc);
+    wr32(out + KILN_SLOTS_REC_OFF_CRC, kiln_crc32(0, out, KILN_SLOTS_REC_OFF_CRC));
+}
+
+uint8_t *ab_alloc_aligned(size_t n)
+{
+    size_t a = KILN_SLOTS_BLOB_ALIGN;
+    uint8_t *p = aligned_alloc(a, (n + a - 1) / a * a);
+    if (!p) {
+        fprintf(stderr, "kiln: out of memory (%zu bytes)\n", n);
+        abort();
+    }
+    return p;
+}
+
+bool ab_read_state(flash_dev *d, uint32_t off, uint32_t size, uint8_t *buf, ab_state *st,
+                   char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    if (d->erase_small == 0) {
+        snprintf(err, errlen, "an A/B region needs erasable flash; this target is written as RAM");
+        return false;
+    }
+    if (off % d->erase_small || size % d->erase_small || off > d->size || size > d->size - off) {
+        snprintf(err, errlen,
+                 "A/B region 0x%llx + %u must lie inside the flash and be aligned to its "
+                 "%u-byte erase unit", (unsigned long long)(d->base + off), size, d->erase_small);
+        return false;
+    }
+    if (kiln_slots_layout_init(&st->layout, size, d->erase_small) != KILN_OK) {
+        snprintf(err, errlen, "A/B region of %u bytes is too small for two record areas of %u "
+                 "bytes and two slots", size, d->erase_small);
+        return false;
+    }
+    if (flash_read_range(d, off, buf, size, NULL, NULL) != FLASH_OK) {
+        snprintf(err, errlen, "reading the A/B region: %s", d->err);
+        return false;
+    }
+    kiln_slots_scan_records(buf, &st->layout, &st->scan);
+    st->status = kiln_slots_select(buf, size, d->erase_small, 0, KILN_SLOTS_ANY_SIGNATURE,
+                                   &st->choice);
+    return true;
+}
+
+bool ab_update(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *blob, uint32_t len,
+               bool dry_run, flash_progress_fn progress, void *ctx, ab_result *r, char *err,
+               size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    if (len < KILN_BLOB_HEADER_SIZE) {
+        snprintf(err, errlen, "a blob is at least %u bytes; this one is %u", KILN_BLOB_HEADER_SIZE,
+                 len);
+        return false;
+    }
+    uint8_t *region = ab_alloc_aligned(size);
+    ab_state st;
+    bool ok = false;
+    if (!ab_read_state(d, off, size, region, &st, err, errlen))
+        goto out;
+    const kiln_slots_layout *l = &st.layout;
+    r->layout = st.layout;
+    r->before = st.status;
+    r->before_slot = st.choice.slot;
+    r->before_seq = st.choice.seq;
+    if (len > l->slot_size) {
+        snprintf(err, errlen, "blob is %u bytes but each A/B slot holds %u (region of %u bytes "
+                 "at 0x%llx)", len, l->slot_size, size, (unsigned long long)(d->base + off));
+        goto out;
+    }
+
+    /* The live slot is left alone; the other one is written. */
+    r->had_active = st.status == KILN_OK;
+    r->old_slot = st.choice.slot;
+    if (r->had_active && st.choice.seq && st.choice.seq == st.scan.newest.seq &&
+        st.choice.blob_size == len && !memcmp(st.choice.blob, blob, len)) {
+        r->up_to_date = true;
+        r->slot = st.choice.slot;
+        r->seq = st.choice.seq;
+        ok = true;
+        goto out;
+    }
+    if (r->had_active)
+        r->slot = 1u - st.choice.slot;
+    else
+        r->slot = st.scan.newest.seq ? 1u - st.scan.newest.slot : 0u;
+    r->seq = st.scan.newest.seq + 1u;
+
+    uint32_t slot_off = off + l->slot_off[r->slot];
+    if (!flash_plan_write(d, slot_off, blob, len, &r->plan, err, errlen))
+        goto out;
+    /* Where the record goes: after the newest one; in the other area, erased
+     * first, when this one is full.  Never over a non-erased entry. */
+    uint32_t per = l->unit / KILN_SLOTS_REC_SIZE;
+    uint32_t area = st.scan.newest.seq ? st.scan.newest_area : 0u;
+    uint32_t idx = st.scan.next_free[area];
+    if (idx >= per) {
+        area = 1u - area;
+        idx = 0;
+        r->record_area_erased = true;
+    }
+    r->record_progs = 1;
+    if (dry_run) {
+        ok = true;
+        goto out;
+    }
+
+    /* 1. The slot.  The live slot is not touched, so a cut here leaves it
+     *    the one selected. */
+    flash_rc rc = flash_plan_run(d, &r->plan, progress, ctx);
+    if (rc != FLASH_OK) {
+        snprintf(err, errlen, "writing slot %c: %s", 'A' + r->slot, d->err);
+        goto out;
+    }
+    /* 2. Verify it before anything can point at it. */
+    bool same;
+    uint32_t first, crc;
+    uint64_t ndiff;
+    uint8_t found;
+    rc = flash_compare(d, slot_off, blob, len, &same, &first, &ndiff, &crc, &found);
+    if (rc != FLASH_OK || !same) {
+        if (rc != FLASH_OK)
+            snprintf(err, errlen, "reading slot %c back: %s", 'A' + r->slot, d->err);
+        else
+            snprintf(err, errlen, "slot %c reads back different at 0x%llx (%llu bytes differ); "
+                     "not committed, the old blob stays active", 'A' + r->slot,
+                     (unsigned long long)(d->base + slot_off + first), (unsigned long long)ndiff);
+        goto out;
+    }
+    /* 3. Commit: the record is the last thing written.  Erasing the other
+     *    area cannot lose the newest record, which is in this one. */
+    uint32_t area_off = off + l->record_off[area];
+    if (r->record_area_erased) {
+        rc = d->erase(d, area_off, l->unit);
+        if (rc != FLASH_OK) {
+            snprintf(err, errlen, "erasing record area %u: %s", area, d->err);
+            goto out;
+        }
+    }
+    uint8_t rec[KILN_SLOTS_REC_SIZE];
+    kiln_slots_record kr = {r->seq, r->slot, len, kiln_rd_u32(blob + KILN_BLOB_OFF_HEADER_CRC)};
+    ab_record_encode(rec, &kr);
+    rc = d->prog(d, area_off + idx * KILN_SLOTS_REC_SIZE, rec, KILN_SLOTS_REC_SIZE);
+    if (rc == FLASH_OK && d->sync)
+        rc = d->sync(d);
+    if (rc != FLASH_OK) {
+        snprintf(err, errlen, "writing the commit record: %s", d->err);
+        goto out;
+    }
+    /* 4. The runtime's own choice must now be the new slot. */
+    ab_state after;
+    if (!ab_read_state(d, off, size, region, &after, err, errlen))
+        goto out;
+    if (after.status != KILN_OK || after.choice.slot != r->slot || after.choice.seq != r->seq) {
+        snprintf(err, errlen, "after the commit the runtime would pick slot %c (record %u, %s), "
+                 "not slot %c (record %u)", 'A' + after.choice.slot, after.choice.seq,
+                 kiln_status_name(after.status), 'A' + r->slot, r->seq);
+        goto out;
+    }
+    ok = true;
+out:
+    free(region);
+    return ok;
+}

@@ -1,0 +1,60 @@
+/*
+ * ab_update.h - power-fail-safe blob update into a two-slot (A/B) region.
+ *
+ * The region layout and the commit record are defined by the runtime
+ * (include/kiln/slots.h, docs/ab-update.md); this is the one writer of them.
+ */
+#ifndef KILN_FLASH_AB_UPDATE_H
+#define KILN_FLASH_AB_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flash/flash_dev.h"
+#include "flash/program.h"
+#include "kiln/slots.h"
+
+typedef struct ab_state {
+    kiln_slots_layout layout;
+    kiln_slots_scan scan;
+    kiln_slots_choice choice;   /* what the runtime would pick now (any signature) */
+    kiln_status status;         /* of that choice */
+} ab_state;
+
+typedef struct ab_result {
+    kiln_slots_layout layout;
+    kiln_status before;         /* the runtime's choice before the update: status, */
+    uint32_t before_slot, before_seq;   /* slot and record */
+    bool up_to_date;            /* the active slot already held this blob: nothing written */
+    bool had_active;            /* a valid slot existed before */
+    uint32_t old_slot;          /* it, when had_active */
+    uint32_t slot;              /* slot written */
+    uint32_t seq;               /* commit record written */
+    bool record_area_erased;    /* the append moved to the other record area */
+    flash_plan plan;            /* the slot write (counts for the report) */
+    uint32_t record_progs;      /* record programs (1) */
+} ab_result;
+
+/* Reads the region [off, off + size) of the device and works out its state.
+ * `buf` receives the region (size bytes, aligned to KILN_SLOTS_BLOB_ALIGN). */
+bool ab_read_state(flash_dev *d, uint32_t off, uint32_t size, uint8_t *buf, ab_state *st,
+                   char *err, size_t errlen);
+
+/*
+ * Writes `blob` into the inactive slot of the region, verifies it, then
+ * commits it (see the invariant in runtime/slots.c).  A failure at any point
+ * (including a power cut of a simulated device) leaves the previously active
+ * blob the one kiln_slots_select returns.  `dry_run` plans only.
+ */
+bool ab_update(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *blob, uint32_t len,
+               bool dry_run, flash_progress_fn progress, void *ctx, ab_result *r, char *err,
+               size_t errlen);
+
+/* Encodes a commit record (the inverse of kiln_slots_record_valid). */
+void ab_record_encode(uint8_t out[KILN_SLOTS_REC_SIZE], const kiln_slots_record *r);
+
+/* A heap buffer of n bytes aligned to KILN_SLOTS_BLOB_ALIGN (free with free()). */
+uint8_t *ab_alloc_aligned(size_t n);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * cli_write.c - `kiln flash write`, `verify`, `read`, `erase` and `export`.
+ *
+ * Each checks everything first (cli_common.c), plans with program.c, runs the
+ * plan on the NOR simulator over a device image or on a GDB target, and
+ * reports with report.c.  A failed command leaves a device image as it was.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flash/ab_update.h"
+#include "flash/cli_common.h"
+#include "flash/hexfile.h"
+#include "flash/program.h"
+#include "flash/report.h"
+#include "util/fileio.h"
+#include "util/sbuf.h"
+
+int fcli_write(const fcli_opts *o)
+{
+    board b = {0};
+    fcli_blob bf;
+    if (!o->blob_path)
+        return fcli_error("write: which BLOB? (kiln flash write BLOB --board B --device IMAGE)");
+    if (!!o->device + !!o->gdb != 1)
+        return fcli_error("write: give exactly one of --device IMAGE (simulated flash) or --gdb "
+                          "HOST:PORT (a target)");
+    if (o->device && !o->board)
+        return fcli_error("write: --board is required with --device (kiln boards lists them)");
+    if (o->gdb && !o->have_address && !o->board)
+        return fcli_error("write: --address is required with --gdb (or give --board for its base)");
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
+    int rc = EXIT_ERROR;
+    if (!fcli_load_blob(o->blob_path, &bf))
+        goto out_board;
+    uint64_t addr = o->have_address ? o->address : b.base;
+    uint32_t off = 0;
+    if (bp && !fcli_board_range(bp, addr, bf.len, "the blob", &off))
+        goto out_blob;
+    if (!fcli_check_blob_address(bp, &bf, addr))
+        goto out_blob;
+    char err[ERRLEN], s[32];
+    flash_plan plan;
+    progress pr;
+
+    if (o->device) {
+        fcli_image im;
+        if (!fcli_image_open(&im, o, &b, true))
+            goto out_blob;
+        printf("kiln flash write: %s (%s) -> %s %s at 0x%08llx (device image %s%s)\n",
+               o->blob_path, fmt_size(s, sizeof s, bf.len), b.name, b.part,
+               (unsigned long long)addr, o->device, im.existed ? "" : ", new");
+        if (!flash_plan_write(&im.sim.dev, off, bf.data, bf.len, &plan, err, sizeof err)) {
+            rc = fcli_error("%s", err);
+            fcli_image_close(&im);
+            goto out_blob;
+        }
+        if (o->dry_run) {
+            printf("  plan (dry run, nothing written):\n");
+            report_plan_ops(stdout, &plan, b.base, 40);
+            report_plan_summary(stdout, &plan, "  ");
+            report_plan_time(stdout, &plan, &b, "  ");
+            report_vendor_commands(stdout, &b, o->blob_path, addr);
+            flash_plan_free(&plan);
+            fcli_image_close(&im);
+            rc = 0;
+            goto out_blob;
+        }
+        progress_init(&pr, "writing", o->quiet);
+        flash_rc frc = flash_plan_run(&im.sim.dev, &plan, progress_update, &pr);
+        progress_end(&pr);
+        if (frc != FLASH_OK) {
+            rc = fcli_device_failure(&im, "write failed", im.sim.dev.err);
+            flash_plan_free(&plan);
+            fcli_image_close(&im);
+            goto out_blob;
+        }
+        report_plan_summary(stdout, &plan, "  ");
+        rc = fcli_compare(&im.sim.dev, off, &bf, "the device");
+        if (rc == 0) {
+            if ((plan.nops || !im.existed) && !fcli_image_save(&im))
+                rc = EXIT_ERROR;
+            else if (!plan.nops)
+                printf("  unchanged:   the device already held this blob; nothing written\n");
+        } else {
+            rc = fcli_device_failure(&im, "write did not verify", "read-back differs");
+        }
+        fcli_report_sim(stdout, &im.sim, &b);
+        if (rc == 0)
+            report_vendor_commands(stdout, &b, o->blob_path, addr);
+        flash_plan_free(&plan);
+        fcli_image_close(&im);
+        goto out_blob;
+    }
+
+    /* --gdb */
+    fcli_target t;
+    if (!fcli_target_open(&t, o, bp, addr, bf.len))
+        goto out_blob;
+    flash_dev *d = &t.gd.dev;
+    printf("kiln flash write: %s (%s) -> 0x%08llx through the GDB server at %s (%s)\n",
+           o->blob_path, fmt_size(s, sizeof s, bf.len), (unsigned long long)addr, o->gdb,
+           d->erase_small ? "flash in its memory map: vFlashErase/vFlashWrite/vFlashDone" :
+           t.g.has_memory_map ? "RAM in its memory map: X/M packets" :
+           "no memory map: written as RAM with X/M packets");
+    double t0 = fcli_now_s();
+    if (!flash_plan_write(d, t.off, bf.data, bf.len, &plan, err, sizeof err)) {
+        rc = fcli_error("%s", err);
+        gdb_close(&t.g);
+        goto out_blob;
+    }
+    if (o->dry_run) {
+        printf("  plan (dry run, nothing written):\n");
+        report_plan_ops(stdout, &plan, d->base, 40);
+        report_plan_summary(stdout, &plan, "  ");
+        rc = 0;
+    } else {
+        progress_init(&pr, "writing", o->quiet);
+        flash_rc frc = flash_plan_run(d, &plan, progress_update, &pr);
+        progress_end(&pr);
+        if (frc != FLASH_OK) {
+            rc = fcli_error("write failed: %s", d->err);
+        } else {
+            report_plan_summary(stdout, &plan, "  ");
+            rc = fcli_compare(d, t.off, &bf, "the target");
+            printf("  link:        %llu packets in %.2f s (packet size %u, %s%s)\n",
+                   (unsigned long long)t.g.packets, fcli_now_s() - t0, t.g.packet_size,
+                   t.g.ack ? "ack mode" : "no-ack mode",
+                   d->erase_small ? ", vFlash packets" :
+                   t.g.x_packets == 0 ? ", M packets: the server takes no X" : ", X packets");
+        }
+    }
+    if (bp && rc == 0 && bp->base <= addr) {
+        /* The target's own operations (RAM, or the server's flash driver)
+         * say nothing about the board's chip: model a full rewrite on it. */
+        double typ, max;
+        char a[32], c[32];
+        flash_time_full_rewrite(bp, (uint32_t)(addr - bp->base), bf.len, &typ, &max);
+        printf("  modelled time on %s for erasing and programming this range: %s typical, %s "
+               "worst case\n", bp->part, fmt_ms(a, sizeof a, typ), fmt_ms(c, sizeof c, max));
+    }
+    flash_plan_free(&plan);
+    gdb_close(&t.g);
+out_blob:
+    free(bf.data);
+out_board:
+    if (bp)
+        board_free(&b);
+    return rc;
+}
+
+int fcli_verify(const fcli_opts *o)
+{
+    board b = {0};
+    fcli_blob bf;
+    if (!o->blob_path)
+        return fcli_error("verify: which BLOB? (kiln flash verify BLOB --board B --device IMAGE)");
+    if (!!o->device + !!o->gdb != 1)
+        return fcli_error("verify: give exactly one of --device IMAGE or --gdb HOST:PORT");
+    if (o->device && !o->board)
+        return fcli_error("verify: --board is required with --device");
+    if (o->gdb && !o->have_address && !o->board)
+        return fcli_error("verify: --address is required with --gdb (or give --board)");
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
+    int rc = EXIT_ERROR;
+    if (!fcli_load_blob(o->blob_path, &bf))
+        goto out_board;
+    uint64_t addr = o->have_address ? o->address : b.base;
+    uint32_t off = 0;
+    if (bp && !fcli_board_range(bp, addr, bf.len, "the blob", &off))
+        goto out_blob;
+    printf("kiln flash verify: %s (%u bytes) against 0x%08llx of %s\n", o->blob_path, bf.len,
+           (unsigned long long)addr, o->device ? o->device : o->gdb);
+    if (o->device) {
+        fcli_image im;
+        if (!fcli_image_open(&im, o, &b, false))
+            goto out_blob;
+        rc = fcli_compare(&im.sim.dev, off, &bf, "the device image");
+        fcli_image_close(&im);
+    } else {
+        fcli_target t;
+        if (!fcli_target_open(&t, o, bp, addr, bf.len))
+            goto out_blob;
+        rc = fcli_compare(&t.gd.dev, t.off, &bf, "the target");
+        gdb_close(&t.g);
+    }
+out_blob:
+    free(bf.data);
+out_board:
+    if (bp)
+        board_free(&b);
+    return rc;
+}
+
+int fcli_read(const fcli_opts *o)
+{
+    board b = {0};
+    if (o->blob_path)
+        return fcli_error("read: unexpected argument '%s' (the output goes to -o OUT)",
+                          o->blob_path);
+    if (!o->have_address || !o->have_size || !o->out)
+        return fcli_error("read: --address A, --size N and -o OUT are required");
+    if (!!o->device + !!o->gdb != 1)
+        return fcli_error("read: give exactly one of --device IMAGE or --gdb HOST:PORT");
+    if (o->device && !o->board)
+        return fcli_error("read: --board is required with --device");
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
+    int rc = EXIT_ERROR;
+    uint32_t off = 0, len = (uint32_t)o->size;
+    char err[ERRLEN];
+    if (bp && !fcli_board_range(bp, o->address, o->size, "the read", &off))
+        goto out;
+    uint8_t *buf = ab_alloc_aligned(len);
+    progress pr;
+    progress_init(&pr, "reading", o->quiet);
+    flash_rc frc;
+    if (o->device) {
+        fcli_image im;
+        if (!fcli_image_open(&im, o, &b, false)) {
+            free(buf);
+            goto out;
+        }
+        frc = flash_read_range(&im.sim.dev, off, buf, len, progress_update, &pr);
+        if (frc != FLASH_OK)
+            fcli_error("read failed: %s", im.sim.dev.err);
+        fcli_image_close(&im);
+    } else {
+        fcli_target t;
+        if (!fcli_target_open(&t, o, bp, o->address, len)) {
+            free(buf);
+            goto out;
+        }
+        frc = flash_read_range(&t.gd.dev, t.off, buf, len, progress_update, &pr);
+        if (frc != FLASH_OK)
+            fcli_error("read failed: %s", t.gd.dev.err);
+        gdb_close(&t.g);
+    }
+    progress_end(&pr);
+    if (frc == FLASH_OK) {
+        if (!write_file_atomic(o->out, buf, len, err, sizeof err)) {
+            fcli_error("%s", err);
+        } else {
+            printf("kiln flash read: %u bytes at 0x%08llx -> %s (CRC-32 0x%08x)\n", len,
+                   (unsigned long long)o->address, o->out, kiln_crc32(0, buf, len));
+            /* Say what is there: the question users could not answer. */
+            kiln_blob_report rep;
+            uint64_t sig = len >= KILN_BLOB_HEADER_SIZE ?
+                           kiln_rd_u64(buf + KILN_BLOB_OFF_SIGNATURE) : 0;
+            kiln_status st = kiln_blob_check(buf, len, sig, 0, &rep);
+            if (st == KILN_OK)
+                printf("  content:     a valid Kiln blob of %u bytes (signature 0x%016llx)\n",
+                       rep.total_size, (unsigned long long)rep.signature);
+            else
+                printf("  content:     not a valid Kiln blob: %s (%s)\n", kiln_status_str(st),
+                       kiln_status_name(st));
+            rc = 0;
+        }
+    }
+    free(buf);
+out:
+    if (bp)
+        board_free(&b);
+    return rc;
+}
+
+int fcli_erase(const fcli_opts *o)
+{
+    board b = {0};
+    if (o->blob_path)
+        return fcli_error("erase: unexpected argument '%s'", o->blob_path);
+    if (!!o->device + !!o->gdb != 1)
+        return fcli_error("erase: give exactly one of --device IMAGE or --gdb HOST:PORT");
+    if (o->device && !o->board)
+        return fcli_error("erase: --board is required with --device");
+    if (o->all ? (o->have_address || o->have_size) : !(o->have_address && o->have_size))
+        return fcli_error("erase: give either --address A --size N, or --all");
+    if (o->all && !o->board)
+        return fcli_error("erase: --all needs --board (the whole of its flash)");
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
+    int rc = EXIT_ERROR;
+    uint64_t addr = o->all ? b.base : o->address, len = o->all ? b.size : o->size;
+    uint32_t off;
+    char err[ERRLEN], s[32];
+    if (bp && !fcli_board_range(bp, addr, len, "the erase range", &off))
+        goto out;
+    if (bp && (addr % b.subsector_size || len % b.subsector_size)) {
+        rc = fcli_error("erase range 0x%llx + %llu is not aligned to the %s's %u-byte erase unit "
+                        "(subsector); erases cover whole units", (unsigned long long)addr,
+                        (unsigned long long)len, b.part, b.subsector_size);
+        goto out;
+    }
+    flash_plan plan;
+    progress pr;
+    if (o->device) {
+        fcli_image im;
+        if (!fcli_image_open(&im, o, &b, true))
+            goto out;
+        printf("kiln flash erase: %s at 0x%08llx on %s %s (device image %s)\n",
+               o->all ? "the whole chip" : fmt_size(s, sizeof s, len), (unsigned long long)addr,
+               b.name, b.part, o->device);
+        if (!flash_plan_erase(&im.sim.dev, off, (uint32_t)len, o->all, &plan, err, sizeof err)) {
+            rc = fcli_error("%s", err);
+            fcli_image_close(&im);
+            goto out;
+        }
+        if (o->dry_run) {
+            printf("  plan (dry run, nothing erased):\n");
+            report_plan_ops(stdout, &plan, b.base, 40);
+            report_plan_summary(stdout, &plan, "  ");
+            report_plan_time(stdout, &plan, &b, "  ");
+            rc = 0;
+        } else {
+            progress_init(&pr, "erasing", o->quiet);
+            flash_rc frc = flash_plan_run(&im.sim.dev, &plan, progress_update, &pr);
+            progress_end(&pr);
+            if (frc != FLASH_OK) {
+                rc = fcli_device_failure(&im, "erase failed", im.sim.dev.err);
+            } else {
+                report_plan_summary(stdout, &plan, "  ");
+                fcli_report_sim(stdout, &im.sim, &b);
+                rc = (plan.nops || !im.existed) && !fcli_image_save(&im) ? EXIT_ERROR : 0;
+            }
+        }
+        flash_plan_free(&plan);
+        fcli_image_close(&im);
+        goto out;
+    }
+
+    /* --gdb: the server's memory map must mark the range as flash. */
+    fcli_target t;
+    if (!fcli_target_open(&t, o, bp, addr, len))
+        goto out;
+    printf("kiln flash erase: %s at 0x%08llx through the GDB server at %s\n",
+           fmt_size(s, sizeof s, len), (unsigned long long)addr, o->gdb);
+    if (!flash_plan_erase(&t.gd.dev, t.off, (uint32_t)len, false, &plan, err, sizeof err)) {
+        rc = fcli_error("%s (the GDB server's memory map does not list 0x%llx as flash)", err,
+                        (unsigned long long)addr);
+    } else {
+        if (o->dry_run) {
+            printf("  plan (dry run, nothing erased):\n");
+            report_plan_ops(stdout, &plan, t.gd.dev.base, 40);
+            rc = 0;
+        } else if (flash_plan_run(&t.gd.dev, &plan, NULL, NULL) != FLASH_OK) {
+            rc = fcli_error("erase failed: %s", t.gd.dev.err);
+        } else {
+            rc = 0;
+        }
+        report_plan_summary(stdout, &plan, "  ");
+        flash_plan_free(&plan);
+    }
+    gdb_close(&t.g);
+out:
+    if (bp)
+        board_free(&b);
+    return rc;
+}
+
+int fcli_export(const fcli_opts *o)
+{
+    board b = {0};
+    fcli_blob bf;
+    if (!o->blob_path || !o->out)
+        return fcli_error("export: kiln flash export BLOB --address A --format ihex|srec -o OUT");
+    const char *fmt = o->format;
+    if (!fmt) {
+        const char *ext = path_ext(o->out);
+        if (!strcmp(ext, "hex") || !strcmp(ext, "ihex"))
+            fmt = "ihex";
+        else if (!strcmp(ext, "srec") || !strcmp(ext, "s19") || !strcmp(ext, "s37") ||
+                 !strcmp(ext, "mot"))
+            fmt = "srec";
+        else
+            return fcli_error("export: --format ihex or srec (cannot tell from '%s')", o->out);
+    }
+    if (strcmp(fmt, "ihex") && strcmp(fmt, "srec"))
+        return fcli_error("export: unknown --format '%s' (ihex or srec)", fmt);
+    if (!o->have_address && !o->board)
+        return fcli_error("export: --address A is required (or --board B for its flash base)");
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
+    int rc = EXIT_ERROR;
+    if (!fcli_load_blob(o->blob_path, &bf))
+        goto out_board;
+    uint64_t addr = o->have_address ? o->address : b.base;
+    uint32_t off;
+    char err[ERRLEN];
+    if (bp && !fcli_board_range(bp, addr, bf.len, "the blob", &off))
+        goto out_blob;
+    if (!fcli_check_blob_address(bp, &bf, addr))
+        goto out_blob;
+    sbuf text = {0};
+    bool ok = !strcmp(fmt, "ihex")
+                  ? hex_write_ihex(&text, (uint32_t)addr, bf.data, bf.len, o->record_size, err,
+                                   sizeof err)
+                  : hex_write_srec(&text, (uint32_t)addr, bf.data, bf.len, o->record_size, "kiln",
+                                   err, sizeof err);
+    if (!ok) {
+        rc = fcli_error("%s", err);
+    } else if (!write_file_atomic(o->out, text.s, text.len, err, sizeof err)) {
+        rc = fcli_error("%s", err);
+    } else {
+        printf("kiln flash export: %s (%u bytes) at 0x%08llx -> %s (%s, %u data bytes per "
+               "record)\n", o->blob_path, bf.len, (unsigned long long)addr, o->out,
+               !strcmp(fmt, "ihex") ? "Intel HEX" : "Motorola S-record", o->record_size);
+        printf("  program it with: STM32_Programmer_CLI ... -d %s -v | openocd ... -c \"program "
+               "%s verify\" | J-Flash | objcopy -I %s -O binary\n", o->out, o->out,
+               !strcmp(fmt, "ihex") ? "ihex" : "srec");
+        rc = 0;
+    }
+    sb_free(&text);
+out_blob:
+    free(bf.data);
+out_board:
+    if (bp)
+        board_free(&b);
+    return rc;
+}
