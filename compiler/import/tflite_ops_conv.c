@@ -46,6 +46,8 @@ static bool resolve_padding(tfl_ctx *c, int8_t padding, int64_t in, int64_t k, i
     int64_t total = (*out - 1) * stride + eff - in;
     if (total < 0)
         total = 0;
+    if (total > (1 << 30))
+        return tfl_op_fail(c, "padding along %s would be %lld pixels", axis, (long long)total);
     *pb = (int)(total / 2);
     *pe = (int)(total - total / 2);   /* the odd pixel goes at the end */
     return true;
@@ -161,6 +163,17 @@ static bool need_rank(tfl_ctx *c, int t, int rank, const char *role)
     return true;
 }
 
+/* Windowed and matrix ops need every dimension of their operands >= 1. */
+static bool need_nonempty(tfl_ctx *c, int t, const char *role)
+{
+    const ir_tensor *x = tfl_t(c, t);
+    for (int d = 0; d < x->rank; d++)
+        if (x->shape[d] < 1)
+            return tfl_op_fail(c, "%s '%s' has dimension %d = %lld; empty tensors are not supported",
+                               role, x->name, d, (long long)x->shape[d]);
+    return true;
+}
+
 static bool need_const(tfl_ctx *c, int t, const char *role)
 {
     if (!ir_is_const(tfl_t(c, t)))
@@ -213,7 +226,8 @@ static bool conv_common(tfl_ctx *c, bool depthwise)
     int y = tfl_out(c, 0);
     if (y < 0 || !need_rank(c, x, 4, "input") || !need_rank(c, w, 4, "weights") ||
         !need_rank(c, y, 4, "output") || !need_const(c, w, "weights") ||
-        !check_types(c, x, w, b, y))
+        !check_types(c, x, w, b, y) || !need_nonempty(c, x, "input") ||
+        !need_nonempty(c, w, "weights"))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *wt = tfl_t(c, w);
     int64_t n = xt->shape[0], h = xt->shape[1], wd = xt->shape[2], ch = xt->shape[3];
@@ -298,6 +312,9 @@ bool tfl_transpose_conv(tfl_ctx *c)
         return false;
     if (n_os != 4)
         return tfl_op_fail(c, "output_shape has %d values, expected 4", n_os);
+    if (!need_nonempty(c, x, "input") || !need_nonempty(c, w, "weights") ||
+        !need_nonempty(c, y, "output"))
+        return false;
     if (!check_out_shape(c, y, oshape))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *wt = tfl_t(c, w);
@@ -336,6 +353,9 @@ bool tfl_transpose_conv(tfl_ctx *c)
                                (long long)fwd);
         /* IR (ONNX): out = stride*(in-1) + output_padding + k - pb - pe. */
         int64_t e = strides[d] * (ins[d] - 1) + ks[d] - pb[d] - outs[d];
+        if (e > (1 << 30) || e < -(1 << 30))
+            return tfl_op_fail(c, "input %s size %lld and output size %lld are inconsistent",
+                               d ? "width" : "height", (long long)ins[d], (long long)outs[d]);
         if (e >= 0) {
             pe[d] = (int)e;
         } else {
@@ -369,7 +389,8 @@ bool tfl_fully_connected(tfl_ctx *c)
     if (w < 0 || (tfl_in_index(c, 2) >= 0 && b < 0))
         return false;
     int y = tfl_out(c, 0);
-    if (y < 0 || !need_rank(c, w, 2, "weights") || !check_types(c, x, w, b, y))
+    if (y < 0 || !need_rank(c, w, 2, "weights") || !check_types(c, x, w, b, y) ||
+        !need_nonempty(c, w, "weights"))
         return false;
     if (c->o.weights_format != 0)
         return tfl_op_fail(c, "weights_format %d (shuffled weights) is not supported",
@@ -426,7 +447,8 @@ bool tfl_pool2d(tfl_ctx *c)
     int x = tfl_in(c, 0);
     int y = x >= 0 ? tfl_out(c, 0) : -1;
     if (y < 0 || !need_rank(c, x, 4, "input") || !need_rank(c, y, 4, "output") ||
-        !need_act_quant(c, x, "input") || !need_act_quant(c, y, "output"))
+        !need_act_quant(c, x, "input") || !need_act_quant(c, y, "output") ||
+        !need_nonempty(c, x, "input"))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *yt = tfl_t(c, y);
     if (xt->dtype != yt->dtype || !(xt->dtype == IR_DT_F32 || is_quant_type(xt->dtype)))

@@ -320,6 +320,11 @@ bool tfl_strided_slice(tfl_ctx *c)
     if (nb != rank || ne != rank || ns != rank)
         return tfl_op_fail(c, "begin/end/strides have %d/%d/%d values for a rank-%d input", nb, ne,
                            ns, rank);
+    const int64_t lim = (int64_t)1 << 40;   /* keeps the index arithmetic below in range */
+    for (int d = 0; d < rank; d++)
+        if (begin[d] < -lim || begin[d] > lim || end[d] < -lim || end[d] > lim ||
+            strides[d] < -lim || strides[d] > lim)
+            return tfl_op_fail(c, "begin/end/strides for axis %d are out of range", d);
     int64_t start[IR_MAX_DIMS], count[IR_MAX_DIMS], kept[IR_MAX_DIMS];
     int nkept = 0;
     for (int d = 0; d < rank; d++) {
