@@ -2,17 +2,9 @@
  * fuzz_tflite.c - libFuzzer target for the TFLite importer.
  *
  * Feeds arbitrary bytes to import_tflite_mem(); any return is fine, a crash,
- * sanitizer report, leak or hang is a bug.  Not part of `make test`.  Build
- * and run (seeds: the bundled models):
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icompiler -I. \
- *       tests/fuzz/fuzz_tflite.c compiler/import/*.c compiler/ir/ir.c \
- *       compiler/util/*.c -lcjson -lm -o build/fuzz_tflite
- *   mkdir -p build/fuzz-corpus && cp ../shared/models/*/*.tflite build/fuzz-corpus/
- *   build/fuzz_tflite -max_len=1200000 -timeout=10 build/fuzz-corpus
- *
- * (compiler/import/import.c also needs cmd_supported_ops' callees; the
- * ONNX importer's files in compiler/import/ satisfy them.)
+ * sanitizer report, leak or hang is a bug.  Not part of `make test`:
+ * tests/fuzz/fuzz_tflite.sh builds it with clang (-fsanitize=fuzzer,address,
+ * undefined) and runs it seeded with the bundled models.
  */
 #include <stddef.h>
 #include <stdint.h>
