@@ -11,6 +11,7 @@
 #ifndef KILN_TEST_FB_BUILDER_H
 #define KILN_TEST_FB_BUILDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
