@@ -549,6 +549,55 @@ static void test_damaged_file_messages(void **state)
     must_refuse(&m, "operator 0 (RELU v1): tensor index 7 is out of range");
 }
 
+/* Buffer data stored after the flatbuffer (Buffer.offset / size, schema 3c)
+ * is read from there; an offset past the end of the file is refused. */
+static void test_external_buffer(void **state)
+{
+    (void)state;
+    float w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    tb_buf bufs[2] = {{0}, {w, sizeof w, true}};
+    tb_tensor t[3] = {{"x", F32, 2, {1, 4}}, {"w", F32, 2, {2, 4}, 1}, {"y", F32, 2, {1, 2}}};
+    tb_op op = {9, 1, 2, {0, 1}, 1, {2}};
+    tb_model m = {3, t, 1, &op, 2, bufs, 1, {0}, 1, {2}};
+    ir_graph *g = must_import(&m);
+    const ir_node *fc = find_op(g, IR_OP_FULLY_CONNECTED, 0);
+    assert_memory_equal(in_t(g, fc, 1)->data, w, sizeof w);
+    ir_free(g);
+    size_t len;
+    uint8_t *bytes = tb_build(&m, &len);
+    assert_null(import_tflite_mem(bytes, len - 4, "cut.tflite", err, sizeof err));
+    assert_non_null(strstr(err, "past the end"));
+    free(bytes);
+}
+
+/* int16 activations with int8 weights and int64 bias (16x8 FULLY_CONNECTED,
+ * version 7) import; int16 activations with float weights do not. */
+static void test_int16x8_fully_connected(void **state)
+{
+    (void)state;
+    int8_t w[8] = {0};
+    int64_t bias[2] = {0};
+    float wf[8] = {0};
+    tb_buf bufs[4] = {{0}, {w, sizeof w}, {bias, sizeof bias}, {wf, sizeof wf}};
+    tb_tensor t[5] = {
+        {"x", I16, 2, {1, 4}, 0, 1, {0.001f}, {0}},
+        {"w", I8, 2, {2, 4}, 1, 2, {0.01f, 0.02f}, {0, 0}, 0},
+        {"b", 4 /* INT64 */, 1, {2}, 2, 2, {1e-5f, 2e-5f}, {0, 0}, 0},
+        {"y", I16, 2, {1, 2}, 0, 1, {0.002f}, {0}},
+        {"wf", F32, 2, {2, 4}, 3},
+    };
+    tb_op op = {9, 7, 3, {0, 1, 2}, 1, {3}};
+    tb_model m = {5, t, 1, &op, 4, bufs, 1, {0}, 1, {3}};
+    ir_graph *g = must_import(&m);
+    const ir_node *fc = find_op(g, IR_OP_FULLY_CONNECTED, 0);
+    assert_int_equal(in_t(g, fc, 0)->dtype, IR_DT_S16);
+    assert_int_equal(in_t(g, fc, 2)->dtype, IR_DT_S64);
+    assert_int_equal(in_t(g, fc, 1)->q.n, 2);
+    ir_free(g);
+    op.in[1] = 4;
+    must_refuse(&m, "unsupported type combination: input int16, weights float32");
+}
+
 /* ---- the bundled models ------------------------------------------------- */
 
 static uint64_t model_macs(const char *path)
@@ -648,6 +697,8 @@ int main(void)
         cmocka_unit_test(test_concat_and_transpose),
         cmocka_unit_test(test_refusals_name_op_version_and_index),
         cmocka_unit_test(test_damaged_file_messages),
+        cmocka_unit_test(test_external_buffer),
+        cmocka_unit_test(test_int16x8_fully_connected),
         cmocka_unit_test(test_mlperf_tiny_macs),
         cmocka_unit_test(test_damaged_real_model_in_process),
     };

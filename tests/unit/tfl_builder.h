@@ -37,6 +37,7 @@ typedef struct tb_op {
 typedef struct tb_buf {
     const void *data;
     size_t len;
+    bool external;              /* stored after the flatbuffer (Buffer.offset/size) */
 } tb_buf;
 
 typedef struct tb_model {
@@ -125,15 +126,32 @@ static uint8_t *tb_build(const tb_model *m, size_t *len)
     int nb = m->nbufs > 0 ? m->nbufs : 1;
     size_t bv = fbb_refvec(&b, (size_t)nb);
     fbb_patch(&b, mf[3].pos, bv);
+    size_t ext_field[16] = {0};
     for (int i = 0; i < nb; i++) {
         fbb_field bf[1] = {{0, FBB_REF, 0, 0}};
         bool has = i > 0 && m->bufs && m->bufs[i].len > 0;
         fbb_field none[1];
+        if (has && m->bufs[i].external && i < 16) {
+            /* Buffer { offset: ulong (id 1), size: ulong (id 2) }: offset filled below */
+            fbb_field ef[2] = {{1, 8, 0, 0}, {2, 8, m->bufs[i].len, 0}};
+            fbb_patch_elem(&b, bv, (size_t)i, fbb_table(&b, 2, ef));
+            ext_field[i] = ef[0].pos;
+            continue;
+        }
         fbb_patch_elem(&b, bv, (size_t)i, has ? fbb_table(&b, 1, bf) : fbb_table(&b, 0, none));
         if (has)
             fbb_patch(&b, bf[0].pos, fbb_vec(&b, 1, m->bufs[i].len, m->bufs[i].data));
     }
     fbb_finish(&b, root);
+    for (int i = 0; i < nb && i < 16; i++) {
+        if (!ext_field[i])
+            continue;
+        fbb_align(&b, 16);
+        size_t at = b.len;
+        fbb_put(&b, m->bufs[i].data, m->bufs[i].len);
+        for (int k = 0; k < 8; k++)
+            b.buf[ext_field[i] + (size_t)k] = (uint8_t)((uint64_t)at >> (8 * k));
+    }
     *len = b.len;
     return b.buf;
 }
