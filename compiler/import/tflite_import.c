@@ -101,8 +101,11 @@ void tflite_supported_ops(sbuf *out)
                                     tfl_builtin_name(converters[best].builtin, t2, sizeof t2)) < 0))
                 best = i;
         done[best] = 1;
-        sb_printf(out, "  %-20s v1-%d\n", tfl_builtin_name(converters[best].builtin, t1, sizeof t1),
-                  converters[best].max_version);
+        const char *name = tfl_builtin_name(converters[best].builtin, t1, sizeof t1);
+        if (converters[best].max_version == 1)
+            sb_printf(out, "  %-20s v1\n", name);
+        else
+            sb_printf(out, "  %-20s v1-%d\n", name, converters[best].max_version);
     }
     sb_printf(out, "  (float32, int8 and int16x8 quantized; hybrid float/int8 ops are not supported)\n");
 }

@@ -76,7 +76,7 @@ int tfl_temp(tfl_ctx *c, int like, const char *suffix, int rank, const int64_t *
 bool tfl_fused_act(tfl_ctx *c, int8_t act, ir_act *out);
 /* Integer values of a constant 1-D (or scalar) int32/int64 input (n <= max). */
 bool tfl_const_ints(tfl_ctx *c, int k, int64_t *vals, int max, int *n, const char *what);
-/* Requires every tensor in `ts` to have the same shape except the dims listed. */
+/* Same rank and dimensions. */
 bool tfl_same_shape(const ir_tensor *a, const ir_tensor *b);
 /* Refuses float activations with integer weights (dynamic-range "hybrid" ops). */
 bool tfl_refuse_hybrid(tfl_ctx *c, int x, int w);
