@@ -155,7 +155,7 @@ static bool fail_format(tfl_ctx *c)
     return fail(c, "damaged model file: %s", c->m.r.err);
 }
 
-static bool spend(tfl_ctx *c, uint64_t bytes, const char *what)
+bool tfl_spend(tfl_ctx *c, uint64_t bytes, const char *what)
 {
     if (bytes > c->budget)
         return fail(c, "%s: the model copies more data than a %zu-byte file can hold "
@@ -228,7 +228,7 @@ static bool import_quant(tfl_ctx *c, const tfl_tensor *tt, int irt, int32_t ti)
             return fail(c, "tensor %d '%s' has %u per-channel scales along quantized_dimension %d, "
                            "which does not match its shape", ti, tt->name, n, (int)tt->q_dim);
     }
-    if (!spend(c, (uint64_t)n * 12, "quantization parameters"))
+    if (!tfl_spend(c, (uint64_t)n * 12, "quantization parameters"))
         return false;
     float *scale = xmalloc(n * sizeof *scale);
     int32_t *zp = xmalloc(n * sizeof *zp);
@@ -344,7 +344,7 @@ int tfl_tensor_ir(tfl_ctx *c, int32_t ti)
                  (unsigned long long)bytes, tt.buffer, buf.size);
             return -1;
         }
-        if (!spend(c, bytes, "constant data"))
+        if (!tfl_spend(c, bytes, "constant data"))
             return -1;
         irt = ir_add_const(c->g, name, dt, (int)tt.shape.n, shape, buf.data, buf.size);
     } else {

@@ -48,6 +48,10 @@ bool tfl_op_fail(tfl_ctx *c, const char *fmt, ...)
 #endif
     ;
 
+/* Charges `bytes` of copying against the import's budget (bounded by the
+ * file size); false, with a message, once it is spent. */
+bool tfl_spend(tfl_ctx *c, uint64_t bytes, const char *what);
+
 /* Operands of the current operator. */
 int tfl_n_in(const tfl_ctx *c);
 int tfl_n_out(const tfl_ctx *c);

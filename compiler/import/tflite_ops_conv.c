@@ -101,9 +101,12 @@ static bool check_types(tfl_ctx *c, int x, int w, int b, int y)
 }
 
 /* A new constant holding src transposed: IR dim j = src dim perm[j]; the
- * per-channel axis moves with its dimension. */
+ * per-channel axis moves with its dimension.  -1 when the copy budget is
+ * spent (weights shared by very many operators). */
 static int const_transpose(tfl_ctx *c, int src, const int *perm)
 {
+    if (!tfl_spend(c, tfl_t(c, src)->nbytes, "reordered weights"))
+        return -1;
     const ir_tensor *s = tfl_t(c, src);
     int rank = s->rank;
     int64_t shape[IR_MAX_DIMS], sstride[IR_MAX_DIMS];
@@ -280,6 +283,8 @@ static bool conv_common(tfl_ctx *c, bool depthwise)
     /* OHWI -> OIHW;  1HWM -> M1HW. */
     static const int conv_perm[4] = {0, 3, 1, 2}, dw_perm[4] = {3, 0, 1, 2};
     int wr = const_transpose(c, w, depthwise ? dw_perm : conv_perm);
+    if (wr < 0)
+        return false;
     int in[3] = {x, wr, b};
     int nd = tfl_node(c, IR_OP_CONV, 3, in, 1, &y);
     ir_attr *a = &c->g->nodes[nd].attr;
@@ -368,6 +373,8 @@ bool tfl_transpose_conv(tfl_ctx *c)
         return false;
     static const int perm[4] = {3, 0, 1, 2};      /* [O,kh,kw,I] -> [I,O,kh,kw] */
     int wr = const_transpose(c, w, perm);
+    if (wr < 0)
+        return false;
     int in[3] = {x, wr, b};
     int nd = tfl_node(c, IR_OP_CONV_TRANSPOSE, 3, in, 1, &y);
     ir_attr *a = &c->g->nodes[nd].attr;

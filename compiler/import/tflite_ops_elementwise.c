@@ -222,6 +222,8 @@ static bool fold_dequantize(tfl_ctx *c, int x)
         return false;
     const ir_tensor *xt = tfl_t(c, x);
     int64_t n = ir_numel(xt);
+    if (!tfl_spend(c, (uint64_t)n * sizeof(float), "dequantized constant"))
+        return false;
     float *v = xmalloc((size_t)(n ? n : 1) * sizeof *v);
     /* Per-channel: the channel of flat index i along q.axis. */
     int64_t inner = 1;
