@@ -1,0 +1,109 @@
+/*
+ * tflite_internal.h - what the TFLite importer's files share.
+ *
+ * tflite_import.c drives the import (model -> subgraph 0 -> tensors ->
+ * operators in execution order) and owns the tensor mapping; each
+ * tflite_ops_*.c file converts one family of builtin operators into IR nodes
+ * through the helpers declared here.  Every helper that can fail writes one
+ * message naming the operator (index, builtin name, version) and returns
+ * false / -1; the converters never print.
+ */
+#ifndef KILN_TFLITE_INTERNAL_H
+#define KILN_TFLITE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "import/tflite_schema.h"
+#include "ir/ir.h"
+
+typedef struct tfl_ctx {
+    tfl_model m;
+    tfl_subgraph sg;
+    ir_graph *g;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int *tmap;                  /* TFLite tensor index -> IR tensor index, -1 until made */
+    uint32_t n_tensors;
+    uint64_t budget;            /* bytes the import may still copy (see tflite_import.c) */
+    /* the operator being converted */
+    int op_index;
+    int32_t builtin;
+    int32_t version;
+    const char *op_name;
+    char op_name_buf[32];       /* for a builtin code the schema does not name */
+    tfl_operator op;
+    tfl_opts o;
+} tfl_ctx;
+
+/* A converter: builds the IR for ctx's current operator. */
+typedef bool (*tfl_convert_fn)(tfl_ctx *c);
+
+/* Writes "PATH: operator N (NAME vV): message" into c->err; returns false. */
+bool tfl_op_fail(tfl_ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Charges `bytes` of copying against the import's budget (bounded by the
+ * file size); false, with a message, once it is spent. */
+bool tfl_spend(tfl_ctx *c, uint64_t bytes, const char *what);
+
+/* Operands of the current operator. */
+int tfl_n_in(const tfl_ctx *c);
+int tfl_n_out(const tfl_ctx *c);
+/* TFLite tensor index of input / output k (-1 for an absent optional input). */
+int32_t tfl_in_index(const tfl_ctx *c, int k);
+/* IR tensor of input / output k, created on first use; -1 (with the message
+ * set) on error or when an optional input is absent and allowed. */
+int tfl_in(tfl_ctx *c, int k);
+int tfl_in_opt(tfl_ctx *c, int k);     /* absent (-1 or k >= n) is fine: returns -1 */
+int tfl_out(tfl_ctx *c, int k);
+/* Checks the operand counts; the message names what was found. */
+bool tfl_check_arity(tfl_ctx *c, int min_in, int max_in, int n_out);
+
+/* The IR tensor for TFLite tensor `ti` (made on first use). */
+int tfl_tensor_ir(tfl_ctx *c, int32_t ti);
+
+static inline ir_tensor *tfl_t(tfl_ctx *c, int irt) { return &c->g->tensors[irt]; }
+
+/* Adds a node for the current operator (name = its first output's name). */
+int tfl_node(tfl_ctx *c, ir_op op, int n_in, const int *in, int n_out, const int *out);
+/* A fresh intermediate tensor with the dtype and quantization of tensor
+ * `like`, named after it plus suffix. */
+int tfl_temp(tfl_ctx *c, int like, const char *suffix, int rank, const int64_t *shape);
+
+/* Fused activation of the options -> act; refuses TANH and SIGN_BIT. */
+bool tfl_fused_act(tfl_ctx *c, int8_t act, ir_act *out);
+/* Integer values of a constant 1-D (or scalar) int32/int64 input (n <= max). */
+bool tfl_const_ints(tfl_ctx *c, int k, int64_t *vals, int max, int *n, const char *what);
+/* Same rank and dimensions. */
+bool tfl_same_shape(const ir_tensor *a, const ir_tensor *b);
+/* Refuses float activations with integer weights (dynamic-range "hybrid" ops). */
+bool tfl_refuse_hybrid(tfl_ctx *c, int x, int w);
+
+/* Families (tflite_ops_conv.c, tflite_ops_elementwise.c, tflite_ops_shape.c). */
+bool tfl_conv2d(tfl_ctx *c);
+bool tfl_depthwise_conv2d(tfl_ctx *c);
+bool tfl_transpose_conv(tfl_ctx *c);
+bool tfl_fully_connected(tfl_ctx *c);
+bool tfl_pool2d(tfl_ctx *c);
+
+bool tfl_binary(tfl_ctx *c);
+bool tfl_unary(tfl_ctx *c);
+bool tfl_softmax(tfl_ctx *c);
+bool tfl_quantize(tfl_ctx *c);
+bool tfl_dequantize(tfl_ctx *c);
+
+bool tfl_reshape(tfl_ctx *c);
+bool tfl_pad(tfl_ctx *c);
+bool tfl_mean(tfl_ctx *c);
+bool tfl_concat(tfl_ctx *c);
+bool tfl_transpose(tfl_ctx *c);
+bool tfl_strided_slice(tfl_ctx *c);
+bool tfl_split(tfl_ctx *c);
+
+#endif
