@@ -16,6 +16,7 @@
  * Exit 0 on success, 3 when init refuses the blob (the first line of stdout
  * then reads "refused NAME CODE" followed by details), 2 on usage/I/O errors.
  */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign: the harness is built as C99 */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +55,10 @@ static unsigned char *read_all(const char *path, size_t *len)
 
 static void *alloc_aligned(size_t n)
 {
-    size_t a = 4096;
-    return aligned_alloc(a, (n + a - 1) / a * a + a);
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, n ? n : 1) != 0)
+        return NULL;
+    return p;
 }
 
 int main(int argc, char **argv)

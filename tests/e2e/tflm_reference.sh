@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# san: yes
+# tflm_reference.sh - every model in ../shared/reference/tflm/ on each of its
+# seeds, through the whole chain (TFLite importer -> passes -> lowering ->
+# generated C -> runtime kernels), against TFLite-Micro's own outputs:
+# int8 outputs identical (0 LSB), float outputs within the default tolerance,
+# with --weights inline and --weights external.
+#
+# Then the other TFLite models of ../shared/models/ (no TFLM outputs given):
+# they must compile and run; their outputs are checked against the reference
+# evaluator on random inputs (within 1 LSB for int8: the evaluator rounds the
+# real-valued result, the kernels use TFLite's fixed-point arithmetic), and
+# the ones Kiln refuses must be refused with a reason.
+set -u
+cd "$(dirname "$0")/../.."
+KILN=${KILN:-$PWD/build/kiln}
+REF=../shared/reference/tflm
+pass=0 fail=0
+for d in "$REF"/*/; do
+    n=$(basename "$d")
+    m=$(ls ../shared/models/*/"$n".tflite 2>/dev/null | head -1)
+    [ -n "$m" ] || { echo "FAIL $n: model file not found"; fail=$((fail+1)); continue; }
+    for seed in 1 2 3; do
+        [ -f "$d/seed$seed.in" ] || continue
+        for w in external inline; do
+            out=$("$KILN" validate "$m" --weights $w --input "$d/seed$seed.in" --expected "$d/seed$seed.out" 2>&1)
+            if [ $? -eq 0 ]; then
+                pass=$((pass+1)); echo "ok   $n seed $seed $w: $(grep -m1 -oE 'max_abs [^ ]+|max_lsb [0-9]+' <<<"$out" | tail -1)"
+            else
+                fail=$((fail+1)); echo "FAIL $n seed $seed $w"; echo "$out" | tail -6 | sed 's/^/     /'
+            fi
+        done
+    done
+done
+echo "TFLM reference: $pass passed, $fail failed"
+
+others=0
+for m in ../shared/models/tflm/hello_world_int8.tflite ../shared/models/tflm/hello_world_float.tflite \
+         ../shared/models/tflm/micro_speech_quantized.tflite ../shared/models/tflm/person_detect.tflite; do
+    [ -f "$m" ] || continue
+    out=$("$KILN" validate "$m" --seed 3 --samples 2 --max-lsb 1 2>&1)
+    if [ $? -eq 0 ]; then
+        pass=$((pass+1)); others=$((others+1)); echo "ok   $(basename "$m"): compiles, runs, matches the reference evaluator"
+    else
+        fail=$((fail+1)); echo "FAIL $(basename "$m")"; echo "$out" | tail -6 | sed 's/^/     /'
+    fi
+done
+echo "summary: $pass passed, $fail failed (other models run: $others)"
+[ $fail -eq 0 ]
