@@ -396,8 +396,18 @@ static bool add_inputs(onnx_ctx *c)
                      "are not compiled)", c->path, what);
             goto out;
         }
-        if (!ox_dtype(c, vi->elem_type, &dt, what))
+        if (!ox_dtype(c, vi->elem_type, &dt, what)) {
+            /* Say which node wanted it, if any. */
+            for (int n = 0; n < gp->n_nodes; n++)
+                for (int k = 0; k < gp->nodes[n].n_in; k++)
+                    if (onnx_str_eq(gp->nodes[n].in[k], name)) {
+                        size_t l = strlen(c->err);
+                        snprintf(c->err + l, c->errlen > l ? c->errlen - l : 0, "; it is input %d of node %d (%.*s)",
+                                 k, n, (int)gp->nodes[n].op_type.len, (const char *)gp->nodes[n].op_type.p);
+                        goto out;
+                    }
             goto out;
+        }
         if (v && v->dtype != dt) {
             snprintf(c->err, c->errlen, "%s: the value given for %s is %s, the model declares %s", c->path, what,
                      ir_dtype_name(v->dtype), ir_dtype_name(dt));
