@@ -1,19 +1,676 @@
-/* onnx_import.c - placeholder until the ONNX importer lands. */
+/*
+ * onnx_import.c - ONNX model bytes in, Kiln IR out: the driver.
+ *
+ * Decodes the model (onnx_model.c), checks its opsets, turns initializers
+ * into constants and the declared graph inputs into IR inputs (fixing
+ * symbolic dimensions from the caller's values), then imports the nodes in
+ * file order through the op table below, folding nodes whose inputs are all
+ * constant as it goes.  Finally it marks the outputs, cross-checks them
+ * against the shapes the file declares (a warning, never a substitute for
+ * our own inference), drops what nobody reads and verifies the graph.
+ *
+ * The per-op translation lives in onnx_ops_*.c; the helpers they share in
+ * onnx_helpers.c.  Nothing here trusts the file: every failure returns NULL
+ * with a message that names the node (index, name, op, opset) or the byte
+ * offset and field.
+ */
+#define _XOPEN_SOURCE 700
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
-#include "import/import.h"
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/onnx_ctx.h"
+#include "ref/eval.h"
+#include "util/fileio.h"
 #include "util/sbuf.h"
+
+/* Opset ranges are those Kiln accepts for each op (within OX_MIN_OPSET ..
+ * OX_MAX_OPSET); `until` is the last opset in which the op exists. */
+static const ox_op ops[] = {
+    {"Add", 6, 25, ox_add, "numpy broadcasting (opset < 7: broadcast/axis attributes)"},
+    {"AveragePool", 6, 25, ox_avgpool, "1-3 spatial dims, ceil_mode, count_include_pad, dilations"},
+    {"BatchNormalization", 6, 25, ox_batchnorm, "inference only (no training outputs)"},
+    {"Cast", 6, 25, ox_cast, "between the types Kiln holds"},
+    {"Clip", 6, 25, ox_clip, "min/max constant"},
+    {"Concat", 6, 25, ox_concat, NULL},
+    {"Constant", 6, 25, ox_constant, "value, value_float(s), value_int(s)"},
+    {"Conv", 6, 25, ox_conv, "1-3 spatial dims, groups, auto_pad"},
+    {"ConvInteger", 10, 25, ox_conv_integer, "(u)int8, zero points constant"},
+    {"ConvTranspose", 6, 25, ox_conv_transpose, "1-3 spatial dims, output_shape, output_padding"},
+    {"DequantizeLinear", 10, 25, ox_dequantize_linear, "per tensor / per axis, no blocks, 8/16/32-bit integers"},
+    {"Div", 6, 25, ox_div, NULL},
+    {"Dropout", 6, 25, ox_dropout, "inference: identity"},
+    {"Flatten", 6, 25, ox_flatten, NULL},
+    {"Gemm", 6, 25, ox_gemm, NULL},
+    {"GlobalAveragePool", 6, 25, ox_global_avgpool, NULL},
+    {"GlobalMaxPool", 6, 25, ox_global_maxpool, NULL},
+    {"GRU", 7, 25, ox_gru, "default activations only"},
+    {"HardSigmoid", 6, 25, ox_hard_sigmoid, NULL},
+    {"HardSwish", 14, 25, ox_hard_swish, NULL},
+    {"Identity", 6, 25, ox_identity, "tensors only"},
+    {"LeakyRelu", 6, 25, ox_leaky_relu, NULL},
+    {"LogSoftmax", 6, 25, ox_log_softmax, NULL},
+    {"LSTM", 7, 25, ox_lstm, "default activations only"},
+    {"MatMul", 6, 25, ox_matmul, NULL},
+    {"MatMulInteger", 10, 25, ox_matmul_integer, "(u)int8, zero points constant"},
+    {"MaxPool", 6, 25, ox_maxpool, "1-3 spatial dims, ceil_mode, dilations, Indices output"},
+    {"Mul", 6, 25, ox_mul, NULL},
+    {"Pad", 6, 25, ox_pad, "constant/reflect/edge/wrap, pads constant"},
+    {"QLinearConv", 10, 25, ox_qlinear_conv, "(u)int8, quantization constant"},
+    {"QLinearMatMul", 10, 25, ox_qlinear_matmul, "(u)int8, quantization constant"},
+    {"QuantizeLinear", 10, 25, ox_quantize_linear, "per tensor / per axis, no blocks, 8/16-bit integers"},
+    {"ReduceMean", 6, 25, ox_reduce_mean, "axes constant"},
+    {"Relu", 6, 25, ox_relu, NULL},
+    {"Reshape", 6, 25, ox_reshape, "shape constant"},
+    {"Resize", 10, 25, ox_resize, "nearest/linear/cubic, all coordinate modes; scales/sizes constant"},
+    {"Sigmoid", 6, 25, ox_sigmoid, NULL},
+    {"Slice", 6, 25, ox_slice, "starts/ends/axes/steps constant"},
+    {"Softmax", 6, 25, ox_softmax, NULL},
+    {"Split", 6, 25, ox_split, "split sizes constant"},
+    {"Squeeze", 6, 25, ox_squeeze, NULL},
+    {"Sub", 6, 25, ox_sub, NULL},
+    {"Tanh", 6, 25, ox_tanh, NULL},
+    {"Transpose", 6, 25, ox_transpose, NULL},
+    {"Unsqueeze", 6, 25, ox_unsqueeze, NULL},
+    {"Upsample", 7, 9, ox_upsample, "nearest/linear, scales constant"},
+};
+
+void onnx_supported_ops(sbuf *out)
+{
+    sb_printf(out, "ONNX (domain ai.onnx, opsets %d-%d):\n", OX_MIN_OPSET, OX_MAX_OPSET);
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        sb_printf(out, "  %-20s opset %2d-%-2d", ops[i].name, ops[i].since, ops[i].until);
+        if (ops[i].note)
+            sb_printf(out, "  %s", ops[i].note);
+        sb_printf(out, "\n");
+    }
+}
+
+static const ox_op *find_op(const onnx_str name)
+{
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (onnx_str_eq(name, ops[i].name))
+            return &ops[i];
+    return NULL;
+}
+
+static bool is_default_domain(onnx_str d)
+{
+    return d.len == 0 || onnx_str_eq(d, "ai.onnx");
+}
+
+/* ---- constant folding ---------------------------------------------------- */
+
+#define FOLD_MAX_BYTES ((size_t)16 << 20)
+
+static void remove_node(ir_graph *g, int idx)
+{
+    ir_node *nd = &g->nodes[idx];
+    for (int k = 0; k < nd->n_out; k++)
+        if (nd->out[k] >= 0)
+            g->tensors[nd->out[k]].producer = -1;
+    free(nd->name);
+    free(nd->src_op);
+    free(nd->in);
+    free(nd->out);
+    memmove(&g->nodes[idx], &g->nodes[idx + 1], (size_t)(g->n_nodes - idx - 1) * sizeof *g->nodes);
+    g->n_nodes--;
+    for (int n = idx; n < g->n_nodes; n++)
+        for (int k = 0; k < g->nodes[n].n_out; k++)
+            if (g->nodes[n].out[k] >= 0)
+                g->tensors[g->nodes[n].out[k]].producer = n;
+}
+
+static bool foldable(const ir_graph *g, const ir_node *nd)
+{
+    /* Quantize/Dequantize stay: fuse_qdq needs the pattern, and a dequantized
+     * weight would cost four times its int8 size. */
+    if (nd->op == IR_OP_QUANTIZE || nd->op == IR_OP_DEQUANTIZE)
+        return false;
+    int n_const = 0;
+    for (int k = 0; k < nd->n_in; k++) {
+        if (nd->in[k] < 0)
+            continue;
+        if (!ir_is_const(&g->tensors[nd->in[k]]))
+            return false;
+        n_const++;
+    }
+    if (n_const == 0)
+        return false;
+    for (int k = 0; k < nd->n_out; k++) {
+        if (nd->out[k] < 0)
+            continue;
+        const ir_tensor *t = &g->tensors[nd->out[k]];
+        if (ir_is_const(t) || ir_nbytes(t) > FOLD_MAX_BYTES || t->q.n)
+            return false;
+    }
+    return true;
+}
+
+static void set_data(ir_tensor *t, void *data)
+{
+    free(t->data);
+    t->data = data;
+    t->nbytes = ir_nbytes(t);
+}
+
+static bool fold_transpose(ir_graph *g, const ir_node *nd)
+{
+    const ir_tensor *x = &g->tensors[nd->in[0]];
+    ir_tensor *y = &g->tensors[nd->out[0]];
+    size_t es = ir_dtype_size(x->dtype);
+    int r = x->rank;
+    int64_t n = ir_numel(y), idx[IR_MAX_DIMS] = {0}, xstride[IR_MAX_DIMS];
+    int64_t s = 1;
+    for (int d = r - 1; d >= 0; d--) {
+        xstride[d] = s;
+        s *= x->shape[d];
+    }
+    uint8_t *out = xmalloc(ir_nbytes(y) ? ir_nbytes(y) : 1);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t off = 0;
+        for (int d = 0; d < r; d++)
+            off += idx[d] * xstride[nd->attr.perm[d]];
+        memcpy(out + (size_t)i * es, (const uint8_t *)x->data + (size_t)off * es, es);
+        for (int d = r - 1; d >= 0; d--) {
+            if (++idx[d] < y->shape[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    set_data(y, out);
+    return true;
+}
+
+static bool is_int_dt(ir_dtype t)
+{
+    return t != IR_DT_F32 && t != IR_DT_F64 && t != IR_DT_F16;
+}
+
+static bool fold_cast(ir_graph *g, const ir_node *nd)
+{
+    const ir_tensor *x = &g->tensors[nd->in[0]];
+    ir_tensor *y = &g->tensors[nd->out[0]];
+    if (x->dtype == IR_DT_F16 || y->dtype == IR_DT_F16)
+        return false;
+    int64_t n = ir_numel(y);
+    uint8_t *out = xmalloc(ir_nbytes(y) ? ir_nbytes(y) : 1);
+    size_t es = ir_dtype_size(y->dtype);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t iv = 0;
+        double dv = 0;
+        const uint8_t *p = (const uint8_t *)x->data;
+        bool isint = true;
+        switch (x->dtype) {
+        case IR_DT_S8: iv = ((const int8_t *)p)[i]; break;
+        case IR_DT_U8: case IR_DT_BOOL: iv = p[i]; break;
+        case IR_DT_S16: { int16_t v; memcpy(&v, p + 2 * i, 2); iv = v; break; }
+        case IR_DT_U16: { uint16_t v; memcpy(&v, p + 2 * i, 2); iv = v; break; }
+        case IR_DT_S32: { int32_t v; memcpy(&v, p + 4 * i, 4); iv = v; break; }
+        case IR_DT_U32: { uint32_t v; memcpy(&v, p + 4 * i, 4); iv = v; break; }
+        case IR_DT_S64: case IR_DT_U64: memcpy(&iv, p + 8 * i, 8); break;
+        case IR_DT_F32: { float v; memcpy(&v, p + 4 * i, 4); dv = v; isint = false; break; }
+        case IR_DT_F64: memcpy(&dv, p + 8 * i, 8); isint = false; break;
+        default: free(out); return false;
+        }
+        if (!isint && is_int_dt(y->dtype)) {
+            /* Float to integer truncates toward zero; out-of-range values
+             * are undefined in ONNX, saturate rather than invoke UB. */
+            if (y->dtype == IR_DT_BOOL)
+                iv = dv != 0;
+            else if (isnan(dv))
+                iv = 0;
+            else if (dv >= 9.2e18)
+                iv = INT64_MAX;
+            else if (dv <= -9.2e18)
+                iv = INT64_MIN;
+            else
+                iv = (int64_t)dv;
+        } else if (isint && !is_int_dt(y->dtype)) {
+            dv = x->dtype == IR_DT_U64 ? (double)(uint64_t)iv : (double)iv;
+        }
+        uint8_t *q = out + (size_t)i * es;
+        switch (y->dtype) {
+        case IR_DT_F32: { float v = (float)dv; memcpy(q, &v, 4); break; }
+        case IR_DT_F64: memcpy(q, &dv, 8); break;
+        case IR_DT_BOOL: *q = iv != 0; break;
+        default:
+            for (size_t b = 0; b < es; b++)
+                q[b] = (uint8_t)((uint64_t)iv >> (8 * b));
+            break;
+        }
+    }
+    set_data(y, out);
+    return true;
+}
+
+/* Folds node idx natively (moves of data) or through the reference
+ * evaluator.  A failure leaves the node as it was. */
+static bool fold_node(onnx_ctx *c, int idx)
+{
+    ir_graph *g = c->g;
+    ir_node *nd = &g->nodes[idx];
+    switch (nd->op) {
+    case IR_OP_RESHAPE: {
+        const ir_tensor *x = &g->tensors[nd->in[0]];
+        ir_tensor *y = &g->tensors[nd->out[0]];
+        if (x->dtype != y->dtype || x->nbytes != ir_nbytes(y))
+            return false;
+        void *d = xmalloc(x->nbytes ? x->nbytes : 1);
+        memcpy(d, x->data, x->nbytes);
+        set_data(y, d);
+        return true;
+    }
+    case IR_OP_TRANSPOSE:
+        return fold_transpose(g, nd);
+    case IR_OP_CAST:
+        if (fold_cast(g, nd))
+            return true;
+        break;
+    default:
+        break;
+    }
+    char msg[256];
+    if (ref_eval_node_const(g, idx, msg, sizeof msg))
+        return true;
+    /* Leave no half-computed data behind. */
+    nd = &g->nodes[idx];
+    for (int k = 0; k < nd->n_out; k++)
+        if (nd->out[k] >= 0) {
+            ir_tensor *t = &g->tensors[nd->out[k]];
+            free(t->data);
+            t->data = NULL;
+            t->nbytes = 0;
+        }
+    return false;
+}
+
+static void fold_from(onnx_ctx *c, int first)
+{
+    for (int i = first; i < c->g->n_nodes;) {
+        if (foldable(c->g, &c->g->nodes[i]) && fold_node(c, i)) {
+            remove_node(c->g, i);
+            continue;
+        }
+        i++;
+    }
+}
+
+/* ---- graph inputs and initializers -------------------------------------- */
+
+static bool add_initializers(onnx_ctx *c)
+{
+    const onnx_graph *gp = c->gp;
+    for (int i = 0; i < gp->n_init; i++) {
+        const onnx_tensor *t = &gp->init[i];
+        char *name = onnx_strdup(t->name);
+        char what[96];
+        snprintf(what, sizeof what, "initializer '%s'", name);
+        ir_dtype dt;
+        bool ok = false;
+        void *data = NULL;
+        size_t nbytes = 0;
+        char msg[512];
+        if (!name[0]) {
+            ox_err(c, "initializer %d has no name", i);
+            goto next;
+        }
+        if (ox_lookup(c, name) >= 0) {
+            ox_err(c, "initializer '%s' is defined twice", name);
+            goto next;
+        }
+        if (!ox_dtype(c, t->data_type, &dt, what))
+            goto next;
+        if (t->n_dims > IR_MAX_DIMS) {
+            snprintf(c->err, c->errlen, "%s: unsupported: %s has rank %d (Kiln supports up to %d)", c->path, what,
+                     t->n_dims, IR_MAX_DIMS);
+            goto next;
+        }
+        if (!onnx_tensor_load(t, c->dir, &data, &nbytes, msg, sizeof msg)) {
+            snprintf(c->err, c->errlen, "%s: initializer %d: %s", c->path, i, msg);
+            goto next;
+        }
+        if (!ox_check_shape(c, what, t->n_dims, t->dims))
+            goto next;
+        int ti = ir_add_tensor(c->g, name, dt, t->n_dims, t->dims);
+        c->g->tensors[ti].data = data;
+        c->g->tensors[ti].nbytes = nbytes;
+        data = NULL;
+        ox_bind(c, name, ti);
+        ok = true;
+    next:
+        free(data);
+        free(name);
+        if (!ok)
+            return false;
+    }
+    if (gp->n_sparse_init) {
+        snprintf(c->err, c->errlen, "%s: unsupported: sparse initializers (`kiln supported-ops` lists what Kiln compiles)",
+                 c->path);
+        return false;
+    }
+    return true;
+}
+
+static bool add_inputs(onnx_ctx *c)
+{
+    const onnx_graph *gp = c->gp;
+    c->decl = xcalloc((size_t)gp->n_inputs + 1, sizeof *c->decl);
+    int pos = 0;
+    for (int i = 0; i < gp->n_inputs; i++) {
+        const onnx_value_info *vi = &gp->inputs[i];
+        char *name = onnx_strdup(vi->name);
+        bool ok = false;
+        char what[96];
+        snprintf(what, sizeof what, "graph input '%s'", name);
+        if (ox_lookup(c, name) >= 0) {
+            /* An initializer listed as an input (IR version < 4 style, or a
+             * default value): it stays a constant. */
+            bool is_init = false;
+            for (int k = 0; k < gp->n_init; k++)
+                if (onnx_str_eq(gp->init[k].name, name))
+                    is_init = true;
+            if (!is_init) {
+                snprintf(c->err, c->errlen, "%s: graph input '%s' is declared twice", c->path, name);
+                free(name);
+                return false;
+            }
+            free(name);
+            continue;
+        }
+        int src_pos = pos++;
+        const import_value *v = NULL;
+        if (c->opts && src_pos < c->opts->n_values && c->opts->values)
+            v = c->opts->values[src_pos];
+        ir_dtype dt;
+        int64_t shape[IR_MAX_DIMS];
+        int rank;
+        if (!name[0]) {
+            snprintf(c->err, c->errlen, "%s: graph input %d has no name", c->path, i);
+            goto out;
+        }
+        if (!vi->has_type || !vi->is_tensor) {
+            snprintf(c->err, c->errlen, "%s: unsupported: %s is not a tensor (sequence, map or optional types "
+                     "are not compiled)", c->path, what);
+            goto out;
+        }
+        if (!ox_dtype(c, vi->elem_type, &dt, what)) {
+            /* Say which node wanted it, if any. */
+            for (int n = 0; n < gp->n_nodes; n++)
+                for (int k = 0; k < gp->nodes[n].n_in; k++)
+                    if (onnx_str_eq(gp->nodes[n].in[k], name)) {
+                        size_t l = strlen(c->err);
+                        snprintf(c->err + l, c->errlen > l ? c->errlen - l : 0, "; it is input %d of node %d (%.*s)",
+                                 k, n, (int)gp->nodes[n].op_type.len, (const char *)gp->nodes[n].op_type.p);
+                        goto out;
+                    }
+            goto out;
+        }
+        if (v && v->dtype != dt) {
+            snprintf(c->err, c->errlen, "%s: the value given for %s is %s, the model declares %s", c->path, what,
+                     ir_dtype_name(v->dtype), ir_dtype_name(dt));
+            goto out;
+        }
+        if (!vi->has_shape) {
+            if (!v) {
+                snprintf(c->err, c->errlen, "%s: %s has no declared shape; give its value (--input) to fix it",
+                         c->path, what);
+                goto out;
+            }
+            rank = v->rank;
+            for (int d = 0; d < rank && d < IR_MAX_DIMS; d++)
+                shape[d] = v->shape[d];
+        } else {
+            rank = vi->rank;
+            if (rank > IR_MAX_DIMS) {
+                snprintf(c->err, c->errlen, "%s: unsupported: %s has rank %d (Kiln supports up to %d)", c->path,
+                         what, rank, IR_MAX_DIMS);
+                goto out;
+            }
+            if (v && v->rank != rank) {
+                snprintf(c->err, c->errlen, "%s: the value given for %s has rank %d, the model declares rank %d",
+                         c->path, what, v->rank, rank);
+                goto out;
+            }
+            for (int d = 0; d < rank; d++) {
+                const onnx_dim *dm = &vi->dims[d];
+                if (dm->has_value) {
+                    if (dm->value < 0) {
+                        snprintf(c->err, c->errlen, "%s: %s declares dimension %d as %lld", c->path, what, d,
+                                 (long long)dm->value);
+                        goto out;
+                    }
+                    if (v && v->shape[d] != dm->value) {
+                        snprintf(c->err, c->errlen, "%s: the value given for %s has dimension %d = %lld, the model "
+                                 "declares %lld", c->path, what, d, (long long)v->shape[d], (long long)dm->value);
+                        goto out;
+                    }
+                    shape[d] = dm->value;
+                } else if (v) {
+                    shape[d] = v->shape[d];
+                } else {
+                    shape[d] = 1;
+                    fprintf(stderr, "kiln: note: %s dimension %d ('%.*s') is symbolic; using 1 (give the input's "
+                            "value with --input to fix it)\n", what, d, (int)dm->param.len, (const char *)dm->param.p);
+                }
+            }
+        }
+        if (!ox_check_shape(c, what, rank, shape))
+            goto out;
+        int t = ir_add_tensor(c->g, name, dt, rank, shape);
+        ox_bind(c, name, t);
+        c->decl[c->n_decl].tensor = t;
+        c->decl[c->n_decl].src_pos = src_pos;
+        c->decl[c->n_decl].value = v;
+        c->n_decl++;
+        ok = true;
+    out:
+        free(name);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* ---- nodes --------------------------------------------------------------- */
+
+static int opset_of(const onnx_model *m, onnx_str domain, bool *found)
+{
+    bool dflt = is_default_domain(domain);
+    for (int i = 0; i < m->n_opsets; i++) {
+        const onnx_opset *o = &m->opsets[i];
+        if ((dflt && is_default_domain(o->domain)) || (!dflt && o->domain.len == domain.len &&
+                                                        memcmp(o->domain.p, domain.p, domain.len) == 0)) {
+            *found = true;
+            return o->version > INT_MAX ? INT_MAX : o->version < 0 ? -1 : (int)o->version;
+        }
+    }
+    *found = false;
+    return 0;
+}
+
+static bool import_node(onnx_ctx *c, int idx)
+{
+    const onnx_node *n = &c->gp->nodes[idx];
+    c->node = n;
+    c->node_index = idx;
+    c->first_tensor = c->g->n_tensors;
+    c->node_name = onnx_strdup(n->name);
+    c->op_name = onnx_strdup(n->op_type);
+    c->domain = onnx_strdup(n->domain);
+    bool found;
+    c->node_opset = opset_of(c->m, n->domain, &found);
+    bool ok;
+    if (!is_default_domain(n->domain)) {
+        ok = ox_unsupported(c, "op '%s' from domain '%s' (only the default ai.onnx domain is compiled)",
+                            c->op_name, c->domain);
+    } else {
+        const ox_op *op = find_op(n->op_type);
+        if (!op)
+            ok = ox_unsupported(c, "op '%s'", c->op_name);
+        else if (c->node_opset < op->since || c->node_opset > op->until)
+            ok = ox_unsupported(c, "op '%s' at opset %d (Kiln compiles it for opsets %d-%d)", c->op_name,
+                                c->node_opset, op->since, op->until);
+        else {
+            int first = c->g->n_nodes;
+            ok = op->fn(c);
+            if (ok)
+                fold_from(c, first);
+        }
+    }
+    free(c->node_name);
+    free(c->op_name);
+    free(c->domain);
+    c->node_name = c->op_name = c->domain = NULL;
+    c->node = NULL;
+    return ok;
+}
+
+/* ---- outputs ------------------------------------------------------------- */
+
+static bool add_outputs(onnx_ctx *c)
+{
+    const onnx_graph *gp = c->gp;
+    if (gp->n_outputs == 0) {
+        snprintf(c->err, c->errlen, "%s: the graph declares no outputs", c->path);
+        return false;
+    }
+    for (int i = 0; i < gp->n_outputs; i++) {
+        const onnx_value_info *vi = &gp->outputs[i];
+        char *name = onnx_strdup(vi->name);
+        int t = ox_lookup(c, name);
+        if (t < 0) {
+            snprintf(c->err, c->errlen, "%s: graph output '%s' is not produced by any node", c->path, name);
+            free(name);
+            return false;
+        }
+        /* Cross-check with what the file declares: a mismatch means the file
+         * (or our inference) is wrong, so say so, but trust our inference. */
+        const ir_tensor *tt = &c->g->tensors[t];
+        ir_dtype dt;
+        if (vi->has_type && vi->is_tensor && vi->elem_type && ox_dtype(c, vi->elem_type, &dt, "output") &&
+            dt != tt->dtype)
+            fprintf(stderr, "kiln: warning: %s: graph output '%s' is declared %s but computes to %s\n", c->path,
+                    name, ir_dtype_name(dt), ir_dtype_name(tt->dtype));
+        if (vi->has_shape) {
+            bool same = vi->rank == tt->rank;
+            for (int d = 0; same && d < vi->rank; d++)
+                if (vi->dims[d].has_value && vi->dims[d].value != tt->shape[d])
+                    same = false;
+            if (!same)
+                fprintf(stderr, "kiln: warning: %s: graph output '%s' is declared with another shape than the "
+                        "one Kiln infers (rank %d)\n", c->path, name, tt->rank);
+        }
+        ir_mark_output(c->g, t);
+        free(name);
+    }
+    return true;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+static char *dir_of(const char *path)
+{
+    if (!path)
+        return NULL;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    char *d = xmalloc((size_t)(slash - path) + 1);
+    memcpy(d, path, (size_t)(slash - path));
+    d[slash - path] = 0;
+    return d;
+}
+
+static bool import_graph(onnx_ctx *c)
+{
+    const onnx_model *m = c->m;
+    if (!m->has_graph) {
+        snprintf(c->err, c->errlen, "%s: not an ONNX model (no graph)", c->path);
+        return false;
+    }
+    bool found;
+    c->opset = opset_of(m, (onnx_str){0}, &found);
+    if (!found) {
+        snprintf(c->err, c->errlen, "%s: the model imports no opset for the default (ai.onnx) domain", c->path);
+        return false;
+    }
+    if (c->opset < OX_MIN_OPSET || c->opset > OX_MAX_OPSET) {
+        snprintf(c->err, c->errlen, "%s: unsupported: ai.onnx opset %d (Kiln compiles opsets %d-%d; "
+                 "`kiln supported-ops` lists what Kiln compiles)", c->path, c->opset, OX_MIN_OPSET, OX_MAX_OPSET);
+        return false;
+    }
+    if (!add_initializers(c) || !add_inputs(c))
+        return false;
+    for (int i = 0; i < c->gp->n_nodes; i++)
+        if (!import_node(c, i))
+            return false;
+    if (!add_outputs(c))
+        return false;
+    for (int i = 0; i < c->n_decl; i++)
+        if (!c->decl[i].frozen)
+            ir_mark_input(c->g, c->decl[i].tensor, c->decl[i].src_pos);
+    ir_compact(c->g);
+    char msg[512];
+    if (!ir_verify(c->g, msg, sizeof msg)) {
+        snprintf(c->err, c->errlen, "%s: internal error, the imported graph does not verify: %s", c->path, msg);
+        return false;
+    }
+    return true;
+}
 
 ir_graph *import_onnx_mem(const uint8_t *data, size_t len, const char *path, const import_opts *opts,
                           char *err, size_t errlen)
 {
-    (void)data; (void)len; (void)opts;
-    snprintf(err, errlen, "%s: ONNX import not available in this build yet", path);
-    return NULL;
+    const char *p = path ? path : "<memory>";
+    onnx_model m;
+    char msg[768];
+    if (!data || len == 0) {
+        snprintf(err, errlen, "%s: empty file, not an ONNX model", p);
+        return NULL;
+    }
+    if (!onnx_model_decode(data, len, &m, msg, sizeof msg)) {
+        snprintf(err, errlen, "%s: %s", p, msg);
+        return NULL;
+    }
+    char *stem = path ? path_stem(path) : xstrdup("net");
+    char *gname = m.graph.name.len ? onnx_strdup(m.graph.name) : xstrdup(stem);
+    onnx_ctx c = {0};
+    c.path = p;
+    c.dir = dir_of(path);
+    c.m = &m;
+    c.gp = &m.graph;
+    c.opts = opts;
+    c.err = err;
+    c.errlen = errlen;
+    c.g = ir_new(gname);
+    free(c.g->source);
+    c.g->source = xasprintf("onnx %s", p);
+    bool ok = import_graph(&c);
+    ox_names_free(&c.names);
+    free(c.decl);
+    free(c.dir);
+    free(gname);
+    free(stem);
+    onnx_model_free(&m);
+    if (!ok) {
+        ir_free(c.g);
+        return NULL;
+    }
+    return c.g;
 }
 
 ir_graph *import_onnx(const char *path, const import_opts *opts, char *err, size_t errlen)
 {
-    return import_onnx_mem(NULL, 0, path, opts, err, errlen);
+    uint8_t *data;
+    size_t len;
+    if (!read_file(path, &data, &len, err, errlen))
+        return NULL;
+    ir_graph *g = import_onnx_mem(data, len, path, opts, err, errlen);
+    free(data);
+    return g;
 }
-
-void onnx_supported_ops(sbuf *out) { sb_printf(out, "ONNX: (none yet)\n"); }

@@ -1,0 +1,277 @@
+/*
+ * fuse_qdq.c - the QDQ fusion pass (see fuse_qdq.h).
+ *
+ * Relies only on the IR.  For each candidate op it checks the whole group
+ * before changing anything: every quantized operand comes from a
+ * DEQUANTIZE of an integer tensor that carries its quantization, the op's
+ * float result feeds exactly one QUANTIZE (possibly through one CLIP), and
+ * weights are quantized per tensor or along the output-channel axis.  Then
+ * it rewires the op to the integer tensors and the QUANTIZE's output and
+ * drops the QUANTIZE (and CLIP); the DEQUANTIZEs that nobody reads any more
+ * disappear in ir_compact().  A float or differently scaled bias is
+ * requantized to int32 with scale s_x * s_w[m], zero point 0, rounding half
+ * to even as ONNX does.
+ */
+#include "passes/fuse_qdq.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sbuf.h"
+
+typedef struct fctx {
+    ir_graph *g;
+    int *uses;          /* readers per tensor; graph outputs count as one */
+    char *dead;         /* nodes to drop */
+} fctx;
+
+static bool is_q8(ir_dtype d)
+{
+    return d == IR_DT_S8 || d == IR_DT_U8;
+}
+
+static bool is_qint(ir_dtype d)
+{
+    return is_q8(d) || d == IR_DT_S16;
+}
+
+/* The only node reading tensor t, or -1. */
+static int sole_reader(const fctx *f, int t)
+{
+    if (f->uses[t] != 1 || f->g->tensors[t].is_output)
+        return -1;
+    for (int n = 0; n < f->g->n_nodes; n++) {
+        if (f->dead[n])
+            continue;
+        const ir_node *nd = &f->g->nodes[n];
+        for (int k = 0; k < nd->n_in; k++)
+            if (nd->in[k] == t)
+                return n;
+    }
+    return -1;
+}
+
+/* The quantized tensor behind t when t = DEQUANTIZE(q), else -1. */
+static int dq_source(const fctx *f, int t)
+{
+    if (t < 0)
+        return -1;
+    int p = f->g->tensors[t].producer;
+    if (p < 0 || f->dead[p] || f->g->nodes[p].op != IR_OP_DEQUANTIZE)
+        return -1;
+    int q = f->g->nodes[p].in[0];
+    if (q < 0 || f->g->tensors[q].q.n == 0)
+        return -1;
+    return q;
+}
+
+static bool per_axis_ok(const ir_tensor *t, int axis)
+{
+    return t->q.n == 1 || t->q.axis == axis;
+}
+
+static int32_t round_even_sat(double v)
+{
+    double r = nearbyint(v);   /* default rounding: half to even */
+    if (r > INT32_MAX)
+        return INT32_MAX;
+    if (r < INT32_MIN)
+        return INT32_MIN;
+    return (int32_t)r;
+}
+
+/* Bias for CONV / FULLY_CONNECTED on quantized x (scale sx) and w: an int32
+ * constant with scale sx*sw[m].  *b_out = -1 when it cannot be made. */
+static void quant_bias(fctx *f, int b, int x, int w, int m, int *b_out)
+{
+    ir_graph *g = f->g;
+    *b_out = -1;
+    if (b < 0) {
+        *b_out = -2;    /* no bias: fine */
+        return;
+    }
+    const ir_tensor *tx = &g->tensors[x], *tw = &g->tensors[w];
+    int nw = tw->q.n;
+    double *want = xmalloc((size_t)m * sizeof *want);
+    for (int i = 0; i < m; i++)
+        want[i] = (double)tx->q.scale[0] * (double)tw->q.scale[nw > 1 ? i : 0];
+    int src = dq_source(f, b);
+    const ir_tensor *tb = src >= 0 ? &g->tensors[src] : &g->tensors[b];
+    if (!ir_is_const(tb) || tb->rank != 1 || tb->shape[0] != m ||
+        (src >= 0 && tb->dtype != IR_DT_S32) || (src < 0 && tb->dtype != IR_DT_F32)) {
+        free(want);
+        return;
+    }
+    /* Already right: zero point 0 and the scales s_x * s_w[m]. */
+    if (src >= 0 && tb->q.n == (nw > 1 ? m : 1)) {
+        bool same = true;
+        for (int i = 0; i < tb->q.n && same; i++)
+            same = tb->q.zero_point[i] == 0 && fabs((double)tb->q.scale[i] - want[i]) <= 1e-6 * want[i];
+        if (same) {
+            *b_out = src;
+            free(want);
+            return;
+        }
+    }
+    /* Requantize (from the real values) into a new int32 constant. */
+    int32_t *v = xmalloc((size_t)m * sizeof *v);
+    for (int i = 0; i < m; i++) {
+        double real;
+        if (src >= 0) {
+            int32_t q;
+            memcpy(&q, (const int32_t *)tb->data + i, sizeof q);
+            int k = tb->q.n > 1 ? i : 0;
+            real = (double)tb->q.scale[k] * ((double)q - tb->q.zero_point[k]);
+        } else {
+            float r;
+            memcpy(&r, (const float *)tb->data + i, sizeof r);
+            real = r;
+        }
+        v[i] = round_even_sat(real / want[i]);
+    }
+    char *name = xasprintf("%s/qbias", tb->name);
+    int64_t shape[1] = {m};
+    int nb = ir_add_const(g, name, IR_DT_S32, 1, shape, v, (size_t)m * sizeof *v);
+    float *sc = xmalloc((size_t)m * sizeof *sc);
+    for (int i = 0; i < m; i++)
+        sc[i] = (float)want[i];
+    int nq = nw > 1 ? m : 1;
+    ir_set_quant(g, nb, nq, 0, sc, NULL);
+    /* uses[] covers the old tensors only; the new one is read once. */
+    free(name);
+    free(sc);
+    free(v);
+    free(want);
+    *b_out = nb;
+}
+
+static void grow_uses(fctx *f, int old_n)
+{
+    if (f->g->n_tensors > old_n) {
+        f->uses = xrealloc(f->uses, (size_t)f->g->n_tensors * sizeof *f->uses);
+        for (int i = old_n; i < f->g->n_tensors; i++)
+            f->uses[i] = 0;
+    }
+}
+
+static void try_fuse(fctx *f, int n)
+{
+    ir_graph *g = f->g;
+    ir_node *nd = &g->nodes[n];
+    ir_op op = nd->op;
+    if (op != IR_OP_CONV && op != IR_OP_FULLY_CONNECTED && op != IR_OP_MATMUL && op != IR_OP_ADD &&
+        op != IR_OP_MAXPOOL && op != IR_OP_AVGPOOL)
+        return;
+    if (nd->n_out < 1 || nd->out[0] < 0 || g->tensors[nd->out[0]].dtype != IR_DT_F32)
+        return;
+    if (op == IR_OP_MAXPOOL && nd->n_out > 1 && nd->out[1] >= 0)
+        return;
+    /* The float result must reach exactly one QUANTIZE, maybe through a CLIP. */
+    int y = nd->out[0], clip = -1;
+    int r = sole_reader(f, y);
+    if (r < 0)
+        return;
+    if (g->nodes[r].op == IR_OP_CLIP && g->nodes[r].in[0] == y && op != IR_OP_MAXPOOL && op != IR_OP_AVGPOOL &&
+        !nd->attr.act.on) {
+        clip = r;
+        r = sole_reader(f, g->nodes[clip].out[0]);
+        if (r < 0)
+            return;
+    }
+    const ir_node *qn = &g->nodes[r];
+    if (qn->op != IR_OP_QUANTIZE)
+        return;
+    int yq = qn->out[0];
+    const ir_tensor *tyq = &g->tensors[yq];
+    if (tyq->q.n != 1 || !is_qint(tyq->dtype))
+        return;
+
+    /* Which inputs must come from DEQUANTIZE, and their quantized sources. */
+    int nin = nd->n_in, src[IR_MAX_INPUTS];
+    int want = (op == IR_OP_CONV || op == IR_OP_FULLY_CONNECTED || op == IR_OP_MATMUL || op == IR_OP_ADD) ? 2 : 1;
+    if (nin < want || nin > IR_MAX_INPUTS)
+        return;
+    for (int k = 0; k < want; k++) {
+        src[k] = dq_source(f, nd->in[k]);
+        if (src[k] < 0)
+            return;
+        const ir_tensor *t = &g->tensors[src[k]];
+        if ((op == IR_OP_ADD || op == IR_OP_MAXPOOL || op == IR_OP_AVGPOOL) ? !is_qint(t->dtype) : !is_q8(t->dtype))
+            return;
+        if (k == 0 && t->q.n != 1 && op != IR_OP_MATMUL)
+            return;
+    }
+    if (op == IR_OP_ADD && g->tensors[src[1]].q.n != 1)
+        return;
+    if (op == IR_OP_MATMUL) {
+        const ir_tensor *a = &g->tensors[src[0]], *b = &g->tensors[src[1]];
+        if (a->q.n != 1 || (b->q.n > 1 && b->q.axis != b->rank - 1))
+            return;
+    }
+    int bias = -2;
+    if (op == IR_OP_CONV || op == IR_OP_FULLY_CONNECTED) {
+        const ir_tensor *w = &g->tensors[src[1]];
+        if (!per_axis_ok(w, 0) || !is_q8(tyq->dtype))
+            return;
+        int m = (int)w->shape[0];
+        int old_n = g->n_tensors;
+        quant_bias(f, nin > 2 ? nd->in[2] : -1, src[0], src[1], m, &bias);
+        grow_uses(f, old_n);
+        nd = &g->nodes[n];
+        if (bias == -1)
+            return;
+    }
+
+    /* Commit. */
+    for (int k = 0; k < want; k++) {
+        f->uses[nd->in[k]]--;
+        nd->in[k] = src[k];
+        f->uses[src[k]]++;
+    }
+    if (bias != -2) {
+        f->uses[nd->in[2]]--;
+        nd->in[2] = bias;
+        f->uses[bias]++;
+    }
+    if (clip >= 0) {
+        nd->attr.act = g->nodes[clip].attr.act;
+        f->dead[clip] = 1;
+    }
+    f->dead[r] = 1;
+    f->uses[y]--;
+    nd->out[0] = yq;
+    g->tensors[yq].producer = n;
+    nd->attr.qmode = IR_QMODE_ONNX;
+}
+
+bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
+{
+    fctx f = {g, xcalloc((size_t)g->n_tensors + 1, sizeof(int)), xcalloc((size_t)g->n_nodes + 1, 1)};
+    for (int n = 0; n < g->n_nodes; n++)
+        for (int k = 0; k < g->nodes[n].n_in; k++)
+            if (g->nodes[n].in[k] >= 0)
+                f.uses[g->nodes[n].in[k]]++;
+    for (int i = 0; i < g->n_outputs; i++)
+        f.uses[g->outputs[i]]++;
+    for (int n = 0; n < g->n_nodes; n++)
+        if (!f.dead[n])
+            try_fuse(&f, n);
+    int k = 0;
+    for (int n = 0; n < g->n_nodes; n++) {
+        if (f.dead[n]) {
+            free(g->nodes[n].name);
+            free(g->nodes[n].src_op);
+            free(g->nodes[n].in);
+            free(g->nodes[n].out);
+            continue;
+        }
+        g->nodes[k++] = g->nodes[n];
+    }
+    g->n_nodes = k;
+    free(f.uses);
+    free(f.dead);
+    ir_compact(g);   /* drops the DEQUANTIZEs nobody reads and recomputes producers */
+    return ir_verify(g, err, errlen);
+}
