@@ -14,6 +14,7 @@
  * crash of the generated code).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "util/proc.h"
 #include "util/sbuf.h"
 #include "target/target.h"
+#include "import/tensor_file.h"
 
 static const char usage[] =
     "usage: kiln validate MODEL [options]\n"
@@ -79,9 +81,16 @@ typedef struct vfile {
 
 static bool read_typed_tensor(const char *path, tval *v, char *err, size_t errlen)
 {
-    (void)v;
-    snprintf(err, errlen, "'%s': .npy/.pb tensor files are not readable in this build yet", path);
-    return false;
+    tensor_value t;
+    if (!tensor_file_read(path, &t, err, errlen))
+        return false;
+    v->dtype = t.dtype;
+    v->rank = t.rank;
+    memcpy(v->shape, t.shape, sizeof v->shape);
+    v->data = t.data;
+    v->nbytes = t.nbytes;
+    free(t.name);
+    return true;
 }
 
 static bool load_vfile(const char *path, vfile *f, char *err, size_t errlen)
@@ -412,6 +421,14 @@ int cmd_validate(int argc, char **argv)
     uint8_t *in_buf = NULL, *out_buf = NULL, *ref_buf = NULL;
     cJSON *json = NULL;
 
+    if (o.blob) {
+        FILE *bf = fopen(o.blob, "rb");
+        if (!bf) {
+            snprintf(err, sizeof err, "--blob: cannot open '%s': %s", o.blob, strerror(errno));
+            goto fail;
+        }
+        fclose(bf);
+    }
     /* 1. Input and expected files: read them first, they may fix shapes. */
     const import_value *values[64];
     import_value ivals[64];

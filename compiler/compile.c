@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "passes/fold.h"
+#include "passes/fuse_qdq.h"
 #include "util/fileio.h"
 #include "util/hash.h"
 #include "util/sbuf.h"
@@ -127,6 +128,10 @@ bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, s
     c->name = c_identifier(o->name ? o->name : g->name);
 
     if (!ir_verify(g, err, errlen))
+        return false;
+    /* QDQ groups first: folding would turn DequantizeLinear(int8 weights)
+     * into float weights and hide the quantized layer. */
+    if (!fuse_qdq(g, err, errlen))
         return false;
     c->stats.folded = fold_constants(g);
     if (!o->no_fuse) {

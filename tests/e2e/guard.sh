@@ -41,7 +41,6 @@ flip() { # file offset -> copy with bit 3 of that byte flipped
 }
 flip $((size / 2)) "$tmp/flip_payload.bin"
 flip 20 "$tmp/flip_header.bin"
-# Another model altogether: a conformance case's blob, if the data is there; else the retrained one twice.
 other=$tmp/retrained/small_cnn_data.bin
 
 check "good blob passes"          0 "result: PASS" --blob "$blob"
@@ -52,10 +51,10 @@ check "truncated blob"            2 "larger than the memory given|truncated" --b
 check "one bit flipped (payload)" 2 "payload is corrupted" --blob "$tmp/flip_payload.bin"
 check "one bit flipped (header)"  2 "header is corrupted"  --blob "$tmp/flip_header.bin"
 check "retrained weights (stale)" 2 "another model|signature" --blob "$other"
-if [ -f ../shared/conformance/onnx-node/test_basic_conv_with_padding/model.onnx ]; then
-    "$KILN" generate ../shared/conformance/onnx-node/test_basic_conv_with_padding/model.onnx -o "$tmp/conv" --name conv -q >/dev/null
-    check "another model's blob"  2 "another model|signature" --blob "$tmp/conv/conv_data.bin"
+if [ -f ../shared/models/mlperf_tiny/kws_ref_model.tflite ]; then
+    "$KILN" generate ../shared/models/mlperf_tiny/kws_ref_model.tflite -o "$tmp/kws" --name kws -q >/dev/null
+    check "another model's blob"  2 "another model|signature" --blob "$tmp/kws/kws_data.bin"
 fi
-check "missing blob file"         2 "cannot read" --blob "$tmp/nope.bin"
+check "missing blob file"         2 "cannot open" --blob "$tmp/nope.bin"
 echo "summary: $pass passed, $fail failed"
 [ $fail -eq 0 ]
