@@ -190,8 +190,11 @@ void emit_source(const compiled *c, sbuf *o)
         sb_printf(o, "    uint8_t *y%d = (out && out[%d]) ? (uint8_t *)out[%d] : arena + %zu;\n", k, k,
                   k, c->pl.offset[g->outputs[k]]);
     sb_printf(o, "    (void)w;\n    (void)arena;\n");
+    /* An empty tensor is read or written by no call. */
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    (void)x%d;\n", k);
+    for (int k = 0; k < g->n_outputs; k++)
+        sb_printf(o, "    (void)y%d;\n", k);
     int last_node = -2;
     for (int i = 0; i < c->prog.n_calls; i++) {
         const lir_call *call = &c->prog.calls[i];
