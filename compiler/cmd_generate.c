@@ -72,9 +72,8 @@ int cmd_generate(int argc, char **argv)
         fputs(r.s, stdout);
         sb_free(&r);
     }
-    printf("wrote %s/%s.h, %s.c, %s, %s_report.txt, %s_report.json\n", dir, c.name, c.name,
-           c.weights == WEIGHTS_INLINE ? "_data.c (inline weights)" : "_data.bin (weights blob)", c.name,
-           c.name);
+    printf("wrote %s/%s.h, %s.c, %s_data.%s, %s_report.txt, %s_report.json\n", dir, c.name, c.name, c.name,
+           c.weights == WEIGHTS_INLINE ? "c (inline weights)" : "bin (weights blob)", c.name, c.name);
     compiled_free(&c);
     return 0;
 }

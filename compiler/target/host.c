@@ -172,9 +172,19 @@ target_result target_host_run(const compiled *c, const target_opts *o, target_io
         size_t L = strlen(msg);
         while (L && (msg[L - 1] == '\n' || msg[L - 1] == ' '))
             msg[--L] = '\0';
+        /* One line: "STATUS: message; found X, expected Y". */
+        char *nl2 = strchr(msg, '\n');
+        if (nl2) {
+            size_t tail = strlen(nl2 + 1);
+            if ((size_t)(nl2 - msg) + 2 + tail < msglen) {
+                memmove(nl2 + 2, nl2 + 1, tail + 1);
+                nl2[0] = ';';
+                nl2[1] = ' ';
+            }
+        }
         for (char *p = msg; *p; p++)
             if (*p == '\n')
-                *p = ';';
+                *p = ' ';
         res = TARGET_REFUSED;
         goto out;
     }
