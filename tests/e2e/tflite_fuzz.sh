@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tflite_fuzz.sh - damaged copies of every bundled .tflite through `kiln dump`.
+# tflite_fuzz.sh - damaged copies of every bundled .tflite through `kiln analyze`
+# (import, passes, lowering, memory plan and blob: a whole compile, no files written).
 # san: yes
 #
 # For each model: truncations at spread-out lengths and copies with a few bits
@@ -8,7 +9,7 @@
 # Every variant must end in a valid import (exit 0) or an error message on
 # stderr with exit 2: never a crash, a sanitizer report, another exit status or
 # a timeout.  The unmodified models must import (or be refused) first, so a
-# `kiln dump` that refuses everything cannot pass.
+# `kiln analyze` that refuses everything cannot pass.
 set -u
 KILN=${KILN:-build/kiln}
 MODELS=../shared/models
@@ -68,7 +69,7 @@ def run(job):
     if idx % 16:
         env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
     try:
-        p = subprocess.run([kiln, "dump", f], stdout=subprocess.DEVNULL,
+        p = subprocess.run([kiln, "analyze", f], stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, timeout=30, env=env)
         rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
@@ -79,15 +80,15 @@ def run(job):
 # The unmodified models first: exit 0, or 2 with a message (refused models).
 bad = 0
 for path in files:
-    p = subprocess.run([kiln, "dump", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run([kiln, "analyze", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if p.returncode not in (0, 2) or (p.returncode == 2 and "operator" not in p.stderr.decode()):
         print(f"FAIL: {path} (unmodified): exit {p.returncode}: {p.stderr.decode()[:300]}")
         bad += 1
 ok_models = sum(1 for path in files
-                if subprocess.run([kiln, "dump", path], stdout=subprocess.DEVNULL,
+                if subprocess.run([kiln, "analyze", path], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL).returncode == 0)
 if ok_models < 10:
-    print(f"FAIL: only {ok_models} unmodified models import; `kiln dump` cannot be tested")
+    print(f"FAIL: only {ok_models} unmodified models import; `kiln analyze` cannot be tested")
     bad += 1
 
 jobs, idx = [], 0
