@@ -44,6 +44,21 @@ kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *bl
     net->blob = (const uint8_t *)blob;
     net->arena = (uint8_t *)arena;
     net->ready = 1;
+    return kiln_net_reset(net);
+}
+
+kiln_status kiln_net_reset(kiln_net *net)
+{
+    uint32_t i, j;
+    if (!net || !net->model)
+        return KILN_E_ARG;
+    if (!net->ready)
+        return KILN_E_NOT_READY;
+    for (i = 0; i < net->model->n_state; i++) {
+        uint8_t *p = net->arena + net->model->state[i].offset;
+        for (j = 0; j < net->model->state[i].bytes; j++)
+            p[j] = 0;
+    }
     return KILN_OK;
 }
 

@@ -236,6 +236,17 @@ void emit_source(const compiled *c, sbuf *o)
 
     emit_io_desc(c, o, "inputs", g->n_inputs, g->inputs);
     emit_io_desc(c, o, "outputs", g->n_outputs, g->outputs);
+    int n_state = 0;
+    for (int t = 0; t < g->n_tensors; t++)
+        if (g->tensors[t].is_state && c->pl.home[t] == PLAN_ARENA && c->pl.root[t] == t) {
+            if (!n_state)
+                sb_printf(o, "static const kiln_state_desc %s_state[] = {\n", n);
+            sb_printf(o, "    { %zuu, %zuu }, /* %s */\n", c->pl.offset[t], ir_nbytes(&g->tensors[t]),
+                      g->tensors[t].name);
+            n_state++;
+        }
+    if (n_state)
+        sb_printf(o, "};\n\n");
     sb_printf(o, "const kiln_model %s_model = {\n", n);
     sb_printf(o, "    \"%s\",\n", n);
     sb_printf(o, "    0x%016" PRIx64 "ull,\n", c->signature);
@@ -251,6 +262,7 @@ void emit_source(const compiled *c, sbuf *o)
     sb_printf(o, "    %d, %d,\n", g->n_inputs, g->n_outputs);
     sb_printf(o, "    %s%s,\n", g->n_inputs ? n : "0", g->n_inputs ? "_inputs" : "");
     sb_printf(o, "    %s%s,\n", g->n_outputs ? n : "0", g->n_outputs ? "_outputs" : "");
+    sb_printf(o, "    %d, %s%s,\n", n_state, n_state ? n : "0", n_state ? "_state" : "");
     sb_printf(o, "    %s_invoke\n};\n", n);
 }
 

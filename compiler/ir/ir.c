@@ -256,7 +256,7 @@ bool ir_verify(const ir_graph *g, char *err, size_t errlen)
                      t->name, t->q.n, t->q.axis);
             goto out;
         }
-        if (t->data || t->is_input)
+        if (t->data || t->is_input || t->is_state)
             defined[i] = 1;
     }
     for (int n = 0; n < g->n_nodes; n++) {

@@ -61,6 +61,12 @@ typedef struct ir_tensor {
     size_t nbytes;          /* of data when constant */
     bool is_input;          /* a graph input (not a constant) */
     bool is_output;         /* a graph output */
+    /* A variable that keeps its value from one invocation to the next
+     * (TFLite variable tensors, e.g. SVDF's activation state).  Zero after
+     * init.  The node that updates it receives it as an input and writes it
+     * in place (its lowering passes it as an output operand); it is never
+     * "produced" by a node. */
+    bool is_state;
     int producer;           /* node index, -1 for inputs and constants */
 } ir_tensor;
 

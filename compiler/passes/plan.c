@@ -190,6 +190,14 @@ bool plan_memory(ir_graph *g, lir_program *p, plan *pl, char *err, size_t errlen
             bufs[nt + i].size = c->scratch_bytes;
         }
     }
+    /* State keeps its bytes across invocations: live always, shared with nothing. */
+    for (int t = 0; t < nt; t++) {
+        int r = pl->root[t];
+        if (!g->tensors[r].is_state || bufs[r].last < 0)
+            continue;
+        bufs[r].first = 0;
+        bufs[r].last = last_call;
+    }
     for (int k = 0; k < g->n_inputs; k++) {
         int r = pl->root[g->inputs[k]];
         bufs[r].first = 0;

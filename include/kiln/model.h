@@ -46,6 +46,13 @@ typedef struct kiln_io_desc {
     int32_t zero_point;
 } kiln_io_desc;
 
+/* A region of the arena that keeps its bytes between runs (a stateful op's
+ * memory, e.g. SVDF's activation history); zeroed by init and reset. */
+typedef struct kiln_state_desc {
+    uint32_t offset;
+    uint32_t bytes;
+} kiln_state_desc;
+
 struct kiln_net;
 
 typedef struct kiln_model {
@@ -60,6 +67,8 @@ typedef struct kiln_model {
     uint32_t n_outputs;
     const kiln_io_desc *inputs;
     const kiln_io_desc *outputs;
+    uint32_t n_state;
+    const kiln_state_desc *state;
     /* Runs every layer; called by kiln_net_run after the argument checks. */
     void (*invoke)(const uint8_t *weights, uint8_t *arena, const void *const *in, void *const *out);
 } kiln_model;
@@ -84,6 +93,10 @@ kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *bl
 /* inputs[i]/outputs[i] may be NULL (or the arrays themselves NULL): the
  * tensor then lives in the arena, see kiln_net_input()/kiln_net_output(). */
 kiln_status kiln_net_run(kiln_net *net, const void *const *inputs, void *const *outputs);
+
+/* Zeroes the network's state (stateful models only; a no-op otherwise), as
+ * after init: the next run starts from a fresh history. */
+kiln_status kiln_net_reset(kiln_net *net);
 
 void *kiln_net_input(kiln_net *net, uint32_t i);
 const void *kiln_net_output(const kiln_net *net, uint32_t i);
