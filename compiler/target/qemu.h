@@ -1,0 +1,22 @@
+/*
+ * qemu.h - pieces of the QEMU target (qemu.c) that its tests drive on
+ * their own: the emulator command line.
+ */
+#ifndef KILN_TARGET_QEMU_H
+#define KILN_TARGET_QEMU_H
+
+/* Where QEMU's loader places the weights blob: the start of mps2-an500's
+ * PSRAM, the board's stand-in for memory-mapped external flash. */
+#define QEMU_BLOB_ADDR 0x60000000u
+#define QEMU_PSRAM_BYTES 0x01000000u
+
+/* The command that runs `elf` on mps2-an500 with the serial port on stdio,
+ * semihosting on (the firmware's exit status becomes QEMU's) and
+ * `-icount shift=0` (1 ns of virtual time per instruction: deterministic
+ * tick counts), and `blob` (NULL: nothing) placed at QEMU_BLOB_ADDR.
+ * $KILN_QEMU names the binary, $KILN_QEMU_ARGS adds arguments (e.g. a TCG
+ * plugin).  A NULL-terminated heap array; free with qemu_command_free(). */
+char **qemu_command(const char *elf, const char *blob);
+void qemu_command_free(char **argv);
+
+#endif
