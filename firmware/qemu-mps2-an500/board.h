@@ -30,6 +30,7 @@
 #define SCB_CPACR SCS_REG(0xD88)
 
 #define SCB_ICSR_PENDSTSET (1u << 26)
+#define SCB_ICSR_PENDSTCLR (1u << 25)
 
 /* Start of the external-flash blob; a build may move it (-DKILN_QEMU_BLOB_ADDR). */
 #ifndef KILN_QEMU_BLOB_ADDR_DEFAULT

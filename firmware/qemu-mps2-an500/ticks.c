@@ -2,6 +2,13 @@
  * ticks.c - SysTick free-running over its full 24-bit range; its interrupt
  * counts wraps, so ticks_now() = wraps * 2^24 + (2^24 - 1 - VAL).
  *
+ * Starting the counter also fixes its phase: QEMU's SysTick counts from the
+ * moment it is enabled, so restarting it right before an inference makes the
+ * tick boundaries fall at the same instructions every run, and the count of
+ * an inference is repeatable to the tick (without the restart the phase
+ * depends on how long the firmware polled the UART, i.e. on the host, and
+ * counts jitter by one tick).
+ *
  * The wrap counter is the firmware's only interrupt-shared variable.  A wrap
  * that happened but whose interrupt has not been taken yet shows as
  * PENDSTSET; ticks_now() reads with interrupts masked and counts such a wrap
@@ -26,10 +33,18 @@ void SysTick_Handler(void)
 
 void ticks_start(void)
 {
+    uint32_t primask;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask)::"memory");
     SYST_CSR = 0;
     SYST_RVR = RELOAD;
     SYST_CVR = 0;   /* any write clears the counter; it reloads on the next clock */
     SYST_CSR = CSR_ENABLE | CSR_TICKINT | CSR_CLKSOURCE;
+    while (SYST_CVR == 0)
+        ;
+    /* That first reload is not a wrap (QEMU flags it as one). */
+    SCB_ICSR = SCB_ICSR_PENDSTCLR;
+    wraps = 0;
+    __asm__ volatile("msr primask, %0" ::"r"(primask) : "memory");
 }
 
 uint64_t ticks_now(void)

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+/* (Re)starts the counter at 0 with its phase fixed by this call. */
 void ticks_start(void);
 uint64_t ticks_now(void);
 

@@ -7,7 +7,8 @@
  *   s[0] = k[0] + k[1] + k[2]
  *   s[1] = iterations of a 2-instruction busy loop: 10000 * (uint8_t)k[2]
  * and k[1] selects a misbehaviour: 1 = undefined instruction (HardFault),
- * 2 = never return (timeout).  The tensors' blob offsets are read from the
+ * 2 = never return (timeout), 3 = a long run of 350,000,000 iterations
+ * (700 M instructions, past the 2^24-tick wrap of SysTick).  The tensors' blob offsets are read from the
  * blob's directory, so the blob may be rebuilt without touching this file.
  */
 #include "fake.h"
@@ -31,7 +32,7 @@ static void fake_invoke(const uint8_t *w, uint8_t *arena, const void *const *in,
     int32_t *s = (out && out[1]) ? (int32_t *)out[1] : (int32_t *)(arena + ARENA_S);
     const float *wt = (const float *)(w + tensor_offset(w, 0));
     const float *bt = (const float *)(w + tensor_offset(w, 1));
-    uint32_t i, n = 10000u * (uint32_t)(uint8_t)k[2];
+    uint32_t i, n = k[1] == 3 ? 350000000u : 10000u * (uint32_t)(uint8_t)k[2];
 
     if (k[1] == 1)
         __builtin_trap();
