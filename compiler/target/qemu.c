@@ -6,8 +6,8 @@
  * for memory-mapped external flash), fed over UART0 with the validation
  * protocol (firmware/protocol.h, docs/validation-protocol.md).
  *
- * Relies on child.c to run QEMU with its serial port on stdio pipes and on
- * vproto.c for framing.  Every path out of target_qemu_run() stops QEMU.  A
+ * Relies on qemu_build.c for the firmware, child.c to run QEMU with its
+ * serial port on stdio pipes and vproto.c for framing.  Every path out of target_qemu_run() stops QEMU.  A
  * refusal at init is TARGET_REFUSED with the status name and message, like
  * the host target; anything else that goes wrong (a tool missing, the build,
  * a fault, a timeout, a frame that fails its CRC) is TARGET_ERROR, and no
@@ -22,7 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "target/target.h"
 
-#include <glob.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,57 +43,10 @@
 #define KILN_ROOT "."
 #endif
 
-#define FW_DIR "firmware/qemu-mps2-an500"
-#define ARM_FLAGS "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16 -O2 -g -std=c99 " \
-                  "-Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections"
-
 static const char *env_or(const char *name, const char *dflt)
 {
     const char *v = getenv(name);
     return v && *v ? v : dflt;
-}
-
-/* ---- a growable argv ------------------------------------------------------ */
-
-typedef struct argvec {
-    char **v;
-    int n, cap;
-} argvec;
-
-static void av_add(argvec *a, const char *s)
-{
-    if (a->n + 2 > a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = xrealloc(a->v, sizeof(char *) * (size_t)a->cap);
-    }
-    a->v[a->n++] = xstrdup(s);
-    a->v[a->n] = NULL;
-}
-
-static void av_add_words(argvec *a, const char *words)
-{
-    char *w = xstrdup(words);
-    for (char *t = strtok(w, " \t"); t; t = strtok(NULL, " \t"))
-        av_add(a, t);
-    free(w);
-}
-
-static void av_free(argvec *a)
-{
-    for (int i = 0; i < a->n; i++)
-        free(a->v[i]);
-    free(a->v);
-    memset(a, 0, sizeof *a);
-}
-
-/* Sorted, so the command line (and the firmware) is the same every time. */
-static void av_add_glob(argvec *a, const char *pattern)
-{
-    glob_t g;
-    if (glob(pattern, 0, NULL, &g) == 0)
-        for (size_t i = 0; i < g.gl_pathc; i++)
-            av_add(a, g.gl_pathv[i]);
-    globfree(&g);
 }
 
 static bool on_path(const char *prog)
@@ -144,12 +97,19 @@ static void append_file(char *msg, size_t msglen, const char *path, int max_line
 
 char **qemu_command(const char *elf, const char *blob)
 {
-    argvec a = {0};
-    av_add(&a, env_or("KILN_QEMU", "qemu-system-arm"));
-    av_add_words(&a, "-M mps2-an500 -nographic -monitor none -serial stdio -no-reboot "
-                     "-semihosting-config enable=on,target=native -icount shift=0");
-    av_add(&a, "-kernel");
-    av_add(&a, elf);
+    static const char *fixed[] = {"-M", "mps2-an500", "-nographic", "-monitor", "none", "-serial", "stdio",
+                                  "-no-reboot", "-semihosting-config", "enable=on,target=native", "-icount",
+                                  "shift=0", "-kernel"};
+    size_t nf = sizeof fixed / sizeof fixed[0], n = 0;
+    char *extra = xstrdup(env_or("KILN_QEMU_ARGS", ""));
+    size_t n_extra = 0;
+    for (char *p = extra; *p; p++)
+        n_extra += !isspace((unsigned char)*p) && (p == extra || isspace((unsigned char)p[-1]));
+    char **argv = xcalloc(nf + n_extra + 6, sizeof *argv);
+    argv[n++] = xstrdup(env_or("KILN_QEMU", "qemu-system-arm"));
+    for (size_t i = 0; i < nf; i++)
+        argv[n++] = xstrdup(fixed[i]);
+    argv[n++] = xstrdup(elf);
     if (blob) {
         /* QEMU option values escape a comma by doubling it. */
         sbuf s = {0};
@@ -157,13 +117,14 @@ char **qemu_command(const char *elf, const char *blob)
         for (const char *p = blob; *p; p++)
             sb_put(&s, *p == ',' ? ",," : p, *p == ',' ? 2 : 1);
         sb_printf(&s, ",addr=0x%08x,force-raw=on", QEMU_BLOB_ADDR);
-        av_add(&a, "-device");
-        av_add(&a, s.s);
-        sb_free(&s);
+        argv[n++] = xstrdup("-device");
+        argv[n++] = sb_take(&s);
     }
-    if (getenv("KILN_QEMU_ARGS"))
-        av_add_words(&a, getenv("KILN_QEMU_ARGS"));
-    return a.v;
+    for (char *t = strtok(extra, " \t\n"); t; t = strtok(NULL, " \t\n"))
+        argv[n++] = xstrdup(t);
+    argv[n] = NULL;
+    free(extra);
+    return argv;
 }
 
 void qemu_command_free(char **argv)
@@ -173,69 +134,6 @@ void qemu_command_free(char **argv)
     for (int i = 0; argv[i]; i++)
         free(argv[i]);
     free(argv);
-}
-
-/* ---- building the firmware -------------------------------------------------------- */
-
-static size_t round16(size_t n)
-{
-    return (n + 15) & ~(size_t)15;
-}
-
-static bool build_firmware(const compiled *c, const target_opts *o, bool external_blob, const char *elf,
-                           char *msg, size_t msglen)
-{
-    const char *root = env_or("KILN_ROOT", KILN_ROOT);
-    const char *cc = env_or("KILN_ARM_CC", "arm-none-eabi-gcc");
-    const char *dir = o->workdir;
-    const ir_graph *g = c->g;
-    size_t io_bytes = 0;
-    for (int i = 0; i < g->n_inputs; i++)
-        io_bytes += round16(ir_nbytes(&g->tensors[g->inputs[i]]));
-    for (int i = 0; i < g->n_outputs; i++)
-        io_bytes += round16(ir_nbytes(&g->tensors[g->outputs[i]]));
-
-    argvec a = {0};
-    char *s;
-    av_add(&a, cc);
-    av_add_words(&a, ARM_FLAGS);
-    av_add(&a, s = xasprintf("-I%s/include", root)), free(s);
-    av_add(&a, s = xasprintf("-I%s", dir)), free(s);
-    av_add(&a, s = xasprintf("-DKILN_NET=%s", c->name)), free(s);
-    av_add(&a, s = xasprintf("-DKILN_QEMU_IO_BYTES=%zu", io_bytes)), free(s);
-    av_add(&a, s = xasprintf("-DKILN_QEMU_BLOB_ADDR=0x%08xu", QEMU_BLOB_ADDR)), free(s);
-    if (external_blob && c->weights == WEIGHTS_INLINE)
-        av_add(&a, "-DKILN_QEMU_EXTERNAL_BLOB=1");
-    if (o->no_crc)
-        av_add(&a, "-DKILN_QEMU_NO_CRC=1");
-    av_add_glob(&a, s = xasprintf("%s/" FW_DIR "/*.c", root)), free(s);
-    av_add_glob(&a, s = xasprintf("%s/runtime/*.c", root)), free(s);
-    av_add_glob(&a, s = xasprintf("%s/runtime/kernels/*.c", root)), free(s);
-    av_add(&a, s = xasprintf("%s/%s.c", dir, c->name)), free(s);
-    if (c->weights == WEIGHTS_INLINE)
-        av_add(&a, s = xasprintf("%s/%s_data.c", dir, c->name)), free(s);
-    av_add(&a, "-nostartfiles");
-    av_add(&a, s = xasprintf("-T%s/" FW_DIR "/mps2-an500.ld", root)), free(s);
-    av_add(&a, "-Wl,--gc-sections");
-    av_add(&a, s = xasprintf("-Wl,-Map=%s/fw.map", dir)), free(s);
-    av_add(&a, "-lm");
-    av_add(&a, "-o");
-    av_add(&a, elf);
-
-    char *log = xasprintf("%s/fw-build.log", dir);
-    remove(log);
-    verbose_cmd(o, a.v);
-    proc_result r;
-    /* The time limit is for the emulated run; a build gets its own, generous one. */
-    bool ok = proc_run(a.v, log, o->timeout_s > 600 ? o->timeout_s : 600, &r, msg, msglen);
-    if (ok && (r.signaled || r.timed_out || r.exit_code != 0)) {
-        snprintf(msg, msglen, "the firmware for the qemu target did not build with %s (log %s):\n", cc, log);
-        append_file(msg, msglen, log, 30);
-        ok = false;
-    }
-    free(log);
-    av_free(&a);
-    return ok;
 }
 
 /* ---- talking to the firmware ---------------------------------------------------------- */
@@ -717,7 +615,7 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     uint64_t ticks_total = 0, ticks_min = UINT64_MAX, ticks_max = 0;
     uint32_t tick_hz = 0;
 
-    if (!build_firmware(c, o, o->blob_path != NULL, elf, msg, msglen))
+    if (!qemu_build_firmware(c, o, o->blob_path != NULL, elf, msg, msglen))
         goto out;
     argv = qemu_command(elf, load);
     verbose_cmd(o, argv);

@@ -1,9 +1,14 @@
 /*
- * qemu.h - pieces of the QEMU target (qemu.c) that its tests drive on
- * their own: the emulator command line.
+ * qemu.h - the pieces of the QEMU target: the firmware build (qemu_build.c)
+ * and the emulator command line (qemu.c), which tests also drive on their own.
  */
 #ifndef KILN_TARGET_QEMU_H
 #define KILN_TARGET_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "target/target.h"
 
 /* Where QEMU's loader places the weights blob: the start of mps2-an500's
  * PSRAM, the board's stand-in for memory-mapped external flash. */
@@ -18,5 +23,12 @@
  * plugin).  A NULL-terminated heap array; free with qemu_command_free(). */
 char **qemu_command(const char *elf, const char *blob);
 void qemu_command_free(char **argv);
+
+/* Builds o->workdir/fw.elf-style firmware at `elf` for the emitted network in
+ * o->workdir.  external_blob: the firmware checks the blob at QEMU_BLOB_ADDR
+ * even when the network has its weights compiled in.  false: msg has the
+ * compiler's or linker's complaint. */
+bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, const char *elf,
+                         char *msg, size_t msglen);
 
 #endif
