@@ -638,6 +638,12 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     }
     if (!quit(&s, msg, msglen))
         goto out;
+    /* As the host target leaves them, for comparing runs. */
+    char *out_path = xasprintf("%s/output.bin", o->workdir);
+    bool wrote = write_file_atomic(out_path, io->outputs, out_bytes * io->samples, msg, msglen);
+    free(out_path);
+    if (!wrote)
+        goto out;
     if (io->samples > 0) {
         /* -icount shift=0: 1 instruction per ns of virtual time. */
         double per_tick = 1e9 / (double)tick_hz;
