@@ -26,6 +26,7 @@ ok()  { pass=$((pass+1)); echo "ok   $1"; }
 bad() { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2" | head -20; }
 
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Wno-missing-field-initializers -Iinclude -Icompiler -I."
+[ -n "${KILN_SAN:-}" ] && CFLAGS="$CFLAGS -fsanitize=address,undefined -fno-sanitize-recover=all"
 for p in make_blob drive; do
     cc $CFLAGS -o "$tmp/$p" $F/$p.c "$BUILD/libkilnc.a" "$BUILD/libkilnrt.a" -lcjson -lm \
         || { echo "FAIL cannot build $p"; exit 1; }
@@ -152,7 +153,7 @@ else bad "good frame after line noise" "$out"; fi
 heap=$(arm-none-eabi-nm "$tmp/ext/fw.elf" | grep -E ' (malloc|_malloc_r|calloc|realloc|free|_free_r|_sbrk|_sbrk_r)$')
 if [ -z "$heap" ]; then ok "firmware links no heap function"; else bad "heap in firmware" "$heap"; fi
 
-# 10-11. A missing emulator and a broken build are clear errors.
+# 10-12. A missing emulator, a broken build and a model too big for the board are clear errors.
 out=$(KILN_QEMU=/nonexistent/qemu-system-arm drive "$tmp/ext" --blob "$blob" "$tmp/loop0_in.bin" "$tmp/o.bin"); rc=$?
 if [ $rc = 2 ] && grep -q "/nonexistent/qemu-system-arm, which is not on PATH" <<<"$out"; then ok "missing QEMU: $(cut -c1-100 <<<"$out")"
 else bad "missing QEMU (exit $rc)" "$out"; fi
@@ -160,6 +161,13 @@ mkdir -p "$tmp/broken" && cp "$tmp/ext/"fake* "$tmp/broken/" && echo "int broken
 out=$(drive "$tmp/broken" --blob "$blob" "$tmp/loop0_in.bin" "$tmp/o.bin"); rc=$?
 if [ $rc = 2 ] && grep -q "did not build" <<<"$out" && grep -q "fake.c:.*error" <<<"$out"; then ok "broken build reported with the compiler's message"
 else bad "broken build (exit $rc)" "$out"; fi
+
+mkdir -p "$tmp/big" && cp "$tmp/ext/"fake* "$tmp/big/"
+sed -i 's/^#define fake_ARENA_BYTES 160u$/#define fake_ARENA_BYTES 5000000u/' "$tmp/big/fake.h"
+out=$(drive "$tmp/big" --blob "$blob" "$tmp/loop0_in.bin" "$tmp/o.bin"); rc=$?
+if [ $rc = 2 ] && grep -q "did not link" <<<"$out" && grep -q "region .SRAM. overflowed" <<<"$out"; then
+    ok "a 5 MB arena does not fit the 4 MiB SRAM: link error says so"
+else bad "oversized arena (exit $rc)" "$out"; fi
 
 echo "summary: $pass passed, $fail failed"
 [ $fail -eq 0 ]
