@@ -301,16 +301,16 @@ static void refusal_message(const vp_frame *f, char *msg, size_t msglen)
 static const char *exception_name(uint32_t exc)
 {
     switch (exc) {
-    case 2: return "NMI";
-    case 3: return "HardFault";
-    case 4: return "MemManage fault";
-    case 5: return "BusFault";
-    case 6: return "UsageFault";
-    case 11: return "SVCall";
-    case 12: return "DebugMonitor";
-    case 14: return "PendSV";
+    case 2: return "an NMI";
+    case 3: return "a HardFault";
+    case 4: return "a MemManage fault";
+    case 5: return "a BusFault";
+    case 6: return "a UsageFault";
+    case 11: return "an SVCall";
+    case 12: return "a DebugMonitor exception";
+    case 14: return "a PendSV";
     }
-    return exc >= 16 ? "unexpected interrupt" : "exception";
+    return exc >= 16 ? "an unexpected interrupt" : "an exception";
 }
 
 /* The fault status bits that say what happened (ARMv7-M CFSR/HFSR). */
@@ -390,7 +390,7 @@ static void fault_message(session *s, const vp_frame *f, const char *when, char 
                  kvp_get_u32(p + KVP_FAULT_OFF_MMFAR), kvp_get_u32(p + KVP_FAULT_OFF_BFAR), &causes);
     char *where = code_location(s->o, s->elf, pc);
     snprintf(msg, msglen,
-             "the firmware took a %s (exception %" PRIu32 ") %s: %s; pc 0x%08" PRIx32 "%s, lr 0x%08" PRIx32
+             "the firmware took %s (exception %" PRIu32 ") %s: %s; pc 0x%08" PRIx32 "%s, lr 0x%08" PRIx32
              ", CFSR 0x%08" PRIx32 ", HFSR 0x%08" PRIx32 "; outputs discarded",
              exception_name(exc), exc, when, causes.s, pc, where, lr, kvp_get_u32(p + KVP_FAULT_OFF_CFSR),
              kvp_get_u32(p + KVP_FAULT_OFF_HFSR));

@@ -1,7 +1,7 @@
 /*
  * uart.h - polled driver for the CMSDK APB UART (UART0 of mps2-an500).
  *
- * Blocking, no interrupts, no buffering beyond the UART's own one byte each
+ * Blocking, no interrupt handlers, no buffering beyond the UART's own one byte each
  * way.  On QEMU the receiver is flow-controlled (QEMU hands over the next
  * byte only once the previous one was read), so nothing is lost however long
  * an inference takes; on hardware an overrun is reported, never hidden.
