@@ -188,10 +188,10 @@ static bool recv_frame(session *s, vp_frame *f, const char *waiting_for, char *m
             return true;
         if (st == VP_BAD_CRC) {
             snprintf(msg, msglen,
-                     "a %s frame from the firmware failed its CRC (computed 0x%08" PRIx32 ", received 0x%08" PRIx32
-                     ", %" PRIu32 " payload bytes) while waiting for %s: the serial data was garbled; its "
+                     "a frame from the firmware (type %s, %" PRIu32 " payload bytes) failed its CRC (computed 0x%08"
+                     PRIx32 ", received 0x%08" PRIx32 ") while waiting for %s: the serial data was garbled; its "
                      "contents were not used",
-                     vp_type_name(f->type), f->crc_computed, f->crc_received, f->len, waiting_for);
+                     vp_type_name(f->type), f->len, f->crc_computed, f->crc_received, waiting_for);
             return false;
         }
         if (st == VP_BAD_LENGTH) {
@@ -607,7 +607,12 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     memset(&s, 0, sizeof s);
     s.ch.pid = -1;
     s.ch.in_fd = s.ch.out_fd = -1;
-    vp_init(&s.dec, KVP_MAX_PAYLOAD);
+    /* The largest frame the firmware may send: a garbled length beyond it is
+     * reported at once instead of being waited for. */
+    size_t max_frame = KVP_OUTPUT_FIXED + out_bytes;
+    max_frame = max_frame > KVP_HELLO_MAX ? max_frame : KVP_HELLO_MAX;
+    max_frame = max_frame > KVP_ERROR_MAX ? max_frame : KVP_ERROR_MAX;
+    vp_init(&s.dec, (uint32_t)max_frame);
     s.o = o;
     s.qemu_log = qlog;
     s.elf = elf;

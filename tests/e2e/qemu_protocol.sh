@@ -149,6 +149,19 @@ if grep -q '^good-after-noise: OUTPUT seq 4' <<<"$out" && cmp -s "$tmp/raw_out.b
     ok "good frame after line noise computed exactly"
 else bad "good frame after line noise" "$out"; fi
 
+# ... and in the other direction: a stand-in emulator garbles the OUTPUT frame.
+for g in crc length seq; do
+    out=$(GARBLE=$g KILN_QEMU=$PWD/$F/garbling_qemu.py drive "$tmp/ext" --blob "$blob" "$tmp/loop0_in.bin" "$tmp/o.bin"); rc=$?
+    case $g in
+        crc) pat="failed its CRC .*garbled; its contents were not used" ;;
+        length) pat="claims 1073741824 payload bytes .*garbled" ;;
+        seq) pat="answered sample 0 with OUTPUT seq 1 .*expected OUTPUT seq 0" ;;
+    esac
+    if [ $rc = 2 ] && grep -qE "$pat" <<<"$out" && ! pgrep -f garbling_qemu.py >/dev/null; then
+        ok "garbled OUTPUT ($g) is an error, stand-in killed: $(cut -c1-110 <<<"$out")"
+    else bad "garbled OUTPUT ($g) (exit $rc)" "$out"; fi
+done
+
 # 9. No heap in the firmware.
 heap=$(arm-none-eabi-nm "$tmp/ext/fw.elf" | grep -E ' (malloc|_malloc_r|calloc|realloc|free|_free_r|_sbrk|_sbrk_r)$')
 if [ -z "$heap" ]; then ok "firmware links no heap function"; else bad "heap in firmware" "$heap"; fi
