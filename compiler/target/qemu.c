@@ -7,11 +7,15 @@
  * protocol (firmware/protocol.h, docs/validation-protocol.md).
  *
  * Relies on qemu_build.c for the firmware, child.c to run QEMU with its
- * serial port on stdio pipes and vproto.c for framing.  Every path out of target_qemu_run() stops QEMU.  A
- * refusal at init is TARGET_REFUSED with the status name and message, like
- * the host target; anything else that goes wrong (a tool missing, the build,
- * a fault, a timeout, a frame that fails its CRC) is TARGET_ERROR, and no
- * output of a garbled frame is ever used.
+ * serial port on stdio pipes and vproto.c for framing.  Every path out of
+ * target_qemu_run() stops QEMU.  A refusal at init is TARGET_REFUSED with the
+ * status name and message, like the host target; anything else that goes
+ * wrong (a tool missing, the build, a fault, a timeout, a frame that fails
+ * its CRC) is TARGET_ERROR, and no output of a garbled frame is ever used.
+ *
+ * Environment: KILN_ARM_CC (default arm-none-eabi-gcc), KILN_QEMU (default
+ * qemu-system-arm), KILN_QEMU_ARGS (more emulator arguments, e.g. a TCG
+ * plugin).
  *
  * Cycles: QEMU models no pipeline, so what the firmware's SysTick measures
  * under `-icount shift=0` is instructions: one tick of the 25 MHz clock is
@@ -38,10 +42,6 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "util/sbuf.h"
-
-#ifndef KILN_ROOT
-#define KILN_ROOT "."
-#endif
 
 static const char *env_or(const char *name, const char *dflt)
 {

@@ -24,8 +24,8 @@
 char **qemu_command(const char *elf, const char *blob);
 void qemu_command_free(char **argv);
 
-/* Builds o->workdir/fw.elf-style firmware at `elf` for the emitted network in
- * o->workdir.  external_blob: the firmware checks the blob at QEMU_BLOB_ADDR
+/* Builds the validation firmware for the network emitted in o->workdir into
+ * the ELF file `elf`.  external_blob: the firmware checks the blob at QEMU_BLOB_ADDR
  * even when the network has its weights compiled in.  false: msg has the
  * compiler's or linker's complaint. */
 bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, const char *elf,
