@@ -622,6 +622,11 @@ int cmd_validate(int argc, char **argv)
     cJSON_AddStringToObject(json, "weights", c.weights == WEIGHTS_INLINE ? "inline" : "external");
     cJSON_AddStringToObject(json, "reference", ref_name);
     cJSON_AddNumberToObject(json, "samples", (double)samples);
+    if (io.cycles) {
+        /* qemu: guest instructions per inference, measured on the target (see target/qemu.c). */
+        printf("cycles per inference: %" PRIu64 " (measured on the target)\n", io.cycles);
+        cJSON_AddNumberToObject(json, "cycles_per_inference", (double)io.cycles);
+    }
     cJSON *jouts = cJSON_AddArrayToObject(json, "outputs");
     int n_pass = 0;
     for (int i = 0; i < g->n_outputs; i++) {

@@ -1,0 +1,34 @@
+/*
+ * qemu.h - the pieces of the QEMU target: the firmware build (qemu_build.c)
+ * and the emulator command line (qemu.c), which tests also drive on their own.
+ */
+#ifndef KILN_TARGET_QEMU_H
+#define KILN_TARGET_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "target/target.h"
+
+/* Where QEMU's loader places the weights blob: the start of mps2-an500's
+ * PSRAM, the board's stand-in for memory-mapped external flash. */
+#define QEMU_BLOB_ADDR 0x60000000u
+#define QEMU_PSRAM_BYTES 0x01000000u
+
+/* The command that runs `elf` on mps2-an500 with the serial port on stdio,
+ * semihosting on (the firmware's exit status becomes QEMU's) and
+ * `-icount shift=0` (1 ns of virtual time per instruction: deterministic
+ * tick counts), and `blob` (NULL: nothing) placed at QEMU_BLOB_ADDR.
+ * $KILN_QEMU names the binary, $KILN_QEMU_ARGS adds arguments (e.g. a TCG
+ * plugin).  A NULL-terminated heap array; free with qemu_command_free(). */
+char **qemu_command(const char *elf, const char *blob);
+void qemu_command_free(char **argv);
+
+/* Builds the validation firmware for the network emitted in o->workdir into
+ * the ELF file `elf`.  external_blob: the firmware checks the blob at QEMU_BLOB_ADDR
+ * even when the network has its weights compiled in.  false: msg has the
+ * compiler's or linker's complaint. */
+bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, const char *elf,
+                         char *msg, size_t msglen);
+
+#endif
