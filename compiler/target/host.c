@@ -120,7 +120,7 @@ target_result target_host_run(const compiled *c, const target_opts *o, target_io
         in_bytes += ir_nbytes(&g->tensors[g->inputs[i]]);
     for (int i = 0; i < g->n_outputs; i++)
         out_bytes += ir_nbytes(&g->tensors[g->outputs[i]]);
-    io->cycles = 0;
+    io->insns = 0;
     if (!build(c, o, msg, msglen))
         return TARGET_ERROR;
 

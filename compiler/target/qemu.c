@@ -19,7 +19,7 @@
  *
  * Cycles: QEMU models no pipeline, so what the firmware's SysTick measures
  * under `-icount shift=0` is instructions: one tick of the 25 MHz clock is
- * 40 ns of virtual time, i.e. 40 instructions.  io->cycles reports the mean
+ * 40 ns of virtual time, i.e. 40 instructions.  io->insns reports the mean
  * instructions per inference (ticks * 1e9 / tick_hz), the figure a
  * one-instruction-per-cycle core would take.
  */
@@ -558,7 +558,7 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
         in_bytes += ir_nbytes(&g->tensors[g->inputs[i]]);
     for (int i = 0; i < g->n_outputs; i++)
         out_bytes += ir_nbytes(&g->tensors[g->outputs[i]]);
-    io->cycles = 0;
+    io->insns = 0;
 
     const char *qemu = env_or("KILN_QEMU", "qemu-system-arm");
     const char *cc = env_or("KILN_ARM_CC", "arm-none-eabi-gcc");
@@ -652,13 +652,13 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     if (io->samples > 0) {
         /* -icount shift=0: 1 instruction per ns of virtual time. */
         double per_tick = 1e9 / (double)tick_hz;
-        io->cycles = (uint64_t)((double)ticks_total * per_tick / (double)io->samples + 0.5);
+        io->insns = (uint64_t)((double)ticks_total * per_tick / (double)io->samples + 0.5);
         if (o->verbose)
             fprintf(stderr,
                     "qemu: %zu inferences; SysTick ticks per inference min %" PRIu64 " max %" PRIu64
                     " mean %.1f (%u Hz); about %" PRIu64 " instructions each (%.0f per tick)\n",
                     io->samples, ticks_min, ticks_max, (double)ticks_total / (double)io->samples, tick_hz,
-                    io->cycles, per_tick);
+                    io->insns, per_tick);
     }
     if (s.dec.skipped && o->verbose)
         fprintf(stderr, "qemu: %" PRIu64 " bytes outside any frame were ignored: \"%s\"\n", s.dec.skipped,

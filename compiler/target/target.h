@@ -34,7 +34,7 @@ typedef struct target_io {
     const uint8_t *inputs;      /* samples x (every input, concatenated in order) */
     uint8_t *outputs;           /* samples x (every output, concatenated), caller-allocated */
     size_t samples;
-    uint64_t cycles;            /* per inference, when the target measures it (0 otherwise) */
+    uint64_t insns;             /* instructions per inference, when the target counts them (0 otherwise) */
 } target_io;
 
 target_result target_host_run(const compiled *c, const target_opts *o, target_io *io, char *msg,
