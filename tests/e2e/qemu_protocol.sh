@@ -87,7 +87,7 @@ else bad "inline build with --blob" "$out"; fi
 #    instructions per tick the difference must be 2,000,000 instructions, to
 #    the tick.  The same run gives the same count, and a 700,000,000-instruction
 #    run (past SysTick's 2^24-tick wrap) is counted in full.
-cyc() { drive "$tmp/ext" --blob "$blob" "$1" "$tmp/o.bin" | sed -n 's/^ok cycles //p'; }
+cyc() { drive "$tmp/ext" --blob "$blob" "$1" "$tmp/o.bin" | sed -n 's/^ok insns //p'; }
 a=$(cyc "$tmp/loop0_in.bin"); b=$(cyc "$tmp/loop100_in.bin"); b2=$(cyc "$tmp/loop100_in.bin"); l=$(cyc "$tmp/long_in.bin")
 if [ -n "$a" ] && [ -n "$b" ] && [ $((b - a)) = 2000000 ]; then
     ok "tick counter: a 2,000,000-instruction loop measures $((b - a)) instructions ($a -> $b)"

@@ -6,7 +6,7 @@
  * f32[16], s s32[2]) and calls target_qemu_run().
  *
  *   drive run WORKDIR [--inline] [--blob FILE] [--no-crc] [--timeout S] [--samples K] IN OUT
- *       prints "ok cycles N", "refused: MSG" or "error: MSG"; exits 0, 3 or 2.
+ *       prints "ok insns N", "refused: MSG" or "error: MSG"; exits 0, 3 or 2.
  *   drive raw WORKDIR BLOB OUT
  *       runs WORKDIR/fw.elf and sends it bad frames, then one good INPUT
  *       (x[i] = i/8 - 1, k = {3, 0, 0}) and QUIT; prints one line per reply
@@ -88,7 +88,7 @@ static int run(int argc, char **argv)
     target_result r = target_qemu_run(&c, &o, &io, msg, sizeof msg);
     int rc = 2;
     if (r == TARGET_OK && write_file_atomic(out, ob, OUT_BYTES * samples, msg, sizeof msg)) {
-        printf("ok cycles %" PRIu64 "\n", io.cycles);
+        printf("ok insns %" PRIu64 "\n", io.insns);
         rc = 0;
     } else if (r == TARGET_REFUSED) {
         printf("refused: %s\n", msg);

@@ -72,5 +72,6 @@ const kiln_model fake_model = {
     2, 2,
     fake_inputs,
     fake_outputs,
+    0, 0, /* no state */
     fake_invoke,
 };
