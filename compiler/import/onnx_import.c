@@ -497,6 +497,7 @@ static bool import_node(onnx_ctx *c, int idx)
     c->node = n;
     c->node_index = idx;
     c->first_tensor = c->g->n_tensors;
+    c->out0_optional = false;
     c->node_name = onnx_strdup(n->name);
     c->op_name = onnx_strdup(n->op_type);
     c->domain = onnx_strdup(n->domain);

@@ -167,18 +167,12 @@ bool ox_reshape(onnx_ctx *c)
             ox_err(c, "shape[%d] = %lld", i, (long long)d);
             goto out;
         }
-        if (d > ((int64_t)1 << 40)) {
-            ox_err(c, "shape[%d] = %lld is too large", i, (long long)d);
+        if (d > ((int64_t)1 << 31) || (d && known > ((int64_t)1 << 48) / d)) {
+            ox_err(c, "shape[%d] = %lld makes the tensor too large", i, (long long)d);
             goto out;
         }
         shape[i] = d;
-        known *= d ? d : 1;
-        if (d == 0)
-            known = 0;
-        if (known > ((int64_t)1 << 48)) {
-            ox_err(c, "shape is too large");
-            goto out;
-        }
+        known *= d;
     }
     if (infer >= 0) {
         int64_t total = ir_numel(t);
@@ -555,6 +549,7 @@ bool ox_split(onnx_ctx *c)
         }
     }
     int64_t off = 0;
+    c->out0_optional = true;
     for (int i = 0; i < nout; i++) {
         int64_t shape[IR_MAX_DIMS];
         t = ox_t(c, x);
