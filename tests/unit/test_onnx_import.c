@@ -267,6 +267,26 @@ static void test_gemm_to_fully_connected(void **state)
     ir_free(g);
 }
 
+static void test_gemm_folds_alpha_beta(void **state)
+{
+    (void)state;
+    /* tests/data/onnx_extra/gemm11_const_b.onnx: Gemm(x [2,3], B = arange(12)
+     * as [3,4], C = [1,2,3,4], alpha 0.5, beta 2): W[n][k] = 0.5 * B[k][n] =
+     * 0.5 * (4k + n); bias = 2 * C = [2, 4, 6, 8]. */
+    char err[1024];
+    ir_graph *g = import_onnx("tests/data/onnx_extra/gemm11_const_b.onnx", NULL, err, sizeof err);
+    if (!g)
+        fail_msg("%s", err);
+    const ir_node *n = only(g, IR_OP_FULLY_CONNECTED);
+    const float *w = g->tensors[n->in[1]].data, *b = g->tensors[n->in[2]].data;
+    for (int i = 0; i < 4; i++) {
+        for (int k = 0; k < 3; k++)
+            assert_true(w[i * 3 + k] == 0.5f * (float)(4 * k + i));
+        assert_true(b[i] == 2.0f * (float)(i + 1));
+    }
+    ir_free(g);
+}
+
 static void test_quant_params(void **state)
 {
     (void)state;
@@ -391,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_split_uneven),
         cmocka_unit_test(test_softmax_axes),
         cmocka_unit_test(test_gemm_to_fully_connected),
+        cmocka_unit_test(test_gemm_folds_alpha_beta),
         cmocka_unit_test(test_quant_params),
         cmocka_unit_test(test_reshape_and_constants),
         cmocka_unit_test(test_errors_name_the_node),
