@@ -162,6 +162,15 @@ model("matmulinteger_per_row", 10, [h.make_node("MatMulInteger", ["a", "b", "za"
 model("convinteger_per_channel", 10, [h.make_node("ConvInteger", ["x", "w", "zx", "zw"], ["y"], pads=[1, 1, 1, 1])],
       [("x", T.UINT8, [1, 2, 5, 5])], ["y"], [("w", np.uint8(np.ones((3, 2, 3, 3)))), ("zx", np.uint8(3)),
       ("zw", np.uint8([1, 2, 3]))])
+# QOperator form: raw uint8 moves through Pad and MaxPool between QLinear ops
+model("qop_pad_conv_pool", 13, [h.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+      h.make_node("Pad", ["xq", "p"], ["xp"]),
+      h.make_node("QLinearConv", ["xp", "sx", "zx", "w", "sw", "zw", "sy", "zy"], ["yq"]),
+      h.make_node("MaxPool", ["yq"], ["mq"], kernel_shape=[2, 2], strides=[2, 2]),
+      h.make_node("DequantizeLinear", ["mq", "sy", "zy"], ["y"])], [X(1, 1, 6, 6)], ["y"],
+      [("sx", f32(0.5)), ("zx", np.uint8(10)), ("p", i64([0, 0, 1, 1, 0, 0, 1, 1])),
+       ("w", np.uint8(np.ones((2, 1, 3, 3)))), ("sw", f32(0.25)), ("zw", np.uint8(0)),
+       ("sy", f32(2.0)), ("zy", np.uint8(3))])
 # --- refusals (message must contain the word given)
 model("refuse_lstm_relu", 7, [h.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=H,
       activations=["Relu", "Tanh", "Tanh"])], [X(5, 2, 3)], ["y"],

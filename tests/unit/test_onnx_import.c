@@ -287,6 +287,25 @@ static void test_gemm_folds_alpha_beta(void **state)
     ir_free(g);
 }
 
+static void test_qoperator_quant_flows(void **state)
+{
+    (void)state;
+    /* onnx_extra/qop_pad_conv_pool: Quantize(0.5, 10) -> Pad(0) -> QLinearConv
+     * -> MaxPool -> Dequantize(2.0, 3).  The Pad output carries the input's
+     * quantization, and its raw ONNX pad value 0 is the real value
+     * 0.5 * (0 - 10) = -5; the MaxPool output carries the conv's (2.0, 3). */
+    char err[1024];
+    ir_graph *g = import_onnx("tests/data/onnx_extra/qop_pad_conv_pool.onnx", NULL, err, sizeof err);
+    if (!g)
+        fail_msg("%s", err);
+    const ir_node *pad = only(g, IR_OP_PAD), *pool = only(g, IR_OP_MAXPOOL);
+    const ir_tensor *po = &g->tensors[pad->out[0]], *mo = &g->tensors[pool->out[0]];
+    assert_true(po->q.n == 1 && po->q.scale[0] == 0.5f && po->q.zero_point[0] == 10);
+    assert_true(pad->attr.pad_value == -5.0);
+    assert_true(mo->q.n == 1 && mo->q.scale[0] == 2.0f && mo->q.zero_point[0] == 3);
+    ir_free(g);
+}
+
 static void test_quant_params(void **state)
 {
     (void)state;
@@ -412,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_softmax_axes),
         cmocka_unit_test(test_gemm_to_fully_connected),
         cmocka_unit_test(test_gemm_folds_alpha_beta),
+        cmocka_unit_test(test_qoperator_quant_flows),
         cmocka_unit_test(test_quant_params),
         cmocka_unit_test(test_reshape_and_constants),
         cmocka_unit_test(test_errors_name_the_node),
