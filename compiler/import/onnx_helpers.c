@@ -25,8 +25,9 @@
 
 static void where(onnx_ctx *c, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s: node %d '%s' (%s, %s opset %d)", c->path, c->node_index,
-             c->node_name ? c->node_name : "", c->op_name ? c->op_name : "?",
+    bool named = c->node_name && c->node_name[0];
+    snprintf(buf, n, "%s: node %d%s%s%s (%s, %s opset %d)", c->path, c->node_index, named ? " '" : "",
+             named ? c->node_name : "", named ? "'" : "", c->op_name ? c->op_name : "?",
              c->domain && c->domain[0] ? c->domain : "ai.onnx", c->node_opset);
 }
 

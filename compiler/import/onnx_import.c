@@ -525,6 +525,11 @@ static bool add_inputs(onnx_ctx *c)
         if (!ok)
             return false;
     }
+    if (c->opts && c->opts->n_values > pos) {
+        snprintf(c->err, c->errlen, "%s: %d input values given, but the model declares %d input%s", c->path,
+                 c->opts->n_values, pos, pos == 1 ? "" : "s");
+        return false;
+    }
     return true;
 }
 
