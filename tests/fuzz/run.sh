@@ -19,10 +19,10 @@ $CC -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
     -DKILN_HOST_CC='"cc"' -DKILN_HOST_CFLAGS='""' \
     -o "$out/fuzz_onnx" tests/fuzz/fuzz_onnx.c "${src[@]}" -lcjson -lm
 conf=../shared/conformance
-if [ -d "$conf" ] && [ -z "$(ls -A "$out/corpus")" ]; then
+if [ -z "$(ls -A "$out/corpus")" ]; then
     i=0
     for f in "$conf"/onnx-node/*/model.onnx "$conf"/onnx-pytorch-converted/*/model.onnx \
-             "$conf"/onnx-node/*/test_data_set_0/input_0.pb; do
+             "$conf"/onnx-node/*/test_data_set_0/input_0.pb tests/data/*.onnx tests/data/onnx_extra/*.onnx; do
         # the big ones slow the fuzzer down without adding structure
         [ "$(stat -c %s "$f")" -lt 65536 ] && cp "$f" "$out/corpus/seed_$i" && i=$((i + 1))
     done
