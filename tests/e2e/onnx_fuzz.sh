@@ -16,8 +16,8 @@ CONF=../shared/conformance
 PY=$(command -v python3 || true)
 [ -n "$PY" ] || { echo "onnx_fuzz: python3 is needed to make the variants"; exit 1; }
 [ -d "$CONF/onnx-node" ] || { echo "onnx_fuzz: $CONF/onnx-node not found"; exit 1; }
-PER_MODEL=${KILN_FUZZ_PER_MODEL:-400}
-[ "${KILN_SAN:-0}" = 1 ] && PER_MODEL=${KILN_FUZZ_PER_MODEL:-80}
+PER_MODEL=${KILN_FUZZ_PER_MODEL:-300}
+[ "${KILN_SAN:-0}" = 1 ] && PER_MODEL=${KILN_FUZZ_PER_MODEL:-60}
 
 cases=(
   onnx-pytorch-converted/test_Conv2d_depthwise_padded
