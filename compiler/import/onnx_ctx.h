@@ -55,6 +55,7 @@ typedef struct onnx_ctx {
     int node_index;
     int node_opset;
     int first_tensor;           /* tensors made for this node start here */
+    bool out0_optional;         /* set by handlers whose first output may be absent */
     char *node_name, *op_name, *domain;
     char *err;
     size_t errlen;

@@ -25,8 +25,9 @@
 
 static void where(onnx_ctx *c, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s: node %d '%s' (%s, %s opset %d)", c->path, c->node_index,
-             c->node_name ? c->node_name : "", c->op_name ? c->op_name : "?",
+    bool named = c->node_name && c->node_name[0];
+    snprintf(buf, n, "%s: node %d%s%s%s (%s, %s opset %d)", c->path, c->node_index, named ? " '" : "",
+             named ? c->node_name : "", named ? "'" : "", c->op_name ? c->op_name : "?",
              c->domain && c->domain[0] ? c->domain : "ai.onnx", c->node_opset);
 }
 
@@ -173,9 +174,10 @@ bool ox_attr_str(onnx_ctx *c, const char *name, const char *def, char *buf, size
     }
     if (!type_ok(c, a, ONNX_ATTR_STRING, a->has_s))
         return false;
-    if (a->s.len >= n || memchr(a->s.p, 0, a->s.len))
+    if (a->s.len >= n || (a->s.len && memchr(a->s.p, 0, a->s.len)))
         return ox_unsupported(c, "attribute '%s' has an unexpected value (%zu bytes)", name, a->s.len);
-    memcpy(buf, a->s.p, a->s.len);
+    if (a->s.len)
+        memcpy(buf, a->s.p, a->s.len);
     buf[a->s.len] = 0;
     return true;
 }
@@ -411,8 +413,13 @@ bool ox_check_shape(onnx_ctx *c, const char *what, int rank, const int64_t *shap
 bool ox_out(onnx_ctx *c, int k, ir_dtype dt, int rank, const int64_t *shape, int *t)
 {
     *t = -1;
-    if (k >= c->node->n_out || c->node->out[k].len == 0)
+    if (k >= c->node->n_out || c->node->out[k].len == 0) {
+        /* Only ops whose every output is optional (LSTM, GRU, Split) may
+         * leave the first one out. */
+        if (k == 0 && !c->out0_optional)
+            return ox_err(c, "output 0 is missing or has no name");
         return true;
+    }
     char *name = onnx_strdup(c->node->out[k]);
     bool ok = false;
     if (ox_lookup(c, name) >= 0) {

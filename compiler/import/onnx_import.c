@@ -298,6 +298,60 @@ static void fold_from(onnx_ctx *c, int first)
     }
 }
 
+/* ---- quantization through data movement ----------------------------------- */
+
+/* ONNX moves raw integers through Reshape, Transpose, Slice, Pad, MaxPool and
+ * nearest Resize; the IR gives quantized tensors "real" semantics.  The two
+ * agree when both ends of such a node carry the same quantization, so a
+ * per-tensor quantization that one end received (from a QLinear op or a
+ * DequantizeLinear) is copied to the other end, until nothing changes. */
+static bool moves_data(const ir_node *nd)
+{
+    switch (nd->op) {
+    case IR_OP_RESHAPE: case IR_OP_TRANSPOSE: case IR_OP_SLICE: case IR_OP_PAD:
+        return true;
+    case IR_OP_MAXPOOL:
+        return nd->n_out < 2 || nd->out[1] < 0;
+    case IR_OP_RESIZE:
+        return nd->attr.resize.mode == IR_RESIZE_NEAREST;
+    default:
+        return false;
+    }
+}
+
+static void propagate_quant(ir_graph *g)
+{
+    /* PAD's constant is still the raw integer ONNX gave: remember it. */
+    double *raw = xcalloc((size_t)g->n_nodes + 1, sizeof *raw);
+    for (int n = 0; n < g->n_nodes; n++)
+        raw[n] = g->nodes[n].attr.pad_value;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int n = 0; n < g->n_nodes; n++) {
+            const ir_node *nd = &g->nodes[n];
+            if (!moves_data(nd) || nd->in[0] < 0 || nd->out[0] < 0)
+                continue;
+            ir_tensor *a = &g->tensors[nd->in[0]], *b = &g->tensors[nd->out[0]];
+            if (a->dtype != b->dtype || !is_int_dt(a->dtype))
+                continue;
+            if (a->q.n == 1 && b->q.n == 0) {
+                ir_set_quant(g, nd->out[0], 1, 0, a->q.scale, a->q.zero_point);
+                changed = true;
+            } else if (b->q.n == 1 && a->q.n == 0) {
+                ir_set_quant(g, nd->in[0], 1, 0, b->q.scale, b->q.zero_point);
+                changed = true;
+            }
+        }
+    }
+    for (int n = 0; n < g->n_nodes; n++) {
+        ir_node *nd = &g->nodes[n];
+        const ir_tensor *y = nd->out[0] >= 0 ? &g->tensors[nd->out[0]] : NULL;
+        if (nd->op == IR_OP_PAD && y && y->q.n == 1)
+            nd->attr.pad_value = (double)y->q.scale[0] * (raw[n] - y->q.zero_point[0]);
+    }
+    free(raw);
+}
+
 /* ---- graph inputs and initializers -------------------------------------- */
 
 static bool add_initializers(onnx_ctx *c)
@@ -471,6 +525,11 @@ static bool add_inputs(onnx_ctx *c)
         if (!ok)
             return false;
     }
+    if (c->opts && c->opts->n_values > pos) {
+        snprintf(c->err, c->errlen, "%s: %d input values given, but the model declares %d input%s", c->path,
+                 c->opts->n_values, pos, pos == 1 ? "" : "s");
+        return false;
+    }
     return true;
 }
 
@@ -497,6 +556,7 @@ static bool import_node(onnx_ctx *c, int idx)
     c->node = n;
     c->node_index = idx;
     c->first_tensor = c->g->n_tensors;
+    c->out0_optional = false;
     c->node_name = onnx_strdup(n->name);
     c->op_name = onnx_strdup(n->op_type);
     c->domain = onnx_strdup(n->domain);
@@ -614,6 +674,7 @@ static bool import_graph(onnx_ctx *c)
     for (int i = 0; i < c->n_decl; i++)
         if (!c->decl[i].frozen)
             ir_mark_input(c->g, c->decl[i].tensor, c->decl[i].src_pos);
+    propagate_quant(c->g);
     ir_compact(c->g);
     char msg[512];
     if (!ir_verify(c->g, msg, sizeof msg)) {

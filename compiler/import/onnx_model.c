@@ -207,8 +207,10 @@ static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
             break;
         case 13: {
             if (!want(d, where, &f, PB_WIRE_LEN, "TensorProto.external_data") ||
-                !check_count(d, where, &f, t->n_external, "TensorProto.external_data"))
-                return false;
+                !check_count(d, where, &f, t->n_external, "TensorProto.external_data")) {
+                ok = false;
+                break;
+            }
             GROW(t->external, t->n_external, cap_ext);
             ok = decode_entry(d, f.bytes, "TensorProto.external_data", &t->external[t->n_external]);
             t->n_external++;

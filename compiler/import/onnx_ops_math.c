@@ -8,6 +8,7 @@
  * pre-opset-7 broadcast/axis attributes, Clip's attribute and input forms,
  * and Softmax's axis rules (coerce-to-2D before opset 13).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,8 +167,11 @@ static bool clip_bound(onnx_ctx *c, int k, float open, float *v)
         free(d);
         return ox_err(c, "Clip bound '%s' must be a scalar, it has %lld elements", ox_t(c, t)->name, (long long)n);
     }
-    *v = (float)d[0];
+    /* A bound beyond float's range is no bound (and converting it is UB). */
+    *v = isnan(d[0]) ? NAN : d[0] > FLT_MAX ? INFINITY : d[0] < -FLT_MAX ? -INFINITY : (float)d[0];
     free(d);
+    if (isnan(*v))
+        return ox_err(c, "Clip bound is NaN");
     return true;
 }
 

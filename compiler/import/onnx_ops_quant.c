@@ -12,6 +12,7 @@
  * points, and produce int32 without quantization (see ir_ops.def CONV).
  * All nodes use qmode IR_QMODE_ONNX.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ static bool read_qp(onnx_ctx *c, int k_scale, int k_zp, int axis, int rank, cons
     q->zp = xmalloc((size_t)n * sizeof *q->zp);
     for (int64_t i = 0; i < n; i++) {
         double sv = s ? s[ns > 1 ? i : 0] : 1.0;
-        if (!(sv > 0) || !isfinite(sv) || (float)sv == 0.0f) {
+        if (!(sv > 0) || !(sv <= FLT_MAX) || (float)sv == 0.0f) {
             ox_err(c, "the scale of %s is %g (scales must be positive)", what, sv);
             goto out;
         }

@@ -139,6 +139,7 @@ static bool rnn(onnx_ctx *c, ir_op op, int gates)
         ys[2] = ndir;
     }
     int out[3] = {-1, -1, -1}, nout = lstm ? 3 : 2;
+    c->out0_optional = true;
     if (c->node->n_out > nout)
         return ox_err(c, "%s has at most %d outputs", c->op_name, nout);
     if (!ox_out(c, 0, dt, 4, ys, &out[0]) || !ox_out(c, 1, dt, 3, hs, &out[1]) ||

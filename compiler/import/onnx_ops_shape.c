@@ -84,19 +84,27 @@ bool ox_dropout(onnx_ctx *c)
     if (!ox_alias_out(c, 0, x))
         return false;
     if (c->node->n_out > 1 && c->node->out[1].len) {
-        /* Inference: nothing is dropped, the mask is all true. */
-        if (c->node_opset < 10)
-            return ox_unsupported(c, "Dropout's mask output before opset 10");
+        /* Inference: nothing is dropped, the mask is all true (bool from
+         * opset 10, the input's type before). */
         const ir_tensor *tx = ox_t(c, x);
         int64_t shape[IR_MAX_DIMS];
         memcpy(shape, tx->shape, sizeof shape);
         int rank = tx->rank, m;
-        if (!ox_out(c, 1, IR_DT_BOOL, rank, shape, &m))
+        ir_dtype mdt = c->node_opset < 10 ? tx->dtype : IR_DT_BOOL;
+        if (mdt != IR_DT_BOOL && mdt != IR_DT_F32)
+            return ox_unsupported(c, "Dropout's mask output on %s tensors before opset 10", ir_dtype_name(mdt));
+        if (!ox_out(c, 1, mdt, rank, shape, &m))
             return false;
-        size_t nb = (size_t)ox_numel(rank, shape);
+        size_t n = (size_t)ox_numel(rank, shape), nb = n * ir_dtype_size(mdt);
         ir_tensor *tm = ox_t(c, m);
         tm->data = xmalloc(nb ? nb : 1);
-        memset(tm->data, 1, nb);
+        if (mdt == IR_DT_F32) {
+            const float one = 1.0f;
+            for (size_t i = 0; i < n; i++)
+                memcpy((float *)tm->data + i, &one, sizeof one);
+        } else {
+            memset(tm->data, 1, nb);
+        }
         tm->nbytes = nb;
     }
     return true;
@@ -167,18 +175,12 @@ bool ox_reshape(onnx_ctx *c)
             ox_err(c, "shape[%d] = %lld", i, (long long)d);
             goto out;
         }
-        if (d > ((int64_t)1 << 40)) {
-            ox_err(c, "shape[%d] = %lld is too large", i, (long long)d);
+        if (d > ((int64_t)1 << 31) || (d && known > ((int64_t)1 << 48) / d)) {
+            ox_err(c, "shape[%d] = %lld makes the tensor too large", i, (long long)d);
             goto out;
         }
         shape[i] = d;
-        known *= d ? d : 1;
-        if (d == 0)
-            known = 0;
-        if (known > ((int64_t)1 << 48)) {
-            ox_err(c, "shape is too large");
-            goto out;
-        }
+        known *= d;
     }
     if (infer >= 0) {
         int64_t total = ir_numel(t);
@@ -555,6 +557,7 @@ bool ox_split(onnx_ctx *c)
         }
     }
     int64_t off = 0;
+    c->out0_optional = true;
     for (int i = 0; i < nout; i++) {
         int64_t shape[IR_MAX_DIMS];
         t = ox_t(c, x);

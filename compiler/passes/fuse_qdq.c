@@ -67,6 +67,45 @@ static int dq_source(const fctx *f, int t)
     return q;
 }
 
+/* t = RESHAPE(DEQUANTIZE(q)) read only here, q per tensor: returns the
+ * RESHAPE node (which can move before the DEQUANTIZE), else -1. */
+static int reshaped_dq(const fctx *f, int t)
+{
+    int p = f->g->tensors[t].producer;
+    if (p < 0 || f->dead[p] || f->g->nodes[p].op != IR_OP_RESHAPE || f->uses[t] != 1 ||
+        f->g->tensors[t].is_output)
+        return -1;
+    int q = dq_source(f, f->g->nodes[p].in[0]);
+    if (q < 0 || f->g->tensors[q].q.n != 1)
+        return -1;
+    return p;
+}
+
+/* Rewrites RESHAPE node r to reshape the quantized tensor itself (same
+ * quantization, so the same bytes) and returns the new quantized output. */
+static int move_reshape(fctx *f, int r)
+{
+    ir_graph *g = f->g;
+    int q = dq_source(f, g->nodes[r].in[0]);
+    int out = g->nodes[r].out[0];
+    char *name = xasprintf("%s/q", g->tensors[out].name);
+    int64_t shape[IR_MAX_DIMS];
+    memcpy(shape, g->tensors[out].shape, sizeof shape);
+    int nt = ir_add_tensor(g, name, g->tensors[q].dtype, g->tensors[out].rank, shape);
+    free(name);
+    ir_set_quant(g, nt, 1, 0, g->tensors[q].q.scale, g->tensors[q].q.zero_point);
+    int old_n = g->n_tensors - 1;
+    f->uses = xrealloc(f->uses, (size_t)g->n_tensors * sizeof *f->uses);
+    f->uses[old_n] = 0;
+    f->uses[g->nodes[r].in[0]]--;
+    f->uses[q]++;
+    g->nodes[r].in[0] = q;
+    g->tensors[out].producer = -1;
+    g->nodes[r].out[0] = nt;
+    g->tensors[nt].producer = r;
+    return nt;
+}
+
 static bool per_axis_ok(const ir_tensor *t, int axis)
 {
     return t->q.n == 1 || t->q.axis == axis;
@@ -193,8 +232,11 @@ static void try_fuse(fctx *f, int n)
     int want = (op == IR_OP_CONV || op == IR_OP_FULLY_CONNECTED || op == IR_OP_MATMUL || op == IR_OP_ADD) ? 2 : 1;
     if (nin < want || nin > IR_MAX_INPUTS)
         return;
+    int reshape0 = -1;   /* input 0 = RESHAPE(DEQUANTIZE(q)): move the reshape */
     for (int k = 0; k < want; k++) {
         src[k] = dq_source(f, nd->in[k]);
+        if (src[k] < 0 && k == 0 && (reshape0 = reshaped_dq(f, nd->in[0])) >= 0)
+            src[k] = dq_source(f, g->nodes[reshape0].in[0]);
         if (src[k] < 0)
             return;
         const ir_tensor *t = &g->tensors[src[k]];
@@ -225,6 +267,10 @@ static void try_fuse(fctx *f, int n)
     }
 
     /* Commit. */
+    if (reshape0 >= 0) {
+        src[0] = move_reshape(f, reshape0);
+        nd = &g->nodes[n];
+    }
     for (int k = 0; k < want; k++) {
         f->uses[nd->in[k]]--;
         nd->in[k] = src[k];
