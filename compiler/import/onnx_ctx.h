@@ -97,6 +97,11 @@ bool ox_in_opt(onnx_ctx *c, int k, int *t);        /* -1 when absent */
  * input the caller gave a value for, which is then frozen into a constant. */
 bool ox_in_const(onnx_ctx *c, int k, int *t);
 bool ox_make_const(onnx_ctx *c, int t, const char *what);
+/* A weight operand (Conv/ConvTranspose weights and bias, BatchNorm
+ * statistics, ...): the kernels read weights from flash, so it must be a
+ * constant; a graph input given a value is frozen.  optional: an absent
+ * input gives *t = -1. */
+bool ox_in_weights(onnx_ctx *c, int k, bool optional, int *t);
 /* The elements of a constant tensor (any integer type / any numeric type),
  * as a heap array of *n values. */
 bool ox_const_i64(onnx_ctx *c, int t, int64_t **v, int64_t *n);

@@ -282,6 +282,17 @@ bool ox_in_const(onnx_ctx *c, int k, int *t)
     return ox_make_const(c, *t, what);
 }
 
+bool ox_in_weights(onnx_ctx *c, int k, bool optional, int *t)
+{
+    if (optional ? !ox_in_opt(c, k, t) : !ox_in(c, k, t))
+        return false;
+    if (*t < 0)
+        return true;
+    char what[48];
+    snprintf(what, sizeof what, "weight input %d", k);
+    return ox_make_const(c, *t, what);
+}
+
 static bool elem_at(const ir_tensor *t, int64_t i, int64_t *iv, double *dv)
 {
     const uint8_t *p = (const uint8_t *)t->data;

@@ -210,7 +210,8 @@ static bool float_input(onnx_ctx *c, int t)
 bool ox_conv(onnx_ctx *c)
 {
     int x, w, b;
-    if (!ox_in(c, 0, &x) || !ox_in(c, 1, &w) || !ox_in_opt(c, 2, &b) || !float_input(c, x))
+    if (!ox_in(c, 0, &x) || !ox_in_weights(c, 1, false, &w) || !ox_in_weights(c, 2, true, &b) ||
+        !float_input(c, x))
         return false;
     if (ox_t(c, w)->dtype != ox_t(c, x)->dtype || (b >= 0 && ox_t(c, b)->dtype != ox_t(c, x)->dtype))
         return ox_err(c, "input, weights and bias must have the same element type");
@@ -228,7 +229,8 @@ static int64_t fdiv2(int64_t v)
 bool ox_conv_transpose(onnx_ctx *c)
 {
     int x, w, b;
-    if (!ox_in(c, 0, &x) || !ox_in(c, 1, &w) || !ox_in_opt(c, 2, &b) || !float_input(c, x))
+    if (!ox_in(c, 0, &x) || !ox_in_weights(c, 1, false, &w) || !ox_in_weights(c, 2, true, &b) ||
+        !float_input(c, x))
         return false;
     const ir_tensor *tx = ox_t(c, x), *tw = ox_t(c, w);
     if (tw->dtype != tx->dtype || (b >= 0 && ox_t(c, b)->dtype != tx->dtype))
@@ -427,7 +429,7 @@ bool ox_batchnorm(onnx_ctx *c)
 {
     int in[5];
     for (int k = 0; k < 5; k++)
-        if (!ox_in(c, k, &in[k]))
+        if (k == 0 ? !ox_in(c, k, &in[k]) : !ox_in_weights(c, k, false, &in[k]))
             return false;
     if (!float_input(c, in[0]))
         return false;

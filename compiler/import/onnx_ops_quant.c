@@ -299,7 +299,8 @@ static bool int8_operand(onnx_ctx *c, int t, const char *what)
 bool ox_qlinear_conv(onnx_ctx *c)
 {
     int x, w, b;
-    if (!ox_in(c, 0, &x) || !ox_in(c, 3, &w) || !ox_in_opt(c, 8, &b) || !int8_operand(c, x, "input") ||
+    if (!ox_in(c, 0, &x) || !ox_in_weights(c, 3, false, &w) || !ox_in_weights(c, 8, true, &b) ||
+        !int8_operand(c, x, "input") ||
         !int8_operand(c, w, "weights"))
         return false;
     const ir_tensor *tx = ox_t(c, x), *tw = ox_t(c, w);
@@ -357,7 +358,8 @@ out:
 bool ox_conv_integer(onnx_ctx *c)
 {
     int x, w;
-    if (!ox_in(c, 0, &x) || !ox_in(c, 1, &w) || !int8_operand(c, x, "input") || !int8_operand(c, w, "weights"))
+    if (!ox_in(c, 0, &x) || !ox_in_weights(c, 1, false, &w) || !int8_operand(c, x, "input") ||
+        !int8_operand(c, w, "weights"))
         return false;
     const ir_tensor *tx = ox_t(c, x), *tw = ox_t(c, w);
     int64_t xs[IR_MAX_DIMS], ws[IR_MAX_DIMS];

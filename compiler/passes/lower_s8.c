@@ -251,6 +251,52 @@ static int operand_offset(ctx *c, const ir_tensor *t, const char *what, int32_t 
     return 0;
 }
 
+/* Constant weights with per-channel zero points (ONNX ConvInteger and
+ * QLinearConv allow them): subtract each channel's zero point at compile time.
+ * The kernels take one weight offset, so this is exact as long as every
+ * w - zw[m] fits in int8; otherwise an error says so.  *wi is replaced by the
+ * new constant (signed, zero point 0, same scales). */
+static int fold_weight_zero_points(ctx *c, int *wi)
+{
+    ir_graph *g = c->g;
+    const ir_tensor *w = TS(*wi);
+    if (w->q.n <= 1 || !ir_is_const(w) || !is_8bit(w->dtype))
+        return 0;
+    bool differ = false;
+    for (int i = 1; i < w->q.n; i++)
+        differ |= w->q.zero_point[i] != w->q.zero_point[0];
+    if (!differ)
+        return 0;
+    const int64_t n = ir_numel(w), per = n / w->shape[0];
+    if (w->q.axis != 0)
+        return fail(c, "weights '%s' have per-channel zero points on axis %d; only axis 0 is supported",
+                    w->name, w->q.axis);
+    int8_t *d = xmalloc((size_t)n + 1);
+    for (int64_t i = 0; i < n; i++) {
+        int32_t v = w->dtype == IR_DT_U8 ? ((const uint8_t *)w->data)[i] : ((const int8_t *)w->data)[i];
+        v -= w->q.zero_point[i / per];
+        if (v < -128 || v > 127) {
+            free(d);
+            return fail(c, "weights '%s' minus their per-channel zero points do not fit in int8 (element %lld "
+                        "gives %d); only one weight zero point is supported otherwise",
+                        w->name, (long long)i, (int)v);
+        }
+        d[i] = (int8_t)v;
+    }
+    char *name = xasprintf("%s.zp0", w->name);
+    int64_t shape[IR_MAX_DIMS];
+    memcpy(shape, w->shape, sizeof shape);
+    int nt = ir_add_const(g, name, IR_DT_S8, w->rank, shape, d, (size_t)n);
+    free(name);
+    free(d);
+    w = TS(*wi);
+    int32_t *zp = xcalloc((size_t)w->q.n, sizeof(int32_t));
+    ir_set_quant(g, nt, w->q.n, 0, w->q.scale, zp);
+    free(zp);
+    *wi = nt;
+    return 0;
+}
+
 /* ---- CONV, depthwise, CONV_TRANSPOSE ------------------------------------ */
 
 typedef struct conv_geom {
@@ -344,12 +390,15 @@ static int lower_conv(ctx *c)
     ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[c->node];
     const bool transpose = nd->op == IR_OP_CONV_TRANSPOSE;
-    const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    const int xi = nd->in[0], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    int wi = nd->in[1];
     const int group = nd->attr.conv.group;
     const bool nhwc = nd->attr.conv.layout == IR_LAYOUT_NHWC;
     if (!ir_is_const(TS(wi)))
         return fail(c, "weights '%s' are not a constant; int8 convolutions need constant weights",
                     TS(wi)->name);
+    if (fold_weight_zero_points(c, &wi) < 0)
+        return -1;
     conv_geom k;
     if (conv_geometry(c, xi, yi, TS(wi), &k) < 0)
         return -1;
