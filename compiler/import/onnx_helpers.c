@@ -286,7 +286,10 @@ bool ox_in_weights(onnx_ctx *c, int k, bool optional, int *t)
 {
     if (optional ? !ox_in_opt(c, k, t) : !ox_in(c, k, t))
         return false;
-    if (*t < 0)
+    /* Computed weights (DequantizeLinear of int8 constants in QDQ models)
+     * stay: fuse_qdq or constant folding turns them into constants, and the
+     * lowering names the node if neither could. */
+    if (*t < 0 || ox_t(c, *t)->producer >= 0)
         return true;
     char what[48];
     snprintf(what, sizeof what, "weight input %d", k);
