@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "target/target.h"
+#include "target/target_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,30 +35,8 @@
 static bool run_logged(const target_opts *o, char **argv, const char *log, int timeout, proc_result *r,
                        char *err, size_t errlen)
 {
-    if (o->verbose) {
-        for (int i = 0; argv[i]; i++)
-            fprintf(stderr, "%s%s", i ? " " : "+ ", argv[i]);
-        fprintf(stderr, "\n");
-    }
+    target_echo(o, argv);
     return proc_run(argv, log, timeout, r, err, errlen);
-}
-
-/* The first lines of a log, appended to msg. */
-static void append_log(char *msg, size_t msglen, const char *path, int max_lines)
-{
-    uint8_t *d;
-    size_t n;
-    char err[256];
-    if (!read_file(path, &d, &n, err, sizeof err))
-        return;
-    size_t k = strlen(msg);
-    int lines = 0;
-    for (size_t i = 0; i < n && lines < max_lines && k + 1 < msglen; i++) {
-        msg[k++] = (char)d[i];
-        lines += d[i] == '\n';
-    }
-    msg[k] = '\0';
-    free(d);
 }
 
 static bool build(const compiled *c, const target_opts *o, char *msg, size_t msglen)
@@ -103,7 +82,7 @@ static bool build(const compiled *c, const target_opts *o, char *msg, size_t msg
     bool ok = run_logged(o, argv, log, o->timeout_s > 0 ? o->timeout_s : 600, &r, msg, msglen);
     if (ok && (r.signaled || r.timed_out || r.exit_code != 0)) {
         snprintf(msg, msglen, "the generated code did not compile with %s (log %s):\n", cc, log);
-        append_log(msg, msglen, log, 30);
+        target_append_file(msg, msglen, log, 30);
         ok = false;
     }
     free(inc); free(incd); free(src); free(data); free(harness); free(def); free(lib); free(exe);

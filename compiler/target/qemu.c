@@ -25,6 +25,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "target/target.h"
+#include "target/target_util.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -65,32 +66,6 @@ static bool on_path(const char *prog)
     }
     free(p);
     return found;
-}
-
-static void verbose_cmd(const target_opts *o, char **argv)
-{
-    if (!o->verbose)
-        return;
-    for (int i = 0; argv[i]; i++)
-        fprintf(stderr, "%s%s", i ? " " : "+ ", argv[i]);
-    fprintf(stderr, "\n");
-}
-
-/* The first `max_lines` lines of a file, appended to msg. */
-static void append_file(char *msg, size_t msglen, const char *path, int max_lines)
-{
-    uint8_t *d;
-    size_t n, k = strlen(msg);
-    char err[256];
-    if (!read_file(path, &d, &n, err, sizeof err))
-        return;
-    int lines = 0;
-    for (size_t i = 0; i < n && lines < max_lines && k + 1 < msglen; i++) {
-        msg[k++] = (char)d[i];
-        lines += d[i] == '\n';
-    }
-    msg[k] = '\0';
-    free(d);
 }
 
 /* ---- the emulator command line ----------------------------------------------- */
@@ -174,7 +149,7 @@ static void describe_end(session *s, const char *when, char *msg, size_t msglen)
         snprintf(msg + k, msglen - k, "; %" PRIu64 " bytes outside any frame: \"%s\"", s->dec.skipped, s->dec.junk);
     k = strlen(msg);
     snprintf(msg + k, msglen - k, "); QEMU log %s:\n", s->qemu_log);
-    append_file(msg, msglen, s->qemu_log, 12);
+    target_append_file(msg, msglen, s->qemu_log, 12);
 }
 
 /* Next frame from the firmware.  false: msg says why (timeout, QEMU gone,
@@ -623,7 +598,7 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     if (!qemu_build_firmware(c, o, o->blob_path != NULL, elf, msg, msglen))
         goto out;
     argv = qemu_command(elf, load);
-    verbose_cmd(o, argv);
+    target_echo(o, argv);
     remove(qlog);
     s.deadline = child_now() + (o->timeout_s > 0 ? o->timeout_s : 600);
     if (!child_start(&s.ch, argv, qlog, msg, msglen))

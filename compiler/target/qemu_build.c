@@ -25,6 +25,7 @@
 
 #include "target/child.h"
 #include "target/qemu.h"
+#include "target/target_util.h"
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "util/sbuf.h"
@@ -97,31 +98,6 @@ static void av_add_glob(argvec *a, const char *pattern)
         for (size_t i = 0; i < g.gl_pathc; i++)
             av_add(a, g.gl_pathv[i]);
     globfree(&g);
-}
-
-static void echo(const target_opts *o, char **argv)
-{
-    if (!o->verbose)
-        return;
-    for (int i = 0; argv[i]; i++)
-        fprintf(stderr, "%s%s", i ? " " : "+ ", argv[i]);
-    fprintf(stderr, "\n");
-}
-
-static void append_file(char *msg, size_t msglen, const char *path, int max_lines)
-{
-    uint8_t *d;
-    size_t n, k = strlen(msg);
-    char err[256];
-    if (!read_file(path, &d, &n, err, sizeof err))
-        return;
-    int lines = 0;
-    for (size_t i = 0; i < n && lines < max_lines && k + 1 < msglen; i++) {
-        msg[k++] = (char)d[i];
-        lines += d[i] == '\n';
-    }
-    msg[k] = '\0';
-    free(d);
 }
 
 /* ---- compiling in parallel --------------------------------------------------- */
@@ -264,7 +240,7 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
         av_add(&cmds[i], "-o");
         av_add(&cmds[i], obj);
         av_add(&link, obj);
-        echo(o, cmds[i].v);
+        target_echo(o, cmds[i].v);
         free(obj);
     }
     av_add(&link, "-lm");
@@ -279,7 +255,7 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     bool timed_out = false;
     int bad = ok ? run_all(cmds, (const char *const *)logs, n, cpus(), deadline, &timed_out) : -1;
     if (ok && bad < 0) {
-        echo(o, cmds[n].v);
+        target_echo(o, cmds[n].v);
         bad = run_all(cmds + n, (const char *const *)logs + n, 1, 1, deadline, &timed_out);
         bad = bad < 0 ? -1 : n;
     }
@@ -294,7 +270,7 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
                      "the firmware for the qemu target did not link (log %s; a model too big for the board "
                      "overflows CODE (4 MiB) or SRAM (4 MiB)):\n", logs[bad]);
         if (!timed_out)
-            append_file(msg, msglen, logs[bad], 30);
+            target_append_file(msg, msglen, logs[bad], 30);
         ok = false;
     }
     for (int i = 0; i <= n; i++) {
