@@ -260,16 +260,18 @@ int cmd_boards(int argc, char **argv)
         free(dir);
         return EXIT_ERROR;
     }
-    printf("%-18s %-14s %-9s %-11s %-22s %s\n", "board", "flash", "size", "mapped at",
+    int wpart = 5;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(all[i].part) > wpart)
+            wpart = (int)strlen(all[i].part);
+    printf("%-18s %-*s %-9s %-11s %-22s %s\n", "board", wpart, "flash", "size", "mapped at",
            "sector/subsector/page", "interface");
     for (int i = 0; i < n; i++) {
         char s[32], u1[32], u2[32], u3[32], units[80];
         const board *b = &all[i];
         snprintf(units, sizeof units, "%s / %s / %s", fmt_size(u1, sizeof u1, b->sector_size),
                  fmt_size(u2, sizeof u2, b->subsector_size), fmt_size(u3, sizeof u3, b->page_size));
-        char part[15];
-        snprintf(part, sizeof part, "%s", b->part);
-        printf("%-18s %-14s %-9s 0x%08llx  %-22s %s%s\n", b->name, part,
+        printf("%-18s %-*s %-9s 0x%08llx  %-22s %s%s\n", b->name, wpart, b->part,
                fmt_size(s, sizeof s, b->size), (unsigned long long)b->base, units, b->interface,
                b->nassumptions ? "  (*)" : "");
         board_free(&all[i]);
