@@ -15,6 +15,7 @@
 #include "board.h"
 #include "frames.h"
 #include "semihost.h"
+#include "uart.h"
 #include "startup.h"
 
 extern uint32_t __data_start[], __data_end[], __data_load[], __bss_start[], __bss_end[];
@@ -84,7 +85,11 @@ void reset_c(void)
         *dst++ = 0;
     for (dst = __stack_limit; dst < __stack_limit + STACK_PAINT_WORDS;)
         *dst++ = STACK_PAINT;
-    semihost_exit(main());
+    {
+        int status = main();
+        uart_flush();
+        semihost_exit(status);
+    }
 }
 
 int stack_intact(void)
@@ -128,5 +133,6 @@ void fault_c(const uint32_t *frame, uint32_t exc_return, uint32_t ipsr)
     kvp_put_u32(p + KVP_FAULT_OFF_BFAR, SCB_BFAR);
     kvp_put_u32(p + KVP_FAULT_OFF_EXC, ipsr & 0x1FFu);
     kvp_send(KVP_T_FAULT, 0, p, sizeof p);
+    uart_flush();
     semihost_exit(KVP_EXIT_FAULT);
 }

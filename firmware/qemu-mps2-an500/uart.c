@@ -49,6 +49,12 @@ void uart_putc(uint8_t c)
     UART_DATA = c;
 }
 
+void uart_flush(void)
+{
+    while (UART_STATE & STATE_TXFULL)
+        ;
+}
+
 void uart_write(const void *data, uint32_t n)
 {
     const uint8_t *p = (const uint8_t *)data;

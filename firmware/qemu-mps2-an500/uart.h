@@ -14,6 +14,10 @@
 void uart_init(void);
 void uart_putc(uint8_t c);
 void uart_write(const void *data, uint32_t n);
+/* Waits until the UART has handed its last byte on (TXFULL clear): the
+ * emulator may still hold it when the chardev was busy, and exiting first
+ * would lose it. */
+void uart_flush(void);
 /* Waits for one byte.  *overrun is set when the UART reports lost bytes. */
 uint8_t uart_getc(int *overrun);
 
