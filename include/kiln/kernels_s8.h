@@ -176,8 +176,9 @@ void kiln_max_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *
 /* ---- unary -------------------------------------------------------------- */
 
 /* y = clamp(out_zp + MBQM(x - in_zp, mult, shift), act_min, act_max):
- * TFLite QUANTIZE int->int (requantize), RELU/RELU6/RELU_N1_TO_1/CLIP
- * between quantized tensors, uint8 <-> int8 conversion. */
+ * TFLite QUANTIZE int->int (requantize, int32 on either side included),
+ * RELU/RELU6/RELU_N1_TO_1/CLIP between quantized tensors, uint8 <-> int8
+ * conversion. */
 typedef struct kiln_requantize_params {
     int32_t n;
     int32_t in_type, out_type;  /* kiln_qtype */
@@ -186,7 +187,9 @@ typedef struct kiln_requantize_params {
     int32_t act_min, act_max;   /* in the output's domain */
 } kiln_requantize_params;
 
-typedef enum kiln_qtype { KILN_QT_S8 = 0, KILN_QT_U8 = 1, KILN_QT_S16 = 2, KILN_QT_U16 = 3 } kiln_qtype;
+typedef enum kiln_qtype {
+    KILN_QT_S8 = 0, KILN_QT_U8 = 1, KILN_QT_S16 = 2, KILN_QT_U16 = 3, KILN_QT_S32 = 4
+} kiln_qtype;
 
 void kiln_requantize_s8(const kiln_requantize_params *p, const int8_t *x, int8_t *y);
 void kiln_requantize_q(const kiln_requantize_params *p, const void *x, void *y);
