@@ -574,6 +574,9 @@ int cmd_validate(int argc, char **argv)
         }
         const void *ins[64];
         void *outs[64];
+        /* One session for all samples: a stateful model's reference evolves
+         * its state sample by sample, as the generated code does. */
+        ref_session *rs = ref_session_new(gref);
         for (size_t k = 0; k < samples; k++) {
             size_t off = k * in_bytes;
             for (int i = 0; i < g->n_inputs; i++) {
@@ -585,9 +588,12 @@ int cmd_validate(int argc, char **argv)
                 outs[i] = ref_buf + off;
                 off += ir_nbytes(&g->tensors[g->outputs[i]]);
             }
-            if (!ref_eval_graph(gref, ins, outs, err, sizeof err))
+            if (!ref_session_run(rs, ins, outs, err, sizeof err)) {
+                ref_session_free(rs);
                 goto fail;
+            }
         }
+        ref_session_free(rs);
     }
 
     /* 5. Generate, build and run on the target. */

@@ -56,8 +56,9 @@ kiln_status kiln_net_reset(kiln_net *net)
         return KILN_E_NOT_READY;
     for (i = 0; i < net->model->n_state; i++) {
         uint8_t *p = net->arena + net->model->state[i].offset;
+        const uint8_t fill = (uint8_t)net->model->state[i].fill;
         for (j = 0; j < net->model->state[i].bytes; j++)
-            p[j] = 0;
+            p[j] = fill;
     }
     return KILN_OK;
 }

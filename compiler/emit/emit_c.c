@@ -241,8 +241,11 @@ void emit_source(const compiled *c, sbuf *o)
         if (g->tensors[t].is_state && c->pl.home[t] == PLAN_ARENA && c->pl.root[t] == t) {
             if (!n_state)
                 sb_printf(o, "static const kiln_state_desc %s_state[] = {\n", n);
-            sb_printf(o, "    { %zuu, %zuu }, /* %s */\n", c->pl.offset[t], ir_nbytes(&g->tensors[t]),
-                      g->tensors[t].name);
+            const ir_tensor *st = &g->tensors[t];
+            /* TFLite-Micro resets an int8 variable to its zero point, anything else to 0. */
+            unsigned fill = st->dtype == IR_DT_S8 && st->q.n > 0 ? (uint8_t)st->q.zero_point[0] : 0;
+            sb_printf(o, "    { %zuu, %zuu, %uu }, /* %s */\n", c->pl.offset[t], ir_nbytes(st), fill,
+                      st->name);
             n_state++;
         }
     if (n_state)

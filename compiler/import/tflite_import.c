@@ -11,8 +11,9 @@
  * What it refuses, with a message naming the operator index, builtin name and
  * version (or the tensor): builtins or versions it does not support, custom
  * and control-flow operators, hybrid (float activation, int8 weight) ops,
- * sparse tensors, custom quantization, variable (stateful) tensors, string /
- * complex / int4 / bfloat16 data, files over 2 GiB.
+ * sparse tensors, custom quantization, variable (stateful) tensors other
+ * than an SVDF's activation state, string / complex / int4 / bfloat16 data,
+ * files over 2 GiB.
  *
  * Work is bounded by the file: besides the reader's own limits, the bytes the
  * import may copy out (constants, scales) are capped at a multiple of the
@@ -73,6 +74,7 @@ static const tfl_conv_entry converters[] = {
     {TFL_OP_SQUEEZE, 1, tfl_reshape},
     {TFL_OP_STRIDED_SLICE, 8, tfl_strided_slice}, /* 6 (ellipsis, new axis) refused by content */
     {TFL_OP_SUB, 3, tfl_binary},
+    {TFL_OP_SVDF, 4, tfl_svdf},               /* 2, 4: hybrid (refused by type); 3: int8 */
     {TFL_OP_TANH, 3, tfl_unary},
     {TFL_OP_TRANSPOSE, 6, tfl_transpose},
     {TFL_OP_TRANSPOSE_CONV, 5, tfl_transpose_conv}, /* 3: bias; 4: fused act; 5: bias type */
@@ -269,8 +271,17 @@ int tfl_tensor_ir(tfl_ctx *c, int32_t ti)
              c->n_tensors);
         return -1;
     }
-    if (c->tmap[ti] >= 0)
+    if (c->tmap[ti] >= 0) {
+        /* A state belongs to exactly one SVDF: no other operator may read it. */
+        if (c->g->tensors[c->tmap[ti]].is_state) {
+            fail(c, "tensor %d '%s' is an SVDF's activation state (a variable); %s", (int)ti,
+                 c->g->tensors[c->tmap[ti]].name,
+                 c->allow_state ? "two SVDF operators cannot share one state"
+                                : "no other operator, graph input or output may use it");
+            return -1;
+        }
         return c->tmap[ti];
+    }
     tfl_tensor tt;
     if (!tfl_get_tensor(&c->m, &c->sg, (uint32_t)ti, &tt)) {
         fail_format(c);
@@ -286,9 +297,13 @@ int tfl_tensor_ir(tfl_ctx *c, int32_t ti)
         fail(c, "tensor %d '%s' is sparse (SparsityParameters); densify the model first", ti, tt.name);
         return -1;
     }
-    if (tt.is_variable) {
-        fail(c, "tensor %d '%s' is a variable (state kept between invocations); "
-                "stateful models are not supported", ti, tt.name);
+    if (tt.is_variable != c->allow_state) {
+        if (tt.is_variable)
+            fail(c, "tensor %d '%s' is a variable (state kept between invocations); Kiln supports "
+                    "variables only as the activation state of SVDF operators", ti, tt.name);
+        else
+            fail(c, "tensor %d '%s' is the SVDF's activation state but is not marked as a "
+                    "variable (is_variable), which TFLite requires", ti, tt.name);
         return -1;
     }
     if (tt.shape.n > IR_MAX_DIMS) {
@@ -337,7 +352,12 @@ int tfl_tensor_ir(tfl_ctx *c, int32_t ti)
         name = fallback;
     }
     int irt;
-    if (buf.size > 0) {
+    if (tt.is_variable) {
+        /* TFLite-Micro allocates a variable in the arena and resets it at
+         * init; a buffer the file may carry for it is never read. */
+        irt = ir_add_tensor(c->g, name, dt, (int)tt.shape.n, shape);
+        c->g->tensors[irt].is_state = true;
+    } else if (buf.size > 0) {
         if (buf.size != bytes) {
             fail(c, "constant tensor %d '%s' (%s, %llu elements) needs %llu bytes but its buffer %u holds %zu",
                  ti, tt.name, tfl_type_name(tt.type), (unsigned long long)numel,
@@ -538,11 +558,10 @@ static bool import_operator(tfl_ctx *c, uint32_t i)
         oc.builtin == TFL_OP_CALL_ONCE)
         return tfl_op_fail(c, "control flow (calls into other subgraphs) is not supported; "
                               "Kiln imports subgraph 0 as straight-line code");
-    if (oc.builtin == TFL_OP_SVDF || oc.builtin == TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM ||
-        oc.builtin == TFL_OP_LSTM || oc.builtin == TFL_OP_RNN ||
+    if (oc.builtin == TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || oc.builtin == TFL_OP_LSTM || oc.builtin == TFL_OP_RNN ||
         oc.builtin == TFL_OP_UNIDIRECTIONAL_SEQUENCE_RNN)
         return tfl_op_fail(c, "this operator keeps state between invocations (variable tensors); "
-                              "Kiln compiles stateless graphs only");
+                              "of the stateful operators Kiln compiles only SVDF");
     const tfl_conv_entry *e = find_converter(oc.builtin);
     if (!e)
         return tfl_op_fail(c, "this builtin operator is not supported (see `kiln supported-ops`)");

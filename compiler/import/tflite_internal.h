@@ -28,6 +28,7 @@ typedef struct tfl_ctx {
     int *tmap;                  /* TFLite tensor index -> IR tensor index, -1 until made */
     uint32_t n_tensors;
     uint64_t budget;            /* bytes the import may still copy (see tflite_import.c) */
+    bool allow_state;           /* set while an SVDF converter fetches its state input */
     /* the operator being converted */
     int op_index;
     int32_t builtin;
@@ -105,5 +106,7 @@ bool tfl_concat(tfl_ctx *c);
 bool tfl_transpose(tfl_ctx *c);
 bool tfl_strided_slice(tfl_ctx *c);
 bool tfl_split(tfl_ctx *c);
+
+bool tfl_svdf(tfl_ctx *c);          /* tflite_ops_svdf.c */
 
 #endif

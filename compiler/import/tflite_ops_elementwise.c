@@ -182,18 +182,28 @@ bool tfl_quantize(tfl_ctx *c)
     if (!unary_operands(c, &x, &y))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *yt = tfl_t(c, y);
-    if (!is_quant_type(yt->dtype) || yt->q.n == 0)
-        return tfl_op_fail(c, "output '%s' must be a quantized int8, uint8 or int16 tensor (is %s%s)",
-                           yt->name, ir_dtype_name(yt->dtype), yt->q.n ? "" : ", no parameters");
+    /* int32 appears only between quantized integers (TFLM requantizes
+     * int8/int16 -> int32 and int32 -> int8/int16), never from float. */
+    const bool y_i32 = yt->dtype == IR_DT_S32 && xt->dtype != IR_DT_F32;
+    if ((!is_quant_type(yt->dtype) && !y_i32) || yt->q.n == 0)
+        return tfl_op_fail(c, "output '%s' must be a quantized int8, uint8 or int16 tensor, or "
+                           "int32 from an integer input (is %s%s)", yt->name,
+                           ir_dtype_name(yt->dtype), yt->q.n ? "" : ", no parameters");
     ir_op op;
     if (xt->dtype == IR_DT_F32) {
         op = IR_OP_QUANTIZE;
-    } else if (is_quant_type(xt->dtype)) {
+    } else if (is_quant_type(xt->dtype) || xt->dtype == IR_DT_S32) {
         if (xt->q.n != 1 || yt->q.n != 1)
             return tfl_op_fail(c, "requantizing needs per-tensor parameters on input and output");
+        if (xt->dtype == IR_DT_S32 && yt->dtype != IR_DT_S8 && yt->dtype != IR_DT_S16)
+            return tfl_op_fail(c, "an int32 input requantizes to int8 or int16 only (output is %s)",
+                               ir_dtype_name(yt->dtype));
+        if (y_i32 && xt->dtype != IR_DT_S8 && xt->dtype != IR_DT_S16)
+            return tfl_op_fail(c, "an int32 output comes from int8 or int16 only (input is %s)",
+                               ir_dtype_name(xt->dtype));
         op = IR_OP_REQUANTIZE;
     } else {
-        return tfl_op_fail(c, "input type %s is not supported (float32, int8, uint8, int16)",
+        return tfl_op_fail(c, "input type %s is not supported (float32, int8, uint8, int16, int32)",
                            ir_dtype_name(xt->dtype));
     }
     tfl_node(c, op, 1, &x, 1, &y);

@@ -226,7 +226,7 @@ bool tfl_get_operator(tfl_model *m, const tfl_subgraph *sg, uint32_t i, tfl_oper
 
 /* BuiltinOptions union member numbers (position in the union, from 1). */
 enum {
-    OPT_CONV2D = 1, OPT_DEPTHWISE = 2, OPT_POOL2D = 5, OPT_FULLY_CONNECTED = 8, OPT_SOFTMAX = 9,
+    OPT_CONV2D = 1, OPT_DEPTHWISE = 2, OPT_POOL2D = 5, OPT_SVDF = 6, OPT_FULLY_CONNECTED = 8, OPT_SOFTMAX = 9,
     OPT_CONCATENATION = 10, OPT_ADD = 11, OPT_RESHAPE = 17, OPT_MUL = 21, OPT_PAD = 22,
     OPT_TRANSPOSE = 26, OPT_REDUCER = 27, OPT_SUB = 28, OPT_SQUEEZE = 30, OPT_STRIDED_SLICE = 32,
     OPT_SPLIT = 35, OPT_DEQUANTIZE = 38, OPT_MAXMIN = 39, OPT_PADV2 = 43,
@@ -242,6 +242,7 @@ static int expected_options(int32_t builtin)
     case TFL_OP_AVERAGE_POOL_2D:
     case TFL_OP_MAX_POOL_2D: return OPT_POOL2D;
     case TFL_OP_FULLY_CONNECTED: return OPT_FULLY_CONNECTED;
+    case TFL_OP_SVDF: return OPT_SVDF;
     case TFL_OP_SOFTMAX: return OPT_SOFTMAX;
     case TFL_OP_CONCATENATION: return OPT_CONCATENATION;
     case TFL_OP_ADD: return OPT_ADD;
@@ -307,6 +308,10 @@ bool tfl_get_options(tfl_model *m, const tfl_operator *op, int32_t builtin, tfl_
              fb_get_bool(r, t, 2, false, &o->keep_num_dims) &&
              fb_get_bool(r, t, 3, false, &o->asymmetric_quantize_inputs) &&
              fb_get_i8(r, t, 4, 0, &o->quantized_bias_type);
+        break;
+    case OPT_SVDF:
+        ok = fb_get_i32(r, t, 0, 0, &o->rank) && fb_get_i8(r, t, 1, 0, &o->act) &&
+             fb_get_bool(r, t, 2, false, &o->asymmetric_quantize_inputs);
         break;
     case OPT_SOFTMAX:
         ok = fb_get_f32(r, t, 0, 0.0f, &o->beta);

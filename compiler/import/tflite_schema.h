@@ -121,6 +121,7 @@ typedef struct tfl_opts {
     int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask;
     bool offset;                    /* StridedSlice */
     int32_t num_splits;             /* Split, SplitV */
+    int32_t rank;                   /* SVDF */
 } tfl_opts;
 
 /* Opens a model.  On failure err says what is wrong with the file. */

@@ -62,8 +62,10 @@ typedef struct ir_tensor {
     bool is_input;          /* a graph input (not a constant) */
     bool is_output;         /* a graph output */
     /* A variable that keeps its value from one invocation to the next
-     * (TFLite variable tensors, e.g. SVDF's activation state).  Zero after
-     * init.  The node that updates it receives it as an input and writes it
+     * (TFLite variable tensors, e.g. SVDF's activation state).  After init
+     * (and kiln_net_reset) it holds what TFLite-Micro resets it to: int8
+     * elements equal to its zero point (real 0), other dtypes all-zero
+     * bytes.  The node that updates it receives it as an input and writes it
      * in place (its lowering passes it as an output operand); it is never
      * "produced" by a node. */
     bool is_state;
@@ -167,6 +169,7 @@ typedef struct ir_attr {
                                        when it is 0.0 in TFLite's PAD, see ir_ops.def) */
     ir_resize_attr resize;
     ir_rnn_attr rnn;
+    int svdf_rank;                  /* SVDF: filters per output unit */
 } ir_attr;
 
 /* ---- ops --------------------------------------------------------------- */

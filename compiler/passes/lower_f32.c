@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kiln/kernels_f32.h"
+#include "passes/lower_svdf.h"
 #include "passes/lower_util.h"
 #include "passes/resize_tables.h"
 #include "util/sbuf.h"
@@ -920,6 +921,7 @@ int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
     case IR_OP_REDUCE_MEAN: return lower_reduce_mean(g, node, p, err, errlen);
     case IR_OP_RESIZE: return lower_resize(g, node, p, err, errlen);
     case IR_OP_LSTM: case IR_OP_GRU: return lower_rnn(g, node, p, err, errlen);
+    case IR_OP_SVDF: return lower_svdf_f32(g, node, p, err, errlen);
     default: return 0;
     }
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passes/lower_svdf.h"
 #include "passes/quant_util.h"
 #include "util/sbuf.h"
 
@@ -73,6 +74,7 @@ static bool type_range(ir_dtype dt, int32_t *lo, int32_t *hi)
     case IR_DT_U8: *lo = 0, *hi = 255; return true;
     case IR_DT_S16: *lo = -32768, *hi = 32767; return true;
     case IR_DT_U16: *lo = 0, *hi = 65535; return true;
+    case IR_DT_S32: *lo = INT32_MIN, *hi = INT32_MAX; return true;
     default: return false;
     }
 }
@@ -83,6 +85,7 @@ static int qtype_of(ir_dtype dt)
     case IR_DT_U8: return 1;  /* KILN_QT_U8 */
     case IR_DT_S16: return 2; /* KILN_QT_S16 */
     case IR_DT_U16: return 3; /* KILN_QT_U16 */
+    case IR_DT_S32: return 4; /* KILN_QT_S32 */
     default: return 0;        /* KILN_QT_S8 */
     }
 }
@@ -709,7 +712,7 @@ static int lower_requantize(ctx *c, bool clip)
     const ir_tensor *x = TS(xi), *y = TS(yi);
     int32_t lo, hi, ilo, ihi;
     if (!type_range(x->dtype, &ilo, &ihi) || !type_range(y->dtype, &lo, &hi))
-        return fail(c, "needs 8- or 16-bit integer input and output (got %s -> %s)",
+        return fail(c, "needs 8-, 16- or 32-bit integer input and output (got %s -> %s)",
                     ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
     if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
         return -1;
@@ -1061,6 +1064,7 @@ int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
     case IR_OP_REDUCE_MEAN: return lower_mean(&c);
     case IR_OP_QUANTIZE: return lower_quant_boundary(&c, true);
     case IR_OP_DEQUANTIZE: return lower_quant_boundary(&c, false);
+    case IR_OP_SVDF: return lower_svdf_s8(g, node, p, err, errlen);
     case IR_OP_CONCAT:
         if (!quant_changes(g, nd))
             return 0;

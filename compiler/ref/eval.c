@@ -240,6 +240,7 @@ static bool dispatch(ref_ctx *c)
     case IR_OP_GRU: return ref_gru(c);
     case IR_OP_QUANTIZE: case IR_OP_DEQUANTIZE: case IR_OP_REQUANTIZE: case IR_OP_CAST:
         return ref_convert(c);
+    case IR_OP_SVDF: return ref_svdf(c);
     default: return ref_fail(c, "op %d has no reference implementation", (int)c->nd->op);
     }
 }
@@ -279,13 +280,60 @@ static bool run_node(const ir_graph *g, int n, double **val, char *err, size_t e
     return ok;
 }
 
-/* ---- the API ------------------------------------------------------------ */
+/* ---- sessions and the API ----------------------------------------------- */
 
-bool ref_eval_graph(const ir_graph *g, const void *const *inputs, void *const *outputs, char *err,
-                    size_t errlen)
+struct ref_session {
+    const ir_graph *g;
+    double **state;         /* per tensor index: a state's stored values, else NULL */
+};
+
+/* The stored value of every element of a state after init (ir.h): an int8
+ * state's zero point (real 0), 0 for any other dtype (all-zero bytes). */
+static void state_init(const ir_tensor *t, double *v)
 {
+    const double fill = t->dtype == IR_DT_S8 && t->q.n > 0 ? t->q.zero_point[0] : 0.0;
+    for (int64_t i = 0; i < ir_numel(t); i++)
+        v[i] = fill;
+}
+
+ref_session *ref_session_new(const ir_graph *g)
+{
+    ref_session *s = xcalloc(1, sizeof *s);
+    s->g = g;
+    s->state = xcalloc((size_t)g->n_tensors + 1, sizeof *s->state);
+    for (int i = 0; i < g->n_tensors; i++)
+        if (g->tensors[i].is_state) {
+            int64_t n = ir_numel(&g->tensors[i]);
+            s->state[i] = xcalloc((size_t)(n > 0 ? n : 1), sizeof(double));
+        }
+    ref_session_reset(s);
+    return s;
+}
+
+void ref_session_reset(ref_session *s)
+{
+    for (int i = 0; i < s->g->n_tensors; i++)
+        if (s->state[i])
+            state_init(&s->g->tensors[i], s->state[i]);
+}
+
+void ref_session_free(ref_session *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->g->n_tensors; i++)
+        free(s->state[i]);
+    free(s->state);
+    free(s);
+}
+
+bool ref_session_run(ref_session *s, const void *const *inputs, void *const *outputs, char *err,
+                     size_t errlen)
+{
+    const ir_graph *g = s->g;
     double **val = xcalloc((size_t)g->n_tensors + 1, sizeof *val);
-    /* last_use[t]: the last node reading t; graph outputs are never freed early. */
+    /* last_use[t]: the last node reading t; graph outputs are never freed
+     * early, states never (the session owns them). */
     int *last_use = xmalloc(((size_t)g->n_tensors + 1) * sizeof(int));
     bool ok = false;
     for (int i = 0; i < g->n_tensors; i++)
@@ -298,6 +346,11 @@ bool ref_eval_graph(const ir_graph *g, const void *const *inputs, void *const *o
         }
     for (int i = 0; i < g->n_outputs; i++)
         last_use[g->outputs[i]] = g->n_nodes;
+    for (int i = 0; i < g->n_tensors; i++)
+        if (s->state[i]) {
+            val[i] = s->state[i];
+            last_use[i] = g->n_nodes;
+        }
 
     for (int i = 0; i < g->n_tensors; i++) {
         const ir_tensor *t = &g->tensors[i];
@@ -343,9 +396,19 @@ bool ref_eval_graph(const ir_graph *g, const void *const *inputs, void *const *o
     ok = true;
 out:
     for (int i = 0; i < g->n_tensors; i++)
-        free(val[i]);
+        if (!s->state[i])
+            free(val[i]);
     free(val);
     free(last_use);
+    return ok;
+}
+
+bool ref_eval_graph(const ir_graph *g, const void *const *inputs, void *const *outputs, char *err,
+                    size_t errlen)
+{
+    ref_session *s = ref_session_new(g);
+    bool ok = ref_session_run(s, inputs, outputs, err, errlen);
+    ref_session_free(s);
     return ok;
 }
 

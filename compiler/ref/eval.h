@@ -20,9 +20,25 @@
 #include <stddef.h>
 #include "ir/ir.h"
 
-/* Runs the whole graph.  inputs[i] holds graph input i as raw little-endian
- * elements of its dtype (ir_nbytes bytes); outputs[i] receives graph output i
- * the same way (caller-allocated, ir_nbytes bytes). */
+/* A run of samples through a graph with state tensors (is_state, e.g.
+ * SVDF's history): the session keeps their values from one run to the next,
+ * starting from the value ir.h gives them after init, the way the generated
+ * code keeps them in its arena.  For a stateless graph every run is
+ * independent.  After a failed run the state is unspecified (reset it). */
+typedef struct ref_session ref_session;
+
+/* The graph must outlive the session. */
+ref_session *ref_session_new(const ir_graph *g);
+/* Runs the whole graph once.  inputs[i] holds graph input i as raw
+ * little-endian elements of its dtype (ir_nbytes bytes); outputs[i] receives
+ * graph output i the same way (caller-allocated, ir_nbytes bytes). */
+bool ref_session_run(ref_session *s, const void *const *inputs, void *const *outputs, char *err,
+                     size_t errlen);
+/* Puts every state back to its value after init (kiln_net_reset's twin). */
+void ref_session_reset(ref_session *s);
+void ref_session_free(ref_session *s);
+
+/* One run from a fresh state (a session of one sample). */
 bool ref_eval_graph(const ir_graph *g, const void *const *inputs, void *const *outputs, char *err,
                     size_t errlen);
 

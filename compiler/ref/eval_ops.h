@@ -111,5 +111,6 @@ bool ref_resize(ref_ctx *c);            /* eval_resize.c */
 bool ref_lstm(ref_ctx *c);              /* eval_rnn.c */
 bool ref_gru(ref_ctx *c);
 bool ref_convert(ref_ctx *c);           /* eval_quant.c: QUANTIZE, DEQUANTIZE, REQUANTIZE, CAST */
+bool ref_svdf(ref_ctx *c);              /* eval_svdf.c: updates its state input in place */
 
 #endif

@@ -235,6 +235,21 @@ void kiln_gru_f32(const kiln_rnn_f32_params *p, const float *x, const float *w, 
                   const float *b, const int32_t *seq_lens, const float *init_h, float *y,
                   float *y_h, void *scratch);
 
+/* ---- SVDF (TFLite, stateful) ----------------------------------------------
+ * One invocation of TFLite's SVDF on X [batch][input]: the state
+ * S [batch][filters][memory] (in the caller's arena, kept between runs) is
+ * shifted left by one element as a whole, S[b][f][memory-1] = Wf[f] . X[b],
+ * then Y[b][u] = act(B[u] + sum_{r<rank} Wt[u*rank+r] . S[b][u*rank+r]),
+ * every sum in float from 0 in index order, as TFLite-Micro's reference
+ * kernel.  Wf [filters][input], Wt [filters][memory], B [units] or NULL. */
+typedef struct kiln_svdf_f32_params {
+    int32_t batch, input_size, filters, units, rank, memory;
+    float act_lo, act_hi;
+} kiln_svdf_f32_params;
+
+void kiln_svdf_f32(const kiln_svdf_f32_params *p, const float *x, const float *wf, const float *wt,
+                   const float *b, float *state, float *y);
+
 #ifdef __cplusplus
 }
 #endif

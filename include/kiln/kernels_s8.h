@@ -176,8 +176,9 @@ void kiln_max_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *
 /* ---- unary -------------------------------------------------------------- */
 
 /* y = clamp(out_zp + MBQM(x - in_zp, mult, shift), act_min, act_max):
- * TFLite QUANTIZE int->int (requantize), RELU/RELU6/RELU_N1_TO_1/CLIP
- * between quantized tensors, uint8 <-> int8 conversion. */
+ * TFLite QUANTIZE int->int (requantize, int32 on either side included),
+ * RELU/RELU6/RELU_N1_TO_1/CLIP between quantized tensors, uint8 <-> int8
+ * conversion. */
 typedef struct kiln_requantize_params {
     int32_t n;
     int32_t in_type, out_type;  /* kiln_qtype */
@@ -186,7 +187,9 @@ typedef struct kiln_requantize_params {
     int32_t act_min, act_max;   /* in the output's domain */
 } kiln_requantize_params;
 
-typedef enum kiln_qtype { KILN_QT_S8 = 0, KILN_QT_U8 = 1, KILN_QT_S16 = 2, KILN_QT_U16 = 3 } kiln_qtype;
+typedef enum kiln_qtype {
+    KILN_QT_S8 = 0, KILN_QT_U8 = 1, KILN_QT_S16 = 2, KILN_QT_U16 = 3, KILN_QT_S32 = 4
+} kiln_qtype;
 
 void kiln_requantize_s8(const kiln_requantize_params *p, const int8_t *x, int8_t *y);
 void kiln_requantize_q(const kiln_requantize_params *p, const void *x, void *y);
@@ -263,6 +266,32 @@ typedef struct kiln_concat_s8_params {
 void kiln_concat_s8(const kiln_concat_s8_params *p, const int8_t *x0, const int8_t *x1,
                     const int8_t *x2, const int8_t *x3, const int8_t *x4, const int8_t *x5,
                     const int8_t *x6, const int8_t *x7, int8_t *y);
+
+/* ---- SVDF (TFLite int8, stateful) ------------------------------------------ */
+
+/* TFLite-Micro's integer SVDF (EvalIntegerSvdfReference): int8 X, Wf and Y,
+ * int32 bias, and a state S [batch][filters][memory] with time weights Wt
+ * [filters][memory] of the same type, int8 (kiln_svdf_s8) or int16
+ * (kiln_svdf_s8_s16).  Per run: S shifts left by one element as a whole;
+ * S[b][f][memory-1] = wrap(clamp(MBQM(Wf[f] . (X[b] + in_offset), mult1,
+ * shift1), type range) + state_zp), the zero point added after the clamp and
+ * the sum narrowed modulo 2^bits as TFLM does; then
+ * Y[b][u] = clamp(out_zp + MBQM(B[u] + sum_{r<rank} Wt[f] . (S[b][f] - state_zp),
+ * mult2, shift2), act_min, act_max) with f = u*rank + r.  B may be NULL. */
+typedef struct kiln_svdf_s8_params {
+    int32_t batch, input_size, filters, units, rank, memory;
+    int32_t in_offset;          /* -zero point of X */
+    int32_t state_zp;
+    int32_t mult1, shift1;      /* s_X*s_Wf/s_S */
+    int32_t mult2, shift2;      /* s_S*s_Wt/s_Y */
+    int32_t out_zp;
+    int32_t act_min, act_max;
+} kiln_svdf_s8_params;
+
+void kiln_svdf_s8(const kiln_svdf_s8_params *p, const int8_t *x, const int8_t *wf,
+                  const int8_t *wt, const int32_t *bias, int8_t *state, int8_t *y);
+void kiln_svdf_s8_s16(const kiln_svdf_s8_params *p, const int8_t *x, const int8_t *wf,
+                      const int16_t *wt, const int32_t *bias, int16_t *state, int8_t *y);
 
 /* ---- float boundary ------------------------------------------------------ */
 

@@ -47,10 +47,12 @@ typedef struct kiln_io_desc {
 } kiln_io_desc;
 
 /* A region of the arena that keeps its bytes between runs (a stateful op's
- * memory, e.g. SVDF's activation history); zeroed by init and reset. */
+ * memory, e.g. SVDF's activation history); init and reset set every byte to
+ * `fill` (0, or an int8 state's zero point, as TFLite-Micro resets it). */
 typedef struct kiln_state_desc {
     uint32_t offset;
     uint32_t bytes;
+    uint32_t fill;              /* byte value, 0..255 */
 } kiln_state_desc;
 
 struct kiln_net;
@@ -94,8 +96,9 @@ kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *bl
  * tensor then lives in the arena, see kiln_net_input()/kiln_net_output(). */
 kiln_status kiln_net_run(kiln_net *net, const void *const *inputs, void *const *outputs);
 
-/* Zeroes the network's state (stateful models only; a no-op otherwise), as
- * after init: the next run starts from a fresh history. */
+/* Resets the network's state (stateful models only; a no-op otherwise) to
+ * what init leaves (kiln_state_desc.fill): the next run starts from a fresh
+ * history. */
 kiln_status kiln_net_reset(kiln_net *net);
 
 void *kiln_net_input(kiln_net *net, uint32_t i);

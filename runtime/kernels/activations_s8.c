@@ -15,6 +15,7 @@ static int32_t load_q(const void *x, int32_t type, int32_t i)
     case KILN_QT_U8: return ((const uint8_t *)x)[i];
     case KILN_QT_S16: return ((const int16_t *)x)[i];
     case KILN_QT_U16: return ((const uint16_t *)x)[i];
+    case KILN_QT_S32: return ((const int32_t *)x)[i];
     default: return ((const int8_t *)x)[i];
     }
 }
@@ -25,14 +26,19 @@ static void store_q(void *y, int32_t type, int32_t i, int32_t v)
     case KILN_QT_U8: ((uint8_t *)y)[i] = (uint8_t)v; break;
     case KILN_QT_S16: ((int16_t *)y)[i] = (int16_t)v; break;
     case KILN_QT_U16: ((uint16_t *)y)[i] = (uint16_t)v; break;
+    case KILN_QT_S32: ((int32_t *)y)[i] = v; break;
     default: ((int8_t *)y)[i] = (int8_t)v; break;
     }
 }
 
+/* With int32 operands (TFLite QUANTIZE int8/int16 <-> int32) the zero-point
+ * subtraction and addition can leave int32; TFLM's int32 arithmetic then
+ * wraps, so these do the same in unsigned arithmetic (defined in C). */
 void kiln_requantize_q(const kiln_requantize_params *p, const void *x, void *y)
 {
     for (int32_t i = 0; i < p->n; i++) {
-        int32_t v = kiln_mbqm(load_q(x, p->in_type, i) - p->in_zp, p->mult, p->shift) + p->out_zp;
+        int32_t in = (int32_t)((uint32_t)load_q(x, p->in_type, i) - (uint32_t)p->in_zp);
+        int32_t v = (int32_t)((uint32_t)kiln_mbqm(in, p->mult, p->shift) + (uint32_t)p->out_zp);
         store_q(y, p->out_type, i, kiln_clamp32(v, p->act_min, p->act_max));
     }
 }

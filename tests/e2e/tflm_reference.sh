@@ -10,7 +10,10 @@
 # they must compile and run; their outputs are checked against the reference
 # evaluator on random inputs (within 1 LSB for int8: the evaluator rounds the
 # real-valued result, the kernels use TFLite's fixed-point arithmetic), and
-# the ones Kiln refuses must be refused with a reason.
+# the ones Kiln refuses must be refused with a reason.  The stateful
+# keyword_scrambled models run 4 invocations in a row (the evaluator's
+# session keeps their SVDF state too); tests/e2e/svdf_models.sh checks them
+# in depth.
 set -u
 cd "$(dirname "$0")/../.."
 KILN=${KILN:-$PWD/build/kiln}
@@ -36,9 +39,12 @@ echo "TFLM reference: $pass passed, $fail failed"
 
 others=0
 for m in ../shared/models/tflm/hello_world_int8.tflite ../shared/models/tflm/hello_world_float.tflite \
-         ../shared/models/tflm/micro_speech_quantized.tflite ../shared/models/tflm/person_detect.tflite; do
+         ../shared/models/tflm/micro_speech_quantized.tflite ../shared/models/tflm/person_detect.tflite \
+         ../shared/models/tflm/keyword_scrambled.tflite ../shared/models/tflm/keyword_scrambled_8bit.tflite; do
     [ -f "$m" ] || continue
-    out=$("$KILN" validate "$m" --seed 3 --samples 2 --max-lsb 1 2>&1)
+    samples=2
+    case $m in *keyword_scrambled*) samples=4 ;; esac
+    out=$("$KILN" validate "$m" --seed 3 --samples $samples --max-lsb 1 2>&1)
     if [ $? -eq 0 ]; then
         pass=$((pass+1)); others=$((others+1)); echo "ok   $(basename "$m"): compiles, runs, matches the reference evaluator"
     else

@@ -487,6 +487,32 @@ static void lowering_leaves_pure_movement_and_rejects_bad_quant(void **state)
     ir_free(g);
 }
 
+/* TFLite QUANTIZE int16 -> int32 (the last op of TFLM's keyword_scrambled
+ * models): in zp -32768, scale ratio 0.5 = 2^30 with shift 0.
+ * -32768 -> 0; 0 -> 32768 * 0.5 = 16384; 32767 -> 65535 * 0.5 = 32767.5,
+ * SRDHM rounds half up -> 32768; 1 -> 32769 * 0.5 = 16384.5 -> 16385.
+ * Back int32 -> int8 (zp 3, ratio 2^-10 as 2^30 with shift -9):
+ * 1000 -> 0.9765625 -> 1, + 3 = 4;  -300000 -> -292.97 -> -293 + 3 -> clamp -128. */
+static void requantize_int16_int32_both_ways(void **state)
+{
+    (void)state;
+    const int16_t x[4] = {-32768, 0, 32767, 1};
+    int32_t y[4];
+    const kiln_requantize_params p = {4, KILN_QT_S16, KILN_QT_S32, -32768, 0, Q_ONE, 0,
+                                      KILN_I32_MIN, KILN_I32_MAX};
+    kiln_requantize_q(&p, x, y);
+    assert_int_equal(y[0], 0);
+    assert_int_equal(y[1], 16384);
+    assert_int_equal(y[2], 32768);
+    assert_int_equal(y[3], 16385);
+    const int32_t a[2] = {1000, -300000};
+    int8_t b[2];
+    const kiln_requantize_params q = {2, KILN_QT_S32, KILN_QT_S8, 0, 3, Q_ONE, -9, -128, 127};
+    kiln_requantize_q(&q, a, b);
+    assert_int_equal(b[0], 4);
+    assert_int_equal(b[1], -128);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +534,7 @@ int main(void)
         cmocka_unit_test(add_with_broadcast),
         cmocka_unit_test(mul_and_minmax),
         cmocka_unit_test(requantize_u8_to_s8_and_clip),
+        cmocka_unit_test(requantize_int16_int32_both_ways),
         cmocka_unit_test(leaky_relu_two_multipliers),
         cmocka_unit_test(mean_both_paths),
         cmocka_unit_test(quantize_roundings_and_saturation),

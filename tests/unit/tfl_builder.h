@@ -22,6 +22,7 @@ typedef struct tb_tensor {
     float scale[8];
     int64_t zp[8];
     int qdim;
+    int is_variable;            /* Tensor.is_variable (field 5), written only when set */
 } tb_tensor;
 
 typedef struct tb_op {
@@ -55,9 +56,16 @@ static size_t tb_i32vec(fbb *b, int n, const int32_t *v) { return fbb_vec(b, 4, 
 
 static size_t tb_tensor_table(fbb *b, const tb_tensor *t)
 {
-    fbb_field f[5] = {{0, FBB_REF, 0, 0}, {1, 1, (uint64_t)t->type, 0},
-                      {2, 4, (uint64_t)t->buffer, 0}, {3, FBB_REF, 0, 0}, {4, FBB_REF, 0, 0}};
-    size_t tab = fbb_table(b, t->nq ? 5 : 4, f);
+    fbb_field f[6] = {{0, FBB_REF, 0, 0}, {1, 1, (uint64_t)t->type, 0},
+                      {2, 4, (uint64_t)t->buffer, 0}, {3, FBB_REF, 0, 0}, {4, FBB_REF, 0, 0},
+                      {5, 1, 1, 0}};
+    int nf = t->nq ? 5 : 4;
+    if (t->is_variable) {
+        if (!t->nq)
+            f[4] = f[5];
+        nf++;
+    }
+    size_t tab = fbb_table(b, nf, f);
     fbb_patch(b, f[0].pos, tb_i32vec(b, t->rank, t->shape));
     fbb_patch(b, f[3].pos, fbb_str(b, t->name));
     if (t->nq) {
