@@ -212,6 +212,14 @@ uint64_t ir_node_macc(const ir_graph *g, int node)
         const ir_tensor *y = &g->tensors[nd->out[0]];
         return (uint64_t)ir_numel(y) * (uint64_t)dim_or_1(a, a->rank - 1);
     }
+    case IR_OP_SVDF: {
+        /* Per batch row: the feature matmul (filters x input) and the time
+         * weights (filters x memory). */
+        const ir_tensor *x = &g->tensors[nd->in[0]];
+        const ir_tensor *wf = &g->tensors[nd->in[1]];
+        const ir_tensor *wt = &g->tensors[nd->in[2]];
+        return (uint64_t)dim_or_1(x, 0) * (uint64_t)(ir_numel(wf) + ir_numel(wt));
+    }
     case IR_OP_LSTM:
     case IR_OP_GRU: {
         /* Per step and direction: gates * hidden * (input + hidden). */
