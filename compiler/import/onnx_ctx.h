@@ -154,6 +154,7 @@ bool ox_sigmoid(onnx_ctx *c);
 bool ox_tanh(onnx_ctx *c);
 bool ox_hard_sigmoid(onnx_ctx *c);
 bool ox_hard_swish(onnx_ctx *c);
+bool ox_sqrt(onnx_ctx *c);
 bool ox_softmax(onnx_ctx *c);
 bool ox_log_softmax(onnx_ctx *c);
 

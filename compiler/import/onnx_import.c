@@ -70,6 +70,7 @@ static const ox_op ops[] = {
     {"Softmax", 6, 25, ox_softmax, NULL},
     {"Split", 6, 25, ox_split, "split sizes constant"},
     {"Squeeze", 6, 25, ox_squeeze, NULL},
+    {"Sqrt", 6, 25, ox_sqrt, "float32"},
     {"Sub", 6, 25, ox_sub, NULL},
     {"Tanh", 6, 25, ox_tanh, NULL},
     {"Transpose", 6, 25, ox_transpose, NULL},

@@ -321,6 +321,10 @@ unary_case("tanh", "TANH", torch.tanh(xt).numpy())
 unary_case("hard_sigmoid", "HARD_SIGMOID", np.clip(0.3 * x.astype(np.float64) + 0.4, 0, 1),
            "a->alpha = 0.3f", "a->beta = 0.4f")
 unary_case("hard_swish", "HARD_SWISH", F.hardswish(xt).numpy())
+# numpy's float32 sqrt is correctly rounded (IEEE 754), so the kernel must
+# match it exactly; -0 stays -0 and negatives give NaN.
+with np.errstate(invalid="ignore"):
+    unary_case("sqrt", "SQRT", np.sqrt(x))
 
 
 def softmax_case(name, shape, axis, end, beta=1.0, log=False):

@@ -646,6 +646,17 @@ static void build_hard_swish(ir_graph *g, tctx *c)
     (void)c;
 }
 
+static void build_sqrt(ir_graph *g, tctx *c)
+{
+    static const float d1[] = {-0x1.0000000000000p+3f, -0x1.e38e380000000p+2f, -0x1.c71c720000000p+2f, -0x1.aaaaaa0000000p+2f, -0x1.8e38e40000000p+2f, -0x1.71c71c0000000p+2f, -0x1.5555560000000p+2f, -0x1.38e38e0000000p+2f, -0x1.1c71c80000000p+2f, -0x1.0000000000000p+2f, -0x1.c71c720000000p+1f, -0x1.8e38e40000000p+1f, -0x1.5555560000000p+1f, -0x1.1c71c80000000p+1f, -0x1.c71c720000000p+0f, -0x1.5555560000000p+0f, -0x1.c71c720000000p-1f, -0x1.c71c720000000p-2f, 0x0.0p+0f, 0x1.c71c720000000p-2f, 0x1.c71c720000000p-1f, 0x1.5555560000000p+0f, 0x1.c71c720000000p+0f, 0x1.1c71c80000000p+1f, 0x1.5555560000000p+1f, 0x1.8e38e40000000p+1f, 0x1.c71c720000000p+1f, 0x1.0000000000000p+2f, 0x1.1c71c80000000p+2f, 0x1.38e38e0000000p+2f, 0x1.5555560000000p+2f, 0x1.71c71c0000000p+2f, 0x1.8e38e40000000p+2f, 0x1.aaaaaa0000000p+2f, 0x1.c71c720000000p+2f, 0x1.e38e380000000p+2f, 0x1.0000000000000p+3f};
+    int t2 = T_in(c, g, "t2", IR_DT_F32, 1, (const int64_t[]){37}, d1);
+    static const float d3[] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0x0.0p+0f, 0x1.5555560000000p-1f, 0x1.e2b7de0000000p-1f, 0x1.279a740000000p+0f, 0x1.5555560000000p+0f, 0x1.7d9f4e0000000p+0f, 0x1.a20bd80000000p+0f, 0x1.c38aa40000000p+0f, 0x1.e2b7de0000000p+0f, 0x1.0000000000000p+1f, 0x1.0dd9020000000p+1f, 0x1.1b04c60000000p+1f, 0x1.279a740000000p+1f, 0x1.33ac780000000p+1f, 0x1.3f49c00000000p+1f, 0x1.4a7e9c0000000p+1f, 0x1.5555560000000p+1f, 0x1.5fd69e0000000p+1f, 0x1.6a09e60000000p+1f};
+    int t4 = T_out(c, g, "t4", IR_DT_F32, 1, (const int64_t[]){37}, d3);
+    { ir_attr *a = N(g, IR_OP_SQRT, 1, (const int[]){t2}, 1, (const int[]){t4});
+      (void)a; }
+    (void)c;
+}
+
 static void build_softmax_mid_axis(ir_graph *g, tctx *c)
 {
     static const float d1[] = {-0x1.bce4340000000p+1f, -0x1.3007cc0000000p+2f, 0x1.ea3df40000000p+1f, -0x1.ca2ff40000000p+1f, -0x1.cfdc5c0000000p-2f, 0x1.28ad600000000p+0f, 0x1.33e8d40000000p+2f, -0x1.e72a0c0000000p+1f, -0x1.d57b1a0000000p+1f, -0x1.57d8980000000p+2f, -0x1.2d15a80000000p+2f, 0x1.85f6480000000p+0f, -0x1.94d2280000000p-1f, -0x1.178b2c0000000p+2f, -0x1.34ccac0000000p-1f, -0x1.c10c940000000p-2f, -0x1.94e1200000000p-2f, -0x1.c27f580000000p-2f, -0x1.f8dafc0000000p-4f, 0x1.05adfa0000000p+1f, 0x1.3d354a0000000p+1f, 0x1.f517a40000000p-1f, -0x1.b64d980000000p+1f, 0x1.47d4a40000000p-1f};
@@ -7061,6 +7072,7 @@ static const tcase cases[] = {
     {"tanh", build_tanh, 0.0001, 1e-05, "kiln_tanh_f32"},
     {"hard_sigmoid", build_hard_sigmoid, 0.0001, 1e-05, "kiln_hard_sigmoid_f32"},
     {"hard_swish", build_hard_swish, 0.0001, 1e-05, "kiln_hard_swish_f32"},
+    {"sqrt", build_sqrt, 0.0001, 1e-05, "kiln_sqrt_f32"},
     {"softmax_mid_axis", build_softmax_mid_axis, 0.0001, 1e-05, "kiln_softmax_f32"},
     {"softmax_flat_tail", build_softmax_flat_tail, 0.0001, 1e-05, "kiln_softmax_f32"},
     {"log_softmax_last", build_log_softmax_last, 0.0001, 1e-05, "kiln_softmax_f32"},
