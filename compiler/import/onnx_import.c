@@ -31,7 +31,7 @@
 static const ox_op ops[] = {
     {"Add", 6, 25, ox_add, "numpy broadcasting (opset < 7: broadcast/axis attributes)"},
     {"AveragePool", 6, 25, ox_avgpool, "1-3 spatial dims, ceil_mode, count_include_pad, dilations"},
-    {"BatchNormalization", 6, 25, ox_batchnorm, "inference only (no training outputs)"},
+    {"BatchNormalization", 6, 25, ox_batchnorm, "inference; training_mode=1 from opset 14 (float32)"},
     {"Cast", 6, 25, ox_cast, "between the types Kiln holds"},
     {"Clip", 6, 25, ox_clip, "min/max constant"},
     {"Concat", 6, 25, ox_concat, NULL},

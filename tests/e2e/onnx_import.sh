@@ -19,8 +19,6 @@ PY=$(command -v python3 || true)
 
 # case -> why Kiln refuses it
 declare -A REFUSED=(
-  [test_batchnorm_epsilon_training_mode]="training_mode"
-  [test_batchnorm_example_training_mode]="training_mode"
   [test_dequantizelinear_blocked]="block_size"
   [test_dequantizelinear_e4m3fn]="FLOAT8E4M3FN"
   [test_dequantizelinear_e4m3fn_float16]="FLOAT8E4M3FN"
