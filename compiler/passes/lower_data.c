@@ -608,8 +608,9 @@ int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
             return 0;
         return lower_resize_nearest(g, node, p, err, errlen);
     case IR_OP_CAST:
-        if (lower_is_quant(T(g, nd->in[0])) || lower_is_quant(y))
-            return 0;
+        /* CAST converts the stored values and ignores quantization on both
+         * sides (ref/eval_quant.c defines it so): the ONNX importer's blocked
+         * QuantizeLinear casts the int32 it rounded with scale 1 this way. */
         return lower_cast(g, node, p, err, errlen);
     case IR_OP_CLIP:
         if (!same_dtype(g, nd) || !int_suffix(y->dtype) || lower_is_quant(y) ||

@@ -921,16 +921,15 @@ static int lower_quant_boundary(ctx *c, bool quantize)
         {IR_DT_U8, "kiln_quantize_f32_u8", "kiln_dequantize_u8_f32"},
         {IR_DT_S16, "kiln_quantize_f32_s16", "kiln_dequantize_s16_f32"},
         {IR_DT_U16, "kiln_quantize_f32_u16", "kiln_dequantize_u16_f32"},
-        {IR_DT_S32, NULL, "kiln_dequantize_s32_f32"},
+        {IR_DT_S32, "kiln_quantize_f32_s32", "kiln_dequantize_s32_f32"},
     };
     const char *kernel = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (kinds[i].dt == TS(qi)->dtype)
             kernel = quantize ? kinds[i].q : kinds[i].dq;
     if (!kernel)
-        return fail(c, "'%s' is %s; %s handles int8, uint8, int16, uint16%s", TS(qi)->name,
-                    ir_dtype_name(TS(qi)->dtype), quantize ? "QUANTIZE" : "DEQUANTIZE",
-                    quantize ? "" : ", int32");
+        return fail(c, "'%s' is %s; %s handles int8, uint8, int16, uint16, int32", TS(qi)->name,
+                    ir_dtype_name(TS(qi)->dtype), quantize ? "QUANTIZE" : "DEQUANTIZE");
     if (check_quant(c, TS(qi), quantize ? "output" : "input", true) < 0)
         return -1;
     const ir_tensor *q = TS(qi);
