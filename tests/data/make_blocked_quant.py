@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """make_blocked_quant.py - writes tests/data/blocked_quant/<case>/: a model.onnx
-with one blocked QuantizeLinear or DequantizeLinear (opset 21, block_size),
+with one blocked QuantizeLinear or DequantizeLinear (opset 21, block_size;
+one per-tensor case for the rounding of the plain path),
 its input and its expected output as ONNX TensorProto files
 (test_data_set_0/input_0.pb, output_0.pb), the layout of the ONNX
 conformance cases, so `kiln validate` and the unit tests read them alike.
@@ -25,6 +26,8 @@ RANGE = {np.uint8: (0, 255), np.int8: (-128, 127), np.int16: (-32768, 32767), np
 
 
 def expand(p, shape, axis, bs):
+    if bs == 0:   # per tensor
+        return p
     return np.take(np.repeat(p, bs, axis=axis), range(shape[axis]), axis=axis)
 
 
@@ -40,7 +43,7 @@ def case(name, op, x, scale, zp, axis, bs, by_hand, out_type=None):
     by_hand = np.asarray(by_hand, y.dtype).reshape(y.shape)
     assert np.array_equal(y, by_hand), (name, y, by_hand)
     inits = [nh.from_array(scale, "s")] + ([nh.from_array(zp, "z")] if zp is not None else [])
-    attrs = {"axis": axis, "block_size": bs}
+    attrs = {"axis": axis, "block_size": bs} if bs else {}
     if out_type is not None:
         attrs["output_dtype"] = {np.int16: T.INT16, np.uint16: T.UINT16, np.int8: T.INT8}[out_type]
     node = h.make_node(op, ["x", "s"] + (["z"] if zp is not None else []), ["y"], **attrs)
@@ -95,5 +98,11 @@ case("quantize_blocked_axis0_remainder_s8", "QuantizeLinear",
 case("dequantize_blocked_remainder_u8", "DequantizeLinear",
      np.uint8([[10, 20, 30, 40, 50]]), f32([[0.5, 2.0, 0.25]]), np.uint8([[10, 0, 2]]), 1, 2,
      [0, 5, 60, 80, 12])
+
+# The same ties without blocks (per-tensor scale 1, zero point 1, int8): the
+# plain QuantizeLinear rounds half to even too: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2,
+# -2.5 -> -2, -0.5 -> -0, 3.5 -> 4; each + 1.
+case("quantize_per_tensor_ties_s8", "QuantizeLinear", f32([0.5, 1.5, 2.5, -2.5, -0.5, 3.5]), f32(1.0),
+     np.int8(1), 1, 0, [1, 3, 3, -1, 1, 5])
 
 print("wrote the blocked quantization cases to %s" % OUT)
