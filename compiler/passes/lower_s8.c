@@ -555,6 +555,16 @@ static int lower_pool(ctx *c)
     const ir_conv_attr *a = &nd->attr.conv;
     const int xi = nd->in[0], yi = nd->out[0];
     const bool nhwc = a->layout == IR_LAYOUT_NHWC;
+    /* A max pool that keeps its quantization and has no clamp only selects
+     * integers: what the int8 kernel cannot take (uint8, 3-D, dilation,
+     * Indices) goes to lower_data's integer max pool. */
+    bool dilated = false;
+    for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
+        dilated |= a->dilation[i] != 1;
+    if (nd->op == IR_OP_MAXPOOL && !nd->attr.act.on && same_quant(TS(xi), TS(yi)) &&
+        TS(xi)->dtype == TS(yi)->dtype && (TS(xi)->dtype == IR_DT_S8 || TS(xi)->dtype == IR_DT_U8) &&
+        (TS(xi)->dtype == IR_DT_U8 || dilated || a->nspatial > 2 || (nd->n_out > 1 && nd->out[1] >= 0)))
+        return 0;
     if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
         return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
                     ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
