@@ -286,7 +286,9 @@ bool ox_in_weights(onnx_ctx *c, int k, bool optional, int *t)
 {
     if (optional ? !ox_in_opt(c, k, t) : !ox_in(c, k, t))
         return false;
-    if (*t < 0)
+    /* A weight computed by an earlier node (DequantizeLinear of an int8
+     * constant in a QDQ model) is left to fuse_qdq and the lowerings. */
+    if (*t < 0 || ox_t(c, *t)->producer >= 0)
         return true;
     char what[48];
     snprintf(what, sizeof what, "weight input %d", k);

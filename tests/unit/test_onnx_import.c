@@ -93,7 +93,7 @@ static void test_conv_same_lower(void **state)
     }
     assert_int_equal(n->attr.conv.nspatial, 2);
     assert_int_equal(n->attr.conv.group, 1);
-    assert_int_equal(g->n_inputs, 2);   /* W is not needed at compile time: stays an input */
+    assert_int_equal(g->n_inputs, 1);   /* W, given a value, is frozen: kernels read weights from flash */
     ir_free(g);
 }
 
