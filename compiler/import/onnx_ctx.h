@@ -99,8 +99,9 @@ bool ox_in_const(onnx_ctx *c, int k, int *t);
 bool ox_make_const(onnx_ctx *c, int t, const char *what);
 /* A weight operand (Conv/ConvTranspose weights and bias, BatchNorm
  * statistics, ...): the kernels read weights from flash, so it must be a
- * constant; a graph input given a value is frozen.  optional: an absent
- * input gives *t = -1. */
+ * constant; a graph input given a value is frozen.  A weight computed by an
+ * earlier node (QDQ's DequantizeLinear) is accepted as it is.  optional: an
+ * absent input gives *t = -1. */
 bool ox_in_weights(onnx_ctx *c, int k, bool optional, int *t);
 /* The elements of a constant tensor (any integer type / any numeric type),
  * as a heap array of *n values. */
@@ -154,6 +155,7 @@ bool ox_sigmoid(onnx_ctx *c);
 bool ox_tanh(onnx_ctx *c);
 bool ox_hard_sigmoid(onnx_ctx *c);
 bool ox_hard_swish(onnx_ctx *c);
+bool ox_sqrt(onnx_ctx *c);
 bool ox_softmax(onnx_ctx *c);
 bool ox_log_softmax(onnx_ctx *c);
 

@@ -1,7 +1,8 @@
 /*
  * onnx_ops_conv.c - ONNX windowed ops into IR: Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, and
- * BatchNormalization (inference).
+ * BatchNormalization (inference: one BATCHNORM node; training mode, opset
+ * >= 14: decomposed into REDUCE_MEAN, SUB, MUL, ADD, SQRT and DIV).
  *
  * Relies on onnx_helpers.c.  What it resolves: kernel shape (from W when
  * absent), strides, dilations, explicit pads or auto_pad (SAME_UPPER,
@@ -425,25 +426,135 @@ bool ox_global_maxpool(onnx_ctx *c) { return global_pool(c, IR_OP_MAXPOOL); }
 
 /* ---- BatchNormalization ---------------------------------------------------- */
 
+/* One node of the training-mode decomposition: op(a[, b]) into output k of
+ * the ONNX node (k >= 0; *t = -1 when that output is absent) or into a new
+ * float32 intermediate named after `suffix` (k < 0). */
+static bool bn_step(onnx_ctx *c, ir_op op, int a, int b, int k, const char *suffix, int rank,
+                    const int64_t *shape, int *t)
+{
+    bool ok = k >= 0 ? ox_out(c, k, IR_DT_F32, rank, shape, t)
+                     : ox_tmp(c, suffix, IR_DT_F32, rank, shape, t);
+    if (!ok || *t < 0)
+        return ok;
+    int in[2] = {a, b};
+    ox_node(c, op, b >= 0 ? 2 : 1, in, 1, t);
+    return true;
+}
+
+/* A one-element float32 constant (broadcasts against anything). */
+static bool bn_scalar(onnx_ctx *c, const char *suffix, float v, int *t)
+{
+    const int64_t one[1] = {1};
+    return ox_const(c, suffix, IR_DT_F32, 1, one, &v, sizeof v, t);
+}
+
+/* BatchNormalization with training_mode=1 (opset >= 14), decomposed into IR
+ * ops in the order of the ONNX definition and its reference implementation
+ * (onnx/reference/ops/op_batch_normalization.py), each step rounded to
+ * float32 as numpy does:
+ *   mean = ReduceMean(X) over every axis but 1       (the batch's own mean)
+ *   var  = ReduceMean((X - mean)^2) likewise         (population variance)
+ *   Y    = scale * (X - mean) / sqrt(var + epsilon) + B
+ *   running_mean = input_mean * momentum + mean * (1 - momentum)
+ *   running_var  = input_var  * momentum + var  * (1 - momentum)
+ * The statistics are inputs like any other here (they need not be
+ * constants): only the running outputs read input_mean and input_var. */
+static bool batchnorm_training(onnx_ctx *c, float eps, float momentum)
+{
+    int in[5];
+    for (int k = 0; k < 5; k++)
+        if (!ox_in(c, k, &in[k]))
+            return false;
+    if (c->node->n_out > 3)
+        return ox_err(c, "%d outputs; training mode has Y, running_mean and running_var", c->node->n_out);
+    const ir_tensor *tx = ox_t(c, in[0]);
+    if (tx->dtype != IR_DT_F32)
+        return ox_unsupported(c, "BatchNormalization in training mode on %s tensors (float32 is compiled)",
+                              ir_dtype_name(tx->dtype));
+    const int r = tx->rank;
+    if (r < 2)
+        return ox_err(c, "input must have rank >= 2 (it has %d)", r);
+    int64_t xs[IR_MAX_DIMS], bs[IR_MAX_DIMS];
+    memcpy(xs, tx->shape, sizeof xs);
+    const int64_t C = xs[1], cs[1] = {C};
+    for (int k = 1; k < 5; k++) {
+        const ir_tensor *t = ox_t(c, in[k]);
+        if (t->rank != 1 || t->shape[0] != C)
+            return ox_err(c, "input %d '%s' must be [%lld] (one value per channel)", k, t->name, (long long)C);
+        if (t->dtype != IR_DT_F32)
+            return ox_err(c, "input %d '%s' is %s, X is float32", k, t->name, ir_dtype_name(t->dtype));
+    }
+    uint32_t mask = 0;
+    for (int d = 0; d < r; d++) {
+        bs[d] = d == 1 ? C : 1;
+        if (d != 1)
+            mask |= 1u << d;
+    }
+    int mean, cen, sq, var, ve, sd, sc, b, num, q, y, e;
+    if (!ox_tmp(c, "batch_mean", IR_DT_F32, r, bs, &mean))
+        return false;
+    ox_node(c, IR_OP_REDUCE_MEAN, 1, &in[0], 1, &mean);
+    c->g->nodes[c->g->n_nodes - 1].attr.axes_mask = mask;
+    if (!bn_step(c, IR_OP_SUB, in[0], mean, -1, "centered", r, xs, &cen) ||
+        !bn_step(c, IR_OP_MUL, cen, cen, -1, "squared", r, xs, &sq) ||
+        !ox_tmp(c, "batch_var", IR_DT_F32, r, bs, &var))
+        return false;
+    ox_node(c, IR_OP_REDUCE_MEAN, 1, &sq, 1, &var);
+    c->g->nodes[c->g->n_nodes - 1].attr.axes_mask = mask;
+    if (!bn_scalar(c, "epsilon", eps, &e) || !bn_step(c, IR_OP_ADD, var, e, -1, "var_eps", r, bs, &ve) ||
+        !bn_step(c, IR_OP_SQRT, ve, -1, -1, "std", r, bs, &sd) ||
+        !ox_reshape_to(c, -1, in[1], r, bs, &sc) || !ox_reshape_to(c, -1, in[2], r, bs, &b) ||
+        !bn_step(c, IR_OP_MUL, sc, cen, -1, "scaled", r, xs, &num) ||
+        !bn_step(c, IR_OP_DIV, num, sd, -1, "normalized", r, xs, &q) ||
+        !bn_step(c, IR_OP_ADD, q, b, 0, NULL, r, xs, &y))
+        return false;
+    /* The running statistics, each only when its output is wanted.  The
+     * factors are float32 as numpy's float32 arrays see Python's momentum
+     * and 1 - momentum (computed in double, then rounded). */
+    const int stat[2] = {mean, var};
+    int m = -1, f = -1;
+    for (int k = 1; k < 3; k++) {
+        if (k >= c->node->n_out || c->node->out[k].len == 0)
+            continue;
+        int g, t1, t2, out;
+        if (m < 0 && (!bn_scalar(c, "momentum", momentum, &m) ||
+                      !bn_scalar(c, "one_minus_momentum", (float)(1.0 - (double)momentum), &f)))
+            return false;
+        if (!ox_reshape_to(c, -1, stat[k - 1], 1, cs, &g) ||
+            !bn_step(c, IR_OP_MUL, in[k + 2], m, -1, "kept", 1, cs, &t1) ||
+            !bn_step(c, IR_OP_MUL, g, f, -1, "new", 1, cs, &t2) ||
+            !bn_step(c, IR_OP_ADD, t1, t2, k, NULL, 1, cs, &out))
+            return false;
+    }
+    return true;
+}
+
 bool ox_batchnorm(onnx_ctx *c)
 {
+    float eps, momentum;
+    int64_t training = 0, spatial = 1, is_test = 1;
+    if (!ox_attr_float(c, "epsilon", 1e-5f, &eps) || !ox_attr_float(c, "momentum", 0.9f, &momentum) ||
+        !ox_attr_int(c, "training_mode", 0, &training) || !ox_attr_int(c, "spatial", 1, &spatial) ||
+        !ox_attr_int(c, "is_test", 1, &is_test))
+        return false;
+    if (training && c->node_opset >= 14)
+        return batchnorm_training(c, eps, momentum);
+    /* Before opset 14 training was a matter of which outputs a node had
+     * (mean, var, saved_mean, saved_var), with definitions that changed
+     * between opsets: refused rather than guessed. */
+    for (int k = 1; k < c->node->n_out; k++)
+        if (c->node->out[k].len)
+            return ox_unsupported(c, "BatchNormalization in training form (output %d: running or saved "
+                                  "statistics%s)", k, c->node_opset < 14 ? "; training_mode is compiled from "
+                                  "opset 14" : " without training_mode=1");
+    if (training)
+        return ox_unsupported(c, "BatchNormalization with training_mode=1 before opset 14");
     int in[5];
     for (int k = 0; k < 5; k++)
         if (k == 0 ? !ox_in(c, k, &in[k]) : !ox_in_weights(c, k, false, &in[k]))
             return false;
     if (!float_input(c, in[0]))
         return false;
-    float eps;
-    int64_t training = 0, spatial = 1, is_test = 1;
-    if (!ox_attr_float(c, "epsilon", 1e-5f, &eps) || !ox_attr_int(c, "training_mode", 0, &training) ||
-        !ox_attr_int(c, "spatial", 1, &spatial) || !ox_attr_int(c, "is_test", 1, &is_test))
-        return false;
-    for (int k = 1; k < c->node->n_out; k++)
-        if (c->node->out[k].len)
-            return ox_unsupported(c, "BatchNormalization in training form (output %d: running or saved "
-                                  "statistics)", k);
-    if (training)
-        return ox_unsupported(c, "BatchNormalization with training_mode=1");
     const ir_tensor *tx = ox_t(c, in[0]);
     if (tx->rank < 2)
         return ox_err(c, "input must have rank >= 2 (it has %d)", tx->rank);

@@ -139,6 +139,7 @@ bool ox_leaky_relu(onnx_ctx *c)
 bool ox_sigmoid(onnx_ctx *c) { int n; return unary(c, IR_OP_SIGMOID, true, &n); }
 bool ox_tanh(onnx_ctx *c) { int n; return unary(c, IR_OP_TANH, true, &n); }
 bool ox_hard_swish(onnx_ctx *c) { int n; return unary(c, IR_OP_HARD_SWISH, true, &n); }
+bool ox_sqrt(onnx_ctx *c) { int n; return unary(c, IR_OP_SQRT, true, &n); }
 
 bool ox_hard_sigmoid(onnx_ctx *c)
 {

@@ -6,7 +6,10 @@
  * carries quantization on tensors (ir_quant: real = scale * (q - zp)), so a
  * scale / zero-point operand pair becomes the quantization of the tensor it
  * describes; the operands must be known at compile time.  Per tensor and
- * per axis are supported; blocked quantization (block_size) and the
+ * per axis are supported; blocked quantization (block_size) cannot be a
+ * tensor's quantization, so QuantizeLinear / DequantizeLinear with blocks
+ * are decomposed into float and integer IR ops with ONNX's arithmetic
+ * against constants holding one scale and zero point per element.  The
  * sub-byte and 8-bit float types are refused by name.  Integer ops
  * (ConvInteger, MatMulInteger) give their inputs scale 1 and their zero
  * points, and produce int32 without quantization (see ir_ops.def CONV).
@@ -14,6 +17,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,14 +172,284 @@ static bool quantize_tensor(onnx_ctx *c, int *t, const qp *q)
     return true;
 }
 
-static bool blocked(onnx_ctx *c)
+/* ---- blocked quantization (block_size > 0, opset >= 21) -------------------- */
+
+static bool block_size_attr(onnx_ctx *c, int64_t *bs)
 {
-    int64_t bs;
-    if (!ox_attr_int(c, "block_size", 0, &bs))
+    if (!ox_attr_int(c, "block_size", 0, bs))
         return false;
-    if (bs != 0)
-        return ox_unsupported(c, "blocked quantization (block_size %lld)", (long long)bs);
+    if (*bs < 0 || *bs > ((int64_t)1 << 31))
+        return ox_err(c, "block_size %lld (it must be 0 or a positive block length)", (long long)*bs);
     return true;
+}
+
+static void shape_str(int rank, const int64_t *shape, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (int d = 0; d < rank && k < n; d++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%lld", d ? "," : "", (long long)shape[d]);
+    if (k < n)
+        snprintf(buf + k, n - k, "]");
+}
+
+/* The quantization axis of a blocked operation: unlike per-axis parameters,
+ * blocks always need a real axis of X. */
+static bool block_axis(onnx_ctx *c, int rank, int *axis)
+{
+    int64_t a;
+    return ox_attr_int(c, "axis", 1, &a) && ox_axis(c, a, rank, "axis", axis);
+}
+
+/* Input k (a blocked scale or zero point, which must be a constant) expanded
+ * to one value per element of X (shape xs): element (i0, .., i_axis, ..) of X
+ * reads (i0, .., i_axis / bs, ..) of the parameter, which is how ONNX's
+ * reference repeats each value bs times along the axis and drops what
+ * passes the end.  So the parameter has X's rank and shape except
+ * ceil(D_axis / bs) along the axis; a single value is per tensor, as there. */
+static bool expand_blocked(onnx_ctx *c, int k, int axis, int64_t bs, int rank, const int64_t *xs,
+                           const char *what, int *t, double **out)
+{
+    *out = NULL;
+    if (!ox_has_in(c, k))
+        return ox_err(c, "input %d (the %s) is required", k, what);
+    if (!ox_in(c, k, t))
+        return false;
+    if (!ir_is_const(ox_t(c, *t))) {
+        char w[64];
+        snprintf(w, sizeof w, "the blocked %s", what);
+        if (!ox_make_const(c, *t, w))
+            return false;
+    }
+    const ir_tensor *p = ox_t(c, *t);
+    const bool single = ir_numel(p) == 1;
+    int64_t want[IR_MAX_DIMS];
+    for (int d = 0; d < rank; d++)
+        want[d] = d == axis ? (xs[d] + bs - 1) / bs : xs[d];
+    bool ok = single || p->rank == rank;
+    for (int d = 0; ok && !single && d < rank; d++)
+        ok = p->shape[d] == want[d];
+    if (!ok) {
+        char got[128], need[128];
+        shape_str(p->rank, p->shape, got, sizeof got);
+        shape_str(rank, want, need, sizeof need);
+        return ox_err(c, "the %s '%s' is %s; blocks of %lld along axis %d of X need %s", what, p->name, got,
+                      (long long)bs, axis, need);
+    }
+    int64_t pst[IR_MAX_DIMS], s = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        pst[d] = single ? 0 : s;
+        s *= want[d];
+    }
+    double *v;
+    int64_t nv;
+    if (!ox_const_f64(c, *t, &v, &nv))
+        return false;
+    const int64_t n = ox_numel(rank, xs);
+    double *o = xmalloc((size_t)(n ? n : 1) * sizeof *o);
+    int64_t idx[IR_MAX_DIMS] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        int64_t off = 0;
+        for (int d = 0; d < rank; d++)
+            off += (d == axis ? idx[d] / bs : idx[d]) * pst[d];
+        o[i] = v[off];
+        for (int d = rank - 1; d >= 0; d--) {
+            if (++idx[d] < xs[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    free(v);
+    *out = o;
+    return true;
+}
+
+/* A float32 constant of X's shape from expanded values. */
+static bool full_f32(onnx_ctx *c, const char *suffix, int rank, const int64_t *xs, const double *v, int *t)
+{
+    const int64_t n = ox_numel(rank, xs);
+    float *f = xmalloc((size_t)(n ? n : 1) * sizeof *f);
+    for (int64_t i = 0; i < n; i++)
+        f[i] = (float)v[i];
+    bool ok = ox_const(c, suffix, IR_DT_F32, rank, xs, f, (size_t)n * sizeof *f, t);
+    free(f);
+    return ok;
+}
+
+static bool any_nonzero(const double *v, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (v[i] != 0)
+            return true;
+    return false;
+}
+
+/* Scales must be positive and finite, as for per-tensor parameters. */
+static bool check_scales(onnx_ctx *c, int t, const double *v, int64_t n)
+{
+    if (ox_t(c, t)->dtype != IR_DT_F32)
+        return ox_unsupported(c, "blocked quantization with a %s scale (float32 is compiled)",
+                              ir_dtype_name(ox_t(c, t)->dtype));
+    for (int64_t i = 0; i < n; i++)
+        if (!(v[i] > 0) || !(v[i] <= FLT_MAX))
+            return ox_err(c, "the scale '%s' holds %g (scales must be positive)", ox_t(c, t)->name, v[i]);
+    return true;
+}
+
+/* Blocked QuantizeLinear, in IR ops with exactly ONNX's arithmetic
+ * (q = saturate(rint(x / scale) + zp), the division in float32, rint
+ * rounding half to even, the zero point added to the rounded int32):
+ *   DIV(x, scale)  -> QUANTIZE to int32 (scale 1, zero point 0, half to even)
+ *   -> CAST to plain int32 -> ADD zp -> CLIP to the output type -> CAST.
+ * The zero point is added after rounding because rounding half to even does
+ * not commute with adding an odd integer (2.5 + 1: rint gives 3, not 4).
+ * The int32 kernel saturates only at 2^32, so with any 8/16-bit zero point
+ * the sum saturates where the exact value does. */
+static bool quantize_blocked(onnx_ctx *c, int x, int64_t bs)
+{
+    const ir_tensor *tx = ox_t(c, x);
+    if (tx->dtype != IR_DT_F32)
+        return ox_unsupported(c, "blocked QuantizeLinear of %s tensors (float32 is compiled)",
+                              ir_dtype_name(tx->dtype));
+    const int rank = tx->rank;
+    int64_t xs[IR_MAX_DIMS];
+    memcpy(xs, tx->shape, sizeof xs);
+    int axis, ts, tz = -1;
+    int64_t odt;
+    if (!block_axis(c, rank, &axis) || !ox_attr_int(c, "output_dtype", 0, &odt))
+        return false;
+    double *sv = NULL, *zv = NULL;
+    bool ok = false;
+    const int64_t n = ox_numel(rank, xs);
+    ir_dtype ydt = IR_DT_U8;
+    if (!expand_blocked(c, 1, axis, bs, rank, xs, "scale", &ts, &sv) || !check_scales(c, ts, sv, n))
+        goto out;
+    if (ox_has_in(c, 2)) {
+        if (!expand_blocked(c, 2, axis, bs, rank, xs, "zero point", &tz, &zv))
+            goto out;
+        ydt = ox_t(c, tz)->dtype;
+    } else if (odt && !ox_dtype(c, (int32_t)odt, &ydt, "output_dtype")) {
+        goto out;
+    }
+    if (ydt != IR_DT_S8 && ydt != IR_DT_U8 && ydt != IR_DT_S16 && ydt != IR_DT_U16) {
+        ox_unsupported(c, "quantizing to %s", ir_dtype_name(ydt));
+        goto out;
+    }
+    int sc, d, r, ri, cur, y;
+    if (!full_f32(c, "block_scale", rank, xs, sv, &sc) || !ox_tmp(c, "divided", IR_DT_F32, rank, xs, &d) ||
+        !ox_tmp(c, "rounded", IR_DT_S32, rank, xs, &r) || !ox_tmp(c, "rounded_int", IR_DT_S32, rank, xs, &ri))
+        goto out;
+    const int in_div[2] = {x, sc};
+    ox_node(c, IR_OP_DIV, 2, in_div, 1, &d);
+    const float one = 1.0f;
+    const int32_t zero = 0;
+    ir_set_quant(c->g, r, 1, 0, &one, &zero);
+    const int qn = ox_node(c, IR_OP_QUANTIZE, 1, &d, 1, &r);   /* (nodes may move: index first) */
+    c->g->nodes[qn].attr.qmode = IR_QMODE_ONNX;
+    ox_node(c, IR_OP_CAST, 1, &r, 1, &ri);
+    cur = ri;
+    if (zv && any_nonzero(zv, n)) {
+        int32_t *zi = xmalloc((size_t)(n ? n : 1) * sizeof *zi);
+        for (int64_t i = 0; i < n; i++)
+            zi[i] = (int32_t)zv[i];
+        int zc, sum;
+        bool made = ox_const(c, "block_zero_point", IR_DT_S32, rank, xs, zi, (size_t)n * sizeof *zi, &zc) &&
+                    ox_tmp(c, "shifted", IR_DT_S32, rank, xs, &sum);
+        free(zi);
+        if (!made)
+            goto out;
+        const int in_add[2] = {ri, zc};
+        ox_node(c, IR_OP_ADD, 2, in_add, 1, &sum);
+        cur = sum;
+    }
+    int sat;
+    if (!ox_tmp(c, "saturated", IR_DT_S32, rank, xs, &sat))
+        goto out;
+    const int cn = ox_node(c, IR_OP_CLIP, 1, &cur, 1, &sat);
+    ir_act *act = &c->g->nodes[cn].attr.act;
+    act->on = true;
+    act->lo = ydt == IR_DT_S8 ? -128.0f : ydt == IR_DT_S16 ? -32768.0f : 0.0f;
+    act->hi = ydt == IR_DT_S8 ? 127.0f : ydt == IR_DT_U8 ? 255.0f : ydt == IR_DT_S16 ? 32767.0f : 65535.0f;
+    if (!ox_out(c, 0, ydt, rank, xs, &y))
+        goto out;
+    if (y >= 0)
+        ox_node(c, IR_OP_CAST, 1, &sat, 1, &y);
+    ok = true;
+out:
+    free(sv);
+    free(zv);
+    return ok;
+}
+
+/* Blocked DequantizeLinear, in IR ops with ONNX's arithmetic:
+ * y = (float32(x) - float32(zp)) * scale, i.e. CAST -> SUB -> MUL against
+ * constants of X's shape.  For 8/16-bit x the subtraction is exact in
+ * float32, as in numpy.  An int32 x with a non-zero zero point is refused:
+ * numpy computes that case in float64. */
+static bool dequantize_blocked(onnx_ctx *c, int x, int64_t bs)
+{
+    const ir_tensor *tx = ox_t(c, x);
+    const ir_dtype xdt = tx->dtype;
+    if (!q_int_type(xdt))
+        return ox_unsupported(c, "DequantizeLinear of %s tensors", ir_dtype_name(xdt));
+    if (tx->q.n)
+        return ox_unsupported(c, "blocked DequantizeLinear of '%s', which already carries a quantization",
+                              tx->name);
+    const int rank = tx->rank;
+    int64_t xs[IR_MAX_DIMS];
+    memcpy(xs, tx->shape, sizeof xs);
+    int axis, ts, tz;
+    int64_t odt;
+    if (!block_axis(c, rank, &axis) || !ox_attr_int(c, "output_dtype", 0, &odt))
+        return false;
+    if (odt && odt != ONNX_FLOAT) {
+        ir_dtype d;
+        if (!ox_dtype(c, (int32_t)odt, &d, "output_dtype"))
+            return false;
+        return ox_unsupported(c, "blocked dequantizing to %s (float32 is compiled)", ir_dtype_name(d));
+    }
+    double *sv = NULL, *zv = NULL;
+    bool ok = false;
+    const int64_t n = ox_numel(rank, xs);
+    if (!expand_blocked(c, 1, axis, bs, rank, xs, "scale", &ts, &sv) || !check_scales(c, ts, sv, n))
+        goto out;
+    if (ox_has_in(c, 2)) {
+        if (!expand_blocked(c, 2, axis, bs, rank, xs, "zero point", &tz, &zv))
+            goto out;
+        if (ox_t(c, tz)->dtype != xdt) {
+            ox_err(c, "the zero point is %s but the input is %s", ir_dtype_name(ox_t(c, tz)->dtype),
+                   ir_dtype_name(xdt));
+            goto out;
+        }
+        if (xdt == IR_DT_S32 && any_nonzero(zv, n)) {
+            ox_unsupported(c, "blocked DequantizeLinear of int32 with non-zero zero points");
+            goto out;
+        }
+    }
+    int xf, sc, cur, y;
+    if (!ox_tmp(c, "as_float", IR_DT_F32, rank, xs, &xf) || !full_f32(c, "block_scale", rank, xs, sv, &sc))
+        goto out;
+    ox_node(c, IR_OP_CAST, 1, &x, 1, &xf);
+    cur = xf;
+    if (zv && any_nonzero(zv, n)) {
+        int zc, dx;
+        if (!full_f32(c, "block_zero_point", rank, xs, zv, &zc) ||
+            !ox_tmp(c, "centered", IR_DT_F32, rank, xs, &dx))
+            goto out;
+        const int in_sub[2] = {xf, zc};
+        ox_node(c, IR_OP_SUB, 2, in_sub, 1, &dx);
+        cur = dx;
+    }
+    if (!ox_out(c, 0, IR_DT_F32, rank, xs, &y))
+        goto out;
+    if (y >= 0) {
+        const int in_mul[2] = {cur, sc};
+        ox_node(c, IR_OP_MUL, 2, in_mul, 1, &y);
+    }
+    ok = true;
+out:
+    free(sv);
+    free(zv);
+    return ok;
 }
 
 /* ---- QuantizeLinear / DequantizeLinear ------------------------------------- */
@@ -202,8 +476,11 @@ static bool axis_attr(onnx_ctx *c, int rank, int *axis)
 bool ox_quantize_linear(onnx_ctx *c)
 {
     int x, axis;
-    if (!ox_in(c, 0, &x) || !blocked(c))
+    int64_t bs;
+    if (!ox_in(c, 0, &x) || !block_size_attr(c, &bs))
         return false;
+    if (bs > 0)
+        return quantize_blocked(c, x, bs);
     const ir_tensor *tx = ox_t(c, x);
     if (tx->dtype != IR_DT_F32 && tx->dtype != IR_DT_F16)
         return ox_unsupported(c, "QuantizeLinear of %s tensors", ir_dtype_name(tx->dtype));
@@ -237,7 +514,8 @@ bool ox_quantize_linear(onnx_ctx *c)
         goto out;
     if (y >= 0) {
         ir_set_quant(c->g, y, q.n, q.axis, q.scale, q.zp);
-        ox_node(c, IR_OP_QUANTIZE, 1, &x, 1, &y);
+        const int nd = ox_node(c, IR_OP_QUANTIZE, 1, &x, 1, &y);
+        c->g->nodes[nd].attr.qmode = IR_QMODE_ONNX;   /* rint: half to even */
     }
     ok = true;
 out:
@@ -248,7 +526,12 @@ out:
 bool ox_dequantize_linear(onnx_ctx *c)
 {
     int x, axis, ts;
-    if (!ox_in(c, 0, &x) || !blocked(c) || !ox_in(c, 1, &ts))
+    int64_t bs;
+    if (!ox_in(c, 0, &x) || !block_size_attr(c, &bs))
+        return false;
+    if (bs > 0)
+        return dequantize_blocked(c, x, bs);
+    if (!ox_in(c, 1, &ts))
         return false;
     const ir_tensor *tx = ox_t(c, x);
     ir_dtype xdt = tx->dtype;

@@ -2,7 +2,8 @@
  * lower_data.c - lowers data movement for every dtype: RESHAPE (an alias),
  * TRANSPOSE and SLICE (kiln_copy_strided), CONCAT (kiln_concat), PAD and
  * nearest RESIZE (kiln_gather_axes with per-axis index tables), CAST
- * (kiln_cast), and ADD/SUB/MUL/DIV/MIN/MAX and CLIP on plain integer tensors.
+ * (kiln_cast), ADD/SUB/MUL/DIV/MIN/MAX and CLIP on plain integer tensors, and
+ * MAXPOOL on int8/uint8 (a max selects: kiln_maxpool_int8/_uint8).
  *
  * Runs after lower_s8 and before lower_f32 (lower.c).  Quantized tensors are
  * moved as their integers only when every input's quantization equals the
@@ -569,6 +570,83 @@ static int lower_int_clip(ir_graph *g, int node, lir_program *p, char *err, size
     return 1;
 }
 
+/* ---- MAXPOOL on int8 / uint8 ---------------------------------------------- */
+
+/* [N, C, s...] or [N, s..., C] with nsp spatial dims, right-aligned into
+ * three entries (unused: 1). */
+static bool pool_geom(const ir_tensor *t, bool nhwc, int nsp, int32_t *batch, int32_t *ch, int32_t sp[3])
+{
+    if (t->rank != nsp + 2 || nsp < 1 || nsp > 3)
+        return false;
+    for (int d = 0; d < t->rank; d++)
+        if (!lower_fits_i32(t->shape[d]))
+            return false;
+    *batch = (int32_t)t->shape[0];
+    *ch = (int32_t)(nhwc ? t->shape[t->rank - 1] : t->shape[1]);
+    sp[0] = sp[1] = sp[2] = 1;
+    for (int i = 0; i < nsp; i++)
+        sp[3 - nsp + i] = (int32_t)t->shape[nhwc ? 1 + i : 2 + i];
+    return true;
+}
+
+static void put3(sbuf *b, const char *name, const int32_t v[3])
+{
+    sb_printf(b, ".%s = { %ld, %ld, %ld }, ", name, (long)v[0], (long)v[1], (long)v[2]);
+}
+
+/* Max pooling selects elements, so on integers that keep their
+ * quantization it is data movement (kiln_maxpool_int8 / _uint8). */
+static int lower_int_maxpool(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_conv_attr *ca = &nd->attr.conv;
+    const bool nhwc = ca->layout == IR_LAYOUT_NHWC;
+    const int nsp = ca->nspatial;
+    int32_t xb, xc, yb, yc, xsp[3], ysp[3];
+    if (!pool_geom(T(g, nd->in[0]), nhwc, nsp, &xb, &xc, xsp) ||
+        !pool_geom(T(g, nd->out[0]), nhwc, nsp, &yb, &yc, ysp))
+        return lower_fail(err, errlen, g, node, "input/output rank does not fit %d spatial dims", nsp);
+    if (xb != yb || xc != yc)
+        return lower_fail(err, errlen, g, node, "batch or channels change");
+    int32_t k[3], st[3], dil[3], pad[3];
+    for (int i = 0; i < 3; i++)
+        k[i] = st[i] = dil[i] = 1, pad[i] = 0;
+    for (int i = 0; i < nsp; i++) {
+        const int j = 3 - nsp + i;
+        k[j] = ca->kernel[i];
+        st[j] = ca->stride[i];
+        dil[j] = ca->dilation[i];
+        pad[j] = ca->pad_begin[i];
+        if (k[j] < 1 || st[j] < 1 || dil[j] < 1 || pad[j] < 0 || ca->pad_end[i] < 0)
+            return lower_fail(err, errlen, g, node, "kernel, stride, dilation or pads out of range");
+    }
+    const int idx = nd->n_out > 1 ? nd->out[1] : -1;
+    if (idx >= 0) {
+        const ir_tensor *it = T(g, idx);
+        if (it->dtype != IR_DT_S64 || ir_numel(it) != ir_numel(T(g, nd->out[0])))
+            return lower_fail(err, errlen, g, node, "Indices output must be int64 shaped like Y");
+        if (nhwc)
+            return lower_fail(err, errlen, g, node, "Indices output needs NCHW layout");
+    }
+    sbuf b = {0};
+    sb_printf(&b, "{ .layout = %d, .batch = %ld, .channels = %ld, ", nhwc ? 1 : 0, (long)xb, (long)xc);
+    put3(&b, "in", xsp);
+    put3(&b, "out", ysp);
+    put3(&b, "k", k);
+    put3(&b, "stride", st);
+    put3(&b, "dil", dil);
+    put3(&b, "pad", pad);
+    sb_printf(&b, ".storage_order = %d }", ca->storage_order ? 1 : 0);
+    const bool s8 = T(g, nd->out[0])->dtype == IR_DT_S8;
+    lir_call *c = lir_begin(p, node, s8 ? "kiln_maxpool_int8" : "kiln_maxpool_uint8",
+                            "kiln_maxpool_int_params", "%s", b.s);
+    sb_free(&b);
+    lir_in(c, nd->in[0]);
+    lir_out(c, nd->out[0]);
+    lir_out(c, idx);
+    return 1;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
@@ -607,9 +685,15 @@ int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
             !elem_size_ok(ir_dtype_size(y->dtype)))
             return 0;
         return lower_resize_nearest(g, node, p, err, errlen);
-    case IR_OP_CAST:
-        if (lower_is_quant(T(g, nd->in[0])) || lower_is_quant(y))
+    case IR_OP_MAXPOOL:
+        if ((y->dtype != IR_DT_S8 && y->dtype != IR_DT_U8) || !same_dtype(g, nd) ||
+            !lower_same_quant(T(g, nd->in[0]), y) || nd->attr.act.on)
             return 0;
+        return lower_int_maxpool(g, node, p, err, errlen);
+    case IR_OP_CAST:
+        /* CAST converts the stored values and ignores quantization on both
+         * sides (ref/eval_quant.c defines it so): the ONNX importer's blocked
+         * QuantizeLinear casts the int32 it rounded with scale 1 this way. */
         return lower_cast(g, node, p, err, errlen);
     case IR_OP_CLIP:
         if (!same_dtype(g, nd) || !int_suffix(y->dtype) || lower_is_quant(y) ||

@@ -471,6 +471,9 @@ static int lower_unary(ir_graph *g, int node, lir_program *p, char *err, size_t 
         emit_unary(g, node, p, "kiln_hard_sigmoid_f32", nd->in[0], nd->out[0], a->alpha, a->beta,
                    ninf, pinf);
         break;
+    case IR_OP_SQRT:
+        emit_unary(g, node, p, "kiln_sqrt_f32", nd->in[0], nd->out[0], 0.0f, 0.0f, ninf, pinf);
+        break;
     default: /* HARD_SWISH */
         emit_unary(g, node, p, "kiln_hard_swish_f32", nd->in[0], nd->out[0], 0.0f, 0.0f, ninf, pinf);
         break;
@@ -913,7 +916,7 @@ int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
     case IR_OP_DIV: case IR_OP_MIN: case IR_OP_MAX:
         return lower_binary(g, node, p, err, errlen);
     case IR_OP_CLIP: case IR_OP_LEAKY_RELU: case IR_OP_SIGMOID:
-    case IR_OP_TANH: case IR_OP_HARD_SIGMOID: case IR_OP_HARD_SWISH:
+    case IR_OP_TANH: case IR_OP_HARD_SIGMOID: case IR_OP_HARD_SWISH: case IR_OP_SQRT:
         return lower_unary(g, node, p, err, errlen);
     case IR_OP_SOFTMAX: return lower_softmax(g, node, p, err, errlen);
     case IR_OP_MAXPOOL: case IR_OP_AVGPOOL: return lower_pool(g, node, p, err, errlen);

@@ -558,6 +558,16 @@ static int lower_pool(ctx *c)
     const ir_conv_attr *a = &nd->attr.conv;
     const int xi = nd->in[0], yi = nd->out[0];
     const bool nhwc = a->layout == IR_LAYOUT_NHWC;
+    /* A max pool that keeps its quantization and has no clamp only selects
+     * integers: what the int8 kernel cannot take (uint8, 3-D, dilation,
+     * Indices) goes to lower_data's integer max pool. */
+    bool dilated = false;
+    for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
+        dilated |= a->dilation[i] != 1;
+    if (nd->op == IR_OP_MAXPOOL && !nd->attr.act.on && same_quant(TS(xi), TS(yi)) &&
+        TS(xi)->dtype == TS(yi)->dtype && (TS(xi)->dtype == IR_DT_S8 || TS(xi)->dtype == IR_DT_U8) &&
+        (TS(xi)->dtype == IR_DT_U8 || dilated || a->nspatial > 2 || (nd->n_out > 1 && nd->out[1] >= 0)))
+        return 0;
     if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
         return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
                     ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
@@ -924,16 +934,15 @@ static int lower_quant_boundary(ctx *c, bool quantize)
         {IR_DT_U8, "kiln_quantize_f32_u8", "kiln_dequantize_u8_f32"},
         {IR_DT_S16, "kiln_quantize_f32_s16", "kiln_dequantize_s16_f32"},
         {IR_DT_U16, "kiln_quantize_f32_u16", "kiln_dequantize_u16_f32"},
-        {IR_DT_S32, NULL, "kiln_dequantize_s32_f32"},
+        {IR_DT_S32, "kiln_quantize_f32_s32", "kiln_dequantize_s32_f32"},
     };
     const char *kernel = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (kinds[i].dt == TS(qi)->dtype)
             kernel = quantize ? kinds[i].q : kinds[i].dq;
     if (!kernel)
-        return fail(c, "'%s' is %s; %s handles int8, uint8, int16, uint16%s", TS(qi)->name,
-                    ir_dtype_name(TS(qi)->dtype), quantize ? "QUANTIZE" : "DEQUANTIZE",
-                    quantize ? "" : ", int32");
+        return fail(c, "'%s' is %s; %s handles int8, uint8, int16, uint16, int32", TS(qi)->name,
+                    ir_dtype_name(TS(qi)->dtype), quantize ? "QUANTIZE" : "DEQUANTIZE");
     if (check_quant(c, TS(qi), quantize ? "output" : "input", true) < 0)
         return -1;
     const ir_tensor *q = TS(qi);

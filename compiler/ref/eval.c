@@ -224,7 +224,7 @@ static bool dispatch(ref_ctx *c)
     case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_MIN: case IR_OP_MAX:
         return ref_binary(c);
     case IR_OP_CLIP: case IR_OP_LEAKY_RELU: case IR_OP_SIGMOID: case IR_OP_TANH:
-    case IR_OP_HARD_SIGMOID: case IR_OP_HARD_SWISH:
+    case IR_OP_HARD_SIGMOID: case IR_OP_HARD_SWISH: case IR_OP_SQRT:
         return ref_unary(c);
     case IR_OP_SOFTMAX: return ref_softmax(c);
     case IR_OP_MAXPOOL: case IR_OP_AVGPOOL: return ref_pool(c);

@@ -152,6 +152,7 @@ bool ref_unary(ref_ctx *c)
         case IR_OP_TANH: y[i] = tanh(v); break;
         case IR_OP_HARD_SIGMOID: y[i] = clamp01(alpha * v + beta); break;
         case IR_OP_HARD_SWISH: y[i] = v * clamp01(v / 6.0 + 0.5); break;
+        case IR_OP_SQRT: y[i] = sqrt(v); break;   /* NaN below 0, as sqrtf */
         default: return ref_fail(c, "not a unary op");
         }
     }

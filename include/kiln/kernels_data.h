@@ -106,6 +106,26 @@ KILN_DECLARE_INT_BINARY(uint32_t, uint32)
 KILN_DECLARE_INT_BINARY(int64_t, int64)
 KILN_DECLARE_INT_BINARY(uint64_t, uint64)
 
+/* MAXPOOL on plain (or unchanged-quantization) int8 / uint8 tensors: ONNX
+ * MaxPool on integer inputs.  Geometry as kiln_pool_f32_params: spatial dims
+ * right-aligned into (d, h, w), unused ones 1; layout 0 NCHW, 1 NHWC.
+ * Windows are clipped to the input (padded positions never win); the first
+ * of equal maxima wins.  indices (may be NULL, NCHW only): ONNX's Indices,
+ * the flat index of the max in X including the batch and channel offset,
+ * spatial part row-major (storage_order 0) or column-major (1). */
+typedef struct kiln_maxpool_int_params {
+    int32_t layout;
+    int32_t batch, channels;
+    int32_t in[3], out[3];
+    int32_t k[3], stride[3], dil[3];
+    int32_t pad[3];
+    int32_t storage_order;
+} kiln_maxpool_int_params;
+
+void kiln_maxpool_int8(const kiln_maxpool_int_params *p, const int8_t *x, int8_t *y, int64_t *indices);
+void kiln_maxpool_uint8(const kiln_maxpool_int_params *p, const uint8_t *x, uint8_t *y,
+                        int64_t *indices);
+
 #ifdef __cplusplus
 }
 #endif

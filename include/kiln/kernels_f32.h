@@ -117,7 +117,8 @@ void kiln_max_f32(const kiln_binary_f32_params *p, const float *a, const float *
 
 /* Unary ops over `size` elements; x and y may be the same buffer.
  * clip: min(max(x, lo), hi).  leaky_relu: x >= 0 ? x : alpha*x.
- * hard_sigmoid: max(0, min(1, alpha*x + beta)).  hard_swish: x*max(0, min(1, x/6 + 1/2)). */
+ * hard_sigmoid: max(0, min(1, alpha*x + beta)).  hard_swish: x*max(0, min(1, x/6 + 1/2)).
+ * sqrt: sqrtf(x), correctly rounded (NaN for x < 0). */
 typedef struct kiln_unary_f32_params {
     int32_t size;
     float alpha, beta;      /* leaky_relu (alpha), hard_sigmoid (alpha, beta) */
@@ -130,6 +131,7 @@ void kiln_sigmoid_f32(const kiln_unary_f32_params *p, const float *x, float *y);
 void kiln_tanh_f32(const kiln_unary_f32_params *p, const float *x, float *y);
 void kiln_hard_sigmoid_f32(const kiln_unary_f32_params *p, const float *x, float *y);
 void kiln_hard_swish_f32(const kiln_unary_f32_params *p, const float *x, float *y);
+void kiln_sqrt_f32(const kiln_unary_f32_params *p, const float *x, float *y);
 
 /* SOFTMAX over X viewed as [outer][n][inner], normalising along n:
  * y = exp(beta*x - max) / sum(...), or its log when log != 0. */

@@ -311,6 +311,10 @@ void kiln_quantize_f32_s16(const kiln_quantize_params *p, const float *x, const 
                            const int32_t *zp, int16_t *y);
 void kiln_quantize_f32_u16(const kiln_quantize_params *p, const float *x, const float *scale,
                            const int32_t *zp, uint16_t *y);
+/* The same over the whole int32 range (the ONNX importer's blocked
+ * QuantizeLinear rounds through it before adding per-element zero points). */
+void kiln_quantize_f32_s32(const kiln_quantize_params *p, const float *x, const float *scale,
+                           const int32_t *zp, int32_t *y);
 
 /* y = scale * (q - zp), one float rounding (exact product of a float and a
  * 17-bit integer, rounded once), as TFLite's double product cast to float. */

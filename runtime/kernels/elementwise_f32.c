@@ -6,7 +6,7 @@
  * and B through their strides for that dim (0 = broadcast) and an odometer
  * over the outer dims keeps the row offsets in step, so there is no division
  * anywhere.  The op is chosen once per row, not per element.  Unary ops are
- * one flat loop and allow x == y.  <math.h> gives expf/tanhf; never allocates.
+ * one flat loop and allow x == y.  <math.h> gives expf/tanhf/sqrtf; never allocates.
  */
 #include <math.h>
 
@@ -125,4 +125,12 @@ void kiln_hard_swish_f32(const kiln_unary_f32_params *p, const float *x, float *
         const float v = x[i];
         y[i] = v * kiln_clampf(v * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
     }
+}
+
+/* IEEE 754 requires sqrt to be correctly rounded, so sqrtf gives the same
+ * float as numpy's float32 sqrt (one VSQRT.F32 on the Cortex-M7). */
+void kiln_sqrt_f32(const kiln_unary_f32_params *p, const float *x, float *y)
+{
+    for (int32_t i = 0; i < p->size; i++)
+        y[i] = sqrtf(x[i]);
 }

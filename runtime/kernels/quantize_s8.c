@@ -1,6 +1,6 @@
 /*
  * quantize_s8.c - the float boundary of the integer kernels: QUANTIZE
- * (float -> int8/uint8/int16/uint16) and DEQUANTIZE (back to float),
+ * (float -> int8/uint8/int16/uint16/int32) and DEQUANTIZE (back to float),
  * per tensor or per axis.
  *
  * Float by nature: this file and requant_onnx_s8.c are the only integer-
@@ -33,6 +33,24 @@ static int32_t round_to_int(float v, int32_t even)
 static int32_t sat(int32_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Both roundings for the int32 output, on the magnitude (both are symmetric
+ * about 0), as an int64 so that the zero point adds without overflow.
+ * Magnitudes of 2^32 and more (and NaN) give 2^32: with any int32 zero
+ * point that still saturates on the same side as the exact value.  Below
+ * 2^32 the float -> uint32 conversion is defined, and m - t is exact. */
+static int64_t round_wide(float v, int32_t even)
+{
+    const int neg = v < 0.0f;
+    const float m = neg ? -v : v;
+    if (!(m < 4294967296.0f))
+        return neg ? -(int64_t)4294967296 : (int64_t)4294967296;
+    uint32_t t = (uint32_t)m;
+    const float frac = m - (float)t;
+    if (frac > 0.5f || (frac == 0.5f && (!even || (t & 1u))))
+        t++;   /* a fraction means m < 2^23: no wrap */
+    return neg ? -(int64_t)t : (int64_t)t;
 }
 
 /* Calls body(i, a) for every element i with its axis index a. */
@@ -71,6 +89,15 @@ void kiln_quantize_f32_u16(const kiln_quantize_params *p, const float *x, const 
                            const int32_t *zp, uint16_t *y)
 {
     FOR_EACH_AXIS(p, y[i] = (uint16_t)sat(quantize_one(p, x[i], scale[a], zp[a]), 0, 65535))
+}
+
+void kiln_quantize_f32_s32(const kiln_quantize_params *p, const float *x, const float *scale,
+                           const int32_t *zp, int32_t *y)
+{
+    FOR_EACH_AXIS(p, {
+        const int64_t q = round_wide(x[i] / scale[a], p->round_even) + zp[a];
+        y[i] = q < INT32_MIN ? INT32_MIN : q > INT32_MAX ? INT32_MAX : (int32_t)q;
+    })
 }
 
 void kiln_dequantize_s8_f32(const kiln_quantize_params *p, const int8_t *x, const float *scale,

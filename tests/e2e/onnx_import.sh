@@ -19,9 +19,6 @@ PY=$(command -v python3 || true)
 
 # case -> why Kiln refuses it
 declare -A REFUSED=(
-  [test_batchnorm_epsilon_training_mode]="training_mode"
-  [test_batchnorm_example_training_mode]="training_mode"
-  [test_dequantizelinear_blocked]="block_size"
   [test_dequantizelinear_e4m3fn]="FLOAT8E4M3FN"
   [test_dequantizelinear_e4m3fn_float16]="FLOAT8E4M3FN"
   [test_dequantizelinear_e4m3fn_zero_point]="FLOAT8E4M3FN"
@@ -31,8 +28,6 @@ declare -A REFUSED=(
   [test_dequantizelinear_int4]="INT4"
   [test_dequantizelinear_uint2]="UINT2"
   [test_dequantizelinear_uint4]="UINT4"
-  [test_quantizelinear_blocked_asymmetric]="block_size"
-  [test_quantizelinear_blocked_symmetric]="block_size"
   [test_quantizelinear_e4m3fn]="FLOAT8E4M3FN"
   [test_quantizelinear_e5m2]="FLOAT8E5M2"
   [test_quantizelinear_float4e2m1]="FLOAT4E2M1"

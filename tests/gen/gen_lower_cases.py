@@ -321,6 +321,10 @@ unary_case("tanh", "TANH", torch.tanh(xt).numpy())
 unary_case("hard_sigmoid", "HARD_SIGMOID", np.clip(0.3 * x.astype(np.float64) + 0.4, 0, 1),
            "a->alpha = 0.3f", "a->beta = 0.4f")
 unary_case("hard_swish", "HARD_SWISH", F.hardswish(xt).numpy())
+# numpy's float32 sqrt is correctly rounded (IEEE 754), so the kernel must
+# match it exactly; -0 stays -0 and negatives give NaN.
+with np.errstate(invalid="ignore"):
+    unary_case("sqrt", "SQRT", np.sqrt(x))
 
 
 def softmax_case(name, shape, axis, end, beta=1.0, log=False):
@@ -999,6 +1003,38 @@ cs.node("LSTM", [cs.inp(X), cs.const(W), cs.const(R), cs.const(Bb), cs.const(len
         [cs.out(f32(Y)), cs.out(f32(Yh)), cs.out(f32(Yc))],
         "a->rnn.direction = IR_RNN_REVERSE", "a->rnn.hidden_size = %d" % H_, "a->rnn.clip = 0.5f",
         "a->rnn.input_forget = true")
+
+# ---- integer max pooling (data family), numpy pool_ref from ir_ops.def --------
+# Small value ranges make ties: the first maximum in window order must win,
+# in Y and in Indices.  int8 covers the sign (the kernel compares bytes).
+
+
+def int_pool_case(name, dt, xs, k, stride, dil, pb, pe, out, layout="NCHW", indices=False):
+    lo, hi = (-128, 127) if dt == np.int8 else (0, 255)
+    x = rng.integers(lo, hi + 1, size=xs).astype(dt)
+    x.flat[::7] = hi   # ties at the top of the range
+    x.flat[3::11] = lo
+    y, idx = pool_ref(x, "max", k, stride, dil, pb, pe, out, False)
+    y = y.astype(dt)
+    cs = add(Case(name, rtol=0, atol=0, kernel="kiln_maxpool_%s" % ("int8" if dt == np.int8 else "uint8")))
+    if layout == "NHWC":
+        x, y = to_nhwc(x), to_nhwc(y)
+    outs = [cs.out(np.ascontiguousarray(y))]
+    if indices:
+        outs.append(cs.out(idx))
+    cs.node("MAXPOOL", [cs.inp(np.ascontiguousarray(x))], outs,
+            *conv_attrs(len(k), k, stride, dil, pb, pe, layout=layout))
+
+
+int_pool_case("maxpool2d_u8_ceil_dil_idx", np.uint8, (1, 2, 7, 6), (3, 2), (2, 2), (1, 2), (1, 0), (1, 1),
+              (4, 3), indices=True)
+int_pool_case("maxpool2d_s8_pads_idx", np.int8, (2, 3, 5, 5), (3, 3), (1, 1), (1, 1), (1, 1), (1, 1),
+              (5, 5), indices=True)
+int_pool_case("maxpool3d_s8", np.int8, (1, 2, 4, 4, 5), (2, 2, 3), (2, 1, 2), (1, 2, 1), (0, 1, 1),
+              (0, 0, 1), (2, 2, 3))
+int_pool_case("maxpool1d_u8_nhwc", np.uint8, (1, 4, 9), (3,), (2,), (1,), (1,), (1,), (5,), layout="NHWC")
+int_pool_case("maxpool2d_s8_nhwc", np.int8, (1, 3, 5, 5), (2, 2), (2, 2), (1, 1), (0, 0), (1, 1), (3, 3),
+              layout="NHWC")
 
 # ---- write ------------------------------------------------------------------
 

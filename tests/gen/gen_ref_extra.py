@@ -227,6 +227,15 @@ def unary_cases():
     return out
 
 
+def sqrt_cases():
+    # sqrt in float64 rounded once to float32 is the correctly rounded float
+    # sqrt; -0 stays -0, negatives give NaN, inf stays inf.
+    xs = f32([0.0, -0.0, 0.25, 2.0, 3.0, 1e-30, 3e38, np.inf, -1.0, 1e-45])
+    with np.errstate(invalid='ignore'):
+        ys = f32(np.sqrt(xs.astype(np.float64)))
+    return [Case('numpy/sqrt_f32', 'IR_OP_SQRT', [], [T(xs)], [T(ys)])]
+
+
 def softmax_cases():
     out = []
     x = f32(RNG.randn(2, 3, 4, 2) * 3)
@@ -458,7 +467,7 @@ def cases():
     out += [c, nhwc_case(c)]
     out.append(fc_s8('numpy/fully_connected_s8_per_channel_clamp'))
     out += matmul_cases() + binary_cases() + unary_cases() + softmax_cases() + shape_cases()
-    out += conversion_cases()
+    out += conversion_cases() + sqrt_cases()
     out.append(rnn_torch('torch/lstm_bidirectional_seq_lens', 'LSTM', 0, [4, 2, 3]))
     out.append(rnn_torch('torch/lstm_bidirectional_seq_lens_batch_first', 'LSTM', 1, [1, 4, 3]))
     out.append(rnn_torch('torch/gru_bidirectional_seq_lens_linear_before_reset', 'GRU', 0, [3, 4, 2]))

@@ -646,6 +646,17 @@ static void build_hard_swish(ir_graph *g, tctx *c)
     (void)c;
 }
 
+static void build_sqrt(ir_graph *g, tctx *c)
+{
+    static const float d1[] = {-0x1.0000000000000p+3f, -0x1.e38e380000000p+2f, -0x1.c71c720000000p+2f, -0x1.aaaaaa0000000p+2f, -0x1.8e38e40000000p+2f, -0x1.71c71c0000000p+2f, -0x1.5555560000000p+2f, -0x1.38e38e0000000p+2f, -0x1.1c71c80000000p+2f, -0x1.0000000000000p+2f, -0x1.c71c720000000p+1f, -0x1.8e38e40000000p+1f, -0x1.5555560000000p+1f, -0x1.1c71c80000000p+1f, -0x1.c71c720000000p+0f, -0x1.5555560000000p+0f, -0x1.c71c720000000p-1f, -0x1.c71c720000000p-2f, 0x0.0p+0f, 0x1.c71c720000000p-2f, 0x1.c71c720000000p-1f, 0x1.5555560000000p+0f, 0x1.c71c720000000p+0f, 0x1.1c71c80000000p+1f, 0x1.5555560000000p+1f, 0x1.8e38e40000000p+1f, 0x1.c71c720000000p+1f, 0x1.0000000000000p+2f, 0x1.1c71c80000000p+2f, 0x1.38e38e0000000p+2f, 0x1.5555560000000p+2f, 0x1.71c71c0000000p+2f, 0x1.8e38e40000000p+2f, 0x1.aaaaaa0000000p+2f, 0x1.c71c720000000p+2f, 0x1.e38e380000000p+2f, 0x1.0000000000000p+3f};
+    int t2 = T_in(c, g, "t2", IR_DT_F32, 1, (const int64_t[]){37}, d1);
+    static const float d3[] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0x0.0p+0f, 0x1.5555560000000p-1f, 0x1.e2b7de0000000p-1f, 0x1.279a740000000p+0f, 0x1.5555560000000p+0f, 0x1.7d9f4e0000000p+0f, 0x1.a20bd80000000p+0f, 0x1.c38aa40000000p+0f, 0x1.e2b7de0000000p+0f, 0x1.0000000000000p+1f, 0x1.0dd9020000000p+1f, 0x1.1b04c60000000p+1f, 0x1.279a740000000p+1f, 0x1.33ac780000000p+1f, 0x1.3f49c00000000p+1f, 0x1.4a7e9c0000000p+1f, 0x1.5555560000000p+1f, 0x1.5fd69e0000000p+1f, 0x1.6a09e60000000p+1f};
+    int t4 = T_out(c, g, "t4", IR_DT_F32, 1, (const int64_t[]){37}, d3);
+    { ir_attr *a = N(g, IR_OP_SQRT, 1, (const int[]){t2}, 1, (const int[]){t4});
+      (void)a; }
+    (void)c;
+}
+
 static void build_softmax_mid_axis(ir_graph *g, tctx *c)
 {
     static const float d1[] = {-0x1.bce4340000000p+1f, -0x1.3007cc0000000p+2f, 0x1.ea3df40000000p+1f, -0x1.ca2ff40000000p+1f, -0x1.cfdc5c0000000p-2f, 0x1.28ad600000000p+0f, 0x1.33e8d40000000p+2f, -0x1.e72a0c0000000p+1f, -0x1.d57b1a0000000p+1f, -0x1.57d8980000000p+2f, -0x1.2d15a80000000p+2f, 0x1.85f6480000000p+0f, -0x1.94d2280000000p-1f, -0x1.178b2c0000000p+2f, -0x1.34ccac0000000p-1f, -0x1.c10c940000000p-2f, -0x1.94e1200000000p-2f, -0x1.c27f580000000p-2f, -0x1.f8dafc0000000p-4f, 0x1.05adfa0000000p+1f, 0x1.3d354a0000000p+1f, 0x1.f517a40000000p-1f, -0x1.b64d980000000p+1f, 0x1.47d4a40000000p-1f};
@@ -7028,6 +7039,130 @@ static void build_lstm_clip_input_forget_reverse_seqlens(ir_graph *g, tctx *c)
     (void)c;
 }
 
+static void build_maxpool2d_u8_ceil_dil_idx(ir_graph *g, tctx *c)
+{
+    static const uint8_t d1[] = {(255), (166), (166), (247), (247), (232), (252), (255), (255), (252), (248), (245), (255), (196), (196), (255), (255), (209), (249), (255), (255), (125), (159), (159)};
+    int t2 = T_out(c, g, "t2", IR_DT_U8, 4, (const int64_t[]){1, 2, 4, 3}, d1);
+    static const int64_t d3[] = {(int64_t)0ULL, (int64_t)4ULL, (int64_t)4ULL, (int64_t)20ULL, (int64_t)20ULL, (int64_t)16ULL, (int64_t)30ULL, (int64_t)28ULL, (int64_t)28ULL, (int64_t)30ULL, (int64_t)38ULL, (int64_t)40ULL, (int64_t)42ULL, (int64_t)46ULL, (int64_t)46ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)64ULL, (int64_t)68ULL, (int64_t)70ULL, (int64_t)70ULL, (int64_t)78ULL, (int64_t)76ULL, (int64_t)76ULL};
+    int t4 = T_out(c, g, "t4", IR_DT_S64, 4, (const int64_t[]){1, 2, 4, 3}, d3);
+    static const uint8_t d5[] = {(255), (12), (143), (0), (166), (73), (79), (255), (60), (57), (0), (255), (117), (76), (0), (124), (232), (30), (170), (14), (247), (255), (122), (236), (8), (0), (3), (162), (255), (140), (252), (97), (55), (14), (11), (255), (0), (69), (248), (77), (245), (76), (255), (43), (113), (213), (196), (0), (13), (255), (156), (182), (15), (1), (160), (51), (255), (119), (0), (231), (216), (238), (143), (255), (209), (114), (83), (68), (249), (0), (255), (252), (104), (52), (67), (115), (159), (255), (125), (119), (0), (222), (35), (4)};
+    int t6 = T_in(c, g, "t6", IR_DT_U8, 4, (const int64_t[]){1, 2, 7, 6}, d5);
+    { ir_attr *a = N(g, IR_OP_MAXPOOL, 1, (const int[]){t6}, 2, (const int[]){t2, t4});
+      a->conv.nspatial = 2;
+      a->conv.group = 1;
+      a->conv.layout = IR_LAYOUT_NCHW;
+      a->conv.kernel[0] = 3;
+      a->conv.stride[0] = 2;
+      a->conv.dilation[0] = 1;
+      a->conv.pad_begin[0] = 1;
+      a->conv.pad_end[0] = 1;
+      a->conv.kernel[1] = 2;
+      a->conv.stride[1] = 2;
+      a->conv.dilation[1] = 2;
+      a->conv.pad_begin[1] = 0;
+      a->conv.pad_end[1] = 1;
+      (void)a; }
+    (void)c;
+}
+
+static void build_maxpool2d_s8_pads_idx(ir_graph *g, tctx *c)
+{
+    static const int8_t d1[] = {(127), (127), (127), (127), (29), (127), (127), (127), (127), (29), (96), (127), (127), (127), (66), (127), (127), (127), (75), (66), (127), (127), (127), (75), (66), (58), (65), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (113), (127), (127), (127), (127), (127), (112), (127), (127), (127), (127), (127), (127), (127), (101), (101), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (117), (117), (65), (58), (127), (127), (127), (127), (58), (127), (127), (127), (127), (58), (60), (114), (127), (127), (96), (96), (127), (127), (127), (96), (96), (127), (127), (127), (127), (127), (100), (75), (75), (127), (127), (127), (127), (75), (127), (127), (127), (127), (127), (126), (127), (127), (127), (127), (51), (51), (66), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (127), (122), (127), (127), (127), (127), (122)};
+    int t2 = T_out(c, g, "t2", IR_DT_S8, 4, (const int64_t[]){2, 3, 5, 5}, d1);
+    static const int64_t d3[] = {(int64_t)0ULL, (int64_t)0ULL, (int64_t)7ULL, (int64_t)7ULL, (int64_t)8ULL, (int64_t)0ULL, (int64_t)0ULL, (int64_t)7ULL, (int64_t)7ULL, (int64_t)8ULL, (int64_t)10ULL, (int64_t)7ULL, (int64_t)7ULL, (int64_t)7ULL, (int64_t)19ULL, (int64_t)21ULL, (int64_t)21ULL, (int64_t)21ULL, (int64_t)17ULL, (int64_t)19ULL, (int64_t)21ULL, (int64_t)21ULL, (int64_t)21ULL, (int64_t)17ULL, (int64_t)19ULL, (int64_t)31ULL, (int64_t)32ULL, (int64_t)28ULL, (int64_t)28ULL, (int64_t)28ULL, (int64_t)35ULL, (int64_t)35ULL, (int64_t)28ULL, (int64_t)28ULL, (int64_t)28ULL, (int64_t)35ULL, (int64_t)35ULL, (int64_t)42ULL, (int64_t)42ULL, (int64_t)33ULL, (int64_t)35ULL, (int64_t)35ULL, (int64_t)42ULL, (int64_t)42ULL, (int64_t)49ULL, (int64_t)46ULL, (int64_t)42ULL, (int64_t)42ULL, (int64_t)42ULL, (int64_t)49ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)59ULL, (int64_t)59ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)63ULL, (int64_t)63ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)56ULL, (int64_t)63ULL, (int64_t)63ULL, (int64_t)70ULL, (int64_t)70ULL, (int64_t)63ULL, (int64_t)63ULL, (int64_t)63ULL, (int64_t)70ULL, (int64_t)70ULL, (int64_t)72ULL, (int64_t)72ULL, (int64_t)68ULL, (int64_t)81ULL, (int64_t)77ULL, (int64_t)77ULL, (int64_t)77ULL, (int64_t)84ULL, (int64_t)81ULL, (int64_t)77ULL, (int64_t)77ULL, (int64_t)77ULL, (int64_t)84ULL, (int64_t)81ULL, (int64_t)92ULL, (int64_t)88ULL, (int64_t)84ULL, (int64_t)84ULL, (int64_t)95ULL, (int64_t)95ULL, (int64_t)98ULL, (int64_t)98ULL, (int64_t)98ULL, (int64_t)95ULL, (int64_t)95ULL, (int64_t)98ULL, (int64_t)98ULL, (int64_t)98ULL, (int64_t)105ULL, (int64_t)105ULL, (int64_t)106ULL, (int64_t)108ULL, (int64_t)108ULL, (int64_t)105ULL, (int64_t)105ULL, (int64_t)112ULL, (int64_t)112ULL, (int64_t)108ULL, (int64_t)105ULL, (int64_t)105ULL, (int64_t)112ULL, (int64_t)112ULL, (int64_t)119ULL, (int64_t)111ULL, (int64_t)112ULL, (int64_t)112ULL, (int64_t)112ULL, (int64_t)119ULL, (int64_t)115ULL, (int64_t)115ULL, (int64_t)118ULL, (int64_t)119ULL, (int64_t)119ULL, (int64_t)126ULL, (int64_t)126ULL, (int64_t)126ULL, (int64_t)133ULL, (int64_t)133ULL, (int64_t)126ULL, (int64_t)126ULL, (int64_t)126ULL, (int64_t)133ULL, (int64_t)133ULL, (int64_t)140ULL, (int64_t)140ULL, (int64_t)133ULL, (int64_t)133ULL, (int64_t)133ULL, (int64_t)140ULL, (int64_t)140ULL, (int64_t)147ULL, (int64_t)147ULL, (int64_t)144ULL, (int64_t)140ULL, (int64_t)140ULL, (int64_t)147ULL, (int64_t)147ULL, (int64_t)144ULL};
+    int t4 = T_out(c, g, "t4", IR_DT_S64, 4, (const int64_t[]){2, 3, 5, 5}, d3);
+    static const int8_t d5[] = {(127), (-63), (-50), (-128), (-65), (57), (-58), (127), (29), (-84), (96), (-72), (-72), (-22), (-128), (47), (-79), (75), (-63), (66), (-98), (127), (-11), (-108), (-52), (-128), (-101), (41), (127), (41), (-51), (58), (65), (113), (-103), (127), (-128), (54), (78), (-95), (-72), (-5), (127), (-125), (-99), (54), (112), (-128), (-111), (127), (88), (124), (-58), (15), (12), (-71), (127), (-95), (-128), (101), (32), (34), (12), (127), (66), (-6), (-124), (6), (65), (-128), (127), (-25), (117), (-36), (-33), (-108), (-87), (127), (-33), (-68), (-128), (58), (-32), (72), (127), (46), (-53), (-44), (114), (-74), (-73), (-128), (60), (-54), (-23), (96), (22), (62), (127), (121), (-16), (-96), (-128), (-72), (-81), (127), (100), (-88), (75), (-3), (117), (126), (127), (-128), (3), (51), (40), (-110), (66), (127), (-11), (8), (-25), (66), (-128), (-64), (127), (-125), (-91), (-108), (-92), (50), (12), (127), (28), (-128), (-99), (78), (110), (50), (127), (-117), (42), (1), (122), (107), (-128), (127), (-84), (-3)};
+    int t6 = T_in(c, g, "t6", IR_DT_S8, 4, (const int64_t[]){2, 3, 5, 5}, d5);
+    { ir_attr *a = N(g, IR_OP_MAXPOOL, 1, (const int[]){t6}, 2, (const int[]){t2, t4});
+      a->conv.nspatial = 2;
+      a->conv.group = 1;
+      a->conv.layout = IR_LAYOUT_NCHW;
+      a->conv.kernel[0] = 3;
+      a->conv.stride[0] = 1;
+      a->conv.dilation[0] = 1;
+      a->conv.pad_begin[0] = 1;
+      a->conv.pad_end[0] = 1;
+      a->conv.kernel[1] = 3;
+      a->conv.stride[1] = 1;
+      a->conv.dilation[1] = 1;
+      a->conv.pad_begin[1] = 1;
+      a->conv.pad_end[1] = 1;
+      (void)a; }
+    (void)c;
+}
+
+static void build_maxpool3d_s8(ir_graph *g, tctx *c)
+{
+    static const int8_t d1[] = {(115), (127), (127), (127), (127), (119), (85), (85), (127), (127), (127), (127), (127), (76), (76), (101), (127), (127), (127), (127), (-34), (127), (127), (127)};
+    int t2 = T_out(c, g, "t2", IR_DT_S8, 5, (const int64_t[]){1, 2, 2, 2, 3}, d1);
+    static const int8_t d3[] = {(127), (-22), (-81), (-128), (119), (-41), (24), (127), (-87), (9), (15), (75), (-19), (22), (-128), (-2), (83), (73), (2), (98), (92), (127), (-92), (51), (105), (-128), (115), (-17), (127), (-89), (107), (-118), (111), (-56), (-26), (127), (-128), (47), (-87), (-77), (33), (83), (127), (-39), (60), (-50), (68), (-128), (-39), (127), (-40), (-121), (-18), (-106), (-42), (-2), (127), (97), (-128), (-113), (125), (-22), (-17), (127), (-31), (-42), (85), (79), (72), (-128), (127), (-56), (87), (110), (-104), (65), (-9), (127), (-55), (100), (-128), (32), (56), (19), (127), (-115), (17), (-78), (76), (-72), (100), (-128), (48), (19), (21), (-65), (-30), (-108), (127), (127), (101), (20), (-128), (9), (54), (127), (-106), (19), (-59), (19), (-116), (-41), (127), (-128), (36), (-122), (-14), (-39), (-34), (127), (17), (79), (-16), (-29), (-128), (-81), (127), (48), (-34), (-92), (21), (-57), (-87), (127), (76), (-128), (77), (-102), (7), (-107), (127), (-117), (49), (-9), (54), (127), (-128), (127), (-88), (-53), (-47), (-15), (54), (-21), (127), (17), (34), (-128), (19), (-106)};
+    int t4 = T_in(c, g, "t4", IR_DT_S8, 5, (const int64_t[]){1, 2, 4, 4, 5}, d3);
+    { ir_attr *a = N(g, IR_OP_MAXPOOL, 1, (const int[]){t4}, 1, (const int[]){t2});
+      a->conv.nspatial = 3;
+      a->conv.group = 1;
+      a->conv.layout = IR_LAYOUT_NCHW;
+      a->conv.kernel[0] = 2;
+      a->conv.stride[0] = 2;
+      a->conv.dilation[0] = 1;
+      a->conv.pad_begin[0] = 0;
+      a->conv.pad_end[0] = 0;
+      a->conv.kernel[1] = 2;
+      a->conv.stride[1] = 1;
+      a->conv.dilation[1] = 2;
+      a->conv.pad_begin[1] = 1;
+      a->conv.pad_end[1] = 0;
+      a->conv.kernel[2] = 3;
+      a->conv.stride[2] = 2;
+      a->conv.dilation[2] = 1;
+      a->conv.pad_begin[2] = 1;
+      a->conv.pad_end[2] = 1;
+      (void)a; }
+    (void)c;
+}
+
+static void build_maxpool1d_u8_nhwc(ir_graph *g, tctx *c)
+{
+    static const uint8_t d1[] = {(255), (79), (211), (255), (207), (99), (255), (255), (71), (163), (255), (210), (255), (178), (138), (204), (255), (178), (10), (255)};
+    int t2 = T_out(c, g, "t2", IR_DT_U8, 3, (const int64_t[]){1, 5, 4}, d1);
+    static const uint8_t d3[] = {(255), (3), (173), (91), (207), (79), (211), (255), (115), (99), (231), (229), (0), (57), (255), (210), (71), (163), (234), (83), (8), (0), (106), (44), (40), (42), (138), (204), (255), (178), (0), (113), (95), (89), (10), (255)};
+    int t4 = T_in(c, g, "t4", IR_DT_U8, 3, (const int64_t[]){1, 9, 4}, d3);
+    { ir_attr *a = N(g, IR_OP_MAXPOOL, 1, (const int[]){t4}, 1, (const int[]){t2});
+      a->conv.nspatial = 1;
+      a->conv.group = 1;
+      a->conv.layout = IR_LAYOUT_NHWC;
+      a->conv.kernel[0] = 3;
+      a->conv.stride[0] = 2;
+      a->conv.dilation[0] = 1;
+      a->conv.pad_begin[0] = 1;
+      a->conv.pad_end[0] = 1;
+      (void)a; }
+    (void)c;
+}
+
+static void build_maxpool2d_s8_nhwc(ir_graph *g, tctx *c)
+{
+    static const int8_t d1[] = {(127), (38), (127), (127), (127), (54), (-105), (78), (74), (77), (127), (89), (113), (127), (127), (2), (12), (-7), (127), (88), (127), (102), (16), (16), (114), (127), (6)};
+    int t2 = T_out(c, g, "t2", IR_DT_S8, 4, (const int64_t[]){1, 3, 3, 3}, d1);
+    static const int8_t d3[] = {(127), (-128), (-125), (70), (-38), (-84), (43), (-114), (-10), (-128), (127), (-70), (-120), (78), (74), (3), (38), (69), (-67), (-107), (127), (127), (82), (54), (-26), (76), (-128), (-105), (28), (-13), (77), (127), (-74), (-105), (-128), (-75), (-45), (-22), (5), (6), (21), (127), (-128), (-15), (-7), (16), (101), (87), (21), (-65), (89), (113), (127), (-47), (84), (-92), (108), (2), (12), (-128), (-31), (-99), (127), (127), (88), (-53), (78), (-128), (16), (102), (16), (-116), (114), (127), (6)};
+    int t4 = T_in(c, g, "t4", IR_DT_S8, 4, (const int64_t[]){1, 5, 5, 3}, d3);
+    { ir_attr *a = N(g, IR_OP_MAXPOOL, 1, (const int[]){t4}, 1, (const int[]){t2});
+      a->conv.nspatial = 2;
+      a->conv.group = 1;
+      a->conv.layout = IR_LAYOUT_NHWC;
+      a->conv.kernel[0] = 2;
+      a->conv.stride[0] = 2;
+      a->conv.dilation[0] = 1;
+      a->conv.pad_begin[0] = 0;
+      a->conv.pad_end[0] = 1;
+      a->conv.kernel[1] = 2;
+      a->conv.stride[1] = 2;
+      a->conv.dilation[1] = 1;
+      a->conv.pad_begin[1] = 0;
+      a->conv.pad_end[1] = 1;
+      (void)a; }
+    (void)c;
+}
+
 static const tcase cases[] = {
     {"conv2d_asym_pads", build_conv2d_asym_pads, 0.0001, 1e-05, "kiln_conv_f32"},
     {"conv2d_groups_dil_relu6", build_conv2d_groups_dil_relu6, 0.0001, 1e-05, NULL},
@@ -7061,6 +7196,7 @@ static const tcase cases[] = {
     {"tanh", build_tanh, 0.0001, 1e-05, "kiln_tanh_f32"},
     {"hard_sigmoid", build_hard_sigmoid, 0.0001, 1e-05, "kiln_hard_sigmoid_f32"},
     {"hard_swish", build_hard_swish, 0.0001, 1e-05, "kiln_hard_swish_f32"},
+    {"sqrt", build_sqrt, 0.0001, 1e-05, "kiln_sqrt_f32"},
     {"softmax_mid_axis", build_softmax_mid_axis, 0.0001, 1e-05, "kiln_softmax_f32"},
     {"softmax_flat_tail", build_softmax_flat_tail, 0.0001, 1e-05, "kiln_softmax_f32"},
     {"log_softmax_last", build_log_softmax_last, 0.0001, 1e-05, "kiln_softmax_f32"},
@@ -7377,4 +7513,9 @@ static const tcase cases[] = {
     {"torch_gru_bidirectional", build_torch_gru_bidirectional, 0.0001, 1e-05, NULL},
     {"torch_lstm_bidirectional", build_torch_lstm_bidirectional, 0.0001, 1e-05, NULL},
     {"lstm_clip_input_forget_reverse_seqlens", build_lstm_clip_input_forget_reverse_seqlens, 0.0001, 1e-05, "kiln_lstm_f32"},
+    {"maxpool2d_u8_ceil_dil_idx", build_maxpool2d_u8_ceil_dil_idx, 0, 0, "kiln_maxpool_uint8"},
+    {"maxpool2d_s8_pads_idx", build_maxpool2d_s8_pads_idx, 0, 0, "kiln_maxpool_int8"},
+    {"maxpool3d_s8", build_maxpool3d_s8, 0, 0, "kiln_maxpool_int8"},
+    {"maxpool1d_u8_nhwc", build_maxpool1d_u8_nhwc, 0, 0, "kiln_maxpool_uint8"},
+    {"maxpool2d_s8_nhwc", build_maxpool2d_s8_nhwc, 0, 0, "kiln_maxpool_int8"},
 };

@@ -421,6 +421,38 @@ static void quantize_roundings_and_saturation(void **state)
     assert_true(back[0] == -1.0f && back[1] == 4.0f);
 }
 
+/* int32 output: the whole int32 range, worked out by hand.  2.5 -> 2 (even)
+ * or 3 (away); -0.5 -> -0 / -1; 2^30 + 128 (a float) stays exact, where the
+ * 8/16-bit path would stop at 2^30; 3e9 saturates; 3e9 - 2^31 stays in range
+ * only through the zero point: -2^31 + 3e9 would not fit, 2^32 and more
+ * saturates whatever the zero point; -2147483648 is reachable exactly. */
+static void quantize_s32_full_range(void **state)
+{
+    (void)state;
+    const float x[7] = {2.5f, -0.5f, 1073741952.0f, 3.0e9f, 2147483648.0f, 5.0e9f, -2147483648.0f};
+    const float one = 1.0f;
+    const int32_t zp0 = 0, zpneg = -2000000000;
+    int32_t y[7];
+    kiln_quantize_params p = {.outer = 1, .axis_len = 1, .inner = 7, .round_even = 1};
+    kiln_quantize_f32_s32(&p, x, &one, &zp0, y);
+    assert_int_equal(y[0], 2);
+    assert_int_equal(y[1], 0);
+    assert_int_equal(y[2], 1073741952);
+    assert_int_equal(y[3], INT32_MAX);
+    assert_int_equal(y[4], INT32_MAX);
+    assert_int_equal(y[5], INT32_MAX);
+    assert_int_equal(y[6], INT32_MIN);
+    kiln_quantize_f32_s32(&p, x, &one, &zpneg, y);
+    assert_int_equal(y[3], 1000000000);          /* 3e9 - 2e9 */
+    assert_int_equal(y[4], 147483648);           /* 2^31 - 2e9 */
+    assert_int_equal(y[5], INT32_MAX);           /* 5e9 - 2e9 > 2^31 - 1 */
+    assert_int_equal(y[6], INT32_MIN);
+    p.round_even = 0;
+    kiln_quantize_f32_s32(&p, x, &one, &zp0, y);
+    assert_int_equal(y[0], 3);
+    assert_int_equal(y[1], -1);
+}
+
 /* ---- lowering ------------------------------------------------------------- */
 
 static int add_q(ir_graph *g, const char *name, ir_dtype dt, int rank, const int64_t *shape,
@@ -538,6 +570,7 @@ int main(void)
         cmocka_unit_test(leaky_relu_two_multipliers),
         cmocka_unit_test(mean_both_paths),
         cmocka_unit_test(quantize_roundings_and_saturation),
+        cmocka_unit_test(quantize_s32_full_range),
         cmocka_unit_test(lowering_fc_multiplier_from_float_product),
         cmocka_unit_test(lowering_leaves_pure_movement_and_rejects_bad_quant),
     };

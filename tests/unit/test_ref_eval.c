@@ -59,6 +59,7 @@ int main(void)
         OP_TEST(IR_OP_RESIZE),        OP_TEST(IR_OP_LSTM),           OP_TEST(IR_OP_GRU),
         OP_TEST(IR_OP_QUANTIZE),      OP_TEST(IR_OP_DEQUANTIZE),     OP_TEST(IR_OP_REQUANTIZE),
         OP_TEST(IR_OP_MIN),           OP_TEST(IR_OP_MAX),            OP_TEST(IR_OP_CAST),
+        OP_TEST(IR_OP_SQRT),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
