@@ -31,8 +31,11 @@ Reference outputs (tests/models/qdq_ort_resnet/): onnxruntime (npm package
 onnxruntime-node, default session options, so its QDQ fusion runs the
 QLinear* kernels) through tests/gen/ort_run.mjs:
     input_S.npy -> ort_y_S.npy, ort_y_q_S.npy     for S in 1 2 3
-The float network's own outputs (numpy, no quantization) are float_y_S.npy,
-to show how far quantization moves the result.
+The float network's own outputs (no quantization) are float_y_S.npy, to show
+how far quantization moves the result.  qdq_ort_resnet_taps.onnx is the same
+model with every QuantizeLinear output also a graph output;
+qdq_ort_resnet/taps_1/ holds onnxruntime's values of all of them for input 1
+(expected.txt lists them in output order), so every layer can be compared.
 
 Needs Debian's python3 (numpy, torch, onnx) and node with onnxruntime-node:
     mkdir -p /tmp/ort && cd /tmp/ort && ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node
@@ -40,7 +43,6 @@ Needs Debian's python3 (numpy, torch, onnx) and node with onnxruntime-node:
 The outputs are committed; tests never need node.
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -51,10 +53,11 @@ from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper as nh
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qdq_taps import ort_run, write_taps  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 NAME = "qdq_ort_resnet"
-NODE_MODULES = os.environ.get("ORT_NODE_MODULES", "/tmp/ortn/node_modules")
 
 
 def float_weights(seed):
@@ -227,19 +230,17 @@ def main():
 
     out = os.path.join(HERE, NAME)
     os.makedirs(out, exist_ok=True)
-    env = dict(os.environ, NODE_PATH=NODE_MODULES)
     for seed in (1, 2, 3):
         x = np.random.default_rng(seed).uniform(-1, 1, (1, 3, 16, 16)).astype(np.float32)
         inp = os.path.join(out, f"input_{seed}.npy")
         np.save(inp, x)
         with torch.no_grad():
             np.save(os.path.join(out, f"float_y_{seed}.npy"), forward(W, torch.from_numpy(x)).numpy())
-        r = subprocess.run(["node", os.path.join(ROOT, "tests/gen/ort_run.mjs"), path, out, str(seed), inp],
-                           env=env, capture_output=True, text=True)
-        if r.returncode:
-            sys.exit("onnxruntime failed:\n" + r.stdout + r.stderr)
+        files = ort_run(path, out, str(seed), [inp])
         for o in ("y", "y_q"):
-            os.replace(os.path.join(out, f"{o}_{seed}.npy"), os.path.join(out, f"ort_{o}_{seed}.npy"))
+            os.replace(files[o], os.path.join(out, f"ort_{o}_{seed}.npy"))
+    write_taps(path, os.path.join(HERE, NAME + "_taps.onnx"), [os.path.join(out, "input_1.npy")],
+               os.path.join(out, "taps_1"))
     print("wrote", out)
 
 
