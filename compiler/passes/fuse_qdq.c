@@ -106,6 +106,21 @@ static int move_reshape(fctx *f, int r)
     return nt;
 }
 
+/* The int8 convolutions and pools are 1-D or 2-D, without dilated pools; a
+ * group they cannot run keeps its float form (and float kernels). */
+static bool int8_shape_ok(const ir_node *nd)
+{
+    if (nd->op != IR_OP_CONV && nd->op != IR_OP_MAXPOOL && nd->op != IR_OP_AVGPOOL)
+        return true;
+    const ir_conv_attr *a = &nd->attr.conv;
+    if (a->nspatial < 1 || a->nspatial > 2)
+        return false;
+    for (int i = 0; i < a->nspatial && nd->op != IR_OP_CONV; i++)
+        if (a->dilation[i] != 1)
+            return false;
+    return true;
+}
+
 /* Same dtype and the same per-tensor quantization. */
 static bool same_quant(const ir_tensor *a, const ir_tensor *b)
 {
@@ -214,6 +229,8 @@ static void try_fuse(fctx *f, int n)
         return;
     if (op == IR_OP_MAXPOOL && nd->n_out > 1 && nd->out[1] >= 0)
         return;
+    if (!int8_shape_ok(nd))
+        return;
     /* The float result must reach exactly one QUANTIZE, maybe through a CLIP. */
     int y = nd->out[0], clip = -1;
     int r = sole_reader(f, y);
@@ -253,6 +270,12 @@ static void try_fuse(fctx *f, int n)
             return;
     }
     if (op == IR_OP_ADD && g->tensors[src[1]].q.n != 1)
+        return;
+    /* Pools and Add run on 8-bit tensors only (the pools on one type). */
+    if ((op == IR_OP_ADD || op == IR_OP_MAXPOOL || op == IR_OP_AVGPOOL) &&
+        (!is_q8(tyq->dtype) || !is_q8(g->tensors[src[0]].dtype) ||
+         (op == IR_OP_ADD && !is_q8(g->tensors[src[1]].dtype)) ||
+         (op != IR_OP_ADD && g->tensors[src[0]].dtype != tyq->dtype)))
         return;
     /* MaxPool commutes with the (monotonic) dequantization: on integers it
      * is exact when input and output share dtype and quantization, which is

@@ -645,9 +645,11 @@ static int lower_pool(ctx *c)
 {
     ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[c->node];
-    if (nd->attr.qmode == IR_QMODE_ONNX)
-        return lower_pool_onnx(c);
     const int xi = nd->in[0], yi = nd->out[0];
+    /* A max is exact in any flavour: uint8 ones (ONNX QOperator models) go to
+     * the kernel that reads uint8. */
+    if (nd->attr.qmode == IR_QMODE_ONNX || (nd->op == IR_OP_MAXPOOL && TS(xi)->dtype == IR_DT_U8))
+        return lower_pool_onnx(c);
     if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
         return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
                     ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
