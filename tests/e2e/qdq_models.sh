@@ -18,7 +18,7 @@
 # DequantizeLinear at the boundary; (2) every output, and with the taps every
 # quantized layer, equals onnxruntime's exactly (float outputs: --atol 0
 # --rtol 0; integer outputs: --max-lsb 0), with external and inline weights,
-# which also give byte-identical outputs; (3) the logits against the quantized
+# which also give byte-identical outputs, and on the Cortex-M7 (qemu); (3) the logits against the quantized
 # PyTorch model's own (qnnpack) outputs, within 1 LSB of the output scale (the
 # exported biases are truncated where qnnpack rounds; see gen_qdq_torch.py):
 # the measured difference is printed.
@@ -117,6 +117,25 @@ for v in u8 s8; do
             --input "$D/in_c_$seed.npy" "${exp[@]}" --max-lsb 0
     done
 done
+
+# (2b) The same on the Cortex-M7 (qemu mps2-an500): the float steps of the
+# ONNX-flavour kernels (VFMA, divisions, products rounded before sums) give
+# onnxruntime's integers on the target FPU too.
+if command -v qemu-system-arm > /dev/null && command -v arm-none-eabi-gcc > /dev/null; then
+    D=$M/qdq_ort_resnet
+    validate "qdq_ort_resnet seed 1 on Cortex-M7 (qemu) vs onnxruntime" "$M/qdq_ort_resnet.onnx" --target qemu \
+        --input $D/input_1.npy --expected $D/ort_y_1.npy --expected $D/ort_y_q_1.npy --atol 0 --rtol 0
+    D=$M/qdq_torch_cnn
+    validate "qdq_torch_cnn seed 1 on Cortex-M7 (qemu) vs onnxruntime" "$M/qdq_torch_cnn.onnx" --target qemu \
+        --input $D/input_1.npy --expected $D/ort_logits_1.npy --atol 0 --rtol 0
+    D=$M/qdq_ops_u8
+    exp=()
+    for o in add_q addc_q avg2_q avg3_q avg3p_q gap_q max_q; do exp+=(--expected "$D/ort_${o}_1.npy"); done
+    validate "qdq_ops_u8 seed 1 on Cortex-M7 (qemu) vs onnxruntime" "$M/qdq_ops_u8.onnx" --target qemu \
+        --input "$D/in_a_1.npy" --input "$D/in_b_1.npy" --input "$D/in_c_1.npy" "${exp[@]}" --max-lsb 0
+else
+    echo "skip Cortex-M7 runs: qemu-system-arm or arm-none-eabi-gcc not installed"
+fi
 
 # (3) The quantized PyTorch model (qnnpack), within one output LSB (0.00237629).
 D=$M/qdq_torch_cnn
