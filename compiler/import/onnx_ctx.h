@@ -168,6 +168,7 @@ bool ox_unsqueeze(onnx_ctx *c);
 bool ox_identity(onnx_ctx *c);
 bool ox_dropout(onnx_ctx *c);
 bool ox_constant(onnx_ctx *c);
+bool ox_constant_of_shape(onnx_ctx *c);
 bool ox_cast(onnx_ctx *c);
 bool ox_slice(onnx_ctx *c);
 bool ox_split(onnx_ctx *c);

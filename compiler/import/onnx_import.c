@@ -36,6 +36,7 @@ static const ox_op ops[] = {
     {"Clip", 6, 25, ox_clip, "min/max constant"},
     {"Concat", 6, 25, ox_concat, NULL},
     {"Constant", 6, 25, ox_constant, "value, value_float(s), value_int(s)"},
+    {"ConstantOfShape", 9, 25, ox_constant_of_shape, "shape constant (becomes a constant)"},
     {"Conv", 6, 25, ox_conv, "1-3 spatial dims, groups, auto_pad"},
     {"ConvInteger", 10, 25, ox_conv_integer, "(u)int8, zero points constant"},
     {"ConvTranspose", 6, 25, ox_conv_transpose, "1-3 spatial dims, output_shape, output_padding"},

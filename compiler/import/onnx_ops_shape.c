@@ -1,7 +1,8 @@
 /*
  * onnx_ops_shape.c - ONNX data-movement ops into IR: Flatten, Reshape,
  * Squeeze, Unsqueeze, Identity, Dropout (all RESHAPE), Transpose, Concat,
- * Slice, Split (SLICEs), Pad, ReduceMean, plus Constant and Cast.
+ * Slice, Split (SLICEs), Pad, ReduceMean, plus Constant, ConstantOfShape
+ * and Cast.
  *
  * Relies on onnx_helpers.c, in particular ox_in_ints() for operands whose
  * values must be known at compile time (shape, starts/ends/axes/steps,
@@ -812,6 +813,80 @@ bool ox_constant(onnx_ctx *c)
     ty->data = data;
     ty->nbytes = nbytes;
     return true;
+}
+
+/* ConstantOfShape: the shape must be known now, so the result is a
+ * constant (PyTorch's quantized export makes int32 zero points this way).
+ * Held in memory like any constant, hence the size cap. */
+#define CONST_FILL_MAX_BYTES ((size_t)64 << 20)
+
+bool ox_constant_of_shape(onnx_ctx *c)
+{
+    bool present;
+    int64_t *dims, n;
+    if (!ox_in_ints(c, 0, &present, &dims, &n))
+        return false;
+    if (!present)
+        return ox_err(c, "input 'input' (the shape) is required");
+    bool ok = false;
+    void *data = NULL;
+    int64_t shape[IR_MAX_DIMS];
+    ir_dtype dt = IR_DT_F32;
+    uint8_t one[8] = {0};   /* the fill value's bytes; float 0 by default */
+    size_t es = 4;
+    if (n > IR_MAX_DIMS) {
+        ox_unsupported(c, "an output of rank %lld (Kiln supports up to %d)", (long long)n, IR_MAX_DIMS);
+        goto out;
+    }
+    for (int64_t i = 0; i < n; i++)
+        shape[i] = dims[i];
+    const onnx_attr *a = ox_attr(c, "value");
+    if (a) {
+        char msg[512];
+        void *v = NULL;
+        size_t vb = 0;
+        if (!a->t) {
+            ox_err(c, "attribute 'value' holds no tensor");
+            goto out;
+        }
+        if (!ox_dtype(c, a->t->data_type, &dt, "the value"))
+            goto out;
+        if (!onnx_tensor_load(a->t, c->dir, &v, &vb, msg, sizeof msg)) {
+            ox_err(c, "%s", msg);
+            goto out;
+        }
+        es = ir_dtype_size(dt);
+        if (vb != es || es > sizeof one) {
+            free(v);
+            ox_err(c, "attribute 'value' must hold exactly one element (it holds %zu bytes of %s)", vb,
+                   ir_dtype_name(dt));
+            goto out;
+        }
+        memcpy(one, v, es);
+        free(v);
+    }
+    if (!ox_check_shape(c, "the output", (int)n, shape))
+        goto out;
+    int64_t count = ox_numel((int)n, shape);
+    if ((size_t)count > CONST_FILL_MAX_BYTES / es) {
+        ox_unsupported(c, "an output of %lld elements (more than %zu bytes held as a constant)", (long long)count,
+                       CONST_FILL_MAX_BYTES);
+        goto out;
+    }
+    data = xmalloc((size_t)count * es + 1);
+    for (int64_t i = 0; i < count; i++)
+        memcpy((uint8_t *)data + (size_t)i * es, one, es);
+    int y;
+    if (!ox_out(c, 0, dt, (int)n, shape, &y))
+        goto out;
+    ox_t(c, y)->data = data;
+    ox_t(c, y)->nbytes = (size_t)count * es;
+    data = NULL;
+    ok = true;
+out:
+    free(data);
+    free(dims);
+    return ok;
 }
 
 bool ox_cast(onnx_ctx *c)

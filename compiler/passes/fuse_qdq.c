@@ -106,6 +106,28 @@ static int move_reshape(fctx *f, int r)
     return nt;
 }
 
+/* The int8 convolutions and pools are 1-D or 2-D, without dilated pools; a
+ * group they cannot run keeps its float form (and float kernels). */
+static bool int8_shape_ok(const ir_node *nd)
+{
+    if (nd->op != IR_OP_CONV && nd->op != IR_OP_MAXPOOL && nd->op != IR_OP_AVGPOOL)
+        return true;
+    const ir_conv_attr *a = &nd->attr.conv;
+    if (a->nspatial < 1 || a->nspatial > 2)
+        return false;
+    for (int i = 0; i < a->nspatial && nd->op != IR_OP_CONV; i++)
+        if (a->dilation[i] != 1)
+            return false;
+    return true;
+}
+
+/* Same dtype and the same per-tensor quantization. */
+static bool same_quant(const ir_tensor *a, const ir_tensor *b)
+{
+    return a->dtype == b->dtype && a->q.n == 1 && b->q.n == 1 && a->q.scale[0] == b->q.scale[0] &&
+           a->q.zero_point[0] == b->q.zero_point[0];
+}
+
 static bool per_axis_ok(const ir_tensor *t, int axis)
 {
     return t->q.n == 1 || t->q.axis == axis;
@@ -207,6 +229,8 @@ static void try_fuse(fctx *f, int n)
         return;
     if (op == IR_OP_MAXPOOL && nd->n_out > 1 && nd->out[1] >= 0)
         return;
+    if (!int8_shape_ok(nd))
+        return;
     /* The float result must reach exactly one QUANTIZE, maybe through a CLIP. */
     int y = nd->out[0], clip = -1;
     int r = sole_reader(f, y);
@@ -246,6 +270,17 @@ static void try_fuse(fctx *f, int n)
             return;
     }
     if (op == IR_OP_ADD && g->tensors[src[1]].q.n != 1)
+        return;
+    /* Pools and Add run on 8-bit tensors only (the pools on one type). */
+    if ((op == IR_OP_ADD || op == IR_OP_MAXPOOL || op == IR_OP_AVGPOOL) &&
+        (!is_q8(tyq->dtype) || !is_q8(g->tensors[src[0]].dtype) ||
+         (op == IR_OP_ADD && !is_q8(g->tensors[src[1]].dtype)) ||
+         (op != IR_OP_ADD && g->tensors[src[0]].dtype != tyq->dtype)))
+        return;
+    /* MaxPool commutes with the (monotonic) dequantization: on integers it
+     * is exact when input and output share dtype and quantization, which is
+     * also the only case onnxruntime runs on integers. */
+    if (op == IR_OP_MAXPOOL && !same_quant(&g->tensors[src[0]], tyq))
         return;
     if (op == IR_OP_MATMUL) {
         const ir_tensor *a = &g->tensors[src[0]], *b = &g->tensors[src[1]];
@@ -292,18 +327,132 @@ static void try_fuse(fctx *f, int n)
     nd->attr.qmode = IR_QMODE_ONNX;
 }
 
+/* A RESHAPE that changes nothing (same shape, dtype and quantization) on a
+ * quantized tensor: PyTorch writes QuantizeLinear -> Cast -> DequantizeLinear
+ * with a Cast to the type it already has, which imports as this.  Its
+ * readers read the input instead, so the QDQ patterns around it match. */
+static void bypass_identity(fctx *f, int n)
+{
+    ir_graph *g = f->g;
+    const ir_node *nd = &g->nodes[n];
+    if (nd->op != IR_OP_RESHAPE || nd->n_in < 1 || nd->n_out < 1 || nd->in[0] < 0 || nd->out[0] < 0)
+        return;
+    int x = nd->in[0], y = nd->out[0];
+    const ir_tensor *tx = &g->tensors[x], *ty = &g->tensors[y];
+    if (ty->is_output || !same_quant(tx, ty) || tx->rank != ty->rank ||
+        memcmp(tx->shape, ty->shape, (size_t)tx->rank * sizeof tx->shape[0]))
+        return;
+    for (int m = 0; m < g->n_nodes; m++)
+        for (int k = 0; k < g->nodes[m].n_in; k++)
+            if (g->nodes[m].in[k] == y)
+                g->nodes[m].in[k] = x;
+    f->dead[n] = 1;
+}
+
+/* The QUANTIZE reading t, its only reader, or -1. */
+static int sole_quantize(const fctx *f, int t)
+{
+    int r = sole_reader(f, t);
+    return r >= 0 && f->g->nodes[r].op == IR_OP_QUANTIZE ? r : -1;
+}
+
+/* DEQUANTIZE(q1) -> CLIP -> QUANTIZE(q2) with q1 and q2 quantized alike (how
+ * PyTorch writes a quantized ReLU6, and ReLU on its own): a clamp of the
+ * integers.  When q1 comes from a fused op that nobody else reads, the clamp
+ * becomes that op's activation (clamping after requantization is the same
+ * as clamping the requantized integers); otherwise the CLIP itself reads q1
+ * and writes q2 (lower_s8 makes it an integer clamp). */
+static void try_fuse_clip(fctx *f, int n)
+{
+    ir_graph *g = f->g;
+    ir_node *cn = &g->nodes[n];
+    if (cn->op != IR_OP_CLIP || !cn->attr.act.on || cn->in[0] < 0)
+        return;
+    int x = cn->in[0], q1 = dq_source(f, x);
+    if (q1 < 0 || f->uses[x] != 1 || g->tensors[x].is_output)
+        return;
+    int r = sole_quantize(f, cn->out[0]);
+    if (r < 0)
+        return;
+    int q2 = g->nodes[r].out[0];
+    if (!same_quant(&g->tensors[q1], &g->tensors[q2]) || !is_q8(g->tensors[q1].dtype))
+        return;
+    int p = g->tensors[q1].producer;
+    ir_node *pn = p >= 0 && !f->dead[p] ? &g->nodes[p] : NULL;
+    bool into_producer = pn && pn->attr.qmode == IR_QMODE_ONNX && pn->out[0] == q1 && f->uses[q1] == 1 &&
+                         !g->tensors[q1].is_output &&
+                         (pn->op == IR_OP_CONV || pn->op == IR_OP_FULLY_CONNECTED || pn->op == IR_OP_MATMUL ||
+                          pn->op == IR_OP_ADD || pn->op == IR_OP_AVGPOOL || pn->op == IR_OP_MAXPOOL);
+    f->dead[r] = 1;
+    if (into_producer) {
+        ir_act *a = &pn->attr.act;
+        const ir_act *c = &cn->attr.act;
+        if (a->on) {
+            a->lo = a->lo > c->lo ? a->lo : c->lo;
+            a->hi = a->hi < c->hi ? a->hi : c->hi;
+        } else {
+            *a = *c;
+        }
+        pn->out[0] = q2;
+        g->tensors[q2].producer = p;
+        f->dead[n] = 1;
+        f->dead[g->tensors[x].producer] = 1;
+        return;
+    }
+    f->uses[x]--;
+    f->uses[q1]++;
+    cn->in[0] = q1;
+    cn->out[0] = q2;
+    g->tensors[q2].producer = n;
+    cn->attr.qmode = IR_QMODE_ONNX;
+}
+
+/* DEQUANTIZE(q1) -> RESHAPE / TRANSPOSE / SLICE -> QUANTIZE(q2), q1 and q2
+ * quantized alike (PyTorch's Flatten): the same data movement on the
+ * integers. */
+static void try_fuse_move(fctx *f, int n)
+{
+    ir_graph *g = f->g;
+    ir_node *nd = &g->nodes[n];
+    if ((nd->op != IR_OP_RESHAPE && nd->op != IR_OP_TRANSPOSE && nd->op != IR_OP_SLICE) || nd->n_in < 1 ||
+        nd->n_out != 1 || nd->in[0] < 0 || nd->out[0] < 0)
+        return;
+    int x = nd->in[0], q1 = dq_source(f, x);
+    if (q1 < 0 || f->uses[x] != 1 || g->tensors[x].is_output)
+        return;
+    int r = sole_quantize(f, nd->out[0]);
+    if (r < 0 || !same_quant(&g->tensors[q1], &g->tensors[g->nodes[r].out[0]]))
+        return;
+    int q2 = g->nodes[r].out[0];
+    f->dead[r] = 1;
+    f->uses[x]--;
+    f->uses[q1]++;
+    nd->in[0] = q1;
+    nd->out[0] = q2;
+    g->tensors[q2].producer = n;
+}
+
 bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
 {
     fctx f = {g, xcalloc((size_t)g->n_tensors + 1, sizeof(int)), xcalloc((size_t)g->n_nodes + 1, 1)};
     for (int n = 0; n < g->n_nodes; n++)
+        bypass_identity(&f, n);
+    for (int n = 0; n < g->n_nodes; n++)
         for (int k = 0; k < g->nodes[n].n_in; k++)
-            if (g->nodes[n].in[k] >= 0)
+            if (g->nodes[n].in[k] >= 0 && !f.dead[n])
                 f.uses[g->nodes[n].in[k]]++;
     for (int i = 0; i < g->n_outputs; i++)
         f.uses[g->outputs[i]]++;
     for (int n = 0; n < g->n_nodes; n++)
         if (!f.dead[n])
             try_fuse(&f, n);
+    /* Clamps and moves between integer tensors, once their producers are fused. */
+    for (int n = 0; n < g->n_nodes; n++)
+        if (!f.dead[n])
+            try_fuse_clip(&f, n);
+    for (int n = 0; n < g->n_nodes; n++)
+        if (!f.dead[n])
+            try_fuse_move(&f, n);
     int k = 0;
     for (int n = 0; n < g->n_nodes; n++) {
         if (f.dead[n]) {

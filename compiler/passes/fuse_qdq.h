@@ -8,7 +8,12 @@
  * group (op: CONV, FULLY_CONNECTED, MATMUL, ADD, MAXPOOL, AVGPOOL, with an
  * optional CLIP before the QUANTIZE folded into the op's activation) by the
  * op on the integer tensors, carrying their quantization, with qmode
- * IR_QMODE_ONNX.  Groups that do not match exactly are left alone.
+ * IR_QMODE_ONNX.  Then, between equal quantizations, DEQUANTIZE -> CLIP ->
+ * QUANTIZE (PyTorch's ReLU6) becomes its producer's activation or an integer
+ * clamp, DEQUANTIZE -> RESHAPE/TRANSPOSE/SLICE -> QUANTIZE (Flatten) moves
+ * the integers, and an identity RESHAPE between them (PyTorch's Cast to the
+ * same type) is skipped.  Groups that do not match exactly are left alone.
+ * docs/kernels-int8.md ("Quantized ONNX") lists the patterns.
  */
 #ifndef KILN_FUSE_QDQ_H
 #define KILN_FUSE_QDQ_H

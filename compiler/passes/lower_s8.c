@@ -551,48 +551,35 @@ static int lower_matmul(ctx *c)
 
 /* ---- pooling -------------------------------------------------------------- */
 
-static int lower_pool(ctx *c)
+/* The geometry of a 1-D or 2-D pool as a kiln_pool_s8_params initializer;
+ * NULL (after fail()) when the kernels cannot do it. */
+static char *pool_geometry(ctx *c, int32_t act_min, int32_t act_max)
 {
     ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[c->node];
     const ir_conv_attr *a = &nd->attr.conv;
     const int xi = nd->in[0], yi = nd->out[0];
     const bool nhwc = a->layout == IR_LAYOUT_NHWC;
-    /* A max pool that keeps its quantization and has no clamp only selects
-     * integers: what the int8 kernel cannot take (uint8, 3-D, dilation,
-     * Indices) goes to lower_data's integer max pool. */
-    bool dilated = false;
-    for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
-        dilated |= a->dilation[i] != 1;
-    if (nd->op == IR_OP_MAXPOOL && !nd->attr.act.on && same_quant(TS(xi), TS(yi)) &&
-        TS(xi)->dtype == TS(yi)->dtype && (TS(xi)->dtype == IR_DT_S8 || TS(xi)->dtype == IR_DT_U8) &&
-        (TS(xi)->dtype == IR_DT_U8 || dilated || a->nspatial > 2 || (nd->n_out > 1 && nd->out[1] >= 0)))
-        return 0;
-    if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
-        return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
-                    ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
-    if (!same_quant(TS(xi), TS(yi)))
-        return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); "
-                    "TFLite pooling keeps it", (double)qscale(TS(xi)), (int)qzp(TS(xi)),
-                    (double)qscale(TS(yi)), (int)qzp(TS(yi)));
-    if (nd->n_out > 1 && nd->out[1] >= 0)
-        return fail(c, "MaxPool indices are not supported on int8");
-    if (a->nspatial < 1 || a->nspatial > 2)
-        return fail(c, "%d spatial dimensions; int8 pooling is 1-D or 2-D", a->nspatial);
+    if (nd->n_out > 1 && nd->out[1] >= 0) {
+        fail(c, "MaxPool indices are not supported on int8");
+        return NULL;
+    }
+    if (a->nspatial < 1 || a->nspatial > 2) {
+        fail(c, "%d spatial dimensions; int8 pooling is 1-D or 2-D", a->nspatial);
+        return NULL;
+    }
     for (int i = 0; i < a->nspatial; i++)
-        if (a->dilation[i] != 1)
-            return fail(c, "dilated int8 pooling is not supported");
+        if (a->dilation[i] != 1) {
+            fail(c, "dilated int8 pooling is not supported");
+            return NULL;
+        }
     int64_t n, ch, ih, iw, yn, yc, oh, ow;
     if (conv_dims(c, TS(xi), nhwc, &n, &ch, &ih, &iw) < 0 ||
         conv_dims(c, TS(yi), nhwc, &yn, &yc, &oh, &ow) < 0)
-        return -1;
+        return NULL;
     const int s = a->nspatial == 2 ? 1 : 0;
     const bool two = a->nspatial == 2;
-    int32_t act_min, act_max;
-    qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), -128, 127, &act_min, &act_max);
-    lir_call *call = lir_begin(
-        c->p, c->node, nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s8" : "kiln_maxpool_s8",
-        "kiln_pool_s8_params",
+    return xasprintf(
         "{ .batch = %lld, .c = %lld, .in_h = %lld, .in_w = %lld, .out_h = %lld, .out_w = %lld, "
         ".k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .pad_t = %d, .pad_l = %d, "
         ".pad_b = %d, .pad_r = %d, .layout = %d, .count_include_pad = %d, .act_min = %d, "
@@ -601,6 +588,97 @@ static int lower_pool(ctx *c)
         two ? a->kernel[0] : 1, a->kernel[s], two ? a->stride[0] : 1, a->stride[s],
         two ? a->pad_begin[0] : 0, a->pad_begin[s], two ? a->pad_end[0] : 0, a->pad_end[s],
         nhwc ? 1 : 0, a->count_include_pad ? 1 : 0, (int)act_min, (int)act_max);
+}
+
+/* ONNX flavour (onnxruntime's MaxPool on integers, QLinearAveragePool,
+ * QLinearGlobalAveragePool), int8 or uint8. */
+static int lower_pool_onnx(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const ir_conv_attr *a = &nd->attr.conv;
+    const int xi = nd->in[0], yi = nd->out[0];
+    const ir_tensor *x = TS(xi), *y = TS(yi);
+    if (!is_8bit(x->dtype) || x->dtype != y->dtype)
+        return fail(c, "ONNX int8 pooling needs int8 or uint8 input and output of one type (got %s -> %s)",
+                    ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
+    if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
+        return -1;
+    const bool avg = nd->op == IR_OP_AVGPOOL;
+    if (!avg && !same_quant(x, y))
+        return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); an integer "
+                    "MaxPool keeps it", (double)qscale(x), (int)qzp(x), (double)qscale(y), (int)qzp(y));
+    int32_t lo = -128, hi = 127, act_min, act_max;
+    type_range(y->dtype, &lo, &hi);
+    qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
+    char *geom = pool_geometry(c, act_min, act_max);
+    if (!geom)
+        return -1;
+    /* One window over the whole input without padding: onnxruntime's
+     * GlobalAveragePool (the IR keeps no other trace of it). */
+    const bool nhwc = a->layout == IR_LAYOUT_NHWC;
+    const int64_t ih = x->rank == 4 ? x->shape[nhwc ? 1 : 2] : 1, iw = x->shape[nhwc ? x->rank - 2 : x->rank - 1];
+    bool global = avg && a->nspatial <= 2;
+    for (int i = 0; i < a->nspatial; i++)
+        global = global && a->pad_begin[i] == 0 && a->pad_end[i] == 0;
+    global = global && (a->nspatial == 2 ? a->kernel[0] == ih && a->kernel[1] == iw : a->kernel[0] == iw);
+    float scale = 0.0f;
+    if (global) {
+        /* MLAS: ScaleInput / (ScaleOutput * (float)ImageSize), in float. */
+        if (ih * iw >= (1 << 24)) {
+            free(geom);
+            return fail(c, "global average over %lld elements; at most 2^24", (long long)(ih * iw));
+        }
+        const float denom = qscale(y) * (float)(ih * iw);
+        scale = qscale(x) / denom;
+    }
+    lir_call *call = lir_begin(c->p, c->node, avg ? "kiln_avgpool_onnx_q8" : "kiln_maxpool_q8",
+                               "kiln_pool_q8_params",
+                               "{ .pool = %s, .is_u8 = %d, .global = %d, .in_zp = %d, .out_zp = %d, "
+                               ".in_scale = %af, .out_scale = %af, .scale = %af }",
+                               geom, y->dtype == IR_DT_U8 ? 1 : 0, global ? 1 : 0, (int)qzp(x), (int)qzp(y),
+                               (double)qscale(x), (double)qscale(y), (double)scale);
+    free(geom);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
+static int lower_pool(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const ir_conv_attr *a = &nd->attr.conv;
+    const int xi = nd->in[0], yi = nd->out[0];
+    /* A max pool that keeps its quantization and has no clamp only selects
+     * integers: what the pool kernels cannot take (3-D, dilation, Indices)
+     * goes to lower_data's integer max pool. */
+    bool dilated = false;
+    for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
+        dilated |= a->dilation[i] != 1;
+    if (nd->op == IR_OP_MAXPOOL && !nd->attr.act.on && same_quant(TS(xi), TS(yi)) &&
+        TS(xi)->dtype == TS(yi)->dtype && (TS(xi)->dtype == IR_DT_S8 || TS(xi)->dtype == IR_DT_U8) &&
+        (dilated || a->nspatial > 2 || (nd->n_out > 1 && nd->out[1] >= 0)))
+        return 0;
+    /* A max is exact in any flavour: uint8 ones (ONNX QOperator models) go to
+     * the kernel that reads uint8. */
+    if (nd->attr.qmode == IR_QMODE_ONNX || (nd->op == IR_OP_MAXPOOL && TS(xi)->dtype == IR_DT_U8))
+        return lower_pool_onnx(c);
+    if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
+        return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
+                    ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
+    if (!same_quant(TS(xi), TS(yi)))
+        return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); "
+                    "TFLite pooling keeps it", (double)qscale(TS(xi)), (int)qzp(TS(xi)),
+                    (double)qscale(TS(yi)), (int)qzp(TS(yi)));
+    int32_t act_min, act_max;
+    qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), -128, 127, &act_min, &act_max);
+    char *geom = pool_geometry(c, act_min, act_max);
+    if (!geom)
+        return -1;
+    lir_call *call = lir_begin(c->p, c->node, nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s8" : "kiln_maxpool_s8",
+                               "kiln_pool_s8_params", "%s", geom);
+    free(geom);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -625,12 +703,61 @@ static int broadcast_strides(ctx *c, const ir_tensor *t, const ir_tensor *y, cha
     return 0;
 }
 
+/* QLinearAdd as onnxruntime computes it on x86 (see kiln_add_onnx_q8). */
+static int lower_add_onnx(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int ai = nd->in[0], bi = nd->in[1], yi = nd->out[0];
+    const ir_tensor *a = TS(ai), *b = TS(bi), *y = TS(yi);
+    if (!is_8bit(a->dtype) || !is_8bit(b->dtype) || !is_8bit(y->dtype))
+        return fail(c, "ONNX int8 Add needs int8 or uint8 operands and output (got %s, %s -> %s)",
+                    ir_dtype_name(a->dtype), ir_dtype_name(b->dtype), ir_dtype_name(y->dtype));
+    if (check_quant(c, a, "A", false) < 0 || check_quant(c, b, "B", false) < 0 ||
+        check_quant(c, y, "output", false) < 0)
+        return -1;
+    if (y->rank > 6)
+        return fail(c, "rank %d; at most 6", y->rank);
+    char sa[96], sb[96], shape[96];
+    if (broadcast_strides(c, a, y, sa, sizeof sa) < 0 || broadcast_strides(c, b, y, sb, sizeof sb) < 0)
+        return -1;
+    int64_t ys[6];
+    for (int d = 0; d < 6; d++) {
+        int yd = y->rank - (6 - d);
+        ys[d] = yd >= 0 ? y->shape[yd] : 1;
+    }
+    snprintf(shape, sizeof shape, "{ %lld, %lld, %lld, %lld, %lld, %lld }", (long long)ys[0],
+             (long long)ys[1], (long long)ys[2], (long long)ys[3], (long long)ys[4],
+             (long long)ys[5]);
+    /* MLAS, in float32, one rounding per operation (volatile: no contraction):
+     * ratio = s/s_y; offset = zp_y - (ratio_a*zp_a + ratio_b*zp_b). */
+    volatile float ra = qscale(a) / qscale(y), rb = qscale(b) / qscale(y);
+    volatile float pa = ra * (float)qzp(a), pb = rb * (float)qzp(b);
+    volatile float sum = pa + pb;
+    volatile float offset = (float)qzp(y) - sum;
+    int32_t lo = -128, hi = 127, act_min, act_max;
+    type_range(y->dtype, &lo, &hi);
+    qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
+    lir_call *call = lir_begin(
+        c->p, c->node, "kiln_add_onnx_q8", "kiln_add_q8_params",
+        "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_u8 = %d, .b_u8 = %d, .y_u8 = %d, "
+        ".a_ratio = %af, .b_ratio = %af, .offset = %af, .act_min = %d, .act_max = %d }",
+        shape, sa, sb, a->dtype == IR_DT_U8, b->dtype == IR_DT_U8, y->dtype == IR_DT_U8, (double)ra,
+        (double)rb, (double)offset, (int)act_min, (int)act_max);
+    lir_in(call, ai);
+    lir_in(call, bi);
+    lir_out(call, yi);
+    return 1;
+}
+
 static int lower_binary(ctx *c)
 {
     ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[c->node];
     const int ai = nd->in[0], bi = nd->in[1], yi = nd->out[0];
     const ir_tensor *a = TS(ai), *b = TS(bi), *y = TS(yi);
+    if (nd->op == IR_OP_ADD && nd->attr.qmode == IR_QMODE_ONNX)
+        return lower_add_onnx(c);
     if (a->dtype != IR_DT_S8 || b->dtype != IR_DT_S8 || y->dtype != IR_DT_S8)
         return fail(c, "int8 %s needs int8 operands and output (got %s, %s -> %s)",
                     ir_op_name(nd->op), ir_dtype_name(a->dtype), ir_dtype_name(b->dtype),

@@ -13,8 +13,10 @@
  * integers, in the params struct or as constant int32 arrays in the blob.
  * So these kernels use integer arithmetic only; the exceptions, each in its
  * own object file, are the float boundary kernels (QUANTIZE f32 -> int,
- * DEQUANTIZE int -> f32) and the ONNX-flavour requantization
- * (requant_onnx_s8.c), which is a float multiply by definition.
+ * DEQUANTIZE int -> f32), the ONNX-flavour requantization
+ * (requant_onnx_s8.c), which is a float multiply by definition, and the
+ * ONNX-flavour average pool and add (pool_onnx_q8.c, add_onnx_q8.c), which
+ * reproduce onnxruntime's float arithmetic.
  * docs/kernels-int8.md tells the arithmetic and why it is bit-exact.
  *
  * Conventions:
@@ -328,6 +330,47 @@ void kiln_dequantize_u16_f32(const kiln_quantize_params *p, const uint16_t *x,
                              const float *scale, const int32_t *zp, float *y);
 void kiln_dequantize_s32_f32(const kiln_quantize_params *p, const int32_t *x, const float *scale,
                              const int32_t *zp, float *y);
+
+/* ---- ONNX flavour: what onnxruntime computes for the QLinear* kernels its
+ * QDQ fusion picks, on int8 or uint8 tensors (pool_onnx_q8.c,
+ * add_onnx_q8.c).  Zero points, activation ranges and results are in each
+ * tensor's own type (is_u8 / *_u8: 1 for uint8, 0 for int8).  The average
+ * pools and the add compute in float on purpose: onnxruntime defines the
+ * result by that float arithmetic (docs/kernels-int8.md, "Quantized ONNX"). */
+
+typedef struct kiln_pool_q8_params {
+    kiln_pool_s8_params pool;   /* geometry, count_include_pad; act_min/act_max in y's type */
+    int32_t is_u8;              /* x and y: 1 uint8, 0 int8 (same type, checked by the compiler) */
+    int32_t global;             /* avg: one window covering the whole input, no padding */
+    int32_t in_zp, out_zp;
+    float in_scale, out_scale;  /* avg, windowed */
+    float scale;                /* avg, global: in_scale / (out_scale * (float)(in_h * in_w)) */
+} kiln_pool_q8_params;
+
+/* Max over the window of the integers (input and output quantized alike). */
+void kiln_maxpool_q8(const kiln_pool_q8_params *p, const void *x, void *y);
+/* global: QLinearGlobalAveragePool (MLAS): acc = sum(x) - in_zp*count in
+ *   int32, then round_half_even((float)acc * scale) + out_zp, saturated.
+ * windowed: QLinearAveragePool: sum over the window, rows then columns, of
+ *   the floats in_scale*(float)(x - in_zp); divided by (float)count; then
+ *   round_half_even(avg / out_scale + (float)out_zp), saturated. */
+void kiln_avgpool_onnx_q8(const kiln_pool_q8_params *p, const void *x, void *y);
+
+/* QLinearAdd as onnxruntime's x86 kernel (MLAS AVX2) computes it, with
+ * numpy broadcasting over 6-D shapes (element strides, 0 to broadcast):
+ *   y = sat(round_half_even(fma(a, a_ratio, fma(b, b_ratio, offset))))
+ * with a, b the raw integers, a_ratio = s_a/s_y, b_ratio = s_b/s_y and
+ * offset = zp_y - (a_ratio*zp_a + b_ratio*zp_b), all float32. */
+typedef struct kiln_add_q8_params {
+    int32_t shape[KILN_S8_MAX_DIMS];
+    int32_t a_stride[KILN_S8_MAX_DIMS];
+    int32_t b_stride[KILN_S8_MAX_DIMS];
+    int32_t a_u8, b_u8, y_u8;
+    float a_ratio, b_ratio, offset;
+    int32_t act_min, act_max;   /* in y's type */
+} kiln_add_q8_params;
+
+void kiln_add_onnx_q8(const kiln_add_q8_params *p, const void *a, const void *b, void *y);
 
 /* ONNX-flavour requantization of one accumulator (requant_onnx_s8.c):
  * round_half_even((float)acc * scale) saturated to int32 range of interest,

@@ -2,7 +2,9 @@
  * requant_onnx_s8.c - the ONNX-flavour requantization of an int32
  * accumulator: (float)acc * scale, rounded half to even.
  *
- * This is the one place a float appears in the int8 kernels, on purpose:
+ * One of the few places a float appears in the int8 kernels, on purpose
+ * (the others: quantize_s8.c, and pool_onnx_q8.c / add_onnx_q8.c, which
+ * reproduce onnxruntime's float QLinear pooling and add):
  * the ONNX operators (QLinearConv, QLinearMatMul) are *defined* by a float
  * multiply with round-half-to-even, and onnxruntime computes exactly that
  * in float32, so an integer fixed-point multiplier would disagree with the

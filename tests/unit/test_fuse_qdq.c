@@ -184,6 +184,133 @@ static void test_add_fused(void **state)
     ir_free(g);
 }
 
+/* xq (uint8, graph input) -> DQ -> [op] -> Q(yq) -> output, yq quantized
+ * with (s_y, zp_y); op is a CLIP [0, 6] or a RESHAPE [1,2,2,2] -> [1,8]. */
+static ir_graph *build_unary(ir_op op, float s_y, int zp_y, int *xq_out, int *yq_out)
+{
+    ir_graph *g = ir_new("unary");
+    const int64_t xs[4] = {1, 2, 2, 2}, fs[2] = {1, 8};
+    int xq = q_tensor(g, "xq", IR_DT_U8, 4, xs, 0.05f, 133);
+    ir_mark_input(g, xq, 0);
+    int x = ir_add_tensor(g, "x", IR_DT_F32, 4, xs);
+    ir_add_node(g, IR_OP_DEQUANTIZE, "dq", "DequantizeLinear", 0, 1, &xq, 1, &x);
+    bool flat = op == IR_OP_RESHAPE;
+    int y = ir_add_tensor(g, "y", IR_DT_F32, flat ? 2 : 4, flat ? fs : xs);
+    int n = ir_add_node(g, op, "op", flat ? "Flatten" : "Clip", 1, 1, &x, 1, &y);
+    if (!flat) {
+        g->nodes[n].attr.act.on = true;
+        g->nodes[n].attr.act.lo = 0.0f;
+        g->nodes[n].attr.act.hi = 6.0f;
+    }
+    int yq = q_tensor(g, "yq", IR_DT_U8, flat ? 2 : 4, flat ? fs : xs, s_y, zp_y);
+    ir_add_node(g, IR_OP_QUANTIZE, "q", "QuantizeLinear", 2, 1, &y, 1, &yq);
+    ir_mark_output(g, yq);
+    *xq_out = xq;
+    *yq_out = yq;
+    return g;
+}
+
+static void test_clip_between_equal_quant_is_integer_clamp(void **state)
+{
+    (void)state;
+    /* No fused producer (xq is a graph input): the CLIP itself moves to the
+     * integers, reading xq and writing yq, in ONNX mode. */
+    int xq, yq;
+    ir_graph *g = build_unary(IR_OP_CLIP, 0.05f, 133, &xq, &yq);
+    char err[256];
+    assert_true(fuse_qdq(g, err, sizeof err));
+    assert_int_equal(g->n_nodes, 1);
+    const ir_node *n = &g->nodes[0];
+    assert_int_equal(n->op, IR_OP_CLIP);
+    assert_string_equal(g->tensors[n->in[0]].name, "xq");
+    assert_string_equal(g->tensors[n->out[0]].name, "yq");
+    assert_int_equal(n->attr.qmode, IR_QMODE_ONNX);
+    assert_true(n->attr.act.on && n->attr.act.lo == 0.0f && n->attr.act.hi == 6.0f);
+    ir_free(g);
+    /* Another output scale would need a float requantization: left alone. */
+    g = build_unary(IR_OP_CLIP, 0.1f, 133, &xq, &yq);
+    assert_true(fuse_qdq(g, err, sizeof err));
+    assert_int_equal(g->n_nodes, 3);
+    ir_free(g);
+}
+
+static void test_flatten_between_equal_quant_moves_integers(void **state)
+{
+    (void)state;
+    int xq, yq;
+    ir_graph *g = build_unary(IR_OP_RESHAPE, 0.05f, 133, &xq, &yq);
+    char err[256];
+    assert_true(fuse_qdq(g, err, sizeof err));
+    assert_int_equal(g->n_nodes, 1);
+    const ir_node *n = &g->nodes[0];
+    assert_int_equal(n->op, IR_OP_RESHAPE);
+    assert_string_equal(g->tensors[n->in[0]].name, "xq");
+    assert_string_equal(g->tensors[n->out[0]].name, "yq");
+    ir_free(g);
+    g = build_unary(IR_OP_RESHAPE, 0.05f, 132, &xq, &yq);   /* another zero point: stays */
+    assert_true(fuse_qdq(g, err, sizeof err));
+    assert_int_equal(g->n_nodes, 3);
+    ir_free(g);
+}
+
+static void test_pytorch_relu6_and_cast_fold_into_conv(void **state)
+{
+    (void)state;
+    /* PyTorch's export: conv ... -> Q(yq) -> Cast(same type: an identity
+     * RESHAPE) -> DQ -> Clip[0,6] -> Q(y2, same quantization as yq).  The Cast
+     * is bypassed and the Clip becomes the conv's activation: one CONV
+     * writing y2 with act [0, 6]. */
+    conv_case c = build_conv(0, false, false);
+    ir_graph *g = c.g;
+    g->n_outputs = 0;
+    g->tensors[c.yq].is_output = false;
+    const int64_t ys[4] = {1, 3, 4, 4};
+    int yc = q_tensor(g, "yq_cast", IR_DT_S8, 4, ys, 0.25f, -3);
+    ir_add_node(g, IR_OP_RESHAPE, "cast", "Cast", 6, 1, &c.yq, 1, &yc);
+    int d = ir_add_tensor(g, "d", IR_DT_F32, 4, ys), r = ir_add_tensor(g, "r", IR_DT_F32, 4, ys);
+    ir_add_node(g, IR_OP_DEQUANTIZE, "dq2", "DequantizeLinear", 7, 1, &yc, 1, &d);
+    int k = ir_add_node(g, IR_OP_CLIP, "relu6", "Clip", 8, 1, &d, 1, &r);
+    g->nodes[k].attr.act.on = true;
+    g->nodes[k].attr.act.lo = 0.0f;
+    g->nodes[k].attr.act.hi = 6.0f;
+    int y2 = q_tensor(g, "y2", IR_DT_S8, 4, ys, 0.25f, -3);
+    ir_add_node(g, IR_OP_QUANTIZE, "q2", "QuantizeLinear", 9, 1, &r, 1, &y2);
+    ir_mark_output(g, y2);
+    char err[256];
+    assert_true(fuse_qdq(g, err, sizeof err));
+    assert_int_equal(g->n_nodes, 1);
+    const ir_node *n = &g->nodes[0];
+    assert_int_equal(n->op, IR_OP_CONV);
+    assert_string_equal(g->tensors[n->out[0]].name, "y2");
+    assert_true(n->attr.act.on && n->attr.act.lo == 0.0f && n->attr.act.hi == 6.0f);
+    ir_free(g);
+}
+
+static void test_maxpool_requantizing_not_fused(void **state)
+{
+    (void)state;
+    /* DQ -> MaxPool -> Q with another scale: integers cannot be moved as they
+     * are, so the float group stays (its float kernels still run it). */
+    for (int same = 0; same < 2; same++) {
+        ir_graph *g = ir_new("mp");
+        const int64_t xs[4] = {1, 1, 2, 2}, ys[4] = {1, 1, 1, 1};
+        int xq = q_tensor(g, "xq", IR_DT_S8, 4, xs, 0.5f, 0);
+        ir_mark_input(g, xq, 0);
+        int x = ir_add_tensor(g, "x", IR_DT_F32, 4, xs), y = ir_add_tensor(g, "y", IR_DT_F32, 4, ys);
+        ir_add_node(g, IR_OP_DEQUANTIZE, "dq", "DequantizeLinear", 0, 1, &xq, 1, &x);
+        int n = ir_add_node(g, IR_OP_MAXPOOL, "mp", "MaxPool", 1, 1, &x, 1, &y);
+        g->nodes[n].attr.conv.nspatial = 2;
+        g->nodes[n].attr.conv.kernel[0] = g->nodes[n].attr.conv.kernel[1] = 2;
+        int yq = q_tensor(g, "yq", IR_DT_S8, 4, ys, same ? 0.5f : 0.25f, 0);
+        ir_add_node(g, IR_OP_QUANTIZE, "q", "QuantizeLinear", 2, 1, &y, 1, &yq);
+        ir_mark_output(g, yq);
+        char err[256];
+        assert_true(fuse_qdq(g, err, sizeof err));
+        assert_int_equal(g->n_nodes, same ? 1 : 3);
+        ir_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +318,10 @@ int main(void)
         cmocka_unit_test(test_float_bias_requantized),
         cmocka_unit_test(test_float_result_used_elsewhere_not_fused),
         cmocka_unit_test(test_add_fused),
+        cmocka_unit_test(test_clip_between_equal_quant_is_integer_clamp),
+        cmocka_unit_test(test_flatten_between_equal_quant_moves_integers),
+        cmocka_unit_test(test_pytorch_relu6_and_cast_fold_into_conv),
+        cmocka_unit_test(test_maxpool_requantizing_not_fused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -284,6 +284,98 @@ static void maxpool_with_activation(void **state)
     assert_int_equal(y, -2);
 }
 
+/* ---- ONNX flavour (pool_onnx_q8.c, add_onnx_q8.c) ---- */
+
+static void maxpool_q8_uint8(void **state)
+{
+    (void)state;
+    /* uint8 read as unsigned: 200 > 100 > 3 (a signed read would make 200
+     * the smallest); a fused ReLU with zero point 120 clamps 100 up to 120. */
+    const uint8_t x[8] = {3, 200, 100, 7, 100, 3, 90, 110};
+    kiln_pool_q8_params p = {.pool = {.batch = 1, .c = 2, .in_h = 2, .in_w = 2, .out_h = 1, .out_w = 1,
+                                      .k_h = 2, .k_w = 2, .stride_h = 2, .stride_w = 2,
+                                      .layout = KILN_LAYOUT_NCHW, .act_min = 0, .act_max = 255},
+                             .is_u8 = 1};
+    uint8_t y[2];
+    kiln_maxpool_q8(&p, x, y);
+    assert_int_equal(y[0], 200);
+    assert_int_equal(y[1], 110);
+    p.pool.act_min = 120;
+    kiln_maxpool_q8(&p, x, y);
+    assert_int_equal(y[1], 120);
+}
+
+static void global_avgpool_onnx_rounds_half_even(void **state)
+{
+    (void)state;
+    /* MLAS QLinearGlobalAveragePool: acc = sum - zp_in*4, then acc * scale with
+     * scale = 0.5 / (0.5 * 4) = 0.25, rounded half to even, + zp_out 10.
+     * Channel 0: 10+11+12+13 - 40 = 6 -> 1.5 -> 2 -> 12.
+     * Channel 1: 10+10+10+12 - 40 = 2 -> 0.5 -> 0 -> 10 (half away: 11).
+     * Channel 2: 9+9+9+8 - 40 = -5 -> -1.25 -> -1 -> 9. */
+    const uint8_t x[12] = {10, 11, 12, 13, 10, 10, 10, 12, 9, 9, 9, 8};
+    kiln_pool_q8_params p = {.pool = {.batch = 1, .c = 3, .in_h = 2, .in_w = 2, .out_h = 1, .out_w = 1,
+                                      .k_h = 2, .k_w = 2, .stride_h = 1, .stride_w = 1,
+                                      .layout = KILN_LAYOUT_NCHW, .act_min = 0, .act_max = 255},
+                             .is_u8 = 1, .global = 1, .in_zp = 10, .out_zp = 10, .scale = 0.25f};
+    uint8_t y[3];
+    kiln_avgpool_onnx_q8(&p, x, y);
+    assert_int_equal(y[0], 12);
+    assert_int_equal(y[1], 10);
+    assert_int_equal(y[2], 9);
+}
+
+static void avgpool_onnx_follows_float_order(void **state)
+{
+    (void)state;
+    /* QLinearAveragePool in float32, int8 x = {-5, -2}, one 1x2 window,
+     * scales 0.3f (0x1.333334p-2), zero points 0:
+     *   0.3f*-5 = -1.5, 0.3f*-2 = -0x1.333334p-1; sum -0x1.0ccccc0p+1;
+     *   / 2 = -0x1.0ccccc0p+0; / 0.3f = -0x1.bffffe0p+1 = -3.49999976
+     *   -> -3.  The exact average -3.5 would round to -4 (half even) and
+     *   to -4 (half away): only the float order gives onnxruntime's -3. */
+    const int8_t x[2] = {-5, -2};
+    kiln_pool_q8_params p = {.pool = {.batch = 1, .c = 1, .in_h = 1, .in_w = 2, .out_h = 1, .out_w = 1,
+                                      .k_h = 1, .k_w = 2, .stride_h = 1, .stride_w = 1,
+                                      .layout = KILN_LAYOUT_NCHW, .act_min = -128, .act_max = 127},
+                             .in_scale = 0.3f, .out_scale = 0.3f};
+    int8_t y;
+    kiln_avgpool_onnx_q8(&p, x, &y);
+    assert_int_equal(y, -3);
+    /* The output zero point is added in float before rounding: with zp 100
+     * (uint8 domain) -3.49999976 + 100 = 96.5 exactly in float -> 96 (even). */
+    const uint8_t xu[2] = {95, 98};   /* the same values -5, -2 around in_zp 100 */
+    kiln_pool_q8_params q = p;
+    q.is_u8 = 1, q.in_zp = 100, q.out_zp = 100, q.pool.act_min = 0, q.pool.act_max = 255;
+    uint8_t yu;
+    kiln_avgpool_onnx_q8(&q, xu, &yu);
+    assert_int_equal(yu, 96);
+}
+
+static void add_onnx_x86_formula(void **state)
+{
+    (void)state;
+    /* a_ratio 0.5, b_ratio 0.25, offset = 10 - (0.5*4 + 0.25*8) = 6 (zp_a 4,
+     * zp_b 8, zp_y 10), all exact in float; y = fma(a, .5, fma(b, .25, 6)).
+     * a [2, 2] = {9, 5, 7, 255} plus b = {10, 8} broadcast along the rows:
+     *   (0,0) a 9,   b 10: 8.5 + 4.5   = 13
+     *   (0,1) a 5,   b 8:  8 + 2.5     = 10.5 -> 10 (half to even)
+     *   (1,0) a 7,   b 10: 8.5 + 3.5   = 12
+     *   (1,1) a 255, b 8:  8 + 127.5   = 135.5 -> 136 (half to even)
+     * then with a fused clamp act_max 130: 136 -> 130. */
+    const uint8_t a[4] = {9, 5, 7, 255}, b[2] = {10, 8};
+    kiln_add_q8_params p = {.shape = {1, 1, 1, 1, 2, 2}, .a_stride = {0, 0, 0, 0, 2, 1},
+                            .b_stride = {0, 0, 0, 0, 0, 1}, .a_u8 = 1, .b_u8 = 1, .y_u8 = 1,
+                            .a_ratio = 0.5f, .b_ratio = 0.25f, .offset = 6.0f, .act_min = 0, .act_max = 255};
+    uint8_t y[4];
+    const uint8_t want[4] = {13, 10, 12, 136};
+    kiln_add_onnx_q8(&p, a, b, y);
+    assert_memory_equal(y, want, 4);
+    p.act_max = 130;
+    kiln_add_onnx_q8(&p, a, b, y);
+    assert_int_equal(y[3], 130);
+}
+
 static void add_with_broadcast(void **state)
 {
     (void)state;
@@ -563,6 +655,10 @@ int main(void)
         cmocka_unit_test(fully_connected_offsets_bias_clamp),
         cmocka_unit_test(avgpool_rounds_half_away_from_zero),
         cmocka_unit_test(maxpool_with_activation),
+        cmocka_unit_test(maxpool_q8_uint8),
+        cmocka_unit_test(global_avgpool_onnx_rounds_half_even),
+        cmocka_unit_test(avgpool_onnx_follows_float_order),
+        cmocka_unit_test(add_onnx_x86_formula),
         cmocka_unit_test(add_with_broadcast),
         cmocka_unit_test(mul_and_minmax),
         cmocka_unit_test(requantize_u8_to_s8_and_clip),
