@@ -102,7 +102,8 @@ for ci in "${!cases[@]}"; do
             bad="sanitizer report"
         elif [ $rc -eq 0 ]; then
             parsed=$((parsed + 1))
-        elif [ $rc -eq 2 ] && [[ "$err" == "kiln dump: "?* ]]; then
+        elif [ $rc -eq 2 ] && [[ "$err" == "kiln dump: "?* || "$err" == *$'\n'"kiln dump: "?* ]]; then
+            # the error line may follow warnings the importer printed first
             rejected=$((rejected + 1))
         else
             bad="exit $rc"
