@@ -156,6 +156,49 @@ bool fcli_check_blob_address(const board *b, const fcli_blob *bf, uint64_t addr)
     return fcli_check_align(addr, bf->rep.align, why);
 }
 
+bool fcli_need_place(const fcli_opts *o, const char *cmd, const char *device_hint)
+{
+    if (!!o->device + !!o->gdb != 1) {
+        fcli_error("%s: give exactly one of --device IMAGE%s or --gdb HOST:PORT%s", cmd,
+                   device_hint ? " (simulated flash)" : "", device_hint ? " (a target)" : "");
+        return false;
+    }
+    if (o->device && !o->board) {
+        fcli_error("%s: --board is required with --device%s", cmd, device_hint ? device_hint : "");
+        return false;
+    }
+    return true;
+}
+
+bool fcli_job_open(fcli_job *j, const fcli_opts *o, bool check_blob_address)
+{
+    memset(j, 0, sizeof *j);
+    if (o->board) {
+        if (!fcli_load_board(o, &j->b))
+            return false;
+        j->bp = &j->b;
+    }
+    if (!fcli_load_blob(o->blob_path, &j->bf)) {
+        fcli_job_close(j);
+        return false;
+    }
+    j->addr = o->have_address ? o->address : j->b.base;
+    if ((j->bp && !fcli_board_range(j->bp, j->addr, j->bf.len, "the blob", &j->off)) ||
+        (check_blob_address && !fcli_check_blob_address(j->bp, &j->bf, j->addr))) {
+        fcli_job_close(j);
+        return false;
+    }
+    return true;
+}
+
+void fcli_job_close(fcli_job *j)
+{
+    free(j->bf.data);
+    if (j->bp)
+        board_free(&j->b);
+    memset(j, 0, sizeof *j);
+}
+
 /* ---- device images ---- */
 
 

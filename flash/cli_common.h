@@ -76,6 +76,22 @@ bool fcli_check_align(uint64_t addr, uint32_t unit, const char *why);
  * alignment its header asks for. */
 bool fcli_check_blob_address(const board *b, const fcli_blob *bf, uint64_t addr);
 
+/* The start of write, verify and export: the board (when --board is given),
+ * the blob and its address, all checked; fcli_job_close frees them. */
+typedef struct fcli_job {
+    board b;
+    const board *bp;        /* &b, or NULL without --board */
+    fcli_blob bf;
+    uint64_t addr;          /* --address, or the board's flash base */
+    uint32_t off;           /* addr within the board's flash (0 without --board) */
+} fcli_job;
+bool fcli_job_open(fcli_job *j, const fcli_opts *o, bool check_blob_address);
+void fcli_job_close(fcli_job *j);
+
+/* Exactly one of --device and --gdb, and --board with --device; `cmd` and
+ * `device_hint` go into the message. */
+bool fcli_need_place(const fcli_opts *o, const char *cmd, const char *device_hint);
+
 /* Loads --device (or, with `create`, makes an erased one in memory) behind a
  * NOR simulator of the board's chip, with --inject-power-cut applied. */
 bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool create);

@@ -20,55 +20,45 @@
 
 int fcli_write(const fcli_opts *o)
 {
-    board b = {0};
-    fcli_blob bf;
     if (!o->blob_path)
         return fcli_error("write: which BLOB? (kiln flash write BLOB --board B --device IMAGE)");
-    if (!!o->device + !!o->gdb != 1)
-        return fcli_error("write: give exactly one of --device IMAGE (simulated flash) or --gdb "
-                          "HOST:PORT (a target)");
-    if (o->device && !o->board)
-        return fcli_error("write: --board is required with --device (kiln boards lists them)");
+    if (!fcli_need_place(o, "write", " (kiln boards lists them)"))
+        return EXIT_ERROR;
     if (o->gdb && !o->have_address && !o->board)
         return fcli_error("write: --address is required with --gdb (or give --board for its base)");
-    if (o->board && !fcli_load_board(o, &b))
+    fcli_job j;
+    if (!fcli_job_open(&j, o, true))
         return EXIT_ERROR;
-    const board *bp = o->board ? &b : NULL;
+    const board *bp = j.bp;
+    const uint64_t addr = j.addr;
+    const uint32_t off = j.off;
     int rc = EXIT_ERROR;
-    if (!fcli_load_blob(o->blob_path, &bf))
-        goto out_board;
-    uint64_t addr = o->have_address ? o->address : b.base;
-    uint32_t off = 0;
-    if (bp && !fcli_board_range(bp, addr, bf.len, "the blob", &off))
-        goto out_blob;
-    if (!fcli_check_blob_address(bp, &bf, addr))
-        goto out_blob;
     char err[ERRLEN], s[32];
     flash_plan plan;
     progress pr;
 
     if (o->device) {
         fcli_image im;
-        if (!fcli_image_open(&im, o, &b, true))
-            goto out_blob;
+        if (!fcli_image_open(&im, o, &j.b, true))
+            goto out;
         printf("kiln flash write: %s (%s) -> %s %s at 0x%08llx (device image %s%s)\n",
-               o->blob_path, fmt_size(s, sizeof s, bf.len), b.name, b.part,
+               o->blob_path, fmt_size(s, sizeof s, j.bf.len), j.b.name, j.b.part,
                (unsigned long long)addr, o->device, im.existed ? "" : ", new");
-        if (!flash_plan_write(&im.sim.dev, off, bf.data, bf.len, &plan, err, sizeof err)) {
+        if (!flash_plan_write(&im.sim.dev, off, j.bf.data, j.bf.len, &plan, err, sizeof err)) {
             rc = fcli_error("%s", err);
             fcli_image_close(&im);
-            goto out_blob;
+            goto out;
         }
         if (o->dry_run) {
             printf("  plan (dry run, nothing written):\n");
-            report_plan_ops(stdout, &plan, b.base, 40);
+            report_plan_ops(stdout, &plan, j.b.base, 40);
             report_plan_summary(stdout, &plan, "  ");
-            report_plan_time(stdout, &plan, &b, "  ");
-            report_vendor_commands(stdout, &b, o->blob_path, addr);
+            report_plan_time(stdout, &plan, &j.b, "  ");
+            report_vendor_commands(stdout, &j.b, o->blob_path, addr);
             flash_plan_free(&plan);
             fcli_image_close(&im);
             rc = 0;
-            goto out_blob;
+            goto out;
         }
         progress_init(&pr, "writing", o->quiet);
         flash_rc frc = flash_plan_run(&im.sim.dev, &plan, progress_update, &pr);
@@ -77,10 +67,10 @@ int fcli_write(const fcli_opts *o)
             rc = fcli_device_failure(&im, "write failed", im.sim.dev.err);
             flash_plan_free(&plan);
             fcli_image_close(&im);
-            goto out_blob;
+            goto out;
         }
         report_plan_summary(stdout, &plan, "  ");
-        rc = fcli_compare(&im.sim.dev, off, &bf, "the device");
+        rc = fcli_compare(&im.sim.dev, off, &j.bf, "the device");
         if (rc == 0) {
             if ((plan.nops || !im.existed) && !fcli_image_save(&im))
                 rc = EXIT_ERROR;
@@ -89,29 +79,29 @@ int fcli_write(const fcli_opts *o)
         } else {
             rc = fcli_device_failure(&im, "write did not verify", "read-back differs");
         }
-        fcli_report_sim(stdout, &im.sim, &b);
+        fcli_report_sim(stdout, &im.sim, &j.b);
         if (rc == 0)
-            report_vendor_commands(stdout, &b, o->blob_path, addr);
+            report_vendor_commands(stdout, &j.b, o->blob_path, addr);
         flash_plan_free(&plan);
         fcli_image_close(&im);
-        goto out_blob;
+        goto out;
     }
 
     /* --gdb */
     fcli_target t;
-    if (!fcli_target_open(&t, o, bp, addr, bf.len))
-        goto out_blob;
+    if (!fcli_target_open(&t, o, bp, addr, j.bf.len))
+        goto out;
     flash_dev *d = &t.gd.dev;
     printf("kiln flash write: %s (%s) -> 0x%08llx through the GDB server at %s (%s)\n",
-           o->blob_path, fmt_size(s, sizeof s, bf.len), (unsigned long long)addr, o->gdb,
+           o->blob_path, fmt_size(s, sizeof s, j.bf.len), (unsigned long long)addr, o->gdb,
            d->erase_small ? "flash in its memory map: vFlashErase/vFlashWrite/vFlashDone" :
            t.g.has_memory_map ? "RAM in its memory map: X/M packets" :
            "no memory map: written as RAM with X/M packets");
     double t0 = fcli_now_s();
-    if (!flash_plan_write(d, t.off, bf.data, bf.len, &plan, err, sizeof err)) {
+    if (!flash_plan_write(d, t.off, j.bf.data, j.bf.len, &plan, err, sizeof err)) {
         rc = fcli_error("%s", err);
         gdb_close(&t.g);
-        goto out_blob;
+        goto out;
     }
     if (o->dry_run) {
         printf("  plan (dry run, nothing written):\n");
@@ -126,7 +116,7 @@ int fcli_write(const fcli_opts *o)
             rc = fcli_error("write failed: %s", d->err);
         } else {
             report_plan_summary(stdout, &plan, "  ");
-            rc = fcli_compare(d, t.off, &bf, "the target");
+            rc = fcli_compare(d, t.off, &j.bf, "the target");
             printf("  link:        %llu packets in %.2f s (packet size %u, %s%s)\n",
                    (unsigned long long)t.g.packets, fcli_now_s() - t0, t.g.packet_size,
                    t.g.ack ? "ack mode" : "no-ack mode",
@@ -139,62 +129,48 @@ int fcli_write(const fcli_opts *o)
          * say nothing about the board's chip: model a full rewrite on it. */
         double typ, max;
         char a[32], c[32];
-        flash_time_full_rewrite(bp, (uint32_t)(addr - bp->base), bf.len, &typ, &max);
+        flash_time_full_rewrite(bp, (uint32_t)(addr - bp->base), j.bf.len, &typ, &max);
         printf("  modelled time on %s for erasing and programming this range: %s typical, %s "
                "worst case\n", bp->part, fmt_ms(a, sizeof a, typ), fmt_ms(c, sizeof c, max));
     }
     flash_plan_free(&plan);
     gdb_close(&t.g);
-out_blob:
-    free(bf.data);
-out_board:
-    if (bp)
-        board_free(&b);
+out:
+    fcli_job_close(&j);
     return rc;
 }
 
 int fcli_verify(const fcli_opts *o)
 {
-    board b = {0};
-    fcli_blob bf;
     if (!o->blob_path)
         return fcli_error("verify: which BLOB? (kiln flash verify BLOB --board B --device IMAGE)");
-    if (!!o->device + !!o->gdb != 1)
-        return fcli_error("verify: give exactly one of --device IMAGE or --gdb HOST:PORT");
-    if (o->device && !o->board)
-        return fcli_error("verify: --board is required with --device");
+    if (!fcli_need_place(o, "verify", NULL))
+        return EXIT_ERROR;
     if (o->gdb && !o->have_address && !o->board)
         return fcli_error("verify: --address is required with --gdb (or give --board)");
-    if (o->board && !fcli_load_board(o, &b))
+    fcli_job j;
+    if (!fcli_job_open(&j, o, false))
         return EXIT_ERROR;
-    const board *bp = o->board ? &b : NULL;
+    const board *bp = j.bp;
+    const uint64_t addr = j.addr;
     int rc = EXIT_ERROR;
-    if (!fcli_load_blob(o->blob_path, &bf))
-        goto out_board;
-    uint64_t addr = o->have_address ? o->address : b.base;
-    uint32_t off = 0;
-    if (bp && !fcli_board_range(bp, addr, bf.len, "the blob", &off))
-        goto out_blob;
-    printf("kiln flash verify: %s (%u bytes) against 0x%08llx of %s\n", o->blob_path, bf.len,
+    printf("kiln flash verify: %s (%u bytes) against 0x%08llx of %s\n", o->blob_path, j.bf.len,
            (unsigned long long)addr, o->device ? o->device : o->gdb);
     if (o->device) {
         fcli_image im;
-        if (!fcli_image_open(&im, o, &b, false))
-            goto out_blob;
-        rc = fcli_compare(&im.sim.dev, off, &bf, "the device image");
+        if (!fcli_image_open(&im, o, &j.b, false))
+            goto out;
+        rc = fcli_compare(&im.sim.dev, j.off, &j.bf, "the device image");
         fcli_image_close(&im);
     } else {
         fcli_target t;
-        if (!fcli_target_open(&t, o, bp, addr, bf.len))
-            goto out_blob;
-        rc = fcli_compare(&t.gd.dev, t.off, &bf, "the target");
+        if (!fcli_target_open(&t, o, bp, addr, j.bf.len))
+            goto out;
+        rc = fcli_compare(&t.gd.dev, t.off, &j.bf, "the target");
         gdb_close(&t.g);
     }
-out_blob:
-    free(bf.data);
-out_board:
-    if (bp)
-        board_free(&b);
+out:
+    fcli_job_close(&j);
     return rc;
 }
 
@@ -206,10 +182,8 @@ int fcli_read(const fcli_opts *o)
                           o->blob_path);
     if (!o->have_address || !o->have_size || !o->out)
         return fcli_error("read: --address A, --size N and -o OUT are required");
-    if (!!o->device + !!o->gdb != 1)
-        return fcli_error("read: give exactly one of --device IMAGE or --gdb HOST:PORT");
-    if (o->device && !o->board)
-        return fcli_error("read: --board is required with --device");
+    if (!fcli_need_place(o, "read", NULL))
+        return EXIT_ERROR;
     if (o->board && !fcli_load_board(o, &b))
         return EXIT_ERROR;
     const board *bp = o->board ? &b : NULL;
@@ -276,10 +250,8 @@ int fcli_erase(const fcli_opts *o)
     board b = {0};
     if (o->blob_path)
         return fcli_error("erase: unexpected argument '%s'", o->blob_path);
-    if (!!o->device + !!o->gdb != 1)
-        return fcli_error("erase: give exactly one of --device IMAGE or --gdb HOST:PORT");
-    if (o->device && !o->board)
-        return fcli_error("erase: --board is required with --device");
+    if (!fcli_need_place(o, "erase", NULL))
+        return EXIT_ERROR;
     if (o->all ? (o->have_address || o->have_size) : !(o->have_address && o->have_size))
         return fcli_error("erase: give either --address A --size N, or --all");
     if (o->all && !o->board)
@@ -367,8 +339,6 @@ out:
 
 int fcli_export(const fcli_opts *o)
 {
-    board b = {0};
-    fcli_blob bf;
     if (!o->blob_path || !o->out)
         return fcli_error("export: kiln flash export BLOB --address A --format ihex|srec -o OUT");
     const char *fmt = o->format;
@@ -386,24 +356,17 @@ int fcli_export(const fcli_opts *o)
         return fcli_error("export: unknown --format '%s' (ihex or srec)", fmt);
     if (!o->have_address && !o->board)
         return fcli_error("export: --address A is required (or --board B for its flash base)");
-    if (o->board && !fcli_load_board(o, &b))
+    fcli_job j;
+    if (!fcli_job_open(&j, o, true))
         return EXIT_ERROR;
-    const board *bp = o->board ? &b : NULL;
+    const uint64_t addr = j.addr;
     int rc = EXIT_ERROR;
-    if (!fcli_load_blob(o->blob_path, &bf))
-        goto out_board;
-    uint64_t addr = o->have_address ? o->address : b.base;
-    uint32_t off;
     char err[ERRLEN];
-    if (bp && !fcli_board_range(bp, addr, bf.len, "the blob", &off))
-        goto out_blob;
-    if (!fcli_check_blob_address(bp, &bf, addr))
-        goto out_blob;
     sbuf text = {0};
     bool ok = !strcmp(fmt, "ihex")
-                  ? hex_write_ihex(&text, (uint32_t)addr, bf.data, bf.len, o->record_size, err,
+                  ? hex_write_ihex(&text, (uint32_t)addr, j.bf.data, j.bf.len, o->record_size, err,
                                    sizeof err)
-                  : hex_write_srec(&text, (uint32_t)addr, bf.data, bf.len, o->record_size, "kiln",
+                  : hex_write_srec(&text, (uint32_t)addr, j.bf.data, j.bf.len, o->record_size, "kiln",
                                    err, sizeof err);
     if (!ok) {
         rc = fcli_error("%s", err);
@@ -411,7 +374,7 @@ int fcli_export(const fcli_opts *o)
         rc = fcli_error("%s", err);
     } else {
         printf("kiln flash export: %s (%u bytes) at 0x%08llx -> %s (%s, %u data bytes per "
-               "record)\n", o->blob_path, bf.len, (unsigned long long)addr, o->out,
+               "record)\n", o->blob_path, j.bf.len, (unsigned long long)addr, o->out,
                !strcmp(fmt, "ihex") ? "Intel HEX" : "Motorola S-record", o->record_size);
         printf("  program it with: STM32_Programmer_CLI ... -d %s -v | openocd ... -c \"program "
                "%s verify\" | J-Flash | objcopy -I %s -O binary\n", o->out, o->out,
@@ -419,10 +382,6 @@ int fcli_export(const fcli_opts *o)
         rc = 0;
     }
     sb_free(&text);
-out_blob:
-    free(bf.data);
-out_board:
-    if (bp)
-        board_free(&b);
+    fcli_job_close(&j);
     return rc;
 }
