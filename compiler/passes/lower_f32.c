@@ -132,173 +132,155 @@ static void fill_act(const ir_act *act, float *lo, float *hi)
     *hi = act->on ? act->hi : INFINITY;
 }
 
-/* ---- CONV ---------------------------------------------------------------- */
+/* ---- CONV, CONV_TRANSPOSE ------------------------------------------------ */
 
-static int lower_conv(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+/* Checks what Conv and ConvTranspose share and fills their kernel parameters;
+ * the weights are [M, C/G, k...] for a convolution and [C, M/G, k...] for a
+ * transposed one.  Returns the weights tensor, or NULL after lower_fail. */
+static const ir_tensor *conv_setup(ir_graph *g, int node, bool transpose, kiln_conv_f32_params *cp,
+                                   win *w, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_conv_attr *ca = &nd->attr.conv;
     const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
     geom gx, gy;
-    win w;
     if (!read_geom(T(g, xi), ca->layout, ca->nspatial, &gx) ||
-        !read_geom(T(g, yi), ca->layout, ca->nspatial, &gy))
-        return lower_fail(err, errlen, g, node, "input/output rank does not fit %d spatial dims",
-                          ca->nspatial);
-    read_win(ca, &w);
-    if (!win_ok(&w))
-        return lower_fail(err, errlen, g, node, "kernel, stride, dilation or pads out of range");
+        !read_geom(T(g, yi), ca->layout, ca->nspatial, &gy)) {
+        lower_fail(err, errlen, g, node, "input/output rank does not fit %d spatial dims",
+                   ca->nspatial);
+        return NULL;
+    }
+    read_win(ca, w);
+    /* A transposed convolution's pads trim its output, so they may exceed
+     * the kernel; only its taps need to be in range. */
+    if (!(transpose ? win_taps_ok(w) : win_ok(w))) {
+        lower_fail(err, errlen, g, node, "kernel, stride, dilation or pads out of range");
+        return NULL;
+    }
     const ir_tensor *wt = T(g, wi);
     const int32_t C = gx.channels, M = gy.channels, G = ca->group;
-    if (G < 1 || C % G || M % G)
-        return lower_fail(err, errlen, g, node, "group %d does not divide %d input / %d output channels",
-                          G, C, M);
-    if (wt->rank != ca->nspatial + 2 || wt->shape[0] != M || wt->shape[1] != C / G)
-        return lower_fail(err, errlen, g, node, "weights shape does not match [%d, %d, k...]", M, C / G);
+    if (G < 1 || C % G || M % G) {
+        lower_fail(err, errlen, g, node, "group %d does not divide %d input / %d output channels", G,
+                   C, M);
+        return NULL;
+    }
+    const int32_t w0 = transpose ? C : M, w1 = transpose ? M / G : C / G;
+    if (wt->rank != ca->nspatial + 2 || wt->shape[0] != w0 || wt->shape[1] != w1) {
+        lower_fail(err, errlen, g, node, "weights shape does not match [%d, %d, k...]", w0, w1);
+        return NULL;
+    }
     for (int i = 0; i < ca->nspatial; i++)
-        if (wt->shape[2 + i] != ca->kernel[i])
-            return lower_fail(err, errlen, g, node, "weights kernel dim %d is %lld, attribute says %d",
-                              i, (long long)wt->shape[2 + i], ca->kernel[i]);
-    if (!ir_is_const(wt) || wt->dtype != IR_DT_F32)
-        return lower_fail(err, errlen, g, node, "weights '%s' must be a float32 constant", wt->name);
-    if (bi >= 0 && (!is_f32(g, bi) || ir_numel(T(g, bi)) != M))
-        return lower_fail(err, errlen, g, node, "bias must be float32 with %d elements", M);
-    if (gx.batch != gy.batch)
-        return lower_fail(err, errlen, g, node, "batch changes from %d to %d", gx.batch, gy.batch);
-    for (int i = 0; i < 3; i++) {
-        const int64_t want = ((int64_t)gx.sp[i] + w.pad[i] + w.pad_end[i] - (int64_t)w.dil[i] * (w.k[i] - 1) - 1) / w.stride[i] + 1;
-        if (want != gy.sp[i])
-            return lower_fail(err, errlen, g, node, "output spatial size %d, the attributes give %lld",
-                              gy.sp[i], (long long)want);
+        if (wt->shape[2 + i] != ca->kernel[i]) {
+            lower_fail(err, errlen, g, node, "weights kernel dim %d is %lld, attribute says %d", i,
+                       (long long)wt->shape[2 + i], ca->kernel[i]);
+            return NULL;
+        }
+    if (!ir_is_const(wt) || wt->dtype != IR_DT_F32) {
+        lower_fail(err, errlen, g, node, "weights '%s' must be a float32 constant", wt->name);
+        return NULL;
+    }
+    if (bi >= 0 && (!is_f32(g, bi) || ir_numel(T(g, bi)) != M)) {
+        lower_fail(err, errlen, g, node, "bias must be float32 with %d elements", M);
+        return NULL;
+    }
+    if (gx.batch != gy.batch) {
+        lower_fail(err, errlen, g, node, "batch changes from %d to %d", gx.batch, gy.batch);
+        return NULL;
+    }
+    for (int i = 0; i < 3 && !transpose; i++) {
+        const int64_t want = ((int64_t)gx.sp[i] + w->pad[i] + w->pad_end[i] -
+                              (int64_t)w->dil[i] * (w->k[i] - 1) - 1) / w->stride[i] + 1;
+        if (want != gy.sp[i]) {
+            lower_fail(err, errlen, g, node, "output spatial size %d, the attributes give %lld",
+                       gy.sp[i], (long long)want);
+            return NULL;
+        }
     }
 
-    kiln_conv_f32_params cp;
-    memset(&cp, 0, sizeof cp);
-    cp.layout = ca->layout == IR_LAYOUT_NHWC ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW;
-    cp.batch = gx.batch;
-    cp.in_c = C;
-    cp.out_c = M;
-    cp.groups = G;
+    memset(cp, 0, sizeof *cp);
+    cp->layout = ca->layout == IR_LAYOUT_NHWC ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW;
+    cp->batch = gx.batch;
+    cp->in_c = C;
+    cp->out_c = M;
+    cp->groups = G;
     for (int i = 0; i < 3; i++) {
-        cp.in[i] = gx.sp[i];
-        cp.out[i] = gy.sp[i];
-        cp.k[i] = w.k[i];
-        cp.stride[i] = w.stride[i];
-        cp.dil[i] = w.dil[i];
-        cp.pad[i] = w.pad[i];
+        cp->in[i] = gx.sp[i];
+        cp->out[i] = gy.sp[i];
+        cp->k[i] = w->k[i];
+        cp->stride[i] = w->stride[i];
+        cp->dil[i] = w->dil[i];
+        cp->pad[i] = w->pad[i];
     }
-    fill_act(&nd->attr.act, &cp.act_lo, &cp.act_hi);
+    fill_act(&nd->attr.act, &cp->act_lo, &cp->act_hi);
+    return wt;
+}
 
-    /* Repack the weights: src [M][C/G][kvol]. */
-    const int64_t kvol = (int64_t)w.k[0] * w.k[1] * w.k[2];
-    const int64_t cg = C / G;
-    const float *src = wt->data;
-    float *dst = xmalloc((size_t)(M * cg * kvol) * sizeof(float));
-    const bool depthwise = G == C && G > 1;
-    const char *kernel;
-    if (depthwise) {
-        /* [M][1][kvol] -> [kvol][M] */
-        for (int64_t m = 0; m < M; m++)
-            for (int64_t k = 0; k < kvol; k++)
-                dst[k * M + m] = src[m * kvol + k];
-        kernel = "kiln_depthwise_conv_f32";
-    } else {
-        /* [M][C/G][kvol] -> [M][kvol][C/G] */
-        for (int64_t m = 0; m < M; m++)
-            for (int64_t c = 0; c < cg; c++)
-                for (int64_t k = 0; k < kvol; k++)
-                    dst[(m * kvol + k) * cg + c] = src[(m * cg + c) * kvol + k];
-        kernel = "kiln_conv_f32";
-    }
-    const int64_t pshape[2] = {M, cg * kvol};
-    const int pw = lower_add_const(g, node, T(g, wi)->name, depthwise ? "dw_packed" : "packed",
-                                   IR_DT_F32, 2, pshape, dst, (size_t)(M * cg * kvol) * sizeof(float));
-    free(dst);
-    char *init = conv_pinit(&cp);
+/* The call: input, the repacked weights (a new constant of n floats), bias. */
+static int conv_emit(ir_graph *g, int node, lir_program *p, const char *kernel,
+                     const kiln_conv_f32_params *cp, const char *suffix, float *packed, int64_t n)
+{
+    const ir_node *nd = &g->nodes[node];
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    const int64_t pshape[1] = {n};
+    const int pw = lower_add_const(g, node, T(g, nd->in[1])->name, suffix, IR_DT_F32, 1, pshape,
+                                   packed, (size_t)n * sizeof(float));
+    free(packed);
+    char *init = conv_pinit(cp);
     lir_call *c = lir_begin(p, node, kernel, "kiln_conv_f32_params", "%s", init);
     free(init);
-    lir_in(c, xi);
+    lir_in(c, nd->in[0]);
     lir_in(c, pw);
     lir_in(c, bi);
-    lir_out(c, yi);
+    lir_out(c, nd->out[0]);
     return 1;
 }
 
-/* ---- CONV_TRANSPOSE ------------------------------------------------------ */
+static int lower_conv(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    kiln_conv_f32_params cp;
+    win w;
+    const ir_tensor *wt = conv_setup(g, node, false, &cp, &w, err, errlen);
+    if (!wt)
+        return -1;
+    const int64_t M = cp.out_c, G = cp.groups, cg = cp.in_c / G;
+    const int64_t kvol = (int64_t)w.k[0] * w.k[1] * w.k[2];
+    const float *src = wt->data;
+    float *dst = xmalloc((size_t)(M * cg * kvol) * sizeof(float));
+    if (G == cp.in_c && G > 1) {
+        /* depthwise: [M][1][kvol] -> [kvol][M] */
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t k = 0; k < kvol; k++)
+                dst[k * M + m] = src[m * kvol + k];
+        return conv_emit(g, node, p, "kiln_depthwise_conv_f32", &cp, "dw_packed", dst, M * kvol);
+    }
+    /* [M][C/G][kvol] -> [M][kvol][C/G] */
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t c = 0; c < cg; c++)
+            for (int64_t k = 0; k < kvol; k++)
+                dst[(m * kvol + k) * cg + c] = src[(m * cg + c) * kvol + k];
+    return conv_emit(g, node, p, "kiln_conv_f32", &cp, "packed", dst, M * cg * kvol);
+}
 
 static int lower_conv_transpose(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
-    const ir_node *nd = &g->nodes[node];
-    const ir_conv_attr *ca = &nd->attr.conv;
-    const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
-    geom gx, gy;
-    win w;
-    if (!read_geom(T(g, xi), ca->layout, ca->nspatial, &gx) ||
-        !read_geom(T(g, yi), ca->layout, ca->nspatial, &gy))
-        return lower_fail(err, errlen, g, node, "input/output rank does not fit %d spatial dims",
-                          ca->nspatial);
-    read_win(ca, &w);
-    if (!win_taps_ok(&w))
-        return lower_fail(err, errlen, g, node, "kernel, stride, dilation or pads out of range");
-    const ir_tensor *wt = T(g, wi);
-    const int32_t C = gx.channels, M = gy.channels, G = ca->group;
-    if (G < 1 || C % G || M % G)
-        return lower_fail(err, errlen, g, node, "group %d does not divide %d input / %d output channels",
-                          G, C, M);
-    if (wt->rank != ca->nspatial + 2 || wt->shape[0] != C || wt->shape[1] != M / G)
-        return lower_fail(err, errlen, g, node, "weights shape does not match [%d, %d, k...]", C, M / G);
-    for (int i = 0; i < ca->nspatial; i++)
-        if (wt->shape[2 + i] != ca->kernel[i])
-            return lower_fail(err, errlen, g, node, "weights kernel dim %d is %lld, attribute says %d",
-                              i, (long long)wt->shape[2 + i], ca->kernel[i]);
-    if (!ir_is_const(wt) || wt->dtype != IR_DT_F32)
-        return lower_fail(err, errlen, g, node, "weights '%s' must be a float32 constant", wt->name);
-    if (bi >= 0 && (!is_f32(g, bi) || ir_numel(T(g, bi)) != M))
-        return lower_fail(err, errlen, g, node, "bias must be float32 with %d elements", M);
-    if (gx.batch != gy.batch)
-        return lower_fail(err, errlen, g, node, "batch changes from %d to %d", gx.batch, gy.batch);
-
     kiln_conv_f32_params cp;
-    memset(&cp, 0, sizeof cp);
-    cp.layout = ca->layout == IR_LAYOUT_NHWC ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW;
-    cp.batch = gx.batch;
-    cp.in_c = C;
-    cp.out_c = M;
-    cp.groups = G;
-    for (int i = 0; i < 3; i++) {
-        cp.in[i] = gx.sp[i];
-        cp.out[i] = gy.sp[i];
-        cp.k[i] = w.k[i];
-        cp.stride[i] = w.stride[i];
-        cp.dil[i] = w.dil[i];
-        cp.pad[i] = w.pad[i];
-    }
-    fill_act(&nd->attr.act, &cp.act_lo, &cp.act_hi);
-
-    /* [C][M/G][kvol] -> [G][kvol][M/G][C/G] */
+    win w;
+    const ir_tensor *wt = conv_setup(g, node, true, &cp, &w, err, errlen);
+    if (!wt)
+        return -1;
+    const int64_t C = cp.in_c, G = cp.groups, cg = C / G, mg = cp.out_c / G;
     const int64_t kvol = (int64_t)w.k[0] * w.k[1] * w.k[2];
-    const int64_t cg = C / G, mg = M / G;
     const float *src = wt->data;
-    const size_t n = (size_t)(C * mg * kvol);
-    float *dst = xmalloc(n * sizeof(float));
+    const int64_t n = C * mg * kvol;
+    float *dst = xmalloc((size_t)n * sizeof(float));
+    /* [C][M/G][kvol] -> [G][kvol][M/G][C/G] */
     for (int64_t gg = 0; gg < G; gg++)
         for (int64_t k = 0; k < kvol; k++)
             for (int64_t mm = 0; mm < mg; mm++)
                 for (int64_t cc = 0; cc < cg; cc++)
                     dst[((gg * kvol + k) * mg + mm) * cg + cc] =
                         src[((gg * cg + cc) * mg + mm) * kvol + k];
-    const int64_t pshape[1] = {(int64_t)n};
-    const int pw = lower_add_const(g, node, T(g, wi)->name, "tr_packed", IR_DT_F32, 1, pshape, dst,
-                                   n * sizeof(float));
-    free(dst);
-    char *init = conv_pinit(&cp);
-    lir_call *c = lir_begin(p, node, "kiln_conv_transpose_f32", "kiln_conv_f32_params", "%s", init);
-    free(init);
-    lir_in(c, xi);
-    lir_in(c, pw);
-    lir_in(c, bi);
-    lir_out(c, yi);
-    return 1;
+    return conv_emit(g, node, p, "kiln_conv_transpose_f32", &cp, "tr_packed", dst, n);
 }
 
 /* ---- FULLY_CONNECTED, MATMUL -------------------------------------------- */
