@@ -378,22 +378,8 @@ bool ox_in_ints(onnx_ctx *c, int k, bool *present, int64_t **v, int64_t *n)
 
 bool ox_dtype(onnx_ctx *c, int32_t dt, ir_dtype *out, const char *what)
 {
-    switch (dt) {
-    case ONNX_FLOAT: *out = IR_DT_F32; return true;
-    case ONNX_UINT8: *out = IR_DT_U8; return true;
-    case ONNX_INT8: *out = IR_DT_S8; return true;
-    case ONNX_UINT16: *out = IR_DT_U16; return true;
-    case ONNX_INT16: *out = IR_DT_S16; return true;
-    case ONNX_INT32: *out = IR_DT_S32; return true;
-    case ONNX_INT64: *out = IR_DT_S64; return true;
-    case ONNX_BOOL: *out = IR_DT_BOOL; return true;
-    case ONNX_FLOAT16: *out = IR_DT_F16; return true;
-    case ONNX_DOUBLE: *out = IR_DT_F64; return true;
-    case ONNX_UINT32: *out = IR_DT_U32; return true;
-    case ONNX_UINT64: *out = IR_DT_U64; return true;
-    default:
-        break;
-    }
+    if (onnx_ir_dtype(dt, out))
+        return true;
     if (c->node)
         return ox_unsupported(c, "%s has element type %s (%d)", what, onnx_dtype_name(dt), dt);
     snprintf(c->err, c->errlen, "%s: unsupported: %s has element type %s (%d) (`kiln supported-ops` lists what Kiln compiles)",

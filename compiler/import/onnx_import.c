@@ -633,21 +633,6 @@ static bool add_outputs(onnx_ctx *c)
 
 /* ---- entry points -------------------------------------------------------- */
 
-static char *dir_of(const char *path)
-{
-    if (!path)
-        return NULL;
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xstrdup(".");
-    if (slash == path)
-        return xstrdup("/");
-    char *d = xmalloc((size_t)(slash - path) + 1);
-    memcpy(d, path, (size_t)(slash - path));
-    d[slash - path] = 0;
-    return d;
-}
-
 static bool import_graph(onnx_ctx *c)
 {
     const onnx_model *m = c->m;
@@ -704,7 +689,7 @@ ir_graph *import_onnx_mem(const uint8_t *data, size_t len, const char *path, con
     char *gname = m.graph.name.len ? onnx_strdup(m.graph.name) : xstrdup(stem);
     onnx_ctx c = {0};
     c.path = p;
-    c.dir = dir_of(path);
+    c.dir = path ? path_dir(path) : NULL;
     c.m = &m;
     c.gp = &m.graph;
     c.opts = opts;

@@ -1081,3 +1081,22 @@ bool onnx_tensor_load(const onnx_tensor *t, const char *model_dir, void **data, 
     }
     return load_typed(t, numel, esize, data, nbytes, err, errlen);
 }
+
+bool onnx_ir_dtype(int32_t dt, ir_dtype *out)
+{
+    switch (dt) {
+    case ONNX_FLOAT: *out = IR_DT_F32; return true;
+    case ONNX_UINT8: *out = IR_DT_U8; return true;
+    case ONNX_INT8: *out = IR_DT_S8; return true;
+    case ONNX_UINT16: *out = IR_DT_U16; return true;
+    case ONNX_INT16: *out = IR_DT_S16; return true;
+    case ONNX_INT32: *out = IR_DT_S32; return true;
+    case ONNX_INT64: *out = IR_DT_S64; return true;
+    case ONNX_BOOL: *out = IR_DT_BOOL; return true;
+    case ONNX_FLOAT16: *out = IR_DT_F16; return true;
+    case ONNX_DOUBLE: *out = IR_DT_F64; return true;
+    case ONNX_UINT32: *out = IR_DT_U32; return true;
+    case ONNX_UINT64: *out = IR_DT_U64; return true;
+    default: return false;
+    }
+}

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "import/protobuf.h"
+#include "ir/ir.h"
 
 /* TensorProto.DataType */
 enum {
@@ -141,6 +142,8 @@ void onnx_tensor_free(onnx_tensor *t);
  * bytes, 0 for the rest (string, complex, sub-byte and 8-bit float types). */
 size_t onnx_elem_size(int32_t data_type);
 const char *onnx_dtype_name(int32_t data_type);
+/* The IR dtype of an ONNX TensorProto.DataType; false for the ones Kiln has none for. */
+bool onnx_ir_dtype(int32_t data_type, ir_dtype *out);
 
 /* Number of elements the dims describe; false if a dim is negative or the
  * product exceeds 2^48. */

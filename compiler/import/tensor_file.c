@@ -27,38 +27,6 @@ void tensor_value_free(tensor_value *v)
     memset(v, 0, sizeof *v);
 }
 
-static bool ir_of_onnx(int32_t dt, ir_dtype *out)
-{
-    switch (dt) {
-    case ONNX_FLOAT: *out = IR_DT_F32; return true;
-    case ONNX_UINT8: *out = IR_DT_U8; return true;
-    case ONNX_INT8: *out = IR_DT_S8; return true;
-    case ONNX_UINT16: *out = IR_DT_U16; return true;
-    case ONNX_INT16: *out = IR_DT_S16; return true;
-    case ONNX_INT32: *out = IR_DT_S32; return true;
-    case ONNX_INT64: *out = IR_DT_S64; return true;
-    case ONNX_BOOL: *out = IR_DT_BOOL; return true;
-    case ONNX_FLOAT16: *out = IR_DT_F16; return true;
-    case ONNX_DOUBLE: *out = IR_DT_F64; return true;
-    case ONNX_UINT32: *out = IR_DT_U32; return true;
-    case ONNX_UINT64: *out = IR_DT_U64; return true;
-    default: return false;
-    }
-}
-
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xstrdup(".");
-    if (slash == path)
-        return xstrdup("/");
-    char *d = xmalloc((size_t)(slash - path) + 1);
-    memcpy(d, path, (size_t)(slash - path));
-    d[slash - path] = 0;
-    return d;
-}
-
 static bool read_pb(const uint8_t *data, size_t len, const char *path, tensor_value *out, char *err,
                     size_t errlen)
 {
@@ -70,7 +38,7 @@ static bool read_pb(const uint8_t *data, size_t len, const char *path, tensor_va
         return false;
     }
     bool ok = false;
-    if (!ir_of_onnx(t.data_type, &out->dtype)) {
+    if (!onnx_ir_dtype(t.data_type, &out->dtype)) {
         snprintf(err, errlen, "%s: element type %s (%d) is unsupported by Kiln", path, onnx_dtype_name(t.data_type),
                  t.data_type);
         goto done;
@@ -79,7 +47,7 @@ static bool read_pb(const uint8_t *data, size_t len, const char *path, tensor_va
         snprintf(err, errlen, "%s: rank %d is unsupported (Kiln supports up to %d)", path, t.n_dims, IR_MAX_DIMS);
         goto done;
     }
-    char *dir = dir_of(path);
+    char *dir = path_dir(path);
     ok = onnx_tensor_load(&t, dir, &out->data, &out->nbytes, msg, sizeof msg);
     free(dir);
     if (!ok) {

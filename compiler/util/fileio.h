@@ -23,5 +23,7 @@ char *path_join(const char *dir, const char *name);
 const char *path_ext(const char *path);
 /* File name without directory and extension, in a fresh heap string. */
 char *path_stem(const char *path);
+/* The directory part ("." when there is none), in a fresh heap string. */
+char *path_dir(const char *path);
 
 #endif
