@@ -528,11 +528,8 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
                               size_t msglen)
 {
     const ir_graph *g = c->g;
-    size_t in_bytes = 0, out_bytes = 0;
-    for (int i = 0; i < g->n_inputs; i++)
-        in_bytes += ir_nbytes(&g->tensors[g->inputs[i]]);
-    for (int i = 0; i < g->n_outputs; i++)
-        out_bytes += ir_nbytes(&g->tensors[g->outputs[i]]);
+    size_t in_bytes, out_bytes;
+    target_io_bytes(g, &in_bytes, &out_bytes);
     io->insns = 0;
 
     const char *qemu = env_or("KILN_QEMU", "qemu-system-arm");

@@ -33,3 +33,12 @@ void target_append_file(char *msg, size_t msglen, const char *path, int max_line
     msg[k] = '\0';
     free(d);
 }
+
+void target_io_bytes(const ir_graph *g, size_t *in_bytes, size_t *out_bytes)
+{
+    *in_bytes = *out_bytes = 0;
+    for (int i = 0; i < g->n_inputs; i++)
+        *in_bytes += ir_nbytes(&g->tensors[g->inputs[i]]);
+    for (int i = 0; i < g->n_outputs; i++)
+        *out_bytes += ir_nbytes(&g->tensors[g->outputs[i]]);
+}
