@@ -113,7 +113,7 @@ static bool cnn_model(const char *dir)
     /* Effective multipliers around 1e-3 (1e-6 for conv channel 3, whose
      * bias of ~3e9 then still lands inside int16). */
     for (int c = 0; c < 4; c++) {
-        const double eff = c == 3 ? 1e-6 : 0.0006 * (1 + 0.4 * c);
+        const double eff = c == 3 ? 1e-6 : 0.0013 * (1 + 0.4 * c);
         t[1].scale[c] = (float)(eff * s1 / sx);
         t[2].scale[c] = sx * t[1].scale[c];
         b1[c] = c == 3 ? 3000000000LL + (int64_t)(1e6 * rnd()) : (int64_t)(3e6 * rnd());
