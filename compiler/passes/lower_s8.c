@@ -388,6 +388,247 @@ static int check_bias(ctx *c, int bi, int64_t n)
     return 0;
 }
 
+/* A copy of the 8-bit weights wi in the layout the conv kernels read: OHWI,
+ * or HWO for depthwise.  Returns the new constant. */
+static int repack_conv_weights(ctx *c, int wi, const conv_geom *kp, int group, bool transpose,
+                               bool depthwise)
+{
+    ir_graph *g = c->g;
+    const conv_geom k = *kp;
+    const ir_tensor *w = TS(wi);
+    const int64_t cg = k.in_c / group, mg = k.out_c / group;
+    const int64_t kk = k.k_h * k.k_w;
+    /* Repack into the kernel's layout. */
+    const int8_t *src = w->data;
+    int8_t *dst = xmalloc((size_t)ir_numel(w));
+    for (int64_t oc = 0; oc < k.out_c; oc++)
+        for (int64_t j = 0; j < cg; j++)
+            for (int64_t t = 0; t < kk; t++) {
+                int64_t from = transpose ? (((oc / mg) * cg + j) * mg + oc % mg) * kk + t
+                                         : (oc * cg + j) * kk + t;
+                int64_t to = depthwise ? t * k.out_c + oc : (oc * kk + t) * cg + j;
+                dst[to] = src[from];
+            }
+    char *wname = xasprintf("%s.%s", TS(wi)->name, depthwise ? "hwo" : "ohwi");
+    int64_t wshape[1] = {ir_numel(TS(wi))};
+    const ir_dtype wdt = TS(wi)->dtype;
+    int wp = ir_add_const(g, wname, wdt, 1, wshape, dst, (size_t)wshape[0]);
+    free(wname);
+    free(dst);
+    ir_set_quant(g, wp, TS(wi)->q.n, 0, TS(wi)->q.scale, TS(wi)->q.zero_point);
+    return wp;
+}
+
+/* ---- 16x8: int16 activations, int8 weights ------------------------------ */
+
+/* An activation of a 16x8 op: int16, one scale, zero point 0 (TFLite's
+ * int16 quantization is symmetric, and its 16x8 kernels add no offsets). */
+static int check_s16_act(ctx *c, const ir_tensor *t, const char *what)
+{
+    if (t->dtype != IR_DT_S16)
+        return fail(c, "%s '%s' is %s; a 16x8 op takes and gives int16", what, t->name,
+                    ir_dtype_name(t->dtype));
+    if (check_quant(c, t, what, false) < 0)
+        return -1;
+    if (qzp(t) != 0)
+        return fail(c, "%s '%s' has zero point %d; int16 activations must have zero point 0 "
+                    "(TFLite's 16x8 scheme is symmetric)", what, t->name, (int)qzp(t));
+    return 0;
+}
+
+/* int8 weights of a 16x8 op.  Only a per-tensor FULLY_CONNECTED applies a
+ * weight zero point in TFLite (zp_ok); *w_off receives it negated. */
+static int check_s16_weights(ctx *c, const ir_tensor *w, bool zp_ok, int32_t *w_off)
+{
+    if (w->dtype != IR_DT_S8)
+        return fail(c, "weights '%s' are %s; 16x8 ops take int8 weights", w->name,
+                    ir_dtype_name(w->dtype));
+    if (check_quant(c, w, "weights", true) < 0)
+        return -1;
+    *w_off = 0;
+    for (int i = 0; i < w->q.n; i++)
+        if (w->q.zero_point[i] != 0 && !(zp_ok && w->q.n == 1))
+            return fail(c, "weights '%s' zero_point[%d] = %d; 16x8 weights must be symmetric "
+                        "(zero point 0)", w->name, i, (int)w->q.zero_point[i]);
+    if (zp_ok && w->q.n == 1)
+        *w_off = -w->q.zero_point[0];
+    return 0;
+}
+
+/* Requantization of a 16x8 op with n output channels.  acc64: the kernel
+ * uses the int64 MultiplyByQuantizedMultiplier, whose 15 - shift rounding
+ * shift must be at least 1. */
+static int make_rq16(ctx *c, int xi, int wi, int yi, int n, mult_rule rule, bool acc64,
+                     rq_out *r)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    memset(r, 0, sizeof *r);
+    r->mode = RQ_TFLITE;
+    if (TS(wi)->q.n != 1 && TS(wi)->q.n != n)
+        return fail(c, "weights '%s' have %d scales; expected 1 or %d (one per output channel)",
+                    TS(wi)->name, TS(wi)->q.n, n);
+    qu_activation_range(&nd->attr.act, qscale(TS(yi)), 0, -32768, 32767, &r->act_min,
+                        &r->act_max);
+    int32_t *mult = xcalloc((size_t)n, sizeof(int32_t));
+    int32_t *shift = xcalloc((size_t)n, sizeof(int32_t));
+    const float sx = qscale(TS(xi)), sy = qscale(TS(yi));
+    for (int m = 0; m < n; m++) {
+        const float sw = TS(wi)->q.scale[TS(wi)->q.n == 1 ? 0 : m];
+        const double real = rule == RULE_FLOAT_PRODUCT ? (double)(sx * sw) / (double)sy
+                                                       : (double)sx * (double)sw / (double)sy;
+        int sh;
+        qu_quantize_multiplier(real, &mult[m], &sh);
+        shift[m] = sh;
+        if (sh > (acc64 ? 14 : 30)) {
+            free(mult);
+            free(shift);
+            return fail(c, "channel %d: effective scale %g (input %g * weights %g / output %g) "
+                        "is too large for the 16x8 requantization (shift %d)", m, real,
+                        (double)sx, (double)sw, (double)sy, sh);
+        }
+    }
+    r->mult_t = add_i32(c, "mult", n, mult);
+    r->shift_t = add_i32(c, "shift", n, shift);
+    free(mult);
+    free(shift);
+    return 0;
+}
+
+/* The bias of a 16x8 op as its kernel reads it (*bo, -1 for none): int64
+ * as given; int32 kept for an int32-accumulator kernel (want64 false), else
+ * widened to an int64 constant, which is exact. */
+static int s16_bias(ctx *c, int bi, int64_t n, bool want64, int *bo)
+{
+    ir_graph *g = c->g;
+    *bo = bi;
+    if (bi < 0)
+        return 0;
+    const ir_tensor *b = TS(bi);
+    if ((b->dtype != IR_DT_S64 && b->dtype != IR_DT_S32) || ir_numel(b) != n)
+        return fail(c, "bias '%s' is %s with %lld elements; expected int64 or int32 with %lld",
+                    b->name, ir_dtype_name(b->dtype), (long long)ir_numel(b), (long long)n);
+    if (b->dtype == IR_DT_S64 || !want64)
+        return 0;
+    if (!ir_is_const(b))
+        return fail(c, "int32 bias '%s' is not a constant; this 16x8 kernel adds an int64 bias, "
+                    "and a computed int32 one cannot be widened at compile time", b->name);
+    int64_t *v = xmalloc((size_t)n * sizeof(int64_t) + 1);
+    for (int64_t i = 0; i < n; i++)
+        v[i] = ((const int32_t *)b->data)[i];
+    char *name = xasprintf("%s.i64", b->name);
+    int64_t shape[1] = {n};
+    *bo = ir_add_const(g, name, IR_DT_S64, 1, shape, v, (size_t)n * sizeof(int64_t));
+    free(name);
+    free(v);
+    return 0;
+}
+
+/* CONV_2D and DEPTHWISE_CONV_2D on int16.  TFLM runs CONV_2D with an int32
+ * accumulator when the bias is int32 or absent (ConvPerChannel<int32_t>,
+ * whose int32 MultiplyByQuantizedMultiplier rounds differently) and with
+ * an int64 one for an int64 bias; DEPTHWISE_CONV_2D always reads an int64
+ * bias and accumulates in int64. */
+static int lower_conv_s16(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    const int group = nd->attr.conv.group;
+    const bool nhwc = nd->attr.conv.layout == IR_LAYOUT_NHWC;
+    if (nd->op == IR_OP_CONV_TRANSPOSE)
+        return fail(c, "int16 (16x8) transposed convolution is not supported; 16x8 CONV_2D, "
+                    "DEPTHWISE_CONV_2D and FULLY_CONNECTED are");
+    if (nd->attr.qmode == IR_QMODE_ONNX)
+        return fail(c, "int16 activations are supported for TFLite's 16x8 ops only");
+    if (check_s16_act(c, TS(xi), "input") < 0 || check_s16_act(c, TS(yi), "output") < 0)
+        return -1;
+    if (!ir_is_const(TS(wi)))
+        return fail(c, "weights '%s' are not a constant; 16x8 convolutions need constant weights",
+                    TS(wi)->name);
+    int32_t w_off;
+    if (check_s16_weights(c, TS(wi), false, &w_off) < 0)
+        return -1;
+    conv_geom k;
+    if (conv_geometry(c, xi, yi, TS(wi), &k) < 0)
+        return -1;
+    const int64_t cg = k.in_c / group, kk = k.k_h * k.k_w;
+    const ir_tensor *w = TS(wi);
+    if (w->shape[0] != k.out_c || w->shape[1] != cg || ir_numel(w) != k.out_c * cg * kk)
+        return fail(c, "weights '%s' shape does not match %lld input / %lld output channels, "
+                    "group %d", w->name, (long long)k.in_c, (long long)k.out_c, group);
+    const bool depthwise = group > 1 && group == k.in_c;
+    const bool tfl_depthwise = nd->src_op && !strcmp(nd->src_op, "DEPTHWISE_CONV_2D");
+    const bool acc64 = tfl_depthwise || depthwise || (bi >= 0 && TS(bi)->dtype == IR_DT_S64);
+    int bo;
+    if (s16_bias(c, bi, k.out_c, acc64, &bo) < 0)
+        return -1;
+    const int wp = repack_conv_weights(c, wi, &k, group, false, depthwise);
+    rq_out r;
+    if (make_rq16(c, xi, wi, yi, (int)k.out_c, RULE_DOUBLE, acc64, &r) < 0)
+        return -1;
+    const char *kernel = depthwise ? "kiln_depthwise_conv_s16"
+                         : acc64   ? "kiln_conv_s16"
+                                   : "kiln_conv_s16_acc32";
+    char *init = conv_params_init(&k, group, nhwc, 0, 0, 0, 0, &r);
+    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
+    free(init);
+    lir_in(call, xi);
+    lir_in(call, wp);
+    lir_in(call, bo);
+    lir_in(call, r.mult_t);
+    lir_in(call, r.shift_t);
+    lir_out(call, yi);
+    return 1;
+}
+
+/* FULLY_CONNECTED on int16: int64 accumulator and bias (an int32 bias is
+ * widened); a per-tensor layer takes TFLite's float-product multiplier as
+ * the int8 one does, a per-channel one the per-channel conv rule. */
+static int lower_fc_s16(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    if (nd->attr.qmode == IR_QMODE_ONNX)
+        return fail(c, "int16 activations are supported for TFLite's 16x8 ops only");
+    if (check_s16_act(c, TS(xi), "input") < 0 || check_s16_act(c, TS(yi), "output") < 0)
+        return -1;
+    if (TS(wi)->rank != 2 || TS(yi)->rank < 1)
+        return fail(c, "weights '%s' must be [N, K]", TS(wi)->name);
+    const int64_t n = TS(wi)->shape[0], kdim = TS(wi)->shape[1];
+    const int64_t batch = ir_numel(TS(yi)) / (n ? n : 1);
+    if (ir_numel(TS(xi)) != batch * kdim || TS(yi)->shape[TS(yi)->rank - 1] != n)
+        return fail(c, "input '%s' (%lld elements) and output '%s' do not match weights [%lld, %lld]",
+                    TS(xi)->name, (long long)ir_numel(TS(xi)), TS(yi)->name, (long long)n,
+                    (long long)kdim);
+    if (batch * kdim > INT32_MAX / 2 || batch * n > INT32_MAX / 2)
+        return fail(c, "tensors too large for the 16x8 kernels' 32-bit indexing");
+    int32_t w_off;
+    if (check_s16_weights(c, TS(wi), true, &w_off) < 0)
+        return -1;
+    int bo;
+    if (s16_bias(c, bi, n, true, &bo) < 0)
+        return -1;
+    rq_out r;
+    const mult_rule rule = TS(wi)->q.n > 1 ? RULE_DOUBLE : RULE_FLOAT_PRODUCT;
+    if (make_rq16(c, xi, wi, yi, (int)n, rule, true, &r) < 0)
+        return -1;
+    char *rq = rq_init(&r);
+    lir_call *call = lir_begin(c->p, c->node, "kiln_fully_connected_s16", "kiln_fc_s8_params",
+                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
+                               ".in_offset = 0, .w_offset = %d, .in_xor = 0, .w_xor = 0, .rq = %s }",
+                               (long long)batch, (long long)kdim, (long long)n, (int)w_off, rq);
+    free(rq);
+    lir_in(call, xi);
+    lir_in(call, wi);
+    lir_in(call, bo);
+    lir_in(call, r.mult_t);
+    lir_in(call, r.shift_t);
+    lir_out(call, yi);
+    return 1;
+}
+
 static int lower_conv(ctx *c)
 {
     ir_graph *g = c->g;
@@ -397,6 +638,8 @@ static int lower_conv(ctx *c)
     int wi = nd->in[1];
     const int group = nd->attr.conv.group;
     const bool nhwc = nd->attr.conv.layout == IR_LAYOUT_NHWC;
+    if (TS(xi)->dtype == IR_DT_S16)
+        return lower_conv_s16(c);
     if (!ir_is_const(TS(wi)))
         return fail(c, "weights '%s' are not a constant; int8 convolutions need constant weights",
                     TS(wi)->name);
@@ -420,24 +663,7 @@ static int lower_conv(ctx *c)
         return fail(c, "weights '%s' shape does not match %lld input / %lld output channels, "
                     "group %d", w->name, (long long)k.in_c, (long long)k.out_c, group);
 
-    /* Repack into the kernel's layout. */
-    const int8_t *src = w->data;
-    int8_t *dst = xmalloc((size_t)ir_numel(w));
-    for (int64_t oc = 0; oc < k.out_c; oc++)
-        for (int64_t j = 0; j < cg; j++)
-            for (int64_t t = 0; t < kk; t++) {
-                int64_t from = transpose ? (((oc / mg) * cg + j) * mg + oc % mg) * kk + t
-                                         : (oc * cg + j) * kk + t;
-                int64_t to = depthwise ? t * k.out_c + oc : (oc * kk + t) * cg + j;
-                dst[to] = src[from];
-            }
-    char *wname = xasprintf("%s.%s", TS(wi)->name, depthwise ? "hwo" : "ohwi");
-    int64_t wshape[1] = {ir_numel(TS(wi))};
-    const ir_dtype wdt = TS(wi)->dtype;
-    int wp = ir_add_const(g, wname, wdt, 1, wshape, dst, (size_t)wshape[0]);
-    free(wname);
-    free(dst);
-    ir_set_quant(g, wp, TS(wi)->q.n, 0, TS(wi)->q.scale, TS(wi)->q.zero_point);
+    const int wp = repack_conv_weights(c, wi, &k, group, transpose, depthwise);
 
     rq_out r;
     if (make_rq(c, xi, wi, yi, (int)k.out_c, RULE_DOUBLE, &r) < 0)
@@ -467,6 +693,8 @@ static int lower_fc(ctx *c)
     ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[c->node];
     const int xi = nd->in[0], wi = nd->in[1], bi = nd->n_in > 2 ? nd->in[2] : -1, yi = nd->out[0];
+    if (TS(xi)->dtype == IR_DT_S16)
+        return lower_fc_s16(c);
     if (TS(wi)->rank != 2 || TS(yi)->rank < 1)
         return fail(c, "weights '%s' must be [N, K]", TS(wi)->name);
     const int64_t n = TS(wi)->shape[0], kdim = TS(wi)->shape[1];
@@ -644,6 +872,42 @@ static int lower_pool_onnx(ctx *c)
     return 1;
 }
 
+/* TFLite int16 AVERAGE_POOL_2D / MAX_POOL_2D: on raw values like int8. */
+static int lower_pool_s16(ctx *c)
+{
+    ir_graph *g = c->g;
+    const ir_node *nd = &g->nodes[c->node];
+    const ir_conv_attr *a = &nd->attr.conv;
+    const int xi = nd->in[0], yi = nd->out[0];
+    if (check_quant(c, TS(xi), "input", false) < 0 || check_quant(c, TS(yi), "output", false) < 0)
+        return -1;
+    if (!same_quant(TS(xi), TS(yi)))
+        return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); "
+                    "TFLite pooling keeps it", (double)qscale(TS(xi)), (int)qzp(TS(xi)),
+                    (double)qscale(TS(yi)), (int)qzp(TS(yi)));
+    if (a->count_include_pad)
+        return fail(c, "int16 average pooling counting padded positions is not supported");
+    int64_t window = 1;
+    for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
+        window *= a->kernel[i];
+    if (window >= 65536)
+        return fail(c, "pooling window of %lld positions; the int16 kernels' int32 sum allows "
+                    "fewer than 65536", (long long)window);
+    int32_t act_min, act_max;
+    qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), -32768, 32767, &act_min,
+                        &act_max);
+    char *geom = pool_geometry(c, act_min, act_max);
+    if (!geom)
+        return -1;
+    lir_call *call = lir_begin(c->p, c->node,
+                               nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s16" : "kiln_maxpool_s16",
+                               "kiln_pool_s8_params", "%s", geom);
+    free(geom);
+    lir_in(call, xi);
+    lir_out(call, yi);
+    return 1;
+}
+
 static int lower_pool(ctx *c)
 {
     ir_graph *g = c->g;
@@ -664,6 +928,8 @@ static int lower_pool(ctx *c)
      * the kernel that reads uint8. */
     if (nd->attr.qmode == IR_QMODE_ONNX || (nd->op == IR_OP_MAXPOOL && TS(xi)->dtype == IR_DT_U8))
         return lower_pool_onnx(c);
+    if (TS(xi)->dtype == IR_DT_S16 && TS(yi)->dtype == IR_DT_S16)
+        return lower_pool_s16(c);
     if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
         return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
                     ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));

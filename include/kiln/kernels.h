@@ -12,6 +12,7 @@
 #include "kiln/kernels_data.h"
 #include "kiln/kernels_f32.h"
 #include "kiln/kernels_s8.h"
+#include "kiln/kernels_s16.h"
 
 /* Copies n bytes; the planner uses it when a graph output must own its bytes. */
 void kiln_copy_bytes(const void *src, void *dst, uint32_t nbytes);

@@ -1,0 +1,295 @@
+#!/usr/bin/python3
+"""int16_ref.py - an independent numpy model of TFLite-Micro's 16x8 integer
+kernels (int16 activations, int8 weights), for Kiln's int16 tests.  Written
+from TFLM's reference kernels' documented behaviour (reference/integer_ops
+conv.h, depthwise_conv.h, fully_connected.h, pooling.h; common.h;
+conv_common.cc, fully_connected_common.cc), sharing no code with Kiln:
+
+  CONV_2D:   acc = sum x * w (+ bias).  int64 bias: int64 accumulator and
+             the int64 MultiplyByQuantizedMultiplier (multiplier rounded to
+             16 bits, one rounding shift by 15 - shift, ties up); int32 bias
+             or none: int32 accumulator and the int32 one (double rounding),
+             as TFLM's ConvPerChannel<int32_t>.
+  DEPTHWISE: int64 accumulator and bias always.
+  FULLY_CONNECTED: int64 accumulator and bias (an int32 bias widened).
+  Multipliers: conv/depthwise per channel QuantizeMultiplier(double(s_x) *
+  double(s_w[c]) / double(s_y)); per-tensor FC QuantizeMultiplier(
+  double(float(s_x * s_w)) / double(s_y)).  Zero points are 0.
+  Fused activations: [round(lo / s_y), round(hi / s_y)] in float32,
+  intersected with [-32768, 32767].
+  Pools: over the window positions inside the input; average
+  (sum +- count/2) / count truncated; max; then the activation clamp.
+
+  int16_ref.py MODEL.tflite INPUT.bin OUT.bin
+      runs MODEL on the raw int16 input and writes the raw int16 output.
+"""
+import math
+import struct
+import sys
+
+import numpy as np
+
+sys.path.insert(0, __file__.rsplit('/', 1)[0])
+from svdf_ref import quantize_multiplier, mbqm  # noqa: E402  (the int32 path)
+
+TYPES = {0: np.float32, 2: np.int32, 4: np.int64, 7: np.int16, 9: np.int8}
+
+
+def wrap32(v):
+    return ((int(v) + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
+def mbqm64(x, q, shift):
+    """TFLite MultiplyByQuantizedMultiplier(int64_t x, ...)."""
+    reduced = (q + (1 << 15)) >> 16 if q < 0x7FFF0000 else 0x7FFF
+    total = 15 - shift
+    assert total >= 1
+    return wrap32((int(x) * reduced + (1 << (total - 1))) >> total)
+
+
+def act_range(act, scale):
+    lo, hi = -32768, 32767
+    def qv(f):
+        v = np.float32(f) / np.float32(scale)
+        return int(math.copysign(math.floor(abs(float(v)) + 0.5), float(v)))
+    if act in (1, 3):
+        lo = max(lo, qv(0.0))
+    if act == 2:
+        lo, hi = max(lo, qv(-1.0)), min(hi, qv(1.0))
+    if act == 3:
+        hi = min(hi, qv(6.0))
+    return lo, hi
+
+
+class Model:
+    """The subset of the TFLite flatbuffer these tests write."""
+    def __init__(self, path):
+        d = open(path, 'rb').read()
+        self.d = d
+        u32 = lambda o: struct.unpack_from('<I', d, o)[0]
+        i32 = lambda o: struct.unpack_from('<i', d, o)[0]
+
+        def table(o):
+            vt = o - i32(o)
+            vl = struct.unpack_from('<H', d, vt)[0]
+            def field(i):
+                if 4 + 2 * i >= vl:
+                    return None
+                x = struct.unpack_from('<H', d, vt + 4 + 2 * i)[0]
+                return o + x if x else None
+            return field
+
+        def ref(o):
+            return o + u32(o)
+
+        def vec(o):
+            o = ref(o)
+            return u32(o), o + 4
+
+        root = table(ref(0))
+        n, p = vec(root(1))
+        codes = []
+        for k in range(n):
+            t = table(ref(p + 4 * k))
+            dep = d[t(0)] if t(0) else 0
+            code = i32(t(3)) if t(3) else 0
+            codes.append(max(dep, code))
+        bn, bp = vec(root(4))
+        bufs = []
+        for k in range(bn):
+            t = table(ref(bp + 4 * k))
+            if t(0):
+                ln, lp = vec(t(0))
+                bufs.append(d[lp:lp + ln])
+            else:
+                bufs.append(b'')
+        _, sp = vec(root(2))
+        sg = table(ref(sp))
+        n, p = vec(sg(0))
+        self.tensors = []
+        for k in range(n):
+            t = table(ref(p + 4 * k))
+            sn, spp = vec(t(0))
+            shape = [i32(spp + 4 * j) for j in range(sn)]
+            ty = d[t(1)] if t(1) else 0
+            buf = u32(t(2)) if t(2) else 0
+            scales, zps = [], []
+            if t(4):
+                q = table(ref(t(4)))
+                if q(2):
+                    qn, qp = vec(q(2))
+                    scales = [struct.unpack_from('<f', d, qp + 4 * j)[0] for j in range(qn)]
+                if q(3):
+                    zn, zp = vec(q(3))
+                    zps = [struct.unpack_from('<q', d, zp + 8 * j)[0] for j in range(zn)]
+            npy = TYPES[ty]
+            data = None
+            if buf < len(bufs) and bufs[buf]:
+                data = np.frombuffer(bufs[buf], npy).reshape(shape).astype(np.int64)
+            self.tensors.append(dict(np=npy, shape=shape, scales=scales, zps=zps, data=data))
+        n, p = vec(sg(3))
+        self.ops = []
+        for k in range(n):
+            t = table(ref(p + 4 * k))
+            opcode = u32(t(0)) if t(0) else 0
+            inn, ip = vec(t(1))
+            on, op = vec(t(2))
+            opts = {}
+            if t(4):
+                o = table(ref(t(4)))
+                opts = {i: o(i) for i in range(8)}
+            self.ops.append(dict(code=codes[opcode], ins=[i32(ip + 4 * j) for j in range(inn)],
+                                 outs=[i32(op + 4 * j) for j in range(on)], opts=opts))
+        n, p = vec(sg(1))
+        self.inputs = [i32(p + 4 * j) for j in range(n)]
+        n, p = vec(sg(2))
+        self.outputs = [i32(p + 4 * j) for j in range(n)]
+
+    def opt(self, op, i, fmt, default=0):
+        o = op['opts'].get(i)
+        return struct.unpack_from(fmt, self.d, o)[0] if o else default
+
+
+def out_size(n, k, stride, dil, same):
+    ek = (k - 1) * dil + 1
+    if same:
+        out = (n + stride - 1) // stride
+        pad = max((out - 1) * stride + ek - n, 0) // 2
+    else:
+        out, pad = (n - ek) // stride + 1, 0
+    return out, pad
+
+
+def conv(m, op, depthwise):
+    x_t, w_t, y_t = (m.tensors[op['ins'][0]], m.tensors[op['ins'][1]], m.tensors[op['outs'][0]])
+    b_t = m.tensors[op['ins'][2]] if len(op['ins']) > 2 and op['ins'][2] >= 0 else None
+    assert not any(x_t['zps']) and not any(y_t['zps']) and not any(w_t['zps'])
+    same = m.opt(op, 0, '<b') == 0
+    sw, sh = m.opt(op, 1, '<i', 1), m.opt(op, 2, '<i', 1)
+    act = m.opt(op, 4 if depthwise else 3, '<b')
+    dw_, dh = m.opt(op, 5 if depthwise else 4, '<i', 1), m.opt(op, 6 if depthwise else 5, '<i', 1)
+    x, w = m.vals[op['ins'][0]], w_t['data']
+    n, ih, iw, ic = x.shape
+    _, kh, kw, _ = w.shape
+    oc = w.shape[3] if depthwise else w.shape[0]
+    oh, pt = out_size(ih, kh, sh, dh, same)
+    ow, pl = out_size(iw, kw, sw, dw_, same)
+    acc64 = depthwise or (b_t is not None and b_t['np'] == np.int64)
+    sx, sy = x_t['scales'][0], y_t['scales'][0]
+    lo, hi = act_range(act, sy)
+    per = w.shape[3] if not depthwise else 1
+    groups = ic // per if not depthwise else ic
+    y = np.zeros((n, oh, ow, oc), np.int64)
+    for c in range(oc):
+        s_w = w_t['scales'][c if len(w_t['scales']) > 1 else 0]
+        q, s = quantize_multiplier(float(sx) * float(s_w) / float(sy))
+        for b in range(n):
+            for yy in range(oh):
+                for xx in range(ow):
+                    acc = 0
+                    for ky in range(kh):
+                        iy = yy * sh - pt + ky * dh
+                        if iy < 0 or iy >= ih:
+                            continue
+                        for kx in range(kw):
+                            ix = xx * sw - pl + kx * dw_
+                            if ix < 0 or ix >= iw:
+                                continue
+                            if depthwise:
+                                acc += int(x[b, iy, ix, c // (oc // ic)]) * int(w[0, ky, kx, c])
+                            else:
+                                g = c // (oc // groups)
+                                for i in range(per):
+                                    acc += int(x[b, iy, ix, g * per + i]) * int(w[c, ky, kx, i])
+                    if b_t is not None:
+                        acc += int(b_t['data'][c])
+                    v = mbqm64(acc, q, s) if acc64 else mbqm(wrap32(acc), q, s)
+                    y[b, yy, xx, c] = min(max(v, lo), hi)
+    return y
+
+
+def pool(m, op, avg):
+    x_t, y_t = m.tensors[op['ins'][0]], m.tensors[op['outs'][0]]
+    same = m.opt(op, 0, '<b') == 0
+    sw, sh = m.opt(op, 1, '<i', 1), m.opt(op, 2, '<i', 1)
+    fw, fh = m.opt(op, 3, '<i', 1), m.opt(op, 4, '<i', 1)
+    act = m.opt(op, 5, '<b')
+    x = m.vals[op['ins'][0]]
+    n, ih, iw, ch = x.shape
+    oh, pt = out_size(ih, fh, sh, 1, same)
+    ow, pl = out_size(iw, fw, sw, 1, same)
+    lo, hi = act_range(act, y_t['scales'][0])
+    y = np.zeros((n, oh, ow, ch), np.int64)
+    for b in range(n):
+        for yy in range(oh):
+            for xx in range(ow):
+                y0, x0 = yy * sh - pt, xx * sw - pl
+                win = x[b, max(y0, 0):min(y0 + fh, ih), max(x0, 0):min(x0 + fw, iw), :]
+                win = win.reshape(-1, ch)
+                for c in range(ch):
+                    if avg:
+                        s, cnt = int(win[:, c].sum()), win.shape[0]
+                        v = (s + cnt // 2) // cnt if s > 0 else -((-s + cnt // 2) // cnt)
+                    else:
+                        v = int(win[:, c].max())
+                    y[b, yy, xx, c] = min(max(v, lo), hi)
+    return y
+
+
+def fully_connected(m, op):
+    x_t, w_t, y_t = (m.tensors[op['ins'][0]], m.tensors[op['ins'][1]], m.tensors[op['outs'][0]])
+    b_t = m.tensors[op['ins'][2]] if len(op['ins']) > 2 and op['ins'][2] >= 0 else None
+    assert not any(x_t['zps']) and not any(y_t['zps'])
+    act = m.opt(op, 0, '<b')
+    w = w_t['data']
+    k = w.shape[1]
+    x = m.vals[op['ins'][0]].reshape(-1, k)
+    sx, sy = x_t['scales'][0], y_t['scales'][0]
+    lo, hi = act_range(act, sy)
+    w_off = -w_t['zps'][0] if len(w_t['zps']) == 1 else 0
+    y = np.zeros((x.shape[0], w.shape[0]), np.int64)
+    for o in range(w.shape[0]):
+        if len(w_t['scales']) > 1:
+            q, s = quantize_multiplier(float(sx) * float(w_t['scales'][o]) / float(sy))
+        else:
+            q, s = quantize_multiplier(float(np.float32(sx) * np.float32(w_t['scales'][0])) / float(sy))
+        for b in range(x.shape[0]):
+            acc = sum(int(x[b, d]) * (int(w[o, d]) + w_off) for d in range(k))
+            if b_t is not None:
+                acc += int(b_t['data'][o])
+            y[b, o] = min(max(mbqm64(acc, q, s), lo), hi)
+    return y.reshape(y_t['shape'])
+
+
+def run(m, x):
+    m.vals = {m.inputs[0]: x.reshape(m.tensors[m.inputs[0]]['shape']).astype(np.int64)}
+    for op in m.ops:
+        c = op['code']
+        if c == 3:
+            y = conv(m, op, False)
+        elif c == 4:
+            y = conv(m, op, True)
+        elif c in (1, 17):
+            y = pool(m, op, c == 1)
+        elif c == 9:
+            y = fully_connected(m, op)
+        else:
+            raise SystemExit('int16_ref: builtin %d is not modelled' % c)
+        m.vals[op['outs'][0]] = y
+    return m.vals[m.outputs[0]]
+
+
+def main(argv):
+    if len(argv) != 4:
+        sys.stderr.write(__doc__)
+        return 2
+    m = Model(argv[1])
+    x = np.fromfile(argv[2], np.int16)
+    y = run(m, x)
+    assert y.min() >= -32768 and y.max() <= 32767
+    y.astype('<i2').tofile(argv[3])
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
