@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(gcc make libc6-dev libcjson-dev libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi
-      binutils-arm-none-eabi binutils qemu-system-arm gdb-multiarch python3)
+      binutils-arm-none-eabi binutils qemu-system-arm gdb-multiarch python3 python3-numpy)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
