@@ -18,6 +18,117 @@
 #include "util/fileio.h"
 #include "util/sbuf.h"
 
+/* write --device: plan, run on the simulated chip, verify, then save the
+ * image; a failure leaves the file as it was (or in the cut state of an
+ * injected power cut). */
+static int write_device(const fcli_opts *o, const fcli_job *j)
+{
+    char err[ERRLEN], s[32];
+    fcli_image im;
+    if (!fcli_image_open(&im, o, &j->b, true))
+        return EXIT_ERROR;
+    printf("kiln flash write: %s (%s) -> %s %s at 0x%08llx (device image %s%s)\n", o->blob_path,
+           fmt_size(s, sizeof s, j->bf.len), j->b.name, j->b.part, (unsigned long long)j->addr,
+           o->device, im.existed ? "" : ", new");
+    flash_plan plan;
+    if (!flash_plan_write(&im.sim.dev, j->off, j->bf.data, j->bf.len, &plan, err, sizeof err)) {
+        fcli_image_close(&im);
+        return fcli_error("%s", err);
+    }
+    int rc;
+    if (o->dry_run) {
+        printf("  plan (dry run, nothing written):\n");
+        report_plan_ops(stdout, &plan, j->b.base, 40);
+        report_plan_summary(stdout, &plan, "  ");
+        report_plan_time(stdout, &plan, &j->b, "  ");
+        report_vendor_commands(stdout, &j->b, o->blob_path, j->addr);
+        rc = 0;
+        goto out;
+    }
+    progress pr;
+    progress_init(&pr, "writing", o->quiet);
+    flash_rc frc = flash_plan_run(&im.sim.dev, &plan, progress_update, &pr);
+    progress_end(&pr);
+    if (frc != FLASH_OK) {
+        rc = fcli_device_failure(&im, "write failed", im.sim.dev.err);
+        goto out;
+    }
+    report_plan_summary(stdout, &plan, "  ");
+    rc = fcli_compare(&im.sim.dev, j->off, &j->bf, "the device");
+    if (rc == 0) {
+        if ((plan.nops || !im.existed) && !fcli_image_save(&im))
+            rc = EXIT_ERROR;
+        else if (!plan.nops)
+            printf("  unchanged:   the device already held this blob; nothing written\n");
+    } else {
+        rc = fcli_device_failure(&im, "write did not verify", "read-back differs");
+    }
+    fcli_report_sim(stdout, &im.sim, &j->b);
+    if (rc == 0)
+        report_vendor_commands(stdout, &j->b, o->blob_path, j->addr);
+out:
+    flash_plan_free(&plan);
+    fcli_image_close(&im);
+    return rc;
+}
+
+/* write --gdb: the same plan on a target behind a GDB server, read back. */
+static int write_gdb(const fcli_opts *o, const fcli_job *j)
+{
+    char err[ERRLEN], s[32];
+    fcli_target t;
+    if (!fcli_target_open(&t, o, j->bp, j->addr, j->bf.len))
+        return EXIT_ERROR;
+    flash_dev *d = &t.gd.dev;
+    printf("kiln flash write: %s (%s) -> 0x%08llx through the GDB server at %s (%s)\n",
+           o->blob_path, fmt_size(s, sizeof s, j->bf.len), (unsigned long long)j->addr, o->gdb,
+           d->erase_small ? "flash in its memory map: vFlashErase/vFlashWrite/vFlashDone" :
+           t.g.has_memory_map ? "RAM in its memory map: X/M packets" :
+           "no memory map: written as RAM with X/M packets");
+    double t0 = fcli_now_s();
+    flash_plan plan;
+    if (!flash_plan_write(d, t.off, j->bf.data, j->bf.len, &plan, err, sizeof err)) {
+        gdb_close(&t.g);
+        return fcli_error("%s", err);
+    }
+    int rc;
+    if (o->dry_run) {
+        printf("  plan (dry run, nothing written):\n");
+        report_plan_ops(stdout, &plan, d->base, 40);
+        report_plan_summary(stdout, &plan, "  ");
+        rc = 0;
+    } else {
+        progress pr;
+        progress_init(&pr, "writing", o->quiet);
+        flash_rc frc = flash_plan_run(d, &plan, progress_update, &pr);
+        progress_end(&pr);
+        if (frc != FLASH_OK) {
+            rc = fcli_error("write failed: %s", d->err);
+        } else {
+            report_plan_summary(stdout, &plan, "  ");
+            rc = fcli_compare(d, t.off, &j->bf, "the target");
+            printf("  link:        %llu packets in %.2f s (packet size %u, %s%s)\n",
+                   (unsigned long long)t.g.packets, fcli_now_s() - t0, t.g.packet_size,
+                   t.g.ack ? "ack mode" : "no-ack mode",
+                   d->erase_small ? ", vFlash packets" :
+                   t.g.x_packets == 0 ? ", M packets: the server takes no X" : ", X packets");
+        }
+    }
+    const board *bp = j->bp;
+    if (bp && rc == 0 && bp->base <= j->addr) {
+        /* The target's own operations (RAM, or the server's flash driver)
+         * say nothing about the board's chip: model a full rewrite on it. */
+        double typ, max;
+        char a[32], c[32];
+        flash_time_full_rewrite(bp, (uint32_t)(j->addr - bp->base), j->bf.len, &typ, &max);
+        printf("  modelled time on %s for erasing and programming this range: %s typical, %s "
+               "worst case\n", bp->part, fmt_ms(a, sizeof a, typ), fmt_ms(c, sizeof c, max));
+    }
+    flash_plan_free(&plan);
+    gdb_close(&t.g);
+    return rc;
+}
+
 int fcli_write(const fcli_opts *o)
 {
     if (!o->blob_path)
@@ -29,113 +140,7 @@ int fcli_write(const fcli_opts *o)
     fcli_job j;
     if (!fcli_job_open(&j, o, true))
         return EXIT_ERROR;
-    const board *bp = j.bp;
-    const uint64_t addr = j.addr;
-    const uint32_t off = j.off;
-    int rc = EXIT_ERROR;
-    char err[ERRLEN], s[32];
-    flash_plan plan;
-    progress pr;
-
-    if (o->device) {
-        fcli_image im;
-        if (!fcli_image_open(&im, o, &j.b, true))
-            goto out;
-        printf("kiln flash write: %s (%s) -> %s %s at 0x%08llx (device image %s%s)\n",
-               o->blob_path, fmt_size(s, sizeof s, j.bf.len), j.b.name, j.b.part,
-               (unsigned long long)addr, o->device, im.existed ? "" : ", new");
-        if (!flash_plan_write(&im.sim.dev, off, j.bf.data, j.bf.len, &plan, err, sizeof err)) {
-            rc = fcli_error("%s", err);
-            fcli_image_close(&im);
-            goto out;
-        }
-        if (o->dry_run) {
-            printf("  plan (dry run, nothing written):\n");
-            report_plan_ops(stdout, &plan, j.b.base, 40);
-            report_plan_summary(stdout, &plan, "  ");
-            report_plan_time(stdout, &plan, &j.b, "  ");
-            report_vendor_commands(stdout, &j.b, o->blob_path, addr);
-            flash_plan_free(&plan);
-            fcli_image_close(&im);
-            rc = 0;
-            goto out;
-        }
-        progress_init(&pr, "writing", o->quiet);
-        flash_rc frc = flash_plan_run(&im.sim.dev, &plan, progress_update, &pr);
-        progress_end(&pr);
-        if (frc != FLASH_OK) {
-            rc = fcli_device_failure(&im, "write failed", im.sim.dev.err);
-            flash_plan_free(&plan);
-            fcli_image_close(&im);
-            goto out;
-        }
-        report_plan_summary(stdout, &plan, "  ");
-        rc = fcli_compare(&im.sim.dev, off, &j.bf, "the device");
-        if (rc == 0) {
-            if ((plan.nops || !im.existed) && !fcli_image_save(&im))
-                rc = EXIT_ERROR;
-            else if (!plan.nops)
-                printf("  unchanged:   the device already held this blob; nothing written\n");
-        } else {
-            rc = fcli_device_failure(&im, "write did not verify", "read-back differs");
-        }
-        fcli_report_sim(stdout, &im.sim, &j.b);
-        if (rc == 0)
-            report_vendor_commands(stdout, &j.b, o->blob_path, addr);
-        flash_plan_free(&plan);
-        fcli_image_close(&im);
-        goto out;
-    }
-
-    /* --gdb */
-    fcli_target t;
-    if (!fcli_target_open(&t, o, bp, addr, j.bf.len))
-        goto out;
-    flash_dev *d = &t.gd.dev;
-    printf("kiln flash write: %s (%s) -> 0x%08llx through the GDB server at %s (%s)\n",
-           o->blob_path, fmt_size(s, sizeof s, j.bf.len), (unsigned long long)addr, o->gdb,
-           d->erase_small ? "flash in its memory map: vFlashErase/vFlashWrite/vFlashDone" :
-           t.g.has_memory_map ? "RAM in its memory map: X/M packets" :
-           "no memory map: written as RAM with X/M packets");
-    double t0 = fcli_now_s();
-    if (!flash_plan_write(d, t.off, j.bf.data, j.bf.len, &plan, err, sizeof err)) {
-        rc = fcli_error("%s", err);
-        gdb_close(&t.g);
-        goto out;
-    }
-    if (o->dry_run) {
-        printf("  plan (dry run, nothing written):\n");
-        report_plan_ops(stdout, &plan, d->base, 40);
-        report_plan_summary(stdout, &plan, "  ");
-        rc = 0;
-    } else {
-        progress_init(&pr, "writing", o->quiet);
-        flash_rc frc = flash_plan_run(d, &plan, progress_update, &pr);
-        progress_end(&pr);
-        if (frc != FLASH_OK) {
-            rc = fcli_error("write failed: %s", d->err);
-        } else {
-            report_plan_summary(stdout, &plan, "  ");
-            rc = fcli_compare(d, t.off, &j.bf, "the target");
-            printf("  link:        %llu packets in %.2f s (packet size %u, %s%s)\n",
-                   (unsigned long long)t.g.packets, fcli_now_s() - t0, t.g.packet_size,
-                   t.g.ack ? "ack mode" : "no-ack mode",
-                   d->erase_small ? ", vFlash packets" :
-                   t.g.x_packets == 0 ? ", M packets: the server takes no X" : ", X packets");
-        }
-    }
-    if (bp && rc == 0 && bp->base <= addr) {
-        /* The target's own operations (RAM, or the server's flash driver)
-         * say nothing about the board's chip: model a full rewrite on it. */
-        double typ, max;
-        char a[32], c[32];
-        flash_time_full_rewrite(bp, (uint32_t)(addr - bp->base), j.bf.len, &typ, &max);
-        printf("  modelled time on %s for erasing and programming this range: %s typical, %s "
-               "worst case\n", bp->part, fmt_ms(a, sizeof a, typ), fmt_ms(c, sizeof c, max));
-    }
-    flash_plan_free(&plan);
-    gdb_close(&t.g);
-out:
+    int rc = o->device ? write_device(o, &j) : write_gdb(o, &j);
     fcli_job_close(&j);
     return rc;
 }
