@@ -84,6 +84,12 @@ bool tfl_binary(tfl_ctx *c)
     case TFL_OP_MINIMUM: op = IR_OP_MIN; has_act = false; break;
     default: op = IR_OP_MAX; has_act = false; break;
     }
+    /* TFLite's power-of-two int16 path (Add/Sub version < 3) rounds
+     * differently from the general scaling Kiln implements. */
+    if (yt->dtype == IR_DT_S16 && (op == IR_OP_ADD || op == IR_OP_SUB) && c->o.pot_scale_int16)
+        return tfl_op_fail(c, "int16 %s with pot_scale_int16 = true (TFLite's power-of-two "
+                           "scaling path) is not supported; Kiln implements the general "
+                           "scaling of pot_scale_int16 = false", op == IR_OP_ADD ? "ADD" : "SUB");
     ir_act act = {false, -INFINITY, INFINITY};
     if (has_act && !tfl_fused_act(c, c->o.act, &act))
         return false;

@@ -1024,13 +1024,22 @@ static int lower_binary(ctx *c)
     const ir_tensor *a = TS(ai), *b = TS(bi), *y = TS(yi);
     if (nd->op == IR_OP_ADD && nd->attr.qmode == IR_QMODE_ONNX)
         return lower_add_onnx(c);
-    if (a->dtype != IR_DT_S8 || b->dtype != IR_DT_S8 || y->dtype != IR_DT_S8)
-        return fail(c, "int8 %s needs int8 operands and output (got %s, %s -> %s)",
+    const bool s16 = a->dtype == IR_DT_S16 && b->dtype == IR_DT_S16 && y->dtype == IR_DT_S16;
+    if (s16) {
+        if (nd->op != IR_OP_ADD && nd->op != IR_OP_SUB && nd->op != IR_OP_MUL)
+            return fail(c, "int16 %s is not supported (int16 ADD, SUB and MUL are)",
+                        ir_op_name(nd->op));
+        if (check_s16_act(c, a, "A") < 0 || check_s16_act(c, b, "B") < 0 ||
+            check_s16_act(c, y, "output") < 0)
+            return -1;
+    } else if (a->dtype != IR_DT_S8 || b->dtype != IR_DT_S8 || y->dtype != IR_DT_S8) {
+        return fail(c, "integer %s needs all-int8 or all-int16 operands and output (got %s, %s -> %s)",
                     ir_op_name(nd->op), ir_dtype_name(a->dtype), ir_dtype_name(b->dtype),
                     ir_dtype_name(y->dtype));
-    if (check_quant(c, a, "A", false) < 0 || check_quant(c, b, "B", false) < 0 ||
-        check_quant(c, y, "output", false) < 0)
+    } else if (check_quant(c, a, "A", false) < 0 || check_quant(c, b, "B", false) < 0 ||
+               check_quant(c, y, "output", false) < 0) {
         return -1;
+    }
     if (y->rank > 6)
         return fail(c, "rank %d; at most 6", y->rank);
     char sa[96], sb[96], shape[96];
@@ -1051,22 +1060,24 @@ static int lower_binary(ctx *c)
     switch (nd->op) {
     case IR_OP_ADD:
     case IR_OP_SUB: {
-        /* TFLM add_common.cc / sub_common.cc, int8: left shift 20. */
-        left_shift = 20;
+        /* TFLM add_common.cc / sub_common.cc: left shift 20 for int8, 15 for
+         * int16 (whose 16-bit inputs leave less headroom in the int32 sum). */
+        left_shift = s16 ? 15 : 20;
         const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
         qu_quantize_multiplier((double)s1 / twice_max, &am, &ash);
         qu_quantize_multiplier((double)s2 / twice_max, &bm, &bsh);
         const double real_out = twice_max / ((double)(1 << left_shift) * (double)so);
         if (!(real_out < 1.0))
-            return fail(c, "output scale %g too small for TFLite's int8 add (multiplier %g >= 1)",
-                        (double)so, real_out);
+            return fail(c, "output scale %g too small for TFLite's %s add (multiplier %g >= 1)",
+                        (double)so, s16 ? "int16" : "int8", real_out);
         qu_quantize_multiplier(real_out, &om, &osh);
-        kernel = nd->op == IR_OP_ADD ? "kiln_add_s8" : "kiln_sub_s8";
+        kernel = nd->op == IR_OP_ADD ? (s16 ? "kiln_add_s16" : "kiln_add_s8")
+                                     : (s16 ? "kiln_sub_s16" : "kiln_sub_s8");
         break;
     }
     case IR_OP_MUL:
         qu_quantize_multiplier((double)s1 * (double)s2 / (double)so, &om, &osh);
-        kernel = "kiln_mul_s8";
+        kernel = s16 ? "kiln_mul_s16" : "kiln_mul_s8";
         break;
     case IR_OP_MIN:
     case IR_OP_MAX:
@@ -1078,7 +1089,8 @@ static int lower_binary(ctx *c)
         return fail(c, "no int8 kernel");
     }
     int32_t act_min, act_max;
-    qu_activation_range(&nd->attr.act, so, qzp(y), -128, 127, &act_min, &act_max);
+    qu_activation_range(&nd->attr.act, so, qzp(y), s16 ? -32768 : -128, s16 ? 32767 : 127,
+                        &act_min, &act_max);
     lir_call *call = lir_begin(
         c->p, c->node, kernel, "kiln_binary_s8_params",
         "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "

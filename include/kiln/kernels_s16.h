@@ -51,6 +51,13 @@ void kiln_fully_connected_s16(const kiln_fc_s8_params *p, const int16_t *x, cons
 void kiln_avgpool_s16(const kiln_pool_s8_params *p, const int16_t *x, int16_t *y);
 void kiln_maxpool_s16(const kiln_pool_s8_params *p, const int16_t *x, int16_t *y);
 
+/* Broadcasting ADD / SUB / MUL on int16 tensors with the int8 kernels'
+ * params and arithmetic (TFLM's general scaling); ADD/SUB use
+ * left_shift = 15.  Offsets are 0 for TFLite's int16 tensors. */
+void kiln_add_s16(const kiln_binary_s8_params *p, const int16_t *a, const int16_t *b, int16_t *y);
+void kiln_sub_s16(const kiln_binary_s8_params *p, const int16_t *a, const int16_t *b, int16_t *y);
+void kiln_mul_s16(const kiln_binary_s8_params *p, const int16_t *a, const int16_t *b, int16_t *y);
+
 #ifdef __cplusplus
 }
 #endif
