@@ -4,7 +4,8 @@
  * documented arithmetic (the arithmetic is in the comments): rounding ties
  * of both signs, left and right shifts per channel, saturation at the int16
  * limits, int64 biases far beyond int32, and the int32-accumulator CONV_2D
- * variant, whose double rounding differs on ties.
+ * variant, whose double rounding differs on ties; int16 ADD/SUB/MUL (the
+ * int8 binary arithmetic with left shift 15).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +238,96 @@ static void pools_s16(void **state)
     assert_int_equal(y[1], 600);
 }
 
+/* A [1,n] op: no broadcasting, TFLM's int16 offsets (0). */
+static kiln_binary_s8_params binary_1d(int32_t n, int32_t act_min, int32_t act_max)
+{
+    kiln_binary_s8_params p;
+    memset(&p, 0, sizeof p);
+    for (int d = 0; d < KILN_S8_MAX_DIMS; d++)
+        p.shape[d] = 1;
+    p.shape[5] = n, p.a_stride[5] = 1, p.b_stride[5] = 1;
+    p.left_shift = 15;
+    p.act_min = act_min, p.act_max = act_max;
+    return p;
+}
+
+/* s_a = 1/1024, s_b = 1/2048, s_y = 1/512: twice_max = 1/512, so the
+ * input multipliers are 0.5 (2^30, shift 0) and 0.25 (2^30, shift -1) and
+ * the output one 2^-15 (2^30, shift -14).  a = 100, b = -3:
+ * sa = (100 << 15) * 0.5 = 1638400, sb = (-3 << 15) * 0.25 = -24576;
+ * ADD: 1613824 * 2^-15 = 49.25 -> 49; SUB: 1662976 * 2^-15 = 50.75 -> 51.
+ * a = +-1, b = 0: +-16384 * 2^-15 = +-0.5 -> +-1 (ties away from zero). */
+static void add_sub_s16_scales(void **state)
+{
+    (void)state;
+    kiln_binary_s8_params p = binary_1d(3, -32768, 32767);
+    p.a_mult = Q_ONE, p.a_shift = 0, p.b_mult = Q_ONE, p.b_shift = -1;
+    p.out_mult = Q_ONE, p.out_shift = -14;
+    const int16_t a[3] = {100, 1, -1}, b[3] = {-3, 0, 0};
+    int16_t y[3];
+    kiln_add_s16(&p, a, b, y);
+    assert_int_equal(y[0], 49);
+    assert_int_equal(y[1], 1);
+    assert_int_equal(y[2], -1);
+    kiln_sub_s16(&p, a, b, y);
+    assert_int_equal(y[0], 51);
+    assert_int_equal(y[1], 1);
+    assert_int_equal(y[2], -1);
+}
+
+/* Equal scales (multipliers 0.5, 0.5 and 2^-14: the sum is exact) at the
+ * int16 limits: 32767 + 32767 = 65534 saturates (the int32 sum
+ * 2 * 32767 * 2^14 does not overflow); broadcasting b [2] over a [2,2] with
+ * a clamp to [-15, 12]. */
+static void add_s16_saturates_broadcasts(void **state)
+{
+    (void)state;
+    kiln_binary_s8_params p = binary_1d(2, -32768, 32767);
+    p.a_mult = Q_ONE, p.b_mult = Q_ONE, p.out_mult = Q_ONE, p.out_shift = -13;
+    const int16_t a[2] = {32767, -32768}, b[2] = {32767, -32768};
+    int16_t y[4];
+    kiln_add_s16(&p, a, b, y);
+    assert_int_equal(y[0], 32767);
+    assert_int_equal(y[1], -32768);
+    kiln_sub_s16(&p, a, b, y);
+    assert_int_equal(y[0], 0);
+    assert_int_equal(y[1], 0);
+
+    p.shape[4] = 2, p.a_stride[4] = 2, p.b_stride[4] = 0;
+    const int16_t a2[4] = {1, 2, 3, 4}, b2[2] = {10, -20};
+    kiln_add_s16(&p, a2, b2, y);
+    assert_int_equal(y[0], 11);
+    assert_int_equal(y[1], -18);
+    assert_int_equal(y[2], 13);
+    assert_int_equal(y[3], -16);
+    p.act_min = -15, p.act_max = 12;
+    kiln_add_s16(&p, a2, b2, y);
+    assert_int_equal(y[0], 11);
+    assert_int_equal(y[1], -15);
+    assert_int_equal(y[2], 12);
+    assert_int_equal(y[3], -15);
+}
+
+/* s_a * s_b / s_y = 2^-10 * 2^-11 * 2^12 = 2^-9 (2^30, shift -8), on the raw
+ * int32 product with the int32 MBQM (ties away from zero):
+ * 300 * -7 = -2100 -> -4.10 -> -4; 256 * 3 = 768 -> 1.5 -> 2;
+ * -256 * 3 -> -1.5 -> -2; 32767^2 and (-32768)^2 = 2^30 saturate. */
+static void mul_s16(void **state)
+{
+    (void)state;
+    kiln_binary_s8_params p = binary_1d(5, -32768, 32767);
+    p.left_shift = 0;
+    p.out_mult = Q_ONE, p.out_shift = -8;
+    const int16_t a[5] = {300, 256, -256, 32767, -32768}, b[5] = {-7, 3, 3, 32767, -32768};
+    int16_t y[5];
+    kiln_mul_s16(&p, a, b, y);
+    assert_int_equal(y[0], -4);
+    assert_int_equal(y[1], 2);
+    assert_int_equal(y[2], -2);
+    assert_int_equal(y[3], 32767);
+    assert_int_equal(y[4], 32767);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +341,9 @@ int main(void)
         cmocka_unit_test(depthwise_s16),
         cmocka_unit_test(fully_connected_s16),
         cmocka_unit_test(pools_s16),
+        cmocka_unit_test(add_sub_s16_scales),
+        cmocka_unit_test(add_s16_saturates_broadcasts),
+        cmocka_unit_test(mul_s16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
