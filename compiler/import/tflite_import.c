@@ -73,7 +73,7 @@ static const tfl_conv_entry converters[] = {
     {TFL_OP_SPLIT_V, 2, tfl_split},
     {TFL_OP_SQUEEZE, 1, tfl_reshape},
     {TFL_OP_STRIDED_SLICE, 8, tfl_strided_slice}, /* 6 (ellipsis, new axis) refused by content */
-    {TFL_OP_SUB, 3, tfl_binary},
+    {TFL_OP_SUB, 5, tfl_binary},              /* 2: int8; 4: int64 (refused by type); 5: int16 general scaling */
     {TFL_OP_SVDF, 4, tfl_svdf},               /* 2, 4: hybrid (refused by type); 3: int8 */
     {TFL_OP_TANH, 3, tfl_unary},
     {TFL_OP_TRANSPOSE, 6, tfl_transpose},

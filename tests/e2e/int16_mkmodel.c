@@ -4,7 +4,8 @@
  * writer (tests/unit/tfl_builder.h, which shares no code with the
  * importer).  Weights and biases come from a fixed LCG.
  *
- *   int16_mkmodel DIR     writes DIR/s16_cnn.tflite and DIR/s16_b32.tflite
+ *   int16_mkmodel DIR     writes DIR/s16_cnn.tflite, s16_b32.tflite,
+ *                         s16_add.tflite and s16_pot.tflite
  *
  * s16_cnn: X [1,8,8,3] -> CONV_2D 3x3 SAME (4 per-channel scales, int64 bias,
  *          RELU; channel 3 has a tiny scale and a bias beyond int32) ->
@@ -15,6 +16,15 @@
  *          RELU_N1_TO_1 -> CONV_2D 1x1 without bias (both int32 accumulators
  *          in TFLM) -> DEPTHWISE_CONV_2D 1x1 stride 2 VALID without bias
  *          (int64) -> FULLY_CONNECTED with int32 bias (widened) -> Y [1,3].
+ * s16_add: X [1,4,4,3] -> CONV_2D 1x1 (t1) and DEPTHWISE_CONV_2D 3x3 SAME
+ *          (t2), two branches with different scales -> ADD(t1, t2) (t3) ->
+ *          ADD(t3, C), C a constant [3] broadcast over the channels, RELU
+ *          (t4) -> SUB(t4, t1) (t5) -> MUL(t5, G), G a constant [1,4,1,1]
+ *          gain within +-0.5 broadcast over rows -> Y [1,4,4,3]; ADD and
+ *          SUB with pot_scale_int16 = false (general scaling), no scale a
+ *          power of two.
+ * s16_pot: one int16 ADD with pot_scale_int16 left at its default (true),
+ *          which Kiln refuses.
  * The scales put most activations mid-range, with some saturation.
  */
 #include <stdio.h>
@@ -22,9 +32,9 @@
 
 #include "unit/tfl_builder.h"
 
-enum { AVGPOOL = 1, CONV = 3, DWCONV = 4, FC = 9, MAXPOOL = 17 };
+enum { ADD = 0, AVGPOOL = 1, CONV = 3, DWCONV = 4, FC = 9, MAXPOOL = 17, MUL = 18, SUB = 41 };
 enum { T_I32 = 2, T_I64 = 4, T_I16 = 7, T_I8 = 9 };
-enum { OPT_CONV = 1, OPT_DW = 2, OPT_POOL = 5, OPT_FC = 8 };
+enum { OPT_CONV = 1, OPT_DW = 2, OPT_POOL = 5, OPT_FC = 8, OPT_ADD = 11, OPT_MUL = 21, OPT_SUB = 28 };
 enum { SAME = 0, VALID = 1, RELU = 1, RELU_N1_TO_1 = 2, RELU6 = 3 };
 
 static uint32_t lcg = 2024;
@@ -178,11 +188,81 @@ static bool b32_model(const char *dir)
     return write_model(dir, "s16_b32.tflite", &m);
 }
 
+/* ADD (version 3) / SUB (version 5): TFLite's int16 general scaling, which
+ * pot_scale_int16 = false selects; pot < 0 leaves the field out (default
+ * true).  MUL (version 4) has no such field. */
+static tb_op binary_op(int code, int a, int b, int y, int act, int pot)
+{
+    const int version = pot < 0 ? 1 : code == ADD ? 3 : code == SUB ? 5 : 4;
+    const int opt = code == ADD ? OPT_ADD : code == SUB ? OPT_SUB : OPT_MUL;
+    tb_op op = {code, version, 2, {a, b}, 1, {y}, opt, pot >= 0 && code != MUL ? 2 : 1,
+                {{0, 1, (uint64_t)act, 0}, {1, 1, (uint64_t)(pot > 0), 0}}, NULL};
+    return op;
+}
+
+static bool add_model(const char *dir)
+{
+    static int8_t w1[3 * 3], w2[9 * 3];
+    static int64_t b1[3], b2[3];
+    static const int16_t cst[3] = {9000, -12000, 2500}, gain[4] = {8000, -5000, 3000, -8191};
+    fill8(w1, sizeof w1);
+    fill8(w2, sizeof w2);
+    const float sx = 1.0f / 4096, s1 = 1.0f / 2000, s2 = 1.0f / 900, s3 = 1.0f / 1000;
+    const float sc = 1.0f / 3000, s4 = 1.0f / 700, s5 = 1.0f / 600, sg = 1.0f / 16384;
+    const float sy = 1.0f / 1100;
+    tb_tensor t[13] = {
+        {"x", T_I16, 4, {1, 4, 4, 3}, 0, 1, {sx}, {0}},
+        {"w1", T_I8, 4, {3, 1, 1, 3}, 1, 3, {0}, {0}, 0},
+        {"b1", T_I64, 1, {3}, 2, 3, {0}, {0}, 0},
+        {"t1", T_I16, 4, {1, 4, 4, 3}, 0, 1, {s1}, {0}},
+        {"w2", T_I8, 4, {1, 3, 3, 3}, 3, 3, {0}, {0}, 3},
+        {"b2", T_I64, 1, {3}, 4, 3, {0}, {0}, 0},
+        {"t2", T_I16, 4, {1, 4, 4, 3}, 0, 1, {s2}, {0}},
+        {"t3", T_I16, 4, {1, 4, 4, 3}, 0, 1, {s3}, {0}},
+        {"c", T_I16, 1, {3}, 5, 1, {sc}, {0}},
+        {"t4", T_I16, 4, {1, 4, 4, 3}, 0, 1, {s4}, {0}},
+        {"t5", T_I16, 4, {1, 4, 4, 3}, 0, 1, {s5}, {0}},
+        {"y", T_I16, 4, {1, 4, 4, 3}, 0, 1, {sy}, {0}},
+        {"g", T_I16, 4, {1, 4, 1, 1}, 6, 1, {sg}, {0}},
+    };
+    for (int c = 0; c < 3; c++) {
+        t[1].scale[c] = (float)(0.0011 * (1 + 0.3 * c) * s1 / sx);
+        t[2].scale[c] = sx * t[1].scale[c];
+        b1[c] = (int64_t)(2e6 * rnd());
+        t[4].scale[c] = (float)(0.0003 * (1 + 0.5 * c) * s2 / sx);
+        t[5].scale[c] = sx * t[4].scale[c];
+        b2[c] = (int64_t)(3e6 * rnd());
+    }
+    const tb_buf bufs[7] = {{0}, {w1, sizeof w1, 0}, {b1, sizeof b1, 0}, {w2, sizeof w2, 0},
+                            {b2, sizeof b2, 0}, {cst, sizeof cst, 0}, {gain, sizeof gain, 0}};
+    const tb_op ops[6] = {conv_op(0, 1, 2, 3, SAME, 1, 0), dw_op(0, 4, 5, 6, SAME, 1, 1, 0),
+                          binary_op(ADD, 3, 6, 7, 0, 0), binary_op(ADD, 7, 8, 9, RELU, 0),
+                          binary_op(SUB, 9, 3, 10, 0, 0), binary_op(MUL, 10, 12, 11, 0, 0)};
+    /* The gain keeps MUL from magnifying the reference evaluator's 1-LSB
+     * differences upstream (int16_models.sh compares against it too). */
+    tb_model m = {13, t, 6, ops, 7, bufs, 1, {0}, 1, {11}};
+    return write_model(dir, "s16_add.tflite", &m);
+}
+
+static bool pot_model(const char *dir)
+{
+    const float s = 1.0f / 1024;
+    tb_tensor t[3] = {
+        {"a", T_I16, 2, {1, 4}, 0, 1, {s}, {0}},
+        {"b", T_I16, 2, {1, 4}, 0, 1, {s}, {0}},
+        {"y", T_I16, 2, {1, 4}, 0, 1, {s}, {0}},
+    };
+    const tb_op ops[1] = {binary_op(ADD, 0, 1, 2, 0, -1)};
+    tb_model m = {3, t, 1, ops, 1, NULL, 2, {0, 1}, 1, {2}};
+    return write_model(dir, "s16_pot.tflite", &m);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: int16_mkmodel DIR\n");
         return 2;
     }
-    return cnn_model(argv[1]) && b32_model(argv[1]) ? 0 : 1;
+    return cnn_model(argv[1]) && b32_model(argv[1]) && add_model(argv[1]) && pot_model(argv[1])
+               ? 0 : 1;
 }

@@ -17,6 +17,12 @@ conv_common.cc, fully_connected_common.cc), sharing no code with Kiln:
   double(float(s_x * s_w)) / double(s_y)).  Zero points are 0.
   Fused activations: [round(lo / s_y), round(hi / s_y)] in float32,
   intersected with [-32768, 32767].
+  ADD / SUB (pot_scale_int16 = false, TFLM's general scaling, as for int8
+  with a left shift of 15): twice = 2 * max(s_a, s_b); each input
+  x << 15 goes through the int32 MBQM by QuantizeMultiplier(s / twice),
+  then the sum (difference) by QuantizeMultiplier(twice / (2^15 * s_y)).
+  MUL: the int32 MBQM of the raw product by QuantizeMultiplier(s_a * s_b /
+  s_y).  numpy broadcasting; the fused activation clamp.
   Pools: over the window positions inside the input; average
   (sum +- count/2) / count truncated; max; then the activation clamp.
 
@@ -261,6 +267,29 @@ def fully_connected(m, op):
     return y.reshape(y_t['shape'])
 
 
+def binary(m, op, code):
+    a_t, b_t, y_t = (m.tensors[op['ins'][0]], m.tensors[op['ins'][1]], m.tensors[op['outs'][0]])
+    assert not any(a_t['zps']) and not any(b_t['zps']) and not any(y_t['zps'])
+    sa, sb, sy = (float(np.float32(t['scales'][0])) for t in (a_t, b_t, y_t))
+    lo, hi = act_range(m.opt(op, 0, '<b'), y_t['scales'][0])
+    val = lambda i, t: m.vals[i] if i in m.vals else t['data']
+    a, b = np.broadcast_arrays(val(op['ins'][0], a_t), val(op['ins'][1], b_t))
+    if code == 18:
+        q, s = quantize_multiplier(sa * sb / sy)
+        f = lambda u, v: mbqm(int(u) * int(v), q, s)
+    else:
+        assert m.opt(op, 1, '<B', 1) == 0, 'pot_scale_int16 must be false'
+        twice = 2 * max(sa, sb)
+        qa, ea = quantize_multiplier(sa / twice)
+        qb, eb = quantize_multiplier(sb / twice)
+        qo, eo = quantize_multiplier(twice / ((1 << 15) * sy))
+        sign = 1 if code == 0 else -1
+        f = lambda u, v: mbqm(mbqm(int(u) << 15, qa, ea) + sign * mbqm(int(v) << 15, qb, eb),
+                              qo, eo)
+    y = np.array([f(u, v) for u, v in zip(a.ravel(), b.ravel())], np.int64)
+    return np.clip(y, lo, hi).reshape(y_t['shape'])
+
+
 def run(m, x):
     m.vals = {m.inputs[0]: x.reshape(m.tensors[m.inputs[0]]['shape']).astype(np.int64)}
     for op in m.ops:
@@ -273,6 +302,8 @@ def run(m, x):
             y = pool(m, op, c == 1)
         elif c == 9:
             y = fully_connected(m, op)
+        elif c in (0, 18, 41):
+            y = binary(m, op, c)
         else:
             raise SystemExit('int16_ref: builtin %d is not modelled' % c)
         m.vals[op['outs'][0]] = y
