@@ -1026,6 +1026,11 @@ static int lower_binary(ctx *c)
         return lower_add_onnx(c);
     const bool s16 = a->dtype == IR_DT_S16 && b->dtype == IR_DT_S16 && y->dtype == IR_DT_S16;
     if (s16) {
+        /* These kernels compute TFLite's int16 arithmetic; an ONNX graph's
+         * int16 ops would be judged against onnxruntime's, never checked. */
+        if (nd->attr.qmode == IR_QMODE_ONNX)
+            return fail(c, "int16 %s in an ONNX graph is not supported (TFLite's 16x8 models are)",
+                        ir_op_name(nd->op));
         if (nd->op != IR_OP_ADD && nd->op != IR_OP_SUB && nd->op != IR_OP_MUL)
             return fail(c, "int16 %s is not supported (int16 ADD, SUB and MUL are)",
                         ir_op_name(nd->op));
