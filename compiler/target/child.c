@@ -96,7 +96,10 @@ bool child_start(child *c, char *const argv[], const char *err_log, char *err, s
     return true;
 }
 
-/* Reads what is there; CHILD_OK with nothing read is possible (EAGAIN). */
+/* Reads what is there; CHILD_OK with nothing read is possible (EAGAIN).
+ * EOF right after data is reported on the next call: the caller must see
+ * the child's last words (a HELLO saying why it refused its weights, sent
+ * just before it exited) before it hears that the child is gone. */
 static child_io drain(child *c, child_sink sink, void *ctx, size_t *got, char *err, size_t errlen)
 {
     uint8_t buf[65536];
@@ -111,7 +114,7 @@ static child_io drain(child *c, child_sink sink, void *ctx, size_t *got, char *e
         if (r == 0) {
             close(c->out_fd);
             c->out_fd = -1;
-            return CHILD_EOF;
+            return *got ? CHILD_OK : CHILD_EOF;
         }
         if (errno == EINTR)
             continue;

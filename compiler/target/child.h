@@ -40,7 +40,8 @@ bool child_start(child *c, char *const argv[], const char *err_log, char *err, s
 /* Writes all n bytes; what the child sends meanwhile goes to sink. */
 child_io child_write(child *c, const void *data, size_t n, double deadline, child_sink sink, void *ctx,
                      char *err, size_t errlen);
-/* Waits until the child sends at least one byte (to sink), EOF, or deadline. */
+/* Waits until the child sends at least one byte (to sink), EOF, or deadline.
+ * CHILD_EOF comes only after every byte the child wrote went to sink. */
 child_io child_read(child *c, double deadline, child_sink sink, void *ctx, char *err, size_t errlen);
 /* Waits for the child to exit; false if it is still running at the deadline. */
 bool child_wait(child *c, double deadline);
