@@ -226,6 +226,19 @@ static int make_rq(ctx *c, int xi, int wi, int yi, int n, mult_rule rule, rq_out
     return 0;
 }
 
+/* The operands of every requantizing op with weights: input, weights, bias,
+ * the per-channel multiplier and shift tables, output. */
+static int weighted_operands(lir_call *call, int xi, int wi, int bi, const rq_out *r, int yi)
+{
+    lir_in(call, xi);
+    lir_in(call, wi);
+    lir_in(call, bi);
+    lir_in(call, r->mult_t);
+    lir_in(call, r->shift_t);
+    lir_out(call, yi);
+    return 1;
+}
+
 static char *rq_init(const rq_out *r)
 {
     return xasprintf("{ .mode = %d, .out_offset = %d, .act_min = %d, .act_max = %d, .out_xor = %d }",
@@ -573,13 +586,7 @@ static int lower_conv_s16(ctx *c)
     char *init = conv_params_init(&k, group, nhwc, 0, 0, 0, 0, &r);
     lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
     free(init);
-    lir_in(call, xi);
-    lir_in(call, wp);
-    lir_in(call, bo);
-    lir_in(call, r.mult_t);
-    lir_in(call, r.shift_t);
-    lir_out(call, yi);
-    return 1;
+    return weighted_operands(call, xi, wp, bo, &r, yi);
 }
 
 /* FULLY_CONNECTED on int16: int64 accumulator and bias (an int32 bias is
@@ -620,13 +627,7 @@ static int lower_fc_s16(ctx *c)
                                ".in_offset = 0, .w_offset = %d, .in_xor = 0, .w_xor = 0, .rq = %s }",
                                (long long)batch, (long long)kdim, (long long)n, (int)w_off, rq);
     free(rq);
-    lir_in(call, xi);
-    lir_in(call, wi);
-    lir_in(call, bo);
-    lir_in(call, r.mult_t);
-    lir_in(call, r.shift_t);
-    lir_out(call, yi);
-    return 1;
+    return weighted_operands(call, xi, wi, bo, &r, yi);
 }
 
 static int lower_conv(ctx *c)
@@ -677,13 +678,7 @@ static int lower_conv(ctx *c)
     char *init = conv_params_init(&k, group, nhwc, in_off, w_off, in_xor, w_xor, &r);
     lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
     free(init);
-    lir_in(call, xi);
-    lir_in(call, wp);
-    lir_in(call, bi);
-    lir_in(call, r.mult_t);
-    lir_in(call, r.shift_t);
-    lir_out(call, yi);
-    return 1;
+    return weighted_operands(call, xi, wp, bi, &r, yi);
 }
 
 /* ---- FULLY_CONNECTED and MATMUL ----------------------------------------- */
@@ -722,13 +717,7 @@ static int lower_fc(ctx *c)
                                (long long)batch, (long long)kdim, (long long)n, (int)in_off,
                                (int)w_off, (int)in_xor, (int)w_xor, rq);
     free(rq);
-    lir_in(call, xi);
-    lir_in(call, wi);
-    lir_in(call, bi);
-    lir_in(call, r.mult_t);
-    lir_in(call, r.shift_t);
-    lir_out(call, yi);
-    return 1;
+    return weighted_operands(call, xi, wi, bi, &r, yi);
 }
 
 static int lower_matmul(ctx *c)
