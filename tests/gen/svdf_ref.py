@@ -36,6 +36,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, __file__.rsplit('/', 1)[0])
+from tflite_reader import TFLiteModel  # noqa: E402
+
 I32MIN, I32MAX = -(1 << 31), (1 << 31) - 1
 
 
@@ -166,104 +169,21 @@ def state_init(dtype, zp, n):
     return [fill] * n
 
 
-# ---- a minimal TFLite reader ------------------------------------------------
+# ---- the model ---------------------------------------------------------------
 
-TYPES = {0: ('f32', np.float32), 2: ('i32', np.int32), 7: ('i16', np.int16), 9: ('i8', np.int8)}
-
-
-class Model:
+class Model(TFLiteModel):
+    """Per-tensor quantization as `scale` (None when unquantized) and `zp`."""
     def __init__(self, path):
-        d = open(path, 'rb').read()
-        self.d = d
-        u32 = lambda o: struct.unpack_from('<I', d, o)[0]
-        i32 = lambda o: struct.unpack_from('<i', d, o)[0]
-
-        def table(o):
-            vt = o - i32(o)
-            vl = struct.unpack_from('<H', d, vt)[0]
-
-            def field(i):
-                if 4 + 2 * i >= vl:
-                    return None
-                x = struct.unpack_from('<H', d, vt + 4 + 2 * i)[0]
-                return o + x if x else None
-            return field
-
-        def ref(o):
-            return o + u32(o)
-
-        def vec(o):
-            o = ref(o)
-            return u32(o), o + 4
-
-        root = table(ref(0))
-        n, p = vec(root(1))
-        codes = []
-        for k in range(n):
-            t = table(ref(p + 4 * k))
-            dep = d[t(0)] if t(0) else 0
-            code = i32(t(3)) if t(3) else 0
-            codes.append(max(dep, code))
-        bn, bp = vec(root(4))
-        bufs = []
-        for k in range(bn):
-            t = table(ref(bp + 4 * k))
-            if t(0):
-                ln, lp = vec(t(0))
-                bufs.append(d[lp:lp + ln])
-            else:
-                bufs.append(b'')
-        _, sp = vec(root(2))
-        sg = table(ref(sp))
-        n, p = vec(sg(0))
-        self.tensors = []
-        for k in range(n):
-            t = table(ref(p + 4 * k))
-            sn, spp = vec(t(0))
-            shape = [i32(spp + 4 * j) for j in range(sn)]
-            ty = d[t(1)] if t(1) else 0
-            buf = u32(t(2)) if t(2) else 0
-            scale, zp = None, 0
-            if t(4):
-                q = table(ref(t(4)))
-                if q(2):
-                    qn, qp = vec(q(2))
-                    if qn:
-                        scale = struct.unpack_from('<f', d, qp)[0]
-                        if q(3):
-                            zp = struct.unpack_from('<q', d, vec(q(3))[1])[0]
-            name, npy = TYPES[ty]
-            data = None
-            if buf < len(bufs) and bufs[buf]:
-                data = np.frombuffer(bufs[buf], npy).reshape(shape)
-            var = bool(d[t(5)]) if t(5) else False
-            self.tensors.append(dict(type=name, np=npy, shape=shape, scale=scale, zp=zp,
-                                     data=data, var=var))
-        n, p = vec(sg(3))
-        self.ops = []
-        for k in range(n):
-            t = table(ref(p + 4 * k))
-            opcode = u32(t(0)) if t(0) else 0
-            inn, ip = vec(t(1))
-            on, op = vec(t(2))
-            opts = {}
-            if t(4):
-                o = table(ref(t(4)))
-                opts = {i: o(i) for i in range(4)}
-            self.ops.append(dict(code=codes[opcode], ins=[i32(ip + 4 * j) for j in range(inn)],
-                                 outs=[i32(op + 4 * j) for j in range(on)], opts=opts))
-        n, p = vec(sg(1))
-        self.inputs = [i32(p + 4 * j) for j in range(n)]
-        n, p = vec(sg(2))
-        self.outputs = [i32(p + 4 * j) for j in range(n)]
+        super().__init__(path)
+        for t in self.tensors:
+            t['scale'] = t['scales'][0] if t['scales'] else None
+            t['zp'] = t['zps'][0] if t['scales'] and t['zps'] else 0
 
     def opt_i32(self, op, i, default=0):
-        o = op['opts'].get(i)
-        return struct.unpack_from('<i', self.d, o)[0] if o else default
+        return self.opt(op, i, '<i', default)
 
     def opt_i8(self, op, i, default=0):
-        o = op['opts'].get(i)
-        return struct.unpack_from('<b', self.d, o)[0] if o else default
+        return self.opt(op, i, '<b', default)
 
 
 ACTS = {0: (None, None), 1: (0.0, None), 2: (-1.0, 1.0), 3: (0.0, 6.0)}
