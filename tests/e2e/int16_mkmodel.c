@@ -50,22 +50,6 @@ static void fill8(int8_t *w, size_t n)
         w[i] = (int8_t)(127 * rnd());
 }
 
-static bool write_model(const char *dir, const char *name, const tb_model *m)
-{
-    size_t len;
-    uint8_t *bytes = tb_build(m, &len);
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    bool ok = f && fwrite(bytes, 1, len, f) == len;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    free(bytes);
-    if (!ok)
-        fprintf(stderr, "int16_mkmodel: cannot write %s\n", path);
-    return ok;
-}
-
 static tb_op conv_op(int x, int w, int b, int y, int pad, int stride, int act)
 {
     tb_op op = {CONV, 4, b >= 0 ? 3 : 2, {x, w, b}, 1, {y}, OPT_CONV, 4,
@@ -142,7 +126,7 @@ static bool cnn_model(const char *dir)
                           pool_op(MAXPOOL, 6, 7, VALID, 2, 0), pool_op(AVGPOOL, 7, 8, SAME, 2, RELU6),
                           fc_op(8, 9, 10, 11, 0)};
     tb_model m = {12, t, 5, ops, 7, bufs, 1, {0}, 1, {11}};
-    return write_model(dir, "s16_cnn.tflite", &m);
+    return tb_write(&m, dir, "s16_cnn.tflite");
 }
 
 static bool b32_model(const char *dir)
@@ -185,7 +169,7 @@ static bool b32_model(const char *dir)
     const tb_op ops[4] = {conv_op(0, 1, 2, 3, VALID, 2, RELU_N1_TO_1), conv_op(3, 4, -1, 5, SAME, 1, 0),
                           dw_op(5, 6, -1, 7, VALID, 2, 1, 0), fc_op(7, 8, 9, 10, 0)};
     tb_model m = {11, t, 4, ops, 7, bufs, 1, {0}, 1, {10}};
-    return write_model(dir, "s16_b32.tflite", &m);
+    return tb_write(&m, dir, "s16_b32.tflite");
 }
 
 /* ADD (version 3) / SUB (version 5): TFLite's int16 general scaling, which
@@ -241,7 +225,7 @@ static bool add_model(const char *dir)
     /* The gain keeps MUL from magnifying the reference evaluator's 1-LSB
      * differences upstream (int16_models.sh compares against it too). */
     tb_model m = {13, t, 6, ops, 7, bufs, 1, {0}, 1, {11}};
-    return write_model(dir, "s16_add.tflite", &m);
+    return tb_write(&m, dir, "s16_add.tflite");
 }
 
 static bool pot_model(const char *dir)
@@ -254,7 +238,7 @@ static bool pot_model(const char *dir)
     };
     const tb_op ops[1] = {binary_op(ADD, 0, 1, 2, 0, -1)};
     tb_model m = {3, t, 1, ops, 1, NULL, 2, {0, 1}, 1, {2}};
-    return write_model(dir, "s16_pot.tflite", &m);
+    return tb_write(&m, dir, "s16_pot.tflite");
 }
 
 int main(int argc, char **argv)

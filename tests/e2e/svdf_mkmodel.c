@@ -27,22 +27,6 @@ static double rnd(void) /* uniform in [-1, 1) */
     return (double)(lcg >> 8) / 8388608.0 - 1.0;
 }
 
-static bool write_model(const char *dir, const char *name, const tb_model *m)
-{
-    size_t len;
-    uint8_t *bytes = tb_build(m, &len);
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    bool ok = f && fwrite(bytes, 1, len, f) == len;
-    if (f)
-        ok = fclose(f) == 0 && ok;
-    free(bytes);
-    if (!ok)
-        fprintf(stderr, "svdf_mkmodel: cannot write %s\n", path);
-    return ok;
-}
-
 static tb_op svdf_op(int version, int x, int wf, int wt, int b, int s, int y, int rank, int act)
 {
     tb_op op = {SVDF, version, 5, {x, wf, wt, b, s}, 1, {y}, OPT_SVDF, 2,
@@ -79,7 +63,7 @@ static bool float_model(const char *dir)
     };
     const tb_op ops[2] = {svdf_op(1, 0, 1, 2, 3, 4, 5, 2, 1), svdf_op(1, 5, 6, 7, -1, 8, 9, 3, 0)};
     tb_model m = {10, t, 2, ops, 6, bufs, 1, {0}, 1, {9}};
-    return write_model(dir, "svdf_f32.tflite", &m);
+    return tb_write(&m, dir, "svdf_f32.tflite");
 }
 
 /* bits: 8 or 16 for the state and time weights. */
@@ -113,7 +97,7 @@ static bool int_model(const char *dir, const char *name, int bits)
     };
     const tb_op op = svdf_op(3, 0, 1, 2, 3, 4, 5, 2, 0);
     tb_model m = {6, t, 1, &op, 4, bufs, 1, {0}, 1, {5}};
-    return write_model(dir, name, &m);
+    return tb_write(&m, dir, name);
 }
 
 int main(int argc, char **argv)

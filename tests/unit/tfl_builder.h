@@ -10,6 +10,8 @@
 #ifndef KILN_TEST_TFL_BUILDER_H
 #define KILN_TEST_TFL_BUILDER_H
 
+#include <stdio.h>
+
 #include "unit/fb_builder.h"
 
 typedef struct tb_tensor {
@@ -162,6 +164,23 @@ static uint8_t *tb_build(const tb_model *m, size_t *len)
     }
     *len = b.len;
     return b.buf;
+}
+
+/* Builds m and writes it to dir/name; prints why on failure. */
+static inline bool tb_write(const tb_model *m, const char *dir, const char *name)
+{
+    size_t len;
+    uint8_t *bytes = tb_build(m, &len);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(bytes, 1, len, f) == len;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    free(bytes);
+    if (!ok)
+        fprintf(stderr, "cannot write %s\n", path);
+    return ok;
 }
 
 #endif
