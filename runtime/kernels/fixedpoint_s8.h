@@ -212,4 +212,7 @@ static inline int32_t kiln_clamp32(int32_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+static inline int32_t kiln_max32(int32_t a, int32_t b) { return a > b ? a : b; }
+static inline int32_t kiln_min32(int32_t a, int32_t b) { return a < b ? a : b; }
+
 #endif

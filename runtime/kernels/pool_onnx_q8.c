@@ -13,9 +13,8 @@
  */
 #include "kiln/kernels_s8.h"
 #include "fixedpoint_s8.h"
+#include "pool_q.h"
 
-static int32_t max32(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min32(int32_t a, int32_t b) { return a < b ? a : b; }
 
 static int32_t ld(const void *base, int32_t i, int32_t is_u8)
 {
@@ -28,23 +27,6 @@ static void st(void *base, int32_t i, int32_t v, int32_t is_u8)
         ((uint8_t *)base)[i] = (uint8_t)v;
     else
         ((int8_t *)base)[i] = (int8_t)v;
-}
-
-typedef struct strides {
-    int32_t xb, xc, xh, xw, yb, yc, yh, yw;
-} strides;
-
-static strides strides_of(const kiln_pool_s8_params *p)
-{
-    strides s;
-    if (p->layout == KILN_LAYOUT_NHWC) {
-        s.xc = 1, s.xw = p->c, s.xh = p->in_w * p->c, s.xb = p->in_h * p->in_w * p->c;
-        s.yc = 1, s.yw = p->c, s.yh = p->out_w * p->c, s.yb = p->out_h * p->out_w * p->c;
-    } else {
-        s.xw = 1, s.xh = p->in_w, s.xc = p->in_h * p->in_w, s.xb = p->c * p->in_h * p->in_w;
-        s.yw = 1, s.yh = p->out_w, s.yc = p->out_h * p->out_w, s.yb = p->c * p->out_h * p->out_w;
-    }
-    return s;
 }
 
 /* Round half to even of v, saturated to +-2^20 first (outputs are 8-bit, so
@@ -69,19 +51,17 @@ static float mul_rounded(float a, float b)
 void kiln_maxpool_q8(const kiln_pool_q8_params *q, const void *x, void *y)
 {
     const kiln_pool_s8_params *p = &q->pool;
-    const strides s = strides_of(p);
+    const kiln_pool_idx s = kiln_pool_strides(p);
     const int32_t lowest = q->is_u8 ? 0 : -128;
     for (int32_t b = 0; b < p->batch; b++)
         for (int32_t oy = 0; oy < p->out_h; oy++)
             for (int32_t ox = 0; ox < p->out_w; ox++) {
-                const int32_t y0 = oy * p->stride_h - p->pad_t, x0 = ox * p->stride_w - p->pad_l;
-                const int32_t ys = max32(0, y0), ye = min32(p->in_h, y0 + p->k_h);
-                const int32_t xs = max32(0, x0), xe = min32(p->in_w, x0 + p->k_w);
+                const kiln_pool_win w = kiln_pool_window(p, oy, ox);
                 for (int32_t c = 0; c < p->c; c++) {
                     int32_t m = lowest;
-                    for (int32_t iy = ys; iy < ye; iy++)
-                        for (int32_t ix = xs; ix < xe; ix++)
-                            m = max32(m, ld(x, b * s.xb + c * s.xc + iy * s.xh + ix * s.xw, q->is_u8));
+                    for (int32_t iy = w.ys; iy < w.ye; iy++)
+                        for (int32_t ix = w.xs; ix < w.xe; ix++)
+                            m = kiln_max32(m, ld(x, b * s.xb + c * s.xc + iy * s.xh + ix * s.xw, q->is_u8));
                     st(y, b * s.yb + c * s.yc + oy * s.yh + ox * s.yw, kiln_clamp32(m, p->act_min, p->act_max),
                        q->is_u8);
                 }
@@ -91,7 +71,7 @@ void kiln_maxpool_q8(const kiln_pool_q8_params *q, const void *x, void *y)
 static void avg_global(const kiln_pool_q8_params *q, const void *x, void *y)
 {
     const kiln_pool_s8_params *p = &q->pool;
-    const strides s = strides_of(p);
+    const kiln_pool_idx s = kiln_pool_strides(p);
     const int32_t count = p->in_h * p->in_w;
     union {
         float f;
@@ -112,32 +92,22 @@ static void avg_global(const kiln_pool_q8_params *q, const void *x, void *y)
 static void avg_window(const kiln_pool_q8_params *q, const void *x, void *y)
 {
     const kiln_pool_s8_params *p = &q->pool;
-    const strides s = strides_of(p);
+    const kiln_pool_idx s = kiln_pool_strides(p);
     const float zp_out = (float)q->out_zp;
     for (int32_t b = 0; b < p->batch; b++)
         for (int32_t oy = 0; oy < p->out_h; oy++)
             for (int32_t ox = 0; ox < p->out_w; ox++) {
-                const int32_t y0 = oy * p->stride_h - p->pad_t, x0 = ox * p->stride_w - p->pad_l;
-                const int32_t ys = max32(0, y0), ye = min32(p->in_h, y0 + p->k_h);
-                const int32_t xs = max32(0, x0), xe = min32(p->in_w, x0 + p->k_w);
-                int32_t count;
-                if (p->count_include_pad) {
-                    const int32_t hy = min32(p->in_h + p->pad_b, y0 + p->k_h) - max32(-p->pad_t, y0);
-                    const int32_t hx = min32(p->in_w + p->pad_r, x0 + p->k_w) - max32(-p->pad_l, x0);
-                    count = hy * hx;
-                } else {
-                    count = (ye - ys) * (xe - xs);
-                }
+                const kiln_pool_win w = kiln_pool_window(p, oy, ox);
                 for (int32_t c = 0; c < p->c; c++) {
                     float sum = 0.0f;
-                    for (int32_t iy = ys; iy < ye; iy++)
-                        for (int32_t ix = xs; ix < xe; ix++) {
+                    for (int32_t iy = w.ys; iy < w.ye; iy++)
+                        for (int32_t ix = w.xs; ix < w.xe; ix++) {
                             const int32_t v = ld(x, b * s.xb + c * s.xc + iy * s.xh + ix * s.xw, q->is_u8);
                             sum += mul_rounded(q->in_scale, (float)(v - q->in_zp));
                         }
                     int32_t v = q->out_zp;
-                    if (count > 0) {
-                        const float avg = sum / (float)count;
+                    if (w.count > 0) {
+                        const float avg = sum / (float)w.count;
                         v = round_even_sat(avg / q->out_scale + zp_out);
                     }
                     st(y, b * s.yb + c * s.yc + oy * s.yh + ox * s.yw, kiln_clamp32(v, p->act_min, p->act_max),
