@@ -47,6 +47,15 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->has_address = true;
         return 1;
     }
+    if (!strcmp(a, "--integrity")) {
+        if (!(v = arg_value(argc, argv, i, cmd)))
+            return -1;
+        if (!integrity_parse(v, &o->integrity)) {
+            fprintf(stderr, "kiln %s: --integrity must be 'sha256' or 'crc32', not '%s'\n", cmd, v);
+            return -1;
+        }
+        return 1;
+    }
     if (!strcmp(a, "--no-fuse")) {
         o->no_fuse = true;
         return 1;

@@ -1,6 +1,7 @@
 /*
  * cmd_common.h - options shared by the commands that compile a model
- * (analyze, generate, validate): --name, --weights, --address.
+ * (analyze, generate, validate, and blob info --model): --name, --weights,
+ * --address, --integrity, --no-fuse.
  */
 #ifndef KILN_CMD_COMMON_H
 #define KILN_CMD_COMMON_H
@@ -15,6 +16,9 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
     "  --name NET                C identifier prefix of the generated code (default: file name)\n" \
     "  --weights inline|external weights as a C array (internal flash) or a blob file (default external)\n" \
     "  --address ADDR            default memory-mapped address of the blob, e.g. 0x90000000\n"  \
+    "  --integrity sha256|crc32  how init checks the blob's payload against this build: its SHA-256\n" \
+    "                            (default; catches deliberate edits) or its CRC-32 (faster; catches\n" \
+    "                            accidents only); every header field is checked either way\n" \
     "  --no-fuse                 keep BatchNorm and activations as separate layers\n"
 
 #endif
