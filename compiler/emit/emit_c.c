@@ -210,11 +210,14 @@ static void emit_model_desc(const compiled *c, sbuf *o, int n_state)
     sb_printf(o, "        .payload_crc = 0x%08" PRIx32 "u,\n", e->payload_crc);
     sb_printf(o, "        .integrity = %s,\n", e->integrity == KILN_INTEGRITY_SHA256 ? "KILN_INTEGRITY_SHA256"
                                                                                      : "KILN_INTEGRITY_CRC32");
+    /* Every field spelled out, so no compiler warns of a missing one. */
     if (e->integrity == KILN_INTEGRITY_SHA256) {
         sb_printf(o, "        .sha256 = {");
         for (unsigned i = 0; i < KILN_BLOB_DIGEST_BYTES; i++)
             sb_printf(o, "%s0x%02x", i == 0 ? "" : i % 16 ? ", " : ",\n                   ", e->sha256[i]);
         sb_printf(o, "},\n");
+    } else {
+        sb_printf(o, "        .sha256 = {0}, /* crc32 mode: no digest */\n");
     }
     sb_printf(o, "    },\n};\n");
 }
