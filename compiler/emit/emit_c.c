@@ -20,6 +20,7 @@
 #include "emit/c_text.h"
 #include "emit/report.h"
 #include "util/fileio.h"
+#include "util/fileset.h"
 
 const char *c_elem_type(ir_dtype dt)
 {
@@ -305,40 +306,44 @@ void emit_data_c(const compiled *c, sbuf *o)
     sb_printf(o, "};\n");
 }
 
-static bool write_sbuf(const char *dir, const char *name, const char *suffix, const sbuf *b, char *err,
-                       size_t errlen)
+/* The file DIR/NETsuffix, in a fresh heap string. */
+static char *out_path(const char *dir, const char *name, const char *suffix)
 {
     char *file = xasprintf("%s%s", name, suffix);
     char *path = path_join(dir, file);
-    bool ok = write_file_atomic(path, b->s ? b->s : "", b->len, err, errlen);
     free(file);
-    free(path);
-    return ok;
+    return path;
 }
 
 bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen)
 {
     if (!make_dirs(dir, err, errlen))
         return false;
+    bool inl = c->weights == WEIGHTS_INLINE;
     sbuf h = {0}, s = {0}, d = {0}, rt = {0}, rj = {0};
     emit_header(c, &h);
     emit_source(c, &s);
+    if (inl)
+        emit_data_c(c, &d);
     report_text(c, &rt);
     report_json(c, &rj);
-    bool ok = write_sbuf(dir, c->name, ".h", &h, err, errlen) &&
-              write_sbuf(dir, c->name, ".c", &s, err, errlen) &&
-              write_sbuf(dir, c->name, "_report.txt", &rt, err, errlen) &&
-              write_sbuf(dir, c->name, "_report.json", &rj, err, errlen);
-    if (ok && c->weights == WEIGHTS_INLINE) {
-        emit_data_c(c, &d);
-        ok = write_sbuf(dir, c->name, "_data.c", &d, err, errlen);
-    } else if (ok) {
-        char *file = xasprintf("%s_data.bin", c->name);
-        char *path = path_join(dir, file);
-        ok = write_file_atomic(path, c->blob, c->blob_len, err, errlen);
-        free(file);
-        free(path);
-    }
+    /* Weights first, reports last; the other mode's data file is stale. */
+    char *paths[5] = {out_path(dir, c->name, inl ? "_data.c" : "_data.bin"), out_path(dir, c->name, ".c"),
+                      out_path(dir, c->name, ".h"), out_path(dir, c->name, "_report.txt"),
+                      out_path(dir, c->name, "_report.json")};
+    char *stale = out_path(dir, c->name, inl ? "_data.bin" : "_data.c");
+    const fileset_file files[5] = {
+        {paths[0], inl ? (const void *)d.s : (const void *)c->blob, inl ? d.len : c->blob_len},
+        {paths[1], s.s, s.len},
+        {paths[2], h.s, h.len},
+        {paths[3], rt.s, rt.len},
+        {paths[4], rj.s, rj.len},
+    };
+    const char *const stale_list[1] = {stale};
+    bool ok = fileset_commit(files, 5, stale_list, 1, err, errlen);
+    for (int i = 0; i < 5; i++)
+        free(paths[i]);
+    free(stale);
     sb_free(&h);
     sb_free(&s);
     sb_free(&d);
