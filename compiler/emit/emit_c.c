@@ -9,6 +9,9 @@
  *   graph outputs  (T *)y<i>                       caller buffer or arena
  *   the rest       (T *)(arena + OFFSET)
  * A RESHAPE alias resolves to its root's expression, so it costs nothing.
+ * Names and paths from the model never go out as they are: comments are
+ * built by c_comment() and names in data by c_string() (emit/c_text.h);
+ * identifiers are NET_* only, NET checked by compile.c.
  */
 #include "emit/emit_c.h"
 
