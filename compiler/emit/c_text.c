@@ -95,3 +95,16 @@ bool c_string(sbuf *b, const char *s)
                   C_STRING_MAX, n);
     return n == m;
 }
+
+bool c_code_is_plain(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\'' || ch == '\\')
+            return false;
+        if ((ch == '/' && (p[1] == '*' || p[1] == '/')) || (ch == '*' && p[1] == '/') ||
+            (ch == '?' && p[1] == '?'))
+            return false;
+    }
+    return true;
+}

@@ -15,6 +15,7 @@
  */
 #include "emit/emit_c.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,8 +199,11 @@ void emit_source(const compiled *c, sbuf *o)
 
     for (int i = 0; i < c->prog.n_calls; i++) {
         const lir_call *call = &c->prog.calls[i];
-        if (call->ptype)
+        assert(c_code_is_plain(call->kernel));
+        if (call->ptype) {
+            assert(c_code_is_plain(call->ptype) && c_code_is_plain(call->pinit));
             sb_printf(o, "static const %s p%d = %s;\n", call->ptype, i, call->pinit);
+        }
     }
     sb_printf(o, "\nstatic void %s_invoke(const uint8_t *w, uint8_t *arena, const void *const *in, void *const *out)\n{\n", n);
     for (int k = 0; k < g->n_inputs; k++)

@@ -201,6 +201,16 @@ static void long_literals_are_cut_with_a_note(void **state)
     sb_free(&b);
 }
 
+static void composed_code_is_plain(void **state)
+{
+    (void)state;
+    assert_true(c_code_is_plain("{ .m = 1, .k = 4, .act_lo = -1.5e-3f / 2, .act_hi = HUGE_VALF }"));
+    static const char *const bad[] = {"{ /* x */ }", "a */ b", "a // b", "\"s\"", "'c'", "a\\", "?\?=",
+                                      "a\nb", "\xc3\xa9"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(c_code_is_plain(bad[i]));
+}
+
 /* ---- --name ------------------------------------------------------------------ */
 
 static void name_check(void **state)
@@ -259,6 +269,7 @@ int main(void)
         cmocka_unit_test(comment_text_examples),
         cmocka_unit_test(string_literals_round_trip),
         cmocka_unit_test(long_literals_are_cut_with_a_note),
+        cmocka_unit_test(composed_code_is_plain),
         cmocka_unit_test(name_check),
         cmocka_unit_test(derived_names),
     };
