@@ -34,6 +34,8 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 STRICT="-std=c99 -pedantic -Wall -Wextra -Werror"
+# programs linked with the runtime of the sanitizer build need the sanitizers too
+SAN=${KILN_SAN:+-fsanitize=address,undefined -fno-sanitize-recover=all}
 
 cc -std=c11 -Wall -Wextra -Werror -Wno-missing-field-initializers -Itests -Icompiler -Iinclude \
     -o "$tmp/mk" tests/e2e/hostile_mkmodel.c || { echo "FAIL hostile_mkmodel does not build"; exit 1; }
@@ -82,7 +84,7 @@ same_name() {
 
 check_names() {
     local d=$1 k=$2 label=$3
-    if ! gcc $STRICT -Iinclude -I"$d" -DKILN_MODEL=net_model -o "$d/dump" tests/e2e/hostile_names_dump.c \
+    if ! gcc $STRICT $SAN -Iinclude -I"$d" -DKILN_MODEL=net_model -o "$d/dump" tests/e2e/hostile_names_dump.c \
             "$d/net.c" "$d/net_data.c" "$BUILD/libkilnrt.a" -lm 2> "$tmp/cc.err"; then
         bad "$label: name dumper does not build"; head -3 "$tmp/cc.err"; return
     fi
@@ -153,7 +155,7 @@ if "$KILN" generate "$tmp/m/no_inputs.onnx" -o "$d" --name net --weights inline 
         bad "no graph inputs: arm-none-eabi-gcc"; head -3 "$tmp/cc.err"
     fi
     : > "$d/empty.bin"
-    if gcc $STRICT -Iinclude -I"$d" -DKILN_MODEL=net_model -o "$d/harness" firmware/host/harness.c "$d/net.c" \
+    if gcc $STRICT $SAN -Iinclude -I"$d" -DKILN_MODEL=net_model -o "$d/harness" firmware/host/harness.c "$d/net.c" \
            "$d/net_data.c" "$BUILD/libkilnrt.a" -lm 2> "$tmp/cc.err" &&
        "$d/harness" --samples 1 "$d/empty.bin" "$d/y.bin" > /dev/null &&
        cmp -s "$d/y.bin" "$tmp/m/no_inputs_y.bin"; then
