@@ -104,10 +104,11 @@ arm:
 fuzz:
 	bash tests/fuzz/run.sh
 
-# The benchmark (bench/README.md): numbers, never pass/fail.  `bench/run.sh --quick` is the short form.
+# The benchmark (bench/README.md): numbers, never pass/fail.  `bench/run.sh --quick` is the short form;
+# `make bench NOTE="..."` records a sentence with the results.
 bench: deps
 	$(MAKE) kiln
-	bash bench/run.sh --record
+	bash bench/run.sh --record $(if $(NOTE),--note "$(NOTE)")
 
 clean:
 	rm -rf build

@@ -39,6 +39,7 @@ def parse_args():
                    "and runtime are timed on the host in the same run, for the speed-up column")
     p.add_argument("--runs", type=int, help="timed host runs per model (default 101, quick 11)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="where results go (default build/bench)")
+    p.add_argument("--note", help="a sentence recorded with the results (what this run measures, e.g. a baseline)")
     p.add_argument("--record", action="store_true",
                    help="also write bench/results/latest.json and docs/performance.md (a full, error-free run only)")
     a = p.parse_args()
@@ -214,6 +215,7 @@ def main():
                       "baseline": os.path.abspath(args.baseline) if args.baseline else None,
                       "host_runs": runs, "host_rounds": rounds}
     res["flags"] = flags
+    res["note"] = args.note or ""
     res["models"] = {}
     for name in names:
         res["models"][name] = bench_model(ctx, name)

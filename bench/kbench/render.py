@@ -106,6 +106,8 @@ def run_facts(res):
         f"- weights: {res['options']['weights']}"
         + ("; ext. flash bytes counted with gcc load callbacks (`bench/host_bench.c`)" if res["options"]["weights"] == "external" else ""),
     ]
+    if res.get("note"):
+        lines.insert(0, f"- {res['note']}")
     return "\n".join(lines) + "\n"
 
 
