@@ -90,7 +90,7 @@ def layer_tables(res):
                  grp(l["macc"]) if l["macc"] else "", grp(l["instructions"]), fixed(l["instructions_per_mac"]),
                  f"{100 * l['share']:.1f} %" if l.get("share") is not None else ""] for l in r["layers"]]
         out.append(table(["layer", "op", "kernel", "weights", "MACs", "instructions", "instr/MAC", "share"], rows))
-    return "\n".join(out)
+    return "\n".join(out) if out else "Not measured in this run.\n"
 
 
 def run_facts(res):
@@ -99,7 +99,8 @@ def run_facts(res):
     lines = [
         f"- commit `{res['commit'][:12]}`{' (with uncommitted changes)' if res.get('dirty') else ''}: {res.get('commit_subject', '')}",
         f"- date {res['date']}; machine: {h['cpu']}, {h['cpus']} CPUs, {h['os']}",
-        f"- QEMU: {q['version']}, `{q['machine']}`, `-icount shift=0` (instructions, not cycles)",
+        (f"- QEMU: {q['version']}, `{q['machine']}`, `-icount shift=0` (instructions, not cycles)" if q.get("version")
+         else "- QEMU: not run (`--no-qemu`)"),
         f"- firmware: {f.get('firmware_cc')} `{' '.join(f.get('firmware_arch', []) + f.get('firmware_cflags', []))}`",
         f"- host: {f.get('host_cc')} `{' '.join(f.get('host_cflags', []))}`, {res['options']['host_runs']} timed runs per model"
         + (f", in {res['options']['host_rounds']} rounds alternating with the baseline `{base}`" if base else ""),
