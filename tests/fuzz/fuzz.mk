@@ -1,0 +1,104 @@
+# fuzz.mk - builds the fuzz harnesses (tests/fuzz/fuzz_*.c), one binary each.
+#
+#   make -f tests/fuzz/fuzz.mk [ENGINE=libfuzzer|driver] [KILN=build/kiln] -j2
+#
+# ENGINE=libfuzzer (what `make fuzz` uses): clang, coverage-guided libFuzzer,
+# AddressSanitizer + UndefinedBehaviorSanitizer, every product source built
+# with -fsanitize=fuzzer-no-link so the fuzzer sees its coverage.
+# ENGINE=driver (the fallback where clang or its libFuzzer runtime is missing):
+# $(DRIVER_CC) (gcc by default) with the same sanitizers and tests/fuzz/driver.c
+# as main(): runs files and a simple deterministic mutator, no coverage.
+#
+# The blob and firmware harnesses link generated networks: `$(KILN) generate`
+# writes them into $(OUT)/nets at build time, so they always match the
+# compiler in this tree.  Relies on: the product sources (found by wildcard,
+# like the top-level Makefile), cJSON, libm, pthreads.  Writes only under
+# $(OUT).
+ENGINE  ?= libfuzzer
+KILN    ?= build/kiln
+OUT     ?= build/fuzz/$(ENGINE)
+ROOT    := $(abspath .)
+
+SANS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(ENGINE),libfuzzer)
+FCC       ?= clang
+COV_FLAGS := -fsanitize=fuzzer-no-link
+LINK_SAN  := -fsanitize=fuzzer,address,undefined
+DRIVER_O  :=
+else
+FCC       ?= $(or $(DRIVER_CC),gcc)
+COV_FLAGS :=
+LINK_SAN  := $(SANS)
+DRIVER_O  := $(OUT)/obj/tests/fuzz/driver.o
+endif
+
+# -Werror stays with the main build: a new clang warning must not stop fuzzing.
+CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Wno-missing-field-initializers $(SANS) $(COV_FLAGS) \
+          -Iinclude -Icompiler -I. -Itests/fuzz -MMD -MP \
+          -DKILN_ROOT='"$(ROOT)"' -DKILN_BUILD_DIR='"$(abspath $(OUT))"' \
+          -DKILN_HOST_CC='"cc"' -DKILN_HOST_CFLAGS='""'
+LIBS   := -lcjson -lm -lpthread
+
+PROD_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c compiler/*/*.c flash/*.c)) \
+            $(wildcard runtime/*.c runtime/kernels/*.c)
+PROD_OBJ := $(PROD_SRC:%.c=$(OUT)/obj/%.o)
+COMMON_O := $(OUT)/obj/tests/fuzz/fuzz_util.o
+
+TARGETS := onnx tflite tensor blob board vproto firmware gdb
+BINS    := $(TARGETS:%=$(OUT)/fuzz_%)
+
+# Networks the blob and firmware harnesses run (name, model, weights mode).
+NET_fz_cnn := tests/models/small_cnn.onnx external
+NET_fz_s8  := tests/models/qdq_ops_s8.onnx external
+NET_fz_fw  := tests/fuzz/corpus/tflite/hello_world_int8.tflite inline
+NETS       := fz_cnn fz_s8 fz_fw
+
+all: $(BINS)
+
+$(OUT)/libkiln.a: $(PROD_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FCC) $(CFLAGS) -c -o $@ $<
+
+# One directory per generated network; the stamp stands for its files.
+$(OUT)/nets/%/stamp: $(KILN)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(KILN) generate $(word 1,$(NET_$*)) --weights $(word 2,$(NET_$*)) --name $* -o $(dir $@) -q
+	@touch $@
+
+net_src = $(OUT)/nets/$(1)/$(1).c $(if $(filter inline,$(word 2,$(NET_$(1)))),$(OUT)/nets/$(1)/$(1)_data.c)
+$(OUT)/nets/%.o: $(OUT)/nets/%/stamp
+	$(FCC) $(filter-out -std=c11 -MMD -MP,$(CFLAGS)) -std=c99 -c -o $@ $(OUT)/nets/$*/$*.c
+$(OUT)/nets/%_data.o: $(OUT)/nets/%/stamp
+	$(FCC) $(filter-out -std=c11 -MMD -MP,$(CFLAGS)) -std=c99 -c -o $@ $(OUT)/nets/$*/$*_data.c
+
+# Harnesses with extra objects.
+$(OUT)/fuzz_blob: $(OUT)/nets/fz_cnn.o $(OUT)/nets/fz_s8.o
+$(OUT)/obj/tests/fuzz/fuzz_blob.o: CFLAGS += -I$(OUT)/nets/fz_cnn -I$(OUT)/nets/fz_s8
+$(OUT)/obj/tests/fuzz/fuzz_blob.o: $(OUT)/nets/fz_cnn/stamp $(OUT)/nets/fz_s8/stamp
+
+# The validation firmware's own main.c and frames.c, built for the host with
+# a UART that reads the fuzz input (fw_host.c); main() is renamed so the
+# harness can call it once per input.
+FW := firmware/qemu-mps2-an500
+FW_CFLAGS = -DKILN_NET=fz_fw -I$(OUT)/nets/fz_fw -I$(FW)
+$(OUT)/fuzz_firmware: $(OUT)/nets/fz_fw.o $(OUT)/nets/fz_fw_data.o $(OUT)/obj/fw/main.o \
+                      $(OUT)/obj/fw/frames.o $(OUT)/obj/tests/fuzz/fw_host.o
+$(OUT)/obj/fw/main.o: $(FW)/main.c $(OUT)/nets/fz_fw/stamp
+	@mkdir -p $(dir $@)
+	$(FCC) $(CFLAGS) $(FW_CFLAGS) -Dmain=kvp_firmware_main -c -o $@ $<
+$(OUT)/obj/fw/frames.o: $(FW)/frames.c
+	@mkdir -p $(dir $@)
+	$(FCC) $(CFLAGS) $(FW_CFLAGS) -c -o $@ $<
+$(OUT)/obj/tests/fuzz/fw_host.o: CFLAGS += -I$(FW)
+$(OUT)/obj/tests/fuzz/fuzz_firmware.o: CFLAGS += -I$(OUT)/nets/fz_fw
+$(OUT)/obj/tests/fuzz/fuzz_firmware.o: $(OUT)/nets/fz_fw/stamp
+
+$(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(COMMON_O) $(DRIVER_O) $(OUT)/libkiln.a
+	$(FCC) $(LINK_SAN) -o $@ $(filter %.o,$^) $(OUT)/libkiln.a $(LIBS)
+
+.PHONY: all
+.SECONDARY:
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
