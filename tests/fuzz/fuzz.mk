@@ -49,7 +49,7 @@ BINS    := $(TARGETS:%=$(OUT)/fuzz_%)
 
 # Networks the blob and firmware harnesses run (name, model, weights mode).
 NET_fz_cnn := tests/models/small_cnn.onnx external
-NET_fz_s8  := tests/models/qdq_ops_s8.onnx external
+NET_fz_s8  := tests/models/qdq_torch_cnn.onnx external
 NET_fz_fw  := tests/fuzz/corpus/tflite/hello_world_int8.tflite inline
 NETS       := fz_cnn fz_s8 fz_fw
 
@@ -63,7 +63,8 @@ $(OUT)/obj/%.o: %.c
 	$(FCC) $(CFLAGS) -c -o $@ $<
 
 # One directory per generated network; the stamp stands for its files.
-$(OUT)/nets/%/stamp: $(KILN)
+.SECONDEXPANSION:
+$(OUT)/nets/%/stamp: $(KILN) $$(word 1,$$(NET_$$*)) tests/fuzz/fuzz.mk
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
 	$(KILN) generate $(word 1,$(NET_$*)) --weights $(word 2,$(NET_$*)) --name $* -o $(dir $@) -q
 	@touch $@

@@ -55,7 +55,7 @@ cp boards/*.json "$C/board/"
 fresh blob
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$KILN" generate tests/models/small_cnn.onnx --name fz_cnn -o "$tmp/cnn" -q >/dev/null
-"$KILN" generate tests/models/qdq_ops_s8.onnx --name fz_s8 -o "$tmp/s8" -q >/dev/null
+"$KILN" generate tests/models/qdq_torch_cnn.onnx --name fz_s8 -o "$tmp/s8" -q >/dev/null
 for m in 0 2 4; do
     { printf "\\x$(printf %02x $m)"; cat "$tmp/cnn/fz_cnn_data.bin"; } >"$C/blob/cnn_mode$m.bin"
     { printf "\\x$(printf %02x $((m | 1)))"; cat "$tmp/s8/fz_s8_data.bin"; } >"$C/blob/s8_mode$((m | 1)).bin"
