@@ -9,7 +9,7 @@
 # $(DRIVER_CC) (gcc by default) with the same sanitizers and tests/fuzz/driver.c
 # as main(): runs files and a simple deterministic mutator, no coverage.
 #
-# The blob and firmware harnesses link generated networks: `$(KILN) generate`
+# The blob, infer and firmware harnesses link generated networks: `$(KILN) generate`
 # writes them into $(OUT)/nets at build time, so they always match the
 # compiler in this tree.  Relies on: the product sources (found by wildcard,
 # like the top-level Makefile), cJSON, libm, pthreads.  Writes only under
@@ -44,14 +44,15 @@ PROD_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c compiler/*/*.c 
 PROD_OBJ := $(PROD_SRC:%.c=$(OUT)/obj/%.o)
 COMMON_O := $(OUT)/obj/tests/fuzz/fuzz_util.o
 
-TARGETS := onnx tflite tensor blob board vproto firmware gdb
+TARGETS := onnx tflite tensor blob infer board vproto firmware gdb
 BINS    := $(TARGETS:%=$(OUT)/fuzz_%)
 
 # Networks the blob and firmware harnesses run (name, model, weights mode).
 NET_fz_cnn := tests/models/small_cnn.onnx external
 NET_fz_s8  := tests/models/qdq_torch_cnn.onnx external
+NET_fz_cnn_in := tests/models/small_cnn.onnx inline
+NET_fz_s8_in  := tests/models/qdq_torch_cnn.onnx inline
 NET_fz_fw  := tests/fuzz/corpus/tflite/hello_world_int8.tflite inline
-NETS       := fz_cnn fz_s8 fz_fw
 
 all: $(BINS)
 
@@ -69,7 +70,6 @@ $(OUT)/nets/%/stamp: $(KILN) $$(word 1,$$(NET_$$*)) tests/fuzz/fuzz.mk
 	$(KILN) generate $(word 1,$(NET_$*)) --weights $(word 2,$(NET_$*)) --name $* -o $(dir $@) -q
 	@touch $@
 
-net_src = $(OUT)/nets/$(1)/$(1).c $(if $(filter inline,$(word 2,$(NET_$(1)))),$(OUT)/nets/$(1)/$(1)_data.c)
 $(OUT)/nets/%.o: $(OUT)/nets/%/stamp
 	$(FCC) $(filter-out -std=c11 -MMD -MP,$(CFLAGS)) -std=c99 -c -o $@ $(OUT)/nets/$*/$*.c
 $(OUT)/nets/%_data.o: $(OUT)/nets/%/stamp
@@ -79,6 +79,11 @@ $(OUT)/nets/%_data.o: $(OUT)/nets/%/stamp
 $(OUT)/fuzz_blob: $(OUT)/nets/fz_cnn.o $(OUT)/nets/fz_s8.o
 $(OUT)/obj/tests/fuzz/fuzz_blob.o: CFLAGS += -I$(OUT)/nets/fz_cnn -I$(OUT)/nets/fz_s8
 $(OUT)/obj/tests/fuzz/fuzz_blob.o: $(OUT)/nets/fz_cnn/stamp $(OUT)/nets/fz_s8/stamp
+
+$(OUT)/fuzz_infer: $(OUT)/nets/fz_cnn_in.o $(OUT)/nets/fz_cnn_in_data.o $(OUT)/nets/fz_s8_in.o \
+                   $(OUT)/nets/fz_s8_in_data.o
+$(OUT)/obj/tests/fuzz/fuzz_infer.o: CFLAGS += -I$(OUT)/nets/fz_cnn_in -I$(OUT)/nets/fz_s8_in
+$(OUT)/obj/tests/fuzz/fuzz_infer.o: $(OUT)/nets/fz_cnn_in/stamp $(OUT)/nets/fz_s8_in/stamp
 
 # The validation firmware's own main.c and frames.c, built for the host with
 # a UART that reads the fuzz input (fw_host.c); main() is renamed so the

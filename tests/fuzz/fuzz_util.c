@@ -45,6 +45,22 @@ static void check_own_blob(const compiled *c)
         fuzz_fail("blob of %zu bytes says its total size is %" PRIu32, c->blob_len, r.total_size);
 }
 
+/* The generated code and the blob header hold sizes and offsets in uint32_t
+ * fields: a model that needs more must be refused, not truncated. */
+static void check_sizes(const compiled *c)
+{
+    if (c->pl.arena_bytes > UINT32_MAX || c->blob_len > UINT32_MAX)
+        fuzz_fail("compiled with an arena of %zu bytes and a blob of %zu bytes: over 4 GiB, the "
+                  "generated uint32_t fields truncate them", c->pl.arena_bytes, c->blob_len);
+    const ir_graph *g = c->g;
+    for (int k = 0; k < g->n_inputs + g->n_outputs; k++) {
+        const ir_tensor *t = &g->tensors[k < g->n_inputs ? g->inputs[k] : g->outputs[k - g->n_inputs]];
+        if (ir_nbytes(t) > UINT32_MAX)
+            fuzz_fail("compiled with graph %s '%s' of %zu bytes: over 4 GiB, its kiln_io_desc.bytes "
+                      "truncates it", k < g->n_inputs ? "input" : "output", t->name, ir_nbytes(t));
+    }
+}
+
 static void emit_to_memory(const compiled *c)
 {
     sbuf h = {0}, s = {0}, d = {0}, rt = {0}, rj = {0};
@@ -93,6 +109,7 @@ void fuzz_compile_emit(ir_graph *g, const uint8_t *data, size_t size)
         compiled_free(&c);
         return;
     }
+    check_sizes(&c);
     check_own_blob(&c);
     emit_to_memory(&c);
     const char *root = getenv("KILN_FUZZ_EMIT_DIR");

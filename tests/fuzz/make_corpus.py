@@ -47,6 +47,15 @@ put("tensor", "npy_v3.npy", npy(np.arange(5, dtype=np.int16), version=(3, 0)))
 put("tensor", "npy_fortran.npy", npy(np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3))))
 
 
+# ---- infer: byte 0 = network and buffers (fuzz_infer.c), then input bytes ----
+img = np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "small_cnn",
+                           "input_1.npy")).astype("<f4").tobytes()
+for mode in range(4):
+    put("infer", "image_mode%d.bin" % mode, bytes([mode]) + img)
+put("infer", "ones_s8.bin", b"\x01" + np.ones(16, "<f4").tobytes())
+put("infer", "huge_cnn.bin", b"\x00" + np.array([3e38, -3e38, 1e-45, 65504], "<f4").tobytes())
+
+
 # ---- validation protocol frames ----
 T_INPUT, T_QUIT, T_HELLO, T_OUTPUT, T_ERROR, T_FAULT, T_BYE = 0x01, 0x02, 0x81, 0x82, 0x83, 0x84, 0x85
 

@@ -61,7 +61,7 @@ for m in 0 2 4; do
     { printf "\\x$(printf %02x $((m | 1)))"; cat "$tmp/s8/fz_s8_data.bin"; } >"$C/blob/s8_mode$((m | 1)).bin"
 done
 
-fresh vproto; fresh firmware; fresh gdb
+fresh vproto; fresh firmware; fresh gdb; fresh infer
 PY=/usr/bin/python3   # the Debian one, which has python3-numpy
 [ -x "$PY" ] || PY=python3
 "$PY" tests/fuzz/make_corpus.py "$C"

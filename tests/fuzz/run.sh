@@ -17,7 +17,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-600}
-TARGETS=${FUZZ_TARGETS:-onnx tflite tensor blob board vproto firmware gdb}
+TARGETS=${FUZZ_TARGETS:-onnx tflite tensor blob infer board vproto firmware gdb}
 JOBS=${FUZZ_JOBS:-1}
 OUT=build/fuzz
 BIN=$OUT/libfuzzer
@@ -30,14 +30,18 @@ make -s kiln || exit 2
 make -s -f tests/fuzz/fuzz.mk -j2 ENGINE=libfuzzer || { echo "fuzz: the harnesses do not build" >&2; exit 2; }
 
 max_len() {
-    case $1 in onnx | tflite) echo 65536 ;; blob) echo 32768 ;; gdb) echo 8192 ;; firmware) echo 1024 ;; *) echo 4096 ;; esac
+    case $1 in onnx | tflite) echo 65536 ;; blob | infer) echo 32768 ;; gdb) echo 8192 ;; firmware) echo 1024 ;; *) echo 4096 ;; esac
+}
+# Hostile-name tokens for the model targets (names.dict).
+dict() {
+    case $1 in onnx | tflite) echo -dict=tests/fuzz/names.dict ;; *) echo -print_final_stats=1 ;; esac
 }
 
 run_target() { # target -> build/fuzz/logs/<target>.log
     local t=$1 art=$OUT/crashes/$1/
     mkdir -p "$OUT/corpus/$t" "$art" "$OUT/logs"
     "$BIN/fuzz_$t" -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
-        -print_final_stats=1 -artifact_prefix="$art" "$OUT/corpus/$t" "tests/fuzz/corpus/$t" \
+        -print_final_stats=1 "$(dict "$t")" -artifact_prefix="$art" "$OUT/corpus/$t" "tests/fuzz/corpus/$t" \
         >"$OUT/logs/$t.log" 2>&1
 }
 
