@@ -3,7 +3,7 @@
  * ENGINE=driver; gcc with ASan/UBSan): runs each file given, each file of
  * each directory given, then -runs=N mutants of them.
  *
- *   fuzz_X [-runs=N] [-seed=S] [-artifact_prefix=DIR/] FILE|DIR ...
+ *   fuzz_X [-runs=N] [-max_total_time=S] [-seed=S] [-artifact_prefix=DIR/] FILE|DIR ...
  *
  * Every input goes to LLVMFuzzerTestOneInput in a heap buffer of exactly its
  * size, so ASan sees a read one byte past it.  The mutator is deliberately
@@ -11,7 +11,8 @@
  * two files) and seeded, so a run is repeatable; it finds shallow bugs only,
  * which is what keeps the harnesses honest in `make test`.  Before an input
  * runs it is written to ARTIFACT_PREFIX + "current-input"; a crash leaves it
- * there, a clean exit removes it.  Other libFuzzer-style flags are ignored.
+ * there, a clean exit removes it.  -max_total_time stops the mutants (not
+ * the files) after that many seconds.  Other libFuzzer flags are ignored.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fuzz_util.h"
 
@@ -151,15 +153,25 @@ static size_t mutate(const input *in, uint8_t **out)
     return n;
 }
 
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 int main(int argc, char **argv)
 {
-    long runs = 0;
+    long runs = 0, done = 0;
+    double max_time = 0;
     rng = 0x9E3779B97F4A7C15ull;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         struct stat st;
         if (!strncmp(a, "-runs=", 6))
             runs = atol(a + 6);
+        else if (!strncmp(a, "-max_total_time=", 16))
+            max_time = atof(a + 16);
         else if (!strncmp(a, "-seed=", 6))
             rng ^= strtoull(a + 6, NULL, 0) * 0x100000001B3ull;
         else if (!strncmp(a, "-artifact_prefix=", 17))
@@ -175,14 +187,15 @@ int main(int argc, char **argv)
         rng = 1;
     for (size_t i = 0; i < n_inputs; i++)
         run_one(inputs[i].data, inputs[i].size);
-    for (long r = 0; r < runs && n_inputs; r++) {
+    double t0 = now();
+    for (; done < runs && n_inputs && !(max_time > 0 && now() - t0 > max_time); done++) {
         uint8_t *m;
         size_t n = mutate(&inputs[next() % n_inputs], &m);
         run_one(m, n);
         free(m);
     }
     remove(current);
-    fprintf(stderr, "driver: %zu inputs and %ld mutants ran, no failure\n", n_inputs, n_inputs ? runs : 0L);
+    fprintf(stderr, "driver: %zu inputs and %ld mutants ran, no failure\n", n_inputs, done);
     for (size_t i = 0; i < n_inputs; i++)
         free(inputs[i].data);
     free(inputs);

@@ -7,7 +7,9 @@
 # with -fsanitize=fuzzer-no-link so the fuzzer sees its coverage.
 # ENGINE=driver (the fallback where clang or its libFuzzer runtime is missing):
 # $(DRIVER_CC) (gcc by default) with the same sanitizers and tests/fuzz/driver.c
-# as main(): runs files and a simple deterministic mutator, no coverage.
+# as main(): runs files and a simple deterministic mutator, no coverage.  It
+# links the sanitizer build of the top-level Makefile (build/san, which
+# `make test` builds anyway) instead of compiling the product a third time.
 #
 # The blob, infer and firmware harnesses link generated networks: `$(KILN) generate`
 # writes them into $(OUT)/nets at build time, so they always match the
@@ -30,6 +32,13 @@ FCC       ?= $(or $(DRIVER_CC),gcc)
 COV_FLAGS :=
 LINK_SAN  := $(SANS)
 DRIVER_O  := $(OUT)/obj/tests/fuzz/driver.o
+endif
+ifeq ($(ENGINE),libfuzzer)
+LIBKILN := $(OUT)/libkiln.a
+else
+LIBKILN := build/san/libkilnc.a build/san/libkilnrt.a
+$(LIBKILN) &: FORCE
+	$(MAKE) --no-print-directory SAN=1 $(LIBKILN)
 endif
 
 # -Werror stays with the main build: a new clang warning must not stop fuzzing.
@@ -102,9 +111,9 @@ $(OUT)/obj/tests/fuzz/fw_host.o: CFLAGS += -I$(FW)
 $(OUT)/obj/tests/fuzz/fuzz_firmware.o: CFLAGS += -I$(OUT)/nets/fz_fw
 $(OUT)/obj/tests/fuzz/fuzz_firmware.o: $(OUT)/nets/fz_fw/stamp
 
-$(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(COMMON_O) $(DRIVER_O) $(OUT)/libkiln.a
-	$(FCC) $(LINK_SAN) -o $@ $(filter %.o,$^) $(OUT)/libkiln.a $(LIBS)
+$(OUT)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(COMMON_O) $(DRIVER_O) $(LIBKILN)
+	$(FCC) $(LINK_SAN) -o $@ $(filter %.o,$^) $(LIBKILN) $(LIBS)
 
-.PHONY: all
+.PHONY: all FORCE
 .SECONDARY:
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)

@@ -5,7 +5,8 @@
 #   FUZZ_SECONDS=600 FUZZ_TARGETS="onnx blob" bash tests/fuzz/run.sh
 #
 # FUZZ_SECONDS: per target (default 600); FUZZ_TARGETS: a subset (default
-# all); FUZZ_JOBS: targets run at once (default 1).  Each target starts from
+# all); FUZZ_JOBS: targets run at once (default 1); FUZZ_KEEP_GOING=1: go on
+# after a crash (libFuzzer's fork mode), to see past a known bug.  Each target starts from
 # its seeds in tests/fuzz/corpus/<target>/ and keeps what it learns in
 # build/fuzz/corpus/<target>/ (delete it to start over).  Per target it
 # prints executions, exec/s, coverage (edges and features) and crashes;
@@ -37,19 +38,27 @@ dict() {
     case $1 in onnx | tflite) echo -dict=tests/fuzz/names.dict ;; *) echo -print_final_stats=1 ;; esac
 }
 
+keep_going=()
+[ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+
 run_target() { # target -> build/fuzz/logs/<target>.log
     local t=$1 art=$OUT/crashes/$1/
     mkdir -p "$OUT/corpus/$t" "$art" "$OUT/logs"
-    "$BIN/fuzz_$t" -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
+    "$BIN/fuzz_$t" "${keep_going[@]}" -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
         -print_final_stats=1 "$(dict "$t")" -artifact_prefix="$art" "$OUT/corpus/$t" "tests/fuzz/corpus/$t" \
         >"$OUT/logs/$t.log" 2>&1
 }
 
-# Per target: "target  executions  exec/s  cov  ft  crashes".
+# Per target: "target  executions  exec/s  cov  ft  crashes".  Fork mode
+# prints no final stats: its last "#N: cov: ... exec/s R" line has them.
 report() {
     local t=$1 log=$OUT/logs/$1.log execs rate cov ft crashes
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    if [ -z "$execs" ]; then
+        execs=$(grep -oE '^#[0-9]+: cov' "$log" | tail -1 | tr -dc '0-9')
+        rate=$(grep -oE 'exec/s [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+    fi
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
     ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
     crashes=$(find "$OUT/crashes/$t" -type f | wc -l)
@@ -70,12 +79,13 @@ wait
 bad=0
 printf '\n%-9s %12s %8s %7s %8s %8s\n' target executions exec/s cov ft crashes
 for t in $TARGETS; do report "$t" || bad=$((bad + 1)); done
+# What the saved inputs do (rerun; fork mode may keep many: the first 5).
 for t in $TARGETS; do
-    for f in "$OUT/crashes/$t"/*; do
-        [ -f "$f" ] || continue
+    for f in $(find "$OUT/crashes/$t" -type f | sort | head -5); do
         echo "  $f"
-        grep -m1 -E 'ERROR: (Address|Undefined|Leak)Sanitizer|runtime error|broken promise|ERROR: libFuzzer' \
-            "$OUT/logs/$t.log" | sed 's/^/    /'
+        "$BIN/fuzz_$t" -timeout=30 "$f" 2>&1 |
+            grep -m1 -E 'ERROR: (Address|Undefined|Leak)Sanitizer|runtime error|broken promise|ERROR: libFuzzer' |
+            sed 's/^/    /'
     done
 done
 
