@@ -4,6 +4,7 @@
 #   make demo     the main job, end to end on the bundled model (installs what it needs)
 #   make test     every test, plus the sanitizer and Cortex-M builds (installs what it needs)
 #   make arm      the runtime for Cortex-M7 with arm-none-eabi-gcc, checked for heap use
+#   make fuzz     every fuzz harness under libFuzzer, FUZZ_SECONDS (600) each (tests/fuzz/README.md)
 #
 # Sources are found by wildcard: a new .c file in compiler/, flash/ or runtime/
 # is built without touching this file.  SAN=1 builds everything with
@@ -99,6 +100,8 @@ test: deps
 arm:
 	bash scripts/build-arm.sh
 
+# Needs clang with libFuzzer; `make test` only smoke-runs the harnesses
+# (tests/e2e/fuzz_smoke.sh).  FUZZ_SECONDS, FUZZ_TARGETS, FUZZ_JOBS: see run.sh.
 fuzz:
 	bash tests/fuzz/run.sh
 

@@ -11,7 +11,8 @@
 # build/fuzz/corpus/<target>/ (delete it to start over).  Per target it
 # prints executions, exec/s, coverage (edges and features) and crashes;
 # a crash, leak, timeout or out-of-memory input is saved to
-# build/fuzz/crashes/<target>/ and makes the run fail.  Afterwards the C
+# build/fuzz/crashes/<target>/ (the previous run's move to crashes.prev/)
+# and makes the run fail.  Afterwards the C
 # emitted for up to FUZZ_EMIT_CHECK (default 200) compiling inputs of the
 # onnx and tflite corpora is built strictly (check_emit.sh).  Reproduce a
 # crash with: build/fuzz/libfuzzer/fuzz_<target> FILE.
@@ -43,6 +44,10 @@ keep_going=()
 
 run_target() { # target -> build/fuzz/logs/<target>.log
     local t=$1 art=$OUT/crashes/$1/
+    # This run's crashes only: earlier ones move to crashes.prev/.
+    if [ -n "$(ls -A "$art" 2>/dev/null)" ]; then
+        rm -rf "$OUT/crashes.prev/$t" && mkdir -p "$OUT/crashes.prev" && mv "$art" "$OUT/crashes.prev/$t"
+    fi
     mkdir -p "$OUT/corpus/$t" "$art" "$OUT/logs"
     "$BIN/fuzz_$t" "${keep_going[@]}" -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 -max_len="$(max_len "$t")" \
         -print_final_stats=1 "$(dict "$t")" -artifact_prefix="$art" "$OUT/corpus/$t" "tests/fuzz/corpus/$t" \
