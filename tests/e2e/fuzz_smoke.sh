@@ -18,7 +18,10 @@ KILN=${KILN:-$PWD/build/kiln}
 RUNS=${SMOKE_RUNS:-3000}
 SECS=${SMOKE_SECONDS:-10}
 TARGETS="onnx tflite tensor blob infer board vproto firmware gdb"
-if bash tests/fuzz/have_libfuzzer.sh; then ENGINE=libfuzzer; else ENGINE=driver; fi
+ENGINE=${FUZZ_ENGINE:-}   # libfuzzer or driver; default: libfuzzer where clang has it
+if [ -z "$ENGINE" ]; then
+    if bash tests/fuzz/have_libfuzzer.sh; then ENGINE=libfuzzer; else ENGINE=driver; fi
+fi
 BIN=build/fuzz/$ENGINE
 keep=build/fuzz/smoke
 pass=0 fail=0

@@ -76,7 +76,7 @@ $(OUT)/obj/%.o: %.c
 .SECONDEXPANSION:
 $(OUT)/nets/%/stamp: $(KILN) $$(word 1,$$(NET_$$*)) tests/fuzz/fuzz.mk
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
-	$(KILN) generate $(word 1,$(NET_$*)) --weights $(word 2,$(NET_$*)) --name $* -o $(dir $@) -q
+	$(KILN) generate $(word 1,$(NET_$*)) --weights $(word 2,$(NET_$*)) --name $* -o $(@D) -q >/dev/null
 	@touch $@
 
 $(OUT)/nets/%.o: $(OUT)/nets/%/stamp
