@@ -31,7 +31,10 @@ first_error() { grep -m1 -E 'ERROR: |runtime error|broken promise' "$1" | cut -c
 
 echo "engine: $ENGINE"
 mkdir -p build/fuzz
-if ! make -s -f tests/fuzz/fuzz.mk -j2 ENGINE=$ENGINE KILN="$KILN" >build/fuzz/smoke-build.log 2>&1; then
+built=1
+make -s -f tests/fuzz/fuzz.mk -j2 ENGINE="$ENGINE" KILN="$KILN" >build/fuzz/smoke-build.log 2>&1 || built=0
+for t in $TARGETS; do [ -x "$BIN/fuzz_$t" ] || built=0; done
+if [ $built = 0 ]; then
     tail -n 30 build/fuzz/smoke-build.log
     echo "summary: 0/1 the fuzz harnesses do not build"
     exit 1

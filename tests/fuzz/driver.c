@@ -97,7 +97,8 @@ static void add_dir(const char *dir)
         sprintf(names[n++], "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n)
+        qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
@@ -125,9 +126,7 @@ static void run_one(const uint8_t *data, size_t size)
 /* One mutant of input `in` (and, for a splice, of another) into *out. */
 static size_t mutate(const input *in, uint8_t **out)
 {
-    size_t n = in->size;
-    const input *other = &inputs[next() % n_inputs];
-    size_t cap = n + other->size + 16;
+    size_t n = in->size, cap = n + 16;
     uint8_t *b = malloc(cap);
     if (!b)
         abort();
@@ -144,9 +143,18 @@ static size_t mutate(const input *in, uint8_t **out)
                     if (len > n - src) len = n - src;
                     if (len > n - pos) len = n - pos;
                     memmove(b + pos, b + src, len); } break;
-        default: { size_t keep = n ? next() % (n + 1) : 0, from = other->size ? next() % other->size : 0;
-                    memcpy(b + keep, other->data + from, other->size - from);  /* splice */
-                    n = keep + other->size - from; } break;
+        default: {                                                  /* splice another input's tail */
+            const input *o = &inputs[next() % n_inputs];
+            size_t keep = next() % (n + 1), from = o->size ? next() % o->size : 0;
+            if (keep + (o->size - from) > cap) {
+                cap = keep + (o->size - from) + 16;
+                b = realloc(b, cap);
+                if (!b)
+                    abort();
+            }
+            memcpy(b + keep, o->data + from, o->size - from);
+            n = keep + o->size - from;
+        } break;
         }
     }
     *out = b;
