@@ -9,9 +9,9 @@
  * size, so ASan sees a read one byte past it.  The mutator is deliberately
  * plain (bit flips, boundary bytes, truncation, a copied span, a splice of
  * two files) and seeded, so a run is repeatable; it finds shallow bugs only,
- * which is what keeps the harnesses honest in `make test`.  Before an input
+ * which is what keeps the harnesses honest in `make test`.  Before a mutant
  * runs it is written to ARTIFACT_PREFIX + "current-input"; a crash leaves it
- * there, a clean exit removes it.  -max_total_time stops the mutants (not
+ * there, a clean exit removes it (a crashing file needs no copy).  -max_total_time stops the mutants (not
  * the files) after that many seconds.  Other libFuzzer flags are ignored.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -108,9 +108,9 @@ static void add_dir(const char *dir)
     free(names);
 }
 
-static void run_one(const uint8_t *data, size_t size)
+static void run_one(const uint8_t *data, size_t size, int save)
 {
-    FILE *f = fopen(current, "wb");
+    FILE *f = save ? fopen(current, "wb") : NULL;
     if (f) {
         fwrite(data, 1, size, f);
         fclose(f);
@@ -194,15 +194,16 @@ int main(int argc, char **argv)
     if (!rng)
         rng = 1;
     for (size_t i = 0; i < n_inputs; i++)
-        run_one(inputs[i].data, inputs[i].size);
+        run_one(inputs[i].data, inputs[i].size, 0);
     double t0 = now();
     for (; done < runs && n_inputs && !(max_time > 0 && now() - t0 > max_time); done++) {
         uint8_t *m;
         size_t n = mutate(&inputs[next() % n_inputs], &m);
-        run_one(m, n);
+        run_one(m, n, 1);
         free(m);
     }
-    remove(current);
+    if (done)
+        remove(current);
     fprintf(stderr, "driver: %zu inputs and %ld mutants ran, no failure\n", n_inputs, done);
     for (size_t i = 0; i < n_inputs; i++)
         free(inputs[i].data);
