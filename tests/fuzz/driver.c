@@ -11,8 +11,9 @@
  * two files) and seeded, so a run is repeatable; it finds shallow bugs only,
  * which is what keeps the harnesses honest in `make test`.  Before a mutant
  * runs it is written to ARTIFACT_PREFIX + "current-input"; a crash leaves it
- * there, a clean exit removes it (a crashing file needs no copy).  -max_total_time stops the mutants (not
- * the files) after that many seconds.  Other libFuzzer flags are ignored.
+ * there, a clean exit removes it (a crashing file needs no copy).
+ * -max_total_time stops the mutants (not the files) after that many seconds.
+ * Other libFuzzer flags are ignored.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
