@@ -37,6 +37,10 @@ int cmd_generate(int argc, char **argv)
                 return 2;
             }
             dir = argv[++i];
+            if (!*dir) {
+                fprintf(stderr, "kiln generate: -o needs a directory, not an empty string\n");
+                return 2;
+            }
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             quiet = 1;
         } else if (argv[i][0] == '-') {

@@ -303,8 +303,13 @@ static int parse(int argc, char **argv, vopts *o)
                 o->blob = v;
             else if (!strcmp(a, "--json"))
                 o->json = v;
-            else if (!strcmp(a, "--keep"))
+            else if (!strcmp(a, "--keep")) {
+                if (!*v) {
+                    fprintf(stderr, "kiln validate: --keep needs a directory, not an empty string\n");
+                    return 2;
+                }
                 o->keep = v;
+            }
             else if (!strcmp(a, "--input")) {
                 if (o->n_inputs == 64) {
                     fprintf(stderr, "kiln validate: more than 64 --input files\n");

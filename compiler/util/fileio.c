@@ -70,25 +70,37 @@ bool write_file_atomic(const char *path, const void *data, size_t len, char *err
     return ok;
 }
 
+/* mkdir -p, one component at a time.  The walk starts at the first
+ * character and every index is checked against the copy's length, so no
+ * input (empty, all slashes, "a//b", trailing '/') reads outside it. */
 bool make_dirs(const char *path, char *err, size_t errlen)
 {
+    if (!path || !*path) {
+        snprintf(err, errlen, "empty directory path");
+        return false;
+    }
     char *p = xstrdup(path);
-    for (char *s = p + 1;; s++) {
-        bool end = (*s == '\0');
-        if (*s == '/' || end) {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create directory '%s': %s", p, strerror(errno));
-                free(p);
-                return false;
-            }
-            *s = c;
+    size_t n = strlen(p);
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && p[i] != '/')
+            continue;
+        if (p[i - 1] == '/')    /* "//" or a trailing '/': nothing new to create */
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create directory '%s': %s", p, strerror(errno));
+            free(p);
+            return false;
         }
-        if (end)
-            break;
+        p[i] = c;
     }
     free(p);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "'%s' exists and is not a directory", path);
+        return false;
+    }
     return true;
 }
 

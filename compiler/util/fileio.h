@@ -15,7 +15,8 @@
 /* Reads a whole file; *data is heap memory (NUL-terminated past len). */
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
-/* mkdir -p */
+/* mkdir -p: creates every missing component; refuses an empty path and a
+ * path that exists as something other than a directory. */
 bool make_dirs(const char *path, char *err, size_t errlen);
 /* "dir/name" in a fresh heap string. */
 char *path_join(const char *dir, const char *name);
