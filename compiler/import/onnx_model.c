@@ -13,13 +13,16 @@
 #include "import/onnx_model.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "util/fileio.h"
 #include "util/sbuf.h"
 
 #define MAX_REPEATED (1 << 26)  /* entries of any one repeated field */
@@ -1007,7 +1010,8 @@ static bool load_external(const onnx_tensor *t, const char *model_dir, size_t nb
     char *rdir = realpath(model_dir, NULL);
     char *rfull = realpath(full, NULL);
     bool ok = false;
-    FILE *fp = NULL;
+    int fd = -1;
+    char msg[320];
     if (!rdir || !rfull) {
         terr(err, errlen, t, "cannot find external data file '%s': %s", full, strerror(errno));
         goto out;
@@ -1017,34 +1021,39 @@ static bool load_external(const onnx_tensor *t, const char *model_dir, size_t nb
         terr(err, errlen, t, "external data file '%s' resolves outside the model's directory", rel);
         goto out;
     }
-    fp = fopen(rfull, "rb");
-    struct stat stt;
-    if (!fp || fstat(fileno(fp), &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        terr(err, errlen, t, "cannot open external data file '%s'", full);
+    /* The resolved path is opened without following a link in its last
+     * component (one swapped in since realpath would be refused) and checked
+     * on the descriptor: a FIFO or a device is refused, never waited on. */
+    uint64_t fsize;
+    fd = open_regular(rfull, O_NOFOLLOW, &fsize, msg, sizeof msg);
+    if (fd < 0) {
+        terr(err, errlen, t, "external data: %s", msg);
         goto out;
     }
-    uint64_t fsize = (uint64_t)stt.st_size;
     if (offset > fsize || nb > fsize - offset) {
         terr(err, errlen, t, "external data '%s' holds %llu bytes; offset %llu + %zu bytes runs past its end",
              rel, (unsigned long long)fsize, (unsigned long long)offset, nb);
         goto out;
     }
-    if (fseeko(fp, (off_t)offset, SEEK_SET) != 0) {
-        terr(err, errlen, t, "cannot seek in external data file '%s'", full);
-        goto out;
-    }
     uint8_t *buf = xmalloc(nb ? nb : 1);
-    if (fread(buf, 1, nb, fp) != nb) {
-        free(buf);
-        terr(err, errlen, t, "cannot read %zu bytes from external data file '%s'", nb, full);
-        goto out;
+    for (size_t done = 0; done < nb;) {
+        ssize_t k = pread(fd, buf + done, nb - done, (off_t)(offset + done));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            free(buf);
+            terr(err, errlen, t, "cannot read %zu bytes at offset %llu from external data file '%s': %s", nb,
+                 (unsigned long long)offset, full, k < 0 ? strerror(errno) : "the file shrank");
+            goto out;
+        }
+        done += (size_t)k;
     }
     *data = buf;
     *nbytes = nb;
     ok = true;
 out:
-    if (fp)
-        fclose(fp);
+    if (fd >= 0)
+        close(fd);
     free(rdir);
     free(rfull);
     free(full);

@@ -5,6 +5,7 @@
 #include "util/fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +14,71 @@
 
 #include "util/sbuf.h"
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO (named pipe)" :
+           S_ISCHR(m) || S_ISBLK(m) ? "a device" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
+int open_regular(const char *path, int extra_flags, uint64_t *size, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO without a writer, or some devices, would
+     * otherwise wait forever before the check below could refuse it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra_flags);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "'%s' is %s, not a regular file", path, file_kind(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
+
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    uint64_t size;
+    int fd = open_regular(path, 0, &size, err, errlen);
+    if (fd < 0)
+        return false;
+    if (size > SIZE_MAX / 2) {
+        snprintf(err, errlen, "'%s' is too large (%llu bytes)", path, (unsigned long long)size);
+        close(fd);
         return false;
     }
-    size_t cap = 1 << 16, n = 0;
+    /* The size is a hint: a file that grows or shrinks meanwhile is read to its end. */
+    size_t cap = size ? (size_t)size : 1 << 16, n = 0;
     uint8_t *buf = xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
             cap *= 2;
             buf = xrealloc(buf, cap + 1);
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+            close(fd);
+            free(buf);
+            return false;
+        }
         if (got == 0)
             break;
+        n += (size_t)got;
     }
-    if (ferror(f)) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        fclose(f);
-        free(buf);
-        return false;
-    }
-    fclose(f);
+    close(fd);
     buf[n] = 0;
     *data = buf;
     *len = n;

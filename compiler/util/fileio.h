@@ -12,7 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reads a whole file; *data is heap memory (NUL-terminated past len). */
+/* Opens a file for reading only if it is a regular file, checked with fstat
+ * on the opened descriptor (no window between check and use); a FIFO or a
+ * device is never waited on (O_NONBLOCK).  extra_flags go to open() (e.g.
+ * O_NOFOLLOW); *size (may be NULL) is the file's size.  Returns the
+ * descriptor, or -1 with err naming the file and what it is instead. */
+int open_regular(const char *path, int extra_flags, uint64_t *size, char *err, size_t errlen);
+/* Reads a whole regular file (open_regular); *data is heap memory,
+ * NUL-terminated past len. */
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* mkdir -p: creates every missing component; refuses an empty path and a

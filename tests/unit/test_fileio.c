@@ -89,12 +89,41 @@ static void test_make_dirs_file_in_the_way(void **state)
     free(t);
 }
 
+/* read_file takes regular files only: a FIFO is refused at once (opening it
+ * used to wait for a writer forever), a directory is named as one. */
+static void test_read_file_regular_only(void **state)
+{
+    (void)state;
+    char *t = scratch(), err[512];
+    char *fifo = xasprintf("%s/pipe", t);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    uint8_t *d;
+    size_t n;
+    alarm(20);
+    assert_false(read_file(fifo, &d, &n, err, sizeof err));
+    alarm(0);
+    assert_non_null(strstr(err, "FIFO"));
+    assert_false(read_file(t, &d, &n, err, sizeof err));
+    assert_non_null(strstr(err, "is a directory, not a regular file"));
+    char *f = xasprintf("%s/f", t);
+    assert_true(write_file_atomic(f, "abc", 3, err, sizeof err));
+    assert_true(read_file(f, &d, &n, err, sizeof err));
+    assert_int_equal(n, 3);
+    assert_memory_equal(d, "abc", 4);    /* NUL past the end */
+    free(d);
+    free(f);
+    free(fifo);
+    rm_rf(t);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_make_dirs_empty_path_refused),
         cmocka_unit_test(test_make_dirs_shapes),
         cmocka_unit_test(test_make_dirs_file_in_the_way),
+        cmocka_unit_test(test_read_file_regular_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -512,6 +513,45 @@ static void test_external_data(void **state)
     rmdir(dir);
 }
 
+/* External data that names a FIFO (no writer: opening it for reading would
+ * wait forever) or a directory is refused on the opened descriptor, without
+ * waiting.  The alarm turns a regression into a failure instead of a hang. */
+static void test_external_data_not_a_regular_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kiln_pbtest_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[300], sub[300], lnk[300];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(lnk, sizeof lnk, "%s/to_pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(symlink("pipe", lnk), 0);
+    static const struct {
+        const char *loc, *why;
+    } cases[] = {{"pipe", "FIFO"}, {"to_pipe", "FIFO"}, {"sub", "directory"}};
+    alarm(20);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf w;
+        onnx_tensor t;
+        char err[512];
+        void *data;
+        size_t nb;
+        ext_tensor(&w, cases[i].loc, NULL, NULL);
+        assert_true(onnx_tensor_decode(span(&w), &t, err, sizeof err));
+        assert_false(onnx_tensor_load(&t, dir, &data, &nb, err, sizeof err));
+        if (!strstr(err, cases[i].why) || !strstr(err, "not a regular file"))
+            fail_msg("'%s': %s", cases[i].loc, err);
+        onnx_tensor_free(&t);
+    }
+    alarm(0);
+    unlink(lnk);
+    unlink(fifo);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -527,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_wrong_wire_type),
         cmocka_unit_test(test_model_fields),
         cmocka_unit_test(test_external_data),
+        cmocka_unit_test(test_external_data_not_a_regular_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
