@@ -60,6 +60,22 @@ static bool want(dec *d, const char *where, const pb_field *f, pb_wire w, const 
                 names[f->wire < 6 ? f->wire : 0], names[w]);
 }
 
+/* An int32 or enum field (data_type, data_location, elem_type, attribute
+ * type): protobuf sends it as a varint holding the value sign-extended to 64
+ * bits, so anything outside the int32 range is a malformed file, not a
+ * number to truncate ((1 << 32) + 1 must not read as 1, FLOAT). */
+static bool int32_field(dec *d, const char *where, const pb_field *f, const char *field, int32_t *out)
+{
+    if (!want(d, where, f, PB_WIRE_VARINT, field))
+        return false;
+    int64_t v = (int64_t)f->u;
+    if (v < INT32_MIN || v > INT32_MAX)
+        return fail(d, where, f->off, "field %s is %lld, outside the int32 range of its type", field,
+                    (long long)v);
+    *out = (int32_t)v;
+    return true;
+}
+
 #define GROW(arr, n, cap)                                                   \
     do {                                                                    \
         if ((n) == (cap)) {                                                 \
@@ -194,8 +210,7 @@ static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
             ok = push_i64(d, where, &f, "TensorProto.dims", &t->dims, &t->n_dims, &cap_dims);
             break;
         case 2:
-            ok = want(d, where, &f, PB_WIRE_VARINT, "TensorProto.data_type");
-            t->data_type = (int32_t)f.u;
+            ok = int32_field(d, where, &f, "TensorProto.data_type", &t->data_type);
             break;
         case 3:
             t->has_segment = true;
@@ -220,8 +235,7 @@ static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
             break;
         }
         case 14:
-            ok = want(d, where, &f, PB_WIRE_VARINT, "TensorProto.data_location");
-            t->data_location = (int32_t)f.u;
+            ok = int32_field(d, where, &f, "TensorProto.data_location", &t->data_location);
             break;
         case 4: case 10:    /* float_data, double_data: fixed width */
             if (f.wire != PB_WIRE_LEN && f.wire != (f.num == 4 ? PB_WIRE_I32 : PB_WIRE_I64))
@@ -314,9 +328,8 @@ static bool decode_tensor_type(dec *d, pb_span s, const char *where, onnx_value_
     vi->is_tensor = true;
     while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
         if (f.num == 1) {
-            if (!want(d, where, &f, PB_WIRE_VARINT, "TypeProto.Tensor.elem_type"))
+            if (!int32_field(d, where, &f, "TypeProto.Tensor.elem_type", &vi->elem_type))
                 return false;
-            vi->elem_type = (int32_t)f.u;
         } else if (f.num == 2) {
             if (!want(d, where, &f, PB_WIRE_LEN, "TypeProto.Tensor.shape") ||
                 !decode_shape(d, f.bytes, "TensorShapeProto", vi))
@@ -404,9 +417,8 @@ static bool decode_attr_fields(dec *d, pb_span s, const char *where, onnx_attr *
             a->name = f.bytes;
             break;
         case 20:
-            if (!want(d, where, &f, PB_WIRE_VARINT, "AttributeProto.type"))
+            if (!int32_field(d, where, &f, "AttributeProto.type", &a->type))
                 return false;
-            a->type = (int32_t)f.u;
             break;
         case 2:
             if (!want(d, where, &f, PB_WIRE_I32, "AttributeProto.f"))
@@ -880,6 +892,25 @@ static const char *typed_field_name(int num)
     }
 }
 
+/* Whether a value of a typed field fits the tensor's element type.  Varints
+ * of int32_data arrive sign-extended to 64 bits; float16/bfloat16 travel as
+ * their 16-bit patterns, bool as 0 or 1; float and double (fixed-width
+ * fields) always fit. */
+static bool typed_value_fits(int32_t dt, uint64_t u)
+{
+    int64_t v = (int64_t)u;
+    switch (dt) {
+    case ONNX_INT8: return v >= INT8_MIN && v <= INT8_MAX;
+    case ONNX_UINT8: return u <= UINT8_MAX;
+    case ONNX_INT16: return v >= INT16_MIN && v <= INT16_MAX;
+    case ONNX_UINT16: case ONNX_FLOAT16: case ONNX_BFLOAT16: return u <= UINT16_MAX;
+    case ONNX_BOOL: return u <= 1;
+    case ONNX_INT32: return v >= INT32_MIN && v <= INT32_MAX;
+    case ONNX_UINT32: return u <= UINT32_MAX;
+    default: return true;   /* INT64, UINT64, FLOAT, DOUBLE: the field's own width */
+    }
+}
+
 static bool load_typed(const onnx_tensor *t, int64_t numel, size_t esize, void **data,
                        size_t *nbytes, char *err, size_t errlen)
 {
@@ -934,9 +965,14 @@ static bool load_typed(const onnx_tensor *t, int64_t numel, size_t esize, void *
             }
             if (k >= (size_t)numel)
                 break;
-            /* Little-endian truncation to the element width: int32_data
-             * carries int8/uint8/int16/uint16/bool values and the bit
-             * patterns of float16/bfloat16. */
+            if (!typed_value_fits(t->data_type, v)) {
+                free(out);
+                return terr(err, errlen, t, "%s[%zu] is %lld, which %s cannot hold", typed_field_name(num), k,
+                            (long long)(int64_t)v, onnx_dtype_name(t->data_type));
+            }
+            /* Little-endian truncation to the element width, of a value
+             * checked to fit it: int32_data carries int8/uint8/int16/uint16/
+             * bool values and the bit patterns of float16/bfloat16. */
             for (size_t b = 0; b < esize; b++)
                 out[k * esize + b] = (uint8_t)(v >> (8 * b));
             k++;
