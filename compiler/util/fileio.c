@@ -1,7 +1,13 @@
 /*
- * fileio.c - whole-file reads and atomic writes (temp file + rename).
+ * fileio.c - whole-file reads of regular files and atomic writes (temp file
+ * beside the target, fsync, rename, fsync of the directory).
+ *
+ * The temporary is registered with tmpfiles.c for as long as it exists, so a
+ * signal that ends the tool mid-write removes it.  A target that is a
+ * symbolic link is written through: the link's target is replaced, the link
+ * stays.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "util/fileio.h"
 
 #include <errno.h>
@@ -13,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/sbuf.h"
+#include "util/tmpfiles.h"
 
 static const char *file_kind(mode_t m)
 {
@@ -85,29 +92,96 @@ bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t 
     return true;
 }
 
+/* The file a write to `path` must replace: `path` itself, or the file a
+ * symbolic link there points to (so the link stays a link and its target
+ * gets the bytes).  Heap string, or NULL with err set. */
+static char *write_target(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+        return xstrdup(path);
+    char *real = realpath(path, NULL);
+    if (!real) {
+        snprintf(err, errlen, "'%s' is a symbolic link whose target cannot be resolved (%s); not "
+                 "replacing the link", path, strerror(errno));
+        return NULL;
+    }
+    char *r = xstrdup(real);
+    free(real);
+    return r;
+}
+
+static bool write_all_fd(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = ENOSPC;
+            return false;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Makes the rename itself durable: 0, or the errno of a failed fsync.  A
+ * directory that cannot be opened or synced (some file systems say EINVAL)
+ * is not an error. */
+static int sync_dir_of(const char *path)
+{
+    char *dir = path_dir(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return 0;
+    int e = fsync(fd) == 0 || errno == EINVAL || errno == EROFS ? 0 : errno;
+    close(fd);
+    return e;
+}
+
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
+    char *target = write_target(path, err, errlen);
+    if (!target)
+        return false;
+    char *tmp = xasprintf("%s.tmp.%ld", target, (long)getpid());
+    int slot = tmpfiles_add(tmp);
+    /* O_EXCL: never write through something already at the temporary's
+     * name (a leftover of a killed run with the same PID is removed once). */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+        tmpfiles_remove(slot);
         free(tmp);
+        free(target);
         return false;
     }
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = (fflush(f) == 0) && ok;
-    int e = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (ok && rename(tmp, path) != 0) {
+    struct stat old;
+    if (stat(target, &old) == 0 && S_ISREG(old.st_mode))
+        fchmod(fd, old.st_mode & 07777);   /* a replaced file keeps its permissions */
+    int e = 0;
+    if (!write_all_fd(fd, data, len) || fsync(fd) != 0)
         e = errno;
-        ok = false;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, target) != 0)
+        e = errno;
+    if (!e)
+        e = sync_dir_of(target);
+    if (e) {
+        snprintf(err, errlen, "cannot write '%s': %s", target, strerror(e));
+        unlink(tmp);
     }
-    if (!ok) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
-        remove(tmp);
-    }
+    tmpfiles_remove(slot);
     free(tmp);
-    return ok;
+    free(target);
+    return !e;
 }
 
 /* mkdir -p, one component at a time.  The walk starts at the first

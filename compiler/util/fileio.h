@@ -1,9 +1,12 @@
 /*
  * fileio.h - whole-file reads and all-or-nothing writes for the host tool.
  *
- * write_file_atomic() writes to a temporary beside the target and renames it
- * into place, so a crash or a full disk never leaves a half-written output
- * that looks valid.
+ * write_file_atomic() writes to a temporary beside the target, syncs it and
+ * renames it into place, so a crash, a signal or a full disk never leaves a
+ * half-written output that looks valid, and success means the bytes are on
+ * disk.  When the target is a symbolic link, the file it points to is
+ * replaced (the temporary goes next to that file) and the link is kept.  The
+ * temporary is removed on a fatal signal (tmpfiles.h).
  */
 #ifndef KILN_FILEIO_H
 #define KILN_FILEIO_H

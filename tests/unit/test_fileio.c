@@ -1,10 +1,13 @@
 /*
  * test_fileio.c - the host tool's file helpers (compiler/util/fileio.c):
  * make_dirs on every shape of path, including the ones that used to read
- * outside the path's copy (the empty string), and the atomic writer.
+ * outside the path's copy (the empty string), reads of regular files only,
+ * and the atomic writer: through symbolic links, and its temporaries removed
+ * when a signal ends the process.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "util/fileio.h"
 #include "util/sbuf.h"
+#include "util/tmpfiles.h"
 
 static char *scratch(void)
 {
@@ -117,6 +122,106 @@ static void test_read_file_regular_only(void **state)
     free(t);
 }
 
+static char *slurp(const char *p)
+{
+    uint8_t *d;
+    size_t n;
+    char err[256];
+    assert_true(read_file(p, &d, &n, err, sizeof err));
+    return (char *)d;
+}
+
+/* Nothing named NAME.tmp.* is left in dir. */
+static void assert_no_temporaries(const char *dir)
+{
+    char *cmd = xasprintf("ls -a '%s' | grep -q '\\.tmp\\.'", dir);
+    if (system(cmd) == 0)
+        fail_msg("a temporary was left in %s", dir);
+    free(cmd);
+}
+
+/* A symbolic link is written through: the file it names gets the bytes
+ * (its temporary next to it, in its own directory) and the link stays. */
+static void test_write_through_symlink(void **state)
+{
+    (void)state;
+    char *t = scratch(), err[512];
+    char *realdir = xasprintf("%s/real", t), *linkdir = xasprintf("%s/links", t);
+    assert_true(make_dirs(realdir, err, sizeof err));
+    assert_true(make_dirs(linkdir, err, sizeof err));
+    char *target = xasprintf("%s/image.bin", realdir), *lnk = xasprintf("%s/dev.img", linkdir);
+    assert_true(write_file_atomic(target, "old", 3, err, sizeof err));
+    assert_int_equal(chmod(target, 0640), 0);
+    assert_int_equal(symlink("../real/image.bin", lnk), 0);
+    assert_true(write_file_atomic(lnk, "new!", 4, err, sizeof err));
+    struct stat st;
+    assert_int_equal(lstat(lnk, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    char *got = slurp(target);
+    assert_string_equal(got, "new!");
+    free(got);
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);    /* permissions kept */
+    assert_no_temporaries(realdir);
+    assert_no_temporaries(linkdir);
+    /* A dangling link is refused, not replaced by a plain file. */
+    char *dangling = xasprintf("%s/dangling.img", linkdir);
+    assert_int_equal(symlink("nowhere/x.bin", dangling), 0);
+    assert_false(write_file_atomic(dangling, "x", 1, err, sizeof err));
+    assert_non_null(strstr(err, "symbolic link"));
+    assert_int_equal(lstat(dangling, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    free(dangling);
+    free(target);
+    free(lnk);
+    free(realdir);
+    free(linkdir);
+    rm_rf(t);
+    free(t);
+}
+
+/* In a child: registers `path`, then raises `sig`.  Returns the child's
+ * wait status. */
+static int child_raises(const char *path, int sig, bool ignore_first)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (ignore_first)
+            signal(sig, SIG_IGN);
+        tmpfiles_add(path);
+        raise(sig);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* A fatal signal removes every registered temporary and still ends the
+ * process by that signal; an ignored signal stays ignored. */
+static void test_signal_removes_temporaries(void **state)
+{
+    (void)state;
+    char *t = scratch(), err[256];
+    char *p = xasprintf("%s/x.tmp.1", t);
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        assert_true(write_file_atomic(p, "partial", 7, err, sizeof err));
+        int st = child_raises(p, sigs[i], false);
+        assert_true(WIFSIGNALED(st));
+        assert_int_equal(WTERMSIG(st), sigs[i]);
+        assert_int_equal(access(p, F_OK), -1);
+    }
+    assert_true(write_file_atomic(p, "partial", 7, err, sizeof err));
+    int st = child_raises(p, SIGINT, true);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(access(p, F_OK), 0);
+    free(p);
+    rm_rf(t);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +229,8 @@ int main(void)
         cmocka_unit_test(test_make_dirs_shapes),
         cmocka_unit_test(test_make_dirs_file_in_the_way),
         cmocka_unit_test(test_read_file_regular_only),
+        cmocka_unit_test(test_write_through_symlink),
+        cmocka_unit_test(test_signal_removes_temporaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
