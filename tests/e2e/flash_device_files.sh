@@ -5,8 +5,9 @@
 # it names changes, the link stays); a signal that ends the tool while it
 # saves the image leaves the old image and no temporary behind; a save that
 # fails (the file-size limit with SIGXFSZ ignored makes write() fail with
-# EFBIG, as a full disk does with ENOSPC) exits 2 without a success report
-# and leaves the image as it was.  No root needed: the limits are ulimit's.
+# EFBIG, as a full disk does with ENOSPC) exits 2 without a line of the
+# success report (write, update) and leaves the image as it was.  No root
+# needed: the limits are ulimit's.
 source "$(dirname "$0")/lib/flash_common.sh"
 cd "$T"
 Q=qemu-mps2-an500          # 16 MiB at 0x60000000
@@ -15,6 +16,7 @@ mkblob b.bin 120000 2
 mkblob c.bin 90000 3      # in no image yet: writing it changes the image
 
 no_temporaries() { ! ls -a "$1" | grep -q '\.tmp\.'; }
+absent() { ! grep -Eq -- "$1" "$2"; }   # absent PATTERN FILE
 
 # --- a symbolic link as --device ---
 mkdir images links
@@ -32,6 +34,16 @@ run_kiln 2 "symbolic link whose target cannot be resolved" "a dangling symlinked
     flash write a.bin --board $Q --device links/dangling.img
 check "the dangling link is left alone" [ -L links/dangling.img ]
 
+# --- a --device that is not a regular file ---
+mkdir dirimg
+run_kiln 2 "device image: 'dirimg' is a directory, not a regular file" "a directory as --device is refused" \
+    flash write a.bin --board $Q --device dirimg
+mkfifo fifoimg
+RUNNER="timeout 60"
+run_kiln 2 "device image: 'fifoimg' is a FIFO \(named pipe\), not a regular file" \
+    "a FIFO as --device is refused, not waited on" flash verify a.bin --board $Q --device fifoimg
+RUNNER=""
+
 # --- a signal during the save: SIGXFSZ from a 4 MiB file-size limit ---
 m=$(md5 images/q.img)
 ( ulimit -f 4096; exec "$KILN" flash write c.bin --board $Q --device images/q.img ) >out 2>&1
@@ -47,4 +59,18 @@ check "a failed save exits 2 (exit $rc)" [ "$rc" -eq 2 ]
 check "and names the write error" grep -q "cannot write .*images/q.img.*File too large" out
 check "no temporary left after the failed save" no_temporaries images
 check "the image is unchanged after the failed save" [ "$(md5 images/q.img)" = "$m" ]
+check "no success report before the error" absent "verify: +OK" out
+
+# --- flash update on a "full disk": exit 2 and not a line of the success report ---
+( trap '' XFSZ; ulimit -f 4096; exec "$KILN" flash update c.bin --board $Q --device images/q.img ) >out 2>&1
+rc=$?
+check "update with a failing save exits 2 (exit $rc)" [ "$rc" -eq 2 ]
+check "update names the write error" grep -q "cannot write .*File too large" out
+for line in "wrote:" "verify:" "commit:" "after:" "on target:"; do
+    check "update prints no '$line' line before failing" absent "^  $line" out
+done
+check "no temporary left after the failed update" no_temporaries images
+check "the image is unchanged after the failed update" [ "$(md5 images/q.img)" = "$m" ]
+run_kiln 0 "after: +the runtime picks slot" "the same update with room succeeds" \
+    flash update c.bin --board $Q --device images/q.img
 finish
