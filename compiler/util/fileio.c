@@ -145,6 +145,10 @@ static int sync_dir_of(const char *path)
 
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
+    if (!*path) {
+        snprintf(err, errlen, "empty output file name");
+        return false;
+    }
     char *target = write_target(path, err, errlen);
     if (!target)
         return false;

@@ -164,6 +164,8 @@ static void test_write_through_symlink(void **state)
     assert_int_equal(st.st_mode & 0777, 0640);    /* permissions kept */
     assert_no_temporaries(realdir);
     assert_no_temporaries(linkdir);
+    assert_false(write_file_atomic("", "x", 1, err, sizeof err));
+    assert_non_null(strstr(err, "empty"));
     /* A dangling link is refused, not replaced by a plain file. */
     char *dangling = xasprintf("%s/dangling.img", linkdir);
     assert_int_equal(symlink("nowhere/x.bin", dangling), 0);
