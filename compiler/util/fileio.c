@@ -143,6 +143,35 @@ static int sync_dir_of(const char *path)
     return e;
 }
 
+/* Creates the temporary `tmp`, registered for removal on a fatal signal
+ * (*slot); the descriptor, or -1 with errno set and nothing registered.
+ * O_EXCL: never writes through something already at that name (a leftover
+ * of a killed run with the same PID, even a planted link, is unlinked once). */
+static int create_temp(const char *tmp, int *slot)
+{
+    *slot = tmpfiles_add(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        tmpfiles_remove(*slot);
+        errno = e;
+    }
+    return fd;
+}
+
+/* Writes, syncs and closes the temporary: 0, or the errno of what failed. */
+static int fill_temp(int fd, const void *data, size_t len)
+{
+    int e = 0;
+    if (!write_all_fd(fd, data, len) || fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    return e;
+}
+
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
     if (!*path) {
@@ -153,15 +182,10 @@ bool write_file_atomic(const char *path, const void *data, size_t len, char *err
     if (!target)
         return false;
     char *tmp = xasprintf("%s.tmp.%ld", target, (long)getpid());
-    int slot = tmpfiles_add(tmp);
-    /* O_EXCL: never write through something already at the temporary's
-     * name (a leftover of a killed run with the same PID is removed once). */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int slot;
+    int fd = create_temp(tmp, &slot);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
-        tmpfiles_remove(slot);
         free(tmp);
         free(target);
         return false;
@@ -169,11 +193,7 @@ bool write_file_atomic(const char *path, const void *data, size_t len, char *err
     struct stat old;
     if (stat(target, &old) == 0 && S_ISREG(old.st_mode))
         fchmod(fd, old.st_mode & 07777);   /* a replaced file keeps its permissions */
-    int e = 0;
-    if (!write_all_fd(fd, data, len) || fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
+    int e = fill_temp(fd, data, len);
     if (!e && rename(tmp, target) != 0)
         e = errno;
     if (!e)
@@ -186,6 +206,27 @@ bool write_file_atomic(const char *path, const void *data, size_t len, char *err
     free(tmp);
     free(target);
     return !e;
+}
+
+char *write_file_temp(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int slot;
+    int fd = create_temp(tmp, &slot);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return NULL;
+    }
+    int e = fill_temp(fd, data, len);
+    if (e) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
+        unlink(tmp);
+        tmpfiles_remove(slot);
+        free(tmp);
+        return NULL;
+    }
+    return tmp;     /* still registered: the caller calls tmpfiles_forget once it is renamed or removed */
 }
 
 /* mkdir -p, one component at a time.  The walk starts at the first

@@ -25,6 +25,13 @@ int open_regular(const char *path, int extra_flags, uint64_t *size, char *err, s
  * NUL-terminated past len. */
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* Writes data, synced to disk, to a new file "PATH.tmp.PID" beside path and
+ * returns that name (heap); NULL with a message on failure, leaving nothing
+ * behind.  For outputs renamed into place together (util/fileset.h).  The
+ * temporary stays registered for removal on a fatal signal (tmpfiles.h)
+ * until the caller calls tmpfiles_forget() on it, after renaming or
+ * removing it. */
+char *write_file_temp(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* mkdir -p: creates every missing component; refuses an empty path and a
  * path that exists as something other than a directory. */
 bool make_dirs(const char *path, char *err, size_t errlen);

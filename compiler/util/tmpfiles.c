@@ -77,3 +77,10 @@ void tmpfiles_remove(int slot)
     used[slot] = 0;
     atomic_signal_fence(memory_order_seq_cst);
 }
+
+void tmpfiles_forget(const char *path)
+{
+    for (int i = 0; i < TMPFILES_MAX; i++)
+        if (used[i] && !strcmp(paths[i], path))
+            tmpfiles_remove(i);
+}

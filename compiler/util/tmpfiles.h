@@ -27,5 +27,7 @@
 int tmpfiles_add(const char *path);
 /* Forgets the slot (a no-op for -1). */
 void tmpfiles_remove(int slot);
+/* Forgets the registered path equal to `path` (a no-op when none is). */
+void tmpfiles_forget(const char *path);
 
 #endif
