@@ -4,7 +4,8 @@
 # the option and value named: empty output paths, numbers in a form the docs
 # do not name (octal-looking and plain decimal addresses), values out of
 # range, single-valued options given twice, a directory where a file is
-# expected; and `kiln validate` keeps the log its failure message points to.
+# expected; and `kiln validate` keeps the log its failure message points to;
+# a signal that ends `generate` mid-write leaves no temporary behind.
 source "$(dirname "$0")/lib/flash_common.sh"
 cd "$T"
 M="$ROOT/tests/models/small_cnn.onnx"
@@ -97,5 +98,12 @@ check "  the log it names exists" [ -f "$log" ]
 check "  and holds the harness output" grep -q "harness exploded" "$log"
 check "  the message says the work directory is kept" grep -q "kept for inspection" "$T/out"
 case "$log" in /*/kiln-validate-*/run.log) rm -rf "$(dirname "$log")";; esac
+
+# --- a signal while generate writes its outputs leaves no temporaries ---
+mkdir sig
+( ulimit -f 8; exec "$KILN" generate "$M" -o sig -q ) >out 2>&1
+rc=$?
+check "generate killed by SIGXFSZ mid-write (exit $rc)" [ "$rc" -eq $((128 + 25)) ]
+check "  no temporary left in the output directory" [ -z "$(ls -A sig | grep '\.tmp\.')" ]
 
 finish
