@@ -16,7 +16,7 @@ CC      ?= gcc
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build/san
-SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
 BUILD   ?= build
 SANFLAGS :=
