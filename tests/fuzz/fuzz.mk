@@ -97,11 +97,15 @@ $(OUT)/obj/tests/fuzz/fuzz_infer.o: $(OUT)/nets/fz_cnn_in/stamp $(OUT)/nets/fz_s
 FW := firmware/qemu-mps2-an500
 FW_CFLAGS = -DKILN_NET=fz_fw -I$(OUT)/nets/fz_fw -I$(FW)
 $(OUT)/fuzz_firmware: $(OUT)/nets/fz_fw.o $(OUT)/nets/fz_fw_data.o $(OUT)/obj/fw/main.o \
-                      $(OUT)/obj/fw/frames.o $(OUT)/obj/tests/fuzz/fw_host.o
+                      $(OUT)/obj/fw/frames.o $(OUT)/obj/fw/profile.o $(OUT)/obj/tests/fuzz/fw_host.o
 $(OUT)/obj/fw/main.o: $(FW)/main.c $(OUT)/nets/fz_fw/stamp
 	@mkdir -p $(dir $@)
 	$(FCC) $(CFLAGS) $(FW_CFLAGS) -Dmain=kvp_firmware_main -c -o $@ $<
 $(OUT)/obj/fw/frames.o: $(FW)/frames.c
+	@mkdir -p $(dir $@)
+	$(FCC) $(CFLAGS) $(FW_CFLAGS) -c -o $@ $<
+# Without -DKILN_PROFILE profile.c holds the firmware's no-op profile calls.
+$(OUT)/obj/fw/profile.o: $(FW)/profile.c
 	@mkdir -p $(dir $@)
 	$(FCC) $(CFLAGS) $(FW_CFLAGS) -c -o $@ $<
 $(OUT)/obj/tests/fuzz/fw_host.o: CFLAGS += -I$(FW)
