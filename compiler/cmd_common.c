@@ -38,7 +38,7 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->no_fuse = true;
         return 1;
     }
-    if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address"))
+    if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") && strcmp(a, "--integrity"))
         return 0;
     if (!(v = arg_value(argc, argv, i, cmd)) || !arg_once(seen, a, v, cmd))
         return -1;
@@ -55,6 +55,11 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
             o->weights = WEIGHTS_EXTERNAL;
         else {
             fprintf(stderr, "kiln %s: --weights must be 'inline' or 'external', not '%s'\n", cmd, v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--integrity")) {
+        if (!integrity_parse(v, &o->integrity)) {
+            fprintf(stderr, "kiln %s: --integrity must be 'sha256' or 'crc32', not '%s'\n", cmd, v);
             return -1;
         }
     } else if (!parse_address(v, cmd, o)) {

@@ -20,6 +20,9 @@ bool check_compiled_address(const compiled *c, const char *cmd);
     "  --name NET                C identifier prefix of the generated code (default: file name)\n" \
     "  --weights inline|external weights as a C array (internal flash) or a blob file (default external)\n" \
     "  --address ADDR            default memory-mapped address of the blob, in hex: 0x90000000\n"  \
+    "  --integrity sha256|crc32  how init checks the blob's payload against this build: its SHA-256\n" \
+    "                            (default; catches deliberate edits) or its CRC-32 (faster; catches\n" \
+    "                            accidents only); every header field is checked either way\n" \
     "  --no-fuse                 keep BatchNorm and activations as separate layers\n"
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * cli_common.c - the checks and device handling every `kiln flash`
  * subcommand goes through, so each is done one way: the board is known, the
- * blob passes every runtime check, the address is aligned and in range, a
+ * blob passes the runtime's structural check (and, with --model, is byte for
+ * byte the blob the model compiles to), the address is aligned and in range, a
  * device image is loaded whole and written back only through a temporary and
  * rename, a GDB target's memory region is found from its memory map.
  */
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blob_match.h"
 #include "flash/ab_update.h"
 #include "flash/report.h"
 #include "util/args.h"
@@ -47,10 +49,35 @@ bool fcli_load_board(const fcli_opts *o, board *b)
 }
 
 
-/* Reads BLOB and runs every check the runtime will run (with the blob's own
- * signature, which the firmware will compare with its own). */
-bool fcli_load_blob(const char *path, fcli_blob *bf)
+/* Compiles --model and requires the blob to be exactly what it compiles to:
+ * the check the firmware will run, then every byte. */
+static bool blob_is_models(const fcli_opts *o, const fcli_blob *bf)
 {
+    char err[ERRLEN];
+    compiled c;
+    if (!compile_model(o->model, &o->co, &c, err, sizeof err)) {
+        fcli_error("--model: %s", err);
+        compiled_free(&c);
+        return false;
+    }
+    blob_match m;
+    bool same = blob_match_compiled(&c, bf->data, bf->len, &m, err, sizeof err);
+    if (!same)
+        fcli_error("%s is not the blob %s compiles to (%s integrity): %s; nothing was written",
+                   o->blob_path, o->model, integrity_name((kiln_integrity)c.expect.integrity), err);
+    else
+        printf("kiln flash: %s is the blob %s compiles to (%u bytes, compared byte for byte)\n",
+               o->blob_path, o->model, bf->len);
+    compiled_free(&c);
+    return same;
+}
+
+/* Reads BLOB and runs the runtime's structural check (with the blob's own
+ * signature, which the firmware will compare with its own); with --model,
+ * the comparison with the compiled blob. */
+bool fcli_load_blob(const fcli_opts *o, fcli_blob *bf)
+{
+    const char *path = o->blob_path;
     char err[ERRLEN];
     uint8_t *raw;
     size_t n;
@@ -68,31 +95,26 @@ bool fcli_load_blob(const char *path, fcli_blob *bf)
     bf->data = ab_alloc_aligned(n ? n : 1);
     memcpy(bf->data, raw, n);
     free(raw);
+    /* With a model, its check (a superset of the structural one) gives the
+     * very status the firmware will give. */
+    bool ok = o->model ? blob_is_models(o, bf) : true;
     uint64_t sig = n >= KILN_BLOB_HEADER_SIZE ? kiln_rd_u64(bf->data + KILN_BLOB_OFF_SIGNATURE) : 0;
-    kiln_status st = kiln_blob_check(bf->data, n, sig, 0, &bf->rep);
+    kiln_status st = ok ? kiln_blob_check(bf->data, n, sig, 0, &bf->rep) : KILN_OK;
     if (st != KILN_OK) {
-        if (st == KILN_E_BLOB_HEADER_CRC || st == KILN_E_BLOB_PAYLOAD_CRC)
-            fcli_error("%s is not a valid Kiln blob: %s (%s: stored 0x%08x, computed 0x%08x)", path,
-                       kiln_status_str(st), kiln_status_name(st), bf->rep.crc_expected,
-                       bf->rep.crc_found);
-        else if (st == KILN_E_BLOB_TRUNCATED)
-            fcli_error("%s is not a valid Kiln blob: the header says %u bytes, the file has %zu",
-                       path, bf->rep.total_size, n);
-        else
-            fcli_error("%s is not a valid Kiln blob: %s (%s)", path, kiln_status_str(st),
-                       kiln_status_name(st));
-        free(bf->data);
-        bf->data = NULL;
-        return false;
-    }
-    if (bf->rep.total_size != n) {
+        blob_explain(st, &bf->rep, n, sig, err, sizeof err);
+        fcli_error("%s is not a valid Kiln blob: %s (%s%s%s)", path, kiln_status_str(st),
+                   kiln_status_name(st), err[0] ? ": " : "", err);
+        ok = false;
+    } else if (ok && bf->rep.total_size != n) {
         fcli_error("%s: the blob header says %u bytes but the file has %zu (trailing bytes?)", path,
                    bf->rep.total_size, n);
+        ok = false;
+    }
+    if (!ok) {
         free(bf->data);
         bf->data = NULL;
-        return false;
     }
-    return true;
+    return ok;
 }
 
 /* ---- addresses ---- */
@@ -190,7 +212,7 @@ bool fcli_job_open(fcli_job *j, const fcli_opts *o, bool check_blob_address)
             return false;
         j->bp = &j->b;
     }
-    if (!fcli_load_blob(o->blob_path, &j->bf)) {
+    if (!fcli_load_blob(o, &j->bf)) {
         fcli_job_close(j);
         return false;
     }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compile.h"
 #include "flash/board.h"
 #include "flash/gdb_rsp.h"
 #include "flash/nor_sim.h"
@@ -32,6 +33,8 @@ typedef struct fcli_opts {
     unsigned record_size;
     const char *cut;            /* --inject-power-cut ops:N | bytes:N (testing) */
     uint32_t seed;
+    const char *model;          /* --model: the blob must be exactly the one it compiles to */
+    compile_opts co;            /* ... with these options (--integrity, --no-fuse) */
 } fcli_opts;
 
 /* A blob file, read whole into memory aligned for kiln_blob_check. */
@@ -64,9 +67,10 @@ int fcli_error(const char *fmt, ...)
     ;
 /* The --board descriptor; prints the error (with the known boards). */
 bool fcli_load_board(const fcli_opts *o, board *b);
-/* Reads BLOB and runs every check the runtime will run, with the blob's own
- * signature; the file must be exactly the blob. */
-bool fcli_load_blob(const char *path, fcli_blob *bf);
+/* Reads o->blob_path and runs the runtime's structural check, with the blob's
+ * own signature; the file must be exactly the blob.  With --model, the blob
+ * must also be, byte for byte, the one the model compiles to. */
+bool fcli_load_blob(const fcli_opts *o, fcli_blob *bf);
 /* [addr, addr + len) inside the board's flash; *off is its device offset. */
 bool fcli_board_range(const board *b, uint64_t addr, uint64_t len, const char *what,
                       uint32_t *off);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compile.h"
 #include "flash/board.h"
 #include "flash/cli_common.h"
 #include "flash/report.h"
@@ -24,13 +25,14 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: kiln flash SUBCOMMAND [options]   (docs/flash.md)\n"
         "\n"
-        "  write  BLOB --board B [--address A] --device IMAGE [--dry-run]\n"
-        "  write  BLOB --gdb HOST:PORT --address A [--board B] [--dry-run]\n"
-        "  verify BLOB --board B [--address A] (--device IMAGE | --gdb HOST:PORT)\n"
+        "  write  BLOB --board B [--address A] --device IMAGE [--dry-run] [--model M]\n"
+        "  write  BLOB --gdb HOST:PORT --address A [--board B] [--dry-run] [--model M]\n"
+        "  verify BLOB --board B [--address A] (--device IMAGE | --gdb HOST:PORT) [--model M]\n"
         "  read   --board B --address A --size N (--device IMAGE | --gdb HOST:PORT) -o OUT\n"
         "  erase  (--address A --size N | --all) (--board B --device IMAGE | --gdb HOST:PORT)\n"
         "  export BLOB (--address A | --board B) --format ihex|srec -o OUT [--record-size 16|32]\n"
-        "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run]\n"
+        "         [--model M]\n"
+        "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run] [--model M]\n"
         "  slots  --board B --device IMAGE [--address A --size N] [--signature S]\n"
         "\n"
         "options:\n"
@@ -42,6 +44,9 @@ static void usage(FILE *f)
         "  --gdb HOST:PORT    a GDB server: QEMU -gdb, OpenOCD (3333), J-Link GDB Server (2331)\n"
         "  --timeout SEC      wait at most SEC seconds for each GDB reply (default 5)\n"
         "  --dry-run          print the plan, change nothing\n"
+        "  --model M          refuse BLOB unless it is, byte for byte, the blob model M compiles to\n"
+        "  --integrity sha256|crc32, --no-fuse\n"
+        "                     with --model: the compile options BLOB was generated with\n"
         "  --quiet            no progress bar\n"
         "  --inject-power-cut ops:N|bytes:N [--seed S]\n"
         "                     (testing) cut the simulated power after N operations or bytes\n");
@@ -112,7 +117,8 @@ static const char *valued_option(const char *name)
 {
     static const char *const valued[] = {"--board", "--boards-dir", "--device", "--gdb", "-o",
                                          "--format", "--inject-power-cut", "--address", "--size",
-                                         "--signature", "--timeout", "--record-size", "--seed"};
+                                         "--signature", "--timeout", "--record-size", "--seed",
+                                         "--model", "--integrity"};
     if (!strcmp(name, "--output"))
         return "-o";
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
@@ -145,7 +151,7 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             *eq = '\0';
             val = a + (eq - name) + 1;
         }
-        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h"};
+        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h", "--no-fuse"};
         bool is_flag = false;
         for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
             is_flag |= !strcmp(name, flags[k]);
@@ -182,6 +188,13 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             o->format = val;
         } else if (!strcmp(name, "--inject-power-cut")) {
             o->cut = val;
+        } else if (!strcmp(name, "--model")) {
+            o->model = val;
+        } else if (!strcmp(name, "--no-fuse")) {
+            o->co.no_fuse = true;
+        } else if (!strcmp(name, "--integrity")) {
+            if (!integrity_parse(val, &o->co.integrity))
+                return fcli_error("--integrity must be 'sha256' or 'crc32', not '%s'", val);
         } else if (!strcmp(name, "--address") || !strcmp(name, "--size") ||
                    !strcmp(name, "--signature") || !strcmp(name, "--timeout") ||
                    !strcmp(name, "--record-size") || !strcmp(name, "--seed")) {
@@ -208,6 +221,12 @@ int cmd_flash(int argc, char **argv)
     int p = parse_opts(argc, argv, &o);
     if (p)
         return p < 0 ? 0 : p;
+    if ((o.co.integrity || o.co.no_fuse) && !o.model)
+        return fcli_error("--integrity and --no-fuse describe the --model BLOB was compiled from; "
+                          "give --model too");
+    if (o.model && (!strcmp(o.sub, "read") || !strcmp(o.sub, "erase") || !strcmp(o.sub, "slots")))
+        return fcli_error("--model applies to write, verify, export and update (the commands that "
+                          "take a BLOB), not to %s", o.sub);
     static const struct {
         const char *name;
         int (*fn)(const fcli_opts *);

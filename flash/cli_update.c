@@ -79,7 +79,7 @@ int fcli_update(const fcli_opts *o)
     if (!fcli_load_board(o, &b))
         return EXIT_ERROR;
     int rc = EXIT_ERROR;
-    if (!fcli_load_blob(o->blob_path, &bf))
+    if (!fcli_load_blob(o, &bf))
         goto out_board;
     uint32_t off, size;
     if (!ab_region(o, &b, &off, &size))
