@@ -68,6 +68,18 @@ size_t ir_nbytes(const ir_tensor *t)
     return (size_t)ir_numel(t) * ir_dtype_size(t->dtype);
 }
 
+int *ir_use_counts(const ir_graph *g)
+{
+    int *uses = xcalloc((size_t)g->n_tensors + 1, sizeof *uses);
+    for (int n = 0; n < g->n_nodes; n++)
+        for (int k = 0; k < g->nodes[n].n_in; k++)
+            if (g->nodes[n].in[k] >= 0)
+                uses[g->nodes[n].in[k]]++;
+    for (int i = 0; i < g->n_outputs; i++)
+        uses[g->outputs[i]]++;
+    return uses;
+}
+
 ir_graph *ir_new(const char *name)
 {
     ir_graph *g = xcalloc(1, sizeof *g);

@@ -229,6 +229,11 @@ size_t ir_dtype_size(ir_dtype dt);
 int64_t ir_numel(const ir_tensor *t);
 size_t ir_nbytes(const ir_tensor *t);   /* numel * dtype size */
 static inline bool ir_is_const(const ir_tensor *t) { return t->data != NULL; }
+/* Readers per tensor, in one pass over the graph: entry t counts the node
+ * inputs that name t (a node reading it twice counts twice) plus one per
+ * listing of t among the graph outputs.  Heap array of n_tensors + 1 ints;
+ * the caller frees it and keeps it current as it rewires. */
+int *ir_use_counts(const ir_graph *g);
 /* Default attributes: act off, strides/dilations 1, group 1, axis_end 0, ... */
 void ir_attr_init(ir_attr *a);
 
