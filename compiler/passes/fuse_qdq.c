@@ -14,8 +14,10 @@
  */
 #include "passes/fuse_qdq.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +35,9 @@ typedef struct fctx {
     int *rd_next, *rd_node;
     int n_rd, cap_rd;
     int n_t;            /* tensors the per-tensor arrays cover */
+    char *err;          /* set (and failed) when a group cannot be compiled at all */
+    size_t errlen;
+    bool failed;
 } fctx;
 
 /* Records that node n reads tensor t. */
@@ -188,8 +193,10 @@ static int32_t round_even_sat(double v)
 }
 
 /* Bias for CONV / FULLY_CONNECTED on quantized x (scale sx) and w: an int32
- * constant with scale sx*sw[m].  *b_out = -1 when it cannot be made. */
-static void quant_bias(fctx *f, int b, int x, int w, int m, int *b_out)
+ * constant with scale sx*sw[m].  *b_out = -1 when it cannot be made (the
+ * group stays float), and f->failed with a message when no compilation of
+ * it could be right (a bias scale beyond float32). */
+static void quant_bias(fctx *f, int node, int b, int x, int w, int m, int *b_out)
 {
     ir_graph *g = f->g;
     *b_out = -1;
@@ -200,8 +207,20 @@ static void quant_bias(fctx *f, int b, int x, int w, int m, int *b_out)
     const ir_tensor *tx = &g->tensors[x], *tw = &g->tensors[w];
     int nw = tw->q.n;
     double *want = xmalloc((size_t)m * sizeof *want);
-    for (int i = 0; i < m; i++)
+    for (int i = 0; i < m; i++) {
         want[i] = (double)tx->q.scale[0] * (double)tw->q.scale[nw > 1 ? i : 0];
+        /* The int32 bias carries that scale as a float32 (ONNX's own bias
+         * scale is float32 too): a product beyond float is no model. */
+        if (!(want[i] <= FLT_MAX)) {
+            snprintf(f->err, f->errlen, "node %d '%s' (%s): bias '%s': its scale would be input "
+                     "'%s' scale %g x weights '%s' scale %g = %g, beyond float32; refused", node,
+                     g->nodes[node].name, g->nodes[node].src_op, g->tensors[b].name, tx->name, (double)tx->q.scale[0], tw->name,
+                     (double)tw->q.scale[nw > 1 ? i : 0], want[i]);
+            f->failed = true;
+            free(want);
+            return;
+        }
+    }
     int src = dq_source(f, b);
     const ir_tensor *tb = src >= 0 ? &g->tensors[src] : &g->tensors[b];
     if (!ir_is_const(tb) || tb->rank != 1 || tb->shape[0] != m ||
@@ -328,7 +347,7 @@ static void try_fuse(fctx *f, int n)
         if (!per_axis_ok(w, 0) || !is_q8(tyq->dtype))
             return;
         int m = (int)w->shape[0];
-        quant_bias(f, nin > 2 ? nd->in[2] : -1, src[0], src[1], m, &bias);
+        quant_bias(f, n, nin > 2 ? nd->in[2] : -1, src[0], src[1], m, &bias);
         grow_tensors(f);
         nd = &g->nodes[n];
         if (bias == -1)
@@ -478,6 +497,8 @@ bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
 {
     fctx f = {g, xcalloc((size_t)g->n_tensors + 1, sizeof(int)), xcalloc((size_t)g->n_nodes + 1, 1)};
     f.n_t = g->n_tensors;
+    f.err = err;
+    f.errlen = errlen;
     f.rd_head = xmalloc(((size_t)g->n_tensors + 1) * sizeof *f.rd_head);
     for (int i = 0; i < g->n_tensors; i++)
         f.rd_head[i] = -1;
@@ -492,7 +513,7 @@ bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
                 f.uses[g->nodes[n].in[k]]++;
     for (int i = 0; i < g->n_outputs; i++)
         f.uses[g->outputs[i]]++;
-    for (int n = 0; n < g->n_nodes; n++)
+    for (int n = 0; n < g->n_nodes && !f.failed; n++)
         if (!f.dead[n])
             try_fuse(&f, n);
     /* Clamps and moves between integer tensors, once their producers are fused. */
@@ -519,6 +540,8 @@ bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
     free(f.rd_head);
     free(f.rd_next);
     free(f.rd_node);
+    if (f.failed)
+        return false;   /* the graph is whole; the caller drops it with the message */
     ir_compact(g);   /* drops the DEQUANTIZEs nobody reads and recomputes producers */
     return ir_verify(g, err, errlen);
 }
