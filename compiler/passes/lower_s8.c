@@ -1096,6 +1096,62 @@ static int lower_add_onnx(ctx *c)
     return 1;
 }
 
+/* The fixed-point factors of TFLite's int8/int16 ADD, SUB, MUL, MINIMUM and
+ * MAXIMUM (TFLM's prepare of each), and the kernel that applies them. */
+typedef struct bin_factors {
+    int32_t am, bm, om;
+    int ash, bsh, osh, left_shift;
+    const char *kernel;
+} bin_factors;
+
+static int binary_factors(ctx *c, const ir_tensor *a, const ir_tensor *b, const ir_tensor *y,
+                          bool s16, bin_factors *f)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    const float s1 = qscale(a), s2 = qscale(b), so = qscale(y);
+    memset(f, 0, sizeof *f);
+    char wa[320], wb[320], wo[400];
+    ratio_what(wa, sizeof wa, a, y);
+    ratio_what(wb, sizeof wb, b, y);
+    switch (nd->op) {
+    case IR_OP_ADD:
+    case IR_OP_SUB: {
+        /* TFLM add_common.cc / sub_common.cc: left shift 20 for int8, 15 for
+         * int16 (whose 16-bit inputs leave less headroom in the int32 sum).
+         * The input factors are at most 1/2; the output one must be < 1. */
+        f->left_shift = s16 ? 15 : 20;
+        const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
+        const double real_out = twice_max / ((double)(1 << f->left_shift) * (double)so);
+        snprintf(wo, sizeof wo, "2 x max('%s' scale %g, '%s' scale %g) / 2^%d / output '%s' scale %g",
+                 a->name, (double)s1, b->name, (double)s2, f->left_shift, y->name, (double)so);
+        if (fixed_mult(c, (double)s1 / twice_max, 0, wa, &f->am, &f->ash) < 0 ||
+            fixed_mult(c, (double)s2 / twice_max, 0, wb, &f->bm, &f->bsh) < 0 ||
+            fixed_mult(c, real_out, 0, wo, &f->om, &f->osh) < 0)
+            return -1;
+        f->kernel = nd->op == IR_OP_ADD ? (s16 ? "kiln_add_s16" : "kiln_add_s8")
+                                        : (s16 ? "kiln_sub_s16" : "kiln_sub_s8");
+        break;
+    }
+    case IR_OP_MUL:
+        snprintf(wo, sizeof wo, "'%s' scale %g x '%s' scale %g / output '%s' scale %g", a->name,
+                 (double)s1, b->name, (double)s2, y->name, (double)so);
+        if (fixed_mult(c, (double)s1 * (double)s2 / (double)so, QU_SHIFT_MAX, wo, &f->om, &f->osh) < 0)
+            return -1;
+        f->kernel = s16 ? "kiln_mul_s16" : "kiln_mul_s8";
+        break;
+    case IR_OP_MIN:
+    case IR_OP_MAX:
+        if (fixed_mult(c, (double)s1 / (double)so, QU_SHIFT_MAX, wa, &f->am, &f->ash) < 0 ||
+            fixed_mult(c, (double)s2 / (double)so, QU_SHIFT_MAX, wb, &f->bm, &f->bsh) < 0)
+            return -1;
+        f->kernel = nd->op == IR_OP_MIN ? "kiln_min_s8" : "kiln_max_s8";
+        break;
+    default:
+        return fail(c, "no int8 kernel");
+    }
+    return 0;
+}
+
 static int lower_binary(ctx *c)
 {
     ir_graph *g = c->g;
@@ -1138,59 +1194,20 @@ static int lower_binary(ctx *c)
     snprintf(shape, sizeof shape, "{ %lld, %lld, %lld, %lld, %lld, %lld }", (long long)ys[0],
              (long long)ys[1], (long long)ys[2], (long long)ys[3], (long long)ys[4],
              (long long)ys[5]);
-    const float s1 = qscale(a), s2 = qscale(b), so = qscale(y);
-    int32_t am = 0, bm = 0, om = 0;
-    int ash = 0, bsh = 0, osh = 0, left_shift = 0;
-    const char *kernel = NULL;
-    char wa[320], wb[320], wo[400];
-    ratio_what(wa, sizeof wa, a, y);
-    ratio_what(wb, sizeof wb, b, y);
-    switch (nd->op) {
-    case IR_OP_ADD:
-    case IR_OP_SUB: {
-        /* TFLM add_common.cc / sub_common.cc: left shift 20 for int8, 15 for
-         * int16 (whose 16-bit inputs leave less headroom in the int32 sum).
-         * The input factors are at most 1/2; the output one must be < 1. */
-        left_shift = s16 ? 15 : 20;
-        const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
-        const double real_out = twice_max / ((double)(1 << left_shift) * (double)so);
-        snprintf(wo, sizeof wo, "2 x max('%s' scale %g, '%s' scale %g) / 2^%d / output '%s' scale %g",
-                 a->name, (double)s1, b->name, (double)s2, left_shift, y->name, (double)so);
-        if (fixed_mult(c, (double)s1 / twice_max, 0, wa, &am, &ash) < 0 ||
-            fixed_mult(c, (double)s2 / twice_max, 0, wb, &bm, &bsh) < 0 ||
-            fixed_mult(c, real_out, 0, wo, &om, &osh) < 0)
-            return -1;
-        kernel = nd->op == IR_OP_ADD ? (s16 ? "kiln_add_s16" : "kiln_add_s8")
-                                     : (s16 ? "kiln_sub_s16" : "kiln_sub_s8");
-        break;
-    }
-    case IR_OP_MUL:
-        snprintf(wo, sizeof wo, "'%s' scale %g x '%s' scale %g / output '%s' scale %g", a->name,
-                 (double)s1, b->name, (double)s2, y->name, (double)so);
-        if (fixed_mult(c, (double)s1 * (double)s2 / (double)so, QU_SHIFT_MAX, wo, &om, &osh) < 0)
-            return -1;
-        kernel = s16 ? "kiln_mul_s16" : "kiln_mul_s8";
-        break;
-    case IR_OP_MIN:
-    case IR_OP_MAX:
-        if (fixed_mult(c, (double)s1 / (double)so, QU_SHIFT_MAX, wa, &am, &ash) < 0 ||
-            fixed_mult(c, (double)s2 / (double)so, QU_SHIFT_MAX, wb, &bm, &bsh) < 0)
-            return -1;
-        kernel = nd->op == IR_OP_MIN ? "kiln_min_s8" : "kiln_max_s8";
-        break;
-    default:
-        return fail(c, "no int8 kernel");
-    }
+    const float so = qscale(y);
+    bin_factors f;
+    if (binary_factors(c, a, b, y, s16, &f) < 0)
+        return -1;
     int32_t act_min, act_max;
     qu_activation_range(&nd->attr.act, so, qzp(y), s16 ? -32768 : -128, s16 ? 32767 : 127,
                         &act_min, &act_max);
     lir_call *call = lir_begin(
-        c->p, c->node, kernel, "kiln_binary_s8_params",
+        c->p, c->node, f.kernel, "kiln_binary_s8_params",
         "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "
         ".out_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = %d, "
         ".b_shift = %d, .out_mult = %d, .out_shift = %d, .act_min = %d, .act_max = %d }",
-        shape, sa, sb, (int)-qzp(a), (int)-qzp(b), (int)qzp(y), left_shift, (int)am, ash, (int)bm,
-        bsh, (int)om, osh, (int)act_min, (int)act_max);
+        shape, sa, sb, (int)-qzp(a), (int)-qzp(b), (int)qzp(y), f.left_shift, (int)f.am, f.ash,
+        (int)f.bm, f.bsh, (int)f.om, f.osh, (int)act_min, (int)act_max);
     lir_in(call, ai);
     lir_in(call, bi);
     lir_out(call, yi);
