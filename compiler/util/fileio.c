@@ -70,6 +70,29 @@ bool write_file_atomic(const char *path, const void *data, size_t len, char *err
     return ok;
 }
 
+char *write_file_temp(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wbx");    /* never through a file or link already there */
+    if (!f) {
+        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return NULL;
+    }
+    bool ok = len == 0 || fwrite(data, 1, len, f) == len;
+    ok = (fflush(f) == 0) && ok;
+    ok = ok && fsync(fileno(f)) == 0;
+    int e = errno;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e ? e : errno));
+        remove(tmp);
+        free(tmp);
+        return NULL;
+    }
+    return tmp;
+}
+
 bool make_dirs(const char *path, char *err, size_t errlen)
 {
     char *p = xstrdup(path);

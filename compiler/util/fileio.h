@@ -15,6 +15,10 @@
 /* Reads a whole file; *data is heap memory (NUL-terminated past len). */
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* Writes data, flushed to disk, to a new file "PATH.tmp.PID" beside path and
+ * returns that name (heap); NULL with a message on failure, leaving nothing
+ * behind.  For outputs renamed into place together (util/fileset.h). */
+char *write_file_temp(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* mkdir -p */
 bool make_dirs(const char *path, char *err, size_t errlen);
 /* "dir/name" in a fresh heap string. */
