@@ -196,6 +196,14 @@ void emit_source(const compiled *c, sbuf *o)
               c->prog.n_calls, c->pl.arena_bytes, c->blob_len, c->signature);
     sb_printf(o, "\n");
     sb_printf(o, "#include <math.h>\n#include \"kiln/kernels.h\"\n#include \"%s.h\"\n\n", n);
+    /* Opt-in per-layer profiling: mark i before call i, mark n_calls after the last (docs/architecture.md). */
+    sb_printf(o,
+              "/* -DKILN_PROFILE: kiln_profile_mark(&%s_model, i) runs before kernel call i and with\n"
+              " * i = %d after the last; the application provides it (e.g. reads a cycle counter). */\n"
+              "#ifdef KILN_PROFILE\nvoid kiln_profile_mark(const kiln_model *model, int call);\n"
+              "#define KILN_PROFILE_MARK(i) kiln_profile_mark(&%s_model, (i))\n#else\n"
+              "#define KILN_PROFILE_MARK(i) ((void)0)\n#endif\n\n",
+              n, c->prog.n_calls, n);
 
     for (int i = 0; i < c->prog.n_calls; i++) {
         const lir_call *call = &c->prog.calls[i];
@@ -227,7 +235,7 @@ void emit_source(const compiled *c, sbuf *o)
         else if (call->node < 0 && last_node >= -1)
             sb_printf(o, "\n    /* graph output copy */\n");
         last_node = call->node;
-        sb_printf(o, "    %s(", call->kernel);
+        sb_printf(o, "    KILN_PROFILE_MARK(%d);\n    %s(", i, call->kernel);
         int na = 0;
         if (call->ptype) {
             sb_printf(o, "&p%d", i);
@@ -247,7 +255,7 @@ void emit_source(const compiled *c, sbuf *o)
             sb_printf(o, "%s(void *)(arena + %zu)", na++ ? ", " : "", c->pl.scratch_offset[i]);
         sb_printf(o, ");\n");
     }
-    sb_printf(o, "}\n\n");
+    sb_printf(o, "    KILN_PROFILE_MARK(%d);\n}\n\n", c->prog.n_calls);
 
     emit_io_desc(c, o, "inputs", g->n_inputs, g->inputs);
     emit_io_desc(c, o, "outputs", g->n_outputs, g->outputs);
