@@ -285,6 +285,26 @@ static bool self_check(compiled *c, char *err, size_t errlen)
     return true;
 }
 
+/* Bytes of blob constants per IR node, in one pass over the calls (a
+ * constant two of a node's calls read counts twice, as the report always
+ * counted it). */
+static void sum_node_weights(compiled *c)
+{
+    const int nn = c->g->n_nodes;
+    c->node_weights = xcalloc((size_t)nn + 1, sizeof *c->node_weights);
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        if (call->node < 0 || call->node >= nn)
+            continue;
+        for (int a = 0; a < call->n_args; a++) {
+            if (call->args[a].kind != LIR_ARG_TENSOR || c->pl.home[call->args[a].tensor] != PLAN_BLOB)
+                continue;
+            const ir_tensor *t = &c->g->tensors[call->args[a].tensor];
+            c->node_weights[call->node] += t->nbytes ? t->nbytes : ir_nbytes(t);
+        }
+    }
+}
+
 /* An explicit --name is used as given or refused; a name derived from the
  * model (file or graph name) is made into a valid one. */
 static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, compiled *c, char *err,
@@ -319,6 +339,7 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
         return false;
     collect_blob_tensors(c);
+    sum_node_weights(c);
 
     uint32_t align = o->blob_align ? o->blob_align : PLAN_ALIGN;
     /* Build once with a zero signature to get the payload, sign it, then seal. */
@@ -356,6 +377,7 @@ void compiled_free(compiled *c)
     ir_free(c->g);
     free(c->bt);
     free(c->blob_of);
+    free(c->node_weights);
     free(c->blob);
     free(c->name);
     memset(c, 0, sizeof *c);
@@ -363,16 +385,5 @@ void compiled_free(compiled *c)
 
 size_t compiled_node_weight_bytes(const compiled *c, int node)
 {
-    size_t n = 0;
-    for (int i = 0; i < c->prog.n_calls; i++) {
-        const lir_call *call = &c->prog.calls[i];
-        if (call->node != node)
-            continue;
-        for (int a = 0; a < call->n_args; a++)
-            if (call->args[a].kind == LIR_ARG_TENSOR && c->pl.home[call->args[a].tensor] == PLAN_BLOB)
-                n += c->g->tensors[call->args[a].tensor].nbytes
-                         ? c->g->tensors[call->args[a].tensor].nbytes
-                         : ir_nbytes(&c->g->tensors[call->args[a].tensor]);
-    }
-    return n;
+    return c->node_weights && node >= 0 && node < c->g->n_nodes ? c->node_weights[node] : 0;
 }

@@ -47,6 +47,7 @@ typedef struct compiled {
     blob_tensor *bt;
     int n_bt;
     int *blob_of;
+    size_t *node_weights;       /* per IR node: compiled_node_weight_bytes */
     uint8_t *blob;
     size_t blob_len;
     uint64_t signature;
