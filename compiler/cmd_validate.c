@@ -21,10 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blob_match.h"
 #include "cli.h"
 #include "cmd_common.h"
 #include "util/args.h"
 #include "util/fileio.h"
+#include "util/suggest.h"
 #include "validate/validate.h"
 
 static const char usage[] =
@@ -130,7 +132,7 @@ static int parse(int argc, char **argv, vopts *o)
             }
             *(!strcmp(a, "--atol") ? &o->atol : &o->rtol) = d;
         } else if (a[0] == '-') {
-            fprintf(stderr, "kiln validate: unknown option '%s'\n%s", a, usage);
+            report_unknown_option("validate", a, usage);
             return 2;
         } else if (!o->model) {
             o->model = a;
@@ -172,7 +174,13 @@ static bool check_blob_arg(const vopts *o, char *err, size_t errlen)
         snprintf(err, errlen, "--blob: %s", why);
         return false;
     }
+    uint8_t head[8];
+    ssize_t got = read(fd, head, sizeof head);
     close(fd);
+    if (got > 0 && blob_is_model_file(head, (size_t)got, o->blob, why, sizeof why)) {
+        snprintf(err, errlen, "--blob: %s", why);
+        return false;
+    }
     return true;
 }
 
