@@ -84,7 +84,7 @@ static const char css[] =
     ".card b{display:block;font-size:18px}table{border-collapse:collapse;font-size:12px}"
     "th,td{border-bottom:1px solid #eaeef2;padding:3px 8px;text-align:right;white-space:nowrap}"
     "th{background:#f6f8fa;position:sticky;top:0}td.l,th.l{text-align:left}"
-    "td.name{max-width:420px;overflow:hidden;text-overflow:ellipsis}"
+    "td.name{max-width:300px;overflow:hidden;text-overflow:ellipsis}.wide{overflow-x:auto}"
     ".bar{height:10px;background:#eaeef2;border-radius:3px;width:260px;display:inline-block;vertical-align:middle}"
     ".bar i{display:block;height:10px;border-radius:3px;background:#2da44e}.over i{background:#cf222e}"
     "svg text{font:11px system-ui,sans-serif}.legend span{display:inline-block;margin-right:14px}"
@@ -191,7 +191,7 @@ static void weights_where(const report_data *d, const report_layer *l, sbuf *o)
 static void layer_table(const report_data *d, sbuf *o)
 {
     char a[32], b[32], e[32], f[32];
-    sb_printf(o, "<h2>Layers</h2>\n<table>\n<tr><th>#</th><th class=\"l\">layer</th><th class=\"l\">op</th>"
+    sb_printf(o, "<h2>Layers</h2>\n<div class=\"wide\"><table id=\"layers\">\n<tr><th>#</th><th class=\"l\">layer</th><th class=\"l\">op</th>"
                  "<th class=\"l\">input</th><th class=\"l\">output</th><th>params</th><th>MACC</th>"
                  "<th>weight B</th><th>RAM B</th><th class=\"l\">weights live in</th></tr>\n");
     for (int n = 0; n < d->n_layers; n++) {
@@ -207,7 +207,7 @@ static void layer_table(const report_data *d, sbuf *o)
         weights_where(d, l, o);
         sb_printf(o, "</td></tr>\n");
     }
-    sb_printf(o, "</table>\n");
+    sb_printf(o, "</table></div>\n");
 }
 
 /* ---- charts --------------------------------------------------------------------- */
@@ -276,8 +276,11 @@ static void arena_chart(const report_data *d, sbuf *o)
     sb_printf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text><text x=\"%d\" y=\"%d\" "
                  "text-anchor=\"end\">%s</text>\n", left - 4, top + 10, left - 4, top + height,
               human(c->pl.arena_bytes, a, sizeof a));
-    sb_printf(o, "<text x=\"%d\" y=\"%d\">call 0</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">call %d"
-                 "</text>\n</svg>\n", left, top + height + 16, left + width, top + height + 16, calls - 1);
+    sb_printf(o, "<text x=\"%d\" y=\"%d\">call 0</text><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
+                 "kernel calls (time) &#8594;</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">call %d</text>"
+                 "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 %d %d)\">arena offset "
+                 "(bytes) &#8594;</text>\n</svg>\n", left, top + height + 16, left + width / 2, top + height + 16,
+              left + width, top + height + 16, calls - 1, 14, top + height / 2, 14, top + height / 2);
 }
 
 /* The blob, byte 0 to the end: one band, then the regions in a table. */
