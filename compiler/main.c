@@ -62,7 +62,7 @@ static int unknown_command(const char *name)
 /* kiln help CMD [SUB]: CMD [SUB] --help. */
 static int help(int argc, char **argv)
 {
-    if (argc < 3) {
+    if (argc < 3 || !strcmp(argv[2], "-h") || !strcmp(argv[2], "--help")) {
         usage(stdout);
         return 0;
     }
