@@ -49,8 +49,14 @@ typedef enum kiln_rq_mode {
     KILN_RQ_TFLITE = 0, /* MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]) */
     KILN_RQ_ONNX = 1,   /* round_half_even((float)acc * scale[c]); mult[c] holds
                            the IEEE-754 bits of scale[c], shift is unused */
-    KILN_RQ_NONE = 2    /* no requantization: the int32 accumulator is the output
+    KILN_RQ_NONE = 2,   /* no requantization: the int32 accumulator is the output
                            (ONNX ConvInteger / MatMulInteger) */
+    /* Packed kernels only (kiln_chan_s8 below): TFLite's double rounding in
+     * one 64-bit multiply-add, exact for every accumulator; the compiler
+     * picks it only where it is (docs/kernels-int8.md, "Short requantization"). */
+    KILN_RQ_SHORT = 3,      /* with the sign correction of the second rounding */
+    KILN_RQ_SHORT_RELU = 4  /* without it: exact only because act_min >= out_offset
+                               clamps every result it would change */
 } kiln_rq_mode;
 
 typedef struct kiln_requant {
@@ -132,6 +138,77 @@ typedef struct kiln_matmul_s8_params {
  * per column j (ONNX QLinearMatMul, MatMulInteger). */
 void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b,
                     const int32_t *mult, const int32_t *shift, void *y);
+
+/* ---- packed kernels ------------------------------------------------------
+ *
+ * The compiler packs the weights of CONV_2D, DEPTHWISE_CONV_2D and
+ * FULLY_CONNECTED (TFLite int8, per-tensor or per-channel) for the kernel
+ * that reads them, folds the input offset into the bias and puts each output
+ * channel's bias and requantization into one kiln_chan_s8, so the inner loops
+ * do no offset arithmetic.  Layouts (docs/kernels-int8.md, "Packed kernels"):
+ *
+ *   reduction order   a conv's K = k_h*k_w*in_c (tap-major, channels inner),
+ *                     a FC's in_features; padded with zero weights to a
+ *                     multiple of 4 and cut in "slices" of 4 elements.
+ *   slice lanes       the 4 elements e0..e3 of a slice are stored as int16
+ *                     lanes [e0 e2 e1 e3] wherever int16 is stored (weights
+ *                     of _p16, the input rows the kernels expand into
+ *                     scratch), as int8 in natural order e0 e1 e2 e3 (_p8
+ *                     weights): SXTB16 and SXTB16 ROR #8 of such a word are
+ *                     exactly the two int16 pairs of the lanes.
+ *   channel groups    output channels in groups of G (G = 2 for convs and
+ *                     batched FC, 4 for a FC with batch 1), padded with zero
+ *                     channels; per group, per slice, the G channels' slices
+ *                     one after another.
+ *   depthwise 3x3     per channel, per kernel row, the int16 pairs
+ *                     [w0 w1] [w1 w2] (kiln_depthwise_conv_s8_3x3).
+ *
+ * Padded input positions contribute the input's zero point (the folded bias
+ * assumes it), the same as TFLite skipping them.  Outputs equal the plain
+ * kernels' (and TFLite-Micro's) bit for bit.  The kernels need the scratch
+ * their *_scratch_size() gives (always > 0), 4-byte aligned. */
+
+/* One output channel of a packed kernel, in the order the epilogue reads it
+ * (the blob stores them as 5 int32 per channel).  rq.mode KILN_RQ_TFLITE:
+ * y = MBQM(acc, mult, shift) + out_offset.  KILN_RQ_SHORT(_RELU):
+ * y = hi32(rnd + acc * mult [- 2^31 if acc < 0, SHORT only]) >> shift, with
+ * the zero point and both roundings inside rnd.  acc starts at bias. */
+typedef struct kiln_chan_s8 {
+    int32_t bias;    /* bias + in_offset * sum(w), modulo 2^32 like TFLite's int32 sum */
+    int32_t mult;    /* Q31 multiplier (0 for a channel whose output is constant) */
+    int32_t shift;   /* TFLITE: TFLite's shift; SHORT: e - 1 for TFLite shift -e */
+    int32_t rnd_lo;  /* SHORT: 2^30 + 2^(30+e) + out_offset*2^(31+e), low word */
+    int32_t rnd_hi;  /*        and high word */
+} kiln_chan_s8;
+
+#define KILN_CHAN_WORDS 5
+
+/* CONV_2D (groups 1, any kernel, stride, dilation, padding; NHWC) as a GEMM
+ * over 2 output channels x 2 output pixels, each pixel's K inputs expanded
+ * to int16 in scratch (no copy beyond that for a 1x1 conv).  w: int8 (_p8)
+ * or int16 (_p16) in the layout above, G = 2; chan: ceil(out_c/2)*2 entries. */
+size_t kiln_conv_s8_p8_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const int8_t *w,
+                     const int32_t *chan, int8_t *y, void *scratch);
+size_t kiln_conv_s8_p16_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const int16_t *w,
+                      const int32_t *chan, int8_t *y, void *scratch);
+
+/* FULLY_CONNECTED: batch rows as the pixels of the GEMM (G = 2), or for
+ * batch 1 one row against 4 channels at a time (G = 4). */
+size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p);
+void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const int8_t *w,
+                                const int32_t *chan, int8_t *y, void *scratch);
+size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p);
+void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const int16_t *w,
+                                 const int32_t *chan, int8_t *y, void *scratch);
+
+/* DEPTHWISE_CONV_2D 3x3, multiplier 1, stride 1 or 2 (both axes), dilation 1,
+ * any padding, NHWC: each channel is copied into a zero-point-padded int16
+ * plane in scratch, where horizontally adjacent taps are int16 pairs. */
+size_t kiln_depthwise_conv_s8_3x3_scratch_size(const kiln_conv_s8_params *p);
+void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, const int16_t *w,
+                                const int32_t *chan, int8_t *y, void *scratch);
 
 /* ---- pooling ------------------------------------------------------------ */
 

@@ -1,0 +1,317 @@
+/*
+ * gemm_s8.h - the inner loops of the packed int8 conv and FC kernels: int8
+ * inputs expanded to int16 "slices" in scratch, and the register-blocked
+ * micro-kernels that multiply them with packed weights.  Internal to the
+ * runtime; layouts as in kiln/kernels_s8.h ("packed kernels").
+ *
+ * A slice is 4 reduction elements e0..e3 held as int16 lanes [e0 e2 e1 e3]:
+ * one word [e0 e2] and one word [e1 e3].  SXTB16 of a little-endian word of
+ * int8 e0 e1 e2 e3 gives the first, SXTB16 with ROR #8 the second, so int8
+ * weights expand to slices in two instructions and int16 weights are stored
+ * as slices.  A DSP core then does two multiply-accumulates per SMLAD.
+ *
+ * Micro-kernels (DSP: inline assembly, because the compiler neither merges
+ * the loads into LDM/LDRD nor folds the rotation into SXTB16; portable: C
+ * the host compiler vectorises):
+ *   2x2  two output channels x two rows (pixels), the rows' slices
+ *        interleaved in scratch (row 0 slice j, row 1 slice j, ...):
+ *        per slice one LDM of the inputs, the weights, 8 SMLAD;
+ *   4x1  four output channels x one row (FULLY_CONNECTED with batch 1).
+ * Accumulators wrap modulo 2^32 like TFLite's int32 sums (SMLAD wraps; the
+ * C path sums in uint32_t).  No state, no allocation.
+ */
+#ifndef KILN_GEMM_S8_H
+#define KILN_GEMM_S8_H
+
+#include <stdint.h>
+#include <string.h>
+#include "chan_s8.h"
+#include "kiln_dsp.h"
+
+/* ---- int8 -> int16 slices ------------------------------------------------ */
+
+/* Lane of element e (0..3) inside its slice: [e0 e2 e1 e3]. */
+static inline int32_t kiln_lane(int32_t e) { return (e & 1) * 2 + (e >> 1); }
+
+/* The two slice words of 4 int8 in one little-endian word. */
+static inline void kiln_slice_of(uint32_t v, uint32_t *even, uint32_t *odd)
+{
+#if KILN_HAS_DSP
+    uint32_t a, b;
+    __asm__("sxtb16 %0, %1" : "=r"(a) : "r"(v));
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(b) : "r"(v));
+    *even = a;
+    *odd = b;
+#else
+    *even = (uint32_t)(uint16_t)(int16_t)(int8_t)v | (uint32_t)(int32_t)(int8_t)(v >> 16) << 16;
+    *odd = (uint32_t)(uint16_t)(int16_t)(int8_t)(v >> 8) | (uint32_t)(int32_t)(int8_t)(v >> 24) << 16;
+#endif
+}
+
+static inline uint32_t kiln_ld32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4); /* one LDR where unaligned loads are allowed (Cortex-M3 and up) */
+    return v;
+}
+
+static inline void kiln_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+
+/* Writes n int8 from src as reduction elements k..k+n-1 of a row whose
+ * slices are `sstride` int16 apart (4: one row; 8: two rows interleaved). */
+static inline void kiln_expand(int16_t *row, int32_t sstride, int32_t k, const int8_t *src,
+                               int32_t n)
+{
+    while (n > 0 && (k & 3)) {
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
+        k++, n--;
+    }
+    int16_t *d = row + (k >> 2) * sstride;
+    for (; n >= 4; n -= 4, k += 4, src += 4, d += sstride) {
+        uint32_t even, odd;
+        kiln_slice_of(kiln_ld32(src), &even, &odd);
+        kiln_st32(d, even);
+        kiln_st32(d + 2, odd);
+    }
+    for (; n > 0; n--, k++)
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
+}
+
+/* Elements k..k+n-1 all equal to v (the input zero point of a padded tap). */
+static inline void kiln_fill(int16_t *row, int32_t sstride, int32_t k, int16_t v, int32_t n)
+{
+    for (; n > 0; n--, k++)
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = v;
+}
+
+/* ---- micro-kernels ------------------------------------------------------ */
+
+/* acc[c][r]: output channel c of the group, row r. */
+typedef struct kiln_acc2x2 {
+    int32_t c0r0, c0r1, c1r0, c1r1;
+} kiln_acc2x2;
+
+typedef struct kiln_acc4x1 {
+    int32_t c0, c1, c2, c3;
+} kiln_acc4x1;
+
+#if KILN_HAS_DSP
+
+/* One slice of the 2x2 kernel with int16 weights: the two rows' slices in
+ * four registers, each channel's slice in two. */
+#define KILN_MK2X2_P16_SLICE                                                  \
+    "ldmia %[x]!, {%[xa], %[xb], %[xc], %[xd]}\n\t"                           \
+    "ldrd %[wa], %[wb], [%[w]], #8\n\t"                                       \
+    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
+    "smlad %[a1], %[xc], %[wa], %[a1]\n\t"                                    \
+    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
+    "smlad %[a1], %[xd], %[wb], %[a1]\n\t"                                    \
+    "ldrd %[wa], %[wb], [%[w]], #8\n\t"                                       \
+    "smlad %[a2], %[xa], %[wa], %[a2]\n\t"                                    \
+    "smlad %[a3], %[xc], %[wa], %[a3]\n\t"                                    \
+    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
+    "smlad %[a3], %[xd], %[wb], %[a3]\n\t"
+
+/* The same with int8 weights: each channel's 4 bytes become its slice with
+ * SXTB16 ROR #8 (odd lanes, first, while the raw word is still there) and
+ * SXTB16 (even lanes, in place). */
+#define KILN_MK2X2_P8_SLICE                                                   \
+    "ldmia %[x]!, {%[xa], %[xb], %[xc], %[xd]}\n\t"                           \
+    "ldrd %[wa], %[wc], [%[w]], #8\n\t"                                       \
+    "sxtb16 %[wb], %[wa], ror #8\n\t"                                         \
+    "sxtb16 %[wa], %[wa]\n\t"                                                 \
+    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
+    "smlad %[a1], %[xc], %[wa], %[a1]\n\t"                                    \
+    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
+    "smlad %[a1], %[xd], %[wb], %[a1]\n\t"                                    \
+    "sxtb16 %[wb], %[wc], ror #8\n\t"                                         \
+    "sxtb16 %[wc], %[wc]\n\t"                                                 \
+    "smlad %[a2], %[xa], %[wc], %[a2]\n\t"                                    \
+    "smlad %[a3], %[xc], %[wc], %[a3]\n\t"                                    \
+    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
+    "smlad %[a3], %[xd], %[wb], %[a3]\n\t"
+
+/* The loop around a slice, unrolled twice; an odd count enters at the second
+ * copy.  The end pointer lives in lr (every other register is an operand):
+ * it is loaded from memory, and lr is declared clobbered. */
+#define KILN_MK_LOOP(SLICE, bytes_per_slice)                                  \
+    "ldr lr, %[xe]\n\t"                                                       \
+    "sub %[wa], lr, %[x]\n\t"                                                 \
+    "tst %[wa], #" bytes_per_slice "\n\t"                                     \
+    "bne 2f\n"                                                                \
+    "1:\n\t" SLICE "2:\n\t" SLICE                                             \
+    "cmp %[x], lr\n\t"                                                        \
+    "bne 1b\n\t"
+
+/* x: ns slices of two interleaved rows (16 bytes each); w: ns slices of two
+ * channels (16 bytes each, int16).  ns >= 1. */
+static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    register int32_t xa __asm__("r8"), xb __asm__("r9"), xc __asm__("r10"), xd __asm__("r11");
+    int32_t a0 = acc->c0r0, a1 = acc->c0r1, a2 = acc->c1r0, a3 = acc->c1r1, wa, wb;
+    const int16_t *xe = x + 8 * ns;
+    __asm__ volatile(KILN_MK_LOOP(KILN_MK2X2_P16_SLICE, "16")
+                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                       [a3] "+r"(a3), [wa] "=&r"(wa), [wb] "=&r"(wb), [xa] "=&r"(xa),
+                       [xb] "=&r"(xb), [xc] "=&r"(xc), [xd] "=&r"(xd)
+                     : [xe] "m"(xe)
+                     : "lr", "cc", "memory");
+    acc->c0r0 = a0, acc->c0r1 = a1, acc->c1r0 = a2, acc->c1r1 = a3;
+}
+
+/* The same with int8 weights (8 bytes per slice of two channels). */
+static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    register int32_t xa __asm__("r8"), xb __asm__("r9"), xc __asm__("r10"), xd __asm__("r11");
+    int32_t a0 = acc->c0r0, a1 = acc->c0r1, a2 = acc->c1r0, a3 = acc->c1r1, wa, wb, wc;
+    const int16_t *xe = x + 8 * ns;
+    __asm__ volatile(KILN_MK_LOOP(KILN_MK2X2_P8_SLICE, "16")
+                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                       [a3] "+r"(a3), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc),
+                       [xa] "=&r"(xa), [xb] "=&r"(xb), [xc] "=&r"(xc), [xd] "=&r"(xd)
+                     : [xe] "m"(xe)
+                     : "lr", "cc", "memory");
+    acc->c0r0 = a0, acc->c0r1 = a1, acc->c1r0 = a2, acc->c1r1 = a3;
+}
+
+/* 4x1, int16 weights: one row's slice (LDRD), two channels' slices per LDM. */
+#define KILN_MK4X1_P16_SLICE                                                  \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
+    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
+    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
+    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
+    "smlad %[a1], %[xa], %[wc], %[a1]\n\t"                                    \
+    "smlad %[a1], %[xb], %[wd], %[a1]\n\t"                                    \
+    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
+    "smlad %[a2], %[xa], %[wa], %[a2]\n\t"                                    \
+    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
+    "smlad %[a3], %[xa], %[wc], %[a3]\n\t"                                    \
+    "smlad %[a3], %[xb], %[wd], %[a3]\n\t"
+
+/* 4x1, int8 weights: the four channels' raw words in one LDM. */
+#define KILN_MK4X1_P8_SLICE                                                   \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
+    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
+    "sxtb16 %[t], %[wa], ror #8\n\t"                                          \
+    "sxtb16 %[wa], %[wa]\n\t"                                                 \
+    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
+    "smlad %[a0], %[xb], %[t], %[a0]\n\t"                                     \
+    "sxtb16 %[t], %[wb], ror #8\n\t"                                          \
+    "sxtb16 %[wb], %[wb]\n\t"                                                 \
+    "smlad %[a1], %[xa], %[wb], %[a1]\n\t"                                    \
+    "smlad %[a1], %[xb], %[t], %[a1]\n\t"                                     \
+    "sxtb16 %[t], %[wc], ror #8\n\t"                                          \
+    "sxtb16 %[wc], %[wc]\n\t"                                                 \
+    "smlad %[a2], %[xa], %[wc], %[a2]\n\t"                                    \
+    "smlad %[a2], %[xb], %[t], %[a2]\n\t"                                     \
+    "sxtb16 %[t], %[wd], ror #8\n\t"                                          \
+    "sxtb16 %[wd], %[wd]\n\t"                                                 \
+    "smlad %[a3], %[xa], %[wd], %[a3]\n\t"                                    \
+    "smlad %[a3], %[xb], %[t], %[a3]\n\t"
+
+/* x: ns slices of one row (8 bytes each); w: ns slices of four channels. */
+static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
+    int32_t a0 = acc->c0, a1 = acc->c1, a2 = acc->c2, a3 = acc->c3, xa, xb;
+    const int16_t *xe = x + 4 * ns;
+    __asm__ volatile(KILN_MK_LOOP(KILN_MK4X1_P16_SLICE, "8")
+                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                       [a3] "+r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [wa] "=&r"(wa),
+                       [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd)
+                     : [xe] "m"(xe)
+                     : "lr", "cc", "memory");
+    acc->c0 = a0, acc->c1 = a1, acc->c2 = a2, acc->c3 = a3;
+}
+
+static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
+    int32_t a0 = acc->c0, a1 = acc->c1, a2 = acc->c2, a3 = acc->c3, xa, xb, t;
+    const int16_t *xe = x + 4 * ns;
+    __asm__ volatile(KILN_MK_LOOP(KILN_MK4X1_P8_SLICE, "8")
+                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                       [a3] "+r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [t] "=&r"(t),
+                       [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd)
+                     : [xe] "m"(xe)
+                     : "lr", "cc", "memory");
+    acc->c0 = a0, acc->c1 = a1, acc->c2 = a2, acc->c3 = a3;
+}
+
+#else /* portable */
+
+/* A slice's dot product; the int8 weights are in natural order e0 e1 e2 e3
+ * against the lanes [e0 e2 e1 e3]. */
+static inline uint32_t kiln_dot_p16(const int16_t *x, const int16_t *w)
+{
+    return (uint32_t)(x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3]);
+}
+
+static inline uint32_t kiln_dot_p8(const int16_t *x, const int8_t *w)
+{
+    return (uint32_t)(x[0] * w[0] + x[1] * w[2] + x[2] * w[1] + x[3] * w[3]);
+}
+
+static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
+    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
+    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
+        a0 += kiln_dot_p16(x, w), a1 += kiln_dot_p16(x + 4, w);
+        a2 += kiln_dot_p16(x, w + 4), a3 += kiln_dot_p16(x + 4, w + 4);
+    }
+    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
+}
+
+static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
+    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
+    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
+        a0 += kiln_dot_p8(x, w), a1 += kiln_dot_p8(x + 4, w);
+        a2 += kiln_dot_p8(x, w + 4), a3 += kiln_dot_p8(x + 4, w + 4);
+    }
+    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
+}
+
+static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    uint32_t a0 = (uint32_t)acc->c0, a1 = (uint32_t)acc->c1, a2 = (uint32_t)acc->c2, a3 = (uint32_t)acc->c3;
+    for (int32_t j = 0; j < ns; j++, x += 4, w += 16) {
+        a0 += kiln_dot_p16(x, w), a1 += kiln_dot_p16(x, w + 4);
+        a2 += kiln_dot_p16(x, w + 8), a3 += kiln_dot_p16(x, w + 12);
+    }
+    acc->c0 = (int32_t)a0, acc->c1 = (int32_t)a1, acc->c2 = (int32_t)a2, acc->c3 = (int32_t)a3;
+}
+
+static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    uint32_t a0 = (uint32_t)acc->c0, a1 = (uint32_t)acc->c1, a2 = (uint32_t)acc->c2, a3 = (uint32_t)acc->c3;
+    for (int32_t j = 0; j < ns; j++, x += 4, w += 16) {
+        a0 += kiln_dot_p8(x, w), a1 += kiln_dot_p8(x, w + 4);
+        a2 += kiln_dot_p8(x, w + 8), a3 += kiln_dot_p8(x, w + 12);
+    }
+    acc->c0 = (int32_t)a0, acc->c1 = (int32_t)a1, acc->c2 = (int32_t)a2, acc->c3 = (int32_t)a3;
+}
+
+#endif /* KILN_HAS_DSP */
+
+/* ---- the channel loop (gemm_s8.c) -------------------------------------- */
+
+/* One packed layer's weights and channels, as the channel loop reads them. */
+typedef struct kiln_gemm_job {
+    const void *w;             /* int8 or int16 slices, groups of 2 (rows2) or 4 (row1) */
+    int32_t w16;               /* 1: int16 weights */
+    int32_t ns;                /* slices per channel */
+    int32_t out_c;             /* real channels (the packing pads to the group) */
+    const kiln_chan_s8 *chan;  /* padded like the weights */
+    kiln_epi epi;
+} kiln_gemm_job;
+
+/* Every output channel for two interleaved rows; y1 may be NULL (the second
+ * row is then a copy, computed and dropped). */
+void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
+/* Every output channel for one row. */
+void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
+
+#endif
