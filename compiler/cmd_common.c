@@ -47,6 +47,31 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->has_address = true;
         return 1;
     }
+    if (!strcmp(a, "--cpu")) {
+        if (!(v = arg_value(argc, argv, i, cmd)))
+            return -1;
+        if (!cpu_find(v)) {
+            fprintf(stderr, "kiln %s: --cpu '%s' is not a CPU Kiln knows (%s)\n", cmd, v, cpu_names());
+            return -1;
+        }
+        o->cpu = v;
+        return 1;
+    }
+    if (!strcmp(a, "--kernels")) {
+        if (!(v = arg_value(argc, argv, i, cmd)))
+            return -1;
+        if (!strcmp(v, "fast"))
+            o->kernels = KERNELS_FAST;
+        else if (!strcmp(v, "compact"))
+            o->kernels = KERNELS_COMPACT;
+        else if (!strcmp(v, "plain"))
+            o->kernels = KERNELS_PLAIN;
+        else {
+            fprintf(stderr, "kiln %s: --kernels must be 'fast', 'compact' or 'plain', not '%s'\n", cmd, v);
+            return -1;
+        }
+        return 1;
+    }
     if (!strcmp(a, "--no-fuse")) {
         o->no_fuse = true;
         return 1;

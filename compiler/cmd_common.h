@@ -1,6 +1,7 @@
 /*
  * cmd_common.h - options shared by the commands that compile a model
- * (analyze, generate, validate): --name, --weights, --address.
+ * (analyze, generate, validate): --name, --weights, --address, --no-fuse,
+ * --cpu, --kernels.
  */
 #ifndef KILN_CMD_COMMON_H
 #define KILN_CMD_COMMON_H
@@ -15,6 +16,10 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
     "  --name NET                C identifier prefix of the generated code (default: file name)\n" \
     "  --weights inline|external weights as a C array (internal flash) or a blob file (default external)\n" \
     "  --address ADDR            default memory-mapped address of the blob, e.g. 0x90000000\n"  \
-    "  --no-fuse                 keep BatchNorm and activations as separate layers\n"
+    "  --no-fuse                 keep BatchNorm and activations as separate layers\n"          \
+    "  --cpu CPU                 cortex-m0plus|m3|m4|m7|m33|m55 or host (default cortex-m7;\n"   \
+    "                            validate --target host: host): decides the weight packing\n"  \
+    "  --kernels fast|compact|plain  int8 conv/FC kernels: packed with int16 weights where the\n" \
+    "                            CPU has SMLAD (default), packed with int8 weights, or plain\n"
 
 #endif

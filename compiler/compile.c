@@ -36,6 +36,17 @@ char *c_identifier(const char *s)
     return id;
 }
 
+/* int16 conv/FC weights pay off where SMLAD reads them, and on the host
+ * (wider vector multiply-adds); elsewhere they would only double the flash. */
+static lower_kernels lower_kernels_for(const compiled *c)
+{
+    if (c->kernels == KERNELS_PLAIN)
+        return LOWER_PLAIN;
+    if (c->kernels == KERNELS_COMPACT)
+        return LOWER_PACKED_W8;
+    return c->cpu->dsp || !c->cpu->arm ? LOWER_PACKED_W16 : LOWER_PACKED_W8;
+}
+
 static kiln_blob_dtype blob_dtype(ir_dtype dt)
 {
     return (dt >= IR_DT_F32 && dt <= IR_DT_U64) ? (kiln_blob_dtype)dt : KILN_BLOB_DT_U8;
@@ -126,6 +137,12 @@ bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, s
     c->address = o->address;
     c->has_address = o->has_address;
     c->name = c_identifier(o->name ? o->name : g->name);
+    c->kernels = o->kernels;
+    c->cpu = cpu_find(o->cpu ? o->cpu : CPU_DEFAULT);
+    if (!c->cpu) {
+        snprintf(err, errlen, "--cpu '%s' is not a CPU Kiln knows (%s)", o->cpu, cpu_names());
+        return false;
+    }
 
     if (!ir_verify(g, err, errlen))
         return false;
@@ -142,7 +159,7 @@ bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, s
     if (!ir_verify(g, err, errlen))
         return false;
     c->n_imported = g->n_tensors;
-    if (!lower_graph(g, &c->prog, err, errlen))
+    if (!lower_graph_opts(g, &(lower_opts){lower_kernels_for(c)}, &c->prog, err, errlen))
         return false;
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
         return false;

@@ -15,8 +15,16 @@
 #include "ir/ir.h"
 #include "passes/lower.h"
 #include "passes/plan.h"
+#include "target/cpu.h"
 
 typedef enum weights_mode { WEIGHTS_EXTERNAL = 0, WEIGHTS_INLINE = 1 } weights_mode;
+
+/* --kernels: which int8 conv/depthwise/FC kernels (docs/kernels-int8.md). */
+typedef enum kernel_choice {
+    KERNELS_FAST = 0,     /* packed; conv/FC weights int16 on DSP cores and the host */
+    KERNELS_COMPACT = 1,  /* packed; conv/FC weights stay int8 (1 byte per weight in flash) */
+    KERNELS_PLAIN = 2     /* the plain reference kernels */
+} kernel_choice;
 
 typedef struct compile_opts {
     const char *name;           /* C identifier prefix; default from the file name */
@@ -26,6 +34,8 @@ typedef struct compile_opts {
     uint32_t blob_align;        /* default PLAN_ALIGN */
     import_opts imp;
     bool no_fuse;               /* skip BatchNorm folding and clamp fusion */
+    const char *cpu;            /* --cpu; NULL: CPU_DEFAULT */
+    kernel_choice kernels;
 } compile_opts;
 
 typedef struct compile_stats {
@@ -49,6 +59,8 @@ typedef struct compiled {
     weights_mode weights;
     uint64_t address;
     bool has_address;
+    const cpu_info *cpu;        /* what the code is generated for */
+    kernel_choice kernels;
 } compiled;
 
 /* Imports and compiles a model; on failure returns false with a message that

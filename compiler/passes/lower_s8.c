@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln/kernels_s8.h"
 #include "passes/lower_svdf.h"
+#include "passes/pack_s8.h"
 #include "passes/quant_util.h"
 #include "util/sbuf.h"
 
@@ -432,6 +434,143 @@ static int repack_conv_weights(ctx *c, int wi, const conv_geom *kp, int group, b
     return wp;
 }
 
+/* ---- packed kernels (pack_s8.c) ------------------------------------------- */
+
+/* Whether an int8 conv or FC can run on a packed kernel: TFLite int8 on both
+ * sides, symmetric weights, a constant bias (it absorbs the input offset),
+ * and the lowering was asked for packed kernels. */
+static bool packed_ok(ctx *c, int xi, int yi, int bi, int32_t w_off, int32_t in_xor,
+                      int32_t w_xor, const rq_out *r)
+{
+    ir_graph *g = c->g;
+    return c->p->opts.kernels != LOWER_PLAIN && TS(xi)->dtype == IR_DT_S8 &&
+           TS(yi)->dtype == IR_DT_S8 && r->mode == RQ_TFLITE && !in_xor && !w_xor &&
+           !r->out_xor && w_off == 0 && (bi < 0 || ir_is_const(TS(bi)));
+}
+
+/* The kiln_chan_s8 array of a packed layer of n channels (n_pad with the
+ * group's padding); *mode receives the requantization it was written for. */
+static int packed_chan(ctx *c, int bi, const int64_t *wsum, int32_t n, int32_t n_pad,
+                       int32_t in_off, const rq_out *r, int32_t *mode)
+{
+    ir_graph *g = c->g;
+    pack_rq q;
+    q.n = n;
+    q.bias = bi >= 0 ? (const int32_t *)TS(bi)->data : NULL;
+    q.wsum = wsum;
+    q.in_offset = in_off;
+    q.mult = (const int32_t *)TS(r->mult_t)->data;
+    q.shift = (const int32_t *)TS(r->shift_t)->data;
+    q.out_offset = r->out_offset;
+    q.act_min = r->act_min;
+    q.act_max = r->act_max;
+    *mode = pack_rq_mode(&q);
+    int32_t *ch = xcalloc((size_t)n_pad * KILN_CHAN_WORDS, sizeof(int32_t));
+    pack_chan(&q, *mode, n_pad, ch);
+    int t = add_i32(c, "chan", n_pad * KILN_CHAN_WORDS, ch);
+    free(ch);
+    return t;
+}
+
+/* Weights [n][k] packed in groups of g, int16 or int8. */
+static int packed_weights(ctx *c, const int8_t *w, int32_t n, int32_t k, int32_t g, bool w16)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    const size_t count = pack_w_count(n, k, g);
+    void *buf = xmalloc(count * (w16 ? 2 : 1) + 1);
+    if (w16)
+        pack_w16(w, n, k, g, buf);
+    else
+        pack_w8(w, n, k, g, buf);
+    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node", w16 ? "p16" : "p8");
+    int64_t shape[1] = {(int64_t)count};
+    int t = ir_add_const(c->g, name, w16 ? IR_DT_S16 : IR_DT_S8, 1, shape, buf,
+                         count * (w16 ? 2 : 1));
+    free(name);
+    free(buf);
+    return t;
+}
+
+static kiln_conv_s8_params conv_params_struct(const conv_geom *k, int32_t in_off)
+{
+    kiln_conv_s8_params q;
+    memset(&q, 0, sizeof q);
+    q.batch = (int32_t)k->batch, q.in_c = (int32_t)k->in_c, q.in_h = (int32_t)k->in_h;
+    q.in_w = (int32_t)k->in_w, q.out_c = (int32_t)k->out_c, q.out_h = (int32_t)k->out_h;
+    q.out_w = (int32_t)k->out_w, q.k_h = (int32_t)k->k_h, q.k_w = (int32_t)k->k_w;
+    q.stride_h = k->stride_h, q.stride_w = k->stride_w, q.dil_h = k->dil_h, q.dil_w = k->dil_w;
+    q.pad_t = k->pad_t, q.pad_l = k->pad_l, q.groups = 1, q.layout = KILN_LAYOUT_NHWC;
+    q.in_offset = in_off;
+    return q;
+}
+
+/* Emits a packed conv or depthwise call: x, packed weights, channels, y, scratch. */
+static int packed_conv_call(ctx *c, const char *kernel, const conv_geom *k, int groups,
+                            int32_t in_off, rq_out r, int32_t mode, int xi, int wt, int ch,
+                            int yi, size_t scratch)
+{
+    r.mode = mode;
+    char *init = conv_params_init(k, groups, true, in_off, 0, 0, 0, &r);
+    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
+    free(init);
+    lir_in(call, xi);
+    lir_in(call, wt);
+    lir_in(call, ch);
+    lir_out(call, yi);
+    call->scratch_bytes = scratch;
+    return 1;
+}
+
+/* CONV_2D, groups 1, NHWC: weights wp in OHWI. */
+static int lower_conv_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                             int32_t in_off, const rq_out *r)
+{
+    const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
+    const int32_t n = (int32_t)k->out_c, kdim = (int32_t)(k->k_h * k->k_w * k->in_c);
+    const int8_t *w = c->g->tensors[wp].data;
+    int64_t *wsum = xmalloc((size_t)n * sizeof(int64_t) + 1);
+    pack_wsum_rows(w, n, kdim, wsum);
+    int32_t mode;
+    const int ch = packed_chan(c, bi, wsum, n, pack_padded(n, 2), in_off, r, &mode);
+    free(wsum);
+    const int wt = packed_weights(c, c->g->tensors[wp].data, n, kdim, 2, w16);
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    const size_t scratch = w16 ? kiln_conv_s8_p16_scratch_size(&kp) : kiln_conv_s8_p8_scratch_size(&kp);
+    return packed_conv_call(c, w16 ? "kiln_conv_s8_p16" : "kiln_conv_s8_p8", k, 1, in_off, *r,
+                            mode, xi, wt, ch, yi, scratch);
+}
+
+/* Whether a depthwise conv fits kiln_depthwise_conv_s8_3x3. */
+static bool dw3x3_ok(const conv_geom *k)
+{
+    return k->k_h == 3 && k->k_w == 3 && k->out_c == k->in_c && k->dil_h == 1 && k->dil_w == 1 &&
+           k->stride_h == k->stride_w && (k->stride_w == 1 || k->stride_w == 2);
+}
+
+/* DEPTHWISE_CONV_2D 3x3: weights wp in HWO. */
+static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                              int32_t in_off, const rq_out *r)
+{
+    const int32_t n = (int32_t)k->out_c;
+    const int8_t *w = c->g->tensors[wp].data;
+    int64_t *wsum = xmalloc((size_t)n * sizeof(int64_t) + 1);
+    pack_wsum_cols(w, n, 9, wsum);
+    int32_t mode;
+    const int ch = packed_chan(c, bi, wsum, n, n, in_off, r, &mode);
+    free(wsum);
+    int16_t *pw = xmalloc((size_t)n * 12 * sizeof(int16_t) + 1);
+    pack_dw3x3(c->g->tensors[wp].data, n, pw);
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.dw3x3", nd->name ? nd->name : "node");
+    int64_t shape[1] = {(int64_t)n * 12};
+    const int wt = ir_add_const(c->g, name, IR_DT_S16, 1, shape, pw, (size_t)n * 12 * sizeof(int16_t));
+    free(name);
+    free(pw);
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3", k, (int)k->in_c, in_off, *r, mode,
+                            xi, wt, ch, yi, kiln_depthwise_conv_s8_3x3_scratch_size(&kp));
+}
+
 /* ---- 16x8: int16 activations, int8 weights ------------------------------ */
 
 /* An activation of a 16x8 op: int16, one scale, zero point 0 (TFLite's
@@ -671,6 +810,12 @@ static int lower_conv(ctx *c)
         return -1;
     if (transpose && (r.mode != RQ_TFLITE || in_xor || w_xor))
         return fail(c, "int8 transposed convolution supports TFLite int8 only");
+    if (!transpose && nhwc && packed_ok(c, xi, yi, bi, w_off, in_xor, w_xor, &r)) {
+        if (group == 1)
+            return lower_conv_packed(c, xi, wp, bi, yi, &k, in_off, &r);
+        if (depthwise && dw3x3_ok(&k))
+            return lower_dw3x3_packed(c, xi, wp, bi, yi, &k, in_off, &r);
+    }
     const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
     const char *kernel = transpose ? "kiln_transpose_conv_s8"
                          : depthwise ? (plain ? "kiln_depthwise_conv_s8" : "kiln_depthwise_conv_q8")
@@ -682,6 +827,41 @@ static int lower_conv(ctx *c)
 }
 
 /* ---- FULLY_CONNECTED and MATMUL ----------------------------------------- */
+
+/* FULLY_CONNECTED with constant int8 weights [n][kdim]: groups of 4
+ * channels for batch 1 (one row at a time), else 2. */
+static int lower_fc_packed(ctx *c, int xi, int wi, int bi, int yi, int64_t batch, int64_t kdim,
+                           int64_t n, int32_t in_off, const rq_out *r)
+{
+    const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
+    const int32_t g = batch == 1 ? 4 : 2;
+    const int8_t *w = c->g->tensors[wi].data;
+    int64_t *wsum = xmalloc((size_t)n * sizeof(int64_t) + 1);
+    pack_wsum_rows(w, (int32_t)n, (int32_t)kdim, wsum);
+    int32_t mode;
+    const int ch = packed_chan(c, bi, wsum, (int32_t)n, pack_padded((int32_t)n, g), in_off, r, &mode);
+    free(wsum);
+    const int wt = packed_weights(c, c->g->tensors[wi].data, (int32_t)n, (int32_t)kdim, g, w16);
+    rq_out rm = *r;
+    rm.mode = mode;
+    char *rq = rq_init(&rm);
+    kiln_fc_s8_params fp;
+    memset(&fp, 0, sizeof fp);
+    fp.batch = (int32_t)batch, fp.in_features = (int32_t)kdim, fp.out_features = (int32_t)n;
+    lir_call *call = lir_begin(c->p, c->node, w16 ? "kiln_fully_connected_s8_p16" : "kiln_fully_connected_s8_p8",
+                               "kiln_fc_s8_params",
+                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
+                               ".in_offset = %d, .w_offset = 0, .in_xor = 0, .w_xor = 0, .rq = %s }",
+                               (long long)batch, (long long)kdim, (long long)n, (int)in_off, rq);
+    free(rq);
+    lir_in(call, xi);
+    lir_in(call, wt);
+    lir_in(call, ch);
+    lir_out(call, yi);
+    call->scratch_bytes = w16 ? kiln_fully_connected_s8_p16_scratch_size(&fp)
+                              : kiln_fully_connected_s8_p8_scratch_size(&fp);
+    return 1;
+}
 
 static int lower_fc(ctx *c)
 {
@@ -708,6 +888,9 @@ static int lower_fc(ctx *c)
     const mult_rule rule = TS(wi)->q.n > 1 ? RULE_DOUBLE : RULE_FLOAT_PRODUCT;
     if (make_rq(c, xi, wi, yi, (int)n, rule, &r) < 0)
         return -1;
+    if (packed_ok(c, xi, yi, bi, w_off, in_xor, w_xor, &r) && ir_is_const(TS(wi)) &&
+        TS(wi)->dtype == IR_DT_S8)
+        return lower_fc_packed(c, xi, wi, bi, yi, batch, kdim, n, in_off, &r);
     const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
     char *rq = rq_init(&r);
     lir_call *call = lir_begin(c->p, c->node, plain ? "kiln_fully_connected_s8" : "kiln_fully_connected_q8",
