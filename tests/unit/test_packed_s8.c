@@ -1,0 +1,144 @@
+/*
+ * test_packed_s8.c - the packed int8 kernels (conv, FC, 3x3 depthwise; int8
+ * and int16 weights) against the plain kernels on thousands of random cases,
+ * and the short requantization against MultiplyByQuantizedMultiplier at the
+ * edges of its range and on the ties of both roundings (the cases are in
+ * tests/kernels/packed_cases.c, shared with the Cortex-M test firmware).
+ * On the host this runs the portable path; tests/e2e/packed_kernels_qemu.sh
+ * runs the same cases on the emulated Cortex-M7 (DSP path) and on M3 code.
+ * Also pins the compile-time pieces by hand: the lane order of the packed
+ * weights, the bias fold, and which requantization mode a layer gets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kernels/packed_cases.c"
+
+static void report(const char *what, const pc_result *r)
+{
+    printf("%s: %u cases, %u values, modes tflite %u short %u relu %u, %u failing", what, r->cases,
+           r->values, r->modes[KILN_RQ_TFLITE], r->modes[KILN_RQ_SHORT], r->modes[KILN_RQ_SHORT_RELU],
+           r->failures);
+    if (r->failures)
+        printf(" (first: seed %u case %u value %u: got %d, want %d)", r->fail_seed, r->fail_index,
+               r->fail_at, r->fail_got, r->fail_want);
+    printf("\n");
+}
+
+static void short_requant_equals_mbqm(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_requant(1, 20000, &r);
+    report("requant", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_SHORT] > 1000 && r.modes[KILN_RQ_SHORT_RELU] > 1000);
+}
+
+static void conv_packed_equals_plain(void **state)
+{
+    (void)state;
+    for (int w16 = 0; w16 <= 1; w16++) {
+        pc_result r;
+        memset(&r, 0, sizeof r);
+        pc_conv(2, 3000, w16, &r);
+        report(w16 ? "conv p16" : "conv p8", &r);
+        assert_int_equal(r.failures, 0);
+        for (int m = KILN_RQ_TFLITE; m <= KILN_RQ_SHORT_RELU; m++)
+            if (m == KILN_RQ_TFLITE || m >= KILN_RQ_SHORT)
+                assert_true(r.modes[m] > 100);
+    }
+}
+
+static void fc_packed_equals_plain(void **state)
+{
+    (void)state;
+    for (int w16 = 0; w16 <= 1; w16++) {
+        pc_result r;
+        memset(&r, 0, sizeof r);
+        pc_fc(3, 3000, w16, &r);
+        report(w16 ? "fc p16" : "fc p8", &r);
+        assert_int_equal(r.failures, 0);
+    }
+}
+
+static void depthwise_3x3_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_dw3x3(4, 3000, &r);
+    report("depthwise 3x3", &r);
+    assert_int_equal(r.failures, 0);
+}
+
+/* Weights [2][5]: one slice of 4 plus a zero-padded slice, groups of 2. */
+static void weights_are_packed_in_lane_order(void **state)
+{
+    (void)state;
+    const int8_t w[10] = {1, 2, 3, 4, 5, /* channel 0 */ -1, -2, -3, -4, -5};
+    int8_t p8[16];
+    int16_t p16[16];
+    pack_w8(w, 2, 5, 2, p8);
+    pack_w16(w, 2, 5, 2, p16);
+    /* int8: per slice, each channel's 4 elements in natural order. */
+    const int8_t want8[16] = {1, 2, 3, 4, -1, -2, -3, -4, 5, 0, 0, 0, -5, 0, 0, 0};
+    /* int16: lanes [e0 e2 e1 e3], what SXTB16 / SXTB16 ROR #8 make of the int8 word. */
+    const int16_t want16[16] = {1, 3, 2, 4, -1, -3, -2, -4, 5, 0, 0, 0, -5, 0, 0, 0};
+    assert_memory_equal(p8, want8, sizeof want8);
+    assert_memory_equal(p16, want16, sizeof want16);
+    /* Depthwise: per kernel row, [w0 w1] [w1 w2]; HWO [3][3][1]. */
+    const int8_t dw[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    int16_t pdw[12];
+    pack_dw3x3(dw, 1, pdw);
+    const int16_t wantdw[12] = {1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 8, 9};
+    assert_memory_equal(pdw, wantdw, sizeof wantdw);
+}
+
+/* bias' = bias + in_offset * sum(w), wrapped like TFLite's int32 sum; the
+ * mode follows the multipliers and the clamp. */
+static void bias_fold_and_mode(void **state)
+{
+    (void)state;
+    const int32_t b[2] = {100, 2147483000};
+    const int64_t ws[2] = {-7, 1000};
+    const int32_t m[2] = {1 << 30, 1 << 30}, s1[2] = {-3, -5}, s0[2] = {-3, 0};
+    pack_rq q = {2, b, ws, 128, m, s1, -128, -128, 127};
+    int32_t ch[10];
+    assert_int_equal(pack_rq_mode(&q), KILN_RQ_SHORT_RELU); /* act_min >= zp */
+    pack_chan(&q, KILN_RQ_SHORT_RELU, 2, ch);
+    assert_int_equal(ch[0], 100 - 7 * 128);
+    assert_int_equal(ch[5], (int32_t)(2147483000u + 128000u)); /* wraps like int32 */
+    /* shift -3 (e = 3): stored e - 1 = 2; rnd = 2^30 + 2^33 + (-128) * 2^34 */
+    assert_int_equal(ch[2], 2);
+    const int64_t rnd = ((int64_t)1 << 30) + ((int64_t)1 << 33) - ((int64_t)128 << 34);
+    assert_int_equal((uint32_t)ch[3], (uint32_t)rnd);
+    assert_int_equal(ch[4], (int32_t)(rnd >> 32));
+    q.out_offset = 5; /* act_min -128 < zp: negative results are not all clamped */
+    assert_int_equal(pack_rq_mode(&q), KILN_RQ_SHORT);
+    q.shift = s0; /* shift 0: no right shift, so the exact path */
+    assert_int_equal(pack_rq_mode(&q), KILN_RQ_TFLITE);
+    /* |1 + 2 zp| < 2^(31 - e): e = 24 allows zp up to 63, not 64 */
+    assert_true(pack_short_ok(1 << 30, -24, 63));
+    assert_false(pack_short_ok(1 << 30, -24, 64));
+    assert_true(pack_short_ok(0, 5, 127)); /* a zero multiplier is a constant */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(weights_are_packed_in_lane_order),
+        cmocka_unit_test(bias_fold_and_mode),
+        cmocka_unit_test(short_requant_equals_mbqm),
+        cmocka_unit_test(conv_packed_equals_plain),
+        cmocka_unit_test(fc_packed_equals_plain),
+        cmocka_unit_test(depthwise_3x3_equals_plain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
