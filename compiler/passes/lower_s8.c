@@ -448,16 +448,17 @@ static bool packed_ok(ctx *c, int xi, int yi, int bi, int32_t w_off, int32_t in_
            !r->out_xor && w_off == 0 && (bi < 0 || ir_is_const(TS(bi)));
 }
 
-/* The kiln_chan_s8 array of a packed layer of n channels (n_pad with the
- * group's padding); *mode receives the requantization it was written for. */
-static int packed_chan(ctx *c, int bi, const int64_t *wsum, int32_t n, int32_t n_pad,
-                       int32_t in_off, const rq_out *r, int32_t *mode)
+/* The output stage of a packed layer of n channels for pack_s8.c; *mode
+ * receives the requantization the layer can use. */
+static pack_rq packed_rq(ctx *c, int bi, const int64_t *wsum, const int64_t *wabs, int32_t n,
+                         int32_t in_off, const rq_out *r, int32_t *mode)
 {
     ir_graph *g = c->g;
     pack_rq q;
     q.n = n;
     q.bias = bi >= 0 ? (const int32_t *)TS(bi)->data : NULL;
     q.wsum = wsum;
+    q.wabs = wabs;
     q.in_offset = in_off;
     q.mult = (const int32_t *)TS(r->mult_t)->data;
     q.shift = (const int32_t *)TS(r->shift_t)->data;
@@ -465,27 +466,33 @@ static int packed_chan(ctx *c, int bi, const int64_t *wsum, int32_t n, int32_t n
     q.act_min = r->act_min;
     q.act_max = r->act_max;
     *mode = pack_rq_mode(&q);
-    int32_t *ch = xcalloc((size_t)n_pad * KILN_CHAN_WORDS, sizeof(int32_t));
-    pack_chan(&q, *mode, n_pad, ch);
-    int t = add_i32(c, "chan", n_pad * KILN_CHAN_WORDS, ch);
-    free(ch);
-    return t;
+    return q;
 }
 
-/* Weights [n][k] packed in groups of g, int16 or int8. */
-static int packed_weights(ctx *c, const int8_t *w, int32_t n, int32_t k, int32_t g, bool w16)
+/* The packed stream of a conv/FC layer (w [n][k] int8 weights, groups of
+ * g) or, with g = 0, of a 3x3 depthwise layer (w [3][3][n]; k is then 1
+ * when the kernel works transposed); a new constant of bytes.  *mode
+ * receives the requantization it was packed for. */
+static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, int32_t g,
+                         bool w16, int32_t in_off, const rq_out *r, int32_t *mode)
 {
-    const ir_node *nd = &c->g->nodes[c->node];
-    const size_t count = pack_w_count(n, k, g);
-    void *buf = xmalloc(count * (w16 ? 2 : 1) + 1);
-    if (w16)
-        pack_w16(w, n, k, g, buf);
+    int64_t *wsum = xmalloc(2 * (size_t)n * sizeof(int64_t) + 1), *wabs = wsum + n;
+    if (g)
+        pack_wsum_rows(w, n, k, wsum, wabs);
     else
-        pack_w8(w, n, k, g, buf);
-    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node", w16 ? "p16" : "p8");
-    int64_t shape[1] = {(int64_t)count};
-    int t = ir_add_const(c->g, name, w16 ? IR_DT_S16 : IR_DT_S8, 1, shape, buf,
-                         count * (w16 ? 2 : 1));
+        pack_wsum_cols(w, n, 9, wsum, wabs);
+    const pack_rq q = packed_rq(c, bi, wsum, wabs, n, in_off, r, mode);
+    const size_t bytes = g ? pack_gemm_bytes(n, k, g, w16) : pack_dw3x3_bytes(n);
+    uint8_t *buf = xmalloc(bytes + 1);
+    if (g)
+        pack_gemm(w, k, g, w16, &q, *mode, buf);
+    else
+        pack_dw3x3(w, k, &q, *mode, buf);
+    free(wsum);
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node", !g ? "dw3x3" : w16 ? "p16" : "p8");
+    int64_t shape[1] = {(int64_t)bytes};
+    int t = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
     free(name);
     free(buf);
     return t;
@@ -506,8 +513,8 @@ static kiln_conv_s8_params conv_params_struct(const conv_geom *k, int32_t in_off
 
 /* Emits a packed conv or depthwise call: x, packed weights, channels, y, scratch. */
 static int packed_conv_call(ctx *c, const char *kernel, const conv_geom *k, int groups,
-                            int32_t in_off, rq_out r, int32_t mode, int xi, int wt, int ch,
-                            int yi, size_t scratch)
+                            int32_t in_off, rq_out r, int32_t mode, int xi, int wt, int yi,
+                            size_t scratch)
 {
     r.mode = mode;
     char *init = conv_params_init(k, groups, true, in_off, 0, 0, 0, &r);
@@ -515,7 +522,6 @@ static int packed_conv_call(ctx *c, const char *kernel, const conv_geom *k, int 
     free(init);
     lir_in(call, xi);
     lir_in(call, wt);
-    lir_in(call, ch);
     lir_out(call, yi);
     call->scratch_bytes = scratch;
     return 1;
@@ -527,17 +533,12 @@ static int lower_conv_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_
 {
     const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
     const int32_t n = (int32_t)k->out_c, kdim = (int32_t)(k->k_h * k->k_w * k->in_c);
-    const int8_t *w = c->g->tensors[wp].data;
-    int64_t *wsum = xmalloc((size_t)n * sizeof(int64_t) + 1);
-    pack_wsum_rows(w, n, kdim, wsum);
     int32_t mode;
-    const int ch = packed_chan(c, bi, wsum, n, pack_padded(n, 2), in_off, r, &mode);
-    free(wsum);
-    const int wt = packed_weights(c, c->g->tensors[wp].data, n, kdim, 2, w16);
+    const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n, kdim, 2, w16, in_off, r, &mode);
     const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
     const size_t scratch = w16 ? kiln_conv_s8_p16_scratch_size(&kp) : kiln_conv_s8_p8_scratch_size(&kp);
     return packed_conv_call(c, w16 ? "kiln_conv_s8_p16" : "kiln_conv_s8_p8", k, 1, in_off, *r,
-                            mode, xi, wt, ch, yi, scratch);
+                            mode, xi, wt, yi, scratch);
 }
 
 /* Whether a depthwise conv fits kiln_depthwise_conv_s8_3x3. */
@@ -552,23 +553,12 @@ static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv
                               int32_t in_off, const rq_out *r)
 {
     const int32_t n = (int32_t)k->out_c;
-    const int8_t *w = c->g->tensors[wp].data;
-    int64_t *wsum = xmalloc((size_t)n * sizeof(int64_t) + 1);
-    pack_wsum_cols(w, n, 9, wsum);
     int32_t mode;
-    const int ch = packed_chan(c, bi, wsum, n, n, in_off, r, &mode);
-    free(wsum);
-    int16_t *pw = xmalloc((size_t)n * 12 * sizeof(int16_t) + 1);
-    pack_dw3x3(c->g->tensors[wp].data, n, pw);
-    const ir_node *nd = &c->g->nodes[c->node];
-    char *name = xasprintf("%s.dw3x3", nd->name ? nd->name : "node");
-    int64_t shape[1] = {(int64_t)n * 12};
-    const int wt = ir_add_const(c->g, name, IR_DT_S16, 1, shape, pw, (size_t)n * 12 * sizeof(int16_t));
-    free(name);
-    free(pw);
     const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n, kiln_dw3x3_transposed(&kp), 0,
+                                 true, in_off, r, &mode);
     return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3", k, (int)k->in_c, in_off, *r, mode,
-                            xi, wt, ch, yi, kiln_depthwise_conv_s8_3x3_scratch_size(&kp));
+                            xi, wt, yi, kiln_depthwise_conv_s8_3x3_scratch_size(&kp));
 }
 
 /* ---- 16x8: int16 activations, int8 weights ------------------------------ */
@@ -835,13 +825,9 @@ static int lower_fc_packed(ctx *c, int xi, int wi, int bi, int yi, int64_t batch
 {
     const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
     const int32_t g = batch == 1 ? 4 : 2;
-    const int8_t *w = c->g->tensors[wi].data;
-    int64_t *wsum = xmalloc((size_t)n * sizeof(int64_t) + 1);
-    pack_wsum_rows(w, (int32_t)n, (int32_t)kdim, wsum);
     int32_t mode;
-    const int ch = packed_chan(c, bi, wsum, (int32_t)n, pack_padded((int32_t)n, g), in_off, r, &mode);
-    free(wsum);
-    const int wt = packed_weights(c, c->g->tensors[wi].data, (int32_t)n, (int32_t)kdim, g, w16);
+    const int wt = packed_stream(c, c->g->tensors[wi].data, bi, (int32_t)n, (int32_t)kdim, g, w16,
+                                 in_off, r, &mode);
     rq_out rm = *r;
     rm.mode = mode;
     char *rq = rq_init(&rm);
@@ -856,7 +842,6 @@ static int lower_fc_packed(ctx *c, int xi, int wi, int bi, int yi, int64_t batch
     free(rq);
     lir_in(call, xi);
     lir_in(call, wt);
-    lir_in(call, ch);
     lir_out(call, yi);
     call->scratch_bytes = w16 ? kiln_fully_connected_s8_p16_scratch_size(&fp)
                               : kiln_fully_connected_s8_p8_scratch_size(&fp);

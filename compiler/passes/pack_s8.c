@@ -1,14 +1,15 @@
 /*
- * pack_s8.c - weight layouts and per-channel constants of the packed int8
- * kernels (see pack_s8.h; the layouts are specified in
- * include/kiln/kernels_s8.h and docs/kernels-int8.md).
+ * pack_s8.c - the streams of the packed int8 kernels (see pack_s8.h; the
+ * layouts are specified in include/kiln/kernels_s8.h and
+ * docs/kernels-int8.md).
  *
  * The bias fold: TFLite sums (x + in_offset) * w in int32; the kernels sum
  * x * w starting from bias + in_offset * sum(w).  Both are the same integer
  * modulo 2^32 (the fold is done in 64 bits, then wrapped like TFLite's sum),
  * provided padded taps read the input zero point, which the kernels ensure.
  *
- * The short requantization (chan_s8.h): for a right shift e >= 1,
+ * The short requantization (runtime/kernels/chan_s8.h): for a right shift
+ * e >= 1,
  *   RDBPOT(SRDHM(acc, m), e) + zp
  *     = (acc*m + 2^30 + 2^(30+e) + zp*2^(31+e) - [acc<0]*2^31) >> (31+e),
  * used when the 64-bit sum cannot overflow: |acc*m| < 2^62 for any int32 acc
@@ -21,63 +22,19 @@
 #include <string.h>
 
 #include "kiln/kernels_s8.h"
+#include "runtime/kernels/fixedpoint_s8.h"
 
-/* Weight (channel c, element e) of [n][k], or 0 in the padding. */
-static int32_t w_at(const int8_t *w, int32_t n, int32_t k, int32_t c, int32_t e)
+static uint8_t *put32(uint8_t *o, int32_t v)
 {
-    return c < n && e < k ? w[(size_t)c * (size_t)k + (size_t)e] : 0;
+    const uint32_t u = (uint32_t)v;
+    o[0] = (uint8_t)u, o[1] = (uint8_t)(u >> 8), o[2] = (uint8_t)(u >> 16), o[3] = (uint8_t)(u >> 24);
+    return o + 4;
 }
 
-void pack_w8(const int8_t *w, int32_t n, int32_t k, int32_t g, int8_t *out)
+static uint8_t *put16(uint8_t *o, int32_t v)
 {
-    const int32_t np = pack_padded(n, g), ns = pack_slices(k);
-    size_t o = 0;
-    for (int32_t c0 = 0; c0 < np; c0 += g)
-        for (int32_t j = 0; j < ns; j++)
-            for (int32_t c = c0; c < c0 + g; c++)
-                for (int32_t e = 0; e < 4; e++)
-                    out[o++] = (int8_t)w_at(w, n, k, c, 4 * j + e);
-}
-
-void pack_w16(const int8_t *w, int32_t n, int32_t k, int32_t g, int16_t *out)
-{
-    static const int32_t lane_elem[4] = {0, 2, 1, 3}; /* lanes [e0 e2 e1 e3] */
-    const int32_t np = pack_padded(n, g), ns = pack_slices(k);
-    size_t o = 0;
-    for (int32_t c0 = 0; c0 < np; c0 += g)
-        for (int32_t j = 0; j < ns; j++)
-            for (int32_t c = c0; c < c0 + g; c++)
-                for (int32_t l = 0; l < 4; l++)
-                    out[o++] = (int16_t)w_at(w, n, k, c, 4 * j + lane_elem[l]);
-}
-
-void pack_dw3x3(const int8_t *w, int32_t n, int16_t *out)
-{
-    for (int32_t c = 0; c < n; c++)
-        for (int32_t ky = 0; ky < 3; ky++) {
-            const int8_t *r = w + (size_t)ky * 3 * (size_t)n + (size_t)c;
-            int16_t *o = out + 12 * (size_t)c + 4 * (size_t)ky;
-            o[0] = r[0], o[1] = r[n];       /* [w0 w1] */
-            o[2] = r[n], o[3] = r[2 * n];   /* [w1 w2] */
-        }
-}
-
-void pack_wsum_rows(const int8_t *w, int32_t n, int32_t k, int64_t *sum)
-{
-    for (int32_t c = 0; c < n; c++) {
-        sum[c] = 0;
-        for (int32_t e = 0; e < k; e++)
-            sum[c] += w[(size_t)c * (size_t)k + (size_t)e];
-    }
-}
-
-void pack_wsum_cols(const int8_t *w, int32_t n, int32_t kk, int64_t *sum)
-{
-    for (int32_t c = 0; c < n; c++) {
-        sum[c] = 0;
-        for (int32_t t = 0; t < kk; t++)
-            sum[c] += w[(size_t)t * (size_t)n + (size_t)c];
-    }
+    o[0] = (uint8_t)(uint32_t)v, o[1] = (uint8_t)((uint32_t)v >> 8);
+    return o + 2;
 }
 
 int64_t pack_short_rnd(int32_t shift, int32_t out_offset)
@@ -101,30 +58,149 @@ int pack_short_ok(int32_t mult, int32_t shift, int32_t out_offset)
     return m < ((int64_t)1 << (31 - e));
 }
 
+/* channel c's folded bias, before wrapping to int32 */
+static int64_t folded_bias(const pack_rq *r, int32_t c)
+{
+    return (r->bias ? r->bias[c] : 0) + (int64_t)r->in_offset * r->wsum[c];
+}
+
+/* TFLite's output for accumulator acc, clamped. */
+static int32_t tflite_out(const pack_rq *r, int32_t c, int32_t acc)
+{
+    const int32_t v = kiln_clamp32(kiln_mbqm(acc, r->mult[c], r->shift[c]), -65536, 65536);
+    return kiln_clamp32(v + r->out_offset, r->act_min, r->act_max);
+}
+
+int pack_chan_const(const pack_rq *r, int32_t c, int32_t *v)
+{
+    if (!r->wabs)
+        return 0;
+    const int64_t b = folded_bias(r, c), span = 128 * r->wabs[c];
+    const int64_t lo = b - span, hi = b + span;
+    if (lo < INT32_MIN || hi > INT32_MAX)
+        return 0; /* TFLite's int32 sum could wrap: not monotone */
+    /* The output is monotone in the accumulator: equal ends, constant. */
+    *v = tflite_out(r, c, (int32_t)lo);
+    return *v == tflite_out(r, c, (int32_t)hi);
+}
+
 int32_t pack_rq_mode(const pack_rq *r)
 {
-    for (int32_t c = 0; c < r->n; c++)
-        if (!pack_short_ok(r->mult[c], r->shift[c], r->out_offset))
+    for (int32_t c = 0; c < r->n; c++) {
+        int32_t v;
+        if (!pack_short_ok(r->mult[c], r->shift[c], r->out_offset) && !pack_chan_const(r, c, &v))
             return KILN_RQ_TFLITE;
+    }
     return r->act_min >= r->out_offset ? KILN_RQ_SHORT_RELU : KILN_RQ_SHORT;
 }
 
-void pack_chan(const pack_rq *r, int32_t mode, int32_t n_pad, int32_t *out)
+void pack_chan(const pack_rq *r, int32_t mode, int32_t c, int32_t *bias, int32_t chan[4])
 {
-    memset(out, 0, (size_t)n_pad * KILN_CHAN_WORDS * sizeof(int32_t));
-    for (int32_t c = 0; c < r->n; c++) {
-        int32_t *o = out + (size_t)c * KILN_CHAN_WORDS;
-        const int64_t b = (r->bias ? r->bias[c] : 0) + (int64_t)r->in_offset * r->wsum[c];
-        o[0] = (int32_t)(uint32_t)(uint64_t)b; /* modulo 2^32, like TFLite's int32 sum */
-        o[1] = r->mult[c];
-        if (mode == KILN_RQ_TFLITE) {
-            o[2] = r->shift[c];
-            continue;
+    memset(chan, 0, 4 * sizeof(int32_t));
+    *bias = 0;
+    if (c >= r->n)
+        return;
+    *bias = (int32_t)(uint32_t)(uint64_t)folded_bias(r, c); /* modulo 2^32, like TFLite's sum */
+    chan[0] = r->mult[c];
+    if (mode == KILN_RQ_TFLITE) {
+        chan[1] = r->shift[c];
+        return;
+    }
+    int32_t shift = r->mult[c] ? r->shift[c] : -1, zp = r->out_offset, v;
+    if (pack_chan_const(r, c, &v))
+        chan[0] = 0, shift = -1, zp = v; /* hi32(rnd) is v itself */
+    const uint64_t rnd = (uint64_t)pack_short_rnd(shift, zp);
+    chan[1] = -shift - 1;
+    chan[2] = (int32_t)(uint32_t)rnd;
+    chan[3] = (int32_t)(uint32_t)(rnd >> 32);
+}
+
+void pack_wsum_rows(const int8_t *w, int32_t n, int32_t k, int64_t *sum, int64_t *abs_sum)
+{
+    for (int32_t c = 0; c < n; c++) {
+        sum[c] = abs_sum[c] = 0;
+        for (int32_t e = 0; e < k; e++) {
+            const int32_t v = w[(size_t)c * (size_t)k + (size_t)e];
+            sum[c] += v, abs_sum[c] += v < 0 ? -v : v;
         }
-        const int32_t shift = r->mult[c] ? r->shift[c] : -1;
-        const uint64_t rnd = (uint64_t)pack_short_rnd(shift, r->out_offset);
-        o[2] = -shift - 1;
-        o[3] = (int32_t)(uint32_t)rnd;
-        o[4] = (int32_t)(uint32_t)(rnd >> 32);
+    }
+}
+
+void pack_wsum_cols(const int8_t *w, int32_t n, int32_t kk, int64_t *sum, int64_t *abs_sum)
+{
+    for (int32_t c = 0; c < n; c++) {
+        sum[c] = abs_sum[c] = 0;
+        for (int32_t t = 0; t < kk; t++) {
+            const int32_t v = w[(size_t)t * (size_t)n + (size_t)c];
+            sum[c] += v, abs_sum[c] += v < 0 ? -v : v;
+        }
+    }
+}
+
+size_t pack_gemm_bytes(int32_t n, int32_t k, int32_t g, int w16)
+{
+    return (size_t)(pack_padded(n, g) / g) * kiln_packed_group_bytes(pack_slices(k), g, w16);
+}
+
+/* Weight (channel c, element e) of [n][k], or 0 in the padding. */
+static int32_t w_at(const int8_t *w, int32_t n, int32_t k, int32_t c, int32_t e)
+{
+    return c < n && e < k ? w[(size_t)c * (size_t)k + (size_t)e] : 0;
+}
+
+/* One group's slices: per slice, per channel, 4 elements (int8 natural
+ * order, int16 lanes [e0 e2 e1 e3]). */
+static uint8_t *put_slices(uint8_t *o, const int8_t *w, int32_t n, int32_t k, int32_t c0,
+                           int32_t g, int w16)
+{
+    static const int32_t lane_elem[4] = {0, 2, 1, 3};
+    for (int32_t j = 0; j < pack_slices(k); j++)
+        for (int32_t c = c0; c < c0 + g; c++)
+            for (int32_t l = 0; l < 4; l++) {
+                if (w16)
+                    o = put16(o, w_at(w, n, k, c, 4 * j + lane_elem[l]));
+                else
+                    *o++ = (uint8_t)w_at(w, n, k, c, 4 * j + l);
+            }
+    return o;
+}
+
+void pack_gemm(const int8_t *w, int32_t k, int32_t g, int w16, const pack_rq *r, int32_t mode,
+               uint8_t *out)
+{
+    const int32_t n = r->n;
+    for (int32_t c0 = 0; c0 < pack_padded(n, g); c0 += g) {
+        int32_t bias[4], chan[4][4];
+        for (int32_t i = 0; i < g; i++)
+            pack_chan(r, mode, c0 + i, &bias[i], chan[i]);
+        for (int32_t i = 0; i < 4; i++) /* the accumulators' start, in register order */
+            out = put32(out, bias[g == 2 ? i / 2 : i]);
+        out = put_slices(out, w, n, k, c0, g, w16);
+        for (int32_t i = 0; i < g; i++)
+            for (int32_t f = 0; f < 4; f++)
+                out = put32(out, chan[i][f]);
+    }
+}
+
+size_t pack_dw3x3_bytes(int32_t n) { return (size_t)n * KILN_DW3X3_CHAN_BYTES; }
+
+void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode, uint8_t *out)
+{
+    const int32_t n = r->n;
+    for (int32_t c = 0; c < n; c++) {
+        int32_t bias, chan[4];
+        pack_chan(r, mode, c, &bias, chan);
+        out = put32(out, bias);
+        for (int32_t row = 0; row < 3; row++) {
+            int32_t k[3];
+            for (int32_t i = 0; i < 3; i++) {
+                const int32_t ky = transposed ? i : row, kx = transposed ? row : i;
+                k[i] = w[(size_t)(ky * 3 + kx) * (size_t)n + (size_t)c];
+            }
+            out = put16(out, k[0]), out = put16(out, k[1]); /* [w0 w1] */
+            out = put16(out, k[1]), out = put16(out, k[2]); /* [w1 w2] */
+        }
+        for (int32_t f = 0; f < 4; f++)
+            out = put32(out, chan[f]);
     }
 }

@@ -144,8 +144,9 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  * The compiler packs the weights of CONV_2D, DEPTHWISE_CONV_2D and
  * FULLY_CONNECTED (TFLite int8, per-tensor or per-channel) for the kernel
  * that reads them, folds the input offset into the bias and puts each output
- * channel's bias and requantization into one kiln_chan_s8, so the inner loops
- * do no offset arithmetic.  Layouts (docs/kernels-int8.md, "Packed kernels"):
+ * channel's requantization next to its weights: one byte stream per layer,
+ * read front to back by one pointer.  Layouts (docs/kernels-int8.md,
+ * "Packed kernels"):
  *
  *   reduction order   a conv's K = k_h*k_w*in_c (tap-major, channels inner),
  *                     a FC's in_features; padded with zero weights to a
@@ -157,58 +158,81 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  *                     weights): SXTB16 and SXTB16 ROR #8 of such a word are
  *                     exactly the two int16 pairs of the lanes.
  *   channel groups    output channels in groups of G (G = 2 for convs and
- *                     batched FC, 4 for a FC with batch 1), padded with zero
- *                     channels; per group, per slice, the G channels' slices
- *                     one after another.
- *   depthwise 3x3     per channel, per kernel row, the int16 pairs
- *                     [w0 w1] [w1 w2] (kiln_depthwise_conv_s8_3x3).
+ *                     batched FC, 4 for a FC with batch 1), the last one
+ *                     padded with zero channels.  A group is
+ *                       int32 acc[4]           the accumulators' start, in the
+ *                                              micro-kernel's register order:
+ *                                              G = 2: b0 b0 b1 b1 (two rows),
+ *                                              G = 4: b0 b1 b2 b3 (one row),
+ *                                              b = bias + in_offset*sum(w) mod 2^32
+ *                       slices[ns][G][4]       int16 (_p16) or int8 (_p8)
+ *                       kiln_chan_s8 rq[G]     requantization
+ *                     (kiln_packed_group_bytes()).
+ *   depthwise 3x3     per channel: int32 bias, the int16 pairs [w0 w1]
+ *                     [w1 w2] of each kernel row (6 words), kiln_chan_s8;
+ *                     when kiln_dw3x3_transposed(), "rows" are the kernel's
+ *                     columns (the kernel works on the transposed image).
  *
  * Padded input positions contribute the input's zero point (the folded bias
  * assumes it), the same as TFLite skipping them.  Outputs equal the plain
  * kernels' (and TFLite-Micro's) bit for bit.  The kernels need the scratch
- * their *_scratch_size() gives (always > 0), 4-byte aligned. */
+ * their *_scratch_size() gives (always > 0), 4-byte aligned; the stream is
+ * 8-byte aligned (the blob aligns every tensor to 16). */
 
-/* One output channel of a packed kernel, in the order the epilogue reads it
- * (the blob stores them as 5 int32 per channel).  rq.mode KILN_RQ_TFLITE:
+/* One output channel's requantization.  rq.mode KILN_RQ_TFLITE:
  * y = MBQM(acc, mult, shift) + out_offset.  KILN_RQ_SHORT(_RELU):
  * y = hi32(rnd + acc * mult [- 2^31 if acc < 0, SHORT only]) >> shift, with
- * the zero point and both roundings inside rnd.  acc starts at bias. */
+ * the zero point and both roundings inside rnd.  acc starts at the bias. */
 typedef struct kiln_chan_s8 {
-    int32_t bias;    /* bias + in_offset * sum(w), modulo 2^32 like TFLite's int32 sum */
     int32_t mult;    /* Q31 multiplier (0 for a channel whose output is constant) */
     int32_t shift;   /* TFLITE: TFLite's shift; SHORT: e - 1 for TFLite shift -e */
     int32_t rnd_lo;  /* SHORT: 2^30 + 2^(30+e) + out_offset*2^(31+e), low word */
     int32_t rnd_hi;  /*        and high word */
 } kiln_chan_s8;
 
-#define KILN_CHAN_WORDS 5
+#define KILN_CHAN_WORDS 4
+
+/* Bytes of one channel group: ns slices, G channels, int16 weights or not. */
+static inline size_t kiln_packed_group_bytes(int32_t ns, int32_t g, int32_t w16)
+{
+    return 16u + (size_t)g * 16u + (size_t)ns * (size_t)g * (w16 ? 8u : 4u);
+}
+
+/* Bytes per channel of a packed 3x3 depthwise stream. */
+#define KILN_DW3X3_CHAN_BYTES 44u
 
 /* CONV_2D (groups 1, any kernel, stride, dilation, padding; NHWC) as a GEMM
  * over 2 output channels x 2 output pixels, each pixel's K inputs expanded
- * to int16 in scratch (no copy beyond that for a 1x1 conv).  w: int8 (_p8)
- * or int16 (_p16) in the layout above, G = 2; chan: ceil(out_c/2)*2 entries. */
+ * to int16 in scratch (a partial im2col).  w: the packed stream, G = 2,
+ * int8 (_p8) or int16 (_p16) slices. */
 size_t kiln_conv_s8_p8_scratch_size(const kiln_conv_s8_params *p);
-void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const int8_t *w,
-                     const int32_t *chan, int8_t *y, void *scratch);
+void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                     void *scratch);
 size_t kiln_conv_s8_p16_scratch_size(const kiln_conv_s8_params *p);
-void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const int16_t *w,
-                      const int32_t *chan, int8_t *y, void *scratch);
+void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                      void *scratch);
 
 /* FULLY_CONNECTED: batch rows as the pixels of the GEMM (G = 2), or for
  * batch 1 one row against 4 channels at a time (G = 4). */
 size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p);
-void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const int8_t *w,
-                                const int32_t *chan, int8_t *y, void *scratch);
+void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
+                                int8_t *y, void *scratch);
 size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p);
-void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const int16_t *w,
-                                 const int32_t *chan, int8_t *y, void *scratch);
+void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
+                                 int8_t *y, void *scratch);
 
 /* DEPTHWISE_CONV_2D 3x3, multiplier 1, stride 1 or 2 (both axes), dilation 1,
  * any padding, NHWC: each channel is copied into a zero-point-padded int16
  * plane in scratch, where horizontally adjacent taps are int16 pairs. */
 size_t kiln_depthwise_conv_s8_3x3_scratch_size(const kiln_conv_s8_params *p);
-void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, const int16_t *w,
-                                const int32_t *chan, int8_t *y, void *scratch);
+/* Whether the kernel walks the image transposed (long output columns make
+ * longer inner loops than short output rows); the packing follows it. */
+static inline int kiln_dw3x3_transposed(const kiln_conv_s8_params *p)
+{
+    return p->out_h > p->out_w;
+}
+void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                int8_t *y, void *scratch);
 
 /* ---- pooling ------------------------------------------------------------ */
 

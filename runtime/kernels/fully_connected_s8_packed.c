@@ -21,13 +21,12 @@ size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p) { ret
 size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p) { return fc_scratch(p); }
 
 static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int w16,
-                      const int32_t *chan, int8_t *y, void *scratch)
+                      int8_t *y, void *scratch)
 {
     int16_t *rows = (int16_t *)scratch;
     const int32_t k = p->in_features, n = p->out_features;
     kiln_gemm_job j;
-    j.w = w, j.w16 = w16, j.ns = fc_slices(p), j.out_c = n;
-    j.chan = (const kiln_chan_s8 *)(const void *)chan;
+    j.w = (const uint8_t *)w, j.w16 = w16, j.ns = fc_slices(p), j.out_c = n;
     j.epi = kiln_epi_of(&p->rq);
     memset(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
     if (p->batch == 1) {
@@ -46,14 +45,14 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     }
 }
 
-void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const int8_t *w,
-                                const int32_t *chan, int8_t *y, void *scratch)
+void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                                void *scratch)
 {
-    fc_packed(p, x, w, 0, chan, y, scratch);
+    fc_packed(p, x, w, 0, y, scratch);
 }
 
-void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const int16_t *w,
-                                 const int32_t *chan, int8_t *y, void *scratch)
+void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                                 void *scratch)
 {
-    fc_packed(p, x, w, 1, chan, y, scratch);
+    fc_packed(p, x, w, 1, y, scratch);
 }

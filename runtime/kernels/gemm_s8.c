@@ -1,14 +1,15 @@
 /*
  * gemm_s8.c - the channel loop of the packed int8 conv and FC kernels: for
- * one or two rows of int16 slices in scratch, every output channel group is
- * started at its folded biases, run through a micro-kernel (gemm_s8.h) and
- * requantized into the output (chan_s8.h).
+ * one or two rows of int16 slices in scratch, every output channel group of
+ * the packed stream is started at its folded biases, run through a
+ * micro-kernel (gemm_s8.h) and requantized into the output (chan_s8.h).
  *
- * The epilogue is specialised once per call for the common cases (a short
- * requantization into the full int8 range: one SMLAL, one shift, one SSAT
- * per output on a DSP core); anything else takes the general path.  Relies
- * on the compiler's packing: groups padded with zero channels, whose results
- * are computed and never stored.  Never allocates.
+ * On a DSP core the common case (short requantization into [-128, 127],
+ * two rows, full groups) runs in gemm_s8_dsp.c's assembly; what is left
+ * (the exact requantization or a narrower clamp, a group with one real
+ * channel, a single row) runs here, with the inline micro-kernels.  Relies
+ * on the compiler's packing: groups padded with zero channels, whose
+ * results are computed and never stored.  Never allocates.
  */
 #include "gemm_s8.h"
 
@@ -24,80 +25,92 @@ static int epi_kind(const kiln_epi *e)
                                          : EPI_GENERAL;
 }
 
-/* The short requantization into [-128, 127]; relu: without the sign term. */
-static KILN_ALWAYS_INLINE int8_t out_short(int32_t acc, const kiln_chan_s8 *c, int relu)
+/* A group of the stream: the accumulators' start, slices, requantization. */
+typedef struct kiln_group {
+    const int32_t *acc;
+    const void *slices;
+    const kiln_chan_s8 *chan;
+} kiln_group;
+
+static kiln_group group_at(const kiln_gemm_job *j, int32_t g, int32_t size)
 {
-    return kiln_chan_clamp(kiln_chan_value(acc, c, relu ? KILN_RQ_SHORT_RELU : KILN_RQ_SHORT, 0),
-                           1, -128, 127);
+    const uint8_t *p = j->w + (size_t)g * kiln_packed_group_bytes(j->ns, size, j->w16);
+    kiln_group r;
+    r.acc = (const int32_t *)(const void *)p;
+    r.slices = p + 16;
+    r.chan = (const kiln_chan_s8 *)(const void *)(p + 16 + (size_t)j->ns * size * (j->w16 ? 8 : 4));
+    return r;
 }
 
-/* Stores a 2x2 block; y1 NULL: no second row; two: the second channel is real. */
-static KILN_ALWAYS_INLINE void store2x2_short(const kiln_acc2x2 *a, const kiln_chan_s8 *c,
-                                              int relu, int8_t *y0, int8_t *y1, int two)
+static int8_t out_of(int32_t acc, const kiln_chan_s8 *c, const kiln_epi *e, int kind)
 {
-    y0[0] = out_short(a->c0r0, &c[0], relu);
-    if (two)
-        y0[1] = out_short(a->c1r0, &c[1], relu);
-    if (y1) {
-        y1[0] = out_short(a->c0r1, &c[0], relu);
-        if (two)
-            y1[1] = out_short(a->c1r1, &c[1], relu);
-    }
+    if (kind == EPI_RELU)
+        return kiln_chan_clamp(kiln_chan_value(acc, c, KILN_RQ_SHORT_RELU, 0), 1, -128, 127);
+    if (kind == EPI_SHORT)
+        return kiln_chan_clamp(kiln_chan_value(acc, c, KILN_RQ_SHORT, 0), 1, -128, 127);
+    return kiln_chan_out(acc, c, e);
 }
 
-static void store2x2_general(const kiln_acc2x2 *a, const kiln_chan_s8 *c, const kiln_epi *e,
-                             int8_t *y0, int8_t *y1, int two)
+/* Groups [g0, end) over two rows, in C (and the inline micro-kernels). */
+static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                    int8_t *y1, int kind)
 {
-    y0[0] = kiln_chan_out(a->c0r0, &c[0], e);
-    if (two)
-        y0[1] = kiln_chan_out(a->c1r0, &c[1], e);
-    if (y1) {
-        y1[0] = kiln_chan_out(a->c0r1, &c[0], e);
+    for (int32_t oc = 2 * g0; oc < j->out_c; oc += 2) {
+        const kiln_group g = group_at(j, oc / 2, 2);
+        kiln_acc2x2 a;
+        a.c0r0 = g.acc[0], a.c0r1 = g.acc[1], a.c1r0 = g.acc[2], a.c1r1 = g.acc[3];
+        if (j->w16)
+            kiln_mk2x2_p16(rows, (const int16_t *)g.slices, j->ns, &a);
+        else
+            kiln_mk2x2_p8(rows, (const int8_t *)g.slices, j->ns, &a);
+        const int two = oc + 1 < j->out_c;
+        y0[oc] = out_of(a.c0r0, &g.chan[0], &j->epi, kind);
         if (two)
-            y1[1] = kiln_chan_out(a->c1r1, &c[1], e);
+            y0[oc + 1] = out_of(a.c1r0, &g.chan[1], &j->epi, kind);
+        if (y1) {
+            y1[oc] = out_of(a.c0r1, &g.chan[0], &j->epi, kind);
+            if (two)
+                y1[oc + 1] = out_of(a.c1r1, &g.chan[1], &j->epi, kind);
+        }
     }
 }
 
 void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
 {
     const int kind = epi_kind(&j->epi);
-    const kiln_chan_s8 *c = j->chan;
-    const int32_t wstep = 8 * j->ns; /* elements of one group's weights */
-    for (int32_t oc = 0; oc < j->out_c; oc += 2, c += 2) {
-        kiln_acc2x2 a;
-        a.c0r0 = a.c0r1 = c[0].bias;
-        a.c1r0 = a.c1r1 = c[1].bias;
+    int32_t g0 = 0;
+#if KILN_HAS_DSP
+    if (kind != EPI_GENERAL && y1 && j->out_c >= 2) {
+        kiln_rows2_args a;
+        const int32_t first = (j->ns - 1) % 32 + 1; /* slices before the full chunks */
+        a.rows = rows, a.stream = j->w, a.y = y0, a.ystride = (int32_t)(y1 - y0);
+        a.groups = j->out_c / 2;
+        a.first_bytes = first * (j->w16 ? KILN_SLICE_CODE_P16 : KILN_SLICE_CODE_P8);
+        a.chunks = (j->ns - first) / 32;
         if (j->w16)
-            kiln_mk2x2_p16(rows, (const int16_t *)j->w + (oc / 2) * wstep, j->ns, &a);
+            (kind == EPI_RELU ? kiln_rows2_p16_relu_dsp : kiln_rows2_p16_short_dsp)(&a);
         else
-            kiln_mk2x2_p8(rows, (const int8_t *)j->w + (oc / 2) * wstep, j->ns, &a);
-        int8_t *z1 = y1 ? y1 + oc : 0;
-        const int two = oc + 1 < j->out_c;
-        if (kind == EPI_RELU)
-            store2x2_short(&a, c, 1, y0 + oc, z1, two);
-        else if (kind == EPI_SHORT)
-            store2x2_short(&a, c, 0, y0 + oc, z1, two);
-        else
-            store2x2_general(&a, c, &j->epi, y0 + oc, z1, two);
+            (kind == EPI_RELU ? kiln_rows2_p8_relu_dsp : kiln_rows2_p8_short_dsp)(&a);
+        g0 = a.groups;
     }
+#endif
+    rows2_c(j, g0, rows, y0, y1, kind);
 }
 
 void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y)
 {
     const int kind = epi_kind(&j->epi);
-    const kiln_chan_s8 *c = j->chan;
-    const int32_t wstep = 16 * j->ns;
-    for (int32_t oc = 0; oc < j->out_c; oc += 4, c += 4) {
+    for (int32_t oc = 0; oc < j->out_c; oc += 4) {
+        const kiln_group g = group_at(j, oc / 4, 4);
         kiln_acc4x1 a;
-        a.c0 = c[0].bias, a.c1 = c[1].bias, a.c2 = c[2].bias, a.c3 = c[3].bias;
+        a.c0 = g.acc[0], a.c1 = g.acc[1], a.c2 = g.acc[2], a.c3 = g.acc[3];
         if (j->w16)
-            kiln_mk4x1_p16(row, (const int16_t *)j->w + (oc / 4) * wstep, j->ns, &a);
+            kiln_mk4x1_p16(row, (const int16_t *)g.slices, j->ns, &a);
         else
-            kiln_mk4x1_p8(row, (const int8_t *)j->w + (oc / 4) * wstep, j->ns, &a);
+            kiln_mk4x1_p8(row, (const int8_t *)g.slices, j->ns, &a);
         const int32_t acc[4] = {a.c0, a.c1, a.c2, a.c3};
         const int32_t n = j->out_c - oc < 4 ? j->out_c - oc : 4;
         for (int32_t i = 0; i < n; i++)
-            y[oc + i] = kind == EPI_GENERAL ? kiln_chan_out(acc[i], &c[i], &j->epi)
-                                            : out_short(acc[i], &c[i], kind == EPI_RELU);
+            y[oc + i] = out_of(acc[i], &g.chan[i], &j->epi, kind);
     }
 }

@@ -57,29 +57,66 @@ static inline uint32_t kiln_ld32(const void *p)
 
 static inline void kiln_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
 
-/* Writes n int8 from src as reduction elements k..k+n-1 of a row whose
- * slices are `sstride` int16 apart (4: one row; 8: two rows interleaved). */
-static inline void kiln_expand(int16_t *row, int32_t sstride, int32_t k, const int8_t *src,
-                               int32_t n)
+/* Whole slices: nw words of int8 from src (any alignment) to the slices at
+ * d, d + sstride, ... */
+static KILN_ALWAYS_INLINE void kiln_expand_words(int16_t *d, int32_t sstride, const int8_t *src,
+                                                 int32_t nw)
 {
-    while (n > 0 && (k & 3)) {
-        row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
-        k++, n--;
+#if KILN_HAS_DSP
+    /* LDR, two SXTB16, STRD per slice (the compiler would split the store).
+     * The memory operands say exactly what is read and written, so that the
+     * caller's other loads stay where they are. */
+    typedef struct { uint32_t w[2]; } slice_words;
+    for (; nw > 0; nw--, src += 4, d += sstride) {
+        uint32_t a, b;
+        __asm__("sxtb16 %0, %2\n\t"
+                "sxtb16 %1, %2, ror #8"
+                : "=&r"(a), "=r"(b)
+                : "r"(kiln_ld32(src)));
+        __asm__("strd %1, %2, [%3]" : "=m"(*(slice_words *)(void *)d) : "r"(a), "r"(b), "r"(d));
     }
-    int16_t *d = row + (k >> 2) * sstride;
-    for (; n >= 4; n -= 4, k += 4, src += 4, d += sstride) {
+#else
+    for (; nw > 0; nw--, src += 4, d += sstride) {
         uint32_t even, odd;
         kiln_slice_of(kiln_ld32(src), &even, &odd);
         kiln_st32(d, even);
         kiln_st32(d + 2, odd);
     }
-    for (; n > 0; n--, k++)
+#endif
+}
+
+/* Writes n int8 from src as reduction elements k..k+n-1 of a row whose
+ * slices are `sstride` int16 apart (4: one row; 8: two rows interleaved):
+ * whole slices a word at a time, any ragged start or end one by one. */
+static KILN_ALWAYS_INLINE void kiln_expand(int16_t *row, int32_t sstride, int32_t k,
+                                           const int8_t *src, int32_t n)
+{
+    if (((k | n) & 3) == 0) {
+        kiln_expand_words(row + (k >> 2) * sstride, sstride, src, n >> 2);
+        return;
+    }
+    while (n > 0 && (k & 3)) {
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
+        k++, n--;
+    }
+    kiln_expand_words(row + (k >> 2) * sstride, sstride, src, n >> 2);
+    src += n & ~3;
+    k += n & ~3;
+    for (n &= 3; n > 0; n--, k++)
         row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
 }
 
 /* Elements k..k+n-1 all equal to v (the input zero point of a padded tap). */
-static inline void kiln_fill(int16_t *row, int32_t sstride, int32_t k, int16_t v, int32_t n)
+static KILN_ALWAYS_INLINE void kiln_fill(int16_t *row, int32_t sstride, int32_t k, int16_t v,
+                                         int32_t n)
 {
+    const uint32_t vv = (uint32_t)(uint16_t)v * 0x10001u;
+    for (; n > 0 && (k & 3); n--, k++)
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = v;
+    for (int16_t *d = row + (k >> 2) * sstride; n >= 4; n -= 4, k += 4, d += sstride) {
+        kiln_st32(d, vv);
+        kiln_st32(d + 2, vv);
+    }
     for (; n > 0; n--, k++)
         row[(k >> 2) * sstride + kiln_lane(k & 3)] = v;
 }
@@ -298,20 +335,42 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
 
 /* ---- the channel loop (gemm_s8.c) -------------------------------------- */
 
-/* One packed layer's weights and channels, as the channel loop reads them. */
+/* One packed layer's stream, as the channel loop reads it. */
 typedef struct kiln_gemm_job {
-    const void *w;             /* int8 or int16 slices, groups of 2 (rows2) or 4 (row1) */
-    int32_t w16;               /* 1: int16 weights */
+    const uint8_t *w;          /* the packed stream: groups of 2 (rows2) or 4 (row1) */
+    int32_t w16;               /* 1: int16 slices */
     int32_t ns;                /* slices per channel */
     int32_t out_c;             /* real channels (the packing pads to the group) */
-    const kiln_chan_s8 *chan;  /* padded like the weights */
     kiln_epi epi;
 } kiln_gemm_job;
 
-/* Every output channel for two interleaved rows; y1 may be NULL (the second
- * row is then a copy, computed and dropped). */
+/* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
+ * (the second row is then a copy, computed and dropped). */
 void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
 /* Every output channel for one row. */
 void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
+
+#if KILN_HAS_DSP
+/* gemm_s8_dsp.c: groups [0, groups) of the stream over two rows, short
+ * requantization into [-128, 127] (relu: KILN_RQ_SHORT_RELU, short:
+ * KILN_RQ_SHORT).  The reduction runs `first` slices, then `chunks` times 32. */
+typedef struct kiln_rows2_args {
+    const int16_t *rows;       /* +0 */
+    const void *stream;        /* +4  first group */
+    int8_t *y;                 /* +8  first row's first output */
+    int32_t ystride;           /* +12 second row = y + ystride */
+    int32_t groups;            /* +16 >= 1 */
+    int32_t first_bytes;       /* +20 first (1..32) * bytes of code per slice */
+    int32_t chunks;            /* +24 */
+} kiln_rows2_args;
+
+#define KILN_SLICE_CODE_P16 40 /* bytes of code of one unrolled slice */
+#define KILN_SLICE_CODE_P8 56
+
+void kiln_rows2_p16_relu_dsp(const kiln_rows2_args *a);
+void kiln_rows2_p16_short_dsp(const kiln_rows2_args *a);
+void kiln_rows2_p8_relu_dsp(const kiln_rows2_args *a);
+void kiln_rows2_p8_short_dsp(const kiln_rows2_args *a);
+#endif
 
 #endif

@@ -52,10 +52,10 @@ static void fill_s8(int8_t *p, int32_t n)
 #define MAX_C 64
 #define MAX_SCRATCH 16384
 
-static int8_t xbuf[MAX_X], wbuf[MAX_W], wpack8[MAX_W * 2], yref[MAX_Y], yout[MAX_Y];
-static int16_t wpack16[MAX_W * 2];
-static int32_t bias[MAX_C], mult[MAX_C], shift[MAX_C], chan[(MAX_C + 4) * KILN_CHAN_WORDS];
-static int64_t wsum[MAX_C];
+static int8_t xbuf[MAX_X], wbuf[MAX_W], yref[MAX_Y], yout[MAX_Y];
+static uint32_t stream[(MAX_W * 2 + (MAX_C + 4) * 32) / 4]; /* aligned like the blob's */
+static int32_t bias[MAX_C], mult[MAX_C], shift[MAX_C];
+static int64_t wsum[MAX_C], wabs[MAX_C];
 static uint32_t scratch[MAX_SCRATCH / 4];
 
 static void *noisy_scratch(void)
@@ -102,17 +102,17 @@ static int32_t bits_of(int32_t v)
     return b;
 }
 
-/* The channel array for the packed kernel; returns the mode picked. */
-static int32_t make_chan(int32_t n, int32_t n_pad, int32_t in_offset, const kiln_requant *rq,
-                         const int32_t *b)
+/* The output stage for pack_s8.c; *mode receives the mode the compiler
+ * would pick. */
+static pack_rq layer_rq(int32_t n, int32_t in_offset, const kiln_requant *rq, const int32_t *b,
+                        int32_t *mode)
 {
     pack_rq q;
-    q.n = n, q.bias = b, q.wsum = wsum, q.in_offset = in_offset;
+    q.n = n, q.bias = b, q.wsum = wsum, q.wabs = wabs, q.in_offset = in_offset;
     q.mult = mult, q.shift = shift;
     q.out_offset = rq->out_offset, q.act_min = rq->act_min, q.act_max = rq->act_max;
-    const int32_t mode = pack_rq_mode(&q);
-    pack_chan(&q, mode, n_pad, chan);
-    return mode;
+    *mode = pack_rq_mode(&q);
+    return q;
 }
 
 static void compare(const int8_t *got, const int8_t *want, int32_t n, uint32_t seed,
@@ -173,9 +173,13 @@ void pc_requant(uint32_t seed, uint32_t n, pc_result *r)
         const int32_t relu = rin(0, 1);
         if (relu)
             rq.act_min = zp;
-        wsum[0] = 0, mult[0] = m, shift[0] = s;
-        const int32_t mode = make_chan(1, 1, 0, &rq, NULL);
-        const kiln_chan_s8 *c = (const kiln_chan_s8 *)(const void *)chan;
+        wsum[0] = 0, wabs[0] = 1 << 25, mult[0] = m, shift[0] = s; /* any int32 accumulator */
+        int32_t mode, b, cw[4];
+        const pack_rq q = layer_rq(1, 0, &rq, NULL, &mode);
+        pack_chan(&q, mode, 0, &b, cw);
+        kiln_chan_s8 chan_;
+        memcpy(&chan_, cw, sizeof chan_);
+        const kiln_chan_s8 *c = &chan_;
         int8_t got[64], want[64];
         for (int j = 0; j < 64; j++) {
             const int32_t acc = j < 32 ? tie_acc(m, s ? s : -1) : any_acc();
@@ -250,18 +254,15 @@ void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r)
         rand_requant(p->out_c, 14 + bits_of(cc.k) / 2, &p->rq);
         kiln_conv_s8(p, xbuf, wbuf, bias, mult, shift, yref);
 
-        pack_wsum_rows(wbuf, p->out_c, cc.k, wsum);
+        pack_wsum_rows(wbuf, p->out_c, cc.k, wsum, wabs);
         kiln_conv_s8_params pp = *p;
-        pp.rq.mode = make_chan(p->out_c, pack_padded(p->out_c, 2), p->in_offset, &p->rq, bias);
-        if (w16)
-            pack_w16(wbuf, p->out_c, cc.k, 2, wpack16);
-        else
-            pack_w8(wbuf, p->out_c, cc.k, 2, wpack8);
+        const pack_rq q = layer_rq(p->out_c, p->in_offset, &p->rq, bias, &pp.rq.mode);
+        pack_gemm(wbuf, cc.k, 2, w16, &q, pp.rq.mode, (uint8_t *)stream);
         memset(yout, 0x5A, (size_t)ny);
         if (w16)
-            kiln_conv_s8_p16(&pp, xbuf, wpack16, chan, yout, noisy_scratch());
+            kiln_conv_s8_p16(&pp, xbuf, stream, yout, noisy_scratch());
         else
-            kiln_conv_s8_p8(&pp, xbuf, wpack8, chan, yout, noisy_scratch());
+            kiln_conv_s8_p8(&pp, xbuf, stream, yout, noisy_scratch());
         compare(yout, yref, ny, seed, i, pp.rq.mode, r);
     }
 }
@@ -287,20 +288,16 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)
         rand_requant(p.out_features, 14 + bits_of(p.in_features) / 2, &p.rq);
         kiln_fully_connected_s8(&p, xbuf, wbuf, no_bias ? 0 : bias, mult, shift, yref);
 
-        pack_wsum_rows(wbuf, p.out_features, p.in_features, wsum);
+        pack_wsum_rows(wbuf, p.out_features, p.in_features, wsum, wabs);
         kiln_fc_s8_params pp = p;
-        pp.rq.mode = make_chan(p.out_features, pack_padded(p.out_features, g), p.in_offset, &p.rq,
-                               no_bias ? 0 : bias);
-        if (w16)
-            pack_w16(wbuf, p.out_features, p.in_features, g, wpack16);
-        else
-            pack_w8(wbuf, p.out_features, p.in_features, g, wpack8);
+        const pack_rq q = layer_rq(p.out_features, p.in_offset, &p.rq, no_bias ? 0 : bias, &pp.rq.mode);
+        pack_gemm(wbuf, p.in_features, g, w16, &q, pp.rq.mode, (uint8_t *)stream);
         const int32_t ny = p.batch * p.out_features;
         memset(yout, 0x5A, (size_t)ny);
         if (w16)
-            kiln_fully_connected_s8_p16(&pp, xbuf, wpack16, chan, yout, noisy_scratch());
+            kiln_fully_connected_s8_p16(&pp, xbuf, stream, yout, noisy_scratch());
         else
-            kiln_fully_connected_s8_p8(&pp, xbuf, wpack8, chan, yout, noisy_scratch());
+            kiln_fully_connected_s8_p8(&pp, xbuf, stream, yout, noisy_scratch());
         compare(yout, yref, ny, seed, i, pp.rq.mode, r);
     }
 }
@@ -337,17 +334,17 @@ void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r)
         rand_requant(p.out_c, 14, &p.rq);
         kiln_depthwise_conv_s8(&p, xbuf, wbuf, bias, mult, shift, yref);
 
-        pack_wsum_cols(wbuf, p.out_c, 9, wsum);
+        pack_wsum_cols(wbuf, p.out_c, 9, wsum, wabs);
         kiln_conv_s8_params pp = p;
-        pp.rq.mode = make_chan(p.out_c, p.out_c, p.in_offset, &p.rq, bias);
-        pack_dw3x3(wbuf, p.out_c, wpack16);
+        const pack_rq q = layer_rq(p.out_c, p.in_offset, &p.rq, bias, &pp.rq.mode);
+        pack_dw3x3(wbuf, kiln_dw3x3_transposed(&pp), &q, pp.rq.mode, (uint8_t *)stream);
         memset(yout, 0x5A, (size_t)ny);
         if (kiln_depthwise_conv_s8_3x3_scratch_size(&pp) > MAX_SCRATCH) {
             i--;
             seed++;
             continue;
         }
-        kiln_depthwise_conv_s8_3x3(&pp, xbuf, wpack16, chan, yout, noisy_scratch());
+        kiln_depthwise_conv_s8_3x3(&pp, xbuf, stream, yout, noisy_scratch());
         compare(yout, yref, ny, seed, i, pp.rq.mode, r);
     }
 }

@@ -78,27 +78,45 @@ static void depthwise_3x3_equals_plain(void **state)
     assert_int_equal(r.failures, 0);
 }
 
-/* Weights [2][5]: one slice of 4 plus a zero-padded slice, groups of 2. */
-static void weights_are_packed_in_lane_order(void **state)
+/* Weights [2][5]: one slice of 4 plus a zero-padded slice, one group of 2:
+ * the accumulators' start (each bias twice: two rows), slices, then each
+ * channel's requantization. */
+static void stream_layout(void **state)
 {
     (void)state;
     const int8_t w[10] = {1, 2, 3, 4, 5, /* channel 0 */ -1, -2, -3, -4, -5};
-    int8_t p8[16];
-    int16_t p16[16];
-    pack_w8(w, 2, 5, 2, p8);
-    pack_w16(w, 2, 5, 2, p16);
+    const int32_t b[2] = {7, -7}, m[2] = {1 << 30, 3 << 29}, s[2] = {-2, -3};
+    const int64_t ws[2] = {15, -15};
+    pack_rq q = {2, b, ws, NULL, 0, m, s, 0, -128, 127};
+    uint8_t p8[16 + 16 + 32], p16[16 + 32 + 32];
+    assert_int_equal(pack_gemm_bytes(2, 5, 2, 0), sizeof p8);
+    assert_int_equal(pack_gemm_bytes(2, 5, 2, 1), sizeof p16);
+    pack_gemm(w, 5, 2, 0, &q, KILN_RQ_TFLITE, p8);
+    pack_gemm(w, 5, 2, 1, &q, KILN_RQ_TFLITE, p16);
+    const int32_t want_acc[4] = {7, 7, -7, -7};
+    assert_memory_equal(p8, want_acc, sizeof want_acc);
+    assert_memory_equal(p16, want_acc, sizeof want_acc);
     /* int8: per slice, each channel's 4 elements in natural order. */
     const int8_t want8[16] = {1, 2, 3, 4, -1, -2, -3, -4, 5, 0, 0, 0, -5, 0, 0, 0};
+    assert_memory_equal(p8 + 16, want8, sizeof want8);
     /* int16: lanes [e0 e2 e1 e3], what SXTB16 / SXTB16 ROR #8 make of the int8 word. */
     const int16_t want16[16] = {1, 3, 2, 4, -1, -3, -2, -4, 5, 0, 0, 0, -5, 0, 0, 0};
-    assert_memory_equal(p8, want8, sizeof want8);
-    assert_memory_equal(p16, want16, sizeof want16);
-    /* Depthwise: per kernel row, [w0 w1] [w1 w2]; HWO [3][3][1]. */
+    assert_memory_equal(p16 + 16, want16, sizeof want16);
+    /* then {mult, shift, 0, 0} per channel (the exact mode) */
+    const int32_t wantq[8] = {1 << 30, -2, 0, 0, 3 << 29, -3, 0, 0};
+    assert_memory_equal(p8 + 32, wantq, sizeof wantq);
+    assert_memory_equal(p16 + 48, wantq, sizeof wantq);
+    /* Depthwise: bias, per kernel row [w0 w1] [w1 w2], requantization; HWO [3][3][1]. */
     const int8_t dw[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-    int16_t pdw[12];
-    pack_dw3x3(dw, 1, pdw);
+    uint8_t pdw[KILN_DW3X3_CHAN_BYTES];
+    pack_rq q1 = {1, b, ws, NULL, 0, m, s, 0, -128, 127};
+    pack_dw3x3(dw, 0, &q1, KILN_RQ_TFLITE, pdw);
     const int16_t wantdw[12] = {1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 8, 9};
-    assert_memory_equal(pdw, wantdw, sizeof wantdw);
+    assert_memory_equal(pdw + 4, wantdw, sizeof wantdw);
+    assert_memory_equal(pdw + 28, wantq, 16);
+    pack_dw3x3(dw, 1, &q1, KILN_RQ_TFLITE, pdw); /* transposed: kernel columns as rows */
+    const int16_t wantdwt[12] = {1, 4, 4, 7, 2, 5, 5, 8, 3, 6, 6, 9};
+    assert_memory_equal(pdw + 4, wantdwt, sizeof wantdwt);
 }
 
 /* bias' = bias + in_offset * sum(w), wrapped like TFLite's int32 sum; the
@@ -109,17 +127,22 @@ static void bias_fold_and_mode(void **state)
     const int32_t b[2] = {100, 2147483000};
     const int64_t ws[2] = {-7, 1000};
     const int32_t m[2] = {1 << 30, 1 << 30}, s1[2] = {-3, -5}, s0[2] = {-3, 0};
-    pack_rq q = {2, b, ws, 128, m, s1, -128, -128, 127};
-    int32_t ch[10];
+    pack_rq q = {2, b, ws, NULL, 128, m, s1, -128, -128, 127};
+    int32_t bias, ch[4];
     assert_int_equal(pack_rq_mode(&q), KILN_RQ_SHORT_RELU); /* act_min >= zp */
-    pack_chan(&q, KILN_RQ_SHORT_RELU, 2, ch);
-    assert_int_equal(ch[0], 100 - 7 * 128);
-    assert_int_equal(ch[5], (int32_t)(2147483000u + 128000u)); /* wraps like int32 */
+    pack_chan(&q, KILN_RQ_SHORT_RELU, 0, &bias, ch);
+    assert_int_equal(bias, 100 - 7 * 128);
     /* shift -3 (e = 3): stored e - 1 = 2; rnd = 2^30 + 2^33 + (-128) * 2^34 */
-    assert_int_equal(ch[2], 2);
+    assert_int_equal(ch[0], 1 << 30);
+    assert_int_equal(ch[1], 2);
     const int64_t rnd = ((int64_t)1 << 30) + ((int64_t)1 << 33) - ((int64_t)128 << 34);
-    assert_int_equal((uint32_t)ch[3], (uint32_t)rnd);
-    assert_int_equal(ch[4], (int32_t)(rnd >> 32));
+    assert_int_equal((uint32_t)ch[2], (uint32_t)rnd);
+    assert_int_equal(ch[3], (int32_t)(rnd >> 32));
+    pack_chan(&q, KILN_RQ_SHORT_RELU, 1, &bias, ch);
+    assert_int_equal(bias, (int32_t)(2147483000u + 128000u)); /* wraps like int32 */
+    pack_chan(&q, KILN_RQ_SHORT_RELU, 2, &bias, ch); /* padding channel */
+    assert_int_equal(bias, 0);
+    assert_int_equal(ch[0], 0);
     q.out_offset = 5; /* act_min -128 < zp: negative results are not all clamped */
     assert_int_equal(pack_rq_mode(&q), KILN_RQ_SHORT);
     q.shift = s0; /* shift 0: no right shift, so the exact path */
@@ -133,7 +156,7 @@ static void bias_fold_and_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(weights_are_packed_in_lane_order),
+        cmocka_unit_test(stream_layout),
         cmocka_unit_test(bias_fold_and_mode),
         cmocka_unit_test(short_requant_equals_mbqm),
         cmocka_unit_test(conv_packed_equals_plain),
