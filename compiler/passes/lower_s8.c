@@ -1173,6 +1173,35 @@ static int lower_add_onnx(ctx *c)
     return 1;
 }
 
+/* int8 ADD/SUB without broadcasting: the inputs' rescaling as tables
+ * (kiln_add_s8_lut).  in: a's offset, mult, shift, b's; out: mult, shift,
+ * zero point, act_min, act_max. */
+static int lower_add_lut(ctx *c, const int32_t in[6], const int32_t out[5], int32_t n)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    int32_t tables[512];
+    pack_add_table(in[0], 20, in[1], in[2], 0, tables);
+    pack_add_table(in[3], 20, in[4], in[5], nd->op == IR_OP_SUB, tables + 256);
+    const int tt = add_i32(c, "add_tables", 512, tables);
+    /* The output multiplier as a packed channel of one. */
+    const int64_t zero = 0;
+    pack_rq q = {1, NULL, &zero, NULL, 0, &out[0], &out[1], out[2], out[3], out[4]};
+    const int32_t mode = pack_rq_mode(&q);
+    int32_t bias, ch[4];
+    pack_chan(&q, mode, 0, &bias, ch);
+    lir_call *call = lir_begin(c->p, c->node, "kiln_add_s8_lut", "kiln_add_s8_lut_params",
+                               "{ .n = %d, .rq = { .mode = %d, .out_offset = %d, .act_min = %d, "
+                               ".act_max = %d, .out_xor = 0 }, .out = { .mult = %d, .shift = %d, "
+                               ".rnd_lo = %d, .rnd_hi = %d } }",
+                               (int)n, (int)mode, (int)out[2], (int)out[3], (int)out[4], (int)ch[0],
+                               (int)ch[1], (int)ch[2], (int)ch[3]);
+    lir_in(call, nd->in[0]);
+    lir_in(call, nd->in[1]);
+    lir_in(call, tt);
+    lir_out(call, nd->out[0]);
+    return 1;
+}
+
 static int lower_binary(ctx *c)
 {
     ir_graph *g = c->g;
@@ -1253,6 +1282,12 @@ static int lower_binary(ctx *c)
     int32_t act_min, act_max;
     qu_activation_range(&nd->attr.act, so, qzp(y), s16 ? -32768 : -128, s16 ? 32767 : 127,
                         &act_min, &act_max);
+    if (!s16 && (nd->op == IR_OP_ADD || nd->op == IR_OP_SUB) && c->p->opts.kernels != LOWER_PLAIN &&
+        ir_numel(a) == ir_numel(y) && ir_numel(b) == ir_numel(y) && ir_numel(y) <= INT32_MAX) {
+        const int32_t in[6] = {-qzp(a), am, ash, -qzp(b), bm, bsh};
+        const int32_t out[5] = {om, osh, qzp(y), act_min, act_max};
+        return lower_add_lut(c, in, out, (int32_t)ir_numel(y));
+    }
     lir_call *call = lir_begin(
         c->p, c->node, kernel, "kiln_binary_s8_params",
         "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "

@@ -204,3 +204,12 @@ void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode,
             out = put32(out, chan[f]);
     }
 }
+
+void pack_add_table(int32_t offset, int32_t left_shift, int32_t mult, int32_t shift, int negate,
+                    int32_t t[256])
+{
+    for (int32_t x = -128; x < 128; x++) {
+        const int32_t v = kiln_mbqm(kiln_shl_wrap(x + offset, left_shift), mult, shift);
+        t[x + 128] = negate ? -v : v;
+    }
+}

@@ -70,4 +70,10 @@ void pack_gemm(const int8_t *w, int32_t k, int32_t g, int w16, const pack_rq *r,
 size_t pack_dw3x3_bytes(int32_t n);
 void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode, uint8_t *out);
 
+/* ADD / SUB (kiln_add_s8_lut): an input's rescaled value for every int8 x,
+ * t[x + 128] = MBQM((x + offset) << left_shift, mult, shift), negated for
+ * SUB's second input. */
+void pack_add_table(int32_t offset, int32_t left_shift, int32_t mult, int32_t shift, int negate,
+                    int32_t t[256]);
+
 #endif

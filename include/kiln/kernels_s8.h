@@ -271,6 +271,21 @@ typedef struct kiln_binary_s8_params {
 void kiln_add_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
 void kiln_sub_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
 void kiln_mul_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+/* ADD / SUB of two int8 tensors of one shape (no broadcasting), TFLite's
+ * arithmetic with the per-input half done at compile time: for every int8
+ * x, tables[x + 128] = MBQM((x + a_offset) << 20, a_mult, a_shift) and
+ * tables[256 + x + 128] the same for b (negated for SUB).  Then
+ * y = clamp(requant(ta[a] + tb[b]) by `out` + out_offset) as a packed
+ * channel (rq.mode KILN_RQ_TFLITE, _SHORT or _SHORT_RELU; chan_s8 rules). */
+typedef struct kiln_add_s8_lut_params {
+    int32_t n;
+    kiln_requant rq;
+    kiln_chan_s8 out;
+} kiln_add_s8_lut_params;
+
+void kiln_add_s8_lut(const kiln_add_s8_lut_params *p, const int8_t *a, const int8_t *b,
+                     const int32_t *tables, int8_t *y);
+
 /* MIN/MAX: each input is first rescaled to the output's quantization
  * (exactly the identity when, as TFLite requires, the quantizations match). */
 void kiln_min_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);

@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[6] = {{0}};
+    pc_result r[7] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -76,5 +76,7 @@ int main(void)
     bad += report("fc p16", &r[4]);
     pc_dw3x3(16, N_CASES, &r[5]);
     bad += report("depthwise 3x3", &r[5]);
+    pc_add(17, N_CASES, &r[6]);
+    bad += report("add/sub tables", &r[6]);
     return bad;
 }

@@ -348,3 +348,56 @@ void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r)
         compare(yout, yref, ny, seed, i, pp.rq.mode, r);
     }
 }
+
+/* ---- ADD / SUB with tables ------------------------------------------------ */
+
+void pc_add(uint32_t seed, uint32_t n, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        const int sub = rin(0, 1);
+        kiln_binary_s8_params p;
+        memset(&p, 0, sizeof p);
+        const int32_t count = rin(1, 3000);
+        for (int d = 0; d < KILN_S8_MAX_DIMS; d++)
+            p.shape[d] = 1, p.a_stride[d] = p.b_stride[d] = 0;
+        p.shape[5] = count, p.a_stride[5] = p.b_stride[5] = 1;
+        p.a_offset = -rin(-128, 127), p.b_offset = -rin(-128, 127);
+        p.left_shift = 20;
+        /* TFLite's ADD: inputs scaled by s_i / (2 max(s)) <= 1/2, output by
+         * 2 max(s) / (2^20 s_y). */
+        p.a_mult = (int32_t)((1u << 30) + (rnd() >> 2)), p.a_shift = -rin(1, 4);
+        p.b_mult = (int32_t)((1u << 30) + (rnd() >> 2)), p.b_shift = rin(0, 3) ? -1 : -rin(2, 6);
+        p.out_mult = rin(0, 20) ? (int32_t)((1u << 30) + (rnd() >> 2)) : 0;
+        p.out_shift = rin(0, 5) ? -rin(14, 22) : 0; /* 0: only the exact mode can */
+        kiln_requant rq = {KILN_RQ_TFLITE, rin(-128, 127), -128, 127, 0};
+        const int32_t act = rin(0, 2);
+        rq.act_min = act == 1 ? rq.out_offset : act == 2 ? rin(-128, 0) : -128;
+        rq.act_max = act == 2 ? rin(rq.act_min, 127) : 127;
+        p.out_offset = rq.out_offset, p.act_min = rq.act_min, p.act_max = rq.act_max;
+        fill_s8(xbuf, count);
+        fill_s8(wbuf, count);
+        (sub ? kiln_sub_s8 : kiln_add_s8)(&p, xbuf, wbuf, yref);
+
+        static int32_t tables[512];
+        pack_add_table(p.a_offset, 20, p.a_mult, p.a_shift, 0, tables);
+        pack_add_table(p.b_offset, 20, p.b_mult, p.b_shift, sub, tables + 256);
+        const int64_t zero = 0;
+        wsum[0] = 0;
+        mult[0] = p.out_mult, shift[0] = p.out_shift;
+        kiln_add_s8_lut_params lp;
+        lp.n = count;
+        lp.rq = rq;
+        pack_rq q;
+        q.n = 1, q.bias = NULL, q.wsum = &zero, q.wabs = NULL, q.in_offset = 0;
+        q.mult = mult, q.shift = shift;
+        q.out_offset = rq.out_offset, q.act_min = rq.act_min, q.act_max = rq.act_max;
+        lp.rq.mode = pack_rq_mode(&q);
+        int32_t b, ch[4];
+        pack_chan(&q, lp.rq.mode, 0, &b, ch);
+        memcpy(&lp.out, ch, sizeof lp.out);
+        memset(yout, 0x5A, (size_t)count);
+        kiln_add_s8_lut(&lp, xbuf, wbuf, tables, yout);
+        compare(yout, yref, count, seed, i, lp.rq.mode, r);
+    }
+}

@@ -6,6 +6,7 @@
  * tests/kernels/packed_cases.c, shared with the Cortex-M test firmware).
  * On the host this runs the portable path; tests/e2e/packed_kernels_qemu.sh
  * runs the same cases on the emulated Cortex-M7 (DSP path) and on M3 code.
+ * The table-driven ADD/SUB is held to the plain ADD/SUB the same way.
  * Also pins the compile-time pieces by hand: the lane order of the packed
  * weights, the bias fold, and which requantization mode a layer gets.
  */
@@ -76,6 +77,18 @@ static void depthwise_3x3_equals_plain(void **state)
     pc_dw3x3(4, 3000, &r);
     report("depthwise 3x3", &r);
     assert_int_equal(r.failures, 0);
+}
+
+static void add_lut_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_add(5, 2000, &r);
+    report("add/sub tables", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_TFLITE] > 50 && r.modes[KILN_RQ_SHORT] > 50 &&
+                r.modes[KILN_RQ_SHORT_RELU] > 50);
 }
 
 /* Weights [2][5]: one slice of 4 plus a zero-padded slice, one group of 2:
@@ -162,6 +175,7 @@ int main(void)
         cmocka_unit_test(conv_packed_equals_plain),
         cmocka_unit_test(fc_packed_equals_plain),
         cmocka_unit_test(depthwise_3x3_equals_plain),
+        cmocka_unit_test(add_lut_equals_plain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
