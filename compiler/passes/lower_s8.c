@@ -532,10 +532,19 @@ static int lower_conv_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_
                              int32_t in_off, const rq_out *r)
 {
     const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
-    const int32_t n = (int32_t)k->out_c, kdim = (int32_t)(k->k_h * k->k_w * k->in_c);
-    int32_t mode;
-    const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n, kdim, 2, w16, in_off, r, &mode);
     const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    /* The kernel's reduction: taps of kiln_conv_s8_tap_elems() elements, the
+     * ones past in_c with zero weights. */
+    const int32_t n = (int32_t)k->out_c, taps = (int32_t)(k->k_h * k->k_w);
+    const int32_t c_in = (int32_t)k->in_c, te = kiln_conv_s8_tap_elems(&kp), kdim = taps * te;
+    const int8_t *w = c->g->tensors[wp].data;
+    int8_t *wt_buf = xcalloc((size_t)n * (size_t)kdim + 1, 1);
+    for (int32_t o = 0; o < n; o++)
+        for (int32_t t = 0; t < taps; t++)
+            memcpy(wt_buf + ((size_t)o * taps + t) * te, w + ((size_t)o * taps + t) * c_in, (size_t)c_in);
+    int32_t mode;
+    const int wt = packed_stream(c, wt_buf, bi, n, kdim, 2, w16, in_off, r, &mode);
+    free(wt_buf);
     const size_t scratch = w16 ? kiln_conv_s8_p16_scratch_size(&kp) : kiln_conv_s8_p8_scratch_size(&kp);
     return packed_conv_call(c, w16 ? "kiln_conv_s8_p16" : "kiln_conv_s8_p8", k, 1, in_off, *r,
                             mode, xi, wt, yi, scratch);

@@ -148,8 +148,9 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  * read front to back by one pointer.  Layouts (docs/kernels-int8.md,
  * "Packed kernels"):
  *
- *   reduction order   a conv's K = k_h*k_w*in_c (tap-major, channels inner),
- *                     a FC's in_features; padded with zero weights to a
+ *   reduction order   a conv's K = k_h*k_w*kiln_conv_s8_tap_elems() (tap-
+ *                     major, channels inner), a FC's in_features; padded
+ *                     with zero weights to a
  *                     multiple of 4 and cut in "slices" of 4 elements.
  *   slice lanes       the 4 elements e0..e3 of a slice are stored as int16
  *                     lanes [e0 e2 e1 e3] wherever int16 is stored (weights
@@ -200,6 +201,14 @@ static inline size_t kiln_packed_group_bytes(int32_t ns, int32_t g, int32_t w16)
 
 /* Bytes per channel of a packed 3x3 depthwise stream. */
 #define KILN_DW3X3_CHAN_BYTES 44u
+
+/* Elements of one kernel tap in a packed conv's reduction: in_c, except 4
+ * for in_c == 3 (RGB first layers), where each tap is then one word of
+ * input and the 4th element meets a zero weight.  K = k_h * k_w * this. */
+static inline int32_t kiln_conv_s8_tap_elems(const kiln_conv_s8_params *p)
+{
+    return p->in_c == 3 ? 4 : p->in_c;
+}
 
 /* CONV_2D (groups 1, any kernel, stride, dilation, padding; NHWC) as a GEMM
  * over 2 output channels x 2 output pixels, each pixel's K inputs expanded

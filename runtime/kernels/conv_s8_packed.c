@@ -4,70 +4,142 @@
  *
  * Output pixels go two at a time: each one's K = k_h*k_w*in_c inputs are
  * expanded to int16 slices in scratch (a partial im2col: two rows, not the
- * whole matrix), padded taps filled with the input zero point, which the
- * folded bias expects; then gemm_s8.c runs every output channel over the
- * pair.  Kernel rows inside the input are one run of k_w*in_c contiguous
- * bytes (NHWC), expanded a word at a time; a 1x1 conv is one run per pixel.
- * Relies on conv_window.h for the taps inside the input; never allocates.
+ * whole matrix); then gemm_s8.c runs every output channel over the pair.
+ * The input rows a window needs sit in a small ring in scratch, with the
+ * input zero point around them (the folded bias expects padded taps to read
+ * it), so a kernel row is one run of k_w*in_c bytes (NHWC), expanded a word
+ * at a time, with no bounds tests; a 1x1 conv reads its input directly.
+ * Never allocates.
  */
 #include "kiln/kernels_s8.h"
-#include "conv_window.h"
+#include <string.h>
 #include "gemm_s8.h"
 
 static int32_t conv_slices(const kiln_conv_s8_params *p)
 {
-    return (p->k_h * p->k_w * p->in_c + 3) / 4;
+    return (p->k_h * p->k_w * kiln_conv_s8_tap_elems(p) + 3) / 4;
 }
 
-/* Two rows of slices, interleaved. */
+/* 1x1, stride 1, no padding: each output pixel's row is its input pixel. */
+static int pointwise(const kiln_conv_s8_params *p)
+{
+    return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_t == 0 &&
+           p->pad_l == 0 && p->in_w == p->out_w && p->in_h == p->out_h;
+}
+
+/* The ring of padded input rows: every input row a kernel window can touch,
+ * with the zero point left and right of it as far as the windows reach;
+ * `span` rows, so that one output row's kernel rows are all in it. */
+typedef struct ring_geom {
+    int32_t span;        /* rows: (k_h - 1) * dil_h + 1 */
+    int32_t row_bytes;   /* (pad_l + in_w + right) * in_c, rounded up to 4 */
+} ring_geom;
+
+static ring_geom ring_of(const kiln_conv_s8_params *p)
+{
+    ring_geom r;
+    const int32_t reach = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dil_w + 1;
+    const int32_t right = reach - p->pad_l - p->in_w;
+    r.span = (p->k_h - 1) * p->dil_h + 1;
+    /* + 4: a 3-channel tap is read as a word, one byte past the pixel */
+    r.row_bytes = ((p->pad_l + p->in_w + (right > 0 ? right : 0)) * p->in_c + 4 + 3) & ~3;
+    return r;
+}
+
+/* Scratch: two interleaved rows of slices, the outputs of a dropped second
+ * row (an odd last pixel), then (unless pointwise) the
+ * ring's tags (which input row each slot holds), the byte offsets of the
+ * current output row's kernel rows in it, and its rows. */
 static size_t conv_scratch(const kiln_conv_s8_params *p)
 {
-    return (size_t)conv_slices(p) * 16;
+    size_t n = (size_t)conv_slices(p) * 16 + (size_t)((p->out_c + 3) & ~3); /* rows, spare */
+    if (!pointwise(p)) {
+        const ring_geom r = ring_of(p);
+        n += 4 * (size_t)(r.span + p->k_h) + (size_t)r.span * (size_t)r.row_bytes;
+    }
+    return n;
 }
 
 size_t kiln_conv_s8_p8_scratch_size(const kiln_conv_s8_params *p) { return conv_scratch(p); }
 size_t kiln_conv_s8_p16_scratch_size(const kiln_conv_s8_params *p) { return conv_scratch(p); }
 
 /* The partial im2col: the reduction elements of one output pixel after the
- * other, tap-major with channels inner, into one of the two interleaved
- * rows.  The vertical taps are worked out once per output row, the
- * horizontal ones once per pixel. */
+ * other (tap-major, channels inner) into one of the two interleaved rows of
+ * slices.  Kernel rows come from the ring, where padding is already the
+ * zero point, so a row of the window is one run of k_w * in_c bytes
+ * (dilation 1) expanded a word at a time, with no bounds tests. */
 typedef struct im2col {
     const kiln_conv_s8_params *p;
     const int8_t *xb;          /* this batch item's input */
-    int32_t run;               /* elements of one kernel row: k_w * in_c */
-    int16_t zp;                /* what a padded tap reads */
-    int pointwise;             /* 1x1, stride 1, no padding: a pixel is its own row */
+    ring_geom rg;
+    int32_t *tag;              /* per slot: the input row it holds */
+    int32_t *koff;             /* per kernel row: its offset in the ring, this output row */
+    int8_t *ring;
+    int32_t run;               /* k_w * in_c */
+    int pointwise;             /* pointwise(p) */
     int32_t oy, ox;            /* the next pixel */
-    kiln_taps ty;              /* vertical taps of row oy */
 } im2col;
 
-static void im2col_start(im2col *s, const kiln_conv_s8_params *p, const int8_t *xb)
+/* Offset of input row iy (iy >= -pad_t) in the ring, its slot filled with
+ * it: the row, or the zero point where iy is outside the input.  The
+ * margins stay the zero point. */
+static int32_t ring_row(im2col *s, int32_t iy)
+{
+    const kiln_conv_s8_params *p = s->p;
+    const int32_t slot = (iy + p->pad_t) % s->rg.span, off = slot * s->rg.row_bytes;
+    int8_t *r = s->ring + off;
+    if (s->tag[slot] != iy) {
+        s->tag[slot] = iy;
+        int8_t *d = r + p->pad_l * p->in_c;
+        if (iy >= 0 && iy < p->in_h)
+            memcpy(d, s->xb + iy * p->in_w * p->in_c, (size_t)(p->in_w * p->in_c));
+        else
+            memset(d, (int8_t)-p->in_offset, (size_t)(p->in_w * p->in_c));
+    }
+    return off;
+}
+
+static void im2col_row(im2col *s)
+{
+    const kiln_conv_s8_params *p = s->p;
+    for (int32_t ky = 0; ky < p->k_h; ky++)
+        s->koff[ky] = ring_row(s, s->oy * p->stride_h - p->pad_t + ky * p->dil_h);
+}
+
+static void im2col_start(im2col *s, const kiln_conv_s8_params *p, const int8_t *xb, void *scratch)
 {
     s->p = p;
     s->xb = xb;
     s->run = p->k_w * p->in_c;
-    s->zp = (int16_t)-p->in_offset;
-    s->pointwise = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-                   p->pad_t == 0 && p->pad_l == 0 && p->in_w == p->out_w;
+    s->pointwise = pointwise(p);
     s->oy = s->ox = 0;
-    s->ty = kiln_taps_of(0, p->stride_h, p->pad_t, p->dil_h, p->k_h, p->in_h);
+    if (s->pointwise)
+        return;
+    s->rg = ring_of(p);
+    s->tag = (int32_t *)scratch;
+    s->koff = s->tag + s->rg.span;
+    s->ring = (int8_t *)(s->koff + p->k_h);
+    memset(s->ring, (int8_t)-p->in_offset, (size_t)(s->rg.span * s->rg.row_bytes));
+    for (int32_t i = 0; i < s->rg.span; i++)
+        s->tag[i] = INT32_MIN; /* no row: every slot fills on first use */
+    im2col_row(s);
 }
 
-/* Kernel row ky = k / run of the current pixel, from input row src_row. */
-static void krow(const im2col *s, const kiln_taps *tx, const int8_t *src_row, int16_t *row,
-                 int32_t k)
+/* A pixel's kernel rows, each one run of whole slices (dilation 1,
+ * k_w * in_c a multiple of 4), or a word per tap (3 channels). */
+static void im2col_words(const im2col *s, const int8_t *ring, int16_t *d, int32_t col)
 {
     const kiln_conv_s8_params *p = s->p;
-    const int32_t c = p->in_c;
-    if (tx->k0 == 0 && tx->k1 == p->k_w && p->dil_w == 1) {
-        kiln_expand(row, 8, k, src_row + tx->i0 * c, s->run);
-        return;
+    const int32_t *koff = s->koff, kh = p->k_h;
+    if (p->in_c == 3) {
+        const int32_t step = 3 * p->dil_w, kw = p->k_w;
+        for (int32_t ky = 0; ky < kh; ky++)
+            d = kiln_expand_taps(d, 8, ring + koff[ky] + col, step, kw);
+    } else {
+        const int32_t nw = s->run >> 2;
+        for (int32_t ky = 0; ky < kh; ky++)
+            d = kiln_expand_words(d, 8, ring + koff[ky] + col, nw);
     }
-    kiln_fill(row, 8, k, s->zp, tx->k0 * c);
-    for (int32_t kx = tx->k0, ix = tx->i0; kx < tx->k1; kx++, ix += p->dil_w)
-        kiln_expand(row, 8, k + kx * c, src_row + ix * c, c);
-    kiln_fill(row, 8, k + tx->k1 * c, s->zp, (p->k_w - tx->k1) * c);
 }
 
 /* The next pixel's elements into row, then advance. */
@@ -77,34 +149,43 @@ static void im2col_next(im2col *s, int16_t *row)
     if (s->pointwise) {
         kiln_expand(row, 8, 0, s->xb + (s->oy * p->in_w + s->ox) * p->in_c, p->in_c);
     } else {
-        const kiln_taps tx = kiln_taps_of(s->ox, p->stride_w, p->pad_l, p->dil_w, p->k_w, p->in_w);
-        const kiln_taps *ty = &s->ty;
-        const int32_t in_row = p->in_w * p->in_c;
-        kiln_fill(row, 8, 0, s->zp, ty->k0 * s->run);
-        for (int32_t ky = ty->k0, iy = ty->i0; ky < ty->k1; ky++, iy += p->dil_h)
-            krow(s, &tx, s->xb + iy * in_row, row, ky * s->run);
-        kiln_fill(row, 8, ty->k1 * s->run, s->zp, (p->k_h - ty->k1) * s->run);
+        const int32_t col = s->ox * p->stride_w * p->in_c, c = p->in_c;
+        if (p->in_c == 3 || (p->dil_w == 1 && (s->run & 3) == 0)) {
+            im2col_words(s, s->ring, row, col);
+        } else {
+            for (int32_t ky = 0, k = 0; ky < p->k_h; ky++, k += s->run) {
+                const int8_t *src = s->ring + s->koff[ky] + col;
+                if (p->dil_w == 1)
+                    kiln_expand(row, 8, k, src, s->run);
+                else
+                    for (int32_t kx = 0; kx < p->k_w; kx++)
+                        kiln_expand(row, 8, k + kx * c, src + kx * p->dil_w * c, c);
+            }
+        }
     }
     if (++s->ox == p->out_w) {
         s->ox = 0;
-        s->oy++;
-        s->ty = kiln_taps_of(s->oy, p->stride_h, p->pad_t, p->dil_h, p->k_h, p->in_h);
+        if (++s->oy < p->out_h && !s->pointwise)
+            im2col_row(s);
     }
 }
 
 static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int w16,
-                        int8_t *y, void *scratch)
+                        kiln_rows2_fn rows2, int8_t *y, void *scratch)
 {
     int16_t *rows = (int16_t *)scratch;
+    int8_t *spare = (int8_t *)scratch + (size_t)conv_slices(p) * 16;
+    void *ring = spare + ((p->out_c + 3) & ~3);
     kiln_gemm_job j;
     j.w = (const uint8_t *)w, j.w16 = w16, j.ns = conv_slices(p), j.out_c = p->out_c;
     j.epi = kiln_epi_of(&p->rq);
-    memset(rows, 0, conv_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
+    j.spare = spare, j.rows2 = rows2;
+    memset(rows, 0, (size_t)conv_slices(p) * 16); /* lanes past K stay 0 (their weights are 0) */
     const int32_t npix = p->out_h * p->out_w;
     for (int32_t b = 0; b < p->batch; b++) {
         int8_t *yb = y + b * npix * p->out_c;
         im2col s;
-        im2col_start(&s, p, x + b * p->in_h * p->in_w * p->in_c);
+        im2col_start(&s, p, x + b * p->in_h * p->in_w * p->in_c, ring);
         for (int32_t pix = 0; pix < npix; pix += 2) {
             int8_t *y1 = 0;
             im2col_next(&s, rows);
@@ -120,11 +201,11 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
 void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                      void *scratch)
 {
-    conv_packed(p, x, w, 0, y, scratch);
+    conv_packed(p, x, w, 0, KILN_ROWS2_P8, y, scratch);
 }
 
 void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                       void *scratch)
 {
-    conv_packed(p, x, w, 1, y, scratch);
+    conv_packed(p, x, w, 1, KILN_ROWS2_P16, y, scratch);
 }

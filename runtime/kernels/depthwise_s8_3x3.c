@@ -53,24 +53,72 @@ static dw_view view_of(const kiln_conv_s8_params *p)
     return v;
 }
 
+/* Two planes: channels go in pairs. */
 size_t kiln_depthwise_conv_s8_3x3_scratch_size(const kiln_conv_s8_params *p)
 {
     const dw_view v = view_of(p);
-    return (size_t)v.ph * (size_t)v.pw * 2;
+    return 2 * (size_t)v.ph * (size_t)v.pw * 2;
 }
 
-/* Channel c of the input into the plane's interior (the border stays). */
+/* The rows and columns of the input that land in the plane. */
+static int32_t plane_rows(const dw_view *v)
+{
+    return v->in_h < v->ph - v->pad_t ? v->in_h : v->ph - v->pad_t;
+}
+
+static int32_t plane_cols(const dw_view *v)
+{
+    return v->in_w < v->pw - v->pad_l ? v->in_w : v->pw - v->pad_l;
+}
+
+/* Channel c of the input (xc points at it) into the plane's interior; the
+ * border keeps the zero point. */
 static void load_plane(const dw_view *v, const int8_t *xc, int16_t *plane)
 {
-    const int32_t rows = v->in_h < v->ph - v->pad_t ? v->in_h : v->ph - v->pad_t;
-    const int32_t cols = v->in_w < v->pw - v->pad_l ? v->in_w : v->pw - v->pad_l;
-    const int32_t step = v->x_col;
+    const int32_t rows = plane_rows(v), cols = plane_cols(v), step = v->x_col;
     for (int32_t iy = 0; iy < rows; iy++) {
         const int8_t *s = xc + iy * v->x_row;
         int16_t *d = plane + (iy + v->pad_t) * v->pw + v->pad_l;
         for (int32_t ix = 0; ix < cols; ix++, s += step)
             d[ix] = *s;
     }
+}
+
+/* Channels c and c + 1 (xc points at c) into two planes at once: per two
+ * pixels, two halfword loads, PKHBT, two SXTB16, two word stores. */
+static void load_planes2(const dw_view *v, const int8_t *xc, int16_t *p0, int16_t *p1)
+{
+#if KILN_HAS_DSP
+    const int32_t rows = plane_rows(v), cols = plane_cols(v), step = v->x_col;
+    for (int32_t iy = 0; iy < rows; iy++) {
+        const int8_t *s = xc + iy * v->x_row;
+        const int32_t o = (iy + v->pad_t) * v->pw + v->pad_l;
+        int16_t *d0 = p0 + o, *d1 = p1 + o;
+        int32_t n = cols >> 1;
+        if (n) {
+            uint32_t a, b;
+            __asm__ volatile("1: ldrh %[a], [%[s]]\n\t"
+                             "ldrh %[b], [%[s], %[st]]\n\t"
+                             "add %[s], %[s], %[st], lsl #1\n\t"
+                             "pkhbt %[a], %[a], %[b], lsl #16\n\t"
+                             "sxtb16 %[b], %[a], ror #8\n\t"
+                             "sxtb16 %[a], %[a]\n\t"
+                             "str %[a], [%[d0]], #4\n\t"
+                             "str %[b], [%[d1]], #4\n\t"
+                             "subs %[n], %[n], #1\n\t"
+                             "bne 1b"
+                             : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(s), [d0] "+r"(d0),
+                               [d1] "+r"(d1), [n] "+r"(n)
+                             : [st] "r"(step)
+                             : "cc", "memory");
+        }
+        if (cols & 1)
+            d0[0] = s[0], d1[0] = s[1];
+    }
+#else
+    load_plane(v, xc, p0);
+    load_plane(v, xc + 1, p1);
+#endif
 }
 
 /* A channel's record, copied out of the stream so that stores to the
@@ -141,19 +189,26 @@ void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, c
                                 int8_t *y, void *scratch)
 {
     const dw_view v = view_of(p);
-    int16_t *plane = (int16_t *)scratch;
+    const int32_t plane_n = v.ph * v.pw;
+    int16_t *p0 = (int16_t *)scratch, *p1 = p0 + plane_n;
     const int16_t zp = (int16_t)-p->in_offset;
     const kiln_epi e = kiln_epi_of(&p->rq);
     const int kind = asm_kind(&e);
-    for (int32_t i = 0; i < v.ph * v.pw; i++)
-        plane[i] = zp;
+    for (int32_t i = 0; i < 2 * plane_n; i++)
+        p0[i] = zp;
     for (int32_t b = 0; b < p->batch; b++) {
         const int8_t *xb = x + b * p->in_h * p->in_w * p->in_c;
         int8_t *yb = y + b * p->out_h * p->out_w * p->out_c;
         const uint8_t *rec = (const uint8_t *)w;
-        for (int32_t c = 0; c < p->out_c; c++, rec += KILN_DW3X3_CHAN_BYTES) {
-            load_plane(&v, xb + c, plane);
-            channel_out(&v, plane, rec, &e, kind, yb + c);
+        int32_t c = 0;
+        for (; c + 2 <= p->out_c; c += 2, rec += 2 * KILN_DW3X3_CHAN_BYTES) {
+            load_planes2(&v, xb + c, p0, p1);
+            channel_out(&v, p0, rec, &e, kind, yb + c);
+            channel_out(&v, p1, rec + KILN_DW3X3_CHAN_BYTES, &e, kind, yb + c + 1);
+        }
+        if (c < p->out_c) {
+            load_plane(&v, xb + c, p0);
+            channel_out(&v, p0, rec, &e, kind, yb + c);
         }
     }
 }

@@ -4,7 +4,7 @@
  *
  * Each input row is expanded once to int16 slices in scratch; with batch 1
  * the row meets four output channels at a time (weights packed in groups of
- * 4), otherwise rows go two at a time through the conv's 2x2 blocks (groups
+ * 4), otherwise rows go two at a time through the 2x2 blocks in C (groups
  * of 2).  Relies on gemm_s8.c; never allocates.
  */
 #include "kiln/kernels_s8.h"
@@ -28,6 +28,9 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     kiln_gemm_job j;
     j.w = (const uint8_t *)w, j.w16 = w16, j.ns = fc_slices(p), j.out_c = n;
     j.epi = kiln_epi_of(&p->rq);
+    /* Batched FC runs the C 2x2 path: it is rare on microcontrollers, and
+     * the assembly routine would be linked into every image with a FC. */
+    j.spare = 0, j.rows2 = 0;
     memset(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
     if (p->batch == 1) {
         kiln_expand(rows, 4, 0, x, k);

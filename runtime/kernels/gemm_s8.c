@@ -80,18 +80,17 @@ void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, in
     const int kind = epi_kind(&j->epi);
     int32_t g0 = 0;
 #if KILN_HAS_DSP
-    if (kind != EPI_GENERAL && y1 && j->out_c >= 2) {
+    if (!y1)
+        y1 = j->spare; /* the assembly writes both rows */
+    if (kind != EPI_GENERAL && y1 && j->out_c >= 2 && j->rows2) {
         kiln_rows2_args a;
-        const int32_t first = (j->ns - 1) % 32 + 1; /* slices before the full chunks */
-        a.rows = rows, a.stream = j->w, a.y = y0, a.ystride = (int32_t)(y1 - y0);
-        a.groups = j->out_c / 2;
-        a.first_bytes = first * (j->w16 ? KILN_SLICE_CODE_P16 : KILN_SLICE_CODE_P8);
-        a.chunks = (j->ns - first) / 32;
-        if (j->w16)
-            (kind == EPI_RELU ? kiln_rows2_p16_relu_dsp : kiln_rows2_p16_short_dsp)(&a);
-        else
-            (kind == EPI_RELU ? kiln_rows2_p8_relu_dsp : kiln_rows2_p8_short_dsp)(&a);
-        g0 = a.groups;
+        const int32_t groups = j->out_c / 2;
+        a.rows = rows, a.stream = j->w, a.y = y0;
+        a.ystride = (int32_t)((uintptr_t)y1 - (uintptr_t)y0); /* 32-bit addresses */
+        a.end = j->w + (size_t)groups * kiln_packed_group_bytes(j->ns, 2, j->w16);
+        a.ns = j->ns, a.relu = kind == EPI_RELU, a.unused = 0;
+        j->rows2(&a);
+        g0 = groups;
     }
 #endif
     rows2_c(j, g0, rows, y0, y1, kind);

@@ -10,13 +10,16 @@
  * weights expand to slices in two instructions and int16 weights are stored
  * as slices.  A DSP core then does two multiply-accumulates per SMLAD.
  *
- * Micro-kernels (DSP: inline assembly, because the compiler neither merges
- * the loads into LDM/LDRD nor folds the rotation into SXTB16; portable: C
- * the host compiler vectorises):
+ * Micro-kernels:
  *   2x2  two output channels x two rows (pixels), the rows' slices
- *        interleaved in scratch (row 0 slice j, row 1 slice j, ...):
- *        per slice one LDM of the inputs, the weights, 8 SMLAD;
- *   4x1  four output channels x one row (FULLY_CONNECTED with batch 1).
+ *        interleaved in scratch (row 0 slice j, row 1 slice j, ...); on DSP
+ *        cores whole groups run in gemm_s8_dsp.c (per slice one LDM of the
+ *        inputs, the weights, 8 SMLAD), the C here is the portable path and
+ *        the fallback;
+ *   4x1  four output channels x one row (FULLY_CONNECTED with batch 1):
+ *        inline assembly on DSP cores (the compiler neither merges the loads
+ *        into LDM/LDRD nor folds the rotation into SXTB16), C elsewhere.
+ * The C is written so that the host compiler vectorises it.
  * Accumulators wrap modulo 2^32 like TFLite's int32 sums (SMLAD wraps; the
  * C path sums in uint32_t).  No state, no allocation.
  */
@@ -58,22 +61,25 @@ static inline uint32_t kiln_ld32(const void *p)
 static inline void kiln_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
 
 /* Whole slices: nw words of int8 from src (any alignment) to the slices at
- * d, d + sstride, ... */
-static KILN_ALWAYS_INLINE void kiln_expand_words(int16_t *d, int32_t sstride, const int8_t *src,
-                                                 int32_t nw)
+ * d, d + sstride, ...; returns the slice after the last. */
+static KILN_ALWAYS_INLINE int16_t *kiln_expand_words(int16_t *d, int32_t sstride,
+                                                     const int8_t *src, int32_t nw)
 {
 #if KILN_HAS_DSP
-    /* LDR, two SXTB16, STRD per slice (the compiler would split the store).
-     * The memory operands say exactly what is read and written, so that the
-     * caller's other loads stay where they are. */
-    typedef struct { uint32_t w[2]; } slice_words;
-    for (; nw > 0; nw--, src += 4, d += sstride) {
-        uint32_t a, b;
-        __asm__("sxtb16 %0, %2\n\t"
-                "sxtb16 %1, %2, ror #8"
-                : "=&r"(a), "=r"(b)
-                : "r"(kiln_ld32(src)));
-        __asm__("strd %1, %2, [%3]" : "=m"(*(slice_words *)(void *)d) : "r"(a), "r"(b), "r"(d));
+    /* LDR, two SXTB16, STRD per slice, the loop in assembly: the compiler
+     * would split the store and keep a second counter. */
+    if (nw > 0) {
+        uint32_t v, a, b;
+        __asm__ volatile("1: ldr %[v], [%[s]], #4\n\t"
+                         "sxtb16 %[a], %[v]\n\t"
+                         "sxtb16 %[b], %[v], ror #8\n\t"
+                         "strd %[a], %[b], [%[d]], %[step]\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [v] "=&r"(v), [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(d),
+                           [n] "+r"(nw)
+                         : [step] "i"(sstride * 2)
+                         : "cc", "memory");
     }
 #else
     for (; nw > 0; nw--, src += 4, d += sstride) {
@@ -83,6 +89,38 @@ static KILN_ALWAYS_INLINE void kiln_expand_words(int16_t *d, int32_t sstride, co
         kiln_st32(d + 2, odd);
     }
 #endif
+    return d;
+}
+
+/* nw slices, each from the word at src, src + step, ... (a word per kernel
+ * tap when a tap is 3 channels and a byte that meets a zero weight). */
+static KILN_ALWAYS_INLINE int16_t *kiln_expand_taps(int16_t *d, int32_t sstride,
+                                                    const int8_t *src, int32_t step, int32_t nw)
+{
+#if KILN_HAS_DSP
+    if (nw > 0) {
+        uint32_t v, a, b;
+        __asm__ volatile("1: ldr %[v], [%[s]]\n\t"
+                         "add %[s], %[s], %[ss]\n\t"
+                         "sxtb16 %[a], %[v]\n\t"
+                         "sxtb16 %[b], %[v], ror #8\n\t"
+                         "strd %[a], %[b], [%[d]], %[step]\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [v] "=&r"(v), [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(d),
+                           [n] "+r"(nw)
+                         : [step] "i"(sstride * 2), [ss] "r"(step)
+                         : "cc", "memory");
+    }
+#else
+    for (; nw > 0; nw--, src += step, d += sstride) {
+        uint32_t even, odd;
+        kiln_slice_of(kiln_ld32(src), &even, &odd);
+        kiln_st32(d, even);
+        kiln_st32(d + 2, odd);
+    }
+#endif
+    return d;
 }
 
 /* Writes n int8 from src as reduction elements k..k+n-1 of a row whose
@@ -132,84 +170,56 @@ typedef struct kiln_acc4x1 {
     int32_t c0, c1, c2, c3;
 } kiln_acc4x1;
 
+/* A slice's dot product; the int8 weights are in natural order e0 e1 e2 e3
+ * against the lanes [e0 e2 e1 e3]. */
+static inline uint32_t kiln_dot_p16(const int16_t *x, const int16_t *w)
+{
+    return (uint32_t)(x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3]);
+}
+
+static inline uint32_t kiln_dot_p8(const int16_t *x, const int8_t *w)
+{
+    return (uint32_t)(x[0] * w[0] + x[1] * w[2] + x[2] * w[1] + x[3] * w[3]);
+}
+
+/* 2x2 in C on every core: the two rows' slices interleaved (16 bytes per
+ * slice), two channels' slices.  The DSP cores run whole groups in
+ * gemm_s8_dsp.c; this is what is left over (gemm_s8.c). */
+static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
+    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
+    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
+        a0 += kiln_dot_p16(x, w), a1 += kiln_dot_p16(x + 4, w);
+        a2 += kiln_dot_p16(x, w + 4), a3 += kiln_dot_p16(x + 4, w + 4);
+    }
+    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
+}
+
+static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
+    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
+    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
+        a0 += kiln_dot_p8(x, w), a1 += kiln_dot_p8(x + 4, w);
+        a2 += kiln_dot_p8(x, w + 4), a3 += kiln_dot_p8(x + 4, w + 4);
+    }
+    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
+}
+
 #if KILN_HAS_DSP
 
-/* One slice of the 2x2 kernel with int16 weights: the two rows' slices in
- * four registers, each channel's slice in two. */
-#define KILN_MK2X2_P16_SLICE                                                  \
-    "ldmia %[x]!, {%[xa], %[xb], %[xc], %[xd]}\n\t"                           \
-    "ldrd %[wa], %[wb], [%[w]], #8\n\t"                                       \
-    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
-    "smlad %[a1], %[xc], %[wa], %[a1]\n\t"                                    \
-    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
-    "smlad %[a1], %[xd], %[wb], %[a1]\n\t"                                    \
-    "ldrd %[wa], %[wb], [%[w]], #8\n\t"                                       \
-    "smlad %[a2], %[xa], %[wa], %[a2]\n\t"                                    \
-    "smlad %[a3], %[xc], %[wa], %[a3]\n\t"                                    \
-    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
-    "smlad %[a3], %[xd], %[wb], %[a3]\n\t"
-
-/* The same with int8 weights: each channel's 4 bytes become its slice with
- * SXTB16 ROR #8 (odd lanes, first, while the raw word is still there) and
- * SXTB16 (even lanes, in place). */
-#define KILN_MK2X2_P8_SLICE                                                   \
-    "ldmia %[x]!, {%[xa], %[xb], %[xc], %[xd]}\n\t"                           \
-    "ldrd %[wa], %[wc], [%[w]], #8\n\t"                                       \
-    "sxtb16 %[wb], %[wa], ror #8\n\t"                                         \
-    "sxtb16 %[wa], %[wa]\n\t"                                                 \
-    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
-    "smlad %[a1], %[xc], %[wa], %[a1]\n\t"                                    \
-    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
-    "smlad %[a1], %[xd], %[wb], %[a1]\n\t"                                    \
-    "sxtb16 %[wb], %[wc], ror #8\n\t"                                         \
-    "sxtb16 %[wc], %[wc]\n\t"                                                 \
-    "smlad %[a2], %[xa], %[wc], %[a2]\n\t"                                    \
-    "smlad %[a3], %[xc], %[wc], %[a3]\n\t"                                    \
-    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
-    "smlad %[a3], %[xd], %[wb], %[a3]\n\t"
-
-/* The loop around a slice, unrolled twice; an odd count enters at the second
- * copy.  The end pointer lives in lr (every other register is an operand):
- * it is loaded from memory, and lr is declared clobbered. */
+/* The loop around a 4x1 slice, unrolled twice; an odd count enters at the
+ * second copy.  The end pointer lives in lr (every other register is an
+ * operand): it is loaded from memory, and lr is declared clobbered. */
 #define KILN_MK_LOOP(SLICE, bytes_per_slice)                                  \
     "ldr lr, %[xe]\n\t"                                                       \
-    "sub %[wa], lr, %[x]\n\t"                                                 \
-    "tst %[wa], #" bytes_per_slice "\n\t"                                     \
+    "sub %[xa], lr, %[x]\n\t"                                                 \
+    "tst %[xa], #" bytes_per_slice "\n\t"                                     \
     "bne 2f\n"                                                                \
     "1:\n\t" SLICE "2:\n\t" SLICE                                             \
     "cmp %[x], lr\n\t"                                                        \
     "bne 1b\n\t"
-
-/* x: ns slices of two interleaved rows (16 bytes each); w: ns slices of two
- * channels (16 bytes each, int16).  ns >= 1. */
-static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
-{
-    register int32_t xa __asm__("r8"), xb __asm__("r9"), xc __asm__("r10"), xd __asm__("r11");
-    int32_t a0 = acc->c0r0, a1 = acc->c0r1, a2 = acc->c1r0, a3 = acc->c1r1, wa, wb;
-    const int16_t *xe = x + 8 * ns;
-    __asm__ volatile(KILN_MK_LOOP(KILN_MK2X2_P16_SLICE, "16")
-                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
-                       [a3] "+r"(a3), [wa] "=&r"(wa), [wb] "=&r"(wb), [xa] "=&r"(xa),
-                       [xb] "=&r"(xb), [xc] "=&r"(xc), [xd] "=&r"(xd)
-                     : [xe] "m"(xe)
-                     : "lr", "cc", "memory");
-    acc->c0r0 = a0, acc->c0r1 = a1, acc->c1r0 = a2, acc->c1r1 = a3;
-}
-
-/* The same with int8 weights (8 bytes per slice of two channels). */
-static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
-{
-    register int32_t xa __asm__("r8"), xb __asm__("r9"), xc __asm__("r10"), xd __asm__("r11");
-    int32_t a0 = acc->c0r0, a1 = acc->c0r1, a2 = acc->c1r0, a3 = acc->c1r1, wa, wb, wc;
-    const int16_t *xe = x + 8 * ns;
-    __asm__ volatile(KILN_MK_LOOP(KILN_MK2X2_P8_SLICE, "16")
-                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
-                       [a3] "+r"(a3), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc),
-                       [xa] "=&r"(xa), [xb] "=&r"(xb), [xc] "=&r"(xc), [xd] "=&r"(xd)
-                     : [xe] "m"(xe)
-                     : "lr", "cc", "memory");
-    acc->c0r0 = a0, acc->c0r1 = a1, acc->c1r0 = a2, acc->c1r1 = a3;
-}
 
 /* 4x1, int16 weights: one row's slice (LDRD), two channels' slices per LDM. */
 #define KILN_MK4X1_P16_SLICE                                                  \
@@ -225,7 +235,8 @@ static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, 
     "smlad %[a3], %[xa], %[wc], %[a3]\n\t"                                    \
     "smlad %[a3], %[xb], %[wd], %[a3]\n\t"
 
-/* 4x1, int8 weights: the four channels' raw words in one LDM. */
+/* 4x1, int8 weights: the four channels' raw words in one LDM; SXTB16 ROR #8
+ * (odd lanes, while the raw word is still there), then SXTB16 in place. */
 #define KILN_MK4X1_P8_SLICE                                                   \
     "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
     "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
@@ -246,7 +257,8 @@ static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, 
     "smlad %[a3], %[xa], %[wd], %[a3]\n\t"                                    \
     "smlad %[a3], %[xb], %[t], %[a3]\n\t"
 
-/* x: ns slices of one row (8 bytes each); w: ns slices of four channels. */
+/* x: ns slices of one row (8 bytes each); w: ns slices of four channels.
+ * The LDM registers are fixed (ascending); the rest the compiler picks. */
 static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
 {
     register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
@@ -277,40 +289,6 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
 
 #else /* portable */
 
-/* A slice's dot product; the int8 weights are in natural order e0 e1 e2 e3
- * against the lanes [e0 e2 e1 e3]. */
-static inline uint32_t kiln_dot_p16(const int16_t *x, const int16_t *w)
-{
-    return (uint32_t)(x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3]);
-}
-
-static inline uint32_t kiln_dot_p8(const int16_t *x, const int8_t *w)
-{
-    return (uint32_t)(x[0] * w[0] + x[1] * w[2] + x[2] * w[1] + x[3] * w[3]);
-}
-
-static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
-{
-    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
-    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
-    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
-        a0 += kiln_dot_p16(x, w), a1 += kiln_dot_p16(x + 4, w);
-        a2 += kiln_dot_p16(x, w + 4), a3 += kiln_dot_p16(x + 4, w + 4);
-    }
-    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
-}
-
-static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
-{
-    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
-    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
-    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
-        a0 += kiln_dot_p8(x, w), a1 += kiln_dot_p8(x + 4, w);
-        a2 += kiln_dot_p8(x, w + 4), a3 += kiln_dot_p8(x + 4, w + 4);
-    }
-    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
-}
-
 static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
 {
     uint32_t a0 = (uint32_t)acc->c0, a1 = (uint32_t)acc->c1, a2 = (uint32_t)acc->c2, a3 = (uint32_t)acc->c3;
@@ -335,6 +313,37 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
 
 /* ---- the channel loop (gemm_s8.c) -------------------------------------- */
 
+#if KILN_HAS_DSP
+/* gemm_s8_dsp.c: groups [0, groups) of the stream over two rows, short
+ * requantization into [-128, 127] (relu: KILN_RQ_SHORT_RELU, else
+ * KILN_RQ_SHORT); ns slices per channel. */
+typedef struct kiln_rows2_args {
+    const int16_t *rows;       /* +0 */
+    const void *stream;        /* +4  first group */
+    int8_t *y;                 /* +8  first row's first output */
+    int32_t ystride;           /* +12 second row = y + ystride */
+    const void *end;           /* +16 one past the last group */
+    int32_t ns;                /* +20 >= 1 */
+    int32_t relu;              /* +24 */
+    int32_t unused;            /* +28 */
+} kiln_rows2_args;
+
+void kiln_rows2_p16_dsp(const kiln_rows2_args *a);
+void kiln_rows2_p8_dsp(const kiln_rows2_args *a);
+#endif
+
+/* The routine that runs whole groups over two rows, chosen by the kernel's
+ * entry point (so an image links only the one it uses); NULL: none. */
+#if KILN_HAS_DSP
+typedef void (*kiln_rows2_fn)(const kiln_rows2_args *a);
+#define KILN_ROWS2_P16 kiln_rows2_p16_dsp
+#define KILN_ROWS2_P8 kiln_rows2_p8_dsp
+#else
+typedef void (*kiln_rows2_fn)(const void *a);
+#define KILN_ROWS2_P16 0
+#define KILN_ROWS2_P8 0
+#endif
+
 /* One packed layer's stream, as the channel loop reads it. */
 typedef struct kiln_gemm_job {
     const uint8_t *w;          /* the packed stream: groups of 2 (rows2) or 4 (row1) */
@@ -342,35 +351,15 @@ typedef struct kiln_gemm_job {
     int32_t ns;                /* slices per channel */
     int32_t out_c;             /* real channels (the packing pads to the group) */
     kiln_epi epi;
+    int8_t *spare;             /* out_c bytes of scratch for a dropped second row, or NULL */
+    kiln_rows2_fn rows2;       /* KILN_ROWS2_P16 / _P8 for this width, or NULL */
 } kiln_gemm_job;
 
 /* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
- * (the second row is then a copy, computed and dropped). */
+ * (the second row is then a copy, computed into j->spare or dropped). */
 void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
 /* Every output channel for one row. */
 void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
 
-#if KILN_HAS_DSP
-/* gemm_s8_dsp.c: groups [0, groups) of the stream over two rows, short
- * requantization into [-128, 127] (relu: KILN_RQ_SHORT_RELU, short:
- * KILN_RQ_SHORT).  The reduction runs `first` slices, then `chunks` times 32. */
-typedef struct kiln_rows2_args {
-    const int16_t *rows;       /* +0 */
-    const void *stream;        /* +4  first group */
-    int8_t *y;                 /* +8  first row's first output */
-    int32_t ystride;           /* +12 second row = y + ystride */
-    int32_t groups;            /* +16 >= 1 */
-    int32_t first_bytes;       /* +20 first (1..32) * bytes of code per slice */
-    int32_t chunks;            /* +24 */
-} kiln_rows2_args;
-
-#define KILN_SLICE_CODE_P16 40 /* bytes of code of one unrolled slice */
-#define KILN_SLICE_CODE_P8 56
-
-void kiln_rows2_p16_relu_dsp(const kiln_rows2_args *a);
-void kiln_rows2_p16_short_dsp(const kiln_rows2_args *a);
-void kiln_rows2_p8_relu_dsp(const kiln_rows2_args *a);
-void kiln_rows2_p8_short_dsp(const kiln_rows2_args *a);
-#endif
 
 #endif

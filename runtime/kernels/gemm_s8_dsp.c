@@ -28,21 +28,25 @@
 
 #if KILN_HAS_DSP
 
-/* Frame (after push {r4-r11, lr} and sub sp, #32):
+/* Frame (after push {r4-r11, lr} and sub sp, #44):
  *   [sp, #0]  y        first row's output of the current group (second: + ystride)
  *   [sp, #4]  ystride
- *   [sp, #8]  groups left
+ *   [sp, #8]  end      the stream's end (one past the last group)
  *   [sp, #12] rows
  *   [sp, #16] entry    address (Thumb bit set) inside the unrolled body
  *   [sp, #20] chunks   full 32-slice chunks after the first, partial one
  *   [sp, #24] left     chunks still to run in this group
+ *   [sp, #28] after    where the body goes: the chunk check, or the epilogue
+ *   [sp, #32] epi      the epilogue: without (relu) or with the sign term
  * Registers in the body: r4-r7 accumulators (c0r0 c0r1 c1r0 c1r1), r8-r11
  * the rows' slice (r0 a, r0 b, r1 a, r1 b), r0-r3 the channels' slice words
  * (c0 a, c0 b, c1 a, c1 b), r12 the rows pointer, lr the stream pointer.
  * A group starts with its four accumulators' initial values (the biases,
- * each twice), loaded with one LDM. */
+ * each twice), loaded with one LDM.  The body ends with a load of the pc
+ * from `after`, so one routine serves both epilogues and both reduction
+ * lengths at one instruction per group. */
 
-#define KILN_ROWS2_FN(NAME, SLICE_MACRO, RQ_SETUP, RQ_MACRO)                               \
+#define KILN_ROWS2_FN(NAME, SLICE_MACRO, SLICE_BYTES)                                      \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                        \
     "    .syntax unified\n"                                                                 \
     "    .thumb\n"                                                                          \
@@ -52,14 +56,33 @@
     "    .thumb_func\n"                                                                     \
     NAME ":\n"                                                                              \
     "    push {r4-r11, lr}\n"                                                               \
-    "    sub sp, sp, #32\n"                                                                 \
-    "    ldmia.w r0, {r1-r7}\n"  /* rows stream y ystride groups first_bytes chunks */      \
+    "    sub sp, sp, #44\n"                                                                 \
+    "    ldmia.w r0, {r1-r8}\n" /* rows stream y ystride end ns relu - */                  \
     "    strd r3, r4, [sp, #0]\n"                                                           \
     "    strd r5, r1, [sp, #8]\n"                                                           \
-    "    adr.w r3, 8f\n"                                                                    \
-    "    subs r3, r3, r6\n"                                                                 \
-    "    orr r3, r3, #1\n"                                                                  \
-    "    strd r3, r7, [sp, #16]\n"                                                          \
+    "    subs r3, r6, #1\n"                                                                 \
+    "    and r3, r3, #31\n"                                                                 \
+    "    adds r3, r3, #1\n"      /* first: 1..32 slices */                                  \
+    "    subs r4, r6, r3\n"                                                                 \
+    "    lsrs r4, r4, #5\n"      /* chunks */                                               \
+    "    movs r5, #" SLICE_BYTES "\n"                                                       \
+    "    muls r3, r5, r3\n"                                                                 \
+    "    adr.w r5, 8f\n"                                                                    \
+    "    subs r5, r5, r3\n"                                                                 \
+    "    orr r5, r5, #1\n"                                                                  \
+    "    strd r5, r4, [sp, #16]\n"                                                          \
+    "    adr.w r5, 3f\n"         /* relu epilogue */                                        \
+    "    adr.w r6, 4f\n"         /* signed epilogue */                                      \
+    "    cmp r7, #0\n"                                                                      \
+    "    it eq\n"                                                                           \
+    "    moveq r5, r6\n"                                                                    \
+    "    orr r5, r5, #1\n"                                                                  \
+    "    adr.w r6, 9f\n"         /* chunk check */                                          \
+    "    orr r6, r6, #1\n"                                                                  \
+    "    cmp r4, #0\n"                                                                      \
+    "    it eq\n"                                                                           \
+    "    moveq r6, r5\n"                                                                    \
+    "    strd r6, r5, [sp, #28]\n"                                                          \
     "    mov lr, r2\n"                                                                      \
     "1:  ldrd r10, r11, [sp, #16]\n" /* entry, chunks */                                  \
     "    str r11, [sp, #24]\n"                                                              \
@@ -71,24 +94,15 @@
     "    .rept 32\n"                                                                        \
     "    " SLICE_MACRO "\n"                                                                 \
     "    .endr\n"                                                                           \
-    "8:  ldr r0, [sp, #24]\n"                                                               \
+    "8:  ldr pc, [sp, #28]\n"                                                               \
+    "9:  ldr r0, [sp, #24]\n"                                                               \
     "    subs r0, r0, #1\n"                                                                 \
-    "    bmi 2f\n"                                                                          \
+    "    it mi\n"                                                                           \
+    "    ldrmi pc, [sp, #32]\n"                                                             \
     "    str r0, [sp, #24]\n"                                                               \
     "    b 7b\n"                                                                            \
-    "2:  ldrd r8, r9, [sp, #0]\n" /* y, ystride */                                         \
-    "    add r10, r8, r9\n"                                                                 \
-    "    " RQ_SETUP "\n"                                                                    \
-    "    " RQ_MACRO " r4, r5, 0\n"                                                          \
-    "    " RQ_MACRO " r6, r7, 1\n"                                                          \
-    "    adds r8, r8, #2\n"                                                                 \
-    "    ldr r0, [sp, #8]\n"                                                                \
-    "    str r8, [sp, #0]\n"                                                                \
-    "    subs r0, r0, #1\n"                                                                 \
-    "    str r0, [sp, #8]\n"                                                                \
-    "    bne 1b\n"                                                                          \
-    "    add sp, sp, #32\n"                                                                 \
-    "    pop {r4-r11, pc}\n"                                                                \
+    "3:  kiln_epilogue kiln_rq2_relu, \"\"\n"                                             \
+    "4:  kiln_epilogue kiln_rq2_signed, \"mov r11, #0x80000000\"\n"                       \
     "    .size " NAME ", . - " NAME "\n"
 
 /* One channel's two outputs (accumulators A: row 0, B: row 1; channel
@@ -126,6 +140,22 @@ __asm__(
     "    ssat r3, #8, r3\n"
     "    strb r3, [r10, #\\CH]\n"
     "    .endm\n"
+    /* A group's outputs with RQ (after SETUP), then on to the next group or
+     * out.  r8 = the first row's outputs, r10 the second's. */
+    "    .macro kiln_epilogue RQ, SETUP\n"
+    "    ldrd r8, r9, [sp, #0]\n"
+    "    add r10, r8, r9\n"
+    "    \\SETUP\n"
+    "    \\RQ r4, r5, 0\n"
+    "    \\RQ r6, r7, 1\n"
+    "    adds r8, r8, #2\n"
+    "    ldr r0, [sp, #8]\n"
+    "    str r8, [sp, #0]\n"
+    "    cmp lr, r0\n"
+    "    bne 1b\n"
+    "    add sp, sp, #44\n"
+    "    pop {r4-r11, pc}\n"
+    "    .endm\n"
     /* One slice, int16 weights: 40 bytes of code. */
     "    .macro kiln_slice_p16\n"
     "    ldmia.w r12!, {r8-r11}\n"
@@ -157,10 +187,8 @@ __asm__(
     "    smlad r7, r10, r2, r7\n"
     "    smlad r7, r11, r3, r7\n"
     "    .endm\n"
-    KILN_ROWS2_FN("kiln_rows2_p16_relu_dsp", "kiln_slice_p16", "", "kiln_rq2_relu")
-    KILN_ROWS2_FN("kiln_rows2_p16_short_dsp", "kiln_slice_p16", "mov r11, #0x80000000", "kiln_rq2_signed")
-    KILN_ROWS2_FN("kiln_rows2_p8_relu_dsp", "kiln_slice_p8", "", "kiln_rq2_relu")
-    KILN_ROWS2_FN("kiln_rows2_p8_short_dsp", "kiln_slice_p8", "mov r11, #0x80000000", "kiln_rq2_signed")
+    KILN_ROWS2_FN("kiln_rows2_p16_dsp", "kiln_slice_p16", "40")
+    KILN_ROWS2_FN("kiln_rows2_p8_dsp", "kiln_slice_p8", "56")
     "    .text\n");
 
 #else

@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[7] = {{0}};
+    pc_result r[8] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -78,5 +78,7 @@ int main(void)
     bad += report("depthwise 3x3", &r[5]);
     pc_add(17, N_CASES, &r[6]);
     bad += report("add/sub tables", &r[6]);
+    pc_avgpool(18, N_CASES, &r[7]);
+    bad += report("average pool", &r[7]);
     return bad;
 }

@@ -219,7 +219,7 @@ static void draw_conv(conv_case *c)
     for (;;) {
         memset(p, 0, sizeof *p);
         p->batch = rin(1, 2);
-        p->in_c = rin(0, 7) ? rin(1, 20) : rin(21, 64);
+        p->in_c = rin(0, 7) ? (rin(0, 2) ? rin(1, 20) : 3) : rin(21, 64);
         p->in_h = rin(1, 9), p->in_w = rin(1, 9);
         p->out_c = rin(1, 9);
         p->k_h = rin(1, 4), p->k_w = rin(1, 4);
@@ -257,7 +257,13 @@ void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r)
         pack_wsum_rows(wbuf, p->out_c, cc.k, wsum, wabs);
         kiln_conv_s8_params pp = *p;
         const pack_rq q = layer_rq(p->out_c, p->in_offset, &p->rq, bias, &pp.rq.mode);
-        pack_gemm(wbuf, cc.k, 2, w16, &q, pp.rq.mode, (uint8_t *)stream);
+        /* taps widened to kiln_conv_s8_tap_elems() with zero weights, as lower_s8 does */
+        const int32_t taps = p->k_h * p->k_w, te = kiln_conv_s8_tap_elems(p);
+        static int8_t wt[MAX_W * 2];
+        memset(wt, 0, (size_t)(p->out_c * taps * te));
+        for (int32_t t = 0; t < p->out_c * taps; t++)
+            memcpy(wt + t * te, wbuf + t * p->in_c, (size_t)p->in_c);
+        pack_gemm(wt, taps * te, 2, w16, &q, pp.rq.mode, (uint8_t *)stream);
         memset(yout, 0x5A, (size_t)ny);
         if (w16)
             kiln_conv_s8_p16(&pp, xbuf, stream, yout, noisy_scratch());
@@ -399,5 +405,58 @@ void pc_add(uint32_t seed, uint32_t n, pc_result *r)
         memset(yout, 0x5A, (size_t)count);
         kiln_add_s8_lut(&lp, xbuf, wbuf, tables, yout);
         compare(yout, yref, count, seed, i, lp.rq.mode, r);
+    }
+}
+
+/* ---- NHWC average pool, 4 channels per pass ------------------------------ */
+
+/* TFLite's average: the window inside the input, half away from zero. */
+static int8_t avg_ref(const kiln_pool_s8_params *p, const int8_t *x, int32_t b, int32_t oy,
+                      int32_t ox, int32_t c)
+{
+    int32_t sum = 0, n = 0;
+    for (int32_t ky = 0; ky < p->k_h; ky++)
+        for (int32_t kx = 0; kx < p->k_w; kx++) {
+            const int32_t iy = oy * p->stride_h - p->pad_t + ky, ix = ox * p->stride_w - p->pad_l + kx;
+            if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w)
+                sum += x[((b * p->in_h + iy) * p->in_w + ix) * p->c + c], n++;
+        }
+    const int32_t v = n ? (sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n) : 0;
+    return (int8_t)(v < p->act_min ? p->act_min : v > p->act_max ? p->act_max : v);
+}
+
+void pc_avgpool(uint32_t seed, uint32_t n, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        kiln_pool_s8_params p;
+        memset(&p, 0, sizeof p);
+        p.batch = rin(1, 2), p.c = 4 * rin(1, 16), p.in_h = rin(1, 30), p.in_w = rin(1, 12);
+        p.k_h = rin(1, p.in_h), p.k_w = rin(1, p.in_w);
+        if (p.k_h * p.k_w > 255)
+            p.k_h = 255 / p.k_w;
+        p.stride_h = rin(1, 3), p.stride_w = rin(1, 3);
+        p.pad_t = rin(0, p.k_h - 1), p.pad_l = rin(0, p.k_w - 1);
+        p.out_h = (p.in_h + p.pad_t - p.k_h) / p.stride_h + 1;
+        p.out_w = (p.in_w + p.pad_l - p.k_w) / p.stride_w + 1;
+        if (p.out_h < 1 || p.out_w < 1 || p.batch * p.in_h * p.in_w * p.c > MAX_X ||
+            p.batch * p.out_h * p.out_w * p.c > MAX_Y) {
+            i--;
+            seed++;
+            continue;
+        }
+        p.layout = KILN_LAYOUT_NHWC;
+        p.act_min = rin(0, 2) ? -128 : rin(-128, 0);
+        p.act_max = rin(0, 2) ? 127 : rin(p.act_min, 127);
+        fill_s8(xbuf, p.batch * p.in_h * p.in_w * p.c);
+        const int32_t ny = p.batch * p.out_h * p.out_w * p.c;
+        for (int32_t b = 0, o = 0; b < p.batch; b++)
+            for (int32_t oy = 0; oy < p.out_h; oy++)
+                for (int32_t ox = 0; ox < p.out_w; ox++)
+                    for (int32_t c = 0; c < p.c; c++)
+                        yref[o++] = avg_ref(&p, xbuf, b, oy, ox, c);
+        memset(yout, 0x5A, (size_t)ny);
+        kiln_avgpool_s8(&p, xbuf, yout);
+        compare(yout, yref, ny, seed, i, 0, r);
     }
 }

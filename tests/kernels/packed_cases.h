@@ -3,7 +3,7 @@
  * plain ones, byte for byte: convolutions (any kernel, stride, dilation,
  * padding, channel counts that leave partial groups and partial slices),
  * FULLY_CONNECTED (batch 1 and more), 3x3 depthwise (stride 1 and 2), the
- * table-driven ADD/SUB, and
+ * table-driven ADD/SUB, the 4-channel average pool, and
  * the short requantization against MultiplyByQuantizedMultiplier at the
  * edges of its range and on both roundings' ties.
  *
@@ -41,5 +41,8 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r);
 void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_add_s8_lut (ADD and SUB) against kiln_add_s8 / kiln_sub_s8. */
 void pc_add(uint32_t seed, uint32_t n, pc_result *r);
+/* kiln_avgpool_s8 on NHWC with 4k channels (its 4-channel path) against a
+ * plain average written here. */
+void pc_avgpool(uint32_t seed, uint32_t n, pc_result *r);
 
 #endif

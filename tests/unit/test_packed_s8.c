@@ -91,6 +91,16 @@ static void add_lut_equals_plain(void **state)
                 r.modes[KILN_RQ_SHORT_RELU] > 50);
 }
 
+static void avgpool_4ch_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_avgpool(6, 2000, &r);
+    report("average pool", &r);
+    assert_int_equal(r.failures, 0);
+}
+
 /* Weights [2][5]: one slice of 4 plus a zero-padded slice, one group of 2:
  * the accumulators' start (each bias twice: two rows), slices, then each
  * channel's requantization. */
@@ -176,6 +186,7 @@ int main(void)
         cmocka_unit_test(fc_packed_equals_plain),
         cmocka_unit_test(depthwise_3x3_equals_plain),
         cmocka_unit_test(add_lut_equals_plain),
+        cmocka_unit_test(avgpool_4ch_equals_plain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
