@@ -29,7 +29,9 @@ static int pointwise(const kiln_conv_s8_params *p)
 
 /* The ring of padded input rows: every input row a kernel window can touch,
  * with the zero point left and right of it as far as the windows reach;
- * `span` rows, so that one output row's kernel rows are all in it. */
+ * `span` slots, so that one output row's kernel rows are all in it, each
+ * row stored twice (slot s and s + span) so that they are also all at one
+ * stride from the first, whatever slot it is in. */
 typedef struct ring_geom {
     int32_t span;        /* rows: (k_h - 1) * dil_h + 1 */
     int32_t row_bytes;   /* (pad_l + in_w + right) * in_c, rounded up to 4 */
@@ -47,15 +49,14 @@ static ring_geom ring_of(const kiln_conv_s8_params *p)
 }
 
 /* Scratch: two interleaved rows of slices, the outputs of a dropped second
- * row (an odd last pixel), then (unless pointwise) the
- * ring's tags (which input row each slot holds), the byte offsets of the
- * current output row's kernel rows in it, and its rows. */
+ * row (an odd last pixel), then (unless pointwise) the ring's tags (which
+ * input row each slot holds) and its rows. */
 static size_t conv_scratch(const kiln_conv_s8_params *p)
 {
     size_t n = (size_t)conv_slices(p) * 16 + (size_t)((p->out_c + 3) & ~3); /* rows, spare */
     if (!pointwise(p)) {
         const ring_geom r = ring_of(p);
-        n += 4 * (size_t)(r.span + p->k_h) + (size_t)r.span * (size_t)r.row_bytes;
+        n += 4 * (size_t)r.span + 2 * (size_t)r.span * (size_t)r.row_bytes;
     }
     return n;
 }
@@ -73,37 +74,41 @@ typedef struct im2col {
     const int8_t *xb;          /* this batch item's input */
     ring_geom rg;
     int32_t *tag;              /* per slot: the input row it holds */
-    int32_t *koff;             /* per kernel row: its offset in the ring, this output row */
     int8_t *ring;
+    const int8_t *krow0;       /* this output row's first kernel row in the ring */
+    int32_t kstride;           /* bytes from one kernel row to the next: dil_h rows */
     int32_t run;               /* k_w * in_c */
     int pointwise;             /* pointwise(p) */
     int32_t oy, ox;            /* the next pixel */
 } im2col;
 
-/* Offset of input row iy (iy >= -pad_t) in the ring, its slot filled with
- * it: the row, or the zero point where iy is outside the input.  The
- * margins stay the zero point. */
+/* Slot of input row iy (iy >= -pad_t), filled with it: the row, or the zero
+ * point where iy is outside the input (twice: s and s + span).  The margins
+ * stay the zero point. */
 static int32_t ring_row(im2col *s, int32_t iy)
 {
     const kiln_conv_s8_params *p = s->p;
-    const int32_t slot = (iy + p->pad_t) % s->rg.span, off = slot * s->rg.row_bytes;
-    int8_t *r = s->ring + off;
+    const int32_t slot = (iy + p->pad_t) % s->rg.span;
     if (s->tag[slot] != iy) {
+        const size_t n = (size_t)(p->in_w * p->in_c);
+        int8_t *d = s->ring + slot * s->rg.row_bytes + p->pad_l * p->in_c;
         s->tag[slot] = iy;
-        int8_t *d = r + p->pad_l * p->in_c;
         if (iy >= 0 && iy < p->in_h)
-            memcpy(d, s->xb + iy * p->in_w * p->in_c, (size_t)(p->in_w * p->in_c));
+            memcpy(d, s->xb + iy * p->in_w * p->in_c, n);
         else
-            memset(d, (int8_t)-p->in_offset, (size_t)(p->in_w * p->in_c));
+            memset(d, (int8_t)-p->in_offset, n);
+        memcpy(d + s->rg.span * s->rg.row_bytes, d, n);
     }
-    return off;
+    return slot;
 }
 
 static void im2col_row(im2col *s)
 {
     const kiln_conv_s8_params *p = s->p;
-    for (int32_t ky = 0; ky < p->k_h; ky++)
-        s->koff[ky] = ring_row(s, s->oy * p->stride_h - p->pad_t + ky * p->dil_h);
+    const int32_t iy0 = s->oy * p->stride_h - p->pad_t;
+    for (int32_t ky = p->k_h - 1; ky >= 0; ky--)
+        ring_row(s, iy0 + ky * p->dil_h);
+    s->krow0 = s->ring + ring_row(s, iy0) * s->rg.row_bytes;
 }
 
 static void im2col_start(im2col *s, const kiln_conv_s8_params *p, const int8_t *xb, void *scratch)
@@ -117,9 +122,9 @@ static void im2col_start(im2col *s, const kiln_conv_s8_params *p, const int8_t *
         return;
     s->rg = ring_of(p);
     s->tag = (int32_t *)scratch;
-    s->koff = s->tag + s->rg.span;
-    s->ring = (int8_t *)(s->koff + p->k_h);
-    memset(s->ring, (int8_t)-p->in_offset, (size_t)(s->rg.span * s->rg.row_bytes));
+    s->ring = (int8_t *)(s->tag + s->rg.span);
+    s->kstride = p->dil_h * s->rg.row_bytes;
+    memset(s->ring, (int8_t)-p->in_offset, (size_t)(2 * s->rg.span * s->rg.row_bytes));
     for (int32_t i = 0; i < s->rg.span; i++)
         s->tag[i] = INT32_MIN; /* no row: every slot fills on first use */
     im2col_row(s);
@@ -127,18 +132,20 @@ static void im2col_start(im2col *s, const kiln_conv_s8_params *p, const int8_t *
 
 /* A pixel's kernel rows, each one run of whole slices (dilation 1,
  * k_w * in_c a multiple of 4), or a word per tap (3 channels). */
-static void im2col_words(const im2col *s, const int8_t *ring, int16_t *d, int32_t col)
+static void im2col_words(const im2col *s, int16_t *d, const int8_t *src)
 {
     const kiln_conv_s8_params *p = s->p;
-    const int32_t *koff = s->koff, kh = p->k_h;
+    const int32_t kh = p->k_h, ks = s->kstride;
     if (p->in_c == 3) {
         const int32_t step = 3 * p->dil_w, kw = p->k_w;
-        for (int32_t ky = 0; ky < kh; ky++)
-            d = kiln_expand_taps(d, 8, ring + koff[ky] + col, step, kw);
+        for (int32_t ky = 0; ky < kh; ky++, src += ks)
+            d = kiln_expand_taps(d, 8, src, step, kw);
+    } else if (s->run == 4) {
+        kiln_expand_taps(d, 8, src, ks, kh); /* a word per kernel row */
     } else {
         const int32_t nw = s->run >> 2;
-        for (int32_t ky = 0; ky < kh; ky++)
-            d = kiln_expand_words(d, 8, ring + koff[ky] + col, nw);
+        for (int32_t ky = 0; ky < kh; ky++, src += ks)
+            d = kiln_expand_words(d, 8, src, nw);
     }
 }
 
@@ -149,12 +156,12 @@ static void im2col_next(im2col *s, int16_t *row)
     if (s->pointwise) {
         kiln_expand(row, 8, 0, s->xb + (s->oy * p->in_w + s->ox) * p->in_c, p->in_c);
     } else {
-        const int32_t col = s->ox * p->stride_w * p->in_c, c = p->in_c;
-        if (p->in_c == 3 || (p->dil_w == 1 && (s->run & 3) == 0)) {
-            im2col_words(s, s->ring, row, col);
+        const int32_t c = p->in_c;
+        const int8_t *src = s->krow0 + s->ox * p->stride_w * c;
+        if (c == 3 || (p->dil_w == 1 && (s->run & 3) == 0)) {
+            im2col_words(s, row, src);
         } else {
-            for (int32_t ky = 0, k = 0; ky < p->k_h; ky++, k += s->run) {
-                const int8_t *src = s->ring + s->koff[ky] + col;
+            for (int32_t ky = 0, k = 0; ky < p->k_h; ky++, k += s->run, src += s->kstride) {
                 if (p->dil_w == 1)
                     kiln_expand(row, 8, k, src, s->run);
                 else
@@ -186,12 +193,22 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
         int8_t *yb = y + b * npix * p->out_c;
         im2col s;
         im2col_start(&s, p, x + b * p->in_h * p->in_w * p->in_c, ring);
+        const int8_t *xb = x + b * p->in_h * p->in_w * p->in_c;
         for (int32_t pix = 0; pix < npix; pix += 2) {
             int8_t *y1 = 0;
-            im2col_next(&s, rows);
             if (pix + 1 < npix) {
-                im2col_next(&s, rows + 4);
+                if (s.pointwise && (p->in_c & 3) == 0) {
+                    const int8_t *x0 = xb + pix * p->in_c;
+                    kiln_expand_pair(rows, x0, x0 + p->in_c, p->in_c >> 2);
+                } else {
+                    im2col_next(&s, rows);
+                    im2col_next(&s, rows + 4);
+                }
                 y1 = yb + (pix + 1) * p->out_c;
+            } else {
+                if (s.pointwise)
+                    s.oy = pix / p->out_w, s.ox = pix % p->out_w; /* the pairs skipped im2col */
+                im2col_next(&s, rows);
             }
             kiln_gemm_rows2(&j, rows, yb + pix * p->out_c, y1);
         }

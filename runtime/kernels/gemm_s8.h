@@ -123,6 +123,38 @@ static KILN_ALWAYS_INLINE int16_t *kiln_expand_taps(int16_t *d, int32_t sstride,
     return d;
 }
 
+/* Two rows at once into the interleaved layout: nw words from each of
+ * src0 and src1 (any alignment) become slices [row 0 | row 1] of 16 bytes;
+ * returns the slice after the last.  (A pointwise conv's pixel pair.) */
+static KILN_ALWAYS_INLINE int16_t *kiln_expand_pair(int16_t *d, const int8_t *src0,
+                                                    const int8_t *src1, int32_t nw)
+{
+#if KILN_HAS_DSP
+    /* Two LDR, four SXTB16, one STM of the four words per slice. */
+    if (nw > 0) {
+        register uint32_t a __asm__("r8"), b __asm__("r9"), c __asm__("r10"), e __asm__("r11");
+        __asm__ volatile("1: ldr %[c], [%[s1]], #4\n\t"
+                         "ldr %[b], [%[s0]], #4\n\t"
+                         "sxtb16 %[e], %[c], ror #8\n\t"
+                         "sxtb16 %[c], %[c]\n\t"
+                         "sxtb16 %[a], %[b]\n\t"
+                         "sxtb16 %[b], %[b], ror #8\n\t"
+                         "stmia %[d]!, {%[a], %[b], %[c], %[e]}\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e),
+                           [s0] "+r"(src0), [s1] "+r"(src1), [d] "+r"(d), [n] "+r"(nw)
+                         :
+                         : "cc", "memory");
+    }
+    return d;
+#else
+    d = kiln_expand_words(d, 8, src0, nw) - 8 * nw;
+    kiln_expand_words(d + 4, 8, src1, nw);
+    return d + 8 * nw;
+#endif
+}
+
 /* Writes n int8 from src as reduction elements k..k+n-1 of a row whose
  * slices are `sstride` int16 apart (4: one row; 8: two rows interleaved):
  * whole slices a word at a time, any ragged start or end one by one. */

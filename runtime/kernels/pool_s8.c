@@ -13,10 +13,7 @@
 #include "kiln_dsp.h"
 #include "pool_q.h"
 
-#include <string.h>
-#if KILN_HAS_DSP
-#include <arm_acle.h>
-#endif
+
 
 /* The average of one window over 4 NHWC channels at once: sums kept as
  * int16 pairs (SXTAB16 adds the even and the odd bytes of a word), exact
@@ -26,14 +23,20 @@ static void avg4_nhwc(const kiln_pool_s8_params *p, const kiln_pool_win *w, cons
 {
 #if KILN_HAS_DSP
     int32_t even = 0, odd = 0; /* [c0 c2], [c1 c3] */
-    for (int32_t iy = w->ys; iy < w->ye; iy++) {
+    const int32_t cols = w->xe - w->xs;
+    for (int32_t iy = w->ys; iy < w->ye && cols > 0; iy++) {
         const int8_t *q = xc + (iy * p->in_w + w->xs) * p->c;
-        for (int32_t ix = w->xs; ix < w->xe; ix++, q += p->c) {
-            uint32_t v;
-            memcpy(&v, q, 4);
-            even = __sxtab16(even, (int32_t)v);
-            odd = __sxtab16(odd, (int32_t)((v >> 8) | (v << 24)));
-        }
+        int32_t n = cols;
+        uint32_t v;
+        __asm__("1: ldr %[v], [%[q]]\n\t"
+                "add %[q], %[q], %[c]\n\t"
+                "sxtab16 %[e], %[e], %[v]\n\t"
+                "sxtab16 %[o], %[o], %[v], ror #8\n\t"
+                "subs %[n], %[n], #1\n\t"
+                "bne 1b"
+                : [v] "=&r"(v), [q] "+r"(q), [e] "+r"(even), [o] "+r"(odd), [n] "+r"(n)
+                : [c] "r"(p->c), "m"(*(const int8_t(*)[1])xc)
+                : "cc", "memory");
     }
     const int32_t sum[4] = {(int16_t)even, (int16_t)odd, even >> 16, odd >> 16};
 #else
