@@ -460,3 +460,68 @@ void pc_avgpool(uint32_t seed, uint32_t n, pc_result *r)
         compare(yout, yref, ny, seed, i, 0, r);
     }
 }
+
+/* ---- transposed convolution: the gather against a scatter ------------------ */
+
+/* TFLite's TRANSPOSE_CONV as its reference kernel computes it: every input
+ * scattered into an int32 buffer through every tap, then bias and MBQM. */
+static void transpose_ref(const kiln_conv_s8_params *p, const int8_t *x, const int8_t *w,
+                          const int32_t *b, int8_t *y)
+{
+    static int32_t acc[MAX_Y];
+    const int32_t n = p->batch * p->out_h * p->out_w * p->out_c;
+    memset(acc, 0, (size_t)n * sizeof acc[0]);
+    for (int32_t bt = 0; bt < p->batch; bt++)
+        for (int32_t iy = 0; iy < p->in_h; iy++)
+            for (int32_t ix = 0; ix < p->in_w; ix++)
+                for (int32_t ky = 0; ky < p->k_h; ky++)
+                    for (int32_t kx = 0; kx < p->k_w; kx++) {
+                        const int32_t oy = iy * p->stride_h - p->pad_t + ky * p->dil_h;
+                        const int32_t ox = ix * p->stride_w - p->pad_l + kx * p->dil_w;
+                        if (oy < 0 || oy >= p->out_h || ox < 0 || ox >= p->out_w)
+                            continue;
+                        for (int32_t oc = 0; oc < p->out_c; oc++)
+                            for (int32_t ic = 0; ic < p->in_c; ic++)
+                                acc[((bt * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] +=
+                                    (x[((bt * p->in_h + iy) * p->in_w + ix) * p->in_c + ic] +
+                                     p->in_offset) *
+                                    w[((oc * p->k_h + ky) * p->k_w + kx) * p->in_c + ic];
+                    }
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t oc = i % p->out_c;
+        const int32_t v = kiln_clamp32(kiln_mbqm(acc[i] + b[oc], mult[oc], shift[oc]), -65536, 65536);
+        y[i] = (int8_t)kiln_clamp32(v + p->rq.out_offset, p->rq.act_min, p->rq.act_max);
+    }
+}
+
+void pc_transpose(uint32_t seed, uint32_t n, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        kiln_conv_s8_params p;
+        memset(&p, 0, sizeof p);
+        p.batch = rin(1, 2), p.in_c = rin(1, 6), p.out_c = rin(1, 6);
+        p.in_h = rin(1, 6), p.in_w = rin(1, 6), p.k_h = rin(1, 4), p.k_w = rin(1, 4);
+        p.stride_h = rin(1, 3), p.stride_w = rin(1, 3);
+        p.dil_h = rin(0, 3) ? 1 : 2, p.dil_w = rin(0, 3) ? 1 : 2;
+        p.pad_t = rin(0, p.k_h - 1), p.pad_l = rin(0, p.k_w - 1);
+        p.out_h = (p.in_h - 1) * p.stride_h + p.dil_h * (p.k_h - 1) + 1 - p.pad_t - rin(0, 1);
+        p.out_w = (p.in_w - 1) * p.stride_w + p.dil_w * (p.k_w - 1) + 1 - p.pad_l - rin(0, 1);
+        if (p.out_h < 1 || p.out_w < 1 || p.batch * p.out_h * p.out_w * p.out_c > MAX_Y) {
+            i--;
+            seed++;
+            continue;
+        }
+        p.groups = 1, p.layout = KILN_LAYOUT_NHWC, p.in_offset = -rin(-128, 127);
+        fill_s8(xbuf, p.batch * p.in_h * p.in_w * p.in_c);
+        fill_s8(wbuf, p.out_c * p.k_h * p.k_w * p.in_c);
+        for (int32_t c = 0; c < p.out_c; c++)
+            bias[c] = rin(-(1 << 16), 1 << 16);
+        rand_requant(p.out_c, 14, &p.rq);
+        const int32_t ny = p.batch * p.out_h * p.out_w * p.out_c;
+        transpose_ref(&p, xbuf, wbuf, bias, yref);
+        memset(yout, 0x5A, (size_t)ny);
+        kiln_transpose_conv_s8(&p, xbuf, wbuf, bias, mult, shift, yout);
+        compare(yout, yref, ny, seed, i, 0, r);
+    }
+}

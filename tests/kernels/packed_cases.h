@@ -44,5 +44,8 @@ void pc_add(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_avgpool_s8 on NHWC with 4k channels (its 4-channel path) against a
  * plain average written here. */
 void pc_avgpool(uint32_t seed, uint32_t n, pc_result *r);
+/* The plain kiln_transpose_conv_s8 (a gather) against TFLite's scatter
+ * written here (it shares the conv window walk with the plain kernels). */
+void pc_transpose(uint32_t seed, uint32_t n, pc_result *r);
 
 #endif

@@ -101,6 +101,16 @@ static void avgpool_4ch_equals_plain(void **state)
     assert_int_equal(r.failures, 0);
 }
 
+static void transpose_conv_gather_equals_scatter(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_transpose(7, 1000, &r);
+    report("transpose conv", &r);
+    assert_int_equal(r.failures, 0);
+}
+
 /* Weights [2][5]: one slice of 4 plus a zero-padded slice, one group of 2:
  * the accumulators' start (each bias twice: two rows), slices, then each
  * channel's requantization. */
@@ -187,6 +197,7 @@ int main(void)
         cmocka_unit_test(depthwise_3x3_equals_plain),
         cmocka_unit_test(add_lut_equals_plain),
         cmocka_unit_test(avgpool_4ch_equals_plain),
+        cmocka_unit_test(transpose_conv_gather_equals_scatter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
