@@ -4,6 +4,9 @@
 #   make demo     the main job, end to end on the bundled model (installs what it needs)
 #   make test     every test, plus the sanitizer and Cortex-M builds (installs what it needs)
 #   make arm      the runtime for Cortex-M7 with arm-none-eabi-gcc, checked for heap use
+#   make bench    every MLPerf Tiny model: instructions/MAC on QEMU, per-layer profile, host
+#                 latency, sizes; records bench/results/latest.json, docs/performance.md
+#   make fuzz     every fuzz harness under libFuzzer, FUZZ_SECONDS (600) each (tests/fuzz/README.md)
 #
 # Sources are found by wildcard: a new .c file in compiler/, flash/ or runtime/
 # is built without touching this file.  SAN=1 builds everything with
@@ -13,7 +16,7 @@ CC      ?= gcc
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build/san
-SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
 BUILD   ?= build
 SANFLAGS :=
@@ -42,7 +45,7 @@ HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all kiln runtime demo test unit arm clean deps fuzz
+.PHONY: all kiln runtime demo test unit arm clean deps fuzz bench
 
 all: kiln
 
@@ -99,8 +102,16 @@ test: deps
 arm:
 	bash scripts/build-arm.sh
 
+# Needs clang with libFuzzer; `make test` only smoke-runs the harnesses
+# (tests/e2e/fuzz_smoke.sh).  FUZZ_SECONDS, FUZZ_TARGETS, FUZZ_JOBS: see run.sh.
 fuzz:
 	bash tests/fuzz/run.sh
+
+# The benchmark (bench/README.md): numbers, never pass/fail.  `bench/run.sh --quick` is the short form;
+# `make bench NOTE="..."` records a sentence with the results.
+bench: deps
+	$(MAKE) kiln
+	bash bench/run.sh --record $(if $(NOTE),--note "$(NOTE)")
 
 clean:
 	rm -rf build

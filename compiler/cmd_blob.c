@@ -61,18 +61,23 @@ int cmd_blob(int argc, char **argv)
     const char *file = NULL, *model = NULL;
     uint64_t sig = 0;
     bool have_sig = false, tensors = false;
+    arg_seen seen = {0};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--signature")) {
             const char *v = arg_value(argc, argv, &i, "blob info");
-            if (!v)
+            if (!v || !arg_once(&seen, "--signature", v, "blob info"))
                 return 2;
-            if (!parse_u64(v, &sig)) {
-                fprintf(stderr, "kiln blob info: --signature '%s' is not a number\n", v);
+            if (!parse_hex(v, &sig)) {
+                char why[160];
+                hex_problem(v, why, sizeof why);
+                fprintf(stderr, "kiln blob info: --signature %s; give it as printed, e.g. "
+                        "0x1122334455667788\n", why);
                 return 2;
             }
             have_sig = true;
         } else if (!strcmp(argv[i], "--model")) {
-            if (!(model = arg_value(argc, argv, &i, "blob info")))
+            if (!(model = arg_value(argc, argv, &i, "blob info")) ||
+                !arg_once(&seen, "--model", model, "blob info"))
                 return 2;
         } else if (!strcmp(argv[i], "--tensors")) {
             tensors = true;
@@ -85,6 +90,10 @@ int cmd_blob(int argc, char **argv)
             fprintf(stderr, "kiln blob info: more than one file given\n");
             return 2;
         }
+    }
+    if (have_sig && model) {
+        fprintf(stderr, "kiln blob info: give --signature or --model, not both\n");
+        return 2;
     }
     if (!file) {
         fprintf(stderr, "kiln blob info: no file given\n%s", usage);

@@ -17,22 +17,95 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/c_text.h"
 #include "passes/fold.h"
 #include "passes/fuse_qdq.h"
 #include "util/fileio.h"
 #include "util/hash.h"
 #include "util/sbuf.h"
 
-char *c_identifier(const char *s)
+/* Every name the generated code declares is NET_<something> (NET.h, NET_model,
+ * NET_ARENA_BYTES, ...), so the prefix must be an identifier that keeps all
+ * of them clear of C's keywords and reserved names and of the runtime's own
+ * kiln_* / KILN_* names (--name KILN_MODEL would turn NET.h's guard into
+ * model.h's and hide the header). */
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict",
+    "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+    "unsigned", "void", "volatile", "while",
+    /* C23 keywords and C++'s, so the code stays usable from either */
+    "alignas", "alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
+    "true", "typeof", "typeof_unqual", "asm", "class", "delete", "namespace", "new", "operator",
+    "private", "protected", "public", "template", "this", "throw", "try", "catch", "virtual",
+};
+
+static bool is_keyword(const char *s)
+{
+    for (size_t i = 0; i < sizeof c_keywords / sizeof *c_keywords; i++)
+        if (!strcmp(s, c_keywords[i]))
+            return true;
+    return false;
+}
+
+/* "kiln" or "kiln_..." in any case: the runtime's namespace. */
+static bool is_runtime_name(const char *s)
+{
+    static const char k[] = "kiln";
+    for (size_t i = 0; i < 4; i++)
+        if (tolower((unsigned char)s[i]) != k[i])
+            return false;
+    return s[4] == '\0' || s[4] == '_';
+}
+
+static bool is_ident_char(char ch)
+{
+    return isalnum((unsigned char)ch) || ch == '_';
+}
+
+bool c_name_check(const char *s, char *err, size_t errlen)
 {
     size_t n = strlen(s);
-    char *id = xmalloc(n + 2);
-    size_t j = 0;
-    if (n == 0 || isdigit((unsigned char)s[0]))
-        id[j++] = 'n';
-    for (size_t i = 0; i < n; i++)
-        id[j++] = (isalnum((unsigned char)s[i]) || s[i] == '_') ? s[i] : '_';
-    id[j] = '\0';
+    const char *why = NULL;
+    if (n == 0)
+        why = "is empty";
+    else if (n > C_NAME_MAX)
+        why = "is longer than " C_NAME_MAX_STR " characters (NET_OUTPUTk_BYTES must stay within the 63 "
+              "characters C99 guarantees)";
+    else if (!isalpha((unsigned char)s[0]) || (unsigned char)s[0] > 127)
+        why = "does not start with a letter (names starting with '_' or a digit are reserved or invalid)";
+    else if (is_keyword(s))
+        why = "is a C or C++ keyword";
+    else if (is_runtime_name(s))
+        why = "is in the runtime's namespace (kiln_*, KILN_*)";
+    for (size_t i = 0; !why && i < n; i++)
+        if (!is_ident_char(s[i]) || (unsigned char)s[i] > 127)
+            why = "is not a C identifier (use letters, digits and '_')";
+    if (!why)
+        return true;
+    c_cut_buf cb;
+    sbuf shown = {0};
+    c_text(&shown, c_cut(&cb, s), C_TEXT_CUT + 64);
+    snprintf(err, errlen, "--name '%s' %s; choose a prefix such as 'net' or 'my_model' (letters, digits "
+             "and '_', starting with a letter, at most " C_NAME_MAX_STR " characters, not kiln_*)",
+             shown.s ? shown.s : "", why);
+    sb_free(&shown);
+    return false;
+}
+
+char *c_identifier(const char *s)
+{
+    sbuf b = {0};
+    if (!isalpha((unsigned char)s[0]) || (unsigned char)s[0] > 127)
+        sb_put(&b, "n", 1);             /* "1net" -> "n1net", "_x" -> "n_x", "" -> "n" */
+    for (size_t i = 0; s[i] && b.len < C_NAME_MAX; i++)
+        sb_put(&b, is_ident_char(s[i]) && (unsigned char)s[i] < 128 ? &s[i] : "_", 1);
+    char *id = sb_take(&b);
+    if (is_keyword(id) || is_runtime_name(id)) {
+        char *fixed = xasprintf("n_%.*s", C_NAME_MAX - 2, id);   /* "int" -> "n_int" */
+        free(id);
+        id = fixed;
+    }
     return id;
 }
 
@@ -129,14 +202,19 @@ static uint64_t compute_signature(const compiled *c, const uint8_t *payload, siz
     return h;
 }
 
-bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, size_t errlen)
+/* An explicit --name is used as given or refused; a name derived from the
+ * model (file or graph name) is made into a valid one. */
+static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, compiled *c, char *err,
+                       size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->g = g;
     c->weights = o->weights;
     c->address = o->address;
     c->has_address = o->has_address;
-    c->name = c_identifier(o->name ? o->name : g->name);
+    if (o->name && !c_name_check(o->name, err, errlen))
+        return false;
+    c->name = o->name ? xstrdup(o->name) : c_identifier(derived);
     c->kernels = o->kernels;
     c->cpu = cpu_find(o->cpu ? o->cpu : CPU_DEFAULT);
     if (!c->cpu) {
@@ -176,19 +254,19 @@ bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, s
     return true;
 }
 
+bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, size_t errlen)
+{
+    return compile_as(g, o, g->name, c, err, errlen);
+}
+
 bool compile_model(const char *path, const compile_opts *o, compiled *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     ir_graph *g = import_model(path, &o->imp, err, errlen);
     if (!g)
         return false;
-    compile_opts o2 = *o;
-    char *stem = NULL;
-    if (!o2.name) {
-        stem = path_stem(path);
-        o2.name = stem;
-    }
-    bool ok = compile_graph(g, &o2, c, err, errlen);
+    char *stem = path_stem(path);
+    bool ok = compile_as(g, o, stem, c, err, errlen);
     free(stem);
     return ok;
 }

@@ -27,7 +27,8 @@ typedef enum kernel_choice {
 } kernel_choice;
 
 typedef struct compile_opts {
-    const char *name;           /* C identifier prefix; default from the file name */
+    const char *name;           /* --name: C identifier prefix, used as given or refused
+                                 * (c_name_check); default from the file name */
     weights_mode weights;
     uint64_t address;           /* default memory-mapped blob address */
     bool has_address;
@@ -43,7 +44,7 @@ typedef struct compile_stats {
 } compile_stats;
 
 typedef struct compiled {
-    char *name;                 /* sanitised C identifier */
+    char *name;                 /* the C identifier prefix (c_name_check holds) */
     ir_graph *g;                /* after passes and lowering (lowerings add constants) */
     lir_program prog;
     plan pl;
@@ -73,7 +74,16 @@ void compiled_free(compiled *c);
 /* Bytes of blob constants referenced by the calls lowered from IR node n. */
 size_t compiled_node_weight_bytes(const compiled *c, int node);
 
-/* A valid C identifier from any string ("kws-ref.model" -> "kws_ref_model"). */
+/* The longest prefix --name takes (and a derived name is cut to): NET_OUTPUTk_BYTES
+ * stays within the 63 significant characters C99 guarantees for macro names. */
+#define C_NAME_MAX 40
+#define C_NAME_MAX_STR "40"
+
+/* A usable prefix from any string ("kws-ref.model" -> "kws_ref_model",
+ * "1x" -> "n1x", "kiln" -> "n_kiln"): letters, digits and '_', starting with
+ * a letter, at most C_NAME_MAX characters, no keyword, not kiln_*. */
 char *c_identifier(const char *s);
+/* Whether s may be used as given for --name; if not, a message saying why. */
+bool c_name_check(const char *s, char *err, size_t errlen);
 
 #endif

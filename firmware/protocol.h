@@ -44,6 +44,7 @@
 #define KVP_T_ERROR 0x83u          /* a frame was refused, or the run failed: nothing computed */
 #define KVP_T_FAULT 0x84u          /* a fault handler ran; the target exits right after */
 #define KVP_T_BYE 0x85u            /* answer to QUIT */
+#define KVP_T_PROFILE 0x86u        /* right after an OUTPUT (same seq), only from a profiling build */
 
 /* HELLO payload: a fixed part, then three NUL-terminated strings:
  * model name, kiln_status name, kiln_status message. */
@@ -76,10 +77,18 @@
 #define KVP_HELLO_F_INLINE 0x1u        /* the blob init checked is compiled in */
 #define KVP_HELLO_F_NO_CRC 0x2u        /* init skipped the payload CRC */
 #define KVP_HELLO_F_CALLER_BUFS 0x4u   /* even inferences use caller buffers, odd ones the arena */
+#define KVP_HELLO_F_PROFILE 0x8u       /* built with KILN_PROFILE: a PROFILE frame follows each OUTPUT */
 
 /* OUTPUT payload: ticks, then every output concatenated in model order. */
 #define KVP_OUTPUT_OFF_TICKS 0u        /* u64 tick-counter ticks the kiln_net_run call took */
 #define KVP_OUTPUT_FIXED 8u
+
+/* PROFILE payload: the tick counter at each of the generated code's profile
+ * marks (mark i before kernel call i, mark n_calls after the last), counted
+ * from the same start as OUTPUT's ticks.  Call i took mark[i+1] - mark[i]. */
+#define KVP_PROFILE_OFF_MARKS 0u       /* u32 number of marks (kernel calls + 1) */
+#define KVP_PROFILE_OFF_TICKS 4u       /* u64 ticks at each mark; all ones: never reached */
+#define KVP_PROFILE_FIXED 4u
 
 /* ERROR payload: code, two numbers (meaning per code), a NUL-terminated text. */
 #define KVP_ERROR_OFF_CODE 0u          /* u32 KVP_E_* */

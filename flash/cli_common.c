@@ -14,9 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "flash/ab_update.h"
 #include "flash/report.h"
+#include "util/args.h"
 #include "util/fileio.h"
 #include "util/sbuf.h"
 
@@ -129,6 +131,16 @@ bool fcli_board_range(const board *b, uint64_t addr, uint64_t len, const char *w
     return true;
 }
 
+bool fcli_check_span(uint64_t addr, uint64_t len, const char *what)
+{
+    if (len <= 0x100000000ull && addr <= 0x100000000ull - len)
+        return true;
+    fcli_error("%s: %llu bytes at 0x%llx would end at 0x%llx, past the 32-bit address space",
+               what, (unsigned long long)len, (unsigned long long)addr,
+               (unsigned long long)(addr + len));
+    return false;
+}
+
 bool fcli_check_align(uint64_t addr, uint32_t unit, const char *why)
 {
     if (unit && addr % unit) {
@@ -183,7 +195,8 @@ bool fcli_job_open(fcli_job *j, const fcli_opts *o, bool check_blob_address)
         return false;
     }
     j->addr = o->have_address ? o->address : j->b.base;
-    if ((j->bp && !fcli_board_range(j->bp, j->addr, j->bf.len, "the blob", &j->off)) ||
+    if (!fcli_check_span(j->addr, j->bf.len, "the blob") ||
+        (j->bp && !fcli_board_range(j->bp, j->addr, j->bf.len, "the blob", &j->off)) ||
         (check_blob_address && !fcli_check_blob_address(j->bp, &j->bf, j->addr))) {
         fcli_job_close(j);
         return false;
@@ -202,22 +215,42 @@ void fcli_job_close(fcli_job *j)
 /* ---- device images ---- */
 
 
-/* Reads exactly n bytes of `path` into buf (the size was checked with
- * stat, so a short read means the file changed or failed). */
-static bool read_exact(const char *path, uint8_t *buf, size_t n)
+/* Loads an existing device image: a regular file (checked on the opened
+ * descriptor: a FIFO or a device is refused, never waited on) of exactly
+ * the board's flash size. */
+static bool load_image(fcli_image *im, const char *path, const board *b)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fcli_error("cannot open device image '%s': %s", path, strerror(errno));
+    char err[ERRLEN];
+    uint64_t size;
+    int fd = open_regular(path, 0, &size, err, sizeof err);
+    if (fd < 0) {
+        fcli_error("device image: %s", err);
         return false;
     }
-    size_t got = fread(buf, 1, n, f);
-    bool ok = got == n && !ferror(f);
-    if (!ok)
-        fcli_error("cannot read device image '%s': %s", path,
-                   ferror(f) ? strerror(errno) : "shorter than it was a moment ago");
-    fclose(f);
-    return ok;
+    if (size != b->size) {
+        fcli_error("device image %s is %llu bytes but %s's flash is %u bytes (an image of "
+                   "another board?)", path, (unsigned long long)size, b->name, b->size);
+        close(fd);
+        return false;
+    }
+    im->mem = ab_alloc_aligned(b->size);
+    size_t done = 0;
+    while (done < b->size) {
+        ssize_t k = read(fd, im->mem + done, b->size - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            fcli_error("cannot read device image '%s': %s", path,
+                       k < 0 ? strerror(errno) : "shorter than it was a moment ago");
+            close(fd);
+            free(im->mem);
+            im->mem = NULL;
+            return false;
+        }
+        done += (size_t)k;
+    }
+    close(fd);
+    return true;
 }
 
 bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool create)
@@ -226,16 +259,8 @@ bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool cr
     memset(im, 0, sizeof *im);
     im->path = o->device;
     if (stat(o->device, &st) == 0) {
-        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != b->size) {
-            fcli_error("device image %s is %lld bytes but %s's flash is %u bytes (an image of "
-                       "another board?)", o->device, (long long)st.st_size, b->name, b->size);
+        if (!load_image(im, o->device, b))
             return false;
-        }
-        im->mem = ab_alloc_aligned(b->size);
-        if (!read_exact(o->device, im->mem, b->size)) {
-            free(im->mem);
-            return false;
-        }
         im->existed = true;
     } else if (create) {
         im->mem = ab_alloc_aligned(b->size);
@@ -249,9 +274,9 @@ bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool cr
     nor_sim_init(&im->sim, &c, im->mem, b->base);
     if (o->cut) {
         uint64_t n;
-        if (!strncmp(o->cut, "ops:", 4) && fcli_parse_num(o->cut + 4, &n))
+        if (!strncmp(o->cut, "ops:", 4) && parse_count(o->cut + 4, &n))
             nor_sim_cut_after_ops(&im->sim, n, o->seed);
-        else if (!strncmp(o->cut, "bytes:", 6) && fcli_parse_num(o->cut + 6, &n))
+        else if (!strncmp(o->cut, "bytes:", 6) && parse_size(o->cut + 6, &n))
             nor_sim_cut_after_bytes(&im->sim, n, o->seed);
         else {
             nor_sim_free(&im->sim);
@@ -286,9 +311,10 @@ void fcli_image_close(fcli_image *im)
 int fcli_device_failure(fcli_image *im, const char *what, const char *msg)
 {
     if (im->sim.off) {
-        fcli_image_save(im);
-        fprintf(stderr, "kiln flash: %s: %s\nkiln flash: the device image %s now holds the "
-                "interrupted state (simulated power loss)\n", what, msg, im->path);
+        fprintf(stderr, "kiln flash: %s: %s\n", what, msg);
+        if (fcli_image_save(im))
+            fprintf(stderr, "kiln flash: the device image %s now holds the interrupted state "
+                    "(simulated power loss)\n", im->path);
         return EXIT_ERROR;
     }
     return fcli_error("%s: %s; %s left unchanged", what, msg, im->path);

@@ -15,7 +15,9 @@ void emit_header(const compiled *c, sbuf *out);
 void emit_source(const compiled *c, sbuf *out);
 void emit_data_c(const compiled *c, sbuf *out);
 
-/* Writes every output file into dir (created if needed), each atomically. */
+/* Writes every output file into dir (created if needed) as one generation
+ * (util/fileset.h): on failure the previous files stay as they were, and the
+ * other weights mode's data file never survives beside the new ones. */
 bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen);
 
 /* The C type of a tensor element ("float", "int8_t", ...). */

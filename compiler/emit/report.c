@@ -4,9 +4,13 @@
  * One row per IR node after the passes (so a BatchNorm folded into its Conv
  * is not a row of its own); the MAC count is ir_node_macc(), the same number
  * everywhere.  Weight bytes are what the layer's kernels read from the blob,
- * after repacking.
+ * after repacking.  Names and paths from the model go through c_text(), so
+ * the text report (also printed to the terminal) holds printable ASCII only:
+ * a name cannot forge report lines or send terminal escapes.
  */
 #include "emit/report.h"
+
+#include "emit/c_text.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -84,12 +88,23 @@ static bool any_quant(const ir_graph *g)
     return false;
 }
 
+/* s as printable text of at most max bytes of s, in tmp (reused). */
+static const char *printable(sbuf *tmp, const char *s, size_t max)
+{
+    tmp->len = 0;
+    if (tmp->s)
+        tmp->s[0] = '\0';
+    c_text(tmp, s, max);
+    return tmp->s ? tmp->s : "";
+}
+
 void report_text(const compiled *c, sbuf *o)
 {
     const ir_graph *g = c->g;
     char a[32], b[32], cc[32], sh[96], q[64], wq[64];
     bool quant = any_quant(g);
-    sb_printf(o, "Kiln report: %s (%s)\n\n", c->name, g->source);
+    sbuf tmp = {0};
+    sb_printf(o, "Kiln report: %s (%s)\n\n", c->name, printable(&tmp, g->source, C_TEXT_CUT));
     sb_printf(o, "%4s  %-28s %-15s %-18s %10s %12s %10s", "#", "layer", "op", "output", "params", "MACC",
               "weight B");
     if (quant)
@@ -103,7 +118,7 @@ void report_text(const compiled *c, sbuf *o)
         else
             snprintf(sh, sizeof sh, "-");
         char name[29];
-        snprintf(name, sizeof name, "%s", nd->name[0] ? nd->name : "(unnamed)");
+        snprintf(name, sizeof name, "%s", nd->name[0] ? printable(&tmp, nd->name, 28) : "(unnamed)");
         sb_printf(o, "%4d  %-28s %-15s %-18s %10s %12s %10s", n, name, ir_op_name(nd->op), sh,
                   grouped(ir_node_params(g, n), a), grouped(ir_node_macc(g, n), b),
                   grouped(compiled_node_weight_bytes(c, n), cc));
@@ -137,14 +152,17 @@ void report_text(const compiled *c, sbuf *o)
         const ir_tensor *t = &g->tensors[g->inputs[i]];
         shape_str(t, sh, sizeof sh);
         quant_str(t, q, sizeof q);
-        sb_printf(o, "input %d             %s %s %s (%s)\n", i, t->name, ir_dtype_name(t->dtype), sh, q);
+        sb_printf(o, "input %d             %s %s %s (%s)\n", i, printable(&tmp, t->name, C_TEXT_CUT),
+                  ir_dtype_name(t->dtype), sh, q);
     }
     for (int i = 0; i < g->n_outputs; i++) {
         const ir_tensor *t = &g->tensors[g->outputs[i]];
         shape_str(t, sh, sizeof sh);
         quant_str(t, q, sizeof q);
-        sb_printf(o, "output %d            %s %s %s (%s)\n", i, t->name, ir_dtype_name(t->dtype), sh, q);
+        sb_printf(o, "output %d            %s %s %s (%s)\n", i, printable(&tmp, t->name, C_TEXT_CUT),
+                  ir_dtype_name(t->dtype), sh, q);
     }
+    sb_free(&tmp);
 }
 
 static cJSON *shape_json(const ir_tensor *t)

@@ -15,7 +15,8 @@
  *
  * Environment: KILN_ARM_CC (default arm-none-eabi-gcc), KILN_QEMU (default
  * qemu-system-arm), KILN_QEMU_ARGS (more emulator arguments, e.g. a TCG
- * plugin).
+ * plugin), KILN_PROFILE=FILE (build with per-layer profiling and write each
+ * kernel call's instructions to FILE as JSON; profile.c).
  *
  * Cycles: QEMU models no pipeline, so what the firmware's SysTick measures
  * under `-icount shift=0` is instructions: one tick of the 25 MHz clock is
@@ -38,6 +39,7 @@
 
 #include "kiln/status.h"
 #include "target/child.h"
+#include "target/profile.h"
 #include "target/qemu.h"
 #include "target/vproto.h"
 #include "util/fileio.h"
@@ -120,6 +122,8 @@ typedef struct session {
     const char *qemu_log;
     const char *elf;
     double deadline;
+    target_profile *prof;   /* non-NULL: a PROFILE frame follows every OUTPUT */
+    const compiled *c;
 } session;
 
 static void to_decoder(void *ctx, const void *data, size_t n)
@@ -436,6 +440,11 @@ static target_result hello(session *s, const compiled *c, size_t in_bytes, size_
     const char *name = payload_str(&f, &off);
     uint32_t status = kvp_get_u32(p + KVP_HELLO_OFF_STATUS);
     *tick_hz = kvp_get_u32(p + KVP_HELLO_OFF_TICK_HZ);
+    if (status == KILN_OK && !(kvp_get_u32(p + KVP_HELLO_OFF_FLAGS) & KVP_HELLO_F_PROFILE) != !s->prof) {
+        snprintf(msg, msglen, "the firmware was%s built for profiling, but kiln %s profile frames",
+                 s->prof ? " not" : "", s->prof ? "expects" : "does not expect");
+        return TARGET_ERROR;
+    }
     if (s->o->verbose)
         fprintf(stderr, "qemu: HELLO from '%s': init status %" PRIu32 ", %" PRIu32 " input / %" PRIu32
                         " output bytes, arena %" PRIu32 ", blob at 0x%08" PRIx32 ", tick clock %" PRIu32 " Hz\n",
@@ -469,7 +478,21 @@ static target_result hello(session *s, const compiled *c, size_t in_bytes, size_
     return TARGET_OK;
 }
 
-/* One INPUT -> OUTPUT exchange. */
+/* The PROFILE frame that follows sample k's OUTPUT. */
+static bool profile_frame(session *s, size_t k, uint8_t seq, uint64_t ticks, char *msg, size_t msglen)
+{
+    vp_frame f;
+    if (!recv_frame(s, &f, "a PROFILE frame", msg, msglen))
+        return false;
+    if (f.type != KVP_T_PROFILE || f.seq != seq) {
+        snprintf(msg, msglen, "the firmware followed the OUTPUT of sample %zu with %s seq %u, not PROFILE seq %u", k,
+                 vp_type_name(f.type), f.seq, seq);
+        return false;
+    }
+    return target_profile_add(s->prof, s->c, f.payload, f.len, ticks, msg, msglen);
+}
+
+/* One INPUT -> OUTPUT exchange (and PROFILE, in a profiling build). */
 static bool infer(session *s, size_t k, const uint8_t *in, size_t in_bytes, uint8_t *out, size_t out_bytes,
                   uint64_t *ticks, char *msg, size_t msglen)
 {
@@ -497,7 +520,7 @@ static bool infer(session *s, size_t k, const uint8_t *in, size_t in_bytes, uint
     }
     *ticks = kvp_get_u64(f.payload + KVP_OUTPUT_OFF_TICKS);
     memcpy(out, f.payload + KVP_OUTPUT_FIXED, out_bytes);
-    return true;
+    return !s->prof || profile_frame(s, k, seq, *ticks, msg, msglen);
 }
 
 static bool quit(session *s, char *msg, size_t msglen)
@@ -582,6 +605,14 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     /* The largest frame the firmware may send: a garbled length beyond it is
      * reported at once instead of being waited for. */
     size_t max_frame = KVP_OUTPUT_FIXED + out_bytes;
+    const char *prof_path = getenv("KILN_PROFILE");
+    target_profile prof = {0};
+    if (prof_path && *prof_path) {
+        s.prof = &prof;
+        if (KVP_PROFILE_FIXED + 8u * ((size_t)c->prog.n_calls + 1) > max_frame)
+            max_frame = KVP_PROFILE_FIXED + 8u * ((size_t)c->prog.n_calls + 1);
+    }
+    s.c = c;
     max_frame = max_frame > KVP_HELLO_MAX ? max_frame : KVP_HELLO_MAX;
     max_frame = max_frame > KVP_ERROR_MAX ? max_frame : KVP_ERROR_MAX;
     vp_init(&s.dec, (uint32_t)max_frame);
@@ -592,7 +623,7 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     uint64_t ticks_total = 0, ticks_min = UINT64_MAX, ticks_max = 0;
     uint32_t tick_hz = 0;
 
-    if (!qemu_build_firmware(c, o, o->blob_path != NULL, elf, msg, msglen))
+    if (!qemu_build_firmware(c, o, o->blob_path != NULL, s.prof != NULL, elf, msg, msglen))
         goto out;
     argv = qemu_command(elf, load);
     target_echo(o, argv);
@@ -632,6 +663,8 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
                     io->samples, ticks_min, ticks_max, (double)ticks_total / (double)io->samples, tick_hz,
                     io->insns, per_tick);
     }
+    if (s.prof && !target_profile_write(s.prof, c, prof_path, tick_hz, msg, msglen))
+        goto out;
     if (s.dec.skipped && o->verbose)
         fprintf(stderr, "qemu: %" PRIu64 " bytes outside any frame were ignored: \"%s\"\n", s.dec.skipped,
                 s.dec.junk);
@@ -639,6 +672,7 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
 out:
     child_stop(&s.ch);
     vp_free(&s.dec);
+    target_profile_free(&prof);
     qemu_command_free(argv);
     free(elf);
     free(qlog);

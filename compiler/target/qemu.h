@@ -26,9 +26,10 @@ void qemu_command_free(char **argv);
 
 /* Builds the validation firmware for the network emitted in o->workdir into
  * the ELF file `elf`.  external_blob: the firmware checks the blob at QEMU_BLOB_ADDR
- * even when the network has its weights compiled in.  false: msg has the
- * compiler's or linker's complaint. */
-bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, const char *elf,
-                         char *msg, size_t msglen);
+ * even when the network has its weights compiled in.  profile: build the
+ * generated code and firmware with -DKILN_PROFILE (a PROFILE frame after each
+ * OUTPUT).  false: msg has the compiler's or linker's complaint. */
+bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
+                         const char *elf, char *msg, size_t msglen);
 
 #endif

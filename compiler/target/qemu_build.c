@@ -173,8 +173,8 @@ static int cpus(void)
     return n < 1 ? 1 : n > 16 ? 16 : (int)n;
 }
 
-bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, const char *elf,
-                         char *msg, size_t msglen)
+bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
+                         const char *elf, char *msg, size_t msglen)
 {
     const char *root = env_or("KILN_ROOT", KILN_ROOT);
     const char *cc = env_or("KILN_ARM_CC", "arm-none-eabi-gcc");
@@ -208,6 +208,11 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
         av_add(&common, "-DKILN_QEMU_EXTERNAL_BLOB=1");
     if (o->no_crc)
         av_add(&common, "-DKILN_QEMU_NO_CRC=1");
+    if (profile) {
+        av_add(&common, "-DKILN_PROFILE=1");
+        snprintf(num, sizeof num, "%d", c->prog.n_calls);
+        av_addf(&common, "-DKILN_PROFILE_CALLS=%s", num);
+    }
 
     char *pat = xasprintf("%s/" FW_DIR "/*.c", root);
     av_add_glob(&srcs, pat);

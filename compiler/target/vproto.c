@@ -113,6 +113,7 @@ const char *vp_type_name(uint8_t type)
     case KVP_T_ERROR: return "ERROR";
     case KVP_T_FAULT: return "FAULT";
     case KVP_T_BYE: return "BYE";
+    case KVP_T_PROFILE: return "PROFILE";
     }
     return "unknown";
 }

@@ -27,12 +27,15 @@
  *                         network has its weights compiled in (validate --blob)
  *   KILN_QEMU_NO_CRC      init with KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC
  *   KILN_QEMU_IO_BYTES    bytes for caller-side input/output buffers (0: arena only)
+ *   KILN_PROFILE, KILN_PROFILE_CALLS  per-layer profile: a PROFILE frame after
+ *                         each OUTPUT (profile.c)
  */
 #include <stdint.h>
 
 #include "../protocol.h"
 #include "board.h"
 #include "frames.h"
+#include "profile.h"
 #include "startup.h"
 #include "ticks.h"
 #include "uart.h"
@@ -133,6 +136,8 @@ static void send_hello(const kiln_model *m, const kiln_net *net, kiln_status s, 
         flags |= KVP_HELLO_F_NO_CRC;
     if (caller_bufs)
         flags |= KVP_HELLO_F_CALLER_BUFS;
+    if (profile_enabled())
+        flags |= KVP_HELLO_F_PROFILE;
     kvp_put_u32(p + KVP_HELLO_OFF_VERSION, KVP_VERSION);
     kvp_put_u32(p + KVP_HELLO_OFF_STATUS, (uint32_t)s);
     kvp_put_u64(p + KVP_HELLO_OFF_SIGNATURE, m->signature);
@@ -245,6 +250,7 @@ int main(void)
             return KVP_EXIT_OK;
         }
 
+        profile_begin();
         ticks_start(); /* same tick phase every inference: repeatable counts */
         t0 = ticks_now();
         s = kiln_net_run(&net, own ? 0 : (const void *const *)cin, own ? 0 : (void *const *)cout);
@@ -261,6 +267,7 @@ int main(void)
         for (i = 0; i < m->n_outputs; i++)
             out_ptr[i] = own ? (const uint8_t *)kiln_net_output(&net, i) : (const uint8_t *)cout[i];
         send_outputs(r.seq, m, out_ptr, out_bytes, t1 - t0);
+        profile_send(r.seq, t0);
         runs++;
     }
 }

@@ -1,0 +1,1 @@
+"""kbench - the pieces of Kiln's benchmark (bench/run.sh): one module per job."""
