@@ -109,6 +109,11 @@ char *c_identifier(const char *s)
     return id;
 }
 
+const char *kernel_choice_name(kernel_choice k)
+{
+    return k == KERNELS_COMPACT ? "compact" : k == KERNELS_PLAIN ? "plain" : "fast";
+}
+
 /* int16 conv/FC weights pay off where SMLAD reads them, and on the host
  * (wider vector multiply-adds); elsewhere they would only double the flash. */
 static lower_kernels lower_kernels_for(const compiled *c)

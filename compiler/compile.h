@@ -74,6 +74,9 @@ void compiled_free(compiled *c);
 /* Bytes of blob constants referenced by the calls lowered from IR node n. */
 size_t compiled_node_weight_bytes(const compiled *c, int node);
 
+/* "fast", "compact" or "plain". */
+const char *kernel_choice_name(kernel_choice k);
+
 /* The longest prefix --name takes (and a derived name is cut to): NET_OUTPUTk_BYTES
  * stays within the 63 significant characters C99 guarantees for macro names. */
 #define C_NAME_MAX 40

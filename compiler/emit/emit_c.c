@@ -112,6 +112,9 @@ void emit_header(const compiled *c, sbuf *o)
     sb_printf(o, "#define %s_ARENA_ALIGN %uu\n", n, PLAN_ALIGN);
     sb_printf(o, "#define %s_BLOB_BYTES %zuu\n", n, c->blob_len);
     sb_printf(o, "#define %s_SIGNATURE 0x%016" PRIx64 "ull\n", n, c->signature);
+    sb_printf(o, "/* What the code was generated for (--cpu, --kernels): the packing of the int8 weights. */\n");
+    sb_printf(o, "#define %s_CPU \"%s\"\n#define %s_KERNELS \"%s\"\n", n, c->cpu->name, n,
+              kernel_choice_name(c->kernels));
     if (c->has_address)
         sb_printf(o, "/* Default memory-mapped address of the weights blob; another can be given at init. */\n"
                      "#define %s_BLOB_ADDRESS 0x%08" PRIx64 "u\n", n, c->address);
@@ -194,6 +197,9 @@ void emit_source(const compiled *c, sbuf *o)
     sb_printf(o, "\n");
     c_comment(o, "%d kernel calls, arena %zu bytes, weights blob %zu bytes, signature 0x%016" PRIx64 ".",
               c->prog.n_calls, c->pl.arena_bytes, c->blob_len, c->signature);
+    sb_printf(o, "\n");
+    c_comment(o, "Generated for --cpu %s with --kernels %s.", c->cpu->name,
+              kernel_choice_name(c->kernels));
     sb_printf(o, "\n");
     sb_printf(o, "#include <math.h>\n#include \"kiln/kernels.h\"\n#include \"%s.h\"\n\n", n);
     /* Opt-in per-layer profiling: mark i before call i, mark n_calls after the last (docs/architecture.md). */

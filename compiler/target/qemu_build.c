@@ -3,7 +3,8 @@
  * generated network (NET.c, and NET_data.c for inline weights), every runtime
  * source and firmware/qemu-mps2-an500, compiled with arm-none-eabi-gcc for
  * the --cpu the code was generated for (cortex-m7 by default; M0+/M3/M4 code
- * runs on the emulated M7 too) at -O2, warnings as errors, then linked with
+ * runs on the emulated M7 too) at -Os, the flags `make arm` ships the runtime
+ * with (docs/kernels-int8.md, "Build flags"), warnings as errors, then linked with
  * mps2-an500.ld, newlib's libm and no heap.
  *
  * The runtime is compiled from source in the work directory every time (one
@@ -36,7 +37,7 @@
 #endif
 
 #define FW_DIR "firmware/qemu-mps2-an500"
-#define ARM_CFLAGS "-O2 -g -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections"
+#define ARM_CFLAGS "-Os -g -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections"
 
 static const char *env_or(const char *name, const char *dflt)
 {

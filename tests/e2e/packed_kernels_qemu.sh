@@ -23,7 +23,7 @@ for cpu in "cortex-m7:-mcpu=cortex-m7 -mfloat-abi=hard -mfpu=fpv5-d16" \
     ok=1
     for s in "${srcs[@]}"; do
         o="$tmp/$name/$(echo "${s%.c}" | tr / _).o"
-        arm-none-eabi-gcc $flags -mthumb -O2 -std=c99 -Wall -Wextra -Werror -pedantic \
+        arm-none-eabi-gcc $flags -mthumb -Os -std=c99 -Wall -Wextra -Werror -pedantic \
             -ffunction-sections -fdata-sections -Iinclude -Icompiler -I. -Itests/kernels \
             -c "$s" -o "$o" 2>>"$tmp/$name/build.log" || { ok=0; break; }
         objs+=("$o")
