@@ -154,6 +154,7 @@ static void collect_blob_tensors(compiled *c)
             b->nbytes = t->nbytes;
             b->dtype = blob_dtype(t->dtype);
             b->kind = r >= c->n_imported ? KILN_BLOB_KIND_DERIVED : KILN_BLOB_KIND_WEIGHTS;
+            b->layout = (kiln_blob_layout)lir_layout_of(&c->prog, r);
             c->blob_of[r] = c->n_bt++;
         }
     }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln/blob.h"
 #include "kiln/kernels_s8.h"
 #include "passes/lower_svdf.h"
 #include "passes/pack_s8.h"
@@ -495,6 +496,9 @@ static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, 
     int t = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
     free(name);
     free(buf);
+    lir_set_layout(c->p, t, !g    ? (k ? KILN_BLOB_LAYOUT_DW3X3_T : KILN_BLOB_LAYOUT_DW3X3)
+                            : g == 2 ? (w16 ? KILN_BLOB_LAYOUT_GEMM16_G2 : KILN_BLOB_LAYOUT_GEMM8_G2)
+                                     : (w16 ? KILN_BLOB_LAYOUT_GEMM16_G4 : KILN_BLOB_LAYOUT_GEMM8_G4));
     return t;
 }
 

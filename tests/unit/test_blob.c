@@ -151,7 +151,10 @@ static void future_version_is_refused(void **state)
     fixture *f = *state;
     uint8_t *copy = aligned_alloc(4096, 8192);
     memcpy(copy, f->blob, f->len);
-    copy[KILN_BLOB_OFF_VERSION] = 2;
+    copy[KILN_BLOB_OFF_VERSION] = KILN_BLOB_VERSION + 1;
+    assert_int_equal(kiln_blob_check(copy, f->len, SIG, 0, NULL), KILN_E_BLOB_VERSION);
+    /* and an older one: version 1 blobs held unpacked int8 weights */
+    copy[KILN_BLOB_OFF_VERSION] = 1;
     assert_int_equal(kiln_blob_check(copy, f->len, SIG, 0, NULL), KILN_E_BLOB_VERSION);
     free(copy);
 }
