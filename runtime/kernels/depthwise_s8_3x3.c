@@ -128,29 +128,38 @@ typedef struct dw_chan {
     kiln_chan_s8 rq;
 } dw_chan;
 
-static int32_t tap3(const int16_t *r, int32_t k01, int32_t k12)
-{
-    const int32_t w0 = (int16_t)k01, w1 = (int16_t)((uint32_t)k01 >> 16);
-    const int32_t w2 = (int16_t)((uint32_t)k12 >> 16);
-    return r[0] * w0 + r[1] * w1 + r[2] * w2;
-}
-
-/* Every output of one channel in C (any output stage). */
+/* Every output of one channel in C (any output stage): a row at a time, in
+ * chunks of accumulators a host compiler keeps in vector registers. */
 static void channel_c(const dw_view *v, const int16_t *plane, const uint8_t *rec,
                       const kiln_epi *e, int8_t *y)
 {
+    enum { CHUNK = 32 };
     dw_chan c;
     memcpy(&c.bias, rec, 4);
     memcpy(c.k, rec + 4, 24);
     memcpy(&c.rq, rec + 28, 16);
+    int32_t w[9]; /* the taps, from the [w0 w1] [w1 w2] pairs */
+    for (int32_t ky = 0; ky < 3; ky++) {
+        w[3 * ky] = (int16_t)c.k[2 * ky];
+        w[3 * ky + 1] = (int16_t)((uint32_t)c.k[2 * ky] >> 16);
+        w[3 * ky + 2] = (int16_t)((uint32_t)c.k[2 * ky + 1] >> 16);
+    }
+    const int32_t s = v->s;
     for (int32_t oy = 0; oy < v->out_h; oy++, y += v->y_row) {
-        const int16_t *r0 = plane + oy * v->s * v->pw;
-        int8_t *d = y;
-        for (int32_t ox = 0; ox < v->out_w; ox++, r0 += v->s, d += v->y_col) {
-            uint32_t a = (uint32_t)c.bias; /* wraps like TFLite's int32 sum */
-            for (int32_t ky = 0; ky < 3; ky++)
-                a += (uint32_t)tap3(r0 + ky * v->pw, c.k[2 * ky], c.k[2 * ky + 1]);
-            d[0] = kiln_chan_out((int32_t)a, &c.rq, e);
+        const int16_t *r0 = plane + oy * s * v->pw;
+        for (int32_t ox0 = 0; ox0 < v->out_w; ox0 += CHUNK) {
+            const int32_t n = v->out_w - ox0 < CHUNK ? v->out_w - ox0 : CHUNK;
+            uint32_t acc[CHUNK]; /* wraps like TFLite's int32 sum */
+            for (int32_t i = 0; i < n; i++)
+                acc[i] = (uint32_t)c.bias;
+            for (int32_t ky = 0; ky < 3; ky++) {
+                const int16_t *r = r0 + ky * v->pw + ox0 * s;
+                const int32_t w0 = w[3 * ky], w1 = w[3 * ky + 1], w2 = w[3 * ky + 2];
+                for (int32_t i = 0; i < n; i++)
+                    acc[i] += (uint32_t)(r[i * s] * w0 + r[i * s + 1] * w1 + r[i * s + 2] * w2);
+            }
+            for (int32_t i = 0; i < n; i++)
+                y[(ox0 + i) * v->y_col] = kiln_chan_out((int32_t)acc[i], &c.rq, e);
         }
     }
 }

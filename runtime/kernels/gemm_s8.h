@@ -202,41 +202,50 @@ typedef struct kiln_acc4x1 {
     int32_t c0, c1, c2, c3;
 } kiln_acc4x1;
 
-/* A slice's dot product; the int8 weights are in natural order e0 e1 e2 e3
- * against the lanes [e0 e2 e1 e3]. */
-static inline uint32_t kiln_dot_p16(const int16_t *x, const int16_t *w)
-{
-    return (uint32_t)(x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3]);
-}
-
-static inline uint32_t kiln_dot_p8(const int16_t *x, const int8_t *w)
-{
-    return (uint32_t)(x[0] * w[0] + x[1] * w[2] + x[2] * w[1] + x[3] * w[3]);
-}
-
 /* 2x2 in C on every core: the two rows' slices interleaved (16 bytes per
  * slice), two channels' slices.  The DSP cores run whole groups in
- * gemm_s8_dsp.c; this is what is left over (gemm_s8.c). */
+ * gemm_s8_dsp.c; this is what is left over there (gemm_s8.c), and the
+ * portable path, written as plain reductions over contiguous int16 (the
+ * shape a host compiler at -O3 turns into vector multiply-adds, PMADDWD).
+ * The int32 partial sums run over at most KILN_DOT_CHUNK slices, so they
+ * cannot overflow (|sum| < 2^28); the accumulators wrap like TFLite's. */
+#define KILN_DOT_CHUNK 2048
+
 static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
 {
-    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
-    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
-    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
-        a0 += kiln_dot_p16(x, w), a1 += kiln_dot_p16(x + 4, w);
-        a2 += kiln_dot_p16(x, w + 4), a3 += kiln_dot_p16(x + 4, w + 4);
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = 0; i < 8 * n; i += 8)
+            for (int32_t l = 0; l < 4; l++) {
+                s0 += x[i + l] * w[i + l], s1 += x[i + 4 + l] * w[i + l];
+                s2 += x[i + l] * w[i + 4 + l], s3 += x[i + 4 + l] * w[i + 4 + l];
+            }
+        acc->c0r0 = (int32_t)((uint32_t)acc->c0r0 + (uint32_t)s0);
+        acc->c0r1 = (int32_t)((uint32_t)acc->c0r1 + (uint32_t)s1);
+        acc->c1r0 = (int32_t)((uint32_t)acc->c1r0 + (uint32_t)s2);
+        acc->c1r1 = (int32_t)((uint32_t)acc->c1r1 + (uint32_t)s3);
+        x += 8 * n, w += 8 * n, ns -= n;
     }
-    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
 }
 
 static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
 {
-    uint32_t a0 = (uint32_t)acc->c0r0, a1 = (uint32_t)acc->c0r1;
-    uint32_t a2 = (uint32_t)acc->c1r0, a3 = (uint32_t)acc->c1r1;
-    for (int32_t j = 0; j < ns; j++, x += 8, w += 8) {
-        a0 += kiln_dot_p8(x, w), a1 += kiln_dot_p8(x + 4, w);
-        a2 += kiln_dot_p8(x, w + 4), a3 += kiln_dot_p8(x + 4, w + 4);
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = 0; i < 8 * n; i += 8)
+            for (int32_t l = 0; l < 4; l++) {
+                const int32_t e = (l & 1) * 2 + (l >> 1); /* lane l holds element e */
+                s0 += x[i + l] * w[i + e], s1 += x[i + 4 + l] * w[i + e];
+                s2 += x[i + l] * w[i + 4 + e], s3 += x[i + 4 + l] * w[i + 4 + e];
+            }
+        acc->c0r0 = (int32_t)((uint32_t)acc->c0r0 + (uint32_t)s0);
+        acc->c0r1 = (int32_t)((uint32_t)acc->c0r1 + (uint32_t)s1);
+        acc->c1r0 = (int32_t)((uint32_t)acc->c1r0 + (uint32_t)s2);
+        acc->c1r1 = (int32_t)((uint32_t)acc->c1r1 + (uint32_t)s3);
+        x += 8 * n, w += 8 * n, ns -= n;
     }
-    acc->c0r0 = (int32_t)a0, acc->c0r1 = (int32_t)a1, acc->c1r0 = (int32_t)a2, acc->c1r1 = (int32_t)a3;
 }
 
 #if KILN_HAS_DSP
@@ -323,22 +332,39 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
 
 static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
 {
-    uint32_t a0 = (uint32_t)acc->c0, a1 = (uint32_t)acc->c1, a2 = (uint32_t)acc->c2, a3 = (uint32_t)acc->c3;
-    for (int32_t j = 0; j < ns; j++, x += 4, w += 16) {
-        a0 += kiln_dot_p16(x, w), a1 += kiln_dot_p16(x, w + 4);
-        a2 += kiln_dot_p16(x, w + 8), a3 += kiln_dot_p16(x, w + 12);
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t j = 0; j < n; j++)
+            for (int32_t l = 0; l < 4; l++) {
+                s0 += x[4 * j + l] * w[16 * j + l], s1 += x[4 * j + l] * w[16 * j + 4 + l];
+                s2 += x[4 * j + l] * w[16 * j + 8 + l], s3 += x[4 * j + l] * w[16 * j + 12 + l];
+            }
+        acc->c0 = (int32_t)((uint32_t)acc->c0 + (uint32_t)s0);
+        acc->c1 = (int32_t)((uint32_t)acc->c1 + (uint32_t)s1);
+        acc->c2 = (int32_t)((uint32_t)acc->c2 + (uint32_t)s2);
+        acc->c3 = (int32_t)((uint32_t)acc->c3 + (uint32_t)s3);
+        x += 4 * n, w += 16 * n, ns -= n;
     }
-    acc->c0 = (int32_t)a0, acc->c1 = (int32_t)a1, acc->c2 = (int32_t)a2, acc->c3 = (int32_t)a3;
 }
 
 static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc4x1 *acc)
 {
-    uint32_t a0 = (uint32_t)acc->c0, a1 = (uint32_t)acc->c1, a2 = (uint32_t)acc->c2, a3 = (uint32_t)acc->c3;
-    for (int32_t j = 0; j < ns; j++, x += 4, w += 16) {
-        a0 += kiln_dot_p8(x, w), a1 += kiln_dot_p8(x, w + 4);
-        a2 += kiln_dot_p8(x, w + 8), a3 += kiln_dot_p8(x, w + 12);
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t j = 0; j < n; j++)
+            for (int32_t l = 0; l < 4; l++) {
+                const int32_t e = (l & 1) * 2 + (l >> 1);
+                s0 += x[4 * j + l] * w[16 * j + e], s1 += x[4 * j + l] * w[16 * j + 4 + e];
+                s2 += x[4 * j + l] * w[16 * j + 8 + e], s3 += x[4 * j + l] * w[16 * j + 12 + e];
+            }
+        acc->c0 = (int32_t)((uint32_t)acc->c0 + (uint32_t)s0);
+        acc->c1 = (int32_t)((uint32_t)acc->c1 + (uint32_t)s1);
+        acc->c2 = (int32_t)((uint32_t)acc->c2 + (uint32_t)s2);
+        acc->c3 = (int32_t)((uint32_t)acc->c3 + (uint32_t)s3);
+        x += 4 * n, w += 16 * n, ns -= n;
     }
-    acc->c0 = (int32_t)a0, acc->c1 = (int32_t)a1, acc->c2 = (int32_t)a2, acc->c3 = (int32_t)a3;
 }
 
 #endif /* KILN_HAS_DSP */
