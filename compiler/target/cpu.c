@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const cpu_info cpus[] = {
-    {"cortex-m0plus", true, false, true, "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft"},
+    /* M0+ code would run on the M7, but the firmware's startup is ARMv7-M (IT, Thumb-2) */
+    {"cortex-m0plus", true, false, false, "-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft"},
     {"cortex-m3", true, false, true, "-mcpu=cortex-m3 -mthumb -mfloat-abi=soft"},
     {"cortex-m4", true, true, true, "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"},
     {"cortex-m7", true, true, true, "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16"},

@@ -193,7 +193,7 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     av_add(&common, cc);
     if (!c->cpu->arm || !c->cpu->runs_on_m7) {
         snprintf(msg, msglen, "--cpu %s: the qemu target is a Cortex-M7 (mps2-an500), which runs code "
-                 "built for cortex-m0plus, cortex-m3, cortex-m4 or cortex-m7", c->cpu->name);
+                 "built for cortex-m3, cortex-m4 or cortex-m7", c->cpu->name);
         return false;
     }
     av_add_words(&common, c->cpu->arm_flags);
