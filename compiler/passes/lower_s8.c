@@ -471,9 +471,10 @@ static pack_rq packed_rq(ctx *c, int bi, const int64_t *wsum, const int64_t *wab
 }
 
 /* The packed stream of a conv/FC layer (w [n][k] int8 weights, groups of
- * g) or, with g = 0, of a 3x3 depthwise layer (w [3][3][n]; k is then 1
- * when the kernel works transposed); a new constant of bytes.  *mode
- * receives the requantization it was packed for. */
+ * g) or, with g = 0, of a 3x3 depthwise layer (w [3][3][n]; k is then 0
+ * for kiln_depthwise_conv_s8_3x3, 1 for the same transposed, 2 for
+ * kiln_depthwise_conv_s8_3x3c4); a new constant of bytes.  *mode receives
+ * the requantization it was packed for. */
 static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, int32_t g,
                          bool w16, int32_t in_off, const rq_out *r, int32_t *mode)
 {
@@ -483,20 +484,25 @@ static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, 
     else
         pack_wsum_cols(w, n, 9, wsum, wabs);
     const pack_rq q = packed_rq(c, bi, wsum, wabs, n, in_off, r, mode);
-    const size_t bytes = g ? pack_gemm_bytes(n, k, g, w16) : pack_dw3x3_bytes(n);
+    const size_t bytes = g ? pack_gemm_bytes(n, k, g, w16)
+                         : k == 2 ? pack_dw3x3c4_bytes(n) : pack_dw3x3_bytes(n);
     uint8_t *buf = xmalloc(bytes + 1);
     if (g)
         pack_gemm(w, k, g, w16, &q, *mode, buf);
+    else if (k == 2)
+        pack_dw3x3c4(w, &q, *mode, buf);
     else
         pack_dw3x3(w, k, &q, *mode, buf);
     free(wsum);
     const ir_node *nd = &c->g->nodes[c->node];
-    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node", !g ? "dw3x3" : w16 ? "p16" : "p8");
+    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node",
+                           g ? (w16 ? "p16" : "p8") : k == 2 ? "dw3x3c4" : "dw3x3");
     int64_t shape[1] = {(int64_t)bytes};
     int t = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
     free(name);
     free(buf);
-    lir_set_layout(c->p, t, !g    ? (k ? KILN_BLOB_LAYOUT_DW3X3_T : KILN_BLOB_LAYOUT_DW3X3)
+    lir_set_layout(c->p, t, !g    ? (k == 2 ? KILN_BLOB_LAYOUT_DW3X3_C4
+                                     : k ? KILN_BLOB_LAYOUT_DW3X3_T : KILN_BLOB_LAYOUT_DW3X3)
                             : g == 2 ? (w16 ? KILN_BLOB_LAYOUT_GEMM16_G2 : KILN_BLOB_LAYOUT_GEMM8_G2)
                                      : (w16 ? KILN_BLOB_LAYOUT_GEMM16_G4 : KILN_BLOB_LAYOUT_GEMM8_G4));
     return t;
@@ -561,6 +567,22 @@ static bool dw3x3_ok(const conv_geom *k)
            k->stride_h == k->stride_w && (k->stride_w == 1 || k->stride_w == 2);
 }
 
+/* Whether a 3x3 depthwise layer runs on kiln_depthwise_conv_s8_3x3c4
+ * rather than the plane kernel: channels by 4, for the fast kernels, where
+ * the planes cost more than they save.  Copying a channel into its plane is
+ * paid for every input pixel however few outputs read it; the NHWC kernel
+ * expands 4 channels of a pixel in about 6 instructions but then spends
+ * about 21 per output and channel against the plane kernel's 16 at stride
+ * 1.  Measured on VWW's layers (Cortex-M7, instructions per MAC, plane ->
+ * NHWC): stride 2 4.06-6.23 -> 3.05-3.28, 6x6 outputs 3.01 -> 2.61, 3x3
+ * outputs 4.46 -> 2.78; at 12x12 both give about 2.5, above that planes win
+ * (2.37). */
+static bool dw3x3c4_better(ctx *c, const conv_geom *k)
+{
+    return c->p->opts.kernels == LOWER_PACKED_W16 && k->in_c % 4 == 0 &&
+           (k->stride_w == 2 || k->out_h * k->out_w <= 64);
+}
+
 /* DEPTHWISE_CONV_2D 3x3: weights wp in HWO. */
 static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
                               int32_t in_off, const rq_out *r)
@@ -568,8 +590,12 @@ static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv
     const int32_t n = (int32_t)k->out_c;
     int32_t mode;
     const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
-    const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n, kiln_dw3x3_transposed(&kp), 0,
-                                 true, in_off, r, &mode);
+    const bool c4 = dw3x3c4_better(c, k);
+    const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n,
+                                 c4 ? 2 : kiln_dw3x3_transposed(&kp), 0, true, in_off, r, &mode);
+    if (c4)
+        return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3c4", k, (int)k->in_c, in_off, *r,
+                                mode, xi, wt, yi, kiln_depthwise_conv_s8_3x3c4_scratch_size(&kp));
     return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3", k, (int)k->in_c, in_off, *r, mode,
                             xi, wt, yi, kiln_depthwise_conv_s8_3x3_scratch_size(&kp));
 }

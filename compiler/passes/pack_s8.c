@@ -205,6 +205,27 @@ void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode,
     }
 }
 
+size_t pack_dw3x3c4_bytes(int32_t n) { return (size_t)(n / 4) * KILN_DW3X3C4_BLOCK_BYTES; }
+
+void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, uint8_t *out)
+{
+    for (int32_t c0 = 0; c0 + 4 <= r->n; c0 += 4) {
+        int32_t bias[4], chan[4][4];
+        for (int32_t i = 0; i < 4; i++)
+            pack_chan(r, mode, c0 + i, &bias[i], chan[i]);
+        for (int32_t i = 0; i < 4; i++)
+            out = put32(out, bias[i]);
+        for (int32_t t = 0; t < 9; t++) {
+            const int8_t *wt = w + (size_t)t * (size_t)r->n + (size_t)c0;
+            out = put16(out, wt[0]), out = put16(out, wt[2]); /* [w_c0 w_c2] */
+            out = put16(out, wt[1]), out = put16(out, wt[3]); /* [w_c1 w_c3] */
+        }
+        for (int32_t i = 0; i < 4; i++)
+            for (int32_t f = 0; f < 4; f++)
+                out = put32(out, chan[i][f]);
+    }
+}
+
 void pack_add_table(int32_t offset, int32_t left_shift, int32_t mult, int32_t shift, int negate,
                     int32_t t[256])
 {

@@ -81,6 +81,7 @@ typedef enum kiln_blob_layout {
     KILN_BLOB_LAYOUT_GEMM8_G4 = 4,  /*   int8 slices, channels by 4 */
     KILN_BLOB_LAYOUT_DW3X3 = 5,     /* packed 3x3 depthwise stream */
     KILN_BLOB_LAYOUT_DW3X3_T = 6,   /*   the same, kernel transposed */
+    KILN_BLOB_LAYOUT_DW3X3_C4 = 7,  /* packed NHWC 3x3 depthwise stream, 4 channels a block */
     KILN_BLOB_LAYOUT_COUNT
 } kiln_blob_layout;
 

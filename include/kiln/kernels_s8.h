@@ -169,6 +169,9 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  *                       slices[ns][G][4]       int16 (_p16) or int8 (_p8)
  *                       kiln_chan_s8 rq[G]     requantization
  *                     (kiln_packed_group_bytes()).
+ *   depthwise 3x3 c4  per 4 channels: int32 biases, per tap the int16 pairs
+ *                     [w_c0 w_c2] [w_c1 w_c3] (SXTB16 lanes of an NHWC word),
+ *                     4 kiln_chan_s8 (KILN_DW3X3C4_BLOCK_BYTES).
  *   depthwise 3x3     per channel: int32 bias, the int16 pairs [w0 w1]
  *                     [w1 w2] of each kernel row (6 words), kiln_chan_s8;
  *                     when kiln_dw3x3_transposed(), "rows" are the kernel's
@@ -201,6 +204,10 @@ static inline size_t kiln_packed_group_bytes(int32_t ns, int32_t g, int32_t w16)
 
 /* Bytes per channel of a packed 3x3 depthwise stream. */
 #define KILN_DW3X3_CHAN_BYTES 44u
+/* Bytes per block of 4 channels of a packed NHWC 3x3 depthwise stream:
+ * int32 acc[4], per tap (ky, kx row-major) the int16 pairs [w_c0 w_c2]
+ * [w_c1 w_c3], then 4 kiln_chan_s8. */
+#define KILN_DW3X3C4_BLOCK_BYTES 152u
 
 /* Elements of one kernel tap in a packed conv's reduction: in_c, except 4
  * for in_c == 3 (RGB first layers), where each tap is then one word of
@@ -234,6 +241,15 @@ void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, co
  * any padding, NHWC: each channel is copied into a zero-point-padded int16
  * plane in scratch, where horizontally adjacent taps are int16 pairs. */
 size_t kiln_depthwise_conv_s8_3x3_scratch_size(const kiln_conv_s8_params *p);
+/* The same on NHWC directly, 4 channels per input word (in_c a multiple of
+ * 4): no planes, so it wins where planes cost more than the taps, at stride
+ * 2 and on small outputs (the compiler's choice, lower_s8.c).  Scratch:
+ * four input rows expanded to int16 (a ring of three, one of the zero
+ * point). */
+size_t kiln_depthwise_conv_s8_3x3c4_scratch_size(const kiln_conv_s8_params *p);
+void kiln_depthwise_conv_s8_3x3c4(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                  int8_t *y, void *scratch);
+
 /* Whether the kernel walks the image transposed (long output columns make
  * longer inner loops than short output rows); the packing follows it. */
 static inline int kiln_dw3x3_transposed(const kiln_conv_s8_params *p)

@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[8] = {{0}};
+    pc_result r[9] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -80,5 +80,7 @@ int main(void)
     bad += report("add/sub tables", &r[6]);
     pc_avgpool(18, N_CASES, &r[7]);
     bad += report("average pool", &r[7]);
+    pc_dw3x3c4(19, N_CASES, &r[8]);
+    bad += report("depthwise 3x3 c4", &r[8]);
     return bad;
 }

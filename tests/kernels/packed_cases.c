@@ -310,7 +310,7 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)
 
 /* ---- depthwise 3x3 ------------------------------------------------------- */
 
-void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r)
+static void dw_case(uint32_t seed, uint32_t n, int c4, pc_result *r)
 {
     for (uint32_t i = 0; i < n; i++) {
         rng_seed(seed, i);
@@ -318,7 +318,7 @@ void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r)
         for (;;) {
             memset(&p, 0, sizeof p);
             p.batch = rin(0, 4) ? 1 : 2;
-            p.in_c = rin(1, 24), p.in_h = rin(1, 12), p.in_w = rin(1, 12);
+            p.in_c = c4 ? 4 * rin(1, 8) : rin(1, 24), p.in_h = rin(1, 12), p.in_w = rin(1, 12);
             p.k_h = p.k_w = 3, p.dil_h = p.dil_w = 1;
             p.stride_h = p.stride_w = rin(1, 2);
             const int32_t pb = rin(0, 2), pr = rin(0, 2);
@@ -327,6 +327,8 @@ void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r)
                 continue;
             p.out_h = (p.in_h + p.pad_t + pb - 3) / p.stride_h + 1;
             p.out_w = (p.in_w + p.pad_l + pr - 3) / p.stride_w + 1;
+            if (p.batch * p.out_h * p.out_w * p.in_c > MAX_Y)
+                continue;
             break;
         }
         p.out_c = p.in_c, p.groups = p.in_c, p.layout = KILN_LAYOUT_NHWC;
@@ -343,17 +345,28 @@ void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r)
         pack_wsum_cols(wbuf, p.out_c, 9, wsum, wabs);
         kiln_conv_s8_params pp = p;
         const pack_rq q = layer_rq(p.out_c, p.in_offset, &p.rq, bias, &pp.rq.mode);
-        pack_dw3x3(wbuf, kiln_dw3x3_transposed(&pp), &q, pp.rq.mode, (uint8_t *)stream);
+        if (c4)
+            pack_dw3x3c4(wbuf, &q, pp.rq.mode, (uint8_t *)stream);
+        else
+            pack_dw3x3(wbuf, kiln_dw3x3_transposed(&pp), &q, pp.rq.mode, (uint8_t *)stream);
         memset(yout, 0x5A, (size_t)ny);
-        if (kiln_depthwise_conv_s8_3x3_scratch_size(&pp) > MAX_SCRATCH) {
+        if ((c4 ? kiln_depthwise_conv_s8_3x3c4_scratch_size(&pp)
+                : kiln_depthwise_conv_s8_3x3_scratch_size(&pp)) > MAX_SCRATCH) {
             i--;
             seed++;
             continue;
         }
-        kiln_depthwise_conv_s8_3x3(&pp, xbuf, stream, yout, noisy_scratch());
+        if (c4)
+            kiln_depthwise_conv_s8_3x3c4(&pp, xbuf, stream, yout, noisy_scratch());
+        else
+            kiln_depthwise_conv_s8_3x3(&pp, xbuf, stream, yout, noisy_scratch());
         compare(yout, yref, ny, seed, i, pp.rq.mode, r);
     }
 }
+
+void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r) { dw_case(seed, n, 0, r); }
+
+void pc_dw3x3c4(uint32_t seed, uint32_t n, pc_result *r) { dw_case(seed, n, 1, r); }
 
 /* ---- ADD / SUB with tables ------------------------------------------------ */
 

@@ -2,7 +2,8 @@
  * packed_cases.h - random cases that hold the packed int8 kernels to the
  * plain ones, byte for byte: convolutions (any kernel, stride, dilation,
  * padding, channel counts that leave partial groups and partial slices),
- * FULLY_CONNECTED (batch 1 and more), 3x3 depthwise (stride 1 and 2), the
+ * FULLY_CONNECTED (batch 1 and more), 3x3 depthwise (stride 1 and 2; the
+ * plane and the NHWC 4-channel kernels), the
  * table-driven ADD/SUB, the 4-channel average pool, and
  * the short requantization against MultiplyByQuantizedMultiplier at the
  * edges of its range and on both roundings' ties.
@@ -39,6 +40,8 @@ void pc_requant(uint32_t seed, uint32_t n, pc_result *r);
 void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r);
 void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r);
 void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r);
+/* The NHWC 3x3 depthwise kernel (kiln_depthwise_conv_s8_3x3c4), 4k channels. */
+void pc_dw3x3c4(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_add_s8_lut (ADD and SUB) against kiln_add_s8 / kiln_sub_s8. */
 void pc_add(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_avgpool_s8 on NHWC with 4k channels (its 4-channel path) against a

@@ -79,6 +79,18 @@ static void depthwise_3x3_equals_plain(void **state)
     assert_int_equal(r.failures, 0);
 }
 
+static void depthwise_3x3c4_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_dw3x3c4(9, 3000, &r);
+    report("depthwise 3x3 c4", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_TFLITE] > 50 && r.modes[KILN_RQ_SHORT] > 50 &&
+                r.modes[KILN_RQ_SHORT_RELU] > 50);
+}
+
 static void add_lut_equals_plain(void **state)
 {
     (void)state;
@@ -195,6 +207,7 @@ int main(void)
         cmocka_unit_test(conv_packed_equals_plain),
         cmocka_unit_test(fc_packed_equals_plain),
         cmocka_unit_test(depthwise_3x3_equals_plain),
+        cmocka_unit_test(depthwise_3x3c4_equals_plain),
         cmocka_unit_test(add_lut_equals_plain),
         cmocka_unit_test(avgpool_4ch_equals_plain),
         cmocka_unit_test(transpose_conv_gather_equals_scatter),
