@@ -144,6 +144,8 @@ void report_text(const compiled *c, sbuf *o)
     sb_printf(o, "arena bytes         %s (lower bound %s: the most bytes live at once)\n",
               grouped(c->pl.arena_bytes, a), grouped(c->pl.lower_bound, b));
     sb_printf(o, "kernel calls        %d\n", c->prog.n_calls);
+    sb_printf(o, "generated for       --cpu %s, --kernels %s\n", c->cpu->name,
+              kernel_choice_name(c->kernels));
     if (c->stats.folded || c->stats.bn_fused || c->stats.act_fused)
         sb_printf(o, "passes              %d constant nodes folded, %d BatchNorm folded, %d activations fused\n",
                   c->stats.folded, c->stats.bn_fused, c->stats.act_fused);
@@ -219,6 +221,8 @@ void report_json(const compiled *c, sbuf *o)
     cJSON_AddNumberToObject(root, "arena_bytes", (double)c->pl.arena_bytes);
     cJSON_AddNumberToObject(root, "arena_lower_bound_bytes", (double)c->pl.lower_bound);
     cJSON_AddNumberToObject(root, "kernel_calls", c->prog.n_calls);
+    cJSON_AddStringToObject(root, "cpu", c->cpu->name);
+    cJSON_AddStringToObject(root, "kernels", kernel_choice_name(c->kernels));
     char sig[24];
     snprintf(sig, sizeof sig, "0x%016" PRIx64, c->signature);
     cJSON_AddStringToObject(root, "signature", sig);
