@@ -22,6 +22,7 @@
 #include "kiln/blob.h"
 #include "util/args.h"
 #include "util/fileio.h"
+#include "util/suggest.h"
 
 static const char usage[] =
     "usage: kiln blob info FILE [--signature SIG | --model MODEL [compile options]] [--tensors]\n"
@@ -152,7 +153,11 @@ int cmd_blob(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        fprintf(stderr, "kiln blob: expected 'info'\n%s", usage);
+        const char *info[] = {"info"};
+        if (argc >= 2 && suggest_word(argv[1], info, 1))
+            fprintf(stderr, "kiln blob: unknown subcommand '%s'; did you mean 'info'?\n", argv[1]);
+        else
+            fprintf(stderr, "kiln blob: expected 'info'\n%s", usage);
         return 2;
     }
     const char *file = NULL, *model = NULL;
@@ -166,7 +171,10 @@ int cmd_blob(int argc, char **argv)
             return 2;
         if (r > 0)
             continue;
-        if (!strcmp(argv[i], "--signature")) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--signature")) {
             const char *v = arg_value(argc, argv, &i, "blob info");
             if (!v || !arg_once(&seen, "--signature", v, "blob info"))
                 return 2;
@@ -185,7 +193,7 @@ int cmd_blob(int argc, char **argv)
         } else if (!strcmp(argv[i], "--tensors")) {
             tensors = true;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "kiln blob info: unknown option '%s'\n%s", argv[i], usage);
+            report_unknown_option("blob info", argv[i], usage);
             return 2;
         } else if (!file) {
             file = argv[i];
@@ -218,6 +226,11 @@ int cmd_blob(int argc, char **argv)
     }
     memcpy(b, raw, len);
     free(raw);
+    if (blob_is_model_file(b, len, file, err, sizeof err)) {
+        fprintf(stderr, "kiln blob info: %s\n", err);
+        free(b);
+        return 2;
+    }
     printf("file                %s (%zu bytes)\n", file, len);
     print_header(b, len);
     int rc = model ? check_model(b, len, model, &co, tensors) : check_structure(b, len, have_sig, sig, tensors);

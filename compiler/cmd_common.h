@@ -6,6 +6,8 @@
 #define KILN_CMD_COMMON_H
 
 #include "compile.h"
+#include "emit/report_data.h"
+#include "flash/board.h"
 #include "util/args.h"
 
 /* If argv[*i] is a compile option, consumes it (and its value) and returns 1;
@@ -15,6 +17,34 @@
 int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_opts *o, arg_seen *seen);
 /* --address plus the compiled blob must end within 4 GiB; prints why not. */
 bool check_compiled_address(const compiled *c, const char *cmd);
+
+/* --board B [--boards-dir DIR] of generate and analyze: the blob's default
+ * address is the board's mapped flash, the blob must fit in it, and the
+ * reports compare the totals with the board's memories. */
+typedef struct board_sel {
+    const char *name, *dir;
+    board b;
+    bool loaded;
+} board_sel;
+
+/* Like parse_compile_opt, for --board and --boards-dir. */
+int parse_board_opt(int argc, char **argv, int *i, const char *cmd, board_sel *s, arg_seen *seen);
+/* Loads the board (when one was named) and, without --address and with
+ * external weights, makes its flash base the default address.  Prints why
+ * not (an unknown board gets the closest name suggested). */
+bool board_sel_load(board_sel *s, compile_opts *o, const char *cmd);
+/* With external weights: the compiled blob at its address must lie in the
+ * board's mapped flash window.  Prints why not. */
+bool check_board_fit(const compiled *c, const board_sel *s, const char *cmd);
+void board_sel_free(board_sel *s);
+/* The board's limits for the reports, in *r; NULL without a board. */
+const report_board *board_sel_report(const board_sel *s, report_board *r);
+
+#define BOARD_OPTS_HELP                                                                            \
+    "  --board B                 check against board B (kiln boards): the blob's address must lie\n" \
+    "                            in its mapped flash (default: the flash base); the report shows\n"  \
+    "                            the totals against its memories\n"                                  \
+    "  --boards-dir DIR          where board descriptors live (default: <repo>/boards)\n"
 
 #define COMPILE_OPTS_HELP                                                                      \
     "  --name NET                C identifier prefix of the generated code (default: file name)\n" \

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/build_files.h"
 #include "emit/c_text.h"
 #include "emit/report.h"
 #include "util/fileio.h"
@@ -374,39 +375,62 @@ static char *out_path(const char *dir, const char *name, const char *suffix)
     return path;
 }
 
-bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen)
+bool emit_all_board(const compiled *c, const char *dir, const report_board *board, char *err, size_t errlen)
 {
     if (!make_dirs(dir, err, errlen))
         return false;
     bool inl = c->weights == WEIGHTS_INLINE;
-    sbuf h = {0}, s = {0}, d = {0}, rt = {0}, rj = {0};
+    sbuf h = {0}, s = {0}, d = {0}, rt = {0}, rj = {0}, rh = {0}, mk = {0}, cm = {0};
     emit_header(c, &h);
     emit_source(c, &s);
     if (inl)
         emit_data_c(c, &d);
-    report_text(c, &rt);
-    report_json(c, &rj);
+    runtime_srcs rs;
+    sbuf code = {0};     /* what the generated code calls: NET.h's inline wrappers and NET.c */
+    sb_printf(&code, "%s\n%s", h.s, s.s);
+    bool found = runtime_sources(KILN_ROOT, code.s, &rs, err, errlen);
+    sb_free(&code);
+    if (!found) {
+        sb_free(&h);
+        sb_free(&s);
+        sb_free(&d);
+        return false;
+    }
+    emit_build_mk(c, KILN_ROOT, &rs, &mk);
+    emit_build_cmake(c, KILN_ROOT, &rs, &cm);
+    runtime_srcs_free(&rs);
+    report_text_board(c, board, &rt);
+    report_json_board(c, board, &rj);
+    report_html(c, board, &rh);
     /* Weights first, reports last; the other mode's data file is stale. */
-    char *paths[5] = {out_path(dir, c->name, inl ? "_data.c" : "_data.bin"), out_path(dir, c->name, ".c"),
-                      out_path(dir, c->name, ".h"), out_path(dir, c->name, "_report.txt"),
-                      out_path(dir, c->name, "_report.json")};
+    enum { N_OUT = 8 };
+    char *paths[N_OUT] = {out_path(dir, c->name, inl ? "_data.c" : "_data.bin"), out_path(dir, c->name, ".c"),
+                          out_path(dir, c->name, ".h"), out_path(dir, c->name, ".mk"),
+                          out_path(dir, c->name, ".cmake"), out_path(dir, c->name, "_report.txt"),
+                          out_path(dir, c->name, "_report.json"), out_path(dir, c->name, "_report.html")};
     char *stale = out_path(dir, c->name, inl ? "_data.bin" : "_data.c");
-    const fileset_file files[5] = {
+    const fileset_file files[N_OUT] = {
         {paths[0], inl ? (const void *)d.s : (const void *)c->blob, inl ? d.len : c->blob_len},
         {paths[1], s.s, s.len},
         {paths[2], h.s, h.len},
-        {paths[3], rt.s, rt.len},
-        {paths[4], rj.s, rj.len},
+        {paths[3], mk.s, mk.len},
+        {paths[4], cm.s, cm.len},
+        {paths[5], rt.s, rt.len},
+        {paths[6], rj.s, rj.len},
+        {paths[7], rh.s, rh.len},
     };
     const char *const stale_list[1] = {stale};
-    bool ok = fileset_commit(files, 5, stale_list, 1, err, errlen);
-    for (int i = 0; i < 5; i++)
+    bool ok = fileset_commit(files, N_OUT, stale_list, 1, err, errlen);
+    for (int i = 0; i < N_OUT; i++)
         free(paths[i]);
     free(stale);
-    sb_free(&h);
-    sb_free(&s);
-    sb_free(&d);
-    sb_free(&rt);
-    sb_free(&rj);
+    sbuf *all[] = {&h, &s, &d, &rt, &rj, &rh, &mk, &cm};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        sb_free(all[i]);
     return ok;
+}
+
+bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen)
+{
+    return emit_all_board(c, dir, NULL, err, errlen);
 }
