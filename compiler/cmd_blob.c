@@ -39,9 +39,17 @@ static const char *dtype_name(unsigned d)
     return d < sizeof names / sizeof names[0] ? names[d] : "?";
 }
 
+static const char *layout_name(uint32_t l)
+{
+    static const char *names[] = {"plain",  "gemm16x2", "gemm8x2", "gemm16x4",
+                                  "gemm8x4", "dw3x3",   "dw3x3t",  "dw3x3c4"};
+    return l < sizeof names / sizeof names[0] ? names[l] : "?";
+}
+
 static void print_directory(const uint8_t *b, size_t len, uint32_t count, uint32_t dir)
 {
-    printf("tensors:\n  %-4s %10s %10s %-5s %-8s %s\n", "#", "offset", "bytes", "type", "kind", "name");
+    printf("tensors:\n  %-4s %10s %10s %-5s %-8s %-8s %s\n", "#", "offset", "bytes", "type", "kind",
+           "layout", "name");
     for (uint32_t i = 0; i < count; i++) {
         uint64_t e = (uint64_t)dir + (uint64_t)i * KILN_BLOB_DIR_ENTRY_SIZE;
         if (e + KILN_BLOB_DIR_ENTRY_SIZE > len) {
@@ -54,8 +62,9 @@ static void print_directory(const uint8_t *b, size_t len, uint32_t count, uint32
         const char *nm = "(name out of range)";
         if (name < len && memchr(b + name, 0, len - name))
             nm = (const char *)b + name;
-        printf("  %-4u %10u %10u %-5s %-8s %s%s\n", i, off, sz, dtype_name(p[KILN_BLOB_DIR_OFF_DTYPE]),
-               p[KILN_BLOB_DIR_OFF_KIND] == KILN_BLOB_KIND_DERIVED ? "derived" : "weights", nm,
+        printf("  %-4u %10u %10u %-5s %-8s %-8s %s%s\n", i, off, sz, dtype_name(p[KILN_BLOB_DIR_OFF_DTYPE]),
+               p[KILN_BLOB_DIR_OFF_KIND] == KILN_BLOB_KIND_DERIVED ? "derived" : "weights",
+               layout_name(kiln_rd_u16(p + KILN_BLOB_DIR_OFF_LAYOUT)), nm,
                (uint64_t)off + sz > len ? "  (past the end!)" : "");
     }
 }

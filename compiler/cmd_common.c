@@ -39,7 +39,8 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->no_fuse = true;
         return 1;
     }
-    if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") && strcmp(a, "--integrity"))
+    if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") &&
+        strcmp(a, "--integrity") && strcmp(a, "--cpu") && strcmp(a, "--kernels"))
         return 0;
     if (!(v = arg_value(argc, argv, i, cmd)) || !arg_once(seen, a, v, cmd))
         return -1;
@@ -61,6 +62,24 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
     } else if (!strcmp(a, "--integrity")) {
         if (!integrity_parse(v, &o->integrity)) {
             fprintf(stderr, "kiln %s: --integrity must be 'sha256' or 'crc32', not '%s'\n", cmd, v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--cpu")) {
+        if (!cpu_find(v)) {
+            fprintf(stderr, "kiln %s: --cpu '%s' is not a CPU Kiln knows (%s)\n", cmd, v, cpu_names());
+            return -1;
+        }
+        o->cpu = v;
+    } else if (!strcmp(a, "--kernels")) {
+        if (!strcmp(v, "fast"))
+            o->kernels = KERNELS_FAST;
+        else if (!strcmp(v, "compact"))
+            o->kernels = KERNELS_COMPACT;
+        else if (!strcmp(v, "plain"))
+            o->kernels = KERNELS_PLAIN;
+        else {
+            fprintf(stderr, "kiln %s: --kernels must be 'fast', 'compact' or 'plain', not '%s'\n",
+                    cmd, v);
             return -1;
         }
     } else if (!parse_address(v, cmd, o)) {

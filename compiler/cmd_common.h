@@ -1,6 +1,6 @@
 /*
  * cmd_common.h - options shared by the commands that compile a model
- * (analyze, generate, validate): --name, --weights, --address.
+ * (analyze, generate, validate): --name, --weights, --address, --cpu, --kernels.
  */
 #ifndef KILN_CMD_COMMON_H
 #define KILN_CMD_COMMON_H
@@ -53,6 +53,10 @@ const report_board *board_sel_report(const board_sel *s, report_board *r);
     "  --integrity sha256|crc32  how init checks the blob's payload against this build: its SHA-256\n" \
     "                            (default; catches deliberate edits) or its CRC-32 (faster; catches\n" \
     "                            accidents only); every header field is checked either way\n" \
-    "  --no-fuse                 keep BatchNorm and activations as separate layers\n"
+    "  --no-fuse                 keep BatchNorm and activations as separate layers\n"          \
+    "  --cpu CPU                 cortex-m0plus|m3|m4|m7|m33|m55 or host (default cortex-m7;\n"   \
+    "                            validate --target host: host): decides the weight packing\n"  \
+    "  --kernels fast|compact|plain  int8 conv/FC kernels: packed with int16 weights where the\n" \
+    "                            CPU has SMLAD (default), packed with int8 weights, or plain\n"
 
 #endif

@@ -149,6 +149,8 @@ static int parse(int argc, char **argv, vopts *o)
         fprintf(stderr, "kiln validate: unknown --target '%s' (host or qemu)\n", o->target);
         return 2;
     }
+    if (!o->co.cpu && !strcmp(o->target, "host"))
+        o->co.cpu = "host"; /* the code is built by the host's compiler */
     if (o->n_inputs && (o->seed_given || o->samples > 1)) {
         fprintf(stderr, "kiln validate: --seed/--samples make random inputs; do not combine them with --input\n");
         return 2;

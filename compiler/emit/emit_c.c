@@ -119,6 +119,9 @@ void emit_header(const compiled *c, sbuf *o)
     sb_printf(o, "/* How init checks the blob's payload: the CRC-32 or SHA-256 in %s_model.blob. */\n"
                  "#define %s_INTEGRITY %s\n", n, n,
               c->expect.integrity == KILN_INTEGRITY_SHA256 ? "KILN_INTEGRITY_SHA256" : "KILN_INTEGRITY_CRC32");
+    sb_printf(o, "/* What the code was generated for (--cpu, --kernels): the packing of the int8 weights. */\n");
+    sb_printf(o, "#define %s_CPU \"%s\"\n#define %s_KERNELS \"%s\"\n", n, c->cpu->name, n,
+              kernel_choice_name(c->kernels));
     if (c->has_address)
         sb_printf(o, "/* Default memory-mapped address of the weights blob; another can be given at init. */\n"
                      "#define %s_BLOB_ADDRESS 0x%08" PRIx64 "u\n", n, c->address);
@@ -249,6 +252,9 @@ void emit_source(const compiled *c, sbuf *o)
     sb_printf(o, "\n");
     c_comment(o, "%d kernel calls, arena %zu bytes, weights blob %zu bytes, signature 0x%016" PRIx64 ".",
               c->prog.n_calls, c->pl.arena_bytes, c->blob_len, c->signature);
+    sb_printf(o, "\n");
+    c_comment(o, "Generated for --cpu %s with --kernels %s.", c->cpu->name,
+              kernel_choice_name(c->kernels));
     sb_printf(o, "\n");
     sb_printf(o, "#include <math.h>\n#include \"kiln/kernels.h\"\n#include \"%s.h\"\n\n", n);
     /* Opt-in per-layer profiling: mark i before call i, mark n_calls after the last (docs/architecture.md). */

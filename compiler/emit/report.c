@@ -173,6 +173,8 @@ void report_text_board(const compiled *c, const report_board *board, sbuf *o)
               kib(d.code.generated, b, sizeof b), c->prog.n_calls, kib(d.code.kernels, cc, sizeof cc),
               d.code.distinct_kernels, kib(d.code.runtime, r, sizeof r));
     sb_printf(o, "kernel calls        %d\n", c->prog.n_calls);
+    sb_printf(o, "generated for       --cpu %s, --kernels %s\n", c->cpu->name,
+              kernel_choice_name(c->kernels));
     if (c->stats.folded || c->stats.bn_fused || c->stats.act_fused)
         sb_printf(o, "passes              %d constant nodes folded, %d BatchNorm folded, %d activations fused\n",
                   c->stats.folded, c->stats.bn_fused, c->stats.act_fused);
@@ -257,6 +259,8 @@ void report_json_board(const compiled *c, const report_board *board, sbuf *o)
     cJSON_AddNumberToObject(root, "arena_lower_bound_bytes", (double)c->pl.lower_bound);
     cJSON_AddNumberToObject(root, "arena_peak_call", c->pl.peak_call);
     cJSON_AddNumberToObject(root, "kernel_calls", c->prog.n_calls);
+    cJSON_AddStringToObject(root, "cpu", c->cpu->name);
+    cJSON_AddStringToObject(root, "kernels", kernel_choice_name(c->kernels));
     cJSON *code = cJSON_AddObjectToObject(root, "code_bytes_estimate");
     cJSON_AddNumberToObject(code, "total", (double)d.code.total);
     cJSON_AddNumberToObject(code, "generated", (double)d.code.generated);

@@ -98,6 +98,22 @@ void lir_alias(lir_program *p, int t, int src)
     p->alias[t] = src;
 }
 
+void lir_set_layout(lir_program *p, int t, int layout)
+{
+    if (t >= p->n_layout) {
+        int n = t + 64;
+        p->layout = xrealloc(p->layout, (size_t)n * sizeof *p->layout);
+        memset(p->layout + p->n_layout, 0, (size_t)(n - p->n_layout) * sizeof *p->layout);
+        p->n_layout = n;
+    }
+    p->layout[t] = layout;
+}
+
+int lir_layout_of(const lir_program *p, int t)
+{
+    return t >= 0 && t < p->n_layout ? p->layout[t] : 0;
+}
+
 const char *lir_f32(float v)
 {
     static char bufs[8][48];
@@ -141,7 +157,14 @@ static const lower_fn families[] = {lower_s8, lower_data, lower_f32};
 
 bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen)
 {
+    const lower_opts plain = {LOWER_PLAIN};
+    return lower_graph_opts(g, &plain, p, err, errlen);
+}
+
+bool lower_graph_opts(ir_graph *g, const lower_opts *o, lir_program *p, char *err, size_t errlen)
+{
     memset(p, 0, sizeof *p);
+    p->opts = *o;
     for (int n = 0; n < g->n_nodes; n++) {
         int done = 0;
         for (size_t f = 0; f < sizeof families / sizeof families[0] && !done; f++) {
@@ -172,6 +195,7 @@ void lir_free(lir_program *p)
     }
     free(p->calls);
     free(p->alias);
+    free(p->layout);
     memset(p, 0, sizeof *p);
 }
 

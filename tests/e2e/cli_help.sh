@@ -32,7 +32,7 @@ for c in analyze generate validate blob "blob info" flash "flash write" "flash v
     "$KILN" $c --help >"$tmp/a" 2>&1; "$KILN" help $c >"$tmp/b" 2>&1
     cmp -s "$tmp/a" "$tmp/b" && ok "kiln help $c = kiln $c --help" || bad "kiln help $c differs"
 done
-expect "kiln --version" 0 '^kiln [0-9]+\.[0-9]+\.[0-9]+ \(weights blob format 1\)$' --version
+expect "kiln --version" 0 '^kiln [0-9]+\.[0-9]+\.[0-9]+ \(weights blob format 2\)$' --version
 
 # did you mean
 expect "command: analyse" 2 "unknown command 'analyse'; did you mean 'analyze'\?" analyse $K

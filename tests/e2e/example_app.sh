@@ -25,7 +25,7 @@ want="kws scores: $(od -An -v -td1 $M/seed1.out | tr -s ' \n' '  ' | sed 's/^ //
 for f in kws.mk kws.cmake; do
     [ -s "$tmp/out/$f" ] && ok "generate wrote $f" || bad "generate did not write $f"
 done
-grep -q 'runtime/kernels/conv_s8.c' "$tmp/out/kws.mk" && grep -q 'runtime/net.c' "$tmp/out/kws.mk" \
+grep -q 'runtime/kernels/conv_s8_packed.c' "$tmp/out/kws.mk" && grep -q 'runtime/net.c' "$tmp/out/kws.mk" \
    && ! grep -qE 'conv_f32|slots\.c|svdf' "$tmp/out/kws.mk" \
    && ok "kws_SRCS: the int8 kernels and the runtime it calls, no float kernel, no A/B slots" \
    || { bad "kws_SRCS content"; grep KILN_ROOT "$tmp/out/kws.mk"; }
