@@ -92,7 +92,8 @@ static void op_ident(const char *op, bool upper, sbuf *b)
     }
 }
 
-/* "conv0" for node 0, a Conv; "output_copy" for a call of no node. */
+/* "conv0" for node 0, a Conv ("atan2_5": a digit never runs into the
+ * index); "output_copy" for a call of no node.  Unique per node. */
 static void layer_ident(const compiled *c, int node, bool upper, sbuf *b)
 {
     if (node < 0) {
@@ -100,39 +101,47 @@ static void layer_ident(const compiled *c, int node, bool upper, sbuf *b)
         return;
     }
     op_ident(report_op_name(c->g, &c->g->nodes[node]), upper, b);
-    sb_printf(b, "%d", node);
+    char last = b->len ? b->s[b->len - 1] : '_';
+    sb_printf(b, "%s%d", last >= '0' && last <= '9' ? "_" : "", node);
+}
+
+/* NAME, then NAME_2, NAME_3 ... for the k-th (from 0) of one layer. */
+static char *nth_name(const char *base, int k)
+{
+    return k ? xasprintf("%s_%d", base, k + 1) : xstrdup(base);
 }
 
 static void names_build(const compiled *c, emit_names *nm)
 {
     nm->param = xcalloc((size_t)c->prog.n_calls + 1, sizeof *nm->param);
     nm->weight = xcalloc((size_t)c->n_bt + 1, sizeof *nm->weight);
-    for (int i = 0, k = 0; i < c->prog.n_calls; i++) {
+    /* per node (index node + 1: the calls of no node share one), how many
+     * params structs and weights were named */
+    int *n_params = xcalloc((size_t)c->g->n_nodes + 1, sizeof *n_params);
+    int *n_weights = xcalloc((size_t)c->g->n_nodes + 1, sizeof *n_weights);
+    for (int i = 0; i < c->prog.n_calls; i++) {
         const lir_call *call = &c->prog.calls[i];
-        /* k counts the params structs and weights of one layer: the second is name_2 */
-        k = i > 0 && call->node == c->prog.calls[i - 1].node ? k : 0;
+        int slot = call->node + 1;
         sbuf id = {0}, up = {0};
         layer_ident(c, call->node, false, &id);
+        sb_printf(&id, "_params");
+        sb_printf(&up, "%s_W_", c->name);
         layer_ident(c, call->node, true, &up);
-        if (call->ptype) {
-            int same = 0;
-            for (int j = i - 1; j >= 0 && c->prog.calls[j].node == call->node; j--)
-                same += c->prog.calls[j].ptype != NULL;
-            nm->param[i] = same ? xasprintf("%s_params_%d", id.s, same + 1) : xasprintf("%s_params", id.s);
-        }
+        if (call->ptype)
+            nm->param[i] = nth_name(id.s, n_params[slot]++);
         for (int a = 0; a < call->n_args; a++) {
             const lir_arg *arg = &call->args[a];
             if (arg->kind != LIR_ARG_TENSOR || c->pl.home[arg->tensor] != PLAN_BLOB)
                 continue;
-            int b = c->blob_of[c->pl.root[arg->tensor]];
-            if (nm->weight[b])
-                continue;
-            nm->weight[b] = k ? xasprintf("%s_W_%s_%d", c->name, up.s, k + 1) : xasprintf("%s_W_%s", c->name, up.s);
-            k++;
+            int bi = c->blob_of[c->pl.root[arg->tensor]];
+            if (!nm->weight[bi])
+                nm->weight[bi] = nth_name(up.s, n_weights[slot]++);
         }
         sb_free(&id);
         sb_free(&up);
     }
+    free(n_params);
+    free(n_weights);
 }
 
 static void names_free(const compiled *c, emit_names *nm)
@@ -542,13 +551,18 @@ void emit_source(const compiled *c, sbuf *o)
 
 void emit_data_c(const compiled *c, sbuf *o)
 {
+    const char *n = c->name;
     sb_printf(o,
               "/* %s_data.c - weights blob of %s, compiled in (internal flash). Generated; do not edit.\n"
-              " * Define KILN_WEIGHTS_ATTR to place it, e.g. __attribute__((section(\".kiln_weights\"))). */\n",
-              c->name, c->name);
-    sb_printf(o, "#include \"%s.h\"\n\n#ifndef KILN_WEIGHTS_ATTR\n#define KILN_WEIGHTS_ATTR\n#endif\n\n", c->name);
-    sb_printf(o, "const uint8_t %s_blob[%zu] KILN_ALIGNED(%u) KILN_WEIGHTS_ATTR = {\n", c->name,
-              c->blob_len, PLAN_ALIGN);
+              " * Where it goes: define %s_WEIGHTS_ATTR for this network, or KILN_WEIGHTS_ATTR for\n"
+              " * every network, e.g. -D%s_WEIGHTS_ATTR='__attribute__((section(\".qspi_weights\")))'\n"
+              " * (docs/integration.md); neither: the compiler's read-only data. */\n",
+              n, n, n, n);
+    sb_printf(o, "#include \"%s.h\"\n\n", n);
+    sb_printf(o, "#ifndef %s_WEIGHTS_ATTR\n#ifdef KILN_WEIGHTS_ATTR\n#define %s_WEIGHTS_ATTR KILN_WEIGHTS_ATTR\n"
+                 "#else\n#define %s_WEIGHTS_ATTR\n#endif\n#endif\n\n", n, n, n);
+    sb_printf(o, "const uint8_t %s_blob[%zu] KILN_ALIGNED(%u) %s_WEIGHTS_ATTR = {\n", n, c->blob_len, PLAN_ALIGN,
+              n);
     static const char hex[] = "0123456789abcdef";
     char line[24 * 5 + 8];
     for (size_t i = 0; i < c->blob_len; i += 24) {
