@@ -45,23 +45,30 @@ static const enum_name qtype_names[] = {E(KILN_QT_S8), E(KILN_QT_U8), E(KILN_QT_
                                         E(KILN_QT_S32), {0, NULL}};
 #undef E
 
-/* Which fields hold an enum: (params type or "*", enclosing field or "",
- * field).  A field name alone is not enough: kiln_rnn_f32_params.layout is
- * a sequence order, not a KILN_LAYOUT_*. */
+/* Which fields hold an enum: (struct type, field).  A field name alone is
+ * not enough: kiln_rnn_f32_params.layout is a sequence order, not a
+ * KILN_LAYOUT_*. */
 typedef struct enum_field {
-    const char *ptype, *parent, *field;
+    const char *type, *field;
     const enum_name *names;
 } enum_field;
 
 static const enum_field enum_fields[] = {
-    {"kiln_conv_s8_params", "", "layout", layout_names},
-    {"kiln_pool_s8_params", "", "layout", layout_names},
-    {"kiln_conv_f32_params", "", "layout", layout_names},
-    {"kiln_pool_f32_params", "", "layout", layout_names},
-    {"kiln_maxpool_int_params", "", "layout", layout_names},
-    {"kiln_requantize_params", "", "in_type", qtype_names},
-    {"kiln_requantize_params", "", "out_type", qtype_names},
-    {"*", "rq", "mode", rq_names},   /* every kiln_requant member is named rq */
+    {"kiln_conv_s8_params", "layout", layout_names},
+    {"kiln_pool_s8_params", "layout", layout_names},
+    {"kiln_conv_f32_params", "layout", layout_names},
+    {"kiln_pool_f32_params", "layout", layout_names},
+    {"kiln_maxpool_int_params", "layout", layout_names},
+    {"kiln_requantize_params", "in_type", qtype_names},
+    {"kiln_requantize_params", "out_type", qtype_names},
+    {"kiln_requant", "mode", rq_names},
+};
+
+/* The struct type of a member that is a struct: (outer type or "*" for
+ * every one, member, its type). */
+static const char *const member_types[][3] = {
+    {"*", "rq", "kiln_requant"},        /* every kiln_requant member is named rq */
+    {"kiln_pool_q8_params", "pool", "kiln_pool_s8_params"},
 };
 
 static bool span_is(const char *s, size_t n, const char *z)
@@ -69,16 +76,21 @@ static bool span_is(const char *s, size_t n, const char *z)
     return strlen(z) == n && !memcmp(s, z, n);
 }
 
-static const enum_name *enum_for(const char *ptype, const char *parent, size_t parent_len, const char *f,
-                                 size_t f_len)
+static const enum_name *enum_for(const char *type, const char *f, size_t f_len)
 {
-    for (size_t i = 0; i < sizeof enum_fields / sizeof *enum_fields; i++) {
-        const enum_field *e = &enum_fields[i];
-        if ((!strcmp(e->ptype, "*") || !strcmp(e->ptype, ptype)) && span_is(parent, parent_len, e->parent) &&
-            span_is(f, f_len, e->field))
-            return e->names;
-    }
+    for (size_t i = 0; i < sizeof enum_fields / sizeof *enum_fields; i++)
+        if (!strcmp(enum_fields[i].type, type) && span_is(f, f_len, enum_fields[i].field))
+            return enum_fields[i].names;
     return NULL;
+}
+
+static const char *member_type(const char *type, const char *f, size_t f_len)
+{
+    for (size_t i = 0; i < sizeof member_types / sizeof *member_types; i++)
+        if ((!strcmp(member_types[i][0], "*") || !strcmp(member_types[i][0], type)) &&
+            span_is(f, f_len, member_types[i][1]))
+            return member_types[i][2];
+    return "";
 }
 
 static bool is_space(char ch)
@@ -174,9 +186,9 @@ static int family(const item *a, const item *b, int want)
 
 /* The value of x as text: the enum constant's name where the field holds an
  * enum and the value is one of its constants, else as given. */
-static void put_value(sbuf *o, const char *ptype, const char *parent, size_t parent_len, const item *x)
+static void put_value(sbuf *o, const char *type, const item *x)
 {
-    const enum_name *names = x->name_len ? enum_for(ptype, parent, parent_len, x->name, x->name_len) : NULL;
+    const enum_name *names = x->name_len ? enum_for(type, x->name, x->name_len) : NULL;
     if (names) {
         char buf[32];
         if (x->val_len < sizeof buf) {
@@ -201,8 +213,7 @@ static void put_indent(sbuf *o, int indent)
         sb_put(o, " ", 1);
 }
 
-static void put_group(sbuf *o, const char *ptype, const char *parent, size_t parent_len, const char *g, size_t n,
-                      int indent);
+static void put_group(sbuf *o, const char *type, const char *g, size_t n, int indent);
 
 /* A group of bare values (an array): on one line when it fits, else wrapped. */
 static void put_array(sbuf *o, const item *it, int k, int indent)
@@ -242,23 +253,23 @@ static void put_array(sbuf *o, const item *it, int k, int indent)
 }
 
 /* ".name = value" into a scratch buffer (its length decides the line). */
-static void field_text(sbuf *t, const char *ptype, const char *parent, size_t parent_len, const item *x)
+static void field_text(sbuf *t, const char *type, const item *x)
 {
     sb_printf(t, ".%.*s = ", (int)x->name_len, x->name);
-    put_value(t, ptype, parent, parent_len, x);
+    put_value(t, type, x);
 }
 
 /* A designated group: one line per family of scalar fields; a nested group
  * on lines of its own. */
-static void put_fields(sbuf *o, const char *ptype, const char *parent, size_t parent_len, const item *it, int k,
-                       int indent)
+static void put_fields(sbuf *o, const char *type, const item *it, int k, int indent)
 {
     sb_printf(o, "{\n");
     for (int i = 0; i < k;) {
         put_indent(o, indent + 4);
         if (is_group(&it[i])) {
             sb_printf(o, ".%.*s = ", (int)it[i].name_len, it[i].name);
-            put_group(o, ptype, it[i].name, it[i].name_len, it[i].val + 1, it[i].val_len - 2, indent + 4);
+            put_group(o, member_type(type, it[i].name, it[i].name_len), it[i].val + 1, it[i].val_len - 2,
+                      indent + 4);
             sb_printf(o, ",\n");
             i++;
             continue;
@@ -267,7 +278,7 @@ static void put_fields(sbuf *o, const char *ptype, const char *parent, size_t pa
         int j = i, rule = FAMILY_NONE;
         do {
             sbuf t = {0};
-            field_text(&t, ptype, parent, parent_len, &it[j]);
+            field_text(&t, type, &it[j]);
             if (j > i && col + t.len + 2 > LINE_MAX_COLS) {
                 sb_free(&t);
                 break;
@@ -289,8 +300,7 @@ static void put_fields(sbuf *o, const char *ptype, const char *parent, size_t pa
     sb_printf(o, "}");
 }
 
-static void put_group(sbuf *o, const char *ptype, const char *parent, size_t parent_len, const char *g, size_t n,
-                      int indent)
+static void put_group(sbuf *o, const char *type, const char *g, size_t n, int indent)
 {
     int k;
     item *it = split_items(g, n, &k);
@@ -300,7 +310,7 @@ static void put_group(sbuf *o, const char *ptype, const char *parent, size_t par
     if (k == 0)
         sb_printf(o, "{0}");
     else if (designated)
-        put_fields(o, ptype, parent, parent_len, it, k, indent);
+        put_fields(o, type, it, k, indent);
     else
         put_array(o, it, k, indent);
     free(it);
@@ -315,5 +325,5 @@ void c_init_pretty(sbuf *o, const char *ptype, const char *init, int indent)
         sb_put(o, s, n);                    /* not a brace group: as it is */
         return;
     }
-    put_group(o, ptype, "", 0, s + 1, n - 2, indent);
+    put_group(o, ptype, s + 1, n - 2, indent);
 }
