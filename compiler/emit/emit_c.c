@@ -16,7 +16,9 @@
  * A RESHAPE alias resolves to its root's expression, so it costs nothing.
  * Names and paths from the model never go out as they are: comments are
  * built by c_comment() and names in data by c_string() (emit/c_text.h);
- * identifiers are NET_* only, NET checked by compile.c.
+ * identifiers are NET_* (NET checked by compile.c) or made of Kiln's own op
+ * names and node indices (conv0_params, NET_W_CONV0: names_build), never of
+ * a model's names.
  */
 #include "emit/emit_c.h"
 
