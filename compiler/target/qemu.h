@@ -31,5 +31,10 @@ void qemu_command_free(char **argv);
  * OUTPUT).  false: msg has the compiler's or linker's complaint. */
 bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
                          const char *elf, char *msg, size_t msglen);
+/* The same for any board port (target/fw_port.h): `kiln firmware` and the
+ * serial target.  qemu_build_firmware is this with the mps2-an500 port. */
+struct fw_port;
+bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_port *port, bool external_blob,
+                       bool profile, const char *elf, char *msg, size_t msglen);
 
 #endif
