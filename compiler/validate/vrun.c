@@ -77,8 +77,9 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     if (qemu && !o->verbose && isatty(STDERR_FILENO))
         to.progress = progress;
     target_io io = {b->in, b->out, b->samples, 0};
-    target_result tr = qemu ? target_qemu_run(c, &to, &io, msg, sizeof msg)
-                            : target_host_run(c, &to, &io, msg, sizeof msg);
+    target_result tr = !strcmp(o->target, "serial") ? vserial_run(o, c, &to, &io, msg, sizeof msg)
+                       : qemu ? target_qemu_run(c, &to, &io, msg, sizeof msg)
+                              : target_host_run(c, &to, &io, msg, sizeof msg);
     if (to.progress)
         to.progress("done", 0, 0);
     if (tr == TARGET_REFUSED) {
