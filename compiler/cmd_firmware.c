@@ -185,7 +185,9 @@ static int build(fw_opts *o, const fw_port *port, compiled *c)
     target_opts to = {work, NULL, false, o->verbose, 600, NULL};
     if (!make_dirs(work, err, sizeof err) || !emit_all(c, work, err, sizeof err))
         goto fail;
-    if (!fw_build_firmware(c, &to, port, false, false, elf, err, sizeof err))
+    /* A board's end: after QUIT or a refusal the firmware sleeps, it does not
+     * exit (on QEMU that would close the serial pty under the last frame). */
+    if (!fw_build_firmware(c, &to, port, false, false, "-DKILN_FW_HALT=1", elf, err, sizeof err))
         goto fail;
     if (!objcopy(elf, "binary", bin, log, err, sizeof err) || !objcopy(elf, "ihex", hex, log, err, sizeof err))
         goto fail;

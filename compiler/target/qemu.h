@@ -32,11 +32,12 @@ void qemu_command_free(char **argv);
  * OUTPUT).  false: msg has the compiler's or linker's complaint. */
 bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
                          const char *elf, char *msg, size_t msglen);
-/* The same for any board port (target/fw_port.h): `kiln firmware` and the
- * serial target.  qemu_build_firmware is this with the mps2-an500 port. */
+/* The same for any board port (target/fw_port.h), for `kiln firmware`;
+ * `defines`: more -D options, space-separated (NULL: none).
+ * qemu_build_firmware is this with the mps2-an500 port. */
 struct fw_port;
 bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_port *port, bool external_blob,
-                       bool profile, const char *elf, char *msg, size_t msglen);
+                       bool profile, const char *defines, const char *elf, char *msg, size_t msglen);
 
 /* Messages from the firmware's frames, shared with the serial target
  * (serial.c): a HELLO refusing the blob ("NAME: message; details ... (where)"),

@@ -178,11 +178,11 @@ static int cpus(void)
 bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
                          const char *elf, char *msg, size_t msglen)
 {
-    return fw_build_firmware(c, o, fw_port_find("qemu-mps2-an500"), external_blob, profile, elf, msg, msglen);
+    return fw_build_firmware(c, o, fw_port_find("qemu-mps2-an500"), external_blob, profile, NULL, elf, msg, msglen);
 }
 
 bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_port *port, bool external_blob,
-                       bool profile, const char *elf, char *msg, size_t msglen)
+                       bool profile, const char *defines, const char *elf, char *msg, size_t msglen)
 {
     const char *root = env_or("KILN_ROOT", KILN_ROOT);
     const char *cc = env_or("KILN_ARM_CC", "arm-none-eabi-gcc");
@@ -223,6 +223,8 @@ bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_
         av_add(&common, "-DKILN_QEMU_EXTERNAL_BLOB=1");
     if (o->no_crc)
         av_add(&common, "-DKILN_QEMU_NO_CRC=1");
+    if (defines)
+        av_add_words(&common, defines);
     if (profile) {
         av_add(&common, "-DKILN_PROFILE=1");
         snprintf(num, sizeof num, "%d", c->prog.n_calls);
