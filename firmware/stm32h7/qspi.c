@@ -93,9 +93,11 @@ void qspi_init(void)
     for (uint32_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
         pin_af(&pins[i]);
 
-    QSPI_CR = CR_ABORT;             /* whatever a debugger or a loader left running */
-    while (QSPI_CR & CR_ABORT)
-        ;
+    if (QSPI_SR & SR_BUSY) {        /* whatever a debugger or a loader left running */
+        QSPI_CR |= CR_ABORT;
+        while (QSPI_CR & CR_ABORT)
+            ;
+    }
     QSPI_CR = 0;
     /* 2^(26+1) = 128 MiB over both dies; CS high 3 cycles between commands. */
     QSPI_DCR = DCR_FSIZE(26u) | DCR_CSHT(2u);
