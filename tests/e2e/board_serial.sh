@@ -94,6 +94,30 @@ for s in 1 2 3; do
         { bad "seed $s: programming/HELLO/count lines missing"; cat "$tmp/out"; }
 done
 
+# Without --gdb the board is taken as programmed (here QEMU's loader placed the blob) and kiln
+# waits for HELLO; gdb-multiarch stands in for the reset button by detaching (the core runs).
+if command -v gdb-multiarch >/dev/null; then
+    board_args=(-device loader,file=$tmp/fw/kws_ref_model_data.bin,addr=0x60000000,force-raw=on)
+    PORT=$(free_port)
+    qemu-system-arm -M mps2-an500 -nographic -monitor none -serial pty -icount shift=0 \
+        -semihosting-config enable=on,target=native -S -gdb tcp:127.0.0.1:$PORT -kernel "$ELF" \
+        "${board_args[@]}" > "$tmp/qemu.log" 2>&1 &
+    QPID=$!
+    for i in $(seq 50); do PTS=$(grep -o '/dev/pts/[0-9]*' "$tmp/qemu.log" | head -1); [ -n "$PTS" ] && break; sleep 0.1; done
+    "$KILN" validate "$M" --target serial --board qemu-mps2-an500 --port "$PTS" \
+        --input $R/seed2.in --expected $R/seed2.out > "$tmp/out" 2>&1 &
+    VPID=$!
+    for i in $(seq 100); do grep -q "reset the board now" "$tmp/out" && break; sleep 0.1; done
+    gdb-multiarch -nx -batch -ex "target remote 127.0.0.1:$PORT" -ex detach > "$tmp/gdb.log" 2>&1
+    wait $VPID; rc=$?
+    board_done
+    [ $rc = 0 ] && grep -q "^result: PASS" "$tmp/out" && grep -q "reset the board now" "$tmp/out" &&
+        ! grep -q "programmed" "$tmp/out" && ok "no --gdb: waits for the board's HELLO, programs nothing, PASS" ||
+        { bad "no --gdb: exit $rc"; cat "$tmp/out" "$tmp/gdb.log"; }
+else
+    echo "note: gdb-multiarch not installed; the no---gdb case is skipped"
+fi
+
 # 3. the guard on the same path.
 : > "$tmp/empty.bin"
 serial "empty --blob: nothing programmed, refused" 2 "refused .*KILN_E_BLOB_ZERO: .*0x60000000" "$ELF" \
