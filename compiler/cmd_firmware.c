@@ -201,8 +201,12 @@ static int build(fw_opts *o, const fw_port *port, compiled *c)
         if (!ok)
             goto fail;
     }
-    printf("kiln firmware: %s for %s (%s), blob at 0x%08llx\n", c->name, o->board.b.title, port->cycles,
-           (unsigned long long)(c->weights == WEIGHTS_EXTERNAL ? c->address : 0));
+    if (c->weights == WEIGHTS_EXTERNAL)
+        printf("kiln firmware: %s for %s, blob read at 0x%08llx; timing in %s\n", c->name, o->board.b.title,
+               (unsigned long long)c->address, port->cycles);
+    else
+        printf("kiln firmware: %s for %s, weights compiled in; timing in %s\n", c->name, o->board.b.title,
+               port->cycles);
     printf("wrote %s, %s, %s%s%s (link map %s/fw.map)\n", elf, bin, hex, c->weights == WEIGHTS_EXTERNAL ? ", " : "",
            c->weights == WEIGHTS_EXTERNAL ? blob_out : "", work);
     print_steps(o, port, c, elf, hex, blob_out);

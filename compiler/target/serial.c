@@ -156,10 +156,11 @@ static bool program_and_start(const target_opts *o, const serial_opts *so, const
         snprintf(msg, msglen, "%s", g.err);
     else if (len > 0)
         ok = program_blob(&g, &b, port->blob_addr, data, (uint32_t)len, msg, msglen);
+    else if (o->blob_path)
+        fprintf(stderr, "kiln validate: the blob file is empty: nothing programmed at 0x%08" PRIx32 " (the firmware "
+                        "sees what the external flash held)\n", port->blob_addr);
     else
-        fprintf(stderr, "kiln validate: %s: nothing programmed at 0x%08" PRIx32 " (the firmware sees what the "
-                        "external flash held)\n",
-                o->blob_path ? "the blob file is empty" : "the weights are compiled in", port->blob_addr);
+        fprintf(stderr, "kiln validate: the weights are compiled into the firmware: no blob to program\n");
     if (ok && !(ok = gdb_continue(&g)))
         snprintf(msg, msglen, "letting the target run: %s", g.err);
     (void)c;
