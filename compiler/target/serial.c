@@ -11,8 +11,9 @@
  * vproto.c for frames and qemu.c's messages for refusals, ERROR and FAULT.
  * HELLO is checked before any input is sent: blob status, the model's
  * signature, name and I/O sizes must be the compiled model's.  Every exit
- * closes the port and the GDB connection; the board is never left halted by
- * us after the blob was programmed.
+ * closes the port and the GDB connection; a blob that did not program or
+ * verify leaves the core halted as it was, so nothing runs on a half-written
+ * blob.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "target/serial.h"
@@ -131,8 +132,8 @@ static bool program_blob(gdb_conn *g, const board *b, uint64_t addr, const uint8
 }
 
 /* --gdb: the blob (or nothing, for an empty file), then 'c'. */
-static bool program_and_start(const target_opts *o, const serial_opts *so, const fw_port *port, const compiled *c,
-                              char *msg, size_t msglen)
+static bool program_and_start(const target_opts *o, const serial_opts *so, const fw_port *port, char *msg,
+                              size_t msglen)
 {
     board b;
     char err[1024];
@@ -163,7 +164,6 @@ static bool program_and_start(const target_opts *o, const serial_opts *so, const
         fprintf(stderr, "kiln validate: the weights are compiled into the firmware: no blob to program\n");
     if (ok && !(ok = gdb_continue(&g)))
         snprintf(msg, msglen, "letting the target run: %s", g.err);
-    (void)c;
     gdb_close(&g);
     free(data);
     board_free(&b);
@@ -400,7 +400,7 @@ target_result target_serial_run(const compiled *c, const target_opts *o, const s
     vp_init(&l.dec, (uint32_t)(max > KVP_ERROR_MAX ? max : KVP_ERROR_MAX));
     target_result res = TARGET_ERROR;
     if (so->gdb) {
-        if (!program_and_start(o, so, port, c, msg, msglen))
+        if (!program_and_start(o, so, port, msg, msglen))
             goto out;
     } else {
         fprintf(stderr, "kiln validate: waiting up to %d s for the board's HELLO on %s: reset the board now\n",
