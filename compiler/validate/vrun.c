@@ -85,6 +85,8 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     if (tr == TARGET_REFUSED) {
         fprintf(stderr, "kiln validate: the generated code refused the weights blob %s: %s\n",
                 blob_path ? blob_path : "(inline)", msg);
+    } else if (tr == TARGET_ERROR && !strcmp(o->target, "serial")) {
+        fprintf(stderr, "kiln validate: %s\n", msg); /* about the port or the board: no log here */
     } else if (tr == TARGET_ERROR) {
         /* The message names logs in the work directory: keep it. */
         fprintf(stderr, "kiln validate: %s\n(work directory %s kept for inspection)\n", msg, dir);
