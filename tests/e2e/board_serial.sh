@@ -68,6 +68,13 @@ serial() {
     fi
 }
 
+# 0. the command is there and documents itself; bad arguments are refused.
+"$KILN" firmware --help > "$tmp/h1" 2>&1 && "$KILN" help firmware > "$tmp/h2" 2>&1 && grep -q "^usage: kiln firmware" "$tmp/h1" &&
+    cmp -s "$tmp/h1" "$tmp/h2" && ok "kiln firmware --help = kiln help firmware" || bad "kiln firmware --help"
+out=$("$KILN" firmware "$M" --board stm32f746g-disco -o "$tmp/nope" 2>&1); rc=$?
+[ $rc = 2 ] && grep -q "no validation firmware port for board 'stm32f746g-disco'" <<<"$out" && [ ! -e "$tmp/nope" ] &&
+    ok "a board without a port is refused, nothing written" || { bad "board without a port: exit $rc"; echo "$out"; }
+
 # 1. the firmware for the emulated board.
 if "$KILN" firmware "$M" --board qemu-mps2-an500 -o "$tmp/fw" > "$tmp/fw.log" 2>&1; then
     ok "kiln firmware --board qemu-mps2-an500: $(ls "$tmp/fw" | grep -v build | tr '\n' ' ')"
