@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# san: yes
 # board_serial.sh - validation on a board, with QEMU standing in for the board:
 # `kiln firmware --board qemu-mps2-an500` builds the ELF/bin/hex; QEMU runs it
 # halted under its gdbstub with the UART on a pty (as a board under a probe
