@@ -119,10 +119,12 @@ fuzz:
 	bash tests/fuzz/run.sh
 
 # The benchmark (bench/README.md): numbers, never pass/fail.  `bench/run.sh --quick` is the short form;
-# `make bench NOTE="..."` records a sentence with the results.
+# `make bench NOTE="..."` records a sentence with the results; the host speed-up is against BASELINE
+# (main before the int8 kernels), extracted and built under build/bench by the bench itself.
+BASELINE ?= cf32a7d
 bench: deps
 	$(MAKE) kiln
-	bash bench/run.sh --record $(if $(NOTE),--note "$(NOTE)")
+	bash bench/run.sh --record --baseline-commit $(BASELINE) $(if $(NOTE),--note "$(NOTE)")
 
 clean:
 	rm -rf build
