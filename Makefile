@@ -3,6 +3,7 @@
 #   make          build build/kiln (the CLI) and build/libkilnrt.a (the runtime, host build)
 #   make demo     the main job, end to end on the bundled model (installs what it needs)
 #   make test     every test, plus the sanitizer and Cortex-M builds (installs what it needs)
+#   make test-long  the checks too long for make test: TFLM on QEMU, every model x seed x kernels
 #   make arm      the runtime for Cortex-M7 with arm-none-eabi-gcc, checked for heap use
 #   make bench    every MLPerf Tiny model: instructions/MAC on QEMU, per-layer profile, host
 #                 latency, sizes; records bench/results/latest.json, docs/performance.md
@@ -49,7 +50,7 @@ HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all kiln runtime demo test unit arm clean deps fuzz bench
+.PHONY: all kiln runtime demo test test-long unit arm clean deps fuzz bench
 
 all: kiln
 
@@ -103,6 +104,12 @@ test: deps
 	$(MAKE) SAN=1 kiln unit
 	bash tests/run.sh
 
+# Longer checks kept out of `make test`'s CI budget: the whole TFLM-on-QEMU
+# matrix (every model and seed alone, fast, compact, plain and cortex-m3).
+test-long: deps
+	$(MAKE) kiln
+	KILN_TFLM_FULL=1 bash tests/e2e/tflm_reference_qemu.sh
+
 arm:
 	bash scripts/build-arm.sh
 
@@ -112,10 +119,12 @@ fuzz:
 	bash tests/fuzz/run.sh
 
 # The benchmark (bench/README.md): numbers, never pass/fail.  `bench/run.sh --quick` is the short form;
-# `make bench NOTE="..."` records a sentence with the results.
+# `make bench NOTE="..."` records a sentence with the results; the host speed-up is against BASELINE
+# (main before the int8 kernels), extracted and built under build/bench by the bench itself.
+BASELINE ?= cf32a7d
 bench: deps
 	$(MAKE) kiln
-	bash bench/run.sh --record $(if $(NOTE),--note "$(NOTE)")
+	bash bench/run.sh --record --baseline-commit $(BASELINE) $(if $(NOTE),--note "$(NOTE)")
 
 clean:
 	rm -rf build

@@ -21,7 +21,7 @@ import platform
 import shutil
 import sys
 
-from kbench import codesize, host, qemu, reference, render, targets
+from kbench import baseline, codesize, host, qemu, reference, render, requant, targets
 from kbench.util import BenchError, output, run
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -37,6 +37,9 @@ def parse_args():
                    help="where the weights go (default external: a memory-mapped blob)")
     p.add_argument("--baseline", metavar="DIR", help="another Kiln checkout with build/kiln built: its generated code "
                    "and runtime are timed on the host in the same run, for the speed-up column")
+    p.add_argument("--baseline-commit", metavar="REV", help="the baseline as a commit of this repository: "
+                   "extracted with git archive into OUT/baseline-REV and built there (make kiln) unless already built; "
+                   f"make bench uses {baseline.DEFAULT} (main before the int8 kernels of issue 9)")
     p.add_argument("--runs", type=int, help="timed host runs per model (default 101, quick 11)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="where results go (default build/bench)")
     p.add_argument("--note", help="a sentence recorded with the results (what this run measures, e.g. a baseline)")
@@ -45,6 +48,8 @@ def parse_args():
     a = p.parse_args()
     if a.record and (a.quick or a.models or a.no_qemu or a.weights != "external"):
         p.error("--record takes a full run: no --quick, --models, --no-qemu or --weights inline")
+    if a.baseline and a.baseline_commit:
+        p.error("give --baseline or --baseline-commit, not both")
     if a.runs is not None and a.runs < 1:
         p.error("--runs must be at least 1")
     return a
@@ -93,6 +98,7 @@ def qemu_part(ctx, name, files, work, an, r):
     r["instructions_per_mac"] = round(r["target_instructions"] / r["macc"], 3) if r["macc"] else None
     ctx["flags"].setdefault("firmware_arch", fw["arch"])
     ctx["flags"].setdefault("firmware_cflags", fw["cflags"])
+    r["requant"] = requant.summary(r.get("layers"))
     r.update(codesize.measure(ctx["facts"]["tools"], fw, os.path.join(ROOT, "bench", "size_probe.c"),
                               os.path.join(ROOT, "include"), an["name"], os.path.join(work, "size")))
 
@@ -150,7 +156,7 @@ def bench_model(ctx, name):
                   "reference_kernel_instructions": anchor.get("reference_kernel_instructions"),
                   "host_invoke_us_reference_machine": anchor.get("host_invoke_us")}}
     keys = ("target_instructions", "instructions_per_mac", "qemu_outputs_match", "host_us", "host_outputs_match",
-            "code_bytes", "code", "layers", "profile", "ext_flash_bytes_read", "weights_bytes_read")
+            "code_bytes", "code", "layers", "profile", "requant", "ext_flash_bytes_read", "weights_bytes_read")
     r.update({k: None for k in keys})
     try:
         an = analyze(ctx["kiln"], files, args.weights, work)
@@ -195,6 +201,8 @@ def main():
     args = parse_args()
     shared = os.path.abspath(os.environ.get("SHARED", os.path.join(ROOT, "..", "shared")))
     try:
+        if args.baseline_commit:
+            args.baseline = baseline.checkout(ROOT, args.baseline_commit, args.out)
         kiln, facts = tools_and_facts(args, shared)
         known = reference.models(shared)
         names = args.models.split(",") if args.models else ([QUICK_MODEL] if args.quick else known)
@@ -213,6 +221,7 @@ def main():
     res = dict(facts)
     res["options"] = {"quick": args.quick, "models": names, "qemu": not args.no_qemu, "weights": args.weights,
                       "baseline": os.path.abspath(args.baseline) if args.baseline else None,
+                      "baseline_commit": baseline.describe(ROOT, args.baseline_commit) if args.baseline_commit else None,
                       "host_runs": runs, "host_rounds": rounds}
     res["flags"] = flags
     res["note"] = args.note or ""

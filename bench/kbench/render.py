@@ -75,6 +75,23 @@ def targets_table(res):
     return table(["issue", "target", "model", "limit", "measured", ""], rows)
 
 
+def requant_table(res):
+    rows = []
+    for name, r in res["models"].items():
+        for p in (r.get("requant") or {}).get("pairs", []):
+            rows.append([name, p["kernel"], "x".join(str(d) for d in p["output_shape"]),
+                         f"{p['layers'][0]} / {p['layers'][1]}", f"{p['k'][0]} / {p['k'][1]}",
+                         f"{fixed(p['per_output'][0])} / {fixed(p['per_output'][1])}", fixed(p["slope"], 3),
+                         f"**{fixed(p['fixed'])}**"])
+    if not rows:
+        return "Not measured in this run (no profile, or no two layers to compare).\n"
+    return ("Per output, a conv or FC layer costs `fixed + slope × K` instructions (K: MACs per output). Two layers "
+            "of one kernel with the same output shape and different K give both (`kbench/requant.py`); `fixed` is "
+            "the requantization plus the loops' per-output share, an upper bound on the requantization.\n\n"
+            + table(["model", "kernel", "output", "layers", "K", "instructions per output", "slope (per K)",
+                     "fixed per output"], rows))
+
+
 def layer_tables(res):
     out = []
     for name, r in res["models"].items():
@@ -103,7 +120,9 @@ def run_facts(res):
          else "- QEMU: not run (`--no-qemu`)"),
         f"- firmware: {f.get('firmware_cc')} `{' '.join(f.get('firmware_arch', []) + f.get('firmware_cflags', []))}`",
         f"- host: {f.get('host_cc')} `{' '.join(f.get('host_cflags', []))}`, {res['options']['host_runs']} timed runs per model"
-        + (f", in {res['options']['host_rounds']} rounds alternating with the baseline `{base}`" if base else ""),
+        + (f", in {res['options']['host_rounds']} rounds alternating with the baseline `{base}`" if base else "")
+        + (f" (commit {res['options']['baseline_commit']}, built by the bench with `git archive`; both trees' "
+           "runtime and generated code compiled with these flags)" if res["options"].get("baseline_commit") else ""),
         f"- weights: {res['options']['weights']}"
         + ("; ext. flash bytes counted with gcc load callbacks (`bench/host_bench.c`)" if res["options"]["weights"] == "external" else ""),
     ]
@@ -115,7 +134,8 @@ def run_facts(res):
 def markdown(res, title="Kiln benchmark results", intro=""):
     errors = [f"- {n}: {e}" for n, r in res["models"].items() for e in r.get("errors", [])]
     parts = [f"# {title}\n"] + ([intro] if intro else []) + ["## The run\n", run_facts(res), "## Speed\n", speed_table(res), "## Memory and size\n",
-             memory_table(res), "## Targets\n", targets_table(res)]
+             memory_table(res), "## Requantization per output\n", requant_table(res),
+             "## Targets\n", targets_table(res)]
     if errors:
         parts += ["## Errors\n", "\n".join(errors) + "\n"]
     parts += ["## Per layer (QEMU, profiling build)\n", layer_tables(res)]

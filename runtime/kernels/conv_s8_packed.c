@@ -268,6 +268,7 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
     j.w = (const uint8_t *)w, j.w16 = w16, j.ns = conv_slices(p), j.out_c = p->out_c;
     j.epi = kiln_epi_of(&p->rq);
     j.spare = spare, j.rows2 = rows2;
+    kiln_gemm_start(&j);
     memset(rows, 0, (size_t)conv_slices(p) * 16); /* lanes past K stay 0 (their weights are 0) */
     const int32_t npix = p->out_h * p->out_w;
     for (int32_t b = 0; b < p->batch; b++) {

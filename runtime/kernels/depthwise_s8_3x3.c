@@ -180,12 +180,9 @@ static void channel_out(const dw_view *v, const int16_t *plane, const uint8_t *r
     if (kind) {
         kiln_dw_args a;
         a.plane = plane, a.prow = v->s * v->pw * 2, a.pw2 = v->pw * 2, a.out_h = v->out_h;
-        a.n = v->s == 1 ? v->out_w / 2 : v->out_w, a.odd = v->s == 1 ? v->out_w & 1 : 0;
+        a.n = v->s == 1 ? v->out_w / 2 : 0, a.odd = v->s == 1 ? v->out_w & 1 : v->out_w;
         a.chan = rec, a.y = y, a.ystep = v->y_col, a.yrow = v->y_row;
-        if (v->s == 1)
-            (kind == 1 ? kiln_dw3x3_s1_relu_dsp : kiln_dw3x3_s1_short_dsp)(&a);
-        else
-            (kind == 1 ? kiln_dw3x3_s2_relu_dsp : kiln_dw3x3_s2_short_dsp)(&a);
+        (kind == 1 ? kiln_dw3x3_relu_dsp : kiln_dw3x3_short_dsp)(&a);
         return;
     }
 #else

@@ -1,9 +1,12 @@
 /*
  * depthwise_s8_3x3_dsp.c - the per-channel loops of the packed 3x3
  * depthwise kernel on cores with the DSP extension, in assembly:
- * kiln_dw3x3_{s1,s2}_{relu,short}_dsp compute every output of one channel
- * from its int16 plane (depthwise_s8_3x3.c builds it) with the short
- * requantization into [-128, 127].  The exact requantization and narrower
+ * kiln_dw3x3_{relu,short}_dsp compute every output of one channel from its
+ * int16 plane (depthwise_s8_3x3.c builds it) with the short requantization
+ * into [-128, 127].  A row is n output pairs (stride 1), then `odd` single
+ * outputs: stride 1 passes the last output of an odd row as one single,
+ * stride 2 every output (a single moves the plane rows on by two columns,
+ * one output of stride 2), so both strides share one routine.  The exact requantization and narrower
  * clamps stay in C there.
  *
  * Why assembly: a stride-1 output pair is 3 x (LDRD of the plane row's two
@@ -27,7 +30,7 @@
 /* Frame (after push {r4-r11, lr} and sub sp, #32):
  *   [0] plane row 0 of this output row   [4] bytes to the next output row's
  *   [8] bytes per plane row              [12] output rows left
- *   [16] n: pairs (s1) or outputs (s2)   [20] odd: one more output (s1)
+ *   [16] n: output pairs (stride 1)      [20] odd: single outputs after them
  *   [24] this output row's first output  [28] bytes to the next one */
 #define KILN_DW_FN(NAME, BODY, SINGLE)                                                        \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
@@ -62,10 +65,12 @@
     "2:  " BODY "\n"                                                                          \
     "    subs r12, r12, #1\n"                                                                 \
     "    bne 2b\n"                                                                            \
-    "3:  ldr lr, [sp, #20]\n"                                                                 \
-    "    cmp lr, #0\n"                                                                        \
+    "3:  ldr r12, [sp, #20]\n"                                                                \
+    "    cmp r12, #0\n"                                                                       \
     "    beq 4f\n"                                                                            \
-    "    " SINGLE "\n"                                                                        \
+    "5:  " SINGLE "\n"                                                                        \
+    "    subs r12, r12, #1\n"                                                                 \
+    "    bne 5b\n"                                                                            \
     "4:  ldr lr, [sp, #12]\n"                                                                 \
     "    subs lr, lr, #1\n"                                                                   \
     "    str lr, [sp, #12]\n"                                                                 \
@@ -126,10 +131,8 @@ __asm__(
     "    kiln_dw_rq r5, \", r11\", \\SIGNED\n"
     "    add r10, r10, r11, lsl #1\n"
     "    .endm\n"
-    KILN_DW_FN("kiln_dw3x3_s1_relu_dsp", "kiln_dw_pair 0", "kiln_dw_single 0")
-    KILN_DW_FN("kiln_dw3x3_s1_short_dsp", "kiln_dw_pair 1", "kiln_dw_single 1")
-    KILN_DW_FN("kiln_dw3x3_s2_relu_dsp", "kiln_dw_single 0", "kiln_dw_single 0")
-    KILN_DW_FN("kiln_dw3x3_s2_short_dsp", "kiln_dw_single 1", "kiln_dw_single 1")
+    KILN_DW_FN("kiln_dw3x3_relu_dsp", "kiln_dw_pair 0", "kiln_dw_single 0")
+    KILN_DW_FN("kiln_dw3x3_short_dsp", "kiln_dw_pair 1", "kiln_dw_single 1")
     "    .text\n");
 
 #else

@@ -15,18 +15,16 @@ typedef struct kiln_dw_args {
     int32_t prow;           /* +4  bytes from one output row's plane row 0 to the next */
     int32_t pw2;            /* +8  bytes of one plane row */
     int32_t out_h;          /* +12 output rows (>= 1) */
-    int32_t n;              /* +16 stride 1: output pairs per row; stride 2: outputs */
-    int32_t odd;            /* +20 stride 1: one more output at the end of each row */
+    int32_t n;              /* +16 output pairs per row (stride 1; stride 2: 0) */
+    int32_t odd;            /* +20 single outputs after them (stride 1: 0 or 1; stride 2: all) */
     const void *chan;       /* +24 {bias, 6 weight words, mult, shift, rnd_lo, rnd_hi} */
     int8_t *y;              /* +28 first output */
     int32_t ystep;          /* +32 bytes between outputs of a row */
     int32_t yrow;           /* +36 bytes between output rows */
 } kiln_dw_args;
 
-void kiln_dw3x3_s1_relu_dsp(const kiln_dw_args *a);
-void kiln_dw3x3_s1_short_dsp(const kiln_dw_args *a);
-void kiln_dw3x3_s2_relu_dsp(const kiln_dw_args *a);
-void kiln_dw3x3_s2_short_dsp(const kiln_dw_args *a);
+void kiln_dw3x3_relu_dsp(const kiln_dw_args *a);
+void kiln_dw3x3_short_dsp(const kiln_dw_args *a);
 #endif
 
 #endif

@@ -31,6 +31,7 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     /* Batched FC runs the C 2x2 path: it is rare on microcontrollers, and
      * the assembly routine would be linked into every image with a FC. */
     j.spare = 0, j.rows2 = 0;
+    kiln_gemm_start(&j);
     memset(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
     if (p->batch == 1) {
         kiln_expand(rows, 4, 0, x, k);

@@ -75,30 +75,43 @@ static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int
     }
 }
 
-void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
+void kiln_gemm_start(kiln_gemm_job *j)
 {
-    const int kind = epi_kind(&j->epi);
-    int32_t g0 = 0;
+    j->kind = epi_kind(&j->epi);
+    j->g0 = 0;
 #if KILN_HAS_DSP
-    if (!y1)
-        y1 = j->spare; /* the assembly writes both rows */
-    if (kind != EPI_GENERAL && y1 && j->out_c >= 2 && j->rows2) {
-        kiln_rows2_args a;
+    /* The assembly needs a second row to write: y1, or the spare. */
+    if (j->kind != EPI_GENERAL && j->spare && j->out_c >= 2 && j->rows2) {
         const int32_t groups = j->out_c / 2;
-        a.rows = rows, a.stream = j->w, a.y = y0;
-        a.ystride = (int32_t)((uintptr_t)y1 - (uintptr_t)y0); /* 32-bit addresses */
-        a.end = j->w + (size_t)groups * kiln_packed_group_bytes(j->ns, 2, j->w16);
-        a.ns = j->ns, a.relu = kind == EPI_RELU, a.unused = 0;
-        j->rows2(&a);
-        g0 = groups;
+        kiln_rows2_args *a = &j->a;
+        memset(a, 0, sizeof *a); /* entry 0: the first call prepares */
+        a->stream = j->w;
+        a->end = j->w + (size_t)groups * kiln_packed_group_bytes(j->ns, 2, j->w16);
+        a->ns = j->ns, a->relu = j->kind == EPI_RELU;
+        j->g0 = groups;
     }
 #endif
-    rows2_c(j, g0, rows, y0, y1, kind);
+}
+
+void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
+{
+#if KILN_HAS_DSP
+    if (j->g0) {
+        if (!y1)
+            y1 = j->spare; /* the assembly writes both rows */
+        j->a.y = y0, j->a.rows = rows;
+        j->a.ystride = (int32_t)((uintptr_t)y1 - (uintptr_t)y0); /* 32-bit addresses */
+        j->rows2(&j->a);
+        if (j->g0 * 2 >= j->out_c)
+            return;
+    }
+#endif
+    rows2_c(j, j->g0, rows, y0, y1, j->kind);
 }
 
 void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y)
 {
-    const int kind = epi_kind(&j->epi);
+    const int kind = j->kind;
     for (int32_t oc = 0; oc < j->out_c; oc += 4) {
         const kiln_group g = group_at(j, oc / 4, 4);
         kiln_acc4x1 a;

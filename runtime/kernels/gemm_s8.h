@@ -374,35 +374,44 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
 #if KILN_HAS_DSP
 /* gemm_s8_dsp.c: groups [0, groups) of the stream over two rows, short
  * requantization into [-128, 127] (relu: KILN_RQ_SHORT_RELU, else
- * KILN_RQ_SHORT); ns slices per channel. */
+ * KILN_RQ_SHORT); ns slices per channel.  The words +0..+32 are the
+ * routine's frame, copied as they are: the caller sets the first four per
+ * call and fills stream, ns and relu once with entry = 0; the first call
+ * then computes entry, chunks, after and epi from ns and relu and keeps
+ * them here, so that later calls (one per pixel pair) start at once. */
 typedef struct kiln_rows2_args {
-    const int16_t *rows;       /* +0 */
-    const void *stream;        /* +4  first group */
-    int8_t *y;                 /* +8  first row's first output */
-    int32_t ystride;           /* +12 second row = y + ystride */
-    const void *end;           /* +16 one past the last group */
-    int32_t ns;                /* +20 >= 1 */
-    int32_t relu;              /* +24 */
-    int32_t unused;            /* +28 */
+    int8_t *y;                 /* +0  first row's first output */
+    int32_t ystride;           /* +4  second row = y + ystride */
+    const void *end;           /* +8  one past the last group */
+    const int16_t *rows;       /* +12 */
+    uint32_t entry;            /* +16 prepared: where the unrolled body is entered (0: not yet) */
+    int32_t chunks;            /* +20 prepared: full 32-slice chunks after the first */
+    int32_t left;              /* +24 the routine's counter */
+    uint32_t after;            /* +28 prepared: where the body goes on */
+    uint32_t epi;              /* +32 prepared: the epilogue */
+    const void *stream;        /* +36 first group */
+    int32_t ns;                /* +40 >= 1 */
+    int32_t relu;              /* +44 */
 } kiln_rows2_args;
 
-void kiln_rows2_p16_dsp(const kiln_rows2_args *a);
-void kiln_rows2_p8_dsp(const kiln_rows2_args *a);
+void kiln_rows2_p16_dsp(kiln_rows2_args *a);
+void kiln_rows2_p8_dsp(kiln_rows2_args *a);
 #endif
 
 /* The routine that runs whole groups over two rows, chosen by the kernel's
  * entry point (so an image links only the one it uses); NULL: none. */
 #if KILN_HAS_DSP
-typedef void (*kiln_rows2_fn)(const kiln_rows2_args *a);
+typedef void (*kiln_rows2_fn)(kiln_rows2_args *a);
 #define KILN_ROWS2_P16 kiln_rows2_p16_dsp
 #define KILN_ROWS2_P8 kiln_rows2_p8_dsp
 #else
-typedef void (*kiln_rows2_fn)(const void *a);
+typedef void (*kiln_rows2_fn)(void *a);
 #define KILN_ROWS2_P16 0
 #define KILN_ROWS2_P8 0
 #endif
 
-/* One packed layer's stream, as the channel loop reads it. */
+/* One packed layer's stream, as the channel loop reads it.  The caller
+ * fills the first seven fields, then kiln_gemm_start() the rest. */
 typedef struct kiln_gemm_job {
     const uint8_t *w;          /* the packed stream: groups of 2 (rows2) or 4 (row1) */
     int32_t w16;               /* 1: int16 slices */
@@ -411,13 +420,19 @@ typedef struct kiln_gemm_job {
     kiln_epi epi;
     int8_t *spare;             /* out_c bytes of scratch for a dropped second row, or NULL */
     kiln_rows2_fn rows2;       /* KILN_ROWS2_P16 / _P8 for this width, or NULL */
+    int kind;                  /* set by kiln_gemm_start: the epilogue (gemm_s8.c) */
+    int32_t g0;                /* set by kiln_gemm_start: the groups the assembly runs */
+#if KILN_HAS_DSP
+    kiln_rows2_args a;         /* set by kiln_gemm_start when the assembly runs (g0 > 0) */
+#endif
 } kiln_gemm_job;
 
+/* Once per layer, before the calls below. */
+void kiln_gemm_start(kiln_gemm_job *j);
 /* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
  * (the second row is then a copy, computed into j->spare or dropped). */
-void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
+void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
 /* Every output channel for one row. */
 void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
-
 
 #endif

@@ -28,7 +28,9 @@
 
 #if KILN_HAS_DSP
 
-/* Frame (after push {r4-r11, lr} and sub sp, #44):
+/* Frame (after push {r4-r11, lr} and sub sp, #44), words 0-8 of
+ * kiln_rows2_args copied by one LDM/STM; entry, chunks, after and epi are
+ * computed from ns and relu on the first call and kept in the arguments:
  *   [sp, #0]  y        first row's output of the current group (second: + ystride)
  *   [sp, #4]  ystride
  *   [sp, #8]  end      the stream's end (one past the last group)
@@ -57,9 +59,10 @@
     NAME ":\n"                                                                              \
     "    push {r4-r11, lr}\n"                                                               \
     "    sub sp, sp, #44\n"                                                                 \
-    "    ldmia.w r0, {r1-r8}\n" /* rows stream y ystride end ns relu - */                  \
-    "    strd r3, r4, [sp, #0]\n"                                                           \
-    "    strd r5, r1, [sp, #8]\n"                                                           \
+    "    ldr r1, [r0, #16]\n"   /* entry: 0 until the first call prepared it */             \
+    "    cmp r1, #0\n"                                                                      \
+    "    bne 6f\n"                                                                          \
+    "    ldrd r6, r7, [r0, #40]\n" /* ns relu */                                            \
     "    subs r3, r6, #1\n"                                                                 \
     "    and r3, r3, #31\n"                                                                 \
     "    adds r3, r3, #1\n"      /* first: 1..32 slices */                                  \
@@ -70,7 +73,7 @@
     "    adr.w r5, 8f\n"                                                                    \
     "    subs r5, r5, r3\n"                                                                 \
     "    orr r5, r5, #1\n"                                                                  \
-    "    strd r5, r4, [sp, #16]\n"                                                          \
+    "    strd r5, r4, [r0, #16]\n" /* entry chunks */                                       \
     "    adr.w r5, 3f\n"         /* relu epilogue */                                        \
     "    adr.w r6, 4f\n"         /* signed epilogue */                                      \
     "    cmp r7, #0\n"                                                                      \
@@ -82,8 +85,10 @@
     "    cmp r4, #0\n"                                                                      \
     "    it eq\n"                                                                           \
     "    moveq r6, r5\n"                                                                    \
-    "    strd r6, r5, [sp, #28]\n"                                                          \
-    "    mov lr, r2\n"                                                                      \
+    "    strd r6, r5, [r0, #28]\n" /* after epi */                                          \
+    "6:  ldmia.w r0, {r1-r10}\n" /* the frame, then the stream */                          \
+    "    stmia.w sp, {r1-r9}\n"                                                             \
+    "    mov lr, r10\n"                                                                     \
     "1:  ldrd r10, r11, [sp, #16]\n" /* entry, chunks */                                  \
     "    str r11, [sp, #24]\n"                                                              \
     "    ldr r12, [sp, #12]\n"                                                              \

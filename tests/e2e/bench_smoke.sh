@@ -88,8 +88,26 @@ if qemu:
     check("layers' MACs add up to the model's", sum(l["macc"] for l in layers) == macc,
           (sum(l["macc"] for l in layers), macc))
     check("profiling build outputs match TFLM", prof.get("outputs_match") is True)
+    check("kws has a requant entry (null: no two layers to compare)", "requant" in m, sorted(m))
 PY
 )
+# The requantization fit on layers made up with a known answer: per output
+# 7 + 0.5 K (K = 16 and 48) and 3 + 2 K on another output shape: fixed 7 and 3.
+fit=$(cd bench && "$PY" - <<'PY'
+from kbench import requant
+L = lambda i, k, outs, ins, ws: {"index": i, "kernel": "kiln_conv_s8_p16", "source_op": "CONV_2D", "macc": k * outs,
+                                  "output_shape": [1, outs], "weight_shape": ws, "instructions": ins}
+layers = [L(0, 16, 100, (7 + 8) * 100, [100, 16, 1, 1]), L(1, 48, 100, (7 + 24) * 100, [100, 48, 1, 1]),
+          L(2, 4, 10, (3 + 8) * 10, [10, 4, 1, 1]), L(3, 8, 10, (3 + 16) * 10, [10, 8, 1, 1]),
+          L(4, 63, 100, 999999, [100, 7, 3, 3])]
+s = requant.summary(layers)
+fixed = sorted(p["fixed"] for p in (s or {}).get("pairs", []))
+print(("ok   " if fixed == [3.0, 7.0] and s["instructions_per_output"] == 7.0 else "FAIL ")
+      + "requant fit: fixed parts 3 and 7, worst 7, a 3x3 layer not paired with 1x1 ones" + ("" if fixed == [3.0, 7.0] else f": {s}"))
+print(("ok   " if requant.summary(layers[:1]) is None else "FAIL ") + "requant: one layer alone gives no figure")
+PY
+)
+checks="$checks"$'\n'"$fit"
 while IFS= read -r line; do
     case "$line" in
         ok*) ok "${line#ok   }" ;;
@@ -100,6 +118,8 @@ done <<<"$checks"
 
 out=$(bench/run.sh --models no_such_model --out "$tmp/bad" 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "no_such_model" <<<"$out" && ok "unknown model refused (exit 2)" || bad "unknown model: exit $rc" "$out"
+out=$(bench/run.sh --models ad01_int8 --no-qemu --baseline-commit no-such-rev --out "$tmp/bad" 2>&1); rc=$?
+[ $rc = 2 ] && grep -q "no-such-rev: not a commit" <<<"$out" && ok "unknown --baseline-commit refused (exit 2)" || bad "--baseline-commit no-such-rev: exit $rc" "$out"
 out=$(bench/run.sh --quick --record --out "$tmp/bad" 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "record" <<<"$out" && ok "--record of a partial run refused (exit 2)" || bad "--quick --record: exit $rc" "$out"
 
