@@ -3,11 +3,16 @@
  * 5.3.3, 6.2), streaming.
  *
  * Written for a Cortex-M7 checking a memory-mapped blob at boot: whole
- * blocks are hashed straight from the caller's bytes (no copy), and the
- * rounds are unrolled eight at a time with the working variables renamed
- * instead of shifted, so a round is its arithmetic and nothing else.  Bytes
- * are read one at a time, so the input may sit at any address.  No
- * allocation, no stdio, no global mutable state.
+ * blocks are hashed straight from the caller's bytes (no copy).  Two forms
+ * of the compression function, the same arithmetic: the rounds unrolled
+ * eight at a time with the working variables renamed instead of shifted
+ * (a round is its arithmetic and nothing else; 2.7 KB of Cortex-M7 code),
+ * and, when the build optimises for size (-Os, what firmware ships) or
+ * defines KILN_SHA256_SMALL, one round per loop pass (about a quarter of
+ * the code, some 20% more instructions per KiB; docs/security.md has both
+ * figures).  KILN_SHA256_FAST forces the unrolled form at -Os.  Bytes are
+ * read one at a time, so the input may sit at any address.  No allocation,
+ * no stdio, no global mutable state.
  */
 #include "kiln/sha256.h"
 
@@ -59,6 +64,38 @@ static void wr_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+#if defined(KILN_SHA256_SMALL) || (defined(__OPTIMIZE_SIZE__) && !defined(KILN_SHA256_FAST))
+/* FIPS 180-4, 6.2.2: one 64-byte block into the chaining state, one round
+ * a pass. */
+static void compress(uint32_t st[8], const uint8_t *p)
+{
+    uint32_t w[16];
+    uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
+    unsigned t;
+
+    for (t = 0; t < 64; t++) {
+        uint32_t wt = t < 16 ? (w[t] = rd_be32(p + 4u * t)) : SCHED(w, t);
+        uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K[t] + wt;
+        uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    st[0] += a;
+    st[1] += b;
+    st[2] += c;
+    st[3] += d;
+    st[4] += e;
+    st[5] += f;
+    st[6] += g;
+    st[7] += h;
+}
+#else
 /* FIPS 180-4, 6.2.2: one 64-byte block into the chaining state. */
 static void compress(uint32_t st[8], const uint8_t *p)
 {
@@ -97,6 +134,7 @@ static void compress(uint32_t st[8], const uint8_t *p)
     st[6] += g;
     st[7] += h;
 }
+#endif
 
 void kiln_sha256_init(kiln_sha256_ctx *c)
 {
