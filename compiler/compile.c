@@ -220,7 +220,8 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!ir_verify(g, err, errlen))
         return false;
     c->n_imported = g->n_tensors;
-    if (!lower_graph(g, &c->prog, err, errlen))
+    const lower_opts lo = {LOWER_PACKED_W16};   /* the fast (packed) kernels */
+    if (!lower_graph_opts(g, &lo, &c->prog, err, errlen))
         return false;
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
         return false;

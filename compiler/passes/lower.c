@@ -141,7 +141,14 @@ static const lower_fn families[] = {lower_s8, lower_data, lower_f32};
 
 bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen)
 {
+    const lower_opts plain = {LOWER_PLAIN};
+    return lower_graph_opts(g, &plain, p, err, errlen);
+}
+
+bool lower_graph_opts(ir_graph *g, const lower_opts *o, lir_program *p, char *err, size_t errlen)
+{
     memset(p, 0, sizeof *p);
+    p->opts = *o;
     for (int n = 0; n < g->n_nodes; n++) {
         int done = 0;
         for (size_t f = 0; f < sizeof families / sizeof families[0] && !done; f++) {

@@ -49,7 +49,20 @@ typedef struct lir_call {
     size_t scratch_bytes; /* > 0: a pointer to this much arena scratch is passed last */
 } lir_call;
 
+/* Which int8 kernels lower_s8 picks for CONV_2D, DEPTHWISE_CONV_2D and
+ * FULLY_CONNECTED.  Zero (a zeroed lir_program) is the plain kernels. */
+typedef enum lower_kernels {
+    LOWER_PLAIN = 0,       /* kiln_conv_s8 & co.: reference loops, weights as imported */
+    LOWER_PACKED_W16 = 1,  /* packed kernels, conv/FC weights widened to int16 (fastest) */
+    LOWER_PACKED_W8 = 2    /* packed kernels, conv/FC weights kept int8 (half the flash) */
+} lower_kernels;
+
+typedef struct lower_opts {
+    lower_kernels kernels;
+} lower_opts;
+
 typedef struct lir_program {
+    lower_opts opts;      /* set before lowering (lower_graph_opts) */
     int n_calls, cap_calls;
     lir_call *calls;
     /* alias[t] >= 0: tensor t occupies the same bytes as tensor alias[t]
@@ -92,8 +105,10 @@ int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 
-/* Lowers the whole graph in node order.  On failure the message names the node. */
+/* Lowers the whole graph in node order.  On failure the message names the node.
+ * lower_graph uses the plain int8 kernels; lower_graph_opts the ones asked. */
 bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen);
+bool lower_graph_opts(ir_graph *g, const lower_opts *o, lir_program *p, char *err, size_t errlen);
 void lir_free(lir_program *p);
 
 /* MACs of one IR node (conv/fc/matmul count multiply-accumulates; elementwise

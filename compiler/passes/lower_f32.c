@@ -6,7 +6,10 @@
  * struct (the real C type, so the compiler checks the field names), repacks
  * constant weights into the layout the kernel wants and adds them as new
  * constants, and folds everything constant (BatchNorm statistics, Resize
- * coordinate tables) at compile time.  It claims a node only when its data
+ * coordinate tables) at compile time.  Convolutions (depthwise with
+ * multiplier 1 included) and FULLY_CONNECTED with constant weights and bias
+ * go to the packed kernels (weights in panels, pack_f32.c) unless the plain
+ * kernels were asked for (lower_opts LOWER_PLAIN, `--kernels plain`).  It claims a node only when its data
  * input and first output are unquantized float32; data movement on floats
  * (RESHAPE, TRANSPOSE, ...) was already taken by lower_data.  It never
  * changes existing tensors.
@@ -20,6 +23,7 @@
 
 #include "kiln/kernels_f32.h"
 #include "passes/lower_svdf.h"
+#include "passes/pack_f32.h"
 #include "passes/lower_util.h"
 #include "passes/resize_tables.h"
 #include "util/sbuf.h"
@@ -235,6 +239,66 @@ static int conv_emit(ir_graph *g, int node, lir_program *p, const char *kernel,
     return 1;
 }
 
+/* The packed kernels run a conv or FC whose weights and bias (if any) are
+ * float32 constants, unless the plain kernels were asked for. */
+static bool packed_ok(const ir_graph *g, const ir_node *nd, const lir_program *p)
+{
+    if (p->opts.kernels == LOWER_PLAIN)
+        return false;
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    return ir_is_const(T(g, nd->in[1])) && (bi < 0 || ir_is_const(T(g, bi)));
+}
+
+static void put_epilogue(sbuf *b, const kiln_f32_epilogue *e)
+{
+    sb_printf(b, ".epi = { .act_lo = %s, .act_hi = %s, .leaky = %ld, .alpha = %s }", lir_f32(e->act_lo),
+              lir_f32(e->act_hi), (long)e->leaky, lir_f32(e->alpha));
+}
+
+/* A packed conv or depthwise call: weights and bias packed into new
+ * constants, the im2col scratch from the kernel's own size function. */
+static int conv_emit_packed(ir_graph *g, int node, lir_program *p, const kiln_conv_f32_params *cp,
+                            bool depthwise)
+{
+    const ir_node *nd = &g->nodes[node];
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    kiln_conv_f32_packed_params pp;
+    pack_f32_conv_plan(cp, depthwise, &pp);
+    const size_t nw = pack_f32_conv_floats(&pp, depthwise), nb = pack_f32_bias_floats(&pp, depthwise);
+    float *w = xmalloc(nw * sizeof(float)), *b = xmalloc(nb * sizeof(float));
+    pack_f32_conv(T(g, nd->in[1])->data, &pp, depthwise, w);
+    pack_f32_bias(bi >= 0 ? T(g, bi)->data : NULL, &pp, depthwise, b);
+    const int64_t wshape[1] = {(int64_t)nw}, bshape[1] = {(int64_t)nb};
+    const char *base = T(g, nd->in[1])->name;
+    const int tw = lower_add_const(g, node, base, "f32_panels", IR_DT_F32, 1, wshape, w, nw * sizeof(float));
+    const int tb = lower_add_const(g, node, base, "f32_bias", IR_DT_F32, 1, bshape, b, nb * sizeof(float));
+    free(w);
+    free(b);
+    sbuf s = {0};
+    char *geom = conv_pinit(cp);
+    sb_printf(&s, "{ .conv = %s, ", geom);
+    free(geom);
+    put_epilogue(&s, &pp.epi);
+    sb_printf(&s, ", .panel = %ld, .kdim = %ld, .direct = %ld, .block = %ld }", (long)pp.panel,
+              (long)pp.kdim, (long)pp.direct, (long)pp.block);
+    lir_call *c = lir_begin(p, node, depthwise ? "kiln_depthwise_conv_f32_packed" : "kiln_conv_f32_packed",
+                            "kiln_conv_f32_packed_params", "%s", s.s);
+    sb_free(&s);
+    lir_in(c, nd->in[0]);
+    lir_in(c, tw);
+    lir_in(c, tb);
+    lir_null(c);            /* residual */
+    lir_out(c, nd->out[0]);
+    if (!depthwise) {
+        const size_t scratch = kiln_conv_f32_packed_scratch_size(&pp);
+        if (scratch)
+            c->scratch_bytes = scratch;
+        else
+            lir_null(c);
+    }
+    return 1;
+}
+
 static int lower_conv(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     kiln_conv_f32_params cp;
@@ -243,6 +307,8 @@ static int lower_conv(ir_graph *g, int node, lir_program *p, char *err, size_t e
     if (!wt)
         return -1;
     const int64_t M = cp.out_c, G = cp.groups, cg = cp.in_c / G;
+    if (packed_ok(g, &g->nodes[node], p) && (G == 1 || G != cp.in_c || M == G))
+        return conv_emit_packed(g, node, p, &cp, G == cp.in_c && G > 1);
     const int64_t kvol = (int64_t)w.k[0] * w.k[1] * w.k[2];
     const float *src = wt->data;
     float *dst = xmalloc((size_t)(M * cg * kvol) * sizeof(float));
@@ -285,6 +351,40 @@ static int lower_conv_transpose(ir_graph *g, int node, lir_program *p, char *err
 
 /* ---- FULLY_CONNECTED, MATMUL -------------------------------------------- */
 
+/* A packed FULLY_CONNECTED call: W [N][K] and the bias packed into panels. */
+static int fc_emit_packed(ir_graph *g, int node, lir_program *p, int64_t batch, int64_t K, int64_t N)
+{
+    const ir_node *nd = &g->nodes[node];
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    kiln_f32_epilogue e = {0};
+    fill_act(&nd->attr.act, &e.act_lo, &e.act_hi);
+    const int32_t panel = pack_f32_panel((int32_t)N, KILN_LAYOUT_NHWC);
+    const size_t nw = pack_f32_fc_floats((int32_t)N, (int32_t)K, panel);
+    const size_t nb = (size_t)((N + panel - 1) / panel * panel);
+    float *w = xmalloc(nw * sizeof(float)), *b = xmalloc(nb * sizeof(float));
+    pack_f32_fc(T(g, nd->in[1])->data, (int32_t)N, (int32_t)K, panel, w);
+    pack_f32_fc_bias(bi >= 0 ? T(g, bi)->data : NULL, (int32_t)N, panel, b);
+    const int64_t wshape[1] = {(int64_t)nw}, bshape[1] = {(int64_t)nb};
+    const char *base = T(g, nd->in[1])->name;
+    const int tw = lower_add_const(g, node, base, "f32_panels", IR_DT_F32, 1, wshape, w, nw * sizeof(float));
+    const int tb = lower_add_const(g, node, base, "f32_bias", IR_DT_F32, 1, bshape, b, nb * sizeof(float));
+    free(w);
+    free(b);
+    sbuf s = {0};
+    sb_printf(&s, "{ .batch = %lld, .in_features = %lld, .out_features = %lld, ", (long long)batch,
+              (long long)K, (long long)N);
+    put_epilogue(&s, &e);
+    sb_printf(&s, ", .panel = %ld }", (long)panel);
+    lir_call *c = lir_begin(p, node, "kiln_fully_connected_f32_packed", "kiln_fc_f32_packed_params", "%s", s.s);
+    sb_free(&s);
+    lir_in(c, nd->in[0]);
+    lir_in(c, tw);
+    lir_in(c, tb);
+    lir_null(c);            /* residual */
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
 static int lower_fc(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
@@ -298,6 +398,8 @@ static int lower_fc(ir_graph *g, int node, lir_program *p, char *err, size_t err
                           (long long)ir_numel(x), (long long)N, (long long)K);
     if (bi >= 0 && (!is_f32(g, bi) || ir_numel(T(g, bi)) != N))
         return lower_fail(err, errlen, g, node, "bias must be float32 with %lld elements", (long long)N);
+    if (packed_ok(g, nd, p))
+        return fc_emit_packed(g, node, p, ir_numel(x) / K, K, N);
     sbuf b = {0};
     sb_printf(&b, "{ .batch = %lld, .in_features = %lld, .out_features = %lld, ",
               (long long)(ir_numel(x) / K), (long long)K, (long long)N);

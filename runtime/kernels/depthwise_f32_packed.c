@@ -1,0 +1,204 @@
+/*
+ * depthwise_f32_packed.c - float32 depthwise convolution (channel
+ * multiplier 1) over packed weights (kernels_f32.h, "packed convolution").
+ *
+ * NHWC: channels are contiguous in X, W (packed [group][tap][panel]) and Y,
+ * so an output pixel is `panel`-wide vectors: the accumulators start at the
+ * bias and each tap adds x * w lane by lane.  Pixels whose whole window lies
+ * inside the input (the interior) run the taps without any bounds check; the
+ * border pixels skip the taps that fall in the padding.  Each output is one
+ * accumulator summed over the taps in (kd, kh, kw) order, as the plain
+ * kernel does.  NCHW: one channel plane at a time, tap by tap over the rows
+ * of the output (each tap a contiguous or strided run of the input row, the
+ * range inside the input computed once per row), then the epilogue; here
+ * the sum also runs over the taps in order.  Never allocates.
+ */
+#include "kiln/kernels_f32.h"
+#include "f32_util.h"
+#include "gemm_f32.h"
+
+static inline int in_range(int32_t i, int32_t n)
+{
+    return (uint32_t)i < (uint32_t)n;
+}
+
+/* [lo, hi): the outputs along one axis whose window lies inside the input. */
+static void interior(int32_t out, int32_t in, int32_t k, int32_t s, int32_t d, int32_t pad,
+                     int32_t *lo, int32_t *hi)
+{
+    const int32_t span = (k - 1) * d;
+    int32_t a = pad > 0 ? (pad + s - 1) / s : 0;    /* first o with o*s - pad >= 0 */
+    int32_t b = in - span + pad > 0 ? (in - span + pad - 1) / s + 1 : 0;  /* last +1 with o*s-pad+span < in */
+    if (b > out)
+        b = out;
+    if (a > b)
+        a = b;
+    *lo = a;
+    *hi = b;
+}
+
+/* ---- NHWC ---------------------------------------------------------------- */
+
+typedef struct dw_nhwc {
+    const kiln_conv_f32_packed_params *p;
+    const float *xn, *w, *b;
+    int32_t kvol, ngroup;
+} dw_nhwc;
+
+/* One output pixel, every channel group.  x0: the window origin (id0, ih0,
+ * iw0); checked: skip taps outside the input. */
+static void dw_pixel(const dw_nhwc *d, int32_t id0, int32_t ih0, int32_t iw0, int checked,
+                     float *y, const float *res)
+{
+    const kiln_conv_f32_params *c = &d->p->conv;
+    const int32_t C = c->in_c, P = d->p->panel;
+    float acc[16];
+    for (int32_t q = 0; q < d->ngroup; q++) {
+        const int32_t ch = q * P, nv = C - ch < P ? C - ch : P;
+        const float *wq = d->w + (size_t)q * d->kvol * P;
+        for (int32_t l = 0; l < P; l++)
+            acc[l] = d->b[ch + l];
+        int32_t t = 0;
+        for (int32_t kd = 0; kd < c->k[0]; kd++) {
+            const int32_t id = id0 + kd * c->dil[0];
+            for (int32_t kh = 0; kh < c->k[1]; kh++) {
+                const int32_t ih = ih0 + kh * c->dil[1];
+                const int row_in = !checked || (in_range(id, c->in[0]) && in_range(ih, c->in[1]));
+                for (int32_t kw = 0; kw < c->k[2]; kw++, t++) {
+                    const int32_t iw = iw0 + kw * c->dil[2];
+                    if (!row_in || (checked && !in_range(iw, c->in[2])))
+                        continue;
+                    const float *xp = d->xn + ((id * c->in[1] + ih) * c->in[2] + iw) * C + ch;
+                    const float *wt = wq + t * P;
+                    if (nv == P) {
+                        for (int32_t l = 0; l < P; l++)
+                            acc[l] = KF32_FMA(xp[l], wt[l], acc[l]);
+                    } else {
+                        for (int32_t l = 0; l < nv; l++)
+                            acc[l] = KF32_FMA(xp[l], wt[l], acc[l]);
+                    }
+                }
+            }
+        }
+        for (int32_t l = 0; l < nv; l++)
+            y[ch + l] = kf32_act(res ? acc[l] + res[ch + l] : acc[l], &d->p->epi);
+    }
+}
+
+static void dw_nhwc_run(const kiln_conv_f32_packed_params *p, const float *x, const float *w,
+                        const float *b, const float *res, float *y)
+{
+    const kiln_conv_f32_params *c = &p->conv;
+    const int32_t C = c->in_c;
+    const int32_t in_pix = c->in[0] * c->in[1] * c->in[2];
+    const int32_t out_pix = c->out[0] * c->out[1] * c->out[2];
+    int32_t lo[3], hi[3];
+    for (int i = 0; i < 3; i++)
+        interior(c->out[i], c->in[i], c->k[i], c->stride[i], c->dil[i], c->pad[i], &lo[i], &hi[i]);
+    dw_nhwc d;
+    d.p = p;
+    d.w = w;
+    d.b = b;
+    d.kvol = c->k[0] * c->k[1] * c->k[2];
+    d.ngroup = (C + p->panel - 1) / p->panel;
+    for (int32_t n = 0; n < c->batch; n++) {
+        d.xn = x + n * in_pix * C;
+        float *yp = y + n * out_pix * C;
+        const float *rp = res ? res + n * out_pix * C : NULL;
+        for (int32_t od = 0; od < c->out[0]; od++)
+        for (int32_t oh = 0; oh < c->out[1]; oh++) {
+            const int row_inside = od >= lo[0] && od < hi[0] && oh >= lo[1] && oh < hi[1];
+            for (int32_t ow = 0; ow < c->out[2]; ow++, yp += C, rp = rp ? rp + C : NULL) {
+                const int checked = !(row_inside && ow >= lo[2] && ow < hi[2]);
+                dw_pixel(&d, od * c->stride[0] - c->pad[0], oh * c->stride[1] - c->pad[1],
+                         ow * c->stride[2] - c->pad[2], checked, yp, rp);
+            }
+        }
+    }
+}
+
+/* ---- NCHW ---------------------------------------------------------------- */
+
+/* First and last+1 output column whose tap kw reads inside the row. */
+static void tap_cols(const kiln_conv_f32_params *c, int32_t kw, int32_t *a, int32_t *b)
+{
+    const int32_t off = kw * c->dil[2] - c->pad[2], s = c->stride[2];
+    int32_t lo = off < 0 ? (-off + s - 1) / s : 0;
+    int32_t hi = c->in[2] - off > 0 ? (c->in[2] - off - 1) / s + 1 : 0;
+    if (hi > c->out[2])
+        hi = c->out[2];
+    if (lo > hi)
+        lo = hi;
+    *a = lo;
+    *b = hi;
+}
+
+static void dw_nchw_plane(const kiln_conv_f32_packed_params *p, const float *xc, const float *wc,
+                          float bias, const float *rc, float *yc)
+{
+    const kiln_conv_f32_params *c = &p->conv;
+    const int32_t OW = c->out[2], s2 = c->stride[2];
+    const int32_t out_pix = c->out[0] * c->out[1] * OW;
+    for (int32_t i = 0; i < out_pix; i++)
+        yc[i] = bias;
+    int32_t t = 0;
+    for (int32_t kd = 0; kd < c->k[0]; kd++)
+    for (int32_t kh = 0; kh < c->k[1]; kh++)
+    for (int32_t kw = 0; kw < c->k[2]; kw++, t++) {
+        const float wt = wc[t];
+        int32_t a, b;
+        tap_cols(c, kw, &a, &b);
+        const int32_t off = kw * c->dil[2] - c->pad[2];
+        for (int32_t od = 0; od < c->out[0]; od++) {
+            const int32_t id = od * c->stride[0] + kd * c->dil[0] - c->pad[0];
+            if (!in_range(id, c->in[0]))
+                continue;
+            for (int32_t oh = 0; oh < c->out[1]; oh++) {
+                const int32_t ih = oh * c->stride[1] + kh * c->dil[1] - c->pad[1];
+                if (!in_range(ih, c->in[1]))
+                    continue;
+                const float *xr = xc + (id * c->in[1] + ih) * c->in[2];
+                float *yr = yc + (od * c->out[1] + oh) * OW;
+                if (s2 == 1) {
+                    for (int32_t ow = a; ow < b; ow++)
+                        yr[ow] = KF32_FMA(xr[ow + off], wt, yr[ow]);
+                } else {
+                    for (int32_t ow = a; ow < b; ow++)
+                        yr[ow] = KF32_FMA(xr[ow * s2 + off], wt, yr[ow]);
+                }
+            }
+        }
+    }
+    if (rc) {
+        for (int32_t i = 0; i < out_pix; i++)
+            yc[i] = kf32_act(yc[i] + rc[i], &p->epi);
+    } else {
+        for (int32_t i = 0; i < out_pix; i++)
+            yc[i] = kf32_act(yc[i], &p->epi);
+    }
+}
+
+static void dw_nchw_run(const kiln_conv_f32_packed_params *p, const float *x, const float *w,
+                        const float *b, const float *res, float *y)
+{
+    const kiln_conv_f32_params *c = &p->conv;
+    const int32_t in_pix = c->in[0] * c->in[1] * c->in[2];
+    const int32_t out_pix = c->out[0] * c->out[1] * c->out[2];
+    const int32_t kvol = c->k[0] * c->k[1] * c->k[2];
+    for (int32_t n = 0; n < c->batch; n++)
+        for (int32_t m = 0; m < c->out_c; m++) {
+            const size_t yo = ((size_t)n * c->out_c + m) * out_pix;
+            dw_nchw_plane(p, x + ((size_t)n * c->in_c + m) * in_pix, w + (size_t)m * kvol, b[m],
+                          res ? res + yo : NULL, y + yo);
+        }
+}
+
+void kiln_depthwise_conv_f32_packed(const kiln_conv_f32_packed_params *p, const float *x,
+                                    const float *w, const float *b, const float *residual,
+                                    float *y)
+{
+    if (p->conv.layout == KILN_LAYOUT_NHWC)
+        dw_nhwc_run(p, x, w, b, residual, y);
+    else
+        dw_nchw_run(p, x, w, b, residual, y);
+}

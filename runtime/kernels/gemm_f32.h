@@ -1,0 +1,94 @@
+/*
+ * gemm_f32.h - the register-blocked float32 GEMM tile the packed kernels are
+ * built from (internal to runtime/kernels; not installed with include/kiln).
+ *
+ * A tile computes R rows i by V columns j of
+ *     C(i, j) = epilogue(bias + sum_{k < K} A(i, k) * B(k, j))
+ * with A(i, k) = a[i][k * a_ks] (one pointer per row: im2col rows, input
+ * pixels read in place, or the rows of a weight panel) and B(k, j) =
+ * b[k * b_ks + j] (a weight panel, or pixels of an NCHW input row).  The sum
+ * runs k = 0, 1, ... K-1 in one accumulator per output (fused multiply-add
+ * where the FPU has one), starting from the bias.  Rows past t->nr and
+ * columns past t->nv are computed and dropped: their A rows must still be
+ * readable (the drivers repeat a valid row) and their B columns are inside
+ * the weight panel (zero padded) or an im2col block (zero padded).
+ *
+ * Which (R, V) shapes have a micro-kernel depends on the target: the host's
+ * compiler vectorises the columns (widths for AVX-512, AVX2, NEON), the
+ * Cortex-M7 (and M4) runs 2x8, 1x8 and 1x16 tiles in FPv5 assembly (VLDM of the packed
+ * weights, VFMA into 16 of its 32 single registers).  kiln_f32_tile_run() splits
+ * any other shape into those, so callers only pick R and V from the layout.
+ * The shapes are decided here, in one place, never in the callers.
+ */
+#ifndef KILN_GEMM_F32_H
+#define KILN_GEMM_F32_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/kernels_f32.h"
+
+/* The multiply-add: fused (one rounding) where the FPU has it, as the
+ * compiler reports with __FP_FAST_FMAF; a multiply then an add elsewhere. */
+#if defined(__GNUC__) && defined(__FP_FAST_FMAF)
+#define KF32_FMA(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#define KF32_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* Cortex-M with a single-precision FPU that has VFMA and 32 single
+ * registers: FPv4-SP (Cortex-M4) and FPv5 (M7, M33). */
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_FMA) && defined(__thumb2__) && \
+    !defined(__ARM_NEON) && defined(__GNUC__)
+#define KF32_VFP_FMA 1
+#endif
+
+/* Tile shapes.  KF32_ROWS: output pixels per NHWC tile (the weight panel
+ * gives the columns).  KF32_COLS: output pixels per NCHW tile (the panel
+ * gives the rows); never above KF32_COLS_MAX, which the compiler's NCHW
+ * im2col blocks are a multiple of. */
+#define KF32_COLS_MAX 32
+#if defined(KF32_VFP_FMA)
+#define KF32_ROWS 2
+#define KF32_COLS 4
+#elif defined(__AVX512F__)
+#define KF32_ROWS 8
+#define KF32_COLS 32
+#elif defined(__AVX__) || defined(__aarch64__)
+#define KF32_ROWS 4
+#define KF32_COLS 8
+#else
+#define KF32_ROWS 4
+#define KF32_COLS 8
+#endif
+
+typedef struct kf32_tile {
+    int32_t k;                  /* reduction length */
+    ptrdiff_t a_ks;             /* A(i, k) = a[i][k * a_ks] */
+    const float *b;             /* B(k, j) = b[k * b_ks + j] */
+    ptrdiff_t b_ks;
+    const float *bias_col;      /* per column (NHWC: the panel's bias), or NULL */
+    const float *bias_row;      /* per row (NCHW), or NULL; exactly one is set */
+    float *c;                   /* C(i, j) = c[i * c_rs + j] */
+    ptrdiff_t c_rs;
+    const float *res;           /* added before the activation, same index as C; or NULL */
+    int32_t nr, nv;             /* rows and columns stored */
+    const kiln_f32_epilogue *epi;
+} kf32_tile;
+
+/* Computes and stores one tile of R rows (a[0..R-1]) by V columns. */
+void kiln_f32_tile_run(const kf32_tile *t, const float *const *a, int32_t R, int32_t V);
+
+/* The epilogue's activation (after the bias and any residual). */
+static inline float kf32_act(float v, const kiln_f32_epilogue *e)
+{
+    if (e->leaky && v < 0.0f)
+        v *= e->alpha;
+    if (v < e->act_lo)
+        v = e->act_lo;
+    if (v > e->act_hi)
+        v = e->act_hi;
+    return v;
+}
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * gemm_f32_fpv5.c - the float32 micro-kernels for Cortex-M cores whose
+ * single-precision FPU has VFMA and 32 single registers (FPv5: Cortex-M7;
+ * FPv4-SP: Cortex-M4): GEMM tiles of 2x16, 2x8, 1x16 and 1x8 (gemm_f32.h
+ * says what a tile computes) and the depthwise 2-pixel x 8-channel tile,
+ * their inner loops in assembly.
+ *
+ * Why assembly: the FPU has 32 single registers and VLDM loads up to 16 of
+ * them in one instruction, but compilers emit one VLDR per float.  Here one
+ * VLDM brings the 8 packed weights of a k step, one VLDM two or four A
+ * values of a row, and each weight feeds one VFMA per row: 2x8 runs 32
+ * multiply-adds per 38 instructions (s0-s15 accumulate, s16-s23 weights,
+ * s24-s27 A).  Each output is one accumulator, summed k = 0, 1, ... as the
+ * portable kernels do.  A full tile without residual or LeakyReLU also
+ * clamps and stores in assembly: VCMP, VMRS and a conditional VMOV per
+ * bound, so a NaN passes through exactly as in the C epilogue (no VMAXNM,
+ * which would turn it into the bound).  Other tiles store through C.
+ * Compiled only where KF32_VFP_FMA holds; elsewhere this file is empty.
+ */
+#include "gemm_f32.h"
+
+#if defined(KF32_VFP_FMA)
+
+/* out = epilogue(acc) for nr rows and nv columns; acc is [R][V]. */
+static void store_acc(const kf32_tile *t, const float *acc, int32_t V, int32_t nr, int32_t nv)
+{
+    const kiln_f32_epilogue *e = t->epi;
+    for (int32_t i = 0; i < nr; i++) {
+        float *ci = t->c + i * t->c_rs;
+        const float *ai = acc + i * V;
+        const float *ri = t->res ? t->res + i * t->c_rs : NULL;
+        for (int32_t j = 0; j < nv; j++)
+            ci[j] = kf32_act(ri ? ai[j] + ri[j] : ai[j], e);
+    }
+}
+
+/* Epilogue mode for the assembly: bit 0 clamp below, bit 1 clamp above; 0
+ * and no store (acc buffer, C epilogue) when STORE_C. */
+#define CLAMP_LO_BIT 1
+#define CLAMP_HI_BIT 2
+static int32_t clamp_mode(const kiln_f32_epilogue *e)
+{
+    return (e->act_lo > -HUGE_VALF ? CLAMP_LO_BIT : 0) | (e->act_hi < HUGE_VALF ? CLAMP_HI_BIT : 0);
+}
+
+/* VFMA of one A value (register x) into 8 accumulators from 8 weights. */
+#define FMA8(d0, d1, d2, d3, d4, d5, d6, d7, x, w0, w1, w2, w3, w4, w5, w6, w7)                      \
+    "vfma.f32 " d0 ", " x ", " w0 "\n\t"                                                           \
+    "vfma.f32 " d1 ", " x ", " w1 "\n\t"                                                           \
+    "vfma.f32 " d2 ", " x ", " w2 "\n\t"                                                           \
+    "vfma.f32 " d3 ", " x ", " w3 "\n\t"                                                           \
+    "vfma.f32 " d4 ", " x ", " w4 "\n\t"                                                           \
+    "vfma.f32 " d5 ", " x ", " w5 "\n\t"                                                           \
+    "vfma.f32 " d6 ", " x ", " w6 "\n\t"                                                           \
+    "vfma.f32 " d7 ", " x ", " w7 "\n\t"
+#define FMA8_X(...) FMA8(__VA_ARGS__)
+#define ACC_LO "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"
+#define ACC_HI "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15"
+#define W_A "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15"
+#define W_B "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23"
+#define X_B "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"
+
+/* Exact clamps of one register against s30 (low) and s31 (high): the
+ * comparison is false for a NaN, which is kept. */
+#define CLO(r) "vcmp.f32 s30, " r "\n\tvmrs APSR_nzcv, fpscr\n\tit gt\n\tvmovgt.f32 " r ", s30\n\t"
+#define CHI(r) "vcmp.f32 " r ", s31\n\tvmrs APSR_nzcv, fpscr\n\tit gt\n\tvmovgt.f32 " r ", s31\n\t"
+#define CLO8(r0, r1, r2, r3, r4, r5, r6, r7) CLO(r0) CLO(r1) CLO(r2) CLO(r3) CLO(r4) CLO(r5) CLO(r6) CLO(r7)
+#define CHI8(r0, r1, r2, r3, r4, r5, r6, r7) CHI(r0) CHI(r1) CHI(r2) CHI(r3) CHI(r4) CHI(r5) CHI(r6) CHI(r7)
+#define CLO8_X(...) CLO8(__VA_ARGS__)
+#define CHI8_X(...) CHI8(__VA_ARGS__)
+
+/* The clamps of s0-s7 (and s8-s15 when two), then the stores to c0 (c1):
+ * mode bits select the clamps; the bounds are loaded from ep[0..1]. */
+#define EPILOGUE_1                                                                                 \
+    "vldmia %[ep], {s30-s31}\n\t"                                                                  \
+    "tst %[mode], #1\n\t"                                                                          \
+    "beq 5f\n\t"                                                                                   \
+    CLO8_X(ACC_LO)                                                                                 \
+    "5:\n\t"                                                                                       \
+    "tst %[mode], #2\n\t"                                                                          \
+    "beq 6f\n\t"                                                                                   \
+    CHI8_X(ACC_LO)                                                                                 \
+    "6:\n\t"                                                                                       \
+    "vstmia %[c0], {s0-s7}\n\t"
+#define EPILOGUE_2                                                                                 \
+    "vldmia %[ep], {s30-s31}\n\t"                                                                  \
+    "tst %[mode], #1\n\t"                                                                          \
+    "beq 5f\n\t"                                                                                   \
+    CLO8_X(ACC_LO)                                                                                 \
+    CLO8_X(ACC_HI)                                                                                 \
+    "5:\n\t"                                                                                       \
+    "tst %[mode], #2\n\t"                                                                          \
+    "beq 6f\n\t"                                                                                   \
+    CHI8_X(ACC_LO)                                                                                 \
+    CHI8_X(ACC_HI)                                                                                 \
+    "6:\n\t"                                                                                       \
+    "vstmia %[c0], {s0-s7}\n\t"                                                                    \
+    "vstmia %[c1], {s8-s15}\n\t"
+
+#define CLOBBER_S                                                                                  \
+    "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", \
+        "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", \
+        "s28", "s29", "s30", "s31"
+
+/* Two rows of 8 columns: k in pairs (one VLDM of two A values per row),
+ * then one odd step.  B rows are 8 + skip/4 floats apart. */
+static void mk_2x8(const float *a0, const float *a1, const float *b, int32_t k, int32_t skip,
+                   const float *i0, const float *i1, float *c0, float *c1, const float *ep, int32_t mode)
+{
+    __asm__ volatile(
+        "vldmia %[i0], {s0-s7}\n\t"
+        "vldmia %[i1], {s8-s15}\n\t"
+        "subs %[k], %[k], #2\n\t"
+        "blt 2f\n"
+        "1:\n\t"
+        "vldmia %[a0]!, {s24-s25}\n\t"
+        "vldmia %[a1]!, {s26-s27}\n\t"
+        "vldmia %[b]!, {s16-s23}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        FMA8_X(ACC_LO, "s24", W_B)
+        FMA8_X(ACC_HI, "s26", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        FMA8_X(ACC_LO, "s25", W_B)
+        FMA8_X(ACC_HI, "s27", W_B)
+        "subs %[k], %[k], #2\n\t"
+        "bge 1b\n"
+        "2:\n\t"
+        "adds %[k], %[k], #2\n\t"
+        "beq 3f\n\t"
+        "vldmia %[a0]!, {s24}\n\t"
+        "vldmia %[a1]!, {s26}\n\t"
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_LO, "s24", W_B)
+        FMA8_X(ACC_HI, "s26", W_B)
+        "3:\n\t"
+        EPILOGUE_2
+        : [a0] "+r"(a0), [a1] "+r"(a1), [b] "+r"(b), [k] "+r"(k)
+        : [i0] "r"(i0), [i1] "r"(i1), [skip] "r"(skip), [c0] "r"(c0), [c1] "r"(c1), [ep] "r"(ep),
+          [mode] "r"(mode)
+        : CLOBBER_S, "cc", "memory");
+}
+
+/* One row of 8 columns: k in fours (one VLDM of four A values), then single
+ * steps. */
+static void mk_1x8(const float *a0, const float *b, int32_t k, int32_t skip, const float *i0, float *c0,
+                   const float *ep, int32_t mode)
+{
+    __asm__ volatile(
+        "vldmia %[i0], {s0-s7}\n\t"
+        "subs %[k], %[k], #4\n\t"
+        "blt 2f\n"
+        "1:\n\t"
+        "vldmia %[a0]!, {s24-s27}\n\t"
+        "vldmia %[b]!, {s8-s15}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        "vldmia %[b]!, {s16-s23}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        FMA8_X(ACC_LO, "s24", W_A)
+        FMA8_X(ACC_LO, "s25", W_B)
+        "vldmia %[b]!, {s8-s15}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        "vldmia %[b]!, {s16-s23}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        FMA8_X(ACC_LO, "s26", W_A)
+        FMA8_X(ACC_LO, "s27", W_B)
+        "subs %[k], %[k], #4\n\t"
+        "bge 1b\n"
+        "2:\n\t"
+        "adds %[k], %[k], #4\n\t"
+        "beq 3f\n"
+        "4:\n\t"
+        "vldmia %[a0]!, {s24}\n\t"
+        "vldmia %[b]!, {s8-s15}\n\t"
+        "add %[b], %[b], %[skip]\n\t"
+        FMA8_X(ACC_LO, "s24", W_A)
+        "subs %[k], %[k], #1\n\t"
+        "bne 4b\n"
+        "3:\n\t"
+        EPILOGUE_1
+        : [a0] "+r"(a0), [b] "+r"(b), [k] "+r"(k)
+        : [i0] "r"(i0), [skip] "r"(skip), [c0] "r"(c0), [ep] "r"(ep), [mode] "r"(mode)
+        : CLOBBER_S, "cc", "memory");
+}
+
+/* One row of a 16-wide panel (B rows contiguous): each k step's 16 weights
+ * as two VLDMs of 8, k in fours. */
+static void mk_1x16(const float *a0, const float *b, int32_t k, const float *i0, float *c0,
+                    float *c1, const float *ep, int32_t mode)
+{
+    __asm__ volatile(
+        "vldmia %[i0], {s0-s15}\n\t"
+        "subs %[k], %[k], #4\n\t"
+        "blt 2f\n"
+        "1:\n\t"
+        "vldmia %[a0]!, {s24-s27}\n\t"
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_LO, "s24", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_HI, "s24", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_LO, "s25", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_HI, "s25", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_LO, "s26", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_HI, "s26", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_LO, "s27", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_HI, "s27", W_B)
+        "subs %[k], %[k], #4\n\t"
+        "bge 1b\n"
+        "2:\n\t"
+        "adds %[k], %[k], #4\n\t"
+        "beq 3f\n"
+        "4:\n\t"
+        "vldmia %[a0]!, {s24}\n\t"
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_LO, "s24", W_B)
+        "vldmia %[b]!, {s16-s23}\n\t"
+        FMA8_X(ACC_HI, "s24", W_B)
+        "subs %[k], %[k], #1\n\t"
+        "bne 4b\n"
+        "3:\n\t"
+        EPILOGUE_2
+        : [a0] "+r"(a0), [b] "+r"(b), [k] "+r"(k)
+        : [i0] "r"(i0), [c0] "r"(c0), [c1] "r"(c1), [ep] "r"(ep), [mode] "r"(mode)
+        : CLOBBER_S, "cc", "memory");
+}
+
+/* The starting value of a row's accumulators: the panel's bias (columns
+ * from col), or the row's bias repeated into init. */
+static const float *row_init(const kf32_tile *t, float *init, int32_t i, int32_t col)
+{
+    if (t->bias_col)
+        return t->bias_col + col;
+    for (int32_t j = 0; j < 8; j++)
+        init[j] = t->bias_row[i];
+    return init;
+}
+
+/* Whether a tile's columns [col, col + 8) go out straight from the
+ * registers: every row and column stored, no residual, no LeakyReLU. */
+static int direct_store(const kf32_tile *t, int32_t rows, int32_t col)
+{
+    return t->nr >= rows && t->nv >= col + 8 && !t->res && !t->epi->leaky;
+}
+
+/* Columns [col, col + 8) of a 2-row tile. */
+static void tile_2x8_at(const kf32_tile *t, const float *const *a, int32_t col)
+{
+    float acc[16], init0[8], init1[8];
+    const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
+    const int direct = direct_store(t, 2, col);
+    float *c0 = direct ? t->c + col : acc, *c1 = direct ? t->c + t->c_rs + col : acc + 8;
+    mk_2x8(a[0], a[1], t->b + col, t->k, (int32_t)(t->b_ks - 8) * 4, row_init(t, init0, 0, col),
+           row_init(t, init1, 1, col), c0, c1, ep, direct ? clamp_mode(t->epi) : 0);
+    if (!direct) {
+        kf32_tile u = *t;
+        u.c += col;
+        if (u.res)
+            u.res += col;
+        store_acc(&u, acc, 8, t->nr < 2 ? t->nr : 2, t->nv - col < 8 ? t->nv - col : 8);
+    }
+}
+
+void kiln_f32_fpv5_2x8(const kf32_tile *t, const float *const *a)
+{
+    tile_2x8_at(t, a, 0);
+}
+
+void kiln_f32_fpv5_2x16(const kf32_tile *t, const float *const *a)
+{
+    tile_2x8_at(t, a, 0);
+    if (t->nv > 8)
+        tile_2x8_at(t, a, 8);
+}
+
+void kiln_f32_fpv5_1x8(const kf32_tile *t, const float *const *a)
+{
+    float acc[8], init0[8];
+    const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
+    const int direct = direct_store(t, 1, 0);
+    mk_1x8(a[0], t->b, t->k, (int32_t)(t->b_ks - 8) * 4, row_init(t, init0, 0, 0), direct ? t->c : acc,
+           ep, direct ? clamp_mode(t->epi) : 0);
+    if (!direct)
+        store_acc(t, acc, 8, 1, t->nv < 8 ? t->nv : 8);
+}
+
+void kiln_f32_fpv5_1x16(const kf32_tile *t, const float *const *a)
+{
+    float acc[16], init0[16];
+    const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
+    const int direct = t->nr >= 1 && t->nv >= 16 && !t->res && !t->epi->leaky;
+    const float *i0 = t->bias_col;
+    if (!i0) {
+        for (int32_t j = 0; j < 16; j++)
+            init0[j] = t->bias_row[0];
+        i0 = init0;
+    }
+    mk_1x16(a[0], t->b, t->k, i0, direct ? t->c : acc, direct ? t->c + 8 : acc + 8, ep,
+            direct ? clamp_mode(t->epi) : 0);
+    if (!direct)
+        store_acc(t, acc, 16, 1, t->nv < 16 ? t->nv : 16);
+}
+
+#else
+/* ISO C wants a declaration in every translation unit. */
+typedef int kf32_fpv5_unused;
+#endif
