@@ -21,8 +21,9 @@
 /* im2col scratch a layer may use, in bytes (the block is sized to it). */
 #define PACK_F32_SCRATCH_BUDGET 32768
 
-/* Output channels per panel for n channels (per group): NHWC panels are the
- * vector columns (16, 8 or 4), NCHW panels the broadcast rows (8 or 4). */
+/* Output channels per panel for n channels (per group): 8, or 4 for 4 or
+ * fewer.  NHWC panels are the vector columns, NCHW panels the broadcast
+ * rows.  (The NHWC kernels also take 16-wide panels.) */
 int32_t pack_f32_panel(int32_t n, int32_t layout);
 
 /* Fills p for a convolution of geometry c (its act_lo/act_hi become the

@@ -8,7 +8,11 @@
  * inside the input (the interior) run the taps without any bounds check; the
  * border pixels skip the taps that fall in the padding.  Each output is one
  * accumulator summed over the taps in (kd, kh, kw) order, as the plain
- * kernel does.  NCHW: one channel plane at a time, tap by tap over the rows
+ * kernel does.  On Cortex-M cores with VFMA (KF32_VFP_FMA) a 2-D window over
+ * channels in whole groups of 8 with a clamp for epilogue runs in assembly,
+ * border pixels included: a pixel's taps inside the input form a
+ * rectangle, and two neighbours with the same rectangle go as a pair
+ * (kiln_f32_fpv5_dw_2x8, else _1x8).  NCHW: one channel plane at a time, tap by tap over the rows
  * of the output (each tap a contiguous or strided run of the input row, the
  * range inside the input computed once per row), then the epilogue; here
  * the sum also runs over the taps in order.  Never allocates.
@@ -85,6 +89,77 @@ static void dw_pixel(const dw_nhwc *d, int32_t id0, int32_t ih0, int32_t iw0, in
     }
 }
 
+#if defined(KF32_VFP_FMA)
+/* Whether the assembly tiles apply to this layer. */
+static int dw_asm_ok(const kiln_conv_f32_packed_params *p, const float *res)
+{
+    const kiln_conv_f32_params *c = &p->conv;
+    return c->k[0] == 1 && c->in_c % 8 == 0 && p->panel % 8 == 0 && !res && !p->epi.leaky;
+}
+
+/* [a, b): the taps t of an axis with o*s - pad + t*d inside [0, n). */
+static void tap_range(int32_t o, int32_t n, int32_t k, int32_t s, int32_t d, int32_t pad, int32_t *a,
+                      int32_t *b)
+{
+    const int32_t i0 = o * s - pad;
+    int32_t lo = i0 < 0 ? (-i0 + d - 1) / d : 0;
+    int32_t hi = n - i0 > 0 ? (n - i0 - 1) / d + 1 : 0;
+    if (hi > k)
+        hi = k;
+    if (lo > hi)
+        lo = hi;
+    *a = lo;
+    *b = hi;
+}
+
+/* One output row (od, oh; a 2-D window) through the assembly: each pixel's
+ * taps inside the input are a rectangle [ha, hb) x [wa, wb); two adjacent
+ * pixels with the same rectangle go as a pair, every 8 channels.  A pixel
+ * with no tap inside goes through the C path. */
+static void dw_row_asm(const dw_nhwc *d, kf32_dw_pair *a, int32_t od, int32_t oh, float *y)
+{
+    const kiln_conv_f32_params *c = &d->p->conv;
+    const int32_t C = c->in_c, P = d->p->panel, OW = c->out[2];
+    const int32_t id = od * c->stride[0] - c->pad[0], ih0 = oh * c->stride[1] - c->pad[1];
+    const float *plane = d->xn + (in_range(id, c->in[0]) ? id : 0) * c->in[1] * c->in[2] * C;
+    int32_t ha, hb;
+    tap_range(oh, c->in[1], c->k[1], c->stride[1], c->dil[1], c->pad[1], &ha, &hb);
+    if (!in_range(id, c->in[0]))
+        hb = ha;
+    for (int32_t ow = 0; ow < OW;) {
+        const int32_t iw0 = ow * c->stride[2] - c->pad[2];
+        int32_t wa, wb, na, nb;
+        tap_range(ow, c->in[2], c->k[2], c->stride[2], c->dil[2], c->pad[2], &wa, &wb);
+        if (ha == hb || wa == wb) {
+            dw_pixel(d, id, ih0, iw0, 1, y + ow * C, NULL);
+            ow++;
+            continue;
+        }
+        int pair = 0;
+        if (ow + 1 < OW) {
+            tap_range(ow + 1, c->in[2], c->k[2], c->stride[2], c->dil[2], c->pad[2], &na, &nb);
+            pair = na == wa && nb == wb;
+        }
+        a->kh = hb - ha;
+        a->kw = wb - wa;
+        a->w_row_skip = (c->k[2] - a->kw) * P * (int32_t)sizeof(float);
+        const float *x0 = plane + ((ih0 + ha * c->dil[1]) * c->in[2] + iw0 + wa * c->dil[2]) * C;
+        const int32_t t0 = ha * c->k[2] + wa;
+        for (int32_t ch = 0; ch < C; ch += 8) {
+            a->bias = d->b + ch;
+            a->y0 = y + ow * C + ch;
+            a->y1 = a->y0 + C;
+            const float *w = d->w + ((size_t)(ch / P) * d->kvol + t0) * P + ch % P;
+            if (pair)
+                kiln_f32_fpv5_dw_2x8(a, x0 + ch, w);
+            else
+                kiln_f32_fpv5_dw_1x8(a, x0 + ch, w);
+        }
+        ow += pair ? 2 : 1;
+    }
+}
+#endif
+
 static void dw_nhwc_run(const kiln_conv_f32_packed_params *p, const float *x, const float *w,
                         const float *b, const float *res, float *y)
 {
@@ -101,12 +176,32 @@ static void dw_nhwc_run(const kiln_conv_f32_packed_params *p, const float *x, co
     d.b = b;
     d.kvol = c->k[0] * c->k[1] * c->k[2];
     d.ngroup = (C + p->panel - 1) / p->panel;
+#if defined(KF32_VFP_FMA)
+    const int use_asm = dw_asm_ok(p, res);
+    const float ep[2] = {p->epi.act_lo, p->epi.act_hi};
+    kf32_dw_pair a;
+    a.tap_w = c->dil[2] * C * (int32_t)sizeof(float);
+    a.tap_h = c->dil[1] * c->in[2] * C * (int32_t)sizeof(float);
+    a.kw = c->k[2];
+    a.kh = c->k[1];
+    a.px = c->stride[2] * C * (int32_t)sizeof(float);
+    a.w_skip = (p->panel - 8) * (int32_t)sizeof(float);
+    a.ep = ep;
+    a.mode = kf32_clamp_mode(&p->epi);
+#endif
     for (int32_t n = 0; n < c->batch; n++) {
         d.xn = x + n * in_pix * C;
         float *yp = y + n * out_pix * C;
         const float *rp = res ? res + n * out_pix * C : NULL;
         for (int32_t od = 0; od < c->out[0]; od++)
         for (int32_t oh = 0; oh < c->out[1]; oh++) {
+#if defined(KF32_VFP_FMA)
+            if (use_asm) {
+                dw_row_asm(&d, &a, od, oh, yp);
+                yp += c->out[2] * C;
+                continue;
+            }
+#endif
             const int row_inside = od >= lo[0] && od < hi[0] && oh >= lo[1] && oh < hi[1];
             for (int32_t ow = 0; ow < c->out[2]; ow++, yp += C, rp = rp ? rp + C : NULL) {
                 const int checked = !(row_inside && ow >= lo[2] && ow < hi[2]);

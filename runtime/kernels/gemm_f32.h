@@ -79,6 +79,34 @@ typedef struct kf32_tile {
 /* Computes and stores one tile of R rows (a[0..R-1]) by V columns. */
 void kiln_f32_tile_run(const kf32_tile *t, const float *const *a, int32_t R, int32_t V);
 
+/* Depthwise on FPv5/FPv4 cores: one or two output pixels by 8 channels of
+ * an NHWC depthwise convolution over a rectangle of its (2-D) window's taps
+ * (the taps inside the input; both pixels must have the same rectangle),
+ * summed over the taps in (kh, kw) order, clamped and stored (no residual,
+ * no LeakyReLU).  x0: pixel 0's input at the rectangle's first tap and the
+ * first channel; w: that tap's 8 weights.  Byte strides, so the assembly
+ * adds them as they are. */
+typedef struct kf32_dw_pair {
+    int32_t tap_w;          /* bytes between taps of a window row */
+    int32_t tap_h;          /* bytes between window rows */
+    int32_t kw, kh;         /* taps per row, rows (both >= 1) */
+    int32_t px;             /* bytes from pixel 0's input to pixel 1's */
+    int32_t w_skip;         /* bytes between tap weight rows, less the 32 read */
+    int32_t w_row_skip;     /* bytes of weights skipped after each window row */
+    const float *bias;      /* 8 */
+    float *y0, *y1;         /* 8 outputs each (y1 unused by the single pixel) */
+    const float *ep;        /* clamp bounds {lo, hi} */
+    int32_t mode;           /* kf32_clamp_mode() */
+} kf32_dw_pair;
+void kiln_f32_fpv5_dw_2x8(const kf32_dw_pair *d, const float *x0, const float *w);
+void kiln_f32_fpv5_dw_1x8(const kf32_dw_pair *d, const float *x0, const float *w);
+
+/* Which clamps an epilogue needs: bit 0 below, bit 1 above. */
+static inline int32_t kf32_clamp_mode(const kiln_f32_epilogue *e)
+{
+    return (e->act_lo > -HUGE_VALF ? 1 : 0) | (e->act_hi < HUGE_VALF ? 2 : 0);
+}
+
 /* The epilogue's activation (after the bias and any residual). */
 static inline float kf32_act(float v, const kiln_f32_epilogue *e)
 {

@@ -7,10 +7,9 @@
  *
  * Why assembly: the FPU has 32 single registers and VLDM loads up to 16 of
  * them in one instruction, but compilers emit one VLDR per float.  Here one
- * VLDM brings the 8 packed weights of a k step, one VLDM two or four A
- * values of a row, and each weight feeds one VFMA per row: 2x8 runs 32
- * multiply-adds per 38 instructions (s0-s15 accumulate, s16-s23 weights,
- * s24-s27 A).  Each output is one accumulator, summed k = 0, 1, ... as the
+ * VLDM brings the 8 packed weights of a k step, one VLDM four A values of a
+ * row, and each weight feeds one VFMA per row: 2x8 runs 64 multiply-adds
+ * per 72 instructions (s0-s15 accumulate, s16-s23 weights, s24-s31 A).  Each output is one accumulator, summed k = 0, 1, ... as the
  * portable kernels do.  A full tile without residual or LeakyReLU also
  * clamps and stores in assembly: VCMP, VMRS and a conditional VMOV per
  * bound, so a NaN passes through exactly as in the C epilogue (no VMAXNM,
@@ -34,14 +33,7 @@ static void store_acc(const kf32_tile *t, const float *acc, int32_t V, int32_t n
     }
 }
 
-/* Epilogue mode for the assembly: bit 0 clamp below, bit 1 clamp above; 0
- * and no store (acc buffer, C epilogue) when STORE_C. */
-#define CLAMP_LO_BIT 1
-#define CLAMP_HI_BIT 2
-static int32_t clamp_mode(const kiln_f32_epilogue *e)
-{
-    return (e->act_lo > -HUGE_VALF ? CLAMP_LO_BIT : 0) | (e->act_hi < HUGE_VALF ? CLAMP_HI_BIT : 0);
-}
+#define clamp_mode kf32_clamp_mode
 
 /* VFMA of one A value (register x) into 8 accumulators from 8 weights. */
 #define FMA8(d0, d1, d2, d3, d4, d5, d6, d7, x, w0, w1, w2, w3, w4, w5, w6, w7)                      \
@@ -102,86 +94,97 @@ static int32_t clamp_mode(const kiln_f32_epilogue *e)
         "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", \
         "s28", "s29", "s30", "s31"
 
-/* Two rows of 8 columns: k in pairs (one VLDM of two A values per row),
- * then one odd step.  B rows are 8 + skip/4 floats apart. */
-static void mk_2x8(const float *a0, const float *a1, const float *b, int32_t k, int32_t skip,
-                   const float *i0, const float *i1, float *c0, float *c1, const float *ep, int32_t mode)
-{
-    __asm__ volatile(
-        "vldmia %[i0], {s0-s7}\n\t"
-        "vldmia %[i1], {s8-s15}\n\t"
-        "subs %[k], %[k], #2\n\t"
-        "blt 2f\n"
-        "1:\n\t"
-        "vldmia %[a0]!, {s24-s25}\n\t"
-        "vldmia %[a1]!, {s26-s27}\n\t"
-        "vldmia %[b]!, {s16-s23}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        FMA8_X(ACC_LO, "s24", W_B)
-        FMA8_X(ACC_HI, "s26", W_B)
-        "vldmia %[b]!, {s16-s23}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        FMA8_X(ACC_LO, "s25", W_B)
-        FMA8_X(ACC_HI, "s27", W_B)
-        "subs %[k], %[k], #2\n\t"
-        "bge 1b\n"
-        "2:\n\t"
-        "adds %[k], %[k], #2\n\t"
-        "beq 3f\n\t"
-        "vldmia %[a0]!, {s24}\n\t"
-        "vldmia %[a1]!, {s26}\n\t"
-        "vldmia %[b]!, {s16-s23}\n\t"
-        FMA8_X(ACC_LO, "s24", W_B)
-        FMA8_X(ACC_HI, "s26", W_B)
-        "3:\n\t"
-        EPILOGUE_2
-        : [a0] "+r"(a0), [a1] "+r"(a1), [b] "+r"(b), [k] "+r"(k)
-        : [i0] "r"(i0), [i1] "r"(i1), [skip] "r"(skip), [c0] "r"(c0), [c1] "r"(c1), [ep] "r"(ep),
-          [mode] "r"(mode)
-        : CLOBBER_S, "cc", "memory");
-}
+/* Two rows of 8 columns: k in fours (one VLDM of four A values per row:
+ * s24-s27 row 0, s28-s31 row 1), then single steps.  B rows are 8 floats
+ * apart (the VLDM writes the pointer back), or 8 + skip/4 in the _skip
+ * variant (the halves of a 16-wide panel). */
+#define STEP_2x8(x0, x1, adv)                                                                      \
+    "vldmia %[b]!, {s16-s23}\n\t"                                                                  \
+    adv                                                                                            \
+    FMA8_X(ACC_LO, x0, W_B)                                                                        \
+    FMA8_X(ACC_HI, x1, W_B)
+#define MK_2x8(name, adv)                                                                          \
+    static void name(const float *a0, const float *a1, const float *b, int32_t k, int32_t skip,   \
+                     const float *i0, const float *i1, float *c0, float *c1, const float *ep,      \
+                     int32_t mode)                                                                 \
+    {                                                                                              \
+        __asm__ volatile(                                                                          \
+            "vldmia %[i0], {s0-s7}\n\t"                                                            \
+            "vldmia %[i1], {s8-s15}\n\t"                                                           \
+            "subs %[k], %[k], #4\n\t"                                                              \
+            "blt 2f\n"                                                                              \
+            "1:\n\t"                                                                               \
+            "vldmia %[a0]!, {s24-s27}\n\t"                                                         \
+            "vldmia %[a1]!, {s28-s31}\n\t"                                                         \
+            STEP_2x8("s24", "s28", adv)                                                            \
+            STEP_2x8("s25", "s29", adv)                                                            \
+            STEP_2x8("s26", "s30", adv)                                                            \
+            STEP_2x8("s27", "s31", adv)                                                            \
+            "subs %[k], %[k], #4\n\t"                                                              \
+            "bge 1b\n"                                                                              \
+            "2:\n\t"                                                                               \
+            "adds %[k], %[k], #4\n\t"                                                              \
+            "beq 3f\n"                                                                              \
+            "4:\n\t"                                                                               \
+            "vldmia %[a0]!, {s24}\n\t"                                                             \
+            "vldmia %[a1]!, {s28}\n\t"                                                             \
+            STEP_2x8("s24", "s28", adv)                                                            \
+            "subs %[k], %[k], #1\n\t"                                                              \
+            "bne 4b\n"                                                                              \
+            "3:\n\t"                                                                               \
+            EPILOGUE_2                                                                             \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [b] "+r"(b), [k] "+r"(k)                               \
+            : [i0] "r"(i0), [i1] "r"(i1), [skip] "r"(skip), [c0] "r"(c0), [c1] "r"(c1),            \
+              [ep] "r"(ep), [mode] "r"(mode)                                                       \
+            : CLOBBER_S, "cc", "memory");                                                          \
+    }
+MK_2x8(mk_2x8, "")
+MK_2x8(mk_2x8_skip, "add %[b], %[b], %[skip]\n\t")
 
-/* One row of 8 columns: k in fours (one VLDM of four A values), then single
- * steps. */
-static void mk_1x8(const float *a0, const float *b, int32_t k, int32_t skip, const float *i0, float *c0,
-                   const float *ep, int32_t mode)
-{
-    __asm__ volatile(
-        "vldmia %[i0], {s0-s7}\n\t"
-        "subs %[k], %[k], #4\n\t"
-        "blt 2f\n"
-        "1:\n\t"
-        "vldmia %[a0]!, {s24-s27}\n\t"
-        "vldmia %[b]!, {s8-s15}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        "vldmia %[b]!, {s16-s23}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        FMA8_X(ACC_LO, "s24", W_A)
-        FMA8_X(ACC_LO, "s25", W_B)
-        "vldmia %[b]!, {s8-s15}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        "vldmia %[b]!, {s16-s23}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        FMA8_X(ACC_LO, "s26", W_A)
-        FMA8_X(ACC_LO, "s27", W_B)
-        "subs %[k], %[k], #4\n\t"
-        "bge 1b\n"
-        "2:\n\t"
-        "adds %[k], %[k], #4\n\t"
-        "beq 3f\n"
-        "4:\n\t"
-        "vldmia %[a0]!, {s24}\n\t"
-        "vldmia %[b]!, {s8-s15}\n\t"
-        "add %[b], %[b], %[skip]\n\t"
-        FMA8_X(ACC_LO, "s24", W_A)
-        "subs %[k], %[k], #1\n\t"
-        "bne 4b\n"
-        "3:\n\t"
-        EPILOGUE_1
-        : [a0] "+r"(a0), [b] "+r"(b), [k] "+r"(k)
-        : [i0] "r"(i0), [skip] "r"(skip), [c0] "r"(c0), [ep] "r"(ep), [mode] "r"(mode)
-        : CLOBBER_S, "cc", "memory");
-}
+/* One row of 8 columns: k in fours (one VLDM of four A values), then
+ * single steps; B rows 8 floats apart, or 8 + skip/4 (_skip). */
+#define MK_1x8(name, adv)                                                                          \
+    static void name(const float *a0, const float *b, int32_t k, int32_t skip, const float *i0,   \
+                     float *c0, const float *ep, int32_t mode)                                     \
+    {                                                                                              \
+        __asm__ volatile(                                                                          \
+            "vldmia %[i0], {s0-s7}\n\t"                                                            \
+            "subs %[k], %[k], #4\n\t"                                                              \
+            "blt 2f\n"                                                                              \
+            "1:\n\t"                                                                               \
+            "vldmia %[a0]!, {s24-s27}\n\t"                                                         \
+            "vldmia %[b]!, {s8-s15}\n\t"                                                           \
+            adv                                                                                    \
+            "vldmia %[b]!, {s16-s23}\n\t"                                                          \
+            adv                                                                                    \
+            FMA8_X(ACC_LO, "s24", W_A)                                                             \
+            FMA8_X(ACC_LO, "s25", W_B)                                                             \
+            "vldmia %[b]!, {s8-s15}\n\t"                                                           \
+            adv                                                                                    \
+            "vldmia %[b]!, {s16-s23}\n\t"                                                          \
+            adv                                                                                    \
+            FMA8_X(ACC_LO, "s26", W_A)                                                             \
+            FMA8_X(ACC_LO, "s27", W_B)                                                             \
+            "subs %[k], %[k], #4\n\t"                                                              \
+            "bge 1b\n"                                                                              \
+            "2:\n\t"                                                                               \
+            "adds %[k], %[k], #4\n\t"                                                              \
+            "beq 3f\n"                                                                              \
+            "4:\n\t"                                                                               \
+            "vldmia %[a0]!, {s24}\n\t"                                                             \
+            "vldmia %[b]!, {s8-s15}\n\t"                                                           \
+            adv                                                                                    \
+            FMA8_X(ACC_LO, "s24", W_A)                                                             \
+            "subs %[k], %[k], #1\n\t"                                                              \
+            "bne 4b\n"                                                                              \
+            "3:\n\t"                                                                               \
+            EPILOGUE_1                                                                             \
+            : [a0] "+r"(a0), [b] "+r"(b), [k] "+r"(k)                                              \
+            : [i0] "r"(i0), [skip] "r"(skip), [c0] "r"(c0), [ep] "r"(ep), [mode] "r"(mode)         \
+            : CLOBBER_S, "cc", "memory");                                                          \
+    }
+MK_1x8(mk_1x8, "")
+MK_1x8(mk_1x8_skip, "add %[b], %[b], %[skip]\n\t")
 
 /* One row of a 16-wide panel (B rows contiguous): each k step's 16 weights
  * as two VLDMs of 8, k in fours. */
@@ -255,8 +258,9 @@ static void tile_2x8_at(const kf32_tile *t, const float *const *a, int32_t col)
     const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
     const int direct = direct_store(t, 2, col);
     float *c0 = direct ? t->c + col : acc, *c1 = direct ? t->c + t->c_rs + col : acc + 8;
-    mk_2x8(a[0], a[1], t->b + col, t->k, (int32_t)(t->b_ks - 8) * 4, row_init(t, init0, 0, col),
-           row_init(t, init1, 1, col), c0, c1, ep, direct ? clamp_mode(t->epi) : 0);
+    const int32_t skip = (int32_t)(t->b_ks - 8) * 4;
+    (skip ? mk_2x8_skip : mk_2x8)(a[0], a[1], t->b + col, t->k, skip, row_init(t, init0, 0, col),
+                                  row_init(t, init1, 1, col), c0, c1, ep, direct ? clamp_mode(t->epi) : 0);
     if (!direct) {
         kf32_tile u = *t;
         u.c += col;
@@ -283,8 +287,9 @@ void kiln_f32_fpv5_1x8(const kf32_tile *t, const float *const *a)
     float acc[8], init0[8];
     const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
     const int direct = direct_store(t, 1, 0);
-    mk_1x8(a[0], t->b, t->k, (int32_t)(t->b_ks - 8) * 4, row_init(t, init0, 0, 0), direct ? t->c : acc,
-           ep, direct ? clamp_mode(t->epi) : 0);
+    const int32_t skip = (int32_t)(t->b_ks - 8) * 4;
+    (skip ? mk_1x8_skip : mk_1x8)(a[0], t->b, t->k, skip, row_init(t, init0, 0, 0), direct ? t->c : acc,
+                                  ep, direct ? clamp_mode(t->epi) : 0);
     if (!direct)
         store_acc(t, acc, 8, 1, t->nv < 8 ? t->nv : 8);
 }
@@ -304,6 +309,133 @@ void kiln_f32_fpv5_1x16(const kf32_tile *t, const float *const *a)
             direct ? clamp_mode(t->epi) : 0);
     if (!direct)
         store_acc(t, acc, 16, 1, t->nv < 16 ? t->nv : 16);
+}
+
+/* Lane by lane: d_i += x_i * w_i for 8 lanes. */
+#define FMAV(d0, d1, d2, d3, d4, d5, d6, d7, x0, x1, x2, x3, x4, x5, x6, x7, w0, w1, w2, w3, w4, w5, w6, w7) \
+    "vfma.f32 " d0 ", " x0 ", " w0 "\n\t"                                                          \
+    "vfma.f32 " d1 ", " x1 ", " w1 "\n\t"                                                          \
+    "vfma.f32 " d2 ", " x2 ", " w2 "\n\t"                                                          \
+    "vfma.f32 " d3 ", " x3 ", " w3 "\n\t"                                                          \
+    "vfma.f32 " d4 ", " x4 ", " w4 "\n\t"                                                          \
+    "vfma.f32 " d5 ", " x5 ", " w5 "\n\t"                                                          \
+    "vfma.f32 " d6 ", " x6 ", " w6 "\n\t"                                                          \
+    "vfma.f32 " d7 ", " x7 ", " w7 "\n\t"
+#define FMAV_X(...) FMAV(__VA_ARGS__)
+
+/* Depthwise pair (gemm_f32.h): s0-s7 pixel 0, s8-s15 pixel 1, s16-s23 the
+ * tap's weights, s24-s31 the tap's inputs (pixel 0, then pixel 1).  One tap
+ * is 3 VLDMs and 16 VFMAs; the pointers walk by the byte strides, rows of
+ * taps then rows of the window. */
+void kiln_f32_fpv5_dw_2x8(const kf32_dw_pair *d, const float *x0, const float *w)
+{
+    const float *p0, *p1;
+    int32_t cnt, rows, tw, px, ws;
+    __asm__ volatile(
+        "ldr %[p0], [%[d], %[o_bias]]\n\t"
+        "vldmia %[p0], {s0-s7}\n\t"
+        "vldmia %[p0], {s8-s15}\n\t"
+        "ldr %[rows], [%[d], %[o_kh]]\n\t"
+        "ldr %[tw], [%[d], %[o_tw]]\n\t"
+        "ldr %[px], [%[d], %[o_px]]\n\t"
+        "ldr %[ws], [%[d], %[o_ws]]\n"
+        "1:\n\t"
+        "ldr %[cnt], [%[d], %[o_kw]]\n\t"
+        "mov %[p0], %[x0]\n"
+        "2:\n\t"
+        "vldmia %[w]!, {s16-s23}\n\t"
+        "add %[w], %[w], %[ws]\n\t"
+        "vldmia %[p0], {s24-s31}\n\t"
+        FMAV_X(ACC_LO, X_B, W_B)
+        "add %[p1], %[p0], %[px]\n\t"
+        "vldmia %[p1], {s24-s31}\n\t"
+        FMAV_X(ACC_HI, X_B, W_B)
+        "add %[p0], %[p0], %[tw]\n\t"
+        "subs %[cnt], %[cnt], #1\n\t"
+        "bne 2b\n\t"
+        "ldr %[p1], [%[d], %[o_th]]\n\t"
+        "add %[x0], %[x0], %[p1]\n\t"
+        "ldr %[p1], [%[d], %[o_wr]]\n\t"
+        "add %[w], %[w], %[p1]\n\t"
+        "subs %[rows], %[rows], #1\n\t"
+        "bne 1b\n\t"
+        "ldr %[p0], [%[d], %[o_ep]]\n\t"
+        "vldmia %[p0], {s30-s31}\n\t"
+        "ldr %[cnt], [%[d], %[o_mode]]\n\t"
+        "tst %[cnt], #1\n\t"
+        "beq 5f\n\t"
+        CLO8_X(ACC_LO)
+        CLO8_X(ACC_HI)
+        "5:\n\t"
+        "tst %[cnt], #2\n\t"
+        "beq 6f\n\t"
+        CHI8_X(ACC_LO)
+        CHI8_X(ACC_HI)
+        "6:\n\t"
+        "ldr %[p0], [%[d], %[o_y0]]\n\t"
+        "vstmia %[p0], {s0-s7}\n\t"
+        "ldr %[p0], [%[d], %[o_y1]]\n\t"
+        "vstmia %[p0], {s8-s15}\n\t"
+        : [x0] "+r"(x0), [w] "+r"(w), [p0] "=&r"(p0), [p1] "=&r"(p1), [cnt] "=&r"(cnt),
+          [rows] "=&r"(rows), [tw] "=&r"(tw), [px] "=&r"(px), [ws] "=&r"(ws)
+        : [d] "r"(d), [o_bias] "i"(offsetof(kf32_dw_pair, bias)), [o_kh] "i"(offsetof(kf32_dw_pair, kh)),
+          [o_kw] "i"(offsetof(kf32_dw_pair, kw)), [o_tw] "i"(offsetof(kf32_dw_pair, tap_w)),
+          [o_th] "i"(offsetof(kf32_dw_pair, tap_h)), [o_px] "i"(offsetof(kf32_dw_pair, px)),
+          [o_ws] "i"(offsetof(kf32_dw_pair, w_skip)), [o_ep] "i"(offsetof(kf32_dw_pair, ep)),
+          [o_mode] "i"(offsetof(kf32_dw_pair, mode)), [o_y0] "i"(offsetof(kf32_dw_pair, y0)),
+          [o_y1] "i"(offsetof(kf32_dw_pair, y1)), [o_wr] "i"(offsetof(kf32_dw_pair, w_row_skip))
+        : CLOBBER_S, "cc", "memory");
+}
+
+/* One pixel: s0-s7 accumulate, s16-s23 weights, s24-s31 inputs. */
+void kiln_f32_fpv5_dw_1x8(const kf32_dw_pair *d, const float *x0, const float *w)
+{
+    const float *p0, *p1;
+    int32_t cnt, rows, tw, ws;
+    __asm__ volatile(
+        "ldr %[p0], [%[d], %[o_bias]]\n\t"
+        "vldmia %[p0], {s0-s7}\n\t"
+        "ldr %[rows], [%[d], %[o_kh]]\n\t"
+        "ldr %[tw], [%[d], %[o_tw]]\n\t"
+        "ldr %[ws], [%[d], %[o_ws]]\n"
+        "1:\n\t"
+        "ldr %[cnt], [%[d], %[o_kw]]\n\t"
+        "mov %[p0], %[x0]\n"
+        "2:\n\t"
+        "vldmia %[w]!, {s16-s23}\n\t"
+        "add %[w], %[w], %[ws]\n\t"
+        "vldmia %[p0], {s24-s31}\n\t"
+        FMAV_X(ACC_LO, X_B, W_B)
+        "add %[p0], %[p0], %[tw]\n\t"
+        "subs %[cnt], %[cnt], #1\n\t"
+        "bne 2b\n\t"
+        "ldr %[p1], [%[d], %[o_th]]\n\t"
+        "add %[x0], %[x0], %[p1]\n\t"
+        "ldr %[p1], [%[d], %[o_wr]]\n\t"
+        "add %[w], %[w], %[p1]\n\t"
+        "subs %[rows], %[rows], #1\n\t"
+        "bne 1b\n\t"
+        "ldr %[p0], [%[d], %[o_ep]]\n\t"
+        "vldmia %[p0], {s30-s31}\n\t"
+        "ldr %[cnt], [%[d], %[o_mode]]\n\t"
+        "tst %[cnt], #1\n\t"
+        "beq 5f\n\t"
+        CLO8_X(ACC_LO)
+        "5:\n\t"
+        "tst %[cnt], #2\n\t"
+        "beq 6f\n\t"
+        CHI8_X(ACC_LO)
+        "6:\n\t"
+        "ldr %[p0], [%[d], %[o_y0]]\n\t"
+        "vstmia %[p0], {s0-s7}\n\t"
+        : [x0] "+r"(x0), [w] "+r"(w), [p0] "=&r"(p0), [p1] "=&r"(p1), [cnt] "=&r"(cnt),
+          [rows] "=&r"(rows), [tw] "=&r"(tw), [ws] "=&r"(ws)
+        : [d] "r"(d), [o_bias] "i"(offsetof(kf32_dw_pair, bias)), [o_kh] "i"(offsetof(kf32_dw_pair, kh)),
+          [o_kw] "i"(offsetof(kf32_dw_pair, kw)), [o_tw] "i"(offsetof(kf32_dw_pair, tap_w)),
+          [o_th] "i"(offsetof(kf32_dw_pair, tap_h)), [o_ws] "i"(offsetof(kf32_dw_pair, w_skip)),
+          [o_ep] "i"(offsetof(kf32_dw_pair, ep)), [o_mode] "i"(offsetof(kf32_dw_pair, mode)),
+          [o_y0] "i"(offsetof(kf32_dw_pair, y0)), [o_wr] "i"(offsetof(kf32_dw_pair, w_row_skip))
+        : CLOBBER_S, "cc", "memory");
 }
 
 #else

@@ -166,6 +166,12 @@ static const float *at_end(float *buf, size_t cap, const float *src, size_t n)
 
 static float XT[MAXT], RT[MAXT], WT[MAXWP], BT[1024];
 
+/* NHWC panels: 4, 8 or 16 output channels. */
+static int32_t random_panel(void)
+{
+    return 4 << (rnd() % 3);
+}
+
 /* ---- convolution geometry ------------------------------------------------ */
 
 /* Draws one spatial axis j of c; 0 when it gives no output. */
@@ -203,7 +209,8 @@ static void draw_conv(kiln_conv_f32_params *c, int depthwise)
         c->layout = rnd() % 2 ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW;
         c->batch = rnd() % 4 == 0 ? 2 : 1;
         if (depthwise) {
-            c->in_c = c->out_c = c->groups = pick(1, 40);
+            /* A third with whole groups of 8 channels (the Cortex-M7 pairs). */
+            c->in_c = c->out_c = c->groups = rnd() % 3 ? pick(1, 40) : 8 * pick(1, 5);
         } else {
             c->groups = rnd() % 5 == 0 ? pick(2, 3) : 1;
             c->in_c = c->groups * pick(1, 12);
@@ -284,6 +291,8 @@ static void conv_case(uint32_t seed, uint32_t index, int depthwise, fc32_result 
     kiln_conv_f32_packed_params p;
     pack_f32_conv_plan(&c, depthwise, &p);
     p.epi = e;
+    if (c.layout == KILN_LAYOUT_NHWC)
+        p.panel = random_panel();    /* every width the NHWC kernels take */
     if (pack_f32_conv_floats(&p, depthwise) > MAXWP || pack_f32_bias_floats(&p, depthwise) > 1024) {
         r->failures++;      /* the buffers are sized for every case draw_conv makes */
         return;
@@ -358,7 +367,7 @@ static void fc_case(uint32_t seed, uint32_t index, fc32_result *r)
     p.in_features = fp.in_features;
     p.out_features = fp.out_features;
     draw_epilogue(&p.epi);
-    p.panel = pack_f32_panel(fp.out_features, KILN_LAYOUT_NHWC);
+    p.panel = rnd() % 2 ? pack_f32_panel(fp.out_features, KILN_LAYOUT_NHWC) : random_panel();
     pack_f32_fc(WIR, fp.out_features, fp.in_features, p.panel, WPK);
     pack_f32_fc_bias(has_bias ? B : NULL, fp.out_features, p.panel, BPK);
     arm_guards(ny, 0);

@@ -61,15 +61,14 @@ static void fc_packed_equals_plain(void **state)
     assert_int_equal(r.failures, 0);
 }
 
-/* Panels: NHWC the widest of 16/8/4 the channels fill, NCHW 8 or 4. */
+/* Panels: 8 channels, 4 for four or fewer. */
 static void panel_widths(void **state)
 {
     (void)state;
-    assert_int_equal(pack_f32_panel(256, KILN_LAYOUT_NHWC), 16);
-    assert_int_equal(pack_f32_panel(32, KILN_LAYOUT_NHWC), 16);
-    assert_int_equal(pack_f32_panel(24, KILN_LAYOUT_NHWC), 8);
-    assert_int_equal(pack_f32_panel(25, KILN_LAYOUT_NHWC), 16);
-    assert_int_equal(pack_f32_panel(8, KILN_LAYOUT_NHWC), 8);
+    assert_int_equal(pack_f32_panel(256, KILN_LAYOUT_NHWC), 8);
+    assert_int_equal(pack_f32_panel(25, KILN_LAYOUT_NHWC), 8);
+    assert_int_equal(pack_f32_panel(5, KILN_LAYOUT_NHWC), 8);
+    assert_int_equal(pack_f32_panel(4, KILN_LAYOUT_NHWC), 4);
     assert_int_equal(pack_f32_panel(2, KILN_LAYOUT_NHWC), 4);
     assert_int_equal(pack_f32_panel(48, KILN_LAYOUT_NCHW), 8);
     assert_int_equal(pack_f32_panel(3, KILN_LAYOUT_NCHW), 4);
