@@ -1,7 +1,8 @@
 /*
  * compile.c - runs the compiler pipeline in its one order:
  *
- *   import -> verify -> fold constants -> fold BatchNorm -> fuse clamps ->
+ *   import -> verify -> fold constants -> fold BatchNorm -> fold Pads into
+ *   conv windows -> fuse Add/LeakyRelu/Max into conv epilogues -> fuse clamps ->
  *   compact -> verify -> lower to kernel calls -> plan memory ->
  *   lay out the blob -> sign -> build the blob
  *
@@ -19,6 +20,7 @@
 
 #include "emit/c_text.h"
 #include "passes/fold.h"
+#include "passes/fuse_f32.h"
 #include "passes/fuse_qdq.h"
 #include "util/fileio.h"
 #include "util/hash.h"
@@ -212,15 +214,19 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!fuse_qdq(g, err, errlen))
         return false;
     c->stats.folded = fold_constants(g);
+    const lower_opts lo = {LOWER_PACKED_W16};   /* the fast (packed) kernels */
     if (!o->no_fuse) {
         c->stats.bn_fused = fuse_batchnorm(g);
+        c->stats.pad_fused = fuse_pad_conv(g);
+        /* Epilogues beyond a clamp exist in the packed kernels only. */
+        if (lo.kernels != LOWER_PLAIN)
+            c->stats.epi_fused = fuse_conv_epilogue(g);
         c->stats.act_fused = fuse_activations(g);
     }
     ir_compact(g);
     if (!ir_verify(g, err, errlen))
         return false;
     c->n_imported = g->n_tensors;
-    const lower_opts lo = {LOWER_PACKED_W16};   /* the fast (packed) kernels */
     if (!lower_graph_opts(g, &lo, &c->prog, err, errlen))
         return false;
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))

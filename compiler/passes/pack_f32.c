@@ -33,6 +33,17 @@ static int direct_ok(const kiln_conv_f32_params *c)
     return 1;
 }
 
+/* Bytes of the padded copy of one group's input (method PADDED), as the
+ * kernel sizes it. */
+static size_t padded_bytes(const kiln_conv_f32_params *c)
+{
+    kiln_conv_f32_packed_params p;
+    memset(&p, 0, sizeof p);
+    p.conv = *c;
+    p.method = KILN_CONV_F32_PADDED;
+    return kiln_conv_f32_packed_scratch_size(&p);
+}
+
 void pack_f32_conv_plan(const kiln_conv_f32_params *c, int depthwise, kiln_conv_f32_packed_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -41,19 +52,29 @@ void pack_f32_conv_plan(const kiln_conv_f32_params *c, int depthwise, kiln_conv_
     p->epi.act_hi = c->act_hi;
     p->epi.leaky = 0;
     p->epi.alpha = 0.0f;
+    p->epi.maxc = 0;
+    p->epi.maxc_value = 0.0f;
     const int32_t kvol = c->k[0] * c->k[1] * c->k[2];
     if (depthwise) {
         p->panel = c->layout == KILN_LAYOUT_NHWC ? pack_f32_panel(c->out_c, KILN_LAYOUT_NHWC) : 1;
         p->kdim = kvol;
-        p->direct = 1;
+        p->method = KILN_CONV_F32_DIRECT;
         return;
     }
     const int32_t mg = c->out_c / c->groups;
     p->panel = pack_f32_panel(mg, c->layout);
     p->kdim = c->in_c / c->groups * kvol;
-    p->direct = direct_ok(c);
-    if (p->direct)
+    if (direct_ok(c)) {
+        p->method = KILN_CONV_F32_DIRECT;
         return;
+    }
+    if (c->layout == KILN_LAYOUT_NCHW && c->stride[2] == 1 && kvol <= KILN_CONV_F32_PADDED_MAX_TAPS &&
+        padded_bytes(c) <= PACK_F32_PADDED_BUDGET) {
+        p->method = KILN_CONV_F32_PADDED;
+        p->block = 0;
+        return;
+    }
+    p->method = KILN_CONV_F32_IM2COL;
     /* As many pixels as the budget holds: NHWC up to 64 rows (a multiple of
      * 8, the widest row tile), NCHW a multiple of 32 columns (the widest
      * column tile), never more than the output has. */
@@ -83,13 +104,15 @@ size_t pack_f32_bias_floats(const kiln_conv_f32_packed_params *p, int depthwise)
     return (size_t)c->groups * ceil_div(c->out_c / c->groups, p->panel) * p->panel;
 }
 
-/* W[m][k] of the reduction order the layout's im2col uses, from the IR's
- * [M][cg][kvol]. */
-static float conv_weight(const float *w, const kiln_conv_f32_params *c, int32_t m, int32_t k)
+/* W[m][k] in the reduction order the method reads, from the IR's
+ * [M][cg][kvol]: taps first, except NCHW im2col (channels first). */
+static float conv_weight(const float *w, const kiln_conv_f32_packed_params *p, int32_t m, int32_t k)
 {
+    const kiln_conv_f32_params *c = &p->conv;
+    const int taps_first = c->layout == KILN_LAYOUT_NHWC || p->method != KILN_CONV_F32_IM2COL;
     const int32_t kvol = c->k[0] * c->k[1] * c->k[2], cg = c->in_c / c->groups;
     int32_t ci, t;
-    if (c->layout == KILN_LAYOUT_NHWC) {
+    if (taps_first) {
         t = k / cg;
         ci = k % cg;
     } else {
@@ -117,7 +140,7 @@ void pack_f32_conv(const float *w, const kiln_conv_f32_packed_params *p, int dep
             const int32_t q = mm / P, lane = mm % P;
             float *dst = out + (size_t)(g * npanel + q) * K * P + lane;
             for (int32_t k = 0; k < K; k++)
-                dst[(size_t)k * P] = conv_weight(w, c, g * mg + mm, k);
+                dst[(size_t)k * P] = conv_weight(w, p, g * mg + mm, k);
         }
 }
 

@@ -20,6 +20,9 @@
 
 /* im2col scratch a layer may use, in bytes (the block is sized to it). */
 #define PACK_F32_SCRATCH_BUDGET 32768
+/* The padded copy of an NCHW input (method PADDED) is used up to this size;
+ * a larger input goes through im2col blocks. */
+#define PACK_F32_PADDED_BUDGET (256 * 1024)
 
 /* Output channels per panel for n channels (per group): 8, or 4 for 4 or
  * fewer.  NHWC panels are the vector columns, NCHW panels the broadcast

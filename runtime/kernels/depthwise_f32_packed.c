@@ -12,10 +12,12 @@
  * channels in whole groups of 8 with a clamp for epilogue runs in assembly,
  * border pixels included: a pixel's taps inside the input form a
  * rectangle, and two neighbours with the same rectangle go as a pair
- * (kiln_f32_fpv5_dw_2x8, else _1x8).  NCHW: one channel plane at a time, tap by tap over the rows
- * of the output (each tap a contiguous or strided run of the input row, the
- * range inside the input computed once per row), then the epilogue; here
- * the sum also runs over the taps in order.  Never allocates.
+ * (kiln_f32_fpv5_dw_2x8, else _1x8).  NCHW: one channel plane at a time, an
+ * output row at a time: a 3x3 window with its three input rows inside runs
+ * the nine taps unrolled across the row (vectorised by the compiler), other
+ * rows go tap by tap over the outputs each tap reaches; the epilogue
+ * follows.  Here too each output sums its taps in order from the bias.
+ * Never allocates.
  */
 #include "kiln/kernels_f32.h"
 #include "f32_util.h"
@@ -94,7 +96,8 @@ static void dw_pixel(const dw_nhwc *d, int32_t id0, int32_t ih0, int32_t iw0, in
 static int dw_asm_ok(const kiln_conv_f32_packed_params *p, const float *res)
 {
     const kiln_conv_f32_params *c = &p->conv;
-    return c->k[0] == 1 && c->in_c % 8 == 0 && p->panel % 8 == 0 && !res && !p->epi.leaky;
+    return c->k[0] == 1 && c->in_c % 8 == 0 && p->panel % 8 == 0 && !res && !p->epi.leaky &&
+           !p->epi.maxc;
 }
 
 /* [a, b): the taps t of an axis with o*s - pad + t*d inside [0, n). */
@@ -228,42 +231,112 @@ static void tap_cols(const kiln_conv_f32_params *c, int32_t kw, int32_t *a, int3
     *b = hi;
 }
 
+/* One output row of a 3x3 window (2-D) whose three input rows r0..r2 are
+ * inside: the outputs [lo, hi) have every tap inside too, so the nine taps
+ * are unrolled and the compiler vectorises across the row; the others skip
+ * their outside taps. */
+static inline void dw3x3_run(const float *restrict r0, const float *restrict r1,
+                             const float *restrict r2, const float *restrict w, float bias, int32_t s,
+                             int32_t d, float *restrict yr, int32_t n)
+{
+    for (int32_t ow = 0; ow < n; ow++) {
+        const int32_t i = ow * s;
+        float acc = bias;
+        acc = KF32_FMA(r0[i], w[0], acc);
+        acc = KF32_FMA(r0[i + d], w[1], acc);
+        acc = KF32_FMA(r0[i + 2 * d], w[2], acc);
+        acc = KF32_FMA(r1[i], w[3], acc);
+        acc = KF32_FMA(r1[i + d], w[4], acc);
+        acc = KF32_FMA(r1[i + 2 * d], w[5], acc);
+        acc = KF32_FMA(r2[i], w[6], acc);
+        acc = KF32_FMA(r2[i + d], w[7], acc);
+        acc = KF32_FMA(r2[i + 2 * d], w[8], acc);
+        yr[ow] = acc;
+    }
+}
+
+static void dw3x3_row(const kiln_conv_f32_params *c, const float *const r[3], const float *w,
+                      float bias, float *yr, int32_t lo, int32_t hi)
+{
+    const int32_t s = c->stride[2], d = c->dil[2], off = -c->pad[2];
+    const int32_t i0 = lo * s + off;    /* the first interior output's first tap, >= 0 */
+    /* Unit stride and dilation get their own copy: contiguous loads. */
+    if (lo < hi && s == 1 && d == 1)
+        dw3x3_run(r[0] + i0, r[1] + i0, r[2] + i0, w, bias, 1, 1, yr + lo, hi - lo);
+    else if (lo < hi)
+        dw3x3_run(r[0] + i0, r[1] + i0, r[2] + i0, w, bias, s, d, yr + lo, hi - lo);
+    for (int32_t ow = 0; ow < c->out[2]; ow++) {
+        if (ow == lo && lo < hi)
+            ow = hi;
+        if (ow >= c->out[2])
+            break;
+        float acc = bias;
+        for (int32_t kh = 0; kh < 3; kh++)
+            for (int32_t kw = 0; kw < 3; kw++) {
+                const int32_t iw = ow * s + kw * d + off;
+                if (in_range(iw, c->in[2]))
+                    acc = KF32_FMA(r[kh][iw], w[kh * 3 + kw], acc);
+            }
+        yr[ow] = acc;
+    }
+}
+
+/* One output row, any window: the bias, then tap by tap (in order) over the
+ * outputs that tap reaches. */
+static void dw_row_taps(const kiln_conv_f32_params *c, const float *xc, const float *wc, float bias,
+                        int32_t od, int32_t oh, float *yr)
+{
+    const int32_t OW = c->out[2], s2 = c->stride[2];
+    for (int32_t ow = 0; ow < OW; ow++)
+        yr[ow] = bias;
+    int32_t t = 0;
+    for (int32_t kd = 0; kd < c->k[0]; kd++)
+    for (int32_t kh = 0; kh < c->k[1]; kh++) {
+        const int32_t id = od * c->stride[0] + kd * c->dil[0] - c->pad[0];
+        const int32_t ih = oh * c->stride[1] + kh * c->dil[1] - c->pad[1];
+        if (!in_range(id, c->in[0]) || !in_range(ih, c->in[1])) {
+            t += c->k[2];
+            continue;
+        }
+        const float *xr = xc + (id * c->in[1] + ih) * c->in[2];
+        for (int32_t kw = 0; kw < c->k[2]; kw++, t++) {
+            const float wt = wc[t];
+            const int32_t off = kw * c->dil[2] - c->pad[2];
+            int32_t a, b;
+            tap_cols(c, kw, &a, &b);
+            if (s2 == 1) {
+                for (int32_t ow = a; ow < b; ow++)
+                    yr[ow] = KF32_FMA(xr[ow + off], wt, yr[ow]);
+            } else {
+                for (int32_t ow = a; ow < b; ow++)
+                    yr[ow] = KF32_FMA(xr[ow * s2 + off], wt, yr[ow]);
+            }
+        }
+    }
+}
+
 static void dw_nchw_plane(const kiln_conv_f32_packed_params *p, const float *xc, const float *wc,
                           float bias, const float *rc, float *yc)
 {
     const kiln_conv_f32_params *c = &p->conv;
-    const int32_t OW = c->out[2], s2 = c->stride[2];
+    const int32_t OW = c->out[2];
     const int32_t out_pix = c->out[0] * c->out[1] * OW;
-    for (int32_t i = 0; i < out_pix; i++)
-        yc[i] = bias;
-    int32_t t = 0;
-    for (int32_t kd = 0; kd < c->k[0]; kd++)
-    for (int32_t kh = 0; kh < c->k[1]; kh++)
-    for (int32_t kw = 0; kw < c->k[2]; kw++, t++) {
-        const float wt = wc[t];
-        int32_t a, b;
-        tap_cols(c, kw, &a, &b);
-        const int32_t off = kw * c->dil[2] - c->pad[2];
-        for (int32_t od = 0; od < c->out[0]; od++) {
-            const int32_t id = od * c->stride[0] + kd * c->dil[0] - c->pad[0];
-            if (!in_range(id, c->in[0]))
-                continue;
-            for (int32_t oh = 0; oh < c->out[1]; oh++) {
-                const int32_t ih = oh * c->stride[1] + kh * c->dil[1] - c->pad[1];
-                if (!in_range(ih, c->in[1]))
-                    continue;
-                const float *xr = xc + (id * c->in[1] + ih) * c->in[2];
-                float *yr = yc + (od * c->out[1] + oh) * OW;
-                if (s2 == 1) {
-                    for (int32_t ow = a; ow < b; ow++)
-                        yr[ow] = KF32_FMA(xr[ow + off], wt, yr[ow]);
-                } else {
-                    for (int32_t ow = a; ow < b; ow++)
-                        yr[ow] = KF32_FMA(xr[ow * s2 + off], wt, yr[ow]);
-                }
+    const int k3x3 = c->k[0] == 1 && c->k[1] == 3 && c->k[2] == 3;
+    int32_t lo = 0, hi = 0;
+    if (k3x3)
+        interior(OW, c->in[2], 3, c->stride[2], c->dil[2], c->pad[2], &lo, &hi);
+    for (int32_t od = 0; od < c->out[0]; od++)
+        for (int32_t oh = 0; oh < c->out[1]; oh++) {
+            float *yr = yc + (od * c->out[1] + oh) * OW;
+            const int32_t id = od * c->stride[0] - c->pad[0], ih = oh * c->stride[1] - c->pad[1];
+            if (k3x3 && in_range(id, c->in[0]) && ih >= 0 && ih + 2 * c->dil[1] < c->in[1]) {
+                const float *row0 = xc + (id * c->in[1] + ih) * c->in[2];
+                const float *r[3] = {row0, row0 + c->dil[1] * c->in[2], row0 + 2 * c->dil[1] * c->in[2]};
+                dw3x3_row(c, r, wc, bias, yr, lo, hi);
+            } else {
+                dw_row_taps(c, xc, wc, bias, od, oh, yr);
             }
         }
-    }
     if (rc) {
         for (int32_t i = 0; i < out_pix; i++)
             yc[i] = kf32_act(yc[i] + rc[i], &p->epi);

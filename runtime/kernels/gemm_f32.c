@@ -44,12 +44,16 @@
             KF32_ROW_LOOP for (int i = 0; i < (R); i++)                                            \
                 KF32_COL_LOOP for (int j = 0; j < (V); j++) acc[i][j] = t->bias_row[i];           \
         }                                                                                          \
-        for (int32_t k = 0; k < t->k; k++) {                                                       \
-            const float *restrict bk = b + k * b_ks;                                               \
-            const ptrdiff_t ak = k * a_ks;                                                         \
-            KF32_ROW_LOOP for (int i = 0; i < (R); i++) {                                          \
-                const float ai = a[i][ak];                                                         \
-                KF32_COL_LOOP for (int j = 0; j < (V); j++) acc[i][j] = KF32_FMA(ai, bk[j], acc[i][j]); \
+        const int32_t kpt = t->k / t->taps;                                                        \
+        for (int32_t tp = 0, k = 0; tp < t->taps; tp++) {                                          \
+            const float *restrict bt = t->b_tap ? b + t->b_tap[tp] : b;                            \
+            for (int32_t kk = 0; kk < kpt; kk++, k++) {                                            \
+                const float *restrict bk = bt + kk * b_ks;                                         \
+                const ptrdiff_t ak = k * a_ks;                                                     \
+                KF32_ROW_LOOP for (int i = 0; i < (R); i++) {                                      \
+                    const float ai = a[i][ak];                                                     \
+                    KF32_COL_LOOP for (int j = 0; j < (V); j++) acc[i][j] = KF32_FMA(ai, bk[j], acc[i][j]); \
+                }                                                                                  \
             }                                                                                      \
         }                                                                                          \
         const kiln_f32_epilogue *e = t->epi;                                                       \
@@ -59,7 +63,13 @@
                 break;                                                                             \
             float *restrict ci = t->c + i * t->c_rs;                                               \
             const float *ri = t->res ? t->res + i * t->c_rs : NULL;                                \
-            if (nv == (V) && ri) {                                                                 \
+            if (t->c_col) {                                                                        \
+                for (int j = 0; j < (V); j++) {                                                    \
+                    const int32_t o = t->c_col[j];                                                 \
+                    if (o >= 0)                                                                    \
+                        ci[o] = kf32_act(ri ? acc[i][j] + ri[o] : acc[i][j], e);                   \
+                }                                                                                  \
+            } else if (nv == (V) && ri) {                                                          \
                 KF32_COL_LOOP for (int j = 0; j < (V); j++) ci[j] = kf32_act(acc[i][j] + ri[j], e); \
             } else if (nv == (V)) {                                                                \
                 KF32_COL_LOOP for (int j = 0; j < (V); j++) ci[j] = kf32_act(acc[i][j], e);       \
@@ -72,9 +82,9 @@
 
 typedef void (*tile_fn)(const kf32_tile *t, const float *const *a);
 
-/* The shapes each target runs directly, found by a switch on (R, V).  NHWC
- * tiles: KF32_ROWS (or 1) pixels by a panel of 16, 8 or 4 channels; NCHW
- * tiles: a panel of 8 or 4 channels by KF32_COLS (or, at a row's end, 1)
+/* The shapes each target runs directly.  NHWC tiles: KF32_ROWS (or 1)
+ * pixels by a panel of 16, 8 or 4 channels; NCHW tiles: a panel of 8 or 4
+ * channels by KF32_COLS (or 16 or 8 for short rows; or, at a row's end, 1)
  * pixels. */
 #define SHAPE(r, v) ((r) * 256 + (v))
 #if defined(KF32_VFP_FMA)
@@ -113,6 +123,10 @@ KF32_TILE_FN(nchw_8, 8, KF32_COLS)
 KF32_TILE_FN(nchw_4, 4, KF32_COLS)
 KF32_TILE_FN(col_8, 8, 1)
 KF32_TILE_FN(col_4, 4, 1)
+KF32_TILE_FN(nchw_8x16, 8, 16)
+KF32_TILE_FN(nchw_4x16, 4, 16)
+KF32_TILE_FN(nchw_8x8, 8, 8)
+KF32_TILE_FN(nchw_4x8, 4, 8)
 static tile_fn find_tile(int32_t R, int32_t V)
 {
     /* Not a switch: KF32_ROWS and KF32_COLS may coincide with the other
@@ -127,6 +141,10 @@ static tile_fn find_tile(int32_t R, int32_t V)
     if (R == 4 && V == KF32_COLS) return nchw_4;
     if (R == 8 && V == 1) return col_8;
     if (R == 4 && V == 1) return col_4;
+    if (R == 8 && V == 16) return nchw_8x16;   /* narrower NCHW tiles for short rows */
+    if (R == 4 && V == 16) return nchw_4x16;
+    if (R == 8 && V == 8) return nchw_8x8;
+    if (R == 4 && V == 8) return nchw_4x8;
     return NULL;
 }
 #define KF32_MAX_V KF32_COLS_MAX
@@ -149,8 +167,11 @@ void kiln_f32_tile_run(const kf32_tile *t, const float *const *a, int32_t R, int
         hi.b += h;
         if (hi.bias_col)
             hi.bias_col += h;
-        hi.c += h;
-        if (hi.res)
+        if (hi.c_col)
+            hi.c_col += h;
+        else
+            hi.c += h;
+        if (hi.res && !hi.c_col)
             hi.res += h;
         hi.nv = t->nv - h;
         kf32_tile lo = *t;

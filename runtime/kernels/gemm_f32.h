@@ -47,7 +47,7 @@
  * gives the columns).  KF32_COLS: output pixels per NCHW tile (the panel
  * gives the rows); never above KF32_COLS_MAX, which the compiler's NCHW
  * im2col blocks are a multiple of. */
-#define KF32_COLS_MAX 32
+#define KF32_COLS_MAX KILN_F32_COLS_MAX
 #if defined(KF32_VFP_FMA)
 #define KF32_ROWS 2
 #define KF32_COLS 4
@@ -67,10 +67,20 @@ typedef struct kf32_tile {
     ptrdiff_t a_ks;             /* A(i, k) = a[i][k * a_ks] */
     const float *b;             /* B(k, j) = b[k * b_ks + j] */
     ptrdiff_t b_ks;
+    /* With taps > 1 the reduction is taps runs of k/taps steps, run t
+     * reading B(t*k/taps + kk, j) = b[b_tap[t] + kk * b_ks + j] (the taps of
+     * a window over a padded NCHW input).  The assembly tiles take taps == 1
+     * only (NHWC never uses taps). */
+    int32_t taps;
+    const ptrdiff_t *b_tap;
     const float *bias_col;      /* per column (NHWC: the panel's bias), or NULL */
     const float *bias_row;      /* per row (NCHW), or NULL; exactly one is set */
     float *c;                   /* C(i, j) = c[i * c_rs + j] */
     ptrdiff_t c_rs;
+    /* Or, when set, C(i, j) = c[i * c_rs + c_col[j]] and column j is dropped
+     * where c_col[j] < 0 (tiles over a padded NCHW plane's rows, whose
+     * padding columns are computed but not stored; portable tiles only). */
+    const int32_t *c_col;
     const float *res;           /* added before the activation, same index as C; or NULL */
     int32_t nr, nv;             /* rows and columns stored */
     const kiln_f32_epilogue *epi;
@@ -112,6 +122,8 @@ static inline float kf32_act(float v, const kiln_f32_epilogue *e)
 {
     if (e->leaky && v < 0.0f)
         v *= e->alpha;
+    if (e->maxc)
+        v = v > e->maxc_value ? v : e->maxc_value;
     if (v < e->act_lo)
         v = e->act_lo;
     if (v > e->act_hi)

@@ -19,6 +19,7 @@
 #include "gemm_f32.h"
 
 #if defined(KF32_VFP_FMA)
+#include <stdint.h>
 
 /* out = epilogue(acc) for nr rows and nv columns; acc is [R][V]. */
 static void store_acc(const kf32_tile *t, const float *acc, int32_t V, int32_t nr, int32_t nv)
@@ -61,27 +62,64 @@ static void store_acc(const kf32_tile *t, const float *acc, int32_t V, int32_t n
 #define CLO8_X(...) CLO8(__VA_ARGS__)
 #define CHI8_X(...) CHI8(__VA_ARGS__)
 
-/* The clamps of s0-s7 (and s8-s15 when two), then the stores to c0 (c1):
- * mode bits select the clamps; the bounds are loaded from ep[0..1]. */
+/* What the assembly epilogue does (ep points at it): the residual at
+ * c + resoff bytes added (mode bit 4), the clamps (bits 1 below, 2 above),
+ * then the stores to c0 (c1).  With mode 0 it only stores (to a buffer the
+ * C epilogue reads).  %[k] and %[a0] are free by then and hold the mode and
+ * the offset. */
+typedef struct epi_args {
+    float lo, hi;
+    int32_t mode;
+    int32_t resoff;
+} epi_args;
+#define EPI_RESIDUAL 4
+
+#define VADD8(d0, d1, d2, d3, d4, d5, d6, d7, r0, r1, r2, r3, r4, r5, r6, r7)                        \
+    "vadd.f32 " d0 ", " d0 ", " r0 "\n\t"                                                           \
+    "vadd.f32 " d1 ", " d1 ", " r1 "\n\t"                                                           \
+    "vadd.f32 " d2 ", " d2 ", " r2 "\n\t"                                                           \
+    "vadd.f32 " d3 ", " d3 ", " r3 "\n\t"                                                           \
+    "vadd.f32 " d4 ", " d4 ", " r4 "\n\t"                                                           \
+    "vadd.f32 " d5 ", " d5 ", " r5 "\n\t"                                                           \
+    "vadd.f32 " d6 ", " d6 ", " r6 "\n\t"                                                           \
+    "vadd.f32 " d7 ", " d7 ", " r7 "\n\t"
+#define VADD8_X(...) VADD8(__VA_ARGS__)
+#define ADD_RES(acc, c)                                                                            \
+    "ldr %[a0], [%[ep], #12]\n\t"                                                                  \
+    "add %[a0], %[a0], " c "\n\t"                                                                  \
+    "vldmia %[a0], {s16-s23}\n\t"                                                                  \
+    VADD8_X(acc, W_B)
+
 #define EPILOGUE_1                                                                                 \
     "vldmia %[ep], {s30-s31}\n\t"                                                                  \
-    "tst %[mode], #1\n\t"                                                                          \
+    "ldr %[k], [%[ep], #8]\n\t"                                                                    \
+    "tst %[k], #4\n\t"                                                                             \
+    "beq 7f\n\t"                                                                                   \
+    ADD_RES(ACC_LO, "%[c0]")                                                                       \
+    "7:\n\t"                                                                                       \
+    "tst %[k], #1\n\t"                                                                             \
     "beq 5f\n\t"                                                                                   \
     CLO8_X(ACC_LO)                                                                                 \
     "5:\n\t"                                                                                       \
-    "tst %[mode], #2\n\t"                                                                          \
+    "tst %[k], #2\n\t"                                                                             \
     "beq 6f\n\t"                                                                                   \
     CHI8_X(ACC_LO)                                                                                 \
     "6:\n\t"                                                                                       \
     "vstmia %[c0], {s0-s7}\n\t"
 #define EPILOGUE_2                                                                                 \
     "vldmia %[ep], {s30-s31}\n\t"                                                                  \
-    "tst %[mode], #1\n\t"                                                                          \
+    "ldr %[k], [%[ep], #8]\n\t"                                                                    \
+    "tst %[k], #4\n\t"                                                                             \
+    "beq 7f\n\t"                                                                                   \
+    ADD_RES(ACC_LO, "%[c0]")                                                                       \
+    ADD_RES(ACC_HI, "%[c1]")                                                                       \
+    "7:\n\t"                                                                                       \
+    "tst %[k], #1\n\t"                                                                             \
     "beq 5f\n\t"                                                                                   \
     CLO8_X(ACC_LO)                                                                                 \
     CLO8_X(ACC_HI)                                                                                 \
     "5:\n\t"                                                                                       \
-    "tst %[mode], #2\n\t"                                                                          \
+    "tst %[k], #2\n\t"                                                                             \
     "beq 6f\n\t"                                                                                   \
     CHI8_X(ACC_LO)                                                                                 \
     CHI8_X(ACC_HI)                                                                                 \
@@ -105,8 +143,7 @@ static void store_acc(const kf32_tile *t, const float *acc, int32_t V, int32_t n
     FMA8_X(ACC_HI, x1, W_B)
 #define MK_2x8(name, adv)                                                                          \
     static void name(const float *a0, const float *a1, const float *b, int32_t k, int32_t skip,   \
-                     const float *i0, const float *i1, float *c0, float *c1, const float *ep,      \
-                     int32_t mode)                                                                 \
+                     const float *i0, const float *i1, float *c0, float *c1, const epi_args *ep)                                                                 \
     {                                                                                              \
         __asm__ volatile(                                                                          \
             "vldmia %[i0], {s0-s7}\n\t"                                                            \
@@ -135,7 +172,7 @@ static void store_acc(const kf32_tile *t, const float *acc, int32_t V, int32_t n
             EPILOGUE_2                                                                             \
             : [a0] "+r"(a0), [a1] "+r"(a1), [b] "+r"(b), [k] "+r"(k)                               \
             : [i0] "r"(i0), [i1] "r"(i1), [skip] "r"(skip), [c0] "r"(c0), [c1] "r"(c1),            \
-              [ep] "r"(ep), [mode] "r"(mode)                                                       \
+              [ep] "r"(ep)                                                                         \
             : CLOBBER_S, "cc", "memory");                                                          \
     }
 MK_2x8(mk_2x8, "")
@@ -145,7 +182,7 @@ MK_2x8(mk_2x8_skip, "add %[b], %[b], %[skip]\n\t")
  * single steps; B rows 8 floats apart, or 8 + skip/4 (_skip). */
 #define MK_1x8(name, adv)                                                                          \
     static void name(const float *a0, const float *b, int32_t k, int32_t skip, const float *i0,   \
-                     float *c0, const float *ep, int32_t mode)                                     \
+                     float *c0, const epi_args *ep)                                                \
     {                                                                                              \
         __asm__ volatile(                                                                          \
             "vldmia %[i0], {s0-s7}\n\t"                                                            \
@@ -180,7 +217,7 @@ MK_2x8(mk_2x8_skip, "add %[b], %[b], %[skip]\n\t")
             "3:\n\t"                                                                               \
             EPILOGUE_1                                                                             \
             : [a0] "+r"(a0), [b] "+r"(b), [k] "+r"(k)                                              \
-            : [i0] "r"(i0), [skip] "r"(skip), [c0] "r"(c0), [ep] "r"(ep), [mode] "r"(mode)         \
+            : [i0] "r"(i0), [skip] "r"(skip), [c0] "r"(c0), [ep] "r"(ep)                           \
             : CLOBBER_S, "cc", "memory");                                                          \
     }
 MK_1x8(mk_1x8, "")
@@ -189,7 +226,7 @@ MK_1x8(mk_1x8_skip, "add %[b], %[b], %[skip]\n\t")
 /* One row of a 16-wide panel (B rows contiguous): each k step's 16 weights
  * as two VLDMs of 8, k in fours. */
 static void mk_1x16(const float *a0, const float *b, int32_t k, const float *i0, float *c0,
-                    float *c1, const float *ep, int32_t mode)
+                    float *c1, const epi_args *ep)
 {
     __asm__ volatile(
         "vldmia %[i0], {s0-s15}\n\t"
@@ -229,7 +266,7 @@ static void mk_1x16(const float *a0, const float *b, int32_t k, const float *i0,
         "3:\n\t"
         EPILOGUE_2
         : [a0] "+r"(a0), [b] "+r"(b), [k] "+r"(k)
-        : [i0] "r"(i0), [c0] "r"(c0), [c1] "r"(c1), [ep] "r"(ep), [mode] "r"(mode)
+        : [i0] "r"(i0), [c0] "r"(c0), [c1] "r"(c1), [ep] "r"(ep)
         : CLOBBER_S, "cc", "memory");
 }
 
@@ -245,22 +282,34 @@ static const float *row_init(const kf32_tile *t, float *init, int32_t i, int32_t
 }
 
 /* Whether a tile's columns [col, col + 8) go out straight from the
- * registers: every row and column stored, no residual, no LeakyReLU. */
-static int direct_store(const kf32_tile *t, int32_t rows, int32_t col)
+ * registers: every row and column stored, the epilogue a residual and a
+ * clamp at most. */
+static int direct_store(const kf32_tile *t, int32_t rows, int32_t col, int32_t width)
 {
-    return t->nr >= rows && t->nv >= col + 8 && !t->res && !t->epi->leaky;
+    return t->nr >= rows && t->nv >= col + width && !t->epi->leaky && !t->epi->maxc;
+}
+
+/* The assembly epilogue of a tile: everything when direct, else only the
+ * store (mode 0) into the buffer store_acc() reads. */
+static void epi_of(const kf32_tile *t, int direct, epi_args *ea)
+{
+    ea->lo = t->epi->act_lo;
+    ea->hi = t->epi->act_hi;
+    ea->mode = direct ? clamp_mode(t->epi) | (t->res ? EPI_RESIDUAL : 0) : 0;
+    ea->resoff = t->res ? (int32_t)((uintptr_t)t->res - (uintptr_t)t->c) : 0;
 }
 
 /* Columns [col, col + 8) of a 2-row tile. */
 static void tile_2x8_at(const kf32_tile *t, const float *const *a, int32_t col)
 {
     float acc[16], init0[8], init1[8];
-    const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
-    const int direct = direct_store(t, 2, col);
+    epi_args ea;
+    const int direct = direct_store(t, 2, col, 8);
+    epi_of(t, direct, &ea);
     float *c0 = direct ? t->c + col : acc, *c1 = direct ? t->c + t->c_rs + col : acc + 8;
     const int32_t skip = (int32_t)(t->b_ks - 8) * 4;
     (skip ? mk_2x8_skip : mk_2x8)(a[0], a[1], t->b + col, t->k, skip, row_init(t, init0, 0, col),
-                                  row_init(t, init1, 1, col), c0, c1, ep, direct ? clamp_mode(t->epi) : 0);
+                                  row_init(t, init1, 1, col), c0, c1, &ea);
     if (!direct) {
         kf32_tile u = *t;
         u.c += col;
@@ -285,11 +334,12 @@ void kiln_f32_fpv5_2x16(const kf32_tile *t, const float *const *a)
 void kiln_f32_fpv5_1x8(const kf32_tile *t, const float *const *a)
 {
     float acc[8], init0[8];
-    const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
-    const int direct = direct_store(t, 1, 0);
+    epi_args ea;
+    const int direct = direct_store(t, 1, 0, 8);
+    epi_of(t, direct, &ea);
     const int32_t skip = (int32_t)(t->b_ks - 8) * 4;
     (skip ? mk_1x8_skip : mk_1x8)(a[0], t->b, t->k, skip, row_init(t, init0, 0, 0), direct ? t->c : acc,
-                                  ep, direct ? clamp_mode(t->epi) : 0);
+                                  &ea);
     if (!direct)
         store_acc(t, acc, 8, 1, t->nv < 8 ? t->nv : 8);
 }
@@ -297,16 +347,16 @@ void kiln_f32_fpv5_1x8(const kf32_tile *t, const float *const *a)
 void kiln_f32_fpv5_1x16(const kf32_tile *t, const float *const *a)
 {
     float acc[16], init0[16];
-    const float ep[2] = {t->epi->act_lo, t->epi->act_hi};
-    const int direct = t->nr >= 1 && t->nv >= 16 && !t->res && !t->epi->leaky;
+    epi_args ea;
+    const int direct = direct_store(t, 1, 0, 16);
+    epi_of(t, direct, &ea);
     const float *i0 = t->bias_col;
     if (!i0) {
         for (int32_t j = 0; j < 16; j++)
             init0[j] = t->bias_row[0];
         i0 = init0;
     }
-    mk_1x16(a[0], t->b, t->k, i0, direct ? t->c : acc, direct ? t->c + 8 : acc + 8, ep,
-            direct ? clamp_mode(t->epi) : 0);
+    mk_1x16(a[0], t->b, t->k, i0, direct ? t->c : acc, direct ? t->c + 8 : acc + 8, &ea);
     if (!direct)
         store_acc(t, acc, 16, 1, t->nv < 16 ? t->nv : 16);
 }

@@ -1,11 +1,12 @@
 /*
  * f32_cases.h - random cases that hold the packed float32 kernels
  * (kiln_conv_f32_packed, kiln_depthwise_conv_f32_packed,
- * kiln_fully_connected_f32_packed) to the plain ones: NHWC and NCHW, 1-D,
- * 2-D and 3-D, any kernel, stride, dilation and padding (trailing pads
- * included), groups, channel counts that leave partial panels, batch > 1,
- * 1x1 layers read in place, and every epilogue (clamps, LeakyReLU, a
- * residual input).
+ * kiln_fully_connected_f32_packed) and kiln_maxpool_f32_fast to the plain
+ * ones: NHWC and NCHW, 1-D, 2-D and 3-D, any kernel, stride, dilation and
+ * padding (trailing pads included), groups, channel counts that leave
+ * partial panels, batch > 1, every input method (in place, im2col, padded
+ * copy), and every epilogue (clamps, LeakyReLU, a fused MAX, a residual
+ * input).
  *
  * The plain kernels are the reference (they are the ones held to the ONNX
  * conformance data and TFLite-Micro's outputs).  The packed kernels sum in
@@ -32,6 +33,7 @@ typedef struct fc32_result {
     uint32_t values;      /* output values compared */
     uint32_t failures;    /* cases with at least one value outside the bound */
     uint32_t direct;      /* conv cases read in place (no im2col) */
+    uint32_t padded;      /* conv cases read from a padded copy (NCHW, no im2col) */
     uint32_t nhwc, nchw;  /* cases per layout */
     /* The first failure: which case (by seed and index) and where. */
     uint32_t fail_seed, fail_index, fail_at;
@@ -42,5 +44,7 @@ typedef struct fc32_result {
 void fc32_conv(uint32_t seed, uint32_t n, fc32_result *r);
 void fc32_depthwise(uint32_t seed, uint32_t n, fc32_result *r);
 void fc32_fc(uint32_t seed, uint32_t n, fc32_result *r);
+/* kiln_maxpool_f32_fast against kiln_maxpool_f32: equal to the bit. */
+void fc32_maxpool(uint32_t seed, uint32_t n, fc32_result *r);
 
 #endif

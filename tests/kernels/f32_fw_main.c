@@ -49,7 +49,9 @@ static int report(const char *what, const fc32_result *r)
     put_uint(r->nchw);
     put_str(" NCHW, ");
     put_uint(r->direct);
-    put_str(" read in place), ");
+    put_str(" read in place, ");
+    put_uint(r->padded);
+    put_str(" from a padded copy), ");
     put_uint(r->values);
     put_str(" values, ");
     put_uint(r->failures);
@@ -77,7 +79,7 @@ static int report(const char *what, const fc32_result *r)
 
 int main(void)
 {
-    fc32_result r[3];
+    fc32_result r[4];
     memset(r, 0, sizeof r);
     int bad = 0;
     uart_init();
@@ -87,6 +89,8 @@ int main(void)
     bad += report("depthwise", &r[1]);
     fc32_fc(13, N_CASES, &r[2]);
     bad += report("fully connected", &r[2]);
+    fc32_maxpool(14, N_CASES, &r[3]);
+    bad += report("max pooling", &r[3]);
     uart_flush();
     return bad;
 }

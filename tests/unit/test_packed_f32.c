@@ -1,7 +1,7 @@
 /*
  * test_packed_f32.c - the packed float32 kernels (conv NHWC/NCHW with im2col
- * or read in place, depthwise, FULLY_CONNECTED; every epilogue) against the
- * plain kernels on thousands of random cases (tests/kernels/f32_cases.c,
+ * or read in place, depthwise, FULLY_CONNECTED; every epilogue) and the
+ * fast max pooling against the plain kernels on thousands of random cases (tests/kernels/f32_cases.c,
  * shared with the Cortex-M7 test firmware), and the packing itself pinned by
  * hand: which panel a layer gets, where each weight lands, the padding.
  * On the host this runs the vectorised C micro-kernels;
@@ -20,8 +20,8 @@
 
 static void report(const char *what, const fc32_result *r)
 {
-    printf("%s: %u cases (%u NHWC, %u NCHW, %u read in place), %u values, %u failing", what,
-           r->cases, r->nhwc, r->nchw, r->direct, r->values, r->failures);
+    printf("%s: %u cases (%u NHWC, %u NCHW, %u read in place, %u from a padded copy), %u values, %u failing",
+           what, r->cases, r->nhwc, r->nchw, r->direct, r->padded, r->values, r->failures);
     if (r->failures)
         printf(" (first: seed %u case %u value %u: got %.9g, want %.9g, bound %.3g)", r->fail_seed,
                r->fail_index, r->fail_at, (double)r->fail_got, (double)r->fail_want,
@@ -37,7 +37,7 @@ static void conv_packed_equals_plain(void **state)
     fc32_conv(1, 4000, &r);
     report("conv", &r);
     assert_int_equal(r.failures, 0);
-    assert_true(r.nhwc > 1000 && r.nchw > 1000 && r.direct > 300);
+    assert_true(r.nhwc > 1000 && r.nchw > 1000 && r.direct > 300 && r.padded > 500);
 }
 
 static void depthwise_packed_equals_plain(void **state)
@@ -59,6 +59,17 @@ static void fc_packed_equals_plain(void **state)
     fc32_fc(3, 3000, &r);
     report("fully connected", &r);
     assert_int_equal(r.failures, 0);
+}
+
+static void maxpool_fast_equals_plain(void **state)
+{
+    (void)state;
+    fc32_result r;
+    memset(&r, 0, sizeof r);
+    fc32_maxpool(4, 3000, &r);
+    report("max pooling", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.nhwc > 1000 && r.nchw > 1000);
 }
 
 /* Panels: 8 channels, 4 for four or fewer. */
@@ -104,7 +115,7 @@ static void conv_weights_land_in_panels(void **state)
     pack_f32_conv_plan(&c, 0, &p);
     assert_int_equal(p.panel, 8);
     assert_int_equal(p.kdim, 8);
-    assert_int_equal(p.direct, 0);
+    assert_int_equal(p.method, KILN_CONV_F32_IM2COL);
     assert_true(p.block >= 1 && p.block <= 4);
     assert_true(p.epi.act_lo == 0.0f && p.epi.act_hi == 6.0f && !p.epi.leaky);
     assert_int_equal(pack_f32_conv_floats(&p, 0), 64);
@@ -121,19 +132,31 @@ static void conv_weights_land_in_panels(void **state)
                 }
     for (int m = 0; m < 8; m++)
         assert_true(bo[m] == (m < 5 ? (float)(m + 1) : 0.0f));
-    /* NCHW: k = (c, kh, kw), the same W as the IR's rows. */
+    /* NCHW with stride 1 along w reads a padded copy, taps first as NHWC. */
     c.layout = KILN_LAYOUT_NCHW;
     pack_f32_conv_plan(&c, 0, &p);
     assert_int_equal(p.panel, 8);
-    assert_int_equal(p.block, 4);       /* at least 32 columns, at most the output */
+    assert_int_equal(p.method, KILN_CONV_F32_PADDED);
+    /* padded copy: 2 channels of 3x3 (2 outputs + 1 tap reach), plus a row and slack */
+    assert_int_equal(kiln_conv_f32_packed_scratch_size(&p), (2 * 3 * 3 + 3 + KILN_F32_COLS_MAX) * sizeof(float));
+    float out2[64];
+    pack_f32_conv(w, &p, 0, out2);
+    assert_memory_equal(out, out2, sizeof out);
+    /* NCHW im2col (stride 2 along w): k = (c, kh, kw), the IR's own rows. */
+    c.stride[2] = 2;
+    c.out[2] = 1;
+    pack_f32_conv_plan(&c, 0, &p);
+    assert_int_equal(p.method, KILN_CONV_F32_IM2COL);
+    assert_int_equal(p.block, 2);       /* at least 32 columns, at most the output */
     pack_f32_conv(w, &p, 0, out);
     for (int k = 0; k < 8; k++)
         for (int m = 0; m < 8; m++)
             assert_true(out[k * 8 + m] == (m < 5 ? w[m * 8 + k] : 0.0f));
 }
 
-/* Read in place: 1x1 without pads (NHWC any stride; NCHW stride 1 only). */
-static void direct_only_without_im2col_needs(void **state)
+/* Read in place: 1x1 without pads (NHWC any stride; NCHW stride 1 only);
+ * NCHW with stride 1 along w otherwise from a padded copy; else im2col. */
+static void input_methods(void **state)
 {
     (void)state;
     kiln_conv_f32_params c;
@@ -150,20 +173,21 @@ static void direct_only_without_im2col_needs(void **state)
     c.stride[2] = 2;
     kiln_conv_f32_packed_params p;
     pack_f32_conv_plan(&c, 0, &p);
-    assert_int_equal(p.direct, 1);
+    assert_int_equal(p.method, KILN_CONV_F32_DIRECT);
     assert_int_equal(kiln_conv_f32_packed_scratch_size(&p), 0);
     c.layout = KILN_LAYOUT_NCHW;
     pack_f32_conv_plan(&c, 0, &p);
-    assert_int_equal(p.direct, 0);
+    assert_int_equal(p.method, KILN_CONV_F32_IM2COL);
     assert_int_equal(kiln_conv_f32_packed_scratch_size(&p), 3 * 4 * sizeof(float));
     c.stride[2] = 1;
     c.out[2] = 5;
     pack_f32_conv_plan(&c, 0, &p);
-    assert_int_equal(p.direct, 1);
-    c.pad[2] = 1;           /* a pad makes outputs that read zeros */
+    assert_int_equal(p.method, KILN_CONV_F32_DIRECT);
+    c.pad[2] = 1;           /* a pad makes outputs that read zeros: a padded copy */
     c.out[2] = 6;
     pack_f32_conv_plan(&c, 0, &p);
-    assert_int_equal(p.direct, 0);
+    assert_int_equal(p.method, KILN_CONV_F32_PADDED);
+    assert_int_equal(kiln_conv_f32_packed_scratch_size(&p), (4 * 6 + 6 + KILN_F32_COLS_MAX) * sizeof(float));
 }
 
 int main(void)
@@ -172,9 +196,10 @@ int main(void)
         cmocka_unit_test(conv_packed_equals_plain),
         cmocka_unit_test(depthwise_packed_equals_plain),
         cmocka_unit_test(fc_packed_equals_plain),
+        cmocka_unit_test(maxpool_fast_equals_plain),
         cmocka_unit_test(panel_widths),
         cmocka_unit_test(conv_weights_land_in_panels),
-        cmocka_unit_test(direct_only_without_im2col_needs),
+        cmocka_unit_test(input_methods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
