@@ -628,6 +628,12 @@ int cmd_validate(int argc, char **argv)
     cJSON_AddStringToObject(json, "weights", c.weights == WEIGHTS_INLINE ? "inline" : "external");
     cJSON_AddStringToObject(json, "reference", ref_name);
     cJSON_AddNumberToObject(json, "samples", (double)samples);
+    if (io.cflags) {
+        printf("host build: %s (generated code and runtime; %s)\n", io.cflags,
+               strstr(io.cflags, "-march=native") ? "-march=native: for this machine's CPU only"
+                                                  : "portable");
+        cJSON_AddStringToObject(json, "host_cflags", io.cflags);
+    }
     if (io.insns) {
         /* qemu: guest instructions per inference, measured on the target (see target/qemu.c). */
         printf("instructions per inference: %" PRIu64 " (counted on the target; QEMU models no pipeline or caches, so not cycles)\n", io.insns);
