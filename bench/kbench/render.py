@@ -41,10 +41,19 @@ def speed_table(res):
                      ratio(r.get("target_instructions"), t.get("cmsis_nn_instructions")),
                      grp(t.get("reference_kernel_instructions")),
                      ratio(r.get("target_instructions"), t.get("reference_kernel_instructions")),
-                     fixed(r.get("host_us"), 0), fixed(r.get("host_speedup_vs_baseline"))])
+                     fixed(r.get("host_us"), 0), fixed(r.get("host_speedup_vs_baseline")),
+                     ort_cell(r), fixed(r.get("host_vs_onnxruntime"))])
     return table(["model", "type", "MACs", "Kiln instructions", "instr/MAC", "target", "met",
                   "TFLM + CMSIS-NN", "Kiln ÷ CMSIS-NN", "TFLM ref. kernels", "Kiln ÷ ref.",
-                  "host µs (median)", "speed-up vs baseline"], rows)
+                  "host µs (median)", "speed-up vs baseline", "onnxruntime µs (median)", "Kiln ÷ onnxruntime"], rows)
+
+
+def ort_cell(r):
+    """onnxruntime's median, or why it was not timed (ONNX models only)."""
+    o = r.get("onnxruntime")
+    if not o:
+        return ""
+    return fixed(o.get("host_us"), 0) if o.get("host_us") is not None else f"not timed: {o.get('error', '')}"
 
 
 def memory_table(res):
@@ -103,13 +112,21 @@ def run_facts(res):
          else "- QEMU: not run (`--no-qemu`)"),
         f"- firmware: {f.get('firmware_cc')} `{' '.join(f.get('firmware_arch', []) + f.get('firmware_cflags', []))}`",
         f"- host: {f.get('host_cc')} `{' '.join(f.get('host_cflags', []))}`, {res['options']['host_runs']} timed runs per model"
-        + (f", in {res['options']['host_rounds']} rounds alternating with the baseline `{base}`" if base else ""),
+        + (f", in {res['options']['host_rounds']} rounds alternating with the baseline `{base}`" if base else "")
+        + ort_fact(res),
         f"- weights: {res['options']['weights']}"
         + ("; ext. flash bytes counted with gcc load callbacks (`bench/host_bench.c`)" if res["options"]["weights"] == "external" else ""),
     ]
     if res.get("note"):
         lines.insert(0, f"- {res['note']}")
     return "\n".join(lines) + "\n"
+
+
+def ort_fact(res):
+    """The onnxruntime the float ONNX models were timed against, if any."""
+    vers = sorted({(r.get("onnxruntime") or {}).get("version") for r in res["models"].values()} - {None})
+    return (f"; the float ONNX models also with onnxruntime-node {', '.join(vers)} (one intra-op thread), "
+            "in 3 rounds alternating with Kiln" if vers else "")
 
 
 def markdown(res, title="Kiln benchmark results", intro=""):
