@@ -7,6 +7,7 @@
 #   make arm      the runtime for Cortex-M7 with arm-none-eabi-gcc, checked for heap use
 #   make bench    every MLPerf Tiny model: instructions/MAC on QEMU, per-layer profile, host
 #                 latency, sizes; records bench/results/latest.json, docs/performance.md
+#   make fuzz     every fuzz harness under libFuzzer, FUZZ_SECONDS (600) each (tests/fuzz/README.md)
 #
 # Sources are found by wildcard: a new .c file in compiler/, flash/ or runtime/
 # is built without touching this file.  SAN=1 builds everything with
@@ -16,7 +17,7 @@ CC      ?= gcc
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build/san
-SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
 BUILD   ?= build
 SANFLAGS :=
@@ -115,6 +116,8 @@ test: deps
 arm:
 	bash scripts/build-arm.sh
 
+# Needs clang with libFuzzer; `make test` only smoke-runs the harnesses
+# (tests/e2e/fuzz_smoke.sh).  FUZZ_SECONDS, FUZZ_TARGETS, FUZZ_JOBS: see run.sh.
 fuzz:
 	bash tests/fuzz/run.sh
 

@@ -19,8 +19,9 @@ int cmd_analyze(int argc, char **argv)
 {
     compile_opts o = {0};
     const char *model = NULL, *json = NULL;
+    arg_seen seen = {0};
     for (int i = 1; i < argc; i++) {
-        int r = parse_compile_opt(argc, argv, &i, "analyze", &o);
+        int r = parse_compile_opt(argc, argv, &i, "analyze", &o, &seen);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -34,6 +35,8 @@ int cmd_analyze(int argc, char **argv)
                 return 2;
             }
             json = argv[++i];
+            if (!arg_once(&seen, "--json", json, "analyze"))
+                return 2;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "kiln analyze: unknown option '%s'\n%s", argv[i], usage);
             return 2;
@@ -52,6 +55,10 @@ int cmd_analyze(int argc, char **argv)
     compiled c;
     if (!compile_model(model, &o, &c, err, sizeof err)) {
         fprintf(stderr, "kiln analyze: %s\n", err);
+        compiled_free(&c);
+        return 2;
+    }
+    if (!check_compiled_address(&c, "analyze")) {
         compiled_free(&c);
         return 2;
     }

@@ -2,24 +2,35 @@
  * cmd_blob.c - `kiln blob info FILE`: prints a weights blob's header and
  * directory and runs the same check the runtime runs at init.
  *
- * Every directory field is bounds-checked before use: this command exists to
- * look at blobs that may be damaged.
+ * Without a model, the structural check (kiln_blob_check: header, layout,
+ * payload CRC, directory) with the blob's own or a given signature.  With
+ * --model, the model is compiled with the same options as for `generate`
+ * and the blob must be exactly the one it compiles to (blob_match.c): the
+ * runtime's model check, then every byte.  Every directory field is
+ * bounds-checked before use: this command exists to look at blobs that may
+ * be damaged.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob_match.h"
 #include "cli.h"
+#include "cmd_common.h"
 #include "compile.h"
 #include "kiln/blob.h"
 #include "util/args.h"
 #include "util/fileio.h"
 
 static const char usage[] =
-    "usage: kiln blob info FILE [--signature SIG | --model MODEL] [--tensors]\n"
-    "Prints the blob header, checks magic, version, both CRCs and sizes (exit 1 if a check\n"
-    "fails), and with --signature or --model also that it belongs to that model.\n";
+    "usage: kiln blob info FILE [--signature SIG | --model MODEL [compile options]] [--tensors]\n"
+    "Prints the blob header and checks it as the runtime does: magic, version, header CRC,\n"
+    "sizes, reserved bytes, layout, payload CRC and directory (exit 1 if a check fails).\n"
+    "With --signature, also that it carries that signature.  With --model, that it is\n"
+    "exactly the blob MODEL compiles to: every header field, the payload's SHA-256 or CRC-32\n"
+    "as the generated code checks it, then every byte.  Give the compile options that\n"
+    "change the blob as for `kiln generate`:\n" COMPILE_OPTS_HELP;
 
 static const char *dtype_name(unsigned d)
 {
@@ -48,6 +59,83 @@ static void print_directory(const uint8_t *b, size_t len, uint32_t count, uint32
     }
 }
 
+static void print_header(const uint8_t *b, size_t len)
+{
+    if (len < KILN_BLOB_HEADER_SIZE)
+        return;
+    printf("magic               %02x %02x %02x %02x (\"%c%c%c%c\")\n", b[0], b[1], b[2], b[3],
+           b[0] >= 32 && b[0] < 127 ? b[0] : '.', b[1] >= 32 && b[1] < 127 ? b[1] : '.',
+           b[2] >= 32 && b[2] < 127 ? b[2] : '.', b[3] >= 32 && b[3] < 127 ? b[3] : '.');
+    printf("version             %u\n", kiln_rd_u16(b + KILN_BLOB_OFF_VERSION));
+    printf("header size         %u\n", kiln_rd_u16(b + KILN_BLOB_OFF_HEADER_SIZE));
+    printf("flags               0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_FLAGS));
+    printf("alignment           %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_ALIGN));
+    printf("signature           0x%016" PRIx64 "\n", kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE));
+    printf("payload size        %u (blob %llu bytes)\n", kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE),
+           (unsigned long long)kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE) + KILN_BLOB_HEADER_SIZE);
+    printf("payload crc32       0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_CRC));
+    printf("tensors             %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_TENSOR_COUNT));
+    printf("directory offset    %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_DIR));
+    printf("data offset         %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_DATA));
+    printf("header crc32        0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_HEADER_CRC));
+}
+
+static void print_failure(kiln_status s, const kiln_blob_report *rep, size_t len, uint64_t sig)
+{
+    char detail[256];
+    printf("check               FAILED: %s: %s\n", kiln_status_name(s), kiln_status_str(s));
+    blob_explain(s, rep, len, sig, detail, sizeof detail);
+    if (detail[0])
+        printf("                    %s\n", detail);
+}
+
+/* Without a model: the structural check, with a given or the blob's own signature. */
+static int check_structure(const uint8_t *b, size_t len, bool have_sig, uint64_t sig, bool tensors)
+{
+    if (!have_sig && len >= KILN_BLOB_HEADER_SIZE)
+        sig = kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
+    kiln_blob_report rep;
+    kiln_status s = kiln_blob_check(b, len, sig, 0, &rep);
+    if (s != KILN_OK) {
+        print_failure(s, &rep, len, sig);
+        return 1;
+    }
+    if (tensors)
+        print_directory(b, len, rep.tensor_count, kiln_rd_u32(b + KILN_BLOB_OFF_DIR));
+    printf("check               ok%s\n", have_sig ? " (the signature matches)" : "");
+    if (!have_sig)
+        printf("note                structure only: give --model to check it is a given model's blob\n");
+    if (len > rep.total_size)
+        printf("note                %zu bytes after the blob's end are not part of it\n", len - rep.total_size);
+    return 0;
+}
+
+/* With a model: exactly the blob it compiles to (the runtime's model check,
+ * then every byte). */
+static int check_model(const uint8_t *b, size_t len, const char *model, const compile_opts *co, bool tensors)
+{
+    char err[1024];
+    compiled c;
+    if (!compile_model(model, co, &c, err, sizeof err)) {
+        fprintf(stderr, "kiln blob info: %s\n", err);
+        compiled_free(&c);
+        return 2;
+    }
+    blob_match m;
+    bool same = blob_match_compiled(&c, b, len, &m, err, sizeof err);
+    if (m.status == KILN_OK && tensors)
+        print_directory(b, len, m.rep.tensor_count, kiln_rd_u32(b + KILN_BLOB_OFF_DIR));
+    if (same)
+        printf("check               ok: identical to the blob %s compiles to (%zu bytes; the code "
+               "checks it by %s)\n", model, c.blob_len, integrity_name((kiln_integrity)c.expect.integrity));
+    else if (m.status != KILN_OK)
+        print_failure(m.status, &m.rep, len, c.expect.signature);
+    else
+        printf("check               FAILED: not the blob %s compiles to: %s\n", model, err);
+    compiled_free(&c);
+    return same ? 0 : 1;
+}
+
 int cmd_blob(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "info")) {
@@ -61,18 +149,29 @@ int cmd_blob(int argc, char **argv)
     const char *file = NULL, *model = NULL;
     uint64_t sig = 0;
     bool have_sig = false, tensors = false;
+    compile_opts co = {0};
+    arg_seen seen = {0};
     for (int i = 2; i < argc; i++) {
+        int r = parse_compile_opt(argc, argv, &i, "blob info", &co, &seen);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
         if (!strcmp(argv[i], "--signature")) {
             const char *v = arg_value(argc, argv, &i, "blob info");
-            if (!v)
+            if (!v || !arg_once(&seen, "--signature", v, "blob info"))
                 return 2;
-            if (!parse_u64(v, &sig)) {
-                fprintf(stderr, "kiln blob info: --signature '%s' is not a number\n", v);
+            if (!parse_hex(v, &sig)) {
+                char why[160];
+                hex_problem(v, why, sizeof why);
+                fprintf(stderr, "kiln blob info: --signature %s; give it as printed, e.g. "
+                        "0x1122334455667788\n", why);
                 return 2;
             }
             have_sig = true;
         } else if (!strcmp(argv[i], "--model")) {
-            if (!(model = arg_value(argc, argv, &i, "blob info")))
+            if (!(model = arg_value(argc, argv, &i, "blob info")) ||
+                !arg_once(&seen, "--model", model, "blob info"))
                 return 2;
         } else if (!strcmp(argv[i], "--tensors")) {
             tensors = true;
@@ -86,23 +185,15 @@ int cmd_blob(int argc, char **argv)
             return 2;
         }
     }
+    if (have_sig && model) {
+        fprintf(stderr, "kiln blob info: give --signature or --model, not both\n");
+        return 2;
+    }
     if (!file) {
         fprintf(stderr, "kiln blob info: no file given\n%s", usage);
         return 2;
     }
     char err[1024];
-    if (model) {
-        compile_opts o = {0};
-        compiled c;
-        if (!compile_model(model, &o, &c, err, sizeof err)) {
-            fprintf(stderr, "kiln blob info: %s\n", err);
-            compiled_free(&c);
-            return 2;
-        }
-        sig = c.signature;
-        have_sig = true;
-        compiled_free(&c);
-    }
     uint8_t *raw;
     size_t len;
     if (!read_file(file, &raw, &len, err, sizeof err)) {
@@ -111,47 +202,16 @@ int cmd_blob(int argc, char **argv)
     }
     /* The check wants the blob at an address aligned as the header says. */
     uint8_t *b = aligned_alloc(4096, (len + 4095) / 4096 * 4096 + 4096);
+    if (!b) {
+        free(raw);
+        fprintf(stderr, "kiln blob info: out of memory for %zu bytes\n", len);
+        return 2;
+    }
     memcpy(b, raw, len);
     free(raw);
-
     printf("file                %s (%zu bytes)\n", file, len);
-    if (len >= KILN_BLOB_HEADER_SIZE) {
-        printf("magic               %02x %02x %02x %02x (\"%c%c%c%c\")\n", b[0], b[1], b[2], b[3],
-               b[0] >= 32 && b[0] < 127 ? b[0] : '.', b[1] >= 32 && b[1] < 127 ? b[1] : '.',
-               b[2] >= 32 && b[2] < 127 ? b[2] : '.', b[3] >= 32 && b[3] < 127 ? b[3] : '.');
-        printf("version             %u\n", kiln_rd_u16(b + KILN_BLOB_OFF_VERSION));
-        printf("header size         %u\n", kiln_rd_u16(b + KILN_BLOB_OFF_HEADER_SIZE));
-        printf("flags               0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_FLAGS));
-        printf("alignment           %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_ALIGN));
-        printf("signature           0x%016" PRIx64 "\n", kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE));
-        printf("payload size        %u (blob %llu bytes)\n", kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE),
-               (unsigned long long)kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE) + KILN_BLOB_HEADER_SIZE);
-        printf("payload crc32       0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_CRC));
-        printf("tensors             %u\n", kiln_rd_u32(b + KILN_BLOB_OFF_TENSOR_COUNT));
-        printf("header crc32        0x%08x\n", kiln_rd_u32(b + KILN_BLOB_OFF_HEADER_CRC));
-    }
-    if (!have_sig && len >= KILN_BLOB_HEADER_SIZE)
-        sig = kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
-    kiln_blob_report rep;
-    kiln_status s = kiln_blob_check(b, len, sig, 0, &rep);
-    if (s == KILN_OK && tensors)
-        print_directory(b, len, rep.tensor_count, kiln_rd_u32(b + KILN_BLOB_OFF_DIR));
-    if (s == KILN_OK) {
-        printf("check               ok%s\n", have_sig ? " (signature matches the model)" : "");
-        if (len > rep.total_size)
-            printf("note                %zu bytes after the blob's end are not part of it\n",
-                   len - rep.total_size);
-    } else {
-        printf("check               FAILED: %s: %s\n", kiln_status_name(s), kiln_status_str(s));
-        if (s == KILN_E_BLOB_HEADER_CRC || s == KILN_E_BLOB_PAYLOAD_CRC)
-            printf("                    stored 0x%08x, computed 0x%08x\n", rep.crc_expected, rep.crc_found);
-        else if (s == KILN_E_BLOB_TRUNCATED)
-            printf("                    header says %u bytes, file has %zu\n", rep.total_size, len);
-        else if (s == KILN_E_BLOB_SIGNATURE)
-            printf("                    blob 0x%016" PRIx64 ", model 0x%016" PRIx64 "\n", rep.signature, sig);
-        else if (s == KILN_E_BLOB_VERSION)
-            printf("                    blob version %u, this kiln reads %u\n", rep.version, KILN_BLOB_VERSION);
-    }
+    print_header(b, len);
+    int rc = model ? check_model(b, len, model, &co, tensors) : check_structure(b, len, have_sig, sig, tensors);
     free(b);
-    return s == KILN_OK ? 0 : 1;
+    return rc;
 }

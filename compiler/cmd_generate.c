@@ -22,8 +22,9 @@ int cmd_generate(int argc, char **argv)
     compile_opts o = {0};
     const char *model = NULL, *dir = NULL;
     int quiet = 0;
+    arg_seen seen = {0};
     for (int i = 1; i < argc; i++) {
-        int r = parse_compile_opt(argc, argv, &i, "generate", &o);
+        int r = parse_compile_opt(argc, argv, &i, "generate", &o, &seen);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -37,6 +38,12 @@ int cmd_generate(int argc, char **argv)
                 return 2;
             }
             dir = argv[++i];
+            if (!arg_once(&seen, "-o", dir, "generate"))
+                return 2;
+            if (!*dir) {
+                fprintf(stderr, "kiln generate: -o needs a directory, not an empty string\n");
+                return 2;
+            }
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             quiet = 1;
         } else if (argv[i][0] == '-') {
@@ -58,6 +65,10 @@ int cmd_generate(int argc, char **argv)
     compiled c;
     if (!compile_model(model, &o, &c, err, sizeof err)) {
         fprintf(stderr, "kiln generate: %s\n", err);
+        compiled_free(&c);
+        return 2;
+    }
+    if (!check_compiled_address(&c, "generate")) {
         compiled_free(&c);
         return 2;
     }

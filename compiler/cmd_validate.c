@@ -279,9 +279,10 @@ static int parse(int argc, char **argv, vopts *o)
     o->atol = 1e-7;
     o->rtol = 1e-3;
     bool seed_given = false;
+    arg_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
-        int r = parse_compile_opt(argc, argv, &i, "validate", &o->co);
+        int r = parse_compile_opt(argc, argv, &i, "validate", &o->co, &seen);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -293,40 +294,42 @@ static int parse(int argc, char **argv, vopts *o)
             o->verbose = true;
         } else if (!strcmp(a, "--no-crc")) {
             o->no_crc = true;
-        } else if (!strcmp(a, "--target") || !strcmp(a, "--blob") || !strcmp(a, "--json") ||
-                   !strcmp(a, "--keep") || !strcmp(a, "--input") || !strcmp(a, "--expected")) {
+        } else if (!strcmp(a, "--input") || !strcmp(a, "--expected")) {
+            bool in = !strcmp(a, "--input");
             if (!(v = arg_value(argc, argv, &i, "validate")))
                 return 2;
-            if (!strcmp(a, "--target"))
-                o->target = v;
-            else if (!strcmp(a, "--blob"))
-                o->blob = v;
-            else if (!strcmp(a, "--json"))
-                o->json = v;
-            else if (!strcmp(a, "--keep"))
-                o->keep = v;
-            else if (!strcmp(a, "--input")) {
-                if (o->n_inputs == 64) {
-                    fprintf(stderr, "kiln validate: more than 64 --input files\n");
-                    return 2;
-                }
-                o->inputs[o->n_inputs++] = v;
-            } else {
-                if (o->n_expected == 64) {
-                    fprintf(stderr, "kiln validate: more than 64 --expected files\n");
-                    return 2;
-                }
-                o->expected[o->n_expected++] = v;
+            if ((in ? o->n_inputs : o->n_expected) == 64) {
+                fprintf(stderr, "kiln validate: more than 64 %s files\n", a);
+                return 2;
             }
+            if (in)
+                o->inputs[o->n_inputs++] = v;
+            else
+                o->expected[o->n_expected++] = v;
+        } else if (!strcmp(a, "--target") || !strcmp(a, "--blob") || !strcmp(a, "--json") ||
+                   !strcmp(a, "--keep")) {
+            if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
+                return 2;
+            if (!*v) {
+                fprintf(stderr, "kiln validate: %s needs a %s, not an empty string\n", a,
+                        !strcmp(a, "--keep") ? "directory" : !strcmp(a, "--target") ? "target" : "file");
+                return 2;
+            }
+            *(!strcmp(a, "--target") ? &o->target : !strcmp(a, "--blob") ? &o->blob :
+              !strcmp(a, "--json") ? &o->json : &o->keep) = v;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--samples") || !strcmp(a, "--max-lsb")) {
             uint64_t n;
-            if (!(v = arg_value(argc, argv, &i, "validate")))
+            if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
                 return 2;
-            if (!parse_u64(v, &n)) {
-                fprintf(stderr, "kiln validate: %s '%s' is not a non-negative integer\n", a, v);
+            if (!parse_count(v, &n)) {
+                fprintf(stderr, "kiln validate: %s '%s' is not a decimal count (digits, no leading zeros)\n", a, v);
                 return 2;
             }
             if (!strcmp(a, "--seed")) {
+                if (n > UINT32_MAX) {
+                    fprintf(stderr, "kiln validate: --seed %s is larger than 4294967295\n", v);
+                    return 2;
+                }
                 o->seed = n;
                 seed_given = true;
             } else if (!strcmp(a, "--samples")) {
@@ -339,7 +342,7 @@ static int parse(int argc, char **argv, vopts *o)
                 o->max_lsb = n;
         } else if (!strcmp(a, "--atol") || !strcmp(a, "--rtol")) {
             double d;
-            if (!(v = arg_value(argc, argv, &i, "validate")))
+            if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
                 return 2;
             if (!parse_double(v, &d) || d < 0) {
                 fprintf(stderr, "kiln validate: %s '%s' is not a non-negative number\n", a, v);
@@ -420,14 +423,18 @@ int cmd_validate(int argc, char **argv)
     int n_in_loaded = 0, n_exp_loaded = 0;
     uint8_t *in_buf = NULL, *out_buf = NULL, *ref_buf = NULL;
     cJSON *json = NULL;
+    bool keep_dir = o.keep != NULL;
 
     if (o.blob) {
-        FILE *bf = fopen(o.blob, "rb");
-        if (!bf) {
-            snprintf(err, sizeof err, "--blob: cannot open '%s': %s", o.blob, strerror(errno));
+        /* Checked here, not left to the harness: a directory or a FIFO
+         * would otherwise reach the runtime as an empty blob (KILN_E_BLOB_NULL). */
+        char why[1024];
+        int fd = open_regular(o.blob, 0, NULL, why, sizeof why);
+        if (fd < 0) {
+            snprintf(err, sizeof err, "--blob: %s", why);
             goto fail;
         }
-        fclose(bf);
+        close(fd);
     }
     /* 1. Input and expected files: read them first, they may fix shapes. */
     const import_value *values[64];
@@ -459,6 +466,10 @@ int cmd_validate(int argc, char **argv)
     /* 2. Compile; import once more, untouched, for the reference evaluator. */
     if (!compile_model(o.model, &o.co, &c, err, sizeof err))
         goto fail;
+    if (!check_compiled_address(&c, "validate")) {
+        status = 2;
+        goto done;
+    }
     ir_graph *g = c.g;
     if (!o.n_expected) {
         gref = import_model(o.model, &o.co.imp, err, sizeof err);
@@ -613,8 +624,11 @@ int cmd_validate(int argc, char **argv)
     if (tr == TARGET_REFUSED)
         snprintf(err, sizeof err, "the generated code refused the weights blob %s: %s",
                  blob_path ? blob_path : "(inline)", msg);
-    else if (tr == TARGET_ERROR)
-        snprintf(err, sizeof err, "%s", msg);
+    else if (tr == TARGET_ERROR) {
+        /* The message names logs in the work directory: keep it. */
+        snprintf(err, sizeof err, "%s\n(work directory %s kept for inspection)", msg, dir);
+        keep_dir = true;
+    }
     free(blob_path);
     if (tr != TARGET_OK)
         goto fail;
@@ -711,7 +725,7 @@ fail:
     fprintf(stderr, "kiln validate: %s\n", err);
     status = 2;
 done:
-    if (dir && !o.keep)
+    if (dir && !keep_dir)
         remove_workdir(dir);
     free(dir);
     for (int i = 0; i < n_in_loaded; i++)

@@ -4,12 +4,16 @@
  *   import -> verify -> fold constants -> fold BatchNorm -> fold Pads into
  *   conv windows -> fuse Add/LeakyRelu/Max into conv epilogues -> fuse clamps ->
  *   compact -> verify -> lower to kernel calls -> plan memory ->
- *   lay out the blob -> sign -> build the blob
+ *   lay out the blob -> sign -> build the blob -> pin it (expect)
  *
  * The signature is computed last, over everything the generated code and the
  * blob must agree on (kernel calls with their parameters and offsets, the
  * arena size, the blob's payload bytes), so a blob built for any other model,
- * or any other build of this one, is refused at init.
+ * or any other build of this one, is refused at init.  The expectation the
+ * code carries (every header field, the payload CRC, the SHA-256 in sha256
+ * mode) is read back from the finished blob, which must then pass the
+ * runtime's own check, and every blob range a kernel call names must lie in
+ * it: the generated code never reads a byte that init did not check.
  */
 #include "compile.h"
 
@@ -19,6 +23,7 @@
 #include <string.h>
 
 #include "emit/c_text.h"
+#include "kiln/sha256.h"
 #include "passes/fold.h"
 #include "passes/fuse_f32.h"
 #include "passes/fuse_qdq.h"
@@ -193,6 +198,115 @@ static uint64_t compute_signature(const compiled *c, const uint8_t *payload, siz
     return h;
 }
 
+const char *integrity_name(kiln_integrity m)
+{
+    return m == KILN_INTEGRITY_SHA256 ? "sha256" : m == KILN_INTEGRITY_CRC32 ? "crc32" : "?";
+}
+
+bool integrity_parse(const char *s, kiln_integrity *m)
+{
+    if (!strcmp(s, "sha256"))
+        *m = KILN_INTEGRITY_SHA256;
+    else if (!strcmp(s, "crc32"))
+        *m = KILN_INTEGRITY_CRC32;
+    else
+        return false;
+    return true;
+}
+
+/* Bytes a call may read through tensor t (a packed constant's own size, or
+ * its shape's). */
+static size_t tensor_bytes(const ir_tensor *t)
+{
+    return t->nbytes ? t->nbytes : ir_nbytes(t);
+}
+
+/* Every blob range a call names lies inside its constant's bytes, and those
+ * inside the tensor data of the blob. */
+static bool blob_refs_in_bounds(const compiled *c, char *err, size_t errlen)
+{
+    const size_t data = kiln_rd_u32(c->blob + KILN_BLOB_OFF_DATA);
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        for (int a = 0; a < call->n_args; a++) {
+            if (call->args[a].kind != LIR_ARG_TENSOR || c->pl.home[call->args[a].tensor] != PLAN_BLOB)
+                continue;
+            const int t = call->args[a].tensor, r = c->pl.root[t];
+            const blob_tensor *bt = c->blob_of[r] >= 0 ? &c->bt[c->blob_of[r]] : NULL;
+            const size_t n = tensor_bytes(&c->g->tensors[t]);
+            if (!bt || bt->offset < data || n > bt->nbytes || bt->offset + bt->nbytes > c->blob_len) {
+                snprintf(err, errlen,
+                         "internal error: call %d (%s) reads %zu bytes of constant '%s' outside its "
+                         "%zu bytes in the %zu-byte blob", i, call->kernel, n, c->g->tensors[t].name,
+                         bt ? bt->nbytes : 0, c->blob_len);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* What the generated code pins, read back from the sealed blob. */
+static void pin_blob(compiled *c, kiln_integrity mode)
+{
+    const uint8_t *b = c->blob;
+    kiln_blob_expect *e = &c->expect;
+    memset(e, 0, sizeof *e);
+    e->signature = c->signature;
+    e->total_size = (uint32_t)c->blob_len;
+    e->flags = kiln_rd_u32(b + KILN_BLOB_OFF_FLAGS);
+    e->align = kiln_rd_u32(b + KILN_BLOB_OFF_ALIGN);
+    e->tensor_count = kiln_rd_u32(b + KILN_BLOB_OFF_TENSOR_COUNT);
+    e->dir_offset = kiln_rd_u32(b + KILN_BLOB_OFF_DIR);
+    e->data_offset = kiln_rd_u32(b + KILN_BLOB_OFF_DATA);
+    e->payload_crc = kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_CRC);
+    e->integrity = mode;
+    if (mode == KILN_INTEGRITY_SHA256)
+        kiln_sha256(b + KILN_BLOB_HEADER_SIZE, c->blob_len - KILN_BLOB_HEADER_SIZE, e->sha256);
+}
+
+/* The finished blob passes the very check the runtime will run. */
+static bool self_check(compiled *c, char *err, size_t errlen)
+{
+    kiln_blob_report rep;
+    uint8_t *copy = aligned_alloc(4096, (c->blob_len + 4095) / 4096 * 4096);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory checking the %zu-byte blob", c->blob_len);
+        return false;
+    }
+    memcpy(copy, c->blob, c->blob_len);
+    kiln_status s = kiln_blob_check_model(copy, c->blob_len, &c->expect, 0, &rep);
+    free(copy);
+    if (s != KILN_OK) {
+        char why[160];
+        kiln_blob_report_str(&rep, why, sizeof why);
+        snprintf(err, errlen, "internal error: the blob just written fails the runtime check: %s %s",
+                 kiln_status_name(s), why);
+        return false;
+    }
+    return true;
+}
+
+/* Bytes of blob constants per IR node, in one pass over the calls (a
+ * constant two of a node's calls read counts twice, as the report always
+ * counted it). */
+static void sum_node_weights(compiled *c)
+{
+    const int nn = c->g->n_nodes;
+    c->node_weights = xcalloc((size_t)nn + 1, sizeof *c->node_weights);
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        if (call->node < 0 || call->node >= nn)
+            continue;
+        for (int a = 0; a < call->n_args; a++) {
+            if (call->args[a].kind != LIR_ARG_TENSOR || c->pl.home[call->args[a].tensor] != PLAN_BLOB)
+                continue;
+            const ir_tensor *t = &c->g->tensors[call->args[a].tensor];
+            c->node_weights[call->node] += t->nbytes ? t->nbytes : ir_nbytes(t);
+        }
+    }
+}
+
 /* An explicit --name is used as given or refused; a name derived from the
  * model (file or graph name) is made into a valid one. */
 static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, compiled *c, char *err,
@@ -232,6 +346,7 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
         return false;
     collect_blob_tensors(c);
+    sum_node_weights(c);
 
     uint32_t align = o->blob_align ? o->blob_align : PLAN_ALIGN;
     /* Build once with a zero signature to get the payload, sign it, then seal. */
@@ -241,7 +356,8 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
                                      c->blob_len - KILN_BLOB_HEADER_SIZE);
     blob_seal(c->blob, c->blob_len, align, c->signature, (uint32_t)c->n_bt, KILN_BLOB_HEADER_SIZE,
               kiln_rd_u32(c->blob + KILN_BLOB_OFF_DATA));
-    return true;
+    pin_blob(c, o->integrity ? o->integrity : COMPILE_INTEGRITY_DEFAULT);
+    return blob_refs_in_bounds(c, err, errlen) && self_check(c, err, errlen);
 }
 
 bool compile_graph(ir_graph *g, const compile_opts *o, compiled *c, char *err, size_t errlen)
@@ -268,6 +384,7 @@ void compiled_free(compiled *c)
     ir_free(c->g);
     free(c->bt);
     free(c->blob_of);
+    free(c->node_weights);
     free(c->blob);
     free(c->name);
     memset(c, 0, sizeof *c);
@@ -275,16 +392,5 @@ void compiled_free(compiled *c)
 
 size_t compiled_node_weight_bytes(const compiled *c, int node)
 {
-    size_t n = 0;
-    for (int i = 0; i < c->prog.n_calls; i++) {
-        const lir_call *call = &c->prog.calls[i];
-        if (call->node != node)
-            continue;
-        for (int a = 0; a < call->n_args; a++)
-            if (call->args[a].kind == LIR_ARG_TENSOR && c->pl.home[call->args[a].tensor] == PLAN_BLOB)
-                n += c->g->tensors[call->args[a].tensor].nbytes
-                         ? c->g->tensors[call->args[a].tensor].nbytes
-                         : ir_nbytes(&c->g->tensors[call->args[a].tensor]);
-    }
-    return n;
+    return c->node_weights && node >= 0 && node < c->g->n_nodes ? c->node_weights[node] : 0;
 }

@@ -27,7 +27,12 @@ typedef struct compile_opts {
     uint32_t blob_align;        /* default PLAN_ALIGN */
     import_opts imp;
     bool no_fuse;               /* skip BatchNorm folding and clamp fusion */
+    kiln_integrity integrity;   /* how init checks the payload; 0: COMPILE_INTEGRITY_DEFAULT */
 } compile_opts;
+
+/* The default --integrity, chosen from the init cost measured on the
+ * emulated Cortex-M7 (bench/integrity.sh, docs/security.md). */
+#define COMPILE_INTEGRITY_DEFAULT KILN_INTEGRITY_SHA256
 
 typedef struct compile_stats {
     int folded, bn_fused, act_fused;
@@ -43,9 +48,11 @@ typedef struct compiled {
     blob_tensor *bt;
     int n_bt;
     int *blob_of;
+    size_t *node_weights;       /* per IR node: compiled_node_weight_bytes */
     uint8_t *blob;
     size_t blob_len;
     uint64_t signature;
+    kiln_blob_expect expect;    /* what the generated code pins: header fields, CRC, digest */
     compile_stats stats;
     int n_imported;             /* tensors before lowering; later ones are derived constants */
     weights_mode weights;
@@ -59,6 +66,10 @@ bool compile_model(const char *path, const compile_opts *o, compiled *out, char 
 /* The same from an already-imported graph (compile_graph takes ownership). */
 bool compile_graph(ir_graph *g, const compile_opts *o, compiled *out, char *err, size_t errlen);
 void compiled_free(compiled *c);
+
+/* "crc32" / "sha256", and back (false for an unknown name). */
+const char *integrity_name(kiln_integrity m);
+bool integrity_parse(const char *s, kiln_integrity *m);
 
 /* Bytes of blob constants referenced by the calls lowered from IR node n. */
 size_t compiled_node_weight_bytes(const compiled *c, int node);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/fileio.h"
+#include "util/args.h"
 #include "util/sbuf.h"
 
 /* Every key a descriptor may hold, as "object.key"; also the names that
@@ -62,7 +63,7 @@ static bool check_keys(const cJSON *obj, const char *prefix, const char *path, c
 }
 
 /* A size or address: a JSON number, or a string "0x1000", "4096", "64 KiB",
- * "128 MiB". */
+ * "128 MiB" (decimal without leading zeros or 0x-hex, as on the command line). */
 static bool parse_u64(const cJSON *it, uint64_t *out)
 {
     if (cJSON_IsNumber(it)) {
@@ -74,27 +75,8 @@ static bool parse_u64(const cJSON *it, uint64_t *out)
     }
     if (!cJSON_IsString(it))
         return false;
-    const char *s = it->valuestring;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (end == s || errno)
-        return false;
-    while (*end == ' ')
-        end++;
-    unsigned long long mul = 1;
-    if (!strcmp(end, "KiB"))
-        mul = 1ull << 10;
-    else if (!strcmp(end, "MiB"))
-        mul = 1ull << 20;
-    else if (!strcmp(end, "GiB"))
-        mul = 1ull << 30;
-    else if (*end)
-        return false;
-    if (v > UINT64_MAX / mul)
-        return false;
-    *out = v * mul;
-    return true;
+    /* The command line's size form (util/args.h): never octal. */
+    return parse_size_spaced(it->valuestring, out);
 }
 
 static const cJSON *get(const cJSON *obj, const char *key)

@@ -1,7 +1,8 @@
 /*
  * cli_common.c - the checks and device handling every `kiln flash`
  * subcommand goes through, so each is done one way: the board is known, the
- * blob passes every runtime check, the address is aligned and in range, a
+ * blob passes the runtime's structural check (and, with --model, is byte for
+ * byte the blob the model compiles to), the address is aligned and in range, a
  * device image is loaded whole and written back only through a temporary and
  * rename, a GDB target's memory region is found from its memory map.
  */
@@ -14,9 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "blob_match.h"
 #include "flash/ab_update.h"
 #include "flash/report.h"
+#include "util/args.h"
 #include "util/fileio.h"
 #include "util/sbuf.h"
 
@@ -45,10 +49,35 @@ bool fcli_load_board(const fcli_opts *o, board *b)
 }
 
 
-/* Reads BLOB and runs every check the runtime will run (with the blob's own
- * signature, which the firmware will compare with its own). */
-bool fcli_load_blob(const char *path, fcli_blob *bf)
+/* Compiles --model and requires the blob to be exactly what it compiles to:
+ * the check the firmware will run, then every byte. */
+static bool blob_is_models(const fcli_opts *o, const fcli_blob *bf)
 {
+    char err[ERRLEN];
+    compiled c;
+    if (!compile_model(o->model, &o->co, &c, err, sizeof err)) {
+        fcli_error("--model: %s", err);
+        compiled_free(&c);
+        return false;
+    }
+    blob_match m;
+    bool same = blob_match_compiled(&c, bf->data, bf->len, &m, err, sizeof err);
+    if (!same)
+        fcli_error("%s is not the blob %s compiles to (%s integrity): %s; nothing was written",
+                   o->blob_path, o->model, integrity_name((kiln_integrity)c.expect.integrity), err);
+    else
+        printf("kiln flash: %s is the blob %s compiles to (%u bytes, compared byte for byte)\n",
+               o->blob_path, o->model, bf->len);
+    compiled_free(&c);
+    return same;
+}
+
+/* Reads BLOB and runs the runtime's structural check (with the blob's own
+ * signature, which the firmware will compare with its own); with --model,
+ * the comparison with the compiled blob. */
+bool fcli_load_blob(const fcli_opts *o, fcli_blob *bf)
+{
+    const char *path = o->blob_path;
     char err[ERRLEN];
     uint8_t *raw;
     size_t n;
@@ -66,31 +95,26 @@ bool fcli_load_blob(const char *path, fcli_blob *bf)
     bf->data = ab_alloc_aligned(n ? n : 1);
     memcpy(bf->data, raw, n);
     free(raw);
+    /* With a model, its check (a superset of the structural one) gives the
+     * very status the firmware will give. */
+    bool ok = o->model ? blob_is_models(o, bf) : true;
     uint64_t sig = n >= KILN_BLOB_HEADER_SIZE ? kiln_rd_u64(bf->data + KILN_BLOB_OFF_SIGNATURE) : 0;
-    kiln_status st = kiln_blob_check(bf->data, n, sig, 0, &bf->rep);
+    kiln_status st = ok ? kiln_blob_check(bf->data, n, sig, 0, &bf->rep) : KILN_OK;
     if (st != KILN_OK) {
-        if (st == KILN_E_BLOB_HEADER_CRC || st == KILN_E_BLOB_PAYLOAD_CRC)
-            fcli_error("%s is not a valid Kiln blob: %s (%s: stored 0x%08x, computed 0x%08x)", path,
-                       kiln_status_str(st), kiln_status_name(st), bf->rep.crc_expected,
-                       bf->rep.crc_found);
-        else if (st == KILN_E_BLOB_TRUNCATED)
-            fcli_error("%s is not a valid Kiln blob: the header says %u bytes, the file has %zu",
-                       path, bf->rep.total_size, n);
-        else
-            fcli_error("%s is not a valid Kiln blob: %s (%s)", path, kiln_status_str(st),
-                       kiln_status_name(st));
-        free(bf->data);
-        bf->data = NULL;
-        return false;
-    }
-    if (bf->rep.total_size != n) {
+        blob_explain(st, &bf->rep, n, sig, err, sizeof err);
+        fcli_error("%s is not a valid Kiln blob: %s (%s%s%s)", path, kiln_status_str(st),
+                   kiln_status_name(st), err[0] ? ": " : "", err);
+        ok = false;
+    } else if (ok && bf->rep.total_size != n) {
         fcli_error("%s: the blob header says %u bytes but the file has %zu (trailing bytes?)", path,
                    bf->rep.total_size, n);
+        ok = false;
+    }
+    if (!ok) {
         free(bf->data);
         bf->data = NULL;
-        return false;
     }
-    return true;
+    return ok;
 }
 
 /* ---- addresses ---- */
@@ -127,6 +151,16 @@ bool fcli_board_range(const board *b, uint64_t addr, uint64_t len, const char *w
     }
     *off = (uint32_t)(addr - b->base);
     return true;
+}
+
+bool fcli_check_span(uint64_t addr, uint64_t len, const char *what)
+{
+    if (len <= 0x100000000ull && addr <= 0x100000000ull - len)
+        return true;
+    fcli_error("%s: %llu bytes at 0x%llx would end at 0x%llx, past the 32-bit address space",
+               what, (unsigned long long)len, (unsigned long long)addr,
+               (unsigned long long)(addr + len));
+    return false;
 }
 
 bool fcli_check_align(uint64_t addr, uint32_t unit, const char *why)
@@ -178,12 +212,13 @@ bool fcli_job_open(fcli_job *j, const fcli_opts *o, bool check_blob_address)
             return false;
         j->bp = &j->b;
     }
-    if (!fcli_load_blob(o->blob_path, &j->bf)) {
+    if (!fcli_load_blob(o, &j->bf)) {
         fcli_job_close(j);
         return false;
     }
     j->addr = o->have_address ? o->address : j->b.base;
-    if ((j->bp && !fcli_board_range(j->bp, j->addr, j->bf.len, "the blob", &j->off)) ||
+    if (!fcli_check_span(j->addr, j->bf.len, "the blob") ||
+        (j->bp && !fcli_board_range(j->bp, j->addr, j->bf.len, "the blob", &j->off)) ||
         (check_blob_address && !fcli_check_blob_address(j->bp, &j->bf, j->addr))) {
         fcli_job_close(j);
         return false;
@@ -202,22 +237,42 @@ void fcli_job_close(fcli_job *j)
 /* ---- device images ---- */
 
 
-/* Reads exactly n bytes of `path` into buf (the size was checked with
- * stat, so a short read means the file changed or failed). */
-static bool read_exact(const char *path, uint8_t *buf, size_t n)
+/* Loads an existing device image: a regular file (checked on the opened
+ * descriptor: a FIFO or a device is refused, never waited on) of exactly
+ * the board's flash size. */
+static bool load_image(fcli_image *im, const char *path, const board *b)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fcli_error("cannot open device image '%s': %s", path, strerror(errno));
+    char err[ERRLEN];
+    uint64_t size;
+    int fd = open_regular(path, 0, &size, err, sizeof err);
+    if (fd < 0) {
+        fcli_error("device image: %s", err);
         return false;
     }
-    size_t got = fread(buf, 1, n, f);
-    bool ok = got == n && !ferror(f);
-    if (!ok)
-        fcli_error("cannot read device image '%s': %s", path,
-                   ferror(f) ? strerror(errno) : "shorter than it was a moment ago");
-    fclose(f);
-    return ok;
+    if (size != b->size) {
+        fcli_error("device image %s is %llu bytes but %s's flash is %u bytes (an image of "
+                   "another board?)", path, (unsigned long long)size, b->name, b->size);
+        close(fd);
+        return false;
+    }
+    im->mem = ab_alloc_aligned(b->size);
+    size_t done = 0;
+    while (done < b->size) {
+        ssize_t k = read(fd, im->mem + done, b->size - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            fcli_error("cannot read device image '%s': %s", path,
+                       k < 0 ? strerror(errno) : "shorter than it was a moment ago");
+            close(fd);
+            free(im->mem);
+            im->mem = NULL;
+            return false;
+        }
+        done += (size_t)k;
+    }
+    close(fd);
+    return true;
 }
 
 bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool create)
@@ -226,16 +281,8 @@ bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool cr
     memset(im, 0, sizeof *im);
     im->path = o->device;
     if (stat(o->device, &st) == 0) {
-        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != b->size) {
-            fcli_error("device image %s is %lld bytes but %s's flash is %u bytes (an image of "
-                       "another board?)", o->device, (long long)st.st_size, b->name, b->size);
+        if (!load_image(im, o->device, b))
             return false;
-        }
-        im->mem = ab_alloc_aligned(b->size);
-        if (!read_exact(o->device, im->mem, b->size)) {
-            free(im->mem);
-            return false;
-        }
         im->existed = true;
     } else if (create) {
         im->mem = ab_alloc_aligned(b->size);
@@ -249,9 +296,9 @@ bool fcli_image_open(fcli_image *im, const fcli_opts *o, const board *b, bool cr
     nor_sim_init(&im->sim, &c, im->mem, b->base);
     if (o->cut) {
         uint64_t n;
-        if (!strncmp(o->cut, "ops:", 4) && fcli_parse_num(o->cut + 4, &n))
+        if (!strncmp(o->cut, "ops:", 4) && parse_count(o->cut + 4, &n))
             nor_sim_cut_after_ops(&im->sim, n, o->seed);
-        else if (!strncmp(o->cut, "bytes:", 6) && fcli_parse_num(o->cut + 6, &n))
+        else if (!strncmp(o->cut, "bytes:", 6) && parse_size(o->cut + 6, &n))
             nor_sim_cut_after_bytes(&im->sim, n, o->seed);
         else {
             nor_sim_free(&im->sim);
@@ -286,9 +333,10 @@ void fcli_image_close(fcli_image *im)
 int fcli_device_failure(fcli_image *im, const char *what, const char *msg)
 {
     if (im->sim.off) {
-        fcli_image_save(im);
-        fprintf(stderr, "kiln flash: %s: %s\nkiln flash: the device image %s now holds the "
-                "interrupted state (simulated power loss)\n", what, msg, im->path);
+        fprintf(stderr, "kiln flash: %s: %s\n", what, msg);
+        if (fcli_image_save(im))
+            fprintf(stderr, "kiln flash: the device image %s now holds the interrupted state "
+                    "(simulated power loss)\n", im->path);
         return EXIT_ERROR;
     }
     return fcli_error("%s: %s; %s left unchanged", what, msg, im->path);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compile.h"
 #include "flash/board.h"
 #include "flash/gdb_rsp.h"
 #include "flash/nor_sim.h"
@@ -32,6 +33,8 @@ typedef struct fcli_opts {
     unsigned record_size;
     const char *cut;            /* --inject-power-cut ops:N | bytes:N (testing) */
     uint32_t seed;
+    const char *model;          /* --model: the blob must be exactly the one it compiles to */
+    compile_opts co;            /* ... with these options (--integrity, --no-fuse) */
 } fcli_opts;
 
 /* A blob file, read whole into memory aligned for kiln_blob_check. */
@@ -64,12 +67,15 @@ int fcli_error(const char *fmt, ...)
     ;
 /* The --board descriptor; prints the error (with the known boards). */
 bool fcli_load_board(const fcli_opts *o, board *b);
-/* Reads BLOB and runs every check the runtime will run, with the blob's own
- * signature; the file must be exactly the blob. */
-bool fcli_load_blob(const char *path, fcli_blob *bf);
+/* Reads o->blob_path and runs the runtime's structural check, with the blob's
+ * own signature; the file must be exactly the blob.  With --model, the blob
+ * must also be, byte for byte, the one the model compiles to. */
+bool fcli_load_blob(const fcli_opts *o, fcli_blob *bf);
 /* [addr, addr + len) inside the board's flash; *off is its device offset. */
 bool fcli_board_range(const board *b, uint64_t addr, uint64_t len, const char *what,
                       uint32_t *off);
+/* [addr, addr + len) ends within the 32-bit address space. */
+bool fcli_check_span(uint64_t addr, uint64_t len, const char *what);
 /* addr a multiple of unit (0: no constraint); `why` names the unit. */
 bool fcli_check_align(uint64_t addr, uint32_t unit, const char *why);
 /* A blob starts on the chip's smallest erase unit (b may be NULL) and on the
@@ -111,9 +117,6 @@ double fcli_now_s(void);
 /* Reads the blob's range back and prints OK or the first difference:
  * 0 equal, EXIT_CHECK different, EXIT_ERROR read failure. */
 int fcli_compare(flash_dev *d, uint32_t off, const fcli_blob *bf, const char *what);
-
-/* "4096", "0x1000", "64K", "64KiB", "16M", "16MiB" (cli_flash.c). */
-bool fcli_parse_num(const char *s, uint64_t *out);
 
 /* The subcommands (cli_write.c, cli_update.c). */
 int fcli_write(const fcli_opts *o);

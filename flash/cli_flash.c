@@ -14,57 +14,117 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compile.h"
 #include "flash/board.h"
 #include "flash/cli_common.h"
 #include "flash/report.h"
+#include "util/args.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "usage: kiln flash SUBCOMMAND [options]   (docs/flash.md)\n"
         "\n"
-        "  write  BLOB --board B [--address A] --device IMAGE [--dry-run]\n"
-        "  write  BLOB --gdb HOST:PORT --address A [--board B] [--dry-run]\n"
-        "  verify BLOB --board B [--address A] (--device IMAGE | --gdb HOST:PORT)\n"
+        "  write  BLOB --board B [--address A] --device IMAGE [--dry-run] [--model M]\n"
+        "  write  BLOB --gdb HOST:PORT --address A [--board B] [--dry-run] [--model M]\n"
+        "  verify BLOB --board B [--address A] (--device IMAGE | --gdb HOST:PORT) [--model M]\n"
         "  read   --board B --address A --size N (--device IMAGE | --gdb HOST:PORT) -o OUT\n"
         "  erase  (--address A --size N | --all) (--board B --device IMAGE | --gdb HOST:PORT)\n"
         "  export BLOB (--address A | --board B) --format ihex|srec -o OUT [--record-size 16|32]\n"
-        "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run]\n"
+        "         [--model M]\n"
+        "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run] [--model M]\n"
         "  slots  --board B --device IMAGE [--address A --size N] [--signature S]\n"
         "\n"
         "options:\n"
         "  --board B          board descriptor name (`kiln boards` lists them)\n"
         "  --boards-dir DIR   where descriptors live (default $KILN_BOARDS_DIR or <repo>/boards)\n"
-        "  --address A        absolute address (0x90000000); default: the board's flash base\n"
-        "  --size N           bytes (4096, 0x1000, 64K, 16M)\n"
+        "  --address A        absolute address in hex (0x90000000); default: the board's flash base\n"
+        "  --size N           bytes: decimal or 0x-hex, K/M suffixes (4096, 0x1000, 64K, 16M)\n"
         "  --device IMAGE     simulated flash: a file holding the chip's bytes (created erased)\n"
         "  --gdb HOST:PORT    a GDB server: QEMU -gdb, OpenOCD (3333), J-Link GDB Server (2331)\n"
         "  --timeout SEC      wait at most SEC seconds for each GDB reply (default 5)\n"
         "  --dry-run          print the plan, change nothing\n"
+        "  --model M          refuse BLOB unless it is, byte for byte, the blob model M compiles to\n"
+        "  --integrity sha256|crc32, --no-fuse\n"
+        "                     with --model: the compile options BLOB was generated with\n"
         "  --quiet            no progress bar\n"
         "  --inject-power-cut ops:N|bytes:N [--seed S]\n"
         "                     (testing) cut the simulated power after N operations or bytes\n");
 }
 
-/* "4096", "0x1000", "64K", "64KiB", "16M", "16MiB". */
-bool fcli_parse_num(const char *s, uint64_t *out)
+/* The value of a numeric option, in the form docs/cli.md names for it:
+ * addresses and signatures 0x-hex, sizes decimal or 0x-hex with K/M
+ * suffixes, counts decimal.  Prints the error and returns false. */
+static bool numeric_opt(fcli_opts *o, const char *name, const char *val)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (end == s || errno || s[0] == '-')
-        return false;
-    uint64_t mul = 1;
-    if (!strcmp(end, "K") || !strcmp(end, "KiB") || !strcmp(end, "k"))
-        mul = 1024;
-    else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
-        mul = 1024 * 1024;
-    else if (*end)
-        return false;
-    if (v > UINT64_MAX / mul)
-        return false;
-    *out = v * mul;
+    uint64_t n;
+    if (!strcmp(name, "--address") || !strcmp(name, "--signature")) {
+        if (!parse_hex(val, &n)) {
+            char why[160];
+            hex_problem(val, why, sizeof why);
+            fcli_error("%s %s; give it in hex, e.g. %s", name, why,
+                       !strcmp(name, "--address") ? "0x90000000" : "0x1122334455667788");
+            return false;
+        }
+        if (!strcmp(name, "--signature")) {
+            o->signature = n;
+            o->have_signature = true;
+            return true;
+        }
+        if (n > 0xFFFFFFFFull) {
+            fcli_error("--address %s is beyond the 32-bit address space", val);
+            return false;
+        }
+        o->address = n;
+        o->have_address = true;
+        return true;
+    }
+    if (!strcmp(name, "--size")) {
+        if (!parse_size(val, &n) || n == 0 || n > 0xFFFFFFFFull) {
+            fcli_error("--size '%s': give 1 byte to 4 GiB as 4096, 0x1000, 64K or 16M", val);
+            return false;
+        }
+        o->size = n;
+        o->have_size = true;
+        return true;
+    }
+    bool ok = parse_count(val, &n);
+    if (!strcmp(name, "--timeout")) {
+        if (!ok || n == 0 || n > 3600) {
+            fcli_error("--timeout '%s': give 1 to 3600 seconds", val);
+            return false;
+        }
+        o->timeout_ms = (int)n * 1000;
+    } else if (!strcmp(name, "--record-size")) {
+        if (!ok || (n != 16 && n != 32)) {
+            fcli_error("--record-size '%s': give 16 or 32", val);
+            return false;
+        }
+        o->record_size = (unsigned)n;
+    } else {    /* --seed */
+        if (!ok || n > UINT32_MAX) {
+            fcli_error("--seed '%s': give a decimal number up to 4294967295", val);
+            return false;
+        }
+        o->seed = (uint32_t)n;
+    }
     return true;
+}
+
+/* The canonical spelling of an option that takes a value (a static
+ * string), or NULL for flags and unknown options. */
+static const char *valued_option(const char *name)
+{
+    static const char *const valued[] = {"--board", "--boards-dir", "--device", "--gdb", "-o",
+                                         "--format", "--inject-power-cut", "--address", "--size",
+                                         "--signature", "--timeout", "--record-size", "--seed",
+                                         "--model", "--integrity"};
+    if (!strcmp(name, "--output"))
+        return "-o";
+    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+        if (!strcmp(name, valued[k]))
+            return valued[k];
+    return NULL;
 }
 
 static int parse_opts(int argc, char **argv, fcli_opts *o)
@@ -73,6 +133,9 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
     o->timeout_ms = 5000;
     o->record_size = 16;
     o->sub = argv[1];
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "flash %s", o->sub);
+    arg_seen seen = {0};
     for (int i = 2; i < argc; i++) {
         char *a = argv[i], *val = NULL;
         char name[64];
@@ -88,7 +151,7 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             *eq = '\0';
             val = a + (eq - name) + 1;
         }
-        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h"};
+        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h", "--no-fuse"};
         bool is_flag = false;
         for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
             is_flag |= !strcmp(name, flags[k]);
@@ -97,7 +160,11 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
                 return fcli_error("option %s needs a value", name);
             val = argv[++i];
         }
-        uint64_t n;
+        /* Every option with a value takes one value: a second is refused,
+         * not silently preferred. */
+        const char *canon = valued_option(name);
+        if (canon && !arg_once(&seen, canon, val, cmd))
+            return EXIT_ERROR;
         if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
             usage(stdout);
             return -1;
@@ -121,42 +188,24 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             o->format = val;
         } else if (!strcmp(name, "--inject-power-cut")) {
             o->cut = val;
+        } else if (!strcmp(name, "--model")) {
+            o->model = val;
+        } else if (!strcmp(name, "--no-fuse")) {
+            o->co.no_fuse = true;
+        } else if (!strcmp(name, "--integrity")) {
+            if (!integrity_parse(val, &o->co.integrity))
+                return fcli_error("--integrity must be 'sha256' or 'crc32', not '%s'", val);
         } else if (!strcmp(name, "--address") || !strcmp(name, "--size") ||
                    !strcmp(name, "--signature") || !strcmp(name, "--timeout") ||
                    !strcmp(name, "--record-size") || !strcmp(name, "--seed")) {
-            if (!fcli_parse_num(val, &n))
-                return fcli_error("%s: '%s' is not a number (use 4096, 0x1000, 64K or 16M)", name,
-                                  val);
-            if (!strcmp(name, "--address")) {
-                if (n > 0xFFFFFFFFull)
-                    return fcli_error("--address 0x%llx is beyond the 32-bit address space",
-                                      (unsigned long long)n);
-                o->address = n;
-                o->have_address = true;
-            } else if (!strcmp(name, "--size")) {
-                if (n == 0 || n > 0xFFFFFFFFull)
-                    return fcli_error("--size %llu: need 1 byte to 4 GiB", (unsigned long long)n);
-                o->size = n;
-                o->have_size = true;
-            } else if (!strcmp(name, "--signature")) {
-                o->signature = n;
-                o->have_signature = true;
-            } else if (!strcmp(name, "--timeout")) {
-                if (n == 0 || n > 3600)
-                    return fcli_error("--timeout %llu: give 1 to 3600 seconds",
-                                      (unsigned long long)n);
-                o->timeout_ms = (int)n * 1000;
-            } else if (!strcmp(name, "--record-size")) {
-                if (n != 16 && n != 32)
-                    return fcli_error("--record-size must be 16 or 32");
-                o->record_size = (unsigned)n;
-            } else {
-                o->seed = (uint32_t)n;
-            }
+            if (!numeric_opt(o, name, val))
+                return EXIT_ERROR;
         } else {
             return fcli_error("unknown option '%s' for `kiln flash %s` (kiln flash --help)", name,
                               o->sub);
         }
+        if (!is_flag && !*val)
+            return fcli_error("%s needs a value, not an empty string", name);
     }
     return 0;
 }
@@ -172,6 +221,12 @@ int cmd_flash(int argc, char **argv)
     int p = parse_opts(argc, argv, &o);
     if (p)
         return p < 0 ? 0 : p;
+    if ((o.co.integrity || o.co.no_fuse) && !o.model)
+        return fcli_error("--integrity and --no-fuse describe the --model BLOB was compiled from; "
+                          "give --model too");
+    if (o.model && (!strcmp(o.sub, "read") || !strcmp(o.sub, "erase") || !strcmp(o.sub, "slots")))
+        return fcli_error("--model applies to write, verify, export and update (the commands that "
+                          "take a BLOB), not to %s", o.sub);
     static const struct {
         const char *name;
         int (*fn)(const fcli_opts *);

@@ -79,7 +79,7 @@ int fcli_update(const fcli_opts *o)
     if (!fcli_load_board(o, &b))
         return EXIT_ERROR;
     int rc = EXIT_ERROR;
-    if (!fcli_load_blob(o->blob_path, &bf))
+    if (!fcli_load_blob(o, &bf))
         goto out_board;
     uint32_t off, size;
     if (!ab_region(o, &b, &off, &size))
@@ -111,9 +111,11 @@ int fcli_update(const fcli_opts *o)
         goto out_image;
     }
     if (r.up_to_date) {
+        if (!im.existed && !fcli_image_save(&im))
+            goto out_image;
         printf("  unchanged:   slot %c already holds this blob under the newest record (%u); "
                "nothing written\n", 'A' + r.slot, r.seq);
-        rc = im.existed ? 0 : (fcli_image_save(&im) ? 0 : EXIT_ERROR);
+        rc = 0;
         goto out_image;
     }
     if (o->dry_run) {
@@ -124,6 +126,12 @@ int fcli_update(const fcli_opts *o)
         report_plan_time(stdout, &r.plan, &b, "  ");
         flash_plan_free(&r.plan);
         rc = 0;
+        goto out_image;
+    }
+    /* The image is on disk (written, synced, renamed) before any line says
+     * the update happened: a full disk gives exit 2 and no success report. */
+    if (!fcli_image_save(&im)) {
+        flash_plan_free(&r.plan);
         goto out_image;
     }
     printf("  wrote:       slot %c at 0x%08llx\n", 'A' + r.slot,
@@ -137,7 +145,7 @@ int fcli_update(const fcli_opts *o)
     printf("  on target:   kiln_slots_select((const uint8_t *)0x%08llx, %u, %u, <signature>, 0, "
            "&choice)\n", (unsigned long long)base, size, b.subsector_size);
     flash_plan_free(&r.plan);
-    rc = fcli_image_save(&im) ? 0 : EXIT_ERROR;
+    rc = 0;
 out_image:
     fcli_image_close(&im);
 out_blob:

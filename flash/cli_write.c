@@ -18,9 +18,20 @@
 #include "util/fileio.h"
 #include "util/sbuf.h"
 
-/* write --device: plan, run on the simulated chip, verify, then save the
- * image; a failure leaves the file as it was (or in the cut state of an
- * injected power cut). */
+/* Whether the simulated device holds the blob at off (read back silently). */
+static bool device_holds(flash_dev *d, uint32_t off, const fcli_blob *bf)
+{
+    bool same = false;
+    uint32_t first, crc;
+    uint64_t ndiff;
+    uint8_t found;
+    return flash_compare(d, off, bf->data, bf->len, &same, &first, &ndiff, &crc, &found) == FLASH_OK &&
+           same;
+}
+
+/* write --device: plan, run on the simulated chip, verify, save the image,
+ * then report; a failure leaves the file as it was (or in the cut state of
+ * an injected power cut) and prints no success line. */
 static int write_device(const fcli_opts *o, const fcli_job *j)
 {
     char err[ERRLEN], s[32];
@@ -53,19 +64,25 @@ static int write_device(const fcli_opts *o, const fcli_job *j)
         rc = fcli_device_failure(&im, "write failed", im.sim.dev.err);
         goto out;
     }
+    if (!device_holds(&im.sim.dev, j->off, &j->bf)) {
+        report_plan_summary(stdout, &plan, "  ");
+        fcli_compare(&im.sim.dev, j->off, &j->bf, "the device");   /* names the difference */
+        rc = fcli_device_failure(&im, "write did not verify", "read-back differs");
+        fcli_report_sim(stdout, &im.sim, &j->b);
+        goto out;
+    }
+    /* The image file is saved (written, synced, renamed) before a line of
+     * the success report is printed: a full disk gives an error, not "OK". */
+    if ((plan.nops || !im.existed) && !fcli_image_save(&im)) {
+        rc = EXIT_ERROR;
+        goto out;
+    }
     report_plan_summary(stdout, &plan, "  ");
     rc = fcli_compare(&im.sim.dev, j->off, &j->bf, "the device");
-    if (rc == 0) {
-        if ((plan.nops || !im.existed) && !fcli_image_save(&im))
-            rc = EXIT_ERROR;
-        else if (!plan.nops)
-            printf("  unchanged:   the device already held this blob; nothing written\n");
-    } else {
-        rc = fcli_device_failure(&im, "write did not verify", "read-back differs");
-    }
+    if (!plan.nops)
+        printf("  unchanged:   the device already held this blob; nothing written\n");
     fcli_report_sim(stdout, &im.sim, &j->b);
-    if (rc == 0)
-        report_vendor_commands(stdout, &j->b, o->blob_path, j->addr);
+    report_vendor_commands(stdout, &j->b, o->blob_path, j->addr);
 out:
     flash_plan_free(&plan);
     fcli_image_close(&im);
@@ -195,7 +212,8 @@ int fcli_read(const fcli_opts *o)
     int rc = EXIT_ERROR;
     uint32_t off = 0, len = (uint32_t)o->size;
     char err[ERRLEN];
-    if (bp && !fcli_board_range(bp, o->address, o->size, "the read", &off))
+    if (!fcli_check_span(o->address, o->size, "the read") ||
+        (bp && !fcli_board_range(bp, o->address, o->size, "the read", &off)))
         goto out;
     uint8_t *buf = ab_alloc_aligned(len);
     progress pr;
@@ -268,7 +286,8 @@ int fcli_erase(const fcli_opts *o)
     uint64_t addr = o->all ? b.base : o->address, len = o->all ? b.size : o->size;
     uint32_t off;
     char err[ERRLEN], s[32];
-    if (bp && !fcli_board_range(bp, addr, len, "the erase range", &off))
+    if (!fcli_check_span(addr, len, "the erase range") ||
+        (bp && !fcli_board_range(bp, addr, len, "the erase range", &off)))
         goto out;
     if (bp && (addr % b.subsector_size || len % b.subsector_size)) {
         rc = fcli_error("erase range 0x%llx + %llu is not aligned to the %s's %u-byte erase unit "
@@ -302,10 +321,12 @@ int fcli_erase(const fcli_opts *o)
             progress_end(&pr);
             if (frc != FLASH_OK) {
                 rc = fcli_device_failure(&im, "erase failed", im.sim.dev.err);
+            } else if ((plan.nops || !im.existed) && !fcli_image_save(&im)) {
+                rc = EXIT_ERROR;    /* saved before anything says it worked */
             } else {
                 report_plan_summary(stdout, &plan, "  ");
                 fcli_report_sim(stdout, &im.sim, &b);
-                rc = (plan.nops || !im.existed) && !fcli_image_save(&im) ? EXIT_ERROR : 0;
+                rc = 0;
             }
         }
         flash_plan_free(&plan);

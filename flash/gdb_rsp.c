@@ -7,10 +7,14 @@
  * `$data#cs` with cs the modulo-256 sum of data; the receiver answers '+' or
  * '-' until QStartNoAckMode is accepted; binary data escapes '#', '$', '}'
  * and '*' as '}' followed by the byte XOR 0x20; replies may be run-length
- * encoded ('*' then a repeat count + 29); errors are "E NN".  Every wait is
- * bounded by the timeout, so a server that never answers gives an error, not
- * a hang.  Never changes the target's execution state (no continue, no
- * reset, no detach that would resume it).
+ * encoded ('*' then a repeat count + 29); errors are "E NN".
+ *
+ * The server is not trusted: each command's reply must be complete before
+ * one deadline (--timeout from the moment the command is sent), so neither
+ * silence nor a trickle of bytes hangs the client; a packet longer than
+ * GDB_REPLY_MAX is refused before it grows further; the memory map is
+ * validated field by field.  Never changes the target's execution state (no
+ * continue, no reset, no detach that would resume it).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "flash/gdb_rsp.h"
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_TRIES 4     /* a packet is sent at most this often when NAKed */
@@ -48,6 +53,36 @@ static bool fail(gdb_conn *g, const char *fmt, ...)
 
 /* ---- bytes on the socket ---- */
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts the clock for one command: its reply must be complete by then. */
+static void start_deadline(gdb_conn *g)
+{
+    g->deadline_ms = now_ms() + g->timeout_ms;
+    g->got = 0;
+}
+
+static int remaining_ms(const gdb_conn *g)
+{
+    int64_t left = g->deadline_ms - now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
+static bool timed_out(gdb_conn *g, const char *waiting_for)
+{
+    if (g->got == 0)
+        return fail(g, "GDB server at %s did not answer %s within %d ms (is it a GDB server? is "
+                    "the target halted?)", g->where, waiting_for, g->timeout_ms);
+    return fail(g, "GDB server at %s did not complete its answer to %s within %d ms (%zu bytes "
+                "came; a reply must be whole within --timeout)", g->where, waiting_for,
+                g->timeout_ms, g->got);
+}
+
 static bool write_all(gdb_conn *g, const void *data, size_t n)
 {
     const char *p = data;
@@ -60,7 +95,8 @@ static bool write_all(gdb_conn *g, const void *data, size_t n)
         }
         if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
             struct pollfd pf = {g->fd, POLLOUT, 0};
-            if (poll(&pf, 1, g->timeout_ms) <= 0)
+            int left = remaining_ms(g);
+            if (left == 0 || poll(&pf, 1, left) <= 0)
                 return fail(g, "GDB server at %s does not accept data (timed out after %d ms)",
                             g->where, g->timeout_ms);
             continue;
@@ -70,17 +106,17 @@ static bool write_all(gdb_conn *g, const void *data, size_t n)
     return true;
 }
 
-/* Next byte from the server; -1 on timeout or a closed connection (g->err
- * says which). */
+/* Next byte from the server; -1 when the deadline passed or the connection
+ * closed (g->err says which). */
 static int read_byte(gdb_conn *g, const char *waiting_for)
 {
     if (g->rx_pos == g->rx.len) {
         g->rx.len = g->rx_pos = 0;
         struct pollfd pf = {g->fd, POLLIN, 0};
-        int r = poll(&pf, 1, g->timeout_ms);
+        int left = remaining_ms(g);
+        int r = left > 0 ? poll(&pf, 1, left) : 0;
         if (r == 0) {
-            fail(g, "GDB server at %s did not answer %s within %d ms (is it a GDB server? is the "
-                 "target halted?)", g->where, waiting_for, g->timeout_ms);
+            timed_out(g, waiting_for);
             return -1;
         }
         char buf[4096];
@@ -95,6 +131,7 @@ static int read_byte(gdb_conn *g, const char *waiting_for)
             return -1;
         }
         sb_put(&g->rx, buf, (size_t)k);
+        g->got += (size_t)k;
     }
     return (unsigned char)g->rx.s[g->rx_pos++];
 }
@@ -152,10 +189,43 @@ static int hexval(int c)
     return -1;
 }
 
+static bool too_long(gdb_conn *g, const char *what, const char *form)
+{
+    return fail(g, "GDB server at %s sent a reply to %s longer than %u bytes %s (the most this "
+                "client takes with packet size %u); refused", g->where, what,
+                GDB_REPLY_MAX(g->packet_size), form, g->packet_size);
+}
+
+/* Undoes escapes and run lengths of `raw` into `out`, at most `limit` bytes. */
+static bool decode_packet(gdb_conn *g, const char *what, const sbuf *raw, sbuf *out, size_t limit)
+{
+    out->len = 0;
+    sb_put(out, "", 0);
+    for (size_t i = 0; i < raw->len; i++) {
+        char ch = raw->s[i];
+        size_t n = 1;
+        if (ch == '}' && i + 1 < raw->len) {
+            ch = (char)(raw->s[++i] ^ 0x20);
+        } else if (ch == '*' && i + 1 < raw->len && out->len > 0) {
+            int k = (unsigned char)raw->s[++i] - 29;
+            ch = out->s[out->len - 1];
+            n = k > 0 ? (size_t)k : 0;
+        }
+        if (n > limit - out->len)
+            return too_long(g, what, "once decoded");
+        for (size_t k = 0; k < n; k++)
+            sb_put(out, &ch, 1);
+    }
+    return true;
+}
+
 /* Receives one reply packet into `out`, decoded (escapes and run lengths
- * undone), acknowledging it in ack mode. */
+ * undone), acknowledging it in ack mode.  Never holds more than
+ * GDB_REPLY_MAX bytes of it: a server that does not end its packet fails
+ * here or at the deadline, whichever comes first. */
 static bool recv_packet(gdb_conn *g, const char *what, sbuf *out)
 {
+    const size_t limit = GDB_REPLY_MAX(g->packet_size);
     for (int attempt = 0; attempt < MAX_TRIES; attempt++) {
         int c;
         /* Skip acks and noise up to the start of a packet; drop
@@ -167,8 +237,10 @@ static bool recv_packet(gdb_conn *g, const char *what, sbuf *out)
             if (c == '$')
                 break;
             if (c == '%') {
+                size_t n = 0;
                 while ((c = read_byte(g, what)) >= 0 && c != '#')
-                    ;
+                    if (++n > limit)
+                        return too_long(g, what, "(a notification)");
                 if (c < 0 || read_byte(g, what) < 0 || read_byte(g, what) < 0)
                     return false;
             }
@@ -176,6 +248,10 @@ static bool recv_packet(gdb_conn *g, const char *what, sbuf *out)
         sbuf raw = {0};
         unsigned sum = 0;
         while ((c = read_byte(g, what)) >= 0 && c != '#') {
+            if (raw.len == limit) {
+                sb_free(&raw);
+                return too_long(g, what, "as sent");
+            }
             char ch = (char)c;
             sb_put(&raw, &ch, 1);
             sum += (unsigned)c;
@@ -199,23 +275,9 @@ static bool recv_packet(gdb_conn *g, const char *what, sbuf *out)
             sb_free(&raw);
             return false;
         }
-        out->len = 0;
-        sb_put(out, "", 0);
-        for (size_t i = 0; i < raw.len; i++) {
-            char ch = raw.s[i];
-            if (ch == '}' && i + 1 < raw.len) {
-                ch = (char)(raw.s[++i] ^ 0x20);
-            } else if (ch == '*' && i + 1 < raw.len && out->len > 0) {
-                int n = (unsigned char)raw.s[++i] - 29;
-                char prev = out->s[out->len - 1];
-                for (int k = 0; k < n; k++)
-                    sb_put(out, &prev, 1);
-                continue;
-            }
-            sb_put(out, &ch, 1);
-        }
+        bool ok = decode_packet(g, what, &raw, out, limit);
         sb_free(&raw);
-        return true;
+        return ok;
     }
     return fail(g, "replies from GDB server at %s to %s kept failing their checksum", g->where,
                 what);
@@ -223,6 +285,7 @@ static bool recv_packet(gdb_conn *g, const char *what, sbuf *out)
 
 static bool command(gdb_conn *g, const char *what, const void *payload, size_t n, sbuf *reply)
 {
+    start_deadline(g);
     return send_packet(g, what, payload, n) && recv_packet(g, what, reply);
 }
 
@@ -341,55 +404,142 @@ static bool connect_tcp(gdb_conn *g, const char *host_port)
     return true;
 }
 
-static uint64_t parse_hex_attr(const char *tag, const char *end, const char *name, bool *ok)
+/* A number as the memory map writes them ("0x08000000", "4096"): digits
+ * only, then `stop` (a closing quote or '<' after optional spaces). */
+static bool map_number(const char *p, const char *end, char stop, uint64_t *v)
+{
+    if (p >= end || !isdigit((unsigned char)*p))
+        return false;
+    char *e;
+    errno = 0;
+    unsigned long long x = strtoull(p, &e, 0);
+    if (errno || e == p || e > end)
+        return false;
+    while (stop == '<' && e < end && isspace((unsigned char)*e))
+        e++;
+    if (e >= end || *e != stop)
+        return false;
+    *v = x;
+    return true;
+}
+
+/* Where the value of attribute `name` starts inside the tag [tag, end), or
+ * NULL: `name="` preceded by white space. */
+static const char *map_attr_value(const char *tag, const char *end, const char *name)
 {
     char key[32];
     snprintf(key, sizeof key, "%s=\"", name);
-    const char *p = strstr(tag, key);
-    if (!p || p > end) {
-        *ok = false;
-        return 0;
-    }
-    return strtoull(p + strlen(key), NULL, 0);
+    for (const char *p = tag; (p = strstr(p, key)) != NULL && p < end; p++)
+        if (p > tag && isspace((unsigned char)p[-1]))
+            return p + strlen(key) <= end ? p + strlen(key) : NULL;
+    return NULL;
 }
 
-/* Parses the <memory-map> XML (GDB manual, "Memory Map Format"). */
-static void parse_memory_map(gdb_conn *g, const char *xml)
+/* The numeric attribute `name`; false when absent or not a plain number. */
+static bool map_attr(const char *tag, const char *end, const char *name, uint64_t *v)
 {
-    for (const char *p = xml; (p = strstr(p, "<memory ")) != NULL;) {
-        const char *tag_end = strchr(p, '>');
-        if (!tag_end)
-            break;
-        bool ok = true;
-        gdb_region r = {0};
-        r.start = parse_hex_attr(p, tag_end, "start", &ok);
-        r.length = parse_hex_attr(p, tag_end, "length", &ok);
-        const char *type = strstr(p, "type=\"");
-        r.type = GDB_MEM_RAM;
-        if (type && type < tag_end) {
-            if (!strncmp(type + 6, "flash", 5))
-                r.type = GDB_MEM_FLASH;
-            else if (!strncmp(type + 6, "rom", 3))
-                r.type = GDB_MEM_ROM;
-        }
-        const char *next = tag_end + 1;
-        if (tag_end[-1] != '/') {
-            const char *close = strstr(tag_end, "</memory>");
-            const char *bs = strstr(tag_end, "\"blocksize\"");
-            if (bs && close && bs < close) {
-                const char *v = strchr(bs, '>');
-                if (v)
-                    r.blocksize = (uint32_t)strtoull(v + 1, NULL, 0);
-            }
-            if (close)
-                next = close;
-        }
-        if (ok && r.length) {
-            g->regions = xrealloc(g->regions, (size_t)(g->nregions + 1) * sizeof *g->regions);
-            g->regions[g->nregions++] = r;
-        }
-        p = next;
+    const char *p = map_attr_value(tag, end, name);
+    return p && map_number(p, end, '"', v);
+}
+
+static const char *const mem_type_names[] = {"ram", "rom", "flash"};
+
+/* One <memory> element starting at p; *next is where the next search starts. */
+static bool map_region(gdb_conn *g, const char *p, int index, gdb_region *r, const char **next)
+{
+    const char *tag_end = strchr(p, '>');
+    if (!tag_end)
+        return fail(g, "memory map from %s: region %d: <memory> tag is not closed", g->where, index);
+    memset(r, 0, sizeof *r);
+    if (!map_attr(p, tag_end, "start", &r->start) || !map_attr(p, tag_end, "length", &r->length))
+        return fail(g, "memory map from %s: region %d has no numeric start and length", g->where,
+                    index);
+    const char *type = map_attr_value(p, tag_end, "type");
+    if (!type)
+        return fail(g, "memory map from %s: region %d has no type", g->where, index);
+    int t = -1;
+    for (int k = 0; k < 3; k++)
+        if (!strncmp(type, mem_type_names[k], strlen(mem_type_names[k])) &&
+            type[strlen(mem_type_names[k])] == '"')
+            t = k;
+    if (t < 0)
+        return fail(g, "memory map from %s: region %d has type '%.*s' (expected ram, rom or flash)",
+                    g->where, index, (int)strcspn(type, "\">"), type);
+    r->type = (gdb_mem_type)t;
+    *next = tag_end + 1;
+    if (tag_end[-1] == '/')
+        return true;
+    const char *close = strstr(tag_end, "</memory>");
+    if (!close)
+        return fail(g, "memory map from %s: region %d: no </memory>", g->where, index);
+    const char *bs = strstr(tag_end, "\"blocksize\"");
+    if (bs && bs < close) {
+        const char *v = strchr(bs, '>');
+        uint64_t x;
+        while (v && v + 1 < close && isspace((unsigned char)v[1]))
+            v++;
+        if (!v || v > close || !map_number(v + 1, close + 1, '<', &x))
+            return fail(g, "memory map from %s: region %d: blocksize is not a number", g->where,
+                        index);
+        if (x == 0 || x > GDB_MAP_BLOCKSIZE_MAX)
+            return fail(g, "memory map from %s: region %d: blocksize %llu is outside 1..%u (an "
+                        "erase unit the client would read and rewrite whole)", g->where, index,
+                        (unsigned long long)x, GDB_MAP_BLOCKSIZE_MAX);
+        r->blocksize = (uint32_t)x;
     }
+    *next = close;
+    return true;
+}
+
+/* Each region on its own: a length, no wrap past 2^64, and for flash a
+ * block size that tiles it. */
+static bool check_region(gdb_conn *g, const gdb_region *r, int index)
+{
+    if (r->length == 0 || r->start + r->length - 1 < r->start)
+        return fail(g, "memory map from %s: region %d (0x%llx + 0x%llx) is empty or wraps past "
+                    "the end of the address space", g->where, index, (unsigned long long)r->start,
+                    (unsigned long long)r->length);
+    if (r->type == GDB_MEM_FLASH &&
+        (r->blocksize == 0 || r->start % r->blocksize || r->length % r->blocksize))
+        return fail(g, "memory map from %s: flash region %d (0x%llx + 0x%llx) has block size %u, "
+                    "which does not tile it", g->where, index, (unsigned long long)r->start,
+                    (unsigned long long)r->length, r->blocksize);
+    return true;
+}
+
+static int region_cmp(const void *a, const void *b)
+{
+    const gdb_region *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Parses the <memory-map> XML (GDB manual, "Memory Map Format") and checks
+ * every field before any is used: a numeric start and length, a known type,
+ * flash block sizes within GDB_MAP_BLOCKSIZE_MAX that tile their region, at
+ * most GDB_MAP_REGIONS_MAX regions, none overlapping another. */
+static bool parse_memory_map(gdb_conn *g, const char *xml)
+{
+    int n = 0;
+    for (const char *p = xml; (p = strstr(p, "<memory ")) != NULL; n++) {
+        if (n == GDB_MAP_REGIONS_MAX)
+            return fail(g, "memory map from %s lists more than %d regions", g->where,
+                        GDB_MAP_REGIONS_MAX);
+        gdb_region r;
+        if (!map_region(g, p, n, &r, &p) || !check_region(g, &r, n))
+            return false;
+        g->regions = xrealloc(g->regions, (size_t)(g->nregions + 1) * sizeof *g->regions);
+        g->regions[g->nregions++] = r;
+    }
+    qsort(g->regions, (size_t)g->nregions, sizeof *g->regions, region_cmp);
+    for (int i = 1; i < g->nregions; i++) {
+        const gdb_region *a = &g->regions[i - 1], *b = &g->regions[i];
+        if (b->start - a->start < a->length)
+            return fail(g, "memory map from %s: regions 0x%llx + 0x%llx and 0x%llx + 0x%llx "
+                        "overlap", g->where, (unsigned long long)a->start,
+                        (unsigned long long)a->length, (unsigned long long)b->start,
+                        (unsigned long long)b->length);
+    }
+    return true;
 }
 
 static bool read_memory_map(gdb_conn *g)
@@ -407,13 +557,28 @@ static bool read_memory_map(gdb_conn *g)
                  (int)(reply.len > 20 ? 20 : reply.len), reply.s);
             goto out;
         }
+        if (reply.s[0] == 'm' && reply.len == 1) {
+            fail(g, "GDB server at %s sent an empty part of its memory map without ending it",
+                 g->where);
+            goto out;
+        }
+        if (memchr(reply.s + 1, 0, reply.len - 1)) {
+            fail(g, "GDB server at %s sent a memory map with a NUL byte in it", g->where);
+            goto out;
+        }
         sb_put(&xml, reply.s + 1, reply.len - 1);
         off += (uint32_t)(reply.len - 1);
-        if (reply.s[0] == 'l' || off > (1u << 20))
+        if (xml.len > GDB_MAP_XML_MAX) {
+            fail(g, "GDB server at %s sent a memory map larger than %u bytes", g->where,
+                 GDB_MAP_XML_MAX);
+            goto out;
+        }
+        if (reply.s[0] == 'l')
             break;
     }
     sb_put(&xml, "", 1);
-    parse_memory_map(g, xml.s);
+    if (!parse_memory_map(g, xml.s))
+        goto out;
     g->has_memory_map = true;
     ok = true;
 out:
@@ -442,8 +607,15 @@ bool gdb_open(gdb_conn *g, const char *host_port, int timeout_ms)
     sb_put(&r, "", 1);
     for (char *tok = strtok(r.s, ";"); tok; tok = strtok(NULL, ";")) {
         if (!strncmp(tok, "PacketSize=", 11)) {
-            unsigned long v = strtoul(tok + 11, NULL, 16);
-            g->packet_size = v < 64 ? 64 : v > 65536 ? 65536 : (uint32_t)v;
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(tok + 11, &end, 16);
+            if (errno || end == tok + 11 || *end || tok[11] == '-') {
+                fail(g, "GDB server at %s announced PacketSize '%s', not a hex number", g->where,
+                     tok + 11);
+                goto fail;
+            }
+            g->packet_size = v < 64 ? 64 : v > GDB_PACKET_SIZE_MAX ? GDB_PACKET_SIZE_MAX : (uint32_t)v;
         } else if (!strcmp(tok, "QStartNoAckMode+")) {
             no_ack = true;
         } else if (!strcmp(tok, "qXfer:memory-map:read+")) {

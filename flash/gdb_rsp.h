@@ -7,6 +7,11 @@
  * vFlashErase/vFlashWrite/vFlashDone (the server runs its flash driver);
  * anything else with X packets (binary) or M packets (hex) when the server
  * does not take X.
+ *
+ * Everything the server sends is bounded: a reply must be complete within
+ * the timeout (one deadline per reply, however slowly bytes trickle in), a
+ * packet may be at most GDB_REPLY_MAX(packet_size) bytes, and the memory map
+ * is checked field by field (GDB_MAP_* limits) before any of it is used.
  */
 #ifndef KILN_FLASH_GDB_RSP_H
 #define KILN_FLASH_GDB_RSP_H
@@ -17,6 +22,19 @@
 
 #include "flash/flash_dev.h"
 #include "util/sbuf.h"
+
+/* The largest PacketSize a server may announce (larger ones are clamped). */
+#define GDB_PACKET_SIZE_MAX 65536u
+/* The longest reply packet taken, as sent (escaped, run-length encoded) and
+ * once decoded: twice the packet size (an 'm' reply is hex, two characters
+ * a byte) plus room for a long qSupported answer. */
+#define GDB_REPLY_MAX(packet_size) (2u * (packet_size) + 4096u)
+/* Memory map limits: its XML size, its number of regions, and a flash
+ * region's block size (the erase unit the planner reads and rewrites
+ * whole; the largest NOR sector in use is 256 KiB). */
+#define GDB_MAP_XML_MAX (256u * 1024u)
+#define GDB_MAP_REGIONS_MAX 256
+#define GDB_MAP_BLOCKSIZE_MAX (1024u * 1024u)
 
 typedef enum gdb_mem_type { GDB_MEM_RAM, GDB_MEM_ROM, GDB_MEM_FLASH } gdb_mem_type;
 
@@ -29,7 +47,9 @@ typedef struct gdb_region {
 typedef struct gdb_conn {
     int fd;
     char *where;            /* "host:port", for messages */
-    int timeout_ms;         /* for each reply */
+    int timeout_ms;         /* for each reply, start to end */
+    int64_t deadline_ms;    /* monotonic time the reply awaited now is overdue */
+    size_t got;             /* bytes received since that deadline was set */
     bool ack;               /* '+'/'-' acknowledgements in use */
     uint32_t packet_size;   /* largest packet the server takes */
     int x_packets;          /* 1 X works, 0 not supported (use M), -1 not tried */

@@ -2,8 +2,12 @@
  * net.c - binds a generated network to its weights blob and arena, and runs it.
  *
  * The generated code only computes; every check that protects it lives here,
- * once: the blob passes kiln_blob_check() with the model's signature, the
- * arena is big and aligned enough, and run refuses anything not initialised.
+ * once: the blob is the one the code was generated with (kiln_blob_check_model
+ * against the descriptor's expectation: every header field, and the payload's
+ * CRC-32 or SHA-256), the arena is big and aligned enough, and run refuses
+ * anything not initialised.  Because the payload size is pinned and the blob
+ * must fit in the memory given, every offset the kernels read at lies inside
+ * the checked bytes.
  */
 #include "kiln/model.h"
 
@@ -30,7 +34,12 @@ kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *bl
                 capacity = model->blob_bytes;
         }
     }
-    s = kiln_blob_check(blob, capacity, model->signature, flags, &net->report);
+    /* The descriptor's top-level copies are what harnesses print and size
+     * buffers with: they must be the ones the check uses. */
+    if (model->blob.signature != model->signature || model->blob.total_size != model->blob_bytes)
+        s = kiln_blob_check_model(blob, capacity, 0, flags, &net->report); /* KILN_E_MODEL */
+    else
+        s = kiln_blob_check_model(blob, capacity, &model->blob, flags, &net->report);
     if (s != KILN_OK)
         return s;
     if (model->arena_bytes > 0) {

@@ -1,8 +1,10 @@
 /*
  * slots.c - on-target choice between two weights slots (docs/ab-update.md).
  *
- * Relies on kiln_blob_check() for what "a good blob" means, so a slot passes
- * here exactly when the network would accept it.  Reads the region through a
+ * Relies on kiln_blob_check_model() (with the model's expectation, as
+ * kiln_net_init checks) or kiln_blob_check() (signature only, for host tools)
+ * for what "a good blob" means, so with the model a slot passes here exactly
+ * when the network would accept it.  Reads the region through a
  * plain pointer (memory-mapped flash); never writes, never allocates.
  *
  * Why every power cut leaves a usable blob -- the invariant the host-side
@@ -111,8 +113,30 @@ static int record_matches(const uint8_t *region, const kiln_slots_layout *l,
            r->blob_hcrc == rd32(b + KILN_BLOB_OFF_HEADER_CRC);
 }
 
-kiln_status kiln_slots_select(const uint8_t *region, uint32_t region_size, uint32_t erase_unit,
-                              uint64_t signature, uint32_t flags, kiln_slots_choice *out)
+/* The check one slot gets: the model's, or the structural one with a
+ * signature (the given one, or with KILN_SLOTS_ANY_SIGNATURE the blob's own). */
+static kiln_status check_slot(const uint8_t *b, uint32_t size, uint64_t signature,
+                              const kiln_blob_expect *expect, uint32_t flags, kiln_blob_report *rep)
+{
+    const uint32_t check_flags = flags & KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC;
+    if (expect)
+        return kiln_blob_check_model(b, size, expect, check_flags, rep);
+    if (flags & KILN_SLOTS_ANY_SIGNATURE)
+        signature = kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
+    return kiln_blob_check(b, size, signature, check_flags, rep);
+}
+
+static void clear_choice(kiln_slots_choice *out)
+{
+    out->blob = 0;
+    out->blob_size = out->slot = out->seq = out->fell_back = 0;
+    out->checked[0] = out->checked[1] = 0;
+    out->slot_status[0] = out->slot_status[1] = KILN_E_NO_VALID_SLOT;
+}
+
+static kiln_status select_slot(const uint8_t *region, uint32_t region_size, uint32_t erase_unit,
+                               uint64_t signature, const kiln_blob_expect *expect, uint32_t flags,
+                               kiln_slots_choice *out)
 {
     kiln_slots_layout l;
     uint32_t best_seq[2] = {0, 0}, newest_seq = 0, order[2], k, a, i, per;
@@ -120,10 +144,7 @@ kiln_status kiln_slots_select(const uint8_t *region, uint32_t region_size, uint3
 
     if (!out)
         return KILN_E_ARG;
-    out->blob = 0;
-    out->blob_size = out->slot = out->seq = out->fell_back = 0;
-    out->checked[0] = out->checked[1] = 0;
-    out->slot_status[0] = out->slot_status[1] = KILN_E_NO_VALID_SLOT;
+    clear_choice(out);
     if (!region)
         return KILN_E_ARG;
     st = kiln_slots_layout_init(&l, region_size, erase_unit);
@@ -151,11 +172,8 @@ kiln_status kiln_slots_select(const uint8_t *region, uint32_t region_size, uint3
     for (k = 0; k < 2u; k++) {
         uint32_t s = order[k];
         const uint8_t *b = region + l.slot_off[s];
-        uint64_t sig = signature;
         kiln_blob_report rep;
-        if (flags & KILN_SLOTS_ANY_SIGNATURE)
-            sig = kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
-        st = kiln_blob_check(b, l.slot_size, sig, flags & KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC, &rep);
+        st = check_slot(b, l.slot_size, signature, expect, flags, &rep);
         out->checked[s] = 1;
         out->slot_status[s] = st;
         if (st == KILN_OK) {
@@ -168,4 +186,22 @@ kiln_status kiln_slots_select(const uint8_t *region, uint32_t region_size, uint3
         }
     }
     return KILN_E_NO_VALID_SLOT;
+}
+
+kiln_status kiln_slots_select(const uint8_t *region, uint32_t region_size, uint32_t erase_unit,
+                              uint64_t signature, uint32_t flags, kiln_slots_choice *out)
+{
+    return select_slot(region, region_size, erase_unit, signature, 0, flags, out);
+}
+
+kiln_status kiln_slots_select_model(const uint8_t *region, uint32_t region_size, uint32_t erase_unit,
+                                    const kiln_blob_expect *expect, uint32_t flags, kiln_slots_choice *out)
+{
+    if (!out)
+        return KILN_E_ARG;
+    if (!expect) {
+        clear_choice(out);
+        return KILN_E_MODEL;
+    }
+    return select_slot(region, region_size, erase_unit, 0, expect, flags & ~KILN_SLOTS_ANY_SIGNATURE, out);
 }

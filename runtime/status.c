@@ -27,10 +27,22 @@ const char *kiln_status_str(kiln_status s)
     case KILN_E_BLOB_PAYLOAD_CRC:
         return "weights blob payload is corrupted (CRC mismatch): partial or damaged write";
     case KILN_E_BLOB_ALIGNMENT: return "weights blob is not at an address aligned as its header requires";
+    case KILN_E_BLOB_RESERVED:
+        return "weights blob header has non-zero reserved bytes: not written by this Kiln, or crafted";
+    case KILN_E_BLOB_LAYOUT:
+        return "weights blob header's tensor count or directory/data offsets do not fit its sizes: crafted or damaged";
+    case KILN_E_BLOB_DIRECTORY:
+        return "weights blob directory has an entry outside the payload, misaligned or malformed: crafted or damaged";
+    case KILN_E_BLOB_MISMATCH:
+        return "weights blob header differs from what this code was built for: a crafted blob, or another build's";
+    case KILN_E_BLOB_DIGEST:
+        return "weights blob payload is corrupted or altered (SHA-256 differs from the one this code was built for)";
     case KILN_E_NOT_READY: return "network run before a successful init";
     case KILN_E_ARENA_SMALL: return "arena is smaller than the network needs";
     case KILN_E_ARENA_ALIGN: return "arena is not aligned as the network needs";
     case KILN_E_ARG: return "invalid argument (NULL pointer or index out of range)";
+    case KILN_E_MODEL:
+        return "model descriptor is inconsistent (unknown integrity mode or disagreeing sizes): regenerate the code";
     case KILN_E_NO_VALID_SLOT: return "no weights slot holds a blob that passes every check";
     case KILN_E_IO: return "storage read failed";
     }
@@ -52,10 +64,16 @@ const char *kiln_status_name(kiln_status s)
     case KILN_E_BLOB_SIGNATURE: return "KILN_E_BLOB_SIGNATURE";
     case KILN_E_BLOB_PAYLOAD_CRC: return "KILN_E_BLOB_PAYLOAD_CRC";
     case KILN_E_BLOB_ALIGNMENT: return "KILN_E_BLOB_ALIGNMENT";
+    case KILN_E_BLOB_RESERVED: return "KILN_E_BLOB_RESERVED";
+    case KILN_E_BLOB_LAYOUT: return "KILN_E_BLOB_LAYOUT";
+    case KILN_E_BLOB_DIRECTORY: return "KILN_E_BLOB_DIRECTORY";
+    case KILN_E_BLOB_MISMATCH: return "KILN_E_BLOB_MISMATCH";
+    case KILN_E_BLOB_DIGEST: return "KILN_E_BLOB_DIGEST";
     case KILN_E_NOT_READY: return "KILN_E_NOT_READY";
     case KILN_E_ARENA_SMALL: return "KILN_E_ARENA_SMALL";
     case KILN_E_ARENA_ALIGN: return "KILN_E_ARENA_ALIGN";
     case KILN_E_ARG: return "KILN_E_ARG";
+    case KILN_E_MODEL: return "KILN_E_MODEL";
     case KILN_E_NO_VALID_SLOT: return "KILN_E_NO_VALID_SLOT";
     case KILN_E_IO: return "KILN_E_IO";
     }

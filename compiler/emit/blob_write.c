@@ -37,9 +37,12 @@ static size_t align_up(size_t v, size_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-/* Offsets of the pieces, shared by blob_layout and blob_build. */
+/* Offsets of the pieces, shared by blob_layout and blob_build.  Offsets
+ * and sizes are uint32 in the format; past_4gib is the first tensor that
+ * would end beyond that (its offset and the later ones are left 0), or -1. */
 typedef struct layout {
     size_t dir, names, data, total;
+    int past_4gib;
 } layout;
 
 static layout compute_layout(blob_tensor *t, int n, uint32_t align)
@@ -52,9 +55,12 @@ static layout compute_layout(blob_tensor *t, int n, uint32_t align)
         names_len += strlen(t[i].name ? t[i].name : "") + 1;
     L.data = align_up(L.names + names_len, align);
     size_t off = L.data;
+    L.past_4gib = L.data > 0xFFFFFFFFu ? 0 : -1;
     for (int i = 0; i < n; i++) {
         off = align_up(off, align);
-        t[i].offset = (uint32_t)off;
+        if (L.past_4gib < 0 && (off > 0xFFFFFFFFu || t[i].nbytes > 0xFFFFFFFFu - off))
+            L.past_4gib = i;
+        t[i].offset = L.past_4gib < 0 ? (uint32_t)off : 0;
         off += t[i].nbytes;
     }
     L.total = align_up(off, align);
@@ -96,8 +102,11 @@ bool blob_build(blob_tensor *t, int n, uint32_t align, uint64_t signature, uint8
         return false;
     }
     layout L = compute_layout(t, n, align);
-    if (L.total > 0xFFFFFFFFu) {
-        snprintf(err, errlen, "weights take %zu bytes; a blob holds at most 4 GiB", L.total);
+    if (L.total > 0xFFFFFFFFu || L.past_4gib >= 0) {
+        const int k = L.past_4gib >= 0 && L.past_4gib < n ? L.past_4gib : n - 1;
+        snprintf(err, errlen, "weights take %zu bytes (constant '%s' of %zu bytes ends past 4 GiB); "
+                 "a blob's offsets and sizes are 32-bit, so it holds at most 4 GiB - 1 bytes",
+                 L.total, k >= 0 && t[k].name ? t[k].name : "", k >= 0 ? t[k].nbytes : (size_t)0);
         return false;
     }
     uint8_t *b = xcalloc(L.total, 1);

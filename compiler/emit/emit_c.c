@@ -64,7 +64,10 @@ static void tensor_expr(const compiled *c, int t, bool writable, sbuf *b)
     const char *ty = c_elem_type(x->dtype);
     const char *cq = writable ? "" : "const ";
     if (c->pl.home[t] == PLAN_BLOB) {
-        sb_printf(b, "(const %s *)(w + %" PRIu32 ")", ty, c->bt[c->blob_of[c->pl.root[t]]].offset);
+        const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
+        /* compile_graph checked every blob reference lies in the blob init checks. */
+        assert(bt->offset + bt->nbytes <= c->blob_len);
+        sb_printf(b, "(const %s *)(w + %" PRIu32 ")", ty, bt->offset);
         return;
     }
     int k = io_index(c, t, false);
@@ -112,6 +115,9 @@ void emit_header(const compiled *c, sbuf *o)
     sb_printf(o, "#define %s_ARENA_ALIGN %uu\n", n, PLAN_ALIGN);
     sb_printf(o, "#define %s_BLOB_BYTES %zuu\n", n, c->blob_len);
     sb_printf(o, "#define %s_SIGNATURE 0x%016" PRIx64 "ull\n", n, c->signature);
+    sb_printf(o, "/* How init checks the blob's payload: the CRC-32 or SHA-256 in %s_model.blob. */\n"
+                 "#define %s_INTEGRITY %s\n", n, n,
+              c->expect.integrity == KILN_INTEGRITY_SHA256 ? "KILN_INTEGRITY_SHA256" : "KILN_INTEGRITY_CRC32");
     if (c->has_address)
         sb_printf(o, "/* Default memory-mapped address of the weights blob; another can be given at init. */\n"
                      "#define %s_BLOB_ADDRESS 0x%08" PRIx64 "u\n", n, c->address);
@@ -164,6 +170,54 @@ static void emit_io_desc(const compiled *c, sbuf *o, const char *what, int n, co
                   lir_f32(t->q.n == 1 ? t->q.scale[0] : 0.0f), t->q.n == 1 ? t->q.zero_point[0] : 0);
     }
     sb_printf(o, "};\n\n");
+}
+
+/* The kiln_model descriptor, field by field (designated initializers, so the
+ * struct may grow).  .blob pins the blob the code was generated with; it and
+ * the top-level copies come from the same #defines in NET.h. */
+static void emit_model_desc(const compiled *c, sbuf *o, int n_state)
+{
+    const ir_graph *g = c->g;
+    const char *n = c->name;
+    const kiln_blob_expect *e = &c->expect;
+    sb_printf(o, "const kiln_model %s_model = {\n", n);
+    sb_printf(o, "    .name = \"%s\",\n", n);
+    sb_printf(o, "    .signature = %s_SIGNATURE,\n", n);
+    sb_printf(o, "    .arena_bytes = %s_ARENA_BYTES,\n    .arena_align = %s_ARENA_ALIGN,\n", n, n);
+    sb_printf(o, "    .blob_bytes = %s_BLOB_BYTES,\n", n);
+    if (c->has_address)
+        sb_printf(o, "    .blob_address = (uintptr_t)%s_BLOB_ADDRESS,\n", n);
+    else
+        sb_printf(o, "    .blob_address = 0,\n");
+    sb_printf(o, "    .inline_blob = %s%s,\n", c->weights == WEIGHTS_INLINE ? n : "0",
+              c->weights == WEIGHTS_INLINE ? "_blob" : "");
+    sb_printf(o, "    .n_inputs = %d,\n    .n_outputs = %d,\n", g->n_inputs, g->n_outputs);
+    sb_printf(o, "    .inputs = %s%s,\n", g->n_inputs ? n : "0", g->n_inputs ? "_inputs" : "");
+    sb_printf(o, "    .outputs = %s%s,\n", g->n_outputs ? n : "0", g->n_outputs ? "_outputs" : "");
+    sb_printf(o, "    .n_state = %d,\n    .state = %s%s,\n", n_state, n_state ? n : "0",
+              n_state ? "_state" : "");
+    sb_printf(o, "    .invoke = %s_invoke,\n", n);
+    sb_printf(o, "    .blob = {\n");
+    sb_printf(o, "        .signature = %s_SIGNATURE,\n", n);
+    sb_printf(o, "        .total_size = %s_BLOB_BYTES,\n", n);
+    sb_printf(o, "        .flags = 0x%" PRIx32 "u,\n", e->flags);
+    sb_printf(o, "        .align = %" PRIu32 "u,\n", e->align);
+    sb_printf(o, "        .tensor_count = %" PRIu32 "u,\n", e->tensor_count);
+    sb_printf(o, "        .dir_offset = %" PRIu32 "u,\n", e->dir_offset);
+    sb_printf(o, "        .data_offset = %" PRIu32 "u,\n", e->data_offset);
+    sb_printf(o, "        .payload_crc = 0x%08" PRIx32 "u,\n", e->payload_crc);
+    sb_printf(o, "        .integrity = %s,\n", e->integrity == KILN_INTEGRITY_SHA256 ? "KILN_INTEGRITY_SHA256"
+                                                                                     : "KILN_INTEGRITY_CRC32");
+    /* Every field spelled out, so no compiler warns of a missing one. */
+    if (e->integrity == KILN_INTEGRITY_SHA256) {
+        sb_printf(o, "        .sha256 = {");
+        for (unsigned i = 0; i < KILN_BLOB_DIGEST_BYTES; i++)
+            sb_printf(o, "%s0x%02x", i == 0 ? "" : i % 16 ? ", " : ",\n                   ", e->sha256[i]);
+        sb_printf(o, "},\n");
+    } else {
+        sb_printf(o, "        .sha256 = {0}, /* crc32 mode: no digest */\n");
+    }
+    sb_printf(o, "    },\n};\n");
 }
 
 /* "/" "* INDEX: OP NAME (SOURCE OP) -> [SHAPE], N MACs *" "/" before a layer's calls. */
@@ -275,23 +329,7 @@ void emit_source(const compiled *c, sbuf *o)
         }
     if (n_state)
         sb_printf(o, "};\n\n");
-    sb_printf(o, "const kiln_model %s_model = {\n", n);
-    sb_printf(o, "    \"%s\",\n", n);
-    sb_printf(o, "    0x%016" PRIx64 "ull,\n", c->signature);
-    sb_printf(o, "    %zuu, %uu, %zuu,\n", c->pl.arena_bytes, PLAN_ALIGN, c->blob_len);
-    if (c->has_address)
-        sb_printf(o, "    (uintptr_t)%s_BLOB_ADDRESS,\n", n);
-    else
-        sb_printf(o, "    0,\n");
-    if (c->weights == WEIGHTS_INLINE)
-        sb_printf(o, "    %s_blob,\n", n);
-    else
-        sb_printf(o, "    0,\n");
-    sb_printf(o, "    %d, %d,\n", g->n_inputs, g->n_outputs);
-    sb_printf(o, "    %s%s,\n", g->n_inputs ? n : "0", g->n_inputs ? "_inputs" : "");
-    sb_printf(o, "    %s%s,\n", g->n_outputs ? n : "0", g->n_outputs ? "_outputs" : "");
-    sb_printf(o, "    %d, %s%s,\n", n_state, n_state ? n : "0", n_state ? "_state" : "");
-    sb_printf(o, "    %s_invoke\n};\n", n);
+    emit_model_desc(c, o, n_state);
 }
 
 void emit_data_c(const compiled *c, sbuf *o)

@@ -664,6 +664,10 @@ static bool import_graph(onnx_ctx *c)
     propagate_quant(c->g);
     ir_compact(c->g);
     char msg[512];
+    if (!ir_check_sizes(c->g, msg, sizeof msg)) {
+        snprintf(c->err, c->errlen, "%s: %s", c->path, msg);
+        return false;
+    }
     if (!ir_verify(c->g, msg, sizeof msg)) {
         snprintf(c->err, c->errlen, "%s: internal error, the imported graph does not verify: %s", c->path, msg);
         return false;

@@ -13,13 +13,16 @@
 #include "import/onnx_model.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "util/fileio.h"
 #include "util/sbuf.h"
 
 #define MAX_REPEATED (1 << 26)  /* entries of any one repeated field */
@@ -55,6 +58,22 @@ static bool want(dec *d, const char *where, const pb_field *f, pb_wire w, const 
         return true;
     return fail(d, where, f->off, "field %s (#%u) has wire type %s, expected %s", field, f->num,
                 names[f->wire < 6 ? f->wire : 0], names[w]);
+}
+
+/* An int32 or enum field (data_type, data_location, elem_type, attribute
+ * type): protobuf sends it as a varint holding the value sign-extended to 64
+ * bits, so anything outside the int32 range is a malformed file, not a
+ * number to truncate ((1 << 32) + 1 must not read as 1, FLOAT). */
+static bool int32_field(dec *d, const char *where, const pb_field *f, const char *field, int32_t *out)
+{
+    if (!want(d, where, f, PB_WIRE_VARINT, field))
+        return false;
+    int64_t v = (int64_t)f->u;
+    if (v < INT32_MIN || v > INT32_MAX)
+        return fail(d, where, f->off, "field %s is %lld, outside the int32 range of its type", field,
+                    (long long)v);
+    *out = (int32_t)v;
+    return true;
 }
 
 #define GROW(arr, n, cap)                                                   \
@@ -191,8 +210,7 @@ static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
             ok = push_i64(d, where, &f, "TensorProto.dims", &t->dims, &t->n_dims, &cap_dims);
             break;
         case 2:
-            ok = want(d, where, &f, PB_WIRE_VARINT, "TensorProto.data_type");
-            t->data_type = (int32_t)f.u;
+            ok = int32_field(d, where, &f, "TensorProto.data_type", &t->data_type);
             break;
         case 3:
             t->has_segment = true;
@@ -217,8 +235,7 @@ static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
             break;
         }
         case 14:
-            ok = want(d, where, &f, PB_WIRE_VARINT, "TensorProto.data_location");
-            t->data_location = (int32_t)f.u;
+            ok = int32_field(d, where, &f, "TensorProto.data_location", &t->data_location);
             break;
         case 4: case 10:    /* float_data, double_data: fixed width */
             if (f.wire != PB_WIRE_LEN && f.wire != (f.num == 4 ? PB_WIRE_I32 : PB_WIRE_I64))
@@ -311,9 +328,8 @@ static bool decode_tensor_type(dec *d, pb_span s, const char *where, onnx_value_
     vi->is_tensor = true;
     while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
         if (f.num == 1) {
-            if (!want(d, where, &f, PB_WIRE_VARINT, "TypeProto.Tensor.elem_type"))
+            if (!int32_field(d, where, &f, "TypeProto.Tensor.elem_type", &vi->elem_type))
                 return false;
-            vi->elem_type = (int32_t)f.u;
         } else if (f.num == 2) {
             if (!want(d, where, &f, PB_WIRE_LEN, "TypeProto.Tensor.shape") ||
                 !decode_shape(d, f.bytes, "TensorShapeProto", vi))
@@ -401,9 +417,8 @@ static bool decode_attr_fields(dec *d, pb_span s, const char *where, onnx_attr *
             a->name = f.bytes;
             break;
         case 20:
-            if (!want(d, where, &f, PB_WIRE_VARINT, "AttributeProto.type"))
+            if (!int32_field(d, where, &f, "AttributeProto.type", &a->type))
                 return false;
-            a->type = (int32_t)f.u;
             break;
         case 2:
             if (!want(d, where, &f, PB_WIRE_I32, "AttributeProto.f"))
@@ -877,6 +892,25 @@ static const char *typed_field_name(int num)
     }
 }
 
+/* Whether a value of a typed field fits the tensor's element type.  Varints
+ * of int32_data arrive sign-extended to 64 bits; float16/bfloat16 travel as
+ * their 16-bit patterns, bool as 0 or 1; float and double (fixed-width
+ * fields) always fit. */
+static bool typed_value_fits(int32_t dt, uint64_t u)
+{
+    int64_t v = (int64_t)u;
+    switch (dt) {
+    case ONNX_INT8: return v >= INT8_MIN && v <= INT8_MAX;
+    case ONNX_UINT8: return u <= UINT8_MAX;
+    case ONNX_INT16: return v >= INT16_MIN && v <= INT16_MAX;
+    case ONNX_UINT16: case ONNX_FLOAT16: case ONNX_BFLOAT16: return u <= UINT16_MAX;
+    case ONNX_BOOL: return u <= 1;
+    case ONNX_INT32: return v >= INT32_MIN && v <= INT32_MAX;
+    case ONNX_UINT32: return u <= UINT32_MAX;
+    default: return true;   /* INT64, UINT64, FLOAT, DOUBLE: the field's own width */
+    }
+}
+
 static bool load_typed(const onnx_tensor *t, int64_t numel, size_t esize, void **data,
                        size_t *nbytes, char *err, size_t errlen)
 {
@@ -931,9 +965,14 @@ static bool load_typed(const onnx_tensor *t, int64_t numel, size_t esize, void *
             }
             if (k >= (size_t)numel)
                 break;
-            /* Little-endian truncation to the element width: int32_data
-             * carries int8/uint8/int16/uint16/bool values and the bit
-             * patterns of float16/bfloat16. */
+            if (!typed_value_fits(t->data_type, v)) {
+                free(out);
+                return terr(err, errlen, t, "%s[%zu] is %lld, which %s cannot hold", typed_field_name(num), k,
+                            (long long)(int64_t)v, onnx_dtype_name(t->data_type));
+            }
+            /* Little-endian truncation to the element width, of a value
+             * checked to fit it: int32_data carries int8/uint8/int16/uint16/
+             * bool values and the bit patterns of float16/bfloat16. */
             for (size_t b = 0; b < esize; b++)
                 out[k * esize + b] = (uint8_t)(v >> (8 * b));
             k++;
@@ -1007,7 +1046,8 @@ static bool load_external(const onnx_tensor *t, const char *model_dir, size_t nb
     char *rdir = realpath(model_dir, NULL);
     char *rfull = realpath(full, NULL);
     bool ok = false;
-    FILE *fp = NULL;
+    int fd = -1;
+    char msg[320];
     if (!rdir || !rfull) {
         terr(err, errlen, t, "cannot find external data file '%s': %s", full, strerror(errno));
         goto out;
@@ -1017,34 +1057,39 @@ static bool load_external(const onnx_tensor *t, const char *model_dir, size_t nb
         terr(err, errlen, t, "external data file '%s' resolves outside the model's directory", rel);
         goto out;
     }
-    fp = fopen(rfull, "rb");
-    struct stat stt;
-    if (!fp || fstat(fileno(fp), &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        terr(err, errlen, t, "cannot open external data file '%s'", full);
+    /* The resolved path is opened without following a link in its last
+     * component (one swapped in since realpath would be refused) and checked
+     * on the descriptor: a FIFO or a device is refused, never waited on. */
+    uint64_t fsize;
+    fd = open_regular(rfull, O_NOFOLLOW, &fsize, msg, sizeof msg);
+    if (fd < 0) {
+        terr(err, errlen, t, "external data: %s", msg);
         goto out;
     }
-    uint64_t fsize = (uint64_t)stt.st_size;
     if (offset > fsize || nb > fsize - offset) {
         terr(err, errlen, t, "external data '%s' holds %llu bytes; offset %llu + %zu bytes runs past its end",
              rel, (unsigned long long)fsize, (unsigned long long)offset, nb);
         goto out;
     }
-    if (fseeko(fp, (off_t)offset, SEEK_SET) != 0) {
-        terr(err, errlen, t, "cannot seek in external data file '%s'", full);
-        goto out;
-    }
     uint8_t *buf = xmalloc(nb ? nb : 1);
-    if (fread(buf, 1, nb, fp) != nb) {
-        free(buf);
-        terr(err, errlen, t, "cannot read %zu bytes from external data file '%s'", nb, full);
-        goto out;
+    for (size_t done = 0; done < nb;) {
+        ssize_t k = pread(fd, buf + done, nb - done, (off_t)(offset + done));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            free(buf);
+            terr(err, errlen, t, "cannot read %zu bytes at offset %llu from external data file '%s': %s", nb,
+                 (unsigned long long)offset, full, k < 0 ? strerror(errno) : "the file shrank");
+            goto out;
+        }
+        done += (size_t)k;
     }
     *data = buf;
     *nbytes = nb;
     ok = true;
 out:
-    if (fp)
-        fclose(fp);
+    if (fd >= 0)
+        close(fd);
     free(rdir);
     free(rfull);
     free(full);

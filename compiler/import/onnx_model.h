@@ -153,8 +153,10 @@ bool onnx_numel(const int64_t *dims, int n, int64_t *numel);
  * *nbytes = numel * onnx_elem_size), from raw_data, the typed fields
  * (float_data, int32_data, int64_data, double_data, uint64_data) or external
  * data.  External files are looked up relative to model_dir (NULL: external
- * data refused); absolute paths and paths leaving model_dir are refused, and
- * offset/length are checked against the file. */
+ * data refused); absolute paths, paths leaving model_dir and anything but a
+ * regular file (a FIFO, a device, a directory: checked on the opened
+ * descriptor, never waited on) are refused, and offset/length are checked
+ * against the file. */
 bool onnx_tensor_load(const onnx_tensor *t, const char *model_dir, void **data, size_t *nbytes,
                       char *err, size_t errlen);
 

@@ -65,44 +65,79 @@ done:
 
 /* ---- .npy ----------------------------------------------------------------- */
 
-/* Finds 'key': in the header dictionary and returns what follows. */
-static const char *npy_value(const char *h, const char *key)
+/* The header is a Python dict literal such as
+ *   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+ * padded with spaces and ending in '\n'.  It is parsed with a cursor that
+ * never goes past `end` (the header's length as the file states it), never
+ * relies on a terminating NUL, and takes only the grammar NumPy writes:
+ * string literals without escapes, True/False and tuples of non-negative
+ * integers.  Each of the three keys must appear exactly once. */
+typedef struct npy_cur {
+    const char *p, *end;
+} npy_cur;
+
+static void npy_skip_ws(npy_cur *c)
 {
-    char pat[32];
-    snprintf(pat, sizeof pat, "'%s'", key);
-    const char *p = strstr(h, pat);
-    if (!p) {
-        snprintf(pat, sizeof pat, "\"%s\"", key);
-        p = strstr(h, pat);
-    }
-    if (!p)
-        return NULL;
-    p += strlen(pat);
-    while (*p == ' ')
-        p++;
-    if (*p != ':')
-        return NULL;
-    p++;
-    while (*p == ' ')
-        p++;
-    return p;
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
 }
 
-static bool npy_descr(const char *v, ir_dtype *dt, bool *swap)
+/* Consumes `ch` (after whitespace); false when the next character differs. */
+static bool npy_eat(npy_cur *c, char ch)
 {
-    if (*v != '\'' && *v != '"')
+    npy_skip_ws(c);
+    if (c->p >= c->end || *c->p != ch)
         return false;
-    char q = *v++;
-    char order = *v++;
+    c->p++;
+    return true;
+}
+
+/* A string literal in single or double quotes; *s and *n view its contents. */
+static bool npy_string(npy_cur *c, const char **s, size_t *n)
+{
+    npy_skip_ws(c);
+    if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
+        return false;
+    char q = *c->p++;
+    const char *b = c->p;
+    while (c->p < c->end && *c->p != q) {
+        if (*c->p == '\\' || *c->p == '\n' || *c->p == '\0')
+            return false;
+        c->p++;
+    }
+    if (c->p >= c->end)
+        return false;
+    *s = b;
+    *n = (size_t)(c->p - b);
+    c->p++;
+    return true;
+}
+
+static bool npy_word(npy_cur *c, const char *w)
+{
+    size_t n = strlen(w);
+    npy_skip_ws(c);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n))
+        return false;
+    c->p += n;
+    return true;
+}
+
+/* '<f4', '|u1', '>i2' ...: byte order, kind, size in bytes, nothing else. */
+static bool npy_descr(const char *s, size_t n, ir_dtype *dt, bool *swap)
+{
+    if (n < 3 || n > 4)
+        return false;
+    char order = s[0], kind = s[1];
     if (order != '<' && order != '>' && order != '|' && order != '=')
         return false;
-    *swap = order == '>';
-    char kind = *v++;
     int size = 0;
-    while (isdigit((unsigned char)*v) && size < 100)
-        size = size * 10 + (*v++ - '0');
-    if (*v != q)
-        return false;
+    for (size_t i = 2; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        size = size * 10 + (s[i] - '0');
+    }
+    *swap = order == '>';
     switch (kind) {
     case 'f': *dt = size == 4 ? IR_DT_F32 : size == 8 ? IR_DT_F64 : size == 2 ? IR_DT_F16 : IR_DT_UNDEF; break;
     case 'i': *dt = size == 1 ? IR_DT_S8 : size == 2 ? IR_DT_S16 : size == 4 ? IR_DT_S32 : size == 8 ? IR_DT_S64 : IR_DT_UNDEF; break;
@@ -113,30 +148,125 @@ static bool npy_descr(const char *v, ir_dtype *dt, bool *swap)
     return *dt != IR_DT_UNDEF;
 }
 
-static bool npy_shape(const char *v, int *rank, int64_t *shape)
+/* (), (5,), (2, 3), (2, 3,) with optional Python 2 'L' suffixes. */
+static bool npy_shape(npy_cur *c, int *rank, int64_t *shape)
 {
-    if (*v != '(')
+    if (!npy_eat(c, '('))
         return false;
-    v++;
     int r = 0;
     for (;;) {
-        while (*v == ' ' || *v == ',')
-            v++;
-        if (*v == ')')
+        npy_skip_ws(c);
+        if (c->p < c->end && *c->p == ')') {
+            c->p++;
             break;
-        if (!isdigit((unsigned char)*v) || r >= IR_MAX_DIMS)
+        }
+        if (c->p >= c->end || !isdigit((unsigned char)*c->p) || r >= IR_MAX_DIMS)
             return false;
         int64_t d = 0;
-        while (isdigit((unsigned char)*v)) {
+        while (c->p < c->end && isdigit((unsigned char)*c->p)) {
             if (d > ((int64_t)1 << 40))
                 return false;
-            d = d * 10 + (*v++ - '0');
+            d = d * 10 + (*c->p++ - '0');
         }
-        if (*v == 'L')     /* Python 2 longs */
-            v++;
+        if (c->p < c->end && *c->p == 'L')
+            c->p++;
         shape[r++] = d;
+        npy_skip_ws(c);
+        if (c->p < c->end && *c->p == ',')
+            c->p++;
+        else if (c->p >= c->end || *c->p != ')')
+            return false;
     }
     *rank = r;
+    return true;
+}
+
+typedef struct npy_header {
+    ir_dtype dtype;
+    bool swap, fortran;
+    int rank;
+    int64_t shape[IR_MAX_DIMS];
+} npy_header;
+
+/* One "'key': value" entry of the dictionary; *seen has a bit per key. */
+static bool npy_entry(npy_cur *c, npy_header *h, unsigned *seen, const char *path, char *err,
+                      size_t errlen)
+{
+    const char *k, *v;
+    size_t kn, vn;
+    if (!npy_string(c, &k, &kn) || !npy_eat(c, ':')) {
+        snprintf(err, errlen, "%s: .npy header is not a dictionary of 'key': value entries", path);
+        return false;
+    }
+    static const char *const keys[] = {"descr", "fortran_order", "shape"};
+    unsigned which = 3;
+    for (unsigned i = 0; i < 3; i++)
+        if (kn == strlen(keys[i]) && !memcmp(k, keys[i], kn))
+            which = i;
+    if (which == 3) {
+        snprintf(err, errlen, "%s: .npy header has the key '%.*s' (expected descr, fortran_order, shape)",
+                 path, (int)(kn > 40 ? 40 : kn), k);
+        return false;
+    }
+    if (*seen & (1u << which)) {
+        snprintf(err, errlen, "%s: .npy header gives '%s' twice", path, keys[which]);
+        return false;
+    }
+    *seen |= 1u << which;
+    bool ok;
+    if (which == 0) {
+        ok = npy_string(c, &v, &vn) && npy_descr(v, vn, &h->dtype, &h->swap);
+        if (!ok)
+            snprintf(err, errlen, "%s: .npy 'descr' is malformed or names an element type Kiln does not hold",
+                     path);
+    } else if (which == 1) {
+        h->fortran = npy_word(c, "True");
+        ok = h->fortran || npy_word(c, "False");
+        if (!ok)
+            snprintf(err, errlen, "%s: .npy 'fortran_order' is neither True nor False", path);
+    } else {
+        ok = npy_shape(c, &h->rank, h->shape);
+        if (!ok)
+            snprintf(err, errlen, "%s: .npy 'shape' is malformed or has rank > %d", path, IR_MAX_DIMS);
+    }
+    return ok;
+}
+
+static bool npy_parse_header(const char *text, size_t len, npy_header *h, const char *path, char *err,
+                             size_t errlen)
+{
+    npy_cur c = {text, text + len};
+    unsigned seen = 0;
+    memset(h, 0, sizeof *h);
+    if (!npy_eat(&c, '{')) {
+        snprintf(err, errlen, "%s: .npy header does not start with '{'", path);
+        return false;
+    }
+    /* Entries separated by ',', a trailing ',' allowed, then '}'. */
+    while (!npy_eat(&c, '}')) {
+        if (!npy_entry(&c, h, &seen, path, err, errlen))
+            return false;
+        if (npy_eat(&c, ','))
+            continue;
+        if (npy_eat(&c, '}'))
+            break;
+        snprintf(err, errlen, "%s: .npy header dictionary is malformed or not closed", path);
+        return false;
+    }
+    npy_skip_ws(&c);
+    if (c.p != c.end) {
+        snprintf(err, errlen, "%s: .npy header has bytes after its dictionary", path);
+        return false;
+    }
+    if (seen != 7) {
+        snprintf(err, errlen, "%s: .npy header lacks '%s'", path,
+                 !(seen & 1) ? "descr" : !(seen & 2) ? "fortran_order" : "shape");
+        return false;
+    }
+    if (h->fortran) {
+        snprintf(err, errlen, "%s: .npy data in Fortran order is unsupported (save it in C order)", path);
+        return false;
+    }
     return true;
 }
 
@@ -167,37 +297,26 @@ static bool read_npy(const uint8_t *data, size_t len, const char *path, tensor_v
         snprintf(err, errlen, "%s: .npy header length %zu runs past the end of the file", path, hlen);
         return false;
     }
-    char *h = xmalloc(hlen + 1);
-    memcpy(h, data + hoff, hlen);
-    h[hlen] = 0;
-    bool ok = false, swap = false;
-    const char *d = npy_value(h, "descr"), *f = npy_value(h, "fortran_order"), *s = npy_value(h, "shape");
-    if (!d || !npy_descr(d, &out->dtype, &swap)) {
-        snprintf(err, errlen, "%s: .npy 'descr' is missing or names an element type Kiln does not hold", path);
-        goto out;
-    }
-    if (!f || strncmp(f, "False", 5) != 0) {
-        snprintf(err, errlen, "%s: .npy data in Fortran order is unsupported (save it in C order)", path);
-        goto out;
-    }
-    if (!s || !npy_shape(s, &out->rank, out->shape)) {
-        snprintf(err, errlen, "%s: .npy 'shape' is missing, malformed or has rank > %d", path, IR_MAX_DIMS);
-        goto out;
-    }
+    npy_header h;
+    if (!npy_parse_header((const char *)data + hoff, hlen, &h, path, err, errlen))
+        return false;
     int64_t numel;
-    if (!onnx_numel(out->shape, out->rank, &numel)) {
+    if (!onnx_numel(h.shape, h.rank, &numel)) {
         snprintf(err, errlen, "%s: .npy shape is too large", path);
-        goto out;
+        return false;
     }
-    size_t es = ir_dtype_size(out->dtype), nb = (size_t)numel * es, off = hoff + hlen;
+    size_t es = ir_dtype_size(h.dtype), nb = (size_t)numel * es, off = hoff + hlen;
     if (len - off != nb) {
         snprintf(err, errlen, "%s: .npy holds %zu data bytes, its shape and type need %zu", path, len - off, nb);
-        goto out;
+        return false;
     }
+    out->dtype = h.dtype;
+    out->rank = h.rank;
+    memcpy(out->shape, h.shape, sizeof h.shape);
     out->data = xmalloc(nb ? nb : 1);
     memcpy(out->data, data + off, nb);
     out->nbytes = nb;
-    if (swap && es > 1) {
+    if (h.swap && es > 1) {
         uint8_t *p = out->data;
         for (size_t i = 0; i < nb; i += es)
             for (size_t a = 0, b = es - 1; a < b; a++, b--) {
@@ -207,10 +326,7 @@ static bool read_npy(const uint8_t *data, size_t len, const char *path, tensor_v
             }
     }
     out->name = xstrdup("");
-    ok = true;
-out:
-    free(h);
-    return ok;
+    return true;
 }
 
 bool tensor_mem_read(const uint8_t *data, size_t len, const char *path, tensor_value *out, char *err,

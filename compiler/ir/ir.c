@@ -55,17 +55,86 @@ size_t ir_dtype_size(ir_dtype dt)
     }
 }
 
+bool ir_checked_numel(const ir_tensor *t, uint64_t *n)
+{
+    uint64_t v = 1;
+    bool zero = false;
+    for (int i = 0; i < t->rank && i < IR_MAX_DIMS; i++) {
+        if (t->shape[i] < 0) {
+            *n = UINT64_MAX;
+            return false;
+        }
+        zero |= t->shape[i] == 0;
+    }
+    if (zero) {         /* an empty tensor, however large its other dimensions */
+        *n = 0;
+        return true;
+    }
+    for (int i = 0; i < t->rank && i < IR_MAX_DIMS; i++) {
+        const uint64_t d = (uint64_t)t->shape[i];
+        if (v > UINT64_MAX / d) {
+            *n = UINT64_MAX;
+            return false;
+        }
+        v *= d;
+    }
+    *n = v;
+    return true;
+}
+
+bool ir_checked_nbytes(const ir_tensor *t, uint64_t *bytes)
+{
+    uint64_t n;
+    const uint64_t es = ir_dtype_size(t->dtype);
+    if (!ir_checked_numel(t, &n) || (es && n > UINT64_MAX / es)) {
+        *bytes = UINT64_MAX;
+        return false;
+    }
+    *bytes = n * es;
+    return true;
+}
+
 int64_t ir_numel(const ir_tensor *t)
 {
-    int64_t n = 1;
-    for (int i = 0; i < t->rank; i++)
-        n *= t->shape[i];
-    return n;
+    /* The plain product (negative when a dimension is, as importers expect
+     * of an unknown one), saturated instead of overflowing. */
+    for (int i = 0; i < t->rank && i < IR_MAX_DIMS; i++)
+        if (t->shape[i] == 0)
+            return 0;
+    uint64_t mag = 1;
+    bool neg = false, sat = false;
+    for (int i = 0; i < t->rank && i < IR_MAX_DIMS; i++) {
+        const int64_t d = t->shape[i];
+        const uint64_t m = d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d;
+        neg ^= d < 0;
+        if (sat || mag > (uint64_t)INT64_MAX / m)
+            sat = true;
+        else
+            mag *= m;
+    }
+    if (sat)
+        return neg ? INT64_MIN : INT64_MAX;
+    return neg ? -(int64_t)mag : (int64_t)mag;
 }
 
 size_t ir_nbytes(const ir_tensor *t)
 {
-    return (size_t)ir_numel(t) * ir_dtype_size(t->dtype);
+    uint64_t b;
+    if (!ir_checked_nbytes(t, &b) || b > (uint64_t)SIZE_MAX)
+        return SIZE_MAX;
+    return (size_t)b;
+}
+
+int *ir_use_counts(const ir_graph *g)
+{
+    int *uses = xcalloc((size_t)g->n_tensors + 1, sizeof *uses);
+    for (int n = 0; n < g->n_nodes; n++)
+        for (int k = 0; k < g->nodes[n].n_in; k++)
+            if (g->nodes[n].in[k] >= 0)
+                uses[g->nodes[n].in[k]]++;
+    for (int i = 0; i < g->n_outputs; i++)
+        uses[g->outputs[i]]++;
+    return uses;
 }
 
 ir_graph *ir_new(const char *name)
@@ -225,6 +294,49 @@ void ir_mark_output(ir_graph *g, int t)
     push_index(&g->outputs, &g->n_outputs, t);
 }
 
+/* The IR_MAX_ELEMENTS / IR_MAX_BYTES limits of ir.h, with a message that
+ * names the tensor, its shape and what it would take. */
+static bool size_in_range(const ir_tensor *t, char *err, size_t errlen)
+{
+    if (t->rank < 0 || t->rank > IR_MAX_DIMS)
+        return true;    /* ir_verify's rank and dimension checks say what is wrong */
+    for (int d = 0; d < t->rank; d++)
+        if (t->shape[d] < 0)
+            return true;
+    uint64_t n, bytes;
+    const bool fits64 = ir_checked_numel(t, &n) && ir_checked_nbytes(t, &bytes);
+    bool dims_ok = true;
+    for (int d = 0; d < t->rank; d++)
+        dims_ok &= t->shape[d] <= IR_MAX_ELEMENTS;
+    if (fits64 && dims_ok && n <= (uint64_t)IR_MAX_ELEMENTS && bytes <= IR_MAX_BYTES)
+        return true;
+    char shape[160] = "";
+    size_t at = 0;
+    for (int d = 0; d < t->rank && at < sizeof shape; d++)
+        at += (size_t)snprintf(shape + at, sizeof shape - at, "%s%lld", d ? "," : "",
+                               (long long)t->shape[d]);
+    char what[96];
+    if (fits64)
+        snprintf(what, sizeof what, "%llu elements, %llu bytes", (unsigned long long)n,
+                 (unsigned long long)bytes);
+    else
+        snprintf(what, sizeof what, "more elements than 64 bits can count");
+    snprintf(err, errlen,
+             "tensor '%s' %s[%s] is too large (%s): the generated code holds dimensions and element "
+             "counts in int32 and byte sizes in uint32, so a tensor may have at most %lld elements "
+             "and %llu bytes", t->name, ir_dtype_name(t->dtype), shape, what, IR_MAX_ELEMENTS,
+             IR_MAX_BYTES);
+    return false;
+}
+
+bool ir_check_sizes(const ir_graph *g, char *err, size_t errlen)
+{
+    for (int i = 0; i < g->n_tensors; i++)
+        if (!size_in_range(&g->tensors[i], err, errlen))
+            return false;
+    return true;
+}
+
 bool ir_verify(const ir_graph *g, char *err, size_t errlen)
 {
     char *defined = xcalloc((size_t)g->n_tensors + 1, 1);
@@ -259,6 +371,8 @@ bool ir_verify(const ir_graph *g, char *err, size_t errlen)
         if (t->data || t->is_input || t->is_state)
             defined[i] = 1;
     }
+    if (!ir_check_sizes(g, err, errlen))
+        goto out;
     for (int n = 0; n < g->n_nodes; n++) {
         const ir_node *nd = &g->nodes[n];
         for (int k = 0; k < nd->n_in; k++) {

@@ -9,7 +9,8 @@
  * Contract every importer keeps (checked by ir_verify()):
  *   - nodes are in topological order (a node's inputs are produced earlier,
  *     or are constants / graph inputs);
- *   - every tensor has its dtype and full static shape set;
+ *   - every tensor has its dtype and full static shape set, within
+ *     IR_MAX_ELEMENTS elements and IR_MAX_BYTES bytes;
  *   - source-format semantics are resolved at import: auto_pad and SAME
  *     padding become explicit pads, negative axes become positive, ONNX
  *     Reshape's 0/-1 become the real shape, Split becomes SLICEs, Gemm's
@@ -238,15 +239,40 @@ void ir_mark_output(ir_graph *g, int t);
 const char *ir_op_name(ir_op op);
 const char *ir_dtype_name(ir_dtype dt);
 size_t ir_dtype_size(ir_dtype dt);
+
+/* The largest tensor Kiln compiles.  The generated code and the runtime hold
+ * dimensions and element counts in int32 (kiln_io_desc.shape, the kernels'
+ * parameters and loop indices) and byte sizes and offsets in uint32
+ * (kiln_io_desc.bytes, the arena size, the blob directory); ir_verify
+ * refuses a tensor beyond either, so no later pass can truncate one. */
+#define IR_MAX_ELEMENTS 2147483647LL    /* INT32_MAX */
+#define IR_MAX_BYTES 4294967295ULL      /* UINT32_MAX */
+
+/* Element count and byte size, computed without overflow: false (and
+ * UINT64_MAX) when the shape's product does not fit in 64 bits or a
+ * dimension is negative. */
+bool ir_checked_numel(const ir_tensor *t, uint64_t *n);
+bool ir_checked_nbytes(const ir_tensor *t, uint64_t *bytes);
+/* The same for tensors known to be in range (after ir_verify); they
+ * saturate (INT64_MAX, SIZE_MAX) instead of overflowing on others. */
 int64_t ir_numel(const ir_tensor *t);
 size_t ir_nbytes(const ir_tensor *t);   /* numel * dtype size */
 static inline bool ir_is_const(const ir_tensor *t) { return t->data != NULL; }
+/* Readers per tensor, in one pass over the graph: entry t counts the node
+ * inputs that name t (a node reading it twice counts twice) plus one per
+ * listing of t among the graph outputs.  Heap array of n_tensors + 1 ints;
+ * the caller frees it and keeps it current as it rewires. */
+int *ir_use_counts(const ir_graph *g);
 /* Default attributes: act off, strides/dilations 1, group 1, axis_end 0, ... */
 void ir_attr_init(ir_attr *a);
 
 /* Checks the contract above; on failure writes a message naming the node and
  * returns false. */
 bool ir_verify(const ir_graph *g, char *err, size_t errlen);
+/* Only the size limits (IR_MAX_ELEMENTS, IR_MAX_BYTES) of ir_verify: a
+ * model's own property, which importers report as such before the rest of
+ * the contract (whose violations are Kiln's bugs). */
+bool ir_check_sizes(const ir_graph *g, char *err, size_t errlen);
 
 /* Removes nodes whose outputs nobody reads and tensors nobody references,
  * renumbering indices (graph outputs are always kept). */

@@ -15,25 +15,33 @@
 #include "ref/eval.h"
 #include "util/sbuf.h"
 
-int ir_use_count(const ir_graph *g, int t)
-{
-    int n = 0;
-    for (int i = 0; i < g->n_nodes; i++)
-        for (int k = 0; k < g->nodes[i].n_in; k++)
-            if (g->nodes[i].in[k] == t)
-                n++;
-    for (int i = 0; i < g->n_outputs; i++)
-        if (g->outputs[i] == t)
-            n++;
-    return n;
-}
-
 /* Detaches a node from the graph: it produces nothing, so ir_compact drops it. */
 static void kill_node(ir_graph *g, int n)
 {
     g->nodes[n].n_out = 0;
     g->nodes[n].n_in = 0;
-    (void)g;
+}
+
+/* kill_node for the passes that keep reader counts (ir_use_counts): the
+ * node's inputs lose a reader each. */
+static void kill_counted(ir_graph *g, int n, int *uses)
+{
+    for (int k = 0; k < g->nodes[n].n_in; k++)
+        if (g->nodes[n].in[k] >= 0)
+            uses[g->nodes[n].in[k]]--;
+    kill_node(g, n);
+}
+
+/* Grows a reader-count array to the graph's tensor count (new tensors start
+ * unread) after a pass added constants. */
+static int *grow_counts(int *uses, int old_n, int new_n)
+{
+    if (new_n <= old_n)
+        return uses;
+    uses = xrealloc(uses, ((size_t)new_n + 1) * sizeof *uses);
+    for (int i = old_n; i < new_n; i++)
+        uses[i] = 0;
+    return uses;
 }
 
 int fold_constants(ir_graph *g)
@@ -75,13 +83,14 @@ static bool is_f32_const(const ir_graph *g, int t)
 int fuse_batchnorm(ir_graph *g)
 {
     int fused = 0;
+    int *uses = ir_use_counts(g);
     for (int n = 0; n < g->n_nodes; n++) {
         ir_node *bn = &g->nodes[n];
         if (bn->op != IR_OP_BATCHNORM || bn->n_out < 1 || bn->n_in < 5)
             continue;
         int x = bn->in[0];
         int p = g->tensors[x].producer;
-        if (p < 0 || ir_use_count(g, x) != 1)
+        if (p < 0 || uses[x] != 1)
             continue;
         ir_node *cv = &g->nodes[p];
         bool conv = cv->op == IR_OP_CONV, fc = cv->op == IR_OP_FULLY_CONNECTED;
@@ -119,8 +128,10 @@ int fuse_batchnorm(ir_graph *g)
         int64_t wshape[IR_MAX_DIMS], bshape[1] = {m};
         memcpy(wshape, w->shape, sizeof wshape);
         int rank = w->rank;
+        const int old_n = g->n_tensors;
         int tw = ir_add_const(g, wn, IR_DT_F32, rank, wshape, nw, (size_t)(per * m) * sizeof(float));
         int tb = ir_add_const(g, bname, IR_DT_F32, 1, bshape, nb, (size_t)m * sizeof(float));
+        uses = grow_counts(uses, old_n, g->n_tensors);
         free(wn);
         free(bname);
         free(nw);
@@ -129,15 +140,22 @@ int fuse_batchnorm(ir_graph *g)
         bn = &g->nodes[n];
         if (cv->n_in < 3) {
             cv->in = xrealloc(cv->in, 3 * sizeof(int));
+            cv->in[2] = -1;
             cv->n_in = 3;
         }
+        for (int k = 1; k < 3; k++)
+            if (cv->in[k] >= 0)
+                uses[cv->in[k]]--;
         cv->in[1] = tw;
         cv->in[2] = tb;
+        uses[tw]++;
+        uses[tb]++;
         cv->out[0] = bn->out[0];
         g->tensors[bn->out[0]].producer = p;
-        kill_node(g, n);
+        kill_counted(g, n, uses);
         fused++;
     }
+    free(uses);
     return fused;
 }
 
@@ -156,13 +174,14 @@ static bool takes_act(ir_op op)
 int fuse_activations(ir_graph *g)
 {
     int fused = 0;
+    int *uses = ir_use_counts(g);
     for (int n = 0; n < g->n_nodes; n++) {
         ir_node *cl = &g->nodes[n];
         if (cl->op != IR_OP_CLIP || cl->n_out != 1 || cl->n_in < 1)
             continue;
         int x = cl->in[0];
         int p = g->tensors[x].producer;
-        if (p < 0 || ir_use_count(g, x) != 1 || g->tensors[x].dtype != IR_DT_F32 ||
+        if (p < 0 || uses[x] != 1 || g->tensors[x].dtype != IR_DT_F32 ||
             g->tensors[cl->out[0]].dtype != IR_DT_F32)
             continue;
         ir_node *pr = &g->nodes[p];
@@ -181,8 +200,9 @@ int fuse_activations(ir_graph *g)
         pr->attr.act.hi = hi;
         pr->out[0] = cl->out[0];
         g->tensors[cl->out[0]].producer = p;
-        kill_node(g, n);
+        kill_counted(g, n, uses);
         fused++;
     }
+    free(uses);
     return fused;
 }

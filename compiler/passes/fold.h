@@ -21,7 +21,4 @@ int fuse_batchnorm(ir_graph *g);
  * tensors, the producer's output read by nothing else).  Returns the number fused. */
 int fuse_activations(ir_graph *g);
 
-/* How many nodes read tensor t, plus one if it is a graph output. */
-int ir_use_count(const ir_graph *g, int t);
-
 #endif

@@ -6,15 +6,17 @@
  * without outputs for ir_compact() to drop; folded constants are new.  A
  * fusion happens only when the result is the same function: the order of
  * the epilogue is fixed (residual, leaky, max, clamp), so a node is fused
- * only while everything the conv already does comes before it.
+ * only while everything the conv already does comes before it.  Each pass
+ * is one walk over the nodes with reader counts and a reader per tensor
+ * kept current as it rewires (no scan per node).
  */
 #include "passes/fuse_f32.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "passes/fold.h"
 #include "util/sbuf.h"
 
 static bool is_f32(const ir_graph *g, int t)
@@ -27,22 +29,47 @@ static bool f32_const(const ir_graph *g, int t)
     return is_f32(g, t) && ir_is_const(&g->tensors[t]);
 }
 
-static void kill_node(ir_graph *g, int n)
+/* Who reads each tensor: uses[t] readers (ir_use_counts: node inputs and
+ * graph outputs), reader[t] one node that reads it. */
+typedef struct readers {
+    int *uses, *reader;
+} readers;
+
+static readers readers_of(const ir_graph *g)
 {
-    g->nodes[n].n_out = 0;
-    g->nodes[n].n_in = 0;
+    readers r;
+    r.uses = ir_use_counts(g);
+    r.reader = xmalloc(((size_t)g->n_tensors + 1) * sizeof(int));
+    for (int t = 0; t <= g->n_tensors; t++)
+        r.reader[t] = -1;
+    for (int n = 0; n < g->n_nodes; n++)
+        for (int k = 0; k < g->nodes[n].n_in; k++)
+            if (g->nodes[n].in[k] >= 0)
+                r.reader[g->nodes[n].in[k]] = n;
+    return r;
+}
+
+static void readers_free(readers *r)
+{
+    free(r->uses);
+    free(r->reader);
 }
 
 /* The single node reading tensor t, or -1 (none, several, or a graph output). */
-static int only_reader(const ir_graph *g, int t)
+static int only_reader(const readers *r, int t)
 {
-    if (ir_use_count(g, t) != 1)
-        return -1;
-    for (int n = 0; n < g->n_nodes; n++)
-        for (int k = 0; k < g->nodes[n].n_in; k++)
-            if (g->nodes[n].in[k] == t)
-                return n;
-    return -1;
+    return r->uses[t] == 1 ? r->reader[t] : -1;
+}
+
+/* Detaches node n: it produces nothing (ir_compact drops it) and its
+ * inputs lose a reader each. */
+static void kill_node(ir_graph *g, int n, readers *r)
+{
+    for (int k = 0; k < g->nodes[n].n_in; k++)
+        if (g->nodes[n].in[k] >= 0)
+            r->uses[g->nodes[n].in[k]]--;
+    g->nodes[n].n_out = 0;
+    g->nodes[n].n_in = 0;
 }
 
 /* ---- Pad into the window ---------------------------------------------------- */
@@ -50,12 +77,13 @@ static int only_reader(const ir_graph *g, int t)
 int fuse_pad_conv(ir_graph *g)
 {
     int fused = 0;
+    readers rd = readers_of(g);
     for (int n = 0; n < g->n_nodes; n++) {
         ir_node *pd = &g->nodes[n];
         if (pd->op != IR_OP_PAD || pd->n_out < 1 || pd->n_in < 1 || pd->attr.pad_mode != IR_PAD_CONSTANT ||
             pd->attr.pad_value != 0.0 || !is_f32(g, pd->in[0]) || !is_f32(g, pd->out[0]))
             continue;
-        const int cv_i = only_reader(g, pd->out[0]);
+        const int cv_i = only_reader(&rd, pd->out[0]);
         if (cv_i < 0 || g->nodes[cv_i].op != IR_OP_CONV || g->nodes[cv_i].in[0] != pd->out[0])
             continue;
         ir_node *cv = &g->nodes[cv_i];
@@ -80,10 +108,14 @@ int fuse_pad_conv(ir_graph *g)
             cv->attr.conv.pad_begin[i] += (int)pd->attr.begin[first + i];
             cv->attr.conv.pad_end[i] += (int)pd->attr.end[first + i];
         }
-        cv->in[0] = pd->in[0];
-        kill_node(g, n);
+        const int x = pd->in[0];
+        kill_node(g, n, &rd);
+        cv->in[0] = x;
+        rd.uses[x]++;
+        rd.reader[x] = cv_i;
         fused++;
     }
+    readers_free(&rd);
     return fused;
 }
 
@@ -127,8 +159,9 @@ static bool scalar_const(const ir_graph *g, int t, float *v)
     return true;
 }
 
-/* Whether node e (reading conv c's output y) can join c's epilogue, and how. */
-static bool absorb(ir_graph *g, int c, int e)
+/* Whether node e (reading conv c's output y) can join c's epilogue, and
+ * how; a residual it brings is counted as read by c. */
+static bool absorb(ir_graph *g, int c, int e, readers *rd)
 {
     ir_node *cv = &g->nodes[c], *nd = &g->nodes[e];
     ir_fused *f = &cv->attr.fused;
@@ -153,6 +186,8 @@ static bool absorb(ir_graph *g, int c, int e)
             cv->in[k] = -1;        /* no bias */
         cv->in[3] = r;
         cv->n_in = 4;
+        rd->uses[r]++;                  /* the ADD's read goes when it is killed */
+        rd->reader[r] = c;
         f->residual = true;
         cv->attr.act = nd->attr.act;     /* ADD's own clamp comes after the sum */
         return true;
@@ -189,19 +224,21 @@ static bool absorb(ir_graph *g, int c, int e)
 int fuse_conv_epilogue(ir_graph *g)
 {
     int fused = 0;
+    readers rd = readers_of(g);
     for (int n = 0; n < g->n_nodes; n++) {
         /* Keep absorbing the next reader while it fits. */
         while (g->nodes[n].n_out == 1 && packable(g, &g->nodes[n])) {
             const int y = g->nodes[n].out[0];
-            const int e = only_reader(g, y);
-            if (e < 0 || !absorb(g, n, e))
+            const int e = only_reader(&rd, y);
+            if (e < 0 || !absorb(g, n, e, &rd))
                 break;
             ir_node *cv = &g->nodes[n];
             cv->out[0] = g->nodes[e].out[0];
             g->tensors[cv->out[0]].producer = n;
-            kill_node(g, e);
+            kill_node(g, e, &rd);
             fused++;
         }
     }
+    readers_free(&rd);
     return fused;
 }

@@ -14,8 +14,10 @@
  */
 #include "passes/fuse_qdq.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +27,56 @@ typedef struct fctx {
     ir_graph *g;
     int *uses;          /* readers per tensor; graph outputs count as one */
     char *dead;         /* nodes to drop */
+    /* Who reads each tensor, so a reader is found without scanning the
+     * graph: per tensor a list (rd_head, then rd_next) of nodes that read it
+     * when the pass began or were rewired to read it since.  A superset of
+     * the live readers: users check the node still names the tensor. */
+    int *rd_head;       /* per tensor: first entry, -1 for none */
+    int *rd_next, *rd_node;
+    int n_rd, cap_rd;
+    int n_t;            /* tensors the per-tensor arrays cover */
+    char *err;          /* set (and failed) when a group cannot be compiled at all */
+    size_t errlen;
+    bool failed;
 } fctx;
+
+/* Records that node n reads tensor t. */
+static void note_reader(fctx *f, int t, int n)
+{
+    if (t < 0)
+        return;
+    if (f->n_rd == f->cap_rd) {
+        f->cap_rd = f->cap_rd ? 2 * f->cap_rd : 256;
+        f->rd_next = xrealloc(f->rd_next, (size_t)f->cap_rd * sizeof *f->rd_next);
+        f->rd_node = xrealloc(f->rd_node, (size_t)f->cap_rd * sizeof *f->rd_node);
+    }
+    f->rd_node[f->n_rd] = n;
+    f->rd_next[f->n_rd] = f->rd_head[t];
+    f->rd_head[t] = f->n_rd++;
+}
+
+/* Extends the per-tensor arrays to tensors added since (unread so far). */
+static void grow_tensors(fctx *f)
+{
+    const int n = f->g->n_tensors;
+    if (n <= f->n_t)
+        return;
+    f->uses = xrealloc(f->uses, ((size_t)n + 1) * sizeof *f->uses);
+    f->rd_head = xrealloc(f->rd_head, ((size_t)n + 1) * sizeof *f->rd_head);
+    for (int i = f->n_t; i < n; i++) {
+        f->uses[i] = 0;
+        f->rd_head[i] = -1;
+    }
+    f->n_t = n;
+}
+
+static bool reads(const ir_node *nd, int t)
+{
+    for (int k = 0; k < nd->n_in; k++)
+        if (nd->in[k] == t)
+            return true;
+    return false;
+}
 
 static bool is_q8(ir_dtype d)
 {
@@ -37,20 +88,19 @@ static bool is_qint(ir_dtype d)
     return is_q8(d) || d == IR_DT_S16;
 }
 
-/* The only node reading tensor t, or -1. */
+/* The only node reading tensor t, or -1 (the first live reader in graph
+ * order, should the counts ever disagree). */
 static int sole_reader(const fctx *f, int t)
 {
     if (f->uses[t] != 1 || f->g->tensors[t].is_output)
         return -1;
-    for (int n = 0; n < f->g->n_nodes; n++) {
-        if (f->dead[n])
-            continue;
-        const ir_node *nd = &f->g->nodes[n];
-        for (int k = 0; k < nd->n_in; k++)
-            if (nd->in[k] == t)
-                return n;
+    int best = -1;
+    for (int e = f->rd_head[t]; e >= 0; e = f->rd_next[e]) {
+        const int n = f->rd_node[e];
+        if (!f->dead[n] && (best < 0 || n < best) && reads(&f->g->nodes[n], t))
+            best = n;
     }
-    return -1;
+    return best;
 }
 
 /* The quantized tensor behind t when t = DEQUANTIZE(q), else -1. */
@@ -94,12 +144,11 @@ static int move_reshape(fctx *f, int r)
     int nt = ir_add_tensor(g, name, g->tensors[q].dtype, g->tensors[out].rank, shape);
     free(name);
     ir_set_quant(g, nt, 1, 0, g->tensors[q].q.scale, g->tensors[q].q.zero_point);
-    int old_n = g->n_tensors - 1;
-    f->uses = xrealloc(f->uses, (size_t)g->n_tensors * sizeof *f->uses);
-    f->uses[old_n] = 0;
+    grow_tensors(f);
     f->uses[g->nodes[r].in[0]]--;
     f->uses[q]++;
     g->nodes[r].in[0] = q;
+    note_reader(f, q, r);
     g->tensors[out].producer = -1;
     g->nodes[r].out[0] = nt;
     g->tensors[nt].producer = r;
@@ -144,8 +193,10 @@ static int32_t round_even_sat(double v)
 }
 
 /* Bias for CONV / FULLY_CONNECTED on quantized x (scale sx) and w: an int32
- * constant with scale sx*sw[m].  *b_out = -1 when it cannot be made. */
-static void quant_bias(fctx *f, int b, int x, int w, int m, int *b_out)
+ * constant with scale sx*sw[m].  *b_out = -1 when it cannot be made (the
+ * group stays float), and f->failed with a message when no compilation of
+ * it could be right (a bias scale beyond float32). */
+static void quant_bias(fctx *f, int node, int b, int x, int w, int m, int *b_out)
 {
     ir_graph *g = f->g;
     *b_out = -1;
@@ -156,8 +207,20 @@ static void quant_bias(fctx *f, int b, int x, int w, int m, int *b_out)
     const ir_tensor *tx = &g->tensors[x], *tw = &g->tensors[w];
     int nw = tw->q.n;
     double *want = xmalloc((size_t)m * sizeof *want);
-    for (int i = 0; i < m; i++)
+    for (int i = 0; i < m; i++) {
         want[i] = (double)tx->q.scale[0] * (double)tw->q.scale[nw > 1 ? i : 0];
+        /* The int32 bias carries that scale as a float32 (ONNX's own bias
+         * scale is float32 too): a product beyond float is no model. */
+        if (!(want[i] <= FLT_MAX)) {
+            snprintf(f->err, f->errlen, "node %d '%s' (%s): bias '%s': its scale would be input "
+                     "'%s' scale %g x weights '%s' scale %g = %g, beyond float32; refused", node,
+                     g->nodes[node].name, g->nodes[node].src_op, g->tensors[b].name, tx->name, (double)tx->q.scale[0], tw->name,
+                     (double)tw->q.scale[nw > 1 ? i : 0], want[i]);
+            f->failed = true;
+            free(want);
+            return;
+        }
+    }
     int src = dq_source(f, b);
     const ir_tensor *tb = src >= 0 ? &g->tensors[src] : &g->tensors[b];
     if (!ir_is_const(tb) || tb->rank != 1 || tb->shape[0] != m ||
@@ -206,15 +269,6 @@ static void quant_bias(fctx *f, int b, int x, int w, int m, int *b_out)
     free(v);
     free(want);
     *b_out = nb;
-}
-
-static void grow_uses(fctx *f, int old_n)
-{
-    if (f->g->n_tensors > old_n) {
-        f->uses = xrealloc(f->uses, (size_t)f->g->n_tensors * sizeof *f->uses);
-        for (int i = old_n; i < f->g->n_tensors; i++)
-            f->uses[i] = 0;
-    }
 }
 
 static void try_fuse(fctx *f, int n)
@@ -293,9 +347,8 @@ static void try_fuse(fctx *f, int n)
         if (!per_axis_ok(w, 0) || !is_q8(tyq->dtype))
             return;
         int m = (int)w->shape[0];
-        int old_n = g->n_tensors;
-        quant_bias(f, nin > 2 ? nd->in[2] : -1, src[0], src[1], m, &bias);
-        grow_uses(f, old_n);
+        quant_bias(f, n, nin > 2 ? nd->in[2] : -1, src[0], src[1], m, &bias);
+        grow_tensors(f);
         nd = &g->nodes[n];
         if (bias == -1)
             return;
@@ -310,11 +363,13 @@ static void try_fuse(fctx *f, int n)
         f->uses[nd->in[k]]--;
         nd->in[k] = src[k];
         f->uses[src[k]]++;
+        note_reader(f, src[k], n);
     }
     if (bias != -2) {
         f->uses[nd->in[2]]--;
         nd->in[2] = bias;
         f->uses[bias]++;
+        note_reader(f, bias, n);
     }
     if (clip >= 0) {
         nd->attr.act = g->nodes[clip].attr.act;
@@ -342,10 +397,14 @@ static void bypass_identity(fctx *f, int n)
     if (ty->is_output || !same_quant(tx, ty) || tx->rank != ty->rank ||
         memcmp(tx->shape, ty->shape, (size_t)tx->rank * sizeof tx->shape[0]))
         return;
-    for (int m = 0; m < g->n_nodes; m++)
-        for (int k = 0; k < g->nodes[m].n_in; k++)
-            if (g->nodes[m].in[k] == y)
-                g->nodes[m].in[k] = x;
+    for (int e = f->rd_head[y]; e >= 0; e = f->rd_next[e]) {
+        ir_node *m = &g->nodes[f->rd_node[e]];
+        for (int k = 0; k < m->n_in; k++)
+            if (m->in[k] == y) {
+                m->in[k] = x;
+                note_reader(f, x, f->rd_node[e]);
+            }
+    }
     f->dead[n] = 1;
 }
 
@@ -402,6 +461,7 @@ static void try_fuse_clip(fctx *f, int n)
     f->uses[x]--;
     f->uses[q1]++;
     cn->in[0] = q1;
+    note_reader(f, q1, n);
     cn->out[0] = q2;
     g->tensors[q2].producer = n;
     cn->attr.qmode = IR_QMODE_ONNX;
@@ -428,6 +488,7 @@ static void try_fuse_move(fctx *f, int n)
     f->uses[x]--;
     f->uses[q1]++;
     nd->in[0] = q1;
+    note_reader(f, q1, n);
     nd->out[0] = q2;
     g->tensors[q2].producer = n;
 }
@@ -435,6 +496,15 @@ static void try_fuse_move(fctx *f, int n)
 bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
 {
     fctx f = {g, xcalloc((size_t)g->n_tensors + 1, sizeof(int)), xcalloc((size_t)g->n_nodes + 1, 1)};
+    f.n_t = g->n_tensors;
+    f.err = err;
+    f.errlen = errlen;
+    f.rd_head = xmalloc(((size_t)g->n_tensors + 1) * sizeof *f.rd_head);
+    for (int i = 0; i < g->n_tensors; i++)
+        f.rd_head[i] = -1;
+    for (int n = 0; n < g->n_nodes; n++)
+        for (int k = 0; k < g->nodes[n].n_in; k++)
+            note_reader(&f, g->nodes[n].in[k], n);
     for (int n = 0; n < g->n_nodes; n++)
         bypass_identity(&f, n);
     for (int n = 0; n < g->n_nodes; n++)
@@ -443,7 +513,7 @@ bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
                 f.uses[g->nodes[n].in[k]]++;
     for (int i = 0; i < g->n_outputs; i++)
         f.uses[g->outputs[i]]++;
-    for (int n = 0; n < g->n_nodes; n++)
+    for (int n = 0; n < g->n_nodes && !f.failed; n++)
         if (!f.dead[n])
             try_fuse(&f, n);
     /* Clamps and moves between integer tensors, once their producers are fused. */
@@ -467,6 +537,11 @@ bool fuse_qdq(ir_graph *g, char *err, size_t errlen)
     g->n_nodes = k;
     free(f.uses);
     free(f.dead);
+    free(f.rd_head);
+    free(f.rd_next);
+    free(f.rd_node);
+    if (f.failed)
+        return false;   /* the graph is whole; the caller drops it with the message */
     ir_compact(g);   /* drops the DEQUANTIZEs nobody reads and recomputes producers */
     return ir_verify(g, err, errlen);
 }

@@ -17,6 +17,7 @@
  */
 #include "passes/lower.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,6 +153,62 @@ static int add_f32(ctx *c, const char *what, int n, const float *v)
     return t;
 }
 
+/* ---- multipliers from the model's scales ---------------------------------- */
+
+/* Scales are the model's, finite and positive (check_quant) but possibly
+ * extreme: every factor derived from them is checked against what its
+ * kernel computes without undefined behaviour, and refused by name
+ * otherwise.  `what` says where the factor came from (tensors and scales). */
+
+/* A fixed-point factor for kiln_mbqm (or kiln_mbqm64: max_shift
+ * QU_SHIFT_MAX_S64); see QU_SHIFT_MAX in quant_util.h. */
+static int fixed_mult(ctx *c, double real, int max_shift, const char *what, int32_t *q, int *shift)
+{
+    switch (qu_multiplier_fits(real, max_shift, q, shift)) {
+    case QU_FITS:
+        return 0;
+    case QU_NOT_FINITE:
+        return fail(c, "%s: the rescale factor is %g (the scales' product overflows); the kernels "
+                    "need a finite factor below 2^%d", what, real, max_shift);
+    default:
+        return fail(c, "%s: the rescale factor %g needs a left shift of %d bits; the kernels take "
+                    "factors below 2^%d (shift %d..%d), as TFLite does", what, real, *shift,
+                    max_shift, QU_SHIFT_MIN, max_shift);
+    }
+}
+
+/* A float32 factor the ONNX-flavour kernels multiply by: it must be finite
+ * (an infinite one turns 0 * inf into NaN, which no integer conversion can
+ * take). */
+static int float_mult(ctx *c, float v, const char *what)
+{
+    if (isfinite(v))
+        return 0;
+    return fail(c, "%s: the rescale factor overflows float32 (%g); the kernels need a finite one",
+                what, (double)v);
+}
+
+/* "input 'x' scale s x weights 'w' scale s / output 'y' scale s", with the
+ * channel when there are several. */
+static void scales_what(char *out, size_t n, int channel, const ir_tensor *x, const ir_tensor *w,
+                        float sw, const ir_tensor *y)
+{
+    char ch[32] = "";
+    if (channel >= 0)
+        snprintf(ch, sizeof ch, "channel %d: ", channel);
+    snprintf(out, n, "%sinput '%s' scale %g x weights '%s' scale %g / output '%s' scale %g", ch,
+             x->name, (double)(x->q.n ? x->q.scale[0] : 1.0f), w->name, (double)sw, y->name,
+             (double)(y->q.n ? y->q.scale[0] : 1.0f));
+}
+
+/* "'a' scale s / 'b' scale s" for a ratio of two tensors' scales. */
+static void ratio_what(char *out, size_t n, const ir_tensor *a, const ir_tensor *b)
+{
+    snprintf(out, n, "'%s' scale %g / '%s' scale %g", a->name,
+             (double)(a->q.n ? a->q.scale[0] : 1.0f), b->name,
+             (double)(b->q.n ? b->q.scale[0] : 1.0f));
+}
+
 /* ---- requantization of accumulating ops -------------------------------- */
 
 enum { RQ_TFLITE = 0, RQ_ONNX = 1, RQ_NONE = 2 }; /* = kiln_rq_mode */
@@ -205,17 +262,23 @@ static int make_rq(ctx *c, int xi, int wi, int yi, int n, mult_rule rule, rq_out
     int32_t *mult = xcalloc((size_t)n, sizeof(int32_t));
     int32_t *shift = xcalloc((size_t)n, sizeof(int32_t));
     const float sx = qscale(TS(xi)), sy = qscale(TS(yi));
+    char what[400];
     for (int m = 0; m < n; m++) {
         const float sw = TS(wi)->q.scale[TS(wi)->q.n == 1 ? 0 : m];
+        scales_what(what, sizeof what, TS(wi)->q.n > 1 ? m : -1, TS(xi), TS(wi), sw, TS(yi));
         if (r->mode == RQ_ONNX) {
             /* onnxruntime's float32 output scale. */
-            mult[m] = qu_float_bits(sx * sw / sy);
+            const float v = sx * sw / sy;
+            if (float_mult(c, v, what) < 0)
+                goto refused;
+            mult[m] = qu_float_bits(v);
             continue;
         }
         double real = rule == RULE_FLOAT_PRODUCT ? (double)(sx * sw) / (double)sy
                                                  : (double)sx * (double)sw / (double)sy;
         int sh;
-        qu_quantize_multiplier(real, &mult[m], &sh);
+        if (fixed_mult(c, real, QU_SHIFT_MAX, what, &mult[m], &sh) < 0)
+            goto refused;
         shift[m] = sh;
     }
     r->mult_t = add_i32(c, "mult", n, mult);
@@ -224,6 +287,10 @@ static int make_rq(ctx *c, int xi, int wi, int yi, int n, mult_rule rule, rq_out
     free(mult);
     free(shift);
     return 0;
+refused:
+    free(mult);
+    free(shift);
+    return -1;
 }
 
 /* The operands of every requantizing op with weights: input, weights, bias,
@@ -486,20 +553,19 @@ static int make_rq16(ctx *c, int xi, int wi, int yi, int n, mult_rule rule, bool
     int32_t *mult = xcalloc((size_t)n, sizeof(int32_t));
     int32_t *shift = xcalloc((size_t)n, sizeof(int32_t));
     const float sx = qscale(TS(xi)), sy = qscale(TS(yi));
+    char what[400];
     for (int m = 0; m < n; m++) {
         const float sw = TS(wi)->q.scale[TS(wi)->q.n == 1 ? 0 : m];
         const double real = rule == RULE_FLOAT_PRODUCT ? (double)(sx * sw) / (double)sy
                                                        : (double)sx * (double)sw / (double)sy;
         int sh;
-        qu_quantize_multiplier(real, &mult[m], &sh);
-        shift[m] = sh;
-        if (sh > (acc64 ? 14 : 30)) {
+        scales_what(what, sizeof what, TS(wi)->q.n > 1 ? m : -1, TS(xi), TS(wi), sw, TS(yi));
+        if (fixed_mult(c, real, acc64 ? QU_SHIFT_MAX_S64 : QU_SHIFT_MAX, what, &mult[m], &sh) < 0) {
             free(mult);
             free(shift);
-            return fail(c, "channel %d: effective scale %g (input %g * weights %g / output %g) "
-                        "is too large for the 16x8 requantization (shift %d)", m, real,
-                        (double)sx, (double)sw, (double)sy, sh);
+            return -1;
         }
+        shift[m] = sh;
     }
     r->mult_t = add_i32(c, "mult", n, mult);
     r->shift_t = add_i32(c, "shift", n, shift);
@@ -840,6 +906,8 @@ static int lower_pool_onnx(ctx *c)
         global = global && a->pad_begin[i] == 0 && a->pad_end[i] == 0;
     global = global && (a->nspatial == 2 ? a->kernel[0] == ih && a->kernel[1] == iw : a->kernel[0] == iw);
     float scale = 0.0f;
+    char what[320];
+    ratio_what(what, sizeof what, x, y);
     if (global) {
         /* MLAS: ScaleInput / (ScaleOutput * (float)ImageSize), in float. */
         if (ih * iw >= (1 << 24)) {
@@ -848,6 +916,22 @@ static int lower_pool_onnx(ctx *c)
         }
         const float denom = qscale(y) * (float)(ih * iw);
         scale = qscale(x) / denom;
+        if (float_mult(c, scale, what) < 0) {
+            free(geom);
+            return -1;
+        }
+    } else if (avg) {
+        /* The window sums in_scale * (q - zp), |q - zp| <= 255, in float:
+         * that sum must stay finite (inf - inf would be NaN). */
+        int64_t window = 1;
+        for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
+            window *= a->kernel[i];
+        if (!((double)qscale(x) * 255.0 * (double)window < (double)FLT_MAX)) {
+            free(geom);
+            return fail(c, "input '%s' scale %g: a window of %lld elements sums to beyond float32 "
+                        "(at most %g per element); refused", x->name, (double)qscale(x),
+                        (long long)window, (double)FLT_MAX / 255.0 / (double)window);
+        }
     }
     lir_call *call = lir_begin(c->p, c->node, avg ? "kiln_avgpool_onnx_q8" : "kiln_maxpool_q8",
                                "kiln_pool_q8_params",
@@ -990,6 +1074,13 @@ static int lower_add_onnx(ctx *c)
     volatile float pa = ra * (float)qzp(a), pb = rb * (float)qzp(b);
     volatile float sum = pa + pb;
     volatile float offset = (float)qzp(y) - sum;
+    char what[320];
+    ratio_what(what, sizeof what, a, y);
+    if (float_mult(c, ra, what) < 0 || float_mult(c, pa, what) < 0)
+        return -1;
+    ratio_what(what, sizeof what, b, y);
+    if (float_mult(c, rb, what) < 0 || float_mult(c, pb, what) < 0 || float_mult(c, offset, what) < 0)
+        return -1;
     int32_t lo = -128, hi = 127, act_min, act_max;
     type_range(y->dtype, &lo, &hi);
     qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
@@ -1003,6 +1094,62 @@ static int lower_add_onnx(ctx *c)
     lir_in(call, bi);
     lir_out(call, yi);
     return 1;
+}
+
+/* The fixed-point factors of TFLite's int8/int16 ADD, SUB, MUL, MINIMUM and
+ * MAXIMUM (TFLM's prepare of each), and the kernel that applies them. */
+typedef struct bin_factors {
+    int32_t am, bm, om;
+    int ash, bsh, osh, left_shift;
+    const char *kernel;
+} bin_factors;
+
+static int binary_factors(ctx *c, const ir_tensor *a, const ir_tensor *b, const ir_tensor *y,
+                          bool s16, bin_factors *f)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    const float s1 = qscale(a), s2 = qscale(b), so = qscale(y);
+    memset(f, 0, sizeof *f);
+    char wa[320], wb[320], wo[400];
+    ratio_what(wa, sizeof wa, a, y);
+    ratio_what(wb, sizeof wb, b, y);
+    switch (nd->op) {
+    case IR_OP_ADD:
+    case IR_OP_SUB: {
+        /* TFLM add_common.cc / sub_common.cc: left shift 20 for int8, 15 for
+         * int16 (whose 16-bit inputs leave less headroom in the int32 sum).
+         * The input factors are at most 1/2; the output one must be < 1. */
+        f->left_shift = s16 ? 15 : 20;
+        const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
+        const double real_out = twice_max / ((double)(1 << f->left_shift) * (double)so);
+        snprintf(wo, sizeof wo, "2 x max('%s' scale %g, '%s' scale %g) / 2^%d / output '%s' scale %g",
+                 a->name, (double)s1, b->name, (double)s2, f->left_shift, y->name, (double)so);
+        if (fixed_mult(c, (double)s1 / twice_max, 0, wa, &f->am, &f->ash) < 0 ||
+            fixed_mult(c, (double)s2 / twice_max, 0, wb, &f->bm, &f->bsh) < 0 ||
+            fixed_mult(c, real_out, 0, wo, &f->om, &f->osh) < 0)
+            return -1;
+        f->kernel = nd->op == IR_OP_ADD ? (s16 ? "kiln_add_s16" : "kiln_add_s8")
+                                        : (s16 ? "kiln_sub_s16" : "kiln_sub_s8");
+        break;
+    }
+    case IR_OP_MUL:
+        snprintf(wo, sizeof wo, "'%s' scale %g x '%s' scale %g / output '%s' scale %g", a->name,
+                 (double)s1, b->name, (double)s2, y->name, (double)so);
+        if (fixed_mult(c, (double)s1 * (double)s2 / (double)so, QU_SHIFT_MAX, wo, &f->om, &f->osh) < 0)
+            return -1;
+        f->kernel = s16 ? "kiln_mul_s16" : "kiln_mul_s8";
+        break;
+    case IR_OP_MIN:
+    case IR_OP_MAX:
+        if (fixed_mult(c, (double)s1 / (double)so, QU_SHIFT_MAX, wa, &f->am, &f->ash) < 0 ||
+            fixed_mult(c, (double)s2 / (double)so, QU_SHIFT_MAX, wb, &f->bm, &f->bsh) < 0)
+            return -1;
+        f->kernel = nd->op == IR_OP_MIN ? "kiln_min_s8" : "kiln_max_s8";
+        break;
+    default:
+        return fail(c, "no int8 kernel");
+    }
+    return 0;
 }
 
 static int lower_binary(ctx *c)
@@ -1047,51 +1194,20 @@ static int lower_binary(ctx *c)
     snprintf(shape, sizeof shape, "{ %lld, %lld, %lld, %lld, %lld, %lld }", (long long)ys[0],
              (long long)ys[1], (long long)ys[2], (long long)ys[3], (long long)ys[4],
              (long long)ys[5]);
-    const float s1 = qscale(a), s2 = qscale(b), so = qscale(y);
-    int32_t am = 0, bm = 0, om = 0;
-    int ash = 0, bsh = 0, osh = 0, left_shift = 0;
-    const char *kernel = NULL;
-    switch (nd->op) {
-    case IR_OP_ADD:
-    case IR_OP_SUB: {
-        /* TFLM add_common.cc / sub_common.cc: left shift 20 for int8, 15 for
-         * int16 (whose 16-bit inputs leave less headroom in the int32 sum). */
-        left_shift = s16 ? 15 : 20;
-        const double twice_max = 2 * (double)(s1 > s2 ? s1 : s2);
-        qu_quantize_multiplier((double)s1 / twice_max, &am, &ash);
-        qu_quantize_multiplier((double)s2 / twice_max, &bm, &bsh);
-        const double real_out = twice_max / ((double)(1 << left_shift) * (double)so);
-        if (!(real_out < 1.0))
-            return fail(c, "output scale %g too small for TFLite's %s add (multiplier %g >= 1)",
-                        (double)so, s16 ? "int16" : "int8", real_out);
-        qu_quantize_multiplier(real_out, &om, &osh);
-        kernel = nd->op == IR_OP_ADD ? (s16 ? "kiln_add_s16" : "kiln_add_s8")
-                                     : (s16 ? "kiln_sub_s16" : "kiln_sub_s8");
-        break;
-    }
-    case IR_OP_MUL:
-        qu_quantize_multiplier((double)s1 * (double)s2 / (double)so, &om, &osh);
-        kernel = s16 ? "kiln_mul_s16" : "kiln_mul_s8";
-        break;
-    case IR_OP_MIN:
-    case IR_OP_MAX:
-        qu_quantize_multiplier((double)s1 / (double)so, &am, &ash);
-        qu_quantize_multiplier((double)s2 / (double)so, &bm, &bsh);
-        kernel = nd->op == IR_OP_MIN ? "kiln_min_s8" : "kiln_max_s8";
-        break;
-    default:
-        return fail(c, "no int8 kernel");
-    }
+    const float so = qscale(y);
+    bin_factors f;
+    if (binary_factors(c, a, b, y, s16, &f) < 0)
+        return -1;
     int32_t act_min, act_max;
     qu_activation_range(&nd->attr.act, so, qzp(y), s16 ? -32768 : -128, s16 ? 32767 : 127,
                         &act_min, &act_max);
     lir_call *call = lir_begin(
-        c->p, c->node, kernel, "kiln_binary_s8_params",
+        c->p, c->node, f.kernel, "kiln_binary_s8_params",
         "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "
         ".out_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = %d, "
         ".b_shift = %d, .out_mult = %d, .out_shift = %d, .act_min = %d, .act_max = %d }",
-        shape, sa, sb, (int)-qzp(a), (int)-qzp(b), (int)qzp(y), left_shift, (int)am, ash, (int)bm,
-        bsh, (int)om, osh, (int)act_min, (int)act_max);
+        shape, sa, sb, (int)-qzp(a), (int)-qzp(b), (int)qzp(y), f.left_shift, (int)f.am, f.ash,
+        (int)f.bm, f.bsh, (int)f.om, f.osh, (int)act_min, (int)act_max);
     lir_in(call, ai);
     lir_in(call, bi);
     lir_out(call, yi);
@@ -1129,7 +1245,10 @@ static int lower_requantize(ctx *c, bool clip)
         return fail(c, "input and output sizes differ");
     int32_t m;
     int sh;
-    qu_quantize_multiplier((double)qscale(x) / (double)qscale(y), &m, &sh);
+    char what[320];
+    ratio_what(what, sizeof what, x, y);
+    if (fixed_mult(c, (double)qscale(x) / (double)qscale(y), QU_SHIFT_MAX, what, &m, &sh) < 0)
+        return -1;
     int32_t act_min = lo, act_max = hi;
     if (clip)
         qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
@@ -1165,7 +1284,8 @@ static int lower_sigmoid_tanh(ctx *c)
     int sh;
     if (!qu_frexp_multiplier((double)qscale(TS(xi)) * (double)(1 << 27), &m, &sh) || sh < 0 ||
         sh > 30)
-        return fail(c, "input scale %g out of the range TFLite's int8 %s handles",
+        return fail(c, "input '%s' scale %g is out of the range TFLite's int8 %s handles (the "
+                    "input multiplier's shift must be 0..30)", TS(xi)->name,
                     (double)qscale(TS(xi)), sig ? "LOGISTIC" : "TANH");
     const int32_t radius = qu_input_radius(4, sh, 31);
     lir_call *call = lir_begin(c->p, c->node, sig ? "kiln_logistic_s8" : "kiln_tanh_s8",
@@ -1192,11 +1312,21 @@ static int lower_hard_swish(ctx *c)
     const float output_scale = qscale(TS(yi));
     int32_t om, rm;
     int oe, re;
-    qu_quantize_multiplier((double)(hires_input_scale / output_scale), &om, &oe);
-    qu_quantize_multiplier((double)(hires_input_scale / reluish_scale), &rm, &re);
-    if (oe > 0)
-        return fail(c, "output scale %g too small for TFLite's int8 HARD_SWISH (exponent %d > 0)",
-                    (double)output_scale, oe);
+    char wo[320], wr[320];
+    snprintf(wo, sizeof wo, "input '%s' scale %g / 128 / output '%s' scale %g", TS(xi)->name,
+             (double)input_scale, TS(yi)->name, (double)output_scale);
+    snprintf(wr, sizeof wr, "input '%s' scale %g / 128 / (3 / 32768)", TS(xi)->name,
+             (double)input_scale);
+    /* The kernel's 16-bit shifts: a rounding right shift by up to 30
+     * (rdbpot16 computes 1 << e in int), the reluish left shift by
+     * relu_exp - 1 <= 16 (a saturating int16 value times 2^16 still fits
+     * int32), the output exponent <= 0. */
+    if (fixed_mult(c, (double)(hires_input_scale / output_scale), 0, wo, &om, &oe) < 0 ||
+        fixed_mult(c, (double)(hires_input_scale / reluish_scale), 17, wr, &rm, &re) < 0)
+        return -1;
+    if (oe < -30 || re < -30)
+        return fail(c, "%s: the rescale factor needs a right shift of %d bits; TFLite's int8 "
+                    "HARD_SWISH takes at most 30", oe < -30 ? wo : wr, oe < -30 ? -oe : -re);
     lir_call *call = lir_begin(c->p, c->node, "kiln_hard_swish_s8", "kiln_hard_swish_s8_params",
                                "{ .n = %lld, .in_zp = %d, .out_zp = %d, .relu_mult16 = %d, "
                                ".relu_exp = %d, .out_mult16 = %d, .out_exp = %d }",
@@ -1219,8 +1349,12 @@ static int lower_leaky_relu(ctx *c)
     const float si = qscale(TS(xi)), so = qscale(TS(yi)), alpha = nd->attr.alpha;
     int32_t am, im;
     int ash, ish;
-    qu_quantize_multiplier((double)(si * alpha / so), &am, &ash);
-    qu_quantize_multiplier((double)(si / so), &im, &ish);
+    char wa[400], wi[320];
+    ratio_what(wi, sizeof wi, TS(xi), TS(yi));
+    snprintf(wa, sizeof wa, "alpha %g x %s", (double)alpha, wi);
+    if (fixed_mult(c, (double)(si * alpha / so), QU_SHIFT_MAX, wa, &am, &ash) < 0 ||
+        fixed_mult(c, (double)(si / so), QU_SHIFT_MAX, wi, &im, &ish) < 0)
+        return -1;
     lir_call *call = lir_begin(c->p, c->node, "kiln_leaky_relu_s8", "kiln_leaky_relu_s8_params",
                                "{ .n = %lld, .in_zp = %d, .out_zp = %d, .id_mult = %d, .id_shift = %d, "
                                ".alpha_mult = %d, .alpha_shift = %d }",
@@ -1257,10 +1391,12 @@ static int lower_softmax(ctx *c)
         return fail(c, "softmax axes [%d, %d) out of range for rank %d", axis, axis_end, x->rank);
     int32_t m;
     int ls;
+    if (!isfinite(nd->attr.beta))
+        return fail(c, "beta %g; softmax needs a finite beta", (double)nd->attr.beta);
     qu_softmax_scaling((double)nd->attr.beta, (double)qscale(x), 5, &m, &ls);
     if (ls < 0 || ls > 31)
-        return fail(c, "input scale %g x beta %g out of TFLite's int8 softmax range",
-                    (double)qscale(x), (double)nd->attr.beta);
+        return fail(c, "input '%s' scale %g x beta %g out of TFLite's int8 softmax range "
+                    "(left shift %d, 0..31)", x->name, (double)qscale(x), (double)nd->attr.beta, ls);
     const int32_t diff_min = -qu_input_radius(5, ls, 31);
     lir_call *call = lir_begin(c->p, c->node,
                                y->dtype == IR_DT_S8 ? "kiln_softmax_s8" : "kiln_softmax_s8_s16",
@@ -1302,7 +1438,10 @@ static int lower_mean(ctx *c)
     int32_t m = 0, m2 = 0;
     int sh = 0, sh2 = 0;
     if (!same) {
-        qu_quantize_multiplier((double)qscale(x) / (double)qscale(y), &m, &sh);
+        char what[320];
+        ratio_what(what, sizeof what, x, y);
+        if (fixed_mult(c, (double)qscale(x) / (double)qscale(y), QU_SHIFT_MAX, what, &m, &sh) < 0)
+            return -1;
         qu_mean_multiplier(m, sh, count, &m2, &sh2);
     }
     lir_call *call = lir_begin(
@@ -1396,7 +1535,10 @@ static int lower_concat(ctx *c)
                 return fail(c, "input '%s' must be quantized int8", x->name);
             len = (int32_t)x->shape[axis];
             zp = qzp(x);
-            qu_quantize_multiplier((double)qscale(x) / (double)qscale(y), &m, &sh);
+            char what[320];
+            ratio_what(what, sizeof what, x, y);
+            if (fixed_mult(c, (double)qscale(x) / (double)qscale(y), QU_SHIFT_MAX, what, &m, &sh) < 0)
+                return -1;
         }
         snprintf(lens + strlen(lens), sizeof lens - strlen(lens), "%s%d", k ? ", " : "", (int)len);
         snprintf(zps + strlen(zps), sizeof zps - strlen(zps), "%s%d", k ? ", " : "", (int)zp);

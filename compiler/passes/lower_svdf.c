@@ -138,6 +138,18 @@ static int want_quant(const ir_graph *g, int node, int t, ir_dtype dt, bool zero
     return 0;
 }
 
+/* Why a rescale factor does not fit the fixed-point multiply. */
+static const char *factor_trouble(char *why, size_t n, float e, int shift)
+{
+    if (!isfinite(e))
+        snprintf(why, n, "the rescale factor overflows float32 (the kernels need a finite "
+                 "factor below 2^%d)", QU_SHIFT_MAX);
+    else
+        snprintf(why, n, "the rescale factor needs a left shift of %d bits (the kernels "
+                 "take factors below 2^%d, as TFLite does)", shift, QU_SHIFT_MAX);
+    return why;
+}
+
 int lower_svdf_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     svdf_shape k;
@@ -168,12 +180,22 @@ int lower_svdf_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errle
                               "W_time scale = %g (within 1e-5, as TFLite requires)", b->name, sb,
                               (double)(ss * swt));
     }
-    /* TFLM forms both ratios in float and widens them to double. */
+    /* TFLM forms both ratios in float and widens them to double; each must
+     * fit the kernels' fixed-point multiply (QU_SHIFT_MAX). */
     const float e1 = sx * swf / ss, e2 = ss * swt / sy;
     int32_t m1, m2;
     int sh1, sh2;
-    qu_quantize_multiplier((double)e1, &m1, &sh1);
-    qu_quantize_multiplier((double)e2, &m2, &sh2);
+    char why[160];
+    if (qu_multiplier_fits((double)e1, QU_SHIFT_MAX, &m1, &sh1) != QU_FITS)
+        return lower_fail(err, errlen, g, node, "input '%s' scale %g x W_feature '%s' scale %g / "
+                          "state '%s' scale %g = %g: %s", T(g, k.x)->name, (double)sx,
+                          T(g, k.wf)->name, (double)swf, T(g, k.s)->name, (double)ss, (double)e1,
+                          factor_trouble(why, sizeof why, e1, sh1));
+    if (qu_multiplier_fits((double)e2, QU_SHIFT_MAX, &m2, &sh2) != QU_FITS)
+        return lower_fail(err, errlen, g, node, "state '%s' scale %g x W_time '%s' scale %g / "
+                          "output '%s' scale %g = %g: %s", T(g, k.s)->name, (double)ss,
+                          T(g, k.wt)->name, (double)swt, T(g, k.y)->name, (double)sy, (double)e2,
+                          factor_trouble(why, sizeof why, e2, sh2));
     int32_t act_min, act_max;
     qu_activation_range(&g->nodes[node].attr.act, sy, T(g, k.y)->q.zero_point[0], -128, 127,
                         &act_min, &act_max);

@@ -18,6 +18,9 @@
 #include "passes/lower.h"
 
 #define PLAN_ALIGN 16u
+/* The largest arena (and buffer in it): the generated code holds the arena
+ * size and every offset in uint32 fields (kiln_model, kiln_io_desc). */
+#define PLAN_MAX_BYTES 4294967295ULL
 
 typedef enum plan_home {
     PLAN_NONE = 0,   /* not used by the program */
@@ -39,7 +42,9 @@ typedef struct plan {
 
 /* Resolves aliases (inserting copies where a graph output would otherwise
  * share bytes with a graph input, a constant or another output), computes
- * lifetimes and places every buffer.  May append calls to `p`. */
+ * lifetimes and places every buffer.  May append calls to `p`.  Fails, with
+ * a message naming the tensor or call, when a buffer or the arena would
+ * exceed PLAN_MAX_BYTES. */
 bool plan_memory(ir_graph *g, lir_program *p, plan *out, char *err, size_t errlen);
 void plan_free(plan *pl);
 

@@ -31,6 +31,24 @@ void qu_quantize_multiplier(double m, int32_t *q, int *shift)
     *shift = e;
 }
 
+qu_fit qu_multiplier_fits(double m, int max_shift, int32_t *q, int *shift)
+{
+    *q = 0;
+    *shift = 0;
+    if (!isfinite(m))
+        return QU_NOT_FINITE;
+    int32_t qm;
+    int sh;
+    qu_quantize_multiplier(m, &qm, &sh);
+    if (sh > max_shift) {
+        *shift = sh;
+        return QU_TOO_LARGE;
+    }
+    *q = qm;
+    *shift = sh;
+    return QU_FITS;
+}
+
 bool qu_frexp_multiplier(double m, int32_t *q, int *shift)
 {
     int e;
@@ -72,6 +90,11 @@ int16_t qu_downscale_multiplier_i16(int32_t m)
 int64_t qu_quantize_value(float scale, int32_t zp, float f)
 {
     const float t = roundf(f / scale);
+    const float lim = 4611686018427387904.0f; /* 2^62: any int32 zero point still fits */
+    if (isnan(t))
+        return zp;
+    if (t >= lim || t <= -lim)
+        return (int64_t)zp + (t > 0 ? (int64_t)1 << 62 : -((int64_t)1 << 62));
     return (int64_t)zp + (int64_t)t;
 }
 
@@ -82,12 +105,12 @@ void qu_activation_range(const ir_act *act, float scale, int32_t zp, int32_t qmi
     *act_max = qmax;
     if (!act || !act->on)
         return;
-    if (!isinf(act->lo)) {
+    if (isfinite(act->lo)) {
         int64_t v = qu_quantize_value(scale, zp, act->lo);
         if (v > *act_min)
             *act_min = v > qmax ? qmax : (int32_t)v;
     }
-    if (!isinf(act->hi)) {
+    if (isfinite(act->hi)) {
         int64_t v = qu_quantize_value(scale, zp, act->hi);
         if (v < *act_max)
             *act_max = v < qmin ? qmin : (int32_t)v;

@@ -1,10 +1,17 @@
 /*
- * fileio.c - whole-file reads and atomic writes (temp file + rename).
+ * fileio.c - whole-file reads of regular files and atomic writes (temp file
+ * beside the target, fsync, rename, fsync of the directory).
+ *
+ * The temporary is registered with tmpfiles.c for as long as it exists, so a
+ * signal that ends the tool mid-write removes it.  A target that is a
+ * symbolic link is written through: the link's target is replaced, the link
+ * stays.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "util/fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,106 +19,247 @@
 #include <unistd.h>
 
 #include "util/sbuf.h"
+#include "util/tmpfiles.h"
+
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO (named pipe)" :
+           S_ISCHR(m) || S_ISBLK(m) ? "a device" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
+int open_regular(const char *path, int extra_flags, uint64_t *size, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: opening a FIFO without a writer, or some devices, would
+     * otherwise wait forever before the check below could refuse it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra_flags);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "'%s' is %s, not a regular file", path, file_kind(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
 
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    uint64_t size;
+    int fd = open_regular(path, 0, &size, err, errlen);
+    if (fd < 0)
+        return false;
+    if (size > SIZE_MAX / 2) {
+        snprintf(err, errlen, "'%s' is too large (%llu bytes)", path, (unsigned long long)size);
+        close(fd);
         return false;
     }
-    size_t cap = 1 << 16, n = 0;
+    /* The size is a hint: a file that grows or shrinks meanwhile is read to its end. */
+    size_t cap = size ? (size_t)size : 1 << 16, n = 0;
     uint8_t *buf = xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
             cap *= 2;
             buf = xrealloc(buf, cap + 1);
         }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+            close(fd);
+            free(buf);
+            return false;
+        }
         if (got == 0)
             break;
+        n += (size_t)got;
     }
-    if (ferror(f)) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        fclose(f);
-        free(buf);
-        return false;
-    }
-    fclose(f);
+    close(fd);
     buf[n] = 0;
     *data = buf;
     *len = n;
     return true;
 }
 
+/* The file a write to `path` must replace: `path` itself, or the file a
+ * symbolic link there points to (so the link stays a link and its target
+ * gets the bytes).  Heap string, or NULL with err set. */
+static char *write_target(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+        return xstrdup(path);
+    char *real = realpath(path, NULL);
+    if (!real) {
+        snprintf(err, errlen, "'%s' is a symbolic link whose target cannot be resolved (%s); not "
+                 "replacing the link", path, strerror(errno));
+        return NULL;
+    }
+    char *r = xstrdup(real);
+    free(real);
+    return r;
+}
+
+static bool write_all_fd(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = ENOSPC;
+            return false;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Makes the rename itself durable: 0, or the errno of a failed fsync.  A
+ * directory that cannot be opened or synced (some file systems say EINVAL)
+ * is not an error. */
+static int sync_dir_of(const char *path)
+{
+    char *dir = path_dir(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return 0;
+    int e = fsync(fd) == 0 || errno == EINVAL || errno == EROFS ? 0 : errno;
+    close(fd);
+    return e;
+}
+
+/* Creates the temporary `tmp`, registered for removal on a fatal signal
+ * (*slot); the descriptor, or -1 with errno set and nothing registered.
+ * O_EXCL: never writes through something already at that name (a leftover
+ * of a killed run with the same PID, even a planted link, is unlinked once). */
+static int create_temp(const char *tmp, int *slot)
+{
+    *slot = tmpfiles_add(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        tmpfiles_remove(*slot);
+        errno = e;
+    }
+    return fd;
+}
+
+/* Writes, syncs and closes the temporary: 0, or the errno of what failed. */
+static int fill_temp(int fd, const void *data, size_t len)
+{
+    int e = 0;
+    if (!write_all_fd(fd, data, len) || fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    return e;
+}
+
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
-        free(tmp);
+    if (!*path) {
+        snprintf(err, errlen, "empty output file name");
         return false;
     }
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = (fflush(f) == 0) && ok;
-    int e = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (ok && rename(tmp, path) != 0) {
+    char *target = write_target(path, err, errlen);
+    if (!target)
+        return false;
+    char *tmp = xasprintf("%s.tmp.%ld", target, (long)getpid());
+    int slot;
+    int fd = create_temp(tmp, &slot);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        free(target);
+        return false;
+    }
+    struct stat old;
+    if (stat(target, &old) == 0 && S_ISREG(old.st_mode))
+        fchmod(fd, old.st_mode & 07777);   /* a replaced file keeps its permissions */
+    int e = fill_temp(fd, data, len);
+    if (!e && rename(tmp, target) != 0)
         e = errno;
-        ok = false;
+    if (!e)
+        e = sync_dir_of(target);
+    if (e) {
+        snprintf(err, errlen, "cannot write '%s': %s", target, strerror(e));
+        unlink(tmp);
     }
-    if (!ok) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
-        remove(tmp);
-    }
+    tmpfiles_remove(slot);
     free(tmp);
-    return ok;
+    free(target);
+    return !e;
 }
 
 char *write_file_temp(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wbx");    /* never through a file or link already there */
-    if (!f) {
+    int slot;
+    int fd = create_temp(tmp, &slot);
+    if (fd < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
         free(tmp);
         return NULL;
     }
-    bool ok = len == 0 || fwrite(data, 1, len, f) == len;
-    ok = (fflush(f) == 0) && ok;
-    ok = ok && fsync(fileno(f)) == 0;
-    int e = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e ? e : errno));
-        remove(tmp);
+    int e = fill_temp(fd, data, len);
+    if (e) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
+        unlink(tmp);
+        tmpfiles_remove(slot);
         free(tmp);
         return NULL;
     }
-    return tmp;
+    return tmp;     /* still registered: the caller calls tmpfiles_forget once it is renamed or removed */
 }
 
+/* mkdir -p, one component at a time.  The walk starts at the first
+ * character and every index is checked against the copy's length, so no
+ * input (empty, all slashes, "a//b", trailing '/') reads outside it. */
 bool make_dirs(const char *path, char *err, size_t errlen)
 {
+    if (!path || !*path) {
+        snprintf(err, errlen, "empty directory path");
+        return false;
+    }
     char *p = xstrdup(path);
-    for (char *s = p + 1;; s++) {
-        bool end = (*s == '\0');
-        if (*s == '/' || end) {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create directory '%s': %s", p, strerror(errno));
-                free(p);
-                return false;
-            }
-            *s = c;
+    size_t n = strlen(p);
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && p[i] != '/')
+            continue;
+        if (p[i - 1] == '/')    /* "//" or a trailing '/': nothing new to create */
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create directory '%s': %s", p, strerror(errno));
+            free(p);
+            return false;
         }
-        if (end)
-            break;
+        p[i] = c;
     }
     free(p);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "'%s' exists and is not a directory", path);
+        return false;
+    }
     return true;
 }
 

@@ -3,8 +3,10 @@
  * and the guarantee are in fileset.h).
  *
  * Relies on rename() replacing a file atomically within one directory, and
- * on write_file_temp() (fileio.c) for the temporaries.  Never writes through
- * a directory, never leaves a temporary behind on a failure it sees.
+ * on write_file_temp() (fileio.c) for the temporaries, which stay registered
+ * with tmpfiles.c (removed if a signal ends kiln) until renamed or removed
+ * here.  Never writes through a directory, never leaves a temporary behind
+ * on a failure it sees.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "util/fileset.h"
@@ -17,6 +19,7 @@
 
 #include "util/fileio.h"
 #include "util/sbuf.h"
+#include "util/tmpfiles.h"
 
 static bool not_a_directory(const char *path, char *err, size_t errlen)
 {
@@ -31,8 +34,10 @@ static bool not_a_directory(const char *path, char *err, size_t errlen)
 static void remove_all(char **tmp, int n)
 {
     for (int i = 0; i < n; i++)
-        if (tmp[i])
+        if (tmp[i]) {
             remove(tmp[i]);
+            tmpfiles_forget(tmp[i]);
+        }
 }
 
 /* Step 4: renames; on failure removes every target and what is left. */
@@ -40,6 +45,7 @@ static bool rename_all(const fileset_file *files, char **tmp, int n, char *err, 
 {
     for (int i = 0; i < n; i++) {
         if (rename(tmp[i], files[i].path) == 0) {
+            tmpfiles_forget(tmp[i]);    /* renamed: no longer a temporary to remove on a signal */
             free(tmp[i]);
             tmp[i] = NULL;
             continue;

@@ -127,6 +127,11 @@ int main(int argc, char **argv)
             printf("stored CRC 0x%08" PRIx32 ", computed 0x%08" PRIx32 "\n", r->crc_expected, r->crc_found);
         else if (s == KILN_E_BLOB_VERSION)
             printf("blob format version %" PRIu32 ", runtime reads %u\n", r->version, KILN_BLOB_VERSION);
+        else if (r->field) {
+            char why[160];
+            kiln_blob_report_str(r, why, sizeof why);
+            printf("%s\n", why);
+        }
         free(blob_mem);
         free(arena);
         return 3;

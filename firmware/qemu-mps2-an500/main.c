@@ -163,6 +163,13 @@ static void send_hello(const kiln_model *m, const kiln_net *net, kiln_status s, 
     n = put_str(p, KVP_HELLO_FIXED, sizeof p, m->name);
     n = put_str(p, n, sizeof p, kiln_status_name(s));
     n = put_str(p, n, sizeof p, kiln_status_str(s));
+    /* A check about one field says which, in the same string:
+     * "...; header field payload_size: found 0, expected 14928". */
+    if (r->field && n > 0 && n + 3 < sizeof p) {
+        p[n - 1] = ';';
+        p[n++] = ' ';
+        n += (uint32_t)kiln_blob_report_str(r, (char *)p + n, sizeof p - n) + 1u;
+    }
     kvp_send(KVP_T_HELLO, 0, p, n);
 }
 

@@ -13,7 +13,10 @@
  *
  * Any single flipped bit is caught: the header CRC covers every header byte
  * before it (reserved ones included) and the payload CRC every payload byte
- * (padding included).
+ * (padding included).  CRCs catch accidents, not intent: anyone can recompute
+ * them.  What stops a crafted blob is the comparison with what the generated
+ * code was built for (kiln_blob_check_model): every header field exactly,
+ * and the payload by a CRC-32 or SHA-256 the code carries (docs/security.md).
  */
 #ifndef KILN_BLOB_H
 #define KILN_BLOB_H
@@ -48,7 +51,7 @@ extern "C" {
 #define KILN_BLOB_OFF_RESERVED 44u     /* u8[16] zero */
 #define KILN_BLOB_OFF_HEADER_CRC 60u   /* u32    CRC-32/IEEE of bytes 0..59 */
 
-#define KILN_BLOB_F_DIRECTORY 0x1u     /* payload starts with a tensor directory */
+#define KILN_BLOB_F_DIRECTORY 0x1u     /* payload starts with a tensor directory (tensor_count > 0) */
 #define KILN_BLOB_F_KNOWN 0x1u         /* every flag bit version 1 defines */
 
 /* Directory entry, 16 bytes each, at KILN_BLOB_OFF_DIR. */
@@ -71,8 +74,56 @@ typedef enum kiln_blob_kind {
     KILN_BLOB_KIND_DERIVED = 2     /* made by the compiler: multipliers, tables, folded BN */
 } kiln_blob_kind;
 
-/* Flags for kiln_blob_check(). */
-#define KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC 0x1u /* for boot-time budgets; header still checked */
+/* Flags for kiln_blob_check() and kiln_blob_check_model(). */
+#define KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC 0x1u /* skip computing the payload CRC-32 (boot-time
+                                               * budgets); every header check still runs, and a
+                                               * SHA-256 the code carries is never skipped */
+
+/* How init checks the payload bytes against what the code was built for
+ * (kiln generate --integrity; docs/security.md). */
+typedef enum kiln_integrity {
+    KILN_INTEGRITY_CRC32 = 1,   /* CRC-32 of the payload, the value pinned in the code */
+    KILN_INTEGRITY_SHA256 = 2   /* SHA-256 of the payload, carried by the code */
+} kiln_integrity;
+
+#define KILN_BLOB_DIGEST_BYTES 32u
+
+/* What the generated code was built for.  kiln_blob_check_model() refuses a
+ * blob whose header differs from it in any field, and whose payload differs
+ * in CRC-32 or SHA-256 (as `integrity` says): with SHA-256 the whole blob is
+ * pinned byte for byte. */
+typedef struct kiln_blob_expect {
+    uint64_t signature;
+    uint32_t total_size;        /* header + payload; the model's blob_bytes */
+    uint32_t flags;
+    uint32_t align;
+    uint32_t tensor_count;
+    uint32_t dir_offset;
+    uint32_t data_offset;
+    uint32_t payload_crc;       /* the header's payload_crc must hold this */
+    uint32_t integrity;         /* kiln_integrity */
+    uint8_t sha256[KILN_BLOB_DIGEST_BYTES]; /* of the payload; KILN_INTEGRITY_SHA256 only */
+} kiln_blob_expect;
+
+/* Which value a failing check is about (kiln_blob_report.field). */
+typedef enum kiln_blob_field {
+    KILN_BLOB_FIELD_NONE = 0,
+    KILN_BLOB_FIELD_HEADER_SIZE, KILN_BLOB_FIELD_FLAGS, KILN_BLOB_FIELD_ALIGN,
+    KILN_BLOB_FIELD_PAYLOAD_SIZE, KILN_BLOB_FIELD_PAYLOAD_CRC, KILN_BLOB_FIELD_TENSOR_COUNT,
+    KILN_BLOB_FIELD_DIR_OFFSET, KILN_BLOB_FIELD_DATA_OFFSET, KILN_BLOB_FIELD_RESERVED,
+    KILN_BLOB_FIELD_PAYLOAD_SHA256,     /* found/expected: the digests' first 4 bytes */
+    /* Directory entry `entry`: */
+    KILN_BLOB_FIELD_ENTRY_OFFSET, KILN_BLOB_FIELD_ENTRY_SIZE, KILN_BLOB_FIELD_ENTRY_NAME,
+    KILN_BLOB_FIELD_ENTRY_DTYPE, KILN_BLOB_FIELD_ENTRY_KIND, KILN_BLOB_FIELD_ENTRY_RESERVED
+} kiln_blob_field;
+
+/* How `found` broke `expected` (kiln_blob_report.rel). */
+typedef enum kiln_blob_rel {
+    KILN_BLOB_REL_EQ = 0,       /* must equal */
+    KILN_BLOB_REL_MIN = 1,      /* must be at least */
+    KILN_BLOB_REL_MAX = 2,      /* must be at most */
+    KILN_BLOB_REL_MULTIPLE = 3  /* must be a multiple of */
+} kiln_blob_rel;
 
 /* What the check found, for messages that say "found X, expected Y". */
 typedef struct kiln_blob_report {
@@ -86,17 +137,42 @@ typedef struct kiln_blob_report {
     uint32_t total_size;        /* header + payload, as the header claims */
     uint32_t crc_expected;      /* of the failing CRC check, as stored */
     uint32_t crc_found;         /* of the failing CRC check, as computed */
+    /* The failing field check (field 0 when the status is about no field): */
+    uint32_t field;             /* kiln_blob_field */
+    uint32_t entry;             /* directory entry, for KILN_BLOB_FIELD_ENTRY_* */
+    uint32_t found;             /* value in the blob */
+    uint32_t expected;          /* what it had to be, in the sense of `rel` */
+    uint32_t rel;               /* kiln_blob_rel */
 } kiln_blob_report;
 
 /*
- * Check a blob in memory (memory-mapped flash or RAM) before use.
+ * Check a blob in memory (memory-mapped flash or RAM) before use, with no
+ * knowledge of the model but its signature: header, layout, payload CRC and
+ * directory (the structural check; host tools use it on any blob).
  * capacity: bytes readable at `blob` (the flash region or the buffer size).
- * expected_signature: the constant the generated code carries.
- * Returns KILN_OK, or the first failing check (see status.h for the order).
- * `report` may be NULL; when given it is filled with what was read so far.
+ * Returns KILN_OK, or the first failing check (docs/blob-format.md gives the
+ * order).  `report` may be NULL; when given it is filled with what was read
+ * so far and, for a field check, which field, found and expected.
  */
 kiln_status kiln_blob_check(const void *blob, size_t capacity, uint64_t expected_signature,
                             uint32_t flags, kiln_blob_report *report);
+
+/*
+ * The check kiln_net_init runs: everything kiln_blob_check does, and every
+ * header field compared with what the code was built for, and the payload
+ * checked by the code's own CRC-32 or SHA-256.  KILN_E_MODEL when `expect`
+ * itself is unusable (NULL, unknown integrity mode, size below a header).
+ */
+kiln_status kiln_blob_check_model(const void *blob, size_t capacity, const kiln_blob_expect *expect,
+                                  uint32_t flags, kiln_blob_report *report);
+
+/* The name of a kiln_blob_field as docs/blob-format.md spells it ("payload_size"). */
+const char *kiln_blob_field_name(uint32_t field);
+
+/* One line for people: "header field payload_size: found 7464, expected 14928"
+ * (or "directory entry 3 offset: ..."), NUL-terminated and cut to fit n
+ * bytes; "" when the report names no field.  Returns the length written. */
+size_t kiln_blob_report_str(const kiln_blob_report *r, char *buf, size_t n);
 
 /* CRC-32/IEEE 802.3 (poly 0x04C11DB7 reflected, init and xorout 0xFFFFFFFF),
  * the CRC of zlib and of an STM32 CRC unit set to reflect in/out.

@@ -59,10 +59,10 @@ struct kiln_net;
 
 typedef struct kiln_model {
     const char *name;
-    uint64_t signature;         /* must equal the blob header's */
+    uint64_t signature;         /* must equal the blob header's (and blob.signature) */
     uint32_t arena_bytes;       /* caller's arena must be at least this */
     uint32_t arena_align;       /* ... and aligned to this */
-    uint32_t blob_bytes;        /* header + payload of the matching blob */
+    uint32_t blob_bytes;        /* header + payload of the matching blob (and blob.total_size) */
     uintptr_t blob_address;     /* default memory-mapped address, 0 if none */
     const void *inline_blob;    /* the blob compiled in (internal flash), or NULL */
     uint32_t n_inputs;
@@ -73,6 +73,10 @@ typedef struct kiln_model {
     const kiln_state_desc *state;
     /* Runs every layer; called by kiln_net_run after the argument checks. */
     void (*invoke)(const uint8_t *weights, uint8_t *arena, const void *const *in, void *const *out);
+    /* The blob this code was generated with: every header field, and the
+     * payload's CRC-32 or SHA-256.  The kernels read at offsets compiled in,
+     * so init refuses any blob that differs (kiln_blob_check_model). */
+    kiln_blob_expect blob;
 } kiln_model;
 
 typedef struct kiln_net {
@@ -87,6 +91,9 @@ typedef struct kiln_net {
  * Check the blob and bind the arena.  blob == NULL means: the model's inline
  * blob if it has one, else the default address (model->blob_address) with
  * capacity model->blob_bytes when capacity is 0.  flags: KILN_BLOB_CHECK_*.
+ * The blob must be exactly the one the code was generated with
+ * (kiln_blob_check_model against model->blob); KILN_E_MODEL when the
+ * descriptor's own copies of the signature and blob size disagree.
  * On any failure the net stays unusable and kiln_net_run refuses to run.
  */
 kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *blob, size_t capacity,

@@ -101,6 +101,16 @@ typedef struct kiln_slots_choice {
 kiln_status kiln_slots_select(const uint8_t *region, uint32_t region_size, uint32_t erase_unit,
                               uint64_t signature, uint32_t flags, kiln_slots_choice *out);
 
+/*
+ * The same choice with the check kiln_net_init will run (every header field
+ * and the payload's CRC-32 or SHA-256 against what the code was built for):
+ * pass &NET_model.blob.  A slot holding a blob crafted to pass the
+ * structural check is then skipped in favour of the other, instead of being
+ * chosen and refused at init.  KILN_E_MODEL when expect is NULL.
+ */
+kiln_status kiln_slots_select_model(const uint8_t *region, uint32_t region_size, uint32_t erase_unit,
+                                    const kiln_blob_expect *expect, uint32_t flags, kiln_slots_choice *out);
+
 #ifdef __cplusplus
 }
 #endif

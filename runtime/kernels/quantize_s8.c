@@ -14,9 +14,14 @@
  */
 #include "kiln/kernels_s8.h"
 
-/* Both roundings for |v| < 2^30 (values beyond saturate either way). */
+/* Both roundings for |v| < 2^30 (values beyond saturate either way).  NaN
+ * gives 0, so it quantizes to the zero point: what a Cortex-M's VCVT makes
+ * of it (TFLite's static_cast of NaN is undefined in C++; on x86 it lands on
+ * the negative rail, on Arm on 0), and never undefined behaviour here. */
 static int32_t round_to_int(float v, int32_t even)
 {
+    if (v != v)
+        return 0;
     if (v >= 1073741824.0f)
         return 1073741824;
     if (v <= -1073741824.0f)
@@ -37,11 +42,14 @@ static int32_t sat(int32_t v, int32_t lo, int32_t hi)
 
 /* Both roundings for the int32 output, on the magnitude (both are symmetric
  * about 0), as an int64 so that the zero point adds without overflow.
- * Magnitudes of 2^32 and more (and NaN) give 2^32: with any int32 zero
- * point that still saturates on the same side as the exact value.  Below
+ * Magnitudes of 2^32 and more give 2^32: with any int32 zero point that
+ * still saturates on the same side as the exact value; NaN gives 0, the
+ * zero point, as in round_to_int.  Below
  * 2^32 the float -> uint32 conversion is defined, and m - t is exact. */
 static int64_t round_wide(float v, int32_t even)
 {
+    if (v != v)
+        return 0;
     const int neg = v < 0.0f;
     const float m = neg ? -v : v;
     if (!(m < 4294967296.0f))
@@ -62,9 +70,12 @@ static int64_t round_wide(float v, int32_t even)
                 body;                                                           \
             }
 
+/* |rounded| <= 2^30, so the sum is formed in 64 bits and saturated: a zero
+ * point near the int32 rails (only a forged blob holds one) cannot overflow. */
 static int32_t quantize_one(const kiln_quantize_params *p, float x, float scale, int32_t zp)
 {
-    return round_to_int(x / scale, p->round_even) + zp;
+    const int64_t v = (int64_t)round_to_int(x / scale, p->round_even) + zp;
+    return v > 2147483647 ? 2147483647 : v < -2147483647 - 1 ? -2147483647 - 1 : (int32_t)v;
 }
 
 void kiln_quantize_f32_s8(const kiln_quantize_params *p, const float *x, const float *scale,

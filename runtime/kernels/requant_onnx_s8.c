@@ -30,6 +30,9 @@ int32_t kiln_requant_onnx(int32_t acc, int32_t scale_bits)
     } u;
     u.i = scale_bits;
     float v = (float)acc * u.f;
+    /* A NaN scale (only a forged blob carries one) gives the zero point. */
+    if (v != v)
+        v = 0.0f;
     /* Outputs are 8-bit; anything beyond +-2^20 saturates the same way. */
     if (v > 1048576.0f)
         v = 1048576.0f;

@@ -50,8 +50,8 @@ run_kiln 0 "at 0x70000000" "export at the board's base" flash export x.bin --boa
 # Errors.
 run_kiln 2 "not aligned to the blob's alignment" "address not aligned to the blob" \
     flash export x.bin --address 0x90000010 -o e.hex
-run_kiln 2 "run past the 32-bit address space" "past 4 GiB" flash export x.bin --address 0xFFFFF000 -o e.hex
-run_kiln 2 "unknown --format 'bin'" "unknown format" flash export x.bin --address 0 --format bin -o e.hex
+run_kiln 2 "past the 32-bit address space" "past 4 GiB" flash export x.bin --address 0xFFFFF000 -o e.hex
+run_kiln 2 "unknown --format 'bin'" "unknown format" flash export x.bin --address 0x0 --format bin -o e.hex
 run_kiln 2 "only .* bytes of flash remain" "does not fit the board" \
     flash export x.bin --board stm32f746g-disco --address 0x90FF0000 -o e.hex
 check "no output file after errors" [ ! -e e.hex ]

@@ -16,10 +16,19 @@ them) until none comes for 60 s or it is killed.  MODE:
   silent  accepts the connection and never answers.
   nak     answers every packet with '-'.
   error   behaves as `flash` but answers every write with E01.
+Misbehaving servers (each answers qSupported as `flash` does, unless said):
+  trickle   answers qSupported with a packet that never ends, one byte every
+            0.2 s, so no single wait for a byte is long;
+  flood     answers qSupported with '$' and 8 MiB of data, no '#', then
+            stays silent with the connection open;
+  bigblock  a memory map whose flash region has a 2 GiB block size;
+  overlap   a memory map with two overlapping regions;
+  emptymap  sends the memory map as endless empty 'm' parts.
 """
 import os
 import socket
 import sys
+import time
 
 FLASH_BASE, FLASH_SIZE, BLOCK = 0x08000000, 128 * 1024, 16 * 1024
 RAM_BASE, RAM_SIZE = 0x20000000, 64 * 1024
@@ -29,6 +38,19 @@ MEMORY_MAP = (
     f'    <property name="blocksize">{BLOCK:#x}</property>\n  </memory>\n'
     f'  <memory type="ram" start="{RAM_BASE:#x}" length="{RAM_SIZE:#x}"/>\n'
     '</memory-map>\n')
+BAD_MAPS = {
+    'bigblock': (
+        '<?xml version="1.0"?>\n<memory-map>\n'
+        '  <memory type="flash" start="0x0" length="0x80000000">\n'
+        '    <property name="blocksize">0x80000000</property>\n  </memory>\n'
+        '</memory-map>\n'),
+    'overlap': (
+        '<?xml version="1.0"?>\n<memory-map>\n'
+        f'  <memory type="flash" start="{FLASH_BASE:#x}" length="{FLASH_SIZE:#x}">\n'
+        f'    <property name="blocksize">{BLOCK:#x}</property>\n  </memory>\n'
+        f'  <memory type="ram" start="{FLASH_BASE + BLOCK:#x}" length="0x1000"/>\n'
+        '</memory-map>\n'),
+}
 
 
 def checksum(data):
@@ -132,6 +154,17 @@ class Server:
         return None, 0
 
     def handle(self, p):
+        if p.startswith(b'qSupported') and self.mode == 'trickle':
+            self.c.sendall(b'$PacketSize=400')
+            for _ in range(600):
+                time.sleep(0.2)
+                self.c.sendall(b';')
+            raise ConnectionError('trickled for 120 s')
+        if p.startswith(b'qSupported') and self.mode == 'flood':
+            self.c.sendall(b'$' + b'a' * (8 << 20))
+            while self.c.recv(65536):
+                pass
+            raise ConnectionError('client gone')
         if p.startswith(b'qSupported'):
             return b'PacketSize=400;QStartNoAckMode+;qXfer:memory-map:read+'
         if p == b'QStartNoAckMode':
@@ -142,7 +175,9 @@ class Server:
             return b'S05'
         if p.startswith(b'qXfer:memory-map:read::'):
             off, length = (int(x, 16) for x in p.split(b'::')[1].split(b','))
-            doc = MEMORY_MAP.encode()
+            if self.mode == 'emptymap':
+                return b'm'
+            doc = BAD_MAPS.get(self.mode, MEMORY_MAP).encode()
             part = doc[off:off + length]
             return (b'l' if off + length >= len(doc) else b'm') + escape(part)
         if p[:1] == b'm':
@@ -226,7 +261,7 @@ def main():
                 r = srv.handle(p)
                 if r is not None:
                     srv.reply(r)
-        except (ConnectionError, socket.timeout):
+        except (ConnectionError, socket.timeout, OSError):
             pass
         finally:
             conn.close()

@@ -5,7 +5,10 @@
 # vFlashDone, no-ack mode, run-length encoded replies) and against servers
 # that misbehave (silent, NAK everything, refuse writes).  The server is
 # tests/e2e/flash_fake_gdb_server.py; it refuses to program bytes that were
-# not erased, so a client that skips an erase fails.
+# not erased, so a client that skips an erase fails.  Hostile servers: a
+# reply that never ends (slowly, or as a flood), a memory map with a 2 GiB
+# block size, overlapping regions, or no end at all; each must fail with a
+# named cause, bounded in memory and by --timeout.
 source "$(dirname "$0")/lib/flash_common.sh"
 cd "$T"
 S="$ROOT/tests/e2e/flash_fake_gdb_server.py"
@@ -68,4 +71,26 @@ run_kiln 2 "refused to program .* at 0x8000000 \(reply E01\)" "a server that ref
     flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x08000000 --timeout 2
 run_kiln 2 "refused to write .* at 0x20000000 \(reply E01\)" "a server that refuses RAM writes" \
     flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x20000000 --timeout 2
+
+# --- hostile servers; RUNNER bounds a regression to a failure, not a hang ---
+RUNNER="timeout 60"
+serve trickle
+run_kiln 2 "did not complete its answer to qSupported within 1000 ms \([0-9]+ bytes came" \
+    "a reply that trickles in forever hits the --timeout deadline" \
+    flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x08000000 --timeout 1
+serve flood
+run_kiln 2 "sent a reply to qSupported longer than 4608 bytes" \
+    "a packet that never ends is refused at the packet limit" \
+    flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x08000000 --timeout 5
+serve bigblock
+run_kiln 2 "blocksize 2147483648 is outside 1\.\.1048576" "a 2 GiB flash block size is refused" \
+    flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x00000000 --timeout 5
+serve overlap
+run_kiln 2 "regions 0x8000000 \+ 0x20000 and 0x8004000 \+ 0x1000 overlap" \
+    "overlapping memory-map regions are refused" \
+    flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x08000000 --timeout 5
+serve emptymap
+run_kiln 2 "empty part of its memory map" "a memory map sent as endless empty parts is refused" \
+    flash write f1.bin --gdb 127.0.0.1:$PORT --address 0x08000000 --timeout 5
+RUNNER=""
 finish

@@ -56,5 +56,12 @@ check "erased flash (0xFF)"    "KILN_E_BLOB_ERASED: .*erased"    --blob "$tmp/er
 check "all zeros"              "KILN_E_BLOB_ZERO: .*all zeros"   --blob "$tmp/zero.bin"
 check "another model's blob"   "KILN_E_BLOB_SIGNATURE: .*(another model|signature)" --blob "$tmp/retrained/small_cnn_data.bin"
 check "no blob loaded at all"  "refused .*KILN_E_BLOB_ZERO: .*nothing was loaded" --blob "$tmp/nothing.bin"
+payload=$((size - 64))
+python3 tests/e2e/lib/blob_craft.py "$tmp/gen/small_cnn_data.bin" "$tmp/crafted.bin" payload_size=0
+check "crafted payload_size 0"  "KILN_E_BLOB_MISMATCH: .*header field payload_size: found 0, expected $payload" \
+      --blob "$tmp/crafted.bin"
+data=$(python3 -c "import struct,sys; print(struct.unpack_from('<I', open(sys.argv[1],'rb').read(), 40)[0])" "$tmp/gen/small_cnn_data.bin")
+python3 tests/e2e/lib/blob_craft.py "$tmp/gen/small_cnn_data.bin" "$tmp/forged.bin" forge=$((data + 100))
+check "weight edited, CRC kept" "KILN_E_BLOB_DIGEST: .*payload SHA-256: found 0x" --blob "$tmp/forged.bin"
 echo "summary: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,22 +1,27 @@
 /*
- * fuzz_tflite.c - libFuzzer target for the TFLite importer.
+ * fuzz_tflite.c - fuzz target: arbitrary bytes as a TFLite flatbuffer,
+ * through the whole compiler: import, passes, lowering, memory plan, blob,
+ * C emission and the reports (fuzz_util.c).
  *
- * Feeds arbitrary bytes to import_tflite_mem(); any return is fine, a crash,
- * sanitizer report, leak or hang is a bug.  Not part of `make test`:
- * tests/fuzz/fuzz_tflite.sh builds it with clang (-fsanitize=fuzzer,address,
- * undefined) and runs it seeded with the bundled models.
+ * Same promises as fuzz_onnx.c: a graph or a message, and what compiles
+ * emits code and a blob the runtime accepts.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz_util.h"
 #include "import/import.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[1024];
-    ir_graph *g = import_tflite_mem(data, size, "fuzz.tflite", err, sizeof err);
-    ir_free(g);
+    err[0] = 0;
+    ir_graph *g = import_tflite_mem(data, size, FUZZ_NOWHERE "fuzz.tflite", err, sizeof err);
+    if (!g) {
+        if (!err[0])
+            fuzz_fail("import_tflite_mem failed without a message");
+        return 0;
+    }
+    fuzz_compile_emit(g, data, size);
     return 0;
 }

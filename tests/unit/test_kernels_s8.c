@@ -545,6 +545,33 @@ static void quantize_s32_full_range(void **state)
     assert_int_equal(y[1], -1);
 }
 
+/* NaN quantizes to the zero point (a Cortex-M's VCVT of NaN is 0), the
+ * infinities to the rails; a zero point at the int32 rail (a forged blob)
+ * saturates instead of overflowing (UBSan checks that in the SAN build). */
+static void quantize_nan_inf_and_rail_zero_point(void **state)
+{
+    (void)state;
+    const float x[4] = {NAN, INFINITY, -INFINITY, 1000.0f};
+    const float one = 1.0f;
+    const int32_t zp = 5, zp_rail = INT32_MAX;
+    int8_t y[4];
+    int32_t y32[4];
+    kiln_quantize_params p = {.outer = 1, .axis_len = 1, .inner = 4, .round_even = 0};
+    kiln_quantize_f32_s8(&p, x, &one, &zp, y);
+    assert_int_equal(y[0], 5);
+    assert_int_equal(y[1], 127);
+    assert_int_equal(y[2], -128);
+    assert_int_equal(y[3], 127);
+    kiln_quantize_f32_s8(&p, x, &one, &zp_rail, y);
+    assert_int_equal(y[3], 127);
+    assert_int_equal(y[2], 127); /* -2^30 + (2^31 - 1) > 127: saturates high */
+    kiln_quantize_f32_s32(&p, x, &one, &zp, y32);
+    assert_int_equal(y32[0], 5);
+    assert_int_equal(y32[1], INT32_MAX);
+    assert_int_equal(y32[2], INT32_MIN);
+    assert_int_equal(kiln_requant_onnx(1000, qu_float_bits(NAN)), 0);
+}
+
 /* ---- lowering ------------------------------------------------------------- */
 
 static int add_q(ir_graph *g, const char *name, ir_dtype dt, int rank, const int64_t *shape,
@@ -667,6 +694,7 @@ int main(void)
         cmocka_unit_test(mean_both_paths),
         cmocka_unit_test(quantize_roundings_and_saturation),
         cmocka_unit_test(quantize_s32_full_range),
+        cmocka_unit_test(quantize_nan_inf_and_rail_zero_point),
         cmocka_unit_test(lowering_fc_multiplier_from_float_product),
         cmocka_unit_test(lowering_leaves_pure_movement_and_rejects_bad_quant),
     };

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "ir/ir.h"
 #include "passes/lower.h"
 #include "passes/plan.h"
@@ -145,6 +147,94 @@ static void scratch_lives_only_during_its_call(void **state)
     ir_free(g);
 }
 
+/* Sizes the generated code cannot describe: kiln_model.arena_bytes and every
+ * offset are uint32, so an arena of 4 GiB or more must be refused with a
+ * message, not truncated (an arena of 2^32 bytes would read as 0 and skip
+ * the caller's arena-size check). */
+
+/* x (3 GB) -> y (3 GB): both live during the one call, 6e9 bytes at once. */
+static void arena_of_4gib_or_more_is_refused(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("big");
+    int x = act(g, "x", 3000000000LL), y = act(g, "y", 3000000000LL);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    call(&p, x, y);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[512] = "";
+    assert_false(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_non_null(strstr(err, "arena would need 6000000000 bytes"));
+    assert_non_null(strstr(err, "4294967295"));
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* Exactly 2^32 bytes in one tensor (a lowering's constant or activation
+ * that ir_verify never saw): refused, named. */
+static void buffer_of_4gib_is_refused(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("big");
+    int x = act(g, "x", 16), y = act(g, "huge_y", 4294967296LL);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    call(&p, x, y);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[512] = "";
+    assert_false(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_non_null(strstr(err, "'huge_y' needs 4294967296 bytes"));
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* A kernel's scratch beyond 4 GiB: refused, naming the call. */
+static void scratch_of_4gib_is_refused(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("big");
+    int x = act(g, "x", 16), y = act(g, "y", 16);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    lir_call *c = lir_begin(&p, -1, "kiln_im2col", NULL, NULL);
+    lir_in(c, x);
+    lir_out(c, y);
+    c->scratch_bytes = (size_t)5000000000ULL;
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[512] = "";
+    assert_false(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_non_null(strstr(err, "kiln_im2col"));
+    assert_non_null(strstr(err, "5000000000 bytes of scratch"));
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* Just under the limit is fine: 2^32 - 16 bytes in all. */
+static void arena_just_under_4gib_is_planned(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("big");
+    int x = act(g, "x", 16), y = act(g, "y", 4294967280LL - 16);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    call(&p, x, y);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[512] = "";
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_int_equal(pl.arena_bytes, 4294967280ULL);
+    plan_free(&pl);
+    lir_free(&p);
+    ir_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +242,10 @@ int main(void)
         cmocka_unit_test(residual_keeps_skip_alive),
         cmocka_unit_test(aliases_share_and_outputs_own_bytes),
         cmocka_unit_test(scratch_lives_only_during_its_call),
+        cmocka_unit_test(arena_of_4gib_or_more_is_refused),
+        cmocka_unit_test(buffer_of_4gib_is_refused),
+        cmocka_unit_test(scratch_of_4gib_is_refused),
+        cmocka_unit_test(arena_just_under_4gib_is_planned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

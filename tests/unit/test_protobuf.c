@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -416,6 +417,102 @@ static void test_model_fields(void **state)
     onnx_model_free(&om);
 }
 
+/* int32/enum fields are varints holding a sign-extended int32: a value
+ * outside that range is refused naming the field, never truncated
+ * ((1 << 32) + 1 used to read as 1, FLOAT). */
+static void test_int32_fields_out_of_range(void **state)
+{
+    (void)state;
+    const uint64_t big = ((uint64_t)1 << 32) + 1;
+    onnx_tensor t;
+    char err[512];
+    buf w = {0};
+    f_varint(&w, 1, 1);
+    f_varint(&w, 2, big);
+    f_bytes(&w, 9, "\0\0\0\0", 4);
+    assert_false(onnx_tensor_decode(span(&w), &t, err, sizeof err));
+    assert_non_null(strstr(err, "TensorProto.data_type is 4294967297"));
+    buf l = {0};
+    f_varint(&l, 2, ONNX_FLOAT);
+    f_varint(&l, 14, big);
+    assert_false(onnx_tensor_decode(span(&l), &t, err, sizeof err));
+    assert_non_null(strstr(err, "TensorProto.data_location"));
+    /* A negative int32 is a 10-byte varint and stays in range. */
+    buf n = {0};
+    f_varint(&n, 2, (uint64_t)(int64_t)-3);
+    assert_true(onnx_tensor_decode(span(&n), &t, err, sizeof err));
+    assert_int_equal(t.data_type, -3);
+    onnx_tensor_free(&t);
+    /* elem_type of a graph input, and an attribute's type, in a model. */
+    buf tt = {0};
+    f_varint(&tt, 1, big);
+    buf type = {0};
+    f_msg(&type, 1, &tt);
+    buf vi = {0};
+    f_str(&vi, 1, "x");
+    f_msg(&vi, 2, &type);
+    buf g = {0};
+    f_msg(&g, 11, &vi);
+    buf m = {0};
+    f_msg(&m, 7, &g);
+    onnx_model om;
+    assert_false(onnx_model_decode(m.b, m.n, &om, err, sizeof err));
+    assert_non_null(strstr(err, "TypeProto.Tensor.elem_type is 4294967297"));
+    buf attr = {0};
+    f_str(&attr, 1, "axis");
+    f_varint(&attr, 20, big + 1);
+    f_varint(&attr, 3, 1);
+    buf node = {0};
+    f_str(&node, 4, "Softmax");
+    f_msg(&node, 5, &attr);
+    buf g2 = {0};
+    f_msg(&g2, 1, &node);
+    buf m2 = {0};
+    f_msg(&m2, 7, &g2);
+    assert_false(onnx_model_decode(m2.b, m2.n, &om, err, sizeof err));
+    assert_non_null(strstr(err, "AttributeProto.type is 4294967298"));
+}
+
+/* Typed data fields carry narrower element types: a value the element type
+ * cannot hold is refused, not truncated to its low bytes. */
+static void test_typed_values_must_fit(void **state)
+{
+    (void)state;
+    static const struct {
+        int32_t dt;
+        int64_t v;
+        bool fits;
+    } cases[] = {
+        {ONNX_INT8, 127, true}, {ONNX_INT8, -128, true}, {ONNX_INT8, 128, false},
+        {ONNX_INT8, -129, false}, {ONNX_UINT8, 255, true}, {ONNX_UINT8, 256, false},
+        {ONNX_UINT8, -1, false}, {ONNX_INT16, -32768, true}, {ONNX_INT16, 32768, false},
+        {ONNX_UINT16, 65535, true}, {ONNX_UINT16, 65536, false}, {ONNX_BOOL, 1, true},
+        {ONNX_BOOL, 2, false}, {ONNX_FLOAT16, 0xFFFF, true}, {ONNX_FLOAT16, 0x10000, false},
+        {ONNX_INT32, INT32_MIN, true}, {ONNX_INT32, (int64_t)INT32_MAX + 1, false},
+        {ONNX_UINT32, UINT32_MAX, true}, {ONNX_UINT32, (int64_t)UINT32_MAX + 1, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf w = {0};
+        f_varint(&w, 1, 1);
+        f_varint(&w, 2, (uint64_t)cases[i].dt);
+        f_varint(&w, cases[i].dt == ONNX_UINT32 ? 11 : 5, (uint64_t)cases[i].v);
+        onnx_tensor t;
+        char err[512];
+        void *data;
+        size_t nb;
+        assert_true(onnx_tensor_decode(span(&w), &t, err, sizeof err));
+        bool ok = onnx_tensor_load(&t, NULL, &data, &nb, err, sizeof err);
+        if (ok != cases[i].fits)
+            fail_msg("%s value %lld: %s", onnx_dtype_name(cases[i].dt), (long long)cases[i].v,
+                     ok ? "accepted" : err);
+        if (ok)
+            free(data);
+        else
+            assert_non_null(strstr(err, "cannot hold"));
+        onnx_tensor_free(&t);
+    }
+}
+
 /* ---- external data ---------------------------------------------------------- */
 
 static void ext_tensor(buf *w, const char *loc, const char *offset, const char *length)
@@ -512,6 +609,45 @@ static void test_external_data(void **state)
     rmdir(dir);
 }
 
+/* External data that names a FIFO (no writer: opening it for reading would
+ * wait forever) or a directory is refused on the opened descriptor, without
+ * waiting.  The alarm turns a regression into a failure instead of a hang. */
+static void test_external_data_not_a_regular_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kiln_pbtest_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[300], sub[300], lnk[300];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(lnk, sizeof lnk, "%s/to_pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(symlink("pipe", lnk), 0);
+    static const struct {
+        const char *loc, *why;
+    } cases[] = {{"pipe", "FIFO"}, {"to_pipe", "FIFO"}, {"sub", "directory"}};
+    alarm(20);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf w;
+        onnx_tensor t;
+        char err[512];
+        void *data;
+        size_t nb;
+        ext_tensor(&w, cases[i].loc, NULL, NULL);
+        assert_true(onnx_tensor_decode(span(&w), &t, err, sizeof err));
+        assert_false(onnx_tensor_load(&t, dir, &data, &nb, err, sizeof err));
+        if (!strstr(err, cases[i].why) || !strstr(err, "not a regular file"))
+            fail_msg("'%s': %s", cases[i].loc, err);
+        onnx_tensor_free(&t);
+    }
+    alarm(0);
+    unlink(lnk);
+    unlink(fifo);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -526,7 +662,10 @@ int main(void)
         cmocka_unit_test(test_nested_truncation),
         cmocka_unit_test(test_wrong_wire_type),
         cmocka_unit_test(test_model_fields),
+        cmocka_unit_test(test_int32_fields_out_of_range),
+        cmocka_unit_test(test_typed_values_must_fit),
         cmocka_unit_test(test_external_data),
+        cmocka_unit_test(test_external_data_not_a_regular_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "flash_test_util.h"
+#include "kiln/sha256.h"
 #include "kiln/slots.h"
 
 #define REGION (256u * 1024u)
@@ -224,6 +225,51 @@ static void signature_is_checked(void **state)
     assert_int_equal(c.slot, 0);
 }
 
+/* What a generated descriptor would carry for blob b (read from its header;
+ * the layout itself is test_blob.c's subject). */
+static kiln_blob_expect expect_of(const uint8_t *b, size_t n)
+{
+    kiln_blob_expect e;
+    memset(&e, 0, sizeof e);
+    e.signature = kiln_rd_u64(b + KILN_BLOB_OFF_SIGNATURE);
+    e.total_size = (uint32_t)n;
+    e.flags = kiln_rd_u32(b + KILN_BLOB_OFF_FLAGS);
+    e.align = kiln_rd_u32(b + KILN_BLOB_OFF_ALIGN);
+    e.tensor_count = kiln_rd_u32(b + KILN_BLOB_OFF_TENSOR_COUNT);
+    e.dir_offset = kiln_rd_u32(b + KILN_BLOB_OFF_DIR);
+    e.data_offset = kiln_rd_u32(b + KILN_BLOB_OFF_DATA);
+    e.payload_crc = kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_CRC);
+    e.integrity = KILN_INTEGRITY_SHA256;
+    kiln_sha256(b + KILN_BLOB_HEADER_SIZE, n - KILN_BLOB_HEADER_SIZE, e.sha256);
+    return e;
+}
+
+/* The newest slot holds b1 with a weight edited and both CRCs recomputed:
+ * the structural check picks it (and init would then refuse it); the
+ * model's check skips it and falls back to the other slot. */
+static void model_check_skips_a_crafted_slot(void **state)
+{
+    fx *f = *state;
+    kiln_slots_choice c;
+    kiln_blob_expect e = expect_of(f->b1, f->n1);
+    uint8_t *b = f->region + SLOT_B;
+    memcpy(f->region + SLOT_A, f->b1, f->n1);
+    memcpy(b, f->b1, f->n1);
+    b[f->n1 - 100] ^= 0x01;
+    put32(b + KILN_BLOB_OFF_PAYLOAD_CRC, kiln_crc32(0, b + KILN_BLOB_HEADER_SIZE, (uint32_t)f->n1 - KILN_BLOB_HEADER_SIZE));
+    put32(b + KILN_BLOB_OFF_HEADER_CRC, kiln_crc32(0, b, KILN_BLOB_OFF_HEADER_CRC));
+    put_record(f->region, 0, 0, 1, 0, f->b1, (uint32_t)f->n1);
+    put_record(f->region, 0, 1, 2, 1, b, (uint32_t)f->n1);
+    assert_int_equal(pick(f, &c), KILN_OK);
+    assert_int_equal(c.slot, 1);
+    assert_int_equal(kiln_slots_select_model(f->region, REGION, UNIT, &e, 0, &c), KILN_OK);
+    assert_int_equal(c.slot, 0);
+    assert_int_equal(c.fell_back, 1);
+    assert_int_equal(c.slot_status[1], KILN_E_BLOB_MISMATCH);
+    assert_int_equal(kiln_slots_select_model(f->region, REGION, UNIT, NULL, 0, &c), KILN_E_MODEL);
+    assert_null(c.blob);
+}
+
 static void bad_arguments(void **state)
 {
     fx *f = *state;
@@ -245,6 +291,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(record_for_other_bytes_does_not_vouch, setup, teardown),
         cmocka_unit_test_setup_teardown(uncommitted_slot_waits_for_its_record, setup, teardown),
         cmocka_unit_test_setup_teardown(signature_is_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(model_check_skips_a_crafted_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,19 +59,31 @@ static const kiln_io_desc fake_outputs[2] = {
     {"s", KILN_BLOB_DT_S32, 1, {2, 0, 0, 0, 0, 0}, 8u, ARENA_S, 0.0f, 0},
 };
 
+/* The blob is pinned by CRC-32 (a SHA-256 would need a digest tool here);
+ * the header fields come from make_blob's fake_blob_size.h. */
 const kiln_model fake_model = {
-    "fake",
-    fake_SIGNATURE,
-    fake_ARENA_BYTES, fake_ARENA_ALIGN, fake_BLOB_BYTES,
-    0,
+    .name = "fake",
+    .signature = fake_SIGNATURE,
+    .arena_bytes = fake_ARENA_BYTES,
+    .arena_align = fake_ARENA_ALIGN,
+    .blob_bytes = fake_BLOB_BYTES,
 #if fake_WEIGHTS_INLINE
-    fake_blob,
-#else
-    0,
+    .inline_blob = fake_blob,
 #endif
-    2, 2,
-    fake_inputs,
-    fake_outputs,
-    0, 0, /* no state */
-    fake_invoke,
+    .n_inputs = 2,
+    .n_outputs = 2,
+    .inputs = fake_inputs,
+    .outputs = fake_outputs,
+    .invoke = fake_invoke,
+    .blob = {
+        .signature = fake_SIGNATURE,
+        .total_size = fake_BLOB_BYTES,
+        .flags = FAKE_BLOB_FLAGS,
+        .align = FAKE_BLOB_ALIGN,
+        .tensor_count = FAKE_BLOB_TENSORS,
+        .dir_offset = FAKE_BLOB_DIR,
+        .data_offset = FAKE_BLOB_DATA,
+        .payload_crc = FAKE_BLOB_CRC,
+        .integrity = KILN_INTEGRITY_CRC32,
+    },
 };

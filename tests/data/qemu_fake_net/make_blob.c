@@ -1,7 +1,8 @@
 /*
  * make_blob.c - writes the weights of the fake network (fake.c) with the
  * real blob writer: tensor 0 "w" f32[16] with w[i] = (i + 1) / 2, tensor 1
- * "b" f32[16] with b[i] = i - 8, and fake_blob_size.h; with --c also
+ * "b" f32[16] with b[i] = i - 8, and fake_blob_size.h (its size and the
+ * header fields the descriptor pins); with --c also
  * fake_data.c, the same bytes as a C array (inline weights).
  *
  *   make_blob DIR SIGNATURE [--c]
@@ -50,7 +51,14 @@ int main(int argc, char **argv)
     f = fopen(path, "w");
     if (!f)
         return 1;
+    /* What the fake's descriptor pins (kiln_model.blob), read from the blob. */
     fprintf(f, "#define FAKE_BLOB_BYTES_VALUE %zuu\n", len);
+    fprintf(f, "#define FAKE_BLOB_FLAGS 0x%xu\n", kiln_rd_u32(blob + KILN_BLOB_OFF_FLAGS));
+    fprintf(f, "#define FAKE_BLOB_ALIGN %uu\n", kiln_rd_u32(blob + KILN_BLOB_OFF_ALIGN));
+    fprintf(f, "#define FAKE_BLOB_TENSORS %uu\n", kiln_rd_u32(blob + KILN_BLOB_OFF_TENSOR_COUNT));
+    fprintf(f, "#define FAKE_BLOB_DIR %uu\n", kiln_rd_u32(blob + KILN_BLOB_OFF_DIR));
+    fprintf(f, "#define FAKE_BLOB_DATA %uu\n", kiln_rd_u32(blob + KILN_BLOB_OFF_DATA));
+    fprintf(f, "#define FAKE_BLOB_CRC 0x%08xu\n", kiln_rd_u32(blob + KILN_BLOB_OFF_PAYLOAD_CRC));
     fclose(f);
     if (as_c) {
         snprintf(path, sizeof path, "%s/fake_data.c", dir);

@@ -28,9 +28,11 @@ check() {
 
 # run_kiln RC PATTERN DESC ARGS...: runs kiln ARGS, requires exit status RC
 # and (unless PATTERN is empty) output matching the extended regex PATTERN.
+# $RUNNER (e.g. "timeout 30") is put before kiln: a guard against a hang
+# turning into a stuck test, not a timing check.
 run_kiln() {
     local rc="$1" pat="$2" d="$3"; shift 3
-    "$KILN" "$@" >"$T/out" 2>&1
+    ${RUNNER:-} "$KILN" "$@" >"$T/out" 2>&1
     local got=$?
     if [ "$got" -ne "$rc" ]; then
         bad "$d (exit $got, expected $rc)"; sed 's/^/      | /' "$T/out" | tail -n 15; return 1
