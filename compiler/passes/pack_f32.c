@@ -75,14 +75,17 @@ void pack_f32_conv_plan(const kiln_conv_f32_params *c, int depthwise, kiln_conv_
         return;
     }
     p->method = KILN_CONV_F32_IM2COL;
-    /* As many pixels as the budget holds: NHWC up to 64 rows (a multiple of
+    /* As many pixels as the budget holds: NHWC 8 to 64 rows (a multiple of
      * 8, the widest row tile), NCHW a multiple of 32 columns (the widest
      * column tile), never more than the output has. */
     const int32_t out_pix = c->out[0] * c->out[1] * c->out[2];
-    int32_t block = (int32_t)(PACK_F32_SCRATCH_BUDGET / ((size_t)p->kdim * sizeof(float)));
+    const size_t row = (size_t)p->kdim * sizeof(float);
+    int32_t block;
     if (c->layout == KILN_LAYOUT_NHWC) {
-        block = block > 64 ? 64 : block >= 8 ? block / 8 * 8 : block < 1 ? 1 : block;
+        block = (int32_t)(PACK_F32_SCRATCH_NHWC / row);
+        block = block > 64 ? 64 : block < 8 ? 8 : block / 8 * 8;
     } else {
+        block = (int32_t)(PACK_F32_SCRATCH_NCHW / row);
         block = block < 32 ? 32 : block / 32 * 32;
     }
     p->block = block < out_pix ? block : out_pix;

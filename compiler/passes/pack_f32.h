@@ -18,8 +18,12 @@
 
 #include "kiln/kernels_f32.h"
 
-/* im2col scratch a layer may use, in bytes (the block is sized to it). */
-#define PACK_F32_SCRATCH_BUDGET 32768
+/* im2col scratch a layer may use, in bytes (the block is sized to it, but
+ * holds at least 8 NHWC rows or 32 NCHW columns: the widest tiles).  NHWC
+ * layers are the microcontroller's, where the arena is what counts: the
+ * tiles need a few rows only; NCHW blocks feed the host's wide tiles. */
+#define PACK_F32_SCRATCH_NHWC 8192
+#define PACK_F32_SCRATCH_NCHW 32768
 /* The padded copy of an NCHW input (method PADDED) is used up to this size;
  * a larger input goes through im2col blocks. */
 #define PACK_F32_PADDED_BUDGET (256 * 1024)
