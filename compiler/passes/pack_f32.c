@@ -68,8 +68,10 @@ void pack_f32_conv_plan(const kiln_conv_f32_params *c, int depthwise, kiln_conv_
         p->method = KILN_CONV_F32_DIRECT;
         return;
     }
+    /* The padded copy costs about the input in scratch, so it is kept for
+     * convolutions with enough channels that im2col rows would dominate. */
     if (c->layout == KILN_LAYOUT_NCHW && c->stride[2] == 1 && kvol <= KILN_CONV_F32_PADDED_MAX_TAPS &&
-        padded_bytes(c) <= PACK_F32_PADDED_BUDGET) {
+        c->in_c / c->groups >= 8 && padded_bytes(c) <= PACK_F32_PADDED_BUDGET) {
         p->method = KILN_CONV_F32_PADDED;
         p->block = 0;
         return;

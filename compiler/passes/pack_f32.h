@@ -19,11 +19,11 @@
 #include "kiln/kernels_f32.h"
 
 /* im2col scratch a layer may use, in bytes (the block is sized to it, but
- * holds at least 8 NHWC rows or 32 NCHW columns: the widest tiles).  NHWC
- * layers are the microcontroller's, where the arena is what counts: the
- * tiles need a few rows only; NCHW blocks feed the host's wide tiles. */
+ * holds at least 8 NHWC rows or 32 NCHW columns: the widest tiles).  Small,
+ * so the scratch rarely raises the arena's peak: the tiles need a few rows
+ * only. */
 #define PACK_F32_SCRATCH_NHWC 8192
-#define PACK_F32_SCRATCH_NCHW 32768
+#define PACK_F32_SCRATCH_NCHW 4096
 /* The padded copy of an NCHW input (method PADDED) is used up to this size;
  * a larger input goes through im2col blocks. */
 #define PACK_F32_PADDED_BUDGET (256 * 1024)
