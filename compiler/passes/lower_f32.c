@@ -302,8 +302,10 @@ static int conv_emit_packed(ir_graph *g, int node, lir_program *p, const kiln_co
     sb_printf(&s, "{ .conv = %s, ", geom);
     free(geom);
     put_epilogue(&s, &pp.epi);
-    sb_printf(&s, ", .panel = %ld, .kdim = %ld, .method = %ld, .block = %ld }", (long)pp.panel,
-              (long)pp.kdim, (long)pp.method, (long)pp.block);
+    static const char *const methods[] = {"KILN_CONV_F32_DIRECT", "KILN_CONV_F32_IM2COL",
+                                          "KILN_CONV_F32_PADDED"};
+    sb_printf(&s, ", .panel = %ld, .kdim = %ld, .method = %s, .block = %ld }", (long)pp.panel,
+              (long)pp.kdim, methods[pp.method], (long)pp.block);
     lir_call *c = lir_begin(p, node, depthwise ? "kiln_depthwise_conv_f32_packed" : "kiln_conv_f32_packed",
                             "kiln_conv_f32_packed_params", "%s", s.s);
     sb_free(&s);
