@@ -124,3 +124,18 @@ bool blob_match_compiled(const compiled *c, const uint8_t *b, size_t len, blob_m
     m->identical = true;
     return true;
 }
+
+bool blob_is_model_file(const uint8_t *b, size_t len, const char *path, char *msg, size_t n)
+{
+    const char *kind = NULL;
+    size_t pl = strlen(path);
+    if (len >= 8 && !memcmp(b + 4, "TFL3", 4))
+        kind = "a TensorFlow Lite model";
+    else if (len >= 2 && b[0] == 0x08 && pl >= 5 && !strcmp(path + pl - 5, ".onnx"))
+        kind = "an ONNX model";         /* ModelProto starts with ir_version, field 1 varint */
+    if (!kind)
+        return false;
+    snprintf(msg, n, "'%s' is %s, not a weights blob: `kiln generate %s -o DIR` writes its blob to "
+             "DIR/NET_data.bin", path, kind, path);
+    return true;
+}

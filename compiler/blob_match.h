@@ -44,6 +44,13 @@ bool blob_match_compiled(const compiled *c, const uint8_t *b, size_t len, blob_m
 void blob_explain(kiln_status s, const kiln_blob_report *r, size_t capacity, uint64_t signature,
                   char *buf, size_t n);
 
+/* A model file given where a weights blob belongs: true, with the sentence
+ * that says so and how to get the blob ("'x.tflite' is a TensorFlow Lite
+ * model, not a weights blob: `kiln generate x.tflite -o DIR` writes its blob
+ * to DIR/NET_data.bin"), when b starts like a .tflite (identifier TFL3) or
+ * is named .onnx and starts like an ONNX protobuf. */
+bool blob_is_model_file(const uint8_t *b, size_t len, const char *path, char *msg, size_t n);
+
 /* Where byte `off` of blob b (len bytes) lies, for "at ..." messages:
  * "header field payload_size", "directory entry 3", "the tensor names",
  * "tensor 4 'conv.weight' + 16", "padding". */

@@ -22,6 +22,7 @@
 #include "kiln/blob.h"
 #include "util/args.h"
 #include "util/fileio.h"
+#include "util/suggest.h"
 
 static const char usage[] =
     "usage: kiln blob info FILE [--signature SIG | --model MODEL [compile options]] [--tensors]\n"
@@ -38,9 +39,17 @@ static const char *dtype_name(unsigned d)
     return d < sizeof names / sizeof names[0] ? names[d] : "?";
 }
 
+static const char *layout_name(uint32_t l)
+{
+    static const char *names[] = {"plain",  "gemm16x2", "gemm8x2", "gemm16x4",
+                                  "gemm8x4", "dw3x3",   "dw3x3t",  "dw3x3c4"};
+    return l < sizeof names / sizeof names[0] ? names[l] : "?";
+}
+
 static void print_directory(const uint8_t *b, size_t len, uint32_t count, uint32_t dir)
 {
-    printf("tensors:\n  %-4s %10s %10s %-5s %-8s %s\n", "#", "offset", "bytes", "type", "kind", "name");
+    printf("tensors:\n  %-4s %10s %10s %-5s %-8s %-8s %s\n", "#", "offset", "bytes", "type", "kind",
+           "layout", "name");
     for (uint32_t i = 0; i < count; i++) {
         uint64_t e = (uint64_t)dir + (uint64_t)i * KILN_BLOB_DIR_ENTRY_SIZE;
         if (e + KILN_BLOB_DIR_ENTRY_SIZE > len) {
@@ -53,8 +62,9 @@ static void print_directory(const uint8_t *b, size_t len, uint32_t count, uint32
         const char *nm = "(name out of range)";
         if (name < len && memchr(b + name, 0, len - name))
             nm = (const char *)b + name;
-        printf("  %-4u %10u %10u %-5s %-8s %s%s\n", i, off, sz, dtype_name(p[KILN_BLOB_DIR_OFF_DTYPE]),
-               p[KILN_BLOB_DIR_OFF_KIND] == KILN_BLOB_KIND_DERIVED ? "derived" : "weights", nm,
+        printf("  %-4u %10u %10u %-5s %-8s %-8s %s%s\n", i, off, sz, dtype_name(p[KILN_BLOB_DIR_OFF_DTYPE]),
+               p[KILN_BLOB_DIR_OFF_KIND] == KILN_BLOB_KIND_DERIVED ? "derived" : "weights",
+               layout_name(kiln_rd_u16(p + KILN_BLOB_DIR_OFF_LAYOUT)), nm,
                (uint64_t)off + sz > len ? "  (past the end!)" : "");
     }
 }
@@ -143,7 +153,11 @@ int cmd_blob(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        fprintf(stderr, "kiln blob: expected 'info'\n%s", usage);
+        const char *info[] = {"info"};
+        if (argc >= 2 && suggest_word(argv[1], info, 1))
+            fprintf(stderr, "kiln blob: unknown subcommand '%s'; did you mean 'info'?\n", argv[1]);
+        else
+            fprintf(stderr, "kiln blob: expected 'info'\n%s", usage);
         return 2;
     }
     const char *file = NULL, *model = NULL;
@@ -157,7 +171,10 @@ int cmd_blob(int argc, char **argv)
             return 2;
         if (r > 0)
             continue;
-        if (!strcmp(argv[i], "--signature")) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--signature")) {
             const char *v = arg_value(argc, argv, &i, "blob info");
             if (!v || !arg_once(&seen, "--signature", v, "blob info"))
                 return 2;
@@ -176,7 +193,7 @@ int cmd_blob(int argc, char **argv)
         } else if (!strcmp(argv[i], "--tensors")) {
             tensors = true;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "kiln blob info: unknown option '%s'\n%s", argv[i], usage);
+            report_unknown_option("blob info", argv[i], usage);
             return 2;
         } else if (!file) {
             file = argv[i];
@@ -209,6 +226,11 @@ int cmd_blob(int argc, char **argv)
     }
     memcpy(b, raw, len);
     free(raw);
+    if (blob_is_model_file(b, len, file, err, sizeof err)) {
+        fprintf(stderr, "kiln blob info: %s\n", err);
+        free(b);
+        return 2;
+    }
     printf("file                %s (%zu bytes)\n", file, len);
     print_header(b, len);
     int rc = model ? check_model(b, len, model, &co, tensors) : check_structure(b, len, have_sig, sig, tensors);

@@ -5,6 +5,7 @@
 #include "cmd_common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool parse_address(const char *v, const char *cmd, compile_opts *o)
@@ -38,7 +39,8 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->no_fuse = true;
         return 1;
     }
-    if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") && strcmp(a, "--integrity"))
+    if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") &&
+        strcmp(a, "--integrity") && strcmp(a, "--cpu") && strcmp(a, "--kernels"))
         return 0;
     if (!(v = arg_value(argc, argv, i, cmd)) || !arg_once(seen, a, v, cmd))
         return -1;
@@ -62,6 +64,24 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
             fprintf(stderr, "kiln %s: --integrity must be 'sha256' or 'crc32', not '%s'\n", cmd, v);
             return -1;
         }
+    } else if (!strcmp(a, "--cpu")) {
+        if (!cpu_find(v)) {
+            fprintf(stderr, "kiln %s: --cpu '%s' is not a CPU Kiln knows (%s)\n", cmd, v, cpu_names());
+            return -1;
+        }
+        o->cpu = v;
+    } else if (!strcmp(a, "--kernels")) {
+        if (!strcmp(v, "fast"))
+            o->kernels = KERNELS_FAST;
+        else if (!strcmp(v, "compact"))
+            o->kernels = KERNELS_COMPACT;
+        else if (!strcmp(v, "plain"))
+            o->kernels = KERNELS_PLAIN;
+        else {
+            fprintf(stderr, "kiln %s: --kernels must be 'fast', 'compact' or 'plain', not '%s'\n",
+                    cmd, v);
+            return -1;
+        }
     } else if (!parse_address(v, cmd, o)) {
         return -1;
     }
@@ -76,4 +96,89 @@ bool check_compiled_address(const compiled *c, const char *cmd)
             "past the 32-bit address space\n", cmd, c->blob_len, (unsigned long long)c->address,
             (unsigned long long)(c->address + c->blob_len));
     return false;
+}
+
+/* ---- --board ------------------------------------------------------------ */
+
+int parse_board_opt(int argc, char **argv, int *i, const char *cmd, board_sel *s, arg_seen *seen)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--board") && strcmp(a, "--boards-dir"))
+        return 0;
+    const char *v = arg_value(argc, argv, i, cmd);
+    if (!v || !arg_once(seen, a, v, cmd))
+        return -1;
+    if (!*v) {
+        fprintf(stderr, "kiln %s: %s needs a %s, not an empty string\n", cmd, a,
+                !strcmp(a, "--board") ? "board name" : "directory");
+        return -1;
+    }
+    *(!strcmp(a, "--board") ? &s->name : &s->dir) = v;
+    return 1;
+}
+
+bool board_sel_load(board_sel *s, compile_opts *o, const char *cmd)
+{
+    if (!s->name) {
+        if (s->dir)
+            fprintf(stderr, "kiln %s: --boards-dir without --board\n", cmd);
+        return !s->dir;
+    }
+    char err[2048];
+    char *dir = board_dir(s->dir);
+    bool ok = board_find(dir, s->name, &s->b, err, sizeof err);
+    free(dir);
+    if (!ok) {
+        fprintf(stderr, "kiln %s: %s\n", cmd, err);
+        return false;
+    }
+    s->loaded = true;
+    if (!o->has_address && o->weights != WEIGHTS_INLINE) {
+        o->address = s->b.base;
+        o->has_address = true;
+    }
+    return true;
+}
+
+bool check_board_fit(const compiled *c, const board_sel *s, const char *cmd)
+{
+    if (!s->loaded || c->weights == WEIGHTS_INLINE || !c->has_address)
+        return true;
+    uint64_t lo = s->b.base, hi = s->b.base + s->b.size;
+    if (c->address < lo || c->address >= hi) {
+        fprintf(stderr, "kiln %s: --address 0x%08llx is outside %s's mapped flash 0x%08llx..0x%08llx "
+                "(%s); give an address in it, or leave --address out for 0x%08llx\n", cmd,
+                (unsigned long long)c->address, s->b.name, (unsigned long long)lo,
+                (unsigned long long)(hi - 1), s->b.part, (unsigned long long)lo);
+        return false;
+    }
+    if (c->address + c->blob_len > hi) {
+        fprintf(stderr, "kiln %s: the %zu-byte weights blob at 0x%08llx would end at 0x%08llx, past %s's "
+                "mapped flash (0x%08llx..0x%08llx)\n", cmd, c->blob_len, (unsigned long long)c->address,
+                (unsigned long long)(c->address + c->blob_len), s->b.name, (unsigned long long)lo,
+                (unsigned long long)(hi - 1));
+        return false;
+    }
+    return true;
+}
+
+void board_sel_free(board_sel *s)
+{
+    if (s->loaded)
+        board_free(&s->b);
+    s->loaded = false;
+}
+
+const report_board *board_sel_report(const board_sel *s, report_board *r)
+{
+    if (!s->loaded)
+        return NULL;
+    r->name = s->b.name;
+    r->flash_part = s->b.part;
+    r->mcu_part = s->b.mcu_part;
+    r->ext_base = s->b.base;
+    r->ext_size = s->b.size;
+    r->mcu_flash = s->b.mcu_flash;
+    r->mcu_ram = s->b.mcu_ram;
+    return r;
 }

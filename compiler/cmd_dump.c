@@ -17,13 +17,17 @@
 #include "import/tensor_file.h"
 #include "passes/fuse_qdq.h"
 #include "util/sbuf.h"
+#include "util/suggest.h"
+
+static const char usage_text[] =
+    "usage: kiln dump MODEL [--input FILE]... [--fuse-qdq]\n"
+    "  MODEL          an .onnx or .tflite file\n"
+    "  --input FILE   value of the next declared model input (TensorProto .pb or .npy)\n"
+    "  --fuse-qdq     fuse DequantizeLinear -> op -> QuantizeLinear into quantized ops\n";
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kiln dump MODEL [--input FILE]... [--fuse-qdq]\n"
-               "  MODEL          an .onnx or .tflite file\n"
-               "  --input FILE   value of the next declared model input (TensorProto .pb or .npy)\n"
-               "  --fuse-qdq     fuse DequantizeLinear -> op -> QuantizeLinear into quantized ops\n");
+    fputs(usage_text, f);
 }
 
 int cmd_dump(int argc, char **argv)
@@ -55,8 +59,7 @@ int cmd_dump(int argc, char **argv)
         } else if (!strcmp(argv[i], "--fuse-qdq")) {
             fuse = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "kiln dump: unknown option '%s'\n", argv[i]);
-            usage(stderr);
+            report_unknown_option("dump", argv[i], usage_text);
             goto out;
         } else if (model) {
             fprintf(stderr, "kiln dump: more than one model given ('%s', '%s')\n", model, argv[i]);

@@ -116,6 +116,22 @@ char *c_identifier(const char *s)
     return id;
 }
 
+const char *kernel_choice_name(kernel_choice k)
+{
+    return k == KERNELS_COMPACT ? "compact" : k == KERNELS_PLAIN ? "plain" : "fast";
+}
+
+/* int16 conv/FC weights pay off where SMLAD reads them, and on the host
+ * (wider vector multiply-adds); elsewhere they would only double the flash. */
+static lower_kernels lower_kernels_for(const compiled *c)
+{
+    if (c->kernels == KERNELS_PLAIN)
+        return LOWER_PLAIN;
+    if (c->kernels == KERNELS_COMPACT)
+        return LOWER_PACKED_W8;
+    return c->cpu->dsp || !c->cpu->arm ? LOWER_PACKED_W16 : LOWER_PACKED_W8;
+}
+
 static kiln_blob_dtype blob_dtype(ir_dtype dt)
 {
     return (dt >= IR_DT_F32 && dt <= IR_DT_U64) ? (kiln_blob_dtype)dt : KILN_BLOB_DT_U8;
@@ -145,6 +161,7 @@ static void collect_blob_tensors(compiled *c)
             b->nbytes = t->nbytes;
             b->dtype = blob_dtype(t->dtype);
             b->kind = r >= c->n_imported ? KILN_BLOB_KIND_DERIVED : KILN_BLOB_KIND_WEIGHTS;
+            b->layout = (kiln_blob_layout)lir_layout_of(&c->prog, r);
             c->blob_of[r] = c->n_bt++;
         }
     }
@@ -320,6 +337,12 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (o->name && !c_name_check(o->name, err, errlen))
         return false;
     c->name = o->name ? xstrdup(o->name) : c_identifier(derived);
+    c->kernels = o->kernels;
+    c->cpu = cpu_find(o->cpu ? o->cpu : CPU_DEFAULT);
+    if (!c->cpu) {
+        snprintf(err, errlen, "--cpu '%s' is not a CPU Kiln knows (%s)", o->cpu, cpu_names());
+        return false;
+    }
 
     if (!ir_verify(g, err, errlen))
         return false;
@@ -328,7 +351,7 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!fuse_qdq(g, err, errlen))
         return false;
     c->stats.folded = fold_constants(g);
-    const lower_opts lo = {LOWER_PACKED_W16};   /* the fast (packed) kernels */
+    const lower_opts lo = {lower_kernels_for(c)};
     if (!o->no_fuse) {
         c->stats.bn_fused = fuse_batchnorm(g);
         c->stats.pad_fused = fuse_pad_conv(g);

@@ -15,8 +15,16 @@
 #include "ir/ir.h"
 #include "passes/lower.h"
 #include "passes/plan.h"
+#include "target/cpu.h"
 
 typedef enum weights_mode { WEIGHTS_EXTERNAL = 0, WEIGHTS_INLINE = 1 } weights_mode;
+
+/* --kernels: which int8 conv/depthwise/FC kernels (docs/kernels-int8.md). */
+typedef enum kernel_choice {
+    KERNELS_FAST = 0,     /* packed; conv/FC weights int16 on DSP cores and the host */
+    KERNELS_COMPACT = 1,  /* packed; conv/FC weights stay int8 (1 byte per weight in flash) */
+    KERNELS_PLAIN = 2     /* the plain reference kernels */
+} kernel_choice;
 
 typedef struct compile_opts {
     const char *name;           /* --name: C identifier prefix, used as given or refused
@@ -28,6 +36,8 @@ typedef struct compile_opts {
     import_opts imp;
     bool no_fuse;               /* skip BatchNorm folding and clamp fusion */
     kiln_integrity integrity;   /* how init checks the payload; 0: COMPILE_INTEGRITY_DEFAULT */
+    const char *cpu;            /* --cpu; NULL: CPU_DEFAULT */
+    kernel_choice kernels;
 } compile_opts;
 
 /* The default --integrity, chosen from the init cost measured on the
@@ -58,6 +68,8 @@ typedef struct compiled {
     weights_mode weights;
     uint64_t address;
     bool has_address;
+    const cpu_info *cpu;        /* what the code is generated for */
+    kernel_choice kernels;
 } compiled;
 
 /* Imports and compiles a model; on failure returns false with a message that
@@ -73,6 +85,9 @@ bool integrity_parse(const char *s, kiln_integrity *m);
 
 /* Bytes of blob constants referenced by the calls lowered from IR node n. */
 size_t compiled_node_weight_bytes(const compiled *c, int node);
+
+/* "fast", "compact" or "plain". */
+const char *kernel_choice_name(kernel_choice k);
 
 /* The longest prefix --name takes (and a derived name is cut to): NET_OUTPUTk_BYTES
  * stays within the 63 significant characters C99 guarantees for macro names. */

@@ -24,11 +24,13 @@
 #include "util/fileio.h"
 #include "util/args.h"
 #include "util/sbuf.h"
+#include "util/suggest.h"
 
 /* Every key a descriptor may hold, as "object.key"; also the names that
  * "assumptions" may refer to. */
 static const char *const known_fields[] = {
-    "name", "title", "note", "sources", "assumptions", "flash", "timing_ms", "programmers",
+    "name", "title", "note", "sources", "assumptions", "flash", "timing_ms", "programmers", "mcu",
+    "mcu.part", "mcu.flash_size", "mcu.ram_size",
     "flash.part", "flash.part_note", "flash.interface", "flash.base", "flash.size",
     "flash.erase_value", "flash.sector_size", "flash.subsector_size", "flash.page_size",
     "timing_ms.page_program", "timing_ms.subsector_erase", "timing_ms.sector_erase",
@@ -261,6 +263,16 @@ static bool parse_board(const cJSON *root, board *b, const char *path, char *err
         !get_time(tm, "subsector_erase", &b->subsector_erase, path, err, errlen))
         return false;
 
+    const cJSON *mcu = get(root, "mcu");
+    if (mcu) {
+        if (!cJSON_IsObject(mcu) || !check_keys(mcu, "mcu", path, err, errlen) ||
+            !get_string(mcu, "part", "mcu.part", true, &b->mcu_part, path, err, errlen) ||
+            !get_size(mcu, "flash_size", "mcu.flash_size", 1ull << 32, &b->mcu_flash, path, err, errlen) ||
+            !get_size(mcu, "ram_size", "mcu.ram_size", 1ull << 32, &b->mcu_ram, path, err, errlen))
+            return false;
+    } else {
+        b->mcu_part = xstrdup("");
+    }
     if (pr) {
         if (!cJSON_IsObject(pr) || !check_keys(pr, "programmers", path, err, errlen))
             return false;
@@ -316,6 +328,7 @@ void board_free(board *b)
         free(b->assumptions[i]);
     free(b->assumptions);
     free(b->cubeprog_loader);
+    free(b->mcu_part);
     free(b->openocd_config);
     free(b->jlink_device);
     free(b->note);
@@ -418,13 +431,21 @@ bool board_find(const char *dir, const char *name, board *b, char *err, size_t e
     if (n < 0)
         return false;
     sbuf names = {0};
+    const char **cands = xcalloc((size_t)n + 1, sizeof *cands);
     for (int i = 0; i < n; i++) {
         sb_printf(&names, "%s%s", i ? ", " : "", all[i].name);
-        board_free(&all[i]);
+        cands[i] = all[i].name;
     }
+    const char *close = suggest_word(name, cands, (size_t)n);
+    char mean[128] = "";
+    if (close)
+        snprintf(mean, sizeof mean, "; did you mean '%s'?", close);
+    snprintf(err, errlen, "unknown board '%s'%s Known boards (in %s): %s. A board is added by "
+             "adding <name>.json there (docs/boards.md)", name, close ? mean : ";", dir, n ? names.s : "none");
+    for (int i = 0; i < n; i++)
+        board_free(&all[i]);
     free(all);
-    snprintf(err, errlen, "unknown board '%s'; known boards (in %s): %s. A board is added by "
-             "adding <name>.json there (docs/boards.md)", name, dir, n ? names.s : "none");
+    free(cands);
     sb_free(&names);
     return false;
 }

@@ -37,6 +37,11 @@ typedef struct board {
     char *openocd_config;   /* OpenOCD board config, "" if none */
     char *jlink_device;     /* J-Link device name, "" if none */
     char *note;             /* free text shown by `kiln boards NAME`, "" if none */
+    /* The MCU's own memories, for reports (optional "mcu" object; 0 and ""
+     * when the descriptor does not give them). */
+    char *mcu_part;
+    uint64_t mcu_flash;     /* internal flash bytes: code and inline weights */
+    uint64_t mcu_ram;       /* SRAM bytes, all regions together: the arena and the stack */
 } board;
 
 /* Parses and checks one descriptor file.  On failure `err` names the file,

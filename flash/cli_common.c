@@ -91,6 +91,11 @@ bool fcli_load_blob(const fcli_opts *o, fcli_blob *bf)
         fcli_error("%s: %zu bytes is too large for a blob", path, n);
         return false;
     }
+    if (blob_is_model_file(raw, n, path, err, sizeof err)) {
+        free(raw);
+        fcli_error("%s", err);
+        return false;
+    }
     bf->len = (uint32_t)n;
     bf->data = ab_alloc_aligned(n ? n : 1);
     memcpy(bf->data, raw, n);

@@ -19,10 +19,9 @@
 #include "flash/cli_common.h"
 #include "flash/report.h"
 #include "util/args.h"
+#include "util/suggest.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
+static const char flash_usage[] =
         "usage: kiln flash SUBCOMMAND [options]   (docs/flash.md)\n"
         "\n"
         "  write  BLOB --board B [--address A] --device IMAGE [--dry-run] [--model M]\n"
@@ -48,8 +47,11 @@ static void usage(FILE *f)
         "  --integrity sha256|crc32, --no-fuse\n"
         "                     with --model: the compile options BLOB was generated with\n"
         "  --quiet            no progress bar\n"
-        "  --inject-power-cut ops:N|bytes:N [--seed S]\n"
-        "                     (testing) cut the simulated power after N operations or bytes\n");
+        "  --inject-power-cut ops:N|bytes:N [--seed S]\n";
+
+static void usage(FILE *f)
+{
+    fputs(flash_usage, f);
 }
 
 /* The value of a numeric option, in the form docs/cli.md names for it:
@@ -201,8 +203,13 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             if (!numeric_opt(o, name, val))
                 return EXIT_ERROR;
         } else {
-            return fcli_error("unknown option '%s' for `kiln flash %s` (kiln flash --help)", name,
-                              o->sub);
+        {
+            char sugg[64];
+            if (suggest_option(name, flash_usage, sugg, sizeof sugg))
+                return fcli_error("unknown option '%s' for `kiln flash %s`; did you mean '%s'? (kiln help "
+                                  "flash)", name, o->sub, sugg);
+            return fcli_error("unknown option '%s' for `kiln flash %s` (kiln help flash)", name, o->sub);
+        }
         }
         if (!is_flag && !*val)
             return fcli_error("%s needs a value, not an empty string", name);
@@ -238,6 +245,14 @@ int cmd_flash(int argc, char **argv)
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (!strcmp(o.sub, subs[i].name))
             return subs[i].fn(&o);
+    const char *names[sizeof subs / sizeof subs[0]];
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        names[i] = subs[i].name;
+    const char *s = suggest_word(o.sub, names, sizeof subs / sizeof subs[0]);
+    if (s) {
+        fcli_error("unknown subcommand '%s'; did you mean '%s'?", o.sub, s);
+        return EXIT_ERROR;
+    }
     fcli_error("unknown subcommand '%s'", o.sub);
     usage(stderr);
     return EXIT_ERROR;
@@ -262,6 +277,9 @@ static void print_board(const board *b)
            "chip erase %g / %g (typical / max)\n", b->page_program.typ_ms, b->page_program.max_ms,
            b->subsector_erase.typ_ms, b->subsector_erase.max_ms, b->sector_erase.typ_ms,
            b->sector_erase.max_ms, b->chip_erase.typ_ms, b->chip_erase.max_ms);
+    if (b->mcu_part[0])
+        printf("  mcu:         %s, %s internal flash, %s RAM\n", b->mcu_part,
+               fmt_size(s, sizeof s, b->mcu_flash), fmt_size(t, sizeof t, b->mcu_ram));
     if (b->cubeprog_loader[0])
         printf("  CubeProg:    -el %s\n", b->cubeprog_loader);
     if (b->openocd_config[0])
@@ -289,8 +307,11 @@ int cmd_boards(int argc, char **argv)
             return 0;
         } else if (argv[i][0] != '-' && !name) {
             name = argv[i];
+        } else if (argv[i][0] == '-') {
+            report_unknown_option("boards", argv[i], "usage: kiln boards [NAME] [--boards-dir DIR]");
+            return EXIT_ERROR;
         } else {
-            fprintf(stderr, "kiln boards: unexpected argument '%s'\n", argv[i]);
+            fprintf(stderr, "kiln boards: unexpected argument '%s' (one NAME at most)\n", argv[i]);
             return EXIT_ERROR;
         }
     }

@@ -196,12 +196,13 @@ static kiln_status check_entry(const uint8_t *b, uint32_t i, uint32_t data, uint
     const uint32_t off = kiln_rd_u32(e + KILN_BLOB_DIR_OFF_OFFSET), size = kiln_rd_u32(e + KILN_BLOB_DIR_OFF_SIZE);
     const uint32_t name = kiln_rd_u32(e + KILN_BLOB_DIR_OFF_NAME);
     const uint32_t dtype = e[KILN_BLOB_DIR_OFF_DTYPE], kind = e[KILN_BLOB_DIR_OFF_KIND];
-    const uint32_t res = kiln_rd_u16(e + KILN_BLOB_DIR_OFF_RESERVED);
+    const uint32_t layout = kiln_rd_u16(e + KILN_BLOB_DIR_OFF_LAYOUT);
     uint32_t k;
 
     r->entry = i;
-    if (res != 0)
-        return field_fail(r, KILN_E_BLOB_DIRECTORY, KILN_BLOB_FIELD_ENTRY_RESERVED, res, 0, KILN_BLOB_REL_EQ);
+    if (layout >= KILN_BLOB_LAYOUT_COUNT)
+        return field_fail(r, KILN_E_BLOB_DIRECTORY, KILN_BLOB_FIELD_ENTRY_LAYOUT, layout,
+                          KILN_BLOB_LAYOUT_COUNT - 1u, KILN_BLOB_REL_MAX);
     if (dtype < KILN_BLOB_DT_F32 || dtype > KILN_BLOB_DT_U64)
         return field_fail(r, KILN_E_BLOB_DIRECTORY, KILN_BLOB_FIELD_ENTRY_DTYPE, dtype,
                           dtype < KILN_BLOB_DT_F32 ? KILN_BLOB_DT_F32 : KILN_BLOB_DT_U64,

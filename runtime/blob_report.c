@@ -29,7 +29,7 @@ const char *kiln_blob_field_name(uint32_t field)
     case KILN_BLOB_FIELD_ENTRY_NAME: return "name";
     case KILN_BLOB_FIELD_ENTRY_DTYPE: return "dtype";
     case KILN_BLOB_FIELD_ENTRY_KIND: return "kind";
-    case KILN_BLOB_FIELD_ENTRY_RESERVED: return "reserved";
+    case KILN_BLOB_FIELD_ENTRY_LAYOUT: return "layout";
     }
     return "?";
 }
@@ -69,14 +69,13 @@ static void put_u32(out *o, uint32_t v, int hex)
 
 static int is_entry_field(uint32_t f)
 {
-    return f >= KILN_BLOB_FIELD_ENTRY_OFFSET && f <= KILN_BLOB_FIELD_ENTRY_RESERVED;
+    return f >= KILN_BLOB_FIELD_ENTRY_OFFSET && f <= KILN_BLOB_FIELD_ENTRY_LAYOUT;
 }
 
 static int shown_in_hex(uint32_t f)
 {
     return f == KILN_BLOB_FIELD_FLAGS || f == KILN_BLOB_FIELD_PAYLOAD_CRC ||
-           f == KILN_BLOB_FIELD_PAYLOAD_SHA256 || f == KILN_BLOB_FIELD_RESERVED ||
-           f == KILN_BLOB_FIELD_ENTRY_RESERVED;
+           f == KILN_BLOB_FIELD_PAYLOAD_SHA256 || f == KILN_BLOB_FIELD_RESERVED;
 }
 
 size_t kiln_blob_report_str(const kiln_blob_report *r, char *buf, size_t n)

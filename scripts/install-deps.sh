@@ -6,7 +6,8 @@
 set -euo pipefail
 
 pkgs=(gcc make libc6-dev libcjson-dev libcmocka-dev gcc-arm-none-eabi libnewlib-arm-none-eabi
-      binutils-arm-none-eabi binutils qemu-system-arm gdb-multiarch python3 python3-numpy)
+      binutils-arm-none-eabi binutils qemu-system-arm gdb-multiarch python3 python3-numpy
+      chromium)   # chromium: tests/e2e/report_html.sh renders NET_report.html headless
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -119,6 +119,7 @@ bool blob_build(blob_tensor *t, int n, uint32_t align, uint64_t signature, uint8
         wr_u32(e + KILN_BLOB_DIR_OFF_NAME, (uint32_t)name_off);
         e[KILN_BLOB_DIR_OFF_DTYPE] = (uint8_t)t[i].dtype;
         e[KILN_BLOB_DIR_OFF_KIND] = (uint8_t)t[i].kind;
+        wr_u16(e + KILN_BLOB_DIR_OFF_LAYOUT, (uint32_t)t[i].layout);
         size_t len = strlen(name) + 1;
         memcpy(b + name_off, name, len);
         name_off += len;

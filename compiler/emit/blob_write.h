@@ -19,6 +19,7 @@ typedef struct blob_tensor {
     size_t nbytes;
     kiln_blob_dtype dtype;
     kiln_blob_kind kind;
+    kiln_blob_layout layout;
     uint32_t offset;        /* out: data offset from the blob start */
 } blob_tensor;
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit/build_files.h"
 #include "emit/c_text.h"
 #include "emit/report.h"
 #include "util/fileio.h"
@@ -118,6 +119,9 @@ void emit_header(const compiled *c, sbuf *o)
     sb_printf(o, "/* How init checks the blob's payload: the CRC-32 or SHA-256 in %s_model.blob. */\n"
                  "#define %s_INTEGRITY %s\n", n, n,
               c->expect.integrity == KILN_INTEGRITY_SHA256 ? "KILN_INTEGRITY_SHA256" : "KILN_INTEGRITY_CRC32");
+    sb_printf(o, "/* What the code was generated for (--cpu, --kernels): the packing of the int8 weights. */\n");
+    sb_printf(o, "#define %s_CPU \"%s\"\n#define %s_KERNELS \"%s\"\n", n, c->cpu->name, n,
+              kernel_choice_name(c->kernels));
     if (c->has_address)
         sb_printf(o, "/* Default memory-mapped address of the weights blob; another can be given at init. */\n"
                      "#define %s_BLOB_ADDRESS 0x%08" PRIx64 "u\n", n, c->address);
@@ -249,6 +253,9 @@ void emit_source(const compiled *c, sbuf *o)
     c_comment(o, "%d kernel calls, arena %zu bytes, weights blob %zu bytes, signature 0x%016" PRIx64 ".",
               c->prog.n_calls, c->pl.arena_bytes, c->blob_len, c->signature);
     sb_printf(o, "\n");
+    c_comment(o, "Generated for --cpu %s with --kernels %s.", c->cpu->name,
+              kernel_choice_name(c->kernels));
+    sb_printf(o, "\n");
     sb_printf(o, "#include <math.h>\n#include \"kiln/kernels.h\"\n#include \"%s.h\"\n\n", n);
     /* Opt-in per-layer profiling: mark i before call i, mark n_calls after the last (docs/architecture.md). */
     sb_printf(o,
@@ -368,39 +375,62 @@ static char *out_path(const char *dir, const char *name, const char *suffix)
     return path;
 }
 
-bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen)
+bool emit_all_board(const compiled *c, const char *dir, const report_board *board, char *err, size_t errlen)
 {
     if (!make_dirs(dir, err, errlen))
         return false;
     bool inl = c->weights == WEIGHTS_INLINE;
-    sbuf h = {0}, s = {0}, d = {0}, rt = {0}, rj = {0};
+    sbuf h = {0}, s = {0}, d = {0}, rt = {0}, rj = {0}, rh = {0}, mk = {0}, cm = {0};
     emit_header(c, &h);
     emit_source(c, &s);
     if (inl)
         emit_data_c(c, &d);
-    report_text(c, &rt);
-    report_json(c, &rj);
+    runtime_srcs rs;
+    sbuf code = {0};     /* what the generated code calls: NET.h's inline wrappers and NET.c */
+    sb_printf(&code, "%s\n%s", h.s, s.s);
+    bool found = runtime_sources(KILN_ROOT, code.s, &rs, err, errlen);
+    sb_free(&code);
+    if (!found) {
+        sb_free(&h);
+        sb_free(&s);
+        sb_free(&d);
+        return false;
+    }
+    emit_build_mk(c, KILN_ROOT, &rs, &mk);
+    emit_build_cmake(c, KILN_ROOT, &rs, &cm);
+    runtime_srcs_free(&rs);
+    report_text_board(c, board, &rt);
+    report_json_board(c, board, &rj);
+    report_html(c, board, &rh);
     /* Weights first, reports last; the other mode's data file is stale. */
-    char *paths[5] = {out_path(dir, c->name, inl ? "_data.c" : "_data.bin"), out_path(dir, c->name, ".c"),
-                      out_path(dir, c->name, ".h"), out_path(dir, c->name, "_report.txt"),
-                      out_path(dir, c->name, "_report.json")};
+    enum { N_OUT = 8 };
+    char *paths[N_OUT] = {out_path(dir, c->name, inl ? "_data.c" : "_data.bin"), out_path(dir, c->name, ".c"),
+                          out_path(dir, c->name, ".h"), out_path(dir, c->name, ".mk"),
+                          out_path(dir, c->name, ".cmake"), out_path(dir, c->name, "_report.txt"),
+                          out_path(dir, c->name, "_report.json"), out_path(dir, c->name, "_report.html")};
     char *stale = out_path(dir, c->name, inl ? "_data.bin" : "_data.c");
-    const fileset_file files[5] = {
+    const fileset_file files[N_OUT] = {
         {paths[0], inl ? (const void *)d.s : (const void *)c->blob, inl ? d.len : c->blob_len},
         {paths[1], s.s, s.len},
         {paths[2], h.s, h.len},
-        {paths[3], rt.s, rt.len},
-        {paths[4], rj.s, rj.len},
+        {paths[3], mk.s, mk.len},
+        {paths[4], cm.s, cm.len},
+        {paths[5], rt.s, rt.len},
+        {paths[6], rj.s, rj.len},
+        {paths[7], rh.s, rh.len},
     };
     const char *const stale_list[1] = {stale};
-    bool ok = fileset_commit(files, 5, stale_list, 1, err, errlen);
-    for (int i = 0; i < 5; i++)
+    bool ok = fileset_commit(files, N_OUT, stale_list, 1, err, errlen);
+    for (int i = 0; i < N_OUT; i++)
         free(paths[i]);
     free(stale);
-    sb_free(&h);
-    sb_free(&s);
-    sb_free(&d);
-    sb_free(&rt);
-    sb_free(&rj);
+    sbuf *all[] = {&h, &s, &d, &rt, &rj, &rh, &mk, &cm};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        sb_free(all[i]);
     return ok;
+}
+
+bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen)
+{
+    return emit_all_board(c, dir, NULL, err, errlen);
 }

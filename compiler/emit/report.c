@@ -11,6 +11,7 @@
 #include "emit/report.h"
 
 #include "emit/c_text.h"
+#include "emit/report_data.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -65,21 +66,6 @@ static const ir_tensor *node_weights(const ir_graph *g, const ir_node *nd)
     }
 }
 
-typedef struct totals {
-    uint64_t macc, params, weights;
-} totals;
-
-static totals sum(const compiled *c)
-{
-    totals t = {0, 0, 0};
-    for (int n = 0; n < c->g->n_nodes; n++) {
-        t.macc += ir_node_macc(c->g, n);
-        t.params += ir_node_params(c->g, n);
-        t.weights += compiled_node_weight_bytes(c, n);
-    }
-    return t;
-}
-
 static bool any_quant(const ir_graph *g)
 {
     for (int i = 0; i < g->n_tensors; i++)
@@ -98,32 +84,71 @@ static const char *printable(sbuf *tmp, const char *s, size_t max)
     return tmp->s ? tmp->s : "";
 }
 
-void report_text(const compiled *c, sbuf *o)
+static const char *kib(size_t v, char *buf, size_t n)
+{
+    if (v < 1024)
+        snprintf(buf, n, "%zu B", v);
+    else if (v < 10u * 1024 * 1024)
+        snprintf(buf, n, "%.1f KiB", (double)v / 1024.0);
+    else
+        snprintf(buf, n, "%.1f MiB", (double)v / (1024.0 * 1024.0));
+    return buf;
+}
+
+/* Where the blob lives and what the board holds, one line each. */
+static void text_placement(const report_data *d, sbuf *o)
+{
+    const compiled *c = d->c;
+    char a[32], b[32], e[32];
+    if (c->weights == WEIGHTS_INLINE)
+        sb_printf(o, "weights live in     internal flash: %s_data.c, %s (const array)\n", c->name,
+                  kib(c->blob_len, a, sizeof a));
+    else if (c->has_address)
+        sb_printf(o, "weights live in     external flash: %s_data.bin, %s at 0x%08llx\n", c->name,
+                  kib(c->blob_len, a, sizeof a), (unsigned long long)c->address);
+    else
+        sb_printf(o, "weights live in     external flash: %s_data.bin, %s (address given at init)\n", c->name,
+                  kib(c->blob_len, a, sizeof a));
+    const report_board *bd = d->board;
+    if (!bd)
+        return;
+    sb_printf(o, "board               %s: external flash %s %s at 0x%08llx", bd->name, bd->flash_part,
+              kib(bd->ext_size, a, sizeof a), (unsigned long long)bd->ext_base);
+    if (c->weights != WEIGHTS_INLINE)
+        sb_printf(o, ", blob %.2f%% of it", 100.0 * (double)c->blob_len / (double)bd->ext_size);
+    sb_printf(o, "\n");
+    if (bd->mcu_flash && bd->mcu_ram) {
+        size_t flash_use = d->code.total + (c->weights == WEIGHTS_INLINE ? c->blob_len : 0);
+        sb_printf(o, "                    %s: internal flash %s used of %s (code%s), RAM %s of %s (arena; "
+                  "plus stack and application)\n", bd->mcu_part, kib(flash_use, a, sizeof a),
+                  kib(bd->mcu_flash, b, sizeof b), c->weights == WEIGHTS_INLINE ? " and weights" : "",
+                  kib(c->pl.arena_bytes, e, sizeof e), kib(bd->mcu_ram, b, sizeof b));
+    }
+}
+
+void report_text_board(const compiled *c, const report_board *board, sbuf *o)
 {
     const ir_graph *g = c->g;
-    char a[32], b[32], cc[32], sh[96], q[64], wq[64];
+    char a[32], b[32], cc[32], r[32], q[64], wq[64];
     bool quant = any_quant(g);
     sbuf tmp = {0};
+    report_data d;
+    report_data_build(c, board, &d);
     sb_printf(o, "Kiln report: %s (%s)\n\n", c->name, printable(&tmp, g->source, C_TEXT_CUT));
-    sb_printf(o, "%4s  %-28s %-15s %-18s %10s %12s %10s", "#", "layer", "op", "output", "params", "MACC",
-              "weight B");
+    sb_printf(o, "%4s  %-15s %-18s %10s %12s %10s %10s", "#", "op", "output", "params", "MACC", "weight B",
+              "RAM B");
     if (quant)
-        sb_printf(o, "  %-26s %s", "output quant", "weight quant");
-    sb_printf(o, "\n");
-    for (int n = 0; n < g->n_nodes; n++) {
+        sb_printf(o, "  %-26s %-26s", "output quant", "weight quant");
+    sb_printf(o, "  layer\n");
+    for (int n = 0; n < d.n_layers; n++) {
+        const report_layer *l = &d.layers[n];
         const ir_node *nd = &g->nodes[n];
-        const ir_tensor *y = nd->n_out > 0 && nd->out[0] >= 0 ? &g->tensors[nd->out[0]] : NULL;
-        if (y)
-            shape_str(y, sh, sizeof sh);
-        else
-            snprintf(sh, sizeof sh, "-");
-        char name[29];
-        snprintf(name, sizeof name, "%s", nd->name[0] ? printable(&tmp, nd->name, 28) : "(unnamed)");
-        sb_printf(o, "%4d  %-28s %-15s %-18s %10s %12s %10s", n, name, ir_op_name(nd->op), sh,
-                  grouped(ir_node_params(g, n), a), grouped(ir_node_macc(g, n), b),
-                  grouped(compiled_node_weight_bytes(c, n), cc));
+        sb_printf(o, "%4d  %-15s %-18s %10s %12s %10s %10s", n, l->op, l->out_shape, grouped(l->params, a),
+                  grouped(l->macc, b), grouped(l->weight_bytes, cc),
+                  l->n_calls ? grouped(l->ram_bytes, r) : "-");
         if (quant) {
             const ir_tensor *w = node_weights(g, nd);
+            const ir_tensor *y = nd->n_out > 0 && nd->out[0] >= 0 ? &g->tensors[nd->out[0]] : NULL;
             if (y)
                 quant_str(y, q, sizeof q);
             else
@@ -132,18 +157,24 @@ void report_text(const compiled *c, sbuf *o)
                 quant_str(w, wq, sizeof wq);
             else
                 snprintf(wq, sizeof wq, "-");
-            sb_printf(o, "  %-26s %s", q, wq);
+            sb_printf(o, "  %-26s %-26s", q, wq);
         }
-        sb_printf(o, "\n");
+        sb_printf(o, "  %s\n", nd->name[0] ? printable(&tmp, nd->name, C_TEXT_CUT) : "(unnamed)");
     }
-    totals t = sum(c);
-    sb_printf(o, "\ntotal MACC          %s\n", grouped(t.macc, a));
-    sb_printf(o, "total params        %s\n", grouped(t.params, a));
+    sb_printf(o, "\ntotal MACC          %s\n", grouped(d.macc, a));
+    sb_printf(o, "total params        %s\n", grouped(d.params, a));
     sb_printf(o, "weights bytes       %s (blob with header, directory and alignment: %s)\n",
-              grouped(t.weights, a), grouped(c->blob_len, b));
-    sb_printf(o, "arena bytes         %s (lower bound %s: the most bytes live at once)\n",
-              grouped(c->pl.arena_bytes, a), grouped(c->pl.lower_bound, b));
+              grouped(d.weights, a), grouped(c->blob_len, b));
+    text_placement(&d, o);
+    sb_printf(o, "arena bytes         %s (lower bound %s: the most bytes live at once, during call %d)\n",
+              grouped(c->pl.arena_bytes, a), grouped(c->pl.lower_bound, b), c->pl.peak_call);
+    sb_printf(o, "code (estimate)     %s: generated %s (%d calls), kernels %s (%d distinct), runtime %s "
+              "(Cortex-M7 -O2; make bench measures it)\n", kib(d.code.total, a, sizeof a),
+              kib(d.code.generated, b, sizeof b), c->prog.n_calls, kib(d.code.kernels, cc, sizeof cc),
+              d.code.distinct_kernels, kib(d.code.runtime, r, sizeof r));
     sb_printf(o, "kernel calls        %d\n", c->prog.n_calls);
+    sb_printf(o, "generated for       --cpu %s, --kernels %s\n", c->cpu->name,
+              kernel_choice_name(c->kernels));
     if (c->stats.folded || c->stats.bn_fused || c->stats.act_fused)
         sb_printf(o, "passes              %d constant nodes folded, %d BatchNorm folded, %d activations fused\n",
                   c->stats.folded, c->stats.bn_fused, c->stats.act_fused);
@@ -151,6 +182,7 @@ void report_text(const compiled *c, sbuf *o)
         sb_printf(o, "                    %d Pads folded into conv windows, %d Add/LeakyRelu/Max fused into "
                   "conv/dense epilogues\n", c->stats.pad_fused, c->stats.epi_fused);
     sb_printf(o, "signature           0x%016" PRIx64 "\n", c->signature);
+    char sh[96];
     for (int i = 0; i < g->n_inputs; i++) {
         const ir_tensor *t = &g->tensors[g->inputs[i]];
         shape_str(t, sh, sizeof sh);
@@ -165,7 +197,13 @@ void report_text(const compiled *c, sbuf *o)
         sb_printf(o, "output %d            %s %s %s (%s)\n", i, printable(&tmp, t->name, C_TEXT_CUT),
                   ir_dtype_name(t->dtype), sh, q);
     }
+    report_data_free(&d);
     sb_free(&tmp);
+}
+
+void report_text(const compiled *c, sbuf *o)
+{
+    report_text_board(c, NULL, o);
 }
 
 static cJSON *shape_json(const ir_tensor *t)
@@ -208,24 +246,47 @@ static cJSON *io_json(const ir_graph *g, int n, const int *list)
     return a;
 }
 
-void report_json(const compiled *c, sbuf *o)
+void report_json_board(const compiled *c, const report_board *board, sbuf *o)
 {
     const ir_graph *g = c->g;
+    report_data d;
+    report_data_build(c, board, &d);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", c->name);
     cJSON_AddStringToObject(root, "source", g->source);
-    totals t = sum(c);
-    cJSON_AddNumberToObject(root, "macc", (double)t.macc);
-    cJSON_AddNumberToObject(root, "params", (double)t.params);
-    cJSON_AddNumberToObject(root, "weights_bytes", (double)t.weights);
+    cJSON_AddNumberToObject(root, "macc", (double)d.macc);
+    cJSON_AddNumberToObject(root, "params", (double)d.params);
+    cJSON_AddNumberToObject(root, "weights_bytes", (double)d.weights);
     cJSON_AddNumberToObject(root, "blob_bytes", (double)c->blob_len);
     cJSON_AddNumberToObject(root, "arena_bytes", (double)c->pl.arena_bytes);
     cJSON_AddNumberToObject(root, "arena_lower_bound_bytes", (double)c->pl.lower_bound);
+    cJSON_AddNumberToObject(root, "arena_peak_call", c->pl.peak_call);
     cJSON_AddNumberToObject(root, "kernel_calls", c->prog.n_calls);
+    cJSON_AddStringToObject(root, "cpu", c->cpu->name);
+    cJSON_AddStringToObject(root, "kernels", kernel_choice_name(c->kernels));
+    cJSON *code = cJSON_AddObjectToObject(root, "code_bytes_estimate");
+    cJSON_AddNumberToObject(code, "total", (double)d.code.total);
+    cJSON_AddNumberToObject(code, "generated", (double)d.code.generated);
+    cJSON_AddNumberToObject(code, "kernels", (double)d.code.kernels);
+    cJSON_AddNumberToObject(code, "runtime", (double)d.code.runtime);
+    cJSON_AddNumberToObject(code, "distinct_kernels", d.code.distinct_kernels);
     char sig[24];
     snprintf(sig, sizeof sig, "0x%016" PRIx64, c->signature);
     cJSON_AddStringToObject(root, "signature", sig);
     cJSON_AddStringToObject(root, "weights", c->weights == WEIGHTS_INLINE ? "inline" : "external");
+    if (c->has_address)
+        cJSON_AddNumberToObject(root, "blob_address", (double)c->address);
+    if (board) {
+        cJSON *b = cJSON_AddObjectToObject(root, "board");
+        cJSON_AddStringToObject(b, "name", board->name);
+        cJSON_AddNumberToObject(b, "external_flash_base", (double)board->ext_base);
+        cJSON_AddNumberToObject(b, "external_flash_bytes", (double)board->ext_size);
+        if (board->mcu_flash) {
+            cJSON_AddStringToObject(b, "mcu", board->mcu_part);
+            cJSON_AddNumberToObject(b, "mcu_flash_bytes", (double)board->mcu_flash);
+            cJSON_AddNumberToObject(b, "mcu_ram_bytes", (double)board->mcu_ram);
+        }
+    }
     cJSON_AddItemToObject(root, "inputs", io_json(g, g->n_inputs, g->inputs));
     cJSON_AddItemToObject(root, "outputs", io_json(g, g->n_outputs, g->outputs));
     cJSON *layers = cJSON_AddArrayToObject(root, "layers");
@@ -234,7 +295,7 @@ void report_json(const compiled *c, sbuf *o)
         cJSON *l = cJSON_CreateObject();
         cJSON_AddNumberToObject(l, "index", n);
         cJSON_AddStringToObject(l, "name", nd->name);
-        cJSON_AddStringToObject(l, "op", ir_op_name(nd->op));
+        cJSON_AddStringToObject(l, "op", d.layers[n].op);
         cJSON_AddStringToObject(l, "source_op", nd->src_op);
         if (nd->n_out > 0 && nd->out[0] >= 0) {
             cJSON_AddItemToObject(l, "output_shape", shape_json(&g->tensors[nd->out[0]]));
@@ -246,10 +307,17 @@ void report_json(const compiled *c, sbuf *o)
         cJSON_AddNumberToObject(l, "params", (double)ir_node_params(g, n));
         cJSON_AddNumberToObject(l, "macc", (double)ir_node_macc(g, n));
         cJSON_AddNumberToObject(l, "weights_bytes", (double)compiled_node_weight_bytes(c, n));
+        cJSON_AddNumberToObject(l, "ram_bytes", (double)d.layers[n].ram_bytes);
         cJSON_AddItemToArray(layers, l);
     }
     char *s = cJSON_Print(root);
     sb_printf(o, "%s\n", s);
     free(s);
     cJSON_Delete(root);
+    report_data_free(&d);
+}
+
+void report_json(const compiled *c, sbuf *o)
+{
+    report_json_board(c, NULL, o);
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "util/fileio.h"
 #include "util/sbuf.h"
+#include "util/suggest.h"
 
 ir_graph *import_model(const char *path, const import_opts *opts, char *err, size_t errlen)
 {
@@ -31,9 +32,18 @@ ir_graph *import_model(const char *path, const import_opts *opts, char *err, siz
 
 int cmd_supported_ops(int argc, char **argv)
 {
-    (void)argv;
+    static const char usage[] = "usage: kiln supported-ops\n"
+                                "Lists the ONNX operators (with opset ranges) and TFLite builtins (with versions)\n"
+                                "Kiln compiles, and the data types each family takes.\n";
     if (argc > 1) {
-        fprintf(stderr, "usage: kiln supported-ops\n");
+        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (argv[1][0] == '-')
+            report_unknown_option("supported-ops", argv[1], usage);
+        else
+            fprintf(stderr, "kiln supported-ops: takes no arguments ('%s')\n%s", argv[1], usage);
         return 2;
     }
     sbuf b = {0};

@@ -661,6 +661,7 @@ static bool import_graph(onnx_ctx *c)
     for (int i = 0; i < c->n_decl; i++)
         if (!c->decl[i].frozen)
             ir_mark_input(c->g, c->decl[i].tensor, c->decl[i].src_pos);
+    c->g->n_declared_inputs = c->n_decl;
     propagate_quant(c->g);
     ir_compact(c->g);
     char msg[512];

@@ -604,6 +604,7 @@ static ir_graph *import_subgraph0(tfl_ctx *c)
         }
         ir_mark_input(c->g, t, (int)p);
     }
+    c->g->n_declared_inputs = (int)c->sg.inputs.n;
     for (uint32_t i = 0; i < c->sg.operators.n; i++)
         if (!import_operator(c, i))
             return NULL;

@@ -216,6 +216,8 @@ typedef struct ir_graph {
     int *inputs;                    /* tensor indices, in the model's order */
     int *input_src;                 /* per input: its position among the source model's
                                        declared inputs (frozen inputs leave gaps) */
+    int n_declared_inputs;          /* the source model's declared inputs, frozen ones
+                                       included (0: not recorded) */
     int *outputs;
 } ir_graph;
 

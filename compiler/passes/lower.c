@@ -98,6 +98,22 @@ void lir_alias(lir_program *p, int t, int src)
     p->alias[t] = src;
 }
 
+void lir_set_layout(lir_program *p, int t, int layout)
+{
+    if (t >= p->n_layout) {
+        int n = t + 64;
+        p->layout = xrealloc(p->layout, (size_t)n * sizeof *p->layout);
+        memset(p->layout + p->n_layout, 0, (size_t)(n - p->n_layout) * sizeof *p->layout);
+        p->n_layout = n;
+    }
+    p->layout[t] = layout;
+}
+
+int lir_layout_of(const lir_program *p, int t)
+{
+    return t >= 0 && t < p->n_layout ? p->layout[t] : 0;
+}
+
 const char *lir_f32(float v)
 {
     static char bufs[8][48];
@@ -179,6 +195,7 @@ void lir_free(lir_program *p)
     }
     free(p->calls);
     free(p->alias);
+    free(p->layout);
     memset(p, 0, sizeof *p);
 }
 

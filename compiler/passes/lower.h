@@ -70,6 +70,10 @@ typedef struct lir_program {
      * lowering. */
     int *alias;
     int n_alias;
+    /* layout[t]: the kiln_blob_layout of constant t, recorded by the lowering
+     * that packed it (lir_set_layout); absent or 0: plain. */
+    int *layout;
+    int n_layout;
 } lir_program;
 
 /* ---- building calls (lower.c) ---------------------------------------- */
@@ -87,6 +91,10 @@ void lir_int(lir_call *c, int64_t v);
 void lir_null(lir_call *c);
 /* Declares that tensor `t` is a view of tensor `src` (no call emitted). */
 void lir_alias(lir_program *p, int t, int src);
+/* Records how constant t's bytes are laid out (a kiln_blob_layout), for the
+ * blob's directory; lir_layout_of() reads it back (0 when never set). */
+void lir_set_layout(lir_program *p, int t, int layout);
+int lir_layout_of(const lir_program *p, int t);
 
 /* Formats a float for a C initializer so that it reads back to the same
  * float ("1.5f", "-HUGE_VALF").  Returns a pointer into one of a few

@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln/blob.h"
+#include "kiln/kernels_s8.h"
 #include "passes/lower_svdf.h"
+#include "passes/pack_s8.h"
 #include "passes/quant_util.h"
 #include "util/sbuf.h"
 
@@ -499,6 +502,171 @@ static int repack_conv_weights(ctx *c, int wi, const conv_geom *kp, int group, b
     return wp;
 }
 
+/* ---- packed kernels (pack_s8.c) ------------------------------------------- */
+
+/* Whether an int8 conv or FC can run on a packed kernel: TFLite int8 on both
+ * sides, symmetric weights, a constant bias (it absorbs the input offset),
+ * and the lowering was asked for packed kernels. */
+static bool packed_ok(ctx *c, int xi, int yi, int bi, int32_t w_off, int32_t in_xor,
+                      int32_t w_xor, const rq_out *r)
+{
+    ir_graph *g = c->g;
+    return c->p->opts.kernels != LOWER_PLAIN && TS(xi)->dtype == IR_DT_S8 &&
+           TS(yi)->dtype == IR_DT_S8 && r->mode == RQ_TFLITE && !in_xor && !w_xor &&
+           !r->out_xor && w_off == 0 && (bi < 0 || ir_is_const(TS(bi)));
+}
+
+/* The output stage of a packed layer of n channels for pack_s8.c; *mode
+ * receives the requantization the layer can use. */
+static pack_rq packed_rq(ctx *c, int bi, const int64_t *wsum, const int64_t *wabs, int32_t n,
+                         int32_t in_off, const rq_out *r, int32_t *mode)
+{
+    ir_graph *g = c->g;
+    pack_rq q;
+    q.n = n;
+    q.bias = bi >= 0 ? (const int32_t *)TS(bi)->data : NULL;
+    q.wsum = wsum;
+    q.wabs = wabs;
+    q.in_offset = in_off;
+    q.mult = (const int32_t *)TS(r->mult_t)->data;
+    q.shift = (const int32_t *)TS(r->shift_t)->data;
+    q.out_offset = r->out_offset;
+    q.act_min = r->act_min;
+    q.act_max = r->act_max;
+    *mode = pack_rq_mode(&q);
+    return q;
+}
+
+/* The packed stream of a conv/FC layer (w [n][k] int8 weights, groups of
+ * g) or, with g = 0, of a 3x3 depthwise layer (w [3][3][n]; k is then 0
+ * for kiln_depthwise_conv_s8_3x3, 1 for the same transposed, 2 for
+ * kiln_depthwise_conv_s8_3x3c4); a new constant of bytes.  *mode receives
+ * the requantization it was packed for. */
+static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, int32_t g,
+                         bool w16, int32_t in_off, const rq_out *r, int32_t *mode)
+{
+    int64_t *wsum = xmalloc(2 * (size_t)n * sizeof(int64_t) + 1), *wabs = wsum + n;
+    if (g)
+        pack_wsum_rows(w, n, k, wsum, wabs);
+    else
+        pack_wsum_cols(w, n, 9, wsum, wabs);
+    const pack_rq q = packed_rq(c, bi, wsum, wabs, n, in_off, r, mode);
+    const size_t bytes = g ? pack_gemm_bytes(n, k, g, w16)
+                         : k == 2 ? pack_dw3x3c4_bytes(n) : pack_dw3x3_bytes(n);
+    uint8_t *buf = xmalloc(bytes + 1);
+    if (g)
+        pack_gemm(w, k, g, w16, &q, *mode, buf);
+    else if (k == 2)
+        pack_dw3x3c4(w, &q, *mode, buf);
+    else
+        pack_dw3x3(w, k, &q, *mode, buf);
+    free(wsum);
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.%s", nd->name ? nd->name : "node",
+                           g ? (w16 ? "p16" : "p8") : k == 2 ? "dw3x3c4" : "dw3x3");
+    int64_t shape[1] = {(int64_t)bytes};
+    int t = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
+    free(name);
+    free(buf);
+    lir_set_layout(c->p, t, !g    ? (k == 2 ? KILN_BLOB_LAYOUT_DW3X3_C4
+                                     : k ? KILN_BLOB_LAYOUT_DW3X3_T : KILN_BLOB_LAYOUT_DW3X3)
+                            : g == 2 ? (w16 ? KILN_BLOB_LAYOUT_GEMM16_G2 : KILN_BLOB_LAYOUT_GEMM8_G2)
+                                     : (w16 ? KILN_BLOB_LAYOUT_GEMM16_G4 : KILN_BLOB_LAYOUT_GEMM8_G4));
+    return t;
+}
+
+static kiln_conv_s8_params conv_params_struct(const conv_geom *k, int32_t in_off)
+{
+    kiln_conv_s8_params q;
+    memset(&q, 0, sizeof q);
+    q.batch = (int32_t)k->batch, q.in_c = (int32_t)k->in_c, q.in_h = (int32_t)k->in_h;
+    q.in_w = (int32_t)k->in_w, q.out_c = (int32_t)k->out_c, q.out_h = (int32_t)k->out_h;
+    q.out_w = (int32_t)k->out_w, q.k_h = (int32_t)k->k_h, q.k_w = (int32_t)k->k_w;
+    q.stride_h = k->stride_h, q.stride_w = k->stride_w, q.dil_h = k->dil_h, q.dil_w = k->dil_w;
+    q.pad_t = k->pad_t, q.pad_l = k->pad_l, q.groups = 1, q.layout = KILN_LAYOUT_NHWC;
+    q.in_offset = in_off;
+    return q;
+}
+
+/* Emits a packed conv or depthwise call: x, packed weights, channels, y, scratch. */
+static int packed_conv_call(ctx *c, const char *kernel, const conv_geom *k, int groups,
+                            int32_t in_off, rq_out r, int32_t mode, int xi, int wt, int yi,
+                            size_t scratch)
+{
+    r.mode = mode;
+    char *init = conv_params_init(k, groups, true, in_off, 0, 0, 0, &r);
+    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
+    free(init);
+    lir_in(call, xi);
+    lir_in(call, wt);
+    lir_out(call, yi);
+    call->scratch_bytes = scratch;
+    return 1;
+}
+
+/* CONV_2D, groups 1, NHWC: weights wp in OHWI. */
+static int lower_conv_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                             int32_t in_off, const rq_out *r)
+{
+    const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    /* The kernel's reduction: taps of kiln_conv_s8_tap_elems() elements, the
+     * ones past in_c with zero weights. */
+    const int32_t n = (int32_t)k->out_c, taps = (int32_t)(k->k_h * k->k_w);
+    const int32_t c_in = (int32_t)k->in_c, te = kiln_conv_s8_tap_elems(&kp), kdim = taps * te;
+    const int8_t *w = c->g->tensors[wp].data;
+    int8_t *wt_buf = xcalloc((size_t)n * (size_t)kdim + 1, 1);
+    for (int32_t o = 0; o < n; o++)
+        for (int32_t t = 0; t < taps; t++)
+            memcpy(wt_buf + ((size_t)o * taps + t) * te, w + ((size_t)o * taps + t) * c_in, (size_t)c_in);
+    int32_t mode;
+    const int wt = packed_stream(c, wt_buf, bi, n, kdim, 2, w16, in_off, r, &mode);
+    free(wt_buf);
+    const size_t scratch = w16 ? kiln_conv_s8_p16_scratch_size(&kp) : kiln_conv_s8_p8_scratch_size(&kp);
+    return packed_conv_call(c, w16 ? "kiln_conv_s8_p16" : "kiln_conv_s8_p8", k, 1, in_off, *r,
+                            mode, xi, wt, yi, scratch);
+}
+
+/* Whether a depthwise conv fits kiln_depthwise_conv_s8_3x3. */
+static bool dw3x3_ok(const conv_geom *k)
+{
+    return k->k_h == 3 && k->k_w == 3 && k->out_c == k->in_c && k->dil_h == 1 && k->dil_w == 1 &&
+           k->stride_h == k->stride_w && (k->stride_w == 1 || k->stride_w == 2);
+}
+
+/* Whether a 3x3 depthwise layer runs on kiln_depthwise_conv_s8_3x3c4
+ * rather than the plane kernel: channels by 4, for the fast kernels, where
+ * the planes cost more than they save.  Copying a channel into its plane is
+ * paid for every input pixel however few outputs read it; the NHWC kernel
+ * expands 4 channels of a pixel in about 6 instructions but then spends
+ * about 21 per output and channel against the plane kernel's 16 at stride
+ * 1.  Measured on VWW's layers (Cortex-M7, instructions per MAC, plane ->
+ * NHWC): stride 2 4.06-6.23 -> 3.05-3.28, 6x6 outputs 3.01 -> 2.61, 3x3
+ * outputs 4.46 -> 2.78; at 12x12 both give about 2.5, above that planes win
+ * (2.37). */
+static bool dw3x3c4_better(ctx *c, const conv_geom *k)
+{
+    return c->p->opts.kernels == LOWER_PACKED_W16 && k->in_c % 4 == 0 &&
+           (k->stride_w == 2 || k->out_h * k->out_w <= 64);
+}
+
+/* DEPTHWISE_CONV_2D 3x3: weights wp in HWO. */
+static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                              int32_t in_off, const rq_out *r)
+{
+    const int32_t n = (int32_t)k->out_c;
+    int32_t mode;
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    const bool c4 = dw3x3c4_better(c, k);
+    const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n,
+                                 c4 ? 2 : kiln_dw3x3_transposed(&kp), 0, true, in_off, r, &mode);
+    if (c4)
+        return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3c4", k, (int)k->in_c, in_off, *r,
+                                mode, xi, wt, yi, kiln_depthwise_conv_s8_3x3c4_scratch_size(&kp));
+    return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3", k, (int)k->in_c, in_off, *r, mode,
+                            xi, wt, yi, kiln_depthwise_conv_s8_3x3_scratch_size(&kp));
+}
+
 /* ---- 16x8: int16 activations, int8 weights ------------------------------ */
 
 /* An activation of a 16x8 op: int16, one scale, zero point 0 (TFLite's
@@ -737,6 +905,12 @@ static int lower_conv(ctx *c)
         return -1;
     if (transpose && (r.mode != RQ_TFLITE || in_xor || w_xor))
         return fail(c, "int8 transposed convolution supports TFLite int8 only");
+    if (!transpose && nhwc && packed_ok(c, xi, yi, bi, w_off, in_xor, w_xor, &r)) {
+        if (group == 1)
+            return lower_conv_packed(c, xi, wp, bi, yi, &k, in_off, &r);
+        if (depthwise && dw3x3_ok(&k))
+            return lower_dw3x3_packed(c, xi, wp, bi, yi, &k, in_off, &r);
+    }
     const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
     const char *kernel = transpose ? "kiln_transpose_conv_s8"
                          : depthwise ? (plain ? "kiln_depthwise_conv_s8" : "kiln_depthwise_conv_q8")
@@ -748,6 +922,36 @@ static int lower_conv(ctx *c)
 }
 
 /* ---- FULLY_CONNECTED and MATMUL ----------------------------------------- */
+
+/* FULLY_CONNECTED with constant int8 weights [n][kdim]: groups of 4
+ * channels for batch 1 (one row at a time), else 2. */
+static int lower_fc_packed(ctx *c, int xi, int wi, int bi, int yi, int64_t batch, int64_t kdim,
+                           int64_t n, int32_t in_off, const rq_out *r)
+{
+    const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
+    const int32_t g = batch == 1 ? 4 : 2;
+    int32_t mode;
+    const int wt = packed_stream(c, c->g->tensors[wi].data, bi, (int32_t)n, (int32_t)kdim, g, w16,
+                                 in_off, r, &mode);
+    rq_out rm = *r;
+    rm.mode = mode;
+    char *rq = rq_init(&rm);
+    kiln_fc_s8_params fp;
+    memset(&fp, 0, sizeof fp);
+    fp.batch = (int32_t)batch, fp.in_features = (int32_t)kdim, fp.out_features = (int32_t)n;
+    lir_call *call = lir_begin(c->p, c->node, w16 ? "kiln_fully_connected_s8_p16" : "kiln_fully_connected_s8_p8",
+                               "kiln_fc_s8_params",
+                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
+                               ".in_offset = %d, .w_offset = 0, .in_xor = 0, .w_xor = 0, .rq = %s }",
+                               (long long)batch, (long long)kdim, (long long)n, (int)in_off, rq);
+    free(rq);
+    lir_in(call, xi);
+    lir_in(call, wt);
+    lir_out(call, yi);
+    call->scratch_bytes = w16 ? kiln_fully_connected_s8_p16_scratch_size(&fp)
+                              : kiln_fully_connected_s8_p8_scratch_size(&fp);
+    return 1;
+}
 
 static int lower_fc(ctx *c)
 {
@@ -774,6 +978,9 @@ static int lower_fc(ctx *c)
     const mult_rule rule = TS(wi)->q.n > 1 ? RULE_DOUBLE : RULE_FLOAT_PRODUCT;
     if (make_rq(c, xi, wi, yi, (int)n, rule, &r) < 0)
         return -1;
+    if (packed_ok(c, xi, yi, bi, w_off, in_xor, w_xor, &r) && ir_is_const(TS(wi)) &&
+        TS(wi)->dtype == IR_DT_S8)
+        return lower_fc_packed(c, xi, wi, bi, yi, batch, kdim, n, in_off, &r);
     const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
     char *rq = rq_init(&r);
     lir_call *call = lir_begin(c->p, c->node, plain ? "kiln_fully_connected_s8" : "kiln_fully_connected_q8",
@@ -1152,6 +1359,35 @@ static int binary_factors(ctx *c, const ir_tensor *a, const ir_tensor *b, const 
     return 0;
 }
 
+/* int8 ADD/SUB without broadcasting: the inputs' rescaling as tables
+ * (kiln_add_s8_lut).  in: a's offset, mult, shift, b's; out: mult, shift,
+ * zero point, act_min, act_max. */
+static int lower_add_lut(ctx *c, const int32_t in[6], const int32_t out[5], int32_t n)
+{
+    const ir_node *nd = &c->g->nodes[c->node];
+    int32_t tables[512];
+    pack_add_table(in[0], 20, in[1], in[2], 0, tables);
+    pack_add_table(in[3], 20, in[4], in[5], nd->op == IR_OP_SUB, tables + 256);
+    const int tt = add_i32(c, "add_tables", 512, tables);
+    /* The output multiplier as a packed channel of one. */
+    const int64_t zero = 0;
+    pack_rq q = {1, NULL, &zero, NULL, 0, &out[0], &out[1], out[2], out[3], out[4]};
+    const int32_t mode = pack_rq_mode(&q);
+    int32_t bias, ch[4];
+    pack_chan(&q, mode, 0, &bias, ch);
+    lir_call *call = lir_begin(c->p, c->node, "kiln_add_s8_lut", "kiln_add_s8_lut_params",
+                               "{ .n = %d, .rq = { .mode = %d, .out_offset = %d, .act_min = %d, "
+                               ".act_max = %d, .out_xor = 0 }, .out = { .mult = %d, .shift = %d, "
+                               ".rnd_lo = %d, .rnd_hi = %d } }",
+                               (int)n, (int)mode, (int)out[2], (int)out[3], (int)out[4], (int)ch[0],
+                               (int)ch[1], (int)ch[2], (int)ch[3]);
+    lir_in(call, nd->in[0]);
+    lir_in(call, nd->in[1]);
+    lir_in(call, tt);
+    lir_out(call, nd->out[0]);
+    return 1;
+}
+
 static int lower_binary(ctx *c)
 {
     ir_graph *g = c->g;
@@ -1201,6 +1437,12 @@ static int lower_binary(ctx *c)
     int32_t act_min, act_max;
     qu_activation_range(&nd->attr.act, so, qzp(y), s16 ? -32768 : -128, s16 ? 32767 : 127,
                         &act_min, &act_max);
+    if (!s16 && (nd->op == IR_OP_ADD || nd->op == IR_OP_SUB) && c->p->opts.kernels != LOWER_PLAIN &&
+        ir_numel(a) == ir_numel(y) && ir_numel(b) == ir_numel(y) && ir_numel(y) <= INT32_MAX) {
+        const int32_t in[6] = {-qzp(a), f.am, f.ash, -qzp(b), f.bm, f.bsh};
+        const int32_t out[5] = {f.om, f.osh, qzp(y), act_min, act_max};
+        return lower_add_lut(c, in, out, (int32_t)ir_numel(y));
+    }
     lir_call *call = lir_begin(
         c->p, c->node, f.kernel, "kiln_binary_s8_params",
         "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "

@@ -480,6 +480,19 @@ static void record_homes(const ir_graph *g, const lir_program *p, const buffer *
             pl->scratch_offset[i] = best_off[nt + i];
 }
 
+/* The lifetimes the placement used, kept for reports. */
+static void record_lifetimes(const ir_graph *g, const buffer *bufs, plan *pl)
+{
+    pl->first_call = xcalloc((size_t)g->n_tensors + 1, sizeof *pl->first_call);
+    pl->last_call = xcalloc((size_t)g->n_tensors + 1, sizeof *pl->last_call);
+    for (int t = 0; t < g->n_tensors; t++) {
+        const buffer *b = &bufs[pl->root[t]];
+        bool live = pl->home[t] == PLAN_ARENA && b->last >= 0;
+        pl->first_call[t] = live ? b->first : -1;
+        pl->last_call[t] = live ? b->last : -1;
+    }
+}
+
 bool plan_memory(ir_graph *g, lir_program *p, plan *pl, char *err, size_t errlen)
 {
     give_outputs_own_bytes(g, p);
@@ -505,6 +518,8 @@ bool plan_memory(ir_graph *g, lir_program *p, plan *pl, char *err, size_t errlen
     bool ok = pl->arena_bytes <= PLAN_MAX_BYTES;
     if (ok) {
         record_homes(g, p, bufs, best_off, pl);
+        record_lifetimes(g, bufs, pl);
+        pl->peak_call = peak;
     } else {
         char live[320];
         describe_peak(g, bufs, nb, peak, live, sizeof live);
@@ -526,5 +541,7 @@ void plan_free(plan *pl)
     free(pl->offset);
     free(pl->root);
     free(pl->scratch_offset);
+    free(pl->first_call);
+    free(pl->last_call);
     memset(pl, 0, sizeof *pl);
 }

@@ -33,10 +33,15 @@ typedef struct plan {
     plan_home *home;
     size_t *offset;            /* arena offset (PLAN_ARENA) */
     int *root;                 /* the tensor whose buffer it shares (itself if none) */
+    /* Per tensor: the calls (inclusive) its buffer is live in, for reports
+     * (the arena timeline); the root's values hold for its aliases, -1 for
+     * a tensor not in the arena. */
+    int *first_call, *last_call;
     /* Per call: arena offset of its scratch (when scratch_bytes > 0). */
     size_t *scratch_offset;
     size_t arena_bytes;        /* highest end offset, rounded to PLAN_ALIGN */
     size_t lower_bound;        /* max over calls of the bytes live at once */
+    int peak_call;             /* a call where lower_bound bytes are live */
     int n_tensors, n_calls;
 } plan;
 

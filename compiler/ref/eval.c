@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 #include "util/sbuf.h"
 
@@ -245,8 +246,10 @@ static bool dispatch(ref_ctx *c)
     }
 }
 
-/* Runs node n: its inputs must have values in val[]; allocates its outputs. */
-static bool run_node(const ir_graph *g, int n, double **val, char *err, size_t errlen)
+/* Runs node n: its inputs must have values in val[]; allocates its outputs.
+ * *approx (when given) says whether a quantized output was computed in
+ * double where the IR specifies integer arithmetic (eval.h). */
+static bool run_node(const ir_graph *g, int n, double **val, bool *approx, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[n];
     ref_ctx c = { .g = g, .nd = nd, .val = val, .err = err, .errlen = errlen };
@@ -273,6 +276,10 @@ static bool run_node(const ir_graph *g, int n, double **val, char *err, size_t e
         int64_t ne = ir_numel(t);
         val[ti] = xcalloc((size_t)(ne > 0 ? ne : 1), sizeof(double));
     }
+    if (approx) {
+        const ir_tensor *y = ref_out(&c, 0);
+        *approx = y && ref_is_quant(y) && !ref_int_mode(&c) && !ref_int_exact_anyway(&c);
+    }
     bool ok = dispatch(&c);
     for (int i = 0; i < c.n_tmp; i++)
         free(c.tmp[i]);
@@ -285,6 +292,7 @@ static bool run_node(const ir_graph *g, int n, double **val, char *err, size_t e
 struct ref_session {
     const ir_graph *g;
     double **state;         /* per tensor index: a state's stored values, else NULL */
+    bool *approx;           /* per node: its quantized output was approximated */
 };
 
 /* The stored value of every element of a state after init (ir.h): an int8
@@ -301,6 +309,7 @@ ref_session *ref_session_new(const ir_graph *g)
     ref_session *s = xcalloc(1, sizeof *s);
     s->g = g;
     s->state = xcalloc((size_t)g->n_tensors + 1, sizeof *s->state);
+    s->approx = xcalloc((size_t)g->n_nodes + 1, sizeof *s->approx);
     for (int i = 0; i < g->n_tensors; i++)
         if (g->tensors[i].is_state) {
             int64_t n = ir_numel(&g->tensors[i]);
@@ -324,6 +333,7 @@ void ref_session_free(ref_session *s)
     for (int i = 0; i < s->g->n_tensors; i++)
         free(s->state[i]);
     free(s->state);
+    free(s->approx);
     free(s);
 }
 
@@ -374,7 +384,7 @@ bool ref_session_run(ref_session *s, const void *const *inputs, void *const *out
         val[ti] = load_tensor(&g->tensors[ti], inputs[i]);
     }
     for (int n = 0; n < g->n_nodes; n++) {
-        if (!run_node(g, n, val, err, errlen))
+        if (!run_node(g, n, val, &s->approx[n], err, errlen))
             goto out;
         for (int k = 0; k < g->nodes[n].n_in; k++) {
             int ti = g->nodes[n].in[k];
@@ -401,6 +411,18 @@ out:
     free(val);
     free(last_use);
     return ok;
+}
+
+int ref_session_approximated(const ref_session *s, int *nodes, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->g->n_nodes; i++)
+        if (s->approx[i]) {
+            if (n < max)
+                nodes[n] = i;
+            n++;
+        }
+    return n;
 }
 
 bool ref_eval_graph(const ir_graph *g, const void *const *inputs, void *const *outputs, char *err,
@@ -439,7 +461,7 @@ bool ref_eval_node_const(ir_graph *g, int node, char *err, size_t errlen)
         }
         val[ti] = load_tensor(t, t->data);
     }
-    if (!run_node(g, node, val, err, errlen))
+    if (!run_node(g, node, val, NULL, err, errlen))
         goto out;
     for (int k = 0; k < nd->n_out; k++) {
         int ti = nd->out[k];

@@ -8,10 +8,14 @@
  * different styles, to go unnoticed.  Speed does not matter here; clarity does.
  *
  * Arithmetic: float ops are computed in double and rounded to the output
- * dtype.  Quantized ops compute the real-valued function in double from the
- * dequantized inputs and quantize the result (round half to even), so they
- * may differ from the integer kernels by a least significant bit; integer
- * (non-quantized) ops are exact.
+ * dtype.  Quantized ops compute the integers the IR specifies (TFLite's
+ * fixed-point arithmetic, onnxruntime's float32 requantization; eval_int.h)
+ * where the evaluator implements them for the node's dtypes, which covers
+ * every quantized op of the TFLite and QDQ models Kiln compiles; the others
+ * compute the real-valued function in double from the dequantized inputs and
+ * quantize the result (round half to even), so they may differ from the
+ * integer kernels by a least significant bit, and a session lists them
+ * (ref_session_approximated).  Integer (non-quantized) ops are exact.
  */
 #ifndef KILN_REF_EVAL_H
 #define KILN_REF_EVAL_H
@@ -34,6 +38,10 @@ ref_session *ref_session_new(const ir_graph *g);
  * graph output i the same way (caller-allocated, ir_nbytes bytes). */
 bool ref_session_run(ref_session *s, const void *const *inputs, void *const *outputs, char *err,
                      size_t errlen);
+/* The nodes whose quantized output the runs so far computed in double (an
+ * approximation of the IR's integer arithmetic): writes up to `max` node
+ * indices, in graph order, and returns how many there are. */
+int ref_session_approximated(const ref_session *s, int *nodes, int max);
 /* Puts every state back to its value after init (kiln_net_reset's twin). */
 void ref_session_reset(ref_session *s);
 void ref_session_free(ref_session *s);

@@ -6,12 +6,15 @@
  * (CONV_TRANSPOSE), groups, strides, dilations, asymmetric pads.  Sums are
  * over real values in double; a quantized op's int32 bias is read at the
  * accumulator's scale s_x*s_w[m] as the integer kernels add it.  ConvInteger
- * (integer output without quantization) sums (x-zx)*(w-zw) exactly.
+ * (integer output without quantization) sums (x-zx)*(w-zw) exactly, and so
+ * do quantized convolutions in integer mode (eval_int.h), whose exact
+ * accumulators eval_int_ops.c then requantizes as the IR's flavour does.
  *
  * Relies on eval.c for values and on eval_quant.c for storing the result.
  */
 #include <math.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 /* The bias of output channel m as a real number (0 when absent). */
@@ -34,7 +37,9 @@ static bool bias_setup(ref_ctx *c, int k, int64_t m_count, const ir_tensor *x, c
     if (ir_numel(b) != m_count)
         return ref_fail(c, "bias '%s' has %lld elements, expected %lld (one per output channel)",
                         b->name, (long long)ir_numel(b), (long long)m_count);
-    if (ref_dtype_is_int(b->dtype) && ref_is_quant(x)) {
+    if (ref_int_mode(c)) {
+        bi->b = ref_stored(c, k);       /* added to the exact integer sum as it is */
+    } else if (ref_dtype_is_int(b->dtype) && ref_is_quant(x)) {
         if (x->q.n != 1)
             return ref_fail(c, "input '%s' is quantized per channel; an integer bias needs one input scale",
                             x->name);
@@ -60,11 +65,12 @@ static double bias_of(const bias_info *bi, int64_t m)
     return bi->b[m] * bi->sx * sw;
 }
 
-/* Inputs as the sums use them: real values, or (q - zp) for ConvInteger. */
+/* Inputs as the sums use them: real values, or (q - zp) for ConvInteger and
+ * integer mode. */
 static void conv_operands(ref_ctx *c, const double **x, const double **w)
 {
     const ir_tensor *y = ref_out(c, 0);
-    bool int_out = ref_dtype_is_int(y->dtype) && !ref_is_quant(y);
+    bool int_out = (ref_dtype_is_int(y->dtype) && !ref_is_quant(y)) || ref_int_mode(c);
     *x = int_out ? ref_offset(c, 0) : ref_real(c, 0);
     *w = int_out ? ref_offset(c, 1) : ref_real(c, 1);
 }
@@ -159,6 +165,8 @@ bool ref_conv(ref_ctx *c)
                         y[n * gy.sn + m * gy.sc + o0 * gy.ssp[0] + o1 * gy.ssp[1] + o2 * gy.ssp[2]] = acc;
                     }
         }
+    if (ref_int_mode(c))
+        return ref_int_store_acc(c, y, gy.sc, M);
     ref_store(c, 0, y);
     return true;
 }
@@ -240,6 +248,8 @@ bool ref_conv_transpose(ref_ctx *c)
                         }
                     }
         }
+    if (ref_int_mode(c))
+        return ref_int_store_acc(c, y, gy.sc, M);
     ref_store(c, 0, y);
     return true;
 }

@@ -7,11 +7,15 @@
  * exact 64-bit integer arithmetic: ADD/SUB/MUL wrap like two's complement
  * (ref_store then wraps to the output's width), DIV truncates toward zero.
  *
+ * Quantized ops in integer mode (eval_int.h) hand stored integers to
+ * eval_int_ops.c instead.
+ *
  * Relies on eval.c for values and on eval_quant.c for storing the result
  * (which also applies the fused clamp, so CLIP itself is the identity here).
  */
 #include <math.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 /* ---- broadcasting ------------------------------------------------------- */
@@ -109,17 +113,27 @@ bool ref_binary(ref_ctx *c)
     }
     bool exact = ref_dtype_is_int(yt->dtype) && !ref_is_quant(yt) && ref_dtype_is_int(at->dtype) &&
                  !ref_is_quant(at) && ref_dtype_is_int(bt->dtype) && !ref_is_quant(bt);
-    const double *a = ref_real(c, 0), *b = ref_real(c, 1);
+    const bool int_mode = ref_int_mode(c);
+    ri_binary f;
+    if (int_mode)
+        ref_int_binary_prepare(c, &f);
+    const double *a = int_mode ? ref_stored(c, 0) : ref_real(c, 0);
+    const double *b = int_mode ? ref_stored(c, 1) : ref_real(c, 1);
     int64_t n = ir_numel(yt);
     double *y = ref_tmp(c, n);
     for (int64_t i = 0; i < n; i++) {
         double va = a[offset_of(i, yt, sa)], vb = b[offset_of(i, yt, sb)];
-        if (!exact)
+        if (int_mode)
+            y[i] = ref_int_binary(c, &f, va, vb);
+        else if (!exact)
             y[i] = real_binary(c->nd->op, va, vb);
         else if (!int_binary(c, c->nd->op, yt->dtype == IR_DT_U64, va, vb, &y[i]))
             return false;
     }
-    ref_store(c, 0, y);
+    if (int_mode)
+        ref_store_plain(c, 0, y);
+    else
+        ref_store(c, 0, y);
     return true;
 }
 
@@ -139,8 +153,18 @@ bool ref_unary(ref_ctx *c)
         return ref_fail(c, "input '%s' has %lld elements but output '%s' has %lld", xt->name,
                         (long long)ir_numel(xt), yt->name, (long long)ir_numel(yt));
     const ir_attr *at = &c->nd->attr;
-    const double *x = ref_real(c, 0);
     int64_t n = ir_numel(yt);
+    if (ref_int_mode(c)) {
+        ri_unary f;
+        ref_int_unary_prepare(c, &f);
+        const double *q = ref_stored(c, 0);
+        double *y = ref_tmp(c, n);
+        for (int64_t i = 0; i < n; i++)
+            y[i] = ref_int_unary(c, &f, q[i]);
+        ref_store_plain(c, 0, y);
+        return true;
+    }
+    const double *x = ref_real(c, 0);
     double *y = ref_tmp(c, n);
     double alpha = at->alpha, beta = at->beta;
     for (int64_t i = 0; i < n; i++) {
@@ -174,6 +198,8 @@ bool ref_softmax(ref_ctx *c)
     if (ir_numel(xt) != ir_numel(yt))
         return ref_fail(c, "output '%s' does not have the input's %lld elements", yt->name,
                         (long long)ir_numel(xt));
+    if (ref_int_mode(c))
+        return ref_int_softmax(c);
     int64_t outer = 1, mid = 1, inner = 1;
     for (int d = 0; d < xt->rank; d++)
         *(d < at->axis ? &outer : d < at->axis_end ? &mid : &inner) *= xt->shape[d];

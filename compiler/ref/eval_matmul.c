@@ -6,16 +6,20 @@
  * integer kernels add it.  MATMUL follows numpy.matmul: rank-1 operands are
  * promoted to matrices and the promoted dim dropped from Y, batch dims
  * broadcast.  An integer output without quantization (MatMulInteger) sums
- * (a-za)*(b-zb) exactly; everything else sums real values in double.
+ * (a-za)*(b-zb) exactly, and so does a quantized one in integer mode
+ * (eval_int.h) before eval_int_ops.c requantizes the sums; everything else
+ * sums real values in double.
  *
  * Relies on eval.c for values and on eval_quant.c for storing the result.
  */
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
+/* Operands as (q - zp) and exact integer sums: MatMulInteger, integer mode. */
 static bool int_output(ref_ctx *c)
 {
     const ir_tensor *y = ref_out(c, 0);
-    return ref_dtype_is_int(y->dtype) && !ref_is_quant(y);
+    return (ref_dtype_is_int(y->dtype) && !ref_is_quant(y)) || ref_int_mode(c);
 }
 
 bool ref_fully_connected(ref_ctx *c)
@@ -43,7 +47,9 @@ bool ref_fully_connected(ref_ctx *c)
         if (ir_numel(bt) != N)
             return ref_fail(c, "bias '%s' has %lld elements, expected N = %lld", bt->name,
                             (long long)ir_numel(bt), (long long)N);
-        if (ref_dtype_is_int(bt->dtype) && ref_is_quant(xt)) {
+        if (ref_int_mode(c)) {
+            b = ref_stored(c, 2);
+        } else if (ref_dtype_is_int(bt->dtype) && ref_is_quant(xt)) {
             if (xt->q.n != 1 || !ref_is_quant(wt))
                 return ref_fail(c, "integer bias '%s' needs a per-tensor quantized input and quantized weights",
                                 bt->name);
@@ -64,6 +70,8 @@ bool ref_fully_connected(ref_ctx *c)
                 acc += x[i * K + k] * w[n * K + k];
             y[i * N + n] = acc;
         }
+    if (ref_int_mode(c))
+        return ref_int_store_acc(c, y, 1, N);
     ref_store(c, 0, y);
     return true;
 }
@@ -140,6 +148,8 @@ bool ref_matmul(ref_ctx *c)
                 y[(bi * M + i) * N + j] = acc;
             }
     }
+    if (ref_int_mode(c))
+        return ref_int_store_acc(c, y, 1, N);
     ref_store(c, 0, y);
     return true;
 }

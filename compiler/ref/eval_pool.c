@@ -9,10 +9,14 @@
  * Indices (ONNX) are flat indices into X, the spatial part row-major
  * (storage_order 0) or column-major (1), plus the batch and channel offset.
  *
+ * In integer mode (eval_int.h) the window's stored integers, in visiting
+ * order, go to eval_int_ops.c, which pools them as the IR's flavour does.
+ *
  * Relies on eval.c for values and on eval_quant.c for storing the result.
  */
 #include <math.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 bool ref_pool(ref_ctx *c)
@@ -45,7 +49,9 @@ bool ref_pool(ref_ctx *c)
                             "(kernel, stride, dilation must be >= 1, pads >= 0)", i, (long long)k[i],
                             (long long)st[i], (long long)dl[i], (long long)pb[i], (long long)pe[i]);
     }
-    const double *x = ref_real(c, 0);
+    const bool int_mode = ref_int_mode(c);
+    const double *x = int_mode ? ref_stored(c, 0) : ref_real(c, 0);
+    double *win = int_mode ? ref_tmp(c, k[0] * k[1] * k[2]) : NULL;
     double *y = ref_tmp(c, ir_numel(yt));
     double *idx = it ? ref_tmp(c, ir_numel(it)) : NULL;
     int64_t spatial = gx.sp[0] * gx.sp[1] * gx.sp[2];
@@ -73,6 +79,8 @@ bool ref_pool(ref_ctx *c)
                                         continue;
                                     double v = x[n * gx.sn + ch * gx.sc + p[0] * gx.ssp[0] +
                                                  p[1] * gx.ssp[1] + p[2] * gx.ssp[2]];
+                                    if (win)
+                                        win[count] = v;
                                     count++;
                                     sum += v;
                                     /* NaN never wins; the first maximum does. */
@@ -83,7 +91,9 @@ bool ref_pool(ref_ctx *c)
                                     }
                                 }
                         int64_t yo = n * gy.sn + ch * gy.sc + o0 * gy.ssp[0] + o1 * gy.ssp[1] + o2 * gy.ssp[2];
-                        if (is_max) {
+                        if (int_mode) {
+                            y[yo] = ref_int_pool(c, win, count, count_pad);
+                        } else if (is_max) {
                             y[yo] = best;
                         } else {
                             int64_t div = a->count_include_pad ? count_pad : count;
@@ -104,7 +114,10 @@ bool ref_pool(ref_ctx *c)
                             idx[yo] = (double)flat;
                         }
                     }
-    ref_store(c, 0, y);
+    if (int_mode)
+        ref_store_plain(c, 0, y);
+    else
+        ref_store(c, 0, y);
     if (idx)
         ref_store(c, 1, idx);
     return true;

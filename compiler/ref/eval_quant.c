@@ -13,6 +13,7 @@
  */
 #include <math.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 /* The range of an integer dtype, as doubles (exact for every width). */
@@ -236,6 +237,24 @@ bool ref_convert(ref_ctx *c)
         return true;
     default:
         return ref_fail(c, "not a conversion op");
+    }
+    if (ref_int_mode(c) && c->nd->op == IR_OP_QUANTIZE) {
+        /* The float division and rounding of the flavour's QUANTIZE. */
+        const double *xv = ref_stored(c, 0);
+        double *dst = c->val[c->nd->out[0]];
+        chan_map m = chan_of(y);
+        for (int64_t i = 0; i < ir_numel(y); i++)
+            dst[i] = ref_int_quantize(c, xv[i], chan(m, i));
+        return true;
+    }
+    if (ref_int_mode(c)) {      /* REQUANTIZE: TFLite's fixed point */
+        ri_unary f;
+        ref_int_unary_prepare(c, &f);
+        const double *q = ref_stored(c, 0);
+        double *dst = c->val[c->nd->out[0]];
+        for (int64_t i = 0; i < ir_numel(y); i++)
+            dst[i] = ref_int_unary(c, &f, q[i]);
+        return true;
     }
     ref_store(c, 0, ref_real(c, 0));
     return true;

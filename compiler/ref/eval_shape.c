@@ -15,6 +15,7 @@
  */
 #include <math.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 /* Row-major coordinates of flat index i in t. */
@@ -110,18 +111,24 @@ bool ref_concat(ref_ctx *c)
         return ref_fail(c, "inputs add up to %lld along axis %d, output '%s' has %lld", (long long)total,
                         axis, yt->name, (long long)yt->shape[axis]);
     double *y = ref_tmp(c, ir_numel(yt));
+    const bool int_mode = ref_int_mode(c);  /* each input requantized as TFLite does */
     int64_t at = 0;   /* position of the current input along the axis */
     for (int k = 0; k < c->nd->n_in; k++) {
         const ir_tensor *xt = ref_in(c, k);
-        const double *x = ref_real(c, k);
+        const double *x = int_mode ? ref_stored(c, k) : ref_real(c, k);
         int64_t len = xt->shape[axis];
         for (int64_t o = 0; o < outer; o++)
             for (int64_t a = 0; a < len; a++)
-                for (int64_t i = 0; i < inner; i++)
-                    y[(o * yt->shape[axis] + at + a) * inner + i] = x[(o * len + a) * inner + i];
+                for (int64_t i = 0; i < inner; i++) {
+                    double v = x[(o * len + a) * inner + i];
+                    y[(o * yt->shape[axis] + at + a) * inner + i] = int_mode ? ref_int_concat(c, k, v) : v;
+                }
         at += len;
     }
-    ref_store(c, 0, y);
+    if (int_mode)
+        ref_store_plain(c, 0, y);
+    else
+        ref_store(c, 0, y);
     return true;
 }
 
@@ -248,7 +255,8 @@ bool ref_reduce_mean(ref_ctx *c)
     if (ir_numel(yt) != kept)
         return ref_fail(c, "output '%s' has %lld elements, the kept axes of '%s' have %lld", yt->name,
                         (long long)ir_numel(yt), xt->name, (long long)kept);
-    const double *x = ref_real(c, 0);
+    const bool int_mode = ref_int_mode(c);  /* raw sums, then TFLite's MEAN */
+    const double *x = int_mode ? ref_stored(c, 0) : ref_real(c, 0);
     double *y = ref_tmp(c, kept);
     int64_t co[IR_MAX_DIMS], n = ir_numel(xt);
     for (int64_t i = 0; i < n; i++) {
@@ -258,6 +266,12 @@ bool ref_reduce_mean(ref_ctx *c)
             if (!(mask >> d & 1))
                 o = o * xt->shape[d] + co[d];
         y[o] += x[i];
+    }
+    if (int_mode) {
+        for (int64_t i = 0; i < kept; i++)
+            y[i] = ref_int_mean(c, (int64_t)y[i], count);
+        ref_store_plain(c, 0, y);
+        return true;
     }
     for (int64_t i = 0; i < kept; i++)
         y[i] = count ? y[i] / (double)count : NAN;

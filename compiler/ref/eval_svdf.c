@@ -3,21 +3,23 @@
  *
  * The state is the one value that outlives a run: eval.c keeps it in the
  * session and hands it to this node as input 4, whose stored values this
- * file updates in place (shift, then the new activations).  Sums are formed
- * in double from the real values of X and the weights.  The state tensor
- * stores what its dtype stores: a float32 state is rounded to float32; a
- * quantized state holds the integer TFLite writes, i.e. the real activation
- * divided by the state's scale, rounded half away from zero, clamped to the
- * type's range, then the zero point added and the sum wrapped modulo 2^bits
- * (ir_ops.def says why).  The quantized time products and the bias are
- * summed as exact integers and wrapped to int32 the way TFLite's int32
- * accumulator wraps (real models do overflow there), then scaled by
- * s_state * s_W_time.  The output goes through ref_store like every op.
+ * file updates in place (shift, then the new activations).  Float: sums in
+ * double from real values, the state rounded to float32, the output through
+ * ref_store.  Quantized: TFLite's integers, as ir_ops.def specifies them:
+ * the feature sums are exact integers sum(Wf * (x - zp_x)), rescaled by
+ * M1 = s_x*s_wf/s_state (formed in float, as TFLite's prepare does) with
+ * the fixed-point multiply, clamped to the state's type, then the zero
+ * point added and the sum wrapped modulo 2^bits (ir_ops.def says why); the
+ * time products and the bias are summed as exact integers and wrapped to
+ * int32 the way TFLite's accumulator wraps (real models do overflow
+ * there), then rescaled by M2 = s_state*s_wt/s_y and offset by zp_y.
  *
- * Relies on eval.c for values; shares nothing with the runtime kernels.
+ * Relies on eval.c for values and eval_int_math.c for the fixed point;
+ * shares nothing with the runtime kernels.
  */
 #include <math.h>
 
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 /* v modulo 2^32 as a signed 32-bit value (v is an exact integer). */
@@ -32,12 +34,12 @@ static double wrap_i32(double v)
     return v;
 }
 
-/* The integer TFLite stores for the new activation `real` in a state with
- * scale s, zero point zp and a signed `bits`-bit type. */
-static double quantized_state(double real, double s, double zp, int bits)
+/* The integer TFLite stores for the feature sum `dot` in a state with zero
+ * point zp and a signed `bits`-bit type. */
+static double quantized_state(double dot, ri_mult m1, double zp, int bits)
 {
     const double hi = ldexp(1.0, bits - 1) - 1, lo = -hi - 1;
-    double q = round(real / s);             /* half away from zero, as MBQM */
+    double q = ri_mbqm(ri_wrap32((int64_t)dot), m1);
     q = q < lo ? lo : q > hi ? hi : q;
     q += zp;
     if (q > hi)
@@ -85,15 +87,23 @@ bool ref_svdf(ref_ctx *c)
                         ir_dtype_name(s->dtype));
     if (quant && (wt->q.n != 1 || !ref_is_quant(wt)))
         return ref_fail(c, "W_time '%s' must be quantized per tensor like the state", wt->name);
-    const double ss = quant ? s->q.scale[0] : 1.0, szp = quant ? s->q.zero_point[0] : 0.0;
+    const double szp = quant ? s->q.zero_point[0] : 0.0;
     const int bits = (int)ir_dtype_size(s->dtype) * 8;
+    if (quant && (!ref_is_quant(x) || !ref_is_quant(wf) || !ref_is_quant(y) || y->dtype != IR_DT_S8))
+        return ref_fail(c, "a quantized SVDF needs quantized X, W_feature and an int8 output");
+    ri_mult m1 = {0, 0}, m2 = {0, 0};
+    if (quant) {
+        m1 = ri_quantize_multiplier((double)(float)(x->q.scale[0] * wf->q.scale[0] / s->q.scale[0]));
+        m2 = ri_quantize_multiplier((double)(float)(s->q.scale[0] * wt->q.scale[0] / y->q.scale[0]));
+    }
 
-    const double *xr = ref_real(c, 0), *wfr = ref_real(c, 1);
+    /* Float: real values.  Quantized: x - zp_x and the stored weights. */
+    const double *xr = quant ? ref_offset(c, 0) : ref_real(c, 0);
+    const double *wfr = quant ? ref_stored(c, 1) : ref_real(c, 1);
     /* Float: real values.  Quantized: the stored integers (W_time and the
      * bias have zero point 0 in TFLite's SVDF). */
     const double *wtv = quant ? ref_stored(c, 2) : ref_real(c, 2);
     const double *bv = b ? (quant ? ref_stored(c, 3) : ref_real(c, 3)) : NULL;
-    const double acc_scale = quant ? (double)s->q.scale[0] * (double)wt->q.scale[0] : 1.0;
     double *sv = c->val[c->nd->in[4]];      /* stored values, updated in place */
     const int64_t n = batch * filters * memory;
     for (int64_t k = 0; k + 1 < n; k++)
@@ -105,16 +115,21 @@ bool ref_svdf(ref_ctx *c)
             double acc = 0;
             for (int64_t i = 0; i < input; i++)
                 acc += xr[bt * input + i] * wfr[f * input + i];
-            sb[f * memory + memory - 1] = quant ? quantized_state(acc, ss, szp, bits) : (float)acc;
+            sb[f * memory + memory - 1] = quant ? quantized_state(acc, m1, szp, bits) : (float)acc;
         }
         for (int64_t u = 0; u < units; u++) {
             double out = bv ? bv[u] : 0.0;
             for (int64_t f = u * rank; f < (u + 1) * rank; f++)
                 for (int64_t m = 0; m < memory; m++)
                     out += wtv[f * memory + m] * (sb[f * memory + m] - szp);
-            yr[bt * units + u] = quant ? wrap_i32(out) * acc_scale : out;
+            yr[bt * units + u] = quant ? ri_clamp((int64_t)ri_mbqm(ri_wrap32((int64_t)wrap_i32(out)), m2) +
+                                                      y->q.zero_point[0], -128, 127)
+                                       : out;
         }
     }
-    ref_store(c, 0, yr);
+    if (quant)
+        ref_store_plain(c, 0, yr);
+    else
+        ref_store(c, 0, yr);
     return true;
 }

@@ -623,8 +623,12 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     uint64_t ticks_total = 0, ticks_min = UINT64_MAX, ticks_max = 0;
     uint32_t tick_hz = 0;
 
+    if (o->progress)
+        o->progress("building the Cortex-M7 firmware", 0, 0);
     if (!qemu_build_firmware(c, o, o->blob_path != NULL, s.prof != NULL, elf, msg, msglen))
         goto out;
+    if (o->progress)
+        o->progress("starting QEMU (mps2-an500)", 0, 0);
     argv = qemu_command(elf, load);
     target_echo(o, argv);
     remove(qlog);
@@ -637,6 +641,8 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     res = TARGET_ERROR;
     for (size_t k = 0; k < io->samples; k++) {
         uint64_t t;
+        if (o->progress)
+            o->progress("running on QEMU", k + 1, io->samples);
         if (!infer(&s, k, io->inputs + k * in_bytes, in_bytes, io->outputs + k * out_bytes, out_bytes, &t, msg,
                    msglen))
             goto out;

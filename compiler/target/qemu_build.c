@@ -1,8 +1,10 @@
 /*
  * qemu_build.c - builds the validation firmware for the QEMU target: the
  * generated network (NET.c, and NET_data.c for inline weights), every runtime
- * source and firmware/qemu-mps2-an500, compiled for Cortex-M7 with
- * arm-none-eabi-gcc at -O2, warnings as errors, then linked with
+ * source and firmware/qemu-mps2-an500, compiled with arm-none-eabi-gcc for
+ * the --cpu the code was generated for (cortex-m7 by default; M0+/M3/M4 code
+ * runs on the emulated M7 too) at -Os, the flags `make arm` ships the runtime
+ * with (docs/kernels-int8.md, "Build flags"), warnings as errors, then linked with
  * mps2-an500.ld, newlib's libm and no heap.
  *
  * The runtime is compiled from source in the work directory every time (one
@@ -35,8 +37,7 @@
 #endif
 
 #define FW_DIR "firmware/qemu-mps2-an500"
-#define ARM_ARCH "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16"
-#define ARM_CFLAGS "-O2 -g -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections"
+#define ARM_CFLAGS "-Os -g -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections"
 
 static const char *env_or(const char *name, const char *dflt)
 {
@@ -190,7 +191,13 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     argvec common = {0}, srcs = {0}, link = {0};
     char num[64];
     av_add(&common, cc);
-    av_add_words(&common, ARM_ARCH " " ARM_CFLAGS);
+    if (!c->cpu->arm || !c->cpu->runs_on_m7) {
+        snprintf(msg, msglen, "--cpu %s: the qemu target is a Cortex-M7 (mps2-an500), which runs code "
+                 "built for cortex-m3, cortex-m4 or cortex-m7", c->cpu->name);
+        return false;
+    }
+    av_add_words(&common, c->cpu->arm_flags);
+    av_add_words(&common, ARM_CFLAGS);
     av_addf(&common, "-I%s/include", root);
     av_addf(&common, "-I%s", dir);
     av_addf(&common, "-DKILN_NET=%s", c->name);
@@ -232,7 +239,8 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     argvec *cmds = xcalloc((size_t)n + 1, sizeof *cmds);
     char **logs = xcalloc((size_t)n + 1, sizeof *logs);
     av_add(&link, cc);
-    av_add_words(&link, ARM_ARCH " -nostartfiles -Wl,--gc-sections");
+    av_add_words(&link, c->cpu->arm_flags);
+    av_add_words(&link, "-nostartfiles -Wl,--gc-sections");
     av_addf(&link, "-T%s/" FW_DIR "/mps2-an500.ld", root);
     av_addf(&link, "-Wl,-Map=%s/fw.map", dir);
     for (int i = 0; i < n && ok; i++) {

@@ -28,6 +28,9 @@ typedef struct target_opts {
     bool no_crc;                /* init with KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC */
     bool verbose;               /* echo build commands and target output to stderr */
     int timeout_s;
+    /* Optional: told what a slow target is doing ("building the firmware",
+     * then each sample run with done/total); NULL for silence. */
+    void (*progress)(const char *phase, size_t done, size_t total);
 } target_opts;
 
 typedef struct target_io {

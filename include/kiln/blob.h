@@ -33,13 +33,13 @@ extern "C" {
 #define KILN_BLOB_MAGIC1 0x4Cu /* 'L' */
 #define KILN_BLOB_MAGIC2 0x4Eu /* 'N' */
 #define KILN_BLOB_MAGIC3 0x42u /* 'B' */
-#define KILN_BLOB_VERSION 1u
+#define KILN_BLOB_VERSION 2u  /* 2: directory entries name the layout of their data */
 #define KILN_BLOB_HEADER_SIZE 64u
 
 /* Header field offsets (bytes from the start of the blob). */
 #define KILN_BLOB_OFF_MAGIC 0u         /* u8[4]  "KLNB" */
 #define KILN_BLOB_OFF_VERSION 4u       /* u16    format version */
-#define KILN_BLOB_OFF_HEADER_SIZE 6u   /* u16    64 in version 1 */
+#define KILN_BLOB_OFF_HEADER_SIZE 6u   /* u16    64 */
 #define KILN_BLOB_OFF_FLAGS 8u         /* u32    KILN_BLOB_F_*; unknown bits must be 0 */
 #define KILN_BLOB_OFF_ALIGN 12u        /* u32    alignment of tensor data and of the blob base */
 #define KILN_BLOB_OFF_SIGNATURE 16u    /* u64    model signature, see docs/blob-format.md */
@@ -52,7 +52,7 @@ extern "C" {
 #define KILN_BLOB_OFF_HEADER_CRC 60u   /* u32    CRC-32/IEEE of bytes 0..59 */
 
 #define KILN_BLOB_F_DIRECTORY 0x1u     /* payload starts with a tensor directory (tensor_count > 0) */
-#define KILN_BLOB_F_KNOWN 0x1u         /* every flag bit version 1 defines */
+#define KILN_BLOB_F_KNOWN 0x1u         /* every flag bit this version defines */
 
 /* Directory entry, 16 bytes each, at KILN_BLOB_OFF_DIR. */
 #define KILN_BLOB_DIR_ENTRY_SIZE 16u
@@ -61,7 +61,7 @@ extern "C" {
 #define KILN_BLOB_DIR_OFF_NAME 8u      /* u32 offset of a NUL-terminated name, from blob start */
 #define KILN_BLOB_DIR_OFF_DTYPE 12u    /* u8  kiln_blob_dtype */
 #define KILN_BLOB_DIR_OFF_KIND 13u     /* u8  kiln_blob_kind */
-#define KILN_BLOB_DIR_OFF_RESERVED 14u /* u16 zero */
+#define KILN_BLOB_DIR_OFF_LAYOUT 14u   /* u16 kiln_blob_layout (zero in version 1) */
 
 typedef enum kiln_blob_dtype {
     KILN_BLOB_DT_F32 = 1, KILN_BLOB_DT_S8 = 2, KILN_BLOB_DT_U8 = 3, KILN_BLOB_DT_S16 = 4,
@@ -73,6 +73,20 @@ typedef enum kiln_blob_kind {
     KILN_BLOB_KIND_WEIGHTS = 1,    /* a model constant, possibly repacked for its kernel */
     KILN_BLOB_KIND_DERIVED = 2     /* made by the compiler: multipliers, tables, folded BN */
 } kiln_blob_kind;
+
+/* How a tensor's bytes are laid out for the kernel that reads them
+ * (docs/blob-format.md, docs/kernels-int8.md "Packed kernels"). */
+typedef enum kiln_blob_layout {
+    KILN_BLOB_LAYOUT_PLAIN = 0,     /* elements of `dtype`, as the generated call expects */
+    KILN_BLOB_LAYOUT_GEMM16_G2 = 1, /* packed conv/FC stream: int16 slices, channels by 2 */
+    KILN_BLOB_LAYOUT_GEMM8_G2 = 2,  /*   int8 slices, channels by 2 */
+    KILN_BLOB_LAYOUT_GEMM16_G4 = 3, /*   int16 slices, channels by 4 (FC, batch 1) */
+    KILN_BLOB_LAYOUT_GEMM8_G4 = 4,  /*   int8 slices, channels by 4 */
+    KILN_BLOB_LAYOUT_DW3X3 = 5,     /* packed 3x3 depthwise stream */
+    KILN_BLOB_LAYOUT_DW3X3_T = 6,   /*   the same, kernel transposed */
+    KILN_BLOB_LAYOUT_DW3X3_C4 = 7,  /* packed NHWC 3x3 depthwise stream, 4 channels a block */
+    KILN_BLOB_LAYOUT_COUNT
+} kiln_blob_layout;
 
 /* Flags for kiln_blob_check() and kiln_blob_check_model(). */
 #define KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC 0x1u /* skip computing the payload CRC-32 (boot-time
@@ -114,7 +128,7 @@ typedef enum kiln_blob_field {
     KILN_BLOB_FIELD_PAYLOAD_SHA256,     /* found/expected: the digests' first 4 bytes */
     /* Directory entry `entry`: */
     KILN_BLOB_FIELD_ENTRY_OFFSET, KILN_BLOB_FIELD_ENTRY_SIZE, KILN_BLOB_FIELD_ENTRY_NAME,
-    KILN_BLOB_FIELD_ENTRY_DTYPE, KILN_BLOB_FIELD_ENTRY_KIND, KILN_BLOB_FIELD_ENTRY_RESERVED
+    KILN_BLOB_FIELD_ENTRY_DTYPE, KILN_BLOB_FIELD_ENTRY_KIND, KILN_BLOB_FIELD_ENTRY_LAYOUT
 } kiln_blob_field;
 
 /* How `found` broke `expected` (kiln_blob_report.rel). */

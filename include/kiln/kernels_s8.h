@@ -49,8 +49,14 @@ typedef enum kiln_rq_mode {
     KILN_RQ_TFLITE = 0, /* MultiplyByQuantizedMultiplier(acc, mult[c], shift[c]) */
     KILN_RQ_ONNX = 1,   /* round_half_even((float)acc * scale[c]); mult[c] holds
                            the IEEE-754 bits of scale[c], shift is unused */
-    KILN_RQ_NONE = 2    /* no requantization: the int32 accumulator is the output
+    KILN_RQ_NONE = 2,   /* no requantization: the int32 accumulator is the output
                            (ONNX ConvInteger / MatMulInteger) */
+    /* Packed kernels only (kiln_chan_s8 below): TFLite's double rounding in
+     * one 64-bit multiply-add, exact for every accumulator; the compiler
+     * picks it only where it is (docs/kernels-int8.md, "Short requantization"). */
+    KILN_RQ_SHORT = 3,      /* with the sign correction of the second rounding */
+    KILN_RQ_SHORT_RELU = 4  /* without it: exact only because act_min >= out_offset
+                               clamps every result it would change */
 } kiln_rq_mode;
 
 typedef struct kiln_requant {
@@ -133,6 +139,126 @@ typedef struct kiln_matmul_s8_params {
 void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b,
                     const int32_t *mult, const int32_t *shift, void *y);
 
+/* ---- packed kernels ------------------------------------------------------
+ *
+ * The compiler packs the weights of CONV_2D, DEPTHWISE_CONV_2D and
+ * FULLY_CONNECTED (TFLite int8, per-tensor or per-channel) for the kernel
+ * that reads them, folds the input offset into the bias and puts each output
+ * channel's requantization next to its weights: one byte stream per layer,
+ * read front to back by one pointer.  Layouts (docs/kernels-int8.md,
+ * "Packed kernels"):
+ *
+ *   reduction order   a conv's K = k_h*k_w*kiln_conv_s8_tap_elems() (tap-
+ *                     major, channels inner), a FC's in_features; padded
+ *                     with zero weights to a
+ *                     multiple of 4 and cut in "slices" of 4 elements.
+ *   slice lanes       the 4 elements e0..e3 of a slice are stored as int16
+ *                     lanes [e0 e2 e1 e3] wherever int16 is stored (weights
+ *                     of _p16, the input rows the kernels expand into
+ *                     scratch), as int8 in natural order e0 e1 e2 e3 (_p8
+ *                     weights): SXTB16 and SXTB16 ROR #8 of such a word are
+ *                     exactly the two int16 pairs of the lanes.
+ *   channel groups    output channels in groups of G (G = 2 for convs and
+ *                     batched FC, 4 for a FC with batch 1), the last one
+ *                     padded with zero channels.  A group is
+ *                       int32 acc[4]           the accumulators' start, in the
+ *                                              micro-kernel's register order:
+ *                                              G = 2: b0 b0 b1 b1 (two rows),
+ *                                              G = 4: b0 b1 b2 b3 (one row),
+ *                                              b = bias + in_offset*sum(w) mod 2^32
+ *                       slices[ns][G][4]       int16 (_p16) or int8 (_p8)
+ *                       kiln_chan_s8 rq[G]     requantization
+ *                     (kiln_packed_group_bytes()).
+ *   depthwise 3x3 c4  per 4 channels: int32 biases, per tap the int16 pairs
+ *                     [w_c0 w_c2] [w_c1 w_c3] (SXTB16 lanes of an NHWC word),
+ *                     4 kiln_chan_s8 (KILN_DW3X3C4_BLOCK_BYTES).
+ *   depthwise 3x3     per channel: int32 bias, the int16 pairs [w0 w1]
+ *                     [w1 w2] of each kernel row (6 words), kiln_chan_s8;
+ *                     when kiln_dw3x3_transposed(), "rows" are the kernel's
+ *                     columns (the kernel works on the transposed image).
+ *
+ * Padded input positions contribute the input's zero point (the folded bias
+ * assumes it), the same as TFLite skipping them.  Outputs equal the plain
+ * kernels' (and TFLite-Micro's) bit for bit.  The kernels need the scratch
+ * their *_scratch_size() gives (always > 0), 4-byte aligned; the stream is
+ * 8-byte aligned (the blob aligns every tensor to 16). */
+
+/* One output channel's requantization.  rq.mode KILN_RQ_TFLITE:
+ * y = MBQM(acc, mult, shift) + out_offset.  KILN_RQ_SHORT(_RELU):
+ * y = hi32(rnd + acc * mult [- 2^31 if acc < 0, SHORT only]) >> shift, with
+ * the zero point and both roundings inside rnd.  acc starts at the bias. */
+typedef struct kiln_chan_s8 {
+    int32_t mult;    /* Q31 multiplier (0 for a channel whose output is constant) */
+    int32_t shift;   /* TFLITE: TFLite's shift; SHORT: e - 1 for TFLite shift -e */
+    int32_t rnd_lo;  /* SHORT: 2^30 + 2^(30+e) + out_offset*2^(31+e), low word */
+    int32_t rnd_hi;  /*        and high word */
+} kiln_chan_s8;
+
+#define KILN_CHAN_WORDS 4
+
+/* Bytes of one channel group: ns slices, G channels, int16 weights or not. */
+static inline size_t kiln_packed_group_bytes(int32_t ns, int32_t g, int32_t w16)
+{
+    return 16u + (size_t)g * 16u + (size_t)ns * (size_t)g * (w16 ? 8u : 4u);
+}
+
+/* Bytes per channel of a packed 3x3 depthwise stream. */
+#define KILN_DW3X3_CHAN_BYTES 44u
+/* Bytes per block of 4 channels of a packed NHWC 3x3 depthwise stream:
+ * int32 acc[4], per tap (ky, kx row-major) the int16 pairs [w_c0 w_c2]
+ * [w_c1 w_c3], then 4 kiln_chan_s8. */
+#define KILN_DW3X3C4_BLOCK_BYTES 152u
+
+/* Elements of one kernel tap in a packed conv's reduction: in_c, except 4
+ * for in_c == 3 (RGB first layers), where each tap is then one word of
+ * input and the 4th element meets a zero weight.  K = k_h * k_w * this. */
+static inline int32_t kiln_conv_s8_tap_elems(const kiln_conv_s8_params *p)
+{
+    return p->in_c == 3 ? 4 : p->in_c;
+}
+
+/* CONV_2D (groups 1, any kernel, stride, dilation, padding; NHWC) as a GEMM
+ * over 2 output channels x 2 output pixels, each pixel's K inputs expanded
+ * to int16 in scratch (a partial im2col).  w: the packed stream, G = 2,
+ * int8 (_p8) or int16 (_p16) slices. */
+size_t kiln_conv_s8_p8_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                     void *scratch);
+size_t kiln_conv_s8_p16_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                      void *scratch);
+
+/* FULLY_CONNECTED: batch rows as the pixels of the GEMM (G = 2), or for
+ * batch 1 one row against 4 channels at a time (G = 4). */
+size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p);
+void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
+                                int8_t *y, void *scratch);
+size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p);
+void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
+                                 int8_t *y, void *scratch);
+
+/* DEPTHWISE_CONV_2D 3x3, multiplier 1, stride 1 or 2 (both axes), dilation 1,
+ * any padding, NHWC: each channel is copied into a zero-point-padded int16
+ * plane in scratch, where horizontally adjacent taps are int16 pairs. */
+size_t kiln_depthwise_conv_s8_3x3_scratch_size(const kiln_conv_s8_params *p);
+/* The same on NHWC directly, 4 channels per input word (in_c a multiple of
+ * 4): no planes, so it wins where planes cost more than the taps, at stride
+ * 2 and on small outputs (the compiler's choice, lower_s8.c).  Scratch:
+ * four input rows expanded to int16 (a ring of three, one of the zero
+ * point). */
+size_t kiln_depthwise_conv_s8_3x3c4_scratch_size(const kiln_conv_s8_params *p);
+void kiln_depthwise_conv_s8_3x3c4(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                  int8_t *y, void *scratch);
+
+/* Whether the kernel walks the image transposed (long output columns make
+ * longer inner loops than short output rows); the packing follows it. */
+static inline int kiln_dw3x3_transposed(const kiln_conv_s8_params *p)
+{
+    return p->out_h > p->out_w;
+}
+void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                int8_t *y, void *scratch);
+
 /* ---- pooling ------------------------------------------------------------ */
 
 typedef struct kiln_pool_s8_params {
@@ -170,6 +296,21 @@ typedef struct kiln_binary_s8_params {
 void kiln_add_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
 void kiln_sub_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
 void kiln_mul_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+/* ADD / SUB of two int8 tensors of one shape (no broadcasting), TFLite's
+ * arithmetic with the per-input half done at compile time: for every int8
+ * x, tables[x + 128] = MBQM((x + a_offset) << 20, a_mult, a_shift) and
+ * tables[256 + x + 128] the same for b (negated for SUB).  Then
+ * y = clamp(requant(ta[a] + tb[b]) by `out` + out_offset) as a packed
+ * channel (rq.mode KILN_RQ_TFLITE, _SHORT or _SHORT_RELU; chan_s8 rules). */
+typedef struct kiln_add_s8_lut_params {
+    int32_t n;
+    kiln_requant rq;
+    kiln_chan_s8 out;
+} kiln_add_s8_lut_params;
+
+void kiln_add_s8_lut(const kiln_add_s8_lut_params *p, const int8_t *a, const int8_t *b,
+                     const int32_t *tables, int8_t *y);
+
 /* MIN/MAX: each input is first rescaled to the output's quantization
  * (exactly the identity when, as TFLite requires, the quantizations match). */
 void kiln_min_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);

@@ -14,15 +14,15 @@ static void fc_core(const kiln_fc_s8_params *p, const void *x, const void *w, co
     const int32_t k = p->in_features, n = p->out_features;
     for (int32_t b = 0; b < p->batch; b++)
         for (int32_t o = 0; o < n; o++) {
-            int32_t acc = 0;
+            uint32_t acc = 0; /* wraps modulo 2^32 like TFLite's int32 sums */
             for (int32_t d = 0; d < k; d++) {
                 const int32_t xv = kiln_ld8(x, b * k + d, p->in_xor);
                 const int32_t wv = kiln_ld8(w, o * k + d, p->w_xor);
-                acc += (wv + p->w_offset) * (xv + p->in_offset);
+                acc += (uint32_t)((wv + p->w_offset) * (xv + p->in_offset));
             }
             if (bias)
-                acc += bias[o];
-            kiln_store_acc(&p->rq, acc, mult, shift, o, y, b * n + o);
+                acc += (uint32_t)bias[o];
+            kiln_store_acc(&p->rq, (int32_t)acc, mult, shift, o, y, b * n + o);
         }
 }
 

@@ -82,9 +82,9 @@ done
 $CRAFT "$blob" "$tmp/half.bin" payload_size=$((P / 2))
 expect "blob info (no model) refuses a shrunk payload" 1 "FAILED: KILN_E_BLOB_(LAYOUT|DIRECTORY)" \
     "$KILN" blob info "$tmp/half.bin"
-$CRAFT "$blob" "$tmp/dres.bin" dir_reserved=3
-expect "blob info (no model) refuses a directory entry's reserved bytes" 1 \
-    "directory entry 3 reserved: found 0x00000001" "$KILN" blob info "$tmp/dres.bin"
+$CRAFT "$blob" "$tmp/dres.bin" dir_layout=3
+expect "blob info (no model) refuses a directory entry's unknown layout" 1 \
+    "directory entry 3 layout: found 255, expected at most 7" "$KILN" blob info "$tmp/dres.bin"
 
 # The crc32 mode: the pinned CRC refuses a resealed edit; a CRC-preserving
 # one passes the runtime (the documented limit) but not the host tools.

@@ -37,7 +37,7 @@ for w in external inline external inline; do
     if ! "$KILN" generate $A -o "$d" --name net --weights $w -q > /dev/null 2> "$tmp/err"; then
         bad "switch to $w: generate failed"; head -3 "$tmp/err"; continue
     fi
-    want="net.c net.h net_data.$([ $w = inline ] && echo c || echo bin) net_report.json net_report.txt "
+    want="net.c net.cmake net.h net.mk net_data.$([ $w = inline ] && echo c || echo bin) net_report.html net_report.json net_report.txt "
     got=$(listing "$d")
     if [ "$got" = "$want" ]; then
         ok "switch to --weights $w: exactly $got"

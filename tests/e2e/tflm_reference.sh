@@ -4,7 +4,8 @@
 # seeds, through the whole chain (TFLite importer -> passes -> lowering ->
 # generated C -> runtime kernels), against TFLite-Micro's own outputs:
 # int8 outputs identical (0 LSB), float outputs within the default tolerance,
-# with --weights inline and --weights external.
+# with --weights inline and --weights external; the int8 models also with
+# --kernels compact and --kernels plain.
 #
 # Then the other TFLite models of ../shared/models/ (no TFLM outputs given):
 # they must compile and run; their outputs are checked against the reference
@@ -33,6 +34,20 @@ for d in "$REF"/*/; do
                 fail=$((fail+1)); echo "FAIL $n seed $seed $w"; echo "$out" | tail -6 | sed 's/^/     /'
             fi
         done
+    done
+done
+# The int8 models again with the other int8 kernels: int8-weight packing
+# (--kernels compact) and the plain reference loops (--kernels plain).
+for n in kws_ref_model vww_96_int8 pretrainedResnet_quant ad01_int8 str_ww_ref_model; do
+    d=$REF/$n; m=../shared/models/mlperf_tiny/$n.tflite
+    [ -f "$d/seed1.in" ] || continue
+    for k in compact plain; do
+        out=$("$KILN" validate "$m" --kernels $k --input "$d/seed1.in" --expected "$d/seed1.out" 2>&1)
+        if [ $? -eq 0 ]; then
+            pass=$((pass+1)); echo "ok   $n seed 1 --kernels $k"
+        else
+            fail=$((fail+1)); echo "FAIL $n seed 1 --kernels $k"; echo "$out" | tail -6 | sed 's/^/     /'
+        fi
     done
 done
 echo "TFLM reference: $pass passed, $fail failed"

@@ -21843,7 +21843,7 @@ static const rc_tensor rc554_out[] = {
 };
 static void rc554_attr(ir_attr *a)
 {
-    (void)a;
+    a->qmode = IR_QMODE_ONNX;
 }
 
 /* numpy/quantize_u8_zero_point */
@@ -21861,7 +21861,7 @@ static const rc_tensor rc555_out[] = {
 };
 static void rc555_attr(ir_attr *a)
 {
-    (void)a;
+    a->qmode = IR_QMODE_ONNX;
 }
 
 /* numpy/dequantize_s8_per_channel_axis1 */
@@ -22907,19 +22907,19 @@ static const rc_case rc_cases[] = {
     { "torch/conv3d_s8/nhwc", IR_OP_CONV, rc511_attr, 3, 1, rc511_in, rc511_out, 0, 0, 0 },
     { "torch/conv_transpose2d_s8", IR_OP_CONV_TRANSPOSE, rc512_attr, 3, 1, rc512_in, rc512_out, 0, 0, 0 },
     { "torch/conv_transpose2d_s8/nhwc", IR_OP_CONV_TRANSPOSE, rc513_attr, 3, 1, rc513_in, rc513_out, 0, 0, 0 },
-    { "torch/avgpool_s8", IR_OP_AVGPOOL, rc514_attr, 1, 1, rc514_in, rc514_out, 0, 0, 0 },
-    { "torch/avgpool_s8/nhwc", IR_OP_AVGPOOL, rc515_attr, 1, 1, rc515_in, rc515_out, 0, 0, 0 },
+    { "torch/avgpool_s8", IR_OP_AVGPOOL, rc514_attr, 1, 1, rc514_in, rc514_out, 1, 0, 0 },
+    { "torch/avgpool_s8/nhwc", IR_OP_AVGPOOL, rc515_attr, 1, 1, rc515_in, rc515_out, 1, 0, 0 },
     { "torch/maxpool_dilated_ceil", IR_OP_MAXPOOL, rc516_attr, 1, 1, rc516_in, rc516_out, 0, 0, 0 },
     { "torch/maxpool_dilated_ceil/nhwc", IR_OP_MAXPOOL, rc517_attr, 1, 1, rc517_in, rc517_out, 0, 0, 0 },
     { "numpy/fully_connected_s8_per_channel_clamp", IR_OP_FULLY_CONNECTED, rc518_attr, 3, 1, rc518_in, rc518_out, 0, 0, 0 },
     { "numpy/matmul_batch_broadcast", IR_OP_MATMUL, rc519_attr, 2, 1, rc519_in, rc519_out, 0, 0, 0 },
     { "numpy/matmul_3d_1d", IR_OP_MATMUL, rc520_attr, 2, 1, rc520_in, rc520_out, 0, 0, 0 },
     { "numpy/matmul_u8_quant", IR_OP_MATMUL, rc521_attr, 2, 1, rc521_in, rc521_out, 0, 0, 0 },
-    { "numpy/add_s8_quant_broadcast", IR_OP_ADD, rc522_attr, 2, 1, rc522_in, rc522_out, 0, 0, 0 },
-    { "numpy/sub_s8_quant_broadcast", IR_OP_SUB, rc523_attr, 2, 1, rc523_in, rc523_out, 0, 0, 0 },
-    { "numpy/mul_s8_quant_broadcast", IR_OP_MUL, rc524_attr, 2, 1, rc524_in, rc524_out, 0, 0, 0 },
-    { "numpy/min_s8_quant_broadcast", IR_OP_MIN, rc525_attr, 2, 1, rc525_in, rc525_out, 0, 0, 0 },
-    { "numpy/max_s8_quant_broadcast", IR_OP_MAX, rc526_attr, 2, 1, rc526_in, rc526_out, 0, 0, 0 },
+    { "numpy/add_s8_quant_broadcast", IR_OP_ADD, rc522_attr, 2, 1, rc522_in, rc522_out, 1, 0, 0 },
+    { "numpy/sub_s8_quant_broadcast", IR_OP_SUB, rc523_attr, 2, 1, rc523_in, rc523_out, 1, 0, 0 },
+    { "numpy/mul_s8_quant_broadcast", IR_OP_MUL, rc524_attr, 2, 1, rc524_in, rc524_out, 1, 0, 0 },
+    { "numpy/min_s8_quant_broadcast", IR_OP_MIN, rc525_attr, 2, 1, rc525_in, rc525_out, 1, 0, 0 },
+    { "numpy/max_s8_quant_broadcast", IR_OP_MAX, rc526_attr, 2, 1, rc526_in, rc526_out, 1, 0, 0 },
     { "numpy/min_f32_broadcast", IR_OP_MIN, rc527_attr, 2, 1, rc527_in, rc527_out, 0, 0, 0 },
     { "numpy/max_f32_broadcast", IR_OP_MAX, rc528_attr, 2, 1, rc528_in, rc528_out, 0, 0, 0 },
     { "numpy/div_f32_broadcast", IR_OP_DIV, rc529_attr, 2, 1, rc529_in, rc529_out, 0, 0, 0 },
@@ -22929,7 +22929,7 @@ static const rc_case rc_cases[] = {
     { "numpy/sub_s8_wraps", IR_OP_SUB, rc533_attr, 2, 1, rc533_in, rc533_out, 0, 0, 0 },
     { "numpy/sigmoid_s8", IR_OP_SIGMOID, rc534_attr, 1, 1, rc534_in, rc534_out, 0, 0, 0 },
     { "numpy/tanh_s8", IR_OP_TANH, rc535_attr, 1, 1, rc535_in, rc535_out, 0, 0, 0 },
-    { "numpy/leaky_relu_s8", IR_OP_LEAKY_RELU, rc536_attr, 1, 1, rc536_in, rc536_out, 0, 0, 0 },
+    { "numpy/leaky_relu_s8", IR_OP_LEAKY_RELU, rc536_attr, 1, 1, rc536_in, rc536_out, 1, 0, 0 },
     { "numpy/clip_relu6_s8", IR_OP_CLIP, rc537_attr, 1, 1, rc537_in, rc537_out, 0, 0, 0 },
     { "numpy/hard_swish_s8", IR_OP_HARD_SWISH, rc538_attr, 1, 1, rc538_in, rc538_out, 0, 0, 0 },
     { "numpy/softmax_axes_1_3_beta", IR_OP_SOFTMAX, rc539_attr, 1, 1, rc539_in, rc539_out, 0, 0, 0 },
@@ -22941,7 +22941,7 @@ static const rc_case rc_cases[] = {
     { "numpy/pad_edge_after_crop", IR_OP_PAD, rc545_attr, 1, 1, rc545_in, rc545_out, 0, 0, 0 },
     { "numpy/pad_reflect_after_crop", IR_OP_PAD, rc546_attr, 1, 1, rc546_in, rc546_out, 0, 0, 0 },
     { "numpy/pad_s8_zero_is_zero_point", IR_OP_PAD, rc547_attr, 1, 1, rc547_in, rc547_out, 0, 0, 0 },
-    { "numpy/concat_s8_requantizes", IR_OP_CONCAT, rc548_attr, 2, 1, rc548_in, rc548_out, 0, 0, 0 },
+    { "numpy/concat_s8_requantizes", IR_OP_CONCAT, rc548_attr, 2, 1, rc548_in, rc548_out, 1, 0, 0 },
     { "numpy/reduce_mean_axes_0_2", IR_OP_REDUCE_MEAN, rc549_attr, 1, 1, rc549_in, rc549_out, 0, 0, 0 },
     { "numpy/reduce_mean_s8_keepdims", IR_OP_REDUCE_MEAN, rc550_attr, 1, 1, rc550_in, rc550_out, 0, 0, 0 },
     { "numpy/transpose_rank5", IR_OP_TRANSPOSE, rc551_attr, 1, 1, rc551_in, rc551_out, 0, 0, 0 },

@@ -156,7 +156,10 @@ static void future_version_is_refused(void **state)
     fixture *f = *state;
     uint8_t *copy = aligned_alloc(4096, 8192);
     memcpy(copy, f->blob, f->len);
-    copy[KILN_BLOB_OFF_VERSION] = 2;
+    copy[KILN_BLOB_OFF_VERSION] = KILN_BLOB_VERSION + 1;
+    assert_int_equal(kiln_blob_check(copy, f->len, SIG, 0, NULL), KILN_E_BLOB_VERSION);
+    /* and an older one: version 1 blobs held unpacked int8 weights */
+    copy[KILN_BLOB_OFF_VERSION] = 1;
     assert_int_equal(kiln_blob_check(copy, f->len, SIG, 0, NULL), KILN_E_BLOB_VERSION);
     free(copy);
 }
@@ -350,14 +353,14 @@ static void malformed_directory_entries_are_refused(void **state)
     const uint8_t big[4] = {0xF0, 0xFF, 0xFF, 0xFF}, past[4] = {0xC0, 0, 0, 0} /* 192 > 176 */;
     const uint8_t odd[4] = {0x88, 0, 0, 0} /* 136 */, early[4] = {0x70, 0, 0, 0} /* 112 < data */;
     const uint8_t name_in_data[4] = {0x80, 0, 0, 0} /* 128 */, name_in_dir[4] = {0x40, 0, 0, 0};
-    const uint8_t one = 1, zero = 0, eleven = 11, three = 3;
+    const uint8_t unknown_layout = KILN_BLOB_LAYOUT_COUNT, zero = 0, eleven = 11, three = 3;
     expect_bad_entry(f, 0, KILN_BLOB_DIR_OFF_SIZE, big, 4, KILN_BLOB_FIELD_ENTRY_SIZE);
     expect_bad_entry(f, 1, KILN_BLOB_DIR_OFF_OFFSET, past, 4, KILN_BLOB_FIELD_ENTRY_OFFSET);
     expect_bad_entry(f, 1, KILN_BLOB_DIR_OFF_OFFSET, odd, 4, KILN_BLOB_FIELD_ENTRY_OFFSET);
     expect_bad_entry(f, 0, KILN_BLOB_DIR_OFF_OFFSET, early, 4, KILN_BLOB_FIELD_ENTRY_OFFSET);
     expect_bad_entry(f, 1, KILN_BLOB_DIR_OFF_NAME, name_in_data, 4, KILN_BLOB_FIELD_ENTRY_NAME);
     expect_bad_entry(f, 0, KILN_BLOB_DIR_OFF_NAME, name_in_dir, 4, KILN_BLOB_FIELD_ENTRY_NAME);
-    expect_bad_entry(f, 1, KILN_BLOB_DIR_OFF_RESERVED, &one, 1, KILN_BLOB_FIELD_ENTRY_RESERVED);
+    expect_bad_entry(f, 1, KILN_BLOB_DIR_OFF_LAYOUT, &unknown_layout, 1, KILN_BLOB_FIELD_ENTRY_LAYOUT);
     expect_bad_entry(f, 0, KILN_BLOB_DIR_OFF_DTYPE, &zero, 1, KILN_BLOB_FIELD_ENTRY_DTYPE);
     expect_bad_entry(f, 0, KILN_BLOB_DIR_OFF_DTYPE, &eleven, 1, KILN_BLOB_FIELD_ENTRY_DTYPE);
     expect_bad_entry(f, 1, KILN_BLOB_DIR_OFF_KIND, &three, 1, KILN_BLOB_FIELD_ENTRY_KIND);

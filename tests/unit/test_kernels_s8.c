@@ -137,6 +137,28 @@ static kiln_requant rq_plain(int32_t zp)
     return r;
 }
 
+static void sums_wrap_like_tflite(void **state)
+{
+    (void)state;
+    /* bias INT32_MAX plus a sum of 2 wraps to INT32_MIN + 1 (TFLite's int32 sums wrap on every
+     * machine it runs on); a multiplier of 0.5 gives -2^30 -> saturates to -128.  The sum alone
+     * without the bias (2 -> 1) gives +1: the wrap, not the bias, decides the sign. */
+    const int8_t x[2] = {1, 1}, w[2] = {1, 1};
+    const int32_t bias[1] = {INT32_MAX}, nobias[1] = {0}, mult[1] = {Q_ONE}, shift[1] = {0};
+    kiln_fc_s8_params f = {.batch = 1, .in_features = 2, .out_features = 1, .rq = rq_plain(0)};
+    int8_t y[1];
+    kiln_fully_connected_s8(&f, x, w, bias, mult, shift, y);
+    assert_int_equal(y[0], -128);
+    kiln_fully_connected_s8(&f, x, w, nobias, mult, shift, y);
+    assert_int_equal(y[0], 1);
+    kiln_conv_s8_params c = {.batch = 1, .in_c = 2, .in_h = 1, .in_w = 1, .out_c = 1, .out_h = 1,
+                             .out_w = 1, .k_h = 1, .k_w = 1, .stride_h = 1, .stride_w = 1,
+                             .dil_h = 1, .dil_w = 1, .groups = 1, .layout = KILN_LAYOUT_NHWC,
+                             .rq = rq_plain(0)};
+    kiln_conv_s8(&c, x, w, bias, mult, shift, y);
+    assert_int_equal(y[0], -128);
+}
+
 static void conv_padding_and_rounding(void **state)
 {
     (void)state;
@@ -674,6 +696,7 @@ int main(void)
         cmocka_unit_test(logistic_and_tanh_match_numpy),
         cmocka_unit_test(softmax_matches_numpy),
         cmocka_unit_test(softmax_uniform_row_is_a_quarter),
+        cmocka_unit_test(sums_wrap_like_tflite),
         cmocka_unit_test(conv_padding_and_rounding),
         cmocka_unit_test(conv_two_channels_nchw_vs_nhwc),
         cmocka_unit_test(conv_uint8_onnx_requant),

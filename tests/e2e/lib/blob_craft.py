@@ -17,7 +17,7 @@ EDIT is one of
   forge=OFFSET     flip bit 3 of the byte at OFFSET and choose the 4 bytes after it
                    so the payload CRC-32 stays what it was (the header is unchanged)
   cut=N            cut the file to N bytes (after the CRCs are recomputed)
-  dir_reserved=I   set entry I's reserved bytes of the directory to 0x01
+  dir_layout=I     set entry I's layout code of the directory to 0x00ff (unknown)
   nocrc            do not recompute the CRCs after the edits (put it first)
 The offsets follow docs/blob-format.md; no Kiln code is used.
 """
@@ -100,10 +100,10 @@ def main(argv):
             cut = int(edit.split("=", 1)[1], 0)
         elif edit.startswith("reserved="):
             b[44] = int(edit.split("=", 1)[1], 0)
-        elif edit.startswith("dir_reserved="):
+        elif edit.startswith("dir_layout="):
             i = int(edit.split("=", 1)[1], 0)
             d = struct.unpack_from("<I", b, 36)[0] + 16 * i
-            b[d + 14] = 1
+            struct.pack_into("<H", b, d + 14, 0xFF)
         else:
             name, value = edit.split("=", 1)
             off, fmt = FIELDS[name]

@@ -1,0 +1,115 @@
+/*
+ * gemm_s8.c - the channel loop of the packed int8 conv and FC kernels: for
+ * one or two rows of int16 slices in scratch, every output channel group of
+ * the packed stream is started at its folded biases, run through a
+ * micro-kernel (gemm_s8.h) and requantized into the output (chan_s8.h).
+ *
+ * On a DSP core the common case (short requantization into [-128, 127],
+ * two rows, full groups) runs in gemm_s8_dsp.c's assembly; what is left
+ * (the exact requantization or a narrower clamp, a group with one real
+ * channel, a single row) runs here, with the inline micro-kernels.  Relies
+ * on the compiler's packing: groups padded with zero channels, whose
+ * results are computed and never stored.  Never allocates.
+ */
+#include "gemm_s8.h"
+
+/* How a layer's epilogue runs: a short mode into [-128, 127], or anything. */
+enum { EPI_RELU = 0, EPI_SHORT = 1, EPI_GENERAL = 2 };
+
+static int epi_kind(const kiln_epi *e)
+{
+    if (!e->full)
+        return EPI_GENERAL;
+    return e->mode == KILN_RQ_SHORT_RELU ? EPI_RELU
+           : e->mode == KILN_RQ_SHORT    ? EPI_SHORT
+                                         : EPI_GENERAL;
+}
+
+/* A group of the stream: the accumulators' start, slices, requantization. */
+typedef struct kiln_group {
+    const int32_t *acc;
+    const void *slices;
+    const kiln_chan_s8 *chan;
+} kiln_group;
+
+static kiln_group group_at(const kiln_gemm_job *j, int32_t g, int32_t size)
+{
+    const uint8_t *p = j->w + (size_t)g * kiln_packed_group_bytes(j->ns, size, j->w16);
+    kiln_group r;
+    r.acc = (const int32_t *)(const void *)p;
+    r.slices = p + 16;
+    r.chan = (const kiln_chan_s8 *)(const void *)(p + 16 + (size_t)j->ns * size * (j->w16 ? 8 : 4));
+    return r;
+}
+
+static int8_t out_of(int32_t acc, const kiln_chan_s8 *c, const kiln_epi *e, int kind)
+{
+    if (kind == EPI_RELU)
+        return kiln_chan_clamp(kiln_chan_value(acc, c, KILN_RQ_SHORT_RELU, 0), 1, -128, 127);
+    if (kind == EPI_SHORT)
+        return kiln_chan_clamp(kiln_chan_value(acc, c, KILN_RQ_SHORT, 0), 1, -128, 127);
+    return kiln_chan_out(acc, c, e);
+}
+
+/* Groups [g0, end) over two rows, in C (and the inline micro-kernels). */
+static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                    int8_t *y1, int kind)
+{
+    for (int32_t oc = 2 * g0; oc < j->out_c; oc += 2) {
+        const kiln_group g = group_at(j, oc / 2, 2);
+        kiln_acc2x2 a;
+        a.c0r0 = g.acc[0], a.c0r1 = g.acc[1], a.c1r0 = g.acc[2], a.c1r1 = g.acc[3];
+        if (j->w16)
+            kiln_mk2x2_p16(rows, (const int16_t *)g.slices, j->ns, &a);
+        else
+            kiln_mk2x2_p8(rows, (const int8_t *)g.slices, j->ns, &a);
+        const int two = oc + 1 < j->out_c;
+        y0[oc] = out_of(a.c0r0, &g.chan[0], &j->epi, kind);
+        if (two)
+            y0[oc + 1] = out_of(a.c1r0, &g.chan[1], &j->epi, kind);
+        if (y1) {
+            y1[oc] = out_of(a.c0r1, &g.chan[0], &j->epi, kind);
+            if (two)
+                y1[oc + 1] = out_of(a.c1r1, &g.chan[1], &j->epi, kind);
+        }
+    }
+}
+
+void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
+{
+    const int kind = epi_kind(&j->epi);
+    int32_t g0 = 0;
+#if KILN_HAS_DSP
+    if (!y1)
+        y1 = j->spare; /* the assembly writes both rows */
+    if (kind != EPI_GENERAL && y1 && j->out_c >= 2 && j->rows2) {
+        kiln_rows2_args a;
+        const int32_t groups = j->out_c / 2;
+        a.rows = rows, a.stream = j->w, a.y = y0;
+        a.ystride = (int32_t)((uintptr_t)y1 - (uintptr_t)y0); /* 32-bit addresses */
+        a.end = j->w + (size_t)groups * kiln_packed_group_bytes(j->ns, 2, j->w16);
+        a.ns = j->ns, a.relu = kind == EPI_RELU, a.unused = 0;
+        j->rows2(&a);
+        g0 = groups;
+    }
+#endif
+    rows2_c(j, g0, rows, y0, y1, kind);
+}
+
+void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y)
+{
+    const int kind = epi_kind(&j->epi);
+    for (int32_t oc = 0; oc < j->out_c; oc += 4) {
+        const kiln_group g = group_at(j, oc / 4, 4);
+        kiln_acc4x1 a;
+        a.c0 = g.acc[0], a.c1 = g.acc[1], a.c2 = g.acc[2], a.c3 = g.acc[3];
+        if (j->w16)
+            kiln_mk4x1_p16(row, (const int16_t *)g.slices, j->ns, &a);
+        else
+            kiln_mk4x1_p8(row, (const int8_t *)g.slices, j->ns, &a);
+        const int32_t acc[4] = {a.c0, a.c1, a.c2, a.c3};
+        const int32_t n = j->out_c - oc < 4 ? j->out_c - oc : 4;
+        for (int32_t i = 0; i < n; i++)
+            y[oc + i] = out_of(acc[i], &g.chan[i], &j->epi, kind);
+    }
+}

@@ -1,0 +1,423 @@
+/*
+ * gemm_s8.h - the inner loops of the packed int8 conv and FC kernels: int8
+ * inputs expanded to int16 "slices" in scratch, and the register-blocked
+ * micro-kernels that multiply them with packed weights.  Internal to the
+ * runtime; layouts as in kiln/kernels_s8.h ("packed kernels").
+ *
+ * A slice is 4 reduction elements e0..e3 held as int16 lanes [e0 e2 e1 e3]:
+ * one word [e0 e2] and one word [e1 e3].  SXTB16 of a little-endian word of
+ * int8 e0 e1 e2 e3 gives the first, SXTB16 with ROR #8 the second, so int8
+ * weights expand to slices in two instructions and int16 weights are stored
+ * as slices.  A DSP core then does two multiply-accumulates per SMLAD.
+ *
+ * Micro-kernels:
+ *   2x2  two output channels x two rows (pixels), the rows' slices
+ *        interleaved in scratch (row 0 slice j, row 1 slice j, ...); on DSP
+ *        cores whole groups run in gemm_s8_dsp.c (per slice one LDM of the
+ *        inputs, the weights, 8 SMLAD), the C here is the portable path and
+ *        the fallback;
+ *   4x1  four output channels x one row (FULLY_CONNECTED with batch 1):
+ *        inline assembly on DSP cores (the compiler neither merges the loads
+ *        into LDM/LDRD nor folds the rotation into SXTB16), C elsewhere.
+ * The C is written so that the host compiler vectorises it.
+ * Accumulators wrap modulo 2^32 like TFLite's int32 sums (SMLAD wraps; the
+ * C path sums in uint32_t).  No state, no allocation.
+ */
+#ifndef KILN_GEMM_S8_H
+#define KILN_GEMM_S8_H
+
+#include <stdint.h>
+#include <string.h>
+#include "chan_s8.h"
+#include "kiln_dsp.h"
+
+/* ---- int8 -> int16 slices ------------------------------------------------ */
+
+/* Lane of element e (0..3) inside its slice: [e0 e2 e1 e3]. */
+static inline int32_t kiln_lane(int32_t e) { return (e & 1) * 2 + (e >> 1); }
+
+/* The two slice words of 4 int8 in one little-endian word. */
+static inline void kiln_slice_of(uint32_t v, uint32_t *even, uint32_t *odd)
+{
+#if KILN_HAS_DSP
+    uint32_t a, b;
+    __asm__("sxtb16 %0, %1" : "=r"(a) : "r"(v));
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(b) : "r"(v));
+    *even = a;
+    *odd = b;
+#else
+    *even = (uint32_t)(uint16_t)(int16_t)(int8_t)v | (uint32_t)(int32_t)(int8_t)(v >> 16) << 16;
+    *odd = (uint32_t)(uint16_t)(int16_t)(int8_t)(v >> 8) | (uint32_t)(int32_t)(int8_t)(v >> 24) << 16;
+#endif
+}
+
+static inline uint32_t kiln_ld32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4); /* one LDR where unaligned loads are allowed (Cortex-M3 and up) */
+    return v;
+}
+
+static inline void kiln_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+
+/* Whole slices: nw words of int8 from src (any alignment) to the slices at
+ * d, d + sstride, ...; returns the slice after the last. */
+static KILN_ALWAYS_INLINE int16_t *kiln_expand_words(int16_t *d, int32_t sstride,
+                                                     const int8_t *src, int32_t nw)
+{
+#if KILN_HAS_DSP
+    /* LDR, two SXTB16, STRD per slice, the loop in assembly: the compiler
+     * would split the store and keep a second counter. */
+    if (nw > 0) {
+        uint32_t v, a, b;
+        __asm__ volatile("1: ldr %[v], [%[s]], #4\n\t"
+                         "sxtb16 %[a], %[v]\n\t"
+                         "sxtb16 %[b], %[v], ror #8\n\t"
+                         "strd %[a], %[b], [%[d]], %[step]\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [v] "=&r"(v), [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(d),
+                           [n] "+r"(nw)
+                         : [step] "i"(sstride * 2)
+                         : "cc", "memory");
+    }
+#else
+    for (; nw > 0; nw--, src += 4, d += sstride) {
+        uint32_t even, odd;
+        kiln_slice_of(kiln_ld32(src), &even, &odd);
+        kiln_st32(d, even);
+        kiln_st32(d + 2, odd);
+    }
+#endif
+    return d;
+}
+
+/* nw slices, each from the word at src, src + step, ... (a word per kernel
+ * tap when a tap is 3 channels and a byte that meets a zero weight). */
+static KILN_ALWAYS_INLINE int16_t *kiln_expand_taps(int16_t *d, int32_t sstride,
+                                                    const int8_t *src, int32_t step, int32_t nw)
+{
+#if KILN_HAS_DSP
+    if (nw > 0) {
+        uint32_t v, a, b;
+        __asm__ volatile("1: ldr %[v], [%[s]]\n\t"
+                         "add %[s], %[s], %[ss]\n\t"
+                         "sxtb16 %[a], %[v]\n\t"
+                         "sxtb16 %[b], %[v], ror #8\n\t"
+                         "strd %[a], %[b], [%[d]], %[step]\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [v] "=&r"(v), [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(d),
+                           [n] "+r"(nw)
+                         : [step] "i"(sstride * 2), [ss] "r"(step)
+                         : "cc", "memory");
+    }
+#else
+    for (; nw > 0; nw--, src += step, d += sstride) {
+        uint32_t even, odd;
+        kiln_slice_of(kiln_ld32(src), &even, &odd);
+        kiln_st32(d, even);
+        kiln_st32(d + 2, odd);
+    }
+#endif
+    return d;
+}
+
+/* Two rows at once into the interleaved layout: nw words from each of
+ * src0 and src1 (any alignment) become slices [row 0 | row 1] of 16 bytes;
+ * returns the slice after the last.  (A pointwise conv's pixel pair.) */
+static KILN_ALWAYS_INLINE int16_t *kiln_expand_pair(int16_t *d, const int8_t *src0,
+                                                    const int8_t *src1, int32_t nw)
+{
+#if KILN_HAS_DSP
+    /* Two LDR, four SXTB16, one STM of the four words per slice. */
+    if (nw > 0) {
+        register uint32_t a __asm__("r8"), b __asm__("r9"), c __asm__("r10"), e __asm__("r11");
+        __asm__ volatile("1: ldr %[c], [%[s1]], #4\n\t"
+                         "ldr %[b], [%[s0]], #4\n\t"
+                         "sxtb16 %[e], %[c], ror #8\n\t"
+                         "sxtb16 %[c], %[c]\n\t"
+                         "sxtb16 %[a], %[b]\n\t"
+                         "sxtb16 %[b], %[b], ror #8\n\t"
+                         "stmia %[d]!, {%[a], %[b], %[c], %[e]}\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b"
+                         : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e),
+                           [s0] "+r"(src0), [s1] "+r"(src1), [d] "+r"(d), [n] "+r"(nw)
+                         :
+                         : "cc", "memory");
+    }
+    return d;
+#else
+    d = kiln_expand_words(d, 8, src0, nw) - 8 * nw;
+    kiln_expand_words(d + 4, 8, src1, nw);
+    return d + 8 * nw;
+#endif
+}
+
+/* Writes n int8 from src as reduction elements k..k+n-1 of a row whose
+ * slices are `sstride` int16 apart (4: one row; 8: two rows interleaved):
+ * whole slices a word at a time, any ragged start or end one by one. */
+static KILN_ALWAYS_INLINE void kiln_expand(int16_t *row, int32_t sstride, int32_t k,
+                                           const int8_t *src, int32_t n)
+{
+    if (((k | n) & 3) == 0) {
+        kiln_expand_words(row + (k >> 2) * sstride, sstride, src, n >> 2);
+        return;
+    }
+    while (n > 0 && (k & 3)) {
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
+        k++, n--;
+    }
+    kiln_expand_words(row + (k >> 2) * sstride, sstride, src, n >> 2);
+    src += n & ~3;
+    k += n & ~3;
+    for (n &= 3; n > 0; n--, k++)
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = *src++;
+}
+
+/* Elements k..k+n-1 all equal to v (the input zero point of a padded tap). */
+static KILN_ALWAYS_INLINE void kiln_fill(int16_t *row, int32_t sstride, int32_t k, int16_t v,
+                                         int32_t n)
+{
+    const uint32_t vv = (uint32_t)(uint16_t)v * 0x10001u;
+    for (; n > 0 && (k & 3); n--, k++)
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = v;
+    for (int16_t *d = row + (k >> 2) * sstride; n >= 4; n -= 4, k += 4, d += sstride) {
+        kiln_st32(d, vv);
+        kiln_st32(d + 2, vv);
+    }
+    for (; n > 0; n--, k++)
+        row[(k >> 2) * sstride + kiln_lane(k & 3)] = v;
+}
+
+/* ---- micro-kernels ------------------------------------------------------ */
+
+/* acc[c][r]: output channel c of the group, row r. */
+typedef struct kiln_acc2x2 {
+    int32_t c0r0, c0r1, c1r0, c1r1;
+} kiln_acc2x2;
+
+typedef struct kiln_acc4x1 {
+    int32_t c0, c1, c2, c3;
+} kiln_acc4x1;
+
+/* 2x2 in C on every core: the two rows' slices interleaved (16 bytes per
+ * slice), two channels' slices.  The DSP cores run whole groups in
+ * gemm_s8_dsp.c; this is what is left over there (gemm_s8.c), and the
+ * portable path, written as plain reductions over contiguous int16 (the
+ * shape a host compiler at -O3 turns into vector multiply-adds, PMADDWD).
+ * The int32 partial sums run over at most KILN_DOT_CHUNK slices, so they
+ * cannot overflow (|sum| < 2^28); the accumulators wrap like TFLite's. */
+#define KILN_DOT_CHUNK 2048
+
+static inline void kiln_mk2x2_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = 0; i < 8 * n; i += 8)
+            for (int32_t l = 0; l < 4; l++) {
+                s0 += x[i + l] * w[i + l], s1 += x[i + 4 + l] * w[i + l];
+                s2 += x[i + l] * w[i + 4 + l], s3 += x[i + 4 + l] * w[i + 4 + l];
+            }
+        acc->c0r0 = (int32_t)((uint32_t)acc->c0r0 + (uint32_t)s0);
+        acc->c0r1 = (int32_t)((uint32_t)acc->c0r1 + (uint32_t)s1);
+        acc->c1r0 = (int32_t)((uint32_t)acc->c1r0 + (uint32_t)s2);
+        acc->c1r1 = (int32_t)((uint32_t)acc->c1r1 + (uint32_t)s3);
+        x += 8 * n, w += 8 * n, ns -= n;
+    }
+}
+
+static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc2x2 *acc)
+{
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = 0; i < 8 * n; i += 8)
+            for (int32_t l = 0; l < 4; l++) {
+                const int32_t e = (l & 1) * 2 + (l >> 1); /* lane l holds element e */
+                s0 += x[i + l] * w[i + e], s1 += x[i + 4 + l] * w[i + e];
+                s2 += x[i + l] * w[i + 4 + e], s3 += x[i + 4 + l] * w[i + 4 + e];
+            }
+        acc->c0r0 = (int32_t)((uint32_t)acc->c0r0 + (uint32_t)s0);
+        acc->c0r1 = (int32_t)((uint32_t)acc->c0r1 + (uint32_t)s1);
+        acc->c1r0 = (int32_t)((uint32_t)acc->c1r0 + (uint32_t)s2);
+        acc->c1r1 = (int32_t)((uint32_t)acc->c1r1 + (uint32_t)s3);
+        x += 8 * n, w += 8 * n, ns -= n;
+    }
+}
+
+#if KILN_HAS_DSP
+
+/* The loop around a 4x1 slice, unrolled twice; an odd count enters at the
+ * second copy.  The end pointer lives in lr (every other register is an
+ * operand): it is loaded from memory, and lr is declared clobbered. */
+#define KILN_MK_LOOP(SLICE, bytes_per_slice)                                  \
+    "ldr lr, %[xe]\n\t"                                                       \
+    "sub %[xa], lr, %[x]\n\t"                                                 \
+    "tst %[xa], #" bytes_per_slice "\n\t"                                     \
+    "bne 2f\n"                                                                \
+    "1:\n\t" SLICE "2:\n\t" SLICE                                             \
+    "cmp %[x], lr\n\t"                                                        \
+    "bne 1b\n\t"
+
+/* 4x1, int16 weights: one row's slice (LDRD), two channels' slices per LDM. */
+#define KILN_MK4X1_P16_SLICE                                                  \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
+    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
+    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
+    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
+    "smlad %[a1], %[xa], %[wc], %[a1]\n\t"                                    \
+    "smlad %[a1], %[xb], %[wd], %[a1]\n\t"                                    \
+    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
+    "smlad %[a2], %[xa], %[wa], %[a2]\n\t"                                    \
+    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
+    "smlad %[a3], %[xa], %[wc], %[a3]\n\t"                                    \
+    "smlad %[a3], %[xb], %[wd], %[a3]\n\t"
+
+/* 4x1, int8 weights: the four channels' raw words in one LDM; SXTB16 ROR #8
+ * (odd lanes, while the raw word is still there), then SXTB16 in place. */
+#define KILN_MK4X1_P8_SLICE                                                   \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
+    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
+    "sxtb16 %[t], %[wa], ror #8\n\t"                                          \
+    "sxtb16 %[wa], %[wa]\n\t"                                                 \
+    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
+    "smlad %[a0], %[xb], %[t], %[a0]\n\t"                                     \
+    "sxtb16 %[t], %[wb], ror #8\n\t"                                          \
+    "sxtb16 %[wb], %[wb]\n\t"                                                 \
+    "smlad %[a1], %[xa], %[wb], %[a1]\n\t"                                    \
+    "smlad %[a1], %[xb], %[t], %[a1]\n\t"                                     \
+    "sxtb16 %[t], %[wc], ror #8\n\t"                                          \
+    "sxtb16 %[wc], %[wc]\n\t"                                                 \
+    "smlad %[a2], %[xa], %[wc], %[a2]\n\t"                                    \
+    "smlad %[a2], %[xb], %[t], %[a2]\n\t"                                     \
+    "sxtb16 %[t], %[wd], ror #8\n\t"                                          \
+    "sxtb16 %[wd], %[wd]\n\t"                                                 \
+    "smlad %[a3], %[xa], %[wd], %[a3]\n\t"                                    \
+    "smlad %[a3], %[xb], %[t], %[a3]\n\t"
+
+/* x: ns slices of one row (8 bytes each); w: ns slices of four channels.
+ * The LDM registers are fixed (ascending); the rest the compiler picks. */
+static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
+    int32_t a0 = acc->c0, a1 = acc->c1, a2 = acc->c2, a3 = acc->c3, xa, xb;
+    const int16_t *xe = x + 4 * ns;
+    __asm__ volatile(KILN_MK_LOOP(KILN_MK4X1_P16_SLICE, "8")
+                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                       [a3] "+r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [wa] "=&r"(wa),
+                       [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd)
+                     : [xe] "m"(xe)
+                     : "lr", "cc", "memory");
+    acc->c0 = a0, acc->c1 = a1, acc->c2 = a2, acc->c3 = a3;
+}
+
+static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
+    int32_t a0 = acc->c0, a1 = acc->c1, a2 = acc->c2, a3 = acc->c3, xa, xb, t;
+    const int16_t *xe = x + 4 * ns;
+    __asm__ volatile(KILN_MK_LOOP(KILN_MK4X1_P8_SLICE, "8")
+                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                       [a3] "+r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [t] "=&r"(t),
+                       [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd)
+                     : [xe] "m"(xe)
+                     : "lr", "cc", "memory");
+    acc->c0 = a0, acc->c1 = a1, acc->c2 = a2, acc->c3 = a3;
+}
+
+#else /* portable */
+
+static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t j = 0; j < n; j++)
+            for (int32_t l = 0; l < 4; l++) {
+                s0 += x[4 * j + l] * w[16 * j + l], s1 += x[4 * j + l] * w[16 * j + 4 + l];
+                s2 += x[4 * j + l] * w[16 * j + 8 + l], s3 += x[4 * j + l] * w[16 * j + 12 + l];
+            }
+        acc->c0 = (int32_t)((uint32_t)acc->c0 + (uint32_t)s0);
+        acc->c1 = (int32_t)((uint32_t)acc->c1 + (uint32_t)s1);
+        acc->c2 = (int32_t)((uint32_t)acc->c2 + (uint32_t)s2);
+        acc->c3 = (int32_t)((uint32_t)acc->c3 + (uint32_t)s3);
+        x += 4 * n, w += 16 * n, ns -= n;
+    }
+}
+
+static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc4x1 *acc)
+{
+    while (ns > 0) {
+        const int32_t n = ns < KILN_DOT_CHUNK ? ns : KILN_DOT_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t j = 0; j < n; j++)
+            for (int32_t l = 0; l < 4; l++) {
+                const int32_t e = (l & 1) * 2 + (l >> 1);
+                s0 += x[4 * j + l] * w[16 * j + e], s1 += x[4 * j + l] * w[16 * j + 4 + e];
+                s2 += x[4 * j + l] * w[16 * j + 8 + e], s3 += x[4 * j + l] * w[16 * j + 12 + e];
+            }
+        acc->c0 = (int32_t)((uint32_t)acc->c0 + (uint32_t)s0);
+        acc->c1 = (int32_t)((uint32_t)acc->c1 + (uint32_t)s1);
+        acc->c2 = (int32_t)((uint32_t)acc->c2 + (uint32_t)s2);
+        acc->c3 = (int32_t)((uint32_t)acc->c3 + (uint32_t)s3);
+        x += 4 * n, w += 16 * n, ns -= n;
+    }
+}
+
+#endif /* KILN_HAS_DSP */
+
+/* ---- the channel loop (gemm_s8.c) -------------------------------------- */
+
+#if KILN_HAS_DSP
+/* gemm_s8_dsp.c: groups [0, groups) of the stream over two rows, short
+ * requantization into [-128, 127] (relu: KILN_RQ_SHORT_RELU, else
+ * KILN_RQ_SHORT); ns slices per channel. */
+typedef struct kiln_rows2_args {
+    const int16_t *rows;       /* +0 */
+    const void *stream;        /* +4  first group */
+    int8_t *y;                 /* +8  first row's first output */
+    int32_t ystride;           /* +12 second row = y + ystride */
+    const void *end;           /* +16 one past the last group */
+    int32_t ns;                /* +20 >= 1 */
+    int32_t relu;              /* +24 */
+    int32_t unused;            /* +28 */
+} kiln_rows2_args;
+
+void kiln_rows2_p16_dsp(const kiln_rows2_args *a);
+void kiln_rows2_p8_dsp(const kiln_rows2_args *a);
+#endif
+
+/* The routine that runs whole groups over two rows, chosen by the kernel's
+ * entry point (so an image links only the one it uses); NULL: none. */
+#if KILN_HAS_DSP
+typedef void (*kiln_rows2_fn)(const kiln_rows2_args *a);
+#define KILN_ROWS2_P16 kiln_rows2_p16_dsp
+#define KILN_ROWS2_P8 kiln_rows2_p8_dsp
+#else
+typedef void (*kiln_rows2_fn)(const void *a);
+#define KILN_ROWS2_P16 0
+#define KILN_ROWS2_P8 0
+#endif
+
+/* One packed layer's stream, as the channel loop reads it. */
+typedef struct kiln_gemm_job {
+    const uint8_t *w;          /* the packed stream: groups of 2 (rows2) or 4 (row1) */
+    int32_t w16;               /* 1: int16 slices */
+    int32_t ns;                /* slices per channel */
+    int32_t out_c;             /* real channels (the packing pads to the group) */
+    kiln_epi epi;
+    int8_t *spare;             /* out_c bytes of scratch for a dropped second row, or NULL */
+    kiln_rows2_fn rows2;       /* KILN_ROWS2_P16 / _P8 for this width, or NULL */
+} kiln_gemm_job;
+
+/* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
+ * (the second row is then a copy, computed into j->spare or dropped). */
+void kiln_gemm_rows2(const kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
+/* Every output channel for one row. */
+void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
+
+
+#endif

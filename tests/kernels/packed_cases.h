@@ -1,0 +1,54 @@
+/*
+ * packed_cases.h - random cases that hold the packed int8 kernels to the
+ * plain ones, byte for byte: convolutions (any kernel, stride, dilation,
+ * padding, channel counts that leave partial groups and partial slices),
+ * FULLY_CONNECTED (batch 1 and more), 3x3 depthwise (stride 1 and 2; the
+ * plane and the NHWC 4-channel kernels), the
+ * table-driven ADD/SUB, the 4-channel average pool, and
+ * the short requantization against MultiplyByQuantizedMultiplier at the
+ * edges of its range and on both roundings' ties.
+ *
+ * The plain kernels (kiln_conv_s8 & co.) are the reference: they are the
+ * ones held to TFLite-Micro's outputs.  Weights, offsets, multipliers,
+ * shifts, zero points and clamps are random, so every requantization mode
+ * the compiler can pick (pack_rq_mode) is exercised, including the exact
+ * fallback.  Packing goes through compiler/passes/pack_s8.c, the code the
+ * lowering uses.
+ *
+ * Plain C99 with static buffers and no I/O: the same file runs in the host
+ * unit test (tests/unit/test_packed_s8.c) and in the Cortex-M test firmware
+ * (tests/kernels/fw_main.c, tests/e2e/packed_kernels_qemu.sh), i.e. on the
+ * DSP and the portable paths.
+ */
+#ifndef KILN_PACKED_CASES_H
+#define KILN_PACKED_CASES_H
+
+#include <stdint.h>
+
+typedef struct pc_result {
+    uint32_t cases;       /* cases run */
+    uint32_t values;      /* output values compared */
+    uint32_t failures;    /* cases with at least one differing value */
+    uint32_t modes[5];    /* cases per kiln_rq_mode picked */
+    /* The first failure: which case (by seed and index) and where. */
+    uint32_t fail_seed, fail_index, fail_at;
+    int32_t fail_got, fail_want;
+} pc_result;
+
+/* Each runs n cases from seed and adds to *r.  w16: int16 weights (_p16). */
+void pc_requant(uint32_t seed, uint32_t n, pc_result *r);
+void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r);
+void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r);
+void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r);
+/* The NHWC 3x3 depthwise kernel (kiln_depthwise_conv_s8_3x3c4), 4k channels. */
+void pc_dw3x3c4(uint32_t seed, uint32_t n, pc_result *r);
+/* kiln_add_s8_lut (ADD and SUB) against kiln_add_s8 / kiln_sub_s8. */
+void pc_add(uint32_t seed, uint32_t n, pc_result *r);
+/* kiln_avgpool_s8 on NHWC with 4k channels (its 4-channel path) against a
+ * plain average written here. */
+void pc_avgpool(uint32_t seed, uint32_t n, pc_result *r);
+/* The plain kiln_transpose_conv_s8 (a gather) against TFLite's scatter
+ * written here (it shares the conv window walk with the plain kernels). */
+void pc_transpose(uint32_t seed, uint32_t n, pc_result *r);
+
+#endif
