@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln/blob.h"
 #include "kiln/kernels_f32.h"
 #include "passes/lower_svdf.h"
 #include "passes/pack_f32.h"
@@ -277,6 +278,15 @@ static bool has_fused(const ir_node *nd)
     return nd->attr.fused.residual || nd->attr.fused.leaky || nd->attr.fused.maxc;
 }
 
+/* Names the packed weights' and bias's layouts in the blob's directory: the
+ * signature hashes the directory, so code built for one packing refuses a
+ * blob packed another way. */
+static void set_packed_layouts(lir_program *p, int weights, kiln_blob_layout wl, int bias)
+{
+    lir_set_layout(p, weights, wl);
+    lir_set_layout(p, bias, KILN_BLOB_LAYOUT_F32_BIAS);
+}
+
 /* A packed conv or depthwise call: weights and bias packed into new
  * constants, the im2col scratch from the kernel's own size function. */
 static int conv_emit_packed(ir_graph *g, int node, lir_program *p, const kiln_conv_f32_params *cp,
@@ -295,6 +305,7 @@ static int conv_emit_packed(ir_graph *g, int node, lir_program *p, const kiln_co
     const char *base = T(g, nd->in[1])->name;
     const int tw = lower_add_const(g, node, base, "f32_panels", IR_DT_F32, 1, wshape, w, nw * sizeof(float));
     const int tb = lower_add_const(g, node, base, "f32_bias", IR_DT_F32, 1, bshape, b, nb * sizeof(float));
+    set_packed_layouts(p, tw, depthwise ? KILN_BLOB_LAYOUT_F32_DW : KILN_BLOB_LAYOUT_F32_PANELS, tb);
     free(w);
     free(b);
     sbuf s = {0};
@@ -396,6 +407,7 @@ static int fc_emit_packed(ir_graph *g, int node, lir_program *p, int64_t batch, 
     const char *base = T(g, nd->in[1])->name;
     const int tw = lower_add_const(g, node, base, "f32_panels", IR_DT_F32, 1, wshape, w, nw * sizeof(float));
     const int tb = lower_add_const(g, node, base, "f32_bias", IR_DT_F32, 1, bshape, b, nb * sizeof(float));
+    set_packed_layouts(p, tw, KILN_BLOB_LAYOUT_F32_PANELS, tb);
     free(w);
     free(b);
     sbuf s = {0};

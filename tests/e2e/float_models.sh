@@ -7,7 +7,8 @@
 # folded into the conv window and its Add and LeakyRelu into conv
 # epilogues (the report must say so: a fusion that stopped happening would
 # otherwise still pass); the host build is -O3 -march=native (validate must
-# say so).  The TFLite float models against TFLM's outputs are
+# say so).  The blob's directory names the float packing (layouts f32panel,
+# f32dw, f32bias; the signature hashes it).  The TFLite float models against TFLM's outputs are
 # tflm_reference.sh's.
 set -u
 cd "$(dirname "$0")/../.."
@@ -24,6 +25,15 @@ grep -q "1 Pads folded into conv windows, 2 Add/LeakyRelu/Max fused" "$tmp/an" \
     && ok "the Pad, the Add and the LeakyRelu are fused" || bad "fusions missing from the report" "$tmp/an"
 grep -q "kernel calls        10" "$tmp/an" && ok "10 kernel calls (13 nodes, 3 fused away)" \
     || bad "kernel calls" "$tmp/an"
+
+"$KILN" generate $M -o "$tmp/gen" -q > "$tmp/gen.log" 2>&1 || bad "generate" "$tmp/gen.log"
+"$KILN" blob info "$tmp/gen/float_cnn_data.bin" --tensors > "$tmp/info" 2>&1
+if [ "$(grep -c ' f32panel ' "$tmp/info")" -eq 6 ] && [ "$(grep -c ' f32dw ' "$tmp/info")" -eq 1 ] &&
+   [ "$(grep -c ' f32bias ' "$tmp/info")" -eq 7 ]; then
+    ok "blob directory: 6 conv/FC weights f32panel, the depthwise f32dw, 7 biases f32bias"
+else
+    bad "blob directory layouts" "$tmp/info"
+fi
 
 targets=(host)
 command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null && [ -z "${KILN_SAN:-}" ] \
