@@ -15,6 +15,8 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "util/sbuf.h"
+#include "util/term.h"
+#include "util/tmpfiles.h"
 #include "validate/validate.h"
 
 static char *make_workdir(const vopts *o, char *err, size_t errlen)
@@ -46,12 +48,11 @@ static void remove_workdir(const char *dir)
 static void progress(const char *phase, size_t done, size_t total)
 {
     if (!strcmp(phase, "done"))
-        fprintf(stderr, "\r\033[K");
+        term_progress("\r\033[K");
     else if (total)
-        fprintf(stderr, "\r\033[Kkiln validate: %s: sample %zu of %zu", phase, done, total);
+        term_progress("\r\033[Kkiln validate: %s: sample %zu of %zu", phase, done, total);
     else
-        fprintf(stderr, "\r\033[Kkiln validate: %s", phase);
-    fflush(stderr);
+        term_progress("\r\033[Kkiln validate: %s", phase);
 }
 
 int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
@@ -64,6 +65,8 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
         fprintf(stderr, "kiln validate: %s\n", err);
         return 2;
     }
+    /* A signal (Ctrl-C during a long QEMU run) removes the temporary tree too. */
+    const int dir_slot = keep_dir ? -1 : tmpfiles_add_tree(dir);
     char *blob_path = NULL;
     if (!emit_all(c, dir, err, sizeof err)) {
         fprintf(stderr, "kiln validate: %s\n", err);
@@ -95,6 +98,7 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     }
 out:
     free(blob_path);
+    tmpfiles_remove(dir_slot);
     if (!keep_dir)
         remove_workdir(dir);
     free(dir);
