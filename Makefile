@@ -1,6 +1,7 @@
 # Kiln - the front door.
 #
-#   make          build build/kiln (the CLI) and build/libkilnrt.a (the runtime, host build)
+#   make          build build/kiln (the CLI) and build/libkilnrt.a (the runtime, host build;
+#                 libkilnrt-native.a: the same at -O3 -march=native, for validate --target host)
 #   make demo     the main job, end to end on the bundled model (installs what it needs)
 #   make test     every test, plus the sanitizer and Cortex-M builds (installs what it needs)
 #   make test-long  the checks too long for make test: TFLM on QEMU, every model x seed x kernels
@@ -37,14 +38,19 @@ HOST_CFLAGS := -std=c11 $(OPT) -g $(WARN) -Wno-missing-field-initializers $(SANF
 RT_CFLAGS   := -std=c99 $(RT_OPT) -g $(WARN) -pedantic $(SANFLAGS) -Iinclude -MMD -MP
 HOST_LIBS   := -lcjson -lm
 
-# How `kiln validate` compiles generated code on the host: the same compiler
-# and sanitizers as this build, so kernels run under ASan/UBSan in SAN builds.
+# How `kiln validate --target host` compiles generated code: the same compiler
+# and sanitizers as this build, so kernels run under ASan/UBSan in SAN builds,
+# at -O3 and for this machine's CPU (the harness runs here and nowhere else;
+# validate says so in its output).  The runtime it links is built the same way
+# (libkilnrt-native.a).
+HOST_RUN_OPT ?= $(RT_OPT) -march=native
 KILN_DEFS := -DKILN_ROOT='"$(ROOT)"' -DKILN_BUILD_DIR='"$(ABSBUILD)"' \
-             -DKILN_HOST_CC='"$(CC)"' -DKILN_HOST_CFLAGS='"$(RT_OPT) $(SANFLAGS)"'
+             -DKILN_HOST_CC='"$(CC)"' -DKILN_HOST_CFLAGS='"$(strip $(HOST_RUN_OPT) $(SANFLAGS))"'
 
 RT_SRC   := $(wildcard runtime/*.c runtime/kernels/*.c)
 HOST_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c compiler/*/*.c flash/*.c))
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
+RT_NATIVE_OBJ := $(RT_SRC:%.c=$(BUILD)/obj-native/%.o)
 HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -54,9 +60,13 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: kiln
 
-kiln: $(BUILD)/kiln $(BUILD)/libkilnrt.a
+kiln: $(BUILD)/kiln $(BUILD)/libkilnrt.a $(BUILD)/libkilnrt-native.a
 
 $(BUILD)/libkilnrt.a: $(RT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libkilnrt-native.a: $(RT_NATIVE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -70,6 +80,10 @@ $(BUILD)/kiln: $(BUILD)/obj/compiler/main.o $(BUILD)/libkilnc.a $(BUILD)/libkiln
 $(BUILD)/obj/runtime/%.o: runtime/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(RT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj-native/runtime/%.o: runtime/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RT_CFLAGS) $(HOST_RUN_OPT) -c -o $@ $<
 
 $(BUILD)/obj/compiler/%.o: compiler/%.c
 	@mkdir -p $(dir $@)
@@ -129,4 +143,4 @@ bench: deps
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-native $(BUILD)/tests -name '*.d' 2>/dev/null)

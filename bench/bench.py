@@ -21,7 +21,7 @@ import platform
 import shutil
 import sys
 
-from kbench import baseline, codesize, host, qemu, reference, render, requant, targets
+from kbench import baseline, codesize, host, ort, qemu, reference, render, requant, targets
 from kbench.util import BenchError, output, run
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -31,7 +31,8 @@ QUICK_MODEL = "kws_ref_model"
 def parse_args():
     p = argparse.ArgumentParser(prog="bench/run.sh", description="Kiln's benchmark (bench/README.md).")
     p.add_argument("--quick", action="store_true", help=f"one model ({QUICK_MODEL} unless --models), few host runs")
-    p.add_argument("--models", help="comma-separated model names (default: every model with TFLM reference data)")
+    p.add_argument("--models", help="comma-separated model names (default: every model with TFLM reference data, "
+                   "and the float ONNX models timed against onnxruntime)")
     p.add_argument("--no-qemu", action="store_true", help="skip the emulated Cortex-M7 (instructions, profile, code size)")
     p.add_argument("--weights", choices=("external", "inline"), default="external",
                    help="where the weights go (default external: a memory-mapped blob)")
@@ -130,11 +131,19 @@ def host_part(ctx, name, files, work, r):
         if label == "kiln":
             cexe = host.build_bench(host_runtime(ctx, "kiln-count", root, True), gen, cname, src,
                                     os.path.join(work, "count-kiln"))
-            cnt = host.count_loads(cexe, blob, files["input"], os.path.join(work, "count.log"))
+            cnt = host.count_loads(cexe, blob, files["raw_input"], os.path.join(work, "count.log"))
             r["weights_bytes_read"] = cnt["blob_bytes_read"]
             r["ext_flash_bytes_read"] = cnt["blob_bytes_read"] if args.weights == "external" else 0
-    t = host.time_runs(contenders, files["input"], ctx["runs"], ctx["rounds"], ctx["warmup"], work)
+    rounds = ctx["rounds"]
+    if files.get("onnx"):
+        rounds = ort_contender(ctx, files, work, contenders, r) or rounds
+    t = host.time_runs(contenders, files["raw_input"], ctx["runs"], rounds, ctx["warmup"], work)
     r["host_us"] = round(t["kiln"]["median_ns"] / 1000, 1)
+    if "onnxruntime" in t:
+        r["onnxruntime"]["host_us"] = round(t["onnxruntime"]["median_ns"] / 1000, 1)
+        r["onnxruntime"]["host_min_us"] = round(t["onnxruntime"]["min_ns"] / 1000, 1)
+        r["onnxruntime"]["runs"] = t["onnxruntime"]["runs"]
+        r["host_vs_onnxruntime"] = round(t["kiln"]["median_ns"] / t["onnxruntime"]["median_ns"], 3)
     r["host_min_us"] = round(t["kiln"]["min_ns"] / 1000, 1)
     r["host_runs"] = t["kiln"]["runs"]
     if "baseline" in t:
@@ -142,13 +151,39 @@ def host_part(ctx, name, files, work, r):
         r["host_speedup_vs_baseline"] = round(t["baseline"]["median_ns"] / t["kiln"]["median_ns"], 3)
 
 
+def ort_contender(ctx, files, work, contenders, r):
+    """Adds onnxruntime to the host timing of an ONNX model (rounds to use), or records why not."""
+    why = ort.missing(ROOT)
+    r["onnxruntime"] = {"error": why} if why else {}
+    if why:
+        print(f"bench: onnxruntime not timed: {why}", file=sys.stderr, flush=True)
+        return None
+    runner = ort.Runner(ROOT, files["model"], files["input"], ctx["warmup"], work)
+    out_dir = os.path.join(work, "ort-out")
+    try:
+        runner.run(1, out_dir)
+        r["onnxruntime"]["max_abs_diff_vs_reference"] = ort.max_abs_diff(out_dir, files["expected"])
+    except BenchError as e:
+        r["onnxruntime"]["error"] = str(e)
+        return None
+    contenders["onnxruntime"] = runner.run
+    r["onnxruntime"]["version"] = runner.version
+    return 3 if ctx["runs"] >= 3 else 1
+
+
 def bench_model(ctx, name):
     shared, args = ctx["facts"]["tools"]["shared"], ctx["args"]
-    files = reference.files(shared, name)
     work = os.path.join(args.out, "work", name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    info = reference.seed_log(files["log"])
+    if name in reference.ONNX_MODELS:
+        files = reference.onnx_files(ROOT, name)
+        files["raw_input"] = host.raw_input(files["input"], os.path.join(work, "input.bin"))
+        info = {"dtype": "float32"}
+    else:
+        files = reference.files(shared, name)
+        files["raw_input"] = files["input"]
+        info = reference.seed_log(files["log"])
     anchor = ctx["anchors"].get(name, {})
     r = {"dtype": info.get("dtype"), "errors": [],
          "tflm": {"arena_used_bytes": info.get("arena_used_bytes"),
@@ -158,6 +193,8 @@ def bench_model(ctx, name):
     keys = ("target_instructions", "instructions_per_mac", "qemu_outputs_match", "host_us", "host_outputs_match",
             "code_bytes", "code", "layers", "profile", "requant", "ext_flash_bytes_read", "weights_bytes_read")
     r.update({k: None for k in keys})
+    if files.get("onnx"):
+        r.update(onnxruntime=None, host_vs_onnxruntime=None)
     try:
         an = analyze(ctx["kiln"], files, args.weights, work)
     except BenchError as e:
@@ -204,11 +241,11 @@ def main():
         if args.baseline_commit:
             args.baseline = baseline.checkout(ROOT, args.baseline_commit, args.out)
         kiln, facts = tools_and_facts(args, shared)
-        known = reference.models(shared)
+        known = reference.models(shared) + list(reference.ONNX_MODELS)
         names = args.models.split(",") if args.models else ([QUICK_MODEL] if args.quick else known)
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise BenchError(f"no TFLM reference data for {', '.join(unknown)} (known: {', '.join(known)})")
+            raise BenchError(f"no reference data for {', '.join(unknown)} (known: {', '.join(known)})")
         anchors = reference.anchors(shared)
     except BenchError as e:
         print(f"bench/run.sh: {e}", file=sys.stderr)

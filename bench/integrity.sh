@@ -4,7 +4,7 @@
 #
 # For each model: `kiln generate --integrity crc32` and `--integrity sha256`,
 # then bench/integrity_fw.c (built like the validation firmware:
-# arm-none-eabi-gcc -O2 -mcpu=cortex-m7, the runtime, the generated NET.c)
+# arm-none-eabi-gcc -Os (KILN_INTEGRITY_OPT) -mcpu=cortex-m7, the runtime, the generated NET.c)
 # runs kiln_net_init once on the blob memory-mapped at 0x60000000 under QEMU
 # mps2-an500 with -icount shift=0, where one 25 MHz SysTick tick is exactly
 # 40 instructions.  It also times kiln_crc32 and kiln_sha256 alone over the
@@ -31,7 +31,8 @@ mkdir -p "$work"
 
 # The same flags as the validation firmware (compiler/target/qemu_build.c).
 ARCH="-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16"
-CFLAGS="$ARCH -O2 -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections -Iinclude"
+OPT=${KILN_INTEGRITY_OPT:--Os} # what make arm and the validation firmware ship; -O2 takes the unrolled SHA-256
+CFLAGS="$ARCH $OPT -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections -Iinclude"
 FW=firmware/qemu-mps2-an500
 
 # The runtime once, as a library: the linker takes what the network uses.

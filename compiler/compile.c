@@ -1,7 +1,8 @@
 /*
  * compile.c - runs the compiler pipeline in its one order:
  *
- *   import -> verify -> fold constants -> fold BatchNorm -> fuse clamps ->
+ *   import -> verify -> fold constants -> fold BatchNorm -> fold Pads into
+ *   conv windows -> fuse Add/LeakyRelu/Max into conv epilogues -> fuse clamps ->
  *   compact -> verify -> lower to kernel calls -> plan memory ->
  *   lay out the blob -> sign -> build the blob -> pin it (expect)
  *
@@ -24,6 +25,7 @@
 #include "emit/c_text.h"
 #include "kiln/sha256.h"
 #include "passes/fold.h"
+#include "passes/fuse_f32.h"
 #include "passes/fuse_qdq.h"
 #include "util/fileio.h"
 #include "util/hash.h"
@@ -349,15 +351,20 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!fuse_qdq(g, err, errlen))
         return false;
     c->stats.folded = fold_constants(g);
+    const lower_opts lo = {lower_kernels_for(c)};
     if (!o->no_fuse) {
         c->stats.bn_fused = fuse_batchnorm(g);
+        c->stats.pad_fused = fuse_pad_conv(g);
+        /* Epilogues beyond a clamp exist in the packed kernels only. */
+        if (lo.kernels != LOWER_PLAIN)
+            c->stats.epi_fused = fuse_conv_epilogue(g);
         c->stats.act_fused = fuse_activations(g);
     }
     ir_compact(g);
     if (!ir_verify(g, err, errlen))
         return false;
     c->n_imported = g->n_tensors;
-    if (!lower_graph_opts(g, &(lower_opts){lower_kernels_for(c)}, &c->prog, err, errlen))
+    if (!lower_graph_opts(g, &lo, &c->prog, err, errlen))
         return false;
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
         return false;

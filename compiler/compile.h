@@ -46,6 +46,7 @@ typedef struct compile_opts {
 
 typedef struct compile_stats {
     int folded, bn_fused, act_fused;
+    int pad_fused, epi_fused;       /* Pads into conv windows; Add/LeakyRelu/Max into epilogues */
 } compile_stats;
 
 typedef struct compiled {

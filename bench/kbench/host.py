@@ -16,6 +16,7 @@ import os
 import shlex
 import subprocess
 
+from .qemu import expected_args
 from .util import BenchError, median, output, parallel, run
 
 COUNT_FLAGS = ["-fsanitize=kernel-address", "--param", "asan-instrumentation-with-call-threshold=0",
@@ -26,7 +27,7 @@ def validate_flags(kiln, files, weights, work):
     """(cc, optimisation flags, outputs matched) of `kiln validate --target host` on this model."""
     log = os.path.join(work, "host-validate.log")
     rc = run([kiln, "validate", files["model"], "--target", "host", "--weights", weights, "--input",
-              files["input"], "--expected", files["expected"], "--keep", os.path.join(work, "host-validate"), "-v"],
+              files["input"]] + expected_args(files) + ["--keep", os.path.join(work, "host-validate"), "-v"],
              log, check=False)
     with open(log, errors="replace") as f:
         for line in f:
@@ -108,15 +109,30 @@ def count_loads(exe, blob, inp, log):
 
 
 def time_runs(contenders, inp, runs, rounds, warmup, log_dir):
-    """Median ns per contender {label: (exe, blob)}, timed in alternating rounds."""
+    """Median ns per contender {label: (exe, blob) or a function of the run count returning ns},
+    timed in alternating rounds."""
     times = {k: [] for k in contenders}
     per_round = max(1, runs // rounds)
     for r in range(rounds):
-        for label, (exe, blob) in contenders.items():
+        for label, c in contenders.items():
+            if callable(c):
+                times[label] += c(per_round)
+                continue
+            exe, blob = c
             res = _run_bench(exe, blob, inp, ["--runs", str(per_round), "--warmup", str(warmup)],
                              os.path.join(log_dir, f"time-{label}-{r}.log"))
             times[label] += res["ns"]
     return {k: {"median_ns": median(v), "min_ns": min(v), "runs": len(v)} for k, v in times.items()}
+
+
+def raw_input(npy, out):
+    """The raw bytes host_bench reads, from a float32 .npy input."""
+    from .ort import read_npy_f32
+    import struct
+    _, vals = read_npy_f32(npy)
+    with open(out, "wb") as f:
+        f.write(struct.pack(f"<{len(vals)}f", *vals))
+    return out
 
 
 def cc_version(cc):

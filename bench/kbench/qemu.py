@@ -16,9 +16,15 @@ import shlex
 from .util import BenchError, run
 
 
+def expected_args(files):
+    """--expected for each reference output (one file for TFLM's, one per output for ONNX models)."""
+    exp = files["expected"] if isinstance(files["expected"], list) else [files["expected"]]
+    return [a for e in exp for a in ("--expected", e)]
+
+
 def _validate(kiln, files, weights, keep, log, json_out, env=None):
     rc = run([kiln, "validate", files["model"], "--target", "qemu", "--weights", weights,
-              "--input", files["input"], "--expected", files["expected"], "--json", json_out,
+              "--input", files["input"]] + expected_args(files) + ["--json", json_out,
               "--keep", keep, "-v"], log, env=env, check=False)
     if rc not in (0, 1) or not os.path.exists(json_out):
         raise BenchError(f"kiln validate --target qemu failed (exit {rc}, log {log})")

@@ -2,6 +2,8 @@
 
 The models with TFLite-Micro reference data (reference/tflm/<model>/), their
 input and output files, and the TFLM figures the bench puts next to Kiln's:
+(and the float ONNX models of tests/models, ONNX_MODELS, whose reference
+outputs onnxruntime made; the bench times onnxruntime on them too):
 arena_used_bytes (seed1.log), TFLM's host invoke time, and, from the README's
 "peer on the emulated Cortex-M7" table, TFLM + CMSIS-NN and TFLM reference-kernel
 instructions per Invoke() on the same QEMU machine.  Numbers are parsed from
@@ -12,6 +14,21 @@ import os
 import re
 
 from .util import BenchError
+
+
+# Float ONNX models timed against onnxruntime: name -> (model, input, outputs), under the checkout.
+ONNX_MODELS = {
+    "float_cnn": ("tests/models/float_cnn.onnx", "tests/models/float_cnn/input_1.npy",
+                  ["tests/models/float_cnn/logits_1.npy", "tests/models/float_cnn/probs_1.npy"]),
+    "small_cnn": ("tests/models/small_cnn.onnx", "tests/models/small_cnn/input_1.npy",
+                  ["tests/models/small_cnn/logits_1.npy", "tests/models/small_cnn/probs_1.npy"]),
+}
+
+
+def onnx_files(root, model):
+    m, i, outs = ONNX_MODELS[model]
+    return {"model": os.path.join(root, m), "input": os.path.join(root, i),
+            "expected": [os.path.join(root, o) for o in outs], "onnx": True}
 
 
 def models(shared):

@@ -178,6 +178,9 @@ void report_text_board(const compiled *c, const report_board *board, sbuf *o)
     if (c->stats.folded || c->stats.bn_fused || c->stats.act_fused)
         sb_printf(o, "passes              %d constant nodes folded, %d BatchNorm folded, %d activations fused\n",
                   c->stats.folded, c->stats.bn_fused, c->stats.act_fused);
+    if (c->stats.pad_fused || c->stats.epi_fused)
+        sb_printf(o, "                    %d Pads folded into conv windows, %d Add/LeakyRelu/Max fused into "
+                  "conv/dense epilogues\n", c->stats.pad_fused, c->stats.epi_fused);
     sb_printf(o, "signature           0x%016" PRIx64 "\n", c->signature);
     char sh[96];
     for (int i = 0; i < g->n_inputs; i++) {

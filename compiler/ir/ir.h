@@ -148,6 +148,17 @@ typedef struct ir_rnn_attr {        /* LSTM, GRU: ONNX semantics, default activa
     int layout;                     /* 0: [seq, batch, ...]; 1: [batch, seq, ...] */
 } ir_rnn_attr;
 
+/* A float CONV's or FULLY_CONNECTED's epilogue beyond the clamp, fused from
+ * the nodes after it by passes/fuse_f32.c (only for the packed kernels):
+ * Y = act(maxc(leaky(conv + R))), see ir_ops.def. */
+typedef struct ir_fused {
+    bool residual;                  /* in[3] (R, Y's shape) is added after the bias */
+    bool leaky;                     /* then v < 0 ? alpha*v : v */
+    float alpha;
+    bool maxc;                      /* then v > maxc_value ? v : maxc_value */
+    float maxc_value;
+} ir_fused;
+
 typedef struct ir_attr {
     ir_conv_attr conv;
     ir_act act;                     /* fused clamp on CONV, CONV_TRANSPOSE, FULLY_CONNECTED,
@@ -171,6 +182,7 @@ typedef struct ir_attr {
     ir_resize_attr resize;
     ir_rnn_attr rnn;
     int svdf_rank;                  /* SVDF: filters per output unit */
+    ir_fused fused;                 /* float CONV, FULLY_CONNECTED */
 } ir_attr;
 
 /* ---- ops --------------------------------------------------------------- */

@@ -6,7 +6,11 @@
  * struct (the real C type, so the compiler checks the field names), repacks
  * constant weights into the layout the kernel wants and adds them as new
  * constants, and folds everything constant (BatchNorm statistics, Resize
- * coordinate tables) at compile time.  It claims a node only when its data
+ * coordinate tables) at compile time.  Convolutions (depthwise with
+ * multiplier 1 included) and FULLY_CONNECTED with constant weights and bias
+ * go to the packed kernels (weights in panels, pack_f32.c), and MAXPOOL
+ * without Indices to kiln_maxpool_f32_fast, unless the plain kernels were
+ * asked for (lower_opts LOWER_PLAIN, `--kernels plain`).  It claims a node only when its data
  * input and first output are unquantized float32; data movement on floats
  * (RESHAPE, TRANSPOSE, ...) was already taken by lower_data.  It never
  * changes existing tensors.
@@ -18,8 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln/blob.h"
 #include "kiln/kernels_f32.h"
 #include "passes/lower_svdf.h"
+#include "passes/pack_f32.h"
 #include "passes/lower_util.h"
 #include "passes/resize_tables.h"
 #include "util/sbuf.h"
@@ -235,6 +241,100 @@ static int conv_emit(ir_graph *g, int node, lir_program *p, const char *kernel,
     return 1;
 }
 
+/* The packed kernels run a conv or FC whose weights and bias (if any) are
+ * float32 constants, unless the plain kernels were asked for. */
+static bool packed_ok(const ir_graph *g, const ir_node *nd, const lir_program *p)
+{
+    if (p->opts.kernels == LOWER_PLAIN)
+        return false;
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    return ir_is_const(T(g, nd->in[1])) && (bi < 0 || ir_is_const(T(g, bi)));
+}
+
+static void put_epilogue(sbuf *b, const kiln_f32_epilogue *e)
+{
+    sb_printf(b, ".epi = { .act_lo = %s, .act_hi = %s, .leaky = %ld, .alpha = %s, .maxc = %ld, "
+              ".maxc_value = %s }", lir_f32(e->act_lo), lir_f32(e->act_hi), (long)e->leaky,
+              lir_f32(e->alpha), (long)e->maxc, lir_f32(e->maxc_value));
+}
+
+/* The fused LeakyReLU and MAX of a node (passes/fuse_f32.c) into e. */
+static void fill_fused(const ir_node *nd, kiln_f32_epilogue *e)
+{
+    e->leaky = nd->attr.fused.leaky;
+    e->alpha = nd->attr.fused.leaky ? nd->attr.fused.alpha : 0.0f;
+    e->maxc = nd->attr.fused.maxc;
+    e->maxc_value = nd->attr.fused.maxc ? nd->attr.fused.maxc_value : 0.0f;
+}
+
+/* The residual a fused ADD left (in[3]), or -1. */
+static int residual_of(const ir_node *nd)
+{
+    return nd->attr.fused.residual && nd->n_in > 3 ? nd->in[3] : -1;
+}
+
+static bool has_fused(const ir_node *nd)
+{
+    return nd->attr.fused.residual || nd->attr.fused.leaky || nd->attr.fused.maxc;
+}
+
+/* Names the packed weights' and bias's layouts in the blob's directory: the
+ * signature hashes the directory, so code built for one packing refuses a
+ * blob packed another way. */
+static void set_packed_layouts(lir_program *p, int weights, kiln_blob_layout wl, int bias)
+{
+    lir_set_layout(p, weights, wl);
+    lir_set_layout(p, bias, KILN_BLOB_LAYOUT_F32_BIAS);
+}
+
+/* A packed conv or depthwise call: weights and bias packed into new
+ * constants, the im2col scratch from the kernel's own size function. */
+static int conv_emit_packed(ir_graph *g, int node, lir_program *p, const kiln_conv_f32_params *cp,
+                            bool depthwise)
+{
+    const ir_node *nd = &g->nodes[node];
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    kiln_conv_f32_packed_params pp;
+    pack_f32_conv_plan(cp, depthwise, &pp);
+    fill_fused(nd, &pp.epi);
+    const size_t nw = pack_f32_conv_floats(&pp, depthwise), nb = pack_f32_bias_floats(&pp, depthwise);
+    float *w = xmalloc(nw * sizeof(float)), *b = xmalloc(nb * sizeof(float));
+    pack_f32_conv(T(g, nd->in[1])->data, &pp, depthwise, w);
+    pack_f32_bias(bi >= 0 ? T(g, bi)->data : NULL, &pp, depthwise, b);
+    const int64_t wshape[1] = {(int64_t)nw}, bshape[1] = {(int64_t)nb};
+    const char *base = T(g, nd->in[1])->name;
+    const int tw = lower_add_const(g, node, base, "f32_panels", IR_DT_F32, 1, wshape, w, nw * sizeof(float));
+    const int tb = lower_add_const(g, node, base, "f32_bias", IR_DT_F32, 1, bshape, b, nb * sizeof(float));
+    set_packed_layouts(p, tw, depthwise ? KILN_BLOB_LAYOUT_F32_DW : KILN_BLOB_LAYOUT_F32_PANELS, tb);
+    free(w);
+    free(b);
+    sbuf s = {0};
+    char *geom = conv_pinit(cp);
+    sb_printf(&s, "{ .conv = %s, ", geom);
+    free(geom);
+    put_epilogue(&s, &pp.epi);
+    static const char *const methods[] = {"KILN_CONV_F32_DIRECT", "KILN_CONV_F32_IM2COL",
+                                          "KILN_CONV_F32_PADDED"};
+    sb_printf(&s, ", .panel = %ld, .kdim = %ld, .method = %s, .block = %ld }", (long)pp.panel,
+              (long)pp.kdim, methods[pp.method], (long)pp.block);
+    lir_call *c = lir_begin(p, node, depthwise ? "kiln_depthwise_conv_f32_packed" : "kiln_conv_f32_packed",
+                            "kiln_conv_f32_packed_params", "%s", s.s);
+    sb_free(&s);
+    lir_in(c, nd->in[0]);
+    lir_in(c, tw);
+    lir_in(c, tb);
+    lir_in(c, residual_of(nd));     /* NULL without a fused ADD */
+    lir_out(c, nd->out[0]);
+    if (!depthwise) {
+        const size_t scratch = kiln_conv_f32_packed_scratch_size(&pp);
+        if (scratch)
+            c->scratch_bytes = scratch;
+        else
+            lir_null(c);
+    }
+    return 1;
+}
+
 static int lower_conv(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     kiln_conv_f32_params cp;
@@ -243,6 +343,10 @@ static int lower_conv(ir_graph *g, int node, lir_program *p, char *err, size_t e
     if (!wt)
         return -1;
     const int64_t M = cp.out_c, G = cp.groups, cg = cp.in_c / G;
+    if (packed_ok(g, &g->nodes[node], p) && (G == 1 || G != cp.in_c || M == G))
+        return conv_emit_packed(g, node, p, &cp, G == cp.in_c && G > 1);
+    if (has_fused(&g->nodes[node]))
+        return lower_fail(err, errlen, g, node, "a fused epilogue needs the packed kernels");
     const int64_t kvol = (int64_t)w.k[0] * w.k[1] * w.k[2];
     const float *src = wt->data;
     float *dst = xmalloc((size_t)(M * cg * kvol) * sizeof(float));
@@ -285,6 +389,42 @@ static int lower_conv_transpose(ir_graph *g, int node, lir_program *p, char *err
 
 /* ---- FULLY_CONNECTED, MATMUL -------------------------------------------- */
 
+/* A packed FULLY_CONNECTED call: W [N][K] and the bias packed into panels. */
+static int fc_emit_packed(ir_graph *g, int node, lir_program *p, int64_t batch, int64_t K, int64_t N)
+{
+    const ir_node *nd = &g->nodes[node];
+    const int bi = nd->n_in > 2 ? nd->in[2] : -1;
+    kiln_f32_epilogue e = {0};
+    fill_act(&nd->attr.act, &e.act_lo, &e.act_hi);
+    fill_fused(nd, &e);
+    const int32_t panel = pack_f32_panel((int32_t)N, KILN_LAYOUT_NHWC);
+    const size_t nw = pack_f32_fc_floats((int32_t)N, (int32_t)K, panel);
+    const size_t nb = (size_t)((N + panel - 1) / panel * panel);
+    float *w = xmalloc(nw * sizeof(float)), *b = xmalloc(nb * sizeof(float));
+    pack_f32_fc(T(g, nd->in[1])->data, (int32_t)N, (int32_t)K, panel, w);
+    pack_f32_fc_bias(bi >= 0 ? T(g, bi)->data : NULL, (int32_t)N, panel, b);
+    const int64_t wshape[1] = {(int64_t)nw}, bshape[1] = {(int64_t)nb};
+    const char *base = T(g, nd->in[1])->name;
+    const int tw = lower_add_const(g, node, base, "f32_panels", IR_DT_F32, 1, wshape, w, nw * sizeof(float));
+    const int tb = lower_add_const(g, node, base, "f32_bias", IR_DT_F32, 1, bshape, b, nb * sizeof(float));
+    set_packed_layouts(p, tw, KILN_BLOB_LAYOUT_F32_PANELS, tb);
+    free(w);
+    free(b);
+    sbuf s = {0};
+    sb_printf(&s, "{ .batch = %lld, .in_features = %lld, .out_features = %lld, ", (long long)batch,
+              (long long)K, (long long)N);
+    put_epilogue(&s, &e);
+    sb_printf(&s, ", .panel = %ld }", (long)panel);
+    lir_call *c = lir_begin(p, node, "kiln_fully_connected_f32_packed", "kiln_fc_f32_packed_params", "%s", s.s);
+    sb_free(&s);
+    lir_in(c, nd->in[0]);
+    lir_in(c, tw);
+    lir_in(c, tb);
+    lir_in(c, residual_of(nd));
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
 static int lower_fc(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
@@ -298,6 +438,10 @@ static int lower_fc(ir_graph *g, int node, lir_program *p, char *err, size_t err
                           (long long)ir_numel(x), (long long)N, (long long)K);
     if (bi >= 0 && (!is_f32(g, bi) || ir_numel(T(g, bi)) != N))
         return lower_fail(err, errlen, g, node, "bias must be float32 with %lld elements", (long long)N);
+    if (packed_ok(g, nd, p))
+        return fc_emit_packed(g, node, p, ir_numel(x) / K, K, N);
+    if (has_fused(nd))
+        return lower_fail(err, errlen, g, node, "a fused epilogue needs the packed kernels");
     sbuf b = {0};
     sb_printf(&b, "{ .batch = %lld, .in_features = %lld, .out_features = %lld, ",
               (long long)(ir_numel(x) / K), (long long)K, (long long)N);
@@ -531,12 +675,13 @@ static int lower_pool(ir_graph *g, int node, lir_program *p, char *err, size_t e
     put_act(&b, &nd->attr.act);
     sb_printf(&b, " }");
     const bool mx = nd->op == IR_OP_MAXPOOL;
-    lir_call *c = lir_begin(p, node, mx ? "kiln_maxpool_f32" : "kiln_avgpool_f32",
+    const bool fast = mx && idx < 0 && p->opts.kernels != LOWER_PLAIN;
+    lir_call *c = lir_begin(p, node, fast ? "kiln_maxpool_f32_fast" : mx ? "kiln_maxpool_f32" : "kiln_avgpool_f32",
                             "kiln_pool_f32_params", "%s", b.s);
     sb_free(&b);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
-    if (mx)
+    if (mx && !fast)
         lir_out(c, idx);
     return 1;
 }

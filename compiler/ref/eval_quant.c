@@ -166,9 +166,17 @@ void ref_store(ref_ctx *c, int k, const double *real)
     double *dst = c->val[c->nd->out[k]];
     int64_t n = ir_numel(t);
     const ir_act *act = (k == 0 && c->nd->attr.act.on) ? &c->nd->attr.act : NULL;
+    const ir_fused *fu = &c->nd->attr.fused;
+    const double *res = k == 0 && fu->residual ? ref_real(c, 3) : NULL;
     if (!ref_is_quant(t)) {
-        for (int64_t i = 0; i < n; i++)
-            dst[i] = round_plain(t->dtype, act ? clamp(real[i], act->lo, act->hi) : real[i]);
+        for (int64_t i = 0; i < n; i++) {
+            double v = res ? real[i] + res[i] : real[i];
+            if (k == 0 && fu->leaky && v < 0)
+                v *= fu->alpha;
+            if (k == 0 && fu->maxc)
+                v = v > fu->maxc_value ? v : fu->maxc_value;
+            dst[i] = round_plain(t->dtype, act ? clamp(v, act->lo, act->hi) : v);
+        }
         return;
     }
     double dlo, dhi;

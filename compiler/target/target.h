@@ -38,6 +38,7 @@ typedef struct target_io {
     uint8_t *outputs;           /* samples x (every output, concatenated), caller-allocated */
     size_t samples;
     uint64_t insns;             /* instructions per inference, when the target counts them (0 otherwise) */
+    const char *cflags;         /* host: the flags the code and runtime were built with (else NULL) */
 } target_io;
 
 target_result target_host_run(const compiled *c, const target_opts *o, target_io *io, char *msg,

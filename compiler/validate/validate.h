@@ -83,6 +83,7 @@ import_opts vfiles_import_opts(vfileset *fs);
 typedef struct vbatch {
     size_t samples, in_bytes, out_bytes;
     uint8_t *in, *ref, *out;
+    const char *host_cflags;    /* host target: the flags its build used (vrun_target), else NULL */
 } vbatch;
 bool vfiles_inputs(const vopts *o, const vfileset *fs, const ir_graph *g, vbatch *b, char *err,
                    size_t errlen);

@@ -289,6 +289,12 @@ int vreport(const vopts *o, const compiled *c, const vbatch *b, const vref_info 
     cJSON_AddNumberToObject(json, "samples", (double)b->samples);
     describe_inputs(f, o, b, json);
     describe_reference(f, o, ref, &tol, json);
+    if (b->host_cflags) {
+        fprintf(f, "host build: %s (generated code and runtime; %s)\n", b->host_cflags,
+                strstr(b->host_cflags, "-march=native") ? "-march=native: for this machine's CPU only"
+                                                        : "portable");
+        cJSON_AddStringToObject(json, "host_cflags", b->host_cflags);
+    }
     if (insns) {
         /* qemu: guest instructions per inference, measured on the target (see target/qemu.c). */
         fprintf(f, "instructions per inference: %" PRIu64 " (counted on the target; QEMU models no pipeline "

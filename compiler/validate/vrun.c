@@ -96,6 +96,7 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
         keep_dir = true;
     } else {
         *insns = io.insns;
+        b->host_cflags = io.cflags;
         status = 0;
     }
 out:

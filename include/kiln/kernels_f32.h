@@ -14,9 +14,10 @@
  * KILN_LAYOUT_NCHW ([N, C, d, h, w]) or KILN_LAYOUT_NHWC ([N, d, h, w, C]).
  *
  * The weight layouts the kernels expect (the compiler repacks into them) are
- * given next to each kernel and in docs/kernels.md.  These are the plain
- * reference kernels; an optimized variant of one lives beside it with the
- * same params and an _opt (or _dsp, _mve) suffix, and is tested against it.
+ * given next to each kernel and in docs/kernels.md.  The plain reference
+ * kernels come first; the packed kernels (the fast path the compiler picks
+ * unless told `--kernels plain`) compute the same operations from weights
+ * packed into panels and are tested against the plain ones.
  */
 #ifndef KILN_KERNELS_F32_H
 #define KILN_KERNELS_F32_H
@@ -69,6 +70,82 @@ void kiln_depthwise_conv_f32(const kiln_conv_f32_params *p, const float *x, cons
  * W repacked to [groups][kd][kh][kw][M/groups][C/groups].  B may be NULL. */
 void kiln_conv_transpose_f32(const kiln_conv_f32_params *p, const float *x, const float *w,
                              const float *b, float *y);
+
+/* ---- packed convolution and dense (the fast path) -------------------------
+ * The same operations as kiln_conv_f32, kiln_depthwise_conv_f32 and
+ * kiln_fully_connected_f32, computed as register-blocked GEMM tiles over
+ * weights the compiler packed into panels (compiler/passes/pack_f32.c).
+ * docs/kernels.md gives the layouts and the accumulation order.
+ *
+ * Conv / FC panels: for group g, panel q (output channels q*panel ..
+ * q*panel + panel - 1 of the group, zero past the group's channels), and
+ * reduction index k in [0, kdim): W[((g*npanel + q)*kdim + k)*panel + lane].
+ * k runs over (kd, kh, kw, c) - the order of an NHWC im2col row, and of the
+ * taps of the padded method - except for NCHW im2col, (c, kd, kh, kw).  The
+ * bias is packed the same way ([g][npanel*panel], zeros for a layer without
+ * bias), so it is never NULL.
+ * Depthwise: W[(q*kvol + t)*panel + lane] for channel group q, tap t (NHWC;
+ * NCHW: panel 1, i.e. [M][kvol]); the bias padded to whole groups.
+ *
+ * How a conv reads its input (method):
+ *   DIRECT  in place: a 1x1 kernel without pads (NCHW also stride 1);
+ *   IM2COL  im2col rows of `block` output pixels in scratch;
+ *   PADDED  NCHW with stride 1 along w: the group's input copied into
+ *           scratch with its zero padding, then each output row's tiles read
+ *           the taps straight from it (no im2col).
+ * The epilogue, applied to each output as it is stored, in this order:
+ * v = sum + bias (+ residual[same index as y], when the call has one);
+ * v = v < 0 ? v*alpha : v when leaky; v = v > maxc_value ? v : maxc_value
+ * when maxc; then the clamp [act_lo, act_hi]. */
+typedef struct kiln_f32_epilogue {
+    float act_lo, act_hi;   /* clamp; -HUGE_VALF / HUGE_VALF when open */
+    int32_t leaky;          /* 1: LeakyReLU with slope alpha */
+    float alpha;
+    int32_t maxc;           /* 1: the maximum with maxc_value (a fused MAX) */
+    float maxc_value;
+} kiln_f32_epilogue;
+
+typedef struct kiln_conv_f32_packed_params {
+    kiln_conv_f32_params conv;  /* geometry as kiln_conv_f32 (its act_lo/act_hi unused) */
+    kiln_f32_epilogue epi;
+    int32_t panel;              /* output channels per weight panel: 4, 8 or 16 */
+    int32_t kdim;               /* (C/groups) * kd*kh*kw */
+    int32_t method;             /* KILN_CONV_F32_DIRECT, _IM2COL or _PADDED */
+    int32_t block;              /* IM2COL: output pixels per block in scratch */
+} kiln_conv_f32_packed_params;
+
+#define KILN_CONV_F32_DIRECT 0
+#define KILN_CONV_F32_IM2COL 1
+#define KILN_CONV_F32_PADDED 2
+/* The widest NCHW tile in output pixels on any target (the PADDED scratch
+ * ends with a padded row and this many floats of slack, read and dropped
+ * by the last tiles). */
+#define KILN_F32_COLS_MAX 32
+/* PADDED takes windows of at most this many taps. */
+#define KILN_CONV_F32_PADDED_MAX_TAPS 64
+
+/* Bytes of scratch the call needs (0 for DIRECT). */
+size_t kiln_conv_f32_packed_scratch_size(const kiln_conv_f32_packed_params *p);
+/* residual may be NULL; scratch may be NULL when the size above is 0. */
+void kiln_conv_f32_packed(const kiln_conv_f32_packed_params *p, const float *x, const float *w,
+                          const float *b, const float *residual, float *y, void *scratch);
+
+/* Depthwise (groups == in_c, any multiplier); panel 4, 8 or 16 for NHWC, 1
+ * for NCHW.  Needs no scratch. */
+void kiln_depthwise_conv_f32_packed(const kiln_conv_f32_packed_params *p, const float *x,
+                                    const float *w, const float *b, const float *residual,
+                                    float *y);
+
+/* FULLY_CONNECTED over packed W: one group, kdim = in_features. */
+typedef struct kiln_fc_f32_packed_params {
+    int32_t batch, in_features, out_features;
+    kiln_f32_epilogue epi;
+    int32_t panel;
+} kiln_fc_f32_packed_params;
+
+void kiln_fully_connected_f32_packed(const kiln_fc_f32_packed_params *p, const float *x,
+                                     const float *w, const float *b, const float *residual,
+                                     float *y);
 
 /* ---- dense ---------------------------------------------------------------
  * FULLY_CONNECTED: Y[b, n] = act(B[n] + sum_k X[b, k] * W[n, k]); W is
@@ -174,6 +251,9 @@ typedef struct kiln_pool_f32_params {
  * in X including the batch and channel offset. */
 void kiln_maxpool_f32(const kiln_pool_f32_params *p, const float *x, float *y, int64_t *indices);
 void kiln_avgpool_f32(const kiln_pool_f32_params *p, const float *x, float *y);
+/* kiln_maxpool_f32 without Indices, a row of outputs (NCHW) or a pixel's
+ * channels (NHWC) at a time: the same outputs, vectorisable (the fast path). */
+void kiln_maxpool_f32_fast(const kiln_pool_f32_params *p, const float *x, float *y);
 
 /* ---- reduction -----------------------------------------------------------
  * REDUCE_MEAN: X has `rank` dims in_shape (collapsed by the compiler);
