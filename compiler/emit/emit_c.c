@@ -23,6 +23,7 @@
 
 #include "emit/build_files.h"
 #include "emit/c_text.h"
+#include "emit/emit_stream.h"
 #include "emit/report.h"
 #include "util/fileio.h"
 #include "util/fileset.h"
@@ -59,11 +60,13 @@ static int io_index(const compiled *c, int t, bool want_output)
     return -1;
 }
 
-static void tensor_expr(const compiled *c, int t, bool writable, sbuf *b)
+void emit_tensor_expr(const compiled *c, int t, bool writable, sbuf *b)
 {
     const ir_tensor *x = &c->g->tensors[t];
     const char *ty = c_elem_type(x->dtype);
     const char *cq = writable ? "" : "const ";
+    if (emit_hot_expr(c, t, b))
+        return;
     if (c->pl.home[t] == PLAN_BLOB) {
         const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
         /* compile_graph checked every blob reference lies in the blob init checks. */
@@ -126,6 +129,7 @@ void emit_header(const compiled *c, sbuf *o)
         sb_printf(o, "/* Default memory-mapped address of the weights blob; another can be given at init. */\n"
                      "#define %s_BLOB_ADDRESS 0x%08" PRIx64 "u\n", n, c->address);
     sb_printf(o, "#define %s_WEIGHTS_INLINE %d\n", n, c->weights == WEIGHTS_INLINE);
+    emit_stream_header(c, o);
     sb_printf(o, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", n, g->n_inputs, n,
               g->n_outputs);
     for (int i = 0; i < g->n_inputs; i++) {
@@ -137,6 +141,7 @@ void emit_header(const compiled *c, sbuf *o)
         tensor_comment(g, g->outputs[i], o);
     }
     sb_printf(o, "\nextern const kiln_model %s_model;\n", n);
+    emit_stream_init(c, o);
     if (c->weights == WEIGHTS_INLINE)
         sb_printf(o, "extern const uint8_t %s_blob[%zu];\n", n, c->blob_len);
     sb_printf(o,
@@ -200,7 +205,7 @@ static void emit_model_desc(const compiled *c, sbuf *o, int n_state)
     sb_printf(o, "    .outputs = %s%s,\n", g->n_outputs ? n : "0", g->n_outputs ? "_outputs" : "");
     sb_printf(o, "    .n_state = %d,\n    .state = %s%s,\n", n_state, n_state ? n : "0",
               n_state ? "_state" : "");
-    sb_printf(o, "    .invoke = %s_invoke,\n", n);
+    emit_stream_desc(c, o);
     sb_printf(o, "    .blob = {\n");
     sb_printf(o, "        .signature = %s_SIGNATURE,\n", n);
     sb_printf(o, "        .total_size = %s_BLOB_BYTES,\n", n);
@@ -274,6 +279,11 @@ void emit_source(const compiled *c, sbuf *o)
             sb_printf(o, "static const %s p%d = %s;\n", call->ptype, i, call->pinit);
         }
     }
+    emit_hot_array(c, o);
+    if (c->weights == WEIGHTS_STREAM) {
+        emit_stream_invoke(c, o);
+        goto descriptors;
+    }
     sb_printf(o, "\nstatic void %s_invoke(const uint8_t *w, uint8_t *arena, const void *const *in, void *const *out)\n{\n", n);
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
@@ -306,7 +316,7 @@ void emit_source(const compiled *c, sbuf *o)
             const lir_arg *arg = &call->args[a];
             sb_printf(o, "%s", na++ ? ", " : "");
             if (arg->kind == LIR_ARG_TENSOR)
-                tensor_expr(c, arg->tensor, arg->is_output, o);
+                emit_tensor_expr(c, arg->tensor, arg->is_output, o);
             else if (arg->kind == LIR_ARG_NULL)
                 sb_printf(o, "0");
             else
@@ -317,7 +327,7 @@ void emit_source(const compiled *c, sbuf *o)
         sb_printf(o, ");\n");
     }
     sb_printf(o, "    KILN_PROFILE_MARK(%d);\n}\n\n", c->prog.n_calls);
-
+descriptors:
     emit_io_desc(c, o, "inputs", g->n_inputs, g->inputs);
     emit_io_desc(c, o, "outputs", g->n_outputs, g->outputs);
     int n_state = 0;

@@ -270,7 +270,7 @@ void report_json_board(const compiled *c, const report_board *board, sbuf *o)
     char sig[24];
     snprintf(sig, sizeof sig, "0x%016" PRIx64, c->signature);
     cJSON_AddStringToObject(root, "signature", sig);
-    cJSON_AddStringToObject(root, "weights", c->weights == WEIGHTS_INLINE ? "inline" : "external");
+    cJSON_AddStringToObject(root, "weights", weights_mode_name(c->weights));
     if (c->has_address)
         cJSON_AddNumberToObject(root, "blob_address", (double)c->address);
     if (board) {

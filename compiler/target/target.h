@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "target/stream_dev.h"
 
 typedef enum target_result {
     TARGET_OK = 0,
@@ -38,6 +39,7 @@ typedef struct target_io {
     uint8_t *outputs;           /* samples x (every output, concatenated), caller-allocated */
     size_t samples;
     uint64_t insns;             /* instructions per inference, when the target counts them (0 otherwise) */
+    stream_counts stream;       /* stream mode: what the read callback counted */
 } target_io;
 
 target_result target_host_run(const compiled *c, const target_opts *o, target_io *io, char *msg,

@@ -1,0 +1,29 @@
+/*
+ * stream_plan.h - stream mode's reads: which blob bytes each kernel call
+ * stages, and the staging buffer that holds them (docs/streaming.md).
+ */
+#ifndef KILN_STREAM_PLAN_H
+#define KILN_STREAM_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+
+typedef struct stream_stage {
+    uint32_t offset;    /* blob offset of the read */
+    uint32_t len;       /* bytes; 0: this call stages nothing */
+    uint32_t crc;       /* CRC-32 of those bytes, carried by the code */
+} stream_stage;
+
+/* After the blob is built: one read per call covering its blob constants,
+ * the staging buffer (the largest read, and at least the header, directory
+ * and names the init check reads at once) appended to the arena.  False with
+ * a message when the arena would pass PLAN_MAX_BYTES. */
+bool stream_plan_build(compiled *c, char *err, size_t errlen);
+
+/* Where a constant's bytes sit in the staging buffer of call i. */
+uint32_t stream_stage_rel(const compiled *c, int call, int tensor);
+
+#endif
