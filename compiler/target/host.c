@@ -114,7 +114,7 @@ target_result target_host_run(const compiled *c, const target_opts *o, target_io
     argv[na++] = exe;
     if (o->blob_path && c->weights == WEIGHTS_STREAM) {
         /* The callback reads the blob from a simulated NOR chip's array. */
-        image = xasprintf("%s/nor_device.img", dir);
+        image = stream_image_path(dir);
         if (!stream_device_image(o->blob_path, image, msg, msglen))
             goto out;
         argv[na++] = "--blob";

@@ -66,6 +66,11 @@ bool stream_device_image(const char *blob_path, const char *image_path, char *er
     return ok;
 }
 
+char *stream_image_path(const char *workdir)
+{
+    return xasprintf("%s/nor_device.img", workdir);
+}
+
 void stream_counts_parse(const char *log, stream_counts *sc)
 {
     const char *p;

@@ -25,6 +25,9 @@ typedef struct stream_counts {
  * subsector holding blob bytes, to image_path. */
 bool stream_device_image(const char *blob_path, const char *image_path, char *err, size_t errlen);
 
+/* WORKDIR/nor_device.img, where the targets put the device image (heap). */
+char *stream_image_path(const char *workdir);
+
 /* Reads "stream-init B bytes R reads" / "stream-run B bytes R reads" lines. */
 void stream_counts_parse(const char *log, stream_counts *sc);
 
