@@ -2,11 +2,13 @@
  * hot_weights.c - --internal-budget: keeps the constants read most per byte
  * in internal flash, within the budget, and leaves the rest in the blob.
  *
- * Memory-mapped kernels read a layer's weights once per output pixel (the
- * packed conv and depthwise kernels walk the whole weight stream for each
- * pixel; FC once per batch row), so reads per byte is estimated as the
- * output's pixel count (elements over channels, channels being the larger
- * of dim 1 and the last dim) summed over the calls that read the constant.
+ * Memory-mapped kernels read a layer's weights once per pass over the
+ * outputs: the packed conv kernels walk the whole weight stream for every
+ * two output pixels, the depthwise ones (taken as) for every pixel, FC once
+ * per batch row.  So reads per byte is estimated from the output's pixel
+ * count (elements over channels, channels being the larger of dim 1 and the
+ * last dim) summed over the calls that read the constant: an estimate for
+ * ranking and for the report, which `make bench` measures.
  * In stream mode each byte is read once, so every byte saved is one less
  * read and the largest constants that fit go first.  Greedy: take the
  * hottest that still fits, skip the ones that do not.  Runs after
@@ -49,7 +51,11 @@ void hot_estimate_reads(compiled *c)
         for (int a = 0; a < call->n_args; a++) {
             if (call->args[a].kind != LIR_ARG_TENSOR || c->pl.home[call->args[a].tensor] != PLAN_BLOB)
                 continue;
-            c->reads_per_byte[c->pl.root[call->args[a].tensor]] += px;
+            int r = c->pl.root[call->args[a].tensor];
+            int lay = c->blob_of[r] >= 0 ? (int)c->bt[c->blob_of[r]].layout : 0;
+            /* The packed conv kernels compute two pixels per pass over the weights. */
+            bool two = lay == KILN_BLOB_LAYOUT_GEMM16_G2 || lay == KILN_BLOB_LAYOUT_GEMM8_G2;
+            c->reads_per_byte[r] += two ? (double)(((int64_t)px + 1) / 2) : px;
         }
     }
 }
