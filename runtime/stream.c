@@ -36,7 +36,7 @@ static void sum_update(payload_sum *p, const uint8_t *b, uint32_t n)
 }
 
 /* The verdict on the whole payload, as check_digest / check_payload_crc give it. */
-static kiln_status sum_verdict(payload_sum *p, const uint8_t *header, const kiln_blob_expect *e,
+static kiln_status sum_verdict(payload_sum *p, uint32_t stored_crc, const kiln_blob_expect *e,
                                kiln_blob_report *r)
 {
     if (p->integrity == KILN_INTEGRITY_SHA256) {
@@ -46,7 +46,7 @@ static kiln_status sum_verdict(payload_sum *p, const uint8_t *header, const kiln
     }
     if (!p->crc_on)
         return KILN_OK;
-    r->crc_expected = kiln_rd_u32(header + KILN_BLOB_OFF_PAYLOAD_CRC);
+    r->crc_expected = stored_crc;
     r->crc_found = p->crc;
     if (r->crc_expected != r->crc_found)
         return KILN_E_BLOB_PAYLOAD_CRC;
@@ -63,6 +63,7 @@ static kiln_status check_payload(const kiln_stream_src *src, const kiln_blob_exp
     kiln_blob_report dr;
     kiln_status dir_s, s;
     uint32_t data = kiln_rd_u32(buf + KILN_BLOB_OFF_DATA), base = 0, have = KILN_BLOB_HEADER_SIZE;
+    const uint32_t stored_crc = kiln_rd_u32(buf + KILN_BLOB_OFF_PAYLOAD_CRC); /* buf is reused below */
 
     p.integrity = e->integrity;
     p.crc_on = !(flags & KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC);
@@ -87,7 +88,7 @@ static kiln_status check_payload(const kiln_stream_src *src, const kiln_blob_exp
         if (base >= end)
             break;
     }
-    if ((s = sum_verdict(&p, buf, e, r)) != KILN_OK)
+    if ((s = sum_verdict(&p, stored_crc, e, r)) != KILN_OK)
         return s;
     *r = dr;
     return dir_s;
