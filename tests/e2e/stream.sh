@@ -69,6 +69,17 @@ grep -q "kiln_read_fn\|kiln_stream_stage" "$tmp/kws/kws.c" && ! grep -q "(w + " 
     && ok "the generated code stages through the callback and never dereferences the blob" \
     || bad "kws.c still dereferences the blob"
 
+# Refusals through the callback name the cause as memory-mapped init does.
+blob=$tmp/kws/kws_data.bin
+head -c "$(stat -c %s "$blob")" /dev/zero | tr '\0' '\377' > "$tmp/erased.bin"
+cp "$blob" "$tmp/flip.bin"
+printf '\125' | dd of="$tmp/flip.bin" bs=1 seek=30000 conv=notrunc status=none
+for c in "erased.bin:KILN_E_BLOB_ERASED" "flip.bin:KILN_E_BLOB_DIGEST"; do
+    out=$("$KILN" validate $SH/models/mlperf_tiny/kws_ref_model.tflite --weights stream --blob "$tmp/${c%%:*}" 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "${c#*:}" <<<"$out" && ok "stream init refuses ${c%%:*}: ${c#*:}" \
+        || { bad "stream init on ${c%%:*}: exit $rc"; echo "$out" | tail -3; }
+done
+
 # --internal-budget in the report.
 "$KILN" generate $SH/models/mlperf_tiny/kws_ref_model.tflite -o "$tmp/b" --name kws --weights stream \
     --internal-budget 16K -q >/dev/null 2>&1
