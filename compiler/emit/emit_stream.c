@@ -85,7 +85,7 @@ static void stream_arg(const compiled *c, int i, const lir_arg *arg, sbuf *o)
     }
     int r = c->pl.root[arg->tensor];
     if (c->pl.home[arg->tensor] == PLAN_BLOB && c->blob_of[r] >= 0) {
-        assert(c->stage[i].len > 0);
+        assert(c->stage[i].base <= c->bt[c->blob_of[r]].offset);
         sb_printf(o, "(const %s *)(st + %" PRIu32 ")", c_elem_type(c->g->tensors[arg->tensor].dtype),
                   stream_stage_rel(c, i, arg->tensor));
         return;

@@ -12,14 +12,16 @@
 #include "compile.h"
 
 typedef struct stream_stage {
-    uint32_t offset;    /* blob offset of the read */
-    uint32_t len;       /* bytes; 0: this call stages nothing */
+    uint32_t offset;    /* blob offset of the read before this call */
+    uint32_t len;       /* bytes; 0: this call reads nothing (none of its own, or an earlier read holds them) */
     uint32_t crc;       /* CRC-32 of those bytes, carried by the code */
+    uint32_t base;      /* blob offset of the staging buffer's first byte during this call */
 } stream_stage;
 
 /* After the blob is built: one read per call covering its blob constants,
- * the staging buffer (the largest read, and at least the header, directory
- * and names the init check reads at once) appended to the arena.  False with
+ * merged with the following calls' while they fit in the staging buffer (the
+ * largest call's range, and at least the header, directory and names the
+ * init check reads at once), which is appended to the arena.  False with
  * a message when the arena would pass PLAN_MAX_BYTES. */
 bool stream_plan_build(compiled *c, char *err, size_t errlen);
 
