@@ -16,6 +16,7 @@
 #include "util/proc.h"
 #include "util/sbuf.h"
 #include "util/term.h"
+#include "util/tmpfiles.h"
 #include "validate/validate.h"
 
 static char *make_workdir(const vopts *o, char *err, size_t errlen)
@@ -64,6 +65,8 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
         fprintf(stderr, "kiln validate: %s\n", err);
         return 2;
     }
+    /* A signal (Ctrl-C during a long QEMU run) removes the temporary tree too. */
+    const int dir_slot = keep_dir ? -1 : tmpfiles_add_tree(dir);
     char *blob_path = NULL;
     if (!emit_all(c, dir, err, sizeof err)) {
         fprintf(stderr, "kiln validate: %s\n", err);
@@ -96,6 +99,7 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     }
 out:
     free(blob_path);
+    tmpfiles_remove(dir_slot);
     if (!keep_dir)
         remove_workdir(dir);
     free(dir);
