@@ -26,10 +26,6 @@ bool emit_all(const compiled *c, const char *dir, char *err, size_t errlen);
  * NET_report.txt, .json and .html. */
 bool emit_all_board(const compiled *c, const char *dir, const report_board *board, char *err, size_t errlen);
 
-/* The expression a call passes for tensor t ("(const int8_t *)(w + 64)",
- * "(int8_t *)(arena + 16)", "(const float *)x0", ...). */
-void emit_tensor_expr(const compiled *c, int t, bool writable, sbuf *b);
-
 /* The C type of a tensor element ("float", "int8_t", ...). */
 const char *c_elem_type(ir_dtype dt);
 

@@ -72,51 +72,16 @@ bool emit_hot_expr(const compiled *c, int t, sbuf *o)
     return true;
 }
 
-/* One argument of call i: a staged constant, or what emit_c.c prints. */
-static void stream_arg(const compiled *c, int i, const lir_arg *arg, sbuf *o)
+void emit_stream_expr(const compiled *c, int call, int t, const char *weight_name, sbuf *o)
 {
-    if (arg->kind == LIR_ARG_NULL) {
-        sb_printf(o, "0");
-        return;
-    }
-    if (arg->kind != LIR_ARG_TENSOR) {
-        sb_printf(o, "%lld", (long long)arg->value);
-        return;
-    }
-    int r = c->pl.root[arg->tensor];
-    if (c->pl.home[arg->tensor] == PLAN_BLOB && c->blob_of[r] >= 0) {
-        assert(c->stage[i].base <= c->bt[c->blob_of[r]].offset);
-        sb_printf(o, "(const %s *)(st + %" PRIu32 ")", c_elem_type(c->g->tensors[arg->tensor].dtype),
-                  stream_stage_rel(c, i, arg->tensor));
-        return;
-    }
-    emit_tensor_expr(c, arg->tensor, arg->is_output, o);
+    const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
+    /* The stage plan put it in this call's staging buffer. */
+    assert(c->stage[call].base <= bt->offset && bt->offset + bt->nbytes <= c->stage[call].base + c->stage_bytes);
+    sb_printf(o, "(const %s *)(st + (%s - %" PRIu32 "u))", c_elem_type(c->g->tensors[t].dtype), weight_name,
+              c->stage[call].base);
 }
 
-static void stream_call(const compiled *c, int i, sbuf *o)
-{
-    const lir_call *call = &c->prog.calls[i];
-    const stream_stage *s = &c->stage[i];
-    if (s->len)
-        sb_printf(o, "    if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
-                     "u)) != KILN_OK)\n        return s;\n",
-                  s->offset, s->len, s->crc);
-    sb_printf(o, "    KILN_PROFILE_MARK(%d);\n    %s(", i, call->kernel);
-    int na = 0;
-    if (call->ptype) {
-        sb_printf(o, "&p%d", i);
-        na++;
-    }
-    for (int a = 0; a < call->n_args; a++) {
-        sb_printf(o, "%s", na++ ? ", " : "");
-        stream_arg(c, i, &call->args[a], o);
-    }
-    if (call->scratch_bytes)
-        sb_printf(o, "%s(void *)(arena + %zu)", na ? ", " : "", c->pl.scratch_offset[i]);
-    sb_printf(o, ");\n");
-}
-
-void emit_stream_invoke(const compiled *c, sbuf *o)
+void emit_stream_prologue(const compiled *c, sbuf *o)
 {
     const ir_graph *g = c->g;
     sb_printf(o, "static kiln_status %s_invoke_stream(const kiln_stream_src *src, uint8_t *arena,\n"
@@ -132,8 +97,20 @@ void emit_stream_invoke(const compiled *c, sbuf *o)
     sb_printf(o, "    (void)src;\n    (void)st;\n    (void)s;\n    (void)in;\n    (void)out;\n");
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    (void)x%d;\n", k);
-    for (int i = 0; i < c->prog.n_calls; i++)
-        stream_call(c, i, o);
+}
+
+void emit_stream_stage(const compiled *c, int i, sbuf *o)
+{
+    const stream_stage *s = &c->stage[i];
+    if (s->len)
+        sb_printf(o, "    if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
+                     "u)) != KILN_OK)\n        return s;\n",
+                  s->offset, s->len, s->crc);
+}
+
+void emit_stream_epilogue(const compiled *c, sbuf *o)
+{
+    const ir_graph *g = c->g;
     sb_printf(o, "    KILN_PROFILE_MARK(%d);\n", c->prog.n_calls);
     for (int k = 0; k < g->n_outputs; k++)
         sb_printf(o, "    if (out && out[%d])\n        kiln_stream_copy_out(out[%d], y%d, %zuu);\n", k, k, k,
