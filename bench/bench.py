@@ -34,8 +34,12 @@ def parse_args():
     p.add_argument("--models", help="comma-separated model names (default: every model with TFLM reference data, "
                    "and the float ONNX models timed against onnxruntime)")
     p.add_argument("--no-qemu", action="store_true", help="skip the emulated Cortex-M7 (instructions, profile, code size)")
-    p.add_argument("--weights", choices=("external", "inline"), default="external",
-                   help="where the weights go (default external: a memory-mapped blob)")
+    p.add_argument("--weights", choices=("external", "inline", "stream"), default="external",
+                   help="where the weights go (default external: a memory-mapped blob; stream: read through a "
+                   "callback, docs/streaming.md)")
+    p.add_argument("--internal-budget", type=int, default=0, metavar="BYTES",
+                   help="kiln's --internal-budget (external or stream weights): the hottest constants stay inline; "
+                   "ext_flash_bytes_read is then also measured without it")
     p.add_argument("--baseline", metavar="DIR", help="another Kiln checkout with build/kiln built: its generated code "
                    "and runtime are timed on the host in the same run, for the speed-up column")
     p.add_argument("--baseline-commit", metavar="REV", help="the baseline as a commit of this repository: "
@@ -47,8 +51,11 @@ def parse_args():
     p.add_argument("--record", action="store_true",
                    help="also write bench/results/latest.json and docs/performance.md (a full, error-free run only)")
     a = p.parse_args()
-    if a.record and (a.quick or a.models or a.no_qemu or a.weights != "external"):
-        p.error("--record takes a full run: no --quick, --models, --no-qemu or --weights inline")
+    if a.record and (a.quick or a.models or a.no_qemu or a.weights != "external" or a.internal_budget):
+        p.error("--record takes a full run: no --quick, --models, --no-qemu, --weights inline|stream or "
+                "--internal-budget")
+    if a.internal_budget and a.weights == "inline":
+        p.error("--internal-budget takes --weights external or stream")
     if a.baseline and a.baseline_commit:
         p.error("give --baseline or --baseline-commit, not both")
     if a.runs is not None and a.runs < 1:
@@ -85,15 +92,21 @@ def tools_and_facts(args, shared):
     return kiln, facts
 
 
+def weights_args(args, budget=True):
+    """The kiln options that place the weights."""
+    return ["--weights", args.weights] + (["--internal-budget", str(args.internal_budget)]
+                                          if budget and args.internal_budget else [])
+
+
 def analyze(kiln, files, weights, work):
     out = os.path.join(work, "analyze.json")
-    run([kiln, "analyze", files["model"], "--weights", weights, "--json", out], os.path.join(work, "analyze.log"))
+    run([kiln, "analyze", files["model"], *weights, "--json", out], os.path.join(work, "analyze.log"))
     with open(out) as f:
         return json.load(f)
 
 
 def qemu_part(ctx, name, files, work, an, r):
-    q = qemu.measure(ctx["kiln"], files, ctx["args"].weights, work, an)
+    q = qemu.measure(ctx["kiln"], files, weights_args(ctx["args"]), work, an)
     fw = q.pop("firmware")
     r.update(q)
     r["instructions_per_mac"] = round(r["target_instructions"] / r["macc"], 3) if r["macc"] else None
@@ -112,9 +125,19 @@ def host_runtime(ctx, key, root, counting):
     return ctx["runtimes"][key]
 
 
+def count_without_budget(ctx, files, work):
+    """ext_flash_bytes_read of the same weights mode without --internal-budget (counting build)."""
+    gen = os.path.join(work, "gen-nobudget")
+    cname, blob = host.generate(ctx["kiln"], files["model"], weights_args(ctx["args"], budget=False), gen,
+                                gen + ".log")
+    exe = host.build_bench(host_runtime(ctx, "kiln-count", ROOT, True), gen, cname,
+                           os.path.join(ROOT, "bench", "host_bench.c"), os.path.join(work, "count-nobudget"))
+    return host.count_loads(exe, blob, files["raw_input"], os.path.join(work, "count-nobudget.log"))["blob_bytes_read"]
+
+
 def host_part(ctx, name, files, work, r):
     args = ctx["args"]
-    cc, flags, ok = host.validate_flags(ctx["kiln"], files, args.weights, work)
+    cc, flags, ok = host.validate_flags(ctx["kiln"], files, weights_args(args), work)
     r["host_outputs_match"] = ok
     if "host_flags" not in ctx:
         ctx["host_cc"], ctx["host_flags"] = cc, flags
@@ -124,7 +147,7 @@ def host_part(ctx, name, files, work, r):
     for label, kiln, root in [("kiln", ctx["kiln"], ROOT)] + ([("baseline", os.path.join(args.baseline, "build", "kiln"),
                                                               args.baseline)] if args.baseline else []):
         gen = os.path.join(work, "gen-" + label)
-        cname, blob = host.generate(kiln, files["model"], args.weights, gen, gen + ".log")
+        cname, blob = host.generate(kiln, files["model"], weights_args(args), gen, gen + ".log")
         exe = host.build_bench(host_runtime(ctx, label + "-time", root, False), gen, cname, src,
                                os.path.join(work, "host-" + label))
         contenders[label] = (exe, blob)
@@ -133,7 +156,10 @@ def host_part(ctx, name, files, work, r):
                                     os.path.join(work, "count-kiln"))
             cnt = host.count_loads(cexe, blob, files["raw_input"], os.path.join(work, "count.log"))
             r["weights_bytes_read"] = cnt["blob_bytes_read"]
-            r["ext_flash_bytes_read"] = cnt["blob_bytes_read"] if args.weights == "external" else 0
+            r["ext_flash_bytes_read"] = cnt["blob_bytes_read"] if args.weights != "inline" else 0
+            r["internal_budget"] = args.internal_budget
+            if args.internal_budget:
+                r["ext_flash_bytes_read_without_budget"] = count_without_budget(ctx, files, work)
     rounds = ctx["rounds"]
     if files.get("onnx"):
         rounds = ort_contender(ctx, files, work, contenders, r) or rounds
@@ -196,11 +222,14 @@ def bench_model(ctx, name):
     if files.get("onnx"):
         r.update(onnxruntime=None, host_vs_onnxruntime=None)
     try:
-        an = analyze(ctx["kiln"], files, args.weights, work)
+        an = analyze(ctx["kiln"], files, weights_args(args), work)
     except BenchError as e:
         r["errors"].append(f"analyze: {e}")
         return r
     r.update({k: an[k] for k in ("macc", "blob_bytes", "arena_bytes", "arena_lower_bound_bytes", "kernel_calls")})
+    if an.get("external_flash"):
+        # What the compiler planned (stream) or estimated (memory-mapped), with and without the budget.
+        r["ext_flash_planned"] = {k: v for k, v in an["external_flash"].items() if k != "tensors"}
     steps = [("host", lambda: host_part(ctx, name, files, work, r))]
     if not args.no_qemu:
         steps.insert(0, ("qemu", lambda: qemu_part(ctx, name, files, work, an, r)))
@@ -257,6 +286,7 @@ def main():
            "runs": runs, "rounds": rounds, "warmup": 1 if args.quick else 3}
     res = dict(facts)
     res["options"] = {"quick": args.quick, "models": names, "qemu": not args.no_qemu, "weights": args.weights,
+                      "internal_budget": args.internal_budget,
                       "baseline": os.path.abspath(args.baseline) if args.baseline else None,
                       "baseline_commit": baseline.describe(ROOT, args.baseline_commit) if args.baseline_commit else None,
                       "host_runs": runs, "host_rounds": rounds}

@@ -25,6 +25,12 @@
  * external flash with no cache, as the host compiler scheduled the loads.
  * Two runs must agree (the count is deterministic).
  *
+ * A stream-mode network (--weights stream) reads its blob through a read
+ * callback from the blob file's bytes in memory; the counting build reports
+ * what the callback delivered during one run as `blob_bytes_read` (its
+ * kernels load nothing from the blob), the timing build times the runs with
+ * the callback's copies included.
+ *
  * Never used by tests as a reference; exit 2 on a usage or I/O error, 3 when
  * init refuses the blob or a run fails.
  */
@@ -41,6 +47,26 @@
 #error "build with -DKILN_MODEL=<name>_model"
 #endif
 extern const kiln_model KILN_MODEL;
+
+/* ---- stream mode's storage: the blob file's bytes, copied by the read callback ------- */
+
+typedef struct store {
+    const unsigned char *mem;
+    size_t len;
+    uint64_t bytes;     /* delivered so far */
+} store;
+
+static kiln_status store_read(void *ctx, uint32_t off, void *dst, uint32_t n)
+{
+    store *st = ctx;
+    if (off > st->len || n > st->len - off)
+        return KILN_E_IO;
+    memcpy(dst, st->mem + off, n);
+    st->bytes += n;
+    return KILN_OK;
+}
+
+static store the_store;
 
 /* ---- counting loads from the blob (counting build) -------------------------------- */
 
@@ -175,11 +201,16 @@ static int measure(kiln_net *net, io *b, long runs, long warmup)
     blob_hi = blob_lo + net->model->blob_bytes;
     for (int k = 0; k < 2; k++) {
         bytes_read = loads = 0;
-        counting = 1;
+        uint64_t streamed = the_store.bytes;
+        counting = !net->model->invoke_stream;
         int rc = run_once(net, b);
         counting = 0;
         if (rc)
             return rc;
+        if (net->model->invoke_stream) {
+            bytes_read = the_store.bytes - streamed;
+            loads = 0;
+        }
         if (k == 1 && bytes_read != first) {
             fprintf(stderr, "host_bench: two runs loaded %" PRIu64 " and %" PRIu64 " blob bytes\n", first,
                     bytes_read);
@@ -265,7 +296,14 @@ int main(int argc, char **argv)
     }
     unsigned char *arena = alloc_aligned(m->arena_bytes);
     kiln_net net;
-    kiln_status s = kiln_net_init(&net, m, blob, blob ? m->blob_bytes : 0, arena, m->arena_bytes, 0);
+    kiln_status s;
+    if (m->invoke_stream) {
+        the_store.mem = blob;
+        the_store.len = blob ? m->blob_bytes : 0;
+        s = kiln_net_init_stream(&net, m, store_read, &the_store, 0, arena, m->arena_bytes, 0);
+    } else {
+        s = kiln_net_init(&net, m, blob, blob ? m->blob_bytes : 0, arena, m->arena_bytes, 0);
+    }
     if (s != KILN_OK) {
         fprintf(stderr, "host_bench: init refused the blob: %s\n", kiln_status_str(s));
         return 3;

@@ -2,6 +2,7 @@
  * cmd_common.c - parsing of the compile options every compiling command
  * takes, and the checks of them that need the compiled model.
  */
+#include <errno.h>
 #include "cmd_common.h"
 
 #include <stdio.h>
@@ -32,6 +33,26 @@ static bool parse_address(const char *v, const char *cmd, compile_opts *o)
     return true;
 }
 
+/* --internal-budget BYTES: a decimal or 0x byte count, optionally with K or M (KiB, MiB). */
+static bool parse_budget(const char *v, const char *cmd, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 0);
+    unsigned long long mul = 1;
+    if (end != v && (*end == 'K' || *end == 'k'))
+        mul = 1024, end++;
+    else if (end != v && (*end == 'M' || *end == 'm'))
+        mul = 1024 * 1024, end++;
+    if (end == v || *end || v[0] == '-' || errno || n > 0xFFFFFFFFull / mul) {
+        fprintf(stderr, "kiln %s: --internal-budget wants a byte count (1234, 0x4000, 64K, 1M) below 4 GiB, "
+                "not '%s'\n", cmd, v);
+        return false;
+    }
+    *out = n * mul;
+    return true;
+}
+
 int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_opts *o, arg_seen *seen)
 {
     const char *a = argv[*i], *v;
@@ -40,7 +61,8 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         return 1;
     }
     if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") &&
-        strcmp(a, "--integrity") && strcmp(a, "--cpu") && strcmp(a, "--kernels"))
+        strcmp(a, "--integrity") && strcmp(a, "--cpu") && strcmp(a, "--kernels") &&
+        strcmp(a, "--internal-budget"))
         return 0;
     if (!(v = arg_value(argc, argv, i, cmd)) || !arg_once(seen, a, v, cmd))
         return -1;
@@ -55,10 +77,15 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
             o->weights = WEIGHTS_INLINE;
         else if (!strcmp(v, "external"))
             o->weights = WEIGHTS_EXTERNAL;
+        else if (!strcmp(v, "stream"))
+            o->weights = WEIGHTS_STREAM;
         else {
-            fprintf(stderr, "kiln %s: --weights must be 'inline' or 'external', not '%s'\n", cmd, v);
+            fprintf(stderr, "kiln %s: --weights must be 'inline', 'external' or 'stream', not '%s'\n", cmd, v);
             return -1;
         }
+    } else if (!strcmp(a, "--internal-budget")) {
+        if (!parse_budget(v, cmd, &o->internal_budget))
+            return -1;
     } else if (!strcmp(a, "--integrity")) {
         if (!integrity_parse(v, &o->integrity)) {
             fprintf(stderr, "kiln %s: --integrity must be 'sha256' or 'crc32', not '%s'\n", cmd, v);

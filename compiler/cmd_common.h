@@ -48,7 +48,11 @@ const report_board *board_sel_report(const board_sel *s, report_board *r);
 
 #define COMPILE_OPTS_HELP                                                                      \
     "  --name NET                C identifier prefix of the generated code (default: file name)\n" \
-    "  --weights inline|external weights as a C array (internal flash) or a blob file (default external)\n" \
+    "  --weights inline|external|stream  weights as a C array (internal flash), a memory-mapped blob\n" \
+    "                            (default external), or a blob the code reads through a callback,\n" \
+    "                            each byte once per inference (docs/streaming.md)\n" \
+    "  --internal-budget BYTES   keep the weights read most per byte inline, up to BYTES; the rest\n" \
+    "                            stay in the blob (external or stream weights)\n" \
     "  --address ADDR            default memory-mapped address of the blob, in hex: 0x90000000\n"  \
     "  --integrity sha256|crc32  how init checks the blob's payload against this build: its SHA-256\n" \
     "                            (default; catches deliberate edits) or its CRC-32 (faster; catches\n" \

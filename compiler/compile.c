@@ -17,6 +17,7 @@
  */
 #include "compile.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@
 #include "passes/fold.h"
 #include "passes/fuse_f32.h"
 #include "passes/fuse_qdq.h"
+#include "passes/hot_weights.h"
+#include "passes/stream_plan.h"
 #include "util/fileio.h"
 #include "util/hash.h"
 #include "util/sbuf.h"
@@ -199,8 +202,9 @@ static uint64_t compute_signature(const compiled *c, const uint8_t *payload, siz
             if (arg->kind == LIR_ARG_TENSOR) {
                 int r = c->pl.root[arg->tensor];
                 v[1] = (uint64_t)c->pl.home[arg->tensor];
-                v[2] = c->pl.home[arg->tensor] == PLAN_BLOB ? c->bt[c->blob_of[r]].offset
-                                                            : c->pl.offset[arg->tensor];
+                v[2] = c->pl.home[arg->tensor] != PLAN_BLOB ? c->pl.offset[arg->tensor]
+                       : c->blob_of[r] >= 0             ? c->bt[c->blob_of[r]].offset
+                                                        : (1ull << 63) | c->hot[c->hot_of[r]].offset;
                 hash_tensor_desc(&h, g, arg->tensor);
             } else if (arg->kind == LIR_ARG_INT)
                 v[1] = (uint64_t)arg->value;
@@ -212,7 +216,14 @@ static uint64_t compute_signature(const compiled *c, const uint8_t *payload, siz
     /* The weights themselves: a retrained model with the same graph is a
      * different model, and its old blob must be refused as stale. */
     h = fnv64(h, payload, payload_len);
+    if (c->hot_len)
+        h = fnv64(h, c->hot_data, c->hot_len);
     return h;
+}
+
+const char *weights_mode_name(weights_mode w)
+{
+    return w == WEIGHTS_INLINE ? "inline" : w == WEIGHTS_STREAM ? "stream" : "external";
 }
 
 const char *integrity_name(kiln_integrity m)
@@ -251,6 +262,12 @@ static bool blob_refs_in_bounds(const compiled *c, char *err, size_t errlen)
             const int t = call->args[a].tensor, r = c->pl.root[t];
             const blob_tensor *bt = c->blob_of[r] >= 0 ? &c->bt[c->blob_of[r]] : NULL;
             const size_t n = tensor_bytes(&c->g->tensors[t]);
+            if (!bt && c->hot_of[r] >= 0) {
+                /* Kept inline by --internal-budget: inside the hot array. */
+                const blob_tensor *h = &c->hot[c->hot_of[r]];
+                assert(n <= h->nbytes && h->offset + h->nbytes <= c->hot_len);
+                continue;
+            }
             if (!bt || bt->offset < data || n > bt->nbytes || bt->offset + bt->nbytes > c->blob_len) {
                 snprintf(err, errlen,
                          "internal error: call %d (%s) reads %zu bytes of constant '%s' outside its "
@@ -370,10 +387,20 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
         return false;
     collect_blob_tensors(c);
     sum_node_weights(c);
+    if (o->internal_budget && c->weights == WEIGHTS_INLINE) {
+        snprintf(err, errlen, "--internal-budget applies to --weights external or stream: with inline "
+                 "weights everything is in internal flash already");
+        return false;
+    }
+    c->internal_budget = o->internal_budget;
+    hot_estimate_reads(c);
+    hot_select(c);
 
     uint32_t align = o->blob_align ? o->blob_align : PLAN_ALIGN;
     /* Build once with a zero signature to get the payload, sign it, then seal. */
     if (!blob_build(c->bt, c->n_bt, align, 0, &c->blob, &c->blob_len, err, errlen))
+        return false;
+    if (c->weights == WEIGHTS_STREAM && !stream_plan_build(c, err, errlen))
         return false;
     c->signature = compute_signature(c, c->blob + KILN_BLOB_HEADER_SIZE,
                                      c->blob_len - KILN_BLOB_HEADER_SIZE);
@@ -409,6 +436,11 @@ void compiled_free(compiled *c)
     free(c->blob_of);
     free(c->node_weights);
     free(c->blob);
+    free(c->hot);
+    free(c->hot_of);
+    free(c->hot_data);
+    free(c->reads_per_byte);
+    free(c->stage);
     free(c->name);
     memset(c, 0, sizeof *c);
 }

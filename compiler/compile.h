@@ -17,7 +17,9 @@
 #include "passes/plan.h"
 #include "target/cpu.h"
 
-typedef enum weights_mode { WEIGHTS_EXTERNAL = 0, WEIGHTS_INLINE = 1 } weights_mode;
+/* EXTERNAL: a memory-mapped blob; INLINE: a const array; STREAM: a blob the
+ * code reads through a callback, staging each layer (docs/streaming.md). */
+typedef enum weights_mode { WEIGHTS_EXTERNAL = 0, WEIGHTS_INLINE = 1, WEIGHTS_STREAM = 2 } weights_mode;
 
 /* --kernels: which int8 conv/depthwise/FC kernels (docs/kernels-int8.md). */
 typedef enum kernel_choice {
@@ -38,6 +40,7 @@ typedef struct compile_opts {
     kiln_integrity integrity;   /* how init checks the payload; 0: COMPILE_INTEGRITY_DEFAULT */
     const char *cpu;            /* --cpu; NULL: CPU_DEFAULT */
     kernel_choice kernels;
+    uint64_t internal_budget;   /* --internal-budget: bytes of hot weights kept inline; 0: none */
 } compile_opts;
 
 /* The default --integrity, chosen from the init cost measured on the
@@ -70,6 +73,20 @@ typedef struct compiled {
     bool has_address;
     const cpu_info *cpu;        /* what the code is generated for */
     kernel_choice kernels;
+    /* --internal-budget (passes/hot_weights.c): constants kept in NET.c's
+     * NET_hot array instead of the blob; hot_of[t] = index in hot or -1. */
+    uint64_t internal_budget;
+    blob_tensor *hot;           /* .offset: into hot_data */
+    int n_hot;
+    int *hot_of;
+    uint8_t *hot_data;
+    size_t hot_len;
+    double *reads_per_byte;     /* per blob or hot constant (root tensor), memory-mapped estimate */
+    /* Stream mode (passes/stream_plan.c): one staged read per call. */
+    struct stream_stage *stage; /* per call; len 0: the call reads no blob bytes */
+    size_t stage_offset;        /* the staging buffer in the arena */
+    size_t stage_bytes;
+    uint64_t stream_bytes_read; /* per inference, the sum of the reads */
 } compiled;
 
 /* Imports and compiles a model; on failure returns false with a message that
@@ -85,6 +102,9 @@ bool integrity_parse(const char *s, kiln_integrity *m);
 
 /* Bytes of blob constants referenced by the calls lowered from IR node n. */
 size_t compiled_node_weight_bytes(const compiled *c, int node);
+
+/* "external", "inline" or "stream". */
+const char *weights_mode_name(weights_mode w);
 
 /* "fast", "compact" or "plain". */
 const char *kernel_choice_name(kernel_choice k);

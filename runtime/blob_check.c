@@ -40,7 +40,7 @@ static kiln_status field_fail(kiln_blob_report *r, kiln_status status, uint32_t 
 }
 
 /* Checks 1-11: from "is there anything" to "is it this model's". */
-static kiln_status check_header(const uint8_t *b, size_t capacity, uint64_t expected_signature,
+static kiln_status check_header(const uint8_t *b, uintptr_t base, size_t capacity, uint64_t expected_signature,
                                 kiln_blob_report *r)
 {
     if (!b || capacity == 0)
@@ -93,7 +93,7 @@ static kiln_status check_header(const uint8_t *b, size_t capacity, uint64_t expe
         if (b[i] != 0)
             return field_fail(r, KILN_E_BLOB_RESERVED, KILN_BLOB_FIELD_RESERVED, b[i], 0, KILN_BLOB_REL_EQ);
 
-    if ((uintptr_t)b % r->align != 0)
+    if (base % r->align != 0)
         return KILN_E_BLOB_ALIGNMENT;
     if ((size_t)r->total_size > capacity)
         return KILN_E_BLOB_TRUNCATED;
@@ -170,11 +170,10 @@ static kiln_status check_payload_crc(const uint8_t *b, kiln_blob_report *r)
 /* Check 15 (with a model in SHA-256 mode): the payload against the digest
  * the code carries.  Never skipped: a build that chose SHA-256 chose to pay
  * for it at every init, as MCUboot verifies an image at every boot. */
-static kiln_status check_digest(const uint8_t *b, const kiln_blob_expect *e, kiln_blob_report *r)
+kiln_status kiln_blob_digest_compare(const uint8_t d[KILN_BLOB_DIGEST_BYTES], const kiln_blob_expect *e,
+                                     kiln_blob_report *r)
 {
-    uint8_t d[KILN_SHA256_BYTES];
     uint32_t diff = 0;
-    kiln_sha256(b + KILN_BLOB_HEADER_SIZE, r->payload_size, d);
     for (uint32_t i = 0; i < KILN_SHA256_BYTES; i++)
         diff |= (uint32_t)(d[i] ^ e->sha256[i]);
     if (diff)
@@ -184,6 +183,13 @@ static kiln_status check_digest(const uint8_t *b, const kiln_blob_expect *e, kil
                               ((uint32_t)e->sha256[2] << 8) | e->sha256[3],
                           KILN_BLOB_REL_EQ);
     return KILN_OK;
+}
+
+static kiln_status check_digest(const uint8_t *b, const kiln_blob_expect *e, kiln_blob_report *r)
+{
+    uint8_t d[KILN_SHA256_BYTES];
+    kiln_sha256(b + KILN_BLOB_HEADER_SIZE, r->payload_size, d);
+    return kiln_blob_digest_compare(d, e, r);
 }
 
 /* One directory entry: its bytes, given where the previous entry's data and
@@ -237,7 +243,7 @@ static kiln_status check_entry(const uint8_t *b, uint32_t i, uint32_t data, uint
 /* Check 16: every directory entry inside the payload, in order, aligned,
  * well-formed.  The generated code never reads the directory, but tools do,
  * and a blob is either entirely right or refused. */
-static kiln_status check_directory(const uint8_t *b, kiln_blob_report *r)
+kiln_status kiln_blob_check_directory(const uint8_t *b, kiln_blob_report *r)
 {
     const uint32_t data = kiln_rd_u32(b + KILN_BLOB_OFF_DATA);
     uint32_t data_end = data;
@@ -266,12 +272,12 @@ kiln_status kiln_blob_check(const void *blob, size_t capacity, uint64_t expected
     kiln_status s;
 
     clear_report(r);
-    if ((s = check_header(b, capacity, expected_signature, r)) != KILN_OK ||
+    if ((s = check_header(b, (uintptr_t)b, capacity, expected_signature, r)) != KILN_OK ||
         (s = check_layout(b, r)) != KILN_OK)
         return s;
     if (!(flags & KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC) && (s = check_payload_crc(b, r)) != KILN_OK)
         return s;
-    return check_directory(b, r);
+    return kiln_blob_check_directory(b, r);
 }
 
 kiln_status kiln_blob_check_model(const void *blob, size_t capacity, const kiln_blob_expect *e,
@@ -286,8 +292,8 @@ kiln_status kiln_blob_check_model(const void *blob, size_t capacity, const kiln_
     if (!e || e->total_size < KILN_BLOB_HEADER_SIZE ||
         (e->integrity != KILN_INTEGRITY_CRC32 && e->integrity != KILN_INTEGRITY_SHA256))
         return KILN_E_MODEL;
-    if ((s = check_header(b, capacity, e->signature, r)) != KILN_OK || (s = check_fields(b, e, r)) != KILN_OK ||
-        (s = check_layout(b, r)) != KILN_OK)
+    if ((s = check_header(b, (uintptr_t)b, capacity, e->signature, r)) != KILN_OK ||
+        (s = check_fields(b, e, r)) != KILN_OK || (s = check_layout(b, r)) != KILN_OK)
         return s;
     /* SHA-256 covers every payload byte the CRC does: computing both would
      * only cost time.  The header's CRC field is pinned by check_fields. */
@@ -297,5 +303,23 @@ kiln_status kiln_blob_check_model(const void *blob, size_t capacity, const kiln_
         s = check_payload_crc(b, r);
     if (s != KILN_OK)
         return s;
-    return check_directory(b, r);
+    return kiln_blob_check_directory(b, r);
+}
+
+kiln_status kiln_blob_check_model_header(const uint8_t *header, size_t capacity, const kiln_blob_expect *e,
+                                         kiln_blob_report *report)
+{
+    kiln_blob_report local;
+    kiln_blob_report *r = report ? report : &local;
+    kiln_status s;
+
+    clear_report(r);
+    if (!e || e->total_size < KILN_BLOB_HEADER_SIZE ||
+        (e->integrity != KILN_INTEGRITY_CRC32 && e->integrity != KILN_INTEGRITY_SHA256))
+        return KILN_E_MODEL;
+    /* Read through a callback, the blob has no address: any base is aligned. */
+    if ((s = check_header(header, 0, capacity, e->signature, r)) != KILN_OK ||
+        (s = check_fields(header, e, r)) != KILN_OK)
+        return s;
+    return check_layout(header, r);
 }

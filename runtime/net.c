@@ -22,8 +22,11 @@ kiln_status kiln_net_init(kiln_net *net, const kiln_model *model, const void *bl
     net->model = model;
     net->blob = 0;
     net->arena = 0;
+    net->src.read = 0;
     if (!model)
         return KILN_E_ARG;
+    if (!model->invoke)
+        return KILN_E_ARG; /* a stream-mode model: kiln_net_init_stream */
     if (!blob) {
         if (model->inline_blob) {
             blob = model->inline_blob;
@@ -78,6 +81,8 @@ kiln_status kiln_net_run(kiln_net *net, const void *const *inputs, void *const *
         return KILN_E_ARG;
     if (!net->ready)
         return KILN_E_NOT_READY;
+    if (net->model->invoke_stream)
+        return net->model->invoke_stream(&net->src, net->arena, inputs, outputs);
     net->model->invoke(net->blob, net->arena, inputs, outputs);
     return KILN_OK;
 }

@@ -24,9 +24,10 @@ COUNT_FLAGS = ["-fsanitize=kernel-address", "--param", "asan-instrumentation-wit
 
 
 def validate_flags(kiln, files, weights, work):
+    # weights: the weights options, e.g. ["--weights", "stream", "--internal-budget", "16384"]
     """(cc, optimisation flags, outputs matched) of `kiln validate --target host` on this model."""
     log = os.path.join(work, "host-validate.log")
-    rc = run([kiln, "validate", files["model"], "--target", "host", "--weights", weights, "--input",
+    rc = run([kiln, "validate", files["model"], "--target", "host", *weights, "--input",
               files["input"]] + expected_args(files) + ["--keep", os.path.join(work, "host-validate"), "-v"],
              log, check=False)
     with open(log, errors="replace") as f:
@@ -67,12 +68,12 @@ class Runtime:
 
 def generate(kiln, model, weights, out, log):
     """kiln generate into out; returns (C name, blob path or None)."""
-    run([kiln, "generate", model, "-o", out, "--weights", weights], log)
+    run([kiln, "generate", model, "-o", out, *weights], log)
     names = [f[:-2] for f in os.listdir(out) if f.endswith(".c") and not f.endswith("_data.c")]
     if len(names) != 1:
         raise BenchError(f"{out}: expected one generated NET.c, found {names}")
     blob = os.path.join(out, names[0] + "_data.bin")
-    return names[0], (blob if weights == "external" else None)
+    return names[0], (blob if os.path.exists(blob) else None)
 
 
 def build_bench(rt, gen_dir, name, bench_src, exe):

@@ -23,7 +23,7 @@ def expected_args(files):
 
 
 def _validate(kiln, files, weights, keep, log, json_out, env=None):
-    rc = run([kiln, "validate", files["model"], "--target", "qemu", "--weights", weights,
+    rc = run([kiln, "validate", files["model"], "--target", "qemu", *weights,
               "--input", files["input"]] + expected_args(files) + ["--json", json_out,
               "--keep", keep, "-v"], log, env=env, check=False)
     if rc not in (0, 1) or not os.path.exists(json_out):

@@ -31,6 +31,7 @@
 #include "emit/build_files.h"
 #include "emit/c_init.h"
 #include "emit/c_text.h"
+#include "emit/emit_stream.h"
 #include "emit/report_data.h"
 #include "emit/report.h"
 #include "util/fileio.h"
@@ -74,6 +75,7 @@ static int io_index(const compiled *c, int t, bool want_output)
 typedef struct emit_names {
     char **param;           /* [n_calls], NULL for a call without params */
     char **weight;          /* [n_bt], NULL for a tensor no call reads */
+    int call;               /* stream mode: the call being printed (its staging buffer) */
 } emit_names;
 
 /* "DepthwiseConv" -> "depthwise_conv" (upper: "DEPTHWISE_CONV"). */
@@ -136,6 +138,8 @@ static void names_build(const compiled *c, emit_names *nm)
             if (arg->kind != LIR_ARG_TENSOR || c->pl.home[arg->tensor] != PLAN_BLOB)
                 continue;
             int bi = c->blob_of[c->pl.root[arg->tensor]];
+            if (bi < 0)
+                continue; /* kept inline by --internal-budget (NET_hot) */
             if (!nm->weight[bi])
                 nm->weight[bi] = nth_name(up.s, n_weights[slot]++);
         }
@@ -161,11 +165,16 @@ static void tensor_expr(const compiled *c, const emit_names *nm, int t, bool wri
     const ir_tensor *x = &c->g->tensors[t];
     const char *ty = c_elem_type(x->dtype);
     const char *cq = writable ? "" : "const ";
+    if (emit_hot_expr(c, t, b))
+        return;
     if (c->pl.home[t] == PLAN_BLOB) {
         const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
         /* compile_graph checked every blob reference lies in the blob init checks. */
         assert(bt->offset + bt->nbytes <= c->blob_len);
-        sb_printf(b, "(const %s *)(w + %s)", ty, nm->weight[c->blob_of[c->pl.root[t]]]);
+        if (c->weights == WEIGHTS_STREAM)
+            emit_stream_expr(c, nm->call, t, nm->weight[c->blob_of[c->pl.root[t]]], b);
+        else
+            sb_printf(b, "(const %s *)(w + %s)", ty, nm->weight[c->blob_of[c->pl.root[t]]]);
         return;
     }
     int k = io_index(c, t, false);
@@ -223,6 +232,7 @@ void emit_header(const compiled *c, sbuf *o)
         sb_printf(o, "/* Default memory-mapped address of the weights blob; another can be given at init. */\n"
                      "#define %s_BLOB_ADDRESS 0x%08" PRIx64 "u\n", n, c->address);
     sb_printf(o, "#define %s_WEIGHTS_INLINE %d\n", n, c->weights == WEIGHTS_INLINE);
+    emit_stream_header(c, o);
     sb_printf(o, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", n, g->n_inputs, n,
               g->n_outputs);
     for (int i = 0; i < g->n_inputs; i++) {
@@ -234,6 +244,7 @@ void emit_header(const compiled *c, sbuf *o)
         tensor_comment(g, g->outputs[i], o);
     }
     sb_printf(o, "\nextern const kiln_model %s_model;\n", n);
+    emit_stream_init(c, o);
     if (c->weights == WEIGHTS_INLINE)
         sb_printf(o, "extern const uint8_t %s_blob[%zu];\n", n, c->blob_len);
     sb_printf(o,
@@ -319,7 +330,7 @@ static void emit_model_desc(const compiled *c, sbuf *o, int n_state)
     sb_printf(o, "    .outputs = %s%s,\n", g->n_outputs ? n : "0", g->n_outputs ? "_outputs" : "");
     sb_printf(o, "    .n_state = %d,\n    .state = %s%s,\n", n_state, n_state ? n : "0",
               n_state ? "_state" : "");
-    sb_printf(o, "    .invoke = %s_invoke,\n", n);
+    emit_stream_desc(c, o);
     sb_printf(o, "    .blob = {\n");
     sb_printf(o, "        .signature = %s_SIGNATURE,\n", n);
     sb_printf(o, "        .total_size = %s_BLOB_BYTES,\n", n);
@@ -502,20 +513,25 @@ void emit_source(const compiled *c, sbuf *o)
     names_build(c, &nm);
     emit_weight_names(c, &nm, o);
     emit_params(c, &nm, o);
-    sb_printf(o, "static void %s_invoke(const uint8_t *w, uint8_t *arena, const void *const *in, void *const *out)\n{\n", n);
-    for (int k = 0; k < g->n_inputs; k++)
-        sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
-                  k, k, c->pl.offset[g->inputs[k]]);
-    for (int k = 0; k < g->n_outputs; k++)
-        sb_printf(o, "    uint8_t *y%d = (out && out[%d]) ? (uint8_t *)out[%d] : arena + %zu;\n", k, k,
-                  k, c->pl.offset[g->outputs[k]]);
-    /* A net without graph inputs (all folded into constants) reads no `in`;
-     * an empty tensor is read or written by no call. */
-    sb_printf(o, "    (void)w;\n    (void)arena;\n    (void)in;\n    (void)out;\n");
-    for (int k = 0; k < g->n_inputs; k++)
-        sb_printf(o, "    (void)x%d;\n", k);
-    for (int k = 0; k < g->n_outputs; k++)
-        sb_printf(o, "    (void)y%d;\n", k);
+    emit_hot_array(c, o);
+    if (c->weights == WEIGHTS_STREAM) {
+        emit_stream_prologue(c, o);
+    } else {
+        sb_printf(o, "static void %s_invoke(const uint8_t *w, uint8_t *arena, const void *const *in, void *const *out)\n{\n", n);
+        for (int k = 0; k < g->n_inputs; k++)
+            sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
+                      k, k, c->pl.offset[g->inputs[k]]);
+        for (int k = 0; k < g->n_outputs; k++)
+            sb_printf(o, "    uint8_t *y%d = (out && out[%d]) ? (uint8_t *)out[%d] : arena + %zu;\n", k, k,
+                      k, c->pl.offset[g->outputs[k]]);
+        /* A net without graph inputs (all folded into constants) reads no `in`;
+         * an empty tensor is read or written by no call. */
+        sb_printf(o, "    (void)w;\n    (void)arena;\n    (void)in;\n    (void)out;\n");
+        for (int k = 0; k < g->n_inputs; k++)
+            sb_printf(o, "    (void)x%d;\n", k);
+        for (int k = 0; k < g->n_outputs; k++)
+            sb_printf(o, "    (void)y%d;\n", k);
+    }
     int last_node = -2;
     for (int i = 0; i < c->prog.n_calls; i++) {
         const lir_call *call = &c->prog.calls[i];
@@ -524,10 +540,16 @@ void emit_source(const compiled *c, sbuf *o)
         else if (call->node < 0 && last_node >= -1)
             sb_printf(o, "\n    /* graph output copy */\n");
         last_node = call->node;
+        if (c->weights == WEIGHTS_STREAM)
+            emit_stream_stage(c, i, o);
         sb_printf(o, "    KILN_PROFILE_MARK(%d);\n", i);
+        nm.call = i;
         emit_call(c, &nm, i, o);
     }
-    sb_printf(o, "    KILN_PROFILE_MARK(%d);\n}\n\n", c->prog.n_calls);
+    if (c->weights == WEIGHTS_STREAM)
+        emit_stream_epilogue(c, o);
+    else
+        sb_printf(o, "    KILN_PROFILE_MARK(%d);\n}\n\n", c->prog.n_calls);
     names_free(c, &nm);
 
     emit_io_desc(c, o, "inputs", g->n_inputs, g->inputs);

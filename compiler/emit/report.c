@@ -12,6 +12,7 @@
 
 #include "emit/c_text.h"
 #include "emit/report_data.h"
+#include "emit/report_stream.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -109,6 +110,7 @@ static void text_placement(const report_data *d, sbuf *o)
     else
         sb_printf(o, "weights live in     external flash: %s_data.bin, %s (address given at init)\n", c->name,
                   kib(c->blob_len, a, sizeof a));
+    report_stream_text(c, o);
     const report_board *bd = d->board;
     if (!bd)
         return;
@@ -273,7 +275,7 @@ void report_json_board(const compiled *c, const report_board *board, sbuf *o)
     char sig[24];
     snprintf(sig, sizeof sig, "0x%016" PRIx64, c->signature);
     cJSON_AddStringToObject(root, "signature", sig);
-    cJSON_AddStringToObject(root, "weights", c->weights == WEIGHTS_INLINE ? "inline" : "external");
+    cJSON_AddStringToObject(root, "weights", weights_mode_name(c->weights));
     if (c->has_address)
         cJSON_AddNumberToObject(root, "blob_address", (double)c->address);
     if (board) {
@@ -287,6 +289,7 @@ void report_json_board(const compiled *c, const report_board *board, sbuf *o)
             cJSON_AddNumberToObject(b, "mcu_ram_bytes", (double)board->mcu_ram);
         }
     }
+    report_stream_json(c, root);
     cJSON_AddItemToObject(root, "inputs", io_json(g, g->n_inputs, g->inputs));
     cJSON_AddItemToObject(root, "outputs", io_json(g, g->n_outputs, g->outputs));
     cJSON *layers = cJSON_AddArrayToObject(root, "layers");

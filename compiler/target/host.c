@@ -113,8 +113,16 @@ target_result target_host_run(const compiled *c, const target_opts *o, target_io
     size_t log_len = 0;
     char *argv[12];
     int na = 0;
+    char *image = NULL;
     argv[na++] = exe;
-    if (o->blob_path) {
+    if (o->blob_path && c->weights == WEIGHTS_STREAM) {
+        /* The callback reads the blob from a simulated NOR chip's array. */
+        image = stream_image_path(dir);
+        if (!stream_device_image(o->blob_path, image, msg, msglen))
+            goto out;
+        argv[na++] = "--blob";
+        argv[na++] = image;
+    } else if (o->blob_path) {
         argv[na++] = "--blob";
         argv[na++] = (char *)o->blob_path;
     }
@@ -183,8 +191,11 @@ target_result target_host_run(const compiled *c, const target_opts *o, target_io
     }
     memcpy(io->outputs, d, n);
     free(d);
+    if (c->weights == WEIGHTS_STREAM)
+        stream_counts_parse((const char *)log, &io->stream);
     res = TARGET_OK;
 out:
+    free(image);
     free(log);
     free(in_path); free(out_path); free(run_log); free(exe);
     return res;

@@ -596,6 +596,15 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
         }
         if (st.st_size > 0)
             load = o->blob_path;
+        if (c->weights == WEIGHTS_STREAM) {
+            /* Not in the address space: the firmware reads a NOR device image by semihosting. */
+            char *img = stream_image_path(o->workdir);
+            bool made = stream_device_image(o->blob_path, img, msg, msglen);
+            free(img);
+            if (!made)
+                return TARGET_ERROR;
+            load = NULL;
+        }
     } else if (c->weights != WEIGHTS_INLINE) {
         snprintf(msg, msglen, "the model's weights are external but no blob was given to the qemu target");
         return TARGET_ERROR;
@@ -658,6 +667,20 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
     }
     if (!quit(&s, msg, msglen))
         goto out;
+    if (c->weights == WEIGHTS_STREAM) {
+        char *img = stream_image_path(o->workdir), *cpath = xasprintf("%s.counts", img);
+        uint8_t *txt;
+        size_t tlen;
+        char e2[256];
+        if (read_file(cpath, &txt, &tlen, e2, sizeof e2)) {
+            txt = xrealloc(txt, tlen + 1);
+            txt[tlen] = 0;
+            stream_counts_parse((const char *)txt, &io->stream);
+            free(txt);
+        }
+        free(img);
+        free(cpath);
+    }
     /* As the host target leaves them, for comparing runs. */
     char *out_path = xasprintf("%s/output.bin", o->workdir);
     bool wrote = write_file_atomic(out_path, io->outputs, out_bytes * io->samples, msg, msglen);

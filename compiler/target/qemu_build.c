@@ -29,6 +29,7 @@
 #include "target/child.h"
 #include "target/fw_port.h"
 #include "target/qemu.h"
+#include "target/stream_dev.h"
 #include "target/target_util.h"
 #include "util/fileio.h"
 #include "util/proc.h"
@@ -223,6 +224,19 @@ bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_
         av_add(&common, "-DKILN_QEMU_EXTERNAL_BLOB=1");
     if (o->no_crc)
         av_add(&common, "-DKILN_QEMU_NO_CRC=1");
+    if (c->weights == WEIGHTS_STREAM) {
+        /* The firmware reads the device image by semihosting; the path is a C string. */
+        char *img = stream_image_path(dir);
+        if (strpbrk(img, "\"\\\n")) {
+            snprintf(msg, msglen, "the work directory '%s' has a quote, backslash or newline in its name, "
+                     "which the stream-mode firmware cannot carry as a path", dir);
+            free(img);
+            av_free(&common);
+            return false;
+        }
+        av_addf(&common, "-DKILN_QEMU_STREAM_FILE=\"%s\"", img);
+        free(img);
+    }
     if (defines)
         av_add_words(&common, defines);
     if (profile) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "target/stream_dev.h"
 
 typedef enum target_result {
     TARGET_OK = 0,
@@ -39,6 +40,7 @@ typedef struct target_io {
     size_t samples;
     uint64_t insns;             /* instructions per inference, when the target counts them (0 otherwise) */
     const char *cflags;         /* host: the flags the code and runtime were built with (else NULL) */
+    stream_counts stream;       /* stream mode: what the read callback counted */
 } target_io;
 
 target_result target_host_run(const compiled *c, const target_opts *o, target_io *io, char *msg,

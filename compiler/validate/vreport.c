@@ -282,10 +282,10 @@ int vreport(const vopts *o, const compiled *c, const vbatch *b, const vref_info 
     const ir_graph *g = c->g;
     cJSON *json = cJSON_CreateObject();
     fprintf(f, "kiln validate: %s on %s, weights %s, %zu sample%s\n", o->model, o->target,
-            c->weights == WEIGHTS_INLINE ? "inline" : "external", b->samples, b->samples > 1 ? "s" : "");
+            weights_mode_name(c->weights), b->samples, b->samples > 1 ? "s" : "");
     cJSON_AddStringToObject(json, "model", o->model);
     cJSON_AddStringToObject(json, "target", o->target);
-    cJSON_AddStringToObject(json, "weights", c->weights == WEIGHTS_INLINE ? "inline" : "external");
+    cJSON_AddStringToObject(json, "weights", weights_mode_name(c->weights));
     cJSON_AddNumberToObject(json, "samples", (double)b->samples);
     describe_inputs(f, o, b, json);
     describe_reference(f, o, ref, &tol, json);

@@ -74,12 +74,12 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     }
     b->out = xcalloc(b->out_bytes * b->samples + 1, 1);
     blob_path = o->blob ? xstrdup(o->blob)
-                        : (c->weights == WEIGHTS_EXTERNAL ? xasprintf("%s/%s_data.bin", dir, c->name) : NULL);
+                        : (c->weights != WEIGHTS_INLINE ? xasprintf("%s/%s_data.bin", dir, c->name) : NULL);
     bool qemu = !strcmp(o->target, "qemu");
     target_opts to = {dir, blob_path, o->no_crc, o->verbose, 600, NULL};
     if (qemu && !o->verbose && isatty(STDERR_FILENO))
         to.progress = progress;
-    target_io io = {b->in, b->out, b->samples, 0};
+    target_io io = {b->in, b->out, b->samples, 0, {0}};
     target_result tr = !strcmp(o->target, "serial") ? vserial_run(o, c, &to, &io, msg, sizeof msg)
                        : qemu ? target_qemu_run(c, &to, &io, msg, sizeof msg)
                               : target_host_run(c, &to, &io, msg, sizeof msg);
@@ -98,6 +98,8 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
         *insns = io.insns;
         b->host_cflags = io.cflags;
         status = 0;
+        if (io.stream.valid)
+            stream_counts_print(c, &io.stream);
     }
 out:
     free(blob_path);

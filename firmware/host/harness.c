@@ -9,6 +9,12 @@
  *
  *   harness [--blob FILE] [--capacity N] [--no-crc] --samples K IN OUT
  *
+ * A stream-mode network (kiln generate --weights stream) reads its blob
+ * through a read callback instead: here from FILE (the NOR simulator's
+ * device image, blob at offset 0) with stdio, counting the bytes and reads
+ * each inference takes; the run log then says "stream-init B bytes R reads"
+ * and "stream-run B bytes R reads" (the first inference's).
+ *
  * IN holds K samples, each the inputs concatenated in order; OUT receives K
  * samples of the outputs concatenated.  Without --blob the network uses its
  * inline weights.  Even samples pass caller buffers, odd samples use the
@@ -53,6 +59,22 @@ static unsigned char *read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* Stream mode's storage: a device image read with stdio, every read counted. */
+typedef struct image_dev {
+    FILE *f;
+    uint64_t bytes, reads;
+} image_dev;
+
+static kiln_status image_read(void *ctx, uint32_t offset, void *dst, uint32_t len)
+{
+    image_dev *d = (image_dev *)ctx;
+    if (fseek(d->f, (long)offset, SEEK_SET) != 0 || fread(dst, 1, len, d->f) != len)
+        return KILN_E_IO;
+    d->bytes += len;
+    d->reads++;
+    return KILN_OK;
+}
+
 static void *alloc_aligned(size_t n)
 {
     void *p = NULL;
@@ -93,7 +115,14 @@ int main(int argc, char **argv)
 
     const void *blob = NULL;
     unsigned char *blob_mem = NULL;
-    if (blob_path) {
+    image_dev dev = {NULL, 0, 0};
+    if (blob_path && m->invoke_stream) {
+        dev.f = fopen(blob_path, "rb");
+        if (!dev.f) {
+            fprintf(stderr, "harness: cannot read device image '%s'\n", blob_path);
+            return 2;
+        }
+    } else if (blob_path) {
         size_t len;
         unsigned char *raw = read_all(blob_path, &len);
         if (!raw) {
@@ -114,7 +143,12 @@ int main(int argc, char **argv)
     memset(arena, 0xA5, m->arena_bytes); /* garbage, as after reset: nothing may rely on zeros */
 
     kiln_net net;
-    kiln_status s = kiln_net_init(&net, m, blob, capacity, arena, m->arena_bytes, flags);
+    kiln_status s = m->invoke_stream
+                        ? kiln_net_init_stream(&net, m, image_read, &dev, (uint32_t)capacity, arena,
+                                               m->arena_bytes, flags)
+                        : kiln_net_init(&net, m, blob, capacity, arena, m->arena_bytes, flags);
+    if (m->invoke_stream && s == KILN_OK)
+        printf("stream-init %" PRIu64 " bytes %" PRIu64 " reads\n", dev.bytes, dev.reads);
     if (s != KILN_OK) {
         const kiln_blob_report *r = &net.report;
         printf("refused %s %d\n%s\n", kiln_status_name(s), (int)s, kiln_status_str(s));
@@ -178,7 +212,10 @@ int main(int argc, char **argv)
             obuf[i] = own ? NULL : alloc_aligned(m->outputs[i].bytes ? m->outputs[i].bytes : 1);
             outs[i] = obuf[i];
         }
+        uint64_t b0 = dev.bytes, r0 = dev.reads;
         s = kiln_net_run(&net, ins, outs);
+        if (m->invoke_stream && k == 0)
+            printf("stream-run %" PRIu64 " bytes %" PRIu64 " reads\n", dev.bytes - b0, dev.reads - r0);
         if (s != KILN_OK) {
             printf("run-failed %s %d\n%s\n", kiln_status_name(s), (int)s, kiln_status_str(s));
             return 3;
@@ -203,5 +240,7 @@ int main(int argc, char **argv)
     free(out);
     free(blob_mem);
     free(arena);
+    if (dev.f)
+        fclose(dev.f);
     return 0;
 }

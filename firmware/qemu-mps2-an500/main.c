@@ -27,6 +27,8 @@
  *                         network has its weights compiled in (validate --blob)
  *   KILN_QEMU_NO_CRC      init with KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC
  *   KILN_QEMU_IO_BYTES    bytes for caller-side input/output buffers (0: arena only)
+ *   KILN_QEMU_STREAM_FILE "PATH": a stream-mode network; its read callback
+ *                         reads PATH on the host by semihosting (stream_src.c)
  *   KILN_PROFILE, KILN_PROFILE_CALLS  per-layer profile: a PROFILE frame after
  *                         each OUTPUT (profile.c)
  */
@@ -45,6 +47,7 @@
 #include "frames.h"
 #include "profile.h"
 #include "startup.h"
+#include "stream_src.h"
 #include "ticks.h"
 #include "uart.h"
 
@@ -75,7 +78,11 @@
 #define KILN_QEMU_IO_BYTES 0
 #endif
 
-#if NET_INLINE && !defined(KILN_QEMU_EXTERNAL_BLOB)
+#if defined(KILN_QEMU_STREAM_FILE)
+#define BLOB_PTR ((const void *)0) /* not in the address space: read through the callback */
+#define BLOB_ADDR 0u
+#define BLOB_CAPACITY 0u
+#elif NET_INLINE && !defined(KILN_QEMU_EXTERNAL_BLOB)
 #define BLOB_PTR ((const void *)0) /* the compiled-in weights */
 #define BLOB_ADDR 0u
 #define BLOB_CAPACITY 0u
@@ -223,7 +230,13 @@ int main(void)
     caller_bufs = m->n_inputs <= NET_N_IN && m->n_outputs <= NET_N_OUT &&
                   layout_caller_buffers(m, cin, cout);
 
+#ifdef KILN_QEMU_STREAM_FILE
+    s = stream_src_open() ? kiln_net_init_stream(&net, m, stream_src_read, 0, 0, arena, sizeof arena, INIT_FLAGS)
+                          : KILN_E_IO;
+    stream_src_mark_init();
+#else
     s = kiln_net_init(&net, m, BLOB_PTR, BLOB_CAPACITY, arena, sizeof arena, INIT_FLAGS);
+#endif
     send_hello(m, &net, s, in_bytes, out_bytes, caller_bufs);
     if (s != KILN_OK)
         return KVP_EXIT_REFUSED;
@@ -261,15 +274,24 @@ int main(void)
         if (r.type == KVP_T_QUIT) {
             uint8_t bye[KVP_BYE_BYTES];
             kvp_put_u32(bye + KVP_BYE_OFF_RUNS, runs);
+#ifdef KILN_QEMU_STREAM_FILE
+            stream_src_report();
+#endif
             kvp_send(KVP_T_BYE, r.seq, bye, sizeof bye);
             return KVP_EXIT_OK;
         }
 
         profile_begin();
         ticks_start(); /* same tick phase every inference: repeatable counts */
+#ifdef KILN_QEMU_STREAM_FILE
+        stream_src_mark_run(1);
+#endif
         t0 = ticks_now();
         s = kiln_net_run(&net, own ? 0 : (const void *const *)cin, own ? 0 : (void *const *)cout);
         t1 = ticks_now();
+#ifdef KILN_QEMU_STREAM_FILE
+        stream_src_mark_run(0);
+#endif
         if (!stack_intact()) {
             kvp_send_error(r.seq, KVP_E_STACK, stack_bytes(), 0,
                            "the inference overflowed the firmware stack");

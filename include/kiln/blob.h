@@ -183,6 +183,22 @@ kiln_status kiln_blob_check(const void *blob, size_t capacity, uint64_t expected
 kiln_status kiln_blob_check_model(const void *blob, size_t capacity, const kiln_blob_expect *expect,
                                   uint32_t flags, kiln_blob_report *report);
 
+/*
+ * The pieces of kiln_blob_check_model, for a blob read through a callback
+ * (runtime/stream.c), in the order it runs them:
+ *   kiln_blob_check_model_header  the header (KILN_BLOB_HEADER_SIZE bytes,
+ *                                 wherever they were read to) against `e`:
+ *                                 checks 1-13 but the base alignment;
+ *   kiln_blob_digest_compare      a payload SHA-256 computed by the caller;
+ *   kiln_blob_check_directory     `b` holds the blob's first data_offset bytes.
+ * Each fills `report` as the whole check would.
+ */
+kiln_status kiln_blob_check_model_header(const uint8_t *header, size_t capacity, const kiln_blob_expect *e,
+                                         kiln_blob_report *report);
+kiln_status kiln_blob_digest_compare(const uint8_t digest[KILN_BLOB_DIGEST_BYTES], const kiln_blob_expect *e,
+                                     kiln_blob_report *report);
+kiln_status kiln_blob_check_directory(const uint8_t *b, kiln_blob_report *report);
+
 /* The name of a kiln_blob_field as docs/blob-format.md spells it ("payload_size"). */
 const char *kiln_blob_field_name(uint32_t field);
 

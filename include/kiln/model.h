@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "kiln/blob.h"
 #include "kiln/status.h"
+#include "kiln/stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,16 @@ typedef struct kiln_model {
      * payload's CRC-32 or SHA-256.  The kernels read at offsets compiled in,
      * so init refuses any blob that differs (kiln_blob_check_model). */
     kiln_blob_expect blob;
+    /* Stream mode (kiln generate --weights stream; docs/streaming.md): the
+     * code never dereferences the blob.  invoke is NULL and invoke_stream
+     * stages each layer's weights through the read callback into the arena's
+     * bytes [stage_offset, stage_offset + stage_bytes), and returns KILN_OK,
+     * KILN_E_IO (a read failed) or KILN_E_BLOB_PAYLOAD_CRC (the staged bytes
+     * are not the checked ones).  NULL / 0 in memory-mapped and inline mode. */
+    kiln_status (*invoke_stream)(const kiln_stream_src *src, uint8_t *arena, const void *const *in,
+                                 void *const *out);
+    uint32_t stage_offset;
+    uint32_t stage_bytes;
 } kiln_model;
 
 typedef struct kiln_net {
@@ -85,6 +96,7 @@ typedef struct kiln_net {
     uint8_t *arena;
     uint32_t ready;             /* set only by a successful kiln_net_init */
     kiln_blob_report report;    /* what the blob check found */
+    kiln_stream_src src;        /* stream mode: the read callback init checked through */
 } kiln_net;
 
 /*

@@ -1,0 +1,129 @@
+/*
+ * emit_stream.c - prints what stream mode and --internal-budget add to the
+ * generated code (docs/streaming.md).
+ *
+ * Stream mode's invoke never dereferences the blob: before each call that
+ * reads constants it stages the call's range of the blob (planned by
+ * passes/stream_plan.c) into the arena's staging buffer through
+ * kiln_stream_stage, and the call reads them there.  Outputs are computed in
+ * the arena and copied to the caller's buffers only after the last call, so
+ * a failed read leaves them untouched.  Constants --internal-budget keeps
+ * inline are one const array, NET_hot, in NET.c.  Relies on emit_c.c for the
+ * expressions of everything else; decides nothing the passes did not.
+ */
+#include "emit/emit_stream.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "emit/c_text.h"
+#include "emit/emit_c.h"
+#include "passes/plan.h"
+#include "passes/stream_plan.h"
+
+void emit_stream_header(const compiled *c, sbuf *o)
+{
+    const char *n = c->name;
+    if (c->weights != WEIGHTS_STREAM)
+        return;
+    sb_printf(o, "/* Stream mode: the blob is read through a kiln_read_fn, each call's weights staged\n"
+                 " * into the arena's last %s_STAGE_BYTES; %s_STREAM_BYTES_READ bytes per inference. */\n",
+              n, n);
+    sb_printf(o, "#define %s_STAGE_BYTES %zuu\n", n, c->stage_bytes);
+    sb_printf(o, "#define %s_STREAM_BYTES_READ %" PRIu64 "u\n", n, c->stream_bytes_read);
+}
+
+void emit_stream_init(const compiled *c, sbuf *o)
+{
+    const char *n = c->name;
+    if (c->weights != WEIGHTS_STREAM)
+        return;
+    sb_printf(o,
+              "\n/* Stream mode's init (%s_init refuses a stream-mode model): read(ctx, offset, dst, len)\n"
+              " * copies blob bytes; capacity: bytes readable (0: the blob size); flags: KILN_BLOB_CHECK_*,\n"
+              " * KILN_STREAM_*.  The blob is checked through read, as %s_init checks a mapped one. */\n"
+              "static inline kiln_status %s_init_stream(kiln_net *net, kiln_read_fn read, void *ctx,\n"
+              "                                         uint32_t capacity, void *arena, size_t arena_bytes,\n"
+              "                                         uint32_t flags)\n"
+              "{\n    return kiln_net_init_stream(net, &%s_model, read, ctx, capacity, arena, arena_bytes, flags);\n}\n",
+              n, n, n, n);
+}
+
+void emit_hot_array(const compiled *c, sbuf *o)
+{
+    if (c->n_hot == 0)
+        return;
+    sb_printf(o, "/* --internal-budget %" PRIu64 ": %d constants (%zu bytes) kept in internal flash. */\n",
+              c->internal_budget, c->n_hot, c->hot_len);
+    sb_printf(o, "static const uint8_t %s_hot[%zu] KILN_ALIGNED(%u) = {", c->name, c->hot_len, PLAN_ALIGN);
+    for (size_t i = 0; i < c->hot_len; i++)
+        sb_printf(o, "%s%u,", i % 24 ? "" : "\n", c->hot_data[i]);
+    sb_printf(o, "\n};\n\n");
+}
+
+bool emit_hot_expr(const compiled *c, int t, sbuf *o)
+{
+    int r = c->pl.root[t];
+    if (!c->hot_of || c->hot_of[r] < 0)
+        return false;
+    sb_printf(o, "(const %s *)(%s_hot + %" PRIu32 ")", c_elem_type(c->g->tensors[t].dtype), c->name,
+              c->hot[c->hot_of[r]].offset);
+    return true;
+}
+
+void emit_stream_expr(const compiled *c, int call, int t, const char *weight_name, sbuf *o)
+{
+    const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
+    /* The stage plan put it in this call's staging buffer. */
+    assert(c->stage[call].base <= bt->offset && bt->offset + bt->nbytes <= c->stage[call].base + c->stage_bytes);
+    sb_printf(o, "(const %s *)(st + (%s - %" PRIu32 "u))", c_elem_type(c->g->tensors[t].dtype), weight_name,
+              c->stage[call].base);
+}
+
+void emit_stream_prologue(const compiled *c, sbuf *o)
+{
+    const ir_graph *g = c->g;
+    sb_printf(o, "static kiln_status %s_invoke_stream(const kiln_stream_src *src, uint8_t *arena,\n"
+                 "                                  const void *const *in, void *const *out)\n{\n", c->name);
+    sb_printf(o, "    uint8_t *const st = arena + %zu; /* the staging buffer, %zu bytes */\n    kiln_status s;\n",
+              c->stage_offset, c->stage_bytes);
+    for (int k = 0; k < g->n_inputs; k++)
+        sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
+                  k, k, c->pl.offset[g->inputs[k]]);
+    /* Outputs in the arena until every read succeeded. */
+    for (int k = 0; k < g->n_outputs; k++)
+        sb_printf(o, "    uint8_t *y%d = arena + %zu;\n", k, c->pl.offset[g->outputs[k]]);
+    sb_printf(o, "    (void)src;\n    (void)st;\n    (void)s;\n    (void)in;\n    (void)out;\n");
+    for (int k = 0; k < g->n_inputs; k++)
+        sb_printf(o, "    (void)x%d;\n", k);
+}
+
+void emit_stream_stage(const compiled *c, int i, sbuf *o)
+{
+    const stream_stage *s = &c->stage[i];
+    if (s->len)
+        sb_printf(o, "    if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
+                     "u)) != KILN_OK)\n        return s;\n",
+                  s->offset, s->len, s->crc);
+}
+
+void emit_stream_epilogue(const compiled *c, sbuf *o)
+{
+    const ir_graph *g = c->g;
+    sb_printf(o, "    KILN_PROFILE_MARK(%d);\n", c->prog.n_calls);
+    for (int k = 0; k < g->n_outputs; k++)
+        sb_printf(o, "    if (out && out[%d])\n        kiln_stream_copy_out(out[%d], y%d, %zuu);\n", k, k, k,
+                  ir_nbytes(&g->tensors[g->outputs[k]]));
+    sb_printf(o, "    return KILN_OK;\n}\n\n");
+}
+
+void emit_stream_desc(const compiled *c, sbuf *o)
+{
+    if (c->weights != WEIGHTS_STREAM) {
+        sb_printf(o, "    .invoke = %s_invoke,\n", c->name);
+        return;
+    }
+    sb_printf(o, "    .invoke = 0,\n    .invoke_stream = %s_invoke_stream,\n", c->name);
+    sb_printf(o, "    .stage_offset = %zuu,\n    .stage_bytes = %s_STAGE_BYTES,\n", c->stage_offset, c->name);
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# stream.sh - stream mode (docs/streaming.md) against TFLite-Micro's outputs.
+#
+#   - kiln validate --weights stream on the host and on the emulated
+#     Cortex-M7 (blob read by semihosting, not in the address space), for KWS
+#     and IC: bit-exact with TFLM's seed2.out, and "external flash bytes read
+#     per inference: N" with N no larger than the blob;
+#   - stream_app.c, a user application of the generated KWS code: reads in
+#     address order, each byte once; a read failing midway gives KILN_E_IO
+#     with the output untouched and the next run works; a weight changed in
+#     storage after init is refused;
+#   - --internal-budget: the report places each constant and shows fewer
+#     bytes read than without the budget; still bit-exact.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+KILN=${KILN:-$PWD/build/kiln}
+SH=../shared
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass+1)); echo "ok   $1"; }
+bad() { fail=$((fail+1)); echo "FAIL $1"; }
+
+if [ ! -f $SH/models/mlperf_tiny/kws_ref_model.tflite ]; then
+    echo "summary: 0/0 passed (../shared models missing)"; exit 0
+fi
+
+# validate MODEL TARGET [extra args]: PASS and bytes read <= blob size.
+validate() {
+    local m=$1 t=$2; shift 2
+    local R=$SH/reference/tflm/$m out
+    out=$("$KILN" validate $SH/models/mlperf_tiny/$m.tflite --target $t --weights stream \
+          --input $R/seed2.in --expected $R/seed2.out "$@" 2>&1)
+    local n blob
+    n=$(sed -n 's/^external flash bytes read per inference: \([0-9]*\).*/\1/p' <<<"$out")
+    blob=$(sed -n 's/.*; blob \([0-9]*\) bytes.*/\1/p' <<<"$out")
+    if grep -q "^result: PASS" <<<"$out" && [ -n "$n" ] && [ "$n" -le "$blob" ]; then
+        ok "$m on $t, stream${*:+ $*}: bit-exact with TFLM, $n bytes read per inference (blob $blob)"
+    else
+        bad "$m on $t, stream${*:+ $*}:"; echo "$out" | tail -15 | sed 's/^/     /'
+    fi
+}
+
+validate kws_ref_model host
+validate pretrainedResnet_quant host
+if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
+    validate kws_ref_model qemu
+    validate pretrainedResnet_quant qemu
+else
+    echo "skip qemu: arm-none-eabi-gcc or qemu-system-arm missing"
+fi
+validate kws_ref_model host --internal-budget 16K --integrity crc32
+
+# The application: failing reads, changed storage.
+R=$SH/reference/tflm/kws_ref_model
+"$KILN" generate $SH/models/mlperf_tiny/kws_ref_model.tflite -o "$tmp/kws" --name kws --weights stream -q \
+    >"$tmp/gen.log" 2>&1 || { cat "$tmp/gen.log"; bad "generate --weights stream"; }
+if cc -std=c99 -O2 -Wall -Wextra -Werror -I include -I "$tmp/kws" -DNET=kws -o "$tmp/app" \
+       tests/e2e/stream_app.c "$tmp/kws/kws.c" build/libkilnrt.a -lm 2>"$tmp/cc.log"; then
+    if "$tmp/app" "$tmp/kws/kws_data.bin" $R/seed2.in $R/seed2.out >"$tmp/app.log" 2>&1; then
+        ok "stream_app: $(grep -c '^ok' "$tmp/app.log") checks"; sed 's/^/     /' "$tmp/app.log"
+    else
+        bad "stream_app (exit $?):"; sed 's/^/     /' "$tmp/app.log"
+    fi
+else
+    bad "stream_app did not build"; head -20 "$tmp/cc.log"
+fi
+grep -q "kiln_read_fn\|kiln_stream_stage" "$tmp/kws/kws.c" && ! grep -q "(w + " "$tmp/kws/kws.c" \
+    && ok "the generated code stages through the callback and never dereferences the blob" \
+    || bad "kws.c still dereferences the blob"
+
+# Refusals through the callback name the cause as memory-mapped init does.
+blob=$tmp/kws/kws_data.bin
+head -c "$(stat -c %s "$blob")" /dev/zero | tr '\0' '\377' > "$tmp/erased.bin"
+cp "$blob" "$tmp/flip.bin"
+printf '\125' | dd of="$tmp/flip.bin" bs=1 seek=30000 conv=notrunc status=none
+for c in "erased.bin:KILN_E_BLOB_ERASED" "flip.bin:KILN_E_BLOB_DIGEST"; do
+    out=$("$KILN" validate $SH/models/mlperf_tiny/kws_ref_model.tflite --weights stream --blob "$tmp/${c%%:*}" 2>&1); rc=$?
+    [ $rc = 2 ] && grep -q "${c#*:}" <<<"$out" && ok "stream init refuses ${c%%:*}: ${c#*:}" \
+        || { bad "stream init on ${c%%:*}: exit $rc"; echo "$out" | tail -3; }
+done
+
+# --internal-budget in the report.
+"$KILN" generate $SH/models/mlperf_tiny/kws_ref_model.tflite -o "$tmp/b" --name kws --weights stream \
+    --internal-budget 16K -q >/dev/null 2>&1
+python3 - "$tmp/b/kws_report.json" <<'PY' && ok "report: placement per constant, fewer bytes read with --internal-budget" || bad "report with --internal-budget"
+import json, sys
+x = json.load(open(sys.argv[1]))["external_flash"]
+inl = [t for t in x["tensors"] if t["placement"] == "inline"]
+assert inl and x["internal_budget"] == 16384 and x["inline_bytes"] <= 16384, x
+assert x["bytes_read_per_inference"] + sum(t["bytes"] for t in inl) == x["bytes_read_per_inference_without_budget"], x
+assert all(t["external_bytes_read"] == 0 for t in inl)
+print("     bytes read %d with the budget, %d without" % (x["bytes_read_per_inference"], x["bytes_read_per_inference_without_budget"]))
+PY
+grep -q "where" "$tmp/b/kws_report.txt" && grep -q "inline" "$tmp/b/kws_report.txt" \
+    && ok "NET_report.txt lists each constant's placement" || bad "NET_report.txt placement table"
+echo "summary: $pass passed, $fail failed"
+[ $fail -eq 0 ]
