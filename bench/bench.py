@@ -157,7 +157,8 @@ def bench_model(ctx, name):
     except BenchError as e:
         r["errors"].append(f"analyze: {e}")
         return r
-    r.update({k: an[k] for k in ("macc", "blob_bytes", "arena_bytes", "arena_lower_bound_bytes", "kernel_calls")})
+    r.update({k: an[k] for k in ("macc", "blob_bytes", "arena_bytes", "arena_lower_bound_bytes",
+                                 "arena_lower_bound_without_inplace_bytes", "kernel_calls") if k in an})
     steps = [("host", lambda: host_part(ctx, name, files, work, r))]
     if not args.no_qemu:
         steps.insert(0, ("qemu", lambda: qemu_part(ctx, name, files, work, an, r)))
