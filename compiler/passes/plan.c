@@ -517,9 +517,15 @@ static uint64_t next_rand(uint64_t *s)
     return *s;
 }
 
-/* Order number k > 2 (with links): a shuffle of the used buffers, every
- * other one a shuffle that keeps them roughly largest first (each size
- * scaled by a random factor between 1/3 and 3). */
+static const double *jitter_key;
+static int cmp_jitter(const void *x, const void *y)
+{
+    const double a = jitter_key[*(const int *)x], b = jitter_key[*(const int *)y];
+    return (a < b) - (a > b);
+}
+
+/* A shuffled order (k-th try): every other one uniform, the others roughly
+ * largest first (each size scaled by a random factor between 1/3 and 3). */
 static void shuffled_order(const buffer *bufs, int *order, int n, int k, uint64_t *rng)
 {
     if (k & 1) {
@@ -530,16 +536,14 @@ static void shuffled_order(const buffer *bufs, int *order, int n, int k, uint64_
         }
         return;
     }
-    double *key = xmalloc(((size_t)n + 1) * sizeof *key);
+    int nb = 0;
     for (int i = 0; i < n; i++)
-        key[i] = (double)bufs[order[i]].size * (1.0 / 3 + (double)(next_rand(rng) % 1000) * 8.0 / 3000);
-    for (int i = 1; i < n; i++) /* insertion sort, largest key first */
-        for (int j = i; j > 0 && key[j - 1] < key[j]; j--) {
-            double tk = key[j];
-            key[j] = key[j - 1], key[j - 1] = tk;
-            int to = order[j];
-            order[j] = order[j - 1], order[j - 1] = to;
-        }
+        nb = order[i] + 1 > nb ? order[i] + 1 : nb;
+    double *key = xcalloc((size_t)nb + 1, sizeof *key);
+    for (int i = 0; i < n; i++)
+        key[order[i]] = (double)bufs[order[i]].size * (1.0 / 3 + (double)(next_rand(rng) % 1000) * 8.0 / 3000);
+    jitter_key = key;
+    qsort(order, (size_t)n, sizeof *order, cmp_jitter);
     free(key);
 }
 
