@@ -35,9 +35,9 @@ typedef struct link {
 } link;
 
 /* Phase 4 (plan_place.c).  Greedy placement in three orders without
- * in-place sharing, the same three with it (links), then shuffled orders
- * with it; the smallest arena wins (the first of equals, so a program placed
- * as small without sharing shares nothing).  best_off receives each used
+ * in-place sharing, then, when some call has a link, the same three with
+ * it and shuffled orders with it; the smallest arena wins (the first of
+ * equals, so a program placed as small without sharing shares nothing).  best_off receives each used
  * buffer's offset; *linked whether the winner used the links. */
 size_t plan_place_best(const buffer *bufs, int nb, const link *links, size_t *best_off, bool *linked);
 

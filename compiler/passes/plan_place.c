@@ -312,7 +312,11 @@ size_t plan_place_best(const buffer *bufs, int nb, const link *links, size_t *be
     buffer *used = xmalloc((size_t)(n_used + 1) * sizeof *used);
     int *idx = xmalloc((size_t)(n_used + 1) * sizeof *idx);
     uint64_t rng = 0x9e3779b97f4a7c15ULL;
-    const int tries = 6 + shuffles_for(n_used);
+    bool any_link = false;
+    for (int i = 0; i < n_used && links; i++)
+        any_link = any_link || bufs[order[i]].link_in >= 0;
+    /* Without links the orders with them would repeat the first three. */
+    const int tries = any_link ? 6 + shuffles_for(n_used) : 3;
     *linked = false;
     for (int k = 0; k < tries; k++) {
         if (k < 6) {
