@@ -2,6 +2,7 @@
  * main.c - `kiln`: dispatches to the subcommand named by argv[1], and
  * answers `kiln help [CMD [SUB]]`, `kiln --help` and `kiln --version`.  A
  * mistyped command gets the closest one suggested (util/suggest.h).
+ * Everything printed goes through util/term.h's filter.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "cli.h"
 #include "kiln/blob.h"
 #include "util/suggest.h"
+#include "util/term.h"
 #include "version.h"
 
 static const struct {
@@ -79,6 +81,7 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    term_install(); /* a model's names cannot drive the terminal (util/term.h) */
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -15,6 +15,7 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "util/sbuf.h"
+#include "util/term.h"
 #include "validate/validate.h"
 
 static char *make_workdir(const vopts *o, char *err, size_t errlen)
@@ -46,12 +47,11 @@ static void remove_workdir(const char *dir)
 static void progress(const char *phase, size_t done, size_t total)
 {
     if (!strcmp(phase, "done"))
-        fprintf(stderr, "\r\033[K");
+        term_progress("\r\033[K");
     else if (total)
-        fprintf(stderr, "\r\033[Kkiln validate: %s: sample %zu of %zu", phase, done, total);
+        term_progress("\r\033[Kkiln validate: %s: sample %zu of %zu", phase, done, total);
     else
-        fprintf(stderr, "\r\033[Kkiln validate: %s", phase);
-    fflush(stderr);
+        term_progress("\r\033[Kkiln validate: %s", phase);
 }
 
 int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
