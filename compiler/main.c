@@ -21,6 +21,7 @@ static const struct {
     {"analyze", cmd_analyze, "per-layer MACC, params, weight bytes, RAM; arena and its lower bound"},
     {"generate", cmd_generate, "C code + weights (inline C array or external blob) + reports + NET.mk"},
     {"validate", cmd_validate, "build the generated code, run it, compare with a reference"},
+    {"firmware", cmd_firmware, "the validation firmware for a board (ELF/bin/hex) and how to flash it"},
     {"blob", cmd_blob, "blob info FILE: print and check a weights blob"},
     {"flash", cmd_flash, "write/verify/read/erase/export/update/slots: a blob on (simulated) flash"},
     {"boards", cmd_boards, "list the board descriptors"},

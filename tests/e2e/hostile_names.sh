@@ -46,7 +46,7 @@ n_names=$("$tmp/mk" "$tmp/m") || { echo "FAIL hostile_mkmodel"; exit 1; }
 foreign_symbols() {
     local d=$1 net=$2
     nm --defined-only "$d"/*.o | awk 'NF == 3 { print $3 }' |
-        grep -vE "^(${net}_(model|blob|invoke|inputs|outputs|state)|p[0-9]+)$" || true
+        grep -vE "^(${net}_(model|blob|invoke|inputs|outputs|state)|[a-z][a-z0-9_]*[0-9]_params(_[0-9]+)?)$" || true
 }
 
 # dir net label: compiled with warnings off, the objects define no symbol
@@ -102,8 +102,8 @@ check_text() {
         bad "$label: the text report holds bytes outside printable ASCII"
     elif [ "$k" = 0 ] && ! grep -qF 'y * / int kiln_injected_symbol = 42; / * float32 [1,3] */' "$d/net.h"; then
         bad "$label: the output's sanitised name is not in net.h"; grep OUTPUT0 "$d/net.h"
-    elif [ "$k" = 0 ] && ! grep -qF '/* 1: Clip y * / int kiln_injected_symbol = 42; / * (' "$d/net.c"; then
-        bad "$label: the node's sanitised name is not in net.c"; grep '/\* 1:' "$d/net.c"
+    elif [ "$k" = 0 ] && ! grep -A1 -F '/* Layer 1: Clip ' "$d/net.c" | grep -qF ' y * / int kiln_injected_symbol = 42; / * */'; then
+        bad "$label: the node's sanitised name is not in net.c"; grep -A1 '/\* Layer 1:' "$d/net.c"
     else
         ok "$label: names visible, sanitised, in the comments; report printable"
     fi
