@@ -226,7 +226,8 @@ def bench_model(ctx, name):
     except BenchError as e:
         r["errors"].append(f"analyze: {e}")
         return r
-    r.update({k: an[k] for k in ("macc", "blob_bytes", "arena_bytes", "arena_lower_bound_bytes", "kernel_calls")})
+    r.update({k: an[k] for k in ("macc", "blob_bytes", "arena_bytes", "arena_lower_bound_bytes",
+                                 "arena_lower_bound_without_inplace_bytes", "kernel_calls") if k in an})
     if an.get("external_flash"):
         # What the compiler planned (stream) or estimated (memory-mapped), with and without the budget.
         r["ext_flash_planned"] = {k: v for k, v in an["external_flash"].items() if k != "tensors"}

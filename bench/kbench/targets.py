@@ -25,7 +25,9 @@ def _requant_per_output(r):
 
 
 def _over_lower_bound(r):
-    a, lb = r.get("arena_bytes"), r.get("arena_lower_bound_bytes")
+    # The bound: the most bytes live at once with no kernel in place.
+    a = r.get("arena_bytes")
+    lb = r.get("arena_lower_bound_without_inplace_bytes", r.get("arena_lower_bound_bytes"))
     return None if a is None or lb is None else a - lb
 
 

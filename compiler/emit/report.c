@@ -170,6 +170,8 @@ void report_text_board(const compiled *c, const report_board *board, sbuf *o)
     text_placement(&d, o);
     sb_printf(o, "arena bytes         %s (lower bound %s: the most bytes live at once, during call %d)\n",
               grouped(c->pl.arena_bytes, a), grouped(c->pl.lower_bound, b), c->pl.peak_call);
+    sb_printf(o, "in place            %d calls write over their input (lower bound without: %s)\n",
+              c->pl.n_inplace, grouped(c->pl.lower_bound_separate, b));
     sb_printf(o, "code (estimate)     %s: generated %s (%d calls), kernels %s (%d distinct), runtime %s "
               "(Cortex-M7 -O2; make bench measures it)\n", kib(d.code.total, a, sizeof a),
               kib(d.code.generated, b, sizeof b), c->prog.n_calls, kib(d.code.kernels, cc, sizeof cc),
@@ -262,7 +264,10 @@ void report_json_board(const compiled *c, const report_board *board, sbuf *o)
     cJSON_AddNumberToObject(root, "blob_bytes", (double)c->blob_len);
     cJSON_AddNumberToObject(root, "arena_bytes", (double)c->pl.arena_bytes);
     cJSON_AddNumberToObject(root, "arena_lower_bound_bytes", (double)c->pl.lower_bound);
+    cJSON_AddNumberToObject(root, "arena_lower_bound_without_inplace_bytes",
+                            (double)c->pl.lower_bound_separate);
     cJSON_AddNumberToObject(root, "arena_peak_call", c->pl.peak_call);
+    cJSON_AddNumberToObject(root, "inplace_calls", c->pl.n_inplace);
     cJSON_AddNumberToObject(root, "kernel_calls", c->prog.n_calls);
     cJSON_AddStringToObject(root, "cpu", c->cpu->name);
     cJSON_AddStringToObject(root, "kernels", kernel_choice_name(c->kernels));

@@ -75,25 +75,58 @@ static void collect_buffers(const compiled *c, report_data *d)
     }
 }
 
-/* Bytes of the arena live during each call, in one sweep: a buffer adds
- * its size at its first call and leaves after its last. */
+static int buf_by_first(const void *x, const void *y)
+{
+    const report_buf *a = *(const report_buf *const *)x, *b = *(const report_buf *const *)y;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+static int buf_by_offset(const void *x, const void *y)
+{
+    const report_buf *a = *(const report_buf *const *)x, *b = *(const report_buf *const *)y;
+    return (a->offset > b->offset) - (a->offset < b->offset);
+}
+
+/* Bytes of the arena in use during each call: the union of the live
+ * buffers' bytes, so that a kernel running in place (its output over its
+ * input) counts the shared bytes once.  A sweep over the calls keeps the
+ * live buffers. */
 static size_t *live_per_call(const report_data *d, int n_calls)
 {
-    int64_t *delta = xcalloc((size_t)n_calls + 2, sizeof *delta);
-    for (int b = 0; b < d->n_bufs; b++) {
-        const report_buf *r = &d->bufs[b];
-        if (r->first < 0 || r->first >= n_calls || r->last < r->first)
-            continue;
-        delta[r->first] += (int64_t)r->size;
-        delta[(r->last < n_calls ? r->last : n_calls - 1) + 1] -= (int64_t)r->size;
-    }
+    const report_buf **start = xmalloc(((size_t)d->n_bufs + 1) * sizeof *start);
+    const report_buf **active = xmalloc(((size_t)d->n_bufs + 1) * sizeof *active);
+    const report_buf **sorted = xmalloc(((size_t)d->n_bufs + 1) * sizeof *sorted);
+    int n = 0, next = 0, na = 0;
+    for (int b = 0; b < d->n_bufs; b++)
+        if (d->bufs[b].first >= 0 && d->bufs[b].last >= d->bufs[b].first)
+            start[n++] = &d->bufs[b];
+    qsort(start, (size_t)n, sizeof *start, buf_by_first);
     size_t *live = xcalloc((size_t)n_calls + 1, sizeof *live);
-    int64_t run = 0;
     for (int i = 0; i < n_calls; i++) {
-        run += delta[i];
-        live[i] = (size_t)run;
+        int keep = 0;
+        for (int k = 0; k < na; k++)
+            if (active[k]->last >= i)
+                active[keep++] = active[k];
+        na = keep;
+        for (; next < n && start[next]->first <= i; next++)
+            if (start[next]->last >= i)
+                active[na++] = start[next];
+        memcpy(sorted, active, (size_t)na * sizeof *sorted);
+        qsort(sorted, (size_t)na, sizeof *sorted, buf_by_offset);
+        size_t covered = 0, reach = 0; /* bytes counted; end of the bytes counted so far */
+        for (int k = 0; k < na; k++) {
+            const size_t lo = sorted[k]->offset > reach ? sorted[k]->offset : reach;
+            const size_t end = sorted[k]->offset + sorted[k]->size;
+            if (end > lo)
+                covered += end - lo;
+            if (end > reach)
+                reach = end;
+        }
+        live[i] = covered;
     }
-    free(delta);
+    free(start);
+    free(active);
+    free(sorted);
     return live;
 }
 

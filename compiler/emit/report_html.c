@@ -253,8 +253,9 @@ static void arena_chart(const report_data *d, sbuf *o)
     char a[32], b[32];
     sb_printf(o, "<h2>Arena timeline</h2>\n<p class=\"sub\">Each rectangle is a buffer: its bytes in the arena "
                  "(%s in all, at least %s live at once) over the kernel calls it lives through, as the planner "
-                 "placed it. Hover for the tensor.</p>\n", human(c->pl.arena_bytes, a, sizeof a),
-              human(c->pl.lower_bound, b, sizeof b));
+                 "placed it; where a kernel runs in place (%d calls), its output's rectangle overlaps its "
+                 "input's during that call. Hover for the tensor.</p>\n", human(c->pl.arena_bytes, a, sizeof a),
+              human(c->pl.lower_bound, b, sizeof b), c->pl.n_inplace);
     sb_printf(o, "<svg id=\"arena\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
                  "aria-label=\"arena timeline\">\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
                  "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>\n", CHART_W, height + 40, CHART_W, height + 40, left,
@@ -268,7 +269,7 @@ static void arena_chart(const report_data *d, sbuf *o)
         sb_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"", x, y, w,
                   h < 0.8 ? 0.8 : h);
         hue(o, i);
-        sb_printf(o, "\" stroke=\"#fff\" stroke-width=\"0.5\"><title>");
+        sb_printf(o, "\" fill-opacity=\"0.75\" stroke=\"#fff\" stroke-width=\"0.5\"><title>");
         esc(o, r->name, NAME_CUT);
         sb_printf(o, "%s: bytes %zu..%zu, calls %d..%d</title></rect>\n", r->scratch ? " (scratch)" : "", r->offset,
                   r->offset + r->size, r->first, r->last);

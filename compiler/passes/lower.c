@@ -98,6 +98,35 @@ void lir_alias(lir_program *p, int t, int src)
     p->alias[t] = src;
 }
 
+/* The root of every tensor's alias chain (a tensor without alias is its own
+ * root), each chain walked once.  A chain that loops (never made by the
+ * lowerings) ends at the tensor where the loop was found. */
+int *lir_alias_roots(const lir_program *p, int nt)
+{
+    int *root = xmalloc(((size_t)nt + 1) * sizeof *root);
+    char *state = xcalloc((size_t)nt + 1, 1); /* 0 new, 1 on the current walk, 2 done */
+    int *walk = xmalloc(((size_t)nt + 1) * sizeof *walk);
+    for (int t = 0; t < nt; t++) {
+        int n = 0, u = t;
+        while (state[u] == 0) {
+            state[u] = 1;
+            walk[n++] = u;
+            const int parent = u < p->n_alias ? p->alias[u] : -1;
+            if (parent < 0 || parent >= nt)
+                break;
+            u = parent;
+        }
+        const int r = state[u] == 2 ? root[u] : u;
+        for (int i = 0; i < n; i++) {
+            root[walk[i]] = r;
+            state[walk[i]] = 2;
+        }
+    }
+    free(walk);
+    free(state);
+    return root;
+}
+
 void lir_set_layout(lir_program *p, int t, int layout)
 {
     if (t >= p->n_layout) {
@@ -183,6 +212,7 @@ bool lower_graph_opts(ir_graph *g, const lower_opts *o, lir_program *p, char *er
     }
     /* Size the alias table to the final tensor count (lowerings add constants). */
     lir_alias(p, g->n_tensors, -1);
+    lower_outputs(g, p);
     return true;
 }
 

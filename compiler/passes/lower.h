@@ -94,6 +94,9 @@ void lir_alias(lir_program *p, int t, int src);
 /* Records how constant t's bytes are laid out (a kiln_blob_layout), for the
  * blob's directory; lir_layout_of() reads it back (0 when never set). */
 void lir_set_layout(lir_program *p, int t, int layout);
+/* Per tensor, the root of its alias chain (itself when it aliases nothing);
+ * nt + 1 entries, the caller frees. */
+int *lir_alias_roots(const lir_program *p, int nt);
 int lir_layout_of(const lir_program *p, int t);
 
 /* Formats a float for a C initializer so that it reads back to the same
@@ -112,6 +115,12 @@ typedef int (*lower_fn)(ir_graph *g, int node, lir_program *p, char *err, size_t
 int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+
+/* Gives every graph output bytes of its own (lower_outputs.c): an output
+ * that would share a constant's, a graph input's or another output's bytes
+ * becomes a fresh tensor filled by a kiln_copy_bytes call at the end.  The
+ * last step of lower_graph_opts; hand-made programs call it themselves. */
+void lower_outputs(ir_graph *g, lir_program *p);
 
 /* Lowers the whole graph in node order.  On failure the message names the node.
  * lower_graph uses the plain int8 kernels; lower_graph_opts the ones asked. */

@@ -1,18 +1,25 @@
 /*
- * plan.c - the memory planner: lifetimes from the call list, then a greedy
- * placement that tries a few orders and keeps the smallest arena.
+ * plan.c - the memory planner: lifetimes from the call list, in-place links,
+ * then a greedy placement that tries several orders and keeps the smallest
+ * arena.
  *
- * Relies on the LIR (lower.h) for who touches what and when.  The lower bound
- * it reports is the largest sum of buffers live during one call; the arena can
- * never be smaller, and `kiln analyze` prints both so the gap is visible.
+ * Relies on the LIR (lower.h) for who touches what and when, and on
+ * plan_inplace.c for which kernels may write over their input.  The lower
+ * bound it reports is the largest sum of buffers live during one call, a
+ * call's in-place pair counted by the bytes its rule lets them share; the
+ * arena can never be smaller, and `kiln analyze` prints both so the gap is
+ * visible (with the bound without in-place execution beside them).
  *
- * plan_memory runs five phases, one function each: give graph outputs their
- * own bytes, find every buffer's lifetime and size (refusing one that a
- * 32-bit field of the generated code could not describe), sum the lower
- * bound, place the buffers in three orders keeping the smallest arena, and
- * record where each tensor went.  Every phase is O(n log n) in the number of
- * tensors and calls, except that placing a buffer also visits the buffers
- * live at the same time (the greedy needs them in offset order).
+ * plan_memory runs its phases one function each: find every buffer's
+ * lifetime and size (refusing one that a 32-bit field of the generated code
+ * could not describe), link the in-place pairs, sum the lower bound, place
+ * the buffers in several orders keeping the smallest arena, record where
+ * each tensor went, and check the result (plan_check.c).  Graph outputs
+ * already own their bytes: the lowering gave them copies (lower_outputs.c).
+ * Every phase is O(n log n) in the number of tensors and calls, except that
+ * placing a buffer also visits the buffers live at the same time (the greedy
+ * needs them in offset order), and small programs get up to 96 more
+ * shuffled placement orders.
  */
 #include "passes/plan.h"
 
@@ -20,98 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passes/plan_inplace.h"
+#include "passes/plan_internal.h"
 #include "util/sbuf.h"
 
-static size_t align_up(size_t v)
-{
-    return (v + PLAN_ALIGN - 1) & ~(size_t)(PLAN_ALIGN - 1);
-}
 
-/* The root of every tensor's alias chain (a tensor without alias is its own
- * root), each chain walked once.  A chain that loops (never made by the
- * lowerings) ends at the tensor where the loop was found. */
-static int *resolve_roots(const lir_program *p, int nt)
-{
-    int *root = xmalloc(((size_t)nt + 1) * sizeof *root);
-    char *state = xcalloc((size_t)nt + 1, 1); /* 0 new, 1 on the current walk, 2 done */
-    int *walk = xmalloc(((size_t)nt + 1) * sizeof *walk);
-    for (int t = 0; t < nt; t++) {
-        int n = 0, u = t;
-        while (state[u] == 0) {
-            state[u] = 1;
-            walk[n++] = u;
-            const int parent = u < p->n_alias ? p->alias[u] : -1;
-            if (parent < 0 || parent >= nt)
-                break;
-            u = parent;
-        }
-        const int r = state[u] == 2 ? root[u] : u;
-        for (int i = 0; i < n; i++) {
-            root[walk[i]] = r;
-            state[walk[i]] = 2;
-        }
-    }
-    free(walk);
-    free(state);
-    return root;
-}
-
-/* A fresh tensor like t (shape, type, quantization) that becomes graph
- * output k in t's place, filled by a byte copy after the last layer. */
-static int copy_output(ir_graph *g, lir_program *p, int k, int t, int *listings)
-{
-    ir_tensor *src = &g->tensors[t];
-    char *name = xasprintf("%s:out", src->name);
-    int64_t shape[IR_MAX_DIMS];
-    memcpy(shape, src->shape, sizeof shape);
-    int nt = ir_add_tensor(g, name, src->dtype, src->rank, shape);
-    free(name);
-    src = &g->tensors[t]; /* ir_add_tensor may have moved the array */
-    if (src->q.n)
-        ir_set_quant(g, nt, src->q.n, src->q.axis, src->q.scale, src->q.zero_point);
-    g->tensors[nt].is_output = true;
-    g->outputs[k] = nt;
-    src->is_output = --listings[t] > 0; /* still an output if listed again */
-    lir_call *c = lir_begin(p, -1, "kiln_copy_bytes", NULL, NULL);
-    lir_in(c, t);
-    lir_out(c, nt);
-    lir_int(c, (int64_t)ir_nbytes(src));
-    return nt;
-}
-
-/* Phase 1.  A graph output must own its bytes: the caller may hand in its
- * own buffer, and an output that is a constant, a graph input or another
- * output's bytes would otherwise be written through the wrong pointer.  Such
- * outputs get a fresh tensor (copy_output). */
-static void give_outputs_own_bytes(ir_graph *g, lir_program *p)
-{
-    const int nt = g->n_tensors;
-    int *root = resolve_roots(p, nt);
-    char *claimed = xcalloc((size_t)nt + 1, 1);   /* roots an earlier output owns */
-    int *listings = xcalloc((size_t)nt + 1, sizeof *listings);
-    for (int k = 0; k < g->n_outputs; k++)
-        listings[g->outputs[k]]++;
-    for (int k = 0; k < g->n_outputs; k++) {
-        const int t = g->outputs[k], r = root[t];
-        if (ir_is_const(&g->tensors[r]) || g->tensors[r].is_input || claimed[r])
-            copy_output(g, p, k, t, listings);
-        else
-            claimed[r] = 1;
-    }
-    lir_alias(p, g->n_tensors, -1);
-    free(listings);
-    free(claimed);
-    free(root);
-}
-
-typedef struct buffer {
-    size_t size;
-    int first, last;      /* call indices, inclusive */
-    size_t offset;
-    bool placed;
-} buffer;
-
-/* Phase 2.  Buffers 0..nt-1 belong to root tensors, nt + i to call i's
+/* Phase 1.  Buffers 0..nt-1 belong to root tensors, nt + i to call i's
  * scratch.  A buffer lives from the first call that touches it to the last
  * (last < 0: unused); state, graph inputs and graph outputs live longer. */
 static buffer *collect_lifetimes(const ir_graph *g, const lir_program *p, const int *root)
@@ -121,6 +42,7 @@ static buffer *collect_lifetimes(const ir_graph *g, const lir_program *p, const 
     for (int i = 0; i < nb; i++) {
         bufs[i].first = nc;
         bufs[i].last = -1;
+        bufs[i].link_out = bufs[i].link_in = -1;
     }
     const int last_call = nc > 0 ? nc - 1 : 0;
     for (int i = 0; i < nc; i++) {
@@ -166,7 +88,7 @@ static buffer *collect_lifetimes(const ir_graph *g, const lir_program *p, const 
     return bufs;
 }
 
-/* Phase 2, sizes.  Every buffer and the arena are described by uint32
+/* Phase 1, sizes.  Every buffer and the arena are described by uint32
  * fields in the generated code (kiln_model.arena_bytes, kiln_io_desc.bytes
  * and .arena_offset, kiln_state_desc), so a buffer of 4 GiB or more is
  * refused here rather than truncated there.  Below that, no sum or offset
@@ -201,10 +123,77 @@ static bool size_buffers(const ir_graph *g, const lir_program *p, const int *roo
     return true;
 }
 
+/* ---- phase 2: in-place links ---------------------------------------------- */
+
+/* How many tensor arguments of c live in buffer r. */
+static int uses_of(const lir_call *c, const int *root, int r)
+{
+    int n = 0;
+    for (int a = 0; a < c->n_args; a++)
+        n += c->args[a].kind == LIR_ARG_TENSOR && root[c->args[a].tensor] == r;
+    return n;
+}
+
+/* Whether rule r of call i may link its input buffer A to its output B: A
+ * dies at i and B is born there, each is a single argument, and neither is
+ * state, a constant or a graph output (those must keep their bytes). */
+static bool may_link(const ir_graph *g, const lir_call *c, int i, const int *root,
+                     const char *out_root, const buffer *bufs, const plan_inplace_rule *r)
+{
+    const int A = root[c->args[r->in_arg].tensor], B = root[c->args[r->out_arg].tensor];
+    const ir_tensor *ta = &g->tensors[A], *tb = &g->tensors[B];
+    if (A == B || ir_is_const(ta) || ta->is_state || tb->is_state || out_root[A])
+        return false;
+    if (bufs[A].last != i || bufs[B].first != i || bufs[A].link_out >= 0 || bufs[B].link_in >= 0)
+        return false;
+    return uses_of(c, root, A) == 1 && uses_of(c, root, B) == 1 &&
+           plan_inplace_max_overlap(r, bufs[A].size, bufs[B].size) >= PLAN_ALIGN;
+}
+
+/* Phase 2.  For each call, the first of its kernel's in-place rules
+ * (plan_inplace.c) that may link an input to its output.  A link only
+ * allows overlap; placement decides whether to use it. */
+static link *link_inplace(const ir_graph *g, const lir_program *p, const int *root, buffer *bufs)
+{
+    const int nc = p->n_calls;
+    link *links = xmalloc(((size_t)nc + 1) * sizeof *links);
+    char *out_root = xcalloc((size_t)g->n_tensors + 1, 1);
+    for (int k = 0; k < g->n_outputs; k++)
+        out_root[root[g->outputs[k]]] = 1;
+    for (int i = 0; i < nc; i++) {
+        const lir_call *c = &p->calls[i];
+        plan_inplace_rule rules[2];
+        const int n = plan_inplace_rules(g, c, rules);
+        links[i].a = links[i].b = -1;
+        for (int k = 0; k < n && links[i].a < 0; k++) {
+            if (!may_link(g, c, i, root, out_root, bufs, &rules[k]))
+                continue;
+            links[i].a = root[c->args[rules[k].in_arg].tensor];
+            links[i].b = root[c->args[rules[k].out_arg].tensor];
+            links[i].r = rules[k];
+            bufs[links[i].a].link_out = bufs[links[i].b].link_in = i;
+        }
+    }
+    free(out_root);
+    return links;
+}
+
+/* Per call, the bytes its linked pair may share (for the lower bound). */
+static size_t *link_credit(const link *links, const buffer *bufs, int nc)
+{
+    size_t *credit = xcalloc((size_t)nc + 1, sizeof *credit);
+    for (int i = 0; i < nc; i++)
+        if (links[i].a >= 0)
+            credit[i] = plan_inplace_max_overlap(&links[i].r, bufs[links[i].a].size,
+                                                 bufs[links[i].b].size);
+    return credit;
+}
+
 /* Phase 3.  The most bytes live during any one call: a sweep that adds each
- * buffer's size at its first call and removes it after its last.  *peak
- * receives that call's index. */
-static size_t lower_bound(const buffer *bufs, int nb, int nc, int *peak)
+ * buffer's size at its first call and removes it after its last, less
+ * credit[i] (the most bytes call i's in-place pair may share; NULL: none).
+ * *peak receives that call's index. */
+static size_t lower_bound(const buffer *bufs, int nb, int nc, const size_t *credit, int *peak)
 {
     const int steps = nc > 0 ? nc : 1;
     size_t *delta = xcalloc((size_t)steps + 1, sizeof *delta);   /* added at step i */
@@ -219,8 +208,9 @@ static size_t lower_bound(const buffer *bufs, int nb, int nc, int *peak)
     *peak = 0;
     for (int i = 0; i < steps; i++) {
         live += delta[i];
-        if (live > best) {
-            best = live;
+        const size_t shared = credit && i < nc ? credit[i] : 0;
+        if (live - shared > best) {
+            best = live - shared;
             *peak = i;
         }
         live -= gone[i];
@@ -260,206 +250,6 @@ static void describe_peak(const ir_graph *g, const buffer *bufs, int nb, int pea
     }
 }
 
-/* ---- phase 4: placement --------------------------------------------------- */
-
-/* The placed buffers whose lifetime meets a given one, found without a scan
- * of all of them: buffers sorted by first call are the leaves of a tree
- * holding, per subtree, the latest last call of its placed buffers.  Those
- * meeting [first, last] are the placed ones among the buffers starting at or
- * before `last` that end at or after `first`; the search descends only into
- * subtrees that hold one, so it costs O((k + 1) log n) for k found. */
-typedef struct live_index {
-    int n, size;            /* leaves used; leaves allocated (a power of two) */
-    int *by_first;          /* leaf -> buffer */
-    int *leaf_of;           /* buffer -> leaf */
-    int *max_last;          /* heap-ordered tree of 2 * size nodes, -1: nothing placed */
-} live_index;
-
-static const buffer *order_bufs;
-static int cmp_first(const void *x, const void *y)
-{
-    const int a = *(const int *)x, b = *(const int *)y;
-    const int fa = order_bufs[a].first, fb = order_bufs[b].first;
-    return fa != fb ? (fa > fb) - (fa < fb) : (a > b) - (a < b);
-}
-
-static void live_init(live_index *ix, const buffer *bufs, int n)
-{
-    ix->n = n;
-    ix->size = 1;
-    while (ix->size < n)
-        ix->size *= 2;
-    ix->by_first = xmalloc(((size_t)n + 1) * sizeof *ix->by_first);
-    ix->leaf_of = xmalloc(((size_t)n + 1) * sizeof *ix->leaf_of);
-    ix->max_last = xmalloc(2 * (size_t)ix->size * sizeof *ix->max_last);
-    for (int i = 0; i < n; i++)
-        ix->by_first[i] = i;
-    order_bufs = bufs;
-    qsort(ix->by_first, (size_t)n, sizeof *ix->by_first, cmp_first);
-    for (int i = 0; i < n; i++)
-        ix->leaf_of[ix->by_first[i]] = i;
-    for (int i = 0; i < 2 * ix->size; i++)
-        ix->max_last[i] = -1;
-}
-
-static void live_free(live_index *ix)
-{
-    free(ix->by_first);
-    free(ix->leaf_of);
-    free(ix->max_last);
-}
-
-static void live_add(live_index *ix, int b, int last)
-{
-    int node = ix->size + ix->leaf_of[b];
-    ix->max_last[node] = last;
-    for (node /= 2; node >= 1; node /= 2) {
-        const int l = ix->max_last[2 * node], r = ix->max_last[2 * node + 1];
-        ix->max_last[node] = l > r ? l : r;
-    }
-}
-
-/* Leaves of subtree `node` (covering leaves [lo, hi)) below `end` whose
- * placed buffer ends at or after `first` are appended to out. */
-static void live_collect(const live_index *ix, int node, int lo, int hi, int end, int first,
-                         buffer *bufs, buffer **out, int *n_out)
-{
-    if (lo >= end || ix->max_last[node] < first)
-        return;
-    if (hi - lo == 1) {
-        out[(*n_out)++] = &bufs[ix->by_first[lo]];
-        return;
-    }
-    const int mid = (lo + hi) / 2;
-    live_collect(ix, 2 * node, lo, mid, end, first, bufs, out, n_out);
-    live_collect(ix, 2 * node + 1, mid, hi, end, first, bufs, out, n_out);
-}
-
-/* Number of leaves whose buffer starts at or before call `last`. */
-static int starts_until(const live_index *ix, const buffer *bufs, int last)
-{
-    int lo = 0, hi = ix->n;
-    while (lo < hi) {
-        const int mid = (lo + hi) / 2;
-        if (bufs[ix->by_first[mid]].first <= last)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static int cmp_offset(const void *x, const void *y)
-{
-    const buffer *a = *(const buffer *const *)x, *b = *(const buffer *const *)y;
-    return (a->offset > b->offset) - (a->offset < b->offset);
-}
-
-/* The lowest offset where b fits between the buffers live with it (sorted by
- * offset; equal offsets in any order give the same answer, since each of
- * them either ends the search or raises it past all of them). */
-static size_t first_fit(buffer **live, int nl, size_t size)
-{
-    qsort(live, (size_t)nl, sizeof *live, cmp_offset);
-    size_t off = 0;
-    for (int j = 0; j < nl; j++) {
-        if (live[j]->offset >= off + size)
-            break;
-        size_t end = align_up(live[j]->offset + live[j]->size);
-        if (end > off)
-            off = end;
-    }
-    return off;
-}
-
-/* Places buffers in the given order at the lowest offset that conflicts with
- * no time-overlapping buffer placed before; returns the arena size. */
-static size_t place(buffer *bufs, int n, const int *order)
-{
-    buffer **live = xmalloc((size_t)(n + 1) * sizeof *live);
-    live_index ix;
-    live_init(&ix, bufs, n);
-    size_t top = 0;
-    for (int i = 0; i < n; i++)
-        bufs[i].placed = false;
-    for (int oi = 0; oi < n; oi++) {
-        buffer *b = &bufs[order[oi]];
-        int nl = 0;
-        live_collect(&ix, 1, 0, ix.size, starts_until(&ix, bufs, b->last), b->first, bufs, live,
-                     &nl);
-        b->offset = first_fit(live, nl, b->size);
-        b->placed = true;
-        live_add(&ix, order[oi], b->last);
-        if (b->offset + b->size > top)
-            top = b->offset + b->size;
-    }
-    live_free(&ix);
-    free(live);
-    return align_up(top);
-}
-
-static const buffer *sort_bufs;
-static int sort_key;
-static int cmp_order(const void *x, const void *y)
-{
-    const buffer *a = &sort_bufs[*(const int *)x], *b = &sort_bufs[*(const int *)y];
-    int c = 0;
-    switch (sort_key) {
-    case 0: /* largest first, then earliest */
-        c = (a->size < b->size) - (a->size > b->size);
-        if (!c)
-            c = (a->first > b->first) - (a->first < b->first);
-        break;
-    case 1: /* earliest first, then largest */
-        c = (a->first > b->first) - (a->first < b->first);
-        if (!c)
-            c = (a->size < b->size) - (a->size > b->size);
-        break;
-    default: /* longest-lived first, then largest */
-        c = ((a->last - a->first) < (b->last - b->first)) - ((a->last - a->first) > (b->last - b->first));
-        if (!c)
-            c = (a->size < b->size) - (a->size > b->size);
-        break;
-    }
-    if (!c)
-        c = (*(const int *)x > *(const int *)y) - (*(const int *)x < *(const int *)y);
-    return c;
-}
-
-/* Phase 4.  Greedy placement in three orders; the smallest arena wins (the
- * first of equals).  best_off receives each used buffer's offset. */
-static size_t place_best(const buffer *bufs, int nb, size_t *best_off)
-{
-    int n_used = 0;
-    int *order = xmalloc((size_t)(nb + 1) * sizeof *order);
-    for (int b = 0; b < nb; b++)
-        if (bufs[b].last >= 0 && bufs[b].size > 0)
-            order[n_used++] = b;
-    size_t best = (size_t)-1;
-    buffer *used = xmalloc((size_t)(n_used + 1) * sizeof *used);
-    int *idx = xmalloc((size_t)(n_used + 1) * sizeof *idx);
-    for (int key = 0; key < 3; key++) {
-        sort_bufs = bufs;
-        sort_key = key;
-        qsort(order, (size_t)n_used, sizeof *order, cmp_order);
-        /* place() works on a compact array of the used buffers. */
-        for (int i = 0; i < n_used; i++) {
-            used[i] = bufs[order[i]];
-            idx[i] = i;
-        }
-        size_t size = place(used, n_used, idx);
-        if (size < best) {
-            best = size;
-            for (int i = 0; i < n_used; i++)
-                best_off[order[i]] = used[i].offset;
-        }
-    }
-    free(used);
-    free(idx);
-    free(order);
-    return n_used ? best : 0;
-}
-
 /* Phase 5.  Constants live in the blob; every other tensor a call touches
  * lives at its root's offset in the arena. */
 static void record_homes(const ir_graph *g, const lir_program *p, const buffer *bufs,
@@ -493,16 +283,45 @@ static void record_lifetimes(const ir_graph *g, const buffer *bufs, plan *pl)
     }
 }
 
+/* Which calls run in place: the input whose bytes the output overlaps in
+ * the chosen placement. */
+static void record_inplace(const link *links, const size_t *best_off, const buffer *bufs,
+                           bool linked, plan *pl)
+{
+    pl->inplace_in = xmalloc(((size_t)pl->n_calls + 1) * sizeof *pl->inplace_in);
+    for (int i = 0; i < pl->n_calls; i++) {
+        const link *l = &links[i];
+        pl->inplace_in[i] = -1;
+        if (!linked || l->a < 0)
+            continue;
+        const size_t a = best_off[l->a], b = best_off[l->b];
+        if (a < b + bufs[l->b].size && b < a + bufs[l->a].size) {
+            pl->inplace_in[i] = l->a;
+            pl->n_inplace++;
+        }
+    }
+}
+
+static void fail_too_large(const ir_graph *g, const buffer *bufs, int nb, const plan *pl, int peak,
+                           char *err, size_t errlen)
+{
+    char live[320];
+    describe_peak(g, bufs, nb, peak, live, sizeof live);
+    snprintf(err, errlen, "the arena would need %zu bytes (at least %zu live at once during "
+             "call %d: %s); the generated code describes the arena in 32 bits (at most %llu "
+             "bytes)", pl->arena_bytes, pl->lower_bound, peak, live,
+             (unsigned long long)PLAN_MAX_BYTES);
+}
+
 bool plan_memory(ir_graph *g, lir_program *p, plan *pl, char *err, size_t errlen)
 {
-    give_outputs_own_bytes(g, p);
     memset(pl, 0, sizeof *pl);
     const int nt = g->n_tensors, nc = p->n_calls, nb = nt + nc;
     pl->n_tensors = nt;
     pl->n_calls = nc;
     pl->home = xcalloc((size_t)nt + 1, sizeof *pl->home);
     pl->offset = xcalloc((size_t)nt + 1, sizeof *pl->offset);
-    pl->root = resolve_roots(p, nt);
+    pl->root = lir_alias_roots(p, nt);
     pl->scratch_offset = xcalloc((size_t)nc + 1, sizeof *pl->scratch_offset);
 
     buffer *bufs = collect_lifetimes(g, p, pl->root);
@@ -511,24 +330,33 @@ bool plan_memory(ir_graph *g, lir_program *p, plan *pl, char *err, size_t errlen
         plan_free(pl);
         return false;
     }
-    int peak;
-    pl->lower_bound = lower_bound(bufs, nb, nc, &peak);
+    link *links = link_inplace(g, p, pl->root, bufs);
+    size_t *credit = link_credit(links, bufs, nc);
+    int peak, peak_separate;
+    pl->lower_bound = lower_bound(bufs, nb, nc, credit, &peak);
+    pl->lower_bound_separate = lower_bound(bufs, nb, nc, NULL, &peak_separate);
     size_t *best_off = xcalloc((size_t)nb + 1, sizeof *best_off);
-    pl->arena_bytes = place_best(bufs, nb, best_off);
+    bool linked;
+    pl->arena_bytes = plan_place_best(bufs, nb, links, best_off, &linked);
     bool ok = pl->arena_bytes <= PLAN_MAX_BYTES;
     if (ok) {
         record_homes(g, p, bufs, best_off, pl);
         record_lifetimes(g, bufs, pl);
+        record_inplace(links, best_off, bufs, linked, pl);
         pl->peak_call = peak;
+        /* The invariant everything downstream relies on, checked on the
+         * final plan with the kernels' rules alone (plan_check.c). */
+        char why[400];
+        if (!plan_check(g, p, pl, why, sizeof why)) {
+            snprintf(err, errlen, "internal error: the memory plan is unsafe: %s", why);
+            ok = false;
+        }
     } else {
-        char live[320];
-        describe_peak(g, bufs, nb, peak, live, sizeof live);
-        snprintf(err, errlen, "the arena would need %zu bytes (at least %zu live at once during "
-                 "call %d: %s); the generated code describes the arena in 32 bits (at most %llu "
-                 "bytes)", pl->arena_bytes, pl->lower_bound, peak, live,
-                 (unsigned long long)PLAN_MAX_BYTES);
+        fail_too_large(g, bufs, nb, pl, peak, err, errlen);
     }
     free(best_off);
+    free(credit);
+    free(links);
     free(bufs);
     if (!ok)
         plan_free(pl);
@@ -543,5 +371,6 @@ void plan_free(plan *pl)
     free(pl->scratch_offset);
     free(pl->first_call);
     free(pl->last_call);
+    free(pl->inplace_in);
     memset(pl, 0, sizeof *pl);
 }

@@ -13,6 +13,7 @@
 #include "ir/ir.h"
 #include "passes/lower.h"
 #include "passes/plan.h"
+#include "passes/plan_inplace.h"
 
 static int act(ir_graph *g, const char *name, int64_t bytes)
 {
@@ -106,6 +107,7 @@ static void aliases_share_and_outputs_own_bytes(void **state)
     call(&p, x, y);
     lir_alias(&p, z, y);    /* z is a reshape of y */
     lir_alias(&p, g->n_tensors, -1);
+    lower_outputs(g, &p);   /* the lowering's last step */
     plan pl;
     char err[128];
     assert_true(plan_memory(g, &p, &pl, err, sizeof err));
@@ -235,6 +237,210 @@ static void arena_just_under_4gib_is_planned(void **state)
     ir_free(g);
 }
 
+/* ---- in-place execution ---------------------------------------------------- */
+
+static int act8(ir_graph *g, const char *name, int64_t bytes)
+{
+    int64_t shape[1] = {bytes};
+    return ir_add_tensor(g, name, IR_DT_S8, 1, shape);
+}
+
+static lir_call *relu(lir_program *p, int in, int out)
+{
+    lir_call *c = lir_begin(p, 0, "kiln_requantize_s8", "kiln_requantize_params", "{ .n = 64 }");
+    lir_in(c, in);
+    lir_out(c, out);
+    return c;
+}
+
+/* x(64) -> relu -> y(64) -> relu -> z(64): kiln_requantize_s8 reads x[i]
+ * before it writes y[i], so y may sit on x's bytes, and z on y's.  Without
+ * in-place execution two buffers are live at each call (128 bytes); with
+ * it one 64-byte buffer serves all three. */
+static void activations_run_in_place(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("relu");
+    int x = act8(g, "x", 64), y = act8(g, "y", 64), z = act8(g, "z", 64);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, z);
+    lir_program p = {0};
+    relu(&p, x, y);
+    relu(&p, y, z);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[256];
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_int_equal(pl.lower_bound_separate, 128);
+    assert_int_equal(pl.lower_bound, 64);
+    assert_int_equal(pl.arena_bytes, 64);
+    assert_int_equal(pl.n_inplace, 2);
+    assert_int_equal(pl.inplace_in[0], x);
+    assert_int_equal(pl.inplace_in[1], y);
+    assert_true(plan_check(g, &p, &pl, err, sizeof err));
+    plan_free(&pl);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* A graph output keeps its bytes to the end: in x -> y (output) -> z
+ * (output) the second activation may not write z over y, though its rule
+ * would allow it for a dead input. */
+static void graph_output_is_never_overwritten(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("outs");
+    int x = act8(g, "x", 64), y = act8(g, "y", 64), z = act8(g, "z", 64);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    ir_mark_output(g, z);
+    lir_program p = {0};
+    relu(&p, x, y);
+    relu(&p, y, z);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[256];
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_true(disjoint(&pl, g, y, z));
+    assert_int_equal(pl.inplace_in[1], -1);
+    plan_free(&pl);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* The params of a packed conv as lower_s8 prints them (the fields the rules
+ * read; the rest do not matter to them). */
+static lir_call *conv(lir_program *p, const char *kernel, int in_c, int in_hw, int out_c, int out_hw,
+                      int k, int stride, int pad, int in, int out)
+{
+    lir_call *c = lir_begin(p, 0, kernel, "kiln_conv_s8_params",
+                            "{ .batch = 1, .in_c = %d, .in_h = %d, .in_w = %d, .out_c = %d, "
+                            ".out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d, .stride_h = %d, "
+                            ".stride_w = %d, .dil_h = 1, .dil_w = 1, .pad_t = %d, .pad_l = %d, "
+                            ".groups = 1, .layout = 1, .in_offset = 128, .rq = { .mode = 1 } }",
+                            in_c, in_hw, in_hw, out_c, out_hw, out_hw, k, k, stride, stride, pad, pad);
+    lir_in(c, in);
+    lir_null(c);
+    lir_out(c, out);
+    return c;
+}
+
+/* A 1x1 conv 8 -> 16 channels on 4x4 pixels expands pixel pairs: pixels p,
+ * p+1 are read, then their outputs written, ending at (p+2)*16 from the
+ * output's start, while input pixel p+2 starts (p+2)*8 from the input's.
+ * For every pair but the last (p+2 <= 14): d <= (p+2)*(8-16), so d <= -112:
+ * the input sits in the last 128..144 bytes of the output's 256. */
+static void expanding_pointwise_reads_from_the_end(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("pw");
+    int x = act8(g, "x", 128), y = act8(g, "y", 256);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    lir_call *c = conv(&p, "kiln_conv_s8_p16", 8, 4, 16, 4, 1, 1, 0, x, y);
+    plan_inplace_rule r[2];
+    assert_int_equal(plan_inplace_rules(g, c, r), 1);
+    assert_int_equal(r[0].dmax, -112);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[256];
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_int_equal(pl.arena_bytes, 256);
+    assert_true((int64_t)pl.offset[x] - (int64_t)pl.offset[y] >= 112);
+    plan_free(&pl);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* Rows through a ring, VWW's first layer: 3x3 stride 2, 96x96x3 -> 48x48x8,
+ * no top padding.  Before output row oy (384 bytes) is written, input rows
+ * up to 2*oy+2 (288 bytes each) are in the ring: d <= (2*oy+3)*288 -
+ * (oy+1)*384 = 192*oy + 480, least at oy = 0: 480.  The 3x3c4 depthwise
+ * kernel at stride 2, 48x48x16 -> 24x24x16: (2*oy+3)*768 - (oy+1)*384 =
+ * 1152*oy + 1920, so 1920. */
+static void ring_rules_match_the_hand_count(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("ring");
+    int x = act8(g, "x", 27648), y = act8(g, "y", 18432), u = act8(g, "u", 36864),
+        v = act8(g, "v", 9216);
+    lir_program p = {0};
+    plan_inplace_rule r[2];
+    assert_int_equal(plan_inplace_rules(g, conv(&p, "kiln_conv_s8_p8", 3, 96, 8, 48, 3, 2, 0, x, y), r), 1);
+    assert_int_equal(r[0].dmax, 480);
+    assert_int_equal(plan_inplace_rules(g, conv(&p, "kiln_depthwise_conv_s8_3x3c4", 16, 48, 16, 24, 3, 2, 0, u, v), r), 1);
+    assert_int_equal(r[0].dmax, 1920);
+    /* The plain kernels have no rule: they are never run in place. */
+    assert_int_equal(plan_inplace_rules(g, conv(&p, "kiln_conv_s8", 3, 96, 8, 48, 3, 2, 0, x, y), r), 0);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* The plane depthwise kernel copies two channels of every pixel before it
+ * writes those two channels: an output moved by whole pixels (a multiple of
+ * the 64 channels) only overwrites copied bytes; moved by 16 it would
+ * overwrite channel 16 of a pixel before that channel is copied. */
+static void plane_depthwise_moves_by_whole_pixels(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("dw");
+    int x = act8(g, "x", 8000), y = act8(g, "y", 8000);
+    lir_program p = {0};
+    plan_inplace_rule r[2];
+    assert_int_equal(plan_inplace_rules(g, conv(&p, "kiln_depthwise_conv_s8_3x3", 64, 10, 64, 10, 3, 1, 1, x, y), r), 1);
+    assert_true(plan_inplace_allows(&r[0], 0, 8000, 8000));
+    assert_true(plan_inplace_allows(&r[0], -640, 8000, 8000));
+    assert_false(plan_inplace_allows(&r[0], 16, 8000, 8000));
+    assert_false(plan_inplace_allows(&r[0], -16, 8000, 8000));
+    assert_true(plan_inplace_allows(&r[0], 8000, 8000, 8000)); /* disjoint */
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* plan_check refuses a plan that shares bytes no rule allows: a kernel
+ * without a rule whose output sits on its input, and an activation whose
+ * output starts above its input (d = 16 > 0: y[i] would land on x[i+16]
+ * before it is read). */
+static void plan_check_refuses_unsafe_sharing(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("bad");
+    int x = act(g, "x", 64), y = act(g, "y", 64);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    call(&p, x, y);
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[256];
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_true(plan_check(g, &p, &pl, err, sizeof err));
+    pl.offset[y] = pl.offset[x];
+    assert_false(plan_check(g, &p, &pl, err, sizeof err));
+    assert_non_null(strstr(err, "'x'"));
+    plan_free(&pl);
+    lir_free(&p);
+    ir_free(g);
+
+    g = ir_new("bad2");
+    x = act8(g, "x", 64), y = act8(g, "y", 64);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    memset(&p, 0, sizeof p);
+    relu(&p, x, y);
+    lir_alias(&p, g->n_tensors, -1);
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_int_equal(pl.offset[x], pl.offset[y]);
+    pl.offset[x] = 0, pl.offset[y] = 16, pl.arena_bytes = 80;
+    assert_false(plan_check(g, &p, &pl, err, sizeof err));
+    pl.offset[x] = 16, pl.offset[y] = 0; /* d = -16: y[i] lands on x[i-16], already read */
+    assert_true(plan_check(g, &p, &pl, err, sizeof err));
+    plan_free(&pl);
+    lir_free(&p);
+    ir_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +452,12 @@ int main(void)
         cmocka_unit_test(buffer_of_4gib_is_refused),
         cmocka_unit_test(scratch_of_4gib_is_refused),
         cmocka_unit_test(arena_just_under_4gib_is_planned),
+        cmocka_unit_test(activations_run_in_place),
+        cmocka_unit_test(graph_output_is_never_overwritten),
+        cmocka_unit_test(expanding_pointwise_reads_from_the_end),
+        cmocka_unit_test(ring_rules_match_the_hand_count),
+        cmocka_unit_test(plane_depthwise_moves_by_whole_pixels),
+        cmocka_unit_test(plan_check_refuses_unsafe_sharing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

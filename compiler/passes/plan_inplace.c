@@ -1,0 +1,204 @@
+/*
+ * plan_inplace.c - each kernel's in-place rule (plan_inplace.h), derived
+ * from the order in which that kernel reads and writes.
+ *
+ * Three orders cover the kernels that run in place:
+ *  - Rows through a ring (kiln_conv_s8_p8/p16 with a window, and
+ *    kiln_depthwise_conv_s8_3x3c4): before any byte of output row oy is
+ *    written, every input row its window reaches has been copied into
+ *    scratch, each row once; the rows below R(oy) = oy*stride_h - pad_t +
+ *    span are never read again.  Writing row oy is safe when its end stays
+ *    at or below the first input row not yet copied.
+ *  - Pixel pairs (kiln_conv_s8_p8/p16, 1x1 stride 1): pixels p and p+1 are
+ *    expanded into scratch, then both outputs written.  Safe when the pair's
+ *    outputs end at or below input pixel p+2.  An expanding 1x1 conv gets a
+ *    negative bound: its input sits at the end of its output's bytes.
+ *  - Channel planes (kiln_depthwise_conv_s8_3x3): two channels of every
+ *    pixel are copied into planes, then those two channels of every output
+ *    pixel written.  Any d that is a multiple of the channel count writes
+ *    only bytes of channels already copied.
+ *  - Elements (activations, requantization, int8 ADD/SUB/MUL/MIN/MAX on an
+ *    input that is not broadcast): element i is read, then output element i
+ *    written, in ascending order.
+ * The ring and pair rules hold for the DSP paths too: their assembly reads
+ * only the ring or the expanded rows and writes one output row or pair.
+ * Never reads or changes the plan; host-only.
+ */
+#include "passes/plan_inplace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_BOUND INT64_MAX
+
+/* Integer field `name` of the call's params initializer ("{ .name = v, ...
+ * }"), the exact values the kernel receives.  The first match is the outer
+ * struct's: nested structs (.rq) come last in every initializer. */
+static bool param(const lir_call *c, const char *name, int64_t *v)
+{
+    if (!c->pinit)
+        return false;
+    size_t n = strlen(name);
+    for (const char *s = strchr(c->pinit, '.'); s; s = strchr(s + 1, '.')) {
+        if ((s == c->pinit || s[-1] == ' ' || s[-1] == '{') && !strncmp(s + 1, name, n) &&
+            !strncmp(s + 1 + n, " = ", 3)) {
+            char *end;
+            long long x = strtoll(s + 4 + n, &end, 10);
+            if (end == s + 4 + n)
+                return false;
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef struct conv_p {
+    int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w, k_h, k_w;
+    int64_t stride_h, stride_w, dil_h, pad_t, pad_l, layout;
+} conv_p;
+
+static bool conv_params(const lir_call *c, conv_p *p)
+{
+    return param(c, "batch", &p->batch) && param(c, "in_c", &p->in_c) &&
+           param(c, "in_h", &p->in_h) && param(c, "in_w", &p->in_w) &&
+           param(c, "out_c", &p->out_c) && param(c, "out_h", &p->out_h) &&
+           param(c, "out_w", &p->out_w) && param(c, "k_h", &p->k_h) && param(c, "k_w", &p->k_w) &&
+           param(c, "stride_h", &p->stride_h) && param(c, "stride_w", &p->stride_w) &&
+           param(c, "dil_h", &p->dil_h) && param(c, "pad_t", &p->pad_t) &&
+           param(c, "pad_l", &p->pad_l) && param(c, "layout", &p->layout) && p->batch == 1 &&
+           p->layout == 1 && p->out_h > 0 && p->out_w > 0 && p->in_h > 0;
+}
+
+/* conv_s8_packed.c's pointwise(): the kernel reads input pixels, not rows. */
+static bool pointwise(const conv_p *p)
+{
+    return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_t == 0 &&
+           p->pad_l == 0 && p->in_w == p->out_w && p->in_h == p->out_h;
+}
+
+/* Rows through a ring of span rows. */
+static int64_t ring_dmax(const conv_p *p)
+{
+    const int64_t span = (p->k_h - 1) * p->dil_h + 1;
+    const int64_t in_row = p->in_w * p->in_c, out_row = p->out_w * p->out_c;
+    int64_t dmax = NO_BOUND;
+    for (int64_t oy = 0; oy < p->out_h; oy++) {
+        const int64_t unread = oy * p->stride_h - p->pad_t + span; /* first row not copied */
+        if (unread >= p->in_h)
+            break;
+        const int64_t room = (unread > 0 ? unread : 0) * in_row - (oy + 1) * out_row;
+        if (room < dmax)
+            dmax = room;
+    }
+    return dmax;
+}
+
+/* Pixel pairs: writing pixels p, p+1 (p even) must leave pixels >= p+2. */
+static int64_t pair_dmax(const conv_p *p)
+{
+    const int64_t npix = p->out_h * p->out_w;
+    if (npix <= 2)
+        return NO_BOUND;
+    /* (p+2)(in_c - out_c) over even p with p+2 < npix: the first pair when
+     * the conv shrinks or keeps the channels, the last when it expands. */
+    const int64_t last = (npix - 1) & ~(int64_t)1;
+    const int64_t q = p->in_c >= p->out_c ? 2 : last;
+    return q * (p->in_c - p->out_c);
+}
+
+static int rule(plan_inplace_rule *r, int in_arg, int out_arg, int64_t dmax, int64_t modulus)
+{
+    r->in_arg = in_arg, r->out_arg = out_arg, r->dmax = dmax, r->modulus = modulus;
+    return 1;
+}
+
+static int conv_rules(const lir_call *c, plan_inplace_rule *r)
+{
+    conv_p p;
+    if (!conv_params(c, &p))
+        return 0;
+    if (!strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3"))
+        return p.in_c == p.out_c ? rule(r, 0, 2, INT64_MIN, p.in_c) : 0;
+    if (!pointwise(&p) && p.dil_h != 1)
+        return 0; /* the ring skips the rows between dilated taps until later */
+    if (!strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3c4"))
+        return rule(r, 0, 2, ring_dmax(&p), 0);
+    return rule(r, 0, 2, pointwise(&p) ? pair_dmax(&p) : ring_dmax(&p), 0);
+}
+
+/* Element i read before output element i is written, ascending. */
+static int64_t elem_dmax(const ir_tensor *x, const ir_tensor *y)
+{
+    const int64_t ei = (int64_t)ir_dtype_size(x->dtype), eo = (int64_t)ir_dtype_size(y->dtype);
+    const int64_t n = ir_numel(y);
+    return ei >= eo ? ei - eo : (n - 1) * (ei - eo);
+}
+
+static bool is_tensor(const lir_call *c, int a)
+{
+    return a < c->n_args && c->args[a].kind == LIR_ARG_TENSOR;
+}
+
+static int elem_rule(const ir_graph *g, const lir_call *c, int in_arg, int out_arg,
+                     plan_inplace_rule *r)
+{
+    if (!is_tensor(c, in_arg) || !is_tensor(c, out_arg))
+        return 0;
+    const ir_tensor *x = &g->tensors[c->args[in_arg].tensor];
+    const ir_tensor *y = &g->tensors[c->args[out_arg].tensor];
+    if (ir_numel(x) != ir_numel(y) || ir_numel(y) < 1)
+        return 0; /* broadcast: one input element feeds many outputs */
+    return rule(r, in_arg, out_arg, elem_dmax(x, y), 0);
+}
+
+static const char *const unary[] = {
+    "kiln_requantize_s8", "kiln_clip_s8", "kiln_requantize_q", "kiln_logistic_s8",
+    "kiln_tanh_s8", "kiln_hard_swish_s8", "kiln_leaky_relu_s8",
+};
+static const char *const binary[] = {
+    "kiln_add_s8", "kiln_sub_s8", "kiln_mul_s8", "kiln_min_s8", "kiln_max_s8",
+};
+
+static bool listed(const char *k, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(k, list[i]))
+            return true;
+    return false;
+}
+
+int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule rules[2])
+{
+    const char *k = c->kernel;
+    if (!strcmp(k, "kiln_conv_s8_p8") || !strcmp(k, "kiln_conv_s8_p16") ||
+        !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4"))
+        return conv_rules(c, rules);
+    if (listed(k, unary, sizeof unary / sizeof unary[0]))
+        return elem_rule(g, c, 0, 1, rules);
+    if (listed(k, binary, sizeof binary / sizeof binary[0]) || !strcmp(k, "kiln_add_s8_lut")) {
+        const int out = !strcmp(k, "kiln_add_s8_lut") ? 3 : 2;
+        int n = elem_rule(g, c, 0, out, rules);
+        return n + elem_rule(g, c, 1, out, rules + n);
+    }
+    return 0;
+}
+
+bool plan_inplace_allows(const plan_inplace_rule *r, int64_t d, size_t in_bytes, size_t out_bytes)
+{
+    if (d >= (int64_t)in_bytes || d <= -(int64_t)out_bytes)
+        return true;
+    return d <= r->dmax || (r->modulus > 0 && d % r->modulus == 0);
+}
+
+size_t plan_inplace_max_overlap(const plan_inplace_rule *r, size_t in_bytes, size_t out_bytes)
+{
+    const int64_t a = (int64_t)in_bytes, b = (int64_t)out_bytes;
+    if (r->modulus > 0)
+        return (size_t)(a < b ? a : b); /* d = 0 */
+    /* Overlap of [0, a) and [d, d + b) grows up to d = min(0, a - b). */
+    int64_t best = a - b < 0 ? a - b : 0;
+    int64_t d = r->dmax < best ? r->dmax : best;
+    int64_t lo = d > 0 ? d : 0, hi = d + b < a ? d + b : a;
+    return hi > lo ? (size_t)(hi - lo) : 0;
+}
