@@ -171,6 +171,7 @@ typedef struct ir_attr {
     ir_resize_attr resize;
     ir_rnn_attr rnn;
     int svdf_rank;                  /* SVDF: filters per output unit */
+    bool select_last;               /* ARGMAX/ARGMIN: ties go to the last index */
 } ir_attr;
 
 /* ---- ops --------------------------------------------------------------- */

@@ -122,6 +122,8 @@ bool vfiles_compile(const vopts *o, vfileset *fs, compiled *c, char *err, size_t
         fs->view = view;
         compile_opts co = o->co;
         co.imp = vfiles_import_opts(fs);
+        co.imp.n_fixes = o->co.imp.n_fixes;   /* --shape / --const */
+        co.imp.fixes = o->co.imp.fixes;
         char why[2048];
         memset(c, 0, sizeof *c);
         if (compile_model(o->model, &co, c, why, sizeof why))
