@@ -685,12 +685,20 @@ static bool add_inputs(onnx_ctx *c)
         if (fix_vals && !fix_const_data(c, fx, t))
             goto out;
         /* --const: frozen now, so shape arithmetic and If on it fold. */
-        if (fix_vals)
+        if (fix_vals) {
             c->decl[c->n_decl].frozen = true;
-        else if (v && fx && fx->file && !ox_make_const(c, t, "--const input"))
-            goto out;
-        else if (v && fx && fx->file)
+        } else if (v && fx && v == fx->file) {
+            ir_tensor *tt = &c->g->tensors[t];
+            if (v->nbytes != ir_nbytes(tt)) {
+                snprintf(c->err, c->errlen, "%s: the --const file for %s holds %zu bytes, its shape needs %zu",
+                         c->path, what, v->nbytes, ir_nbytes(tt));
+                goto out;
+            }
+            tt->data = xmalloc(v->nbytes ? v->nbytes : 1);
+            memcpy(tt->data, v->data, v->nbytes);
+            tt->nbytes = v->nbytes;
             c->decl[c->n_decl].frozen = true;
+        }
         c->n_decl++;
         ok = true;
     out:
