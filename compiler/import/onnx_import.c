@@ -28,6 +28,8 @@
 
 /* Opset ranges are those Kiln accepts for each op (within OX_MIN_OPSET ..
  * OX_MAX_OPSET); `until` is the last opset in which the op exists. */
+static bool ox_if(onnx_ctx *c);
+
 static const ox_op ops[] = {
     {"Abs", 6, 27, ox_abs, NULL},
     {"Add", 6, 25, ox_add, "numpy broadcasting (opset < 7: broadcast/axis attributes)"},
@@ -71,6 +73,7 @@ static const ox_op ops[] = {
     {"HardSigmoid", 6, 25, ox_hard_sigmoid, NULL},
     {"HardSwish", 14, 25, ox_hard_swish, NULL},
     {"Identity", 6, 25, ox_identity, "tensors only"},
+    {"If", 1, 27, ox_if, "condition known at compile time (a constant, or an input given with --const): the taken branch is inlined"},
     {"InstanceNormalization", 6, 27, ox_instance_norm, "decomposed"},
     {"LayerNormalization", 17, 27, ox_layer_norm, "decomposed; Mean and InvStdDev outputs"},
     {"LeakyRelu", 6, 25, ox_leaky_relu, NULL},
@@ -772,6 +775,74 @@ static bool import_node(onnx_ctx *c, int idx)
     free(c->domain);
     c->node_name = c->op_name = c->domain = NULL;
     c->node = NULL;
+    return ok;
+}
+
+/* ---- If with a condition known at compile time ------------------------------ */
+
+/* Imports the nodes of the branch the condition takes, in place of the If
+ * node, and makes the If's outputs aliases of the branch's outputs.  The
+ * branch sees the outer graph's values by name (ONNX scoping); its own
+ * initializers become constants.  A condition computed at run time is
+ * refused: Kiln compiles one straight-line program. */
+static bool ox_if(onnx_ctx *c)
+{
+    int t;
+    if (!ox_in(c, 0, &t))
+        return false;
+    if (!ir_is_const(ox_t(c, t))) {
+        bool given = false;
+        for (int i = 0; i < c->n_decl; i++)
+            if (c->decl[i].tensor == t && c->decl[i].value)
+                given = true;
+        if (!given)
+            return ox_unsupported(c, "If whose condition '%s' is computed at run time (Kiln inlines the branch "
+                                  "a condition known at compile time takes; freeze an input with --const %s=1|0)",
+                                  ox_t(c, t)->name, ox_t(c, t)->name);
+        if (!ox_make_const(c, t, "the condition"))
+            return false;
+    }
+    int64_t *v, n;
+    if (!ox_const_i64(c, t, &v, &n))
+        return false;
+    const bool cond = n > 0 && v[0] != 0;
+    free(v);
+    if (n != 1)
+        return ox_err(c, "the condition has %lld elements, not 1", (long long)n);
+    const onnx_attr *a = ox_attr(c, cond ? "then_branch" : "else_branch");
+    if (!a || !a->g)
+        return ox_err(c, "attribute '%s' (a graph) is missing", cond ? "then_branch" : "else_branch");
+    const onnx_graph *branch = a->g;
+    if (branch->n_outputs != c->node->n_out)
+        return ox_err(c, "the %s branch has %d outputs, the node %d", cond ? "then" : "else", branch->n_outputs,
+                      c->node->n_out);
+    /* The If node's own state, restored after the branch's nodes. */
+    onnx_ctx saved = *c;
+    c->gp = branch;
+    bool ok = add_initializers(c);
+    for (int i = 0; ok && i < branch->n_nodes; i++)
+        ok = import_node(c, i);
+    int outs[64];
+    for (int k = 0; ok && k < branch->n_outputs && k < 64; k++) {
+        char *name = onnx_strdup(branch->outputs[k].name);
+        outs[k] = ox_lookup(c, name);
+        if (outs[k] < 0)
+            ok = ox_err(c, "branch output '%s' is not produced in the branch or outside it", name);
+        free(name);
+    }
+    c->gp = saved.gp;
+    c->node = saved.node;
+    c->node_index = saved.node_index;
+    c->node_opset = saved.node_opset;
+    c->first_tensor = saved.first_tensor;
+    c->out0_optional = saved.out0_optional;
+    c->node_name = saved.node_name;
+    c->op_name = saved.op_name;
+    c->domain = saved.domain;
+    if (ok && branch->n_outputs > 64)
+        ok = ox_unsupported(c, "an If with more than 64 outputs");
+    for (int k = 0; ok && k < branch->n_outputs; k++)
+        ok = ox_alias_out(c, k, outs[k]);
     return ok;
 }
 

@@ -19,6 +19,7 @@ bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
 python3 tests/gen/onnx_mini.py "$tmp/sym.onnx" symbolic
 python3 tests/gen/onnx_mini.py "$tmp/cr.onnx" const_range
+python3 tests/gen/onnx_mini.py "$tmp/if.onnx" if_flag
 
 # expect_out NAME WANT ARGS...: kiln dump's output lines must equal WANT
 expect_out() {
@@ -72,6 +73,15 @@ expect_out "const from a file" "y:float32[4] " "$tmp/cr.onnx" --const n="$tmp/n.
 # one constant output of 3 elements.
 "$KILN" dump "$tmp/cr.onnx" --const n=3 --const gain=2 >"$tmp/out" 2>&1
 grep -q 'output #y:float32\[3\]' "$tmp/out" && ok || bad "fully frozen graph: $(head -c 300 "$tmp/out")"
+
+# --- If on a frozen flag: the taken branch is inlined, the other never compiled ---
+expect_err "If on a run-time condition names --const" "--const flag=1|0" dump "$tmp/if.onnx"
+"$KILN" dump "$tmp/if.onnx" --const flag=1 >"$tmp/out" 2>&1 && grep -q ' Neg ' "$tmp/out" && ! grep -q ' Abs ' "$tmp/out" \
+    && ok || bad "If then-branch: $(head -c 400 "$tmp/out")"
+"$KILN" dump "$tmp/if.onnx" --const flag=0 >"$tmp/out" 2>&1 && grep -q ' Abs ' "$tmp/out" && ! grep -q ' Neg ' "$tmp/out" \
+    && ok || bad "If else-branch: $(head -c 400 "$tmp/out")"
+"$KILN" validate "$tmp/if.onnx" --const flag=1 >"$tmp/out" 2>&1 && grep -q 'result: PASS' "$tmp/out" && ok \
+    || bad "validate If --const flag=1: $(tail -3 "$tmp/out")"
 
 echo "summary: $pass/$((pass+fail)) --shape/--const checks passed"
 [ $fail -eq 0 ]

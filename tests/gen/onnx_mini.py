@@ -63,6 +63,8 @@ def attr(name, v):
         return f_bytes(1, name) + f_float(2, v) + f_int(20, 1)
     if isinstance(v, int):
         return f_bytes(1, name) + f_int(3, v) + f_int(20, 2)
+    if isinstance(v, tuple):                                  # ("graph", GraphProto bytes)
+        return f_bytes(1, name) + f_bytes(6, v[1]) + f_int(20, 5)
     if isinstance(v, list):
         return f_bytes(1, name) + b"".join(f_int(8, x) for x in v) + f_int(20, 7)
     return f_bytes(1, name) + f_bytes(5, v) + f_int(20, 4)   # a TensorProto
@@ -73,11 +75,16 @@ def node(op, ins, outs, **attrs):
             f_bytes(3, outs[0] + "_node") + f_bytes(4, op) + b"".join(f_bytes(5, attr(k, v)) for k, v in attrs.items()))
 
 
-def model(name, nodes, inputs, outputs, inits=(), opset=17):
+def graph(name, nodes, inputs, outputs, inits=()):
     g = b"".join(f_bytes(1, n) for n in nodes) + f_bytes(2, name)
     g += b"".join(f_bytes(5, t) for t in inits)
     g += b"".join(f_bytes(11, value_info(*i)) for i in inputs)
     g += b"".join(f_bytes(12, f_bytes(1, o)) for o in outputs)
+    return g
+
+
+def model(name, nodes, inputs, outputs, inits=(), opset=17):
+    g = graph(name, nodes, inputs, outputs, inits)
     return f_int(1, 8) + f_bytes(2, "kiln-tests") + f_bytes(7, g) + f_bytes(8, f_int(2, opset))
 
 
@@ -100,6 +107,12 @@ def models():
         node("Mul", ["rf", "gain"], ["y"]),
     ], [("gain", FLOAT, [1]), ("n", INT64, [])], ["y"],
         [tensor("zero", INT64, [], [0]), tensor("step", INT64, [], [1])])
+    # x [2,3], flag bool scalar: y = If(flag) then Neg(x) else Abs(x)
+    then_g = graph("then", [node("Neg", ["x"], ["t_out"])], [], ["t_out"])
+    else_g = graph("else", [node("Abs", ["x"], ["e_out"])], [], ["e_out"])
+    m["if_flag"] = model("if_flag", [
+        node("If", ["flag"], ["y"], then_branch=("graph", then_g), else_branch=("graph", else_g)),
+    ], [("x", FLOAT, [2, 3]), ("flag", BOOL, [])], ["y"])
     return m
 
 
