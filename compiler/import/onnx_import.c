@@ -846,6 +846,62 @@ static bool ox_if(onnx_ctx *c)
     return ok;
 }
 
+/* ---- every gap at once ------------------------------------------------------ */
+
+/* Before importing anything: every op (domain, name, opset) the table lacks,
+ * with its count and first node, in one message.  A model with one gap
+ * usually has several; the user should see them all in one run. */
+static bool check_all_ops_known(onnx_ctx *c)
+{
+    const onnx_graph *gp = c->gp;
+    int n_gaps = 0, n_nodes = 0;
+    int *first = xcalloc((size_t)gp->n_nodes + 1, sizeof *first), *count = xcalloc((size_t)gp->n_nodes + 1,
+                                                                                      sizeof *count);
+    for (int i = 0; i < gp->n_nodes; i++) {
+        const onnx_node *n = &gp->nodes[i];
+        bool found;
+        const int opset = opset_of(c->m, n->domain, &found);
+        const ox_op *op = is_default_domain(n->domain) ? find_op(n->op_type) : NULL;
+        if (op && opset >= op->since && opset <= op->until)
+            continue;
+        n_nodes++;
+        int k;   /* the first node with the same domain and op type */
+        for (k = 0; k < n_gaps; k++) {
+            const onnx_node *f = &gp->nodes[first[k]];
+            if (f->op_type.len == n->op_type.len && !memcmp(f->op_type.p, n->op_type.p, n->op_type.len) &&
+                f->domain.len == n->domain.len && !memcmp(f->domain.p, n->domain.p, n->domain.len))
+                break;
+        }
+        if (k == n_gaps)
+            first[n_gaps++] = i;
+        count[k]++;
+    }
+    if (n_gaps <= 1) {      /* none, or one kind: import_node says it with all details */
+        free(first);
+        free(count);
+        return true;
+    }
+    sbuf b = {0};
+    sb_printf(&b, "%s: unsupported: %d operator types Kiln does not compile (%d nodes):", c->path, n_gaps, n_nodes);
+    for (int k = 0; k < n_gaps; k++) {
+        const onnx_node *f = &gp->nodes[first[k]];
+        bool found;
+        const int opset = opset_of(c->m, f->domain, &found);
+        char *name = onnx_strdup(f->op_type), *dom = onnx_strdup(f->domain), *nn = onnx_strdup(f->name);
+        sb_printf(&b, "\n  %s%s%s at opset %d: %d node%s, first node %d%s%s%s", dom[0] ? dom : "", dom[0] ? "::" : "",
+                  name, opset, count[k], count[k] == 1 ? "" : "s", first[k], nn[0] ? " '" : "", nn, nn[0] ? "'" : "");
+        free(name);
+        free(dom);
+        free(nn);
+    }
+    sb_printf(&b, "\n(`kiln supported-ops` lists what Kiln compiles)");
+    snprintf(c->err, c->errlen, "%s", b.s);
+    sb_free(&b);
+    free(first);
+    free(count);
+    return false;
+}
+
 /* ---- outputs ------------------------------------------------------------- */
 
 static bool add_outputs(onnx_ctx *c)
@@ -907,7 +963,7 @@ static bool import_graph(onnx_ctx *c)
                  "`kiln supported-ops` lists what Kiln compiles)", c->path, c->opset, OX_MIN_OPSET, OX_MAX_OPSET);
         return false;
     }
-    if (!add_initializers(c) || !add_inputs(c))
+    if (!check_all_ops_known(c) || !add_initializers(c) || !add_inputs(c))
         return false;
     for (int i = 0; i < c->gp->n_nodes; i++)
         if (!import_node(c, i))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shape_const.sh - --shape and --const (issue 11): fixing symbolic input
-# dimensions and freezing inputs so shape arithmetic folds.
+# dimensions and freezing inputs so shape arithmetic and If fold; and the
+# refusal that lists every unsupported op of a model at once.
 #
 # Models come from tests/gen/onnx_mini.py (a minimal ONNX writer):
 #   symbolic     x [1, "samples"] -> Reshape(x, Gather(Shape(x), 1)) -> Abs,
@@ -20,6 +21,7 @@ bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 python3 tests/gen/onnx_mini.py "$tmp/sym.onnx" symbolic
 python3 tests/gen/onnx_mini.py "$tmp/cr.onnx" const_range
 python3 tests/gen/onnx_mini.py "$tmp/if.onnx" if_flag
+python3 tests/gen/onnx_mini.py "$tmp/gaps.onnx" gaps
 
 # expect_out NAME WANT ARGS...: kiln dump's output lines must equal WANT
 expect_out() {
@@ -82,6 +84,13 @@ expect_err "If on a run-time condition names --const" "--const flag=1|0" dump "$
     && ok || bad "If else-branch: $(head -c 400 "$tmp/out")"
 "$KILN" validate "$tmp/if.onnx" --const flag=1 >"$tmp/out" 2>&1 && grep -q 'result: PASS' "$tmp/out" && ok \
     || bad "validate If --const flag=1: $(tail -3 "$tmp/out")"
+
+# --- every gap at once: both op types, their counts and first nodes ---
+"$KILN" analyze "$tmp/gaps.onnx" >"$tmp/out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q '2 operator types Kiln does not compile (3 nodes)' "$tmp/out" \
+    && grep -q 'TopK at opset 17: 2 nodes, first node 1' "$tmp/out" \
+    && grep -q 'CumSum at opset 17: 1 node, first node 2' "$tmp/out" && ok \
+    || bad "all gaps at once: rc=$rc $(cat "$tmp/out")"
 
 echo "summary: $pass/$((pass+fail)) --shape/--const checks passed"
 [ $fail -eq 0 ]
