@@ -236,6 +236,8 @@ bool ox_space_to_depth(onnx_ctx *c);
 bool ox_layer_norm(onnx_ctx *c);
 bool ox_instance_norm(onnx_ctx *c);
 bool ox_group_norm(onnx_ctx *c);
+bool ox_topk(onnx_ctx *c);
+bool ox_cumsum(onnx_ctx *c);
 
 bool ox_resize(onnx_ctx *c);
 bool ox_upsample(onnx_ctx *c);

@@ -750,3 +750,70 @@ bool ox_group_norm(onnx_ctx *c)
            per_channel(c, bias, r, &bi) && bin(c, IR_OP_MUL, -1, nb, sc, IR_DT_F32, &s) &&
            bin(c, IR_OP_ADD, 0, s, bi, IR_DT_F32, &y);
 }
+
+/* ---- TopK, CumSum ------------------------------------------------------------ */
+
+bool ox_topk(onnx_ctx *c)
+{
+    int x, axis;
+    int64_t a, largest, k;
+    if (!ox_in(c, 0, &x) || !ox_attr_int(c, "axis", -1, &a) || !ox_attr_int(c, "largest", 1, &largest))
+        return false;
+    const ir_tensor *t = ox_t(c, x);
+    if (t->dtype != IR_DT_F32 && t->dtype != IR_DT_S64)
+        return ox_unsupported(c, "TopK on %s (float32, int64)", ir_dtype_name(t->dtype));
+    if (!ox_axis(c, a, t->rank, "axis", &axis))
+        return false;
+    if (c->node_opset < 10) {
+        if (!ox_attr_int(c, "k", -1, &k))
+            return false;
+    } else {
+        bool present;
+        int64_t *v, n;
+        if (!ox_in_ints(c, 1, &present, &v, &n))
+            return false;
+        k = present && n == 1 ? v[0] : -1;
+        free(v);
+    }
+    t = ox_t(c, x);
+    if (k < 0 || k > t->shape[axis])
+        return ox_err(c, "k = %lld must be within [0, %lld]", (long long)k, (long long)t->shape[axis]);
+    int64_t shape[IR_MAX_DIMS];
+    memcpy(shape, t->shape, sizeof shape);
+    shape[axis] = k;
+    const int rank = t->rank;
+    const ir_dtype dt = t->dtype;
+    int out[2];
+    if (!ox_out(c, 0, dt, rank, shape, &out[0]) || !ox_out(c, 1, IR_DT_S64, rank, shape, &out[1]))
+        return false;
+    int n = ox_node(c, IR_OP_TOPK, 1, &x, 2, out);
+    c->g->nodes[n].attr.axis = axis;
+    c->g->nodes[n].attr.smallest = largest == 0;
+    return true;
+}
+
+bool ox_cumsum(onnx_ctx *c)
+{
+    int x, y, axis;
+    int64_t ex, rev, *v, n;
+    bool present;
+    if (!ox_in(c, 0, &x) || !ox_attr_int(c, "exclusive", 0, &ex) || !ox_attr_int(c, "reverse", 0, &rev) ||
+        !ox_in_ints(c, 1, &present, &v, &n))
+        return false;
+    const int64_t a = present && n == 1 ? v[0] : 0;
+    free(v);
+    if (!present || n != 1)
+        return ox_err(c, "axis must be one integer");
+    const ir_tensor *t = ox_t(c, x);
+    if (!ox_axis(c, a, t->rank, "axis", &axis))
+        return false;
+    int64_t shape[IR_MAX_DIMS];
+    memcpy(shape, t->shape, sizeof shape);
+    if (!ox_out(c, 0, t->dtype, t->rank, shape, &y))
+        return false;
+    int nd = ox_node(c, IR_OP_CUMSUM, 1, &x, 1, &y);
+    c->g->nodes[nd].attr.axis = axis;
+    c->g->nodes[nd].attr.exclusive = ex != 0;
+    c->g->nodes[nd].attr.reverse = rev != 0;
+    return true;
+}

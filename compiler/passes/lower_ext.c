@@ -307,11 +307,47 @@ static int lower_gather(ir_graph *g, int node, lir_program *p, char *err, size_t
     return 1;
 }
 
+static int lower_topk_cumsum(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
+    const int axis = nd->attr.axis;
+    if (axis < 0 || axis >= x->rank || x->q.n || y->dtype != x->dtype || !lower_fits_i32(ir_numel(x)))
+        return lower_fail(err, errlen, g, node, "needs an axis of X and an output of X's type");
+    int64_t outer, inner;
+    axis_split(x, axis, &outer, &inner);
+    lir_call *c;
+    if (nd->op == IR_OP_TOPK) {
+        const char *k = x->dtype == IR_DT_F32 ? "kiln_topk_f32" : x->dtype == IR_DT_S64 ? "kiln_topk_int64" : NULL;
+        if (!k)
+            return lower_fail(err, errlen, g, node, "unsupported: TopK on %s (float32, int64)", ir_dtype_name(x->dtype));
+        c = lir_begin(p, node, k, "kiln_topk_params",
+                      "{ .outer = %lld, .n = %lld, .inner = %lld, .k = %lld, .smallest = %d }", (long long)outer,
+                      (long long)x->shape[axis], (long long)inner, (long long)y->shape[axis],
+                      nd->attr.smallest ? 1 : 0);
+        lir_in(c, nd->in[0]);
+        lir_out(c, nd->out[0]);
+        lir_out(c, nd->n_out > 1 ? nd->out[1] : -1);
+        return 1;
+    }
+    const char *k = x->dtype == IR_DT_F32 ? "kiln_cumsum_f32" : x->dtype == IR_DT_S32 ? "kiln_cumsum_int32"
+                  : x->dtype == IR_DT_S64 ? "kiln_cumsum_int64" : NULL;
+    if (!k)
+        return lower_fail(err, errlen, g, node, "unsupported: CumSum on %s (float32, int32, int64)",
+                          ir_dtype_name(x->dtype));
+    c = lir_begin(p, node, k, "kiln_cumsum_params",
+                  "{ .outer = %lld, .n = %lld, .inner = %lld, .exclusive = %d, .reverse = %d }", (long long)outer,
+                  (long long)x->shape[axis], (long long)inner, nd->attr.exclusive ? 1 : 0, nd->attr.reverse ? 1 : 0);
+    lir_in(c, nd->in[0]);
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
 int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_op op = nd->op;
-    if (op < IR_OP_ABS || op > IR_OP_GATHER)
+    if (op < IR_OP_ABS || op > IR_OP_CUMSUM)
         return 0;
     if (nd->n_out < 1 || nd->out[0] < 0 || nd->n_in < 1 || nd->in[0] < 0)
         return lower_fail(err, errlen, g, node, "missing input or output");
@@ -327,5 +363,7 @@ int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
         return lower_reduce_ext(g, node, p, err, errlen);
     if (op == IR_OP_ARGMAX || op == IR_OP_ARGMIN)
         return lower_arg(g, node, p, err, errlen);
-    return lower_gather(g, node, p, err, errlen);
+    if (op == IR_OP_GATHER)
+        return lower_gather(g, node, p, err, errlen);
+    return lower_topk_cumsum(g, node, p, err, errlen);
 }

@@ -284,9 +284,80 @@ static bool ref_gather(ref_ctx *c)
     return true;
 }
 
+/* (value, index) order of TopK: a comes first when better, ties by index. */
+static bool topk_before(double va, int64_t ia, double vb, int64_t ib, bool smallest)
+{
+    if (va != vb)
+        return smallest ? va < vb : va > vb;
+    return ia < ib;
+}
+
+static bool ref_topk(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *v = ref_out(c, 0), *ix = ref_out(c, 1);
+    const int axis = c->nd->attr.axis;
+    if (!x || !v || axis < 0 || axis >= x->rank || v->rank != x->rank)
+        return ref_fail(c, "needs X, V and an axis");
+    int64_t outer, n, inner;
+    split_axis(x, axis, &outer, &n, &inner);
+    const int64_t k = v->shape[axis];
+    if (k > n)
+        return ref_fail(c, "k = %lld is more than the axis' %lld elements", (long long)k, (long long)n);
+    const bool sm = c->nd->attr.smallest;
+    const double *xv = ref_stored(c, 0);
+    double *ov = ref_tmp(c, outer * k * inner + 1), *oi = ref_tmp(c, outer * k * inner + 1);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t in = 0; in < inner; in++)
+            for (int64_t j = 0; j < k; j++) {
+                /* the j-th element: the one with exactly j elements before it */
+                for (int64_t a = 0; a < n; a++) {
+                    const double va = xv[(o * n + a) * inner + in];
+                    int64_t before = 0;
+                    for (int64_t b = 0; b < n; b++)
+                        if (b != a && topk_before(xv[(o * n + b) * inner + in], b, va, a, sm))
+                            before++;
+                    if (before == j) {
+                        ov[(o * k + j) * inner + in] = va;
+                        oi[(o * k + j) * inner + in] = (double)a;
+                        break;
+                    }
+                }
+            }
+    ref_store_plain(c, 0, ov);
+    if (ix)
+        ref_store_plain(c, 1, oi);
+    return true;
+}
+
+static bool ref_cumsum(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
+    const int axis = c->nd->attr.axis;
+    if (!x || !y || axis < 0 || axis >= x->rank || ir_numel(x) != ir_numel(y))
+        return ref_fail(c, "needs X, Y of one shape and an axis");
+    int64_t outer, n, inner;
+    split_axis(x, axis, &outer, &n, &inner);
+    const double *xv = ref_stored(c, 0);
+    double *out = ref_tmp(c, ir_numel(y) + 1);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t in = 0; in < inner; in++)
+            for (int64_t j = 0; j < n; j++) {
+                double sum = 0;
+                for (int64_t m = 0; m < n; m++) {
+                    const bool take = c->nd->attr.reverse ? (c->nd->attr.exclusive ? m > j : m >= j)
+                                                          : (c->nd->attr.exclusive ? m < j : m <= j);
+                    if (take)
+                        sum += xv[(o * n + m) * inner + in];
+                }
+                out[(o * n + j) * inner + in] = sum;
+            }
+    ref_store_plain(c, 0, out);
+    return true;
+}
+
 bool ref_ext_claims(ir_op op)
 {
-    return op >= IR_OP_ABS && op <= IR_OP_GATHER;
+    return op >= IR_OP_ABS && op <= IR_OP_CUMSUM;
 }
 
 bool ref_ext(ref_ctx *c)
@@ -306,5 +377,9 @@ bool ref_ext(ref_ctx *c)
         return ref_arg(c);
     if (op == IR_OP_GATHER)
         return ref_gather(c);
+    if (op == IR_OP_TOPK)
+        return ref_topk(c);
+    if (op == IR_OP_CUMSUM)
+        return ref_cumsum(c);
     return ref_fail(c, "op %d is not in the extended set", (int)op);
 }

@@ -107,6 +107,29 @@ typedef struct kiln_gather_ext_params {
 void kiln_gather_i64(const kiln_gather_ext_params *p, const void *x, const int64_t *idx, void *y);
 void kiln_gather_i32(const kiln_gather_ext_params *p, const void *x, const int32_t *idx, void *y);
 
+/* ---- TopK, CumSum --------------------------------------------------------
+ * X viewed as [outer][n][inner].  TopK: V, I = [outer][k][inner], the k
+ * largest (smallest when `smallest`) of each line, best first, equal values
+ * in index order; I holds their indices.  CumSum: Y has X's shape, running
+ * sums along n (exclusive: without the element itself; reverse: from the
+ * end). */
+typedef struct kiln_topk_params {
+    int32_t outer, n, inner, k;
+    int32_t smallest;
+} kiln_topk_params;
+
+void kiln_topk_f32(const kiln_topk_params *p, const float *x, float *v, int64_t *idx);
+void kiln_topk_int64(const kiln_topk_params *p, const int64_t *x, int64_t *v, int64_t *idx);
+
+typedef struct kiln_cumsum_params {
+    int32_t outer, n, inner;
+    int32_t exclusive, reverse;
+} kiln_cumsum_params;
+
+void kiln_cumsum_f32(const kiln_cumsum_params *p, const float *x, float *y);
+void kiln_cumsum_int32(const kiln_cumsum_params *p, const int32_t *x, int32_t *y);
+void kiln_cumsum_int64(const kiln_cumsum_params *p, const int64_t *x, int64_t *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -113,13 +113,13 @@ def models():
     m["if_flag"] = model("if_flag", [
         node("If", ["flag"], ["y"], then_branch=("graph", then_g), else_branch=("graph", else_g)),
     ], [("x", FLOAT, [2, 3]), ("flag", BOOL, [])], ["y"])
-    # three gaps: TopK twice, CumSum once, between ops Kiln has
+    # three gaps: Hardmax twice, Det once, between ops Kiln has
     m["gaps"] = model("gaps", [
         node("Abs", ["x"], ["a"]),
-        node("TopK", ["a", "k"], ["v1", "i1"]),
-        node("CumSum", ["v1", "ax"], ["c"]),
-        node("TopK", ["c", "k"], ["y", "i2"]),
-    ], [("x", FLOAT, [1, 8])], ["y"], [tensor("k", INT64, [1], [2]), tensor("ax", INT64, [], [1])])
+        node("Hardmax", ["a"], ["h1"]),
+        node("Det", ["h1"], ["d"]),
+        node("Hardmax", ["d"], ["y"]),
+    ], [("x", FLOAT, [2, 2, 2])], ["y"])
     return m
 
 
