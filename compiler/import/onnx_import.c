@@ -63,6 +63,7 @@ static const ox_op ops[] = {
     {"Flatten", 6, 25, ox_flatten, NULL},
     {"Floor", 6, 27, ox_floor, NULL},
     {"Gather", 6, 27, ox_gather, "indices int32/int64"},
+    {"GatherElements", 11, 27, ox_gather_elements, "indices int32/int64"},
     {"Gelu", 20, 27, ox_gelu, NULL},
     {"Gemm", 6, 25, ox_gemm, NULL},
     {"GlobalAveragePool", 6, 25, ox_global_avgpool, NULL},

@@ -817,3 +817,37 @@ bool ox_cumsum(onnx_ctx *c)
     c->g->nodes[nd].attr.reverse = rev != 0;
     return true;
 }
+
+bool ox_gather_elements(onnx_ctx *c)
+{
+    int x, ix, y, axis;
+    int64_t a;
+    if (!ox_in(c, 0, &x) || !ox_in(c, 1, &ix) || !ox_attr_int(c, "axis", 0, &a))
+        return false;
+    const ir_tensor *t = ox_t(c, x), *ti = ox_t(c, ix);
+    if (ti->dtype != IR_DT_S64 && ti->dtype != IR_DT_S32)
+        return ox_err(c, "indices must be int32 or int64 (got %s)", ir_dtype_name(ti->dtype));
+    if (ti->rank != t->rank)
+        return ox_err(c, "indices have rank %d, data rank %d", ti->rank, t->rank);
+    if (!ox_axis(c, a, t->rank, "axis", &axis))
+        return false;
+    if (ir_is_const(ti)) {
+        int64_t *v, n;
+        if (!ox_const_i64(c, ix, &v, &n))
+            return false;
+        for (int64_t i = 0; i < n; i++)
+            if (v[i] < -t->shape[axis] || v[i] >= t->shape[axis]) {
+                free(v);
+                return ox_err(c, "index %lld is out of range", (long long)v[i]);
+            }
+        free(v);
+    }
+    int64_t shape[IR_MAX_DIMS];
+    memcpy(shape, ox_t(c, ix)->shape, sizeof shape);
+    if (!ox_out(c, 0, ox_t(c, x)->dtype, ox_t(c, ix)->rank, shape, &y))
+        return false;
+    const int in[2] = {x, ix};
+    int n = ox_node(c, IR_OP_GATHER_ELEMENTS, 2, in, 1, &y);
+    c->g->nodes[n].attr.axis = axis;
+    return true;
+}

@@ -343,11 +343,43 @@ static int lower_topk_cumsum(ir_graph *g, int node, lir_program *p, char *err, s
     return 1;
 }
 
+static int lower_gather_elements(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *it = T(g, nd->in[1]), *y = T(g, nd->out[0]);
+    const int axis = nd->attr.axis;
+    if ((it->dtype != IR_DT_S64 && it->dtype != IR_DT_S32) || x->dtype != y->dtype || !lower_same_quant(x, y) ||
+        axis < 0 || axis >= x->rank || it->rank != x->rank || x->rank < 1 || !lower_fits_i32(ir_numel(x)))
+        return lower_fail(err, errlen, g, node, "GatherElements needs int32/int64 indices of X's rank, X and Y "
+                          "of one type");
+    int32_t sh[IR_MAX_DIMS] = {0}, xs[IR_MAX_DIMS] = {0};
+    int64_t s = 1;
+    for (int d = x->rank - 1; d >= 0; d--) {
+        xs[d] = (int32_t)s;
+        s *= x->shape[d];
+        sh[d] = (int32_t)it->shape[d];
+    }
+    sbuf b = {0};
+    sb_printf(&b, "{ .rank = %d, .axis = %d, .n = %lld, .elem_size = %d, .shape = ", x->rank, axis,
+              (long long)x->shape[axis], (int)ir_dtype_size(x->dtype));
+    lower_put_i32s(&b, sh, IR_MAX_DIMS);
+    sb_printf(&b, ", .x_stride = ");
+    lower_put_i32s(&b, xs, IR_MAX_DIMS);
+    sb_printf(&b, " }");
+    lir_call *c = lir_begin(p, node, it->dtype == IR_DT_S64 ? "kiln_gather_elements_i64" : "kiln_gather_elements_i32",
+                            "kiln_gather_elements_params", "%s", b.s);
+    sb_free(&b);
+    lir_in(c, nd->in[0]);
+    lir_in(c, nd->in[1]);
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
 int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_op op = nd->op;
-    if (op < IR_OP_ABS || op > IR_OP_CUMSUM)
+    if (op < IR_OP_ABS || op > IR_OP_GATHER_ELEMENTS)
         return 0;
     if (nd->n_out < 1 || nd->out[0] < 0 || nd->n_in < 1 || nd->in[0] < 0)
         return lower_fail(err, errlen, g, node, "missing input or output");
@@ -365,5 +397,7 @@ int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
         return lower_arg(g, node, p, err, errlen);
     if (op == IR_OP_GATHER)
         return lower_gather(g, node, p, err, errlen);
+    if (op == IR_OP_GATHER_ELEMENTS)
+        return lower_gather_elements(g, node, p, err, errlen);
     return lower_topk_cumsum(g, node, p, err, errlen);
 }

@@ -355,9 +355,41 @@ static bool ref_cumsum(ref_ctx *c)
     return true;
 }
 
+static bool ref_gather_elements(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *it = ref_in(c, 1), *y = ref_out(c, 0);
+    const int axis = c->nd->attr.axis;
+    if (!x || !it || !y || axis < 0 || axis >= x->rank || it->rank != x->rank || ir_numel(y) != ir_numel(it))
+        return ref_fail(c, "needs X, indices of X's rank, Y of the indices' shape and an axis");
+    int64_t xs[IR_MAX_DIMS];
+    ref_strides(x, xs);
+    const double *xv = ref_stored(c, 0), *iv = ref_stored(c, 1);
+    double *out = ref_tmp(c, ir_numel(y) + 1);
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        int64_t rem = i, off = 0;
+        for (int d = it->rank - 1; d >= 0; d--) {
+            const int64_t co = rem % it->shape[d];
+            rem /= it->shape[d];
+            if (d == axis) {
+                int64_t k = (int64_t)iv[i];
+                if (k < 0)
+                    k += x->shape[axis];
+                if (k < 0 || k >= x->shape[axis])
+                    return ref_fail(c, "index %lld is out of range", (long long)iv[i]);
+                off += k * xs[d];
+            } else {
+                off += co * xs[d];
+            }
+        }
+        out[i] = xv[off];
+    }
+    ref_store_plain(c, 0, out);
+    return true;
+}
+
 bool ref_ext_claims(ir_op op)
 {
-    return op >= IR_OP_ABS && op <= IR_OP_CUMSUM;
+    return op >= IR_OP_ABS && op <= IR_OP_GATHER_ELEMENTS;
 }
 
 bool ref_ext(ref_ctx *c)
@@ -381,5 +413,7 @@ bool ref_ext(ref_ctx *c)
         return ref_topk(c);
     if (op == IR_OP_CUMSUM)
         return ref_cumsum(c);
+    if (op == IR_OP_GATHER_ELEMENTS)
+        return ref_gather_elements(c);
     return ref_fail(c, "op %d is not in the extended set", (int)op);
 }

@@ -130,6 +130,18 @@ void kiln_cumsum_f32(const kiln_cumsum_params *p, const float *x, float *y);
 void kiln_cumsum_int32(const kiln_cumsum_params *p, const int32_t *x, int32_t *y);
 void kiln_cumsum_int64(const kiln_cumsum_params *p, const int64_t *x, int64_t *y);
 
+/* GatherElements: Y (shape, `rank` dims, contiguous) takes X's element at
+ * Y's coordinates with the `axis` coordinate replaced by idx (negative from
+ * n; out of range clamped); x_stride in elements, elem_size bytes each. */
+typedef struct kiln_gather_elements_params {
+    int32_t rank, axis, n, elem_size;
+    int32_t shape[KILN_MAX_DIMS];
+    int32_t x_stride[KILN_MAX_DIMS];
+} kiln_gather_elements_params;
+
+void kiln_gather_elements_i64(const kiln_gather_elements_params *p, const void *x, const int64_t *idx, void *y);
+void kiln_gather_elements_i32(const kiln_gather_elements_params *p, const void *x, const int32_t *idx, void *y);
+
 #ifdef __cplusplus
 }
 #endif
