@@ -239,6 +239,7 @@ bool ox_group_norm(onnx_ctx *c);
 bool ox_topk(onnx_ctx *c);
 bool ox_cumsum(onnx_ctx *c);
 bool ox_gather_elements(onnx_ctx *c);
+bool ox_lrn(onnx_ctx *c);
 
 bool ox_resize(onnx_ctx *c);
 bool ox_upsample(onnx_ctx *c);

@@ -83,6 +83,7 @@ static const ox_op ops[] = {
     {"LessOrEqual", 12, 27, ox_less_equal, NULL},
     {"Log", 6, 27, ox_log, NULL},
     {"LogSoftmax", 6, 25, ox_log_softmax, NULL},
+    {"LRN", 1, 27, ox_lrn, "float32; the channel window as a 1x1 convolution"},
     {"LSTM", 7, 25, ox_lstm, "default activations only"},
     {"MatMul", 6, 25, ox_matmul, NULL},
     {"MatMulInteger", 10, 25, ox_matmul_integer, "(u)int8, zero points constant"},

@@ -851,3 +851,48 @@ bool ox_gather_elements(onnx_ctx *c)
     c->g->nodes[n].attr.axis = axis;
     return true;
 }
+
+/* LRN: y = x / (bias + alpha/size * s)^beta, s the sum of x^2 over the
+ * channel window [c - floor((size-1)/2), c + ceil((size-1)/2)]: the window
+ * sum is a 1x1 convolution with a 0/1 band matrix as its weights. */
+bool ox_lrn(onnx_ctx *c)
+{
+    int x;
+    float alpha, beta, bias;
+    int64_t size;
+    if (!ox_in(c, 0, &x) || !need_f32(c, x) || !ox_attr_float(c, "alpha", 1e-4f, &alpha) ||
+        !ox_attr_float(c, "beta", 0.75f, &beta) || !ox_attr_float(c, "bias", 1.0f, &bias) ||
+        !ox_attr_int(c, "size", 0, &size))
+        return false;
+    const ir_tensor *t = ox_t(c, x);
+    const int r = t->rank;
+    const int64_t C = r >= 3 ? t->shape[1] : 0;
+    if (r < 3 || r > 2 + IR_MAX_SPATIAL || size < 1)
+        return ox_unsupported(c, "LRN on rank %d (3 to %d) or size %lld", r, 2 + IR_MAX_SPATIAL, (long long)size);
+    if (C > 4096)
+        return ox_unsupported(c, "LRN over %lld channels", (long long)C);
+    float *w = xcalloc((size_t)(C * C), sizeof *w);
+    const int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+    for (int64_t o = 0; o < C; o++)
+        for (int64_t i = o - lo; i <= o + hi; i++)
+            if (i >= 0 && i < C)
+                w[o * C + i] = 1.0f;
+    int64_t ws[IR_MAX_DIMS] = {C, C, 1, 1, 1, 1}, shape[IR_MAX_DIMS];
+    memcpy(shape, t->shape, sizeof shape);
+    int wt, sq, sum, ka, kb, scaled, based, pw, den, y, n;
+    const int xx[2] = {x, x};
+    bool ok = ox_const(c, "band", IR_DT_F32, r, ws, w, (size_t)(C * C) * sizeof *w, &wt);
+    free(w);
+    if (!ok || !tmp_node(c, IR_OP_MUL, "square", IR_DT_F32, r, shape, 2, xx, &sq, NULL))
+        return false;
+    const int cin[3] = {sq, wt, -1};
+    if (!tmp_node(c, IR_OP_CONV, "window_sum", IR_DT_F32, r, shape, 3, cin, &sum, &n))
+        return false;
+    ir_conv_attr *ca = &c->g->nodes[n].attr.conv;
+    ca->layout = IR_LAYOUT_NCHW;
+    ca->nspatial = r - 2;
+    return scalar_f32(c, "alpha_over_size", alpha / (float)size, &ka) &&
+           bin(c, IR_OP_MUL, -1, sum, ka, IR_DT_F32, &scaled) && scalar_f32(c, "bias", bias, &kb) &&
+           bin(c, IR_OP_ADD, -1, scaled, kb, IR_DT_F32, &based) && scalar_f32(c, "beta", beta, &pw) &&
+           bin(c, IR_OP_POW, -1, based, pw, IR_DT_F32, &den) && bin(c, IR_OP_DIV, 0, x, den, IR_DT_F32, &y);
+}
