@@ -679,11 +679,6 @@ static bool add_inputs(onnx_ctx *c)
         }
         if (!ox_check_shape(c, what, rank, shape))
             goto out;
-        if (ox_numel(rank, shape) == 0) {
-            snprintf(c->err, c->errlen, "%s: unsupported: %s has no elements (a dimension is 0); Kiln compiles "
-                     "inputs of at least one element", c->path, what);
-            goto out;
-        }
         int t = ir_add_tensor(c->g, name, dt, rank, shape);
         ox_bind(c, name, t);
         c->decl[c->n_decl].tensor = t;
