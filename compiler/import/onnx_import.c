@@ -15,6 +15,7 @@
  * offset and field.
  */
 #define _XOPEN_SOURCE 700
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -532,7 +533,17 @@ static bool fix_const_data(onnx_ctx *c, const import_fix *f, int t)
         const double v = f->vals[i];
         uint8_t *q = buf + (size_t)i * es;
         switch (tt->dtype) {
-        case IR_DT_F32: { float x = (float)v; memcpy(q, &x, 4); break; }
+        case IR_DT_F32: {
+            if (isfinite(v) && fabs(v) > FLT_MAX) {
+                free(buf);
+                snprintf(c->err, c->errlen, "%s: --const value %g for graph input '%s' is beyond float32's range",
+                         c->path, v, tt->name);
+                return false;
+            }
+            float x = (float)v;
+            memcpy(q, &x, 4);
+            break;
+        }
         case IR_DT_F64: memcpy(q, &v, 8); break;
         case IR_DT_BOOL: *q = v != 0; break;
         default: {

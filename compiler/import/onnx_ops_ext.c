@@ -489,6 +489,11 @@ bool ox_range(onnx_ctx *c)
     for (int64_t i = 0; i < n; i++) {
         const double v = st + (double)i * de;
         uint8_t *q = buf + (size_t)i * es;
+        if (fabs(v) > (dt == IR_DT_F32 ? 3.4e38 : dt == IR_DT_F64 ? 1.7e308 : dt == IR_DT_S16 ? 32767.0
+                       : dt == IR_DT_S32 ? 2147483647.0 : 9.2e18)) {
+            free(buf);
+            return ox_err(c, "Range element %lld (%g) is beyond %s's range", (long long)i, v, ir_dtype_name(dt));
+        }
         switch (dt) {
         case IR_DT_F32: { float f = (float)v; memcpy(q, &f, 4); break; }
         case IR_DT_F64: memcpy(q, &v, 8); break;
