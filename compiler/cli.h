@@ -9,6 +9,7 @@
 int cmd_analyze(int argc, char **argv);        /* compiler/cmd_analyze.c */
 int cmd_generate(int argc, char **argv);       /* compiler/cmd_generate.c */
 int cmd_validate(int argc, char **argv);       /* compiler/cmd_validate.c */
+int cmd_firmware(int argc, char **argv);       /* compiler/cmd_firmware.c */
 int cmd_blob(int argc, char **argv);           /* compiler/cmd_blob.c */
 int cmd_supported_ops(int argc, char **argv);  /* compiler/import/supported_ops.c */
 int cmd_dump(int argc, char **argv);           /* compiler/cmd_analyze.c */

@@ -32,8 +32,13 @@
 static const char usage[] =
     "usage: kiln validate MODEL [options]\n"
     "Builds the generated code for the target, runs it and compares with a reference.\n"
-    "  --target host|qemu        where to run: host (the machine's C compiler) or qemu\n"
-    "                            (Cortex-M7 firmware on an emulated mps2-an500 board)\n"
+    "  --target host|qemu|serial where to run: host (the machine's C compiler), qemu\n"
+    "                            (Cortex-M7 firmware on an emulated mps2-an500 board) or serial\n"
+    "                            (a board running `kiln firmware`'s firmware, over its serial port)\n"
+    "  --port DEV --baud N       serial: the board's serial port (/dev/ttyACM0) and speed (115200)\n"
+    "  --board B                 serial: the board (kiln firmware --board B); sets the blob address\n"
+    "  --gdb HOST:PORT           serial: program the blob through this GDB server, verify it and\n"
+    "                            start the target; without it the board is already programmed\n"
     "  --input FILE              an input (.npy, .pb TensorProto, or raw bytes); once per model input;\n"
     "                            one sample, or N along a leading dimension ([N,...])\n"
     "  --expected FILE           an expected output (.npy, .pb, or raw; one raw file may hold all\n"
@@ -63,6 +68,8 @@ static int parse(int argc, char **argv, vopts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         int r = parse_compile_opt(argc, argv, &i, "validate", &o->co, &seen);
+        if (r == 0)
+            r = parse_board_opt(argc, argv, &i, "validate", &o->board, &seen);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -86,6 +93,22 @@ static int parse(int argc, char **argv, vopts *o)
                 o->inputs[o->n_inputs++] = v;
             else
                 o->expected[o->n_expected++] = v;
+        } else if (!strcmp(a, "--port") || !strcmp(a, "--gdb") || !strcmp(a, "--baud")) {
+            if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
+                return 2;
+            uint64_t n = 0;
+            if (!strcmp(a, "--baud") && (!parse_count(v, &n) || n > 4000000)) {
+                fprintf(stderr, "kiln validate: --baud '%s' is not a baud rate (e.g. 115200)\n", v);
+                return 2;
+            }
+            if (!*v) {
+                fprintf(stderr, "kiln validate: %s needs a value, not an empty string\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--baud"))
+                o->baud = (unsigned)n;
+            else
+                *(!strcmp(a, "--port") ? &o->port : &o->gdb) = v;
         } else if (!strcmp(a, "--target") || !strcmp(a, "--blob") || !strcmp(a, "--json") ||
                    !strcmp(a, "--keep")) {
             if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
@@ -145,10 +168,12 @@ static int parse(int argc, char **argv, vopts *o)
         fprintf(stderr, "kiln validate: no model given\n%s", usage);
         return 2;
     }
-    if (strcmp(o->target, "host") && strcmp(o->target, "qemu")) {
-        fprintf(stderr, "kiln validate: unknown --target '%s' (host or qemu)\n", o->target);
+    if (strcmp(o->target, "host") && strcmp(o->target, "qemu") && strcmp(o->target, "serial")) {
+        fprintf(stderr, "kiln validate: unknown --target '%s' (host, qemu or serial)\n", o->target);
         return 2;
     }
+    if (!vserial_check_opts(o))
+        return 2;
     if (!o->co.cpu && !strcmp(o->target, "host"))
         o->co.cpu = "host"; /* the code is built by the host's compiler */
     if (o->n_inputs && (o->seed_given || o->samples > 1)) {
@@ -203,6 +228,8 @@ int cmd_validate(int argc, char **argv)
     memset(&b, 0, sizeof b);
     memset(&fs, 0, sizeof fs);
     /* Tensor files first: they may fix shapes of the model. */
+    if (!board_sel_load(&o.board, &o.co, "validate"))
+        goto done;
     if (!check_blob_arg(&o, err, sizeof err) || !vfiles_load(&o, &fs, err, sizeof err) ||
         !vfiles_compile(&o, &fs, &c, err, sizeof err))
         goto fail;
@@ -221,5 +248,6 @@ done:
     vfiles_free(&fs);
     vbatch_free(&b);
     compiled_free(&c);
+    board_sel_free(&o.board);
     return status;
 }

@@ -2,6 +2,7 @@
  * main.c - `kiln`: dispatches to the subcommand named by argv[1], and
  * answers `kiln help [CMD [SUB]]`, `kiln --help` and `kiln --version`.  A
  * mistyped command gets the closest one suggested (util/suggest.h).
+ * Everything printed goes through util/term.h's filter.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "cli.h"
 #include "kiln/blob.h"
 #include "util/suggest.h"
+#include "util/term.h"
 #include "version.h"
 
 static const struct {
@@ -19,6 +21,7 @@ static const struct {
     {"analyze", cmd_analyze, "per-layer MACC, params, weight bytes, RAM; arena and its lower bound"},
     {"generate", cmd_generate, "C code + weights (inline C array or external blob) + reports + NET.mk"},
     {"validate", cmd_validate, "build the generated code, run it, compare with a reference"},
+    {"firmware", cmd_firmware, "the validation firmware for a board (ELF/bin/hex) and how to flash it"},
     {"blob", cmd_blob, "blob info FILE: print and check a weights blob"},
     {"flash", cmd_flash, "write/verify/read/erase/export/update/slots: a blob on (simulated) flash"},
     {"boards", cmd_boards, "list the board descriptors"},
@@ -79,6 +82,7 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    term_install(); /* a model's names cannot drive the terminal (util/term.h) */
     if (argc < 2) {
         usage(stderr);
         return 2;

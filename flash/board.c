@@ -440,8 +440,9 @@ bool board_find(const char *dir, const char *name, board *b, char *err, size_t e
     char mean[128] = "";
     if (close)
         snprintf(mean, sizeof mean, "; did you mean '%s'?", close);
-    snprintf(err, errlen, "unknown board '%s'%s Known boards (in %s): %s. A board is added by "
-             "adding <name>.json there (docs/boards.md)", name, close ? mean : ";", dir, n ? names.s : "none");
+    snprintf(err, errlen, "unknown board '%s'%s %snown boards (in %s): %s. A board is added by "
+             "adding <name>.json there (docs/boards.md)", name, close ? mean : ";", close ? "K" : "k", dir,
+             n ? names.s : "none");
     for (int i = 0; i < n; i++)
         board_free(&all[i]);
     free(all);

@@ -142,8 +142,10 @@ int fcli_update(const fcli_opts *o)
            r.record_area_erased ? " (record area full: the other one erased and reused)" : "");
     printf("  after:       the runtime picks slot %c (record %u)\n", 'A' + r.slot, r.seq);
     fcli_report_sim(stdout, &im.sim, &b);
-    printf("  on target:   kiln_slots_select((const uint8_t *)0x%08llx, %u, %u, <signature>, 0, "
-           "&choice)\n", (unsigned long long)base, size, b.subsector_size);
+    printf("  on target:   kiln_slots_select((const uint8_t *)0x%08llx, %u, %u, 0x%016llxull, 0, "
+           "&choice)\n               (the signature is NET_SIGNATURE of the generated NET.h; or "
+           "kiln_slots_select_model(..., &NET_model.blob, 0, &choice))\n", (unsigned long long)base, size,
+           b.subsector_size, (unsigned long long)bf.rep.signature);
     flash_plan_free(&r.plan);
     rc = 0;
 out_image:

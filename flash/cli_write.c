@@ -402,9 +402,19 @@ int fcli_export(const fcli_opts *o)
         printf("kiln flash export: %s (%u bytes) at 0x%08llx -> %s (%s, %u data bytes per "
                "record)\n", o->blob_path, j.bf.len, (unsigned long long)addr, o->out,
                !strcmp(fmt, "ihex") ? "Intel HEX" : "Motorola S-record", o->record_size);
-        printf("  program it with: STM32_Programmer_CLI ... -d %s -v | openocd ... -c \"program "
-               "%s verify\" | J-Flash | objcopy -I %s -O binary\n", o->out, o->out,
-               !strcmp(fmt, "ihex") ? "ihex" : "srec");
+        if (j.bp && j.bp->cubeprog_loader[0])
+            /* The file carries its addresses; the external loader is what
+             * lets the programmer reach the board's QSPI/OSPI flash. */
+            printf("  program it with: STM32_Programmer_CLI -c port=SWD -el \"<STM32CubeProgrammer>/bin/"
+                   "ExternalLoader/%s\" -d %s -v\n", j.bp->cubeprog_loader, o->out);
+        else
+            printf("  program it with: STM32_Programmer_CLI -c port=SWD -el <the board's external loader> "
+                   "-d %s -v\n", o->out);
+        if (j.bp && j.bp->openocd_config[0])
+            printf("               or: openocd -f %s -c \"program %s verify reset exit\"\n", j.bp->openocd_config,
+                   o->out);
+        printf("               or: J-Flash, or objcopy -I %s -O binary %s blob.bin\n",
+               !strcmp(fmt, "ihex") ? "ihex" : "srec", o->out);
         rc = 0;
     }
     sb_free(&text);

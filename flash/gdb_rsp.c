@@ -805,6 +805,16 @@ bool gdb_flash_done(gdb_conn *g)
     return ok;
 }
 
+/* ---- running the target ---- */
+
+/* The stop reply comes only when the target stops again (a breakpoint, or
+ * never): nothing is awaited, the connection stays usable for closing. */
+bool gdb_continue(gdb_conn *g)
+{
+    start_deadline(g);
+    return send_packet(g, "the continue packet (c)", "c", 1);
+}
+
 /* ---- flash_dev ---- */
 
 static flash_rc io_error(flash_dev *d, gdb_conn *g)

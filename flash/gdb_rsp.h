@@ -73,6 +73,10 @@ bool gdb_flash_erase(gdb_conn *g, uint64_t addr, uint32_t len);
 bool gdb_flash_write(gdb_conn *g, uint64_t addr, const uint8_t *buf, uint32_t len);
 bool gdb_flash_done(gdb_conn *g);
 
+/* Lets the target run ('c') without waiting for it to stop: after the
+ * blob is programmed, `kiln validate --target serial` starts the firmware. */
+bool gdb_continue(gdb_conn *g);
+
 /* The memory-map region holding addr, or NULL. */
 const gdb_region *gdb_find_region(const gdb_conn *g, uint64_t addr);
 

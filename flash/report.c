@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/term.h"
+
 void progress_init(progress *p, const char *label, bool quiet)
 {
     p->label = label;
@@ -34,9 +36,8 @@ void progress_update(void *ctx, uint64_t done, uint64_t total)
     memset(bar + fill, '.', (size_t)(40 - fill));
     bar[40] = '\0';
     char a[32], b[32];
-    fprintf(stderr, "\r  %-8s [%s] %3d%%  %s / %s   ", p->label, bar, pct,
-            fmt_size(a, sizeof a, done), fmt_size(b, sizeof b, total));
-    fflush(stderr);
+    term_progress("\r  %-8s [%s] %3d%%  %s / %s   ", p->label, bar, pct,
+                  fmt_size(a, sizeof a, done), fmt_size(b, sizeof b, total));
 }
 
 void progress_end(progress *p)

@@ -3,15 +3,22 @@
  *
  * The generated NET.c is a flat list of kernel calls with constant parameter
  * structs and constant offsets: no interpreter, no malloc, no state outside
- * the caller's arena.  Every tensor becomes a typed pointer expression:
- *   constants      (const T *)(w + OFFSET)        w = the checked blob
+ * the caller's arena.  It is laid out for a firmware engineer to read: each
+ * layer's params a named struct (conv0_params) printed field group by field
+ * group with enum names (c_init.c), each weights tensor a named offset
+ * (NET_W_CONV0) with its blob name in a comment, each layer's calls under a
+ * comment giving op, shapes, MACs and the source node.  Every tensor becomes
+ * a typed pointer expression:
+ *   constants      (const T *)(w + NET_W_...)     w = the checked blob
  *   graph inputs   (const T *)x<i>                 caller buffer or arena
  *   graph outputs  (T *)y<i>                       caller buffer or arena
  *   the rest       (T *)(arena + OFFSET)
  * A RESHAPE alias resolves to its root's expression, so it costs nothing.
  * Names and paths from the model never go out as they are: comments are
  * built by c_comment() and names in data by c_string() (emit/c_text.h);
- * identifiers are NET_* only, NET checked by compile.c.
+ * identifiers are NET_* (NET checked by compile.c) or made of Kiln's own op
+ * names and node indices (conv0_params, NET_W_CONV0: names_build), never of
+ * a model's names.
  */
 #include "emit/emit_c.h"
 
@@ -22,7 +29,9 @@
 #include <string.h>
 
 #include "emit/build_files.h"
+#include "emit/c_init.h"
 #include "emit/c_text.h"
+#include "emit/report_data.h"
 #include "emit/report.h"
 #include "util/fileio.h"
 #include "util/fileset.h"
@@ -59,7 +68,95 @@ static int io_index(const compiled *c, int t, bool want_output)
     return -1;
 }
 
-static void tensor_expr(const compiled *c, int t, bool writable, sbuf *b)
+/* The names NET.c gives what it declares: per call its params struct, per
+ * blob tensor its offset macro.  Made of op names and indices only (never
+ * of outside text), so every one is a plain identifier. */
+typedef struct emit_names {
+    char **param;           /* [n_calls], NULL for a call without params */
+    char **weight;          /* [n_bt], NULL for a tensor no call reads */
+} emit_names;
+
+/* "DepthwiseConv" -> "depthwise_conv" (upper: "DEPTHWISE_CONV"). */
+static void op_ident(const char *op, bool upper, sbuf *b)
+{
+    for (const char *p = op; *p; p++) {
+        char ch = *p;
+        bool up = ch >= 'A' && ch <= 'Z', alnum = up || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        if (p > op && up && ((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= '0' && p[-1] <= '9')))
+            sb_printf(b, "_");
+        if (!alnum)
+            ch = '_';
+        else if (upper && !up && ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 'a' + 'A');
+        else if (!upper && up)
+            ch = (char)(ch - 'A' + 'a');
+        sb_put(b, &ch, 1);
+    }
+}
+
+/* "conv0" for node 0, a Conv ("atan2_5": a digit never runs into the
+ * index); "output_copy" for a call of no node.  Unique per node. */
+static void layer_ident(const compiled *c, int node, bool upper, sbuf *b)
+{
+    if (node < 0) {
+        sb_printf(b, upper ? "OUTPUT_COPY" : "output_copy");
+        return;
+    }
+    op_ident(report_op_name(c->g, &c->g->nodes[node]), upper, b);
+    char last = b->len ? b->s[b->len - 1] : '_';
+    sb_printf(b, "%s%d", last >= '0' && last <= '9' ? "_" : "", node);
+}
+
+/* NAME, then NAME_2, NAME_3 ... for the k-th (from 0) of one layer. */
+static char *nth_name(const char *base, int k)
+{
+    return k ? xasprintf("%s_%d", base, k + 1) : xstrdup(base);
+}
+
+static void names_build(const compiled *c, emit_names *nm)
+{
+    nm->param = xcalloc((size_t)c->prog.n_calls + 1, sizeof *nm->param);
+    nm->weight = xcalloc((size_t)c->n_bt + 1, sizeof *nm->weight);
+    /* per node (index node + 1: the calls of no node share one), how many
+     * params structs and weights were named */
+    int *n_params = xcalloc((size_t)c->g->n_nodes + 1, sizeof *n_params);
+    int *n_weights = xcalloc((size_t)c->g->n_nodes + 1, sizeof *n_weights);
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        int slot = call->node + 1;
+        sbuf id = {0}, up = {0};
+        layer_ident(c, call->node, false, &id);
+        sb_printf(&id, "_params");
+        sb_printf(&up, "%s_W_", c->name);
+        layer_ident(c, call->node, true, &up);
+        if (call->ptype)
+            nm->param[i] = nth_name(id.s, n_params[slot]++);
+        for (int a = 0; a < call->n_args; a++) {
+            const lir_arg *arg = &call->args[a];
+            if (arg->kind != LIR_ARG_TENSOR || c->pl.home[arg->tensor] != PLAN_BLOB)
+                continue;
+            int bi = c->blob_of[c->pl.root[arg->tensor]];
+            if (!nm->weight[bi])
+                nm->weight[bi] = nth_name(up.s, n_weights[slot]++);
+        }
+        sb_free(&id);
+        sb_free(&up);
+    }
+    free(n_params);
+    free(n_weights);
+}
+
+static void names_free(const compiled *c, emit_names *nm)
+{
+    for (int i = 0; i < c->prog.n_calls; i++)
+        free(nm->param[i]);
+    for (int i = 0; i < c->n_bt; i++)
+        free(nm->weight[i]);
+    free(nm->param);
+    free(nm->weight);
+}
+
+static void tensor_expr(const compiled *c, const emit_names *nm, int t, bool writable, sbuf *b)
 {
     const ir_tensor *x = &c->g->tensors[t];
     const char *ty = c_elem_type(x->dtype);
@@ -68,7 +165,7 @@ static void tensor_expr(const compiled *c, int t, bool writable, sbuf *b)
         const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
         /* compile_graph checked every blob reference lies in the blob init checks. */
         assert(bt->offset + bt->nbytes <= c->blob_len);
-        sb_printf(b, "(const %s *)(w + %" PRIu32 ")", ty, bt->offset);
+        sb_printf(b, "(const %s *)(w + %s)", ty, nm->weight[c->blob_of[c->pl.root[t]]]);
         return;
     }
     int k = io_index(c, t, false);
@@ -157,6 +254,20 @@ void emit_header(const compiled *c, sbuf *o)
               n);
 }
 
+/* kiln_blob_dtype's constant for an element type (model.h: kiln_dtype is it). */
+static const char *dtype_const(ir_dtype dt)
+{
+    switch ((int)dt) {
+#define D(ir, k) case ir: return #k;
+    D(IR_DT_F32, KILN_BLOB_DT_F32) D(IR_DT_S8, KILN_BLOB_DT_S8) D(IR_DT_U8, KILN_BLOB_DT_U8)
+    D(IR_DT_S16, KILN_BLOB_DT_S16) D(IR_DT_S32, KILN_BLOB_DT_S32) D(IR_DT_S64, KILN_BLOB_DT_S64)
+    D(IR_DT_U16, KILN_BLOB_DT_U16) D(IR_DT_U32, KILN_BLOB_DT_U32) D(IR_DT_BOOL, KILN_BLOB_DT_BOOL)
+    D(IR_DT_U64, KILN_BLOB_DT_U64)
+#undef D
+    default: return NULL;
+    }
+}
+
 static void emit_io_desc(const compiled *c, sbuf *o, const char *what, int n, const int *list)
 {
     const ir_graph *g = c->g;
@@ -165,12 +276,20 @@ static void emit_io_desc(const compiled *c, sbuf *o, const char *what, int n, co
     sb_printf(o, "static const kiln_io_desc %s_%s[%d] = {\n", c->name, what, n);
     for (int i = 0; i < n; i++) {
         const ir_tensor *t = &g->tensors[list[i]];
-        sb_printf(o, "    { ");
+        sb_printf(o, "    {\n        .name = ");
         c_string(o, t->name);
-        sb_printf(o, ", (kiln_dtype)%d, %d, {", (int)t->dtype, t->rank);
-        for (int d = 0; d < IR_MAX_DIMS; d++)
-            sb_printf(o, "%s%lld", d ? ", " : " ", (long long)(d < t->rank ? t->shape[d] : 0));
-        sb_printf(o, " }, %zuu, %zuu, %s, %d },\n", ir_nbytes(t), c->pl.offset[list[i]],
+        const char *dc = dtype_const(t->dtype);
+        if (dc)
+            sb_printf(o, ",\n        .dtype = %s,\n", dc);
+        else
+            sb_printf(o, ",\n        .dtype = (kiln_dtype)%d,\n", (int)t->dtype);
+        sb_printf(o, "        .rank = %d,\n        .shape = {", t->rank);
+        for (int d = 0; d < t->rank; d++)
+            sb_printf(o, "%s%lld", d ? ", " : " ", (long long)t->shape[d]);
+        sb_printf(o, "%s},\n", t->rank ? " " : "0");
+        sb_printf(o, "        .bytes = %zuu,\n        .arena_offset = %zuu,\n", ir_nbytes(t),
+                  c->pl.offset[list[i]]);
+        sb_printf(o, "        .scale = %s,\n        .zero_point = %d,\n    },\n",
                   lir_f32(t->q.n == 1 ? t->q.scale[0] : 0.0f), t->q.n == 1 ? t->q.zero_point[0] : 0);
     }
     sb_printf(o, "};\n\n");
@@ -224,23 +343,134 @@ static void emit_model_desc(const compiled *c, sbuf *o, int n_state)
     sb_printf(o, "    },\n};\n");
 }
 
-/* "/" "* INDEX: OP NAME (SOURCE OP) -> [SHAPE], N MACs *" "/" before a layer's calls. */
+/* Bytes of a source node's name a comment keeps: enough to recognise it,
+ * short enough to read (the report has the full name). */
+enum { NAME_CUT = 72, NAME_HEAD = 44, NAME_TAIL = 24 };
+
+/* s, or (when longer than NAME_CUT) its first NAME_HEAD bytes, "...", and its
+ * last NAME_TAIL bytes (a packed tensor's ".p16", a layer's last op) in buf;
+ * c_comment then sanitises it like any outside text. */
+static const char *cut_name(char *buf, size_t n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len <= NAME_CUT)
+        return s;
+    snprintf(buf, n, "%.*s...%s", (int)NAME_HEAD, s, s + len - NAME_TAIL);
+    return buf;
+}
+
+/* Before a layer's calls: "/" "* Layer INDEX: OP [IN] -> [OUT], N MACs *" "/"
+ * and "/" "* SOURCE_OP NAME *" "/" (name cut, sanitised by c_comment). */
 static void node_comment(const compiled *c, int node, sbuf *o)
 {
     const ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[node];
-    sbuf tail = {0};
+    sbuf shapes = {0};
+    if (nd->n_in > 0 && nd->in[0] >= 0) {
+        shape_str(&g->tensors[nd->in[0]], &shapes);
+        sb_printf(&shapes, " -> ");
+    }
     if (nd->n_out > 0 && nd->out[0] >= 0)
-        shape_str(&g->tensors[nd->out[0]], &tail);
+        shape_str(&g->tensors[nd->out[0]], &shapes);
     uint64_t macc = ir_node_macc(g, node);
     if (macc)
-        sb_printf(&tail, ", %" PRIu64 " MACs", macc);
-    c_cut_buf cn, cs;
+        sb_printf(&shapes, ", %" PRIu64 " MACs", macc);
+    char nb[NAME_CUT + 8], sb[NAME_CUT + 8];
     sb_printf(o, "\n    ");
-    c_comment(o, "%d: %s %s (%s) -> %s", node, ir_op_name(nd->op), c_cut(&cn, nd->name),
-              c_cut(&cs, nd->src_op), tail.s ? tail.s : "");
+    c_comment(o, "Layer %d: %s %s", node, report_op_name(g, nd), shapes.s ? shapes.s : "");
+    sb_printf(o, "\n    ");
+    c_comment(o, "%s %s", cut_name(sb, sizeof sb, nd->src_op ? nd->src_op : ""),
+              cut_name(nb, sizeof nb, nd->name ? nd->name : ""));
     sb_printf(o, "\n");
-    sb_free(&tail);
+    sb_free(&shapes);
+}
+
+/* The offsets of the blob tensors the calls read, named (names_build), each
+ * with its name in the blob's directory, type and size. */
+static void emit_weight_names(const compiled *c, const emit_names *nm, sbuf *o)
+{
+    bool any = false;
+    for (int b = 0; b < c->n_bt; b++)
+        any = any || nm->weight[b];
+    if (!any)
+        return;
+    sb_printf(o, "/* Where the weights lie: offsets from the start of the blob (the same as its\n"
+                 " * directory, `kiln blob info --tensors`), each with its name there. */\n");
+    for (int b = 0; b < c->n_bt; b++) {
+        if (!nm->weight[b])
+            continue;
+        const blob_tensor *bt = &c->bt[b];
+        char name[NAME_CUT + 8];
+        sb_printf(o, "#define %-28s %8" PRIu32 "u ", nm->weight[b], bt->offset);
+        c_comment(o, "%s, %zu bytes", cut_name(name, sizeof name, bt->name ? bt->name : ""), bt->nbytes);
+        sb_printf(o, "\n");
+    }
+    sb_printf(o, "\n");
+}
+
+/* One layer's params struct, laid out by c_init_pretty. */
+static void emit_params(const compiled *c, const emit_names *nm, sbuf *o)
+{
+    for (int i = 0; i < c->prog.n_calls; i++) {
+        const lir_call *call = &c->prog.calls[i];
+        assert(c_code_is_plain(call->kernel));
+        if (!call->ptype)
+            continue;
+        assert(c_code_is_plain(call->ptype) && c_code_is_plain(call->pinit));
+        sb_printf(o, "static const %s %s = ", call->ptype, nm->param[i]);
+        c_init_pretty(o, call->ptype, call->pinit, 0);
+        sb_printf(o, ";\n\n");
+    }
+}
+
+/* Whether the generated code names a <math.h> macro (lir_f32's HUGE_VALF). */
+static bool needs_math_h(const compiled *c)
+{
+    for (int i = 0; i < c->prog.n_calls; i++)
+        if (c->prog.calls[i].pinit && strstr(c->prog.calls[i].pinit, "HUGE_VAL"))
+            return true;
+    for (int k = 0; k < c->g->n_inputs + c->g->n_outputs; k++) {
+        const ir_tensor *t = &c->g->tensors[k < c->g->n_inputs ? c->g->inputs[k] : c->g->outputs[k - c->g->n_inputs]];
+        if (t->q.n == 1 && strstr(lir_f32(t->q.scale[0]), "HUGE_VAL"))
+            return true;
+    }
+    return false;
+}
+
+/* Call i: on one line when it fits in 100 columns, else one argument a line
+ * under the first. */
+static void emit_call(const compiled *c, const emit_names *nm, int i, sbuf *o)
+{
+    const lir_call *call = &c->prog.calls[i];
+    sbuf args[LIR_MAX_ARGS + 2];
+    int na = 0;
+    memset(args, 0, sizeof args);
+    if (call->ptype)
+        sb_printf(&args[na++], "&%s", nm->param[i]);
+    for (int a = 0; a < call->n_args; a++) {
+        const lir_arg *arg = &call->args[a];
+        if (arg->kind == LIR_ARG_TENSOR)
+            tensor_expr(c, nm, arg->tensor, arg->is_output, &args[na]);
+        else if (arg->kind == LIR_ARG_NULL)
+            sb_printf(&args[na], "0");
+        else
+            sb_printf(&args[na], "%lld", (long long)arg->value);
+        na++;
+    }
+    if (call->scratch_bytes)
+        sb_printf(&args[na++], "(void *)(arena + %zu)", c->pl.scratch_offset[i]);
+    size_t width = 4 + strlen(call->kernel) + 3;
+    for (int a = 0; a < na; a++)
+        width += args[a].len + 2;
+    size_t col = 4 + strlen(call->kernel) + 1;
+    sb_printf(o, "    %s(", call->kernel);
+    for (int a = 0; a < na; a++) {
+        if (a)
+            sb_printf(o, width <= 100 ? ", " : ",\n%*s", (int)col, "");
+        sb_put(o, args[a].s ? args[a].s : "", args[a].len);
+        sb_free(&args[a]);
+    }
+    sb_printf(o, ");\n");
 }
 
 void emit_source(const compiled *c, sbuf *o)
@@ -256,7 +486,9 @@ void emit_source(const compiled *c, sbuf *o)
     c_comment(o, "Generated for --cpu %s with --kernels %s.", c->cpu->name,
               kernel_choice_name(c->kernels));
     sb_printf(o, "\n");
-    sb_printf(o, "#include <math.h>\n#include \"kiln/kernels.h\"\n#include \"%s.h\"\n\n", n);
+    if (needs_math_h(c))
+        sb_printf(o, "#include <math.h> /* HUGE_VALF */\n");
+    sb_printf(o, "#include \"kiln/kernels.h\"\n#include \"%s.h\"\n\n", n);
     /* Opt-in per-layer profiling: mark i before call i, mark n_calls after the last (docs/architecture.md). */
     sb_printf(o,
               "/* -DKILN_PROFILE: kiln_profile_mark(&%s_model, i) runs before kernel call i and with\n"
@@ -266,15 +498,11 @@ void emit_source(const compiled *c, sbuf *o)
               "#define KILN_PROFILE_MARK(i) ((void)0)\n#endif\n\n",
               n, c->prog.n_calls, n);
 
-    for (int i = 0; i < c->prog.n_calls; i++) {
-        const lir_call *call = &c->prog.calls[i];
-        assert(c_code_is_plain(call->kernel));
-        if (call->ptype) {
-            assert(c_code_is_plain(call->ptype) && c_code_is_plain(call->pinit));
-            sb_printf(o, "static const %s p%d = %s;\n", call->ptype, i, call->pinit);
-        }
-    }
-    sb_printf(o, "\nstatic void %s_invoke(const uint8_t *w, uint8_t *arena, const void *const *in, void *const *out)\n{\n", n);
+    emit_names nm;
+    names_build(c, &nm);
+    emit_weight_names(c, &nm, o);
+    emit_params(c, &nm, o);
+    sb_printf(o, "static void %s_invoke(const uint8_t *w, uint8_t *arena, const void *const *in, void *const *out)\n{\n", n);
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
                   k, k, c->pl.offset[g->inputs[k]]);
@@ -296,27 +524,11 @@ void emit_source(const compiled *c, sbuf *o)
         else if (call->node < 0 && last_node >= -1)
             sb_printf(o, "\n    /* graph output copy */\n");
         last_node = call->node;
-        sb_printf(o, "    KILN_PROFILE_MARK(%d);\n    %s(", i, call->kernel);
-        int na = 0;
-        if (call->ptype) {
-            sb_printf(o, "&p%d", i);
-            na++;
-        }
-        for (int a = 0; a < call->n_args; a++) {
-            const lir_arg *arg = &call->args[a];
-            sb_printf(o, "%s", na++ ? ", " : "");
-            if (arg->kind == LIR_ARG_TENSOR)
-                tensor_expr(c, arg->tensor, arg->is_output, o);
-            else if (arg->kind == LIR_ARG_NULL)
-                sb_printf(o, "0");
-            else
-                sb_printf(o, "%lld", (long long)arg->value);
-        }
-        if (call->scratch_bytes)
-            sb_printf(o, "%s(void *)(arena + %zu)", na++ ? ", " : "", c->pl.scratch_offset[i]);
-        sb_printf(o, ");\n");
+        sb_printf(o, "    KILN_PROFILE_MARK(%d);\n", i);
+        emit_call(c, &nm, i, o);
     }
     sb_printf(o, "    KILN_PROFILE_MARK(%d);\n}\n\n", c->prog.n_calls);
+    names_free(c, &nm);
 
     emit_io_desc(c, o, "inputs", g->n_inputs, g->inputs);
     emit_io_desc(c, o, "outputs", g->n_outputs, g->outputs);
@@ -341,13 +553,18 @@ void emit_source(const compiled *c, sbuf *o)
 
 void emit_data_c(const compiled *c, sbuf *o)
 {
+    const char *n = c->name;
     sb_printf(o,
               "/* %s_data.c - weights blob of %s, compiled in (internal flash). Generated; do not edit.\n"
-              " * Define KILN_WEIGHTS_ATTR to place it, e.g. __attribute__((section(\".kiln_weights\"))). */\n",
-              c->name, c->name);
-    sb_printf(o, "#include \"%s.h\"\n\n#ifndef KILN_WEIGHTS_ATTR\n#define KILN_WEIGHTS_ATTR\n#endif\n\n", c->name);
-    sb_printf(o, "const uint8_t %s_blob[%zu] KILN_ALIGNED(%u) KILN_WEIGHTS_ATTR = {\n", c->name,
-              c->blob_len, PLAN_ALIGN);
+              " * Where it goes: define %s_WEIGHTS_ATTR for this network, or KILN_WEIGHTS_ATTR for\n"
+              " * every network, e.g. -D%s_WEIGHTS_ATTR='__attribute__((section(\".qspi_weights\")))'\n"
+              " * (docs/integration.md); neither: the compiler's read-only data. */\n",
+              n, n, n, n);
+    sb_printf(o, "#include \"%s.h\"\n\n", n);
+    sb_printf(o, "#ifndef %s_WEIGHTS_ATTR\n#ifdef KILN_WEIGHTS_ATTR\n#define %s_WEIGHTS_ATTR KILN_WEIGHTS_ATTR\n"
+                 "#else\n#define %s_WEIGHTS_ATTR\n#endif\n#endif\n\n", n, n, n);
+    sb_printf(o, "const uint8_t %s_blob[%zu] KILN_ALIGNED(%u) %s_WEIGHTS_ATTR = {\n", n, c->blob_len, PLAN_ALIGN,
+              n);
     static const char hex[] = "0123456789abcdef";
     char line[24 * 5 + 8];
     for (size_t i = 0; i < c->blob_len; i += 24) {

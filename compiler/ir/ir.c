@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/sbuf.h"
+#include "util/term.h"
 
 static const char *const op_names[IR_OP_COUNT] = {
 #define IR_OP(name, str) str,
@@ -493,7 +494,9 @@ static void dump_tensor(const ir_graph *g, int ti, sbuf *out)
         return;
     }
     const ir_tensor *t = &g->tensors[ti];
-    sb_printf(out, "%s%s:%s[", t->data ? "#" : "%", t->name, ir_dtype_name(t->dtype));
+    sbuf nm = {0};
+    sb_printf(out, "%s%s:%s[", t->data ? "#" : "%", term_name(&nm, t->name), ir_dtype_name(t->dtype));
+    sb_free(&nm);
     for (int d = 0; d < t->rank; d++)
         sb_printf(out, "%s%lld", d ? "," : "", (long long)t->shape[d]);
     sb_printf(out, "]");
@@ -505,7 +508,8 @@ static void dump_tensor(const ir_graph *g, int ti, sbuf *out)
 
 void ir_dump(const ir_graph *g, sbuf *out)
 {
-    sb_printf(out, "graph %s (%s): %d nodes, %d tensors\n", g->name, g->source, g->n_nodes,
+    sbuf nm = {0}, src = {0};
+    sb_printf(out, "graph %s (%s): %d nodes, %d tensors\n", term_name(&nm, g->name), term_name(&src, g->source), g->n_nodes,
               g->n_tensors);
     for (int i = 0; i < g->n_inputs; i++) {
         sb_printf(out, "  input  ");
@@ -514,7 +518,7 @@ void ir_dump(const ir_graph *g, sbuf *out)
     }
     for (int n = 0; n < g->n_nodes; n++) {
         const ir_node *nd = &g->nodes[n];
-        sb_printf(out, "  %3d %-14s %s (", n, ir_op_name(nd->op), nd->name);
+        sb_printf(out, "  %3d %-14s %s (", n, ir_op_name(nd->op), term_name(&nm, nd->name));
         for (int k = 0; k < nd->n_in; k++) {
             if (k)
                 sb_printf(out, ", ");
@@ -535,4 +539,6 @@ void ir_dump(const ir_graph *g, sbuf *out)
         dump_tensor(g, g->outputs[i], out);
         sb_printf(out, "\n");
     }
+    sb_free(&nm);
+    sb_free(&src);
 }

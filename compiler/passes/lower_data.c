@@ -312,10 +312,15 @@ static int64_t pad_source(ir_pad_mode mode, int64_t o, int64_t before, int64_t n
 }
 
 /* The pad value as one element of Y's dtype (quantized with Y's scale and
- * zero point when Y is quantized). */
+ * zero point when Y is quantized).  Integers saturate; a NaN (a hostile
+ * model's float pad value for an integer or quantized tensor) is taken as 0,
+ * the zero point, as QuantizeLinear takes it: converting it would be
+ * undefined behaviour. */
 static void pad_value_bytes(const ir_tensor *y, double v, unsigned char out[8])
 {
     memset(out, 0, 8);
+    if (isnan(v) && y->dtype != IR_DT_F32 && y->dtype != IR_DT_F64)
+        v = 0.0;
     if (y->q.n > 0) {
         v = nearbyint(v / (double)y->q.scale[0]) + y->q.zero_point[0];
     }
@@ -336,8 +341,16 @@ static void pad_value_bytes(const ir_tensor *y, double v, unsigned char out[8])
     SAT_INT(IR_DT_S32, int32_t, INT32_MIN, INT32_MAX)
     SAT_INT(IR_DT_U32, uint32_t, 0, UINT32_MAX)
 #undef SAT_INT
-    case IR_DT_S64: { int64_t t = (int64_t)v; memcpy(out, &t, 8); break; }
-    case IR_DT_U64: { uint64_t t = v <= 0 ? 0 : (uint64_t)v; memcpy(out, &t, 8); break; }
+    case IR_DT_S64: { /* 2^63 is exact in a double; anything at or past it saturates */
+        int64_t t = v >= 9223372036854775808.0 ? INT64_MAX : v < -9223372036854775808.0 ? INT64_MIN : (int64_t)v;
+        memcpy(out, &t, 8);
+        break;
+    }
+    case IR_DT_U64: {
+        uint64_t t = !(v > 0) ? 0 : v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
+        memcpy(out, &t, 8);
+        break;
+    }
     case IR_DT_BOOL: out[0] = v != 0.0; break;
     default: break;
     }

@@ -234,8 +234,8 @@ static const char *payload_str(const vp_frame *f, uint32_t *off)
 }
 
 /* "NAME: message; details" from a HELLO whose status is not KILN_OK, in the
- * shape the host target gives. */
-static void refusal_message(const vp_frame *f, char *msg, size_t msglen)
+ * shape the host target gives; `where` names the board. */
+void target_refusal_message(const vp_frame *f, const char *where, char *msg, size_t msglen)
 {
     const uint8_t *p = f->payload;
     uint32_t off = KVP_HELLO_FIXED;
@@ -270,10 +270,10 @@ static void refusal_message(const vp_frame *f, char *msg, size_t msglen)
                                 detail, status);
     if (k < msglen) {
         if (addr)
-            snprintf(msg + k, msglen - k, "blob looked for at 0x%08" PRIx32 " with %" PRIu32 " bytes readable (qemu)",
-                     addr, cap);
+            snprintf(msg + k, msglen - k, "blob looked for at 0x%08" PRIx32 " with %" PRIu32 " bytes readable (%s)",
+                     addr, cap, where);
         else
-            snprintf(msg + k, msglen - k, "compiled-in blob of %" PRIu32 " bytes (qemu)", cap);
+            snprintf(msg + k, msglen - k, "compiled-in blob of %" PRIu32 " bytes (%s)", cap, where);
     }
 }
 
@@ -357,6 +357,12 @@ static char *code_location(const target_opts *o, const char *elf, uint32_t pc)
 
 static void fault_message(session *s, const vp_frame *f, const char *when, char *msg, size_t msglen)
 {
+    target_fault_message(s->o, s->elf, f, when, msg, msglen);
+}
+
+void target_fault_message(const target_opts *o, const char *elf, const vp_frame *f, const char *when, char *msg,
+                          size_t msglen)
+{
     if (f->len < KVP_FAULT_BYTES) {
         snprintf(msg, msglen, "the firmware faulted %s (a short FAULT frame of %" PRIu32 " bytes)", when, f->len);
         return;
@@ -367,7 +373,7 @@ static void fault_message(session *s, const vp_frame *f, const char *when, char 
     sbuf causes = {0};
     fault_causes(kvp_get_u32(p + KVP_FAULT_OFF_CFSR), kvp_get_u32(p + KVP_FAULT_OFF_HFSR),
                  kvp_get_u32(p + KVP_FAULT_OFF_MMFAR), kvp_get_u32(p + KVP_FAULT_OFF_BFAR), &causes);
-    char *where = code_location(s->o, s->elf, pc);
+    char *where = elf ? code_location(o, elf, pc) : xstrdup(""); /* no ELF: no line */
     snprintf(msg, msglen,
              "the firmware took %s (exception %" PRIu32 ") %s: %s; pc 0x%08" PRIx32 "%s, lr 0x%08" PRIx32
              ", CFSR 0x%08" PRIx32 ", HFSR 0x%08" PRIx32 "; outputs discarded",
@@ -377,7 +383,7 @@ static void fault_message(session *s, const vp_frame *f, const char *when, char 
     sb_free(&causes);
 }
 
-static void error_message(const vp_frame *f, const char *when, char *msg, size_t msglen)
+void target_error_message(const vp_frame *f, const char *when, char *msg, size_t msglen)
 {
     if (f->len < KVP_ERROR_FIXED) {
         snprintf(msg, msglen, "the firmware reported an error %s (a short ERROR frame)", when);
@@ -451,7 +457,7 @@ static target_result hello(session *s, const compiled *c, size_t in_bytes, size_
                 name, status, kvp_get_u32(p + KVP_HELLO_OFF_IN_BYTES), kvp_get_u32(p + KVP_HELLO_OFF_OUT_BYTES),
                 kvp_get_u32(p + KVP_HELLO_OFF_ARENA), kvp_get_u32(p + KVP_HELLO_OFF_BLOB_ADDR), *tick_hz);
     if (status != KILN_OK) {
-        refusal_message(&f, msg, msglen);
+        target_refusal_message(&f, "qemu", msg, msglen);
         /* The firmware exits with KVP_EXIT_REFUSED; anything else is worth saying. */
         if (child_wait(&s->ch, child_now() + 10) && !WIFSIGNALED(s->ch.status) &&
             WEXITSTATUS(s->ch.status) != KVP_EXIT_REFUSED) {
@@ -505,7 +511,7 @@ static bool infer(session *s, size_t k, const uint8_t *in, size_t in_bytes, uint
     if (!recv_frame(s, &f, "an OUTPUT frame", msg, msglen))
         return false;
     if (f.type == KVP_T_ERROR) {
-        error_message(&f, when, msg, msglen);
+        target_error_message(&f, when, msg, msglen);
         return false;
     }
     if (f.type == KVP_T_FAULT) {

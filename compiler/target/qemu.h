@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "target/target.h"
+#include "target/vproto.h"
 
 /* Where QEMU's loader places the weights blob: the start of mps2-an500's
  * PSRAM, the board's stand-in for memory-mapped external flash. */
@@ -31,5 +32,20 @@ void qemu_command_free(char **argv);
  * OUTPUT).  false: msg has the compiler's or linker's complaint. */
 bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
                          const char *elf, char *msg, size_t msglen);
+/* The same for any board port (target/fw_port.h), for `kiln firmware`;
+ * `defines`: more -D options, space-separated (NULL: none).
+ * qemu_build_firmware is this with the mps2-an500 port. */
+struct fw_port;
+bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_port *port, bool external_blob,
+                       bool profile, const char *defines, const char *elf, char *msg, size_t msglen);
+
+/* Messages from the firmware's frames, shared with the serial target
+ * (serial.c): a HELLO refusing the blob ("NAME: message; details ... (where)"),
+ * an ERROR frame, a FAULT frame (decoded fault bits, pc's function and line
+ * from `elf` by addr2line). */
+void target_refusal_message(const vp_frame *f, const char *where, char *msg, size_t msglen);
+void target_error_message(const vp_frame *f, const char *when, char *msg, size_t msglen);
+void target_fault_message(const target_opts *o, const char *elf, const vp_frame *f, const char *when, char *msg,
+                          size_t msglen);
 
 #endif

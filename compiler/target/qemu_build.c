@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "target/child.h"
+#include "target/fw_port.h"
 #include "target/qemu.h"
 #include "target/target_util.h"
 #include "util/fileio.h"
@@ -36,7 +38,6 @@
 #define KILN_ROOT "."
 #endif
 
-#define FW_DIR "firmware/qemu-mps2-an500"
 #define ARM_CFLAGS "-Os -g -std=c99 -Wall -Wextra -Werror -pedantic -ffunction-sections -fdata-sections"
 
 static const char *env_or(const char *name, const char *dflt)
@@ -177,6 +178,12 @@ static int cpus(void)
 bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_blob, bool profile,
                          const char *elf, char *msg, size_t msglen)
 {
+    return fw_build_firmware(c, o, fw_port_find("qemu-mps2-an500"), external_blob, profile, NULL, elf, msg, msglen);
+}
+
+bool fw_build_firmware(const compiled *c, const target_opts *o, const struct fw_port *port, bool external_blob,
+                       bool profile, const char *defines, const char *elf, char *msg, size_t msglen)
+{
     const char *root = env_or("KILN_ROOT", KILN_ROOT);
     const char *cc = env_or("KILN_ARM_CC", "arm-none-eabi-gcc");
     const char *dir = o->workdir;
@@ -192,8 +199,8 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     char num[64];
     av_add(&common, cc);
     if (!c->cpu->arm || !c->cpu->runs_on_m7) {
-        snprintf(msg, msglen, "--cpu %s: the qemu target is a Cortex-M7 (mps2-an500), which runs code "
-                 "built for cortex-m3, cortex-m4 or cortex-m7", c->cpu->name);
+        snprintf(msg, msglen, "--cpu %s: the firmware for %s runs on a Cortex-M7, which runs code "
+                 "built for cortex-m3, cortex-m4 or cortex-m7", c->cpu->name, port->board);
         return false;
     }
     av_add_words(&common, c->cpu->arm_flags);
@@ -203,21 +210,35 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     av_addf(&common, "-DKILN_NET=%s", c->name);
     snprintf(num, sizeof num, "%zu", io_bytes);
     av_addf(&common, "-DKILN_QEMU_IO_BYTES=%s", num);
-    snprintf(num, sizeof num, "0x%08xu", QEMU_BLOB_ADDR);
+    if (port->shared) {
+        /* main.c of the shared sources takes the board facts from port.h. */
+        char *inc = xasprintf("-I%s/%s", root, port->dir);
+        av_add(&common, inc);
+        free(inc);
+        av_add(&common, "-DKILN_FW_PORT=1");
+    }
+    snprintf(num, sizeof num, "0x%08" PRIx32 "u", port->blob_addr);
     av_addf(&common, "-DKILN_QEMU_BLOB_ADDR=%s", num);
     if (external_blob && c->weights == WEIGHTS_INLINE)
         av_add(&common, "-DKILN_QEMU_EXTERNAL_BLOB=1");
     if (o->no_crc)
         av_add(&common, "-DKILN_QEMU_NO_CRC=1");
+    if (defines)
+        av_add_words(&common, defines);
     if (profile) {
         av_add(&common, "-DKILN_PROFILE=1");
         snprintf(num, sizeof num, "%d", c->prog.n_calls);
         av_addf(&common, "-DKILN_PROFILE_CALLS=%s", num);
     }
 
-    char *pat = xasprintf("%s/" FW_DIR "/*.c", root);
+    char *pat = xasprintf("%s/%s/*.c", root, port->dir);
     av_add_glob(&srcs, pat);
     free(pat);
+    for (const char *const *sh = port->shared; sh && *sh; sh++) {
+        char *f = xasprintf("%s/%s", root, *sh);
+        av_add(&srcs, f);
+        free(f);
+    }
     pat = xasprintf("%s/runtime/*.c", root);
     av_add_glob(&srcs, pat);
     free(pat);
@@ -241,7 +262,9 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     av_add(&link, cc);
     av_add_words(&link, c->cpu->arm_flags);
     av_add_words(&link, "-nostartfiles -Wl,--gc-sections");
-    av_addf(&link, "-T%s/" FW_DIR "/mps2-an500.ld", root);
+    char *ld = xasprintf("-T%s/%s/%s", root, port->dir, port->ldscript);
+    av_add(&link, ld);
+    free(ld);
     av_addf(&link, "-Wl,-Map=%s/fw.map", dir);
     for (int i = 0; i < n && ok; i++) {
         const char *base = strrchr(srcs.v[i], '/') ? strrchr(srcs.v[i], '/') + 1 : srcs.v[i];
@@ -274,14 +297,15 @@ bool qemu_build_firmware(const compiled *c, const target_opts *o, bool external_
     }
     if (ok && bad >= 0) {
         if (timed_out)
-            snprintf(msg, msglen, "building the firmware for the qemu target ran past the time limit");
+            snprintf(msg, msglen, "building the firmware for %s ran past the time limit", port->board);
         else if (bad < n)
-            snprintf(msg, msglen, "the firmware for the qemu target did not build: %s failed on %s (log %s):\n", cc,
-                     srcs.v[bad], logs[bad]);
+            snprintf(msg, msglen, "the firmware for %s did not build: %s failed on %s (log %s):\n", port->board,
+                     cc, srcs.v[bad], logs[bad]);
         else
             snprintf(msg, msglen,
-                     "the firmware for the qemu target did not link (log %s; a model too big for the board "
-                     "overflows CODE (4 MiB) or SRAM (4 MiB)):\n", logs[bad]);
+                     "the firmware for %s did not link (log %s; a model too big for the board overflows "
+                     "its code or RAM region: see the linker script %s/%s):\n", port->board, logs[bad],
+                     port->dir, port->ldscript);
         if (!timed_out)
             target_append_file(msg, msglen, logs[bad], 30);
         ok = false;

@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 bool proc_run(char *const argv[], const char *log_path, int timeout_s, proc_result *r, char *err,
               size_t errlen)
@@ -25,6 +28,7 @@ bool proc_run(char *const argv[], const char *log_path, int timeout_s, proc_resu
             return false;
         }
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "cannot start '%s': %s", argv[0], strerror(errno));
@@ -33,6 +37,15 @@ bool proc_run(char *const argv[], const char *log_path, int timeout_s, proc_resu
         return false;
     }
     if (pid == 0) {
+#ifdef __linux__
+        /* Ends with the tool (a signal that ends kiln ends the compiler too);
+         * SIGTERM lets the compiler driver remove its own temporaries. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127);
+#else
+        (void)parent;
+#endif
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);

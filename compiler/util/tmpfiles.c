@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char paths[TMPFILES_MAX][TMPFILES_PATH_MAX];
@@ -22,11 +23,31 @@ static bool installed;
 
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXFSZ};
 
+enum { SLOT_FILE = 1, SLOT_TREE = 2 };
+
+/* rm -rf path, from the handler: fork, execve and waitpid are
+ * async-signal-safe, a directory walk in this process would not be. */
+static void remove_tree(const char *path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *const argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+        char *const envp[] = {NULL};
+        execve("/bin/rm", argv, envp);
+        _exit(127);
+    }
+    if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0)
+            ;
+}
+
 static void on_signal(int sig)
 {
     for (int i = 0; i < TMPFILES_MAX; i++)
-        if (used[i])
+        if (used[i] == SLOT_FILE)
             unlink(paths[i]);
+        else if (used[i] == SLOT_TREE)
+            remove_tree(paths[i]);
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
@@ -52,7 +73,7 @@ static void install(void)
     }
 }
 
-int tmpfiles_add(const char *path)
+static int add(const char *path, int kind)
 {
     size_t n = strlen(path);
     if (n >= TMPFILES_PATH_MAX)
@@ -64,10 +85,20 @@ int tmpfiles_add(const char *path)
             continue;
         memcpy(paths[i], path, n + 1);
         atomic_signal_fence(memory_order_seq_cst);
-        used[i] = 1;
+        used[i] = kind;
         return i;
     }
     return -1;
+}
+
+int tmpfiles_add(const char *path)
+{
+    return add(path, SLOT_FILE);
+}
+
+int tmpfiles_add_tree(const char *path)
+{
+    return add(path, SLOT_TREE);
 }
 
 void tmpfiles_remove(int slot)

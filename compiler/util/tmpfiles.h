@@ -25,6 +25,9 @@
  * every slot is taken (the write goes on; only the cleanup on a signal is
  * lost). */
 int tmpfiles_add(const char *path);
+/* Registers a temporary directory: the handler removes it with everything
+ * in it (rm -rf, run by fork and execve).  Same returns as tmpfiles_add. */
+int tmpfiles_add_tree(const char *path);
 /* Forgets the slot (a no-op for -1). */
 void tmpfiles_remove(int slot);
 /* Forgets the registered path equal to `path` (a no-op when none is). */

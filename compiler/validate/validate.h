@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmd_common.h"
 #include "compile.h"
 #include "import/import.h"
 
@@ -32,6 +33,11 @@ typedef struct vopts {
     bool max_lsb_given;
     bool no_crc, verbose;
     compile_opts co;
+    /* --target serial (target/serial.h): the port, its speed, the board and
+     * the GDB server that programs the blob (NULL: already programmed). */
+    const char *port, *gdb;
+    unsigned baud;
+    board_sel board;
 } vopts;
 
 /* ---- vfiles.c: tensor files, inputs ------------------------------------- */
@@ -104,6 +110,16 @@ bool vref_make(const vopts *o, vfileset *fs, const compiled *c, vbatch *b, vref_
  * for the target and fills b->out.  Returns 0, or 2 after printing why; the
  * work directory is removed unless kept or needed to inspect a failure. */
 int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns);
+
+/* ---- vserial.c: --target serial ------------------------------------------ */
+
+/* The serial options belong together: --port and --board with --target
+ * serial, never without it; a known baud rate.  Prints why not. */
+bool vserial_check_opts(vopts *o);
+/* target_serial_run with the options of the command line. */
+#include "target/target.h"
+target_result vserial_run(const vopts *o, const compiled *c, const target_opts *to, target_io *io, char *msg,
+                          size_t msglen);
 
 /* ---- vreport.c: metrics ---------------------------------------------------- */
 

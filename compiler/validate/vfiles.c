@@ -17,6 +17,7 @@
 #include "import/tensor_file.h"
 #include "util/fileio.h"
 #include "util/sbuf.h"
+#include "util/term.h"
 #include "validate/validate.h"
 
 /* ---- reading -------------------------------------------------------------- */
@@ -149,9 +150,10 @@ static void shape_str(char *buf, size_t n, int rank, const int64_t *shape)
         snprintf(buf + l, n - l, "]");
 }
 
-/* How many samples of tensor t file f holds (see the header); 0 after
- * writing why not. */
-static size_t samples_in(const vfile *f, const ir_tensor *t, const char *role, char *err, size_t errlen)
+/* How many samples of tensor t (called `name` in messages) file f holds (see
+ * the header); 0 after writing why not. */
+static size_t count_samples(const vfile *f, const ir_tensor *t, const char *name, const char *role,
+                            char *err, size_t errlen)
 {
     size_t nb = ir_nbytes(t);
     char fs[128], ts[128];
@@ -160,13 +162,13 @@ static size_t samples_in(const vfile *f, const ir_tensor *t, const char *role, c
         if (nb && f->nbytes && f->nbytes % nb == 0)
             return f->nbytes / nb;
         snprintf(err, errlen, "'%s' has %zu bytes; the model's %s '%s' (%s %s) takes %zu per sample", f->path,
-                 f->nbytes, role, t->name, ir_dtype_name(t->dtype), ts, nb);
+                 f->nbytes, role, name, ir_dtype_name(t->dtype), ts, nb);
         return 0;
     }
     shape_str(fs, sizeof fs, f->rank, f->shape);
     if (f->dtype != t->dtype) {
         snprintf(err, errlen, "'%s' is %s; the model's %s '%s' is %s", f->path, ir_dtype_name(f->dtype), role,
-                 t->name, ir_dtype_name(t->dtype));
+                 name, ir_dtype_name(t->dtype));
         return 0;
     }
     if (f->nbytes == nb && nb)
@@ -179,9 +181,18 @@ static size_t samples_in(const vfile *f, const ir_tensor *t, const char *role, c
     if (batch && f->shape[0] > 0)
         return (size_t)f->shape[0];
     snprintf(err, errlen, "'%s' has shape %s; the model's %s '%s' is %s %s: give one sample of that shape, "
-             "or N samples along a leading dimension ([N,...])", f->path, fs, role, t->name,
+             "or N samples along a leading dimension ([N,...])", f->path, fs, role, name,
              ir_dtype_name(t->dtype), ts);
     return 0;
+}
+
+/* count_samples with the model's name made safe for one line (util/term.h). */
+static size_t samples_in(const vfile *f, const ir_tensor *t, const char *role, char *err, size_t errlen)
+{
+    sbuf nm = {0};
+    size_t n = count_samples(f, t, term_name(&nm, t->name), role, err, errlen);
+    sb_free(&nm);
+    return n;
 }
 
 /* Puts each file's samples of the listed tensors into buf, sample-major with

@@ -17,6 +17,7 @@
 
 #include "util/fileio.h"
 #include "util/sbuf.h"
+#include "util/term.h"
 #include "validate/validate.h"
 
 /* Per-sample lines printed before "... N more"; the JSON has all. */
@@ -225,12 +226,14 @@ static bool report_output(FILE *f, const compiled *c, const vbatch *b, int i, co
         memcpy(a + k * nb, b->out + k * b->out_bytes + off, nb);
         memcpy(r + k * nb, b->ref + k * b->out_bytes + off, nb);
     }
-    fprintf(f, "output %d '%s' %s [", i, t->name, ir_dtype_name(t->dtype));
+    sbuf nm = {0};
+    fprintf(f, "output %d '%s' %s [", i, term_name(&nm, t->name), ir_dtype_name(t->dtype));
     for (int d = 0; d < t->rank; d++)
         fprintf(f, "%s%lld", d ? "," : "", (long long)t->shape[d]);
     fprintf(f, "]%s\n", t->q.n == 1 ? " (quantized; metrics on real values)" : "");
     cJSON *jo = cJSON_CreateObject();
-    cJSON_AddStringToObject(jo, "name", t->name);
+    cJSON_AddStringToObject(jo, "name", nm.s);
+    sb_free(&nm);
     cJSON_AddStringToObject(jo, "dtype", ir_dtype_name(t->dtype));
     cJSON *js = n > 1 ? cJSON_AddArrayToObject(jo, "samples") : NULL;
     size_t elems = (size_t)ir_numel(t);

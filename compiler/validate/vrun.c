@@ -15,6 +15,8 @@
 #include "util/fileio.h"
 #include "util/proc.h"
 #include "util/sbuf.h"
+#include "util/term.h"
+#include "util/tmpfiles.h"
 #include "validate/validate.h"
 
 static char *make_workdir(const vopts *o, char *err, size_t errlen)
@@ -46,12 +48,11 @@ static void remove_workdir(const char *dir)
 static void progress(const char *phase, size_t done, size_t total)
 {
     if (!strcmp(phase, "done"))
-        fprintf(stderr, "\r\033[K");
+        term_progress("\r\033[K");
     else if (total)
-        fprintf(stderr, "\r\033[Kkiln validate: %s: sample %zu of %zu", phase, done, total);
+        term_progress("\r\033[Kkiln validate: %s: sample %zu of %zu", phase, done, total);
     else
-        fprintf(stderr, "\r\033[Kkiln validate: %s", phase);
-    fflush(stderr);
+        term_progress("\r\033[Kkiln validate: %s", phase);
 }
 
 int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
@@ -64,6 +65,8 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
         fprintf(stderr, "kiln validate: %s\n", err);
         return 2;
     }
+    /* A signal (Ctrl-C during a long QEMU run) removes the temporary tree too. */
+    const int dir_slot = keep_dir ? -1 : tmpfiles_add_tree(dir);
     char *blob_path = NULL;
     if (!emit_all(c, dir, err, sizeof err)) {
         fprintf(stderr, "kiln validate: %s\n", err);
@@ -77,13 +80,16 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     if (qemu && !o->verbose && isatty(STDERR_FILENO))
         to.progress = progress;
     target_io io = {b->in, b->out, b->samples, 0};
-    target_result tr = qemu ? target_qemu_run(c, &to, &io, msg, sizeof msg)
-                            : target_host_run(c, &to, &io, msg, sizeof msg);
+    target_result tr = !strcmp(o->target, "serial") ? vserial_run(o, c, &to, &io, msg, sizeof msg)
+                       : qemu ? target_qemu_run(c, &to, &io, msg, sizeof msg)
+                              : target_host_run(c, &to, &io, msg, sizeof msg);
     if (to.progress)
         to.progress("done", 0, 0);
     if (tr == TARGET_REFUSED) {
         fprintf(stderr, "kiln validate: the generated code refused the weights blob %s: %s\n",
                 blob_path ? blob_path : "(inline)", msg);
+    } else if (tr == TARGET_ERROR && !strcmp(o->target, "serial")) {
+        fprintf(stderr, "kiln validate: %s\n", msg); /* about the port or the board: no log here */
     } else if (tr == TARGET_ERROR) {
         /* The message names logs in the work directory: keep it. */
         fprintf(stderr, "kiln validate: %s\n(work directory %s kept for inspection)\n", msg, dir);
@@ -94,6 +100,7 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     }
 out:
     free(blob_path);
+    tmpfiles_remove(dir_slot);
     if (!keep_dir)
         remove_workdir(dir);
     free(dir);

@@ -32,6 +32,12 @@
 #define SCB_ICSR_PENDSTSET (1u << 26)
 #define SCB_ICSR_PENDSTCLR (1u << 25)
 
+/* What main.c needs of any board (another port's port.h defines the same):
+ * the external-flash window the blob may lie in, and the tick clock. */
+#define FW_XFLASH_BASE MPS2_PSRAM_BASE
+#define FW_XFLASH_BYTES MPS2_PSRAM_BYTES
+#define FW_TICK_HZ MPS2_SYSCLK_HZ
+
 /* Start of the external-flash blob; a build may move it (-DKILN_QEMU_BLOB_ADDR). */
 #ifndef KILN_QEMU_BLOB_ADDR_DEFAULT
 #define KILN_QEMU_BLOB_ADDR_DEFAULT MPS2_PSRAM_BASE

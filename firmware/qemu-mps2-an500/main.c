@@ -33,7 +33,15 @@
 #include <stdint.h>
 
 #include "../protocol.h"
+/* Another board's port (firmware/stm32h7) builds this file with
+ * -DKILN_FW_PORT and its own port.h first on the include path: the board
+ * facts below (FW_XFLASH_*, FW_TICK_HZ) then come from there, and the
+ * uart/ticks/startup functions from that port's sources. */
+#ifdef KILN_FW_PORT
+#include "port.h"
+#else
 #include "board.h"
+#endif
 #include "frames.h"
 #include "profile.h"
 #include "startup.h"
@@ -60,8 +68,8 @@
 #ifndef KILN_QEMU_BLOB_ADDR
 #define KILN_QEMU_BLOB_ADDR KILN_QEMU_BLOB_ADDR_DEFAULT
 #endif
-#if KILN_QEMU_BLOB_ADDR < MPS2_PSRAM_BASE || KILN_QEMU_BLOB_ADDR >= MPS2_PSRAM_BASE + MPS2_PSRAM_BYTES
-#error "KILN_QEMU_BLOB_ADDR must lie in the PSRAM (0x60000000..0x60FFFFFF)"
+#if KILN_QEMU_BLOB_ADDR < FW_XFLASH_BASE || KILN_QEMU_BLOB_ADDR >= FW_XFLASH_BASE + FW_XFLASH_BYTES
+#error "KILN_QEMU_BLOB_ADDR must lie in the board's external-flash window (FW_XFLASH_BASE, FW_XFLASH_BYTES)"
 #endif
 #ifndef KILN_QEMU_IO_BYTES
 #define KILN_QEMU_IO_BYTES 0
@@ -74,7 +82,7 @@
 #else
 #define BLOB_ADDR ((uint32_t)(KILN_QEMU_BLOB_ADDR))
 #define BLOB_PTR ((const void *)(uintptr_t)BLOB_ADDR)
-#define BLOB_CAPACITY (MPS2_PSRAM_BASE + MPS2_PSRAM_BYTES - BLOB_ADDR)
+#define BLOB_CAPACITY (FW_XFLASH_BASE + FW_XFLASH_BYTES - BLOB_ADDR)
 #endif
 #ifdef KILN_QEMU_NO_CRC
 #define INIT_FLAGS KILN_BLOB_CHECK_SKIP_PAYLOAD_CRC
@@ -148,7 +156,7 @@ static void send_hello(const kiln_model *m, const kiln_net *net, kiln_status s, 
     kvp_put_u32(p + KVP_HELLO_OFF_ARENA, m->arena_bytes);
     kvp_put_u32(p + KVP_HELLO_OFF_BLOB_ADDR, BLOB_ADDR);
     kvp_put_u32(p + KVP_HELLO_OFF_CAPACITY, BLOB_CAPACITY ? BLOB_CAPACITY : m->blob_bytes);
-    kvp_put_u32(p + KVP_HELLO_OFF_TICK_HZ, MPS2_SYSCLK_HZ);
+    kvp_put_u32(p + KVP_HELLO_OFF_TICK_HZ, FW_TICK_HZ);
     kvp_put_u32(p + KVP_HELLO_OFF_FLAGS, flags);
     kvp_put_u32(p + KVP_HELLO_OFF_R_VERSION, r->version);
     kvp_put_u32(p + KVP_HELLO_OFF_R_HEADER_SIZE, r->header_size);

@@ -6,6 +6,11 @@
  * exception frame and fault status registers, then exits with
  * KVP_EXIT_FAULT.
  *
+ * Built with -DKILN_FW_HALT (`kiln firmware`: QEMU standing in for a board),
+ * the end is a board's: drain the UART and sleep until reset, instead of
+ * the semihosting exit that ends QEMU - which would close its pty before
+ * the host read the last frame.
+ *
  * Relies on the symbols of mps2-an500.ld.  Never returns into a faulting
  * program: after a fault nothing the network computed can be trusted.
  */
@@ -76,6 +81,18 @@ __attribute__((naked)) void Reset_Handler(void)
         ".ltorg\n\t");
 }
 
+static void __attribute__((noreturn)) finish(int status)
+{
+    uart_flush();
+#ifdef KILN_FW_HALT
+    (void)status;
+    for (;;)
+        __asm__ volatile("wfi");
+#else
+    semihost_exit(status);
+#endif
+}
+
 void reset_c(void)
 {
     uint32_t *src = __data_load, *dst;
@@ -85,11 +102,7 @@ void reset_c(void)
         *dst++ = 0;
     for (dst = __stack_limit; dst < __stack_limit + STACK_PAINT_WORDS;)
         *dst++ = STACK_PAINT;
-    {
-        int status = main();
-        uart_flush();
-        semihost_exit(status);
-    }
+    finish(main());
 }
 
 int stack_intact(void)
@@ -133,6 +146,5 @@ void fault_c(const uint32_t *frame, uint32_t exc_return, uint32_t ipsr)
     kvp_put_u32(p + KVP_FAULT_OFF_BFAR, SCB_BFAR);
     kvp_put_u32(p + KVP_FAULT_OFF_EXC, ipsr & 0x1FFu);
     kvp_send(KVP_T_FAULT, 0, p, sizeof p);
-    uart_flush();
-    semihost_exit(KVP_EXIT_FAULT);
+    finish(KVP_EXIT_FAULT);
 }

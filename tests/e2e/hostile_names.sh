@@ -46,7 +46,7 @@ n_names=$("$tmp/mk" "$tmp/m") || { echo "FAIL hostile_mkmodel"; exit 1; }
 foreign_symbols() {
     local d=$1 net=$2
     nm --defined-only "$d"/*.o | awk 'NF == 3 { print $3 }' |
-        grep -vE "^(${net}_(model|blob|invoke|inputs|outputs|state)|p[0-9]+)$" || true
+        grep -vE "^(${net}_(model|blob|invoke|inputs|outputs|state)|[a-z][a-z0-9_]*[0-9]_params(_[0-9]+)?)$" || true
 }
 
 # dir net label: compiled with warnings off, the objects define no symbol
@@ -102,11 +102,37 @@ check_text() {
         bad "$label: the text report holds bytes outside printable ASCII"
     elif [ "$k" = 0 ] && ! grep -qF 'y * / int kiln_injected_symbol = 42; / * float32 [1,3] */' "$d/net.h"; then
         bad "$label: the output's sanitised name is not in net.h"; grep OUTPUT0 "$d/net.h"
-    elif [ "$k" = 0 ] && ! grep -qF '/* 1: Clip y * / int kiln_injected_symbol = 42; / * (' "$d/net.c"; then
-        bad "$label: the node's sanitised name is not in net.c"; grep '/\* 1:' "$d/net.c"
+    elif [ "$k" = 0 ] && ! grep -A1 -F '/* Layer 1: Clip ' "$d/net.c" | grep -qF ' y * / int kiln_injected_symbol = 42; / * */'; then
+        bad "$label: the node's sanitised name is not in net.c"; grep -A1 '/\* Layer 1:' "$d/net.c"
     else
         ok "$label: names visible, sanitised, in the comments; report printable"
     fi
+}
+
+# label model: what validate, analyze and dump print (stdout and stderr) is
+# valid UTF-8 with no control character but newline and tab, no bidi
+# control, and no name starts a line of its own (a name ending a line and
+# starting "result: PASS" on the next could fake the verdict).
+terminal_safe() {
+    local label=$1 m=$2 cmd
+    for cmd in "validate --target host" "analyze" "dump"; do
+        "$KILN" $cmd "$m" > "$tmp/term.out" 2>&1
+        if ! python3 - "$tmp/term.out" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+t = b.decode("utf-8")  # raises on invalid UTF-8
+bad = [c for c in t if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f
+       or c in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+lines = [l for l in t.split("\n") if l.startswith(("int kiln_injected", "// ", "*/ int"))]
+sys.exit(1 if bad or lines else 0)
+PY
+        then
+            bad "$label: kiln $cmd prints control bytes, invalid UTF-8 or a line a name started"
+            LC_ALL=C grep -naP '[\x00-\x08\x0b-\x1f\x7f]|^int kiln_injected' "$tmp/term.out" | head -2 | cut -c1-120 | cat -v
+            return
+        fi
+    done
+    ok "$label: validate, analyze and dump print only safe text"
 }
 
 for ((k = 0; k < n_names; k++)); do
@@ -126,6 +152,7 @@ for ((k = 0; k < n_names; k++)); do
         else
             bad "$label: validate"; echo "$out" | tail -4 | cut -c1-200 | sed 's/^/     /'
         fi
+        terminal_safe "$label" "$m"
     done
 done
 

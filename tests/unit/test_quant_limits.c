@@ -319,6 +319,63 @@ static void onnx_lowerings_refuse_float_overflow(void **state)
     REFUSES(avgpool_graph(3e38f, 1.0f), "'pool_node'", "'x_in'", "beyond float32");
 }
 
+/* x [1,2] -> PAD (one element after, constant v) -> y [1,3], dtype dt,
+ * quantized (scale 0.5, zero point 7) when q; returns the fill element's
+ * bytes the lowering made. */
+static void pad_fill(ir_dtype dt, bool q, double v, void *out, size_t n)
+{
+    ir_graph *g = ir_new("t");
+    const int64_t sx[2] = {1, 2}, sy[2] = {1, 3};
+    int x = q ? q_tensor(g, "x_in", dt, 2, sx, 0.5f, 7, NULL, 0) : ir_add_tensor(g, "x_in", dt, 2, sx);
+    int y = q ? q_tensor(g, "y_out", dt, 2, sy, 0.5f, 7, NULL, 0) : ir_add_tensor(g, "y_out", dt, 2, sy);
+    ir_mark_input(g, x, 0);
+    int nd = ir_add_node(g, IR_OP_PAD, "pad_node", "Pad", 0, 1, &x, 1, &y);
+    g->nodes[nd].attr.end[1] = 1;
+    g->nodes[nd].attr.pad_mode = IR_PAD_CONSTANT;
+    g->nodes[nd].attr.pad_value = v;
+    ir_mark_output(g, y);
+    lir_program p;
+    memset(&p, 0, sizeof p);
+    char err[512] = "";
+    if (!lower_graph(g, &p, err, sizeof err))
+        fail_msg("refused: %s", err);
+    int fill = -1;
+    for (int t = 0; t < g->n_tensors; t++)
+        if (strstr(g->tensors[t].name, "pad_value") && g->tensors[t].data)
+            fill = t;
+    assert_true(fill >= 0);
+    memcpy(out, g->tensors[fill].data, n);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* A NaN or out-of-range pad value for an integer tensor (a float pad value
+ * a hostile model carries) is never converted with undefined behaviour: NaN
+ * is 0 (the zero point when quantized), the rest saturates.  Under SAN=1 the
+ * old conversion was a UBSan abort. */
+static void pad_values_out_of_range_saturate(void **state)
+{
+    (void)state;
+    int8_t s8;
+    pad_fill(IR_DT_S8, true, NAN, &s8, 1);
+    assert_int_equal(s8, 7);
+    pad_fill(IR_DT_S8, true, 1e300, &s8, 1);
+    assert_int_equal(s8, 127);
+    int32_t s32;
+    pad_fill(IR_DT_S32, false, NAN, &s32, 4);
+    assert_int_equal(s32, 0);
+    int64_t s64;
+    pad_fill(IR_DT_S64, false, 1e30, &s64, 8);
+    assert_true(s64 == INT64_MAX);
+    pad_fill(IR_DT_S64, false, -1e30, &s64, 8);
+    assert_true(s64 == INT64_MIN);
+    pad_fill(IR_DT_S64, false, NAN, &s64, 8);
+    assert_true(s64 == 0);
+    uint64_t u64;
+    pad_fill(IR_DT_U64, false, 1e30, &u64, 8);
+    assert_true(u64 == UINT64_MAX);
+}
+
 /* The shift tensor of a lowered CONV/FC (its fifth operand). */
 static int32_t lowered_shift(ir_graph *g, lir_program *p, int32_t *mult)
 {
@@ -378,6 +435,7 @@ int main(void)
         cmocka_unit_test(tflite_lowerings_refuse_extreme_factors),
         cmocka_unit_test(onnx_lowerings_refuse_float_overflow),
         cmocka_unit_test(lowerings_accept_the_extremes_that_fit),
+        cmocka_unit_test(pad_values_out_of_range_saturate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "target/child.h"
+#include "target/cpu.h"
 #include "target/qemu.h"
 #include "target/target.h"
 #include "target/vproto.h"
@@ -43,6 +44,7 @@ static void fake_compiled(compiled *c, bool inline_weights)
     ir_mark_output(c->g, y);
     ir_mark_output(c->g, s);
     c->signature = FAKE_SIGNATURE;
+    c->cpu = cpu_find(CPU_DEFAULT); /* the firmware is built for the compiled code's --cpu */
     c->weights = inline_weights ? WEIGHTS_INLINE : WEIGHTS_EXTERNAL;
 }
 
