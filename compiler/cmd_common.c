@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include "cmd_common.h"
+#include "util/sbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,24 @@ static bool parse_budget(const char *v, const char *cmd, uint64_t *out)
     return true;
 }
 
+bool parse_fix_opt(int argc, char **argv, int *i, const char *cmd, import_opts *imp)
+{
+    const char *a = argv[*i], *v;
+    if (!(v = arg_value(argc, argv, i, cmd)))
+        return false;
+    import_fix f;
+    char err[1024];
+    if (!import_fix_parse(a, v, &f, err, sizeof err)) {
+        fprintf(stderr, "kiln %s: %s\n", cmd, err);
+        return false;
+    }
+    /* Lives as long as the command: the options are parsed once. */
+    import_fix *list = xrealloc((void *)imp->fixes, (size_t)(imp->n_fixes + 1) * sizeof *list);
+    list[imp->n_fixes++] = f;
+    imp->fixes = list;
+    return true;
+}
+
 int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_opts *o, arg_seen *seen)
 {
     const char *a = argv[*i], *v;
@@ -60,6 +79,8 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->no_fuse = true;
         return 1;
     }
+    if (!strcmp(a, "--shape") || !strcmp(a, "--const"))
+        return parse_fix_opt(argc, argv, i, cmd, &o->imp) ? 1 : -1;
     if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") &&
         strcmp(a, "--integrity") && strcmp(a, "--cpu") && strcmp(a, "--kernels") &&
         strcmp(a, "--internal-budget"))

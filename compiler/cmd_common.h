@@ -15,6 +15,9 @@
  * it was given before (`seen` holds the command line's single-valued
  * options so far). */
 int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_opts *o, arg_seen *seen);
+/* --shape INPUT=DIMS / --const INPUT=VALUE|FILE (argv[*i] is one of them):
+ * parses its value and appends it to imp's fixes; prints why not. */
+bool parse_fix_opt(int argc, char **argv, int *i, const char *cmd, import_opts *imp);
 /* --address plus the compiled blob must end within 4 GiB; prints why not. */
 bool check_compiled_address(const compiled *c, const char *cmd);
 
@@ -47,6 +50,10 @@ const report_board *board_sel_report(const board_sel *s, report_board *r);
     "  --boards-dir DIR          where board descriptors live (default: <repo>/boards)\n"
 
 #define COMPILE_OPTS_HELP                                                                      \
+    "  --shape INPUT=DIMS        fix an input's symbolic / -1 dimensions (INPUT: its name or\n"   \
+    "                            position; DIMS like 1x1280); repeatable\n"                      \
+    "  --const INPUT=VALUE|FILE  freeze an input to a value (16000, 1,2,3, or a .npy/.pb file),\n" \
+    "                            so shape arithmetic and If on it fold away; repeatable\n"        \
     "  --name NET                C identifier prefix of the generated code (default: file name)\n" \
     "  --weights inline|external|stream  weights as a C array (internal flash), a memory-mapped blob\n" \
     "                            (default external), or a blob the code reads through a callback,\n" \

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_common.h"
 #include "import/import.h"
 #include "import/tensor_file.h"
 #include "passes/fuse_qdq.h"
@@ -20,9 +21,11 @@
 #include "util/suggest.h"
 
 static const char usage_text[] =
-    "usage: kiln dump MODEL [--input FILE]... [--fuse-qdq]\n"
+    "usage: kiln dump MODEL [--input FILE]... [--shape INPUT=DIMS]... [--const INPUT=VALUE|FILE]... [--fuse-qdq]\n"
     "  MODEL          an .onnx or .tflite file\n"
     "  --input FILE   value of the next declared model input (TensorProto .pb or .npy)\n"
+    "  --shape INPUT=DIMS        fix an input's symbolic dimensions (INPUT: name or position; 1x1280)\n"
+    "  --const INPUT=VALUE|FILE  freeze an input to a value (16000, 1,2,3, or a .npy/.pb file)\n"
     "  --fuse-qdq     fuse DequantizeLinear -> op -> QuantizeLinear into quantized ops\n";
 
 static void usage(FILE *f)
@@ -41,6 +44,7 @@ int cmd_dump(int argc, char **argv)
     char err[2048];
     int rc = 2;
     ir_graph *g = NULL;
+    import_opts fixes = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
@@ -56,6 +60,9 @@ int cmd_dump(int argc, char **argv)
                 goto out;
             }
             n_in++;
+        } else if (!strcmp(argv[i], "--shape") || !strcmp(argv[i], "--const")) {
+            if (!parse_fix_opt(argc, argv, &i, "dump", &fixes))
+                goto out;
         } else if (!strcmp(argv[i], "--fuse-qdq")) {
             fuse = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -80,7 +87,7 @@ int cmd_dump(int argc, char **argv)
         iv[i].nbytes = vals[i].nbytes;
         ptrs[i] = &iv[i];
     }
-    import_opts opts = {n_in, ptrs};
+    import_opts opts = {n_in, ptrs, fixes.n_fixes, fixes.fixes};
     g = import_model(model, &opts, err, sizeof err);
     if (!g) {
         fprintf(stderr, "kiln dump: %s\n", err);
@@ -102,5 +109,8 @@ out:
     free(vals);
     free(iv);
     free(ptrs);
+    for (int i = 0; i < fixes.n_fixes; i++)
+        import_fix_free((import_fix *)&fixes.fixes[i]);
+    free((void *)fixes.fixes);
     return rc;
 }

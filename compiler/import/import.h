@@ -9,6 +9,7 @@
 #ifndef KILN_IMPORT_H
 #define KILN_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "ir/ir.h"
 
@@ -20,6 +21,32 @@ typedef struct import_value {
     const void *data;
     size_t nbytes;
 } import_value;
+
+/* A fact about one graph input from the command line (--shape, --const),
+ * naming the input by name, or by its position among the declared inputs
+ * (name NULL).  --shape fixes its symbolic / -1 dimensions; --const gives
+ * its value, which freezes it into a constant (shape arithmetic and If on it
+ * then fold away).  A value is `n_vals` numbers converted to the declared
+ * element type (shape: the declared one when static, else [n] or a scalar),
+ * or a typed tensor read from a file (`file`). */
+typedef struct import_fix {
+    const char *name;
+    int pos;
+    bool has_shape;
+    int rank;
+    int64_t shape[IR_MAX_DIMS];
+    bool has_value;
+    int n_vals;
+    double *vals;
+    const import_value *file;
+    const char *opt;            /* "--shape" or "--const", for messages */
+} import_fix;
+
+/* Parses "NAME=1x1280" / "0=1x1280" (kind "--shape") or "NAME=VALUE[,VALUE...]"
+ * / "NAME=FILE" (kind "--const", a .pb or .npy file) into *f (heap parts owned
+ * by f; import_fix_free releases them).  false with a message on bad text. */
+bool import_fix_parse(const char *kind, const char *arg, import_fix *f, char *err, size_t errlen);
+void import_fix_free(import_fix *f);
 
 typedef struct import_opts {
     /* values[i] belongs to the model's i-th declared input (ONNX graph.input
@@ -33,6 +60,9 @@ typedef struct import_opts {
      * needed input is an error naming it. */
     int n_values;
     const import_value *const *values;
+    /* --shape / --const facts; a value given in `values` wins over them. */
+    int n_fixes;
+    const import_fix *fixes;
 } import_opts;
 
 ir_graph *import_onnx(const char *path, const import_opts *opts, char *err, size_t errlen);

@@ -23,8 +23,8 @@
 #include "import/onnx_model.h"
 #include "ir/ir.h"
 
-#define OX_MIN_OPSET 6
-#define OX_MAX_OPSET 25
+#define OX_MIN_OPSET 1
+#define OX_MAX_OPSET 27
 
 typedef struct ox_decl {        /* a declared graph input (graph.input minus initializers) */
     int tensor;
@@ -174,6 +174,72 @@ bool ox_slice(onnx_ctx *c);
 bool ox_split(onnx_ctx *c);
 bool ox_pad(onnx_ctx *c);
 bool ox_reduce_mean(onnx_ctx *c);
+/* Any Reduce op: axes an attribute before opset `since`, input 1 from it. */
+bool ox_reduce(onnx_ctx *c, ir_op op, int since);
+
+/* onnx_ops_ext.c: the extended operator set */
+bool ox_abs(onnx_ctx *c);
+bool ox_neg(onnx_ctx *c);
+bool ox_exp(onnx_ctx *c);
+bool ox_log(onnx_ctx *c);
+bool ox_reciprocal(onnx_ctx *c);
+bool ox_sign(onnx_ctx *c);
+bool ox_ceil(onnx_ctx *c);
+bool ox_floor(onnx_ctx *c);
+bool ox_round(onnx_ctx *c);
+bool ox_erf(onnx_ctx *c);
+bool ox_sin(onnx_ctx *c);
+bool ox_cos(onnx_ctx *c);
+bool ox_softplus(onnx_ctx *c);
+bool ox_softsign(onnx_ctx *c);
+bool ox_mish(onnx_ctx *c);
+bool ox_elu(onnx_ctx *c);
+bool ox_celu(onnx_ctx *c);
+bool ox_thresholded_relu(onnx_ctx *c);
+bool ox_selu(onnx_ctx *c);
+bool ox_gelu(onnx_ctx *c);
+bool ox_pow(onnx_ctx *c);
+bool ox_equal(onnx_ctx *c);
+bool ox_greater(onnx_ctx *c);
+bool ox_greater_equal(onnx_ctx *c);
+bool ox_less(onnx_ctx *c);
+bool ox_less_equal(onnx_ctx *c);
+bool ox_and(onnx_ctx *c);
+bool ox_or(onnx_ctx *c);
+bool ox_xor(onnx_ctx *c);
+bool ox_not(onnx_ctx *c);
+bool ox_where(onnx_ctx *c);
+bool ox_max(onnx_ctx *c);
+bool ox_min(onnx_ctx *c);
+bool ox_sum(onnx_ctx *c);
+bool ox_mean(onnx_ctx *c);
+bool ox_prelu(onnx_ctx *c);
+bool ox_reduce_sum(onnx_ctx *c);
+bool ox_reduce_max(onnx_ctx *c);
+bool ox_reduce_min(onnx_ctx *c);
+bool ox_reduce_prod(onnx_ctx *c);
+bool ox_reduce_l1(onnx_ctx *c);
+bool ox_reduce_l2(onnx_ctx *c);
+bool ox_reduce_sum_square(onnx_ctx *c);
+bool ox_reduce_log_sum_exp(onnx_ctx *c);
+bool ox_argmax(onnx_ctx *c);
+bool ox_argmin(onnx_ctx *c);
+bool ox_gather(onnx_ctx *c);
+bool ox_shape(onnx_ctx *c);
+bool ox_size(onnx_ctx *c);
+bool ox_cast_like(onnx_ctx *c);
+bool ox_range(onnx_ctx *c);
+bool ox_expand(onnx_ctx *c);
+bool ox_tile(onnx_ctx *c);
+bool ox_depth_to_space(onnx_ctx *c);
+bool ox_space_to_depth(onnx_ctx *c);
+bool ox_layer_norm(onnx_ctx *c);
+bool ox_instance_norm(onnx_ctx *c);
+bool ox_group_norm(onnx_ctx *c);
+bool ox_topk(onnx_ctx *c);
+bool ox_cumsum(onnx_ctx *c);
+bool ox_gather_elements(onnx_ctx *c);
+bool ox_lrn(onnx_ctx *c);
 
 bool ox_resize(onnx_ctx *c);
 bool ox_upsample(onnx_ctx *c);

@@ -257,8 +257,8 @@ bool ox_make_const(onnx_ctx *c, int t, const char *what)
             continue;
         if (!d->value)
             return ox_err(c, "%s ('%s') must be known at compile time, but it is graph input %d and no value "
-                          "was given for it (pass it with --input, or make it an initializer)",
-                          what, tt->name, d->src_pos);
+                          "was given for it (pass it with --input or --const %s=VALUE, or make it an initializer)",
+                          what, tt->name, d->src_pos, tt->name);
         if (d->value->nbytes != ir_nbytes(tt))
             return ox_err(c, "the value given for graph input '%s' holds %zu bytes, its shape needs %zu", tt->name,
                           d->value->nbytes, ir_nbytes(tt));

@@ -15,6 +15,7 @@
  * offset and field.
  */
 #define _XOPEN_SOURCE 700
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,11 +29,20 @@
 
 /* Opset ranges are those Kiln accepts for each op (within OX_MIN_OPSET ..
  * OX_MAX_OPSET); `until` is the last opset in which the op exists. */
+static bool ox_if(onnx_ctx *c);
+
 static const ox_op ops[] = {
+    {"Abs", 6, 27, ox_abs, NULL},
     {"Add", 6, 25, ox_add, "numpy broadcasting (opset < 7: broadcast/axis attributes)"},
+    {"And", 7, 27, ox_and, NULL},
+    {"ArgMax", 6, 27, ox_argmax, "float32"},
+    {"ArgMin", 6, 27, ox_argmin, "float32"},
     {"AveragePool", 6, 25, ox_avgpool, "1-3 spatial dims, ceil_mode, count_include_pad, dilations"},
     {"BatchNormalization", 6, 25, ox_batchnorm, "inference; training_mode=1 from opset 14 (float32)"},
     {"Cast", 6, 25, ox_cast, "between the types Kiln holds"},
+    {"CastLike", 15, 27, ox_cast_like, NULL},
+    {"Ceil", 6, 27, ox_ceil, NULL},
+    {"Celu", 12, 27, ox_celu, NULL},
     {"Clip", 6, 25, ox_clip, "min/max constant"},
     {"Concat", 6, 25, ox_concat, NULL},
     {"Constant", 6, 25, ox_constant, "value, value_float(s), value_int(s)"},
@@ -40,43 +50,99 @@ static const ox_op ops[] = {
     {"Conv", 6, 25, ox_conv, "1-3 spatial dims, groups, auto_pad"},
     {"ConvInteger", 10, 25, ox_conv_integer, "(u)int8, zero points constant"},
     {"ConvTranspose", 6, 25, ox_conv_transpose, "1-3 spatial dims, output_shape, output_padding"},
+    {"Cos", 7, 27, ox_cos, NULL},
+    {"CumSum", 11, 27, ox_cumsum, "float32, int32, int64; axis constant"},
+    {"DepthToSpace", 6, 27, ox_depth_to_space, "DCR/CRD"},
     {"DequantizeLinear", 10, 25, ox_dequantize_linear, "per tensor / per axis / blocked (constant blocks), 8/16/32-bit integers"},
     {"Div", 6, 25, ox_div, NULL},
     {"Dropout", 6, 25, ox_dropout, "inference: identity"},
+    {"Elu", 6, 27, ox_elu, NULL},
+    {"Equal", 7, 27, ox_equal, "float32, integers, bool"},
+    {"Erf", 9, 27, ox_erf, NULL},
+    {"Exp", 6, 27, ox_exp, NULL},
+    {"Expand", 8, 27, ox_expand, "shape constant"},
     {"Flatten", 6, 25, ox_flatten, NULL},
+    {"Floor", 6, 27, ox_floor, NULL},
+    {"Gather", 6, 27, ox_gather, "indices int32/int64"},
+    {"GatherElements", 11, 27, ox_gather_elements, "indices int32/int64"},
+    {"Gelu", 20, 27, ox_gelu, NULL},
     {"Gemm", 6, 25, ox_gemm, NULL},
     {"GlobalAveragePool", 6, 25, ox_global_avgpool, NULL},
     {"GlobalMaxPool", 6, 25, ox_global_maxpool, NULL},
+    {"Greater", 7, 27, ox_greater, NULL},
+    {"GreaterOrEqual", 12, 27, ox_greater_equal, NULL},
+    {"GroupNormalization", 21, 27, ox_group_norm, "decomposed"},
     {"GRU", 7, 25, ox_gru, "default activations only"},
     {"HardSigmoid", 6, 25, ox_hard_sigmoid, NULL},
     {"HardSwish", 14, 25, ox_hard_swish, NULL},
     {"Identity", 6, 25, ox_identity, "tensors only"},
+    {"If", 1, 27, ox_if, "condition known at compile time (a constant, or an input given with --const): the taken branch is inlined"},
+    {"InstanceNormalization", 6, 27, ox_instance_norm, "decomposed"},
+    {"LayerNormalization", 17, 27, ox_layer_norm, "decomposed; Mean and InvStdDev outputs"},
     {"LeakyRelu", 6, 25, ox_leaky_relu, NULL},
+    {"Less", 7, 27, ox_less, NULL},
+    {"LessOrEqual", 12, 27, ox_less_equal, NULL},
+    {"Log", 6, 27, ox_log, NULL},
     {"LogSoftmax", 6, 25, ox_log_softmax, NULL},
+    {"LRN", 1, 27, ox_lrn, "float32; the channel window as a 1x1 convolution"},
     {"LSTM", 7, 25, ox_lstm, "default activations only"},
     {"MatMul", 6, 25, ox_matmul, NULL},
     {"MatMulInteger", 10, 25, ox_matmul_integer, "(u)int8, zero points constant"},
+    {"Max", 6, 27, ox_max, NULL},
     {"MaxPool", 6, 25, ox_maxpool, "1-3 spatial dims, ceil_mode, dilations, Indices output"},
+    {"Mean", 6, 27, ox_mean, NULL},
+    {"Min", 6, 27, ox_min, NULL},
+    {"Mish", 18, 27, ox_mish, NULL},
     {"Mul", 6, 25, ox_mul, NULL},
+    {"Neg", 6, 27, ox_neg, NULL},
+    {"Not", 1, 27, ox_not, NULL},
+    {"Or", 7, 27, ox_or, NULL},
     {"Pad", 6, 25, ox_pad, "constant/reflect/edge/wrap, pads constant"},
+    {"Pow", 7, 27, ox_pow, "float32 base"},
+    {"PRelu", 7, 27, ox_prelu, NULL},
     {"QLinearConv", 10, 25, ox_qlinear_conv, "(u)int8, quantization constant"},
     {"QLinearMatMul", 10, 25, ox_qlinear_matmul, "(u)int8, quantization constant"},
     {"QuantizeLinear", 10, 25, ox_quantize_linear, "per tensor / per axis / blocked (constant blocks), 8/16-bit integers"},
+    {"Range", 11, 27, ox_range, "inputs constant (or given with --input/--const)"},
+    {"Reciprocal", 6, 27, ox_reciprocal, NULL},
+    {"ReduceL1", 6, 27, ox_reduce_l1, "float32"},
+    {"ReduceL2", 6, 27, ox_reduce_l2, "float32"},
+    {"ReduceLogSumExp", 6, 27, ox_reduce_log_sum_exp, "float32"},
+    {"ReduceMax", 6, 27, ox_reduce_max, "float32"},
     {"ReduceMean", 6, 25, ox_reduce_mean, "axes constant"},
+    {"ReduceMin", 6, 27, ox_reduce_min, "float32"},
+    {"ReduceProd", 6, 27, ox_reduce_prod, "float32"},
+    {"ReduceSum", 6, 27, ox_reduce_sum, "float32"},
+    {"ReduceSumSquare", 6, 27, ox_reduce_sum_square, "float32"},
     {"Relu", 6, 25, ox_relu, NULL},
     {"Reshape", 6, 25, ox_reshape, "shape constant"},
     {"Resize", 10, 25, ox_resize, "nearest/linear/cubic, all coordinate modes; scales/sizes constant"},
+    {"Round", 11, 27, ox_round, NULL},
+    {"Selu", 6, 27, ox_selu, NULL},
+    {"Shape", 6, 27, ox_shape, "static shapes: a constant"},
     {"Sigmoid", 6, 25, ox_sigmoid, NULL},
+    {"Sign", 9, 27, ox_sign, NULL},
+    {"Sin", 7, 27, ox_sin, NULL},
+    {"Size", 6, 27, ox_size, "a constant"},
     {"Slice", 6, 25, ox_slice, "starts/ends/axes/steps constant"},
     {"Softmax", 6, 25, ox_softmax, NULL},
+    {"Softplus", 6, 27, ox_softplus, NULL},
+    {"Softsign", 6, 27, ox_softsign, NULL},
+    {"SpaceToDepth", 6, 27, ox_space_to_depth, NULL},
     {"Split", 6, 25, ox_split, "split sizes constant"},
-    {"Squeeze", 6, 25, ox_squeeze, NULL},
     {"Sqrt", 6, 25, ox_sqrt, "float32"},
+    {"Squeeze", 6, 25, ox_squeeze, NULL},
     {"Sub", 6, 25, ox_sub, NULL},
+    {"Sum", 6, 27, ox_sum, NULL},
     {"Tanh", 6, 25, ox_tanh, NULL},
+    {"ThresholdedRelu", 10, 27, ox_thresholded_relu, NULL},
+    {"Tile", 6, 27, ox_tile, "repeats constant"},
+    {"TopK", 1, 27, ox_topk, "float32, int64; k constant"},
     {"Transpose", 6, 25, ox_transpose, NULL},
     {"Unsqueeze", 6, 25, ox_unsqueeze, NULL},
     {"Upsample", 7, 9, ox_upsample, "nearest/linear, scales constant"},
+    {"Where", 9, 27, ox_where, NULL},
+    {"Xor", 7, 27, ox_xor, NULL},
 };
 
 void onnx_supported_ops(sbuf *out)
@@ -410,11 +476,100 @@ static bool add_initializers(onnx_ctx *c)
     return true;
 }
 
+/* ---- --shape / --const ------------------------------------------------------ */
+
+/* The command line's fact about declared input `pos` named `name`, or NULL;
+ * used[] marks the facts that found their input. */
+static const import_fix *find_fix(onnx_ctx *c, const char *name, int pos, bool *used)
+{
+    if (!c->opts)
+        return NULL;
+    for (int i = 0; i < c->opts->n_fixes; i++) {
+        const import_fix *f = &c->opts->fixes[i];
+        if ((f->name && !strcmp(f->name, name)) || (!f->name && f->pos == pos)) {
+            used[i] = true;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Every fact must name an input of this model. */
+static bool check_fixes_used(onnx_ctx *c, const bool *used, int n_decl)
+{
+    for (int i = 0; c->opts && i < c->opts->n_fixes; i++) {
+        if (used[i])
+            continue;
+        const import_fix *f = &c->opts->fixes[i];
+        sbuf b = {0};
+        for (int k = 0; k < c->n_decl; k++)
+            sb_printf(&b, "%s'%s'", k ? ", " : "", c->g->tensors[c->decl[k].tensor].name);
+        if (f->name)
+            snprintf(c->err, c->errlen, "%s: %s names input '%s', but the model's inputs are %s", c->path,
+                     f->opt, f->name, b.s ? b.s : "none");
+        else
+            snprintf(c->err, c->errlen, "%s: %s names input position %d, but the model declares %d input%s (%s)",
+                     c->path, f->opt, f->pos, n_decl, n_decl == 1 ? "" : "s", b.s ? b.s : "none");
+        sb_free(&b);
+        return false;
+    }
+    return true;
+}
+
+/* A --const number list as the tensor's data, converted to its dtype. */
+static bool fix_const_data(onnx_ctx *c, const import_fix *f, int t)
+{
+    ir_tensor *tt = &c->g->tensors[t];
+    const int64_t n = ir_numel(tt);
+    if (n != f->n_vals) {
+        snprintf(c->err, c->errlen, "%s: --const gives %d value%s for graph input '%s', its shape %s needs %lld "
+                 "(fix its shape with --shape %s=DIMS)", c->path, f->n_vals, f->n_vals == 1 ? "" : "s", tt->name,
+                 tt->rank ? "" : "(a scalar)", (long long)n, tt->name);
+        return false;
+    }
+    const size_t es = ir_dtype_size(tt->dtype);
+    uint8_t *buf = xcalloc((size_t)(n > 0 ? n : 1), es);
+    for (int64_t i = 0; i < n; i++) {
+        const double v = f->vals[i];
+        uint8_t *q = buf + (size_t)i * es;
+        switch (tt->dtype) {
+        case IR_DT_F32: {
+            if (isfinite(v) && fabs(v) > FLT_MAX) {
+                free(buf);
+                snprintf(c->err, c->errlen, "%s: --const value %g for graph input '%s' is beyond float32's range",
+                         c->path, v, tt->name);
+                return false;
+            }
+            float x = (float)v;
+            memcpy(q, &x, 4);
+            break;
+        }
+        case IR_DT_F64: memcpy(q, &v, 8); break;
+        case IR_DT_BOOL: *q = v != 0; break;
+        default: {
+            if (v != floor(v) || fabs(v) > 9.0e15) {
+                free(buf);
+                snprintf(c->err, c->errlen, "%s: --const value %g for graph input '%s' (%s) is not an integer",
+                         c->path, v, tt->name, ir_dtype_name(tt->dtype));
+                return false;
+            }
+            const int64_t k = (int64_t)v;
+            for (size_t b = 0; b < es; b++)
+                q[b] = (uint8_t)((uint64_t)k >> (8 * b));
+        }
+        }
+    }
+    tt->data = buf;
+    tt->nbytes = (size_t)n * es;
+    return true;
+}
+
 static bool add_inputs(onnx_ctx *c)
 {
     const onnx_graph *gp = c->gp;
     c->decl = xcalloc((size_t)gp->n_inputs + 1, sizeof *c->decl);
     int pos = 0;
+    bool *used = xcalloc((size_t)(c->opts ? c->opts->n_fixes : 0) + 1, sizeof *used);
     for (int i = 0; i < gp->n_inputs; i++) {
         const onnx_value_info *vi = &gp->inputs[i];
         char *name = onnx_strdup(vi->name);
@@ -440,6 +595,11 @@ static bool add_inputs(onnx_ctx *c)
         const import_value *v = NULL;
         if (c->opts && src_pos < c->opts->n_values && c->opts->values)
             v = c->opts->values[src_pos];
+        const import_fix *fx = find_fix(c, name, src_pos, used);
+        if (!v && fx && fx->file)
+            v = fx->file;
+        const bool fix_vals = !v && fx && fx->has_value;
+        const bool fix_shape = !v && fx && fx->has_shape;
         ir_dtype dt;
         int64_t shape[IR_MAX_DIMS];
         int rank;
@@ -470,14 +630,14 @@ static bool add_inputs(onnx_ctx *c)
             goto out;
         }
         if (!vi->has_shape) {
-            if (!v) {
-                snprintf(c->err, c->errlen, "%s: %s has no declared shape; give its value (--input) to fix it",
-                         c->path, what);
+            if (!v && !fix_shape) {
+                snprintf(c->err, c->errlen, "%s: %s has no declared shape; fix it with --shape %s=DIMS "
+                         "(e.g. 1x1280) or give its value (--input, --const)", c->path, what, name);
                 goto out;
             }
-            rank = v->rank;
+            rank = v ? v->rank : fx->rank;
             for (int d = 0; d < rank && d < IR_MAX_DIMS; d++)
-                shape[d] = v->shape[d];
+                shape[d] = v ? v->shape[d] : fx->shape[d];
         } else {
             rank = vi->rank;
             if (rank > IR_MAX_DIMS) {
@@ -488,6 +648,11 @@ static bool add_inputs(onnx_ctx *c)
             if (v && v->rank != rank) {
                 snprintf(c->err, c->errlen, "%s: the value given for %s has rank %d, the model declares rank %d",
                          c->path, what, v->rank, rank);
+                goto out;
+            }
+            if (fix_shape && fx->rank != rank) {
+                snprintf(c->err, c->errlen, "%s: --shape gives %s %d dimension%s, the model declares rank %d",
+                         c->path, what, fx->rank, fx->rank == 1 ? "" : "s", rank);
                 goto out;
             }
             for (int d = 0; d < rank; d++) {
@@ -503,13 +668,23 @@ static bool add_inputs(onnx_ctx *c)
                                  "declares %lld", c->path, what, d, (long long)v->shape[d], (long long)dm->value);
                         goto out;
                     }
+                    if (fix_shape && fx->shape[d] != dm->value) {
+                        snprintf(c->err, c->errlen, "%s: --shape gives %s dimension %d = %lld, the model declares "
+                                 "%lld", c->path, what, d, (long long)fx->shape[d], (long long)dm->value);
+                        goto out;
+                    }
                     shape[d] = dm->value;
                 } else if (v) {
                     shape[d] = v->shape[d];
+                } else if (fix_shape) {
+                    shape[d] = fx->shape[d];
+                } else if (fix_vals && rank == 1) {
+                    shape[d] = fx->n_vals;
                 } else {
                     shape[d] = 1;
-                    fprintf(stderr, "kiln: note: %s dimension %d ('%.*s') is symbolic; using 1 (give the input's "
-                            "value with --input to fix it)\n", what, d, (int)dm->param.len, (const char *)dm->param.p);
+                    fprintf(stderr, "kiln: note: %s dimension %d ('%.*s') is symbolic; using 1 (fix it with "
+                            "--shape %s=DIMS, or give the input's value with --input)\n", what, d,
+                            (int)dm->param.len, (const char *)dm->param.p, name);
                 }
             }
         }
@@ -520,13 +695,36 @@ static bool add_inputs(onnx_ctx *c)
         c->decl[c->n_decl].tensor = t;
         c->decl[c->n_decl].src_pos = src_pos;
         c->decl[c->n_decl].value = v;
+        if (fix_vals && !fix_const_data(c, fx, t))
+            goto out;
+        /* --const: frozen now, so shape arithmetic and If on it fold. */
+        if (fix_vals) {
+            c->decl[c->n_decl].frozen = true;
+        } else if (v && fx && v == fx->file) {
+            ir_tensor *tt = &c->g->tensors[t];
+            if (v->nbytes != ir_nbytes(tt)) {
+                snprintf(c->err, c->errlen, "%s: the --const file for %s holds %zu bytes, its shape needs %zu",
+                         c->path, what, v->nbytes, ir_nbytes(tt));
+                goto out;
+            }
+            tt->data = xmalloc(v->nbytes ? v->nbytes : 1);
+            memcpy(tt->data, v->data, v->nbytes);
+            tt->nbytes = v->nbytes;
+            c->decl[c->n_decl].frozen = true;
+        }
         c->n_decl++;
         ok = true;
     out:
         free(name);
-        if (!ok)
+        if (!ok) {
+            free(used);
             return false;
+        }
     }
+    bool fixes_ok = check_fixes_used(c, used, pos);
+    free(used);
+    if (!fixes_ok)
+        return false;
     if (c->opts && c->opts->n_values > pos) {
         snprintf(c->err, c->errlen, "%s: %d input values given, but the model declares %d input%s", c->path,
                  c->opts->n_values, pos, pos == 1 ? "" : "s");
@@ -590,6 +788,130 @@ static bool import_node(onnx_ctx *c, int idx)
     return ok;
 }
 
+/* ---- If with a condition known at compile time ------------------------------ */
+
+/* Imports the nodes of the branch the condition takes, in place of the If
+ * node, and makes the If's outputs aliases of the branch's outputs.  The
+ * branch sees the outer graph's values by name (ONNX scoping); its own
+ * initializers become constants.  A condition computed at run time is
+ * refused: Kiln compiles one straight-line program. */
+static bool ox_if(onnx_ctx *c)
+{
+    int t;
+    if (!ox_in(c, 0, &t))
+        return false;
+    if (!ir_is_const(ox_t(c, t))) {
+        bool given = false;
+        for (int i = 0; i < c->n_decl; i++)
+            if (c->decl[i].tensor == t && c->decl[i].value)
+                given = true;
+        if (!given)
+            return ox_unsupported(c, "If whose condition '%s' is computed at run time (Kiln inlines the branch "
+                                  "a condition known at compile time takes; freeze an input with --const %s=1|0)",
+                                  ox_t(c, t)->name, ox_t(c, t)->name);
+        if (!ox_make_const(c, t, "the condition"))
+            return false;
+    }
+    int64_t *v, n;
+    if (!ox_const_i64(c, t, &v, &n))
+        return false;
+    const bool cond = n > 0 && v[0] != 0;
+    free(v);
+    if (n != 1)
+        return ox_err(c, "the condition has %lld elements, not 1", (long long)n);
+    const onnx_attr *a = ox_attr(c, cond ? "then_branch" : "else_branch");
+    if (!a || !a->g)
+        return ox_err(c, "attribute '%s' (a graph) is missing", cond ? "then_branch" : "else_branch");
+    const onnx_graph *branch = a->g;
+    if (branch->n_outputs != c->node->n_out)
+        return ox_err(c, "the %s branch has %d outputs, the node %d", cond ? "then" : "else", branch->n_outputs,
+                      c->node->n_out);
+    /* The If node's own state, restored after the branch's nodes. */
+    onnx_ctx saved = *c;
+    c->gp = branch;
+    bool ok = add_initializers(c);
+    for (int i = 0; ok && i < branch->n_nodes; i++)
+        ok = import_node(c, i);
+    int outs[64];
+    for (int k = 0; ok && k < branch->n_outputs && k < 64; k++) {
+        char *name = onnx_strdup(branch->outputs[k].name);
+        outs[k] = ox_lookup(c, name);
+        if (outs[k] < 0)
+            ok = ox_err(c, "branch output '%s' is not produced in the branch or outside it", name);
+        free(name);
+    }
+    c->gp = saved.gp;
+    c->node = saved.node;
+    c->node_index = saved.node_index;
+    c->node_opset = saved.node_opset;
+    c->first_tensor = saved.first_tensor;
+    c->out0_optional = saved.out0_optional;
+    c->node_name = saved.node_name;
+    c->op_name = saved.op_name;
+    c->domain = saved.domain;
+    if (ok && branch->n_outputs > 64)
+        ok = ox_unsupported(c, "an If with more than 64 outputs");
+    for (int k = 0; ok && k < branch->n_outputs; k++)
+        ok = ox_alias_out(c, k, outs[k]);
+    return ok;
+}
+
+/* ---- every gap at once ------------------------------------------------------ */
+
+/* Before importing anything: every op (domain, name, opset) the table lacks,
+ * with its count and first node, in one message.  A model with one gap
+ * usually has several; the user should see them all in one run. */
+static bool check_all_ops_known(onnx_ctx *c)
+{
+    const onnx_graph *gp = c->gp;
+    int n_gaps = 0, n_nodes = 0;
+    int *first = xcalloc((size_t)gp->n_nodes + 1, sizeof *first), *count = xcalloc((size_t)gp->n_nodes + 1,
+                                                                                      sizeof *count);
+    for (int i = 0; i < gp->n_nodes; i++) {
+        const onnx_node *n = &gp->nodes[i];
+        bool found;
+        const int opset = opset_of(c->m, n->domain, &found);
+        const ox_op *op = is_default_domain(n->domain) ? find_op(n->op_type) : NULL;
+        if (op && opset >= op->since && opset <= op->until)
+            continue;
+        n_nodes++;
+        int k;   /* the first node with the same domain and op type */
+        for (k = 0; k < n_gaps; k++) {
+            const onnx_node *f = &gp->nodes[first[k]];
+            if (f->op_type.len == n->op_type.len && !memcmp(f->op_type.p, n->op_type.p, n->op_type.len) &&
+                f->domain.len == n->domain.len && !memcmp(f->domain.p, n->domain.p, n->domain.len))
+                break;
+        }
+        if (k == n_gaps)
+            first[n_gaps++] = i;
+        count[k]++;
+    }
+    if (n_gaps <= 1) {      /* none, or one kind: import_node says it with all details */
+        free(first);
+        free(count);
+        return true;
+    }
+    sbuf b = {0};
+    sb_printf(&b, "%s: unsupported: %d operator types Kiln does not compile (%d nodes):", c->path, n_gaps, n_nodes);
+    for (int k = 0; k < n_gaps; k++) {
+        const onnx_node *f = &gp->nodes[first[k]];
+        bool found;
+        const int opset = opset_of(c->m, f->domain, &found);
+        char *name = onnx_strdup(f->op_type), *dom = onnx_strdup(f->domain), *nn = onnx_strdup(f->name);
+        sb_printf(&b, "\n  %s%s%s at opset %d: %d node%s, first node %d%s%s%s", dom[0] ? dom : "", dom[0] ? "::" : "",
+                  name, opset, count[k], count[k] == 1 ? "" : "s", first[k], nn[0] ? " '" : "", nn, nn[0] ? "'" : "");
+        free(name);
+        free(dom);
+        free(nn);
+    }
+    sb_printf(&b, "\n(`kiln supported-ops` lists what Kiln compiles)");
+    snprintf(c->err, c->errlen, "%s", b.s);
+    sb_free(&b);
+    free(first);
+    free(count);
+    return false;
+}
+
 /* ---- outputs ------------------------------------------------------------- */
 
 static bool add_outputs(onnx_ctx *c)
@@ -651,7 +973,7 @@ static bool import_graph(onnx_ctx *c)
                  "`kiln supported-ops` lists what Kiln compiles)", c->path, c->opset, OX_MIN_OPSET, OX_MAX_OPSET);
         return false;
     }
-    if (!add_initializers(c) || !add_inputs(c))
+    if (!check_all_ops_known(c) || !add_initializers(c) || !add_inputs(c))
         return false;
     for (int i = 0; i < c->gp->n_nodes; i++)
         if (!import_node(c, i))

@@ -30,7 +30,16 @@
 typedef struct dec {
     char *err;
     size_t errlen;
+    int depth;                  /* subgraphs (If branches) being decoded */
 } dec;
+
+/* Nested subgraphs deeper than this are refused, so a hostile file cannot
+ * exhaust the stack. */
+#define MAX_GRAPH_DEPTH 8
+
+struct onnx_graph;
+static bool decode_graph_fields(dec *d, pb_span s, struct onnx_graph *g);
+static void free_graph(struct onnx_graph *g);
 
 static bool fail(dec *d, const char *where, size_t off, const char *fmt, ...)
 {
@@ -264,7 +273,7 @@ static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
 
 bool onnx_tensor_decode(pb_span s, onnx_tensor *t, char *err, size_t errlen)
 {
-    dec d = {err, errlen};
+    dec d = {err, errlen, 0};
     return decode_tensor(&d, s, "TensorProto", t);
 }
 
@@ -393,6 +402,10 @@ static bool decode_value_info(dec *d, pb_span s, const char *where, onnx_value_i
 
 static void free_attr(onnx_attr *a)
 {
+    if (a->g) {
+        free_graph(a->g);
+        free(a->g);
+    }
     if (a->t) {
         onnx_tensor_free(a->t);
         free(a->t);
@@ -468,7 +481,27 @@ static bool decode_attr_fields(dec *d, pb_span s, const char *where, onnx_attr *
         case 10:
             a->n_tensors++;
             break;
-        case 6: case 11:
+        case 6:
+            /* A subgraph (If's branches): decoded, so the importer can
+             * inline the branch a constant condition takes. */
+            if (!want(d, where, &f, PB_WIRE_LEN, "AttributeProto.g"))
+                return false;
+            if (d->depth >= MAX_GRAPH_DEPTH)
+                return fail(d, where, f.off, "subgraphs nested deeper than %d", MAX_GRAPH_DEPTH);
+            if (a->g) {
+                free_graph(a->g);
+            } else {
+                a->g = xcalloc(1, sizeof *a->g);
+            }
+            d->depth++;
+            if (!decode_graph_fields(d, f.bytes, a->g)) {
+                d->depth--;
+                return false;
+            }
+            d->depth--;
+            a->n_graphs++;
+            break;
+        case 11:
             a->n_graphs++;
             break;
         case 21:
@@ -776,7 +809,7 @@ static bool decode_model_fields(dec *d, pb_span s, onnx_model *m)
 
 bool onnx_model_decode(const uint8_t *data, size_t len, onnx_model *m, char *err, size_t errlen)
 {
-    dec d = {err, errlen};
+    dec d = {err, errlen, 0};
     memset(m, 0, sizeof *m);
     pb_span s = {data, len, 0};
     if (!decode_model_fields(&d, s, m)) {

@@ -92,7 +92,9 @@ typedef struct onnx_attr {      /* AttributeProto */
     float *floats;
     int64_t *ints;
     onnx_str *strings;
-    int n_tensors, n_graphs, n_other;   /* counted, not decoded (g, graphs, sparse, type protos) */
+    struct onnx_graph *g;       /* AttributeProto.g (If's branches), decoded; NULL when absent */
+    int n_tensors, n_graphs, n_other;   /* counted (graphs counts g too; tensors, sparse, type
+                                           protos are not decoded) */
     bool has_ref;               /* ref_attr_name (function bodies only) */
 } onnx_attr;
 

@@ -702,20 +702,22 @@ out:
 
 /* ---- ReduceMean ----------------------------------------------------------- */
 
-bool ox_reduce_mean(onnx_ctx *c)
+/* Every Reduce op: axes from the attribute (before opset `since`) or input
+ * 1 (from it, with noop_with_empty_axes), keepdims. */
+bool ox_reduce(onnx_ctx *c, ir_op op, int since)
 {
     int x, n;
     int64_t axes[IR_MAX_DIMS * 2], keepdims, noop;
-    if (!ox_in(c, 0, &x) || !axes_operand(c, 18, 1, axes, &n) || !ox_attr_int(c, "keepdims", 1, &keepdims) ||
+    if (!ox_in(c, 0, &x) || !axes_operand(c, since, 1, axes, &n) || !ox_attr_int(c, "keepdims", 1, &keepdims) ||
         !ox_attr_int(c, "noop_with_empty_axes", 0, &noop))
         return false;
     const ir_tensor *t = ox_t(c, x);
     if (t->dtype != IR_DT_F32 && t->dtype != IR_DT_F16 && t->dtype != IR_DT_F64)
-        return ox_unsupported(c, "ReduceMean on %s tensors", ir_dtype_name(t->dtype));
+        return ox_unsupported(c, "%s on %s tensors (float only)", c->op_name, ir_dtype_name(t->dtype));
     int r = t->rank;
     uint32_t mask;
     if (n <= 0) {
-        if (noop && c->node_opset >= 18)
+        if (noop && c->node_opset >= since)
             return ox_alias_out(c, 0, x);
         mask = r ? (uint32_t)((1u << r) - 1) : 0;
     } else if (!axes_mask(c, axes, n, r, &mask)) {
@@ -734,9 +736,14 @@ bool ox_reduce_mean(onnx_ctx *c)
     int y;
     if (!ox_out(c, 0, t->dtype, yr, shape, &y))
         return false;
-    int nd = ox_node(c, IR_OP_REDUCE_MEAN, 1, &x, 1, &y);
+    int nd = ox_node(c, op, 1, &x, 1, &y);
     c->g->nodes[nd].attr.axes_mask = mask;
     return true;
+}
+
+bool ox_reduce_mean(onnx_ctx *c)
+{
+    return ox_reduce(c, IR_OP_REDUCE_MEAN, 18);
 }
 
 /* ---- Constant, Cast ----------------------------------------------------------- */

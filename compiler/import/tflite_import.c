@@ -78,6 +78,43 @@ static const tfl_conv_entry converters[] = {
     {TFL_OP_TANH, 3, tfl_unary},
     {TFL_OP_TRANSPOSE, 6, tfl_transpose},
     {TFL_OP_TRANSPOSE_CONV, 5, tfl_transpose_conv}, /* 3: bias; 4: fused act; 5: bias type */
+    {101, 5, tfl_ext_unary}, /* ABS (extended set; integer versions refused by type) */
+    {59, 2, tfl_ext_unary}, /* NEG (extended set; integer versions refused by type) */
+    {47, 2, tfl_ext_unary}, /* EXP (extended set; integer versions refused by type) */
+    {73, 2, tfl_ext_unary}, /* LOG (extended set; integer versions refused by type) */
+    {75, 2, tfl_ext_unary}, /* SQRT (extended set; integer versions refused by type) */
+    {76, 3, tfl_ext_unary}, /* RSQRT (extended set; integer versions refused by type) */
+    {92, 1, tfl_ext_unary}, /* SQUARE (extended set; integer versions refused by type) */
+    {66, 1, tfl_ext_unary}, /* SIN (extended set; integer versions refused by type) */
+    {108, 1, tfl_ext_unary}, /* COS (extended set; integer versions refused by type) */
+    {104, 1, tfl_ext_unary}, /* CEIL (extended set; integer versions refused by type) */
+    {8, 2, tfl_ext_unary}, /* FLOOR (extended set; integer versions refused by type) */
+    {116, 1, tfl_ext_unary}, /* ROUND (extended set; integer versions refused by type) */
+    {111, 1, tfl_ext_unary}, /* ELU (extended set; integer versions refused by type) */
+    {87, 1, tfl_ext_unary}, /* LOGICAL_NOT (extended set; integer versions refused by type) */
+    {78, 1, tfl_ext_binary}, /* POW (extended set; integer versions refused by type) */
+    {42, 2, tfl_ext_binary}, /* DIV (extended set; integer versions refused by type) */
+    {99, 2, tfl_ext_binary}, /* SQUARED_DIFFERENCE (extended set; integer versions refused by type) */
+    {58, 3, tfl_ext_binary}, /* LESS (extended set; integer versions refused by type) */
+    {61, 3, tfl_ext_binary}, /* GREATER (extended set; integer versions refused by type) */
+    {62, 3, tfl_ext_binary}, /* GREATER_EQUAL (extended set; integer versions refused by type) */
+    {63, 3, tfl_ext_binary}, /* LESS_EQUAL (extended set; integer versions refused by type) */
+    {71, 4, tfl_ext_binary}, /* EQUAL (extended set; integer versions refused by type) */
+    {72, 3, tfl_ext_binary}, /* NOT_EQUAL (extended set; integer versions refused by type) */
+    {84, 1, tfl_ext_binary}, /* LOGICAL_OR (extended set; integer versions refused by type) */
+    {86, 1, tfl_ext_binary}, /* LOGICAL_AND (extended set; integer versions refused by type) */
+    {64, 2, tfl_ext_select}, /* SELECT (extended set; integer versions refused by type) */
+    {123, 2, tfl_ext_select}, /* SELECT_V2 (extended set; integer versions refused by type) */
+    {74, 2, tfl_ext_reduce}, /* SUM (extended set; integer versions refused by type) */
+    {82, 3, tfl_ext_reduce}, /* REDUCE_MAX (extended set; integer versions refused by type) */
+    {89, 3, tfl_ext_reduce}, /* REDUCE_MIN (extended set; integer versions refused by type) */
+    {81, 2, tfl_ext_reduce}, /* REDUCE_PROD (extended set; integer versions refused by type) */
+    {56, 3, tfl_ext_arg}, /* ARG_MAX (extended set; integer versions refused by type) */
+    {79, 3, tfl_ext_arg}, /* ARG_MIN (extended set; integer versions refused by type) */
+    {36, 7, tfl_ext_gather}, /* GATHER (extended set; integer versions refused by type) */
+    {126, 4, tfl_ext_batch_matmul}, /* BATCH_MATMUL (extended set; integer versions refused by type) */
+    {53, 6, tfl_ext_cast}, /* CAST (extended set; integer versions refused by type) */
+    {77, 1, tfl_ext_shape}, /* SHAPE (extended set; integer versions refused by type) */
 };
 
 static const tfl_conv_entry *find_converter(int32_t builtin)

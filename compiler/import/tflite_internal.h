@@ -109,4 +109,15 @@ bool tfl_split(tfl_ctx *c);
 
 bool tfl_svdf(tfl_ctx *c);          /* tflite_ops_svdf.c */
 
+/* tflite_ops_ext.c: the extended operator set */
+bool tfl_ext_unary(tfl_ctx *c);
+bool tfl_ext_binary(tfl_ctx *c);
+bool tfl_ext_select(tfl_ctx *c);
+bool tfl_ext_reduce(tfl_ctx *c);
+bool tfl_ext_arg(tfl_ctx *c);
+bool tfl_ext_gather(tfl_ctx *c);
+bool tfl_ext_batch_matmul(tfl_ctx *c);
+bool tfl_ext_cast(tfl_ctx *c);
+bool tfl_ext_shape(tfl_ctx *c);
+
 #endif

@@ -231,7 +231,7 @@ enum {
     OPT_TRANSPOSE = 26, OPT_REDUCER = 27, OPT_SUB = 28, OPT_SQUEEZE = 30, OPT_STRIDED_SLICE = 32,
     OPT_SPLIT = 35, OPT_DEQUANTIZE = 38, OPT_MAXMIN = 39, OPT_PADV2 = 43,
     OPT_TRANSPOSE_CONV = 49, OPT_LEAKY_RELU = 75, OPT_SPLIT_V = 79, OPT_QUANTIZE = 89,
-    OPT_HARD_SWISH = 91
+    OPT_HARD_SWISH = 91, OPT_GATHER = 23, OPT_BATCH_MATMUL = 101, OPT_DIV = 29
 };
 
 static int expected_options(int32_t builtin)
@@ -250,7 +250,11 @@ static int expected_options(int32_t builtin)
     case TFL_OP_MUL: return OPT_MUL;
     case TFL_OP_PAD: return OPT_PAD;
     case TFL_OP_TRANSPOSE: return OPT_TRANSPOSE;
-    case TFL_OP_MEAN: return OPT_REDUCER;
+    case TFL_OP_MEAN:
+    case 74: case 81: case 82: case 89: return OPT_REDUCER;     /* SUM, REDUCE_PROD/MAX/MIN */
+    case 36: return OPT_GATHER;
+    case 42: return OPT_DIV;
+    case 126: return OPT_BATCH_MATMUL;
     case TFL_OP_SUB: return OPT_SUB;
     case TFL_OP_SQUEEZE: return OPT_SQUEEZE;
     case TFL_OP_STRIDED_SLICE: return OPT_STRIDED_SLICE;
@@ -331,6 +335,15 @@ bool tfl_get_options(tfl_model *m, const tfl_operator *op, int32_t builtin, tfl_
         break;
     case OPT_REDUCER:
         ok = fb_get_bool(r, t, 0, false, &o->keep_dims);
+        break;
+    case OPT_GATHER:
+        ok = fb_get_i32(r, t, 0, 0, &o->axis) && fb_get_i32(r, t, 1, 0, &o->batch_dims);
+        break;
+    case OPT_DIV:
+        ok = fb_get_i8(r, t, 0, 0, &o->act);
+        break;
+    case OPT_BATCH_MATMUL:
+        ok = fb_get_bool(r, t, 0, false, &o->adj_x) && fb_get_bool(r, t, 1, false, &o->adj_y);
         break;
     case OPT_SQUEEZE:
         ok = fb_get_vec(r, t, 0, 4, &o->squeeze_dims, NULL);

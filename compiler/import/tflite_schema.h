@@ -122,6 +122,8 @@ typedef struct tfl_opts {
     bool offset;                    /* StridedSlice */
     int32_t num_splits;             /* Split, SplitV */
     int32_t rank;                   /* SVDF */
+    int32_t batch_dims;             /* Gather (axis above) */
+    bool adj_x, adj_y;              /* BatchMatMul */
 } tfl_opts;
 
 /* Opens a model.  On failure err says what is wrong with the file. */

@@ -183,6 +183,9 @@ typedef struct ir_attr {
     ir_rnn_attr rnn;
     int svdf_rank;                  /* SVDF: filters per output unit */
     ir_fused fused;                 /* float CONV, FULLY_CONNECTED */
+    bool select_last;               /* ARGMAX/ARGMIN: ties go to the last index */
+    bool smallest;                  /* TOPK: the k smallest */
+    bool exclusive, reverse;        /* CUMSUM */
 } ir_attr;
 
 /* ---- ops --------------------------------------------------------------- */

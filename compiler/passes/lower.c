@@ -182,7 +182,7 @@ char *lir_int_list(const int64_t *v, int n)
     return sb_take(&b);
 }
 
-static const lower_fn families[] = {lower_s8, lower_data, lower_f32};
+static const lower_fn families[] = {lower_s8, lower_data, lower_f32, lower_ext};
 
 bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen)
 {

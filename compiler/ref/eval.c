@@ -22,6 +22,7 @@
 
 #include "ref/eval_int.h"
 #include "ref/eval_ops.h"
+#include "ref/eval_ext.h"
 #include "util/sbuf.h"
 
 /* ---- errors and scratch ----------------------------------------------- */
@@ -242,7 +243,10 @@ static bool dispatch(ref_ctx *c)
     case IR_OP_QUANTIZE: case IR_OP_DEQUANTIZE: case IR_OP_REQUANTIZE: case IR_OP_CAST:
         return ref_convert(c);
     case IR_OP_SVDF: return ref_svdf(c);
-    default: return ref_fail(c, "op %d has no reference implementation", (int)c->nd->op);
+    default:
+        if (ref_ext_claims(c->nd->op))
+            return ref_ext(c);
+        return ref_fail(c, "op %d has no reference implementation", (int)c->nd->op);
     }
 }
 

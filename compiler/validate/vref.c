@@ -92,6 +92,8 @@ bool vref_make(const vopts *o, vfileset *fs, const compiled *c, vbatch *b, vref_
     info->kind = "reference evaluator";
     b->ref = xcalloc(b->out_bytes * b->samples + 1, 1);
     import_opts imp = vfiles_import_opts(fs);
+    imp.n_fixes = o->co.imp.n_fixes;       /* --shape / --const */
+    imp.fixes = o->co.imp.fixes;
     ir_graph *gref = import_model(o->model, &imp, err, errlen);
     if (!gref)
         return false;

@@ -79,7 +79,7 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
     target_opts to = {dir, blob_path, o->no_crc, o->verbose, 600, NULL};
     if (qemu && !o->verbose && isatty(STDERR_FILENO))
         to.progress = progress;
-    target_io io = {b->in, b->out, b->samples, 0, {0}};
+    target_io io = {.inputs = b->in, .outputs = b->out, .samples = b->samples};
     target_result tr = !strcmp(o->target, "serial") ? vserial_run(o, c, &to, &io, msg, sizeof msg)
                        : qemu ? target_qemu_run(c, &to, &io, msg, sizeof msg)
                               : target_host_run(c, &to, &io, msg, sizeof msg);

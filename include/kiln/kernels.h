@@ -10,6 +10,7 @@
 #define KILN_KERNELS_H
 
 #include "kiln/kernels_data.h"
+#include "kiln/kernels_ext.h"
 #include "kiln/kernels_f32.h"
 #include "kiln/kernels_s8.h"
 #include "kiln/kernels_s16.h"

@@ -35,20 +35,12 @@ declare -A REFUSED=(
   [test_quantizelinear_int4]="INT4"
   [test_quantizelinear_uint2]="UINT2"
   [test_quantizelinear_uint4]="UINT4"
-  [test_ELU]="Elu"
-  [test_Embedding]="Gather"
-  [test_Embedding_sparse]="Gather"
   [test_PReLU_1d]="PRelu"
   [test_PReLU_1d_multiparam]="PRelu"
   [test_PReLU_2d]="PRelu"
   [test_PReLU_2d_multiparam]="PRelu"
   [test_PReLU_3d]="PRelu"
   [test_PReLU_3d_multiparam]="PRelu"
-  [test_PoissonNLLLLoss_no_reduce]="Exp"
-  [test_SELU]="Selu"
-  [test_Softmin]="Neg"
-  [test_Softplus]="Softplus"
-  [test_Softsign]="Abs"
 )
 
 tmp=$(mktemp -d)

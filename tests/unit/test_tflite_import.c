@@ -499,9 +499,9 @@ static void test_refusals_name_op_version_and_index(void **state)
     tb_buf bufs[3] = {{0}, {w, sizeof w}, {w8, sizeof w8}};
     tb_tensor t[4] = {{"x", F32, 2, {1, 4}}, {"y", F32, 2, {1, 1}}, {"w", F32, 2, {1, 4}, 1},
                       {"w8", I8, 2, {1, 4}, 2, 1, {0.1f}, {0}}};
-    tb_op op = {36, 1, 2, {0, 2}, 1, {1}};            /* GATHER */
+    tb_op op = {48, 1, 2, {0, 2}, 1, {1}};            /* TOPK_V2 */
     tb_model m = {4, t, 1, &op, 3, bufs, 1, {0}, 1, {1}};
-    must_refuse(&m, "operator 0 (GATHER v1): this builtin operator is not supported");
+    must_refuse(&m, "operator 0 (TOPK_V2 v1): this builtin operator is not supported");
     op.builtin = 9;
     op.version = 12;
     must_refuse(&m, "operator 0 (FULLY_CONNECTED v12): version 12 is not supported");

@@ -1,0 +1,63 @@
+/*
+ * gather_ext.c - Gather and GatherElements with run-time indices
+ * (kernels_ext.h): rows of inner_bytes (Gather) or single elements
+ * (GatherElements) copied by index, negative indices counted from the end
+ * and out-of-range ones clamped so that no read leaves X.  Never allocates.
+ */
+#include <string.h>
+
+#include "kiln/kernels_ext.h"
+
+static int64_t fix_index(int64_t k, int32_t n)
+{
+    if (k < 0)
+        k += n;
+    if (k < 0)
+        k = 0;
+    if (k >= n)
+        k = n - 1;
+    return k;
+}
+
+#define GATHER(NAME, T)                                                                        \
+    void NAME(const kiln_gather_ext_params *p, const void *x, const T *idx, void *y)           \
+    {                                                                                          \
+        const uint8_t *xb = (const uint8_t *)x;                                                \
+        uint8_t *yb = (uint8_t *)y;                                                            \
+        const size_t row = (size_t)p->inner_bytes;                                             \
+        for (int32_t o = 0; o < p->outer; o++)                                                 \
+            for (int32_t j = 0; j < p->n_idx; j++) {                                           \
+                const int64_t k = fix_index((int64_t)idx[j], p->n);                            \
+                memcpy(yb + ((size_t)o * (size_t)p->n_idx + (size_t)j) * row,                  \
+                       xb + ((size_t)o * (size_t)p->n + (size_t)k) * row, row);                \
+            }                                                                                  \
+    }
+
+GATHER(kiln_gather_i64, int64_t)
+GATHER(kiln_gather_i32, int32_t)
+
+#define GATHER_ELEMENTS(NAME, T)                                                               \
+    void NAME(const kiln_gather_elements_params *p, const void *x, const T *idx, void *y)       \
+    {                                                                                          \
+        const uint8_t *xb = (const uint8_t *)x;                                                \
+        uint8_t *yb = (uint8_t *)y;                                                            \
+        const size_t es = (size_t)p->elem_size;                                                \
+        int32_t co[KILN_MAX_DIMS] = {0}, total = 1;                                            \
+        for (int32_t d = 0; d < p->rank; d++)                                                  \
+            total *= p->shape[d];                                                              \
+        for (int32_t i = 0; i < total; i++) {                                                  \
+            int64_t off = 0;                                                                   \
+            for (int32_t d = 0; d < p->rank; d++)                                              \
+                off += (d == p->axis ? fix_index((int64_t)idx[i], p->n) : co[d]) *             \
+                       (int64_t)p->x_stride[d];                                                \
+            memcpy(yb + (size_t)i * es, xb + (size_t)off * es, es);                            \
+            for (int32_t d = p->rank - 1; d >= 0; d--) {                                       \
+                if (++co[d] < p->shape[d])                                                     \
+                    break;                                                                     \
+                co[d] = 0;                                                                     \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+GATHER_ELEMENTS(kiln_gather_elements_i64, int64_t)
+GATHER_ELEMENTS(kiln_gather_elements_i32, int32_t)
