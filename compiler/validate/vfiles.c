@@ -123,6 +123,8 @@ bool vfiles_compile(const vopts *o, vfileset *fs, compiled *c, char *err, size_t
         fs->view = view;
         compile_opts co = o->co;
         co.imp = vfiles_import_opts(fs);
+        co.imp.n_fixes = o->co.imp.n_fixes;   /* --shape / --const */
+        co.imp.fixes = o->co.imp.fixes;
         char why[2048];
         memset(c, 0, sizeof *c);
         if (compile_model(o->model, &co, c, why, sizeof why))
@@ -156,6 +158,8 @@ static size_t count_samples(const vfile *f, const ir_tensor *t, const char *name
     size_t nb = ir_nbytes(t);
     char fs[128], ts[128];
     shape_str(ts, sizeof ts, t->rank, t->shape);
+    if (nb == 0 && f->nbytes == 0 && (!f->typed || f->dtype == t->dtype))
+        return 1; /* a tensor with no elements: its one sample is an empty file */
     if (!f->typed) {
         if (nb && f->nbytes && f->nbytes % nb == 0)
             return f->nbytes / nb;
