@@ -68,8 +68,8 @@ kernels qdq_ops_u8 kiln_add_onnx_q8 2 kiln_avgpool_onnx_q8 4 kiln_maxpool_q8 1
 # `kiln analyze` agrees: every compute layer has a quantized output.
 for m in qdq_torch_cnn qdq_ort_resnet; do
     "$KILN" analyze "$M/$m.onnx" > "$tmp/an" 2>&1
-    n=$(awk '$3 ~ /^(Conv|FullyConnected|MatMul|Add|AveragePool|MaxPool)$/' "$tmp/an" | wc -l)
-    f=$(awk '$3 ~ /^(Conv|FullyConnected|MatMul|Add|AveragePool|MaxPool)$/ && !/ s=/' "$tmp/an" | wc -l)
+    n=$(awk '$2 ~ /^(Conv|DepthwiseConv|FullyConnected|MatMul|Add|AveragePool|MaxPool)$/' "$tmp/an" | wc -l)
+    f=$(awk '$2 ~ /^(Conv|DepthwiseConv|FullyConnected|MatMul|Add|AveragePool|MaxPool)$/ && !/ s=/' "$tmp/an" | wc -l)
     [ "$n" -gt 0 ] && [ "$f" = 0 ] && ok "$m: kiln analyze shows $n quantized compute layers, no float one" \
         || bad "$m: kiln analyze: $f of $n compute layers float" "$tmp/an"
 done
