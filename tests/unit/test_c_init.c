@@ -49,9 +49,11 @@ static char *normal(const char *s)
         bool matched = false;
         for (size_t i = 0; i < sizeof consts / sizeof *consts && !matched; i++) {
             size_t n = strlen(consts[i].name);
-            char after = p[n];
+            if (strncmp(p, consts[i].name, n))
+                continue;
+            char after = p[n]; /* p holds the n bytes of the name, so at most the NUL */
             bool ident = (after >= 'A' && after <= 'Z') || after == '_' || (after >= '0' && after <= '9');
-            if (!strncmp(p, consts[i].name, n) && !ident) {
+            if (!ident) {
                 k += (size_t)sprintf(out + k, "%ld", consts[i].value);
                 p += n;
                 matched = true;

@@ -226,6 +226,12 @@ static void test_signal_removes_temporaries(void **state)
 
 int main(void)
 {
+    /* A test started in the background by a script inherits SIGINT ignored,
+     * which tmpfiles (rightly) leaves ignored: start from the default
+     * actions, as a terminal would. */
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXFSZ};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], SIG_DFL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_make_dirs_empty_path_refused),
         cmocka_unit_test(test_make_dirs_shapes),
