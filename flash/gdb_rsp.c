@@ -530,7 +530,8 @@ static bool parse_memory_map(gdb_conn *g, const char *xml)
         g->regions = xrealloc(g->regions, (size_t)(g->nregions + 1) * sizeof *g->regions);
         g->regions[g->nregions++] = r;
     }
-    qsort(g->regions, (size_t)g->nregions, sizeof *g->regions, region_cmp);
+    if (g->nregions > 1) /* a map without regions: regions is NULL, which qsort may not take */
+        qsort(g->regions, (size_t)g->nregions, sizeof *g->regions, region_cmp);
     for (int i = 1; i < g->nregions; i++) {
         const gdb_region *a = &g->regions[i - 1], *b = &g->regions[i];
         if (b->start - a->start < a->length)
