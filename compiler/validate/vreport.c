@@ -106,7 +106,8 @@ static metrics compare(const ir_tensor *t, const uint8_t *out, const uint8_t *re
         } else if (isnan(a) || isnan(b)) {
             bad = !(isnan(a) && isnan(b));
         } else {
-            bad = !(fabs(a - b) <= tol->atol + tol->rtol * fabs(b));
+            /* a == b first: infinities of one sign match (inf - inf is NaN) */
+            bad = !(a == b || fabs(a - b) <= tol->atol + tol->rtol * fabs(b));
         }
         if (bad) {
             if (m.first_bad < 0) {
