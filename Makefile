@@ -113,9 +113,11 @@ demo: deps
 
 # Every test: unit and end-to-end on the normal build, again under ASan/UBSan,
 # and the Cortex-M7 build of the runtime.  The last line is "N passed, N failed".
+# Builds and tests use every CPU (TEST_JOBS=N to change; tests/run.sh -j).
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(MAKE) kiln unit
-	$(MAKE) SAN=1 kiln unit
+	$(MAKE) -j$(NPROC) kiln unit
+	$(MAKE) -j$(NPROC) SAN=1 kiln unit
 	bash tests/run.sh
 
 # Longer checks kept out of `make test`'s CI budget: the whole TFLM-on-QEMU

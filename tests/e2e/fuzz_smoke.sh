@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # fuzz_smoke.sh - every fuzz harness builds and runs briefly, so none can rot
 # between `make fuzz` campaigns.
 #

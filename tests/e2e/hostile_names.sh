@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # san: yes
 # hostile_names.sh - names and paths from a model file cannot change the
 # meaning of the generated C (issue 8, item 2), and what `generate` writes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # san: yes
 # int16_models.sh - TFLite's 16x8 ops (int16 activations, int8 weights)
 # through the whole chain (TFLite importer -> IR -> lowering -> generated C

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # onnx_conformance_more.sh - the 399 ONNX v1.22 operator cases of
 # ../shared/conformance/onnx-node-more/ (index onnx-node-more.tsv: the MCU
 # operator set of issue 11 - elementwise math, comparisons and logic,

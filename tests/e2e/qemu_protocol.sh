@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # qemu_protocol.sh - the QEMU target and its validation protocol, on a
 # hand-written stand-in network (tests/data/qemu_fake_net: y = x*w + b + k0,
 # s = {k0+k1+k2, 10000*k2}, w and b from its weights blob), driven through

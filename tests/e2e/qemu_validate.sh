@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # qemu_validate.sh - the PyTorch CNN (tests/models/small_cnn.onnx) validates
 # on the emulated Cortex-M7 (`kiln validate --target qemu`: QEMU mps2-an500,
 # weights blob at 0x60000000) against PyTorch's own outputs, with external and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # san: yes
 # tflm_reference.sh - every model in ../shared/reference/tflm/ on each of its
 # seeds, through the whole chain (TFLite importer -> passes -> lowering ->

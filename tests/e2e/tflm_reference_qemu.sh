@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# slow: yes
 # tflm_reference_qemu.sh - the int8 MLPerf Tiny models against TFLite-Micro's
 # own outputs (../shared/reference/tflm) on the emulated Cortex-M7
 # (`kiln validate --target qemu`), 0 LSB.
