@@ -19,6 +19,7 @@
  */
 #include "kiln/blob.h"
 #include "kiln/sha256.h"
+#include "kernels/bytes.h"
 
 static int all_bytes_are(const uint8_t *p, uint32_t n, uint8_t v)
 {
@@ -259,8 +260,7 @@ kiln_status kiln_blob_check_directory(const uint8_t *b, kiln_blob_report *r)
 
 static void clear_report(kiln_blob_report *r)
 {
-    for (uint32_t i = 0; i < sizeof *r; i++)
-        ((uint8_t *)r)[i] = 0;
+    kiln_bytes_fill(r, 0, sizeof *r); /* the runtime's own: no libc memset linked */
 }
 
 kiln_status kiln_blob_check(const void *blob, size_t capacity, uint64_t expected_signature,

@@ -14,6 +14,7 @@
 #include "kiln/kernels_s8.h"
 #include <string.h>
 #include "gemm_s8.h"
+#include "bytes.h"
 
 static int32_t conv_slices(const kiln_conv_s8_params *p)
 {
@@ -94,10 +95,10 @@ static int32_t ring_row(im2col *s, int32_t iy)
         int8_t *d = s->ring + slot * s->rg.row_bytes + p->pad_l * p->in_c;
         s->tag[slot] = iy;
         if (iy >= 0 && iy < p->in_h)
-            memcpy(d, s->xb + iy * p->in_w * p->in_c, n);
+            kiln_bytes_copy(d, s->xb + iy * p->in_w * p->in_c, n);
         else
-            memset(d, (int8_t)-p->in_offset, n);
-        memcpy(d + s->rg.span * s->rg.row_bytes, d, n);
+            kiln_bytes_fill(d, (uint8_t)-p->in_offset, n);
+        kiln_bytes_copy(d + s->rg.span * s->rg.row_bytes, d, n);
     }
     return slot;
 }
@@ -124,7 +125,7 @@ static void im2col_start(im2col *s, const kiln_conv_s8_params *p, const int8_t *
     s->tag = (int32_t *)scratch;
     s->ring = (int8_t *)(s->tag + s->rg.span);
     s->kstride = p->dil_h * s->rg.row_bytes;
-    memset(s->ring, (int8_t)-p->in_offset, (size_t)(2 * s->rg.span * s->rg.row_bytes));
+    kiln_bytes_fill(s->ring, (uint8_t)-p->in_offset, (size_t)(2 * s->rg.span * s->rg.row_bytes));
     for (int32_t i = 0; i < s->rg.span; i++)
         s->tag[i] = INT32_MIN; /* no row: every slot fills on first use */
     im2col_row(s);
@@ -269,7 +270,7 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
     j.epi = kiln_epi_of(&p->rq);
     j.spare = spare, j.rows2 = rows2;
     kiln_gemm_start(&j);
-    memset(rows, 0, (size_t)conv_slices(p) * 16); /* lanes past K stay 0 (their weights are 0) */
+    kiln_bytes_fill(rows, 0, (size_t)conv_slices(p) * 16); /* lanes past K stay 0 (their weights are 0) */
     const int32_t npix = p->out_h * p->out_w;
     for (int32_t b = 0; b < p->batch; b++) {
         int8_t *yb = y + b * npix * p->out_c;

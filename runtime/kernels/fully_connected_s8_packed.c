@@ -9,6 +9,7 @@
  */
 #include "kiln/kernels_s8.h"
 #include "gemm_s8.h"
+#include "bytes.h"
 
 static int32_t fc_slices(const kiln_fc_s8_params *p) { return (p->in_features + 3) / 4; }
 
@@ -32,7 +33,7 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
      * the assembly routine would be linked into every image with a FC. */
     j.spare = 0, j.rows2 = 0;
     kiln_gemm_start(&j);
-    memset(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
+    kiln_bytes_fill(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
     if (p->batch == 1) {
         kiln_expand(rows, 4, 0, x, k);
         kiln_gemm_row1(&j, rows, y);
