@@ -540,7 +540,8 @@ static pack_rq packed_rq(ctx *c, int bi, const int64_t *wsum, const int64_t *wab
 /* The packed stream of a conv/FC layer (w [n][k] int8 weights, groups of
  * g) or, with g = 0, of a 3x3 depthwise layer (w [3][3][n]; k is then 0
  * for kiln_depthwise_conv_s8_3x3, 1 for the same transposed, 2 for
- * kiln_depthwise_conv_s8_3x3c4); a new constant of bytes.  *mode receives
+ * kiln_depthwise_conv_s8_3x3c4, 3 for kiln_depthwise_conv_s8_3x3c4s2); a
+ * new constant of bytes.  *mode receives
  * the requantization it was packed for. */
 static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, int32_t g,
                          bool w16, int32_t in_off, const rq_out *r, int32_t *mode)
@@ -552,23 +553,23 @@ static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, 
         pack_wsum_cols(w, n, 9, wsum, wabs);
     const pack_rq q = packed_rq(c, bi, wsum, wabs, n, in_off, r, mode);
     const size_t bytes = g ? pack_gemm_bytes(n, k, g, w16)
-                         : k == 2 ? pack_dw3x3c4_bytes(n) : pack_dw3x3_bytes(n);
+                         : k >= 2 ? pack_dw3x3c4_bytes(n) : pack_dw3x3_bytes(n);
     uint8_t *buf = xmalloc(bytes + 1);
     if (g)
         pack_gemm(w, k, g, w16, &q, *mode, buf);
-    else if (k == 2)
-        pack_dw3x3c4(w, &q, *mode, buf);
+    else if (k >= 2)
+        pack_dw3x3c4(w, &q, *mode, k == 3, buf);
     else
         pack_dw3x3(w, k, &q, *mode, buf);
     free(wsum);
     const ir_node *nd = &c->g->nodes[c->node];
     char *name = xasprintf("%s.%s", nd->name ? nd->name : "node",
-                           g ? (w16 ? "p16" : "p8") : k == 2 ? "dw3x3c4" : "dw3x3");
+                           g ? (w16 ? "p16" : "p8") : k == 3 ? "dw3x3c4s2" : k == 2 ? "dw3x3c4" : "dw3x3");
     int64_t shape[1] = {(int64_t)bytes};
     int t = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
     free(name);
     free(buf);
-    lir_set_layout(c->p, t, !g    ? (k == 2 ? KILN_BLOB_LAYOUT_DW3X3_C4
+    lir_set_layout(c->p, t, !g    ? (k == 3 ? KILN_BLOB_LAYOUT_DW3X3_C4S2 : k == 2 ? KILN_BLOB_LAYOUT_DW3X3_C4
                                      : k ? KILN_BLOB_LAYOUT_DW3X3_T : KILN_BLOB_LAYOUT_DW3X3)
                             : g == 2 ? (w16 ? KILN_BLOB_LAYOUT_GEMM16_G2 : KILN_BLOB_LAYOUT_GEMM8_G2)
                                      : (w16 ? KILN_BLOB_LAYOUT_GEMM16_G4 : KILN_BLOB_LAYOUT_GEMM8_G4));
@@ -650,6 +651,17 @@ static bool dw3x3c4_better(ctx *c, const conv_geom *k)
            (k->stride_w == 2 || k->out_h * k->out_w <= 64);
 }
 
+/* Whether a stride-2 layer that runs on NHWC takes the column-pair kernel
+ * kiln_depthwise_conv_s8_3x3c4s2: 13 instead of 18 instructions per kernel
+ * row, output and block, but its expansion has a loop per block that tiny
+ * outputs do not earn back.  Measured on VWW (instructions per MAC, c4 ->
+ * c4s2): 24x24 3.05 -> 2.78, 12x12 3.12 -> 2.86, 6x6 3.15 -> 3.05, 3x3
+ * 3.29 -> 3.53. */
+static bool dw3x3c4s2_better(const conv_geom *k)
+{
+    return k->stride_w == 2 && k->out_h * k->out_w > 16;
+}
+
 /* DEPTHWISE_CONV_2D 3x3: weights wp in HWO. */
 static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
                               int32_t in_off, const rq_out *r)
@@ -657,9 +669,13 @@ static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv
     const int32_t n = (int32_t)k->out_c;
     int32_t mode;
     const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
-    const bool c4 = dw3x3c4_better(c, k);
+    const bool c4 = dw3x3c4_better(c, k), s2 = c4 && dw3x3c4s2_better(k);
     const int wt = packed_stream(c, c->g->tensors[wp].data, bi, n,
-                                 c4 ? 2 : kiln_dw3x3_transposed(&kp), 0, true, in_off, r, &mode);
+                                 s2 ? 3 : c4 ? 2 : kiln_dw3x3_transposed(&kp), 0, true, in_off, r,
+                                 &mode);
+    if (s2) /* stride 2: column pairs, SMLAD on the first two taps of a row */
+        return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3c4s2", k, (int)k->in_c, in_off, *r,
+                                mode, xi, wt, yi, kiln_depthwise_conv_s8_3x3c4s2_scratch_size(&kp));
     if (c4)
         return packed_conv_call(c, "kiln_depthwise_conv_s8_3x3c4", k, (int)k->in_c, in_off, *r,
                                 mode, xi, wt, yi, kiln_depthwise_conv_s8_3x3c4_scratch_size(&kp));

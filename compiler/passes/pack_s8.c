@@ -212,7 +212,33 @@ void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode,
 
 size_t pack_dw3x3c4_bytes(int32_t n) { return (size_t)(n / 4) * KILN_DW3X3C4_BLOCK_BYTES; }
 
-void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, uint8_t *out)
+/* The taps of channels c0..c3 for kiln_depthwise_conv_s8_3x3c4: per tap
+ * [w_c0 w_c2] [w_c1 w_c3]. */
+static uint8_t *dw3x3c4_taps(const int8_t *w, int32_t n, int32_t c0, uint8_t *out)
+{
+    for (int32_t t = 0; t < 9; t++) {
+        const int8_t *wt = w + (size_t)t * (size_t)n + (size_t)c0;
+        out = put16(out, wt[0]), out = put16(out, wt[2]); /* [w_c0 w_c2] */
+        out = put16(out, wt[1]), out = put16(out, wt[3]); /* [w_c1 w_c3] */
+    }
+    return out;
+}
+
+/* The same for kiln_depthwise_conv_s8_3x3c4s2: per kernel row, [w0 w1] of
+ * each channel, then [w2_c0 w2_c1] [w2_c2 w2_c3]. */
+static uint8_t *dw3x3c4s2_taps(const int8_t *w, int32_t n, int32_t c0, uint8_t *out)
+{
+    for (int32_t ky = 0; ky < 3; ky++) {
+        const int8_t *wr = w + (size_t)(3 * ky) * (size_t)n + (size_t)c0;
+        for (int32_t i = 0; i < 4; i++)
+            out = put16(out, wr[i]), out = put16(out, wr[n + i]);
+        for (int32_t i = 0; i < 4; i++)
+            out = put16(out, wr[2 * n + i]);
+    }
+    return out;
+}
+
+void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8_t *out)
 {
     for (int32_t c0 = 0; c0 + 4 <= r->n; c0 += 4) {
         int32_t bias[4], chan[4][4];
@@ -220,11 +246,7 @@ void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, uint8_t *out)
             pack_chan(r, mode, c0 + i, &bias[i], chan[i]);
         for (int32_t i = 0; i < 4; i++)
             out = put32(out, bias[i]);
-        for (int32_t t = 0; t < 9; t++) {
-            const int8_t *wt = w + (size_t)t * (size_t)r->n + (size_t)c0;
-            out = put16(out, wt[0]), out = put16(out, wt[2]); /* [w_c0 w_c2] */
-            out = put16(out, wt[1]), out = put16(out, wt[3]); /* [w_c1 w_c3] */
-        }
+        out = s2 ? dw3x3c4s2_taps(w, r->n, c0, out) : dw3x3c4_taps(w, r->n, c0, out);
         for (int32_t i = 0; i < 4; i++)
             for (int32_t f = 0; f < 4; f++)
                 out = put32(out, chan[i][f]);

@@ -70,10 +70,11 @@ void pack_gemm(const int8_t *w, int32_t k, int32_t g, int w16, const pack_rq *r,
 size_t pack_dw3x3_bytes(int32_t n);
 void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode, uint8_t *out);
 
-/* The NHWC 3x3 depthwise stream (kiln_depthwise_conv_s8_3x3c4) of w
- * [3][3][n] (HWO), n a multiple of 4. */
+/* The NHWC 3x3 depthwise stream of w [3][3][n] (HWO), n a multiple of 4:
+ * for kiln_depthwise_conv_s8_3x3c4, or with s2 for
+ * kiln_depthwise_conv_s8_3x3c4s2 (the same size). */
 size_t pack_dw3x3c4_bytes(int32_t n);
-void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, uint8_t *out);
+void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8_t *out);
 
 /* ADD / SUB (kiln_add_s8_lut): an input's rescaled value for every int8 x,
  * t[x + 128] = MBQM((x + offset) << left_shift, mult, shift), negated for

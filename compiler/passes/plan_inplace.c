@@ -4,7 +4,7 @@
  *
  * Three orders cover the kernels that run in place:
  *  - Rows through a ring (kiln_conv_s8_p8/p16 with a window, and
- *    kiln_depthwise_conv_s8_3x3c4): before any byte of output row oy is
+ *    kiln_depthwise_conv_s8_3x3c4 and _3x3c4s2): before any byte of output row oy is
  *    written, every input row its window reaches has been copied into
  *    scratch, each row once; the rows below R(oy) = oy*stride_h - pad_t +
  *    span are never read again.  Writing row oy is safe when its end stays
@@ -122,7 +122,8 @@ static int conv_rules(const lir_call *c, plan_inplace_rule *r)
         return p.in_c == p.out_c ? rule(r, 0, 2, INT64_MIN, p.in_c) : 0;
     if (!pointwise(&p) && p.dil_h != 1)
         return 0; /* the ring skips the rows between dilated taps until later */
-    if (!strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3c4"))
+    if (!strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3c4") ||
+        !strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3c4s2"))
         return rule(r, 0, 2, ring_dmax(&p), 0);
     return rule(r, 0, 2, pointwise(&p) ? pair_dmax(&p) : ring_dmax(&p), 0);
 }
@@ -172,7 +173,8 @@ int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule r
 {
     const char *k = c->kernel;
     if (!strcmp(k, "kiln_conv_s8_p8") || !strcmp(k, "kiln_conv_s8_p16") ||
-        !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4"))
+        !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4") ||
+        !strcmp(k, "kiln_depthwise_conv_s8_3x3c4s2"))
         return conv_rules(c, rules);
     if (listed(k, unary, sizeof unary / sizeof unary[0]))
         return elem_rule(g, c, 0, 1, rules);

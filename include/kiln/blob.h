@@ -88,6 +88,7 @@ typedef enum kiln_blob_layout {
     KILN_BLOB_LAYOUT_F32_PANELS = 8, /* float32 conv/FC weights in panels of output channels */
     KILN_BLOB_LAYOUT_F32_DW = 9,    /* float32 depthwise weights, [channel block][tap][lane] */
     KILN_BLOB_LAYOUT_F32_BIAS = 10, /* float32 bias padded with zeros to whole panels */
+    KILN_BLOB_LAYOUT_DW3X3_C4S2 = 11, /* packed NHWC 3x3 depthwise stream for stride 2 */
     KILN_BLOB_LAYOUT_COUNT
 } kiln_blob_layout;
 

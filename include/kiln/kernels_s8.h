@@ -171,7 +171,9 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  *                     (kiln_packed_group_bytes()).
  *   depthwise 3x3 c4  per 4 channels: int32 biases, per tap the int16 pairs
  *                     [w_c0 w_c2] [w_c1 w_c3] (SXTB16 lanes of an NHWC word),
- *                     4 kiln_chan_s8 (KILN_DW3X3C4_BLOCK_BYTES).
+ *                     4 kiln_chan_s8 (KILN_DW3X3C4_BLOCK_BYTES); at stride 2
+ *                     (c4s2) per kernel row each channel's [w0 w1], then
+ *                     the w2 of channels 0 1 and 2 3 (KILN_DW3X3C4S2_BLOCK_BYTES).
  *   depthwise 3x3     per channel: int32 bias, the int16 pairs [w0 w1]
  *                     [w1 w2] of each kernel row (6 words), kiln_chan_s8;
  *                     when kiln_dw3x3_transposed(), "rows" are the kernel's
@@ -208,6 +210,10 @@ static inline size_t kiln_packed_group_bytes(int32_t ns, int32_t g, int32_t w16)
  * int32 acc[4], per tap (ky, kx row-major) the int16 pairs [w_c0 w_c2]
  * [w_c1 w_c3], then 4 kiln_chan_s8. */
 #define KILN_DW3X3C4_BLOCK_BYTES 152u
+/* The same for stride 2 (kiln_depthwise_conv_s8_3x3c4s2): int32 acc[4], per
+ * kernel row the int16 pairs [w(ky,0) w(ky,1)] of channels 0..3, then
+ * [w(ky,2)_c0 w(ky,2)_c1] [w(ky,2)_c2 w(ky,2)_c3], then 4 kiln_chan_s8. */
+#define KILN_DW3X3C4S2_BLOCK_BYTES 152u
 
 /* Elements of one kernel tap in a packed conv's reduction: in_c, except 4
  * for in_c == 3 (RGB first layers), where each tap is then one word of
@@ -249,6 +255,12 @@ size_t kiln_depthwise_conv_s8_3x3_scratch_size(const kiln_conv_s8_params *p);
 size_t kiln_depthwise_conv_s8_3x3c4_scratch_size(const kiln_conv_s8_params *p);
 void kiln_depthwise_conv_s8_3x3c4(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
                                   int8_t *y, void *scratch);
+/* The same at stride 2 (both axes) on its own stream: input columns
+ * expanded in pairs, so that one SMLAD does a kernel row's first two taps.
+ * Scratch: four expanded rows, as above. */
+size_t kiln_depthwise_conv_s8_3x3c4s2_scratch_size(const kiln_conv_s8_params *p);
+void kiln_depthwise_conv_s8_3x3c4s2(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                    int8_t *y, void *scratch);
 
 /* Whether the kernel walks the image transposed (long output columns make
  * longer inner loops than short output rows); the packing follows it. */

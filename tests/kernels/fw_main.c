@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[9] = {{0}};
+    pc_result r[10] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -82,5 +82,7 @@ int main(void)
     bad += report("average pool", &r[7]);
     pc_dw3x3c4(19, N_CASES, &r[8]);
     bad += report("depthwise 3x3 c4", &r[8]);
+    pc_dw3x3c4s2(20, N_CASES, &r[9]);
+    bad += report("depthwise 3x3 c4 stride 2", &r[9]);
     return bad;
 }

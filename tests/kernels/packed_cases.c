@@ -310,6 +310,7 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)
 
 /* ---- depthwise 3x3 ------------------------------------------------------- */
 
+/* c4: 0 the plane kernel, 1 the NHWC kernel, 2 its stride-2 form. */
 static void dw_case(uint32_t seed, uint32_t n, int c4, pc_result *r)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -320,7 +321,7 @@ static void dw_case(uint32_t seed, uint32_t n, int c4, pc_result *r)
             p.batch = rin(0, 4) ? 1 : 2;
             p.in_c = c4 ? 4 * rin(1, 8) : rin(1, 24), p.in_h = rin(1, 12), p.in_w = rin(1, 12);
             p.k_h = p.k_w = 3, p.dil_h = p.dil_w = 1;
-            p.stride_h = p.stride_w = rin(1, 2);
+            p.stride_h = p.stride_w = c4 == 2 ? 2 : rin(1, 2);
             const int32_t pb = rin(0, 2), pr = rin(0, 2);
             p.pad_t = rin(0, 2), p.pad_l = rin(0, 2);
             if (p.in_h + p.pad_t + pb < 3 || p.in_w + p.pad_l + pr < 3)
@@ -346,17 +347,20 @@ static void dw_case(uint32_t seed, uint32_t n, int c4, pc_result *r)
         kiln_conv_s8_params pp = p;
         const pack_rq q = layer_rq(p.out_c, p.in_offset, &p.rq, bias, &pp.rq.mode);
         if (c4)
-            pack_dw3x3c4(wbuf, &q, pp.rq.mode, (uint8_t *)stream);
+            pack_dw3x3c4(wbuf, &q, pp.rq.mode, c4 == 2, (uint8_t *)stream);
         else
             pack_dw3x3(wbuf, kiln_dw3x3_transposed(&pp), &q, pp.rq.mode, (uint8_t *)stream);
         memset(yout, 0x5A, (size_t)ny);
-        if ((c4 ? kiln_depthwise_conv_s8_3x3c4_scratch_size(&pp)
-                : kiln_depthwise_conv_s8_3x3_scratch_size(&pp)) > MAX_SCRATCH) {
+        if ((c4 == 2 ? kiln_depthwise_conv_s8_3x3c4s2_scratch_size(&pp)
+             : c4    ? kiln_depthwise_conv_s8_3x3c4_scratch_size(&pp)
+                     : kiln_depthwise_conv_s8_3x3_scratch_size(&pp)) > MAX_SCRATCH) {
             i--;
             seed++;
             continue;
         }
-        if (c4)
+        if (c4 == 2)
+            kiln_depthwise_conv_s8_3x3c4s2(&pp, xbuf, stream, yout, noisy_scratch());
+        else if (c4)
             kiln_depthwise_conv_s8_3x3c4(&pp, xbuf, stream, yout, noisy_scratch());
         else
             kiln_depthwise_conv_s8_3x3(&pp, xbuf, stream, yout, noisy_scratch());
@@ -367,6 +371,8 @@ static void dw_case(uint32_t seed, uint32_t n, int c4, pc_result *r)
 void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r) { dw_case(seed, n, 0, r); }
 
 void pc_dw3x3c4(uint32_t seed, uint32_t n, pc_result *r) { dw_case(seed, n, 1, r); }
+
+void pc_dw3x3c4s2(uint32_t seed, uint32_t n, pc_result *r) { dw_case(seed, n, 2, r); }
 
 /* ---- ADD / SUB with tables ------------------------------------------------ */
 

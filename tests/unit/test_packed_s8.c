@@ -91,6 +91,18 @@ static void depthwise_3x3c4_equals_plain(void **state)
                 r.modes[KILN_RQ_SHORT_RELU] > 50);
 }
 
+static void depthwise_3x3c4s2_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_dw3x3c4s2(10, 3000, &r);
+    report("depthwise 3x3 c4 stride 2", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_TFLITE] > 50 && r.modes[KILN_RQ_SHORT] > 50 &&
+                r.modes[KILN_RQ_SHORT_RELU] > 50);
+}
+
 static void add_lut_equals_plain(void **state)
 {
     (void)state;
@@ -208,6 +220,7 @@ int main(void)
         cmocka_unit_test(fc_packed_equals_plain),
         cmocka_unit_test(depthwise_3x3_equals_plain),
         cmocka_unit_test(depthwise_3x3c4_equals_plain),
+        cmocka_unit_test(depthwise_3x3c4s2_equals_plain),
         cmocka_unit_test(add_lut_equals_plain),
         cmocka_unit_test(avgpool_4ch_equals_plain),
         cmocka_unit_test(transpose_conv_gather_equals_scatter),
