@@ -22,7 +22,7 @@ size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p) { ret
 size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p) { return fc_scratch(p); }
 
 static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int w16,
-                      int8_t *y, void *scratch)
+                      kiln_row1_fn row1, int8_t *y, void *scratch)
 {
     int16_t *rows = (int16_t *)scratch;
     const int32_t k = p->in_features, n = p->out_features;
@@ -36,7 +36,7 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     kiln_bytes_fill(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
     if (p->batch == 1) {
         kiln_expand(rows, 4, 0, x, k);
-        kiln_gemm_row1(&j, rows, y);
+        row1(&j, rows, y);
         return;
     }
     for (int32_t b = 0; b < p->batch; b += 2) {
@@ -53,11 +53,11 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
 void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                                 void *scratch)
 {
-    fc_packed(p, x, w, 0, y, scratch);
+    fc_packed(p, x, w, 0, kiln_gemm_row1_p8, y, scratch);
 }
 
 void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                                  void *scratch)
 {
-    fc_packed(p, x, w, 1, y, scratch);
+    fc_packed(p, x, w, 1, kiln_gemm_row1_p16, y, scratch);
 }

@@ -120,56 +120,59 @@ void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *
 }
 
 #if KILN_HAS_DSP
-/* Output I of a group (chan record I, byte y[I]) by the short
- * requantization, as out_of's EPI_RELU / EPI_SHORT: LDRD the rounding
- * constant, LDRD multiplier and shift, SMLAL, the [acc < 0] term under
- * `neg` (2^31 for EPI_SHORT, 0 for EPI_RELU), ASR, SSAT, STRB: 9
- * instructions where the C took about 40 with its loop. */
-#define KILN_RQ1(I, A)                                                                       \
-    __asm__ volatile("ldrd %[lo], %[hi], [%[c], #(16 * " #I " + 8)]\n\t"                      \
-                     "ldrd %[m], %[sh], [%[c], #(16 * " #I ")]\n\t"                           \
-                     "smlal %[lo], %[hi], %[a], %[m]\n\t"                                     \
-                     "and %[m], %[a], %[neg]\n\t"                                             \
-                     "subs %[lo], %[lo], %[m]\n\t"                                            \
-                     "sbc %[hi], %[hi], #0\n\t"                                               \
-                     "asr %[hi], %[hi], %[sh]\n\t"                                            \
-                     "ssat %[hi], #8, %[hi]\n\t"                                              \
-                     "strb %[hi], [%[y], #" #I "]"                                             \
-                     : [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [sh] "=&r"(sh)            \
-                     : [a] "r"(A), [c] "r"(c), [y] "r"(y), [neg] "r"(neg)                      \
-                     : "cc", "memory")
-
-static void rq4_short(const kiln_acc4x1 *a, const kiln_chan_s8 *c, int8_t *y, uint32_t neg)
+/* Outputs y[0..n) of a group (n >= 1) by the short requantization, as
+ * out_of's EPI_RELU / EPI_SHORT: per output LDR the accumulator, LDRD the
+ * rounding constant, LDRD multiplier and shift, SMLAL, the [acc < 0] term
+ * under `neg` (2^31 for EPI_SHORT, 0 for EPI_RELU), ASR, SSAT, STRB and
+ * the loop: 12 instructions where the C took about 40.  A loop, not four
+ * copies: every image with a FC links it. */
+static void rq_short(const int32_t *acc, const kiln_chan_s8 *c, int8_t *y, int32_t n, uint32_t neg)
 {
-    uint32_t lo, hi, m, sh;
-    KILN_RQ1(0, a->c0);
-    KILN_RQ1(1, a->c1);
-    KILN_RQ1(2, a->c2);
-    KILN_RQ1(3, a->c3);
+    uint32_t a, lo, hi, m, sh;
+    __asm__ volatile("1: ldr %[a], [%[acc]], #4\n\t"
+                     "ldrd %[lo], %[hi], [%[c], #8]\n\t"
+                     "ldrd %[m], %[sh], [%[c]], #16\n\t"
+                     "smlal %[lo], %[hi], %[a], %[m]\n\t"
+                     "and %[m], %[a], %[neg]\n\t"
+                     "subs %[lo], %[lo], %[m]\n\t"
+                     "sbc %[hi], %[hi], #0\n\t"
+                     "asr %[hi], %[hi], %[sh]\n\t"
+                     "ssat %[hi], #8, %[hi]\n\t"
+                     "strb %[hi], [%[y]], #1\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 1b"
+                     : [a] "=&r"(a), [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [sh] "=&r"(sh),
+                       [acc] "+r"(acc), [c] "+r"(c), [y] "+r"(y), [n] "+r"(n)
+                     : [neg] "r"(neg)
+                     : "cc", "memory");
 }
 #endif
 
-void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y)
+static KILN_ALWAYS_INLINE void row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y, int w16)
 {
     const int kind = j->kind;
-    const size_t step = kiln_packed_group_bytes(j->ns, 4, j->w16);
+    const size_t step = kiln_packed_group_bytes(j->ns, 4, w16);
     kiln_group g = group_at(j, 0, 4);
     for (int32_t oc = 0; oc < j->out_c; oc += 4, g = group_after(g, step)) {
         kiln_acc4x1 a;
         a.c0 = g.acc[0], a.c1 = g.acc[1], a.c2 = g.acc[2], a.c3 = g.acc[3];
-        if (j->w16)
+        if (w16)
             kiln_mk4x1_p16(row, (const int16_t *)g.slices, j->ns, &a);
         else
             kiln_mk4x1_p8(row, (const int8_t *)g.slices, j->ns, &a);
         const int32_t n = j->out_c - oc < 4 ? j->out_c - oc : 4;
+        const int32_t acc[4] = {a.c0, a.c1, a.c2, a.c3};
 #if KILN_HAS_DSP
-        if (n == 4 && kind != EPI_GENERAL) {
-            rq4_short(&a, g.chan, y + oc, kind == EPI_SHORT ? 0x80000000u : 0u);
+        if (kind != EPI_GENERAL) {
+            rq_short(acc, g.chan, y + oc, n, kind == EPI_SHORT ? 0x80000000u : 0u);
             continue;
         }
 #endif
-        const int32_t acc[4] = {a.c0, a.c1, a.c2, a.c3};
         for (int32_t i = 0; i < n; i++)
             y[oc + i] = out_of(acc[i], &g.chan[i], &j->epi, kind);
     }
 }
+
+void kiln_gemm_row1_p16(const kiln_gemm_job *j, const int16_t *row, int8_t *y) { row1(j, row, y, 1); }
+
+void kiln_gemm_row1_p8(const kiln_gemm_job *j, const int16_t *row, int8_t *y) { row1(j, row, y, 0); }

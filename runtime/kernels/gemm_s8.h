@@ -432,7 +432,11 @@ void kiln_gemm_start(kiln_gemm_job *j);
 /* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
  * (the second row is then a copy, computed into j->spare or dropped). */
 void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
-/* Every output channel for one row. */
-void kiln_gemm_row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
+/* Every output channel for one row, int16 (_p16) or int8 (_p8) slices: one
+ * function per width, so that an image links only the micro-kernel its
+ * layers use. */
+typedef void (*kiln_row1_fn)(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
+void kiln_gemm_row1_p16(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
+void kiln_gemm_row1_p8(const kiln_gemm_job *j, const int16_t *row, int8_t *y);
 
 #endif
