@@ -48,6 +48,23 @@
 #endif
 extern const kiln_model KILN_MODEL;
 
+/* An older checkout's model.h (a --baseline built by the bench) has no stream mode. */
+#ifdef KILN_STREAM_H
+#define BENCH_STREAM 1
+#else
+#define BENCH_STREAM 0
+#endif
+
+static inline int is_stream(const kiln_model *m)
+{
+#if BENCH_STREAM
+    return m->invoke_stream != NULL;
+#else
+    (void)m;
+    return 0;
+#endif
+}
+
 /* ---- stream mode's storage: the blob file's bytes, copied by the read callback ------- */
 
 typedef struct store {
@@ -56,6 +73,7 @@ typedef struct store {
     uint64_t bytes;     /* delivered so far */
 } store;
 
+#if BENCH_STREAM
 static kiln_status store_read(void *ctx, uint32_t off, void *dst, uint32_t n)
 {
     store *st = ctx;
@@ -67,6 +85,7 @@ static kiln_status store_read(void *ctx, uint32_t off, void *dst, uint32_t n)
 }
 
 static store the_store;
+#endif
 
 /* ---- counting loads from the blob (counting build) -------------------------------- */
 
@@ -201,16 +220,20 @@ static int measure(kiln_net *net, io *b, long runs, long warmup)
     blob_hi = blob_lo + net->model->blob_bytes;
     for (int k = 0; k < 2; k++) {
         bytes_read = loads = 0;
-        uint64_t streamed = the_store.bytes;
-        counting = !net->model->invoke_stream;
+#if BENCH_STREAM
+        const uint64_t streamed = the_store.bytes;
+#endif
+        counting = !is_stream(net->model);
         int rc = run_once(net, b);
         counting = 0;
         if (rc)
             return rc;
-        if (net->model->invoke_stream) {
+#if BENCH_STREAM
+        if (is_stream(net->model)) {
             bytes_read = the_store.bytes - streamed;
             loads = 0;
         }
+#endif
         if (k == 1 && bytes_read != first) {
             fprintf(stderr, "host_bench: two runs loaded %" PRIu64 " and %" PRIu64 " blob bytes\n", first,
                     bytes_read);
@@ -297,13 +320,14 @@ int main(int argc, char **argv)
     unsigned char *arena = alloc_aligned(m->arena_bytes);
     kiln_net net;
     kiln_status s;
-    if (m->invoke_stream) {
+#if BENCH_STREAM
+    if (is_stream(m)) {
         the_store.mem = blob;
         the_store.len = blob ? m->blob_bytes : 0;
         s = kiln_net_init_stream(&net, m, store_read, &the_store, 0, arena, m->arena_bytes, 0);
-    } else {
+    } else
+#endif
         s = kiln_net_init(&net, m, blob, blob ? m->blob_bytes : 0, arena, m->arena_bytes, 0);
-    }
     if (s != KILN_OK) {
         fprintf(stderr, "host_bench: init refused the blob: %s\n", kiln_status_str(s));
         return 3;
