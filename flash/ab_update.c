@@ -49,6 +49,65 @@ uint8_t *ab_alloc_aligned(size_t n)
     return p;
 }
 
+uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len)
+{
+    uint64_t step = unit > KILN_SLOTS_BLOB_ALIGN ? unit : KILN_SLOTS_BLOB_ALIGN;
+    uint64_t first = (2ull * unit + step - 1) / step * step;
+    uint64_t slot = ((uint64_t)blob_len + step - 1) / step * step;
+    uint64_t size = first + 2 * (slot ? slot : step);
+    return size > 0xFFFFFFFFull ? 0 : size;
+}
+
+bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
+                     uint32_t *from_record, char *err, size_t errlen)
+{
+    *size = *from_record = 0;
+    uint32_t u = d->erase_small;
+    if (u == 0 || off > d->size || 2ull * u > d->size - off) {
+        snprintf(err, errlen, "no room for the A/B record areas (2 x %u bytes) at 0x%llx",
+                 u, (unsigned long long)(d->base + off));
+        return false;
+    }
+    /* The record areas: at 0 and u whatever the region size. */
+    kiln_slots_layout rl = {u, {0, u}, {0, 0}, 0};
+    uint8_t *areas = ab_alloc_aligned(2u * u);
+    kiln_slots_scan scan;
+    flash_rc rc = flash_read_range(d, off, areas, 2u * u, NULL, NULL);
+    if (rc == FLASH_OK)
+        kiln_slots_scan_records(areas, &rl, &scan);
+    free(areas);
+    if (rc != FLASH_OK) {
+        snprintf(err, errlen, "reading the A/B record areas: %s", d->err);
+        return false;
+    }
+    *from_record = scan.newest.seq ? scan.newest.blob_size : 0;
+    uint32_t len = *from_record ? *from_record : blob_len;
+    uint64_t want = ab_region_size_for(u, len);
+    if (len == 0 || want == 0 || want > d->size - off) {
+        snprintf(err, errlen, "%s: give --size (the A/B region size the firmware uses)",
+                 len == 0 ? "no commit record at the region start, so no layout to read"
+                          : "two slots for the blob do not fit in the flash there");
+        return false;
+    }
+    *size = (uint32_t)want;
+    if (!*from_record)
+        return true;
+    /* The newest record must describe its slot under this layout. */
+    uint8_t *region = ab_alloc_aligned(want);
+    ab_state st;
+    bool ok = ab_read_state(d, off, (uint32_t)want, region, &st, err, errlen);
+    free(region);
+    if (ok && !(st.status == KILN_OK && st.choice.seq == st.scan.newest.seq)) {
+        snprintf(err, errlen, "the region at 0x%llx holds commit records (newest #%u, a blob of "
+                 "%u bytes in slot %c) that do not match its slot in the layout of a %u-byte "
+                 "region: it was written with another size; give --size (the size the firmware "
+                 "uses)", (unsigned long long)(d->base + off), st.scan.newest.seq,
+                 st.scan.newest.blob_size, 'A' + st.scan.newest.slot, (uint32_t)want);
+        ok = false;
+    }
+    return ok;
+}
+
 bool ab_read_state(flash_dev *d, uint32_t off, uint32_t size, uint8_t *buf, ab_state *st,
                    char *err, size_t errlen)
 {

@@ -51,6 +51,23 @@ bool ab_update(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *blob, u
                bool dry_run, flash_progress_fn progress, void *ctx, ab_result *r, char *err,
                size_t errlen);
 
+/* The region size for slots of `blob_len` bytes with erase unit `unit`: the
+ * two record areas, then two slots of blob_len rounded up to max(unit,
+ * 4 KiB) (0 when that passes 4 GiB). */
+uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len);
+
+/*
+ * The region size when the user gives none.  A region that already holds
+ * commit records keeps the layout they were written with: the size for the
+ * newest record's blob (the record areas sit at the same offsets whatever
+ * the size, so they can be read first); that record must then match its
+ * slot, else the layout is not the one in use and the caller must be told
+ * the size.  An empty region gets the size for `blob_len` (0: none known,
+ * an error).  *from_record is the newest record's blob size, or 0.
+ */
+bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
+                     uint32_t *from_record, char *err, size_t errlen);
+
 /* Encodes a commit record (the inverse of kiln_slots_record_valid). */
 void ab_record_encode(uint8_t out[KILN_SLOTS_REC_SIZE], const kiln_slots_record *r);
 
