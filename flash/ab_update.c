@@ -58,6 +58,84 @@ uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len)
     return size > 0xFFFFFFFFull ? 0 : size;
 }
 
+/* Whether record r describes the bytes at the start of its slot under
+ * layout l (the runtime's rule: blob size and header CRC). */
+static bool record_fits(const uint8_t *region, const kiln_slots_layout *l,
+                        const kiln_slots_record *r)
+{
+    const uint8_t *b = region + l->slot_off[r->slot];
+    uint32_t payload = kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE);
+    return payload <= l->slot_size - KILN_BLOB_HEADER_SIZE &&
+           r->blob_size == KILN_BLOB_HEADER_SIZE + payload &&
+           r->blob_hcrc == kiln_rd_u32(b + KILN_BLOB_OFF_HEADER_CRC);
+}
+
+/* Of the records in `areas`, how many describe their slot when the region
+ * is `size` bytes, and whether the newest does; -1 when it does not. */
+static int layout_score(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *areas)
+{
+    kiln_slots_layout l;
+    if (kiln_slots_layout_init(&l, size, d->erase_small) != KILN_OK)
+        return -1;
+    uint8_t *region = ab_alloc_aligned(size);
+    int score = -1;
+    if (flash_read_range(d, off, region, size, NULL, NULL) == FLASH_OK) {
+        uint32_t per = l.unit / KILN_SLOTS_REC_SIZE, newest = 0;
+        bool newest_fits = false;
+        score = 0;
+        for (uint32_t a = 0; a < 2; a++)
+            for (uint32_t i = 0; i < per; i++) {
+                kiln_slots_record r;
+                if (!kiln_slots_record_valid(areas + l.record_off[a] + i * KILN_SLOTS_REC_SIZE, &r))
+                    continue;
+                bool fits = record_fits(region, &l, &r);
+                score += fits;
+                if (r.seq > newest) {
+                    newest = r.seq;
+                    newest_fits = fits;
+                }
+            }
+        if (!newest_fits)
+            score = -1;
+    }
+    free(region);
+    return score;
+}
+
+/* The region size the records in `areas` were written with: of the sizes
+ * for each record's blob (oldest first), the one under which the newest
+ * record describes its slot and the most records do; 0 when none fits. */
+static uint32_t size_from_records(flash_dev *d, uint32_t off, const uint8_t *areas,
+                                  uint32_t *blob_size)
+{
+    uint32_t u = d->erase_small, per = u / KILN_SLOTS_REC_SIZE, best = 0;
+    int best_score = -1;
+    uint32_t tried_seq = 0;
+    /* Candidates in seq order: the first update's size is the one printed. */
+    for (;;) {
+        kiln_slots_record next = {0, 0, 0, 0};
+        for (uint32_t i = 0; i < 2 * per; i++) {
+            kiln_slots_record r;
+            if (kiln_slots_record_valid(areas + i * KILN_SLOTS_REC_SIZE, &r) &&
+                r.seq > tried_seq && (next.seq == 0 || r.seq < next.seq))
+                next = r;
+        }
+        if (next.seq == 0)
+            break;
+        tried_seq = next.seq;
+        uint64_t size = ab_region_size_for(u, next.blob_size);
+        if (size == 0 || size > d->size - off)
+            continue;
+        int score = layout_score(d, off, (uint32_t)size, areas);
+        if (score > best_score) {
+            best_score = score;
+            best = (uint32_t)size;
+            *blob_size = next.blob_size;
+        }
+    }
+    return best;
+}
+
 bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
                      uint32_t *from_record, char *err, size_t errlen)
 {
@@ -72,40 +150,33 @@ bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *si
     kiln_slots_layout rl = {u, {0, u}, {0, 0}, 0};
     uint8_t *areas = ab_alloc_aligned(2u * u);
     kiln_slots_scan scan;
-    flash_rc rc = flash_read_range(d, off, areas, 2u * u, NULL, NULL);
-    if (rc == FLASH_OK)
-        kiln_slots_scan_records(areas, &rl, &scan);
-    free(areas);
-    if (rc != FLASH_OK) {
+    if (flash_read_range(d, off, areas, 2u * u, NULL, NULL) != FLASH_OK) {
         snprintf(err, errlen, "reading the A/B record areas: %s", d->err);
+        free(areas);
         return false;
     }
-    *from_record = scan.newest.seq ? scan.newest.blob_size : 0;
-    uint32_t len = *from_record ? *from_record : blob_len;
-    uint64_t want = ab_region_size_for(u, len);
-    if (len == 0 || want == 0 || want > d->size - off) {
+    kiln_slots_scan_records(areas, &rl, &scan);
+    if (scan.newest.seq) {
+        *size = size_from_records(d, off, areas, from_record);
+        free(areas);
+        if (*size == 0)
+            snprintf(err, errlen, "the region at 0x%llx holds commit records (newest #%u, a blob "
+                     "of %u bytes in slot %c) that match no layout sized for their blobs: it was "
+                     "written with another size; give --size (the size the firmware uses)",
+                     (unsigned long long)(d->base + off), scan.newest.seq,
+                     scan.newest.blob_size, 'A' + scan.newest.slot);
+        return *size != 0;
+    }
+    free(areas);
+    uint64_t want = ab_region_size_for(u, blob_len);
+    if (blob_len == 0 || want == 0 || want > d->size - off) {
         snprintf(err, errlen, "%s: give --size (the A/B region size the firmware uses)",
-                 len == 0 ? "no commit record at the region start, so no layout to read"
-                          : "two slots for the blob do not fit in the flash there");
+                 blob_len == 0 ? "no commit record at the region start, so no layout to read"
+                               : "two slots for the blob do not fit in the flash there");
         return false;
     }
     *size = (uint32_t)want;
-    if (!*from_record)
-        return true;
-    /* The newest record must describe its slot under this layout. */
-    uint8_t *region = ab_alloc_aligned(want);
-    ab_state st;
-    bool ok = ab_read_state(d, off, (uint32_t)want, region, &st, err, errlen);
-    free(region);
-    if (ok && !(st.status == KILN_OK && st.choice.seq == st.scan.newest.seq)) {
-        snprintf(err, errlen, "the region at 0x%llx holds commit records (newest #%u, a blob of "
-                 "%u bytes in slot %c) that do not match its slot in the layout of a %u-byte "
-                 "region: it was written with another size; give --size (the size the firmware "
-                 "uses)", (unsigned long long)(d->base + off), st.scan.newest.seq,
-                 st.scan.newest.blob_size, 'A' + st.scan.newest.slot, (uint32_t)want);
-        ok = false;
-    }
-    return ok;
+    return true;
 }
 
 bool ab_read_state(flash_dev *d, uint32_t off, uint32_t size, uint8_t *buf, ab_state *st,

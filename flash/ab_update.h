@@ -58,12 +58,13 @@ uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len);
 
 /*
  * The region size when the user gives none.  A region that already holds
- * commit records keeps the layout they were written with: the size for the
- * newest record's blob (the record areas sit at the same offsets whatever
- * the size, so they can be read first); that record must then match its
- * slot, else the layout is not the one in use and the caller must be told
- * the size.  An empty region gets the size for `blob_len` (0: none known,
- * an error).  *from_record is the newest record's blob size, or 0.
+ * commit records keeps the layout they were written with (the record areas
+ * sit at the same offsets whatever the size, so they are read first): of
+ * the sizes for each record's blob, oldest first, the one under which the
+ * newest record describes its slot and the most records do; when none
+ * does, the layout is not one Kiln chose and the caller must give the size.
+ * An empty region gets the size for `blob_len` (0: none known, an error).
+ * *from_record is the blob size the chosen layout was sized for, or 0.
  */
 bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
                      uint32_t *from_record, char *err, size_t errlen);

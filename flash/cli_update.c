@@ -98,6 +98,12 @@ static bool place_open(const fcli_opts *o, const board *bp, uint32_t blob_len, a
         return false;
     }
     uint64_t addr = o->have_address ? o->address : bp->base;
+    if (bp && (addr % bp->subsector_size || (o->have_size && o->size % bp->subsector_size))) {
+        fcli_error("A/B region 0x%llx + %llu is not aligned to the %s's %u-byte erase unit",
+                   (unsigned long long)addr, (unsigned long long)o->size, bp->part,
+                   bp->subsector_size);
+        return false;
+    }
     if (!fcli_check_align(addr, KILN_SLOTS_BLOB_ALIGN,
                           "4 KiB (slots hold blobs aligned up to 4 KiB)") ||
         !place_device(o, bp, addr, blob_len != 0, p))
