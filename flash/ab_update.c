@@ -179,6 +179,29 @@ bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *si
     return true;
 }
 
+uint8_t *ab_first_state(uint32_t unit, uint32_t size, const uint8_t *blob, uint32_t len,
+                        uint32_t *n, char *err, size_t errlen)
+{
+    kiln_slots_layout l;
+    if (len < KILN_BLOB_HEADER_SIZE || kiln_slots_layout_init(&l, size, unit) != KILN_OK ||
+        len > l.slot_size) {
+        snprintf(err, errlen, "a blob of %u bytes does not fit an A/B slot of a %u-byte region "
+                 "with %u-byte erase units", len, size, unit);
+        return NULL;
+    }
+    *n = l.slot_off[0] + len;
+    uint8_t *img = malloc(*n);
+    if (!img) {
+        snprintf(err, errlen, "out of memory (%u bytes)", *n);
+        return NULL;
+    }
+    memset(img, 0xFF, l.slot_off[0]);
+    kiln_slots_record r = {1, 0, len, kiln_rd_u32(blob + KILN_BLOB_OFF_HEADER_CRC)};
+    ab_record_encode(img + l.record_off[0], &r);
+    memcpy(img + l.slot_off[0], blob, len);
+    return img;
+}
+
 bool ab_read_state(flash_dev *d, uint32_t off, uint32_t size, uint8_t *buf, ab_state *st,
                    char *err, size_t errlen)
 {

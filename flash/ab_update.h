@@ -69,6 +69,18 @@ uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len);
 bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
                      uint32_t *from_record, char *err, size_t errlen);
 
+/*
+ * The first state of an A/B region of `size` bytes with erase unit `unit`
+ * holding `blob` in slot A: record area 0 with record #1 naming slot A, both
+ * areas otherwise erased, then slot A up to the blob's end (*n bytes from
+ * the region start; free() it).  What `kiln flash update` leaves in an
+ * erased region, for vendor programmers (STM32CubeProgrammer erases the
+ * units a file touches, so the areas come out erased).  NULL with err when
+ * the blob does not fit a slot.
+ */
+uint8_t *ab_first_state(uint32_t unit, uint32_t size, const uint8_t *blob, uint32_t len,
+                        uint32_t *n, char *err, size_t errlen);
+
 /* Encodes a commit record (the inverse of kiln_slots_record_valid). */
 void ab_record_encode(uint8_t out[KILN_SLOTS_REC_SIZE], const kiln_slots_record *r);
 

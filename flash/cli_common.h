@@ -29,6 +29,7 @@ typedef struct fcli_opts {
     bool have_address, have_size, have_signature;
     uint64_t address, size, signature;
     bool all, dry_run, quiet;
+    bool ab;                    /* export: the A/B region's first state */
     int timeout_ms;
     unsigned record_size;
     const char *cut;            /* --inject-power-cut ops:N | bytes:N (testing) */

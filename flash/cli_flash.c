@@ -30,9 +30,10 @@ static const char flash_usage[] =
         "  read   --board B --address A --size N (--device IMAGE | --gdb HOST:PORT) -o OUT\n"
         "  erase  (--address A --size N | --all) (--board B --device IMAGE | --gdb HOST:PORT)\n"
         "  export BLOB (--address A | --board B) --format ihex|srec -o OUT [--record-size 16|32]\n"
-        "         [--model M]\n"
+        "         [--model M] [--ab --board B [--size N]]\n"
         "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run] [--model M]\n"
-        "  slots  --board B --device IMAGE [--address A --size N] [--signature S]\n"
+        "  update BLOB --gdb HOST:PORT (--address A | --board B) [--size N] [--dry-run]\n"
+        "  slots  (--board B --device IMAGE | --gdb HOST:PORT) [--address A --size N] [--signature S]\n"
         "\n"
         "options:\n"
         "  --board B          board descriptor name (`kiln boards` lists them)\n"
@@ -47,6 +48,7 @@ static const char flash_usage[] =
         "  --integrity sha256|crc32, --no-fuse\n"
         "                     with --model: the compile options BLOB was generated with\n"
         "  --quiet            no progress bar\n"
+        "  --ab               export: the A/B region's first state (record 1 naming slot A, slot A)\n"
         "  --inject-power-cut ops:N|bytes:N [--seed S]\n";
 
 static void usage(FILE *f)
@@ -153,7 +155,8 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             *eq = '\0';
             val = a + (eq - name) + 1;
         }
-        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h", "--no-fuse"};
+        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h", "--no-fuse",
+                                            "--ab"};
         bool is_flag = false;
         for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
             is_flag |= !strcmp(name, flags[k]);
@@ -172,6 +175,8 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             return -1;
         } else if (!strcmp(name, "--all")) {
             o->all = true;
+        } else if (!strcmp(name, "--ab")) {
+            o->ab = true;
         } else if (!strcmp(name, "--dry-run")) {
             o->dry_run = true;
         } else if (!strcmp(name, "--quiet")) {
