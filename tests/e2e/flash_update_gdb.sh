@@ -152,7 +152,11 @@ else
     echo "note: gdb-multiarch not installed; independent read-back skipped"
 fi
 # Link cuts from kiln's side (a probe pulled out): q3 into slot A.
+# Each cut starts from the same state: slot A rewritten with q1 (what a
+# cut changed is inside q1's range), records untouched.
 for cut in ops:0 ops:1 ops:7 ops:24 ops:300 bytes:5000 bytes:60000; do
+    run_kiln 0 "verify: +OK" "slot A back to q1 before the cut at $cut" \
+        flash write q1.bin --gdb 127.0.0.1:$QPORT --address $QA
     run_kiln 2 "simulated loss of the link" "q3 update, link cut at $cut" \
         flash update q3.bin $G --quiet --inject-power-cut $cut --seed 3
     run_kiln 0 "picks slot B \(record 2\)" "after the cut at $cut q2 is still picked" flash slots $G
