@@ -171,6 +171,8 @@ static bool listed(const char *k, const char *const *list, size_t n)
 int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule rules[2])
 {
     const char *k = c->kernel;
+    if (c->no_inplace)
+        return 0;
     if (!strcmp(k, "kiln_conv_s8_p8") || !strcmp(k, "kiln_conv_s8_p16") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4"))
         return conv_rules(c, rules);
