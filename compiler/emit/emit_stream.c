@@ -29,7 +29,7 @@ void emit_stream_header(const compiled *c, sbuf *o)
     if (c->weights != WEIGHTS_STREAM)
         return;
     sb_printf(o, "/* Stream mode: the blob is read through a kiln_read_fn, each call's weights staged\n"
-                 " * into the arena's last %s_STAGE_BYTES; %s_STREAM_BYTES_READ bytes per inference. */\n",
+                 " * into %s_STAGE_BYTES of the arena; %s_STREAM_BYTES_READ bytes per inference. */\n",
               n, n);
     sb_printf(o, "#define %s_STAGE_BYTES %zuu\n", n, c->stage_bytes);
     sb_printf(o, "#define %s_STREAM_BYTES_READ %" PRIu64 "u\n", n, c->stream_bytes_read);
