@@ -125,14 +125,32 @@ def host_runtime(ctx, key, root, counting):
     return ctx["runtimes"][key]
 
 
+def count_weights(ctx, files, work, weights, tag):
+    """ext_flash_bytes_read with these weights options (a counting build of its own)."""
+    gen = os.path.join(work, "gen-" + tag)
+    cname, blob = host.generate(ctx["kiln"], files["model"], weights, gen, gen + ".log")
+    exe = host.build_bench(host_runtime(ctx, "kiln-count", ROOT, True), gen, cname,
+                           os.path.join(ROOT, "bench", "host_bench.c"), os.path.join(work, "count-" + tag))
+    return host.count_loads(exe, blob, files["raw_input"], os.path.join(work, "count-" + tag + ".log"))["blob_bytes_read"]
+
+
 def count_without_budget(ctx, files, work):
     """ext_flash_bytes_read of the same weights mode without --internal-budget (counting build)."""
-    gen = os.path.join(work, "gen-nobudget")
-    cname, blob = host.generate(ctx["kiln"], files["model"], weights_args(ctx["args"], budget=False), gen,
-                                gen + ".log")
-    exe = host.build_bench(host_runtime(ctx, "kiln-count", ROOT, True), gen, cname,
-                           os.path.join(ROOT, "bench", "host_bench.c"), os.path.join(work, "count-nobudget"))
-    return host.count_loads(exe, blob, files["raw_input"], os.path.join(work, "count-nobudget.log"))["blob_bytes_read"]
+    return count_weights(ctx, files, work, weights_args(ctx["args"], budget=False), "nobudget")
+
+
+def count_by_mode(ctx, files, work, counted):
+    """ext_flash_bytes_read for every weights mode, the run's budget with each: memory-mapped
+    counted by the instrumented build's loads, streamed by the callback, inline 0 (nothing is
+    external).  counted: the run's own mode's count, not measured twice."""
+    args, by = ctx["args"], {"inline": 0}
+    for mode in ("external", "stream"):
+        if mode == args.weights:
+            by[mode] = counted
+            continue
+        budget = ["--internal-budget", str(args.internal_budget)] if args.internal_budget else []
+        by[mode] = count_weights(ctx, files, work, ["--weights", mode] + budget, "mode-" + mode)
+    return by
 
 
 def host_part(ctx, name, files, work, r):
@@ -160,6 +178,7 @@ def host_part(ctx, name, files, work, r):
             r["internal_budget"] = args.internal_budget
             if args.internal_budget:
                 r["ext_flash_bytes_read_without_budget"] = count_without_budget(ctx, files, work)
+            r["ext_flash_bytes_read_by_mode"] = count_by_mode(ctx, files, work, r["ext_flash_bytes_read"])
     rounds = ctx["rounds"]
     if files.get("onnx"):
         rounds = ort_contender(ctx, files, work, contenders, r) or rounds
@@ -217,7 +236,8 @@ def bench_model(ctx, name):
                   "reference_kernel_instructions": anchor.get("reference_kernel_instructions"),
                   "host_invoke_us_reference_machine": anchor.get("host_invoke_us")}}
     keys = ("target_instructions", "instructions_per_mac", "qemu_outputs_match", "host_us", "host_outputs_match",
-            "code_bytes", "code", "layers", "profile", "requant", "ext_flash_bytes_read", "weights_bytes_read")
+            "code_bytes", "code", "layers", "profile", "requant", "ext_flash_bytes_read", "weights_bytes_read",
+            "ext_flash_bytes_read_by_mode")
     r.update({k: None for k in keys})
     if files.get("onnx"):
         r.update(onnxruntime=None, host_vs_onnxruntime=None)

@@ -34,8 +34,8 @@ static bool parse_address(const char *v, const char *cmd, compile_opts *o)
     return true;
 }
 
-/* --internal-budget BYTES: a decimal or 0x byte count, optionally with K or M (KiB, MiB). */
-static bool parse_budget(const char *v, const char *cmd, uint64_t *out)
+/* --internal-budget / --stage-bytes BYTES: a decimal or 0x byte count, optionally with K or M (KiB, MiB). */
+static bool parse_budget(const char *v, const char *cmd, const char *opt, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -46,8 +46,8 @@ static bool parse_budget(const char *v, const char *cmd, uint64_t *out)
     else if (end != v && (*end == 'M' || *end == 'm'))
         mul = 1024 * 1024, end++;
     if (end == v || *end || v[0] == '-' || errno || n > 0xFFFFFFFFull / mul) {
-        fprintf(stderr, "kiln %s: --internal-budget wants a byte count (1234, 0x4000, 64K, 1M) below 4 GiB, "
-                "not '%s'\n", cmd, v);
+        fprintf(stderr, "kiln %s: %s wants a byte count (1234, 0x4000, 64K, 1M) below 4 GiB, not '%s'\n",
+                cmd, opt, v);
         return false;
     }
     *out = n * mul;
@@ -83,7 +83,7 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         return parse_fix_opt(argc, argv, i, cmd, &o->imp) ? 1 : -1;
     if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") &&
         strcmp(a, "--integrity") && strcmp(a, "--cpu") && strcmp(a, "--kernels") &&
-        strcmp(a, "--internal-budget"))
+        strcmp(a, "--internal-budget") && strcmp(a, "--stage-bytes"))
         return 0;
     if (!(v = arg_value(argc, argv, i, cmd)) || !arg_once(seen, a, v, cmd))
         return -1;
@@ -104,8 +104,8 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
             fprintf(stderr, "kiln %s: --weights must be 'inline', 'external' or 'stream', not '%s'\n", cmd, v);
             return -1;
         }
-    } else if (!strcmp(a, "--internal-budget")) {
-        if (!parse_budget(v, cmd, &o->internal_budget))
+    } else if (!strcmp(a, "--internal-budget") || !strcmp(a, "--stage-bytes")) {
+        if (!parse_budget(v, cmd, a, a[2] == 'i' ? &o->internal_budget : &o->stage_bytes))
             return -1;
     } else if (!strcmp(a, "--integrity")) {
         if (!integrity_parse(v, &o->integrity)) {

@@ -60,6 +60,9 @@ const report_board *board_sel_report(const board_sel *s, report_board *r);
     "                            each byte once per inference (docs/streaming.md)\n" \
     "  --internal-budget BYTES   keep the weights read most per byte inline, up to BYTES; the rest\n" \
     "                            stay in the blob (external or stream weights)\n" \
+    "  --stage-bytes BYTES       stream mode: cap the staging buffer (default: the largest layer's\n" \
+    "                            weights); a packed conv/FC layer above it is read in tiles of\n" \
+    "                            output channels, each weight byte still once per inference\n" \
     "  --address ADDR            default memory-mapped address of the blob, in hex: 0x90000000\n"  \
     "  --integrity sha256|crc32  how init checks the blob's payload against this build: its SHA-256\n" \
     "                            (default; catches deliberate edits) or its CRC-32 (faster; catches\n" \

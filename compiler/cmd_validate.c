@@ -36,6 +36,7 @@ static const char usage[] =
     "                            (Cortex-M7 firmware on an emulated mps2-an500 board) or serial\n"
     "                            (a board running `kiln firmware`'s firmware, over its serial port)\n"
     "  --port DEV --baud N       serial: the board's serial port (/dev/ttyACM0) and speed (115200)\n"
+    "  --hello-timeout SEC       serial: how long to wait for the board's HELLO (default 30)\n"
     "  --board B                 serial: the board (kiln firmware --board B); sets the blob address\n"
     "  --gdb HOST:PORT           serial: program the blob through this GDB server, verify it and\n"
     "                            start the target; without it the board is already programmed\n"
@@ -93,12 +94,17 @@ static int parse(int argc, char **argv, vopts *o)
                 o->inputs[o->n_inputs++] = v;
             else
                 o->expected[o->n_expected++] = v;
-        } else if (!strcmp(a, "--port") || !strcmp(a, "--gdb") || !strcmp(a, "--baud")) {
+        } else if (!strcmp(a, "--port") || !strcmp(a, "--gdb") || !strcmp(a, "--baud") ||
+                   !strcmp(a, "--hello-timeout")) {
             if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
                 return 2;
             uint64_t n = 0;
             if (!strcmp(a, "--baud") && (!parse_count(v, &n) || n > 4000000)) {
                 fprintf(stderr, "kiln validate: --baud '%s' is not a baud rate (e.g. 115200)\n", v);
+                return 2;
+            }
+            if (!strcmp(a, "--hello-timeout") && (!parse_count(v, &n) || n < 1 || n > 3600)) {
+                fprintf(stderr, "kiln validate: --hello-timeout '%s': give whole seconds, 1 to 3600\n", v);
                 return 2;
             }
             if (!*v) {
@@ -107,6 +113,8 @@ static int parse(int argc, char **argv, vopts *o)
             }
             if (!strcmp(a, "--baud"))
                 o->baud = (unsigned)n;
+            else if (!strcmp(a, "--hello-timeout"))
+                o->hello_timeout_s = (unsigned)n;
             else
                 *(!strcmp(a, "--port") ? &o->port : &o->gdb) = v;
         } else if (!strcmp(a, "--target") || !strcmp(a, "--blob") || !strcmp(a, "--json") ||

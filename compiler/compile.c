@@ -340,6 +340,27 @@ static void sum_node_weights(compiled *c)
     }
 }
 
+/* --stage-bytes: stream mode only, at least one aligned unit; calls it
+ * will tile are marked before the plan (they never run in place). */
+static bool stage_cap_set(compiled *c, const compile_opts *o, char *err, size_t errlen)
+{
+    if (!o->stage_bytes)
+        return true;
+    if (c->weights != WEIGHTS_STREAM) {
+        snprintf(err, errlen, "--stage-bytes sizes the staging buffer of --weights stream; the weights are %s",
+                 weights_mode_name(c->weights));
+        return false;
+    }
+    if (o->stage_bytes < PLAN_ALIGN || o->stage_bytes > 0xFFFFFFFFull) {
+        snprintf(err, errlen, "--stage-bytes %llu: give %u to 4294967295 bytes (the buffer is used in "
+                 "%u-byte units)", (unsigned long long)o->stage_bytes, PLAN_ALIGN, PLAN_ALIGN);
+        return false;
+    }
+    c->stage_cap = (size_t)(o->stage_bytes / PLAN_ALIGN * PLAN_ALIGN);
+    stream_mark_tiled(c, c->stage_cap);
+    return true;
+}
+
 /* An explicit --name is used as given or refused; a name derived from the
  * model (file or graph name) is made into a valid one. */
 static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, compiled *c, char *err,
@@ -381,6 +402,8 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
         return false;
     c->n_imported = g->n_tensors;
     if (!lower_graph_opts(g, &lo, &c->prog, err, errlen))
+        return false;
+    if (!stage_cap_set(c, o, err, errlen))
         return false;
     if (!plan_memory(g, &c->prog, &c->pl, err, errlen))
         return false;
@@ -428,6 +451,8 @@ bool compile_model(const char *path, const compile_opts *o, compiled *c, char *e
 
 void compiled_free(compiled *c)
 {
+    for (int i = 0; c->stage && i < c->prog.n_calls; i++)
+        free(c->stage[i].tiles);
     lir_free(&c->prog);
     plan_free(&c->pl);
     ir_free(c->g);

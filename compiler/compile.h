@@ -41,6 +41,7 @@ typedef struct compile_opts {
     const char *cpu;            /* --cpu; NULL: CPU_DEFAULT */
     kernel_choice kernels;
     uint64_t internal_budget;   /* --internal-budget: bytes of hot weights kept inline; 0: none */
+    uint64_t stage_bytes;       /* --stage-bytes: the stream staging buffer's cap; 0: the largest layer */
 } compile_opts;
 
 /* The default --integrity, chosen from the init cost measured on the
@@ -86,6 +87,9 @@ typedef struct compiled {
     struct stream_stage *stage; /* per call; len 0: the call reads no blob bytes */
     size_t stage_offset;        /* the staging buffer in the arena */
     size_t stage_bytes;
+    size_t stage_cap;           /* --stage-bytes rounded down to PLAN_ALIGN; 0: none */
+    size_t tile_out_offset;     /* a tiled conv's output tile, after the staging buffer */
+    size_t tile_out_bytes;
     uint64_t stream_bytes_read; /* per inference, the sum of the reads */
 } compiled;
 

@@ -49,6 +49,159 @@ uint8_t *ab_alloc_aligned(size_t n)
     return p;
 }
 
+uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len)
+{
+    uint64_t step = unit > KILN_SLOTS_BLOB_ALIGN ? unit : KILN_SLOTS_BLOB_ALIGN;
+    uint64_t first = (2ull * unit + step - 1) / step * step;
+    uint64_t slot = ((uint64_t)blob_len + step - 1) / step * step;
+    uint64_t size = first + 2 * (slot ? slot : step);
+    return size > 0xFFFFFFFFull ? 0 : size;
+}
+
+/* Whether record r describes the bytes at the start of its slot under
+ * layout l (the runtime's rule: blob size and header CRC). */
+static bool record_fits(const uint8_t *region, const kiln_slots_layout *l,
+                        const kiln_slots_record *r)
+{
+    const uint8_t *b = region + l->slot_off[r->slot];
+    uint32_t payload = kiln_rd_u32(b + KILN_BLOB_OFF_PAYLOAD_SIZE);
+    return payload <= l->slot_size - KILN_BLOB_HEADER_SIZE &&
+           r->blob_size == KILN_BLOB_HEADER_SIZE + payload &&
+           r->blob_hcrc == kiln_rd_u32(b + KILN_BLOB_OFF_HEADER_CRC);
+}
+
+/* Of the records in `areas`, how many describe their slot when the region
+ * is `size` bytes, and whether the newest does; -1 when it does not. */
+static int layout_score(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *areas)
+{
+    kiln_slots_layout l;
+    if (kiln_slots_layout_init(&l, size, d->erase_small) != KILN_OK)
+        return -1;
+    uint8_t *region = ab_alloc_aligned(size);
+    int score = -1;
+    if (flash_read_range(d, off, region, size, NULL, NULL) == FLASH_OK) {
+        uint32_t per = l.unit / KILN_SLOTS_REC_SIZE, newest = 0;
+        bool newest_fits = false;
+        score = 0;
+        for (uint32_t a = 0; a < 2; a++)
+            for (uint32_t i = 0; i < per; i++) {
+                kiln_slots_record r;
+                if (!kiln_slots_record_valid(areas + l.record_off[a] + i * KILN_SLOTS_REC_SIZE, &r))
+                    continue;
+                bool fits = record_fits(region, &l, &r);
+                score += fits;
+                if (r.seq > newest) {
+                    newest = r.seq;
+                    newest_fits = fits;
+                }
+            }
+        if (!newest_fits)
+            score = -1;
+    }
+    free(region);
+    return score;
+}
+
+/* The region size the records in `areas` were written with: of the sizes
+ * for each record's blob (oldest first), the one under which the newest
+ * record describes its slot and the most records do; 0 when none fits. */
+static uint32_t size_from_records(flash_dev *d, uint32_t off, const uint8_t *areas,
+                                  uint32_t *blob_size)
+{
+    uint32_t u = d->erase_small, per = u / KILN_SLOTS_REC_SIZE, best = 0;
+    int best_score = -1;
+    uint32_t tried_seq = 0;
+    /* Candidates in seq order: the first update's size is the one printed. */
+    for (;;) {
+        kiln_slots_record next = {0, 0, 0, 0};
+        for (uint32_t i = 0; i < 2 * per; i++) {
+            kiln_slots_record r;
+            if (kiln_slots_record_valid(areas + i * KILN_SLOTS_REC_SIZE, &r) &&
+                r.seq > tried_seq && (next.seq == 0 || r.seq < next.seq))
+                next = r;
+        }
+        if (next.seq == 0)
+            break;
+        tried_seq = next.seq;
+        uint64_t size = ab_region_size_for(u, next.blob_size);
+        if (size == 0 || size > d->size - off)
+            continue;
+        int score = layout_score(d, off, (uint32_t)size, areas);
+        if (score > best_score) {
+            best_score = score;
+            best = (uint32_t)size;
+            *blob_size = next.blob_size;
+        }
+    }
+    return best;
+}
+
+bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
+                     uint32_t *from_record, char *err, size_t errlen)
+{
+    *size = *from_record = 0;
+    uint32_t u = d->erase_small;
+    if (u == 0 || off > d->size || 2ull * u > d->size - off) {
+        snprintf(err, errlen, "no room for the A/B record areas (2 x %u bytes) at 0x%llx",
+                 u, (unsigned long long)(d->base + off));
+        return false;
+    }
+    /* The record areas: at 0 and u whatever the region size. */
+    kiln_slots_layout rl = {u, {0, u}, {0, 0}, 0};
+    uint8_t *areas = ab_alloc_aligned(2u * u);
+    kiln_slots_scan scan;
+    if (flash_read_range(d, off, areas, 2u * u, NULL, NULL) != FLASH_OK) {
+        snprintf(err, errlen, "reading the A/B record areas: %s", d->err);
+        free(areas);
+        return false;
+    }
+    kiln_slots_scan_records(areas, &rl, &scan);
+    if (scan.newest.seq) {
+        *size = size_from_records(d, off, areas, from_record);
+        free(areas);
+        if (*size == 0)
+            snprintf(err, errlen, "the region at 0x%llx holds commit records (newest #%u, a blob "
+                     "of %u bytes in slot %c) that match no layout sized for their blobs: it was "
+                     "written with another size; give --size (the size the firmware uses)",
+                     (unsigned long long)(d->base + off), scan.newest.seq,
+                     scan.newest.blob_size, 'A' + scan.newest.slot);
+        return *size != 0;
+    }
+    free(areas);
+    uint64_t want = ab_region_size_for(u, blob_len);
+    if (blob_len == 0 || want == 0 || want > d->size - off) {
+        snprintf(err, errlen, "%s: give --size (the A/B region size the firmware uses)",
+                 blob_len == 0 ? "no commit record at the region start, so no layout to read"
+                               : "two slots for the blob do not fit in the flash there");
+        return false;
+    }
+    *size = (uint32_t)want;
+    return true;
+}
+
+uint8_t *ab_first_state(uint32_t unit, uint32_t size, const uint8_t *blob, uint32_t len,
+                        uint32_t *n, char *err, size_t errlen)
+{
+    kiln_slots_layout l;
+    if (len < KILN_BLOB_HEADER_SIZE || kiln_slots_layout_init(&l, size, unit) != KILN_OK ||
+        len > l.slot_size) {
+        snprintf(err, errlen, "a blob of %u bytes does not fit an A/B slot of a %u-byte region "
+                 "with %u-byte erase units", len, size, unit);
+        return NULL;
+    }
+    *n = l.slot_off[0] + len;
+    uint8_t *img = malloc(*n);
+    if (!img) {
+        snprintf(err, errlen, "out of memory (%u bytes)", *n);
+        return NULL;
+    }
+    memset(img, 0xFF, l.slot_off[0]);
+    kiln_slots_record r = {1, 0, len, kiln_rd_u32(blob + KILN_BLOB_OFF_HEADER_CRC)};
+    ab_record_encode(img + l.record_off[0], &r);
+    memcpy(img + l.slot_off[0], blob, len);
+    return img;
+}
+
 bool ab_read_state(flash_dev *d, uint32_t off, uint32_t size, uint8_t *buf, ab_state *st,
                    char *err, size_t errlen)
 {

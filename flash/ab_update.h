@@ -51,6 +51,36 @@ bool ab_update(flash_dev *d, uint32_t off, uint32_t size, const uint8_t *blob, u
                bool dry_run, flash_progress_fn progress, void *ctx, ab_result *r, char *err,
                size_t errlen);
 
+/* The region size for slots of `blob_len` bytes with erase unit `unit`: the
+ * two record areas, then two slots of blob_len rounded up to max(unit,
+ * 4 KiB) (0 when that passes 4 GiB). */
+uint64_t ab_region_size_for(uint32_t unit, uint32_t blob_len);
+
+/*
+ * The region size when the user gives none.  A region that already holds
+ * commit records keeps the layout they were written with (the record areas
+ * sit at the same offsets whatever the size, so they are read first): of
+ * the sizes for each record's blob, oldest first, the one under which the
+ * newest record describes its slot and the most records do; when none
+ * does, the layout is not one Kiln chose and the caller must give the size.
+ * An empty region gets the size for `blob_len` (0: none known, an error).
+ * *from_record is the blob size the chosen layout was sized for, or 0.
+ */
+bool ab_default_size(flash_dev *d, uint32_t off, uint32_t blob_len, uint32_t *size,
+                     uint32_t *from_record, char *err, size_t errlen);
+
+/*
+ * The first state of an A/B region of `size` bytes with erase unit `unit`
+ * holding `blob` in slot A: record area 0 with record #1 naming slot A, both
+ * areas otherwise erased, then slot A up to the blob's end (*n bytes from
+ * the region start; free() it).  What `kiln flash update` leaves in an
+ * erased region, for vendor programmers (STM32CubeProgrammer erases the
+ * units a file touches, so the areas come out erased).  NULL with err when
+ * the blob does not fit a slot.
+ */
+uint8_t *ab_first_state(uint32_t unit, uint32_t size, const uint8_t *blob, uint32_t len,
+                        uint32_t *n, char *err, size_t errlen);
+
 /* Encodes a commit record (the inverse of kiln_slots_record_valid). */
 void ab_record_encode(uint8_t out[KILN_SLOTS_REC_SIZE], const kiln_slots_record *r);
 

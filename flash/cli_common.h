@@ -29,12 +29,16 @@ typedef struct fcli_opts {
     bool have_address, have_size, have_signature;
     uint64_t address, size, signature;
     bool all, dry_run, quiet;
+    bool ab;                    /* export: the A/B region's first state */
     int timeout_ms;
     unsigned record_size;
     const char *cut;            /* --inject-power-cut ops:N | bytes:N (testing) */
     uint32_t seed;
     const char *model;          /* --model: the blob must be exactly the one it compiles to */
-    compile_opts co;            /* ... with these options (--integrity, --no-fuse) */
+    compile_opts co;            /* ... with these options (--integrity, --no-fuse, --weights,
+                                 * --internal-budget, --stage-bytes, --kernels, --cpu) */
+    bool compile_opt_given;     /* one of the generate options was given */
+    bool compile_opt_bad;       /* ... and refused (the message is printed) */
 } fcli_opts;
 
 /* A blob file, read whole into memory aligned for kiln_blob_check. */

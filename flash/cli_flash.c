@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_common.h"
 #include "compile.h"
 #include "flash/board.h"
 #include "flash/cli_common.h"
@@ -30,9 +31,10 @@ static const char flash_usage[] =
         "  read   --board B --address A --size N (--device IMAGE | --gdb HOST:PORT) -o OUT\n"
         "  erase  (--address A --size N | --all) (--board B --device IMAGE | --gdb HOST:PORT)\n"
         "  export BLOB (--address A | --board B) --format ihex|srec -o OUT [--record-size 16|32]\n"
-        "         [--model M]\n"
+        "         [--model M] [--ab --board B [--size N]]\n"
         "  update BLOB --board B --device IMAGE [--address A --size N] [--dry-run] [--model M]\n"
-        "  slots  --board B --device IMAGE [--address A --size N] [--signature S]\n"
+        "  update BLOB --gdb HOST:PORT (--address A | --board B) [--size N] [--dry-run]\n"
+        "  slots  (--board B --device IMAGE | --gdb HOST:PORT) [--address A --size N] [--signature S]\n"
         "\n"
         "options:\n"
         "  --board B          board descriptor name (`kiln boards` lists them)\n"
@@ -44,9 +46,11 @@ static const char flash_usage[] =
         "  --timeout SEC      wait at most SEC seconds for each GDB reply (default 5)\n"
         "  --dry-run          print the plan, change nothing\n"
         "  --model M          refuse BLOB unless it is, byte for byte, the blob model M compiles to\n"
-        "  --integrity sha256|crc32, --no-fuse\n"
+        "  --integrity sha256|crc32, --no-fuse, --weights external|stream, --internal-budget B,\n"
+        "  --stage-bytes B, --kernels K, --cpu CPU\n"
         "                     with --model: the compile options BLOB was generated with\n"
         "  --quiet            no progress bar\n"
+        "  --ab               export: the A/B region's first state (record 1 naming slot A, slot A)\n"
         "  --inject-power-cut ops:N|bytes:N [--seed S]\n";
 
 static void usage(FILE *f)
@@ -113,6 +117,31 @@ static bool numeric_opt(fcli_opts *o, const char *name, const char *val)
     return true;
 }
 
+/* The compile options that change the blob --model compiles to, parsed as
+ * `kiln generate` parses them; with --weights inline there is no blob. */
+static bool compile_opt(fcli_opts *o, const char *name, const char *val)
+{
+    static const char *const names[] = {"--weights", "--internal-budget", "--stage-bytes", "--kernels", "--cpu"};
+    bool known = false;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        known |= !strcmp(name, names[k]);
+    if (!known)
+        return false;
+    char cmd[80], *argv[2] = {(char *)name, (char *)val};
+    snprintf(cmd, sizeof cmd, "flash %s", o->sub);
+    int i = 0;
+    arg_seen seen = {0};
+    o->compile_opt_given = true;
+    if (parse_compile_opt(2, argv, &i, cmd, &o->co, &seen) != 1)
+        o->compile_opt_bad = true;
+    else if (o->co.weights == WEIGHTS_INLINE) {
+        fcli_error("--weights inline keeps the weights in the code: there is no blob to flash (give the "
+                   "--weights external or stream it was generated with)");
+        o->compile_opt_bad = true;
+    }
+    return true;
+}
+
 /* The canonical spelling of an option that takes a value (a static
  * string), or NULL for flags and unknown options. */
 static const char *valued_option(const char *name)
@@ -120,7 +149,8 @@ static const char *valued_option(const char *name)
     static const char *const valued[] = {"--board", "--boards-dir", "--device", "--gdb", "-o",
                                          "--format", "--inject-power-cut", "--address", "--size",
                                          "--signature", "--timeout", "--record-size", "--seed",
-                                         "--model", "--integrity"};
+                                         "--model", "--integrity", "--weights", "--internal-budget",
+                                         "--stage-bytes", "--kernels", "--cpu"};
     if (!strcmp(name, "--output"))
         return "-o";
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
@@ -153,7 +183,8 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             *eq = '\0';
             val = a + (eq - name) + 1;
         }
-        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h", "--no-fuse"};
+        static const char *const flags[] = {"--all", "--dry-run", "--quiet", "--help", "-h", "--no-fuse",
+                                            "--ab"};
         bool is_flag = false;
         for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
             is_flag |= !strcmp(name, flags[k]);
@@ -172,6 +203,8 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
             return -1;
         } else if (!strcmp(name, "--all")) {
             o->all = true;
+        } else if (!strcmp(name, "--ab")) {
+            o->ab = true;
         } else if (!strcmp(name, "--dry-run")) {
             o->dry_run = true;
         } else if (!strcmp(name, "--quiet")) {
@@ -197,6 +230,9 @@ static int parse_opts(int argc, char **argv, fcli_opts *o)
         } else if (!strcmp(name, "--integrity")) {
             if (!integrity_parse(val, &o->co.integrity))
                 return fcli_error("--integrity must be 'sha256' or 'crc32', not '%s'", val);
+        } else if (compile_opt(o, name, val)) {
+            if (o->compile_opt_bad)
+                return EXIT_ERROR;
         } else if (!strcmp(name, "--address") || !strcmp(name, "--size") ||
                    !strcmp(name, "--signature") || !strcmp(name, "--timeout") ||
                    !strcmp(name, "--record-size") || !strcmp(name, "--seed")) {
@@ -228,9 +264,9 @@ int cmd_flash(int argc, char **argv)
     int p = parse_opts(argc, argv, &o);
     if (p)
         return p < 0 ? 0 : p;
-    if ((o.co.integrity || o.co.no_fuse) && !o.model)
-        return fcli_error("--integrity and --no-fuse describe the --model BLOB was compiled from; "
-                          "give --model too");
+    if ((o.co.integrity || o.co.no_fuse || o.compile_opt_given) && !o.model)
+        return fcli_error("compile options (--integrity, --no-fuse, --weights, --internal-budget, ...) "
+                          "describe the --model BLOB was compiled from; give --model too");
     if (o.model && (!strcmp(o.sub, "read") || !strcmp(o.sub, "erase") || !strcmp(o.sub, "slots")))
         return fcli_error("--model applies to write, verify, export and update (the commands that "
                           "take a BLOB), not to %s", o.sub);

@@ -13,26 +13,135 @@
 
 #include "flash/ab_update.h"
 #include "flash/cli_common.h"
+#include "flash/cut_dev.h"
+#include "flash/ram_nor.h"
 #include "flash/report.h"
 #include "kiln/slots.h"
 
-/* The A/B region: --address/--size, or the whole flash. */
-static bool ab_region(const fcli_opts *o, const board *b, uint32_t *off, uint32_t *size)
+/* Where the A/B region lives: a device image behind the NOR simulator, or a
+ * target behind a GDB server.  RAM on the target gets the board's NOR
+ * geometry (ram_nor.c); --inject-power-cut there cuts the link (cut_dev.c). */
+typedef struct ab_place {
+    bool image;
+    fcli_image im;
+    fcli_target t;
+    ram_nor rn;
+    cut_dev cut;
+    flash_dev *d;
+    uint32_t off, size;     /* the region within d */
+    uint64_t base;          /* its address on the target */
+    uint32_t from_record;   /* default size taken from this record's blob size (0: not) */
+    char where[300];        /* "device image X" or "the GDB server at H:P (...)" */
+} ab_place;
+
+static void place_close(ab_place *p)
 {
-    uint64_t addr = o->have_address ? o->address : b->base;
-    uint64_t len = o->have_size ? o->size : b->base + b->size - addr;
-    if (!fcli_board_range(b, addr, len, "the A/B region", off))
+    if (p->image)
+        fcli_image_close(&p->im);
+    else
+        gdb_close(&p->t.g);
+}
+
+/* The device: the image, or the GDB target with its layers. */
+static bool place_device(const fcli_opts *o, const board *bp, uint64_t addr, bool create,
+                         ab_place *p)
+{
+    if (p->image) {
+        if (!fcli_image_open(&p->im, o, bp, create))
+            return false;
+        p->d = &p->im.sim.dev;
+        snprintf(p->where, sizeof p->where, "device image %s", o->device);
+        if (!fcli_board_range(bp, addr, 1, "the A/B region", &p->off)) {
+            place_close(p);
+            return false;
+        }
+        return true;
+    }
+    if (!fcli_target_open(&p->t, o, bp, addr, 1))
         return false;
-    if (addr % b->subsector_size || len % b->subsector_size) {
+    p->d = &p->t.gd.dev;
+    p->off = p->t.off;
+    const char *how = "flash in its memory map";
+    if (p->d->erase_small == 0) {
+        if (!bp) {
+            place_close(p);
+            fcli_error("0x%llx is written as RAM through the GDB server at %s: give --board B, "
+                       "whose flash geometry (erase unit) the A/B layout and the firmware use",
+                       (unsigned long long)addr, o->gdb);
+            return false;
+        }
+        ram_nor_init(&p->rn, p->d, bp);
+        p->d = &p->rn.dev;
+        how = "RAM, given the board's NOR geometry";
+    }
+    if (o->cut) {
+        if (!cut_dev_init(&p->cut, p->d, o->cut, o->seed)) {
+            place_close(p);
+            fcli_error("--inject-power-cut '%s': expected ops:N or bytes:N", o->cut);
+            return false;
+        }
+        p->d = &p->cut.dev;
+    }
+    snprintf(p->where, sizeof p->where, "the GDB server at %s (%s)", o->gdb, how);
+    return true;
+}
+
+/* The region: --address (or the flash base) and --size, or by default two
+ * slots of the blob's size (ab_default_size); aligned to the erase unit and
+ * to 4 KiB.  blob_len 0: no blob (slots), the records must tell. */
+static bool place_open(const fcli_opts *o, const board *bp, uint32_t blob_len, ab_place *p)
+{
+    memset(p, 0, sizeof *p);
+    p->image = o->device != NULL;
+    if (!o->have_address && !bp) {
+        fcli_error("--address A is required with --gdb (or --board B for its flash base)");
+        return false;
+    }
+    uint64_t addr = o->have_address ? o->address : bp->base;
+    if (bp && (addr % bp->subsector_size || (o->have_size && o->size % bp->subsector_size))) {
         fcli_error("A/B region 0x%llx + %llu is not aligned to the %s's %u-byte erase unit",
-                   (unsigned long long)addr, (unsigned long long)len, b->part, b->subsector_size);
+                   (unsigned long long)addr, (unsigned long long)o->size, bp->part,
+                   bp->subsector_size);
         return false;
     }
     if (!fcli_check_align(addr, KILN_SLOTS_BLOB_ALIGN,
-                          "4 KiB (slots hold blobs aligned up to 4 KiB)"))
+                          "4 KiB (slots hold blobs aligned up to 4 KiB)") ||
+        !place_device(o, bp, addr, blob_len != 0, p))
         return false;
-    *size = (uint32_t)len;
+    p->base = addr;
+    flash_dev *d = p->d;
+    char err[ERRLEN];
+    if (o->have_size) {
+        if (o->size > d->size - p->off || o->size % d->erase_small) {
+            fcli_error("A/B region 0x%llx + %llu must lie inside the flash (0x%llx + %u) and be "
+                       "a multiple of its %u-byte erase unit", (unsigned long long)addr,
+                       (unsigned long long)o->size, (unsigned long long)d->base, d->size,
+                       d->erase_small);
+            place_close(p);
+            return false;
+        }
+        p->size = (uint32_t)o->size;
+    } else if (!ab_default_size(d, p->off, blob_len, &p->size, &p->from_record, err,
+                                sizeof err)) {
+        fcli_error("%s", err);
+        place_close(p);
+        return false;
+    }
     return true;
+}
+
+/* How the region size was chosen, and the call the firmware must make. */
+static void print_region_origin(const ab_place *p, const fcli_opts *o)
+{
+    if (o->have_size)
+        return;
+    if (p->from_record)
+        printf("  region:      %u bytes: the layout of the commit records already there (blobs "
+               "of %u bytes); --size sets another\n", p->size, p->from_record);
+    else
+        printf("  region:      %u bytes: two record areas and two slots of the blob's size "
+               "rounded to the %u-byte erase unit; --size reserves room for larger blobs\n",
+               p->size, p->d->erase_small);
 }
 
 /* The layout, the records and each slot's check: with the firmware's
@@ -65,37 +174,53 @@ static void print_slot_state(const ab_state *st, const uint8_t *region, uint64_t
     }
 }
 
+/* What the update did, once it succeeded. */
+static void print_update_done(const ab_place *p, const ab_result *r, const board *bp,
+                              const fcli_blob *bf)
+{
+    printf("  wrote:       slot %c at 0x%08llx\n", 'A' + r->slot,
+           (unsigned long long)(p->base + r->layout.slot_off[r->slot]));
+    report_plan_summary(stdout, &r->plan, "  ");
+    printf("  verify:      OK (slot read back identical before the commit)\n");
+    printf("  commit:      record %u -> slot %c%s\n", r->seq, 'A' + r->slot,
+           r->record_area_erased ? " (record area full: the other one erased and reused)" : "");
+    printf("  after:       the runtime picks slot %c (record %u)\n", 'A' + r->slot, r->seq);
+    if (p->image)
+        fcli_report_sim(stdout, &p->im.sim, bp);
+    printf("  on target:   kiln_slots_select((const uint8_t *)0x%08llx, %u, %u, 0x%016llxull, 0, "
+           "&choice)\n               (the signature is NET_SIGNATURE of the generated NET.h; or "
+           "kiln_slots_select_model(..., &NET_model.blob, 0, &choice))\n",
+           (unsigned long long)p->base, p->size, r->layout.unit,
+           (unsigned long long)bf->rep.signature);
+}
+
 int fcli_update(const fcli_opts *o)
 {
     board b = {0};
     fcli_blob bf;
     if (!o->blob_path)
-        return fcli_error("update: which BLOB? (kiln flash update BLOB --board B --device IMAGE)");
-    if (o->gdb)
-        return fcli_error("update: A/B updates run on --device images; over --gdb use `write` "
-                          "into a slot (docs/ab-update.md)");
-    if (!o->device || !o->board)
-        return fcli_error("update: --board B and --device IMAGE are required");
-    if (!fcli_load_board(o, &b))
+        return fcli_error("update: which BLOB? (kiln flash update BLOB --board B --device IMAGE, "
+                          "or --gdb HOST:PORT)");
+    if (!fcli_need_place(o, "update", NULL))
         return EXIT_ERROR;
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
     int rc = EXIT_ERROR;
     if (!fcli_load_blob(o, &bf))
         goto out_board;
-    uint32_t off, size;
-    if (!ab_region(o, &b, &off, &size))
-        goto out_blob;
-    fcli_image im;
-    if (!fcli_image_open(&im, o, &b, true))
+    ab_place p;
+    if (!place_open(o, bp, bf.len, &p))
         goto out_blob;
     char err[ERRLEN], s[32], s2[32];
-    uint64_t base = b.base + off;
-    printf("kiln flash update: %s (%s) -> A/B region 0x%08llx + %s of %s %s (device image %s)\n",
-           o->blob_path, fmt_size(s, sizeof s, bf.len), (unsigned long long)base,
-           fmt_size(s2, sizeof s2, size), b.name, b.part, o->device);
+    printf("kiln flash update: %s (%s) -> A/B region 0x%08llx + %s through %s\n", o->blob_path,
+           fmt_size(s, sizeof s, bf.len), (unsigned long long)p.base,
+           fmt_size(s2, sizeof s2, p.size), p.where);
+    print_region_origin(&p, o);
     progress pr;
     progress_init(&pr, "writing", o->quiet);
     ab_result r;
-    bool ok = ab_update(&im.sim.dev, off, size, bf.data, bf.len, o->dry_run, progress_update, &pr,
+    bool ok = ab_update(p.d, p.off, p.size, bf.data, bf.len, o->dry_run, progress_update, &pr,
                         &r, err, sizeof err);
     progress_end(&pr);
     if (r.layout.unit) {    /* the region was read */
@@ -106,84 +231,79 @@ int fcli_update(const fcli_opts *o)
             printf("  before:      no valid slot (%s)\n", kiln_status_name(r.before));
     }
     if (!ok) {
-        rc = fcli_device_failure(&im, "update failed", err);
+        rc = p.image ? fcli_device_failure(&p.im, "update failed", err)
+                     : fcli_error("update failed: %s; the slot live before stays the one the "
+                                  "runtime picks (kiln flash slots --gdb shows it)", err);
         flash_plan_free(&r.plan);
-        goto out_image;
+        goto out_place;
     }
     if (r.up_to_date) {
-        if (!im.existed && !fcli_image_save(&im))
-            goto out_image;
+        if (p.image && !p.im.existed && !fcli_image_save(&p.im))
+            goto out_place;
         printf("  unchanged:   slot %c already holds this blob under the newest record (%u); "
                "nothing written\n", 'A' + r.slot, r.seq);
         rc = 0;
-        goto out_image;
+        goto out_place;
     }
     if (o->dry_run) {
         printf("  plan (dry run, nothing written): slot %c at 0x%08llx, then record %u\n",
-               'A' + r.slot, (unsigned long long)(base + r.layout.slot_off[r.slot]), r.seq);
-        report_plan_ops(stdout, &r.plan, b.base, 40);
+               'A' + r.slot, (unsigned long long)(p.base + r.layout.slot_off[r.slot]), r.seq);
+        report_plan_ops(stdout, &r.plan, p.d->base, 40);
         report_plan_summary(stdout, &r.plan, "  ");
-        report_plan_time(stdout, &r.plan, &b, "  ");
+        if (bp && p.image)
+            report_plan_time(stdout, &r.plan, bp, "  ");
         flash_plan_free(&r.plan);
         rc = 0;
-        goto out_image;
+        goto out_place;
     }
     /* The image is on disk (written, synced, renamed) before any line says
      * the update happened: a full disk gives exit 2 and no success report. */
-    if (!fcli_image_save(&im)) {
+    if (p.image && !fcli_image_save(&p.im)) {
         flash_plan_free(&r.plan);
-        goto out_image;
+        goto out_place;
     }
-    printf("  wrote:       slot %c at 0x%08llx\n", 'A' + r.slot,
-           (unsigned long long)(base + r.layout.slot_off[r.slot]));
-    report_plan_summary(stdout, &r.plan, "  ");
-    printf("  verify:      OK (slot read back identical before the commit)\n");
-    printf("  commit:      record %u -> slot %c%s\n", r.seq, 'A' + r.slot,
-           r.record_area_erased ? " (record area full: the other one erased and reused)" : "");
-    printf("  after:       the runtime picks slot %c (record %u)\n", 'A' + r.slot, r.seq);
-    fcli_report_sim(stdout, &im.sim, &b);
-    printf("  on target:   kiln_slots_select((const uint8_t *)0x%08llx, %u, %u, 0x%016llxull, 0, "
-           "&choice)\n               (the signature is NET_SIGNATURE of the generated NET.h; or "
-           "kiln_slots_select_model(..., &NET_model.blob, 0, &choice))\n", (unsigned long long)base, size,
-           b.subsector_size, (unsigned long long)bf.rep.signature);
+    print_update_done(&p, &r, bp, &bf);
     flash_plan_free(&r.plan);
     rc = 0;
-out_image:
-    fcli_image_close(&im);
+out_place:
+    place_close(&p);
 out_blob:
     free(bf.data);
 out_board:
-    board_free(&b);
+    if (bp)
+        board_free(&b);
     return rc;
 }
 
 int fcli_slots(const fcli_opts *o)
 {
     board b = {0};
-    if (!o->device || !o->board)
-        return fcli_error("slots: --board B and --device IMAGE are required");
-    if (!fcli_load_board(o, &b))
+    if (o->blob_path)
+        return fcli_error("slots: unexpected argument '%s'", o->blob_path);
+    if (!fcli_need_place(o, "slots", NULL))
         return EXIT_ERROR;
+    if (o->board && !fcli_load_board(o, &b))
+        return EXIT_ERROR;
+    const board *bp = o->board ? &b : NULL;
     int rc = EXIT_ERROR;
-    uint32_t off, size;
-    fcli_image im;
-    if (!ab_region(o, &b, &off, &size) || !fcli_image_open(&im, o, &b, false))
+    ab_place p;
+    if (!place_open(o, bp, 0, &p))
         goto out;
-    uint8_t *region = ab_alloc_aligned(size);
+    uint8_t *region = ab_alloc_aligned(p.size);
     ab_state st;
     char err[ERRLEN];
-    if (!ab_read_state(&im.sim.dev, off, size, region, &st, err, sizeof err)) {
+    if (!ab_read_state(p.d, p.off, p.size, region, &st, err, sizeof err)) {
         rc = fcli_error("%s", err);
-        free(region);
-        fcli_image_close(&im);
-        goto out;
+        goto out_region;
     }
+    uint32_t unit = st.layout.unit;
     /* With the firmware's signature, exactly what the target will decide. */
     if (o->have_signature)
-        st.status = kiln_slots_select(region, size, b.subsector_size, o->signature, 0, &st.choice);
-    printf("kiln flash slots: A/B region 0x%08llx + %u of %s (device image %s), erase unit %u\n",
-           (unsigned long long)(b.base + off), size, b.name, o->device, b.subsector_size);
-    print_slot_state(&st, region, b.base + off, o);
+        st.status = kiln_slots_select(region, p.size, unit, o->signature, 0, &st.choice);
+    printf("kiln flash slots: A/B region 0x%08llx + %u through %s, erase unit %u\n",
+           (unsigned long long)p.base, p.size, p.where, unit);
+    print_region_origin(&p, o);
+    print_slot_state(&st, region, p.base, o);
     if (st.status == KILN_OK) {
         printf("  runtime:     picks slot %c (record %u%s)\n", 'A' + st.choice.slot, st.choice.seq,
                st.choice.fell_back ? "; fell back: a newer record names a slot that fails" : "");
@@ -194,9 +314,11 @@ int fcli_slots(const fcli_opts *o)
                o->have_signature ? "" : "; checked with each blob's own signature");
         rc = EXIT_CHECK;
     }
+out_region:
     free(region);
-    fcli_image_close(&im);
+    place_close(&p);
 out:
-    board_free(&b);
+    if (bp)
+        board_free(&b);
     return rc;
 }

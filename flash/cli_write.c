@@ -363,6 +363,44 @@ out:
     return rc;
 }
 
+/* export --ab: the A/B region's first state (ab_first_state), sized like
+ * `kiln flash update` sizes it; *n is its length.  NULL after an error. */
+static uint8_t *export_ab_state(const fcli_opts *o, const fcli_job *j, uint32_t *n)
+{
+    if (!j->bp) {
+        fcli_error("export --ab: --board B is required (its erase unit sets the A/B layout)");
+        return NULL;
+    }
+    uint32_t unit = j->b.subsector_size, off;
+    uint64_t size = o->have_size ? o->size : ab_region_size_for(unit, j->bf.len);
+    char err[ERRLEN];
+    if (!fcli_check_align(j->addr, KILN_SLOTS_BLOB_ALIGN, "4 KiB (slots hold blobs aligned up to "
+                          "4 KiB)") ||
+        !fcli_board_range(&j->b, j->addr, size ? size : 1, "the A/B region", &off))
+        return NULL;
+    if (size == 0 || size % unit) {
+        fcli_error("export --ab: region size %llu is not a multiple of the %s's %u-byte erase "
+                   "unit", (unsigned long long)size, j->b.part, unit);
+        return NULL;
+    }
+    uint8_t *img = ab_first_state(unit, (uint32_t)size, j->bf.data, j->bf.len, n, err, sizeof err);
+    if (!img) {
+        fcli_error("export --ab: %s", err);
+        return NULL;
+    }
+    kiln_slots_layout l;
+    kiln_slots_layout_init(&l, (uint32_t)size, unit);
+    printf("kiln flash export: A/B region 0x%08llx + %llu: commit record 1 at 0x%08llx names slot "
+           "A at 0x%08llx; record areas erased (0x%08llx + %u)\n", (unsigned long long)j->addr,
+           (unsigned long long)size, (unsigned long long)j->addr,
+           (unsigned long long)(j->addr + l.slot_off[0]), (unsigned long long)j->addr,
+           l.slot_off[0]);
+    printf("  on target:   kiln_slots_select((const uint8_t *)0x%08llx, %llu, %u, NET_SIGNATURE, 0, "
+           "&choice); later updates: kiln flash update --size %llu\n",
+           (unsigned long long)j->addr, (unsigned long long)size, unit, (unsigned long long)size);
+    return img;
+}
+
 int fcli_export(const fcli_opts *o)
 {
     if (!o->blob_path || !o->out)
@@ -389,11 +427,17 @@ int fcli_export(const fcli_opts *o)
     int rc = EXIT_ERROR;
     char err[ERRLEN];
     sbuf text = {0};
+    const uint8_t *data = j.bf.data;
+    uint32_t n = j.bf.len;
+    uint8_t *first = NULL;
+    if (o->ab && !(first = export_ab_state(o, &j, &n)))
+        goto out;
+    if (first)
+        data = first;
     bool ok = !strcmp(fmt, "ihex")
-                  ? hex_write_ihex(&text, (uint32_t)addr, j.bf.data, j.bf.len, o->record_size, err,
-                                   sizeof err)
-                  : hex_write_srec(&text, (uint32_t)addr, j.bf.data, j.bf.len, o->record_size, "kiln",
-                                   err, sizeof err);
+                  ? hex_write_ihex(&text, (uint32_t)addr, data, n, o->record_size, err, sizeof err)
+                  : hex_write_srec(&text, (uint32_t)addr, data, n, o->record_size, "kiln", err,
+                                   sizeof err);
     if (!ok) {
         rc = fcli_error("%s", err);
     } else if (!write_file_atomic(o->out, text.s, text.len, err, sizeof err)) {
@@ -417,6 +461,8 @@ int fcli_export(const fcli_opts *o)
                !strcmp(fmt, "ihex") ? "ihex" : "srec", o->out);
         rc = 0;
     }
+out:
+    free(first);
     sb_free(&text);
     fcli_job_close(&j);
     return rc;

@@ -67,10 +67,11 @@ def memory_table(res):
                      "/".join(grp(rk.get(k)) for k in ("text", "data", "bss")) if rk else "",
                      "/".join(grp(gen.get(k)) for k in ("text", "data", "bss")) if gen else "",
                      grp(r.get("code_bytes")), grp(r.get("blob_bytes")), grp(r.get("ext_flash_bytes_read")),
-                     ratio(r.get("ext_flash_bytes_read"), r.get("blob_bytes"), 1)])
+                     ratio(r.get("ext_flash_bytes_read"), r.get("blob_bytes"), 1),
+                     grp((r.get("ext_flash_bytes_read_by_mode") or {}).get("stream"))])
     return table(["model", "arena", "lower bound", "TFLM arena", "Kiln ÷ TFLM", "runtime + kernels text/data/bss",
                   "generated text/data/bss", "code bytes", "blob bytes", "ext. flash bytes read / inference",
-                  "÷ blob"], rows)
+                  "÷ blob", "streamed (--weights stream)"], rows)
 
 
 def targets_table(res):

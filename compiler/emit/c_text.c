@@ -117,3 +117,19 @@ bool c_code_is_plain(const char *s)
     }
     return true;
 }
+
+void c_call_print(sbuf *o, int indent, const char *fn, sbuf *args, int na)
+{
+    size_t width = (size_t)indent + strlen(fn) + 3;
+    for (int a = 0; a < na; a++)
+        width += args[a].len + 2;
+    size_t col = (size_t)indent + strlen(fn) + 1;
+    sb_printf(o, "%*s%s(", indent, "", fn);
+    for (int a = 0; a < na; a++) {
+        if (a)
+            sb_printf(o, width <= 100 ? ", " : ",\n%*s", (int)col, "");
+        sb_put(o, args[a].s ? args[a].s : "", args[a].len);
+        sb_free(&args[a]);
+    }
+    sb_printf(o, ");\n");
+}

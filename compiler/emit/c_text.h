@@ -65,4 +65,8 @@ bool c_string(sbuf *b, const char *s);
  * loudly instead of emitting it. */
 bool c_code_is_plain(const char *s);
 
+/* "fn(a, b, c);" at `indent` columns: on one line when it fits in 100
+ * columns, else one argument a line under the first.  Frees the args. */
+void c_call_print(sbuf *o, int indent, const char *fn, sbuf *args, int na);
+
 #endif

@@ -32,6 +32,7 @@
 #include "emit/c_init.h"
 #include "emit/c_text.h"
 #include "emit/emit_stream.h"
+#include "passes/stream_plan.h"
 #include "emit/report_data.h"
 #include "emit/report.h"
 #include "util/fileio.h"
@@ -448,14 +449,11 @@ static bool needs_math_h(const compiled *c)
     return false;
 }
 
-/* Call i: on one line when it fits in 100 columns, else one argument a line
- * under the first. */
-static void emit_call(const compiled *c, const emit_names *nm, int i, sbuf *o)
+/* Call i's arguments as C text: &params, operands, scratch; returns how many. */
+static int call_args(const compiled *c, const emit_names *nm, int i, sbuf *args)
 {
     const lir_call *call = &c->prog.calls[i];
-    sbuf args[LIR_MAX_ARGS + 2];
     int na = 0;
-    memset(args, 0, sizeof args);
     if (call->ptype)
         sb_printf(&args[na++], "&%s", nm->param[i]);
     for (int a = 0; a < call->n_args; a++) {
@@ -470,18 +468,24 @@ static void emit_call(const compiled *c, const emit_names *nm, int i, sbuf *o)
     }
     if (call->scratch_bytes)
         sb_printf(&args[na++], "(void *)(arena + %zu)", c->pl.scratch_offset[i]);
-    size_t width = 4 + strlen(call->kernel) + 3;
-    for (int a = 0; a < na; a++)
-        width += args[a].len + 2;
-    size_t col = 4 + strlen(call->kernel) + 1;
-    sb_printf(o, "    %s(", call->kernel);
-    for (int a = 0; a < na; a++) {
-        if (a)
-            sb_printf(o, width <= 100 ? ", " : ",\n%*s", (int)col, "");
-        sb_put(o, args[a].s ? args[a].s : "", args[a].len);
-        sb_free(&args[a]);
+    return na;
+}
+
+/* Call i: on one line when it fits in 100 columns, else one argument a line
+ * under the first.  Stream mode's tiled calls: emit_stream_tiles. */
+static void emit_call(const compiled *c, const emit_names *nm, int i, sbuf *o)
+{
+    const lir_call *call = &c->prog.calls[i];
+    sbuf args[LIR_MAX_ARGS + 2];
+    memset(args, 0, sizeof args);
+    int na = call_args(c, nm, i, args);
+    if (c->weights == WEIGHTS_STREAM && c->stage[i].n_tiles) {
+        emit_stream_tiles(c, i, nm->param[i], args, na, o);
+        for (int a = 0; a < na; a++)
+            sb_free(&args[a]);
+        return;
     }
-    sb_printf(o, ");\n");
+    c_call_print(o, 4, call->kernel, args, na);
 }
 
 void emit_source(const compiled *c, sbuf *o)

@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "emit/c_text.h"
 #include "emit/emit_c.h"
@@ -28,10 +29,13 @@ void emit_stream_header(const compiled *c, sbuf *o)
     if (c->weights != WEIGHTS_STREAM)
         return;
     sb_printf(o, "/* Stream mode: the blob is read through a kiln_read_fn, each call's weights staged\n"
-                 " * into the arena's last %s_STAGE_BYTES; %s_STREAM_BYTES_READ bytes per inference. */\n",
+                 " * into %s_STAGE_BYTES of the arena; %s_STREAM_BYTES_READ bytes per inference. */\n",
               n, n);
     sb_printf(o, "#define %s_STAGE_BYTES %zuu\n", n, c->stage_bytes);
     sb_printf(o, "#define %s_STREAM_BYTES_READ %" PRIu64 "u\n", n, c->stream_bytes_read);
+    if (c->tile_out_bytes)
+        sb_printf(o, "/* Layers above the staging buffer are read in tiles of output channels, each tile's\n"
+                     " * output staged in %zu bytes of the arena after it. */\n", c->tile_out_bytes);
 }
 
 void emit_stream_init(const compiled *c, sbuf *o)
@@ -74,6 +78,10 @@ bool emit_hot_expr(const compiled *c, int t, sbuf *o)
 
 void emit_stream_expr(const compiled *c, int call, int t, const char *weight_name, sbuf *o)
 {
+    if (c->stage[call].n_tiles) { /* the tile's weights, each at the buffer's start */
+        sb_printf(o, "(const %s *)st", c_elem_type(c->g->tensors[t].dtype));
+        return;
+    }
     const blob_tensor *bt = &c->bt[c->blob_of[c->pl.root[t]]];
     /* The stage plan put it in this call's staging buffer. */
     assert(c->stage[call].base <= bt->offset && bt->offset + bt->nbytes <= c->stage[call].base + c->stage_bytes);
@@ -106,6 +114,48 @@ void emit_stream_stage(const compiled *c, int i, sbuf *o)
         sb_printf(o, "    if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
                      "u)) != KILN_OK)\n        return s;\n",
                   s->offset, s->len, s->crc);
+}
+
+/* One tile: its read, its channel count, the kernel, the copy out of tile_out. */
+static void emit_tile(const compiled *c, int i, const stream_tile *tl, const sbuf *args, int na, sbuf *o)
+{
+    const stream_stage *s = &c->stage[i];
+    const lir_call *call = &c->prog.calls[i];
+    const int y = s->y_arg + 1; /* args[0] is &params */
+    const char *ty = c_elem_type(c->g->tensors[call->args[s->y_arg].tensor].dtype);
+    sb_printf(o, "        /* channels %d..%d */\n", (int)tl->c0, (int)(tl->c0 + tl->n - 1));
+    sb_printf(o, "        if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
+                 "u)) != KILN_OK)\n            return s;\n", tl->offset, tl->len, tl->crc);
+    sb_printf(o, "        pt.%s = %d;\n", s->field, (int)tl->n);
+    sbuf a[LIR_MAX_ARGS + 2];
+    memset(a, 0, sizeof a);
+    for (int k = 0; k < na; k++)
+        sb_put(&a[k], args[k].s ? args[k].s : "", args[k].len);
+    a[0].len = 0;
+    sb_printf(&a[0], "&pt");
+    a[y].len = 0;
+    if (s->rows > 1)
+        sb_printf(&a[y], "(%s *)(arena + %zu)", ty, c->tile_out_offset);
+    else
+        sb_printf(&a[y], "(%.*s) + %d", (int)args[y].len, args[y].s, (int)tl->c0);
+    c_call_print(o, 8, call->kernel, a, na);
+    if (s->rows > 1)
+        sb_printf(o, "        kiln_stream_scatter((uint8_t *)(%.*s) + %uu, arena + %zu, %" PRIu32 "u, %uu, %uu);\n",
+                  (int)args[y].len, args[y].s, (unsigned)tl->c0 * s->elem, c->tile_out_offset, s->rows,
+                  (unsigned)tl->n * s->elem, (unsigned)s->out_c * s->elem);
+}
+
+void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *args, int na, sbuf *o)
+{
+    const stream_stage *s = &c->stage[i];
+    const lir_call *call = &c->prog.calls[i];
+    assert(s->n_tiles > 0 && call->ptype && param && c->pl.inplace_in[i] < 0);
+    sb_printf(o, "    { /* %d output channels in %d tiles of at most %d, one read each (--stage-bytes) */\n",
+              (int)s->out_c, s->n_tiles, (int)s->tiles[0].n);
+    sb_printf(o, "        %s pt = %s;\n", call->ptype, param);
+    for (int k = 0; k < s->n_tiles; k++)
+        emit_tile(c, i, &s->tiles[k], args, na, o);
+    sb_printf(o, "    }\n");
 }
 
 void emit_stream_epilogue(const compiled *c, sbuf *o)

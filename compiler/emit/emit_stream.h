@@ -24,6 +24,12 @@ void emit_stream_stage(const compiled *c, int i, sbuf *o);
 void emit_stream_epilogue(const compiled *c, sbuf *o);
 /* A staged constant's expression in call `call`: "(const int8_t *)(st + (NET_W_CONV0 - 2432u))". */
 void emit_stream_expr(const compiled *c, int call, int t, const char *weight_name, sbuf *o);
+/* NET.c: tiled call i (its stage has n_tiles): per tile of output channels
+ * one staged read, the kernel on a copy of its params with that many
+ * channels, its output written in place (one row) or through tile_out into
+ * the strided output.  args: the call's arguments as emit_c.c prints them
+ * (params first); param: the params struct's name. */
+void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *args, int na, sbuf *o);
 /* NET.c: the descriptor fields of stream mode (.invoke, .invoke_stream, .stage_*). */
 void emit_stream_desc(const compiled *c, sbuf *o);
 /* A hot constant's expression, "(const int8_t *)(NET_hot + 32)"; false when t is not hot. */

@@ -51,12 +51,19 @@ void report_stream_text(const compiled *c, sbuf *o)
         return;
     bool stream = c->weights == WEIGHTS_STREAM;
     if (stream) {
-        int reads = 0;
-        for (int i = 0; i < c->prog.n_calls; i++)
-            reads += c->stage[i].len > 0;
+        int reads = 0, tiled = 0;
+        for (int i = 0; i < c->prog.n_calls; i++) {
+            reads += c->stage[i].len > 0 ? 1 : c->stage[i].n_tiles;
+            tiled += c->stage[i].n_tiles > 0;
+        }
         sb_printf(o, "weights are read    through a callback (stream mode): %d reads, %" PRIu64 " bytes per "
-                  "inference, in address order; staging buffer %zu bytes at arena offset %zu\n",
-                  reads, c->stream_bytes_read, c->stage_bytes, c->stage_offset);
+                  "inference, in address order; staging buffer %zu bytes at arena offset %zu%s\n",
+                  reads, c->stream_bytes_read, c->stage_bytes, c->stage_offset,
+                  c->stage_cap ? " (--stage-bytes)" : "");
+        if (tiled)
+            sb_printf(o, "                    %d layers read in tiles of output channels (not in place), "
+                      "their output tiles staged in %zu bytes at arena offset %zu\n",
+                      tiled, c->tile_out_bytes, c->tile_out_offset);
     }
     double with = hot_external_reads(c, true), without = hot_external_reads(c, false);
     sb_printf(o, "external bytes read %.0f per inference%s", with, stream ? "" : " (estimated; make bench measures)");
@@ -90,6 +97,12 @@ void report_stream_json(const compiled *c, cJSON *root)
     if (stream) {
         cJSON_AddNumberToObject(x, "stage_bytes", (double)c->stage_bytes);
         cJSON_AddNumberToObject(x, "stage_offset", (double)c->stage_offset);
+        cJSON_AddNumberToObject(x, "stage_cap", (double)c->stage_cap);
+        cJSON_AddNumberToObject(x, "tile_out_bytes", (double)c->tile_out_bytes);
+        int tiled = 0;
+        for (int i = 0; i < c->prog.n_calls; i++)
+            tiled += c->stage[i].n_tiles > 0;
+        cJSON_AddNumberToObject(x, "tiled_layers", tiled);
     }
     cJSON *ts = cJSON_AddArrayToObject(x, "tensors");
     placed p;

@@ -48,6 +48,7 @@ typedef struct lir_call {
     int n_args;
     lir_arg args[LIR_MAX_ARGS];
     size_t scratch_bytes; /* > 0: a pointer to this much arena scratch is passed last */
+    bool no_inplace;      /* never run in place (stream mode tiles it: passes/stream_plan.c) */
 } lir_call;
 
 /* Which int8 kernels lower_s8 picks for CONV_2D, DEPTHWISE_CONV_2D and

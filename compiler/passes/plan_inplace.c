@@ -31,26 +31,59 @@
 
 #define NO_BOUND INT64_MAX
 
-/* Integer field `name` of the call's params initializer ("{ .name = v, ...
- * }"), the exact values the kernel receives.  The first match is the outer
- * struct's: nested structs (.rq) come last in every initializer. */
-static bool param(const lir_call *c, const char *name, int64_t *v)
+/* Where the value of field `name` of the call's params initializer ("{
+ * .name = v, ... }") starts; NULL if absent.  The first match is the outer
+ * struct's: nested structs (.rq) come last in every initializer, except
+ * the float conv's .conv, whose fields the outer struct does not repeat. */
+static const char *field(const lir_call *c, const char *name)
 {
     if (!c->pinit)
-        return false;
+        return NULL;
     size_t n = strlen(name);
-    for (const char *s = strchr(c->pinit, '.'); s; s = strchr(s + 1, '.')) {
+    for (const char *s = strchr(c->pinit, '.'); s; s = strchr(s + 1, '.'))
         if ((s == c->pinit || s[-1] == ' ' || s[-1] == '{') && !strncmp(s + 1, name, n) &&
-            !strncmp(s + 1 + n, " = ", 3)) {
-            char *end;
-            long long x = strtoll(s + 4 + n, &end, 10);
-            if (end == s + 4 + n)
-                return false;
-            *v = x;
-            return true;
-        }
+            !strncmp(s + 1 + n, " = ", 3))
+            return s + 4 + n;
+    return NULL;
+}
+
+/* Integer field `name`: the exact value the kernel receives. */
+static bool param(const lir_call *c, const char *name, int64_t *v)
+{
+    const char *f = field(c, name);
+    if (!f)
+        return false;
+    char *end;
+    long long x = strtoll(f, &end, 10);
+    if (end == f)
+        return false;
+    *v = x;
+    return true;
+}
+
+/* Integer array field of 3, "{ a, b, c }" (the float conv's geometry). */
+static bool param3(const lir_call *c, const char *name, int64_t v[3])
+{
+    const char *f = field(c, name);
+    if (!f || *f != '{')
+        return false;
+    f++;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        v[i] = strtoll(f, &end, 10);
+        if (end == f || *end != (i < 2 ? ',' : ' '))
+            return false;
+        f = end + 1;
     }
-    return false;
+    return true;
+}
+
+/* Whether symbolic field `name` is `sym` (".method = KILN_CONV_F32_DIRECT"). */
+static bool param_is(const lir_call *c, const char *name, const char *sym)
+{
+    const char *f = field(c, name);
+    size_t n = strlen(sym);
+    return f && !strncmp(f, sym, n) && (f[n] == ',' || f[n] == ' ');
 }
 
 typedef struct conv_p {
@@ -128,6 +161,100 @@ static int conv_rules(const lir_call *c, plan_inplace_rule *r)
     return rule(r, 0, 2, pointwise(&p) ? pair_dmax(&p) : ring_dmax(&p), 0);
 }
 
+/* kiln_fully_connected_s8_p8/p16 (fully_connected_s8_packed.c): with batch
+ * 1 the input row is expanded into scratch before any output is written,
+ * so any d is safe; batched, rows b and b+1 are expanded, then both output
+ * rows written: the pixel-pair order with rows for pixels. */
+static int fc_s8_rules(const lir_call *c, plan_inplace_rule *r)
+{
+    int64_t batch, k, n;
+    if (!param(c, "batch", &batch) || !param(c, "in_features", &k) || !param(c, "out_features", &n) ||
+        batch < 1)
+        return 0;
+    if (batch == 1)
+        return rule(r, 0, 2, NO_BOUND, 0);
+    conv_p p;
+    memset(&p, 0, sizeof p);
+    p.out_h = 1, p.out_w = batch, p.in_c = k, p.out_c = n;
+    return rule(r, 0, 2, pair_dmax(&p), 0);
+}
+
+/* The float conv's geometry (kiln_conv_f32_packed_params), 2-D NHWC. */
+typedef struct conv_f32_g {
+    int64_t in_c, out_c, in_h, in_w, out_h, out_w, s_h, s_w, pad_t, pad_l, block;
+    bool direct;
+} conv_f32_g;
+
+static bool conv_f32_geom(const lir_call *c, conv_f32_g *q)
+{
+    int64_t layout, batch, groups, in[3], out[3], k[3], st[3], pad[3], block;
+    if (!param(c, "layout", &layout) || !param(c, "batch", &batch) || !param(c, "groups", &groups) ||
+        !param(c, "in_c", &q->in_c) || !param(c, "out_c", &q->out_c) || !param3(c, "in", in) ||
+        !param3(c, "out", out) || !param3(c, "k", k) || !param3(c, "stride", st) || !param3(c, "pad", pad) ||
+        !param(c, "block", &block))
+        return false;
+    q->direct = param_is(c, "method", "KILN_CONV_F32_DIRECT");
+    if (!q->direct && !param_is(c, "method", "KILN_CONV_F32_IM2COL"))
+        return false;
+    /* One image, one group (a second group re-reads the input after the
+     * first group's outputs were written), 2-D. */
+    if (layout != 1 || batch != 1 || groups != 1 || in[0] != 1 || out[0] != 1 || k[0] != 1 || out[1] < 1 ||
+        out[2] < 1)
+        return false;
+    q->in_h = in[1], q->in_w = in[2], q->out_h = out[1], q->out_w = out[2];
+    q->s_h = st[1], q->s_w = st[2], q->pad_t = pad[1], q->pad_l = pad[2];
+    /* conv_f32_packed.c's block: ROW_BATCH (64) pixels, at most. */
+    q->block = q->direct || block < 1 || block > 64 ? 64 : block;
+    return true;
+}
+
+/* Input pixel index of the top-left tap output pixel p reads (clipped). */
+static int64_t first_read(const conv_f32_g *q, int64_t p)
+{
+    int64_t y = (p / q->out_w) * q->s_h - q->pad_t, x = (p % q->out_w) * q->s_w - q->pad_l;
+    return (y > 0 ? y : 0) * q->in_w + (x > 0 ? x : 0);
+}
+
+/* kiln_conv_f32_packed, NHWC (conv_f32_packed.c's conv_nhwc): pixels go in
+ * blocks; a block's outputs (every panel of channels) are written after
+ * its input rows were read: copied into scratch first (IM2COL), or read in
+ * place by every panel (DIRECT, so the block's own input stays live).
+ * Block [p0, p0 + rows) may write up to output pixel p0 + rows when no
+ * input pixel still to be read lies below: the least first_read of the
+ * pixels after it (IM2COL) or from p0 on (DIRECT).  Floats: 4 bytes. */
+static int64_t conv_f32_dmax(const conv_f32_g *q)
+{
+    const int64_t npix = q->out_h * q->out_w;
+    int64_t dmax = NO_BOUND, least = INT64_MAX;
+    /* Walk the blocks from the last, keeping the least first read after. */
+    const int64_t last0 = (npix - 1) / q->block * q->block;
+    int64_t p = npix;
+    for (int64_t p0 = last0; p0 >= 0; p0 -= q->block) {
+        const int64_t end = p0 + q->block < npix ? p0 + q->block : npix;
+        int64_t after = least; /* pixels >= end */
+        for (p = end - 1; p >= p0; p--) {
+            int64_t f = first_read(q, p);
+            least = f < least ? f : least;
+        }
+        const int64_t unread = q->direct ? least : after;
+        if (unread == INT64_MAX)
+            continue; /* the last block (IM2COL): nothing read after it */
+        const int64_t room = (unread * q->in_c - end * q->out_c) * 4;
+        dmax = room < dmax ? room : dmax;
+    }
+    return dmax;
+}
+
+static int conv_f32_rules(const lir_call *c, plan_inplace_rule *r)
+{
+    conv_f32_g q;
+    /* x, w, b, residual, y (and a NULL scratch for DIRECT).  A fused
+     * residual (argument 3) is read while outputs are written. */
+    if (c->n_args < 5 || c->args[3].kind != LIR_ARG_NULL || !conv_f32_geom(c, &q))
+        return 0;
+    return rule(r, 0, 4, conv_f32_dmax(&q), 0);
+}
+
 /* Element i read before output element i is written, ascending. */
 static int64_t elem_dmax(const ir_tensor *x, const ir_tensor *y)
 {
@@ -156,9 +283,17 @@ static int elem_rule(const ir_graph *g, const lir_call *c, int in_arg, int out_a
 static const char *const unary[] = {
     "kiln_requantize_s8", "kiln_clip_s8", "kiln_requantize_q", "kiln_logistic_s8",
     "kiln_tanh_s8", "kiln_hard_swish_s8", "kiln_leaky_relu_s8",
+    /* elementwise_f32.c, unary_ext_f32.c: y[i] = f(x[i]), i ascending */
+    "kiln_clip_f32", "kiln_leaky_relu_f32", "kiln_sigmoid_f32", "kiln_tanh_f32",
+    "kiln_hard_sigmoid_f32", "kiln_hard_swish_f32", "kiln_sqrt_f32", "kiln_unary_ext_f32",
+    "kiln_not_bool",
 };
 static const char *const binary[] = {
     "kiln_add_s8", "kiln_sub_s8", "kiln_mul_s8", "kiln_min_s8", "kiln_max_s8",
+    /* elementwise_f32.c's row loop and elementwise_s16.c's walk read a[i],
+     * b[i] before writing y[i], in output order */
+    "kiln_add_f32", "kiln_sub_f32", "kiln_mul_f32", "kiln_div_f32", "kiln_min_f32", "kiln_max_f32",
+    "kiln_add_s16", "kiln_sub_s16", "kiln_mul_s16",
 };
 
 static bool listed(const char *k, const char *const *list, size_t n)
@@ -172,10 +307,16 @@ static bool listed(const char *k, const char *const *list, size_t n)
 int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule rules[2])
 {
     const char *k = c->kernel;
+    if (c->no_inplace)
+        return 0;
     if (!strcmp(k, "kiln_conv_s8_p8") || !strcmp(k, "kiln_conv_s8_p16") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3c4s2"))
         return conv_rules(c, rules);
+    if (!strcmp(k, "kiln_fully_connected_s8_p8") || !strcmp(k, "kiln_fully_connected_s8_p16"))
+        return fc_s8_rules(c, rules);
+    if (!strcmp(k, "kiln_conv_f32_packed"))
+        return conv_f32_rules(c, rules);
     if (listed(k, unary, sizeof unary / sizeof unary[0]))
         return elem_rule(g, c, 0, 1, rules);
     if (listed(k, binary, sizeof binary / sizeof binary[0]) || !strcmp(k, "kiln_add_s8_lut")) {

@@ -11,18 +11,56 @@
 
 #include "compile.h"
 
+/* One read of a tiled call: the packed weights of output channels [c0, c0 + n). */
+typedef struct stream_tile {
+    uint32_t offset, len, crc;
+    int32_t c0, n;
+} stream_tile;
+
 typedef struct stream_stage {
     uint32_t offset;    /* blob offset of the read before this call */
     uint32_t len;       /* bytes; 0: this call reads nothing (none of its own, or an earlier read holds them) */
     uint32_t crc;       /* CRC-32 of those bytes, carried by the code */
     uint32_t base;      /* blob offset of the staging buffer's first byte during this call */
+    /* A call whose weights pass the staging buffer (n_tiles > 0; len is then
+     * 0): the kernel runs once per tile of output channels, each tile's
+     * packed weights one read (stream_tile_rule says which kernels can). */
+    int n_tiles;
+    stream_tile *tiles;
+    const char *field;  /* the params field holding the channel count */
+    int y_arg;          /* the output's argument index */
+    int32_t out_c;      /* the call's output channels */
+    uint32_t rows;      /* output rows of out_c elements; > 1: tiles go through tile_out */
+    uint32_t elem;      /* bytes per output element */
 } stream_stage;
 
+/* How a kernel's call is cut by output channels: its packed weights are
+ * groups of `group` channels, each group's bytes contiguous and
+ * self-contained, so a tile of whole groups is the packed stream of the same
+ * call with fewer channels (params `field`).  False: the call is staged
+ * whole.  unit: the bytes of one group (the least a tile reads). */
+typedef struct stream_tiling {
+    const char *field;
+    int w_arg, y_arg;
+    int32_t group, out_c;
+    uint32_t rows, elem;
+    size_t unit;
+} stream_tiling;
+bool stream_tile_rule(const compiled *c, int call, stream_tiling *t);
+
+/* Before planning, with --stage-bytes: marks the calls whose weights pass
+ * the staging buffer (they are tiled, so they never run in place: a tile's
+ * output would overwrite input the next tile reads). */
+void stream_mark_tiled(compiled *c, size_t cap);
+
 /* After the blob is built: one read per call covering its blob constants,
- * merged with the following calls' while they fit in the staging buffer (the
+ * merged with the following calls' while they fit in the staging buffer,
+ * which is appended to the arena.  Its size: without --stage-bytes the
  * largest call's range, and at least the header, directory and names the
- * init check reads at once), which is appended to the arena.  False with
- * a message when the arena would pass PLAN_MAX_BYTES. */
+ * init check reads at once; with it (c->stage_cap) at most that many bytes,
+ * a larger call cut into tiles (their outputs staged in tile_out, after the
+ * staging buffer).  False with a message naming the layer when a call
+ * cannot be cut that fine, or when the arena would pass PLAN_MAX_BYTES. */
 bool stream_plan_build(compiled *c, char *err, size_t errlen);
 
 /* Where a constant's bytes sit in the staging buffer of call i. */

@@ -691,6 +691,8 @@ target_result target_qemu_run(const compiled *c, const target_opts *o, target_io
         /* -icount shift=0: 1 instruction per ns of virtual time. */
         double per_tick = 1e9 / (double)tick_hz;
         io->insns = (uint64_t)((double)ticks_total * per_tick / (double)io->samples + 0.5);
+        io->count = (target_count){"qemu_instructions", io->insns, (uint64_t)(ticks_min * per_tick + 0.5),
+                                   (uint64_t)(ticks_max * per_tick + 0.5)};
         if (o->verbose)
             fprintf(stderr,
                     "qemu: %zu inferences; SysTick ticks per inference min %" PRIu64 " max %" PRIu64

@@ -202,10 +202,14 @@ static void report_ticks(const fw_port *port, const target_io *io, uint64_t tota
     double mean = (double)total / (double)io->samples;
     if (port->ticks_are_insns) {
         /* -icount shift=0: 1 instruction per ns of virtual time. */
-        out->insns = (uint64_t)(mean * 1e9 / (double)tick_hz + 0.5);
+        double per_tick = 1e9 / (double)tick_hz;
+        out->insns = (uint64_t)(mean * per_tick + 0.5);
+        out->count = (target_count){"qemu_instructions", out->insns, (uint64_t)(lo * per_tick + 0.5),
+                                    (uint64_t)(hi * per_tick + 0.5)};
         fprintf(stderr, "kiln validate: %zu inferences on %s: %" PRIu64 " instructions per inference (QEMU "
                         "-icount; not cycles)\n", io->samples, port->board, out->insns);
     } else {
+        out->count = (target_count){"dwt_cycles", (uint64_t)(mean + 0.5), lo, hi};
         fprintf(stderr, "kiln validate: %zu inferences on %s: %.0f %s per inference (min %" PRIu64 ", max %" PRIu64
                         "), %.3f ms at %" PRIu32 " Hz\n",
                 io->samples, port->board, mean, port->cycles, lo, hi, mean * 1e3 / (double)tick_hz, tick_hz);

@@ -34,11 +34,20 @@ typedef struct target_opts {
     void (*progress)(const char *phase, size_t done, size_t total);
 } target_opts;
 
+/* What the target's counter said about one inference, named for what it
+ * counts: "qemu_instructions" (QEMU -icount: instructions, not cycles) or
+ * "dwt_cycles" (the Cortex-M DWT cycle counter of a real core). */
+typedef struct target_count {
+    const char *counter;        /* NULL: nothing counted (host target) */
+    uint64_t mean, min, max;    /* per inference; min/max 0 when not known */
+} target_count;
+
 typedef struct target_io {
     const uint8_t *inputs;      /* samples x (every input, concatenated in order) */
     uint8_t *outputs;           /* samples x (every output, concatenated), caller-allocated */
     size_t samples;
     uint64_t insns;             /* instructions per inference, when the target counts them (0 otherwise) */
+    target_count count;         /* the same with its counter named, or cycles on a real core */
     const char *cflags;         /* host: the flags the code and runtime were built with (else NULL) */
     stream_counts stream;       /* stream mode: what the read callback counted */
 } target_io;

@@ -37,6 +37,7 @@ typedef struct vopts {
      * the GDB server that programs the blob (NULL: already programmed). */
     const char *port, *gdb;
     unsigned baud;
+    unsigned hello_timeout_s;   /* serial: 0 = the default, 30 s */
     board_sel board;
 } vopts;
 
@@ -84,6 +85,7 @@ typedef struct vbatch {
     size_t samples, in_bytes, out_bytes;
     uint8_t *in, *ref, *out;
     const char *host_cflags;    /* host target: the flags its build used (vrun_target), else NULL */
+    struct target_count *count; /* what the target counted per inference (vrun_target), else NULL */
 } vbatch;
 bool vfiles_inputs(const vopts *o, const vfileset *fs, const ir_graph *g, vbatch *b, char *err,
                    size_t errlen);

@@ -374,5 +374,6 @@ void vbatch_free(vbatch *b)
     free(b->in);
     free(b->ref);
     free(b->out);
+    free(b->count);
     memset(b, 0, sizeof *b);
 }

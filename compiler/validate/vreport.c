@@ -273,6 +273,36 @@ static bool report_output(FILE *f, const compiled *c, const vbatch *b, int i, co
     return m.pass;
 }
 
+/* Instructions (QEMU) or cycles (DWT on a real core) per inference, said as
+ * what they are: the text names the counter, the JSON carries it in
+ * "counter" beside the count. */
+static void report_count(FILE *f, cJSON *json, const target_count *n, uint64_t insns)
+{
+    if (!n && !insns)
+        return;
+    const char *counter = n ? n->counter : "qemu_instructions";
+    uint64_t mean = n ? n->mean : insns;
+    bool cycles = !strcmp(counter, "dwt_cycles");
+    if (cycles)
+        fprintf(f, "cycles per inference: %" PRIu64 " (counter: dwt_cycles, the core's DWT CYCCNT)", mean);
+    else
+        fprintf(f, "instructions per inference: %" PRIu64 " (counter: qemu_instructions; QEMU models no "
+                "pipeline or caches, so not cycles)", mean);
+    if (n && n->max)
+        fprintf(f, "; min %" PRIu64 ", max %" PRIu64, n->min, n->max);
+    fprintf(f, "\n");
+    cJSON *o = cJSON_AddObjectToObject(json, "per_inference");
+    cJSON_AddStringToObject(o, "counter", counter);
+    cJSON_AddStringToObject(o, "unit", cycles ? "cycles" : "instructions");
+    cJSON_AddNumberToObject(o, "mean", (double)mean);
+    if (n && n->max) {
+        cJSON_AddNumberToObject(o, "min", (double)n->min);
+        cJSON_AddNumberToObject(o, "max", (double)n->max);
+    }
+    cJSON_AddNumberToObject(json, cycles ? "cycles_per_inference" : "instructions_per_inference",
+                            (double)mean);
+}
+
 int vreport(const vopts *o, const compiled *c, const vbatch *b, const vref_info *ref, uint64_t insns)
 {
     bool json_stdout = o->json && !strcmp(o->json, "-");
@@ -296,12 +326,7 @@ int vreport(const vopts *o, const compiled *c, const vbatch *b, const vref_info 
                                                         : "portable");
         cJSON_AddStringToObject(json, "host_cflags", b->host_cflags);
     }
-    if (insns) {
-        /* qemu: guest instructions per inference, measured on the target (see target/qemu.c). */
-        fprintf(f, "instructions per inference: %" PRIu64 " (counted on the target; QEMU models no pipeline "
-                "or caches, so not cycles)\n", insns);
-        cJSON_AddNumberToObject(json, "instructions_per_inference", (double)insns);
-    }
+    report_count(f, json, b->count, insns);
     cJSON *jouts = cJSON_AddArrayToObject(json, "outputs");
     int n_pass = 0;
     for (int i = 0; i < g->n_outputs; i++)

@@ -96,6 +96,10 @@ int vrun_target(const vopts *o, const compiled *c, vbatch *b, uint64_t *insns)
         keep_dir = true;
     } else {
         *insns = io.insns;
+        if (io.count.counter) {
+            b->count = xmalloc(sizeof *b->count);
+            *b->count = io.count;
+        }
         b->host_cflags = io.cflags;
         status = 0;
         if (io.stream.valid)

@@ -17,7 +17,8 @@
 bool vserial_check_opts(vopts *o)
 {
     bool serial = !strcmp(o->target, "serial");
-    const char *stray = o->port ? "--port" : o->gdb ? "--gdb" : o->baud ? "--baud" : NULL;
+    const char *stray = o->port ? "--port" : o->gdb ? "--gdb" : o->baud ? "--baud" :
+                        o->hello_timeout_s ? "--hello-timeout" : NULL;
     if (!serial && stray) {
         fprintf(stderr, "kiln validate: %s is for --target serial (not --target %s)\n", stray, o->target);
         return false;
@@ -47,6 +48,7 @@ bool vserial_check_opts(vopts *o)
 target_result vserial_run(const vopts *o, const compiled *c, const target_opts *to, target_io *io, char *msg,
                           size_t msglen)
 {
-    serial_opts so = {o->port, o->baud, o->board.name, o->board.dir, o->gdb, NULL, 30};
+    serial_opts so = {o->port, o->baud, o->board.name, o->board.dir, o->gdb, NULL,
+                      o->hello_timeout_s ? (int)o->hello_timeout_s : 30};
     return target_serial_run(c, to, &so, io, msg, msglen);
 }

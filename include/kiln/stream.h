@@ -8,8 +8,9 @@
  * it (each byte read once, the SHA-256 or CRC-32 computed on the fly, the
  * same refusals as kiln_net_init); kiln_net_run then stages each layer's
  * weights into the arena's staging buffer with one sequential read per
- * layer, in address order, so each weight byte crosses the bus at most once
- * per inference.  Every staged read is checked against a CRC-32 the code
+ * layer (or per tile of output channels, for a layer larger than the
+ * buffer), in address order, so each weight byte crosses the bus at most
+ * once per inference.  Every staged read is checked against a CRC-32 the code
  * carries before a kernel sees it (a blob changed after init is refused,
  * not computed on).
  *
@@ -68,6 +69,11 @@ kiln_status kiln_stream_stage(const kiln_stream_src *src, uint8_t *dst, uint32_t
  * the arena to the caller's buffer (outputs are written only after the last
  * read succeeded). */
 void kiln_stream_copy_out(void *dst, const void *src, uint32_t n);
+
+/* Called by the generated code for a layer read in tiles of output channels
+ * (--stage-bytes): copies `rows` rows of n bytes, packed at src, to dst with
+ * a row stride of `stride` bytes (the tile's channels of every pixel). */
+void kiln_stream_scatter(void *dst, const void *src, uint32_t rows, uint32_t n, uint32_t stride);
 
 #ifdef __cplusplus
 }

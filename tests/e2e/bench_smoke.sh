@@ -58,6 +58,10 @@ typed(m, "host_us", (int, float), "kws")
 check("host_us > 0", (m.get("host_us") or 0) > 0, m.get("host_us"))
 check("host outputs match TFLM", m.get("host_outputs_match") is True, m.get("host_outputs_match"))
 check("ext. flash bytes read > 0 with external weights", (m.get("ext_flash_bytes_read") or 0) > 0)
+by = m.get("ext_flash_bytes_read_by_mode") or {}
+check("ext. flash bytes read for every mode: the run's own, streamed each byte at most once, inline 0",
+      by.get("external") == m.get("ext_flash_bytes_read") and isinstance(by.get("stream"), int)
+      and 0 < by["stream"] <= m.get("blob_bytes", 0) < by["external"] and by.get("inline") == 0, by)
 typed(m.get("tflm"), "cmsis_nn_instructions", (int,), "kws.tflm")
 check("targets list the model", any(t.get("model") == "kws_ref_model" and "met" in t for t in res.get("targets", [])))
 if qemu:

@@ -9,7 +9,8 @@
 # The guard holds on that path: an empty --blob programs nothing and is
 # refused naming KILN_E_BLOB_ZERO; another model's blob is refused with both
 # signatures; a firmware built with other compile options is caught by
-# HELLO's signature.  Serial errors: a missing port, a non-terminal.
+# HELLO's signature.  Serial errors: a missing port, a non-terminal, a board
+# that never sends HELLO (a timeout, exit 2).  --json names the counter.
 # Then the STM32H747I-DISCO firmware builds warning-free: entry and vector
 # table in internal flash (0x08000000), nothing linked in the QSPI window
 # 0x90000000, no undefined symbols, no heap.
@@ -91,10 +92,27 @@ arm-none-eabi-objcopy -I ihex -O binary "$tmp/fw/kws_ref_model-qemu-mps2-an500.h
     cmp -s "$tmp/fromhex.bin" "$tmp/fw/kws_ref_model-qemu-mps2-an500.bin" && ok "hex and bin hold the same image" ||
     bad "hex and bin differ"
 
+# counter_named JSON: validate's --json says what its count counts.
+counter_named() {
+    python3 - "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+p = j["per_inference"]
+assert p["counter"] == "qemu_instructions" and p["unit"] == "instructions", p
+assert 0 < p["min"] <= p["mean"] <= p["max"], p
+assert j["instructions_per_inference"] == p["mean"] and "cycles_per_inference" not in j, j
+PY
+}
+
 # 2. validate over the pty, blob programmed through the gdbstub; TFLM outputs bit-exact.
 for s in 1 2 3; do
     serial "TFLM seed $s over the serial port" 0 "^result: PASS .*max-lsb 0" "$ELF" \
-        --input $R/seed$s.in --expected $R/seed$s.out
+        --input $R/seed$s.in --expected $R/seed$s.out --json "$tmp/v$s.json"
+    # The count is named for its counter, in the text and in the JSON.
+    grep -qE "^instructions per inference: [1-9][0-9]* \(counter: qemu_instructions" "$tmp/out" &&
+        counter_named "$tmp/v$s.json" &&
+        ok "seed $s: --json names the counter (qemu_instructions), min <= mean <= max" ||
+        { bad "seed $s: counter not named"; cat "$tmp/out" "$tmp/v$s.json"; }
     grep -q "programmed [0-9]* bytes at 0x60000000 through the GDB server .*read back: OK" "$tmp/out" &&
         grep -q "HELLO from 'kws_ref_model' on /dev/pts/[0-9]*: model signature 0x[0-9a-f]\{16\}, blob in external flash: KILN_OK" "$tmp/out" &&
         grep -q "instructions per inference (QEMU -icount; not cycles)" "$tmp/out" &&
@@ -145,6 +163,28 @@ out=$("$KILN" validate "$M" --target serial --board qemu-mps2-an500 --port "$tmp
 out=$("$KILN" validate "$M" --target serial --board qemu-mps2-an500 --port /dev/null 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "/dev/null is not a serial port" <<<"$out" && ok "not a terminal: named" ||
     { bad "not a terminal: exit $rc"; echo "$out"; }
+# A board that never says HELLO: a clear timeout, exit 2, not a hang (`timeout 60` turns a
+# hang into a failure).  First a pty with nothing behind it, then the firmware halted under
+# QEMU's gdbstub with no --gdb to start it (a board never reset).
+python3 -c 'import os, pty, sys, time
+m, s = pty.openpty(); print(os.ttyname(s), flush=True); time.sleep(120)' > "$tmp/pty" &
+PTYPID=$!
+for i in $(seq 50); do [ -s "$tmp/pty" ] && break; sleep 0.1; done
+out=$(timeout 60 "$KILN" validate "$M" --target serial --board qemu-mps2-an500 --port "$(cat "$tmp/pty")" \
+      --hello-timeout 2 --input $R/seed1.in --expected $R/seed1.out 2>&1); rc=$?
+kill $PTYPID 2>/dev/null; wait $PTYPID 2>/dev/null
+[ $rc = 2 ] && grep -q "timed out while waiting for the firmware's HELLO (2 s) on /dev/pts/" <<<"$out" &&
+    ! grep -q "^result:" <<<"$out" && ok "silent pty: $(grep -m1 'timed out' <<<"$out" | cut -c1-120)" ||
+    { bad "silent pty: exit $rc"; echo "$out"; }
+board "$ELF"
+out=$(timeout 60 "$KILN" validate "$M" --target serial --board qemu-mps2-an500 --port "$PTS" \
+      --hello-timeout 3 --input $R/seed1.in --expected $R/seed1.out 2>&1); rc=$?
+board_done
+[ $rc = 2 ] && grep -q "timed out while waiting for the firmware's HELLO (3 s)" <<<"$out" &&
+    ok "firmware that never starts: timeout named, exit 2" || { bad "halted firmware: exit $rc"; echo "$out"; }
+out=$("$KILN" validate "$M" --target serial --board qemu-mps2-an500 --port /dev/null --hello-timeout 0 2>&1); rc=$?
+[ $rc = 2 ] && grep -q -- "--hello-timeout '0'" <<<"$out" && ok "--hello-timeout 0 refused" ||
+    { bad "--hello-timeout 0: exit $rc"; echo "$out"; }
 out=$("$KILN" validate "$M" --target qemu --port /dev/ttyACM0 2>&1); rc=$?
 [ $rc = 2 ] && grep -q -- "--port is for --target serial" <<<"$out" && ok "--port without --target serial refused" ||
     { bad "--port with --target qemu: exit $rc"; echo "$out"; }

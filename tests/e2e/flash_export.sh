@@ -55,4 +55,46 @@ run_kiln 2 "unknown --format 'bin'" "unknown format" flash export x.bin --addres
 run_kiln 2 "only .* bytes of flash remain" "does not fit the board" \
     flash export x.bin --board stm32f746g-disco --address 0x90FF0000 -o e.hex
 check "no output file after errors" [ ! -e e.hex ]
+
+# --ab: the A/B region's first state, for a vendor programmer.  On the
+# STM32F746G-DISCO (4 KiB units) x (150144 bytes) takes slots of 151552: the
+# record areas at 0x90000000 and 0x90001000, slot A at 0x90002000, region
+# 8192 + 2 x 151552 = 311296 bytes.  The expected bytes are built here with
+# Python (struct, zlib.crc32 = CRC-32/IEEE): docs/ab-update.md's record, not
+# kiln's encoder.
+F7=stm32f746g-disco
+/usr/bin/python3 - x.bin expect.bin <<'PY'
+import struct, sys, zlib
+blob = open(sys.argv[1], 'rb').read()
+hcrc = struct.unpack_from('<I', blob, 60)[0]
+rec = b'KLNC' + struct.pack('<HHIB3xIII', 1, 32, 1, 0, len(blob), hcrc, 0)
+rec += struct.pack('<I', zlib.crc32(rec))
+area = rec + b'\xff' * (4096 - 32)
+open(sys.argv[2], 'wb').write(area + b'\xff' * 4096 + blob)
+PY
+for fmt in ihex srec; do
+    run_kiln 0 "record 1 at 0x90000000 names slot A at 0x90002000" "export --ab ($fmt)" \
+        flash export x.bin --ab --board $F7 --format $fmt -o ab.$fmt
+    check "it prints the region size for the firmware ($fmt)" \
+        grep -q "kiln_slots_select((const uint8_t \*)0x90000000, 311296, 4096" "$T/out"
+    rm -f ab.bin
+    objcopy -I $fmt -O binary ab.$fmt ab.bin
+    check "objcopy reads back record, erased areas and slot A byte for byte ($fmt)" cmp -s ab.bin expect.bin
+    check "starting at the region ($fmt)" [ $((0x$(lowest_vma ab.$fmt $fmt))) -eq $((0x90000000)) ]
+done
+# The same bytes in a device image: the runtime's choice is slot A, record
+# 1, and `kiln flash update` on an erased image leaves the same region.
+ff_file img.bin $((16 * 1024 * 1024))
+dd if=ab.bin of=img.bin conv=notrunc status=none
+run_kiln 0 "picks slot A \(record 1\)" "the exported state: the runtime picks slot A" \
+    flash slots --board $F7 --device img.bin
+check "with the region size from the record" grep -q "A/B region 0x90000000 + 311296" "$T/out"
+run_kiln 0 "record 1 -> slot A" "update of an erased image" flash update x.bin --board $F7 --device up.img
+slice up.img 0 "$(fsize ab.bin)" up.bin
+check "update and export --ab leave the same bytes" cmp -s up.bin ab.bin
+run_kiln 2 "--board B is required" "export --ab needs the board's erase unit" \
+    flash export x.bin --ab --address 0x90000000 -o e.hex
+run_kiln 2 "does not fit an A/B slot" "a region too small for the blob" \
+    flash export x.bin --ab --board $F7 --size 64K -o e.hex
+check "no output file after --ab errors" [ ! -e e.hex ]
 finish

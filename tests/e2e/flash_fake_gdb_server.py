@@ -12,10 +12,16 @@ them) until none comes for 60 s or it is killed.  MODE:
           rules (a write over bytes that are not erased is refused with E03,
           so a client that forgets to erase fails); no-ack mode; X packets;
           run-length encoded 'm' replies.  After each connection the flash
-          bytes are written to IMAGE.
+          bytes are written to IMAGE; an IMAGE that exists at start is the
+          flash's initial content.
   silent  accepts the connection and never answers.
   nak     answers every packet with '-'.
   error   behaves as `flash` but answers every write with E01.
+  cut:N   behaves as `flash`, but at the Nth write packet of its life
+          (vFlashErase, vFlashWrite, X or M) applies the writes buffered so
+          far and half of that packet's bytes, then drops the connection: a
+          probe losing power mid-write.  Later connections are served as
+          `flash`, with the memory as the cut left it.
 Misbehaving servers (each answers qSupported as `flash` does, unless said):
   trickle   answers qSupported with a packet that never ends, one byte every
             0.2 s, so no single wait for a byte is long;
@@ -97,6 +103,9 @@ def rle(text):
     return bytes(out)
 
 
+WRITES = [0]    # write packets seen over the server's life (cut:N)
+
+
 class Server:
     def __init__(self, conn, mode):
         self.c, self.mode = conn, mode
@@ -105,6 +114,38 @@ class Server:
         self.ram = bytearray(RAM_SIZE)
         self.buf = b''
         self.pending = []   # vFlashWrite data, applied at vFlashDone
+        self.cut_at = int(mode[4:]) if mode.startswith('cut:') else 0
+
+    def maybe_cut(self, p):
+        """cut:N: the Nth write packet is done in half and the link dies."""
+        if not p[:1] in (b'X', b'M') and not p.startswith((b'vFlashErase:', b'vFlashWrite:')):
+            return
+        WRITES[0] += 1
+        if WRITES[0] != self.cut_at:
+            return
+        for o, data in self.pending:
+            self.flash[o:o + len(data)] = data
+        self.pending = []
+        if p.startswith(b'vFlashErase:'):
+            addr, n = (int(x, 16) for x in p[12:].split(b','))
+            m, o = self.mem(addr, n)
+            if m is not None:
+                m[o:o + n // 2] = b'\xff' * (n // 2)
+        elif p.startswith(b'vFlashWrite:'):
+            rest = p[12:]
+            colon = rest.index(b':')
+            addr, data = int(rest[:colon], 16), unescape(rest[colon + 1:])
+            m, o = self.mem(addr, len(data))
+            if m is not None:
+                m[o:o + len(data) // 2] = data[:len(data) // 2]
+        else:
+            head, data = p.split(b':', 1)
+            addr, n = (int(x, 16) for x in head[1:].split(b','))
+            data = unescape(data) if p[:1] == b'X' else bytes.fromhex(data.decode())
+            m, o = self.mem(addr, n)
+            if m is not None:
+                m[o:o + n // 2] = data[:n // 2]
+        raise ConnectionError('cut')
 
     def read_packet(self):
         while True:
@@ -154,6 +195,8 @@ class Server:
         return None, 0
 
     def handle(self, p):
+        if self.cut_at:
+            self.maybe_cut(p)
         if p.startswith(b'qSupported') and self.mode == 'trickle':
             self.c.sendall(b'$PacketSize=400')
             for _ in range(600):
@@ -239,16 +282,20 @@ def main():
         f.write(str(ls.getsockname()[1]))
     os.replace(portfile + '.tmp', portfile)
     srv = None
+    if image and os.path.exists(image):
+        srv = Server(None, mode)
+        with open(image, 'rb') as f:
+            srv.flash[:] = f.read()[:FLASH_SIZE]
     while True:
         try:
             conn, _ = ls.accept()
         except socket.timeout:
             return
         conn.settimeout(60)
-        flash = srv.flash if srv else None
+        flash, ram = (srv.flash, srv.ram) if srv else (None, None)
         srv = Server(conn, mode)
         if flash is not None:
-            srv.flash = flash
+            srv.flash, srv.ram = flash, ram
         try:
             if mode == 'silent':
                 while conn.recv(65536):

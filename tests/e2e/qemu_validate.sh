@@ -22,8 +22,11 @@ ref() { echo --input $D/input_$1.npy --expected $D/logits_$1.npy --expected $D/p
 
 for seed in 1 2 3; do
     for w in external inline; do
-        if "$KILN" validate $M --target qemu --weights $w $(ref $seed) --keep "$tmp/$w$seed" > "$tmp/log" 2>&1 &&
-           grep -qE '^instructions per inference: [1-9][0-9]*' "$tmp/log"; then
+        if "$KILN" validate $M --target qemu --weights $w $(ref $seed) --keep "$tmp/$w$seed" \
+               --json "$tmp/j.json" > "$tmp/log" 2>&1 &&
+           grep -qE '^instructions per inference: [1-9][0-9]* \(counter: qemu_instructions' "$tmp/log" &&
+           python3 -c 'import json, sys; p = json.load(open(sys.argv[1]))["per_inference"]
+assert p["counter"] == "qemu_instructions" and p["unit"] == "instructions" and p["mean"] > 0, p' "$tmp/j.json"; then
             pass=$((pass+1)); echo "ok   seed $seed, weights $w: $(grep -m1 max_abs "$tmp/log" | sed 's/^ *//'); $(grep -m1 '^instructions' "$tmp/log")"
         else
             fail=$((fail+1)); echo "FAIL seed $seed, weights $w"; cat "$tmp/log"

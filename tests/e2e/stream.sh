@@ -11,6 +11,10 @@
 #     storage after init is refused;
 #   - --internal-budget: the report places each constant and shows fewer
 #     bytes read than without the budget; still bit-exact.
+#   - --stage-bytes: a staging buffer smaller than the largest layer (the
+#     layer read in tiles of output channels) stays bit-exact on host and
+#     qemu, the buffer within the cap and the bytes read no more than the
+#     blob; a cap below one tile is refused naming the layer and the least.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -31,10 +35,12 @@ validate() {
     local R=$SH/reference/tflm/$m out
     out=$("$KILN" validate $SH/models/mlperf_tiny/$m.tflite --target $t --weights stream \
           --input $R/seed2.in --expected $R/seed2.out "$@" 2>&1)
-    local n blob
+    local n blob stage cap=${CAP:-4294967295}
     n=$(sed -n 's/^external flash bytes read per inference: \([0-9]*\).*/\1/p' <<<"$out")
     blob=$(sed -n 's/.*; blob \([0-9]*\) bytes.*/\1/p' <<<"$out")
-    if grep -q "^result: PASS" <<<"$out" && [ -n "$n" ] && [ "$n" -le "$blob" ]; then
+    stage=$(sed -n 's/.*staging buffer \([0-9]*\) bytes.*/\1/p' <<<"$out" | head -1)
+    if grep -q "^result: PASS" <<<"$out" && [ -n "$n" ] && [ "$n" -le "$blob" ] && [ -n "$stage" ] \
+       && [ "$stage" -le "$cap" ]; then
         ok "$m on $t, stream${*:+ $*}: bit-exact with TFLM, $n bytes read per inference (blob $blob)"
     else
         bad "$m on $t, stream${*:+ $*}:"; echo "$out" | tail -15 | sed 's/^/     /'
@@ -50,6 +56,21 @@ else
     echo "skip qemu: arm-none-eabi-gcc or qemu-system-arm missing"
 fi
 validate kws_ref_model host --internal-budget 16K --integrity crc32
+
+# --stage-bytes: layers above the cap read in tiles of output channels.
+CAP=4096 validate kws_ref_model host --stage-bytes 4K
+CAP=4096 validate pretrainedResnet_quant host --stage-bytes 4K
+CAP=4096 validate kws_ref_model host --stage-bytes 4K --kernels compact
+CAP=16384 validate ad01_int8 host --stage-bytes 16K
+if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
+    CAP=4096 validate kws_ref_model qemu --stage-bytes 4K
+    CAP=4096 validate pretrainedResnet_quant qemu --stage-bytes 4K
+fi
+out=$("$KILN" generate $SH/models/mlperf_tiny/kws_ref_model.tflite -o "$tmp/small" --weights stream \
+      --stage-bytes 200 2>&1); rc=$?
+[ $rc = 2 ] && grep -q "layer 0 (Conv.*give --stage-bytes 208 or more" <<<"$out" && [ ! -e "$tmp/small" ] \
+    && ok "--stage-bytes below one tile refused: $(sed 's/.*: its/its/' <<<"$out" | cut -c1-60)..." \
+    || { bad "--stage-bytes 200: exit $rc"; echo "$out" | tail -3; }
 
 # The application: failing reads, changed storage.
 R=$SH/reference/tflm/kws_ref_model

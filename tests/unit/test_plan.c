@@ -398,6 +398,138 @@ static void plane_depthwise_moves_by_whole_pixels(void **state)
     ir_free(g);
 }
 
+/* The packed int8 FC expands its input row into scratch before it writes
+ * any output, so with batch 1 the output may sit anywhere on the input:
+ * x(64) -> FC -> y(16) fits in 64 bytes (80 apart).  Batched, rows go two
+ * at a time: rows 0, 1 of y end 2*16 bytes from y's start while x's row 2
+ * starts 2*8 from x's, so d <= 16 - 32 = -16 (batch 4, 8 -> 16). */
+static lir_call *fc(lir_program *p, int batch, int k, int n, int in, int out)
+{
+    lir_call *c = lir_begin(p, 0, "kiln_fully_connected_s8_p16", "kiln_fc_s8_params",
+                            "{ .batch = %d, .in_features = %d, .out_features = %d, .in_offset = 1, "
+                            ".w_offset = 0, .in_xor = 0, .w_xor = 0, .rq = { .mode = 0 } }", batch, k, n);
+    lir_in(c, in);
+    lir_null(c);
+    lir_out(c, out);
+    return c;
+}
+
+static void fc_reads_its_row_from_scratch(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("fc");
+    int x = act8(g, "x", 64), y = act8(g, "y", 16), u = act8(g, "u", 32), v = act8(g, "v", 64);
+    ir_mark_input(g, x, 0);
+    ir_mark_output(g, y);
+    lir_program p = {0};
+    plan_inplace_rule r[2];
+    assert_int_equal(plan_inplace_rules(g, fc(&p, 1, 64, 16, x, y), r), 1);
+    assert_true(plan_inplace_allows(&r[0], 0, 64, 16));
+    assert_true(plan_inplace_allows(&r[0], 48, 64, 16));
+    lir_alias(&p, g->n_tensors, -1);
+    plan pl;
+    char err[256];
+    assert_true(plan_memory(g, &p, &pl, err, sizeof err));
+    assert_int_equal(pl.lower_bound_separate, 80);
+    assert_int_equal(pl.arena_bytes, 64);
+    assert_int_equal(pl.inplace_in[0], x);
+    assert_true(plan_check(g, &p, &pl, err, sizeof err));
+    plan_free(&pl);
+    lir_program q = {0};
+    assert_int_equal(plan_inplace_rules(g, fc(&q, 4, 8, 16, u, v), r), 1);
+    assert_int_equal(r[0].dmax, -16);
+    lir_free(&q);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* The float packed conv as lower_f32 prints it (NHWC, 2-D). */
+static lir_call *conv_f32(lir_program *p, const char *method, int block, int groups, int in_c, int hw, int out_c,
+                          int k, int pad, int in, int res, int out)
+{
+    lir_call *c = lir_begin(p, 0, "kiln_conv_f32_packed", "kiln_conv_f32_packed_params",
+                            "{ .conv = { .layout = 1, .batch = 1, .in_c = %d, .out_c = %d, .groups = %d, "
+                            ".in = { 1, %d, %d }, .out = { 1, %d, %d }, .k = { 1, %d, %d }, "
+                            ".stride = { 1, 1, 1 }, .dil = { 1, 1, 1 }, .pad = { 0, %d, %d }, "
+                            ".act_lo = -HUGE_VALF, .act_hi = HUGE_VALF }, .epi = { .act_lo = -HUGE_VALF, "
+                            ".act_hi = HUGE_VALF, .leaky = 0, .alpha = 0.0f, .maxc = 0, .maxc_value = 0.0f }, "
+                            ".panel = 8, .kdim = %d, .method = %s, .block = %d }",
+                            in_c, out_c, groups, hw, hw, hw, hw, k, k, pad, pad, in_c * k * k, method, block);
+    lir_in(c, in);
+    lir_null(c);
+    lir_null(c);
+    lir_in(c, res);
+    lir_out(c, out);
+    lir_null(c);
+    return c;
+}
+
+/* kiln_conv_f32_packed works in blocks of pixels.  DIRECT (1x1): every
+ * panel reads the block's input in place, so the block's 64 output pixels
+ * (64*8 floats, 2,048 bytes) must end at or below its first input pixel:
+ * d <= -2048 on 16x16x8 -> 8.  IM2COL (3x3, pad 1, 8x8x4 -> 4, blocks of
+ * 16 pixels = two output rows): block b is copied to scratch first, but
+ * the next block still reads input row 2b+1 (its window's top), which
+ * starts (2b+1)*8*4*4 = (2b+1)*128 bytes in, while block b's outputs end
+ * at (b+1)*256: d <= -128 for every b.  A fused residual or a second
+ * group gets no rule. */
+static void float_conv_blocks_match_the_hand_count(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("f32");
+    int64_t s1[1] = {2048};
+    int x = ir_add_tensor(g, "x", IR_DT_F32, 1, s1), y = ir_add_tensor(g, "y", IR_DT_F32, 1, s1);
+    int64_t s2[1] = {256};
+    int u = ir_add_tensor(g, "u", IR_DT_F32, 1, s2), v = ir_add_tensor(g, "v", IR_DT_F32, 1, s2);
+    lir_program p = {0};
+    plan_inplace_rule r[2];
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_DIRECT", 0, 1, 8, 16, 8, 1, 0, x, -1, y), r), 1);
+    assert_int_equal(r[0].in_arg, 0);
+    assert_int_equal(r[0].out_arg, 4);
+    assert_int_equal(r[0].dmax, -2048);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_IM2COL", 16, 1, 4, 8, 4, 3, 1, u, -1, v), r), 1);
+    assert_int_equal(r[0].dmax, -128);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_DIRECT", 0, 1, 8, 16, 8, 1, 0, x, y, y), r), 0);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_DIRECT", 0, 2, 8, 16, 8, 1, 0, x, -1, y), r), 0);
+    lir_free(&p);
+    ir_free(g);
+}
+
+/* Float and int16 elementwise kernels read element i before writing it:
+ * d = 0 is safe for each input that is not broadcast, d = 4 (a float
+ * ahead) is not. */
+static void float_and_int16_elementwise_run_in_place(void **state)
+{
+    (void)state;
+    ir_graph *g = ir_new("elem");
+    int64_t s[1] = {16};
+    int a = ir_add_tensor(g, "a", IR_DT_F32, 1, s), b = ir_add_tensor(g, "b", IR_DT_F32, 1, s),
+        y = ir_add_tensor(g, "y", IR_DT_F32, 1, s);
+    int c = ir_add_tensor(g, "c", IR_DT_S16, 1, s), d = ir_add_tensor(g, "d", IR_DT_S16, 1, s),
+        z = ir_add_tensor(g, "z", IR_DT_S16, 1, s);
+    lir_program p = {0};
+    plan_inplace_rule r[2];
+    const char *bin[] = {"kiln_add_f32", "kiln_mul_s16"};
+    int ins[2][3] = {{a, b, y}, {c, d, z}};
+    for (int k = 0; k < 2; k++) {
+        lir_call *call = lir_begin(&p, 0, bin[k], "kiln_binary_f32_params", "{ .rank = 1 }");
+        lir_in(call, ins[k][0]);
+        lir_in(call, ins[k][1]);
+        lir_out(call, ins[k][2]);
+        assert_int_equal(plan_inplace_rules(g, call, r), 2);
+        assert_int_equal(r[0].dmax, 0);
+        assert_int_equal(r[1].in_arg, 1);
+        assert_false(plan_inplace_allows(&r[0], 4, 64, 64));
+    }
+    lir_call *call = lir_begin(&p, 0, "kiln_sigmoid_f32", "kiln_unary_f32_params", "{ .size = 16 }");
+    lir_in(call, a);
+    lir_out(call, y);
+    assert_int_equal(plan_inplace_rules(g, call, r), 1);
+    assert_true(plan_inplace_allows(&r[0], 0, 64, 64));
+    lir_free(&p);
+    ir_free(g);
+}
+
 /* plan_check refuses a plan that shares bytes no rule allows: a kernel
  * without a rule whose output sits on its input, and an activation whose
  * output starts above its input (d = 16 > 0: y[i] would land on x[i+16]
@@ -458,6 +590,9 @@ int main(void)
         cmocka_unit_test(ring_rules_match_the_hand_count),
         cmocka_unit_test(plane_depthwise_moves_by_whole_pixels),
         cmocka_unit_test(plan_check_refuses_unsafe_sharing),
+        cmocka_unit_test(fc_reads_its_row_from_scratch),
+        cmocka_unit_test(float_conv_blocks_match_the_hand_count),
+        cmocka_unit_test(float_and_int16_elementwise_run_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
