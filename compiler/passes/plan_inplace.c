@@ -31,43 +31,24 @@
 
 #define NO_BOUND INT64_MAX
 
-/* Integer field `name` of the call's params initializer ("{ .name = v, ...
- * }"), the exact values the kernel receives.  The first match is the outer
- * struct's: nested structs (.rq) come last in every initializer. */
-static bool param(const lir_call *c, const char *name, int64_t *v)
-{
-    if (!c->pinit)
-        return false;
-    size_t n = strlen(name);
-    for (const char *s = strchr(c->pinit, '.'); s; s = strchr(s + 1, '.')) {
-        if ((s == c->pinit || s[-1] == ' ' || s[-1] == '{') && !strncmp(s + 1, name, n) &&
-            !strncmp(s + 1 + n, " = ", 3)) {
-            char *end;
-            long long x = strtoll(s + 4 + n, &end, 10);
-            if (end == s + 4 + n)
-                return false;
-            *v = x;
-            return true;
-        }
-    }
-    return false;
-}
-
 typedef struct conv_p {
     int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w, k_h, k_w;
     int64_t stride_h, stride_w, dil_h, pad_t, pad_l, layout;
 } conv_p;
 
+/* The geometry of a call whose params are kiln_conv_s8_params: the exact
+ * values the kernel receives. */
 static bool conv_params(const lir_call *c, conv_p *p)
 {
-    return param(c, "batch", &p->batch) && param(c, "in_c", &p->in_c) &&
-           param(c, "in_h", &p->in_h) && param(c, "in_w", &p->in_w) &&
-           param(c, "out_c", &p->out_c) && param(c, "out_h", &p->out_h) &&
-           param(c, "out_w", &p->out_w) && param(c, "k_h", &p->k_h) && param(c, "k_w", &p->k_w) &&
-           param(c, "stride_h", &p->stride_h) && param(c, "stride_w", &p->stride_w) &&
-           param(c, "dil_h", &p->dil_h) && param(c, "pad_t", &p->pad_t) &&
-           param(c, "pad_l", &p->pad_l) && param(c, "layout", &p->layout) && p->batch == 1 &&
-           p->layout == 1 && p->out_h > 0 && p->out_w > 0 && p->in_h > 0;
+    if (c->ptype != &lir_desc_kiln_conv_s8_params)
+        return false;
+    const kiln_conv_s8_params *q = c->params;
+    p->batch = q->batch, p->in_c = q->in_c, p->in_h = q->in_h, p->in_w = q->in_w;
+    p->out_c = q->out_c, p->out_h = q->out_h, p->out_w = q->out_w, p->k_h = q->k_h, p->k_w = q->k_w;
+    p->stride_h = q->stride_h, p->stride_w = q->stride_w, p->dil_h = q->dil_h;
+    p->pad_t = q->pad_t, p->pad_l = q->pad_l, p->layout = q->layout;
+    return p->batch == 1 && p->layout == KILN_LAYOUT_NHWC && p->out_h > 0 && p->out_w > 0 &&
+           p->in_h > 0;
 }
 
 /* conv_s8_packed.c's pointwise(): the kernel reads input pixels, not rows. */
