@@ -23,7 +23,7 @@ static int act(ir_graph *g, const char *name, int64_t bytes)
 
 static void call(lir_program *p, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, "k", NULL, NULL);
+    lir_call *c = lir_begin(p, 0, "k");
     lir_in(c, in);
     lir_out(c, out);
 }
@@ -76,7 +76,7 @@ static void residual_keeps_skip_alive(void **state)
     lir_program p = {0};
     call(&p, a, b);
     call(&p, b, c);
-    lir_call *k = lir_begin(&p, 0, "add", NULL, NULL);
+    lir_call *k = lir_begin(&p, 0, "add");
     lir_in(k, b);
     lir_in(k, c);
     lir_out(k, d);
@@ -132,7 +132,7 @@ static void scratch_lives_only_during_its_call(void **state)
     ir_mark_input(g, x, 0);
     ir_mark_output(g, z);
     lir_program p = {0};
-    lir_call *c = lir_begin(&p, 0, "k", NULL, NULL);
+    lir_call *c = lir_begin(&p, 0, "k");
     lir_in(c, x);
     lir_out(c, y);
     c->scratch_bytes = 128;
@@ -203,7 +203,7 @@ static void scratch_of_4gib_is_refused(void **state)
     ir_mark_input(g, x, 0);
     ir_mark_output(g, y);
     lir_program p = {0};
-    lir_call *c = lir_begin(&p, -1, "kiln_im2col", NULL, NULL);
+    lir_call *c = lir_begin(&p, -1, "kiln_im2col");
     lir_in(c, x);
     lir_out(c, y);
     c->scratch_bytes = (size_t)5000000000ULL;
@@ -247,7 +247,8 @@ static int act8(ir_graph *g, const char *name, int64_t bytes)
 
 static lir_call *relu(lir_program *p, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, "kiln_requantize_s8", "kiln_requantize_params", "{ .n = 64 }");
+    const kiln_requantize_params rp = {.n = 64};
+    lir_call *c = LIR_CALL(p, 0, "kiln_requantize_s8", kiln_requantize_params, &rp);
     lir_in(c, in);
     lir_out(c, out);
     return c;
@@ -308,17 +309,17 @@ static void graph_output_is_never_overwritten(void **state)
     ir_free(g);
 }
 
-/* The params of a packed conv as lower_s8 prints them (the fields the rules
+/* The params of a packed conv as lower_s8 fills them (the fields the rules
  * read; the rest do not matter to them). */
 static lir_call *conv(lir_program *p, const char *kernel, int in_c, int in_hw, int out_c, int out_hw,
                       int k, int stride, int pad, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, kernel, "kiln_conv_s8_params",
-                            "{ .batch = 1, .in_c = %d, .in_h = %d, .in_w = %d, .out_c = %d, "
-                            ".out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d, .stride_h = %d, "
-                            ".stride_w = %d, .dil_h = 1, .dil_w = 1, .pad_t = %d, .pad_l = %d, "
-                            ".groups = 1, .layout = 1, .in_offset = 128, .rq = { .mode = 1 } }",
-                            in_c, in_hw, in_hw, out_c, out_hw, out_hw, k, k, stride, stride, pad, pad);
+    const kiln_conv_s8_params cp = {
+        .batch = 1, .in_c = in_c, .in_h = in_hw, .in_w = in_hw, .out_c = out_c, .out_h = out_hw,
+        .out_w = out_hw, .k_h = k, .k_w = k, .stride_h = stride, .stride_w = stride, .dil_h = 1,
+        .dil_w = 1, .pad_t = pad, .pad_l = pad, .groups = 1, .layout = KILN_LAYOUT_NHWC,
+        .in_offset = 128, .rq = {.mode = KILN_RQ_ONNX}};
+    lir_call *c = LIR_CALL(p, 0, kernel, kiln_conv_s8_params, &cp);
     lir_in(c, in);
     lir_null(c);
     lir_out(c, out);
