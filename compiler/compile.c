@@ -194,7 +194,10 @@ static uint64_t compute_signature(const compiled *c, const uint8_t *payload, siz
     for (int i = 0; i < c->prog.n_calls; i++) {
         const lir_call *call = &c->prog.calls[i];
         h = fnv64_str(h, call->kernel);
-        h = fnv64_str(h, call->pinit ? call->pinit : "");
+        /* the params by value: their type and bytes (no padding, lir_params.c) */
+        h = fnv64_str(h, call->ptype ? call->ptype->name : "");
+        if (call->ptype)
+            h = fnv64(h, call->params, call->ptype->size);
         for (int a = 0; a < call->n_args; a++) {
             const lir_arg *arg = &call->args[a];
             uint64_t v[3] = {(uint64_t)arg->kind, 0, 0};

@@ -1,35 +1,36 @@
 /*
- * c_init.c - a kernel's parameter initializer laid out for a reader
- * (c_init.h): one field group a line, nested structs indented, enum
- * constants by name.
+ * c_init.c - a kernel's params printed as C for a reader (c_init.h): one
+ * field group a line, nested structs indented, enum constants by name.
  *
- * Relies on the initializer being code Kiln composed (c_code_is_plain): a
- * brace group of ".field = value" items or of bare values, values being
- * numbers, float literals, casts or nested groups; no string, no comment.
- * Only the layout changes: every value is printed as it came (or as the enum
- * constant with that value, taken from the runtime's own headers), in the
- * same order, so the struct it initializes is byte for byte the same.
- * Never sees outside text.
+ * Relies on the struct's description (lir_params.c, made from the runtime
+ * header's own field list) for every field's name, size, count and format,
+ * and on the headers' promise of no padding: a field's bytes follow the
+ * previous field's.  Every field is printed, in declaration order, so the
+ * initializer names exactly the struct's fields and is its bytes.  Never
+ * sees outside text: names come from the headers, values are numbers.
  */
 #include "emit/c_init.h"
 
-#include <stdbool.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kiln/blob.h"
 #include "kiln/kernels.h"
+#include "passes/lower.h"
 
 enum { LINE_MAX_COLS = 100 };
 
-/* One item of a brace group: ".name = value" (name may be empty) where value
- * is text or a nested group [val, val + len). */
+/* One item of a brace group: ".name = value" (name empty for an array
+ * element), the value as text, or a nested group (array or struct). */
 typedef struct item {
     const char *name;
     size_t name_len;
-    const char *val;
+    char *val;                  /* scalar: its text */
     size_t val_len;
+    const lir_field *field;     /* group: the array or struct field */
+    const unsigned char *bytes; /* group: its first byte */
 } item;
 
 typedef struct enum_name {
@@ -43,112 +44,78 @@ static const enum_name rq_names[] = {E(KILN_RQ_TFLITE), E(KILN_RQ_ONNX), E(KILN_
                                      E(KILN_RQ_SHORT_RELU), {0, NULL}};
 static const enum_name qtype_names[] = {E(KILN_QT_S8), E(KILN_QT_U8), E(KILN_QT_S16), E(KILN_QT_U16),
                                         E(KILN_QT_S32), {0, NULL}};
+static const enum_name method_names[] = {E(KILN_CONV_F32_DIRECT), E(KILN_CONV_F32_IM2COL),
+                                         E(KILN_CONV_F32_PADDED), {0, NULL}};
 #undef E
 
-/* Which fields hold an enum: (struct type, field).  A field name alone is
- * not enough: kiln_rnn_f32_params.layout is a sequence order, not a
- * KILN_LAYOUT_*. */
-typedef struct enum_field {
-    const char *type, *field;
-    const enum_name *names;
-} enum_field;
-
-static const enum_field enum_fields[] = {
-    {"kiln_conv_s8_params", "layout", layout_names},
-    {"kiln_pool_s8_params", "layout", layout_names},
-    {"kiln_conv_f32_params", "layout", layout_names},
-    {"kiln_pool_f32_params", "layout", layout_names},
-    {"kiln_maxpool_int_params", "layout", layout_names},
-    {"kiln_requantize_params", "in_type", qtype_names},
-    {"kiln_requantize_params", "out_type", qtype_names},
-    {"kiln_requant", "mode", rq_names},
-};
-
-/* The struct type of a member that is a struct: (outer type or "*" for
- * every one, member, its type). */
-static const char *const member_types[][3] = {
-    {"*", "rq", "kiln_requant"},        /* every kiln_requant member is named rq */
-    {"kiln_pool_q8_params", "pool", "kiln_pool_s8_params"},
-};
-
-static bool span_is(const char *s, size_t n, const char *z)
+static const enum_name *enum_names(lir_fmt f)
 {
-    return strlen(z) == n && !memcmp(s, z, n);
-}
-
-static const enum_name *enum_for(const char *type, const char *f, size_t f_len)
-{
-    for (size_t i = 0; i < sizeof enum_fields / sizeof *enum_fields; i++)
-        if (!strcmp(enum_fields[i].type, type) && span_is(f, f_len, enum_fields[i].field))
-            return enum_fields[i].names;
-    return NULL;
-}
-
-static const char *member_type(const char *type, const char *f, size_t f_len)
-{
-    for (size_t i = 0; i < sizeof member_types / sizeof *member_types; i++)
-        if ((!strcmp(member_types[i][0], "*") || !strcmp(member_types[i][0], type)) &&
-            span_is(f, f_len, member_types[i][1]))
-            return member_types[i][2];
-    return "";
-}
-
-static bool is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n';
-}
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n && is_space(**s))
-        (*s)++, (*n)--;
-    while (*n && is_space((*s)[*n - 1]))
-        (*n)--;
-}
-
-/* The items of the group whose text (braces excluded) is [s, s + n). */
-static item *split_items(const char *s, size_t n, int *count)
-{
-    item *it = NULL;
-    int k = 0;
-    size_t i = 0;
-    while (i < n) {
-        size_t start = i;
-        int depth = 0;
-        while (i < n && (depth > 0 || s[i] != ',')) {
-            depth += s[i] == '{' ? 1 : s[i] == '}' ? -1 : 0;
-            i++;
-        }
-        const char *p = s + start;
-        size_t len = i - start;
-        i++;                                /* past the comma */
-        trim(&p, &len);
-        if (!len)
-            continue;                       /* a trailing comma */
-        item x = {"", 0, p, len};
-        if (p[0] == '.') {
-            const char *eq = memchr(p, '=', len);
-            if (eq) {
-                x.name = p + 1;
-                x.name_len = (size_t)(eq - p - 1);
-                trim(&x.name, &x.name_len);
-                x.val = eq + 1;
-                x.val_len = len - (size_t)(eq + 1 - p);
-                trim(&x.val, &x.val_len);
-            }
-        }
-        it = realloc(it, ((size_t)k + 1) * sizeof *it);
-        if (!it)
-            abort();
-        it[k++] = x;
+    switch (f) {
+    case LIR_FMT_LAYOUT: return layout_names;
+    case LIR_FMT_QTYPE: return qtype_names;
+    case LIR_FMT_RQ_MODE: return rq_names;
+    case LIR_FMT_CONV_F32_METHOD: return method_names;
+    default: return NULL;
     }
-    *count = k;
+}
+
+/* One scalar of format f at p, as C. */
+static char *scalar_text(lir_fmt f, const unsigned char *p)
+{
+    if (f == LIR_FMT_F32 || f == LIR_FMT_F32_BITS) {
+        float v;
+        memcpy(&v, p, sizeof v);
+        if (f == LIR_FMT_F32_BITS && isfinite(v))
+            return xasprintf("%af", (double)v);
+        return xasprintf("%s", lir_f32(v));
+    }
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    const enum_name *names = enum_names(f);
+    for (const enum_name *e = names; e && e->name; e++)
+        if (e->value == v)
+            return xasprintf("%s", e->name);
+    return xasprintf("%ld", (long)v);
+}
+
+static item scalar_item(const char *name, lir_fmt f, const unsigned char *p)
+{
+    item x = {name, strlen(name), scalar_text(f, p), 0, NULL, NULL};
+    x.val_len = strlen(x.val);
+    return x;
+}
+
+/* The items of struct t at bytes: one per field. */
+static item *struct_items(const lir_struct *t, const unsigned char *bytes)
+{
+    item *it = xcalloc((size_t)t->n_fields + 1, sizeof *it);
+    size_t off = 0;
+    for (int i = 0; i < t->n_fields; i++) {
+        const lir_field *f = &t->fields[i];
+        if (f->fmt == LIR_FMT_STRUCT || f->count > 0)
+            it[i] = (item){f->name, strlen(f->name), NULL, 0, f, bytes + off};
+        else
+            it[i] = scalar_item(f->name, f->fmt, bytes + off);
+        off += f->size * (size_t)(f->count > 0 ? f->count : 1);
+    }
+    if (off != t->size) {
+        fprintf(stderr, "kiln: internal error: %s's fields cover %zu of its %zu bytes\n", t->name,
+                off, t->size);
+        abort();
+    }
     return it;
+}
+
+static void free_items(item *it, int k)
+{
+    for (int i = 0; i < k; i++)
+        free(it[i].val);
+    free(it);
 }
 
 static bool is_group(const item *x)
 {
-    return x->val_len >= 2 && x->val[0] == '{' && x->val[x->val_len - 1] == '}';
+    return x->field != NULL;
 }
 
 /* Fields of one family share a line: the same part before the first '_'
@@ -184,43 +151,24 @@ static int family(const item *a, const item *b, int want)
     return FAMILY_NONE;
 }
 
-/* The value of x as text: the enum constant's name where the field holds an
- * enum and the value is one of its constants, else as given. */
-static void put_value(sbuf *o, const char *type, const item *x)
-{
-    const enum_name *names = x->name_len ? enum_for(type, x->name, x->name_len) : NULL;
-    if (names) {
-        char buf[32];
-        if (x->val_len < sizeof buf) {
-            memcpy(buf, x->val, x->val_len);
-            buf[x->val_len] = 0;
-            char *end;
-            long v = strtol(buf, &end, 10);
-            if (*buf && !*end)
-                for (const enum_name *e = names; e->name; e++)
-                    if (e->value == v) {
-                        sb_printf(o, "%s", e->name);
-                        return;
-                    }
-        }
-    }
-    sb_put(o, x->val, x->val_len);
-}
-
 static void put_indent(sbuf *o, int indent)
 {
     for (int i = 0; i < indent; i++)
         sb_put(o, " ", 1);
 }
 
-static void put_group(sbuf *o, const char *type, const char *g, size_t n, int indent);
+static void put_struct(sbuf *o, const lir_struct *t, const unsigned char *bytes, int indent);
 
-/* A group of bare values (an array): on one line when it fits, else wrapped. */
-static void put_array(sbuf *o, const item *it, int k, int indent)
+/* An array: on one line when it fits, else wrapped. */
+static void put_array(sbuf *o, const lir_field *f, const unsigned char *bytes, int indent)
 {
+    const int k = f->count;
+    item *it = xcalloc((size_t)k, sizeof *it);
     size_t total = 4;
-    for (int i = 0; i < k; i++)
+    for (int i = 0; i < k; i++) {
+        it[i] = scalar_item("", f->fmt, bytes + (size_t)i * f->size);
         total += it[i].val_len + 2;
+    }
     if ((size_t)indent + total <= LINE_MAX_COLS) {
         sb_printf(o, "{ ");
         for (int i = 0; i < k; i++) {
@@ -228,6 +176,7 @@ static void put_array(sbuf *o, const item *it, int k, int indent)
             sb_put(o, it[i].val, it[i].val_len);
         }
         sb_printf(o, " }");
+        free_items(it, k);
         return;
     }
     sb_printf(o, "{\n");
@@ -250,26 +199,30 @@ static void put_array(sbuf *o, const item *it, int k, int indent)
     }
     put_indent(o, indent);
     sb_printf(o, "}");
+    free_items(it, k);
 }
 
-/* ".name = value" into a scratch buffer (its length decides the line). */
-static void field_text(sbuf *t, const char *type, const item *x)
+/* A nested group (struct or array) at the given indentation. */
+static void put_group(sbuf *o, const item *x, int indent)
 {
-    sb_printf(t, ".%.*s = ", (int)x->name_len, x->name);
-    put_value(t, type, x);
+    if (x->field->fmt == LIR_FMT_STRUCT)
+        put_struct(o, x->field->sub, x->bytes, indent);
+    else
+        put_array(o, x->field, x->bytes, indent);
 }
 
-/* A designated group: one line per family of scalar fields; a nested group
- * on lines of its own. */
-static void put_fields(sbuf *o, const char *type, const item *it, int k, int indent)
+/* One struct: one line per family of scalar fields; a nested group on
+ * lines of its own. */
+static void put_struct(sbuf *o, const lir_struct *t, const unsigned char *bytes, int indent)
 {
+    const int k = t->n_fields;
+    item *it = struct_items(t, bytes);
     sb_printf(o, "{\n");
     for (int i = 0; i < k;) {
         put_indent(o, indent + 4);
         if (is_group(&it[i])) {
-            sb_printf(o, ".%.*s = ", (int)it[i].name_len, it[i].name);
-            put_group(o, member_type(type, it[i].name, it[i].name_len), it[i].val + 1, it[i].val_len - 2,
-                      indent + 4);
+            sb_printf(o, ".%s = ", it[i].name);
+            put_group(o, &it[i], indent + 4);
             sb_printf(o, ",\n");
             i++;
             continue;
@@ -277,18 +230,13 @@ static void put_fields(sbuf *o, const char *type, const item *it, int k, int ind
         size_t col = (size_t)indent + 4;
         int j = i, rule = FAMILY_NONE;
         do {
-            sbuf t = {0};
-            field_text(&t, type, &it[j]);
-            if (j > i && col + t.len + 2 > LINE_MAX_COLS) {
-                sb_free(&t);
+            const size_t len = it[j].name_len + 4 + it[j].val_len; /* ".name = value" */
+            if (j > i && col + len + 2 > LINE_MAX_COLS)
                 break;
-            }
-            if (j > i)
-                sb_printf(o, " ");
-            sb_put(o, t.s, t.len);
+            sb_printf(o, "%s.%s = ", j > i ? " " : "", it[j].name);
+            sb_put(o, it[j].val, it[j].val_len);
             sb_printf(o, ",");
-            col += t.len + 2;
-            sb_free(&t);
+            col += len + 2;
             j++;
             if (j == i + 1 && j < k)
                 rule = family(&it[i], &it[j], FAMILY_NONE);
@@ -298,32 +246,37 @@ static void put_fields(sbuf *o, const char *type, const item *it, int k, int ind
     }
     put_indent(o, indent);
     sb_printf(o, "}");
+    free_items(it, k);
 }
 
-static void put_group(sbuf *o, const char *type, const char *g, size_t n, int indent)
+void c_init_print(sbuf *o, const lir_struct *t, const void *v, int indent)
 {
-    int k;
-    item *it = split_items(g, n, &k);
-    bool designated = k > 0;
-    for (int i = 0; i < k; i++)
-        designated = designated && it[i].name_len > 0;
-    if (k == 0)
-        sb_printf(o, "{0}");
-    else if (designated)
-        put_fields(o, type, it, k, indent);
-    else
-        put_array(o, it, k, indent);
-    free(it);
+    put_struct(o, t, v, indent);
 }
 
-void c_init_pretty(sbuf *o, const char *ptype, const char *init, int indent)
+static bool needs_math(const lir_struct *t, const unsigned char *bytes)
 {
-    const char *s = init;
-    size_t n = strlen(init);
-    trim(&s, &n);
-    if (n < 2 || s[0] != '{' || s[n - 1] != '}') {
-        sb_put(o, s, n);                    /* not a brace group: as it is */
-        return;
+    size_t off = 0;
+    for (int i = 0; i < t->n_fields; i++) {
+        const lir_field *f = &t->fields[i];
+        const int n = f->count > 0 ? f->count : 1;
+        for (int e = 0; e < n; e++) {
+            const unsigned char *p = bytes + off + (size_t)e * f->size;
+            if (f->fmt == LIR_FMT_STRUCT && needs_math(f->sub, p))
+                return true;
+            if (f->fmt == LIR_FMT_F32 || f->fmt == LIR_FMT_F32_BITS) {
+                float x;
+                memcpy(&x, p, sizeof x);
+                if (isinf(x))
+                    return true;
+            }
+        }
+        off += f->size * (size_t)n;
     }
-    put_group(o, ptype, s + 1, n - 2, indent);
+    return false;
+}
+
+bool c_init_needs_math_h(const lir_struct *t, const void *v)
+{
+    return needs_math(t, v);
 }

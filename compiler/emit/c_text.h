@@ -58,8 +58,7 @@ const char *c_cut(c_cut_buf *buf, const char *s);
  * longer).  Returns false when s was cut. */
 bool c_string(sbuf *b, const char *s);
 
-/* Whether s (code Kiln composed itself: a kernel name, a parameter
- * initializer) holds nothing outside text could have brought in: no comment
+/* Whether s (code Kiln composed itself: a kernel name) holds nothing outside text could have brought in: no comment
  * delimiter, quote, backslash, "??" or byte outside printable ASCII.  The
  * emitter asserts it, so a lowering that ever put a name into code fails
  * loudly instead of emitting it. */

@@ -420,7 +420,7 @@ static void emit_weight_names(const compiled *c, const emit_names *nm, sbuf *o)
     sb_printf(o, "\n");
 }
 
-/* One layer's params struct, laid out by c_init_pretty. */
+/* One layer's params struct, printed from its value by c_init_print. */
 static void emit_params(const compiled *c, const emit_names *nm, sbuf *o)
 {
     for (int i = 0; i < c->prog.n_calls; i++) {
@@ -428,9 +428,8 @@ static void emit_params(const compiled *c, const emit_names *nm, sbuf *o)
         assert(c_code_is_plain(call->kernel));
         if (!call->ptype)
             continue;
-        assert(c_code_is_plain(call->ptype) && c_code_is_plain(call->pinit));
-        sb_printf(o, "static const %s %s = ", call->ptype, nm->param[i]);
-        c_init_pretty(o, call->ptype, call->pinit, 0);
+        sb_printf(o, "static const %s %s = ", call->ptype->name, nm->param[i]);
+        c_init_print(o, call->ptype, call->params, 0);
         sb_printf(o, ";\n\n");
     }
 }
@@ -439,7 +438,7 @@ static void emit_params(const compiled *c, const emit_names *nm, sbuf *o)
 static bool needs_math_h(const compiled *c)
 {
     for (int i = 0; i < c->prog.n_calls; i++)
-        if (c->prog.calls[i].pinit && strstr(c->prog.calls[i].pinit, "HUGE_VAL"))
+        if (c->prog.calls[i].ptype && c_init_needs_math_h(c->prog.calls[i].ptype, c->prog.calls[i].params))
             return true;
     for (int k = 0; k < c->g->n_inputs + c->g->n_outputs; k++) {
         const ir_tensor *t = &c->g->tensors[k < c->g->n_inputs ? c->g->inputs[k] : c->g->outputs[k - c->g->n_inputs]];

@@ -152,7 +152,7 @@ void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *
     assert(s->n_tiles > 0 && call->ptype && param && c->pl.inplace_in[i] < 0);
     sb_printf(o, "    { /* %d output channels in %d tiles of at most %d, one read each (--stage-bytes) */\n",
               (int)s->out_c, s->n_tiles, (int)s->tiles[0].n);
-    sb_printf(o, "        %s pt = %s;\n", call->ptype, param);
+    sb_printf(o, "        %s pt = %s;\n", call->ptype->name, param);
     for (int k = 0; k < s->n_tiles; k++)
         emit_tile(c, i, &s->tiles[k], args, na, o);
     sb_printf(o, "    }\n");

@@ -16,8 +16,7 @@
 
 #include "util/sbuf.h"
 
-lir_call *lir_begin(lir_program *p, int node, const char *kernel, const char *ptype,
-                    const char *pinit_fmt, ...)
+lir_call *lir_begin(lir_program *p, int node, const char *kernel)
 {
     if (p->n_calls == p->cap_calls) {
         p->cap_calls = p->cap_calls ? 2 * p->cap_calls : 64;
@@ -27,15 +26,16 @@ lir_call *lir_begin(lir_program *p, int node, const char *kernel, const char *pt
     memset(c, 0, sizeof *c);
     c->node = node;
     c->kernel = xstrdup(kernel);
-    if (ptype) {
-        c->ptype = xstrdup(ptype);
-        sbuf b = {0};
-        va_list ap;
-        va_start(ap, pinit_fmt);
-        sb_vprintf(&b, pinit_fmt, ap);
-        va_end(ap);
-        c->pinit = sb_take(&b);
-    }
+    return c;
+}
+
+lir_call *lir_begin_params(lir_program *p, int node, const char *kernel, const lir_struct *t,
+                           const void *v)
+{
+    lir_call *c = lir_begin(p, node, kernel);
+    c->ptype = t;
+    c->params = xmalloc(t->size);
+    memcpy(c->params, v, t->size);
     return c;
 }
 
@@ -162,26 +162,6 @@ const char *lir_f32(float v)
     return b;
 }
 
-char *lir_f32_list(const float *v, int n)
-{
-    sbuf b = {0};
-    sb_printf(&b, "{ ");
-    for (int i = 0; i < n; i++)
-        sb_printf(&b, "%s%s", i ? ", " : "", lir_f32(v[i]));
-    sb_printf(&b, " }");
-    return sb_take(&b);
-}
-
-char *lir_int_list(const int64_t *v, int n)
-{
-    sbuf b = {0};
-    sb_printf(&b, "{ ");
-    for (int i = 0; i < n; i++)
-        sb_printf(&b, "%s%lld", i ? ", " : "", (long long)v[i]);
-    sb_printf(&b, " }");
-    return sb_take(&b);
-}
-
 static const lower_fn families[] = {lower_s8, lower_data, lower_f32, lower_ext};
 
 bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen)
@@ -220,8 +200,7 @@ void lir_free(lir_program *p)
 {
     for (int i = 0; i < p->n_calls; i++) {
         free(p->calls[i].kernel);
-        free(p->calls[i].ptype);
-        free(p->calls[i].pinit);
+        free(p->calls[i].params);
     }
     free(p->calls);
     free(p->alias);

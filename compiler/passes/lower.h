@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ir/ir.h"
+#include "passes/lir_params.h"
 
 #define LIR_MAX_ARGS 16
 
@@ -43,8 +44,8 @@ typedef struct lir_arg {
 typedef struct lir_call {
     int node;             /* IR node lowered, for comments and the report */
     char *kernel;         /* e.g. "kiln_conv_f32" */
-    char *ptype;          /* params struct type, e.g. "kiln_conv_params"; NULL: none */
-    char *pinit;          /* its C99 initializer, e.g. "{ .batch = 1, ... }" */
+    const lir_struct *ptype; /* params struct type (lir_params.h); NULL: none */
+    void *params;         /* its value: ptype->size bytes, a copy of the lowering's struct */
     int n_args;
     lir_arg args[LIR_MAX_ARGS];
     size_t scratch_bytes; /* > 0: a pointer to this much arena scratch is passed last */
@@ -80,13 +81,15 @@ typedef struct lir_program {
 
 /* ---- building calls (lower.c) ---------------------------------------- */
 
-/* Starts a call; printf-style initializer for the params struct (ptype may be NULL). */
-lir_call *lir_begin(lir_program *p, int node, const char *kernel, const char *ptype,
-                    const char *pinit_fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
-#endif
-    ;
+/* Starts a call to a kernel without params. */
+lir_call *lir_begin(lir_program *p, int node, const char *kernel);
+/* Starts a call whose params are *v, a struct of type t (copied).  Use
+ * LIR_CALL(p, node, kernel, T, &value): it takes T's description and lets
+ * only a pointer to a T through. */
+lir_call *lir_begin_params(lir_program *p, int node, const char *kernel, const lir_struct *t,
+                           const void *v);
+#define LIR_CALL(p, node, kernel, T, v) \
+    lir_begin_params((p), (node), (kernel), &lir_desc_##T, lir_is_##T(v))
 void lir_in(lir_call *c, int tensor);      /* read-only tensor operand (-1 becomes NULL) */
 void lir_out(lir_call *c, int tensor);     /* written tensor operand */
 void lir_int(lir_call *c, int64_t v);
@@ -105,9 +108,6 @@ int lir_layout_of(const lir_program *p, int t);
  * float ("1.5f", "-HUGE_VALF").  Returns a pointer into one of a few
  * rotating static buffers: use it within one printf call. */
 const char *lir_f32(float v);
-/* Same for a list: "{ 1.5f, 2.0f }" in a heap string the caller frees. */
-char *lir_f32_list(const float *v, int n);
-char *lir_int_list(const int64_t *v, int n);
 
 /* ---- family lowerings ------------------------------------------------ */
 

@@ -82,14 +82,11 @@ static int emit_copy(ir_graph *g, int node, lir_program *p, int x, int y, int ra
     }
     for (int d = r; d < IR_MAX_DIMS; d++)
         sh[d] = 1, xs[d] = 0;
-    sbuf b = {0};
-    sb_printf(&b, "{ .elem_size = %d, .rank = %d, .shape = ", (int)ir_dtype_size(T(g, y)->dtype), r);
-    lower_put_i32s(&b, sh, IR_MAX_DIMS);
-    sb_printf(&b, ", .x_stride = ");
-    lower_put_i32s(&b, xs, IR_MAX_DIMS);
-    sb_printf(&b, ", .x_offset = %lld }", (long long)off);
-    lir_call *c = lir_begin(p, node, "kiln_copy_strided", "kiln_copy_params", "%s", b.s);
-    sb_free(&b);
+    kiln_copy_params cp = {.elem_size = (int32_t)ir_dtype_size(T(g, y)->dtype), .rank = r,
+                           .x_offset = (int32_t)off};
+    memcpy(cp.shape, sh, sizeof cp.shape);
+    memcpy(cp.x_stride, xs, sizeof cp.x_stride);
+    lir_call *c = LIR_CALL(p, node, "kiln_copy_strided", kiln_copy_params, &cp);
     lir_in(c, x);
     lir_out(c, y);
     return 1;
@@ -147,16 +144,11 @@ static void emit_concat(ir_graph *g, int node, lir_program *p, const int *in, in
         outer *= yt->shape[d];
     for (int d = axis + 1; d < yt->rank; d++)
         inner *= yt->shape[d];
-    int32_t chunk[KILN_CONCAT_MAX_INPUTS] = {0};
+    kiln_concat_params cp = {.elem_size = (int32_t)ir_dtype_size(yt->dtype), .n_inputs = n,
+                             .outer = (int32_t)outer};
     for (int i = 0; i < n; i++)
-        chunk[i] = (int32_t)(T(g, in[i])->shape[axis] * inner);
-    sbuf b = {0};
-    sb_printf(&b, "{ .elem_size = %d, .n_inputs = %d, .outer = %lld, .chunk = ",
-              (int)ir_dtype_size(yt->dtype), n, (long long)outer);
-    lower_put_i32s(&b, chunk, KILN_CONCAT_MAX_INPUTS);
-    sb_printf(&b, " }");
-    lir_call *c = lir_begin(p, node, "kiln_concat", "kiln_concat_params", "%s", b.s);
-    sb_free(&b);
+        cp.chunk[i] = (int32_t)(T(g, in[i])->shape[axis] * inner);
+    lir_call *c = LIR_CALL(p, node, "kiln_concat", kiln_concat_params, &cp);
     lir_out(c, y);
     for (int i = 0; i < KILN_CONCAT_MAX_INPUTS; i++)
         lir_in(c, i < n ? in[i] : -1);
@@ -266,17 +258,11 @@ static int emit_gather(ir_graph *g, int node, lir_program *p, int x, int y, int3
     const int ti = lower_add_const(g, node, T(g, y)->name, "gather_idx", IR_DT_S32, 1, tshape, all,
                                    (size_t)total * sizeof(int32_t));
     free(all);
-    sbuf b = {0};
-    sb_printf(&b, "{ .elem_size = %d, .rank = %d, .shape = ", (int)ir_dtype_size(T(g, y)->dtype),
-              rank ? rank : 1);
-    lower_put_i32s(&b, sh, IR_MAX_DIMS);
-    sb_printf(&b, ", .x_stride = ");
-    lower_put_i32s(&b, xs, IR_MAX_DIMS);
-    sb_printf(&b, ", .off = ");
-    lower_put_i32s(&b, off, IR_MAX_DIMS);
-    sb_printf(&b, " }");
-    lir_call *c = lir_begin(p, node, "kiln_gather_axes", "kiln_gather_params", "%s", b.s);
-    sb_free(&b);
+    kiln_gather_params gp = {.elem_size = (int32_t)ir_dtype_size(T(g, y)->dtype), .rank = rank ? rank : 1};
+    memcpy(gp.shape, sh, sizeof gp.shape);
+    memcpy(gp.x_stride, xs, sizeof gp.x_stride);
+    memcpy(gp.off, off, sizeof gp.off);
+    lir_call *c = LIR_CALL(p, node, "kiln_gather_axes", kiln_gather_params, &gp);
     lir_in(c, x);
     lir_in(c, ti);
     lir_in(c, fill);
@@ -466,9 +452,9 @@ static int lower_cast(ir_graph *g, int node, lir_program *p, char *err, size_t e
                           ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
     if (!lower_fits_i32(ir_numel(y)))
         return lower_fail(err, errlen, g, node, "tensor too large");
-    lir_call *c = lir_begin(p, node, "kiln_cast", "kiln_cast_params",
-                            "{ .size = %lld, .from = %d, .to = %d }", (long long)ir_numel(y),
-                            (int)x->dtype, (int)y->dtype);
+    const kiln_cast_params cp = {.size = (int32_t)ir_numel(y), .from = (int32_t)x->dtype,
+                                 .to = (int32_t)y->dtype};
+    lir_call *c = LIR_CALL(p, node, "kiln_cast", kiln_cast_params, &cp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     return 1;
@@ -501,23 +487,15 @@ static int lower_int_binary(ir_graph *g, int node, lir_program *p, char *err, si
                    : nd->op == IR_OP_MIN ? "min" : "max";
     if (nd->attr.act.on)
         return 0;   /* a clamp on integers is not plain integer arithmetic */
-    int32_t sh[IR_MAX_DIMS], as[IR_MAX_DIMS], bs[IR_MAX_DIMS];
-    const int r = lower_broadcast(y, a, b, sh, as, bs);
-    if (r < 0)
+    kiln_binary_int_params bp;
+    memset(&bp, 0, sizeof bp);
+    bp.rank = lower_broadcast(y, a, b, bp.shape, bp.a_stride, bp.b_stride);
+    if (bp.rank < 0)
         return lower_fail(err, errlen, g, node, "inputs '%s' and '%s' do not broadcast to the output",
                           a->name, b->name);
     char kernel[32];
     snprintf(kernel, sizeof kernel, "kiln_%s_%s", op, sfx);
-    sbuf s = {0};
-    sb_printf(&s, "{ .rank = %d, .shape = ", r);
-    lower_put_i32s(&s, sh, IR_MAX_DIMS);
-    sb_printf(&s, ", .a_stride = ");
-    lower_put_i32s(&s, as, IR_MAX_DIMS);
-    sb_printf(&s, ", .b_stride = ");
-    lower_put_i32s(&s, bs, IR_MAX_DIMS);
-    sb_printf(&s, " }");
-    lir_call *c = lir_begin(p, node, kernel, "kiln_binary_int_params", "%s", s.s);
-    sb_free(&s);
+    lir_call *c = LIR_CALL(p, node, kernel, kiln_binary_int_params, &bp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_out(c, nd->out[0]);
@@ -572,9 +550,10 @@ static int lower_int_clip(ir_graph *g, int node, lir_program *p, char *err, size
                                        dt, 1, one, bytes, es);
         char kernel[32];
         snprintf(kernel, sizeof kernel, "kiln_%s_%s", side ? "min" : "max", sfx);
-        lir_call *c = lir_begin(p, node, kernel, "kiln_binary_int_params",
-                                "{ .rank = 1, .shape = { %ld, 1, 1, 1, 1, 1 }, .a_stride = { 1, 0, 0, 0, 0, 0 }, "
-                                ".b_stride = { 0, 0, 0, 0, 0, 0 } }", (long)n);
+        /* y = op(x, bound): x walked element by element, the bound broadcast */
+        const kiln_binary_int_params bp = {.rank = 1, .shape = {(int32_t)n, 1, 1, 1, 1, 1},
+                                           .a_stride = {1}};
+        lir_call *c = LIR_CALL(p, node, kernel, kiln_binary_int_params, &bp);
         lir_in(c, src);
         lir_in(c, bt);
         lir_out(c, nd->out[0]);
@@ -602,11 +581,6 @@ static bool pool_geom(const ir_tensor *t, bool nhwc, int nsp, int32_t *batch, in
     return true;
 }
 
-static void put3(sbuf *b, const char *name, const int32_t v[3])
-{
-    sb_printf(b, ".%s = { %ld, %ld, %ld }, ", name, (long)v[0], (long)v[1], (long)v[2]);
-}
-
 /* Max pooling selects elements, so on integers that keep their
  * quantization it is data movement (kiln_maxpool_int8 / _uint8). */
 static int lower_int_maxpool(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
@@ -621,7 +595,11 @@ static int lower_int_maxpool(ir_graph *g, int node, lir_program *p, char *err, s
         return lower_fail(err, errlen, g, node, "input/output rank does not fit %d spatial dims", nsp);
     if (xb != yb || xc != yc)
         return lower_fail(err, errlen, g, node, "batch or channels change");
-    int32_t k[3], st[3], dil[3], pad[3];
+    kiln_maxpool_int_params mp = {.layout = nhwc ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW, .batch = xb,
+                                  .channels = xc, .storage_order = ca->storage_order ? 1 : 0};
+    memcpy(mp.in, xsp, sizeof mp.in);
+    memcpy(mp.out, ysp, sizeof mp.out);
+    int32_t *k = mp.k, *st = mp.stride, *dil = mp.dil, *pad = mp.pad;
     for (int i = 0; i < 3; i++)
         k[i] = st[i] = dil[i] = 1, pad[i] = 0;
     for (int i = 0; i < nsp; i++) {
@@ -641,19 +619,9 @@ static int lower_int_maxpool(ir_graph *g, int node, lir_program *p, char *err, s
         if (nhwc)
             return lower_fail(err, errlen, g, node, "Indices output needs NCHW layout");
     }
-    sbuf b = {0};
-    sb_printf(&b, "{ .layout = %d, .batch = %ld, .channels = %ld, ", nhwc ? 1 : 0, (long)xb, (long)xc);
-    put3(&b, "in", xsp);
-    put3(&b, "out", ysp);
-    put3(&b, "k", k);
-    put3(&b, "stride", st);
-    put3(&b, "dil", dil);
-    put3(&b, "pad", pad);
-    sb_printf(&b, ".storage_order = %d }", ca->storage_order ? 1 : 0);
     const bool s8 = T(g, nd->out[0])->dtype == IR_DT_S8;
-    lir_call *c = lir_begin(p, node, s8 ? "kiln_maxpool_int8" : "kiln_maxpool_uint8",
-                            "kiln_maxpool_int_params", "%s", b.s);
-    sb_free(&b);
+    lir_call *c = LIR_CALL(p, node, s8 ? "kiln_maxpool_int8" : "kiln_maxpool_uint8",
+                           kiln_maxpool_int_params, &mp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     lir_out(c, idx);

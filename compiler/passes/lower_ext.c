@@ -52,17 +52,14 @@ static int lower_unary_ext(ir_graph *g, int node, lir_program *p, char *err, siz
         return lower_fail(err, errlen, g, node, "output must be float32 of the input's size");
     /* The kernel's enum follows ir_ops.def's order from ABS to SQUARE. */
     const int fn = (int)(nd->op - IR_OP_ABS);
-    lir_call *c = lir_begin(p, node, "kiln_unary_ext_f32", "kiln_unary_ext_params",
-                            "{ .size = %lld, .fn = %d, .alpha = %s, .beta = %s }",
-                            (long long)ir_numel(T(g, nd->out[0])), fn, lir_f32(nd->attr.alpha),
-                            lir_f32(nd->attr.beta));
+    const int32_t n = (int32_t)ir_numel(T(g, nd->out[0]));
+    const kiln_unary_ext_params up = {.size = n, .fn = fn, .alpha = nd->attr.alpha, .beta = nd->attr.beta};
+    lir_call *c = LIR_CALL(p, node, "kiln_unary_ext_f32", kiln_unary_ext_params, &up);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     if (nd->attr.act.on) {
-        lir_call *k = lir_begin(p, node, "kiln_clip_f32", "kiln_unary_f32_params",
-                                "{ .size = %lld, .alpha = 0.0f, .beta = 0.0f, .lo = %s, .hi = %s }",
-                                (long long)ir_numel(T(g, nd->out[0])), lir_f32(nd->attr.act.lo),
-                                lir_f32(nd->attr.act.hi));
+        const kiln_unary_f32_params cp = {.size = n, .lo = nd->attr.act.lo, .hi = nd->attr.act.hi};
+        lir_call *k = LIR_CALL(p, node, "kiln_clip_f32", kiln_unary_f32_params, &cp);
         lir_in(k, nd->out[0]);
         lir_out(k, nd->out[0]);
     }
@@ -75,9 +72,8 @@ static int lower_not(ir_graph *g, int node, lir_program *p, char *err, size_t er
     if (T(g, nd->in[0])->dtype != IR_DT_BOOL || T(g, nd->out[0])->dtype != IR_DT_BOOL)
         return lower_fail(err, errlen, g, node, "unsupported: Not on %s (bool only)",
                           ir_dtype_name(T(g, nd->in[0])->dtype));
-    lir_call *c = lir_begin(p, node, "kiln_not_bool", "kiln_unary_ext_params",
-                            "{ .size = %lld, .fn = 0, .alpha = 0.0f, .beta = 0.0f }",
-                            (long long)ir_numel(T(g, nd->out[0])));
+    const kiln_unary_ext_params up = {.size = (int32_t)ir_numel(T(g, nd->out[0]))};
+    lir_call *c = LIR_CALL(p, node, "kiln_not_bool", kiln_unary_ext_params, &up);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     return 1;
@@ -103,12 +99,13 @@ static bool bstrides(const ir_tensor *y, const ir_tensor *in, int32_t *st)
     return true;
 }
 
-/* The C initializer of kiln_bcast_params for Y and up to three operands. */
-static bool bcast_init(const ir_graph *g, const ir_node *nd, int ia, int ib, int ic, int fn, sbuf *s)
+/* kiln_bcast_params for Y and up to three operands. */
+static bool bcast_init(const ir_graph *g, const ir_node *nd, int ia, int ib, int ic, int fn,
+                       kiln_bcast_params *bp)
 {
     const ir_tensor *y = T(g, nd->out[0]);
-    int32_t sh[IR_MAX_DIMS] = {0}, st[3][IR_MAX_DIMS];
-    memset(st, 0, sizeof st);
+    memset(bp, 0, sizeof *bp);
+    int32_t *sh = bp->shape, *st[3] = {bp->a_stride, bp->b_stride, bp->c_stride};
     const int ops[3] = {ia, ib, ic};
     for (int k = 0; k < 3; k++)
         if (ops[k] >= 0 && !bstrides(y, T(g, ops[k]), st[k]))
@@ -122,14 +119,7 @@ static bool bcast_init(const ir_graph *g, const ir_node *nd, int ia, int ib, int
         sh[0] = 1;
         r = 1;
     }
-    sb_printf(s, "{ .rank = %d, .shape = ", r);
-    lower_put_i32s(s, sh, IR_MAX_DIMS);
-    const char *names[3] = {"a_stride", "b_stride", "c_stride"};
-    for (int k = 0; k < 3; k++) {
-        sb_printf(s, ", .%s = ", names[k]);
-        lower_put_i32s(s, st[k], IR_MAX_DIMS);
-    }
-    sb_printf(s, ", .fn = %d }", fn);
+    bp->rank = r, bp->fn = fn;
     return true;
 }
 
@@ -171,13 +161,10 @@ static int lower_binary_ext(ir_graph *g, int node, lir_program *p, char *err, si
         fn = nd->op == IR_OP_EQUAL ? KILN_CMP_EQ : nd->op == IR_OP_GREATER ? KILN_CMP_GT
            : nd->op == IR_OP_GREATER_EQUAL ? KILN_CMP_GE : nd->op == IR_OP_LESS ? KILN_CMP_LT : KILN_CMP_LE;
     }
-    sbuf s = {0};
-    if (!bcast_init(g, nd, nd->in[0], nd->in[1], -1, fn, &s)) {
-        sb_free(&s);
+    kiln_bcast_params bp;
+    if (!bcast_init(g, nd, nd->in[0], nd->in[1], -1, fn, &bp))
         return lower_fail(err, errlen, g, node, "inputs do not broadcast to the output");
-    }
-    lir_call *c = lir_begin(p, node, k, "kiln_bcast_params", "%s", s.s);
-    sb_free(&s);
+    lir_call *c = LIR_CALL(p, node, k, kiln_bcast_params, &bp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_out(c, nd->out[0]);
@@ -194,13 +181,10 @@ static int lower_where(ir_graph *g, int node, lir_program *p, char *err, size_t 
         !lower_same_quant(T(g, nd->in[2]), y) || (es != 1 && es != 2 && es != 4 && es != 8))
         return lower_fail(err, errlen, g, node, "unsupported: Where needs a bool condition and two "
                           "inputs of the output's type and quantization");
-    sbuf s = {0};
-    if (!bcast_init(g, nd, nd->in[1], nd->in[2], nd->in[0], (int)es, &s)) {
-        sb_free(&s);
+    kiln_bcast_params bp;
+    if (!bcast_init(g, nd, nd->in[1], nd->in[2], nd->in[0], (int)es, &bp))
         return lower_fail(err, errlen, g, node, "inputs do not broadcast to the output");
-    }
-    lir_call *c = lir_begin(p, node, "kiln_where", "kiln_bcast_params", "%s", s.s);
-    sb_free(&s);
+    lir_call *c = LIR_CALL(p, node, "kiln_where", kiln_bcast_params, &bp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_in(c, nd->in[2]);
@@ -239,14 +223,10 @@ static int lower_reduce_ext(ir_graph *g, int node, lir_program *p, char *err, si
         sh[d] = 1;
     static const int fns[] = {KILN_RED_SUM, KILN_RED_MAX, KILN_RED_MIN, KILN_RED_PROD, KILN_RED_L1,
                               KILN_RED_L2, KILN_RED_SUM_SQUARE, KILN_RED_LOG_SUM_EXP};
-    sbuf b = {0};
-    sb_printf(&b, "{ .rank = %d, .in_shape = ", r);
-    lower_put_i32s(&b, sh, IR_MAX_DIMS);
-    sb_printf(&b, ", .y_stride = ");
-    lower_put_i32s(&b, ys, IR_MAX_DIMS);
-    sb_printf(&b, ", .out_size = %lld, .fn = %d }", (long long)kept, fns[nd->op - IR_OP_REDUCE_SUM]);
-    lir_call *c = lir_begin(p, node, "kiln_reduce_ext_f32", "kiln_reduce_ext_params", "%s", b.s);
-    sb_free(&b);
+    kiln_reduce_ext_params rp = {.rank = r, .out_size = (int32_t)kept, .fn = fns[nd->op - IR_OP_REDUCE_SUM]};
+    memcpy(rp.in_shape, sh, sizeof rp.in_shape);
+    memcpy(rp.y_stride, ys, sizeof rp.y_stride);
+    lir_call *c = LIR_CALL(p, node, "kiln_reduce_ext_f32", kiln_reduce_ext_params, &rp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     return 1;
@@ -272,10 +252,10 @@ static int lower_arg(ir_graph *g, int node, lir_program *p, char *err, size_t er
         return lower_fail(err, errlen, g, node, "needs a non-empty axis and an int64 output");
     int64_t outer, inner;
     axis_split(x, axis, &outer, &inner);
-    lir_call *c = lir_begin(p, node, "kiln_arg_f32", "kiln_arg_params",
-                            "{ .outer = %lld, .n = %lld, .inner = %lld, .is_min = %d, .last = %d }",
-                            (long long)outer, (long long)x->shape[axis], (long long)inner,
-                            nd->op == IR_OP_ARGMIN, nd->attr.select_last ? 1 : 0);
+    const kiln_arg_params ap = {.outer = (int32_t)outer, .n = (int32_t)x->shape[axis],
+                                .inner = (int32_t)inner, .is_min = nd->op == IR_OP_ARGMIN,
+                                .last = nd->attr.select_last ? 1 : 0};
+    lir_call *c = LIR_CALL(p, node, "kiln_arg_f32", kiln_arg_params, &ap);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     return 1;
@@ -296,11 +276,10 @@ static int lower_gather(ir_graph *g, int node, lir_program *p, char *err, size_t
     const int64_t row = inner * (int64_t)ir_dtype_size(x->dtype);
     if (!lower_fits_i32(row) || !lower_fits_i32(ir_numel(y)))
         return lower_fail(err, errlen, g, node, "tensor of more than 2^31 elements");
-    lir_call *c = lir_begin(p, node, it->dtype == IR_DT_S64 ? "kiln_gather_i64" : "kiln_gather_i32",
-                            "kiln_gather_ext_params",
-                            "{ .outer = %lld, .n = %lld, .inner_bytes = %lld, .n_idx = %lld }",
-                            (long long)outer, (long long)x->shape[axis], (long long)row,
-                            (long long)ir_numel(it));
+    const kiln_gather_ext_params gp = {.outer = (int32_t)outer, .n = (int32_t)x->shape[axis],
+                                       .inner_bytes = (int32_t)row, .n_idx = (int32_t)ir_numel(it)};
+    lir_call *c = LIR_CALL(p, node, it->dtype == IR_DT_S64 ? "kiln_gather_i64" : "kiln_gather_i32",
+                           kiln_gather_ext_params, &gp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_out(c, nd->out[0]);
@@ -321,10 +300,10 @@ static int lower_topk_cumsum(ir_graph *g, int node, lir_program *p, char *err, s
         const char *k = x->dtype == IR_DT_F32 ? "kiln_topk_f32" : x->dtype == IR_DT_S64 ? "kiln_topk_int64" : NULL;
         if (!k)
             return lower_fail(err, errlen, g, node, "unsupported: TopK on %s (float32, int64)", ir_dtype_name(x->dtype));
-        c = lir_begin(p, node, k, "kiln_topk_params",
-                      "{ .outer = %lld, .n = %lld, .inner = %lld, .k = %lld, .smallest = %d }", (long long)outer,
-                      (long long)x->shape[axis], (long long)inner, (long long)y->shape[axis],
-                      nd->attr.smallest ? 1 : 0);
+        const kiln_topk_params tp = {.outer = (int32_t)outer, .n = (int32_t)x->shape[axis],
+                                     .inner = (int32_t)inner, .k = (int32_t)y->shape[axis],
+                                     .smallest = nd->attr.smallest ? 1 : 0};
+        c = LIR_CALL(p, node, k, kiln_topk_params, &tp);
         lir_in(c, nd->in[0]);
         lir_out(c, nd->out[0]);
         lir_out(c, nd->n_out > 1 ? nd->out[1] : -1);
@@ -335,9 +314,10 @@ static int lower_topk_cumsum(ir_graph *g, int node, lir_program *p, char *err, s
     if (!k)
         return lower_fail(err, errlen, g, node, "unsupported: CumSum on %s (float32, int32, int64)",
                           ir_dtype_name(x->dtype));
-    c = lir_begin(p, node, k, "kiln_cumsum_params",
-                  "{ .outer = %lld, .n = %lld, .inner = %lld, .exclusive = %d, .reverse = %d }", (long long)outer,
-                  (long long)x->shape[axis], (long long)inner, nd->attr.exclusive ? 1 : 0, nd->attr.reverse ? 1 : 0);
+    const kiln_cumsum_params cp = {.outer = (int32_t)outer, .n = (int32_t)x->shape[axis],
+                                   .inner = (int32_t)inner, .exclusive = nd->attr.exclusive ? 1 : 0,
+                                   .reverse = nd->attr.reverse ? 1 : 0};
+    c = LIR_CALL(p, node, k, kiln_cumsum_params, &cp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     return 1;
@@ -352,23 +332,16 @@ static int lower_gather_elements(ir_graph *g, int node, lir_program *p, char *er
         axis < 0 || axis >= x->rank || it->rank != x->rank || x->rank < 1 || !lower_fits_i32(ir_numel(x)))
         return lower_fail(err, errlen, g, node, "GatherElements needs int32/int64 indices of X's rank, X and Y "
                           "of one type");
-    int32_t sh[IR_MAX_DIMS] = {0}, xs[IR_MAX_DIMS] = {0};
+    kiln_gather_elements_params gp = {.rank = x->rank, .axis = axis, .n = (int32_t)x->shape[axis],
+                                      .elem_size = (int32_t)ir_dtype_size(x->dtype)};
     int64_t s = 1;
     for (int d = x->rank - 1; d >= 0; d--) {
-        xs[d] = (int32_t)s;
+        gp.x_stride[d] = (int32_t)s;
         s *= x->shape[d];
-        sh[d] = (int32_t)it->shape[d];
+        gp.shape[d] = (int32_t)it->shape[d];
     }
-    sbuf b = {0};
-    sb_printf(&b, "{ .rank = %d, .axis = %d, .n = %lld, .elem_size = %d, .shape = ", x->rank, axis,
-              (long long)x->shape[axis], (int)ir_dtype_size(x->dtype));
-    lower_put_i32s(&b, sh, IR_MAX_DIMS);
-    sb_printf(&b, ", .x_stride = ");
-    lower_put_i32s(&b, xs, IR_MAX_DIMS);
-    sb_printf(&b, " }");
-    lir_call *c = lir_begin(p, node, it->dtype == IR_DT_S64 ? "kiln_gather_elements_i64" : "kiln_gather_elements_i32",
-                            "kiln_gather_elements_params", "%s", b.s);
-    sb_free(&b);
+    lir_call *c = LIR_CALL(p, node, it->dtype == IR_DT_S64 ? "kiln_gather_elements_i64" : "kiln_gather_elements_i32",
+                           kiln_gather_elements_params, &gp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_out(c, nd->out[0]);

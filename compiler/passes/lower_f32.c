@@ -41,16 +41,6 @@ static bool is_f32(const ir_graph *g, int t)
 }
 
 /* Appends ".act_lo = ..., .act_hi = ..." for a fused clamp (open when off). */
-static void put_act(sbuf *b, const ir_act *act)
-{
-    const float lo = act->on ? act->lo : -INFINITY, hi = act->on ? act->hi : INFINITY;
-    sb_printf(b, ".act_lo = %s, .act_hi = %s", lir_f32(lo), lir_f32(hi));
-}
-
-static void put3(sbuf *b, const char *name, const int32_t v[3])
-{
-    sb_printf(b, ".%s = { %ld, %ld, %ld }, ", name, (long)v[0], (long)v[1], (long)v[2]);
-}
 
 /* ---- conv-like geometry -------------------------------------------------- */
 
@@ -115,21 +105,6 @@ static bool win_ok(const win *w)
         if (w->k[i] < 1 || w->stride[i] < 1 || w->dil[i] < 1 || w->pad[i] < 0 || w->pad_end[i] < 0)
             return false;
     return true;
-}
-
-static char *conv_pinit(const kiln_conv_f32_params *cp)
-{
-    sbuf b = {0};
-    sb_printf(&b, "{ .layout = %d, .batch = %ld, .in_c = %ld, .out_c = %ld, .groups = %ld, ",
-              (int)cp->layout, (long)cp->batch, (long)cp->in_c, (long)cp->out_c, (long)cp->groups);
-    put3(&b, "in", cp->in);
-    put3(&b, "out", cp->out);
-    put3(&b, "k", cp->k);
-    put3(&b, "stride", cp->stride);
-    put3(&b, "dil", cp->dil);
-    put3(&b, "pad", cp->pad);
-    sb_printf(&b, ".act_lo = %s, .act_hi = %s }", lir_f32(cp->act_lo), lir_f32(cp->act_hi));
-    return sb_take(&b);
 }
 
 static void fill_act(const ir_act *act, float *lo, float *hi)
@@ -231,9 +206,7 @@ static int conv_emit(ir_graph *g, int node, lir_program *p, const char *kernel,
     const int pw = lower_add_const(g, node, T(g, nd->in[1])->name, suffix, IR_DT_F32, 1, pshape,
                                    packed, (size_t)n * sizeof(float));
     free(packed);
-    char *init = conv_pinit(cp);
-    lir_call *c = lir_begin(p, node, kernel, "kiln_conv_f32_params", "%s", init);
-    free(init);
+    lir_call *c = LIR_CALL(p, node, kernel, kiln_conv_f32_params, cp);
     lir_in(c, nd->in[0]);
     lir_in(c, pw);
     lir_in(c, bi);
@@ -249,13 +222,6 @@ static bool packed_ok(const ir_graph *g, const ir_node *nd, const lir_program *p
         return false;
     const int bi = nd->n_in > 2 ? nd->in[2] : -1;
     return ir_is_const(T(g, nd->in[1])) && (bi < 0 || ir_is_const(T(g, bi)));
-}
-
-static void put_epilogue(sbuf *b, const kiln_f32_epilogue *e)
-{
-    sb_printf(b, ".epi = { .act_lo = %s, .act_hi = %s, .leaky = %ld, .alpha = %s, .maxc = %ld, "
-              ".maxc_value = %s }", lir_f32(e->act_lo), lir_f32(e->act_hi), (long)e->leaky,
-              lir_f32(e->alpha), (long)e->maxc, lir_f32(e->maxc_value));
 }
 
 /* The fused LeakyReLU and MAX of a node (passes/fuse_f32.c) into e. */
@@ -308,18 +274,8 @@ static int conv_emit_packed(ir_graph *g, int node, lir_program *p, const kiln_co
     set_packed_layouts(p, tw, depthwise ? KILN_BLOB_LAYOUT_F32_DW : KILN_BLOB_LAYOUT_F32_PANELS, tb);
     free(w);
     free(b);
-    sbuf s = {0};
-    char *geom = conv_pinit(cp);
-    sb_printf(&s, "{ .conv = %s, ", geom);
-    free(geom);
-    put_epilogue(&s, &pp.epi);
-    static const char *const methods[] = {"KILN_CONV_F32_DIRECT", "KILN_CONV_F32_IM2COL",
-                                          "KILN_CONV_F32_PADDED"};
-    sb_printf(&s, ", .panel = %ld, .kdim = %ld, .method = %s, .block = %ld }", (long)pp.panel,
-              (long)pp.kdim, methods[pp.method], (long)pp.block);
-    lir_call *c = lir_begin(p, node, depthwise ? "kiln_depthwise_conv_f32_packed" : "kiln_conv_f32_packed",
-                            "kiln_conv_f32_packed_params", "%s", s.s);
-    sb_free(&s);
+    lir_call *c = LIR_CALL(p, node, depthwise ? "kiln_depthwise_conv_f32_packed" : "kiln_conv_f32_packed",
+                           kiln_conv_f32_packed_params, &pp);
     lir_in(c, nd->in[0]);
     lir_in(c, tw);
     lir_in(c, tb);
@@ -410,13 +366,9 @@ static int fc_emit_packed(ir_graph *g, int node, lir_program *p, int64_t batch, 
     set_packed_layouts(p, tw, KILN_BLOB_LAYOUT_F32_PANELS, tb);
     free(w);
     free(b);
-    sbuf s = {0};
-    sb_printf(&s, "{ .batch = %lld, .in_features = %lld, .out_features = %lld, ", (long long)batch,
-              (long long)K, (long long)N);
-    put_epilogue(&s, &e);
-    sb_printf(&s, ", .panel = %ld }", (long)panel);
-    lir_call *c = lir_begin(p, node, "kiln_fully_connected_f32_packed", "kiln_fc_f32_packed_params", "%s", s.s);
-    sb_free(&s);
+    const kiln_fc_f32_packed_params fp = {.batch = (int32_t)batch, .in_features = (int32_t)K,
+                                          .out_features = (int32_t)N, .epi = e, .panel = panel};
+    lir_call *c = LIR_CALL(p, node, "kiln_fully_connected_f32_packed", kiln_fc_f32_packed_params, &fp);
     lir_in(c, nd->in[0]);
     lir_in(c, tw);
     lir_in(c, tb);
@@ -442,13 +394,10 @@ static int lower_fc(ir_graph *g, int node, lir_program *p, char *err, size_t err
         return fc_emit_packed(g, node, p, ir_numel(x) / K, K, N);
     if (has_fused(nd))
         return lower_fail(err, errlen, g, node, "a fused epilogue needs the packed kernels");
-    sbuf b = {0};
-    sb_printf(&b, "{ .batch = %lld, .in_features = %lld, .out_features = %lld, ",
-              (long long)(ir_numel(x) / K), (long long)K, (long long)N);
-    put_act(&b, &nd->attr.act);
-    sb_printf(&b, " }");
-    lir_call *c = lir_begin(p, node, "kiln_fully_connected_f32", "kiln_fc_f32_params", "%s", b.s);
-    sb_free(&b);
+    kiln_fc_f32_params fp = {.batch = (int32_t)(ir_numel(x) / K), .in_features = (int32_t)K,
+                             .out_features = (int32_t)N};
+    fill_act(&nd->attr.act, &fp.act_lo, &fp.act_hi);
+    lir_call *c = LIR_CALL(p, node, "kiln_fully_connected_f32", kiln_fc_f32_params, &fp);
     lir_in(c, xi);
     lir_in(c, wi);
     lir_in(c, bi);
@@ -477,7 +426,9 @@ static int lower_matmul(ir_graph *g, int node, lir_program *p, char *err, size_t
     const int nb = abat > bbat ? abat : bbat;
     if (nb > 4)
         return lower_fail(err, errlen, g, node, "more than 4 batch dims");
-    int32_t ybat[4] = {1, 1, 1, 1}, as[4] = {0}, bs[4] = {0};
+    kiln_matmul_f32_params mp = {.m = (int32_t)M, .k = (int32_t)K, .n = (int32_t)N, .nbatch = nb,
+                                 .y_batch = {1, 1, 1, 1}};
+    int32_t *ybat = mp.y_batch, *as = mp.a_bstride, *bs = mp.b_bstride;
     int64_t astr = M * K, bstr = K * N, total = 1;
     for (int d = nb - 1; d >= 0; d--) {
         const int da = d - (nb - abat), db = d - (nb - bbat);
@@ -495,19 +446,8 @@ static int lower_matmul(ir_graph *g, int node, lir_program *p, char *err, size_t
     if (ir_numel(y) != total * M * N)
         return lower_fail(err, errlen, g, node, "output has %lld elements, expected %lld",
                           (long long)ir_numel(y), (long long)(total * M * N));
-    sbuf s = {0};
-    sb_printf(&s, "{ .m = %lld, .k = %lld, .n = %lld, .nbatch = %d, .y_batch = ", (long long)M,
-              (long long)K, (long long)N, nb);
-    lower_put_i32s(&s, ybat, 4);
-    sb_printf(&s, ", .a_bstride = ");
-    lower_put_i32s(&s, as, 4);
-    sb_printf(&s, ", .b_bstride = ");
-    lower_put_i32s(&s, bs, 4);
-    sb_printf(&s, ", ");
-    put_act(&s, &nd->attr.act);
-    sb_printf(&s, " }");
-    lir_call *c = lir_begin(p, node, "kiln_matmul_f32", "kiln_matmul_f32_params", "%s", s.s);
-    sb_free(&s);
+    fill_act(&nd->attr.act, &mp.act_lo, &mp.act_hi);
+    lir_call *c = LIR_CALL(p, node, "kiln_matmul_f32", kiln_matmul_f32_params, &mp);
     lir_in(c, ai);
     lir_in(c, bi);
     lir_out(c, yi);
@@ -522,26 +462,17 @@ static int lower_binary(ir_graph *g, int node, lir_program *p, char *err, size_t
     if (nd->n_in < 2 || !is_f32(g, nd->in[1]))
         return lower_fail(err, errlen, g, node, "second operand must be float32");
     const ir_tensor *a = T(g, nd->in[0]), *b = T(g, nd->in[1]), *y = T(g, nd->out[0]);
-    int32_t sh[IR_MAX_DIMS], as[IR_MAX_DIMS], bs[IR_MAX_DIMS];
-    const int r = lower_broadcast(y, a, b, sh, as, bs);
-    if (r < 0)
+    kiln_binary_f32_params bp;
+    memset(&bp, 0, sizeof bp);
+    bp.rank = lower_broadcast(y, a, b, bp.shape, bp.a_stride, bp.b_stride);
+    if (bp.rank < 0)
         return lower_fail(err, errlen, g, node, "inputs '%s' and '%s' do not broadcast to the output",
                           a->name, b->name);
     const char *k = nd->op == IR_OP_ADD ? "kiln_add_f32" : nd->op == IR_OP_SUB ? "kiln_sub_f32"
                   : nd->op == IR_OP_MUL ? "kiln_mul_f32" : nd->op == IR_OP_DIV ? "kiln_div_f32"
                   : nd->op == IR_OP_MIN ? "kiln_min_f32" : "kiln_max_f32";
-    sbuf s = {0};
-    sb_printf(&s, "{ .rank = %d, .shape = ", r);
-    lower_put_i32s(&s, sh, IR_MAX_DIMS);
-    sb_printf(&s, ", .a_stride = ");
-    lower_put_i32s(&s, as, IR_MAX_DIMS);
-    sb_printf(&s, ", .b_stride = ");
-    lower_put_i32s(&s, bs, IR_MAX_DIMS);
-    sb_printf(&s, ", ");
-    put_act(&s, &nd->attr.act);
-    sb_printf(&s, " }");
-    lir_call *c = lir_begin(p, node, k, "kiln_binary_f32_params", "%s", s.s);
-    sb_free(&s);
+    fill_act(&nd->attr.act, &bp.act_lo, &bp.act_hi);
+    lir_call *c = LIR_CALL(p, node, k, kiln_binary_f32_params, &bp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_out(c, nd->out[0]);
@@ -552,10 +483,9 @@ static int lower_binary(ir_graph *g, int node, lir_program *p, char *err, size_t
 static void emit_unary(ir_graph *g, int node, lir_program *p, const char *kernel, int src, int dst,
                        float alpha, float beta, float lo, float hi)
 {
-    lir_call *c = lir_begin(p, node, kernel, "kiln_unary_f32_params",
-                            "{ .size = %lld, .alpha = %s, .beta = %s, .lo = %s, .hi = %s }",
-                            (long long)ir_numel(T(g, dst)), lir_f32(alpha), lir_f32(beta),
-                            lir_f32(lo), lir_f32(hi));
+    const kiln_unary_f32_params up = {.size = (int32_t)ir_numel(T(g, dst)), .alpha = alpha,
+                                      .beta = beta, .lo = lo, .hi = hi};
+    lir_call *c = LIR_CALL(p, node, kernel, kiln_unary_f32_params, &up);
     lir_in(c, src);
     lir_out(c, dst);
 }
@@ -624,10 +554,10 @@ static int lower_softmax(ir_graph *g, int node, lir_program *p, char *err, size_
         *(d < axis ? &outer : d < end ? &n : &inner) *= x->shape[d];
     if (ir_numel(x) == 0)
         return 1;
-    lir_call *c = lir_begin(p, node, "kiln_softmax_f32", "kiln_softmax_f32_params",
-                            "{ .outer = %lld, .n = %lld, .inner = %lld, .beta = %s, .log = %d }",
-                            (long long)outer, (long long)n, (long long)inner,
-                            lir_f32(nd->attr.beta), nd->attr.log ? 1 : 0);
+    const kiln_softmax_f32_params sp = {.outer = (int32_t)outer, .n = (int32_t)n,
+                                        .inner = (int32_t)inner, .beta = nd->attr.beta,
+                                        .log = nd->attr.log ? 1 : 0};
+    lir_call *c = LIR_CALL(p, node, "kiln_softmax_f32", kiln_softmax_f32_params, &sp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     clamp_after(g, node, p);
@@ -659,26 +589,19 @@ static int lower_pool(ir_graph *g, int node, lir_program *p, char *err, size_t e
         if (ca->layout != IR_LAYOUT_NCHW)
             return lower_fail(err, errlen, g, node, "Indices output needs NCHW layout");
     }
-    sbuf b = {0};
-    sb_printf(&b, "{ .layout = %d, .batch = %ld, .channels = %ld, ",
-              ca->layout == IR_LAYOUT_NHWC ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW, (long)gx.batch,
-              (long)gx.channels);
-    put3(&b, "in", gx.sp);
-    put3(&b, "out", gy.sp);
-    put3(&b, "k", w.k);
-    put3(&b, "stride", w.stride);
-    put3(&b, "dil", w.dil);
-    put3(&b, "pad", w.pad);
-    put3(&b, "pad_end", w.pad_end);
-    sb_printf(&b, ".count_include_pad = %d, .storage_order = %d, ", ca->count_include_pad ? 1 : 0,
-              ca->storage_order ? 1 : 0);
-    put_act(&b, &nd->attr.act);
-    sb_printf(&b, " }");
+    kiln_pool_f32_params pp = {.layout = ca->layout == IR_LAYOUT_NHWC ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW,
+                               .batch = gx.batch, .channels = gx.channels,
+                               .count_include_pad = ca->count_include_pad ? 1 : 0,
+                               .storage_order = ca->storage_order ? 1 : 0};
+    for (int i = 0; i < 3; i++) {
+        pp.in[i] = gx.sp[i], pp.out[i] = gy.sp[i], pp.k[i] = w.k[i], pp.stride[i] = w.stride[i];
+        pp.dil[i] = w.dil[i], pp.pad[i] = w.pad[i], pp.pad_end[i] = w.pad_end[i];
+    }
+    fill_act(&nd->attr.act, &pp.act_lo, &pp.act_hi);
     const bool mx = nd->op == IR_OP_MAXPOOL;
     const bool fast = mx && idx < 0 && p->opts.kernels != LOWER_PLAIN;
-    lir_call *c = lir_begin(p, node, fast ? "kiln_maxpool_f32_fast" : mx ? "kiln_maxpool_f32" : "kiln_avgpool_f32",
-                            "kiln_pool_f32_params", "%s", b.s);
-    sb_free(&b);
+    lir_call *c = LIR_CALL(p, node, fast ? "kiln_maxpool_f32_fast" : mx ? "kiln_maxpool_f32" : "kiln_avgpool_f32",
+                           kiln_pool_f32_params, &pp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     if (mx && !fast)
@@ -729,9 +652,9 @@ static int lower_batchnorm(ir_graph *g, int node, lir_program *p, char *err, siz
         spatial *= x->shape[d];
     const int64_t outer = nhwc ? x->shape[0] * spatial : x->shape[0];
     const int64_t inner = nhwc ? 1 : spatial;
-    lir_call *c = lir_begin(p, node, "kiln_batchnorm_f32", "kiln_channel_affine_f32_params",
-                            "{ .outer = %lld, .channels = %lld, .inner = %lld }", (long long)outer,
-                            (long long)C, (long long)inner);
+    const kiln_channel_affine_f32_params ap = {.outer = (int32_t)outer, .channels = (int32_t)C,
+                                               .inner = (int32_t)inner};
+    lir_call *c = LIR_CALL(p, node, "kiln_batchnorm_f32", kiln_channel_affine_f32_params, &ap);
     lir_in(c, nd->in[0]);
     lir_in(c, ts);
     lir_in(c, th);
@@ -784,14 +707,10 @@ static int lower_reduce_mean(ir_graph *g, int node, lir_program *p, char *err, s
     }
     for (int d = r; d < IR_MAX_DIMS; d++)
         sh[d] = 1;
-    sbuf b = {0};
-    sb_printf(&b, "{ .rank = %d, .in_shape = ", r);
-    lower_put_i32s(&b, sh, IR_MAX_DIMS);
-    sb_printf(&b, ", .y_stride = ");
-    lower_put_i32s(&b, ys, IR_MAX_DIMS);
-    sb_printf(&b, ", .out_size = %lld, .count = %lld }", (long long)kept, (long long)count);
-    lir_call *c = lir_begin(p, node, "kiln_reduce_mean_f32", "kiln_reduce_f32_params", "%s", b.s);
-    sb_free(&b);
+    kiln_reduce_f32_params rp = {.rank = r, .out_size = (int32_t)kept, .count = (int32_t)count};
+    memcpy(rp.in_shape, sh, sizeof rp.in_shape);
+    memcpy(rp.y_stride, ys, sizeof rp.y_stride);
+    lir_call *c = LIR_CALL(p, node, "kiln_reduce_mean_f32", kiln_reduce_f32_params, &rp);
     lir_in(c, nd->in[0]);
     lir_out(c, nd->out[0]);
     clamp_after(g, node, p);
@@ -875,19 +794,7 @@ static int lower_resize(ir_graph *g, int node, lir_program *p, char *err, size_t
                                        (size_t)total * sizeof(float));
         free(idx);
         free(wt);
-        sbuf b = {0};
-        sb_printf(&b, "{ .outer = %ld, .inner = %ld, .naxes = %ld, .in_dim = ", (long)rp.outer,
-                  (long)rp.inner, (long)rp.naxes);
-        lower_put_i32s(&b, rp.in_dim, IR_MAX_DIMS);
-        sb_printf(&b, ", .out_dim = ");
-        lower_put_i32s(&b, rp.out_dim, IR_MAX_DIMS);
-        sb_printf(&b, ", .taps = ");
-        lower_put_i32s(&b, rp.taps, IR_MAX_DIMS);
-        sb_printf(&b, ", .off = ");
-        lower_put_i32s(&b, rp.off, IR_MAX_DIMS);
-        sb_printf(&b, ", .extrapolation_value = %s }", lir_f32(rp.extrapolation_value));
-        lir_call *c = lir_begin(p, node, "kiln_resize_f32", "kiln_resize_f32_params", "%s", b.s);
-        sb_free(&b);
+        lir_call *c = LIR_CALL(p, node, "kiln_resize_f32", kiln_resize_f32_params, &rp);
         lir_in(c, nd->in[0]);
         lir_in(c, ti);
         lir_in(c, tw);
@@ -996,13 +903,7 @@ static int lower_rnn(ir_graph *g, int node, lir_program *p, char *err, size_t er
     rp.input_forget = ra->input_forget ? 1 : 0;
     rp.linear_before_reset = ra->linear_before_reset ? 1 : 0;
     const size_t scratch = lstm ? kiln_lstm_f32_scratch_size(&rp) : kiln_gru_f32_scratch_size(&rp);
-    lir_call *c = lir_begin(
-        p, node, lstm ? "kiln_lstm_f32" : "kiln_gru_f32", "kiln_rnn_f32_params",
-        "{ .seq_len = %ld, .batch = %ld, .input_size = %ld, .hidden = %ld, .num_dirs = %ld, "
-        ".reverse = %ld, .layout = %ld, .clip = %s, .input_forget = %ld, .linear_before_reset = %ld }",
-        (long)rp.seq_len, (long)rp.batch, (long)rp.input_size, (long)rp.hidden, (long)rp.num_dirs,
-        (long)rp.reverse, (long)rp.layout, lir_f32(rp.clip), (long)rp.input_forget,
-        (long)rp.linear_before_reset);
+    lir_call *c = LIR_CALL(p, node, lstm ? "kiln_lstm_f32" : "kiln_gru_f32", kiln_rnn_f32_params, &rp);
     lir_in(c, in[0]);
     lir_in(c, in[1]);
     lir_in(c, in[2]);

@@ -32,7 +32,7 @@ static int copy_output(ir_graph *g, lir_program *p, int k, int t, int *listings)
     g->tensors[nt].is_output = true;
     g->outputs[k] = nt;
     src->is_output = --listings[t] > 0; /* still an output if listed again */
-    lir_call *c = lir_begin(p, -1, "kiln_copy_bytes", NULL, NULL);
+    lir_call *c = lir_begin(p, -1, "kiln_copy_bytes");
     lir_in(c, t);
     lir_out(c, nt);
     lir_int(c, (int64_t)ir_nbytes(src));

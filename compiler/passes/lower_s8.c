@@ -86,11 +86,11 @@ static bool type_range(ir_dtype dt, int32_t *lo, int32_t *hi)
 static int qtype_of(ir_dtype dt)
 {
     switch (dt) {
-    case IR_DT_U8: return 1;  /* KILN_QT_U8 */
-    case IR_DT_S16: return 2; /* KILN_QT_S16 */
-    case IR_DT_U16: return 3; /* KILN_QT_U16 */
-    case IR_DT_S32: return 4; /* KILN_QT_S32 */
-    default: return 0;        /* KILN_QT_S8 */
+    case IR_DT_U8: return KILN_QT_U8;
+    case IR_DT_S16: return KILN_QT_S16;
+    case IR_DT_U16: return KILN_QT_U16;
+    case IR_DT_S32: return KILN_QT_S32;
+    default: return KILN_QT_S8;
     }
 }
 
@@ -309,11 +309,11 @@ static int weighted_operands(lir_call *call, int xi, int wi, int bi, const rq_ou
     return 1;
 }
 
-static char *rq_init(const rq_out *r)
+static kiln_requant rq_params(const rq_out *r)
 {
-    return xasprintf("{ .mode = %d, .out_offset = %d, .act_min = %d, .act_max = %d, .out_xor = %d }",
-                     r->mode, (int)r->out_offset, (int)r->act_min, (int)r->act_max,
-                     (int)r->out_xor);
+    kiln_requant q = {.mode = r->mode, .out_offset = r->out_offset, .act_min = r->act_min,
+                      .act_max = r->act_max, .out_xor = r->out_xor};
+    return q;
 }
 
 /* Checks an 8-bit operand and returns its negated zero point (signed domain). */
@@ -443,21 +443,29 @@ static int conv_geometry(ctx *c, int xi, int yi, const ir_tensor *w, conv_geom *
     return 0;
 }
 
-static char *conv_params_init(const conv_geom *k, int groups, bool nhwc, int32_t in_off,
-                              int32_t w_off, int32_t in_xor, int32_t w_xor, const rq_out *r)
+/* The geometry of k as the kernels' params: groups 1, NHWC, input offset
+ * in_off, no weight offset, no uint8 operands; callers set what differs. */
+static kiln_conv_s8_params conv_params_struct(const conv_geom *k, int32_t in_off)
 {
-    char *rq = rq_init(r);
-    char *s = xasprintf(
-        "{ .batch = %lld, .in_c = %lld, .in_h = %lld, .in_w = %lld, .out_c = %lld, .out_h = %lld, "
-        ".out_w = %lld, .k_h = %lld, .k_w = %lld, .stride_h = %d, .stride_w = %d, .dil_h = %d, "
-        ".dil_w = %d, .pad_t = %d, .pad_l = %d, .groups = %d, .layout = %d, .in_offset = %d, "
-        ".w_offset = %d, .in_xor = %d, .w_xor = %d, .rq = %s }",
-        (long long)k->batch, (long long)k->in_c, (long long)k->in_h, (long long)k->in_w,
-        (long long)k->out_c, (long long)k->out_h, (long long)k->out_w, (long long)k->k_h,
-        (long long)k->k_w, k->stride_h, k->stride_w, k->dil_h, k->dil_w, k->pad_t, k->pad_l,
-        groups, nhwc ? 1 : 0, (int)in_off, (int)w_off, (int)in_xor, (int)w_xor, rq);
-    free(rq);
-    return s;
+    kiln_conv_s8_params q;
+    memset(&q, 0, sizeof q);
+    q.batch = (int32_t)k->batch, q.in_c = (int32_t)k->in_c, q.in_h = (int32_t)k->in_h;
+    q.in_w = (int32_t)k->in_w, q.out_c = (int32_t)k->out_c, q.out_h = (int32_t)k->out_h;
+    q.out_w = (int32_t)k->out_w, q.k_h = (int32_t)k->k_h, q.k_w = (int32_t)k->k_w;
+    q.stride_h = k->stride_h, q.stride_w = k->stride_w, q.dil_h = k->dil_h, q.dil_w = k->dil_w;
+    q.pad_t = k->pad_t, q.pad_l = k->pad_l, q.groups = 1, q.layout = KILN_LAYOUT_NHWC;
+    q.in_offset = in_off;
+    return q;
+}
+
+static kiln_conv_s8_params conv_params(const conv_geom *k, int groups, bool nhwc, int32_t in_off,
+                                       int32_t w_off, int32_t in_xor, int32_t w_xor, const rq_out *r)
+{
+    kiln_conv_s8_params q = conv_params_struct(k, in_off);
+    q.groups = groups, q.layout = nhwc ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW;
+    q.w_offset = w_off, q.in_xor = in_xor, q.w_xor = w_xor;
+    q.rq = rq_params(r);
+    return q;
 }
 
 static int check_bias(ctx *c, int bi, int64_t n)
@@ -576,28 +584,14 @@ static int packed_stream(ctx *c, const int8_t *w, int bi, int32_t n, int32_t k, 
     return t;
 }
 
-static kiln_conv_s8_params conv_params_struct(const conv_geom *k, int32_t in_off)
-{
-    kiln_conv_s8_params q;
-    memset(&q, 0, sizeof q);
-    q.batch = (int32_t)k->batch, q.in_c = (int32_t)k->in_c, q.in_h = (int32_t)k->in_h;
-    q.in_w = (int32_t)k->in_w, q.out_c = (int32_t)k->out_c, q.out_h = (int32_t)k->out_h;
-    q.out_w = (int32_t)k->out_w, q.k_h = (int32_t)k->k_h, q.k_w = (int32_t)k->k_w;
-    q.stride_h = k->stride_h, q.stride_w = k->stride_w, q.dil_h = k->dil_h, q.dil_w = k->dil_w;
-    q.pad_t = k->pad_t, q.pad_l = k->pad_l, q.groups = 1, q.layout = KILN_LAYOUT_NHWC;
-    q.in_offset = in_off;
-    return q;
-}
-
 /* Emits a packed conv or depthwise call: x, packed weights, channels, y, scratch. */
 static int packed_conv_call(ctx *c, const char *kernel, const conv_geom *k, int groups,
                             int32_t in_off, rq_out r, int32_t mode, int xi, int wt, int yi,
                             size_t scratch)
 {
     r.mode = mode;
-    char *init = conv_params_init(k, groups, true, in_off, 0, 0, 0, &r);
-    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
-    free(init);
+    const kiln_conv_s8_params cp = conv_params(k, groups, true, in_off, 0, 0, 0, &r);
+    lir_call *call = LIR_CALL(c->p, c->node, kernel, kiln_conv_s8_params, &cp);
     lir_in(call, xi);
     lir_in(call, wt);
     lir_out(call, yi);
@@ -833,9 +827,8 @@ static int lower_conv_s16(ctx *c)
     const char *kernel = depthwise ? "kiln_depthwise_conv_s16"
                          : acc64   ? "kiln_conv_s16"
                                    : "kiln_conv_s16_acc32";
-    char *init = conv_params_init(&k, group, nhwc, 0, 0, 0, 0, &r);
-    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
-    free(init);
+    const kiln_conv_s8_params cp = conv_params(&k, group, nhwc, 0, 0, 0, 0, &r);
+    lir_call *call = LIR_CALL(c->p, c->node, kernel, kiln_conv_s8_params, &cp);
     return weighted_operands(call, xi, wp, bo, &r, yi);
 }
 
@@ -871,12 +864,9 @@ static int lower_fc_s16(ctx *c)
     const mult_rule rule = TS(wi)->q.n > 1 ? RULE_DOUBLE : RULE_FLOAT_PRODUCT;
     if (make_rq16(c, xi, wi, yi, (int)n, rule, true, &r) < 0)
         return -1;
-    char *rq = rq_init(&r);
-    lir_call *call = lir_begin(c->p, c->node, "kiln_fully_connected_s16", "kiln_fc_s8_params",
-                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
-                               ".in_offset = 0, .w_offset = %d, .in_xor = 0, .w_xor = 0, .rq = %s }",
-                               (long long)batch, (long long)kdim, (long long)n, (int)w_off, rq);
-    free(rq);
+    const kiln_fc_s8_params fp = {.batch = (int32_t)batch, .in_features = (int32_t)kdim,
+                                  .out_features = (int32_t)n, .w_offset = w_off, .rq = rq_params(&r)};
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_fully_connected_s16", kiln_fc_s8_params, &fp);
     return weighted_operands(call, xi, wi, bo, &r, yi);
 }
 
@@ -931,9 +921,8 @@ static int lower_conv(ctx *c)
     const char *kernel = transpose ? "kiln_transpose_conv_s8"
                          : depthwise ? (plain ? "kiln_depthwise_conv_s8" : "kiln_depthwise_conv_q8")
                                      : (plain ? "kiln_conv_s8" : "kiln_conv_q8");
-    char *init = conv_params_init(&k, group, nhwc, in_off, w_off, in_xor, w_xor, &r);
-    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_conv_s8_params", "%s", init);
-    free(init);
+    const kiln_conv_s8_params cp = conv_params(&k, group, nhwc, in_off, w_off, in_xor, w_xor, &r);
+    lir_call *call = LIR_CALL(c->p, c->node, kernel, kiln_conv_s8_params, &cp);
     return weighted_operands(call, xi, wp, bi, &r, yi);
 }
 
@@ -951,16 +940,10 @@ static int lower_fc_packed(ctx *c, int xi, int wi, int bi, int yi, int64_t batch
                                  in_off, r, &mode);
     rq_out rm = *r;
     rm.mode = mode;
-    char *rq = rq_init(&rm);
-    kiln_fc_s8_params fp;
-    memset(&fp, 0, sizeof fp);
-    fp.batch = (int32_t)batch, fp.in_features = (int32_t)kdim, fp.out_features = (int32_t)n;
-    lir_call *call = lir_begin(c->p, c->node, w16 ? "kiln_fully_connected_s8_p16" : "kiln_fully_connected_s8_p8",
-                               "kiln_fc_s8_params",
-                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
-                               ".in_offset = %d, .w_offset = 0, .in_xor = 0, .w_xor = 0, .rq = %s }",
-                               (long long)batch, (long long)kdim, (long long)n, (int)in_off, rq);
-    free(rq);
+    const kiln_fc_s8_params fp = {.batch = (int32_t)batch, .in_features = (int32_t)kdim,
+                                  .out_features = (int32_t)n, .in_offset = in_off, .rq = rq_params(&rm)};
+    lir_call *call = LIR_CALL(c->p, c->node, w16 ? "kiln_fully_connected_s8_p16" : "kiln_fully_connected_s8_p8",
+                              kiln_fc_s8_params, &fp);
     lir_in(call, xi);
     lir_in(call, wt);
     lir_out(call, yi);
@@ -998,14 +981,11 @@ static int lower_fc(ctx *c)
         TS(wi)->dtype == IR_DT_S8)
         return lower_fc_packed(c, xi, wi, bi, yi, batch, kdim, n, in_off, &r);
     const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
-    char *rq = rq_init(&r);
-    lir_call *call = lir_begin(c->p, c->node, plain ? "kiln_fully_connected_s8" : "kiln_fully_connected_q8",
-                               "kiln_fc_s8_params",
-                               "{ .batch = %lld, .in_features = %lld, .out_features = %lld, "
-                               ".in_offset = %d, .w_offset = %d, .in_xor = %d, .w_xor = %d, .rq = %s }",
-                               (long long)batch, (long long)kdim, (long long)n, (int)in_off,
-                               (int)w_off, (int)in_xor, (int)w_xor, rq);
-    free(rq);
+    const kiln_fc_s8_params fp = {.batch = (int32_t)batch, .in_features = (int32_t)kdim,
+                                  .out_features = (int32_t)n, .in_offset = in_off, .w_offset = w_off,
+                                  .in_xor = in_xor, .w_xor = w_xor, .rq = rq_params(&r)};
+    lir_call *call = LIR_CALL(c->p, c->node, plain ? "kiln_fully_connected_s8" : "kiln_fully_connected_q8",
+                              kiln_fc_s8_params, &fp);
     return weighted_operands(call, xi, wi, bi, &r, yi);
 }
 
@@ -1038,15 +1018,11 @@ static int lower_matmul(ctx *c)
     rq_out r;
     if (make_rq(c, ai, bi, yi, (int)n, RULE_DOUBLE, &r) < 0)
         return -1;
-    char *rq = rq_init(&r);
-    lir_call *call = lir_begin(c->p, c->node, "kiln_matmul_q8", "kiln_matmul_s8_params",
-                               "{ .batch = %lld, .m = %lld, .k = %lld, .n = %lld, "
-                               ".a_batch_stride = %lld, .b_batch_stride = %lld, .a_offset = %d, "
-                               ".b_offset = %d, .a_xor = %d, .b_xor = %d, .rq = %s }",
-                               (long long)batch, (long long)m, (long long)k, (long long)n,
-                               (long long)a_stride, (long long)b_stride, (int)a_off, (int)b_off,
-                               (int)a_xor, (int)b_xor, rq);
-    free(rq);
+    const kiln_matmul_s8_params mp = {
+        .batch = (int32_t)batch, .m = (int32_t)m, .k = (int32_t)k, .n = (int32_t)n,
+        .a_batch_stride = (int32_t)a_stride, .b_batch_stride = (int32_t)b_stride, .a_offset = a_off,
+        .b_offset = b_off, .a_xor = a_xor, .b_xor = b_xor, .rq = rq_params(&r)};
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_matmul_q8", kiln_matmul_s8_params, &mp);
     lir_in(call, ai);
     lir_in(call, bi);
     lir_in(call, r.mult_t);
@@ -1057,9 +1033,9 @@ static int lower_matmul(ctx *c)
 
 /* ---- pooling -------------------------------------------------------------- */
 
-/* The geometry of a 1-D or 2-D pool as a kiln_pool_s8_params initializer;
- * NULL (after fail()) when the kernels cannot do it. */
-static char *pool_geometry(ctx *c, int32_t act_min, int32_t act_max)
+/* The geometry of a 1-D or 2-D pool as kiln_pool_s8_params in *q; -1
+ * (after fail()) when the kernels cannot do it. */
+static int pool_geometry(ctx *c, int32_t act_min, int32_t act_max, kiln_pool_s8_params *q)
 {
     ir_graph *g = c->g;
     const ir_node *nd = &g->nodes[c->node];
@@ -1068,32 +1044,33 @@ static char *pool_geometry(ctx *c, int32_t act_min, int32_t act_max)
     const bool nhwc = a->layout == IR_LAYOUT_NHWC;
     if (nd->n_out > 1 && nd->out[1] >= 0) {
         fail(c, "MaxPool indices are not supported on int8");
-        return NULL;
+        return -1;
     }
     if (a->nspatial < 1 || a->nspatial > 2) {
         fail(c, "%d spatial dimensions; int8 pooling is 1-D or 2-D", a->nspatial);
-        return NULL;
+        return -1;
     }
     for (int i = 0; i < a->nspatial; i++)
         if (a->dilation[i] != 1) {
             fail(c, "dilated int8 pooling is not supported");
-            return NULL;
+            return -1;
         }
     int64_t n, ch, ih, iw, yn, yc, oh, ow;
     if (conv_dims(c, TS(xi), nhwc, &n, &ch, &ih, &iw) < 0 ||
         conv_dims(c, TS(yi), nhwc, &yn, &yc, &oh, &ow) < 0)
-        return NULL;
+        return -1;
     const int s = a->nspatial == 2 ? 1 : 0;
     const bool two = a->nspatial == 2;
-    return xasprintf(
-        "{ .batch = %lld, .c = %lld, .in_h = %lld, .in_w = %lld, .out_h = %lld, .out_w = %lld, "
-        ".k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, .pad_t = %d, .pad_l = %d, "
-        ".pad_b = %d, .pad_r = %d, .layout = %d, .count_include_pad = %d, .act_min = %d, "
-        ".act_max = %d }",
-        (long long)n, (long long)ch, (long long)ih, (long long)iw, (long long)oh, (long long)ow,
-        two ? a->kernel[0] : 1, a->kernel[s], two ? a->stride[0] : 1, a->stride[s],
-        two ? a->pad_begin[0] : 0, a->pad_begin[s], two ? a->pad_end[0] : 0, a->pad_end[s],
-        nhwc ? 1 : 0, a->count_include_pad ? 1 : 0, (int)act_min, (int)act_max);
+    const kiln_pool_s8_params p = {
+        .batch = (int32_t)n, .c = (int32_t)ch, .in_h = (int32_t)ih, .in_w = (int32_t)iw,
+        .out_h = (int32_t)oh, .out_w = (int32_t)ow, .k_h = two ? a->kernel[0] : 1, .k_w = a->kernel[s],
+        .stride_h = two ? a->stride[0] : 1, .stride_w = a->stride[s],
+        .pad_t = two ? a->pad_begin[0] : 0, .pad_l = a->pad_begin[s],
+        .pad_b = two ? a->pad_end[0] : 0, .pad_r = a->pad_end[s],
+        .layout = nhwc ? KILN_LAYOUT_NHWC : KILN_LAYOUT_NCHW,
+        .count_include_pad = a->count_include_pad ? 1 : 0, .act_min = act_min, .act_max = act_max};
+    *q = p;
+    return 0;
 }
 
 /* ONNX flavour (onnxruntime's MaxPool on integers, QLinearAveragePool,
@@ -1117,8 +1094,8 @@ static int lower_pool_onnx(ctx *c)
     int32_t lo = -128, hi = 127, act_min, act_max;
     type_range(y->dtype, &lo, &hi);
     qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
-    char *geom = pool_geometry(c, act_min, act_max);
-    if (!geom)
+    kiln_pool_s8_params geom;
+    if (pool_geometry(c, act_min, act_max, &geom) < 0)
         return -1;
     /* One window over the whole input without padding: onnxruntime's
      * GlobalAveragePool (the IR keeps no other trace of it). */
@@ -1134,13 +1111,11 @@ static int lower_pool_onnx(ctx *c)
     if (global) {
         /* MLAS: ScaleInput / (ScaleOutput * (float)ImageSize), in float. */
         if (ih * iw >= (1 << 24)) {
-            free(geom);
             return fail(c, "global average over %lld elements; at most 2^24", (long long)(ih * iw));
         }
         const float denom = qscale(y) * (float)(ih * iw);
         scale = qscale(x) / denom;
         if (float_mult(c, scale, what) < 0) {
-            free(geom);
             return -1;
         }
     } else if (avg) {
@@ -1150,19 +1125,16 @@ static int lower_pool_onnx(ctx *c)
         for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
             window *= a->kernel[i];
         if (!((double)qscale(x) * 255.0 * (double)window < (double)FLT_MAX)) {
-            free(geom);
             return fail(c, "input '%s' scale %g: a window of %lld elements sums to beyond float32 "
                         "(at most %g per element); refused", x->name, (double)qscale(x),
                         (long long)window, (double)FLT_MAX / 255.0 / (double)window);
         }
     }
-    lir_call *call = lir_begin(c->p, c->node, avg ? "kiln_avgpool_onnx_q8" : "kiln_maxpool_q8",
-                               "kiln_pool_q8_params",
-                               "{ .pool = %s, .is_u8 = %d, .global = %d, .in_zp = %d, .out_zp = %d, "
-                               ".in_scale = %af, .out_scale = %af, .scale = %af }",
-                               geom, y->dtype == IR_DT_U8 ? 1 : 0, global ? 1 : 0, (int)qzp(x), (int)qzp(y),
-                               (double)qscale(x), (double)qscale(y), (double)scale);
-    free(geom);
+    const kiln_pool_q8_params qp = {.pool = geom, .is_u8 = y->dtype == IR_DT_U8 ? 1 : 0,
+                                    .global = global ? 1 : 0, .in_zp = qzp(x), .out_zp = qzp(y),
+                                    .in_scale = qscale(x), .out_scale = qscale(y), .scale = scale};
+    lir_call *call = LIR_CALL(c->p, c->node, avg ? "kiln_avgpool_onnx_q8" : "kiln_maxpool_q8",
+                              kiln_pool_q8_params, &qp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1192,13 +1164,12 @@ static int lower_pool_s16(ctx *c)
     int32_t act_min, act_max;
     qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), -32768, 32767, &act_min,
                         &act_max);
-    char *geom = pool_geometry(c, act_min, act_max);
-    if (!geom)
+    kiln_pool_s8_params geom;
+    if (pool_geometry(c, act_min, act_max, &geom) < 0)
         return -1;
-    lir_call *call = lir_begin(c->p, c->node,
-                               nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s16" : "kiln_maxpool_s16",
-                               "kiln_pool_s8_params", "%s", geom);
-    free(geom);
+    lir_call *call = LIR_CALL(c->p, c->node,
+                              nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s16" : "kiln_maxpool_s16",
+                              kiln_pool_s8_params, &geom);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1235,12 +1206,11 @@ static int lower_pool(ctx *c)
                     (double)qscale(TS(yi)), (int)qzp(TS(yi)));
     int32_t act_min, act_max;
     qu_activation_range(&nd->attr.act, qscale(TS(yi)), qzp(TS(yi)), -128, 127, &act_min, &act_max);
-    char *geom = pool_geometry(c, act_min, act_max);
-    if (!geom)
+    kiln_pool_s8_params geom;
+    if (pool_geometry(c, act_min, act_max, &geom) < 0)
         return -1;
-    lir_call *call = lir_begin(c->p, c->node, nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s8" : "kiln_maxpool_s8",
-                               "kiln_pool_s8_params", "%s", geom);
-    free(geom);
+    lir_call *call = LIR_CALL(c->p, c->node, nd->op == IR_OP_AVGPOOL ? "kiln_avgpool_s8" : "kiln_maxpool_s8",
+                              kiln_pool_s8_params, &geom);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1248,11 +1218,10 @@ static int lower_pool(ctx *c)
 
 /* ---- broadcasting binary ops ---------------------------------------------- */
 
-static int broadcast_strides(ctx *c, const ir_tensor *t, const ir_tensor *y, char *out, size_t n)
+static int broadcast_strides(ctx *c, const ir_tensor *t, const ir_tensor *y, int32_t st[6])
 {
     /* Right-aligned, 6-D: stride 0 where t has extent 1 but y does not. */
     int64_t stride = 1;
-    int32_t st[6] = {0};
     for (int d = 5; d >= 0; d--) {
         int ti = t->rank - (6 - d), yd = y->rank - (6 - d);
         int64_t te = ti >= 0 ? t->shape[ti] : 1, ye = yd >= 0 ? y->shape[yd] : 1;
@@ -1261,8 +1230,16 @@ static int broadcast_strides(ctx *c, const ir_tensor *t, const ir_tensor *y, cha
         st[d] = te == 1 ? 0 : (int32_t)stride;
         stride *= te;
     }
-    snprintf(out, n, "{ %d, %d, %d, %d, %d, %d }", st[0], st[1], st[2], st[3], st[4], st[5]);
     return 0;
+}
+
+/* y's shape right-aligned in 6 dimensions, leading ones 1. */
+static void shape6(const ir_tensor *y, int32_t shape[6])
+{
+    for (int d = 0; d < 6; d++) {
+        int yd = y->rank - (6 - d);
+        shape[d] = yd >= 0 ? (int32_t)y->shape[yd] : 1;
+    }
 }
 
 /* QLinearAdd as onnxruntime computes it on x86 (see kiln_add_onnx_q8). */
@@ -1280,17 +1257,11 @@ static int lower_add_onnx(ctx *c)
         return -1;
     if (y->rank > 6)
         return fail(c, "rank %d; at most 6", y->rank);
-    char sa[96], sb[96], shape[96];
-    if (broadcast_strides(c, a, y, sa, sizeof sa) < 0 || broadcast_strides(c, b, y, sb, sizeof sb) < 0)
+    kiln_add_q8_params ap;
+    memset(&ap, 0, sizeof ap);
+    if (broadcast_strides(c, a, y, ap.a_stride) < 0 || broadcast_strides(c, b, y, ap.b_stride) < 0)
         return -1;
-    int64_t ys[6];
-    for (int d = 0; d < 6; d++) {
-        int yd = y->rank - (6 - d);
-        ys[d] = yd >= 0 ? y->shape[yd] : 1;
-    }
-    snprintf(shape, sizeof shape, "{ %lld, %lld, %lld, %lld, %lld, %lld }", (long long)ys[0],
-             (long long)ys[1], (long long)ys[2], (long long)ys[3], (long long)ys[4],
-             (long long)ys[5]);
+    shape6(y, ap.shape);
     /* MLAS, in float32, one rounding per operation (volatile: no contraction):
      * ratio = s/s_y; offset = zp_y - (ratio_a*zp_a + ratio_b*zp_b). */
     volatile float ra = qscale(a) / qscale(y), rb = qscale(b) / qscale(y);
@@ -1307,12 +1278,9 @@ static int lower_add_onnx(ctx *c)
     int32_t lo = -128, hi = 127, act_min, act_max;
     type_range(y->dtype, &lo, &hi);
     qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
-    lir_call *call = lir_begin(
-        c->p, c->node, "kiln_add_onnx_q8", "kiln_add_q8_params",
-        "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_u8 = %d, .b_u8 = %d, .y_u8 = %d, "
-        ".a_ratio = %af, .b_ratio = %af, .offset = %af, .act_min = %d, .act_max = %d }",
-        shape, sa, sb, a->dtype == IR_DT_U8, b->dtype == IR_DT_U8, y->dtype == IR_DT_U8, (double)ra,
-        (double)rb, (double)offset, (int)act_min, (int)act_max);
+    ap.a_u8 = a->dtype == IR_DT_U8, ap.b_u8 = b->dtype == IR_DT_U8, ap.y_u8 = y->dtype == IR_DT_U8;
+    ap.a_ratio = ra, ap.b_ratio = rb, ap.offset = offset, ap.act_min = act_min, ap.act_max = act_max;
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_add_onnx_q8", kiln_add_q8_params, &ap);
     lir_in(call, ai);
     lir_in(call, bi);
     lir_out(call, yi);
@@ -1391,12 +1359,11 @@ static int lower_add_lut(ctx *c, const int32_t in[6], const int32_t out[5], int3
     const int32_t mode = pack_rq_mode(&q);
     int32_t bias, ch[4];
     pack_chan(&q, mode, 0, &bias, ch);
-    lir_call *call = lir_begin(c->p, c->node, "kiln_add_s8_lut", "kiln_add_s8_lut_params",
-                               "{ .n = %d, .rq = { .mode = %d, .out_offset = %d, .act_min = %d, "
-                               ".act_max = %d, .out_xor = 0 }, .out = { .mult = %d, .shift = %d, "
-                               ".rnd_lo = %d, .rnd_hi = %d } }",
-                               (int)n, (int)mode, (int)out[2], (int)out[3], (int)out[4], (int)ch[0],
-                               (int)ch[1], (int)ch[2], (int)ch[3]);
+    const kiln_add_s8_lut_params lp = {
+        .n = n,
+        .rq = {.mode = mode, .out_offset = out[2], .act_min = out[3], .act_max = out[4]},
+        .out = {.mult = ch[0], .shift = ch[1], .rnd_lo = ch[2], .rnd_hi = ch[3]}};
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_add_s8_lut", kiln_add_s8_lut_params, &lp);
     lir_in(call, nd->in[0]);
     lir_in(call, nd->in[1]);
     lir_in(call, tt);
@@ -1435,17 +1402,11 @@ static int lower_binary(ctx *c)
     }
     if (y->rank > 6)
         return fail(c, "rank %d; at most 6", y->rank);
-    char sa[96], sb[96], shape[96];
-    if (broadcast_strides(c, a, y, sa, sizeof sa) < 0 || broadcast_strides(c, b, y, sb, sizeof sb) < 0)
+    kiln_binary_s8_params bp;
+    memset(&bp, 0, sizeof bp);
+    if (broadcast_strides(c, a, y, bp.a_stride) < 0 || broadcast_strides(c, b, y, bp.b_stride) < 0)
         return -1;
-    int64_t ys[6];
-    for (int d = 0; d < 6; d++) {
-        int yd = y->rank - (6 - d);
-        ys[d] = yd >= 0 ? y->shape[yd] : 1;
-    }
-    snprintf(shape, sizeof shape, "{ %lld, %lld, %lld, %lld, %lld, %lld }", (long long)ys[0],
-             (long long)ys[1], (long long)ys[2], (long long)ys[3], (long long)ys[4],
-             (long long)ys[5]);
+    shape6(y, bp.shape);
     const float so = qscale(y);
     bin_factors f;
     if (binary_factors(c, a, b, y, s16, &f) < 0)
@@ -1459,13 +1420,11 @@ static int lower_binary(ctx *c)
         const int32_t out[5] = {f.om, f.osh, qzp(y), act_min, act_max};
         return lower_add_lut(c, in, out, (int32_t)ir_numel(y));
     }
-    lir_call *call = lir_begin(
-        c->p, c->node, f.kernel, "kiln_binary_s8_params",
-        "{ .shape = %s, .a_stride = %s, .b_stride = %s, .a_offset = %d, .b_offset = %d, "
-        ".out_offset = %d, .left_shift = %d, .a_mult = %d, .a_shift = %d, .b_mult = %d, "
-        ".b_shift = %d, .out_mult = %d, .out_shift = %d, .act_min = %d, .act_max = %d }",
-        shape, sa, sb, (int)-qzp(a), (int)-qzp(b), (int)qzp(y), f.left_shift, (int)f.am, f.ash,
-        (int)f.bm, f.bsh, (int)f.om, f.osh, (int)act_min, (int)act_max);
+    bp.a_offset = -qzp(a), bp.b_offset = -qzp(b), bp.out_offset = qzp(y);
+    bp.left_shift = f.left_shift, bp.a_mult = f.am, bp.a_shift = f.ash, bp.b_mult = f.bm;
+    bp.b_shift = f.bsh, bp.out_mult = f.om, bp.out_shift = f.osh;
+    bp.act_min = act_min, bp.act_max = act_max;
+    lir_call *call = LIR_CALL(c->p, c->node, f.kernel, kiln_binary_s8_params, &bp);
     lir_in(call, ai);
     lir_in(call, bi);
     lir_out(call, yi);
@@ -1511,13 +1470,13 @@ static int lower_requantize(ctx *c, bool clip)
     if (clip)
         qu_activation_range(&nd->attr.act, qscale(y), qzp(y), lo, hi, &act_min, &act_max);
     const bool s8 = x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
-    lir_call *call = lir_begin(c->p, c->node,
-                               s8 ? (clip ? "kiln_clip_s8" : "kiln_requantize_s8") : "kiln_requantize_q",
-                               "kiln_requantize_params",
-                               "{ .n = %lld, .in_type = %d, .out_type = %d, .in_zp = %d, .out_zp = %d, "
-                               ".mult = %d, .shift = %d, .act_min = %d, .act_max = %d }",
-                               (long long)ir_numel(x), qtype_of(x->dtype), qtype_of(y->dtype),
-                               (int)qzp(x), (int)qzp(y), (int)m, sh, (int)act_min, (int)act_max);
+    const kiln_requantize_params rp = {
+        .n = (int32_t)ir_numel(x), .in_type = qtype_of(x->dtype), .out_type = qtype_of(y->dtype),
+        .in_zp = qzp(x), .out_zp = qzp(y), .mult = m, .shift = sh, .act_min = act_min,
+        .act_max = act_max};
+    lir_call *call = LIR_CALL(c->p, c->node,
+                              s8 ? (clip ? "kiln_clip_s8" : "kiln_requantize_s8") : "kiln_requantize_q",
+                              kiln_requantize_params, &rp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1546,11 +1505,10 @@ static int lower_sigmoid_tanh(ctx *c)
                     "input multiplier's shift must be 0..30)", TS(xi)->name,
                     (double)qscale(TS(xi)), sig ? "LOGISTIC" : "TANH");
     const int32_t radius = qu_input_radius(4, sh, 31);
-    lir_call *call = lir_begin(c->p, c->node, sig ? "kiln_logistic_s8" : "kiln_tanh_s8",
-                               "kiln_sigmoid_s8_params",
-                               "{ .n = %lld, .in_zp = %d, .range_radius = %d, .in_mult = %d, "
-                               ".in_shift = %d }",
-                               (long long)ir_numel(TS(xi)), (int)qzp(TS(xi)), (int)radius, (int)m, sh);
+    const kiln_sigmoid_s8_params sp = {.n = (int32_t)ir_numel(TS(xi)), .in_zp = qzp(TS(xi)),
+                                       .range_radius = (int32_t)radius, .in_mult = m, .in_shift = sh};
+    lir_call *call = LIR_CALL(c->p, c->node, sig ? "kiln_logistic_s8" : "kiln_tanh_s8",
+                              kiln_sigmoid_s8_params, &sp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1585,12 +1543,11 @@ static int lower_hard_swish(ctx *c)
     if (oe < -30 || re < -30)
         return fail(c, "%s: the rescale factor needs a right shift of %d bits; TFLite's int8 "
                     "HARD_SWISH takes at most 30", oe < -30 ? wo : wr, oe < -30 ? -oe : -re);
-    lir_call *call = lir_begin(c->p, c->node, "kiln_hard_swish_s8", "kiln_hard_swish_s8_params",
-                               "{ .n = %lld, .in_zp = %d, .out_zp = %d, .relu_mult16 = %d, "
-                               ".relu_exp = %d, .out_mult16 = %d, .out_exp = %d }",
-                               (long long)ir_numel(TS(xi)), (int)qzp(TS(xi)), (int)qzp(TS(yi)),
-                               (int)qu_downscale_multiplier_i16(rm), re,
-                               (int)qu_downscale_multiplier_i16(om), oe);
+    const kiln_hard_swish_s8_params hp = {
+        .n = (int32_t)ir_numel(TS(xi)), .in_zp = qzp(TS(xi)), .out_zp = qzp(TS(yi)),
+        .relu_mult16 = qu_downscale_multiplier_i16(rm), .relu_exp = re,
+        .out_mult16 = qu_downscale_multiplier_i16(om), .out_exp = oe};
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_hard_swish_s8", kiln_hard_swish_s8_params, &hp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1613,11 +1570,10 @@ static int lower_leaky_relu(ctx *c)
     if (fixed_mult(c, (double)(si * alpha / so), QU_SHIFT_MAX, wa, &am, &ash) < 0 ||
         fixed_mult(c, (double)(si / so), QU_SHIFT_MAX, wi, &im, &ish) < 0)
         return -1;
-    lir_call *call = lir_begin(c->p, c->node, "kiln_leaky_relu_s8", "kiln_leaky_relu_s8_params",
-                               "{ .n = %lld, .in_zp = %d, .out_zp = %d, .id_mult = %d, .id_shift = %d, "
-                               ".alpha_mult = %d, .alpha_shift = %d }",
-                               (long long)ir_numel(TS(xi)), (int)qzp(TS(xi)), (int)qzp(TS(yi)),
-                               (int)im, ish, (int)am, ash);
+    const kiln_leaky_relu_s8_params lp = {
+        .n = (int32_t)ir_numel(TS(xi)), .in_zp = qzp(TS(xi)), .out_zp = qzp(TS(yi)), .id_mult = im,
+        .id_shift = ish, .alpha_mult = am, .alpha_shift = ash};
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_leaky_relu_s8", kiln_leaky_relu_s8_params, &lp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1656,13 +1612,13 @@ static int lower_softmax(ctx *c)
         return fail(c, "input '%s' scale %g x beta %g out of TFLite's int8 softmax range "
                     "(left shift %d, 0..31)", x->name, (double)qscale(x), (double)nd->attr.beta, ls);
     const int32_t diff_min = -qu_input_radius(5, ls, 31);
-    lir_call *call = lir_begin(c->p, c->node,
-                               y->dtype == IR_DT_S8 ? "kiln_softmax_s8" : "kiln_softmax_s8_s16",
-                               "kiln_softmax_s8_params",
-                               "{ .outer = %lld, .depth = %lld, .inner = %lld, .in_mult = %d, "
-                               ".in_left_shift = %d, .diff_min = %d }",
-                               (long long)prod(x->shape, 0, axis), (long long)prod(x->shape, axis, axis_end),
-                               (long long)prod(x->shape, axis_end, x->rank), (int)m, ls, (int)diff_min);
+    const kiln_softmax_s8_params sp = {
+        .outer = (int32_t)prod(x->shape, 0, axis), .depth = (int32_t)prod(x->shape, axis, axis_end),
+        .inner = (int32_t)prod(x->shape, axis_end, x->rank), .in_mult = m, .in_left_shift = ls,
+        .diff_min = (int32_t)diff_min};
+    lir_call *call = LIR_CALL(c->p, c->node,
+                              y->dtype == IR_DT_S8 ? "kiln_softmax_s8" : "kiln_softmax_s8_s16",
+                              kiln_softmax_s8_params, &sp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1702,13 +1658,11 @@ static int lower_mean(ctx *c)
             return -1;
         qu_mean_multiplier(m, sh, count, &m2, &sh2);
     }
-    lir_call *call = lir_begin(
-        c->p, c->node, "kiln_mean_s8", "kiln_mean_s8_params",
-        "{ .shape = { %lld, %lld, %lld, %lld, %lld, %lld }, .reduce = { %d, %d, %d, %d, %d, %d }, "
-        ".count = %lld, .same_quant = %d, .in_zp = %d, .out_zp = %d, .mult = %d, .shift = %d }",
-        (long long)shape[0], (long long)shape[1], (long long)shape[2], (long long)shape[3],
-        (long long)shape[4], (long long)shape[5], red[0], red[1], red[2], red[3], red[4], red[5],
-        (long long)count, same ? 1 : 0, (int)qzp(x), (int)qzp(y), (int)m2, sh2);
+    kiln_mean_s8_params mp = {.count = (int32_t)count, .same_quant = same ? 1 : 0, .in_zp = qzp(x),
+                              .out_zp = qzp(y), .mult = m2, .shift = sh2};
+    for (int d = 0; d < 6; d++)
+        mp.shape[d] = (int32_t)shape[d], mp.reduce[d] = red[d];
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_mean_s8", kiln_mean_s8_params, &mp);
     lir_in(call, xi);
     lir_out(call, yi);
     return 1;
@@ -1761,10 +1715,10 @@ static int lower_quant_boundary(ctx *c, bool quantize)
     int zt = add_i32(c, "zero_point", n, zp);
     free(sc);
     free(zp);
-    lir_call *call = lir_begin(c->p, c->node, kernel, "kiln_quantize_params",
-                               "{ .outer = %lld, .axis_len = %lld, .inner = %lld, .round_even = %d }",
-                               (long long)outer, (long long)axis_len, (long long)inner,
-                               nd->attr.qmode == IR_QMODE_ONNX ? 1 : 0);
+    const kiln_quantize_params qp = {.outer = (int32_t)outer, .axis_len = (int32_t)axis_len,
+                                     .inner = (int32_t)inner,
+                                     .round_even = nd->attr.qmode == IR_QMODE_ONNX ? 1 : 0};
+    lir_call *call = LIR_CALL(c->p, c->node, kernel, kiln_quantize_params, &qp);
     lir_in(call, xi);
     lir_in(call, st);
     lir_in(call, zt);
@@ -1783,32 +1737,24 @@ static int lower_concat(ctx *c)
     if (y->dtype != IR_DT_S8 || check_quant(c, y, "output", false) < 0)
         return fail(c, "requantizing concat needs an int8 output");
     const int axis = nd->attr.axis;
-    char lens[128] = "", zps[128] = "", ms[160] = "", shs[128] = "";
-    for (int k = 0; k < 8; k++) {
-        int32_t len = 0, zp = 0, m = 0;
-        int sh = 0;
-        if (k < nd->n_in) {
-            const ir_tensor *x = TS(nd->in[k]);
-            if (x->dtype != IR_DT_S8 || check_quant(c, x, "input", false) < 0)
-                return fail(c, "input '%s' must be quantized int8", x->name);
-            len = (int32_t)x->shape[axis];
-            zp = qzp(x);
-            char what[320];
-            ratio_what(what, sizeof what, x, y);
-            if (fixed_mult(c, (double)qscale(x) / (double)qscale(y), QU_SHIFT_MAX, what, &m, &sh) < 0)
-                return -1;
-        }
-        snprintf(lens + strlen(lens), sizeof lens - strlen(lens), "%s%d", k ? ", " : "", (int)len);
-        snprintf(zps + strlen(zps), sizeof zps - strlen(zps), "%s%d", k ? ", " : "", (int)zp);
-        snprintf(ms + strlen(ms), sizeof ms - strlen(ms), "%s%d", k ? ", " : "", (int)m);
-        snprintf(shs + strlen(shs), sizeof shs - strlen(shs), "%s%d", k ? ", " : "", sh);
+    kiln_concat_s8_params cp;
+    memset(&cp, 0, sizeof cp);
+    for (int k = 0; k < nd->n_in; k++) {
+        const ir_tensor *x = TS(nd->in[k]);
+        if (x->dtype != IR_DT_S8 || check_quant(c, x, "input", false) < 0)
+            return fail(c, "input '%s' must be quantized int8", x->name);
+        cp.axis_len[k] = (int32_t)x->shape[axis];
+        cp.in_zp[k] = qzp(x);
+        char what[320];
+        ratio_what(what, sizeof what, x, y);
+        int sh;
+        if (fixed_mult(c, (double)qscale(x) / (double)qscale(y), QU_SHIFT_MAX, what, &cp.mult[k], &sh) < 0)
+            return -1;
+        cp.shift[k] = sh;
     }
-    lir_call *call = lir_begin(c->p, c->node, "kiln_concat_s8", "kiln_concat_s8_params",
-                               "{ .n_inputs = %d, .outer = %lld, .inner = %lld, .axis_len = { %s }, "
-                               ".in_zp = { %s }, .mult = { %s }, .shift = { %s }, .out_zp = %d }",
-                               nd->n_in, (long long)prod(y->shape, 0, axis),
-                               (long long)prod(y->shape, axis + 1, y->rank), lens, zps, ms, shs,
-                               (int)qzp(y));
+    cp.n_inputs = nd->n_in, cp.outer = (int32_t)prod(y->shape, 0, axis);
+    cp.inner = (int32_t)prod(y->shape, axis + 1, y->rank), cp.out_zp = qzp(y);
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_concat_s8", kiln_concat_s8_params, &cp);
     for (int k = 0; k < 8; k++)
         lir_in(call, k < nd->n_in ? nd->in[k] : -1);
     lir_out(call, yi);

@@ -74,14 +74,6 @@ static int check_shapes(const ir_graph *g, int node, svdf_shape *k, char *err, s
     return 0;
 }
 
-static const char *geometry(const svdf_shape *k, char *buf, size_t n)
-{
-    snprintf(buf, n, ".batch = %lld, .input_size = %lld, .filters = %lld, .units = %lld, "
-             ".rank = %lld, .memory = %lld", (long long)k->batch, (long long)k->input,
-             (long long)k->filters, (long long)k->units, (long long)k->rank, (long long)k->memory);
-    return buf;
-}
-
 static void operands(lir_call *c, const svdf_shape *k)
 {
     lir_in(c, k->x);
@@ -108,11 +100,12 @@ int lower_svdf_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errl
         return lower_fail(err, errlen, g, node, "bias '%s' is %s; expected float32",
                           T(g, k.b)->name, ir_dtype_name(T(g, k.b)->dtype));
     const ir_act *act = &g->nodes[node].attr.act;
-    char geo[200];
-    lir_call *c = lir_begin(p, node, "kiln_svdf_f32", "kiln_svdf_f32_params",
-                            "{ %s, .act_lo = %s, .act_hi = %s }", geometry(&k, geo, sizeof geo),
-                            lir_f32(act->on ? act->lo : -INFINITY),
-                            lir_f32(act->on ? act->hi : INFINITY));
+    const kiln_svdf_f32_params sp = {.batch = (int32_t)k.batch, .input_size = (int32_t)k.input,
+                                     .filters = (int32_t)k.filters, .units = (int32_t)k.units,
+                                     .rank = (int32_t)k.rank, .memory = (int32_t)k.memory,
+                                     .act_lo = act->on ? act->lo : -INFINITY,
+                                     .act_hi = act->on ? act->hi : INFINITY};
+    lir_call *c = LIR_CALL(p, node, "kiln_svdf_f32", kiln_svdf_f32_params, &sp);
     operands(c, &k);
     return 1;
 }
@@ -199,14 +192,14 @@ int lower_svdf_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errle
     int32_t act_min, act_max;
     qu_activation_range(&g->nodes[node].attr.act, sy, T(g, k.y)->q.zero_point[0], -128, 127,
                         &act_min, &act_max);
-    char geo[200];
-    lir_call *c = lir_begin(p, node, sdt == IR_DT_S8 ? "kiln_svdf_s8" : "kiln_svdf_s8_s16",
-                            "kiln_svdf_s8_params",
-                            "{ %s, .in_offset = %d, .state_zp = %d, .mult1 = %d, .shift1 = %d, "
-                            ".mult2 = %d, .shift2 = %d, .out_zp = %d, .act_min = %d, .act_max = %d }",
-                            geometry(&k, geo, sizeof geo), (int)-T(g, k.x)->q.zero_point[0],
-                            (int)T(g, k.s)->q.zero_point[0], (int)m1, sh1, (int)m2, sh2,
-                            (int)T(g, k.y)->q.zero_point[0], (int)act_min, (int)act_max);
+    const kiln_svdf_s8_params sp = {
+        .batch = (int32_t)k.batch, .input_size = (int32_t)k.input, .filters = (int32_t)k.filters,
+        .units = (int32_t)k.units, .rank = (int32_t)k.rank, .memory = (int32_t)k.memory,
+        .in_offset = -T(g, k.x)->q.zero_point[0], .state_zp = T(g, k.s)->q.zero_point[0],
+        .mult1 = m1, .shift1 = sh1, .mult2 = m2, .shift2 = sh2,
+        .out_zp = T(g, k.y)->q.zero_point[0], .act_min = act_min, .act_max = act_max};
+    lir_call *c = LIR_CALL(p, node, sdt == IR_DT_S8 ? "kiln_svdf_s8" : "kiln_svdf_s8_s16",
+                           kiln_svdf_s8_params, &sp);
     operands(c, &k);
     return 1;
 }

@@ -106,14 +106,6 @@ int lower_broadcast(const ir_tensor *y, const ir_tensor *a, const ir_tensor *b,
     return r;
 }
 
-void lower_put_i32s(sbuf *b, const int32_t *v, int n)
-{
-    sb_printf(b, "{ ");
-    for (int i = 0; i < n; i++)
-        sb_printf(b, "%s%ld", i ? ", " : "", (long)v[i]);
-    sb_printf(b, " }");
-}
-
 int lower_add_const(ir_graph *g, int node, const char *base, const char *what, ir_dtype dt,
                     int rank, const int64_t *shape, const void *data, size_t nbytes)
 {

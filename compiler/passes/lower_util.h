@@ -1,7 +1,7 @@
 /*
  * lower_util.h - helpers the float and data-movement lowerings share:
  * error messages naming the node, quantization equality, numpy broadcast
- * strides with dim collapsing, and C initializer text for int lists.
+ * strides with dim collapsing, and fresh constants.
  *
  * Host-only, pure functions of the IR; nothing here emits a call.
  */
@@ -35,9 +35,6 @@ int lower_broadcast(const ir_tensor *y, const ir_tensor *a, const ir_tensor *b,
 
 /* Row-major element strides of a shape. */
 void lower_strides(const int64_t *shape, int rank, int64_t *strides);
-
-/* "{ 1, 2, 3 }" appended to b. */
-void lower_put_i32s(sbuf *b, const int32_t *v, int n);
 
 /* A fresh constant named "<base>.<what>.n<node>" (names stay unique in the
  * blob directory when one weight feeds several nodes). */

@@ -31,76 +31,24 @@
 
 #define NO_BOUND INT64_MAX
 
-/* Where the value of field `name` of the call's params initializer ("{
- * .name = v, ... }") starts; NULL if absent.  The first match is the outer
- * struct's: nested structs (.rq) come last in every initializer, except
- * the float conv's .conv, whose fields the outer struct does not repeat. */
-static const char *field(const lir_call *c, const char *name)
-{
-    if (!c->pinit)
-        return NULL;
-    size_t n = strlen(name);
-    for (const char *s = strchr(c->pinit, '.'); s; s = strchr(s + 1, '.'))
-        if ((s == c->pinit || s[-1] == ' ' || s[-1] == '{') && !strncmp(s + 1, name, n) &&
-            !strncmp(s + 1 + n, " = ", 3))
-            return s + 4 + n;
-    return NULL;
-}
-
-/* Integer field `name`: the exact value the kernel receives. */
-static bool param(const lir_call *c, const char *name, int64_t *v)
-{
-    const char *f = field(c, name);
-    if (!f)
-        return false;
-    char *end;
-    long long x = strtoll(f, &end, 10);
-    if (end == f)
-        return false;
-    *v = x;
-    return true;
-}
-
-/* Integer array field of 3, "{ a, b, c }" (the float conv's geometry). */
-static bool param3(const lir_call *c, const char *name, int64_t v[3])
-{
-    const char *f = field(c, name);
-    if (!f || *f != '{')
-        return false;
-    f++;
-    for (int i = 0; i < 3; i++) {
-        char *end;
-        v[i] = strtoll(f, &end, 10);
-        if (end == f || *end != (i < 2 ? ',' : ' '))
-            return false;
-        f = end + 1;
-    }
-    return true;
-}
-
-/* Whether symbolic field `name` is `sym` (".method = KILN_CONV_F32_DIRECT"). */
-static bool param_is(const lir_call *c, const char *name, const char *sym)
-{
-    const char *f = field(c, name);
-    size_t n = strlen(sym);
-    return f && !strncmp(f, sym, n) && (f[n] == ',' || f[n] == ' ');
-}
-
 typedef struct conv_p {
     int64_t batch, in_c, in_h, in_w, out_c, out_h, out_w, k_h, k_w;
     int64_t stride_h, stride_w, dil_h, pad_t, pad_l, layout;
 } conv_p;
 
+/* The geometry of a call whose params are kiln_conv_s8_params: the exact
+ * values the kernel receives. */
 static bool conv_params(const lir_call *c, conv_p *p)
 {
-    return param(c, "batch", &p->batch) && param(c, "in_c", &p->in_c) &&
-           param(c, "in_h", &p->in_h) && param(c, "in_w", &p->in_w) &&
-           param(c, "out_c", &p->out_c) && param(c, "out_h", &p->out_h) &&
-           param(c, "out_w", &p->out_w) && param(c, "k_h", &p->k_h) && param(c, "k_w", &p->k_w) &&
-           param(c, "stride_h", &p->stride_h) && param(c, "stride_w", &p->stride_w) &&
-           param(c, "dil_h", &p->dil_h) && param(c, "pad_t", &p->pad_t) &&
-           param(c, "pad_l", &p->pad_l) && param(c, "layout", &p->layout) && p->batch == 1 &&
-           p->layout == 1 && p->out_h > 0 && p->out_w > 0 && p->in_h > 0;
+    if (c->ptype != &lir_desc_kiln_conv_s8_params)
+        return false;
+    const kiln_conv_s8_params *q = c->params;
+    p->batch = q->batch, p->in_c = q->in_c, p->in_h = q->in_h, p->in_w = q->in_w;
+    p->out_c = q->out_c, p->out_h = q->out_h, p->out_w = q->out_w, p->k_h = q->k_h, p->k_w = q->k_w;
+    p->stride_h = q->stride_h, p->stride_w = q->stride_w, p->dil_h = q->dil_h;
+    p->pad_t = q->pad_t, p->pad_l = q->pad_l, p->layout = q->layout;
+    return p->batch == 1 && p->layout == KILN_LAYOUT_NHWC && p->out_h > 0 && p->out_w > 0 &&
+           p->in_h > 0;
 }
 
 /* conv_s8_packed.c's pointwise(): the kernel reads input pixels, not rows. */
@@ -167,9 +115,11 @@ static int conv_rules(const lir_call *c, plan_inplace_rule *r)
  * rows written: the pixel-pair order with rows for pixels. */
 static int fc_s8_rules(const lir_call *c, plan_inplace_rule *r)
 {
-    int64_t batch, k, n;
-    if (!param(c, "batch", &batch) || !param(c, "in_features", &k) || !param(c, "out_features", &n) ||
-        batch < 1)
+    if (c->ptype != &lir_desc_kiln_fc_s8_params)
+        return 0;
+    const kiln_fc_s8_params *fp = c->params;
+    const int64_t batch = fp->batch, k = fp->in_features, n = fp->out_features;
+    if (batch < 1)
         return 0;
     if (batch == 1)
         return rule(r, 0, 2, NO_BOUND, 0);
@@ -187,18 +137,19 @@ typedef struct conv_f32_g {
 
 static bool conv_f32_geom(const lir_call *c, conv_f32_g *q)
 {
-    int64_t layout, batch, groups, in[3], out[3], k[3], st[3], pad[3], block;
-    if (!param(c, "layout", &layout) || !param(c, "batch", &batch) || !param(c, "groups", &groups) ||
-        !param(c, "in_c", &q->in_c) || !param(c, "out_c", &q->out_c) || !param3(c, "in", in) ||
-        !param3(c, "out", out) || !param3(c, "k", k) || !param3(c, "stride", st) || !param3(c, "pad", pad) ||
-        !param(c, "block", &block))
+    if (c->ptype != &lir_desc_kiln_conv_f32_packed_params)
         return false;
-    q->direct = param_is(c, "method", "KILN_CONV_F32_DIRECT");
-    if (!q->direct && !param_is(c, "method", "KILN_CONV_F32_IM2COL"))
+    const kiln_conv_f32_packed_params *pp = c->params;
+    const kiln_conv_f32_params *cv = &pp->conv;
+    const int32_t *in = cv->in, *out = cv->out, *k = cv->k, *st = cv->stride, *pad = cv->pad;
+    const int64_t layout = cv->layout, batch = cv->batch, groups = cv->groups, block = pp->block;
+    q->in_c = cv->in_c, q->out_c = cv->out_c;
+    q->direct = pp->method == KILN_CONV_F32_DIRECT;
+    if (!q->direct && pp->method != KILN_CONV_F32_IM2COL)
         return false;
     /* One image, one group (a second group re-reads the input after the
      * first group's outputs were written), 2-D. */
-    if (layout != 1 || batch != 1 || groups != 1 || in[0] != 1 || out[0] != 1 || k[0] != 1 || out[1] < 1 ||
+    if (layout != KILN_LAYOUT_NHWC || batch != 1 || groups != 1 || in[0] != 1 || out[0] != 1 || k[0] != 1 || out[1] < 1 ||
         out[2] < 1)
         return false;
     q->in_h = in[1], q->in_w = in[2], q->out_h = out[1], q->out_w = out[2];

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln/fields.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,12 +27,14 @@ extern "C" {
 
 /* Strided N-D copy (TRANSPOSE, SLICE): Y is contiguous in `shape`;
  * Y[i0..i{r-1}] = X[x_offset + sum_d i_d * x_stride[d]]. */
+#define KILN_COPY_PARAMS_FIELDS(F, A, S)                                                           \
+    F(int32_t, elem_size, INT)                                                                     \
+    F(int32_t, rank, INT)                            /* 1..6 */                                    \
+    A(int32_t, shape, KILN_MAX_DIMS, INT)                                                          \
+    A(int32_t, x_stride, KILN_MAX_DIMS, INT)                                                       \
+    F(int32_t, x_offset, INT)
 typedef struct kiln_copy_params {
-    int32_t elem_size;
-    int32_t rank;                   /* 1..6 */
-    int32_t shape[KILN_MAX_DIMS];
-    int32_t x_stride[KILN_MAX_DIMS];
-    int32_t x_offset;
+    KILN_FIELDS(KILN_COPY_PARAMS_FIELDS)
 } kiln_copy_params;
 
 void kiln_copy_strided(const kiln_copy_params *p, const void *x, void *y);
@@ -40,12 +44,14 @@ void kiln_copy_strided(const kiln_copy_params *p, const void *x, void *y);
  * idx[off[d] + o], or -1 for "outside": then Y is *fill.  With no -1 on an
  * output position, Y = X[sum_d idx_d * x_stride[d]].  fill may be NULL when
  * no table holds -1. */
+#define KILN_GATHER_PARAMS_FIELDS(F, A, S)                                                         \
+    F(int32_t, elem_size, INT)                                                                     \
+    F(int32_t, rank, INT)                                                                          \
+    A(int32_t, shape, KILN_MAX_DIMS, INT)                                                          \
+    A(int32_t, x_stride, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, off, KILN_MAX_DIMS, INT)
 typedef struct kiln_gather_params {
-    int32_t elem_size;
-    int32_t rank;
-    int32_t shape[KILN_MAX_DIMS];
-    int32_t x_stride[KILN_MAX_DIMS];
-    int32_t off[KILN_MAX_DIMS];
+    KILN_FIELDS(KILN_GATHER_PARAMS_FIELDS)
 } kiln_gather_params;
 
 void kiln_gather_axes(const kiln_gather_params *p, const void *x, const int32_t *idx,
@@ -55,11 +61,13 @@ void kiln_gather_axes(const kiln_gather_params *p, const void *x, const int32_t 
  * [outer][chunk[i]] elements, Y as [outer][sum chunk].  Unused x pointers are
  * NULL. (The compiler chains calls for more inputs.) */
 #define KILN_CONCAT_MAX_INPUTS 8
+#define KILN_CONCAT_PARAMS_FIELDS(F, A, S)                                                         \
+    F(int32_t, elem_size, INT)                                                                     \
+    F(int32_t, n_inputs, INT)                                                                      \
+    F(int32_t, outer, INT)                                                                         \
+    A(int32_t, chunk, KILN_CONCAT_MAX_INPUTS, INT)
 typedef struct kiln_concat_params {
-    int32_t elem_size;
-    int32_t n_inputs;
-    int32_t outer;
-    int32_t chunk[KILN_CONCAT_MAX_INPUTS];
+    KILN_FIELDS(KILN_CONCAT_PARAMS_FIELDS)
 } kiln_concat_params;
 
 void kiln_concat(const kiln_concat_params *p, void *y, const void *x0, const void *x1,
@@ -70,9 +78,11 @@ void kiln_concat(const kiln_concat_params *p, void *y, const void *x0, const voi
  * 4 s16, 5 s32, 6 s64, 7 u16, 8 u32, 9 bool, 10 u64).  Float to integer
  * truncates toward zero and saturates (NaN gives 0); to bool is x != 0;
  * integer to integer wraps as a two's-complement conversion. */
+#define KILN_CAST_PARAMS_FIELDS(F, A, S)                                                           \
+    F(int32_t, size, INT)                                                                          \
+    F(int32_t, from, INT) F(int32_t, to, INT)
 typedef struct kiln_cast_params {
-    int32_t size;
-    int32_t from, to;
+    KILN_FIELDS(KILN_CAST_PARAMS_FIELDS)
 } kiln_cast_params;
 
 void kiln_cast(const kiln_cast_params *p, const void *x, void *y);
@@ -81,11 +91,13 @@ void kiln_cast(const kiln_cast_params *p, const void *x, void *y);
  * non-quantized tensors: strides as kiln_binary_f32_params.  Arithmetic wraps
  * (two's complement, like numpy); DIV truncates toward zero, x/0 gives 0 and
  * INT_MIN/-1 gives INT_MIN. */
+#define KILN_BINARY_INT_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, rank, INT)                                                                          \
+    A(int32_t, shape, KILN_MAX_DIMS, INT)                                                          \
+    A(int32_t, a_stride, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, b_stride, KILN_MAX_DIMS, INT)
 typedef struct kiln_binary_int_params {
-    int32_t rank;
-    int32_t shape[KILN_MAX_DIMS];
-    int32_t a_stride[KILN_MAX_DIMS];
-    int32_t b_stride[KILN_MAX_DIMS];
+    KILN_FIELDS(KILN_BINARY_INT_PARAMS_FIELDS)
 } kiln_binary_int_params;
 
 /* Declares kiln_{add,sub,mul,div,min,max}_<sfx>, e.g. kiln_add_int32, kiln_div_uint8. */
@@ -113,13 +125,15 @@ KILN_DECLARE_INT_BINARY(uint64_t, uint64)
  * of equal maxima wins.  indices (may be NULL, NCHW only): ONNX's Indices,
  * the flat index of the max in X including the batch and channel offset,
  * spatial part row-major (storage_order 0) or column-major (1). */
+#define KILN_MAXPOOL_INT_PARAMS_FIELDS(F, A, S)                                                    \
+    F(int32_t, layout, LAYOUT)                                                                     \
+    F(int32_t, batch, INT) F(int32_t, channels, INT)                                               \
+    A(int32_t, in, 3, INT) A(int32_t, out, 3, INT)                                                 \
+    A(int32_t, k, 3, INT) A(int32_t, stride, 3, INT) A(int32_t, dil, 3, INT)                       \
+    A(int32_t, pad, 3, INT)                                                                        \
+    F(int32_t, storage_order, INT)
 typedef struct kiln_maxpool_int_params {
-    int32_t layout;
-    int32_t batch, channels;
-    int32_t in[3], out[3];
-    int32_t k[3], stride[3], dil[3];
-    int32_t pad[3];
-    int32_t storage_order;
+    KILN_FIELDS(KILN_MAXPOOL_INT_PARAMS_FIELDS)
 } kiln_maxpool_int_params;
 
 void kiln_maxpool_int8(const kiln_maxpool_int_params *p, const int8_t *x, int8_t *y, int64_t *indices);

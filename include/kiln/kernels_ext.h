@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "kiln/fields.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -34,10 +36,12 @@ enum kiln_unary_fn {
     KILN_UN_COUNT
 };
 
+#define KILN_UNARY_EXT_PARAMS_FIELDS(F, A, S)                                                      \
+    F(int32_t, size, INT)                                                                          \
+    F(int32_t, fn, INT)                              /* enum kiln_unary_fn */                      \
+    F(float, alpha, F32) F(float, beta, F32)
 typedef struct kiln_unary_ext_params {
-    int32_t size;
-    int32_t fn;                 /* enum kiln_unary_fn */
-    float alpha, beta;
+    KILN_FIELDS(KILN_UNARY_EXT_PARAMS_FIELDS)
 } kiln_unary_ext_params;
 
 void kiln_unary_ext_f32(const kiln_unary_ext_params *p, const float *x, float *y);
@@ -48,13 +52,15 @@ void kiln_not_bool(const kiln_unary_ext_params *p, const uint8_t *x, uint8_t *y)
 enum kiln_cmp_fn { KILN_CMP_EQ = 0, KILN_CMP_GT, KILN_CMP_GE, KILN_CMP_LT, KILN_CMP_LE };
 enum kiln_logic_fn { KILN_LOGIC_AND = 0, KILN_LOGIC_OR, KILN_LOGIC_XOR };
 
+#define KILN_BCAST_PARAMS_FIELDS(F, A, S)                                                          \
+    F(int32_t, rank, INT)                                                                          \
+    A(int32_t, shape, KILN_MAX_DIMS, INT)                                                          \
+    A(int32_t, a_stride, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, b_stride, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, c_stride, KILN_MAX_DIMS, INT)         /* where: the condition */                    \
+    F(int32_t, fn, INT)                              /* kiln_cmp_fn / kiln_logic_fn */
 typedef struct kiln_bcast_params {
-    int32_t rank;
-    int32_t shape[KILN_MAX_DIMS];
-    int32_t a_stride[KILN_MAX_DIMS];
-    int32_t b_stride[KILN_MAX_DIMS];
-    int32_t c_stride[KILN_MAX_DIMS];    /* where: the condition */
-    int32_t fn;                         /* kiln_cmp_fn / kiln_logic_fn */
+    KILN_FIELDS(KILN_BCAST_PARAMS_FIELDS)
 } kiln_bcast_params;
 
 void kiln_pow_f32(const kiln_bcast_params *p, const float *a, const float *b, float *y);
@@ -78,21 +84,25 @@ enum kiln_reduce_fn {
     KILN_RED_SUM_SQUARE, KILN_RED_LOG_SUM_EXP
 };
 
+#define KILN_REDUCE_EXT_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, rank, INT)                                                                          \
+    A(int32_t, in_shape, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, y_stride, KILN_MAX_DIMS, INT)                                                       \
+    F(int32_t, out_size, INT)                                                                      \
+    F(int32_t, fn, INT)                              /* enum kiln_reduce_fn */
 typedef struct kiln_reduce_ext_params {
-    int32_t rank;
-    int32_t in_shape[KILN_MAX_DIMS];
-    int32_t y_stride[KILN_MAX_DIMS];
-    int32_t out_size;
-    int32_t fn;                         /* enum kiln_reduce_fn */
+    KILN_FIELDS(KILN_REDUCE_EXT_PARAMS_FIELDS)
 } kiln_reduce_ext_params;
 
 void kiln_reduce_ext_f32(const kiln_reduce_ext_params *p, const float *x, float *y);
 
 /* ArgMax / ArgMin of X viewed as [outer][n][inner] along n: Y[outer][inner]
  * int64.  Ties: the first index, or the last when `last`; NaN never wins. */
+#define KILN_ARG_PARAMS_FIELDS(F, A, S)                                                            \
+    F(int32_t, outer, INT) F(int32_t, n, INT) F(int32_t, inner, INT)                               \
+    F(int32_t, is_min, INT) F(int32_t, last, INT)
 typedef struct kiln_arg_params {
-    int32_t outer, n, inner;
-    int32_t is_min, last;
+    KILN_FIELDS(KILN_ARG_PARAMS_FIELDS)
 } kiln_arg_params;
 
 void kiln_arg_f32(const kiln_arg_params *p, const float *x, int64_t *y);
@@ -100,8 +110,10 @@ void kiln_arg_f32(const kiln_arg_params *p, const float *x, int64_t *y);
 /* ---- gather --------------------------------------------------------------
  * X viewed as [outer][n][inner_bytes]; Y = [outer][n_idx][inner_bytes] with
  * Y[o][j] = X[o][idx[j]] (negative idx counts from n; out of range clamps). */
+#define KILN_GATHER_EXT_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, outer, INT) F(int32_t, n, INT) F(int32_t, inner_bytes, INT) F(int32_t, n_idx, INT)
 typedef struct kiln_gather_ext_params {
-    int32_t outer, n, inner_bytes, n_idx;
+    KILN_FIELDS(KILN_GATHER_EXT_PARAMS_FIELDS)
 } kiln_gather_ext_params;
 
 void kiln_gather_i64(const kiln_gather_ext_params *p, const void *x, const int64_t *idx, void *y);
@@ -113,17 +125,21 @@ void kiln_gather_i32(const kiln_gather_ext_params *p, const void *x, const int32
  * in index order; I holds their indices.  CumSum: Y has X's shape, running
  * sums along n (exclusive: without the element itself; reverse: from the
  * end). */
+#define KILN_TOPK_PARAMS_FIELDS(F, A, S)                                                           \
+    F(int32_t, outer, INT) F(int32_t, n, INT) F(int32_t, inner, INT) F(int32_t, k, INT)            \
+    F(int32_t, smallest, INT)
 typedef struct kiln_topk_params {
-    int32_t outer, n, inner, k;
-    int32_t smallest;
+    KILN_FIELDS(KILN_TOPK_PARAMS_FIELDS)
 } kiln_topk_params;
 
 void kiln_topk_f32(const kiln_topk_params *p, const float *x, float *v, int64_t *idx);
 void kiln_topk_int64(const kiln_topk_params *p, const int64_t *x, int64_t *v, int64_t *idx);
 
+#define KILN_CUMSUM_PARAMS_FIELDS(F, A, S)                                                         \
+    F(int32_t, outer, INT) F(int32_t, n, INT) F(int32_t, inner, INT)                               \
+    F(int32_t, exclusive, INT) F(int32_t, reverse, INT)
 typedef struct kiln_cumsum_params {
-    int32_t outer, n, inner;
-    int32_t exclusive, reverse;
+    KILN_FIELDS(KILN_CUMSUM_PARAMS_FIELDS)
 } kiln_cumsum_params;
 
 void kiln_cumsum_f32(const kiln_cumsum_params *p, const float *x, float *y);
@@ -133,10 +149,12 @@ void kiln_cumsum_int64(const kiln_cumsum_params *p, const int64_t *x, int64_t *y
 /* GatherElements: Y (shape, `rank` dims, contiguous) takes X's element at
  * Y's coordinates with the `axis` coordinate replaced by idx (negative from
  * n; out of range clamped); x_stride in elements, elem_size bytes each. */
+#define KILN_GATHER_ELEMENTS_PARAMS_FIELDS(F, A, S)                                                \
+    F(int32_t, rank, INT) F(int32_t, axis, INT) F(int32_t, n, INT) F(int32_t, elem_size, INT)      \
+    A(int32_t, shape, KILN_MAX_DIMS, INT)                                                          \
+    A(int32_t, x_stride, KILN_MAX_DIMS, INT)
 typedef struct kiln_gather_elements_params {
-    int32_t rank, axis, n, elem_size;
-    int32_t shape[KILN_MAX_DIMS];
-    int32_t x_stride[KILN_MAX_DIMS];
+    KILN_FIELDS(KILN_GATHER_ELEMENTS_PARAMS_FIELDS)
 } kiln_gather_elements_params;
 
 void kiln_gather_elements_i64(const kiln_gather_elements_params *p, const void *x, const int64_t *idx, void *y);

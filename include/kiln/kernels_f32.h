@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln/fields.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,17 +43,19 @@ extern "C" {
  * Y[n, m, o] = act(B[m] + sum_{c in group(m), k} X[n, c, o*stride + k*dil - pad] * W[m, c, k])
  * W repacked to [M][kd][kh][kw][C/groups] (input channels innermost).
  * B may be NULL.  Positions in the padding contribute nothing. */
+#define KILN_CONV_F32_PARAMS_FIELDS(F, A, S)                                                       \
+    F(int32_t, layout, LAYOUT)                                                                     \
+    F(int32_t, batch, INT)                                                                         \
+    F(int32_t, in_c, INT) F(int32_t, out_c, INT) F(int32_t, groups, INT)                           \
+    A(int32_t, in, 3, INT)                           /* input spatial size  [d, h, w] */           \
+    A(int32_t, out, 3, INT)                          /* output spatial size [d, h, w] */           \
+    A(int32_t, k, 3, INT)                                                                          \
+    A(int32_t, stride, 3, INT)                                                                     \
+    A(int32_t, dil, 3, INT)                                                                        \
+    A(int32_t, pad, 3, INT)                          /* leading pads; trailing pads follow from out[] */ \
+    F(float, act_lo, F32) F(float, act_hi, F32)      /* fused clamp; -HUGE_VALF / HUGE_VALF when none */
 typedef struct kiln_conv_f32_params {
-    int32_t layout;
-    int32_t batch;
-    int32_t in_c, out_c, groups;
-    int32_t in[3];          /* input spatial size  [d, h, w] */
-    int32_t out[3];         /* output spatial size [d, h, w] */
-    int32_t k[3];
-    int32_t stride[3];
-    int32_t dil[3];
-    int32_t pad[3];         /* leading pads; trailing pads follow from out[] */
-    float act_lo, act_hi;   /* fused clamp; -HUGE_VALF / HUGE_VALF when none */
+    KILN_FIELDS(KILN_CONV_F32_PARAMS_FIELDS)
 } kiln_conv_f32_params;
 
 void kiln_conv_f32(const kiln_conv_f32_params *p, const float *x, const float *w, const float *b,
@@ -97,21 +101,25 @@ void kiln_conv_transpose_f32(const kiln_conv_f32_params *p, const float *x, cons
  * v = sum + bias (+ residual[same index as y], when the call has one);
  * v = v < 0 ? v*alpha : v when leaky; v = v > maxc_value ? v : maxc_value
  * when maxc; then the clamp [act_lo, act_hi]. */
+#define KILN_F32_EPILOGUE_FIELDS(F, A, S)                                                          \
+    F(float, act_lo, F32) F(float, act_hi, F32)      /* clamp; -HUGE_VALF / HUGE_VALF when open */ \
+    F(int32_t, leaky, INT)                           /* 1: LeakyReLU with slope alpha */           \
+    F(float, alpha, F32)                                                                           \
+    F(int32_t, maxc, INT)                            /* 1: the maximum with maxc_value (a fused MAX) */ \
+    F(float, maxc_value, F32)
 typedef struct kiln_f32_epilogue {
-    float act_lo, act_hi;   /* clamp; -HUGE_VALF / HUGE_VALF when open */
-    int32_t leaky;          /* 1: LeakyReLU with slope alpha */
-    float alpha;
-    int32_t maxc;           /* 1: the maximum with maxc_value (a fused MAX) */
-    float maxc_value;
+    KILN_FIELDS(KILN_F32_EPILOGUE_FIELDS)
 } kiln_f32_epilogue;
 
+#define KILN_CONV_F32_PACKED_PARAMS_FIELDS(F, A, S)                                                \
+    S(kiln_conv_f32_params, conv)                    /* geometry as kiln_conv_f32 (its act_lo/act_hi unused) */ \
+    S(kiln_f32_epilogue, epi)                                                                      \
+    F(int32_t, panel, INT)                           /* output channels per weight panel: 4, 8 or 16 */ \
+    F(int32_t, kdim, INT)                            /* (C/groups) * kd*kh*kw */                   \
+    F(int32_t, method, CONV_F32_METHOD)              /* KILN_CONV_F32_DIRECT, _IM2COL or _PADDED */ \
+    F(int32_t, block, INT)                           /* IM2COL: output pixels per block in scratch */
 typedef struct kiln_conv_f32_packed_params {
-    kiln_conv_f32_params conv;  /* geometry as kiln_conv_f32 (its act_lo/act_hi unused) */
-    kiln_f32_epilogue epi;
-    int32_t panel;              /* output channels per weight panel: 4, 8 or 16 */
-    int32_t kdim;               /* (C/groups) * kd*kh*kw */
-    int32_t method;             /* KILN_CONV_F32_DIRECT, _IM2COL or _PADDED */
-    int32_t block;              /* IM2COL: output pixels per block in scratch */
+    KILN_FIELDS(KILN_CONV_F32_PACKED_PARAMS_FIELDS)
 } kiln_conv_f32_packed_params;
 
 #define KILN_CONV_F32_DIRECT 0
@@ -137,10 +145,12 @@ void kiln_depthwise_conv_f32_packed(const kiln_conv_f32_packed_params *p, const 
                                     float *y);
 
 /* FULLY_CONNECTED over packed W: one group, kdim = in_features. */
+#define KILN_FC_F32_PACKED_PARAMS_FIELDS(F, A, S)                                                  \
+    F(int32_t, batch, INT) F(int32_t, in_features, INT) F(int32_t, out_features, INT)              \
+    S(kiln_f32_epilogue, epi)                                                                      \
+    F(int32_t, panel, INT)
 typedef struct kiln_fc_f32_packed_params {
-    int32_t batch, in_features, out_features;
-    kiln_f32_epilogue epi;
-    int32_t panel;
+    KILN_FIELDS(KILN_FC_F32_PACKED_PARAMS_FIELDS)
 } kiln_fc_f32_packed_params;
 
 void kiln_fully_connected_f32_packed(const kiln_fc_f32_packed_params *p, const float *x,
@@ -150,9 +160,11 @@ void kiln_fully_connected_f32_packed(const kiln_fc_f32_packed_params *p, const f
 /* ---- dense ---------------------------------------------------------------
  * FULLY_CONNECTED: Y[b, n] = act(B[n] + sum_k X[b, k] * W[n, k]); W is
  * [out][in] (row n contiguous).  B may be NULL. */
+#define KILN_FC_F32_PARAMS_FIELDS(F, A, S)                                                         \
+    F(int32_t, batch, INT) F(int32_t, in_features, INT) F(int32_t, out_features, INT)              \
+    F(float, act_lo, F32) F(float, act_hi, F32)
 typedef struct kiln_fc_f32_params {
-    int32_t batch, in_features, out_features;
-    float act_lo, act_hi;
+    KILN_FIELDS(KILN_FC_F32_PARAMS_FIELDS)
 } kiln_fc_f32_params;
 
 void kiln_fully_connected_f32(const kiln_fc_f32_params *p, const float *x, const float *w,
@@ -162,13 +174,15 @@ void kiln_fully_connected_f32(const kiln_fc_f32_params *p, const float *x, const
  * Y_i[M, N] = act(A_i[M, K] * B_i[K, N]), where A_i starts at
  * sum_d idx_d * a_bstride[d] elements into A (0 for a broadcast dim), and
  * the same for B.  Rank-1 operands are promoted by the compiler. */
+#define KILN_MATMUL_F32_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, m, INT) F(int32_t, k, INT) F(int32_t, n, INT)                                       \
+    F(int32_t, nbatch, INT)                          /* 0..4 */                                    \
+    A(int32_t, y_batch, 4, INT)                                                                    \
+    A(int32_t, a_bstride, 4, INT)                                                                  \
+    A(int32_t, b_bstride, 4, INT)                                                                  \
+    F(float, act_lo, F32) F(float, act_hi, F32)
 typedef struct kiln_matmul_f32_params {
-    int32_t m, k, n;
-    int32_t nbatch;                 /* 0..4 */
-    int32_t y_batch[4];
-    int32_t a_bstride[4];
-    int32_t b_bstride[4];
-    float act_lo, act_hi;
+    KILN_FIELDS(KILN_MATMUL_F32_PARAMS_FIELDS)
 } kiln_matmul_f32_params;
 
 void kiln_matmul_f32(const kiln_matmul_f32_params *p, const float *a, const float *b, float *y);
@@ -177,12 +191,14 @@ void kiln_matmul_f32(const kiln_matmul_f32_params *p, const float *a, const floa
  * Binary ops with numpy broadcasting.  The compiler collapses the output
  * shape to `rank` dims (1..6) and gives each operand's element stride per dim
  * (0 where that operand is broadcast).  Y is contiguous in `shape`. */
+#define KILN_BINARY_F32_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, rank, INT)                                                                          \
+    A(int32_t, shape, KILN_MAX_DIMS, INT)                                                          \
+    A(int32_t, a_stride, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, b_stride, KILN_MAX_DIMS, INT)                                                       \
+    F(float, act_lo, F32) F(float, act_hi, F32)
 typedef struct kiln_binary_f32_params {
-    int32_t rank;
-    int32_t shape[KILN_MAX_DIMS];
-    int32_t a_stride[KILN_MAX_DIMS];
-    int32_t b_stride[KILN_MAX_DIMS];
-    float act_lo, act_hi;
+    KILN_FIELDS(KILN_BINARY_F32_PARAMS_FIELDS)
 } kiln_binary_f32_params;
 
 void kiln_add_f32(const kiln_binary_f32_params *p, const float *a, const float *b, float *y);
@@ -196,10 +212,12 @@ void kiln_max_f32(const kiln_binary_f32_params *p, const float *a, const float *
  * clip: min(max(x, lo), hi).  leaky_relu: x >= 0 ? x : alpha*x.
  * hard_sigmoid: max(0, min(1, alpha*x + beta)).  hard_swish: x*max(0, min(1, x/6 + 1/2)).
  * sqrt: sqrtf(x), correctly rounded (NaN for x < 0). */
+#define KILN_UNARY_F32_PARAMS_FIELDS(F, A, S)                                                      \
+    F(int32_t, size, INT)                                                                          \
+    F(float, alpha, F32) F(float, beta, F32)         /* leaky_relu (alpha), hard_sigmoid (alpha, beta) */ \
+    F(float, lo, F32) F(float, hi, F32)              /* clip */
 typedef struct kiln_unary_f32_params {
-    int32_t size;
-    float alpha, beta;      /* leaky_relu (alpha), hard_sigmoid (alpha, beta) */
-    float lo, hi;           /* clip */
+    KILN_FIELDS(KILN_UNARY_F32_PARAMS_FIELDS)
 } kiln_unary_f32_params;
 
 void kiln_clip_f32(const kiln_unary_f32_params *p, const float *x, float *y);
@@ -212,10 +230,12 @@ void kiln_sqrt_f32(const kiln_unary_f32_params *p, const float *x, float *y);
 
 /* SOFTMAX over X viewed as [outer][n][inner], normalising along n:
  * y = exp(beta*x - max) / sum(...), or its log when log != 0. */
+#define KILN_SOFTMAX_F32_PARAMS_FIELDS(F, A, S)                                                    \
+    F(int32_t, outer, INT) F(int32_t, n, INT) F(int32_t, inner, INT)                               \
+    F(float, beta, F32)                                                                            \
+    F(int32_t, log, INT)
 typedef struct kiln_softmax_f32_params {
-    int32_t outer, n, inner;
-    float beta;
-    int32_t log;
+    KILN_FIELDS(KILN_SOFTMAX_F32_PARAMS_FIELDS)
 } kiln_softmax_f32_params;
 
 void kiln_softmax_f32(const kiln_softmax_f32_params *p, const float *x, float *y);
@@ -224,8 +244,10 @@ void kiln_softmax_f32(const kiln_softmax_f32_params *p, const float *x, float *y
  * at compile time: scale = gamma/sqrt(var+eps), shift = beta - mean*scale).
  * X is viewed as [outer][channels][inner]: NCHW inner = spatial size, NHWC
  * inner = 1 and outer = N*spatial. */
+#define KILN_CHANNEL_AFFINE_F32_PARAMS_FIELDS(F, A, S)                                             \
+    F(int32_t, outer, INT) F(int32_t, channels, INT) F(int32_t, inner, INT)
 typedef struct kiln_channel_affine_f32_params {
-    int32_t outer, channels, inner;
+    KILN_FIELDS(KILN_CHANNEL_AFFINE_F32_PARAMS_FIELDS)
 } kiln_channel_affine_f32_params;
 
 void kiln_batchnorm_f32(const kiln_channel_affine_f32_params *p, const float *x,
@@ -236,15 +258,17 @@ void kiln_batchnorm_f32(const kiln_channel_affine_f32_params *p, const float *x,
  * input are clipped; padded positions never win a max.  AVGPOOL divides by
  * the number of window positions inside [-pad, in + pad_end) when
  * count_include_pad, else inside [0, in); an empty window gives 0. */
+#define KILN_POOL_F32_PARAMS_FIELDS(F, A, S)                                                       \
+    F(int32_t, layout, LAYOUT)                                                                     \
+    F(int32_t, batch, INT) F(int32_t, channels, INT)                                               \
+    A(int32_t, in, 3, INT) A(int32_t, out, 3, INT)                                                 \
+    A(int32_t, k, 3, INT) A(int32_t, stride, 3, INT) A(int32_t, dil, 3, INT)                       \
+    A(int32_t, pad, 3, INT) A(int32_t, pad_end, 3, INT)                                            \
+    F(int32_t, count_include_pad, INT)               /* avgpool */                                 \
+    F(int32_t, storage_order, INT)                   /* maxpool indices: 0 row-major, 1 column-major */ \
+    F(float, act_lo, F32) F(float, act_hi, F32)
 typedef struct kiln_pool_f32_params {
-    int32_t layout;
-    int32_t batch, channels;
-    int32_t in[3], out[3];
-    int32_t k[3], stride[3], dil[3];
-    int32_t pad[3], pad_end[3];
-    int32_t count_include_pad;      /* avgpool */
-    int32_t storage_order;          /* maxpool indices: 0 row-major, 1 column-major */
-    float act_lo, act_hi;
+    KILN_FIELDS(KILN_POOL_F32_PARAMS_FIELDS)
 } kiln_pool_f32_params;
 
 /* indices (may be NULL): ONNX MaxPool Indices, the flat NCHW index of the max
@@ -259,12 +283,14 @@ void kiln_maxpool_f32_fast(const kiln_pool_f32_params *p, const float *x, float 
  * REDUCE_MEAN: X has `rank` dims in_shape (collapsed by the compiler);
  * y_stride[d] is the output element stride of dim d, 0 for a reduced dim.
  * Y (out_size elements) = sum / count. */
+#define KILN_REDUCE_F32_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, rank, INT)                                                                          \
+    A(int32_t, in_shape, KILN_MAX_DIMS, INT)                                                       \
+    A(int32_t, y_stride, KILN_MAX_DIMS, INT)                                                       \
+    F(int32_t, out_size, INT)                                                                      \
+    F(int32_t, count, INT)                           /* elements averaged into each output */
 typedef struct kiln_reduce_f32_params {
-    int32_t rank;
-    int32_t in_shape[KILN_MAX_DIMS];
-    int32_t y_stride[KILN_MAX_DIMS];
-    int32_t out_size;
-    int32_t count;                  /* elements averaged into each output */
+    KILN_FIELDS(KILN_REDUCE_F32_PARAMS_FIELDS)
 } kiln_reduce_f32_params;
 
 void kiln_reduce_mean_f32(const kiln_reduce_f32_params *p, const float *x, float *y);
@@ -278,14 +304,16 @@ void kiln_reduce_mean_f32(const kiln_reduce_f32_params *p, const float *x, float
  * axis) marks an output outside the crop (tf_crop_and_resize): that output
  * is extrapolation_value.  Tables are built at compile time for every ONNX
  * coordinate transform, nearest mode, linear, cubic and antialias. */
+#define KILN_RESIZE_F32_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, outer, INT) F(int32_t, inner, INT)                                                  \
+    F(int32_t, naxes, INT)                           /* 1..6 */                                    \
+    A(int32_t, in_dim, KILN_MAX_DIMS, INT)                                                         \
+    A(int32_t, out_dim, KILN_MAX_DIMS, INT)                                                        \
+    A(int32_t, taps, KILN_MAX_DIMS, INT)                                                           \
+    A(int32_t, off, KILN_MAX_DIMS, INT)              /* table offset of each axis, in entries */   \
+    F(float, extrapolation_value, F32)
 typedef struct kiln_resize_f32_params {
-    int32_t outer, inner;
-    int32_t naxes;                  /* 1..6 */
-    int32_t in_dim[KILN_MAX_DIMS];
-    int32_t out_dim[KILN_MAX_DIMS];
-    int32_t taps[KILN_MAX_DIMS];
-    int32_t off[KILN_MAX_DIMS];     /* table offset of each axis, in entries */
-    float extrapolation_value;
+    KILN_FIELDS(KILN_RESIZE_F32_PARAMS_FIELDS)
 } kiln_resize_f32_params;
 
 void kiln_resize_f32(const kiln_resize_f32_params *p, const float *x, const int32_t *idx,
@@ -296,14 +324,16 @@ void kiln_resize_f32(const kiln_resize_f32_params *p, const float *x, const int3
  * GRU z,r,h), B [dirs][2*G*H] (Wb then Rb) or NULL for zeros, P [dirs][3H] peepholes (i,o,f) or NULL, seq_lens
  * [batch] or NULL, initial states [dirs][batch][H] (layout 1: [batch][dirs][H])
  * or NULL.  Outputs Y, Y_h, Y_c may each be NULL. */
+#define KILN_RNN_F32_PARAMS_FIELDS(F, A, S)                                                        \
+    F(int32_t, seq_len, INT) F(int32_t, batch, INT) F(int32_t, input_size, INT) F(int32_t, hidden, INT) \
+    F(int32_t, num_dirs, INT)                        /* 1 or 2 */                                  \
+    F(int32_t, reverse, INT)                         /* with num_dirs 1: run backwards */          \
+    F(int32_t, layout, INT)                          /* 0: X [seq][batch][I]; 1: X [batch][seq][I] */ \
+    F(float, clip, F32)                              /* > 0: clamp gate pre-activations to [-clip, clip] */ \
+    F(int32_t, input_forget, INT)                    /* LSTM: f = 1 - i */                         \
+    F(int32_t, linear_before_reset, INT)             /* GRU */
 typedef struct kiln_rnn_f32_params {
-    int32_t seq_len, batch, input_size, hidden;
-    int32_t num_dirs;               /* 1 or 2 */
-    int32_t reverse;                /* with num_dirs 1: run backwards */
-    int32_t layout;                 /* 0: X [seq][batch][I]; 1: X [batch][seq][I] */
-    float clip;                     /* > 0: clamp gate pre-activations to [-clip, clip] */
-    int32_t input_forget;           /* LSTM: f = 1 - i */
-    int32_t linear_before_reset;    /* GRU */
+    KILN_FIELDS(KILN_RNN_F32_PARAMS_FIELDS)
 } kiln_rnn_f32_params;
 
 size_t kiln_lstm_f32_scratch_size(const kiln_rnn_f32_params *p);
@@ -324,9 +354,11 @@ void kiln_gru_f32(const kiln_rnn_f32_params *p, const float *x, const float *w, 
  * then Y[b][u] = act(B[u] + sum_{r<rank} Wt[u*rank+r] . S[b][u*rank+r]),
  * every sum in float from 0 in index order, as TFLite-Micro's reference
  * kernel.  Wf [filters][input], Wt [filters][memory], B [units] or NULL. */
+#define KILN_SVDF_F32_PARAMS_FIELDS(F, A, S)                                                       \
+    F(int32_t, batch, INT) F(int32_t, input_size, INT) F(int32_t, filters, INT) F(int32_t, units, INT) F(int32_t, rank, INT) F(int32_t, memory, INT) \
+    F(float, act_lo, F32) F(float, act_hi, F32)
 typedef struct kiln_svdf_f32_params {
-    int32_t batch, input_size, filters, units, rank, memory;
-    float act_lo, act_hi;
+    KILN_FIELDS(KILN_SVDF_F32_PARAMS_FIELDS)
 } kiln_svdf_f32_params;
 
 void kiln_svdf_f32(const kiln_svdf_f32_params *p, const float *x, const float *wf, const float *wt,

@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln/fields.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -59,31 +61,35 @@ typedef enum kiln_rq_mode {
                                clamps every result it would change */
 } kiln_rq_mode;
 
+#define KILN_REQUANT_FIELDS(F, A, S)                                                               \
+    F(int32_t, mode, RQ_MODE)                        /* kiln_rq_mode */                            \
+    F(int32_t, out_offset, INT)                      /* output zero point (signed domain) */       \
+    F(int32_t, act_min, INT)                         /* clamp after the zero point is added (signed domain) */ \
+    F(int32_t, act_max, INT)                                                                       \
+    F(int32_t, out_xor, INT)                         /* 0x80: output is uint8 */
 typedef struct kiln_requant {
-    int32_t mode;       /* kiln_rq_mode */
-    int32_t out_offset; /* output zero point (signed domain) */
-    int32_t act_min;    /* clamp after the zero point is added (signed domain) */
-    int32_t act_max;
-    int32_t out_xor;    /* 0x80: output is uint8 */
+    KILN_FIELDS(KILN_REQUANT_FIELDS)
 } kiln_requant;
 
 /* ---- convolutions and matrix products ---------------------------------- */
 
 /* CONV / DEPTHWISE_CONV / TRANSPOSE_CONV.  1-D convolutions use in_h = k_h = 1. */
+#define KILN_CONV_S8_PARAMS_FIELDS(F, A, S)                                                        \
+    F(int32_t, batch, INT)                                                                         \
+    F(int32_t, in_c, INT) F(int32_t, in_h, INT) F(int32_t, in_w, INT)                              \
+    F(int32_t, out_c, INT) F(int32_t, out_h, INT) F(int32_t, out_w, INT)                           \
+    F(int32_t, k_h, INT) F(int32_t, k_w, INT)                                                      \
+    F(int32_t, stride_h, INT) F(int32_t, stride_w, INT)                                            \
+    F(int32_t, dil_h, INT) F(int32_t, dil_w, INT)                                                  \
+    F(int32_t, pad_t, INT) F(int32_t, pad_l, INT)    /* pads before; pads after are implied by out_h/out_w */ \
+    F(int32_t, groups, INT)                          /* conv: 1..in_c; depthwise: in_c */          \
+    F(int32_t, layout, LAYOUT)                       /* KILN_LAYOUT_* */                           \
+    F(int32_t, in_offset, INT)                       /* -zero point of x */                        \
+    F(int32_t, w_offset, INT)                        /* -zero point of w (0 for TFLite's symmetric int8) */ \
+    F(int32_t, in_xor, INT) F(int32_t, w_xor, INT)   /* 0x80 for uint8 operands */                 \
+    S(kiln_requant, rq)
 typedef struct kiln_conv_s8_params {
-    int32_t batch;
-    int32_t in_c, in_h, in_w;
-    int32_t out_c, out_h, out_w;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w;
-    int32_t dil_h, dil_w;
-    int32_t pad_t, pad_l;       /* pads before; pads after are implied by out_h/out_w */
-    int32_t groups;             /* conv: 1..in_c; depthwise: in_c */
-    int32_t layout;             /* KILN_LAYOUT_* */
-    int32_t in_offset;          /* -zero point of x */
-    int32_t w_offset;           /* -zero point of w (0 for TFLite's symmetric int8) */
-    int32_t in_xor, w_xor;      /* 0x80 for uint8 operands */
-    kiln_requant rq;
+    KILN_FIELDS(KILN_CONV_S8_PARAMS_FIELDS)
 } kiln_conv_s8_params;
 
 /* y = conv(x + in_offset, w + w_offset) + bias, requantized per output channel.
@@ -111,11 +117,13 @@ void kiln_transpose_conv_s8(const kiln_conv_s8_params *p, const int8_t *x, const
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
                             int8_t *y);
 
+#define KILN_FC_S8_PARAMS_FIELDS(F, A, S)                                                          \
+    F(int32_t, batch, INT) F(int32_t, in_features, INT) F(int32_t, out_features, INT)              \
+    F(int32_t, in_offset, INT) F(int32_t, w_offset, INT)                                           \
+    F(int32_t, in_xor, INT) F(int32_t, w_xor, INT)                                                 \
+    S(kiln_requant, rq)
 typedef struct kiln_fc_s8_params {
-    int32_t batch, in_features, out_features;
-    int32_t in_offset, w_offset;
-    int32_t in_xor, w_xor;
-    kiln_requant rq;
+    KILN_FIELDS(KILN_FC_S8_PARAMS_FIELDS)
 } kiln_fc_s8_params;
 
 /* y[b][n] = sum_k (x[b][k] + in_offset) * (w[n][k] + w_offset) + bias[n], requantized. */
@@ -126,12 +134,14 @@ void kiln_fully_connected_q8(const kiln_fc_s8_params *p, const void *x, const vo
                              const int32_t *bias, const int32_t *mult, const int32_t *shift,
                              void *y);
 
+#define KILN_MATMUL_S8_PARAMS_FIELDS(F, A, S)                                                      \
+    F(int32_t, batch, INT) F(int32_t, m, INT) F(int32_t, k, INT) F(int32_t, n, INT)                \
+    F(int32_t, a_batch_stride, INT) F(int32_t, b_batch_stride, INT) /* elements; 0 broadcasts that operand */ \
+    F(int32_t, a_offset, INT) F(int32_t, b_offset, INT)                                            \
+    F(int32_t, a_xor, INT) F(int32_t, b_xor, INT)                                                  \
+    S(kiln_requant, rq)
 typedef struct kiln_matmul_s8_params {
-    int32_t batch, m, k, n;
-    int32_t a_batch_stride, b_batch_stride; /* elements; 0 broadcasts that operand */
-    int32_t a_offset, b_offset;
-    int32_t a_xor, b_xor;
-    kiln_requant rq;
+    KILN_FIELDS(KILN_MATMUL_S8_PARAMS_FIELDS)
 } kiln_matmul_s8_params;
 
 /* y[bt][i][j] = sum_k (a[bt][i][k] + a_offset) * (b[bt][k][j] + b_offset), requantized
@@ -189,11 +199,13 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  * y = MBQM(acc, mult, shift) + out_offset.  KILN_RQ_SHORT(_RELU):
  * y = hi32(rnd + acc * mult [- 2^31 if acc < 0, SHORT only]) >> shift, with
  * the zero point and both roundings inside rnd.  acc starts at the bias. */
+#define KILN_CHAN_S8_FIELDS(F, A, S)                                                               \
+    F(int32_t, mult, INT)                            /* Q31 multiplier (0 for a channel whose output is constant) */ \
+    F(int32_t, shift, INT)                           /* TFLITE: TFLite's shift; SHORT: e - 1 for TFLite shift -e */ \
+    F(int32_t, rnd_lo, INT)                          /* SHORT: 2^30 + 2^(30+e) + out_offset*2^(31+e), low word */ \
+    F(int32_t, rnd_hi, INT)                          /*        and high word */
 typedef struct kiln_chan_s8 {
-    int32_t mult;    /* Q31 multiplier (0 for a channel whose output is constant) */
-    int32_t shift;   /* TFLITE: TFLite's shift; SHORT: e - 1 for TFLite shift -e */
-    int32_t rnd_lo;  /* SHORT: 2^30 + 2^(30+e) + out_offset*2^(31+e), low word */
-    int32_t rnd_hi;  /*        and high word */
+    KILN_FIELDS(KILN_CHAN_S8_FIELDS)
 } kiln_chan_s8;
 
 #define KILN_CHAN_WORDS 4
@@ -273,13 +285,15 @@ void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, c
 
 /* ---- pooling ------------------------------------------------------------ */
 
+#define KILN_POOL_S8_PARAMS_FIELDS(F, A, S)                                                        \
+    F(int32_t, batch, INT) F(int32_t, c, INT) F(int32_t, in_h, INT) F(int32_t, in_w, INT) F(int32_t, out_h, INT) F(int32_t, out_w, INT) \
+    F(int32_t, k_h, INT) F(int32_t, k_w, INT) F(int32_t, stride_h, INT) F(int32_t, stride_w, INT)  \
+    F(int32_t, pad_t, INT) F(int32_t, pad_l, INT) F(int32_t, pad_b, INT) F(int32_t, pad_r, INT)    \
+    F(int32_t, layout, LAYOUT)                                                                     \
+    F(int32_t, count_include_pad, INT)               /* avg: divisor counts padded positions (ONNX) */ \
+    F(int32_t, act_min, INT) F(int32_t, act_max, INT)
 typedef struct kiln_pool_s8_params {
-    int32_t batch, c, in_h, in_w, out_h, out_w;
-    int32_t k_h, k_w, stride_h, stride_w;
-    int32_t pad_t, pad_l, pad_b, pad_r;
-    int32_t layout;
-    int32_t count_include_pad;  /* avg: divisor counts padded positions (ONNX) */
-    int32_t act_min, act_max;
+    KILN_FIELDS(KILN_POOL_S8_PARAMS_FIELDS)
 } kiln_pool_s8_params;
 
 /* Average of the raw values (input and output share quantization), rounded
@@ -293,16 +307,18 @@ void kiln_maxpool_s8(const kiln_pool_s8_params *p, const int8_t *x, int8_t *y);
 
 /* Broadcasting binary op over a 6-D output (leading dims padded with 1);
  * a_stride/b_stride are element strides, 0 along broadcast dimensions. */
+#define KILN_BINARY_S8_PARAMS_FIELDS(F, A, S)                                                      \
+    A(int32_t, shape, KILN_S8_MAX_DIMS, INT)                                                       \
+    A(int32_t, a_stride, KILN_S8_MAX_DIMS, INT)                                                    \
+    A(int32_t, b_stride, KILN_S8_MAX_DIMS, INT)                                                    \
+    F(int32_t, a_offset, INT) F(int32_t, b_offset, INT) F(int32_t, out_offset, INT)                \
+    F(int32_t, left_shift, INT)                      /* ADD/SUB: 20 for int8 */                    \
+    F(int32_t, a_mult, INT) F(int32_t, a_shift, INT) /* ADD/SUB/MIN/MAX: per-input rescale */      \
+    F(int32_t, b_mult, INT) F(int32_t, b_shift, INT)                                               \
+    F(int32_t, out_mult, INT) F(int32_t, out_shift, INT) /* ADD/SUB/MUL */                         \
+    F(int32_t, act_min, INT) F(int32_t, act_max, INT)
 typedef struct kiln_binary_s8_params {
-    int32_t shape[KILN_S8_MAX_DIMS];
-    int32_t a_stride[KILN_S8_MAX_DIMS];
-    int32_t b_stride[KILN_S8_MAX_DIMS];
-    int32_t a_offset, b_offset, out_offset;
-    int32_t left_shift;           /* ADD/SUB: 20 for int8 */
-    int32_t a_mult, a_shift;      /* ADD/SUB/MIN/MAX: per-input rescale */
-    int32_t b_mult, b_shift;
-    int32_t out_mult, out_shift;  /* ADD/SUB/MUL */
-    int32_t act_min, act_max;
+    KILN_FIELDS(KILN_BINARY_S8_PARAMS_FIELDS)
 } kiln_binary_s8_params;
 
 void kiln_add_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
@@ -314,10 +330,12 @@ void kiln_mul_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *
  * tables[256 + x + 128] the same for b (negated for SUB).  Then
  * y = clamp(requant(ta[a] + tb[b]) by `out` + out_offset) as a packed
  * channel (rq.mode KILN_RQ_TFLITE, _SHORT or _SHORT_RELU; chan_s8 rules). */
+#define KILN_ADD_S8_LUT_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, n, INT)                                                                             \
+    S(kiln_requant, rq)                                                                            \
+    S(kiln_chan_s8, out)
 typedef struct kiln_add_s8_lut_params {
-    int32_t n;
-    kiln_requant rq;
-    kiln_chan_s8 out;
+    KILN_FIELDS(KILN_ADD_S8_LUT_PARAMS_FIELDS)
 } kiln_add_s8_lut_params;
 
 void kiln_add_s8_lut(const kiln_add_s8_lut_params *p, const int8_t *a, const int8_t *b,
@@ -334,12 +352,14 @@ void kiln_max_s8(const kiln_binary_s8_params *p, const int8_t *a, const int8_t *
  * TFLite QUANTIZE int->int (requantize, int32 on either side included),
  * RELU/RELU6/RELU_N1_TO_1/CLIP between quantized tensors, uint8 <-> int8
  * conversion. */
+#define KILN_REQUANTIZE_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, n, INT)                                                                             \
+    F(int32_t, in_type, QTYPE) F(int32_t, out_type, QTYPE) /* kiln_qtype */                        \
+    F(int32_t, in_zp, INT) F(int32_t, out_zp, INT)   /* in their own (unsigned or signed) domain */ \
+    F(int32_t, mult, INT) F(int32_t, shift, INT)                                                   \
+    F(int32_t, act_min, INT) F(int32_t, act_max, INT) /* in the output's domain */
 typedef struct kiln_requantize_params {
-    int32_t n;
-    int32_t in_type, out_type;  /* kiln_qtype */
-    int32_t in_zp, out_zp;      /* in their own (unsigned or signed) domain */
-    int32_t mult, shift;
-    int32_t act_min, act_max;   /* in the output's domain */
+    KILN_FIELDS(KILN_REQUANTIZE_PARAMS_FIELDS)
 } kiln_requantize_params;
 
 typedef enum kiln_qtype {
@@ -352,39 +372,47 @@ void kiln_requantize_q(const kiln_requantize_params *p, const void *x, void *y);
 void kiln_clip_s8(const kiln_requantize_params *p, const int8_t *x, int8_t *y);
 
 /* LOGISTIC / TANH int8 (TFLM reference integer path, gemmlowp Q4.27 input). */
+#define KILN_SIGMOID_S8_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, n, INT)                                                                             \
+    F(int32_t, in_zp, INT)                                                                         \
+    F(int32_t, range_radius, INT)                                                                  \
+    F(int32_t, in_mult, INT) F(int32_t, in_shift, INT)
 typedef struct kiln_sigmoid_s8_params {
-    int32_t n;
-    int32_t in_zp;
-    int32_t range_radius;
-    int32_t in_mult, in_shift;
+    KILN_FIELDS(KILN_SIGMOID_S8_PARAMS_FIELDS)
 } kiln_sigmoid_s8_params;
 
 void kiln_logistic_s8(const kiln_sigmoid_s8_params *p, const int8_t *x, int8_t *y);
 void kiln_tanh_s8(const kiln_sigmoid_s8_params *p, const int8_t *x, int8_t *y);
 
+#define KILN_HARD_SWISH_S8_PARAMS_FIELDS(F, A, S)                                                  \
+    F(int32_t, n, INT)                                                                             \
+    F(int32_t, in_zp, INT) F(int32_t, out_zp, INT)                                                 \
+    F(int32_t, relu_mult16, INT) F(int32_t, relu_exp, INT) /* reluish multiplier (int16 fixed point) and exponent */ \
+    F(int32_t, out_mult16, INT) F(int32_t, out_exp, INT) /* output multiplier (int16) and exponent (<= 0) */
 typedef struct kiln_hard_swish_s8_params {
-    int32_t n;
-    int32_t in_zp, out_zp;
-    int32_t relu_mult16, relu_exp;  /* reluish multiplier (int16 fixed point) and exponent */
-    int32_t out_mult16, out_exp;    /* output multiplier (int16) and exponent (<= 0) */
+    KILN_FIELDS(KILN_HARD_SWISH_S8_PARAMS_FIELDS)
 } kiln_hard_swish_s8_params;
 
 void kiln_hard_swish_s8(const kiln_hard_swish_s8_params *p, const int8_t *x, int8_t *y);
 
+#define KILN_LEAKY_RELU_S8_PARAMS_FIELDS(F, A, S)                                                  \
+    F(int32_t, n, INT)                                                                             \
+    F(int32_t, in_zp, INT) F(int32_t, out_zp, INT)                                                 \
+    F(int32_t, id_mult, INT) F(int32_t, id_shift, INT) /* s_in / s_out */                          \
+    F(int32_t, alpha_mult, INT) F(int32_t, alpha_shift, INT) /* s_in * alpha / s_out (may be negative) */
 typedef struct kiln_leaky_relu_s8_params {
-    int32_t n;
-    int32_t in_zp, out_zp;
-    int32_t id_mult, id_shift;        /* s_in / s_out */
-    int32_t alpha_mult, alpha_shift;  /* s_in * alpha / s_out (may be negative) */
+    KILN_FIELDS(KILN_LEAKY_RELU_S8_PARAMS_FIELDS)
 } kiln_leaky_relu_s8_params;
 
 void kiln_leaky_relu_s8(const kiln_leaky_relu_s8_params *p, const int8_t *x, int8_t *y);
 
 /* SOFTMAX over `depth` elements `inner` apart, for each of outer*inner rows. */
+#define KILN_SOFTMAX_S8_PARAMS_FIELDS(F, A, S)                                                     \
+    F(int32_t, outer, INT) F(int32_t, depth, INT) F(int32_t, inner, INT)                           \
+    F(int32_t, in_mult, INT) F(int32_t, in_left_shift, INT) /* PreprocessSoftmaxScaling(beta, s_in, 5) */ \
+    F(int32_t, diff_min, INT)                        /* -CalculateInputRadius(5, in_left_shift, 31) */
 typedef struct kiln_softmax_s8_params {
-    int32_t outer, depth, inner;
-    int32_t in_mult, in_left_shift;  /* PreprocessSoftmaxScaling(beta, s_in, 5) */
-    int32_t diff_min;                /* -CalculateInputRadius(5, in_left_shift, 31) */
+    KILN_FIELDS(KILN_SOFTMAX_S8_PARAMS_FIELDS)
 } kiln_softmax_s8_params;
 
 /* Output int8 with scale 1/256 and zero point -128 (TFLite requires it). */
@@ -393,13 +421,15 @@ void kiln_softmax_s8(const kiln_softmax_s8_params *p, const int8_t *x, int8_t *y
 void kiln_softmax_s8_s16(const kiln_softmax_s8_params *p, const int8_t *x, int16_t *y);
 
 /* MEAN over any set of axes (TFLite MEAN int8). */
+#define KILN_MEAN_S8_PARAMS_FIELDS(F, A, S)                                                        \
+    A(int32_t, shape, KILN_S8_MAX_DIMS, INT)         /* input, leading dims padded with 1 */       \
+    A(int32_t, reduce, KILN_S8_MAX_DIMS, INT)        /* 1: reduced axis */                         \
+    F(int32_t, count, INT)                           /* elements per output */                     \
+    F(int32_t, same_quant, INT)                      /* 1: plain integer mean (sum / count, truncating) */ \
+    F(int32_t, in_zp, INT) F(int32_t, out_zp, INT)                                                 \
+    F(int32_t, mult, INT) F(int32_t, shift, INT)     /* s_in/s_out with 1/count folded in */
 typedef struct kiln_mean_s8_params {
-    int32_t shape[KILN_S8_MAX_DIMS];   /* input, leading dims padded with 1 */
-    int32_t reduce[KILN_S8_MAX_DIMS];  /* 1: reduced axis */
-    int32_t count;                     /* elements per output */
-    int32_t same_quant;                /* 1: plain integer mean (sum / count, truncating) */
-    int32_t in_zp, out_zp;
-    int32_t mult, shift;               /* s_in/s_out with 1/count folded in */
+    KILN_FIELDS(KILN_MEAN_S8_PARAMS_FIELDS)
 } kiln_mean_s8_params;
 
 void kiln_mean_s8(const kiln_mean_s8_params *p, const int8_t *x, int8_t *y);
@@ -407,14 +437,16 @@ void kiln_mean_s8(const kiln_mean_s8_params *p, const int8_t *x, int8_t *y);
 /* CONCATENATION with per-input requantization (used only when an input's
  * quantization differs from the output's; equal ones are plain copies). */
 #define KILN_CONCAT_MAX_INPUTS 8
+#define KILN_CONCAT_S8_PARAMS_FIELDS(F, A, S)                                                      \
+    F(int32_t, n_inputs, INT)                                                                      \
+    F(int32_t, outer, INT) F(int32_t, inner, INT)    /* around the concat axis */                  \
+    A(int32_t, axis_len, KILN_CONCAT_MAX_INPUTS, INT)                                              \
+    A(int32_t, in_zp, KILN_CONCAT_MAX_INPUTS, INT)                                                 \
+    A(int32_t, mult, KILN_CONCAT_MAX_INPUTS, INT)                                                  \
+    A(int32_t, shift, KILN_CONCAT_MAX_INPUTS, INT)                                                 \
+    F(int32_t, out_zp, INT)
 typedef struct kiln_concat_s8_params {
-    int32_t n_inputs;
-    int32_t outer, inner;                       /* around the concat axis */
-    int32_t axis_len[KILN_CONCAT_MAX_INPUTS];
-    int32_t in_zp[KILN_CONCAT_MAX_INPUTS];
-    int32_t mult[KILN_CONCAT_MAX_INPUTS];
-    int32_t shift[KILN_CONCAT_MAX_INPUTS];
-    int32_t out_zp;
+    KILN_FIELDS(KILN_CONCAT_S8_PARAMS_FIELDS)
 } kiln_concat_s8_params;
 
 /* Inputs beyond n_inputs are NULL. */
@@ -433,14 +465,16 @@ void kiln_concat_s8(const kiln_concat_s8_params *p, const int8_t *x0, const int8
  * the sum narrowed modulo 2^bits as TFLM does; then
  * Y[b][u] = clamp(out_zp + MBQM(B[u] + sum_{r<rank} Wt[f] . (S[b][f] - state_zp),
  * mult2, shift2), act_min, act_max) with f = u*rank + r.  B may be NULL. */
+#define KILN_SVDF_S8_PARAMS_FIELDS(F, A, S)                                                        \
+    F(int32_t, batch, INT) F(int32_t, input_size, INT) F(int32_t, filters, INT) F(int32_t, units, INT) F(int32_t, rank, INT) F(int32_t, memory, INT) \
+    F(int32_t, in_offset, INT)                       /* -zero point of X */                        \
+    F(int32_t, state_zp, INT)                                                                      \
+    F(int32_t, mult1, INT) F(int32_t, shift1, INT)   /* s_X*s_Wf/s_S */                            \
+    F(int32_t, mult2, INT) F(int32_t, shift2, INT)   /* s_S*s_Wt/s_Y */                            \
+    F(int32_t, out_zp, INT)                                                                        \
+    F(int32_t, act_min, INT) F(int32_t, act_max, INT)
 typedef struct kiln_svdf_s8_params {
-    int32_t batch, input_size, filters, units, rank, memory;
-    int32_t in_offset;          /* -zero point of X */
-    int32_t state_zp;
-    int32_t mult1, shift1;      /* s_X*s_Wf/s_S */
-    int32_t mult2, shift2;      /* s_S*s_Wt/s_Y */
-    int32_t out_zp;
-    int32_t act_min, act_max;
+    KILN_FIELDS(KILN_SVDF_S8_PARAMS_FIELDS)
 } kiln_svdf_s8_params;
 
 void kiln_svdf_s8(const kiln_svdf_s8_params *p, const int8_t *x, const int8_t *wf,
@@ -452,9 +486,11 @@ void kiln_svdf_s8_s16(const kiln_svdf_s8_params *p, const int8_t *x, const int8_
 
 /* Per-axis (axis_len > 1) or per-tensor (axis_len == 1) affine quantization:
  * element (o, a, i) of [outer][axis_len][inner] uses scale[a], zp[a]. */
+#define KILN_QUANTIZE_PARAMS_FIELDS(F, A, S)                                                       \
+    F(int32_t, outer, INT) F(int32_t, axis_len, INT) F(int32_t, inner, INT)                        \
+    F(int32_t, round_even, INT)                      /* 0: TFLite (round half away from zero), 1: ONNX (half to even) */
 typedef struct kiln_quantize_params {
-    int32_t outer, axis_len, inner;
-    int32_t round_even;   /* 0: TFLite (round half away from zero), 1: ONNX (half to even) */
+    KILN_FIELDS(KILN_QUANTIZE_PARAMS_FIELDS)
 } kiln_quantize_params;
 
 /* q = sat(round(x / scale) + zp) with the division in float, as both references do. */
@@ -491,13 +527,15 @@ void kiln_dequantize_s32_f32(const kiln_quantize_params *p, const int32_t *x, co
  * pools and the add compute in float on purpose: onnxruntime defines the
  * result by that float arithmetic (docs/kernels-int8.md, "Quantized ONNX"). */
 
+#define KILN_POOL_Q8_PARAMS_FIELDS(F, A, S)                                                        \
+    S(kiln_pool_s8_params, pool)                     /* geometry, count_include_pad; act_min/act_max in y's type */ \
+    F(int32_t, is_u8, INT)                           /* x and y: 1 uint8, 0 int8 (same type, checked by the compiler) */ \
+    F(int32_t, global, INT)                          /* avg: one window covering the whole input, no padding */ \
+    F(int32_t, in_zp, INT) F(int32_t, out_zp, INT)                                                 \
+    F(float, in_scale, F32_BITS) F(float, out_scale, F32_BITS) /* avg, windowed */                 \
+    F(float, scale, F32_BITS)                        /* avg, global: in_scale / (out_scale * (float)(in_h * in_w)) */
 typedef struct kiln_pool_q8_params {
-    kiln_pool_s8_params pool;   /* geometry, count_include_pad; act_min/act_max in y's type */
-    int32_t is_u8;              /* x and y: 1 uint8, 0 int8 (same type, checked by the compiler) */
-    int32_t global;             /* avg: one window covering the whole input, no padding */
-    int32_t in_zp, out_zp;
-    float in_scale, out_scale;  /* avg, windowed */
-    float scale;                /* avg, global: in_scale / (out_scale * (float)(in_h * in_w)) */
+    KILN_FIELDS(KILN_POOL_Q8_PARAMS_FIELDS)
 } kiln_pool_q8_params;
 
 /* Max over the window of the integers (input and output quantized alike). */
@@ -514,13 +552,15 @@ void kiln_avgpool_onnx_q8(const kiln_pool_q8_params *p, const void *x, void *y);
  *   y = sat(round_half_even(fma(a, a_ratio, fma(b, b_ratio, offset))))
  * with a, b the raw integers, a_ratio = s_a/s_y, b_ratio = s_b/s_y and
  * offset = zp_y - (a_ratio*zp_a + b_ratio*zp_b), all float32. */
+#define KILN_ADD_Q8_PARAMS_FIELDS(F, A, S)                                                         \
+    A(int32_t, shape, KILN_S8_MAX_DIMS, INT)                                                       \
+    A(int32_t, a_stride, KILN_S8_MAX_DIMS, INT)                                                    \
+    A(int32_t, b_stride, KILN_S8_MAX_DIMS, INT)                                                    \
+    F(int32_t, a_u8, INT) F(int32_t, b_u8, INT) F(int32_t, y_u8, INT)                              \
+    F(float, a_ratio, F32_BITS) F(float, b_ratio, F32_BITS) F(float, offset, F32_BITS)             \
+    F(int32_t, act_min, INT) F(int32_t, act_max, INT) /* in y's type */
 typedef struct kiln_add_q8_params {
-    int32_t shape[KILN_S8_MAX_DIMS];
-    int32_t a_stride[KILN_S8_MAX_DIMS];
-    int32_t b_stride[KILN_S8_MAX_DIMS];
-    int32_t a_u8, b_u8, y_u8;
-    float a_ratio, b_ratio, offset;
-    int32_t act_min, act_max;   /* in y's type */
+    KILN_FIELDS(KILN_ADD_Q8_PARAMS_FIELDS)
 } kiln_add_q8_params;
 
 void kiln_add_onnx_q8(const kiln_add_q8_params *p, const void *a, const void *b, void *y);

@@ -9,7 +9,9 @@
 # A field added to a header that a lowering does not set, or fields moved,
 # fail here instead of compiling to a silent zero; the script shows that by
 # running the same check against a copy of kernels_s8.h with a field added
-# and one with two fields swapped.
+# and one with two fields swapped.  The headers declare each struct from an
+# X-macro field list the compiler prints from (include/kiln/fields.h); a
+# field declared beside that list fails the compiler's build, shown last.
 set -u
 cd "$(dirname "$0")/../.."
 KILN=${KILN:-$PWD/build/kiln}
@@ -40,8 +42,10 @@ else
 fi
 
 # the check can fail: a header with a field more, or two fields swapped
-sed 's/^    int32_t groups;  /    int32_t new_field;\n    int32_t groups;  /' include/kiln/kernels_s8.h >"$tmp/added.h"
-sed 's/^    int32_t in_c, in_h, in_w;/    int32_t in_h, in_c, in_w;/' include/kiln/kernels_s8.h >"$tmp/swapped.h"
+sed 's/^    F(int32_t, groups, INT)/    F(int32_t, new_field, INT) F(int32_t, groups, INT)/' \
+    include/kiln/kernels_s8.h >"$tmp/added.h"
+sed 's/^    F(int32_t, in_c, INT) F(int32_t, in_h, INT)/    F(int32_t, in_h, INT) F(int32_t, in_c, INT)/' \
+    include/kiln/kernels_s8.h >"$tmp/swapped.h"
 for v in added swapped; do
     if cmp -s "$tmp/$v.h" include/kiln/kernels_s8.h; then
         bad "the $v header is the real one (the sed found nothing)"
@@ -52,6 +56,22 @@ for v in added swapped; do
         ok "kernels_s8.h with a field $v: $(tail -1 "$tmp/$v.out")"
     fi
 done
+
+# a field declared beside the list instead of in it: the compiler's
+# description would not print it, so its build refuses the header
+mkdir -p "$tmp/inc/kiln"
+cp include/kiln/*.h "$tmp/inc/kiln/"
+sed -i 's/^    KILN_FIELDS(KILN_CONV_S8_PARAMS_FIELDS)$/&\n    int32_t outside;/' "$tmp/inc/kiln/kernels_s8.h"
+if cmp -s "$tmp/inc/kiln/kernels_s8.h" include/kiln/kernels_s8.h; then
+    bad "the header with a field outside its list is the real one (the sed found nothing)"
+elif ${CC:-cc} -std=c11 -fsyntax-only -I"$tmp/inc" -Icompiler compiler/passes/lir_params.c \
+        >"$tmp/outside.out" 2>&1; then
+    bad "lir_params.c builds with a kiln_conv_s8_params field outside its list"
+elif grep -q "kiln_conv_s8_params: its fields do not fill it" "$tmp/outside.out"; then
+    ok "a field outside its list fails the build: kiln_conv_s8_params: its fields do not fill it"
+else
+    bad "lir_params.c fails for another reason: $(head -3 "$tmp/outside.out")"
+fi
 
 echo "summary: $pass/$((pass + fail)) params-field checks passed, $fail failed"
 [ "$fail" = 0 ]

@@ -624,7 +624,8 @@ static void lowering_fc_multiplier_from_float_product(void **state)
     assert_int_equal(lower_s8(g, n, &p, err, sizeof err), 1);
     assert_int_equal(p.n_calls, 1);
     assert_string_equal(p.calls[0].kernel, "kiln_fully_connected_s8");
-    assert_non_null(strstr(p.calls[0].pinit, ".out_offset = -3"));
+    assert_ptr_equal(p.calls[0].ptype, &lir_desc_kiln_fc_s8_params);
+    assert_int_equal(((const kiln_fc_s8_params *)p.calls[0].params)->rq.out_offset, -3);
     const int32_t *mult = g->tensors[p.calls[0].args[3].tensor].data;
     const int32_t *shift = g->tensors[p.calls[0].args[4].tensor].data;
     for (int i = 0; i < 3; i++) {

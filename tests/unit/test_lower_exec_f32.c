@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit/c_init.h"
 #include "ir/ir.h"
 #include "passes/lower.h"
 #include "util/sbuf.h"
@@ -196,9 +197,11 @@ static void emit_case(sbuf *b, int ci, ir_graph *g, const lir_program *p, const 
     if (scratch)
         sb_printf(b, "static _Alignas(16) unsigned char c%d_scratch[%zu];\n", ci, scratch);
     for (int k = 0; k < p->n_calls; k++)
-        if (p->calls[k].ptype)
-            sb_printf(b, "static const %s c%d_p%d = %s;\n", p->calls[k].ptype, ci, k,
-                      p->calls[k].pinit);
+        if (p->calls[k].ptype) {
+            sb_printf(b, "static const %s c%d_p%d = ", p->calls[k].ptype->name, ci, k);
+            c_init_print(b, p->calls[k].ptype, p->calls[k].params, 0);
+            sb_printf(b, ";\n");
+        }
     sb_printf(b, "static void run_%d(FILE *f)\n{\n", ci);
     for (int k = 0; k < p->n_calls; k++) {
         const lir_call *call = &p->calls[k];

@@ -47,9 +47,14 @@ static void conv_repacks_weights_input_channels_innermost(void **state)
     assert_int_equal(p.n_calls, 1);
     const lir_call *c = &p.calls[0];
     assert_string_equal(c->kernel, "kiln_conv_f32");
-    assert_string_equal(c->ptype, "kiln_conv_f32_params");
-    assert_non_null(strstr(c->pinit, ".in_c = 2, .out_c = 2, .groups = 1"));
-    assert_non_null(strstr(c->pinit, ".k = { 1, 1, 2 }"));
+    assert_ptr_equal(c->ptype, &lir_desc_kiln_conv_f32_params);
+    const kiln_conv_f32_params *cp = c->params;
+    assert_int_equal(cp->in_c, 2);
+    assert_int_equal(cp->out_c, 2);
+    assert_int_equal(cp->groups, 1);
+    assert_int_equal(cp->k[0], 1);
+    assert_int_equal(cp->k[1], 1);
+    assert_int_equal(cp->k[2], 2);
     assert_int_equal(c->n_args, 4);
     assert_int_equal(c->args[0].tensor, x);
     assert_int_equal(c->args[2].kind, LIR_ARG_NULL);   /* no bias */
@@ -86,8 +91,10 @@ static void depthwise_is_chosen_for_group_equal_channels(void **state)
     char err[256];
     assert_true(lower_graph(g, &p, err, sizeof err));
     assert_string_equal(p.calls[0].kernel, "kiln_depthwise_conv_f32");
-    assert_non_null(strstr(p.calls[0].pinit, ".layout = 1"));
-    assert_non_null(strstr(p.calls[0].pinit, ".act_lo = 0.0f, .act_hi = 6.0f"));
+    assert_ptr_equal(p.calls[0].ptype, &lir_desc_kiln_conv_f32_params);
+    const kiln_conv_f32_params *cp = p.calls[0].params;
+    assert_int_equal(cp->layout, KILN_LAYOUT_NHWC);
+    assert_true(cp->act_lo == 0.0f && cp->act_hi == 6.0f);
     assert_int_equal(p.calls[0].args[2].kind, LIR_ARG_NULL);   /* absent bias (2 inputs) */
     lir_free(&p);
     ir_free(g);

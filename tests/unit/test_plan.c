@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "ir/ir.h"
@@ -23,7 +24,7 @@ static int act(ir_graph *g, const char *name, int64_t bytes)
 
 static void call(lir_program *p, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, "k", NULL, NULL);
+    lir_call *c = lir_begin(p, 0, "k");
     lir_in(c, in);
     lir_out(c, out);
 }
@@ -76,7 +77,7 @@ static void residual_keeps_skip_alive(void **state)
     lir_program p = {0};
     call(&p, a, b);
     call(&p, b, c);
-    lir_call *k = lir_begin(&p, 0, "add", NULL, NULL);
+    lir_call *k = lir_begin(&p, 0, "add");
     lir_in(k, b);
     lir_in(k, c);
     lir_out(k, d);
@@ -132,7 +133,7 @@ static void scratch_lives_only_during_its_call(void **state)
     ir_mark_input(g, x, 0);
     ir_mark_output(g, z);
     lir_program p = {0};
-    lir_call *c = lir_begin(&p, 0, "k", NULL, NULL);
+    lir_call *c = lir_begin(&p, 0, "k");
     lir_in(c, x);
     lir_out(c, y);
     c->scratch_bytes = 128;
@@ -203,7 +204,7 @@ static void scratch_of_4gib_is_refused(void **state)
     ir_mark_input(g, x, 0);
     ir_mark_output(g, y);
     lir_program p = {0};
-    lir_call *c = lir_begin(&p, -1, "kiln_im2col", NULL, NULL);
+    lir_call *c = lir_begin(&p, -1, "kiln_im2col");
     lir_in(c, x);
     lir_out(c, y);
     c->scratch_bytes = (size_t)5000000000ULL;
@@ -247,7 +248,8 @@ static int act8(ir_graph *g, const char *name, int64_t bytes)
 
 static lir_call *relu(lir_program *p, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, "kiln_requantize_s8", "kiln_requantize_params", "{ .n = 64 }");
+    const kiln_requantize_params rp = {.n = 64};
+    lir_call *c = LIR_CALL(p, 0, "kiln_requantize_s8", kiln_requantize_params, &rp);
     lir_in(c, in);
     lir_out(c, out);
     return c;
@@ -308,17 +310,17 @@ static void graph_output_is_never_overwritten(void **state)
     ir_free(g);
 }
 
-/* The params of a packed conv as lower_s8 prints them (the fields the rules
+/* The params of a packed conv as lower_s8 fills them (the fields the rules
  * read; the rest do not matter to them). */
 static lir_call *conv(lir_program *p, const char *kernel, int in_c, int in_hw, int out_c, int out_hw,
                       int k, int stride, int pad, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, kernel, "kiln_conv_s8_params",
-                            "{ .batch = 1, .in_c = %d, .in_h = %d, .in_w = %d, .out_c = %d, "
-                            ".out_h = %d, .out_w = %d, .k_h = %d, .k_w = %d, .stride_h = %d, "
-                            ".stride_w = %d, .dil_h = 1, .dil_w = 1, .pad_t = %d, .pad_l = %d, "
-                            ".groups = 1, .layout = 1, .in_offset = 128, .rq = { .mode = 1 } }",
-                            in_c, in_hw, in_hw, out_c, out_hw, out_hw, k, k, stride, stride, pad, pad);
+    const kiln_conv_s8_params cp = {
+        .batch = 1, .in_c = in_c, .in_h = in_hw, .in_w = in_hw, .out_c = out_c, .out_h = out_hw,
+        .out_w = out_hw, .k_h = k, .k_w = k, .stride_h = stride, .stride_w = stride, .dil_h = 1,
+        .dil_w = 1, .pad_t = pad, .pad_l = pad, .groups = 1, .layout = KILN_LAYOUT_NHWC,
+        .in_offset = 128, .rq = {.mode = KILN_RQ_ONNX}};
+    lir_call *c = LIR_CALL(p, 0, kernel, kiln_conv_s8_params, &cp);
     lir_in(c, in);
     lir_null(c);
     lir_out(c, out);
@@ -405,9 +407,8 @@ static void plane_depthwise_moves_by_whole_pixels(void **state)
  * starts 2*8 from x's, so d <= 16 - 32 = -16 (batch 4, 8 -> 16). */
 static lir_call *fc(lir_program *p, int batch, int k, int n, int in, int out)
 {
-    lir_call *c = lir_begin(p, 0, "kiln_fully_connected_s8_p16", "kiln_fc_s8_params",
-                            "{ .batch = %d, .in_features = %d, .out_features = %d, .in_offset = 1, "
-                            ".w_offset = 0, .in_xor = 0, .w_xor = 0, .rq = { .mode = 0 } }", batch, k, n);
+    const kiln_fc_s8_params fp = {.batch = batch, .in_features = k, .out_features = n, .in_offset = 1};
+    lir_call *c = LIR_CALL(p, 0, "kiln_fully_connected_s8_p16", kiln_fc_s8_params, &fp);
     lir_in(c, in);
     lir_null(c);
     lir_out(c, out);
@@ -444,17 +445,16 @@ static void fc_reads_its_row_from_scratch(void **state)
 }
 
 /* The float packed conv as lower_f32 prints it (NHWC, 2-D). */
-static lir_call *conv_f32(lir_program *p, const char *method, int block, int groups, int in_c, int hw, int out_c,
+static lir_call *conv_f32(lir_program *p, int method, int block, int groups, int in_c, int hw, int out_c,
                           int k, int pad, int in, int res, int out)
 {
-    lir_call *c = lir_begin(p, 0, "kiln_conv_f32_packed", "kiln_conv_f32_packed_params",
-                            "{ .conv = { .layout = 1, .batch = 1, .in_c = %d, .out_c = %d, .groups = %d, "
-                            ".in = { 1, %d, %d }, .out = { 1, %d, %d }, .k = { 1, %d, %d }, "
-                            ".stride = { 1, 1, 1 }, .dil = { 1, 1, 1 }, .pad = { 0, %d, %d }, "
-                            ".act_lo = -HUGE_VALF, .act_hi = HUGE_VALF }, .epi = { .act_lo = -HUGE_VALF, "
-                            ".act_hi = HUGE_VALF, .leaky = 0, .alpha = 0.0f, .maxc = 0, .maxc_value = 0.0f }, "
-                            ".panel = 8, .kdim = %d, .method = %s, .block = %d }",
-                            in_c, out_c, groups, hw, hw, hw, hw, k, k, pad, pad, in_c * k * k, method, block);
+    const kiln_conv_f32_params cv = {.layout = KILN_LAYOUT_NHWC, .batch = 1, .in_c = in_c, .out_c = out_c,
+                                     .groups = groups, .in = {1, hw, hw}, .out = {1, hw, hw}, .k = {1, k, k},
+                                     .stride = {1, 1, 1}, .dil = {1, 1, 1}, .pad = {0, pad, pad},
+                                     .act_lo = -HUGE_VALF, .act_hi = HUGE_VALF};
+    const kiln_conv_f32_packed_params pp = {.conv = cv, .epi = {.act_lo = -HUGE_VALF, .act_hi = HUGE_VALF},
+                                            .panel = 8, .kdim = in_c * k * k, .method = method, .block = block};
+    lir_call *c = LIR_CALL(p, 0, "kiln_conv_f32_packed", kiln_conv_f32_packed_params, &pp);
     lir_in(c, in);
     lir_null(c);
     lir_null(c);
@@ -483,14 +483,14 @@ static void float_conv_blocks_match_the_hand_count(void **state)
     int u = ir_add_tensor(g, "u", IR_DT_F32, 1, s2), v = ir_add_tensor(g, "v", IR_DT_F32, 1, s2);
     lir_program p = {0};
     plan_inplace_rule r[2];
-    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_DIRECT", 0, 1, 8, 16, 8, 1, 0, x, -1, y), r), 1);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, KILN_CONV_F32_DIRECT, 0, 1, 8, 16, 8, 1, 0, x, -1, y), r), 1);
     assert_int_equal(r[0].in_arg, 0);
     assert_int_equal(r[0].out_arg, 4);
     assert_int_equal(r[0].dmax, -2048);
-    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_IM2COL", 16, 1, 4, 8, 4, 3, 1, u, -1, v), r), 1);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, KILN_CONV_F32_IM2COL, 16, 1, 4, 8, 4, 3, 1, u, -1, v), r), 1);
     assert_int_equal(r[0].dmax, -128);
-    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_DIRECT", 0, 1, 8, 16, 8, 1, 0, x, y, y), r), 0);
-    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, "KILN_CONV_F32_DIRECT", 0, 2, 8, 16, 8, 1, 0, x, -1, y), r), 0);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, KILN_CONV_F32_DIRECT, 0, 1, 8, 16, 8, 1, 0, x, y, y), r), 0);
+    assert_int_equal(plan_inplace_rules(g, conv_f32(&p, KILN_CONV_F32_DIRECT, 0, 2, 8, 16, 8, 1, 0, x, -1, y), r), 0);
     lir_free(&p);
     ir_free(g);
 }
@@ -512,7 +512,8 @@ static void float_and_int16_elementwise_run_in_place(void **state)
     const char *bin[] = {"kiln_add_f32", "kiln_mul_s16"};
     int ins[2][3] = {{a, b, y}, {c, d, z}};
     for (int k = 0; k < 2; k++) {
-        lir_call *call = lir_begin(&p, 0, bin[k], "kiln_binary_f32_params", "{ .rank = 1 }");
+        const kiln_binary_f32_params bp = {.rank = 1};
+        lir_call *call = LIR_CALL(&p, 0, bin[k], kiln_binary_f32_params, &bp);
         lir_in(call, ins[k][0]);
         lir_in(call, ins[k][1]);
         lir_out(call, ins[k][2]);
@@ -521,7 +522,8 @@ static void float_and_int16_elementwise_run_in_place(void **state)
         assert_int_equal(r[1].in_arg, 1);
         assert_false(plan_inplace_allows(&r[0], 4, 64, 64));
     }
-    lir_call *call = lir_begin(&p, 0, "kiln_sigmoid_f32", "kiln_unary_f32_params", "{ .size = 16 }");
+    const kiln_unary_f32_params up = {.size = 16};
+    lir_call *call = LIR_CALL(&p, 0, "kiln_sigmoid_f32", kiln_unary_f32_params, &up);
     lir_in(call, a);
     lir_out(call, y);
     assert_int_equal(plan_inplace_rules(g, call, r), 1);

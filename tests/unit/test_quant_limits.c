@@ -421,7 +421,9 @@ static void lowerings_accept_the_extremes_that_fit(void **state)
     char err[512] = "";
     if (!lower_graph(g, &p, err, sizeof err))
         fail_msg("refused: %s", err);
-    assert_non_null(strstr(p.calls[0].pinit, ".out_mult = 1610612736, .out_shift = 30"));
+    assert_ptr_equal(p.calls[0].ptype, &lir_desc_kiln_binary_s8_params);
+    assert_int_equal(((const kiln_binary_s8_params *)p.calls[0].params)->out_mult, 1610612736);
+    assert_int_equal(((const kiln_binary_s8_params *)p.calls[0].params)->out_shift, 30);
     lir_free(&p);
     ir_free(g);
 }

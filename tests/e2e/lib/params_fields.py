@@ -5,7 +5,10 @@ headers declare it (include/kiln/kernels*.h), in the header's order, nested
 structs (rq, pool) included.  HEADERS: comma-separated header paths.
 
 The headers are read here, independently of the compiler: a C struct
-definition `typedef struct N { type a, b[3]; other c; } N;` gives N's fields.
+definition `typedef struct N { type a, b[3]; other c; } N;` gives N's fields,
+and so does one declared from an X-macro field list (include/kiln/fields.h):
+`#define N_FIELDS(F, A, S) F(type, a, INT) A(type, b, 3, INT) S(other, c)`
+with `typedef struct N { KILN_FIELDS(N_FIELDS) } N;`.
 Prints one line per problem and a count; exits 1 on any problem.
 """
 import re
@@ -15,12 +18,31 @@ import sys
 def strip_comments(s):
     s = re.sub(r'/\*.*?\*/', ' ', s, flags=re.S)
     return re.sub(r'//[^\n]*', ' ', s)
+def field_lists(s):
+    """The X-macro field lists (include/kiln/fields.h) of a header's text:
+    #define LIST(F, A, S) F(type, name, fmt) A(type, name, n, fmt) S(type, name)..."""
+    s = s.replace('\\\n', ' ')
+    lists = {}
+    for m in re.finditer(r'^#define\s+(\w+)\(F, A, S\)(.*)$', s, re.M):
+        decls = []
+        for e in re.finditer(r'\b([FAS])\(([^()]*)\)', m.group(2)):
+            args = [a.strip() for a in e.group(2).split(',')]
+            if e.group(1) == 'A':
+                decls.append(f'{args[0]} {args[1]}[{args[2]}]')
+            else:
+                decls.append(f'{args[0]} {args[1]}')
+        lists[m.group(1)] = '; '.join(decls) + ';'
+    return lists
 def header_structs(paths):
     st = {}
     for p in paths:
         s = strip_comments(open(p).read())
+        lists = field_lists(s)
         for m in re.finditer(r'typedef\s+struct\s+(\w+)\s*\{(.*?)\}\s*(\w+)\s*;', s, re.S):
             body, name = m.group(2), m.group(3)
+            x = re.fullmatch(r'\s*KILN_FIELDS\((\w+)\)\s*', body)
+            if x:
+                body = lists.get(x.group(1), '?')   # a list not found: no fields, every check fails
             fields = []
             for decl in body.split(';'):
                 decl = decl.strip()
