@@ -30,13 +30,9 @@ static int output_opt(int argc, char **argv, int *i, an_opts *o, arg_seen *seen)
     const char *a = argv[*i];
     if (strcmp(a, "--json") && strcmp(a, "--html"))
         return 0;
-    const char *v = arg_value(argc, argv, i, "analyze");
-    if (!v || !arg_once(seen, a, v, "analyze"))
+    const char *v = arg_text(argc, argv, i, "analyze", seen, "file");
+    if (!v)
         return -1;
-    if (!*v) {
-        fprintf(stderr, "kiln analyze: %s needs a file, not an empty string\n", a);
-        return -1;
-    }
     *(!strcmp(a, "--json") ? &o->json : &o->html) = v;
     return 1;
 }

@@ -153,14 +153,9 @@ int parse_board_opt(int argc, char **argv, int *i, const char *cmd, board_sel *s
     const char *a = argv[*i];
     if (strcmp(a, "--board") && strcmp(a, "--boards-dir"))
         return 0;
-    const char *v = arg_value(argc, argv, i, cmd);
-    if (!v || !arg_once(seen, a, v, cmd))
+    const char *v = arg_text(argc, argv, i, cmd, seen, !strcmp(a, "--board") ? "board name" : "directory");
+    if (!v)
         return -1;
-    if (!*v) {
-        fprintf(stderr, "kiln %s: %s needs a %s, not an empty string\n", cmd, a,
-                !strcmp(a, "--board") ? "board name" : "directory");
-        return -1;
-    }
     *(!strcmp(a, "--board") ? &s->name : &s->dir) = v;
     return 1;
 }

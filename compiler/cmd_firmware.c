@@ -79,13 +79,9 @@ static int parse(int argc, char **argv, fw_opts *o)
             fputs(usage, stdout);
             return 0;
         } else if (!strcmp(argv[i], "-o")) {
-            const char *v = arg_value(argc, argv, &i, "firmware");
-            if (!v || !arg_once(&seen, "-o", v, "firmware"))
+            const char *v = arg_text(argc, argv, &i, "firmware", &seen, "directory");
+            if (!v)
                 return 2;
-            if (!*v) {
-                fprintf(stderr, "kiln firmware: -o needs a directory, not an empty string\n");
-                return 2;
-            }
             o->dir = v;
         } else if (!strcmp(argv[i], "-v")) {
             o->verbose = true;

@@ -44,13 +44,9 @@ static int parse(int argc, char **argv, gen_opts *o)
             fputs(usage, stdout);
             return 0;
         } else if (!strcmp(argv[i], "-o")) {
-            const char *v = arg_value(argc, argv, &i, "generate");
-            if (!v || !arg_once(&seen, "-o", v, "generate"))
+            const char *v = arg_text(argc, argv, &i, "generate", &seen, "directory");
+            if (!v)
                 return 2;
-            if (!*v) {
-                fprintf(stderr, "kiln generate: -o needs a directory, not an empty string\n");
-                return 2;
-            }
             o->dir = v;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             o->quiet = true;

@@ -112,13 +112,9 @@ static int parse(int argc, char **argv, vopts *o)
                 *(!strcmp(a, "--port") ? &o->port : &o->gdb) = v;
         } else if (!strcmp(a, "--target") || !strcmp(a, "--blob") || !strcmp(a, "--json") ||
                    !strcmp(a, "--keep")) {
-            if (!(v = arg_value(argc, argv, &i, "validate")) || !arg_once(&seen, a, v, "validate"))
+            if (!(v = arg_text(argc, argv, &i, "validate", &seen,
+                               !strcmp(a, "--keep") ? "directory" : !strcmp(a, "--target") ? "target" : "file")))
                 return 2;
-            if (!*v) {
-                fprintf(stderr, "kiln validate: %s needs a %s, not an empty string\n", a,
-                        !strcmp(a, "--keep") ? "directory" : !strcmp(a, "--target") ? "target" : "file");
-                return 2;
-            }
             *(!strcmp(a, "--target") ? &o->target : !strcmp(a, "--blob") ? &o->blob :
               !strcmp(a, "--json") ? &o->json : &o->keep) = v;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--samples") || !strcmp(a, "--max-lsb")) {

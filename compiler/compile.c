@@ -95,10 +95,9 @@ bool c_name_check(const char *s, char *err, size_t errlen)
         return true;
     c_cut_buf cb;
     sbuf shown = {0};
-    c_text(&shown, c_cut(&cb, s), C_TEXT_CUT + 64);
     snprintf(err, errlen, "--name '%s' %s; choose a prefix such as 'net' or 'my_model' (letters, digits "
              "and '_', starting with a letter, at most " C_NAME_MAX_STR " characters, not kiln_*)",
-             shown.s ? shown.s : "", why);
+             c_text_str(&shown, c_cut(&cb, s), C_TEXT_CUT + 64), why);
     sb_free(&shown);
     return false;
 }

@@ -46,6 +46,15 @@ void c_text(sbuf *b, const char *s, size_t max)
         sb_printf(b, " ...(%zu bytes, cut)", n);
 }
 
+const char *c_text_str(sbuf *b, const char *s, size_t max)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+    c_text(b, s, max);
+    return b->s ? b->s : "";
+}
+
 void c_comment(sbuf *b, const char *fmt, ...)
 {
     sbuf text = {0};

@@ -31,6 +31,11 @@
  * if s was longer, a marker with its full length. */
 void c_text(sbuf *b, const char *s, size_t max);
 
+/* b emptied and refilled with c_text(s, max); returns b's text ("" when s is
+ * empty).  For a name shown in a report or a message; terminal output that
+ * may keep UTF-8 uses term_name() (util/term.h) instead. */
+const char *c_text_str(sbuf *b, const char *s, size_t max);
+
 /* Appends "/" "* TEXT *" "/" where TEXT is the formatted text through c_text();
  * no line break.  Pass outside strings through c_cut() so one long name
  * does not push the rest of the comment out. */

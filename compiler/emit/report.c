@@ -75,16 +75,6 @@ static bool any_quant(const ir_graph *g)
     return false;
 }
 
-/* s as printable text of at most max bytes of s, in tmp (reused). */
-static const char *printable(sbuf *tmp, const char *s, size_t max)
-{
-    tmp->len = 0;
-    if (tmp->s)
-        tmp->s[0] = '\0';
-    c_text(tmp, s, max);
-    return tmp->s ? tmp->s : "";
-}
-
 static const char *kib(size_t v, char *buf, size_t n)
 {
     if (v < 1024)
@@ -136,7 +126,7 @@ void report_text_board(const compiled *c, const report_board *board, sbuf *o)
     sbuf tmp = {0};
     report_data d;
     report_data_build(c, board, &d);
-    sb_printf(o, "Kiln report: %s (%s)\n\n", c->name, printable(&tmp, g->source, C_TEXT_CUT));
+    sb_printf(o, "Kiln report: %s (%s)\n\n", c->name, c_text_str(&tmp, g->source, C_TEXT_CUT));
     sb_printf(o, "%4s  %-15s %-18s %10s %12s %10s %10s", "#", "op", "output", "params", "MACC", "weight B",
               "RAM B");
     if (quant)
@@ -161,7 +151,7 @@ void report_text_board(const compiled *c, const report_board *board, sbuf *o)
                 snprintf(wq, sizeof wq, "-");
             sb_printf(o, "  %-26s %-26s", q, wq);
         }
-        sb_printf(o, "  %s\n", nd->name[0] ? printable(&tmp, nd->name, C_TEXT_CUT) : "(unnamed)");
+        sb_printf(o, "  %s\n", nd->name[0] ? c_text_str(&tmp, nd->name, C_TEXT_CUT) : "(unnamed)");
     }
     sb_printf(o, "\ntotal MACC          %s\n", grouped(d.macc, a));
     sb_printf(o, "total params        %s\n", grouped(d.params, a));
@@ -191,14 +181,14 @@ void report_text_board(const compiled *c, const report_board *board, sbuf *o)
         const ir_tensor *t = &g->tensors[g->inputs[i]];
         shape_str(t, sh, sizeof sh);
         quant_str(t, q, sizeof q);
-        sb_printf(o, "input %d             %s %s %s (%s)\n", i, printable(&tmp, t->name, C_TEXT_CUT),
+        sb_printf(o, "input %d             %s %s %s (%s)\n", i, c_text_str(&tmp, t->name, C_TEXT_CUT),
                   ir_dtype_name(t->dtype), sh, q);
     }
     for (int i = 0; i < g->n_outputs; i++) {
         const ir_tensor *t = &g->tensors[g->outputs[i]];
         shape_str(t, sh, sizeof sh);
         quant_str(t, q, sizeof q);
-        sb_printf(o, "output %d            %s %s %s (%s)\n", i, printable(&tmp, t->name, C_TEXT_CUT),
+        sb_printf(o, "output %d            %s %s %s (%s)\n", i, c_text_str(&tmp, t->name, C_TEXT_CUT),
                   ir_dtype_name(t->dtype), sh, q);
     }
     report_data_free(&d);

@@ -151,6 +151,18 @@ const char *arg_value(int argc, char **argv, int *i, const char *cmd)
     return argv[++*i];
 }
 
+const char *arg_text(int argc, char **argv, int *i, const char *cmd, arg_seen *s, const char *what)
+{
+    const char *a = argv[*i], *v = arg_value(argc, argv, i, cmd);
+    if (!v || !arg_once(s, a, v, cmd))
+        return NULL;
+    if (!*v) {
+        fprintf(stderr, "kiln %s: %s needs a %s, not an empty string\n", cmd, a, what);
+        return NULL;
+    }
+    return v;
+}
+
 bool arg_once(arg_seen *s, const char *opt, const char *value, const char *cmd)
 {
     for (int k = 0; k < s->n; k++) {

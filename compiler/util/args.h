@@ -50,4 +50,8 @@ typedef struct arg_seen {
  * 'B'); give it once" when it was already given. */
 bool arg_once(arg_seen *s, const char *opt, const char *value, const char *cmd);
 
+/* arg_value() then arg_once(), and refuses an empty value: "kiln CMD: OPT
+ * needs a WHAT, not an empty string".  NULL (after printing why) on error. */
+const char *arg_text(int argc, char **argv, int *i, const char *cmd, arg_seen *s, const char *what);
+
 #endif
