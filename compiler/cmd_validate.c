@@ -43,7 +43,8 @@ static const char usage[] =
     "  --input FILE              an input (.npy, .pb TensorProto, or raw bytes); once per model input;\n"
     "                            one sample, or N along a leading dimension ([N,...])\n"
     "  --expected FILE           an expected output (.npy, .pb, or raw; one raw file may hold all\n"
-    "                            outputs concatenated), as many samples as the inputs;\n"
+    "                            outputs concatenated), as many samples as the inputs (a model\n"
+    "                            without inputs: --expected alone);\n"
     "                            default: Kiln's reference evaluator\n"
     "  --seed N --samples K      K random inputs from seed N (default seed 1, 1 sample)\n"
     "  --blob FILE               run on this weights blob instead of the generated one\n"
@@ -184,10 +185,8 @@ static int parse(int argc, char **argv, vopts *o)
         fprintf(stderr, "kiln validate: --seed/--samples make random inputs; do not combine them with --input\n");
         return 2;
     }
-    if (o->n_expected && !o->n_inputs) {
-        fprintf(stderr, "kiln validate: --expected needs the --input it belongs to\n");
-        return 2;
-    }
+    /* --expected without --input: only for a model without inputs, which
+     * vfiles_inputs checks once the model is imported. */
     return -1;
 }
 

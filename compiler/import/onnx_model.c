@@ -2,12 +2,16 @@
  * onnx_model.c - decodes ONNX protobuf messages into the structs of
  * onnx_model.h, and loads tensor payloads.
  *
- * Relies on protobuf.c for every byte it reads.  Each message has one decode
- * function that loops over its fields; nested messages are decoded by the
- * function of their type, to a fixed depth (Model > Graph > Node > Attribute
- * > Tensor, Graph > ValueInfo > Type > Shape > Dimension), never recursively.
- * Unknown fields are skipped, as protobuf requires; a known field with the
- * wrong wire type is an error.  On any error the partial result is freed.
+ * Relies on protobuf.c for every byte it reads.  Each message is a table of
+ * its fields (field_spec: number, kind, struct offsets) read by one helper,
+ * decode_fields, which does the wire-type check, the entry limit, the array
+ * growth and the nested decode of every repeated field; only fields with
+ * their own rules (a oneof, the one graph, If's subgraphs) have a function.
+ * Nested messages are decoded to a fixed depth (Model > Graph > Node >
+ * Attribute > Tensor, Graph > ValueInfo > Type > Shape > Dimension; If
+ * branches at most MAX_GRAPH_DEPTH deep).  Unknown fields are skipped, as
+ * protobuf requires; a known field with the wrong wire type is an error.  On
+ * any error the partial result is freed.
  */
 #define _XOPEN_SOURCE 700
 #include "import/onnx_model.h"
@@ -16,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,19 +90,70 @@ static bool int32_field(dec *d, const char *where, const pb_field *f, const char
     return true;
 }
 
-#define GROW(arr, n, cap)                                                   \
-    do {                                                                    \
-        if ((n) == (cap)) {                                                 \
-            (cap) = (cap) ? 2 * (cap) : 4;                                  \
-            (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));         \
-        }                                                                   \
-    } while (0)
+/* ---- the field table ---------------------------------------------------- */
+
+/* How one field of a message is decoded.  Each message below is a table of
+ * these, read by decode_fields(): every repeated field goes through the
+ * same want -> check count -> grow -> decode steps, so a new field is one
+ * table row.  Offsets are into the struct being decoded (`obj`). */
+typedef enum field_kind {
+    FK_BYTES,       /* length-delimited, kept as a view (onnx_str) */
+    FK_NAME,        /* FK_BYTES that names a tensor or node: no NUL bytes */
+    FK_I64,         /* varint as int64 */
+    FK_I32,         /* int32 or enum varint, range-checked */
+    FK_F32,         /* fixed32 float */
+    FK_SEEN,        /* any wire type: only the flag is set */
+    FK_COUNT,       /* any wire type: counted (the int at `off`), not decoded */
+    FK_MSG,         /* a sub-message decoded by `sub` into obj + off */
+    FK_REP_I64,     /* repeated int64, packed or not: array at off, count at n_off */
+    FK_REP_F32,     /* repeated float, packed or not */
+    FK_REP_BYTES,   /* repeated length-delimited, views */
+    FK_REP_NAME,    /* repeated names (no NUL bytes) */
+    FK_REP_MSG,     /* repeated sub-message of `elem` bytes, each decoded by `sub` */
+    FK_CUSTOM       /* anything else: `custom` does it all */
+} field_kind;
+
+typedef bool (*sub_fn)(dec *d, pb_span s, const char *where, void *obj);
+typedef bool (*custom_fn)(dec *d, const char *where, const pb_field *f, void *obj);
+
+typedef struct field_spec {
+    uint32_t num;
+    field_kind kind;
+    const char *name;       /* "TensorProto.dims": in messages */
+    size_t off, n_off;      /* the member (value, array pointer); the int count of a repeated field */
+    size_t has;             /* offsetof(bool member) + 1 set when seen; 0 none */
+    size_t elem;            /* FK_REP_MSG: element size */
+    sub_fn sub;             /* FK_MSG, FK_REP_MSG */
+    const char *sub_where;  /* where a sub-message's errors point: `name` when NULL */
+    bool nest;              /* sub-message where is "<where> -> <sub_where>" */
+    custom_fn custom;       /* FK_CUSTOM */
+} field_spec;
+
+#define MAX_TABLE 20        /* rows in one message's table */
+
+#define AT(obj, off, type) ((type *)(void *)((char *)(obj) + (off)))
 
 static bool check_count(dec *d, const char *where, const pb_field *f, int n, const char *field)
 {
     if (n >= MAX_REPEATED)
         return fail(d, where, f->off, "more than %d entries in %s", MAX_REPEATED, field);
     return true;
+}
+
+/* Makes room for entry n of the array of `elem`-byte entries whose pointer
+ * is at obj + off (doubling); returns the entry, zeroed. */
+static void *grow_entry(void *obj, size_t off, int n, int *cap, size_t elem)
+{
+    void *arr;
+    memcpy(&arr, (char *)obj + off, sizeof arr);
+    if (n == *cap) {
+        *cap = *cap ? 2 * *cap : 4;
+        arr = xrealloc(arr, (size_t)*cap * elem);
+        memcpy((char *)obj + off, &arr, sizeof arr);
+    }
+    void *e = (char *)arr + (size_t)n * elem;
+    memset(e, 0, elem);
+    return e;
 }
 
 /* A string that names a tensor or node must not hold NUL bytes: the
@@ -112,84 +168,149 @@ static bool name_str(dec *d, const char *where, const pb_field *f, const char *f
     return true;
 }
 
-/* Appends the int64 values of a repeated int64 field (packed or not). */
-static bool push_i64(dec *d, const char *where, const pb_field *f, const char *field, int64_t **arr,
-                     int *n, int *cap)
+/* Appends the values of a repeated int64 or float field, packed (one
+ * length-delimited field) or not (one field per value). */
+static bool push_scalars(dec *d, const char *where, const pb_field *f, const field_spec *fs, void *obj,
+                         int *cap)
 {
-    if (f->wire == PB_WIRE_VARINT) {
-        if (!check_count(d, where, f, *n, field))
-            return false;
-        GROW(*arr, *n, *cap);
-        (*arr)[(*n)++] = (int64_t)f->u;
-        return true;
+    const bool is_f32 = fs->kind == FK_REP_F32;
+    const pb_wire w = is_f32 ? PB_WIRE_I32 : PB_WIRE_VARINT;
+    int *n = AT(obj, fs->n_off, int);
+    size_t k = 1;
+    if (f->wire == PB_WIRE_LEN) {
+        if (!pb_packed_count(f->bytes, w, &k))
+            return is_f32 ? fail(d, where, f->off, "packed %s has a length (%zu) that is not a multiple of 4",
+                                 fs->name, f->bytes.len)
+                          : fail(d, where, f->off, "packed %s holds a truncated or overlong varint", fs->name);
+    } else if (f->wire != w) {
+        return want(d, where, f, w, fs->name);
     }
-    if (f->wire != PB_WIRE_LEN)
-        return want(d, where, f, PB_WIRE_VARINT, field);
-    size_t k;
-    if (!pb_packed_count(f->bytes, PB_WIRE_VARINT, &k))
-        return fail(d, where, f->off, "packed %s holds a truncated or overlong varint", field);
     if (k >= (size_t)MAX_REPEATED - (size_t)*n)
-        return fail(d, where, f->off, "more than %d entries in %s", MAX_REPEATED, field);
+        return fail(d, where, f->off, "more than %d entries in %s", MAX_REPEATED, fs->name);
     size_t pos = 0;
     for (size_t i = 0; i < k; i++) {
-        uint64_t v;
-        pb_packed_next(f->bytes, PB_WIRE_VARINT, &pos, &v);
-        GROW(*arr, *n, *cap);
-        (*arr)[(*n)++] = (int64_t)v;
+        uint64_t v = f->u;
+        if (f->wire == PB_WIRE_LEN)
+            pb_packed_next(f->bytes, w, &pos, &v);
+        void *e = grow_entry(obj, fs->off, *n, cap, is_f32 ? sizeof(float) : sizeof(int64_t));
+        if (is_f32) {
+            uint32_t b = (uint32_t)v;
+            memcpy(e, &b, 4);
+        } else {
+            int64_t x = (int64_t)v;
+            memcpy(e, &x, 8);
+        }
+        (*n)++;
     }
     return true;
 }
 
-static bool push_f32(dec *d, const char *where, const pb_field *f, const char *field, float **arr,
-                     int *n, int *cap)
+/* The where of a sub-message: "GraphProto.node[3]", or nested under the
+ * parent's ("GraphProto.node[3] -> NodeProto.attribute[1]"). */
+static void sub_where(char *buf, size_t n, const char *where, const field_spec *fs, int index)
 {
-    if (f->wire == PB_WIRE_I32) {
-        if (!check_count(d, where, f, *n, field))
-            return false;
-        GROW(*arr, *n, *cap);
-        pb_as_float(f, &(*arr)[(*n)++]);
-        return true;
-    }
-    if (f->wire != PB_WIRE_LEN)
-        return want(d, where, f, PB_WIRE_I32, field);
-    size_t k;
-    if (!pb_packed_count(f->bytes, PB_WIRE_I32, &k))
-        return fail(d, where, f->off, "packed %s has a length (%zu) that is not a multiple of 4",
-                    field, f->bytes.len);
-    if (k >= (size_t)MAX_REPEATED - (size_t)*n)
-        return fail(d, where, f->off, "more than %d entries in %s", MAX_REPEATED, field);
-    size_t pos = 0;
-    for (size_t i = 0; i < k; i++) {
-        uint64_t v;
-        pb_packed_next(f->bytes, PB_WIRE_I32, &pos, &v);
-        uint32_t b = (uint32_t)v;
-        GROW(*arr, *n, *cap);
-        memcpy(&(*arr)[(*n)++], &b, 4);
-    }
-    return true;
+    const char *w = fs->sub_where ? fs->sub_where : fs->name;
+    int l = fs->nest ? snprintf(buf, n, "%s -> %s", where, w) : snprintf(buf, n, "%s", w);
+    if (index >= 0 && l >= 0 && (size_t)l < n)
+        snprintf(buf + l, n - (size_t)l, "[%d]", index);
 }
 
-/* ---- StringStringEntryProto ------------------------------------------- */
-
-static bool decode_entry(dec *d, pb_span s, const char *where, onnx_entry *e)
+static bool decode_field(dec *d, const char *where, const pb_field *f, const field_spec *fs, void *obj,
+                         int *cap)
 {
-    memset(e, 0, sizeof *e);
+    char sub[192];
+    bool ok = true;
+    switch (fs->kind) {
+    case FK_BYTES:
+        if ((ok = want(d, where, f, PB_WIRE_LEN, fs->name)))
+            *AT(obj, fs->off, onnx_str) = f->bytes;
+        break;
+    case FK_NAME:
+        ok = name_str(d, where, f, fs->name, AT(obj, fs->off, onnx_str));
+        break;
+    case FK_I64:
+        if ((ok = want(d, where, f, PB_WIRE_VARINT, fs->name)))
+            *AT(obj, fs->off, int64_t) = (int64_t)f->u;
+        break;
+    case FK_I32:
+        ok = int32_field(d, where, f, fs->name, AT(obj, fs->off, int32_t));
+        break;
+    case FK_F32:
+        if ((ok = want(d, where, f, PB_WIRE_I32, fs->name)))
+            pb_as_float(f, AT(obj, fs->off, float));
+        break;
+    case FK_SEEN:
+        break;
+    case FK_COUNT:
+        if ((ok = check_count(d, where, f, *AT(obj, fs->off, int), fs->name)))
+            (*AT(obj, fs->off, int))++;
+        break;
+    case FK_MSG:
+        sub_where(sub, sizeof sub, where, fs, -1);
+        ok = want(d, where, f, PB_WIRE_LEN, fs->name) && fs->sub(d, f->bytes, sub, (char *)obj + fs->off);
+        break;
+    case FK_REP_I64: case FK_REP_F32:
+        ok = push_scalars(d, where, f, fs, obj, cap);
+        break;
+    case FK_REP_BYTES: case FK_REP_NAME: case FK_REP_MSG: {
+        int *n = AT(obj, fs->n_off, int);
+        if (fs->kind != FK_REP_NAME && !want(d, where, f, PB_WIRE_LEN, fs->name))
+            return false;
+        if (!check_count(d, where, f, *n, fs->name))
+            return false;
+        void *e = grow_entry(obj, fs->off, *n, cap, fs->kind == FK_REP_MSG ? fs->elem : sizeof(onnx_str));
+        if (fs->kind == FK_REP_BYTES) {
+            *(onnx_str *)e = f->bytes;
+        } else if (fs->kind == FK_REP_NAME) {
+            ok = name_str(d, where, f, fs->name, e);
+        } else {
+            sub_where(sub, sizeof sub, where, fs, *n);
+            ok = fs->sub(d, f->bytes, sub, e);   /* frees its own partial entry on failure */
+        }
+        if (ok)
+            (*n)++;
+        break;
+    }
+    case FK_CUSTOM:
+        ok = fs->custom(d, where, f, obj);
+        break;
+    }
+    if (ok && fs->has)
+        *AT(obj, fs->has - 1, bool) = true;
+    return ok;
+}
+
+/* Decodes message s into obj by its table; unknown fields are skipped. */
+static bool decode_fields(dec *d, pb_span s, const char *where, const field_spec *tab, size_t n_tab, void *obj)
+{
+    int cap[MAX_TABLE] = {0};
     pb_reader r = pb_reader_of(s);
     pb_field f;
     pb_status st;
     char msg[256];
     while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        if (f.num == 1) {
-            if (!want(d, where, &f, PB_WIRE_LEN, "key"))
-                return false;
-            e->key = f.bytes;
-        } else if (f.num == 2) {
-            if (!want(d, where, &f, PB_WIRE_LEN, "value"))
-                return false;
-            e->value = f.bytes;
-        }
+        for (size_t i = 0; i < n_tab && i < MAX_TABLE; i++)
+            if (tab[i].num == f.num) {
+                if (!decode_field(d, where, &f, &tab[i], obj, &cap[i]))
+                    return false;
+                break;
+            }
     }
     return st == PB_END || fail_pb(d, where, msg);
+}
+
+#define N_OF(tab) (sizeof(tab) / sizeof((tab)[0]))
+#define HAS(type, member) (offsetof(type, member) + 1)
+
+/* ---- StringStringEntryProto ------------------------------------------- */
+
+static bool decode_entry(dec *d, pb_span s, const char *where, void *obj)
+{
+    static const field_spec tab[] = {
+        {1, FK_BYTES, "key", offsetof(onnx_entry, key)},
+        {2, FK_BYTES, "value", offsetof(onnx_entry, value)},
+    };
+    return decode_fields(d, s, where, tab, N_OF(tab), obj);
 }
 
 /* ---- TensorProto ------------------------------------------------------- */
@@ -203,69 +324,48 @@ void onnx_tensor_free(onnx_tensor *t)
     memset(t, 0, sizeof *t);
 }
 
-static bool decode_tensor(dec *d, pb_span s, const char *where, onnx_tensor *t)
+/* float_data (4), double_data (10): fixed width, packed or not; their values
+ * are read by onnx_tensor_load. */
+static bool tensor_fixed_data(dec *d, const char *where, const pb_field *f, void *obj)
 {
+    (void)obj;
+    pb_wire w = f->num == 4 ? PB_WIRE_I32 : PB_WIRE_I64;
+    if (f->wire != PB_WIRE_LEN && f->wire != w)
+        return want(d, where, f, w, f->num == 4 ? "TensorProto.float_data" : "TensorProto.double_data");
+    return true;
+}
+
+/* int32_data (5), int64_data (7), uint64_data (11): varints, packed or not. */
+static bool tensor_varint_data(dec *d, const char *where, const pb_field *f, void *obj)
+{
+    (void)obj;
+    if (f->wire != PB_WIRE_LEN && f->wire != PB_WIRE_VARINT)
+        return want(d, where, f, PB_WIRE_VARINT, "TensorProto typed data");
+    return true;
+}
+
+static bool decode_tensor(dec *d, pb_span s, const char *where, void *obj)
+{
+    static const field_spec tab[] = {
+        {1, FK_REP_I64, "TensorProto.dims", offsetof(onnx_tensor, dims), offsetof(onnx_tensor, n_dims)},
+        {2, FK_I32, "TensorProto.data_type", offsetof(onnx_tensor, data_type)},
+        {3, FK_SEEN, "TensorProto.segment", 0, 0, HAS(onnx_tensor, has_segment)},
+        {8, FK_NAME, "TensorProto.name", offsetof(onnx_tensor, name)},
+        {9, FK_BYTES, "TensorProto.raw_data", offsetof(onnx_tensor, raw), 0, HAS(onnx_tensor, has_raw)},
+        {13, FK_REP_MSG, "TensorProto.external_data", offsetof(onnx_tensor, external),
+         offsetof(onnx_tensor, n_external), 0, sizeof(onnx_entry), decode_entry},
+        {14, FK_I32, "TensorProto.data_location", offsetof(onnx_tensor, data_location)},
+        {4, FK_CUSTOM, "TensorProto.float_data", .custom = tensor_fixed_data},
+        {10, FK_CUSTOM, "TensorProto.double_data", .custom = tensor_fixed_data},
+        {5, FK_CUSTOM, "TensorProto.int32_data", .custom = tensor_varint_data},
+        {7, FK_CUSTOM, "TensorProto.int64_data", .custom = tensor_varint_data},
+        {11, FK_CUSTOM, "TensorProto.uint64_data", .custom = tensor_varint_data},
+    };
+    onnx_tensor *t = obj;
     memset(t, 0, sizeof *t);
-    t->msg = s;
-    int cap_dims = 0, cap_ext = 0;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        bool ok = true;
-        switch (f.num) {
-        case 1:
-            ok = push_i64(d, where, &f, "TensorProto.dims", &t->dims, &t->n_dims, &cap_dims);
-            break;
-        case 2:
-            ok = int32_field(d, where, &f, "TensorProto.data_type", &t->data_type);
-            break;
-        case 3:
-            t->has_segment = true;
-            break;
-        case 8:
-            ok = name_str(d, where, &f, "TensorProto.name", &t->name);
-            break;
-        case 9:
-            ok = want(d, where, &f, PB_WIRE_LEN, "TensorProto.raw_data");
-            t->has_raw = true;
-            t->raw = f.bytes;
-            break;
-        case 13: {
-            if (!want(d, where, &f, PB_WIRE_LEN, "TensorProto.external_data") ||
-                !check_count(d, where, &f, t->n_external, "TensorProto.external_data")) {
-                ok = false;
-                break;
-            }
-            GROW(t->external, t->n_external, cap_ext);
-            ok = decode_entry(d, f.bytes, "TensorProto.external_data", &t->external[t->n_external]);
-            t->n_external++;
-            break;
-        }
-        case 14:
-            ok = int32_field(d, where, &f, "TensorProto.data_location", &t->data_location);
-            break;
-        case 4: case 10:    /* float_data, double_data: fixed width */
-            if (f.wire != PB_WIRE_LEN && f.wire != (f.num == 4 ? PB_WIRE_I32 : PB_WIRE_I64))
-                ok = want(d, where, &f, f.num == 4 ? PB_WIRE_I32 : PB_WIRE_I64,
-                          f.num == 4 ? "TensorProto.float_data" : "TensorProto.double_data");
-            break;
-        case 5: case 7: case 11:   /* int32_data, int64_data, uint64_data: varints */
-            if (f.wire != PB_WIRE_LEN && f.wire != PB_WIRE_VARINT)
-                ok = want(d, where, &f, PB_WIRE_VARINT, "TensorProto typed data");
-            break;
-        default:
-            break;
-        }
-        if (!ok) {
-            onnx_tensor_free(t);
-            return false;
-        }
-    }
-    if (st == PB_ERROR) {
+    if (!decode_fields(d, s, where, tab, N_OF(tab), t)) {
         onnx_tensor_free(t);
-        return fail_pb(d, where, msg);
+        return false;
     }
     t->msg = s;
     return true;
@@ -279,91 +379,69 @@ bool onnx_tensor_decode(pb_span s, onnx_tensor *t, char *err, size_t errlen)
 
 /* ---- ValueInfoProto / TypeProto / TensorShapeProto ---------------------- */
 
-static bool decode_dim(dec *d, pb_span s, const char *where, onnx_dim *dim)
+/* dim_value and dim_param are a oneof: the last one seen wins. */
+static bool dim_oneof(dec *d, const char *where, const pb_field *f, void *obj)
 {
-    memset(dim, 0, sizeof *dim);
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        if (f.num == 1) {
-            if (!want(d, where, &f, PB_WIRE_VARINT, "Dimension.dim_value"))
-                return false;
-            dim->has_value = true;
-            dim->value = (int64_t)f.u;
-            dim->param.len = 0;
-        } else if (f.num == 2) {
-            if (!want(d, where, &f, PB_WIRE_LEN, "Dimension.dim_param"))
-                return false;
-            dim->param = f.bytes;
-            dim->has_value = false;
-        }
+    onnx_dim *dim = obj;
+    if (f->num == 1) {
+        if (!want(d, where, f, PB_WIRE_VARINT, "Dimension.dim_value"))
+            return false;
+        dim->has_value = true;
+        dim->value = (int64_t)f->u;
+        dim->param.len = 0;
+        return true;
     }
-    return st == PB_END || fail_pb(d, where, msg);
+    if (!want(d, where, f, PB_WIRE_LEN, "Dimension.dim_param"))
+        return false;
+    dim->param = f->bytes;
+    dim->has_value = false;
+    return true;
 }
 
-static bool decode_shape(dec *d, pb_span s, const char *where, onnx_value_info *vi)
+static bool decode_dim(dec *d, pb_span s, const char *where, void *obj)
 {
-    int cap = 0;
-    vi->rank = 0;
+    static const field_spec tab[] = {
+        {1, FK_CUSTOM, "Dimension.dim_value", .custom = dim_oneof},
+        {2, FK_CUSTOM, "Dimension.dim_param", .custom = dim_oneof},
+    };
+    memset(obj, 0, sizeof(onnx_dim));
+    return decode_fields(d, s, where, tab, N_OF(tab), obj);
+}
+
+/* A shape (of a value info; a later shape field replaces an earlier one). */
+static bool decode_shape(dec *d, pb_span s, const char *where, void *obj)
+{
+    static const field_spec tab[] = {
+        {1, FK_REP_MSG, "TensorShapeProto.dim", offsetof(onnx_value_info, dims), offsetof(onnx_value_info, rank),
+         0, sizeof(onnx_dim), decode_dim},
+    };
+    onnx_value_info *vi = obj;
     free(vi->dims);
     vi->dims = NULL;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        if (f.num != 1)
-            continue;
-        if (!want(d, where, &f, PB_WIRE_LEN, "TensorShapeProto.dim") ||
-            !check_count(d, where, &f, vi->rank, "TensorShapeProto.dim"))
-            return false;
-        GROW(vi->dims, vi->rank, cap);
-        if (!decode_dim(d, f.bytes, "TensorShapeProto.dim", &vi->dims[vi->rank]))
-            return false;
-        vi->rank++;
-    }
+    vi->rank = 0;
     vi->has_shape = true;
-    return st == PB_END || fail_pb(d, where, msg);
+    return decode_fields(d, s, where, tab, N_OF(tab), vi);
 }
 
-static bool decode_tensor_type(dec *d, pb_span s, const char *where, onnx_value_info *vi)
+static bool decode_tensor_type(dec *d, pb_span s, const char *where, void *obj)
 {
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    vi->is_tensor = true;
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        if (f.num == 1) {
-            if (!int32_field(d, where, &f, "TypeProto.Tensor.elem_type", &vi->elem_type))
-                return false;
-        } else if (f.num == 2) {
-            if (!want(d, where, &f, PB_WIRE_LEN, "TypeProto.Tensor.shape") ||
-                !decode_shape(d, f.bytes, "TensorShapeProto", vi))
-                return false;
-        }
-    }
-    return st == PB_END || fail_pb(d, where, msg);
+    static const field_spec tab[] = {
+        {1, FK_I32, "TypeProto.Tensor.elem_type", offsetof(onnx_value_info, elem_type)},
+        {2, FK_MSG, "TypeProto.Tensor.shape", 0, 0, 0, 0, decode_shape, "TensorShapeProto"},
+    };
+    ((onnx_value_info *)obj)->is_tensor = true;
+    return decode_fields(d, s, where, tab, N_OF(tab), obj);
 }
 
-static bool decode_type(dec *d, pb_span s, const char *where, onnx_value_info *vi)
+/* Only tensor types are decoded: sequence/map/optional/sparse types leave
+ * is_tensor false. */
+static bool decode_type(dec *d, pb_span s, const char *where, void *obj)
 {
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    vi->has_type = true;
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        if (f.num == 1) {
-            if (!want(d, where, &f, PB_WIRE_LEN, "TypeProto.tensor_type") ||
-                !decode_tensor_type(d, f.bytes, "TypeProto.Tensor", vi))
-                return false;
-        }
-        /* sequence/map/optional/sparse types stay undecoded: is_tensor false */
-    }
-    return st == PB_END || fail_pb(d, where, msg);
+    static const field_spec tab[] = {
+        {1, FK_MSG, "TypeProto.tensor_type", 0, 0, 0, 0, decode_tensor_type, "TypeProto.Tensor"},
+    };
+    ((onnx_value_info *)obj)->has_type = true;
+    return decode_fields(d, s, where, tab, N_OF(tab), obj);
 }
 
 static void free_value_info(onnx_value_info *vi)
@@ -371,29 +449,18 @@ static void free_value_info(onnx_value_info *vi)
     free(vi->dims);
 }
 
-static bool decode_value_info(dec *d, pb_span s, const char *where, onnx_value_info *vi)
+static bool decode_value_info(dec *d, pb_span s, const char *where, void *obj)
 {
+    static const field_spec tab[] = {
+        {1, FK_NAME, "ValueInfoProto.name", offsetof(onnx_value_info, name)},
+        {2, FK_MSG, "ValueInfoProto.type", 0, 0, 0, 0, decode_type, "TypeProto"},
+    };
+    onnx_value_info *vi = obj;
     memset(vi, 0, sizeof *vi);
     vi->off = s.off;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        bool ok = true;
-        if (f.num == 1)
-            ok = name_str(d, where, &f, "ValueInfoProto.name", &vi->name);
-        else if (f.num == 2)
-            ok = want(d, where, &f, PB_WIRE_LEN, "ValueInfoProto.type") &&
-                 decode_type(d, f.bytes, "TypeProto", vi);
-        if (!ok) {
-            free_value_info(vi);
-            return false;
-        }
-    }
-    if (st == PB_ERROR) {
+    if (!decode_fields(d, s, where, tab, N_OF(tab), vi)) {
         free_value_info(vi);
-        return fail_pb(d, where, msg);
+        return false;
     }
     return true;
 }
@@ -415,115 +482,66 @@ static void free_attr(onnx_attr *a)
     free(a->strings);
 }
 
-static bool decode_attr_fields(dec *d, pb_span s, const char *where, onnx_attr *a)
+/* AttributeProto.t: one tensor, on the heap (a repeated field replaces it). */
+static bool attr_tensor(dec *d, const char *where, const pb_field *f, void *obj)
 {
-    int cap_f = 0, cap_i = 0, cap_s = 0;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        switch (f.num) {
-        case 1:
-            if (!want(d, where, &f, PB_WIRE_LEN, "AttributeProto.name"))
-                return false;
-            a->name = f.bytes;
-            break;
-        case 20:
-            if (!int32_field(d, where, &f, "AttributeProto.type", &a->type))
-                return false;
-            break;
-        case 2:
-            if (!want(d, where, &f, PB_WIRE_I32, "AttributeProto.f"))
-                return false;
-            pb_as_float(&f, &a->f);
-            a->has_f = true;
-            break;
-        case 3:
-            if (!want(d, where, &f, PB_WIRE_VARINT, "AttributeProto.i"))
-                return false;
-            a->i = (int64_t)f.u;
-            a->has_i = true;
-            break;
-        case 4:
-            if (!want(d, where, &f, PB_WIRE_LEN, "AttributeProto.s"))
-                return false;
-            a->s = f.bytes;
-            a->has_s = true;
-            break;
-        case 5:
-            if (!want(d, where, &f, PB_WIRE_LEN, "AttributeProto.t"))
-                return false;
-            if (a->t) {
-                onnx_tensor_free(a->t);
-            } else {
-                a->t = xcalloc(1, sizeof *a->t);
-            }
-            if (!decode_tensor(d, f.bytes, "AttributeProto.t -> TensorProto", a->t))
-                return false;
-            a->has_t = true;
-            break;
-        case 7:
-            if (!push_f32(d, where, &f, "AttributeProto.floats", &a->floats, &a->n_floats, &cap_f))
-                return false;
-            break;
-        case 8:
-            if (!push_i64(d, where, &f, "AttributeProto.ints", &a->ints, &a->n_ints, &cap_i))
-                return false;
-            break;
-        case 9:
-            if (!want(d, where, &f, PB_WIRE_LEN, "AttributeProto.strings") ||
-                !check_count(d, where, &f, a->n_strings, "AttributeProto.strings"))
-                return false;
-            GROW(a->strings, a->n_strings, cap_s);
-            a->strings[a->n_strings++] = f.bytes;
-            break;
-        case 10:
-            a->n_tensors++;
-            break;
-        case 6:
-            /* A subgraph (If's branches): decoded, so the importer can
-             * inline the branch a constant condition takes. */
-            if (!want(d, where, &f, PB_WIRE_LEN, "AttributeProto.g"))
-                return false;
-            if (d->depth >= MAX_GRAPH_DEPTH)
-                return fail(d, where, f.off, "subgraphs nested deeper than %d", MAX_GRAPH_DEPTH);
-            if (a->g) {
-                free_graph(a->g);
-            } else {
-                a->g = xcalloc(1, sizeof *a->g);
-            }
-            d->depth++;
-            if (!decode_graph_fields(d, f.bytes, a->g)) {
-                d->depth--;
-                return false;
-            }
-            d->depth--;
-            a->n_graphs++;
-            break;
-        case 11:
-            a->n_graphs++;
-            break;
-        case 21:
-            a->has_ref = true;
-            break;
-        case 22: case 23: case 14: case 15:
-            a->n_other++;
-            break;
-        default:
-            break;
-        }
-        if (a->n_tensors >= MAX_REPEATED || a->n_graphs >= MAX_REPEATED || a->n_other >= MAX_REPEATED)
-            return fail(d, where, f.off, "too many entries");
-    }
-    return st == PB_END || fail_pb(d, where, msg);
+    onnx_attr *a = obj;
+    if (!want(d, where, f, PB_WIRE_LEN, "AttributeProto.t"))
+        return false;
+    if (a->t)
+        onnx_tensor_free(a->t);
+    else
+        a->t = xcalloc(1, sizeof *a->t);
+    return decode_tensor(d, f->bytes, "AttributeProto.t -> TensorProto", a->t);
 }
 
-static bool decode_attr(dec *d, pb_span s, const char *where, onnx_attr *a)
+/* AttributeProto.g: a subgraph (If's branches), decoded so the importer can
+ * inline the branch a constant condition takes; nesting is bounded. */
+static bool attr_graph(dec *d, const char *where, const pb_field *f, void *obj)
 {
+    onnx_attr *a = obj;
+    if (!want(d, where, f, PB_WIRE_LEN, "AttributeProto.g"))
+        return false;
+    if (d->depth >= MAX_GRAPH_DEPTH)
+        return fail(d, where, f->off, "subgraphs nested deeper than %d", MAX_GRAPH_DEPTH);
+    if (a->g)
+        free_graph(a->g);
+    else
+        a->g = xcalloc(1, sizeof *a->g);
+    d->depth++;
+    bool ok = decode_graph_fields(d, f->bytes, a->g);
+    d->depth--;
+    if (ok && !check_count(d, where, f, a->n_graphs, "AttributeProto.graphs"))
+        return false;
+    a->n_graphs += ok;
+    return ok;
+}
+
+static bool decode_attr(dec *d, pb_span s, const char *where, void *obj)
+{
+    static const field_spec tab[] = {
+        {1, FK_BYTES, "AttributeProto.name", offsetof(onnx_attr, name)},
+        {20, FK_I32, "AttributeProto.type", offsetof(onnx_attr, type)},
+        {2, FK_F32, "AttributeProto.f", offsetof(onnx_attr, f), 0, HAS(onnx_attr, has_f)},
+        {3, FK_I64, "AttributeProto.i", offsetof(onnx_attr, i), 0, HAS(onnx_attr, has_i)},
+        {4, FK_BYTES, "AttributeProto.s", offsetof(onnx_attr, s), 0, HAS(onnx_attr, has_s)},
+        {5, FK_CUSTOM, "AttributeProto.t", 0, 0, HAS(onnx_attr, has_t), .custom = attr_tensor},
+        {7, FK_REP_F32, "AttributeProto.floats", offsetof(onnx_attr, floats), offsetof(onnx_attr, n_floats)},
+        {8, FK_REP_I64, "AttributeProto.ints", offsetof(onnx_attr, ints), offsetof(onnx_attr, n_ints)},
+        {9, FK_REP_BYTES, "AttributeProto.strings", offsetof(onnx_attr, strings), offsetof(onnx_attr, n_strings)},
+        {10, FK_COUNT, "AttributeProto.tensors", offsetof(onnx_attr, n_tensors)},
+        {6, FK_CUSTOM, "AttributeProto.g", .custom = attr_graph},
+        {11, FK_COUNT, "AttributeProto.graphs", offsetof(onnx_attr, n_graphs)},
+        {21, FK_SEEN, "AttributeProto.ref_attr_name", 0, 0, HAS(onnx_attr, has_ref)},
+        {22, FK_COUNT, "AttributeProto.sparse_tensor", offsetof(onnx_attr, n_other)},
+        {23, FK_COUNT, "AttributeProto.sparse_tensors", offsetof(onnx_attr, n_other)},
+        {14, FK_COUNT, "AttributeProto.tp", offsetof(onnx_attr, n_other)},
+        {15, FK_COUNT, "AttributeProto.type_protos", offsetof(onnx_attr, n_other)},
+    };
+    onnx_attr *a = obj;
     memset(a, 0, sizeof *a);
     a->off = s.off;
-    if (!decode_attr_fields(d, s, where, a)) {
+    if (!decode_fields(d, s, where, tab, N_OF(tab), a)) {
         free_attr(a);
         memset(a, 0, sizeof *a);
         return false;
@@ -542,68 +560,21 @@ static void free_node(onnx_node *n)
     free(n->out);
 }
 
-static bool decode_node_fields(dec *d, pb_span s, const char *where, onnx_node *n)
+static bool decode_node(dec *d, pb_span s, const char *where, void *obj)
 {
-    int cap_in = 0, cap_out = 0, cap_attr = 0;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256], sub[160];
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        switch (f.num) {
-        case 1:
-            if (!check_count(d, where, &f, n->n_in, "NodeProto.input"))
-                return false;
-            GROW(n->in, n->n_in, cap_in);
-            if (!name_str(d, where, &f, "NodeProto.input", &n->in[n->n_in]))
-                return false;
-            n->n_in++;
-            break;
-        case 2:
-            if (!check_count(d, where, &f, n->n_out, "NodeProto.output"))
-                return false;
-            GROW(n->out, n->n_out, cap_out);
-            if (!name_str(d, where, &f, "NodeProto.output", &n->out[n->n_out]))
-                return false;
-            n->n_out++;
-            break;
-        case 3:
-            if (!want(d, where, &f, PB_WIRE_LEN, "NodeProto.name"))
-                return false;
-            n->name = f.bytes;
-            break;
-        case 4:
-            if (!want(d, where, &f, PB_WIRE_LEN, "NodeProto.op_type"))
-                return false;
-            n->op_type = f.bytes;
-            break;
-        case 7:
-            if (!want(d, where, &f, PB_WIRE_LEN, "NodeProto.domain"))
-                return false;
-            n->domain = f.bytes;
-            break;
-        case 5:
-            if (!want(d, where, &f, PB_WIRE_LEN, "NodeProto.attribute") ||
-                !check_count(d, where, &f, n->n_attr, "NodeProto.attribute"))
-                return false;
-            GROW(n->attr, n->n_attr, cap_attr);
-            snprintf(sub, sizeof sub, "%s -> NodeProto.attribute[%d]", where, n->n_attr);
-            if (!decode_attr(d, f.bytes, sub, &n->attr[n->n_attr]))
-                return false;
-            n->n_attr++;
-            break;
-        default:
-            break;
-        }
-    }
-    return st == PB_END || fail_pb(d, where, msg);
-}
-
-static bool decode_node(dec *d, pb_span s, const char *where, onnx_node *n)
-{
+    static const field_spec tab[] = {
+        {1, FK_REP_NAME, "NodeProto.input", offsetof(onnx_node, in), offsetof(onnx_node, n_in)},
+        {2, FK_REP_NAME, "NodeProto.output", offsetof(onnx_node, out), offsetof(onnx_node, n_out)},
+        {3, FK_BYTES, "NodeProto.name", offsetof(onnx_node, name)},
+        {4, FK_BYTES, "NodeProto.op_type", offsetof(onnx_node, op_type)},
+        {7, FK_BYTES, "NodeProto.domain", offsetof(onnx_node, domain)},
+        {5, FK_REP_MSG, "NodeProto.attribute", offsetof(onnx_node, attr), offsetof(onnx_node, n_attr), 0,
+         sizeof(onnx_attr), decode_attr, NULL, true},
+    };
+    onnx_node *n = obj;
     memset(n, 0, sizeof *n);
     n->off = s.off;
-    if (!decode_node_fields(d, s, where, n)) {
+    if (!decode_fields(d, s, where, tab, N_OF(tab), n)) {
         free_node(n);
         memset(n, 0, sizeof *n);
         return false;
@@ -633,101 +604,35 @@ static void free_graph(onnx_graph *g)
     memset(g, 0, sizeof *g);
 }
 
-static bool decode_vi_list(dec *d, const pb_field *f, const char *field, onnx_value_info **arr,
-                           int *n, int *cap)
-{
-    char sub[96];
-    snprintf(sub, sizeof sub, "GraphProto.%s[%d]", field, *n);
-    if (!want(d, "GraphProto", f, PB_WIRE_LEN, field) || !check_count(d, "GraphProto", f, *n, field))
-        return false;
-    GROW(*arr, *n, *cap);
-    if (!decode_value_info(d, f->bytes, sub, &(*arr)[*n]))
-        return false;
-    (*n)++;
-    return true;
-}
-
 static bool decode_graph_fields(dec *d, pb_span s, onnx_graph *g)
 {
-    int cap_nodes = 0, cap_init = 0, cap_in = 0, cap_out = 0, cap_vi = 0;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256], sub[96];
-    const char *where = "GraphProto";
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        switch (f.num) {
-        case 1:
-            if (!want(d, where, &f, PB_WIRE_LEN, "node") ||
-                !check_count(d, where, &f, g->n_nodes, "GraphProto.node"))
-                return false;
-            GROW(g->nodes, g->n_nodes, cap_nodes);
-            snprintf(sub, sizeof sub, "GraphProto.node[%d]", g->n_nodes);
-            if (!decode_node(d, f.bytes, sub, &g->nodes[g->n_nodes]))
-                return false;
-            g->n_nodes++;
-            break;
-        case 2:
-            if (!want(d, where, &f, PB_WIRE_LEN, "name"))
-                return false;
-            g->name = f.bytes;
-            break;
-        case 5:
-            if (!want(d, where, &f, PB_WIRE_LEN, "initializer") ||
-                !check_count(d, where, &f, g->n_init, "GraphProto.initializer"))
-                return false;
-            GROW(g->init, g->n_init, cap_init);
-            snprintf(sub, sizeof sub, "GraphProto.initializer[%d]", g->n_init);
-            if (!decode_tensor(d, f.bytes, sub, &g->init[g->n_init]))
-                return false;
-            g->n_init++;
-            break;
-        case 11:
-            if (!decode_vi_list(d, &f, "input", &g->inputs, &g->n_inputs, &cap_in))
-                return false;
-            break;
-        case 12:
-            if (!decode_vi_list(d, &f, "output", &g->outputs, &g->n_outputs, &cap_out))
-                return false;
-            break;
-        case 13:
-            if (!decode_vi_list(d, &f, "value_info", &g->value_info, &g->n_value_info, &cap_vi))
-                return false;
-            break;
-        case 15:
-            if (!check_count(d, where, &f, g->n_sparse_init, "GraphProto.sparse_initializer"))
-                return false;
-            g->n_sparse_init++;
-            break;
-        default:
-            break;
-        }
-    }
-    return st == PB_END || fail_pb(d, where, msg);
+    static const field_spec tab[] = {
+        {1, FK_REP_MSG, "GraphProto.node", offsetof(onnx_graph, nodes), offsetof(onnx_graph, n_nodes), 0,
+         sizeof(onnx_node), decode_node},
+        {2, FK_BYTES, "GraphProto.name", offsetof(onnx_graph, name)},
+        {5, FK_REP_MSG, "GraphProto.initializer", offsetof(onnx_graph, init), offsetof(onnx_graph, n_init), 0,
+         sizeof(onnx_tensor), decode_tensor},
+        {11, FK_REP_MSG, "GraphProto.input", offsetof(onnx_graph, inputs), offsetof(onnx_graph, n_inputs), 0,
+         sizeof(onnx_value_info), decode_value_info},
+        {12, FK_REP_MSG, "GraphProto.output", offsetof(onnx_graph, outputs), offsetof(onnx_graph, n_outputs), 0,
+         sizeof(onnx_value_info), decode_value_info},
+        {13, FK_REP_MSG, "GraphProto.value_info", offsetof(onnx_graph, value_info),
+         offsetof(onnx_graph, n_value_info), 0, sizeof(onnx_value_info), decode_value_info},
+        {15, FK_COUNT, "GraphProto.sparse_initializer", offsetof(onnx_graph, n_sparse_init)},
+    };
+    return decode_fields(d, s, "GraphProto", tab, N_OF(tab), g);
 }
 
 /* ---- ModelProto --------------------------------------------------------- */
 
-static bool decode_opset(dec *d, pb_span s, onnx_opset *o)
+static bool decode_opset(dec *d, pb_span s, const char *where, void *obj)
 {
-    memset(o, 0, sizeof *o);
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    const char *where = "ModelProto.opset_import";
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        if (f.num == 1) {
-            if (!want(d, where, &f, PB_WIRE_LEN, "OperatorSetIdProto.domain"))
-                return false;
-            o->domain = f.bytes;
-        } else if (f.num == 2) {
-            if (!want(d, where, &f, PB_WIRE_VARINT, "OperatorSetIdProto.version"))
-                return false;
-            o->version = (int64_t)f.u;
-        }
-    }
-    return st == PB_END || fail_pb(d, where, msg);
+    static const field_spec tab[] = {
+        {1, FK_BYTES, "OperatorSetIdProto.domain", offsetof(onnx_opset, domain)},
+        {2, FK_I64, "OperatorSetIdProto.version", offsetof(onnx_opset, version)},
+    };
+    memset(obj, 0, sizeof(onnx_opset));
+    return decode_fields(d, s, where, tab, N_OF(tab), obj);
 }
 
 void onnx_model_free(onnx_model *m)
@@ -738,73 +643,35 @@ void onnx_model_free(onnx_model *m)
     memset(m, 0, sizeof *m);
 }
 
+/* ModelProto.graph: exactly one (protobuf would merge repeated sub-messages;
+ * ONNX writers never send two). */
+static bool model_graph(dec *d, const char *where, const pb_field *f, void *obj)
+{
+    onnx_model *m = obj;
+    if (!want(d, where, f, PB_WIRE_LEN, "ModelProto.graph"))
+        return false;
+    if (m->has_graph)
+        return fail(d, where, f->off, "more than one graph field");
+    m->has_graph = true;
+    return decode_graph_fields(d, f->bytes, &m->graph);
+}
+
 static bool decode_model_fields(dec *d, pb_span s, onnx_model *m)
 {
-    int cap_op = 0, cap_meta = 0;
-    pb_reader r = pb_reader_of(s);
-    pb_field f;
-    pb_status st;
-    char msg[256];
-    const char *where = "ModelProto";
-    while ((st = pb_next(&r, &f, msg, sizeof msg)) == PB_OK) {
-        switch (f.num) {
-        case 1:
-            if (!want(d, where, &f, PB_WIRE_VARINT, "ir_version"))
-                return false;
-            m->ir_version = (int64_t)f.u;
-            break;
-        case 2: case 3: case 4:
-            if (!want(d, where, &f, PB_WIRE_LEN, "producer_name/producer_version/domain"))
-                return false;
-            if (f.num == 2)
-                m->producer_name = f.bytes;
-            else if (f.num == 3)
-                m->producer_version = f.bytes;
-            else
-                m->domain = f.bytes;
-            break;
-        case 5:
-            if (!want(d, where, &f, PB_WIRE_VARINT, "model_version"))
-                return false;
-            m->model_version = (int64_t)f.u;
-            break;
-        case 7:
-            if (!want(d, where, &f, PB_WIRE_LEN, "graph"))
-                return false;
-            if (m->has_graph)   /* protobuf merges repeated sub-messages; ONNX writers never do this */
-                return fail(d, where, f.off, "more than one graph field");
-            m->has_graph = true;
-            if (!decode_graph_fields(d, f.bytes, &m->graph))
-                return false;
-            break;
-        case 8:
-            if (!want(d, where, &f, PB_WIRE_LEN, "opset_import") ||
-                !check_count(d, where, &f, m->n_opsets, "ModelProto.opset_import"))
-                return false;
-            GROW(m->opsets, m->n_opsets, cap_op);
-            if (!decode_opset(d, f.bytes, &m->opsets[m->n_opsets]))
-                return false;
-            m->n_opsets++;
-            break;
-        case 14:
-            if (!want(d, where, &f, PB_WIRE_LEN, "metadata_props") ||
-                !check_count(d, where, &f, m->n_meta, "ModelProto.metadata_props"))
-                return false;
-            GROW(m->meta, m->n_meta, cap_meta);
-            if (!decode_entry(d, f.bytes, "ModelProto.metadata_props", &m->meta[m->n_meta]))
-                return false;
-            m->n_meta++;
-            break;
-        case 25:
-            if (!check_count(d, where, &f, m->n_functions, "ModelProto.functions"))
-                return false;
-            m->n_functions++;
-            break;
-        default:
-            break;
-        }
-    }
-    return st == PB_END || fail_pb(d, where, msg);
+    static const field_spec tab[] = {
+        {1, FK_I64, "ModelProto.ir_version", offsetof(onnx_model, ir_version)},
+        {2, FK_BYTES, "ModelProto.producer_name", offsetof(onnx_model, producer_name)},
+        {3, FK_BYTES, "ModelProto.producer_version", offsetof(onnx_model, producer_version)},
+        {4, FK_BYTES, "ModelProto.domain", offsetof(onnx_model, domain)},
+        {5, FK_I64, "ModelProto.model_version", offsetof(onnx_model, model_version)},
+        {7, FK_CUSTOM, "ModelProto.graph", .custom = model_graph},
+        {8, FK_REP_MSG, "ModelProto.opset_import", offsetof(onnx_model, opsets), offsetof(onnx_model, n_opsets), 0,
+         sizeof(onnx_opset), decode_opset, "ModelProto.opset_import"},
+        {14, FK_REP_MSG, "ModelProto.metadata_props", offsetof(onnx_model, meta), offsetof(onnx_model, n_meta), 0,
+         sizeof(onnx_entry), decode_entry},
+        {25, FK_COUNT, "ModelProto.functions", offsetof(onnx_model, n_functions)},
+    };
+    return decode_fields(d, s, "ModelProto", tab, N_OF(tab), m);
 }
 
 bool onnx_model_decode(const uint8_t *data, size_t len, onnx_model *m, char *err, size_t errlen)

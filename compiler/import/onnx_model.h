@@ -6,9 +6,10 @@
  * TensorShapeProto, OperatorSetIdProto, StringStringEntryProto) with the
  * wire reader of protobuf.h.  Strings and tensor payloads stay views into
  * the model bytes, which must outlive the decoded model; only the arrays of
- * repeated fields are heap memory.  Subgraphs (If/Loop bodies), sparse
- * tensors, training info and functions are counted, not decoded, so decoding
- * never recurses.  Field numbers follow onnx/onnx.proto (IR version 10).
+ * repeated fields are heap memory.  A node's subgraph attributes (If's
+ * branches) are decoded, to a bounded depth; sparse tensors, lists of
+ * graphs, training info and functions are counted, not decoded.  Field
+ * numbers follow onnx/onnx.proto (IR version 10).
  *
  * Nothing here knows about Kiln's IR: onnx_tensor_load() returns elements as
  * little-endian bytes in the tensor's own ONNX element type.

@@ -43,7 +43,12 @@ static double source_coord(const ir_resize_attr *ra, int axis, double x, int64_t
         return v;
     }
     case IR_COORD_PYTORCH_HALF_PIXEL:
-        return out_w == 1.0 ? -0.5 : (x + 0.5) / scale - 0.5;
+        /* A one-element output axis reads input coordinate 0, decided on the
+         * integer output size: onnxruntime's choice and Operators.md's
+         * formula (ONNX's Python reference takes -0.5 when scale*in == 1;
+         * with edge clamping that differs only for cubic and antialias
+         * taps).  ref/eval_resize.c does the same. */
+        return out <= 1 ? 0.0 : (x + 0.5) / scale - 0.5;
     case IR_COORD_HALF_PIXEL_SYMMETRIC: {
         const double adjustment = (double)out / out_w;
         const double center = in_w / 2.0;

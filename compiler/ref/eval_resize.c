@@ -63,7 +63,7 @@ static double transform(const ir_resize_attr *ra, int d, double x, int64_t in, i
         *outside = xo < 0 || xo > (double)(in - 1);
         return xo;
     case IR_COORD_PYTORCH_HALF_PIXEL:
-        return out > 1 ? (x + 0.5) / s - 0.5 : 0;
+        return out > 1 ? (x + 0.5) / s - 0.5 : 0;   /* as onnxruntime: see resize_tables.c */
     case IR_COORD_HALF_PIXEL_SYMMETRIC: {
         double adjustment = (double)out / outw;
         double offset = (double)in / 2 * (1 - adjustment);

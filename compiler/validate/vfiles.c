@@ -314,6 +314,13 @@ bool vfiles_inputs(const vopts *o, const vfileset *fs, const ir_graph *g, vbatch
                    size_t errlen)
 {
     io_bytes(g, b);
+    int declared = declared_inputs(g);
+    if (!fs->n_in && o->n_expected && declared) {
+        /* Random inputs cannot match files of expected outputs. */
+        snprintf(err, errlen, "--expected needs the --input it belongs to (the model has %d input%s; give "
+                 "one --input per input)", declared, declared == 1 ? "" : "s");
+        return false;
+    }
     if (!fs->n_in) {
         b->samples = (size_t)o->samples;
         b->in = xcalloc(b->in_bytes * b->samples + 1, 1);
@@ -328,7 +335,6 @@ bool vfiles_inputs(const vopts *o, const vfileset *fs, const ir_graph *g, vbatch
         return true;
     }
     bool one_raw = fs->n_in == 1 && !fs->in[0].typed && g->n_inputs > 1;
-    int declared = declared_inputs(g);
     if (!one_raw && fs->n_in != declared) {
         snprintf(err, errlen, "the model has %d input%s but %d --input file%s given%s", declared,
                  declared == 1 ? "" : "s", fs->n_in, fs->n_in == 1 ? " was" : "s were",

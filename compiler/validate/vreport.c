@@ -168,8 +168,13 @@ static cJSON *metrics_json(const ir_tensor *t, const metrics *m)
 
 /* ---- what was compared with what ------------------------------------------ */
 
-static void describe_inputs(FILE *f, const vopts *o, const vbatch *b, cJSON *json)
+static void describe_inputs(FILE *f, const vopts *o, const vbatch *b, int n_model_inputs, cJSON *json)
 {
+    if (!o->n_inputs && !n_model_inputs) {
+        fprintf(f, "inputs: none (the model has no inputs)\n");
+        cJSON_AddStringToObject(json, "inputs", "none");
+        return;
+    }
     if (o->n_inputs) {
         fprintf(f, "inputs: %zu sample%s from %s%s\n", b->samples, b->samples == 1 ? "" : "s", o->inputs[0],
                 o->n_inputs > 1 ? " and the other --input files" : "");
@@ -318,7 +323,7 @@ int vreport(const vopts *o, const compiled *c, const vbatch *b, const vref_info 
     cJSON_AddStringToObject(json, "target", o->target);
     cJSON_AddStringToObject(json, "weights", weights_mode_name(c->weights));
     cJSON_AddNumberToObject(json, "samples", (double)b->samples);
-    describe_inputs(f, o, b, json);
+    describe_inputs(f, o, b, g->n_inputs, json);
     describe_reference(f, o, ref, &tol, json);
     if (b->host_cflags) {
         fprintf(f, "host build: %s (generated code and runtime; %s)\n", b->host_cflags,

@@ -104,5 +104,26 @@ assert j["samples"] == 3 and j["pass"] and len(j["outputs"][0]["samples"]) == 3,
 else
     bad "--json - (exit $rc)"; head -5 "$tmp/json"
 fi
+
+# 6. a model without inputs: --expected alone
+C=../shared/conformance/onnx-node-more/test_constant
+"$KILN" validate "$C/model.onnx" --expected "$C/test_data_set_0/output_0.pb" >"$tmp/log" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q '^inputs: none (the model has no inputs)' "$tmp/log" \
+   && grep -q '^reference: the --expected files' "$tmp/log"; then
+    ok "test_constant (no inputs) against ONNX's expected output: passes, says it has no inputs"
+else
+    bad "test_constant with --expected (exit $rc)"; tail -4 "$tmp/log" | sed 's/^/     /'
+fi
+# ONNX's expected TensorProto ends in its raw_data: 25 float32 (field 9,
+# length 100); those values plus 0.5 are a reference the code must miss.
+/usr/bin/python3 -c '
+import sys, numpy as np
+pb = open(sys.argv[1], "rb").read()
+assert pb[-102:-100] == bytes([0x4a, 100]), "raw_data of 100 bytes expected at the end"
+np.save(sys.argv[2], (np.frombuffer(pb[-100:], "<f4") + 0.5).reshape(5, 5))
+' "$C/test_data_set_0/output_0.pb" "$tmp/wrong.npy"
+"$KILN" validate "$C/model.onnx" --expected "$tmp/wrong.npy" >"$tmp/log" 2>&1; rc=$?
+[ $rc = 1 ] && ok "test_constant against its output + 0.5: exit 1" || { bad "test_constant wrong values: exit $rc"; tail -3 "$tmp/log"; }
+refuse "--expected without --input" "needs the --input it belongs to \(the model has 1 input" --expected "$R/seed1.out"
 echo "summary: $pass passed, $fail failed"
 [ $fail -eq 0 ]

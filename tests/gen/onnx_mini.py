@@ -67,6 +67,8 @@ def attr(name, v):
         return f_bytes(1, name) + f_bytes(6, v[1]) + f_int(20, 5)
     if isinstance(v, list):
         return f_bytes(1, name) + b"".join(f_int(8, x) for x in v) + f_int(20, 7)
+    if isinstance(v, str):
+        return f_bytes(1, name) + f_bytes(4, v) + f_int(20, 3)
     return f_bytes(1, name) + f_bytes(5, v) + f_int(20, 4)   # a TensorProto
 
 
@@ -120,6 +122,13 @@ def models():
         node("Det", ["h1"], ["d"]),
         node("Hardmax", ["d"], ["y"]),
     ], [("x", FLOAT, [2, 2, 2])], ["y"])
+    # x [1,1,1,4] -> Resize cubic, pytorch_half_pixel, to width 1: by sizes,
+    # and by a scale 0.3 (4 * 0.3 = 1.2, floored to one element)
+    for kind, extra in (("sizes", ["", "", "size"]), ("scales", ["", "scale"])):
+        inits = [tensor("size", INT64, [4], [1, 1, 1, 1]), tensor("scale", FLOAT, [4], [1, 1, 1, 0.3])]
+        m["resize_one_" + kind] = model("resize_one_" + kind, [
+            node("Resize", ["x"] + extra, ["y"], mode="cubic", coordinate_transformation_mode="pytorch_half_pixel"),
+        ], [("x", FLOAT, [1, 1, 1, 4])], ["y"], inits[:1] if kind == "sizes" else inits[1:], opset=13)
     return m
 
 

@@ -355,6 +355,70 @@ static void test_wrong_wire_type(void **state)
     onnx_model_free(&om);
 }
 
+/* The table-driven decoder: repeated scalars packed and unpacked into one
+ * array, and a malformed entry of a repeated sub-message named with its
+ * index ("TensorShapeProto.dim[1]", not just the field). */
+static void test_repeated_fields(void **state)
+{
+    (void)state;
+    buf attr = {0};
+    f_str(&attr, 1, "pads");
+    f_varint(&attr, 8, 5);                      /* ints: 5, then packed 6 7, then 8 */
+    buf packed = {0};
+    varint(&packed, 6);
+    varint(&packed, 7);
+    f_msg(&attr, 8, &packed);
+    f_varint(&attr, 8, 8);
+    tag(&attr, 7, 5);                           /* floats: 1.5 unpacked, then packed 2.5 */
+    put(&attr, "\x00\x00\xc0\x3f", 4);
+    f_bytes(&attr, 7, "\x00\x00\x20\x40", 4);
+    f_str(&attr, 9, "a");
+    f_str(&attr, 9, "bc");
+    buf node = {0};
+    f_str(&node, 1, "x");
+    f_str(&node, 1, "");
+    f_str(&node, 2, "y");
+    f_str(&node, 4, "Pad");
+    f_msg(&node, 5, &attr);
+    buf g = {0};
+    f_msg(&g, 1, &node);
+    buf m = {0};
+    f_msg(&m, 7, &g);
+    onnx_model om;
+    char err[512];
+    assert_true(onnx_model_decode(m.b, m.n, &om, err, sizeof err));
+    const onnx_node *n = &om.graph.nodes[0];
+    assert_int_equal(n->n_in, 2);
+    assert_int_equal(n->n_out, 1);
+    assert_int_equal(n->in[1].len, 0);
+    const onnx_attr *a = &n->attr[0];
+    assert_int_equal(a->n_ints, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(a->ints[i], 5 + i);
+    assert_int_equal(a->n_floats, 2);
+    assert_true(a->floats[0] == 1.5f && a->floats[1] == 2.5f);
+    assert_int_equal(a->n_strings, 2);
+    assert_int_equal(a->strings[1].len, 2);
+    onnx_model_free(&om);
+
+    /* graph input 'x' [3, <dim_value sent length-delimited>] */
+    buf d0 = {0}, d1 = {0}, shape = {0}, tt = {0}, type = {0}, vi = {0}, g2 = {0}, m2 = {0};
+    f_varint(&d0, 1, 3);
+    f_bytes(&d1, 1, "\x04", 1);
+    f_msg(&shape, 1, &d0);
+    f_msg(&shape, 1, &d1);
+    f_varint(&tt, 1, ONNX_FLOAT);
+    f_msg(&tt, 2, &shape);
+    f_msg(&type, 1, &tt);
+    f_str(&vi, 1, "x");
+    f_msg(&vi, 2, &type);
+    f_msg(&g2, 11, &vi);
+    f_msg(&m2, 7, &g2);
+    assert_false(onnx_model_decode(m2.b, m2.n, &om, err, sizeof err));
+    assert_non_null(strstr(err, "(TensorShapeProto.dim[1])"));
+    assert_non_null(strstr(err, "Dimension.dim_value"));
+}
+
 static void test_model_fields(void **state)
 {
     (void)state;
@@ -662,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_nested_truncation),
         cmocka_unit_test(test_wrong_wire_type),
         cmocka_unit_test(test_model_fields),
+        cmocka_unit_test(test_repeated_fields),
         cmocka_unit_test(test_int32_fields_out_of_range),
         cmocka_unit_test(test_typed_values_must_fit),
         cmocka_unit_test(test_external_data),
