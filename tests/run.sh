@@ -13,7 +13,8 @@
 # each test took is kept in build/test-logs/durations.tsv for the next run's
 # order; on a first run, scripts marked "# slow: yes" go first.  A script and
 # its sanitizer run share one lane, one after the other, so they never race
-# on the paths they share.
+# on the paths they share, unless the script says "# lanes: split" (its two
+# runs share no path, so each may take a lane of its own).
 #
 #   tests/run.sh [-j N] [PATTERN]     only tests whose name contains PATTERN
 set -u
@@ -42,7 +43,9 @@ run_one() { # name, command...   prints one PASS/FAIL line (and a failure's log 
     printf '%s\t%s\n' "$name" $((SECONDS - t0)) >>"$lanes/durations"
 }
 
-# A job is "unit BINARY" or "e2e SCRIPT"; its cost is the last run's seconds.
+# A job is "unit BINARY", "e2e SCRIPT" (the script, then its sanitizer run),
+# "e2e-plain SCRIPT" or "e2e-san SCRIPT" (one of them); its cost is the last
+# run's seconds.
 run_job() {
     local kind=$1 what=$2 n
     if [ "$kind" = unit ]; then
@@ -51,8 +54,10 @@ run_job() {
         return
     fi
     n=$(basename "$what" .sh)
-    matches "e2e/$n" && run_one "e2e/$n" env KILN="$PWD/build/kiln" bash "$what"
-    if head -n 5 "$what" | grep -q '^# san: yes' && matches "e2e-san/$n"; then
+    if [ "$kind" != e2e-san ] && matches "e2e/$n"; then
+        run_one "e2e/$n" env KILN="$PWD/build/kiln" bash "$what"
+    fi
+    if [ "$kind" != e2e-plain ] && head -n 5 "$what" | grep -q '^# san: yes' && matches "e2e-san/$n"; then
         run_one "e2e-san/$n" env KILN="$PWD/build/san/kiln" KILN_SAN=1 bash "$what"
     fi
 }
@@ -77,8 +82,16 @@ for s in tests/e2e/*.sh; do
     [ -f "$s" ] || continue
     n=$(basename "$s" .sh)
     matches "e2e/$n" || matches "e2e-san/$n" || continue
+    slow=0
+    if [ ! -s "$durations" ] && head -n 5 "$s" | grep -q '^# slow: yes'; then slow=1000; fi
+    if head -n 5 "$s" | grep -q '^# lanes: split'; then
+        matches "e2e/$n" && list+=("$(( $(cost "e2e/$n") + slow )) e2e-plain $s")
+        head -n 5 "$s" | grep -q '^# san: yes' && matches "e2e-san/$n" &&
+            list+=("$(( $(cost "e2e-san/$n") + slow )) e2e-san $s")
+        continue
+    fi
     c=$(cost "e2e/$n" "e2e-san/$n")
-    if [ ! -s "$durations" ] && head -n 5 "$s" | grep -q '^# slow: yes'; then c=1000; fi
+    [ "$slow" -gt 0 ] && c=$slow
     list+=("$c e2e $s")
 done
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # slow: yes
+# lanes: split
 # san: yes
 # onnx_conformance.sh - every ONNX conformance case through `kiln validate`
 # with the case's own inputs and expected outputs (computed by the ONNX
