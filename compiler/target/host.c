@@ -1,8 +1,9 @@
 /*
- * host.c - the host target: the generated code, the runtime (libkilnrt-native.a:
- * the same flags) and firmware/host/harness.c compiled with the machine's C
+ * host.c - the host target: the generated code compiled with the machine's C
  * compiler at -O3 -march=native (KILN_HOST_CFLAGS; the harness only ever runs
- * on this machine, and validate says so), warnings as errors, then run on a
+ * on this machine, and validate says so), warnings as errors, and linked with
+ * the runtime (libkilnrt-native.a) and firmware/host/harness.c
+ * (harness-native.o), both built with kiln at the same flags, then run on a
  * file of input samples.
  *
  * In a sanitizer build of kiln (make SAN=1) the harness is built with the same
@@ -51,8 +52,8 @@ static bool build(const compiled *c, const target_opts *o, char *msg, size_t msg
     char *incd = xasprintf("-I%s", dir);
     char *src = xasprintf("%s/%s.c", dir, c->name);
     char *data = xasprintf("%s/%s_data.c", dir, c->name);
-    char *harness = xasprintf("%s/firmware/host/harness.c", root);
-    char *def = xasprintf("-DKILN_MODEL=%s_model", c->name);
+    char *harness = xasprintf("%s/obj-native/harness-native.o", bdir);
+    char *def = xasprintf("-Wl,--defsym=kiln_harness_model=%s_model", c->name);
     char *lib = xasprintf("%s/libkilnrt-native.a", bdir);
     char *exe = xasprintf("%s/harness", dir);
     char *log = xasprintf("%s/build.log", dir);
