@@ -10,59 +10,40 @@ cd "$T"
 if ! command -v qemu-system-arm >/dev/null; then
     echo "SKIP: qemu-system-arm is not installed"; exit 0
 fi
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# start_qemu: QEMU halted (-S) with its gdbstub on a free port; sets $PORT.
-start_qemu() {
-    for try in 1 2 3; do
-        PORT=$(free_port)
-        qemu-system-arm -M mps2-an500 -S -gdb tcp:127.0.0.1:$PORT -nographic \
-            -monitor none -serial none >"$T/qemu.log" 2>&1 &
-        QPID=$!
-        for i in $(seq 50); do
-            if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then return 0; fi
-            kill -0 $QPID 2>/dev/null || break
-            sleep 0.1
-        done
-        kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
-    done
-    echo "cannot start QEMU:"; cat "$T/qemu.log"; exit 1
-}
 QPID=""
 cleanup_hooks+=('[ -n "$QPID" ] && kill $QPID 2>/dev/null; wait $QPID 2>/dev/null')
 start_qemu
-echo "QEMU pid $QPID, gdbstub on 127.0.0.1:$PORT"
+echo "QEMU pid $QPID, gdbstub on 127.0.0.1:$QEMU_PORT"
 
 mkblob w.bin 300000 4
 W=$(fsize w.bin)
 run_kiln 0 "verify: +OK: $W bytes at 0x60000000 match" "write through QEMU's gdbstub at 0x60000000" \
-    flash write w.bin --gdb 127.0.0.1:$PORT --address 0x60000000
+    flash write w.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000
 check "QEMU has no memory map: written as RAM" grep -q "no memory map: written as RAM" "$T/out"
 check "QEMU's stub takes M packets, not X" grep -q "M packets: the server takes no X" "$T/out"
 run_kiln 0 "a valid Kiln blob of $W bytes" "read back through the stub" \
-    flash read --gdb 127.0.0.1:$PORT --address 0x60000000 --size "$W" -o back.bin
+    flash read --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000 --size "$W" -o back.bin
 check "read back identical" cmp -s back.bin w.bin
-run_kiln 0 "verify: +OK" "verify through the stub" flash verify w.bin --gdb 127.0.0.1:$PORT --address 0x60000000
+run_kiln 0 "verify: +OK" "verify through the stub" flash verify w.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000
 if command -v gdb-multiarch >/dev/null; then
     # `disconnect` leaves the target halted (a detach would run it).
-    gdb-multiarch -nx -batch -ex "target remote 127.0.0.1:$PORT" \
+    gdb-multiarch -nx -batch -ex "target remote 127.0.0.1:$QEMU_PORT" \
         -ex "dump binary memory gdb.bin 0x60000000 $((0x60000000 + W))" -ex disconnect >gdb.log 2>&1
     check "gdb-multiarch reads the same bytes" cmp -s gdb.bin w.bin
 else
     echo "note: gdb-multiarch not installed; independent read-back skipped"
 fi
 mkblob w2.bin 200000 5
-run_kiln 0 "verify: +OK" "a second blob over the first" flash write w2.bin --gdb 127.0.0.1:$PORT --address 0x60000000
+run_kiln 0 "verify: +OK" "a second blob over the first" flash write w2.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000
 run_kiln 1 "MISMATCH" "verify of the old blob now fails" \
-    flash verify w.bin --gdb 127.0.0.1:$PORT --address 0x60000000
+    flash verify w.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000
 run_kiln 0 "modelled time on NOR model \(QEMU PSRAM\)" "with --board the chip's time is modelled" \
-    flash write w.bin --gdb 127.0.0.1:$PORT --board qemu-mps2-an500
+    flash write w.bin --gdb 127.0.0.1:$QEMU_PORT --board qemu-mps2-an500
 # QEMU accepts writes past its RAM; the read-back catches it.
 run_kiln 2 "cannot read .* at 0x61000000" "write to unmapped memory is caught" \
-    flash write w.bin --gdb 127.0.0.1:$PORT --address 0x61000000
+    flash write w.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x61000000
 run_kiln 2 "outside qemu-mps2-an500's flash" "address outside the board" \
-    flash write w.bin --gdb 127.0.0.1:$PORT --board qemu-mps2-an500 --address 0x50000000
+    flash write w.bin --gdb 127.0.0.1:$QEMU_PORT --board qemu-mps2-an500 --address 0x50000000
 
 # The same blob through --device, then verify against a corrupted image.
 run_kiln 0 "verify: +OK" "write the same blob to a device image" flash write w.bin --board qemu-mps2-an500 --device d.img
@@ -71,7 +52,7 @@ run_kiln 1 "MISMATCH: first difference at 0x6001e241" "verify against the corrup
     flash verify w.bin --board qemu-mps2-an500 --device d.img
 
 kill $QPID; wait $QPID 2>/dev/null; QPID=""
-run_kiln 2 "cannot connect to GDB server at 127.0.0.1:$PORT" "no server: clear error" \
-    flash write w.bin --gdb 127.0.0.1:$PORT --address 0x60000000 --timeout 2
+run_kiln 2 "cannot connect to GDB server at 127.0.0.1:$QEMU_PORT" "no server: clear error" \
+    flash write w.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000 --timeout 2
 run_kiln 2 "not HOST:PORT" "malformed server address" flash write w.bin --gdb localhost --address 0x60000000
 finish

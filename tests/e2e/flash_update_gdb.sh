@@ -103,26 +103,8 @@ check "the last cut fell in the commit record" grep -q "writing the commit recor
 if ! command -v qemu-system-arm >/dev/null; then
     echo "SKIP: qemu-system-arm is not installed (QEMU half)"; finish; exit $?
 fi
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-start_qemu() {
-    for try in 1 2 3; do
-        QPORT=$(free_port)
-        qemu-system-arm -M mps2-an500 -S -gdb tcp:127.0.0.1:$QPORT -nographic \
-            -monitor none -serial none >"$T/qemu.log" 2>&1 &
-        QPID=$!
-        for i in $(seq 50); do
-            if (exec 3<>/dev/tcp/127.0.0.1/$QPORT) 2>/dev/null; then return 0; fi
-            kill -0 $QPID 2>/dev/null || break
-            sleep 0.1
-        done
-        kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
-    done
-    echo "cannot start QEMU:"; cat "$T/qemu.log"; exit 1
-}
 start_qemu
-G="--gdb 127.0.0.1:$QPORT --board qemu-mps2-an500"
+G="--gdb 127.0.0.1:$QEMU_PORT --board qemu-mps2-an500"
 mkblob q1.bin 100000 4
 mkblob q2.bin 100000 5
 mkblob q3.bin 90000 6
@@ -130,7 +112,7 @@ mkblob q3.bin 90000 6
 # 0x6001b000, region 8192 + 2 x 102400 = 212992 bytes.
 QA=0x60002000 QB=0x6001b000
 run_kiln 2 "give --board B" "RAM through the stub needs the board's geometry" \
-    flash update q1.bin --gdb 127.0.0.1:$QPORT --address 0x60000000
+    flash update q1.bin --gdb 127.0.0.1:$QEMU_PORT --address 0x60000000
 run_kiln 0 "commit:      record 1 -> slot A" "update q1 through QEMU's stub" flash update q1.bin $G --quiet
 check "RAM given the NOR geometry" grep -q "RAM, given the board's NOR geometry" "$T/out"
 check "the call names the blob-sized region" \
@@ -141,7 +123,7 @@ run_kiln 0 "slot A 0x60002000, slot B 0x6001b000.*" "slots --gdb on QEMU: layout
 check "slots --gdb on QEMU: q2 picked" grep -q "picks slot B (record 2)" "$T/out"
 if command -v gdb-multiarch >/dev/null; then
     dump() {    # dump ADDR LEN OUT: read by gdb, not by kiln
-        gdb-multiarch -nx -batch -ex "target remote 127.0.0.1:$QPORT" \
+        gdb-multiarch -nx -batch -ex "target remote 127.0.0.1:$QEMU_PORT" \
             -ex "dump binary memory $3 $1 $(($1 + $2))" -ex disconnect >gdb.log 2>&1
     }
     dump $QA "$(fsize q1.bin)" ga.bin
@@ -156,14 +138,14 @@ fi
 # cut changed is inside q1's range), records untouched.
 for cut in ops:0 ops:1 ops:7 ops:24 ops:300 bytes:5000 bytes:60000; do
     run_kiln 0 "verify: +OK" "slot A back to q1 before the cut at $cut" \
-        flash write q1.bin --gdb 127.0.0.1:$QPORT --address $QA
+        flash write q1.bin --gdb 127.0.0.1:$QEMU_PORT --address $QA
     run_kiln 2 "simulated loss of the link" "q3 update, link cut at $cut" \
         flash update q3.bin $G --quiet --inject-power-cut $cut --seed 3
     run_kiln 0 "picks slot B \(record 2\)" "after the cut at $cut q2 is still picked" flash slots $G
     run_kiln 0 "verify: +OK" "and slot B still holds q2" \
-        flash verify q2.bin --gdb 127.0.0.1:$QPORT --address $QB
+        flash verify q2.bin --gdb 127.0.0.1:$QEMU_PORT --address $QB
 done
 run_kiln 0 "commit:      record 3 -> slot A" "q3 update runs to its end" flash update q3.bin $G --quiet
 run_kiln 0 "picks slot A \(record 3\)" "q3 picked" flash slots $G
-run_kiln 0 "verify: +OK" "slot A holds q3" flash verify q3.bin --gdb 127.0.0.1:$QPORT --address $QA
+run_kiln 0 "verify: +OK" "slot A holds q3" flash verify q3.bin --gdb 127.0.0.1:$QEMU_PORT --address $QA
 finish

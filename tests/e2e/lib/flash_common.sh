@@ -17,6 +17,28 @@ trap cleanup EXIT
 export KILN_BOARDS_DIR="$ROOT/boards"
 pass=0 fail=0
 
+# start_qemu: QEMU halted (-S) with its gdbstub on a free port, as a board
+# under a probe; sets $QEMU_PORT and $QPID (a free port can be taken between
+# the probe and QEMU's bind, so up to three tries).
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+start_qemu() {
+    for try in 1 2 3; do
+        QEMU_PORT=$(free_port)
+        qemu-system-arm -M mps2-an500 -S -gdb tcp:127.0.0.1:$QEMU_PORT -nographic \
+            -monitor none -serial none >"$T/qemu.log" 2>&1 &
+        QPID=$!
+        for i in $(seq 50); do
+            if (exec 3<>/dev/tcp/127.0.0.1/$QEMU_PORT) 2>/dev/null; then return 0; fi
+            kill -0 $QPID 2>/dev/null || break
+            sleep 0.1
+        done
+        kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
+    done
+    echo "cannot start QEMU:"; cat "$T/qemu.log"; exit 1
+}
+
 ok()  { pass=$((pass + 1)); echo "ok    $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL  $*"; }
 
