@@ -119,6 +119,8 @@ int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 /* The extended operator set, ir_ops.def's ABS..GATHER (lower_ext.c). */
 int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+/* Their int8 forms, TFLite-Micro's integer kernels (lower_ext_s8.c); tried first. */
+int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 
 /* Gives every graph output bytes of its own (lower_outputs.c): an output
  * that would share a constant's, a graph input's or another output's bytes

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""int8_ext_ref.py - inputs and expected outputs for tests/e2e/tflite_int8_ext.sh.
+
+An independent model of TFLite-Micro's integer kernels for the int8 forms of
+the extended operator set, written from TFLite's definitions in plain Python
+integers (no code shared with Kiln): QuantizeMultiplier (frexp, round half
+away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
+RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
+ComparisonWithScaling (left shift 8, multiplier = the input's scale),
+AbsEvalQuantized, and the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
+ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
+The scales and zero points are tflite_int8_mkmodel.c's.
+
+    int8_ext_ref.py OUTDIR   -> OUTDIR/NAME/in_K.npy, OUTDIR/NAME/out.npy
+"""
+import math
+import os
+import sys
+
+import numpy as np
+
+F32 = np.float32
+
+
+def quantize_multiplier(m):
+    """TFLite QuantizeMultiplier: (q, shift) with m = q * 2^(shift - 31)."""
+    if m == 0.0:
+        return 0, 0
+    frac, e = math.frexp(m)
+    q = frac * (1 << 31)
+    q = int(math.floor(abs(q) + 0.5)) * (1 if q >= 0 else -1)   # std::round
+    if q == 1 << 31:
+        q //= 2
+        e += 1
+    if e < -31:
+        return 0, 0
+    return q, e
+
+
+def srdhm(a, b):
+    if a == b == -(1 << 31):
+        return (1 << 31) - 1
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    v = ab + nudge
+    q = abs(v) >> 31                      # C division truncates toward zero
+    return q if v >= 0 else -q
+
+
+def rdbpot(x, e):
+    mask = (1 << e) - 1
+    rem = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if rem > threshold else 0)
+
+
+def wrap32(v):
+    return (v + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def mbqm(x, q, shift):
+    left, right = max(shift, 0), max(-shift, 0)
+    return rdbpot(srdhm(wrap32(x * (1 << left)), q), right)
+
+
+def f32(v):
+    return float(F32(v))
+
+
+def compare(a, za, sa, b, zb, sb, fn):
+    """TFLM ComparisonWithScaling, b broadcast to a's shape."""
+    qa, sha = quantize_multiplier(f32(sa))
+    qb, shb = quantize_multiplier(f32(sb))
+    assert sha <= 0 and shb <= 0
+    b = np.broadcast_to(b, a.shape)
+    out = np.zeros(a.shape, dtype=bool)
+    for i in np.ndindex(a.shape):
+        va = rdbpot(srdhm((int(a[i]) - za) * 256, qa), -sha)
+        vb = rdbpot(srdhm((int(b[i]) - zb) * 256, qb), -shb)
+        out[i] = fn(va, vb)
+    return out
+
+
+def abs_s8(x, zx, sx, zy, sy):
+    rescale = f32(sx) != f32(sy)
+    if rescale:
+        q, sh = quantize_multiplier(float(F32(F32(sx) / F32(sy))))   # float division, as TFLM
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        v = abs(int(x[i]) - zx)
+        r = (mbqm(v, q, sh) if rescale else v) + zy
+        out[i] = min(max(r, -128), 127)
+    return out
+
+
+def arg(x, axis, is_min):
+    moved = np.moveaxis(x, axis, -1)
+    out = np.zeros(moved.shape[:-1], dtype=np.int32)
+    for i in np.ndindex(out.shape):
+        line = moved[i]
+        best = 0
+        for k in range(1, len(line)):
+            if (line[k] < line[best]) if is_min else (line[k] > line[best]):
+                best = k
+        out[i] = best
+    return out
+
+
+def main():
+    d = sys.argv[1]
+    rng = np.random.default_rng(8)
+
+    def save(name, ins, out):
+        os.makedirs(f"{d}/{name}", exist_ok=True)
+        for k, v in enumerate(ins):
+            np.save(f"{d}/{name}/in_{k}.npy", v)
+        np.save(f"{d}/{name}/out.npy", out)
+
+    def i8(*shape):
+        return rng.integers(-128, 128, shape).astype(np.int8)
+
+    x43 = i8(4, 3)
+    save("gather_s8", [x43], x43[[3, 0, 2]])
+    c = rng.integers(0, 2, (2, 3)).astype(bool)
+    a, b1 = i8(2, 3), i8(1)
+    save("select_v2_s8", [c, a, b1], np.where(c, a, b1))
+    save("expand_dims_s8", [a], a.reshape(2, 1, 3))
+    x3 = i8(2, 3, 4)
+    x3[0, :, 0] = -128                    # a column of the type minimum
+    x3[1, :, 1] = 127
+    save("reduce_max_s8", [x3], x3.max(axis=1))
+    save("reduce_min_s8", [x3], x3.min(axis=1))
+    x5 = i8(2, 5)
+    x5[0] = [3, 9, 9, -2, 9]              # ties: the first index wins
+    x5[1] = [-128, -128, 5, -128, 5]
+    save("arg_max_s8", [x5], arg(x5, 1, False))
+    save("arg_min_s8", [x5], arg(x5, 1, True))
+    bb = i8(3)
+    save("maximum_s8", [a, bb], np.maximum(a, bb))
+    save("minimum_s8", [a, bb], np.minimum(a, bb))
+
+    # comparisons: a (0.05, -3) with b [3]
+    ca = np.array([[-3, 17, -128], [127, 0, 5]], dtype=np.int8)
+    save("equal_s8", [ca, np.array([-3, 18, -128], dtype=np.int8)],
+         compare(ca, -3, 0.05, np.array([-3, 18, -128], dtype=np.int8), -3, 0.05, lambda p, q: p == q))
+    cb = np.array([-7, 3, -64], dtype=np.int8)      # 0.1 * (b + 7): 0, 1.0, -5.7
+    cmp2 = {"not_equal_s8": lambda p, q: p != q, "greater_s8": lambda p, q: p > q,
+            "greater_equal_s8": lambda p, q: p >= q}
+    ca2 = np.array([[-3, 17, -117], [-1, 23, -128]], dtype=np.int8)   # 0.05 * (a + 3): 0, 1.0, -5.7, ...
+    for name, fn in cmp2.items():
+        save(name, [ca2, cb], compare(ca2, -3, 0.05, cb, -7, 0.1, fn))
+    cc = i8(3)
+    for name, fn in {"less_s8": lambda p, q: p < q, "less_equal_s8": lambda p, q: p <= q}.items():
+        save(name, [a, cc], compare(a, -3, 0.05, cc, 11, 0.0173, fn))
+
+    xa = np.array([[-128, -10, 127], [-11, -9, 60]], dtype=np.int8)
+    save("abs_s8", [xa], abs_s8(xa, -10, 0.02, 100, 0.02))
+    save("abs_rescale_s8", [xa], abs_s8(xa, -10, 0.02, -128, 0.03))
+
+
+if __name__ == "__main__":
+    main()
