@@ -156,6 +156,8 @@ bool ref_int_mode(const ref_ctx *c)
         return x->dtype == IR_DT_F32 && (x->is_input || ir_is_const(x));
     case IR_OP_SVDF:            /* eval_svdf.c computes TFLite's integers itself */
         return true;
+    case IR_OP_ABS:             /* eval_ext.c: TFLM's AbsEvalQuantized */
+        return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
     default:
         return false;
     }
@@ -171,6 +173,10 @@ bool ref_int_exact_anyway(const ref_ctx *c)
         return same_q(x, y);
     case IR_OP_MAXPOOL:
         return same_q(x, y) && !c->nd->attr.act.on;
+    case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_MIN: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
+        return same_q(x, y) && !c->nd->attr.act.on;     /* a stored value is picked, never computed */
+    case IR_OP_WHERE:
+        return ref_in(c, 1) && ref_in(c, 2) && same_q(ref_in(c, 1), y) && same_q(ref_in(c, 2), y);
     case IR_OP_CONCAT: case IR_OP_MIN: case IR_OP_MAX:
         for (int k = 0; k < c->nd->n_in; k++)
             if (!ref_in(c, k) || !same_q(ref_in(c, k), y))
