@@ -8,7 +8,8 @@
  * The output tensors' shapes come from the file and are checked against
  * what the op computes.  int8 (per-tensor quantized) is taken where Kiln
  * reproduces TFLite-Micro's integer kernel bit-exactly (int8_form: ABS,
- * comparisons, REDUCE_MAX/MIN, ARG_MAX/MIN, SELECT/SELECT_V2, GATHER;
+ * SQUARED_DIFFERENCE, comparisons, REDUCE_MAX/MIN, ARG_MAX/MIN,
+ * SELECT/SELECT_V2, GATHER;
  * passes/lower_ext_s8.c); other math on int8/int16 is refused by name.
  * Never prints; fails via tfl_op_fail.
  */
@@ -143,6 +144,10 @@ bool tfl_ext_binary(tfl_ctx *c)
             return true;
         }
         tfl_node(c, op, 2, in, 1, &y);
+        return true;
+    }
+    if (c->builtin == B_SQUARED_DIFFERENCE && int8_form(c, a) && int8_form(c, b) && int8_form(c, y)) {
+        tfl_node(c, IR_OP_SQUARED_DIFFERENCE, 2, in, 1, &y);     /* TFLM's integer kernel */
         return true;
     }
     if (!float_only(c, a) || !float_only(c, b) || !float_only(c, y))

@@ -2,7 +2,7 @@
  * lower_ext_s8.c - lowering of the int8 forms of the extended operator set
  * to runtime/kernels/ext_s8.c (include/kiln/kernels_ext_s8.h): comparisons
  * (TFLM's scaled comparison), REDUCE_MAX/MIN and ARG_MAX/MIN (stored values,
- * no arithmetic) and ABS (requantized).
+ * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized).
  *
  * Claims an extended-set node only when one of its operands is quantized
  * int8; everything TFLM's Prepare computes in floating point (the
@@ -38,21 +38,49 @@ static bool any_s8(const ir_graph *g, const ir_node *nd)
     return nd->out[0] >= 0 && T(g, nd->out[0])->dtype == IR_DT_S8 && T(g, nd->out[0])->q.n > 0;
 }
 
-/* TFLite QuantizeMultiplierSmallerThanOneExp(scale): refused unless
- * 0 < scale < 1 (TFLM asserts it; a shift > 0 would be undefined there). */
-static int cmp_scale(ir_graph *g, int node, const ir_tensor *t, int32_t *mult, int32_t *shift, char *err,
-                     size_t errlen)
+/* TFLite QuantizeMultiplierSmallerThanOneExp(m): refused unless 0 < m < 1
+ * (TFLM asserts it; a shift > 0 would be undefined there). */
+static int smaller_than_one(ir_graph *g, int node, const ir_tensor *t, double m, int32_t *mult, int32_t *shift,
+                            char *err, size_t errlen)
 {
-    const float s = t->q.scale[0];
-    if (!(s > 0.0f && s < 1.0f))
+    if (!(m > 0.0 && m < 1.0))
         return lower_fail(err, errlen, g, node, "unsupported: int8 %s on '%s' with scale %g (TFLite-Micro's "
-                          "scaled comparison needs 0 < scale < 1)", ir_op_name(g->nodes[node].op), t->name, (double)s);
+                          "input rescaling needs a multiplier in (0, 1), here %g)", ir_op_name(g->nodes[node].op),
+                          t->name, (double)t->q.scale[0], m);
     int sh;
-    qu_quantize_multiplier((double)s, mult, &sh);
+    qu_quantize_multiplier(m, mult, &sh);
     *shift = sh;
     return 1;
 }
 
+/* The shared input half of TFLM's scaled comparison and SQUARED_DIFFERENCE:
+ * broadcast walk, offsets -zp, left shift, and each input's multiplier
+ * (ma, mb: the real values TFLM quantizes). */
+static int scaled_inputs(ir_graph *g, int node, int left_shift, double ma, double mb, kiln_cmp_s8_params *cp,
+                         char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *a = T(g, nd->in[0]), *b = T(g, nd->in[1]), *y = T(g, nd->out[0]);
+    memset(cp, 0, sizeof *cp);
+    int32_t sh[IR_MAX_DIMS], as[IR_MAX_DIMS], bs[IR_MAX_DIMS];
+    const int r = lower_broadcast(y, a, b, sh, as, bs);
+    if (r < 0 || !lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "inputs do not broadcast to the output");
+    cp->bc.rank = r;
+    memcpy(cp->bc.shape, sh, sizeof(int32_t) * (size_t)r);
+    memcpy(cp->bc.a_stride, as, sizeof(int32_t) * (size_t)r);
+    memcpy(cp->bc.b_stride, bs, sizeof(int32_t) * (size_t)r);
+    cp->left_shift = left_shift;
+    cp->a_offset = -a->q.zero_point[0];
+    cp->b_offset = -b->q.zero_point[0];
+    if (smaller_than_one(g, node, a, ma, &cp->a_mult, &cp->a_shift, err, errlen) < 0 ||
+        smaller_than_one(g, node, b, mb, &cp->b_mult, &cp->b_shift, err, errlen) < 0)
+        return -1;
+    return 1;
+}
+
+/* TFLM ComparisonsPrepare: left shift 8, each multiplier the input's own
+ * scale. */
 static int lower_compare_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
@@ -62,24 +90,39 @@ static int lower_compare_s8(ir_graph *g, int node, lir_program *p, char *err, si
                           "per-tensor quantized int8 inputs and a bool output)", ir_op_name(nd->op),
                           ir_dtype_name(a->dtype), ir_dtype_name(b->dtype));
     kiln_cmp_s8_params cp;
-    memset(&cp, 0, sizeof cp);
-    int32_t sh[IR_MAX_DIMS], as[IR_MAX_DIMS], bs[IR_MAX_DIMS];
-    const int r = lower_broadcast(y, a, b, sh, as, bs);
-    if (r < 0 || !lower_fits_i32(ir_numel(y)))
-        return lower_fail(err, errlen, g, node, "inputs do not broadcast to the output");
-    cp.bc.rank = r;
-    memcpy(cp.bc.shape, sh, sizeof(int32_t) * (size_t)r);
-    memcpy(cp.bc.a_stride, as, sizeof(int32_t) * (size_t)r);
-    memcpy(cp.bc.b_stride, bs, sizeof(int32_t) * (size_t)r);
+    if (scaled_inputs(g, node, 8, (double)a->q.scale[0], (double)b->q.scale[0], &cp, err, errlen) < 0)
+        return -1;
     cp.bc.fn = nd->op == IR_OP_EQUAL ? KILN_CMP_EQ : nd->op == IR_OP_GREATER ? KILN_CMP_GT
              : nd->op == IR_OP_GREATER_EQUAL ? KILN_CMP_GE : nd->op == IR_OP_LESS ? KILN_CMP_LT : KILN_CMP_LE;
-    cp.left_shift = 8;          /* TFLM's kLeftShift */
-    cp.a_offset = -a->q.zero_point[0];
-    cp.b_offset = -b->q.zero_point[0];
-    if (cmp_scale(g, node, a, &cp.a_mult, &cp.a_shift, err, errlen) < 0 ||
-        cmp_scale(g, node, b, &cp.b_mult, &cp.b_shift, err, errlen) < 0)
-        return -1;
     lir_call *c = LIR_CALL(p, node, "kiln_compare_s8_scaled", kiln_cmp_s8_params, &cp);
+    lir_in(c, nd->in[0]);
+    lir_in(c, nd->in[1]);
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
+/* TFLM SquaredDifferencePrepare for int8: left shift 7; inputs by
+ * s / (2 max(s_a, s_b)), the square by (2 max)^2 / (2^14 s_y), in double. */
+static int lower_sqdiff_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *a = T(g, nd->in[0]), *b = T(g, nd->in[1]), *y = T(g, nd->out[0]);
+    if (!is_qs8(a) || !is_qs8(b) || !is_qs8(y) || nd->attr.act.on)
+        return lower_fail(err, errlen, g, node, "unsupported: int8 SquaredDifference needs per-tensor quantized "
+                          "int8 inputs and output");
+    const double twice_max = 2.0 * (double)(a->q.scale[0] > b->q.scale[0] ? a->q.scale[0] : b->q.scale[0]);
+    kiln_sqdiff_s8_params sp;
+    if (scaled_inputs(g, node, 7, (double)a->q.scale[0] / twice_max, (double)b->q.scale[0] / twice_max, &sp.in,
+                      err, errlen) < 0)
+        return -1;
+    int sh;
+    const double m = twice_max * twice_max / (double)(16384.0f * y->q.scale[0]);
+    if (qu_multiplier_fits(m, QU_SHIFT_MAX, &sp.out_mult, &sh) != QU_FITS)
+        return lower_fail(err, errlen, g, node, "int8 SquaredDifference: output multiplier %g needs a shift "
+                          "beyond %d", m, QU_SHIFT_MAX);
+    sp.out_shift = sh;
+    sp.out_zp = y->q.zero_point[0];
+    lir_call *c = LIR_CALL(p, node, "kiln_squared_difference_s8", kiln_sqdiff_s8_params, &sp);
     lir_in(c, nd->in[0]);
     lir_in(c, nd->in[1]);
     lir_out(c, nd->out[0]);
@@ -177,7 +220,7 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
 {
     const ir_node *nd = &g->nodes[node];
     const ir_op op = nd->op;
-    if (op < IR_OP_ABS || op > IR_OP_GATHER_ELEMENTS || nd->n_out < 1 || nd->out[0] < 0 || nd->n_in < 1 ||
+    if (op < IR_OP_ABS || op > IR_OP_SQUARED_DIFFERENCE || nd->n_out < 1 || nd->out[0] < 0 || nd->n_in < 1 ||
         nd->in[0] < 0 || !any_s8(g, nd))
         return 0;
     switch (op) {
@@ -189,6 +232,8 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_arg_s8(g, node, p, err, errlen);
     case IR_OP_ABS:
         return lower_abs_s8(g, node, p, err, errlen);
+    case IR_OP_SQUARED_DIFFERENCE:
+        return lower_sqdiff_s8(g, node, p, err, errlen);
     case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
         return 0;               /* stored values move as they are: lower_ext.c, same quantization */
     default:

@@ -138,19 +138,52 @@ static bool q_s8(const ir_tensor *t)
     return t->dtype == IR_DT_S8 && t->q.n == 1;
 }
 
-/* TFLM ComparisonWithScaling on int8: (q - zp) * 2^8, then
- * MultiplyByQuantizedMultiplierSmallerThanOneExp by the tensor's own scale. */
-static double *scaled_cmp_values(ref_ctx *c, int k)
+/* The input step of TFLM's int8 ComparisonWithScaling and
+ * SquaredDifference: (q - zp) * 2^left_shift, then
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp by real multiplier `real`
+ * (the comparison: the tensor's scale; SquaredDifference: s / 2 max). */
+static double *scaled_values(ref_ctx *c, int k, double real, int left_shift)
 {
     const ir_tensor *t = ref_in(c, k);
     const double *sv = ref_stored(c, k);
-    const ri_mult m = ri_quantize_multiplier((double)t->q.scale[0]);
+    const ri_mult m = ri_quantize_multiplier(real);
     double *v = ref_tmp(c, ir_numel(t));
     for (int64_t i = 0; i < ir_numel(t); i++) {
         const int32_t d = (int32_t)sv[i] - t->q.zero_point[0];
-        v[i] = ri_rdbpot(ri_srdhm(d * 256, m.q), m.shift < 0 ? -m.shift : 0);
+        v[i] = ri_rdbpot(ri_srdhm(d * (1 << left_shift), m.q), m.shift < 0 ? -m.shift : 0);
     }
     return v;
+}
+
+/* SQUARED_DIFFERENCE: TFLM's int8 integers (ir_ops.def), else (a - b)^2 in
+ * double. */
+static bool ref_squared_difference(ref_ctx *c)
+{
+    const ir_tensor *a = ref_in(c, 0), *b = ref_in(c, 1), *y = ref_out(c, 0);
+    if (!a || !b || !y)
+        return ref_fail(c, "needs inputs A, B and output Y");
+    if (!broadcasts(c, a, y) || !broadcasts(c, b, y))
+        return false;
+    double *out = ref_tmp(c, ir_numel(y));
+    if (!ref_int_mode(c)) {
+        const double *av = ref_real(c, 0), *bv = ref_real(c, 1);
+        for (int64_t i = 0; i < ir_numel(y); i++) {
+            const double d = av[bcast_offset(i, a, y)] - bv[bcast_offset(i, b, y)];
+            out[i] = d * d;
+        }
+        ref_store(c, 0, out);
+        return true;
+    }
+    const double tm = 2.0 * (double)(a->q.scale[0] > b->q.scale[0] ? a->q.scale[0] : b->q.scale[0]);
+    const double *av = scaled_values(c, 0, (double)a->q.scale[0] / tm, 7);
+    const double *bv = scaled_values(c, 1, (double)b->q.scale[0] / tm, 7);
+    const ri_mult om = ri_quantize_multiplier(tm * tm / (double)(16384.0f * y->q.scale[0]));
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const int32_t d = (int32_t)(av[bcast_offset(i, a, y)] - bv[bcast_offset(i, b, y)]);
+        out[i] = ri_clamp((int64_t)ri_mbqm(d * d, om) + y->q.zero_point[0], -128, 127);
+    }
+    ref_store_plain(c, 0, out);
+    return true;
 }
 
 static bool ref_binary_ext(ref_ctx *c)
@@ -161,8 +194,8 @@ static bool ref_binary_ext(ref_ctx *c)
     if (!broadcasts(c, a, y) || !broadcasts(c, b, y))
         return false;
     const bool scaled = c->nd->op >= IR_OP_EQUAL && c->nd->op <= IR_OP_LESS_EQUAL && q_s8(a) && q_s8(b);
-    const double *av = scaled ? scaled_cmp_values(c, 0) : ref_real(c, 0);
-    const double *bv = scaled ? scaled_cmp_values(c, 1) : ref_real(c, 1);
+    const double *av = scaled ? scaled_values(c, 0, (double)a->q.scale[0], 8) : ref_real(c, 0);
+    const double *bv = scaled ? scaled_values(c, 1, (double)b->q.scale[0], 8) : ref_real(c, 1);
     double *out = ref_tmp(c, ir_numel(y));
     for (int64_t i = 0; i < ir_numel(y); i++)
         out[i] = binary_fn(c->nd->op, av[bcast_offset(i, a, y)], bv[bcast_offset(i, b, y)]);
@@ -433,12 +466,14 @@ static bool ref_gather_elements(ref_ctx *c)
 
 bool ref_ext_claims(ir_op op)
 {
-    return op >= IR_OP_ABS && op <= IR_OP_GATHER_ELEMENTS;
+    return op >= IR_OP_ABS && op <= IR_OP_SQUARED_DIFFERENCE;
 }
 
 bool ref_ext(ref_ctx *c)
 {
     const ir_op op = c->nd->op;
+    if (op == IR_OP_SQUARED_DIFFERENCE)
+        return ref_squared_difference(c);
     if (op >= IR_OP_ABS && op <= IR_OP_SQUARE)
         return ref_unary_ext(c);
     if (op >= IR_OP_POW && op <= IR_OP_XOR)

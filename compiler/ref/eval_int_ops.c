@@ -158,6 +158,9 @@ bool ref_int_mode(const ref_ctx *c)
         return true;
     case IR_OP_ABS:             /* eval_ext.c: TFLM's AbsEvalQuantized */
         return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
+    case IR_OP_SQUARED_DIFFERENCE:  /* eval_ext.c: TFLM's SquaredDifference<int8_t> */
+        return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8 && ref_in(c, 1) &&
+               per_tensor(ref_in(c, 1)) && ref_in(c, 1)->dtype == IR_DT_S8;
     default:
         return false;
     }

@@ -35,6 +35,18 @@ typedef struct kiln_cmp_s8_params {
 
 void kiln_compare_s8_scaled(const kiln_cmp_s8_params *p, const int8_t *a, const int8_t *b, uint8_t *y);
 
+/* SQUARED_DIFFERENCE on int8 (TFLM's SquaredDifference<int8_t>): the inputs
+ * scaled as above (left_shift 7), d = va - vb, then
+ * y = clamp(MBQM(d * d, out_mult, out_shift) + out_zp) to int8. */
+#define KILN_SQDIFF_S8_PARAMS_FIELDS(F, A, S)                                                      \
+    S(kiln_cmp_s8_params, in)                                                                      \
+    F(int32_t, out_mult, INT) F(int32_t, out_shift, INT) F(int32_t, out_zp, INT)
+typedef struct kiln_sqdiff_s8_params {
+    KILN_FIELDS(KILN_SQDIFF_S8_PARAMS_FIELDS)
+} kiln_sqdiff_s8_params;
+
+void kiln_squared_difference_s8(const kiln_sqdiff_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y);
+
 /* REDUCE_MAX / REDUCE_MIN of stored int8 values (X and Y share their
  * quantization, as TFLM requires): kiln_reduce_ext_params with fn
  * KILN_RED_MAX or KILN_RED_MIN; Y starts at -128 / 127. */

@@ -29,7 +29,11 @@ static uint8_t compare(int32_t fn, int32_t a, int32_t b)
     }
 }
 
-void kiln_compare_s8_scaled(const kiln_cmp_s8_params *p, const int8_t *a, const int8_t *b, uint8_t *y)
+/* Walks Y in order: for each element, both operands scaled (TFLM's
+ * shifted, multiplied input values), then either compared into y8 (bool)
+ * or, with sq set, squared and requantized into ys8. */
+static void scaled_pairs(const kiln_cmp_s8_params *p, const kiln_sqdiff_s8_params *sq, const int8_t *a,
+                         const int8_t *b, uint8_t *y8, int8_t *ys8)
 {
     const kiln_bcast_params *bc = &p->bc;
     int32_t n = 1, idx[KILN_MAX_DIMS] = {0}, ia = 0, ib = 0;
@@ -38,7 +42,12 @@ void kiln_compare_s8_scaled(const kiln_cmp_s8_params *p, const int8_t *a, const 
     for (int32_t i = 0; i < n; i++) {
         const int32_t va = scale_cmp(a[ia] + p->a_offset, p->left_shift, p->a_mult, p->a_shift);
         const int32_t vb = scale_cmp(b[ib] + p->b_offset, p->left_shift, p->b_mult, p->b_shift);
-        y[i] = compare(bc->fn, va, vb);
+        if (sq) {
+            const int32_t diff = va - vb;   /* |diff| < 2^15 with left_shift 7: the square fits */
+            ys8[i] = (int8_t)kiln_clamp32(kiln_mbqm(diff * diff, sq->out_mult, sq->out_shift) + sq->out_zp, -128, 127);
+        } else {
+            y8[i] = compare(bc->fn, va, vb);
+        }
         for (int32_t d = bc->rank - 1; d >= 0; d--) {
             ia += bc->a_stride[d];
             ib += bc->b_stride[d];
@@ -49,6 +58,16 @@ void kiln_compare_s8_scaled(const kiln_cmp_s8_params *p, const int8_t *a, const 
             idx[d] = 0;
         }
     }
+}
+
+void kiln_compare_s8_scaled(const kiln_cmp_s8_params *p, const int8_t *a, const int8_t *b, uint8_t *y)
+{
+    scaled_pairs(p, 0, a, b, y, 0);
+}
+
+void kiln_squared_difference_s8(const kiln_sqdiff_s8_params *p, const int8_t *a, const int8_t *b, int8_t *y)
+{
+    scaled_pairs(&p->in, p, a, b, 0, y);
 }
 
 void kiln_reduce_minmax_s8(const kiln_reduce_ext_params *p, const int8_t *x, int8_t *y)

@@ -12,7 +12,8 @@
  * zero points (NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL).  ABS
  * with one scale (saturating at 127) and with two.  Refusals: a comparison
  * with scale 1.5, a REDUCE_MAX whose output quantization differs, an int8
- * SQUARED_DIFFERENCE (no bit-exact kernel in Kiln).  The scales and zero
+ * LOG (TFLM has no int8 LOG).  SQUARED_DIFFERENCE with one input scale
+ * (output zero point -128) and with two (broadcast).  The scales and zero
  * points are repeated in tests/gen/int8_ext_ref.py, the reference.
  */
 #include <stdio.h>
@@ -27,14 +28,20 @@ static int fails;
 
 #define Q(s, z) 1, {s}, {z}
 
-/* a [2,3] (s 0.05, zp -3) and b [3] (sb, zb) into y of ytype (s 0.05, zp -3 when int8). */
-static void binary(const char *dir, const char *name, int builtin, int ytype, float sb, int zb)
+/* a [2,3] (s 0.05, zp -3) and b [3] (sb, zb) into y of ytype (int8: ys, yz). */
+static void binary_q(const char *dir, const char *name, int builtin, int ytype, float sb, int zb, float ys, int yz)
 {
     tb_tensor t[3] = {{"a", I8, 2, {2, 3}, 0, Q(0.05f, -3)}, {"b", I8, 1, {3}, 0, Q(sb, zb)},
-                      {"y", ytype, 2, {2, 3}, 0, ytype == I8 ? 1 : 0, {0.05f}, {-3}}};
+                      {"y", ytype, 2, {2, 3}, 0, ytype == I8 ? 1 : 0, {ys}, {yz}}};
     tb_op op = {builtin, 2, 2, {0, 1}, 1, {2}};
     tb_model m = {3, t, 1, &op, 1, NULL, 2, {0, 1}, 1, {2}};
     fails += !tb_write(&m, dir, name);
+}
+
+/* binary_q with y (0.05, -3) when int8. */
+static void binary(const char *dir, const char *name, int builtin, int ytype, float sb, int zb)
+{
+    binary_q(dir, name, builtin, ytype, sb, zb, 0.05f, -3);
 }
 
 static void reduce(const char *dir, const char *name, int builtin, float ys)
@@ -117,9 +124,16 @@ int main(int argc, char **argv)
     binary(d, "less_equal_s8.tflite", 63, BOOL, 0.0173f, 11);
     abs_model(d, "abs_s8.tflite", 0.02f, 100);      /* same scale: |x - zp| + 100 saturates */
     abs_model(d, "abs_rescale_s8.tflite", 0.03f, -128);
+    binary_q(d, "squared_difference_s8.tflite", 99, I8, 0.05f, -3, 0.02f, -128);
+    binary_q(d, "squared_difference_rescale_s8.tflite", 99, I8, 0.1f, -7, 0.05f, -100);
     /* refused */
     binary(d, "bad_greater_scale.tflite", 61, BOOL, 1.5f, 0);
     reduce(d, "bad_reduce_max_quant.tflite", 82, 0.2f);
-    binary(d, "bad_squared_difference.tflite", 99, I8, 0.05f, -3);
+    {   /* int8 LOG: TFLM has no int8 LOG kernel either */
+        tb_tensor t[2] = {{"x", I8, 2, {2, 3}, 0, Q(0.1f, 0)}, {"y", I8, 2, {2, 3}, 0, Q(0.05f, 0)}};
+        tb_op op = {73, 1, 1, {0}, 1, {1}};
+        tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
+        fails += !tb_write(&m, d, "bad_log.tflite");
+    }
     return fails ? 1 : 0;
 }

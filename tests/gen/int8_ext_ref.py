@@ -7,7 +7,7 @@ integers (no code shared with Kiln): QuantizeMultiplier (frexp, round half
 away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
-AbsEvalQuantized, and the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
+AbsEvalQuantized, SquaredDifference<int8_t>, and the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
 
@@ -93,6 +93,22 @@ def abs_s8(x, zx, sx, zy, sy):
     return out
 
 
+def squared_difference(a, za, sa, b, zb, sb, zy, sy):
+    """TFLM SquaredDifference<int8_t>: left shift 7, inputs by s / (2 max), the
+    int32 square by (2 max)^2 / (2^14 s_y) (float product in the denominator)."""
+    tm = 2.0 * max(f32(sa), f32(sb))
+    qa, sha = quantize_multiplier(f32(sa) / tm)
+    qb, shb = quantize_multiplier(f32(sb) / tm)
+    qo, sho = quantize_multiplier(tm * tm / f32(16384 * F32(sy)))
+    b = np.broadcast_to(b, a.shape)
+    out = np.zeros(a.shape, dtype=np.int8)
+    for i in np.ndindex(a.shape):
+        va = rdbpot(srdhm((int(a[i]) - za) * 128, qa), -sha)
+        vb = rdbpot(srdhm((int(b[i]) - zb) * 128, qb), -shb)
+        out[i] = min(max(mbqm((va - vb) ** 2, qo, sho) + zy, -128), 127)
+    return out
+
+
 def arg(x, axis, is_min):
     moved = np.moveaxis(x, axis, -1)
     out = np.zeros(moved.shape[:-1], dtype=np.int32)
@@ -156,6 +172,13 @@ def main():
     xa = np.array([[-128, -10, 127], [-11, -9, 60]], dtype=np.int8)
     save("abs_s8", [xa], abs_s8(xa, -10, 0.02, 100, 0.02))
     save("abs_rescale_s8", [xa], abs_s8(xa, -10, 0.02, -128, 0.03))
+
+    sa = np.array([[-128, 127, -3], [0, 40, -40]], dtype=np.int8)
+    sb = np.array([127, -128, -3], dtype=np.int8)                      # saturates at 127
+    save("squared_difference_s8", [sa, sb], squared_difference(sa, -3, 0.05, sb, -3, 0.05, -128, 0.02))
+    sa2 = np.array([[-3, 0, 10], [-20, 5, -8]], dtype=np.int8)        # small differences: no saturation
+    sb2 = np.array([-7, 0, -15], dtype=np.int8)
+    save("squared_difference_rescale_s8", [sa2, sb2], squared_difference(sa2, -3, 0.05, sb2, -7, 0.1, -100, 0.05))
 
 
 if __name__ == "__main__":
