@@ -17,7 +17,10 @@
 
 #include "kiln/kernels_ext_s8.h"
 #include "passes/lower.h"
+#include <math.h>
+
 #include "passes/lower_util.h"
+#include "passes/lut_s8.h"
 #include "passes/quant_util.h"
 
 static const ir_tensor *T(const ir_graph *g, int i)
@@ -216,6 +219,35 @@ static int lower_abs_s8(ir_graph *g, int node, lir_program *p, char *err, size_t
     return 1;
 }
 
+/* TFLM PrepareAbsRsqrt for RSQRT: QuantizeMultiplier(1 / (sqrtf(s_in) *
+ * s_out)), the float product widened to double; the kernel is a table of
+ * RsqrtEvalQuantized over the 256 inputs (lut_s8.c). */
+static int lower_rsqrt_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
+    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || nd->attr.act.on || !lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "unsupported: int8 Rsqrt needs per-tensor quantized int8 X and Y "
+                          "of one size");
+    int32_t mult;
+    int shift;
+    const double m = 1.0 / (double)(sqrtf(x->q.scale[0]) * y->q.scale[0]);
+    if (qu_multiplier_fits(m, QU_SHIFT_MAX, &mult, &shift) != QU_FITS || shift - 20 < -31)
+        return lower_fail(err, errlen, g, node, "int8 Rsqrt: multiplier %g is out of TFLite-Micro's range", m);
+    int8_t table[256];
+    lut_rsqrt_s8(x->q.zero_point[0], mult, shift, y->q.zero_point[0], table);
+    const kiln_lut_s8_params lp = {.size = (int32_t)ir_numel(y)};
+    const int xi = nd->in[0], yi = nd->out[0];
+    const int64_t n256 = 256;
+    /* x, y and nd may move once a constant is added: only indices below. */
+    const int ti = lower_add_const(g, node, x->name, "rsqrt_table", IR_DT_S8, 1, &n256, table, sizeof table);
+    lir_call *c = LIR_CALL(p, node, "kiln_lut_s8", kiln_lut_s8_params, &lp);
+    lir_in(c, xi);
+    lir_in(c, ti);
+    lir_out(c, yi);
+    return 1;
+}
+
 int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
@@ -234,6 +266,8 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_abs_s8(g, node, p, err, errlen);
     case IR_OP_SQUARED_DIFFERENCE:
         return lower_sqdiff_s8(g, node, p, err, errlen);
+    case IR_OP_RSQRT:
+        return lower_rsqrt_s8(g, node, p, err, errlen);
     case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
         return 0;               /* stored values move as they are: lower_ext.c, same quantization */
     default:

@@ -69,6 +69,15 @@ typedef struct kiln_abs_s8_params {
 
 void kiln_abs_s8(const kiln_abs_s8_params *p, const int8_t *x, int8_t *y);
 
+/* A unary int8 op as a table of its 256 results, built by the compiler with
+ * the integer steps of TFLM's kernel (RSQRT): y = table[x + 128]. */
+#define KILN_LUT_S8_PARAMS_FIELDS(F, A, S) F(int32_t, size, INT)
+typedef struct kiln_lut_s8_params {
+    KILN_FIELDS(KILN_LUT_S8_PARAMS_FIELDS)
+} kiln_lut_s8_params;
+
+void kiln_lut_s8(const kiln_lut_s8_params *p, const int8_t *x, const int8_t *table, int8_t *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 /*
  * ext_s8.c - int8 kernels of the extended operator set (kernels_ext_s8.h):
- * scaled comparisons, REDUCE_MAX/MIN, ARG_MAX/MIN and ABS, each the integer
- * steps of TFLite-Micro's kernel for that builtin.
+ * scaled comparisons, SQUARED_DIFFERENCE, REDUCE_MAX/MIN, ARG_MAX/MIN, ABS
+ * and table lookups, each the integer steps of TFLite-Micro's kernel for
+ * that builtin.
  *
  * Relies on fixedpoint_s8.h for gemmlowp's rounding primitives.  The
  * broadcasting walk keeps each operand's offset in step through its strides
@@ -128,4 +129,10 @@ void kiln_abs_s8(const kiln_abs_s8_params *p, const int8_t *x, int8_t *y)
         const int32_t r = (p->rescale ? kiln_mbqm(v, p->mult, p->shift) : v) + p->out_zp;
         y[i] = (int8_t)kiln_clamp32(r, -128, 127);
     }
+}
+
+void kiln_lut_s8(const kiln_lut_s8_params *p, const int8_t *x, const int8_t *table, int8_t *y)
+{
+    for (int32_t i = 0; i < p->size; i++)
+        y[i] = table[x[i] + 128];
 }

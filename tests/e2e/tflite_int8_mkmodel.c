@@ -14,7 +14,8 @@
  * with scale 1.5, a REDUCE_MAX whose output quantization differs, an int8
  * LOG (TFLM has no int8 LOG).  SQUARED_DIFFERENCE with one input scale
  * (output zero point -128) and with two (broadcast).  The scales and zero
- * points are repeated in tests/gen/int8_ext_ref.py, the reference.
+ * points are repeated in tests/gen/int8_ext_ref.py, the reference.  RSQRT
+ * [2,4] over inputs 0..255 above the zero point, with two quantizations.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,16 @@ int main(int argc, char **argv)
     binary(d, "less_equal_s8.tflite", 63, BOOL, 0.0173f, 11);
     abs_model(d, "abs_s8.tflite", 0.02f, 100);      /* same scale: |x - zp| + 100 saturates */
     abs_model(d, "abs_rescale_s8.tflite", 0.03f, -128);
+    {   /* RSQRT [2,4]: (0.01, -128) -> (0.1, -128) and (0.002, -5) -> (0.3, 10) */
+        static const struct { const char *name; float xs, ys; int xz, yz; } rs[] = {
+            {"rsqrt_s8.tflite", 0.01f, 0.1f, -128, -128}, {"rsqrt_rescale_s8.tflite", 0.002f, 0.3f, -5, 10}};
+        for (int k = 0; k < 2; k++) {
+            tb_tensor t[2] = {{"x", I8, 2, {2, 4}, 0, Q(rs[k].xs, rs[k].xz)}, {"y", I8, 2, {2, 4}, 0, Q(rs[k].ys, rs[k].yz)}};
+            tb_op op = {76, 2, 1, {0}, 1, {1}};
+            tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
+            fails += !tb_write(&m, d, rs[k].name);
+        }
+    }
     binary_q(d, "squared_difference_s8.tflite", 99, I8, 0.05f, -3, 0.02f, -128);
     binary_q(d, "squared_difference_rescale_s8.tflite", 99, I8, 0.1f, -7, 0.05f, -100);
     /* refused */

@@ -7,7 +7,8 @@ integers (no code shared with Kiln): QuantizeMultiplier (frexp, round half
 away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
-AbsEvalQuantized, SquaredDifference<int8_t>, and the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
+AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
+Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, and the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
 
@@ -109,6 +110,59 @@ def squared_difference(a, za, sa, b, zb, sb, zy, sy):
     return out
 
 
+def sat_shl(x, e):
+    """gemmlowp SaturatingRoundingMultiplyByPOT<e>, e > 0."""
+    lim = (1 << (31 - e)) - 1
+    if x > lim:
+        return (1 << 31) - 1
+    if x < -lim:
+        return -(1 << 31)
+    return x << e
+
+
+def clz32(v):
+    return 32 - v.bit_length()
+
+
+def inv_sqrt_multiplier(v):
+    """TFLite GetInvSqrtQuantizedMultiplierExp(v, reverse_shift = -1)."""
+    if v <= 1:
+        return (1 << 31) - 1, 0
+    sh = 11
+    while v >= 1 << 29:
+        v //= 4
+        sh += 1
+    pairs = (clz32(v) - 1) // 2 - 1
+    sh -= pairs
+    v <<= 2 * pairs
+    half_in = rdbpot(v >> 1, 1)              # F3 input / 2
+    x = 1 << 28                              # F3 one
+    for _ in range(5):
+        x3 = sat_shl(srdhm(srdhm(x, x), x), 6)
+        x = sat_shl(srdhm((1 << 28) + (1 << 27), x) - srdhm(half_in, x3), 3)
+    x = srdhm(x, 1518500250)                 # sqrt(2)/2 in Q0
+    if sh < 0:
+        x = wrap32(x << -sh)
+        sh = 0
+    return x, -sh
+
+
+def rsqrt_s8(x, zx, sx, zy, sy):
+    """TFLM RsqrtEvalQuantized; 0 gives 127."""
+    q, sh = quantize_multiplier(1.0 / float(F32(np.sqrt(F32(sx))) * F32(sy)))    # float sqrt and product
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        v = int(x[i]) - zx
+        assert v >= 0
+        if v == 0:
+            out[i] = 127
+            continue
+        m, s = inv_sqrt_multiplier(v)
+        data = mbqm(1, m, s + 20)
+        out[i] = min(max(mbqm(data, q, sh - 20) + zy, -128), 127)
+    return out
+
+
 def arg(x, axis, is_min):
     moved = np.moveaxis(x, axis, -1)
     out = np.zeros(moved.shape[:-1], dtype=np.int32)
@@ -172,6 +226,11 @@ def main():
     xa = np.array([[-128, -10, 127], [-11, -9, 60]], dtype=np.int8)
     save("abs_s8", [xa], abs_s8(xa, -10, 0.02, 100, 0.02))
     save("abs_rescale_s8", [xa], abs_s8(xa, -10, 0.02, -128, 0.03))
+
+    xr = np.array([[-128, -127, -126, -100], [-60, 0, 100, 127]], dtype=np.int8)   # v = 0, 1, 2 .. 255
+    save("rsqrt_s8", [xr], rsqrt_s8(xr, -128, 0.01, -128, 0.1))
+    xr2 = np.array([[-5, -4, 0, 20], [50, 90, 126, 127]], dtype=np.int8)
+    save("rsqrt_rescale_s8", [xr2], rsqrt_s8(xr2, -5, 0.002, 10, 0.3))
 
     sa = np.array([[-128, 127, -3], [0, 40, -40]], dtype=np.int8)
     sb = np.array([127, -128, -3], dtype=np.int8)                      # saturates at 127
