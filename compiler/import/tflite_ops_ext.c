@@ -7,7 +7,7 @@
  *
  * The output tensors' shapes come from the file and are checked against
  * what the op computes.  int8 (per-tensor quantized) is taken where Kiln
- * reproduces TFLite-Micro's integer kernel bit-exactly (int8_form: ABS, RSQRT,
+ * reproduces TFLite-Micro's integer kernel bit-exactly (int8_form: ABS, RSQRT, ELU,
  * SQUARED_DIFFERENCE, comparisons, REDUCE_MAX/MIN, ARG_MAX/MIN,
  * SELECT/SELECT_V2, GATHER;
  * passes/lower_ext_s8.c); other math on int8/int16 is refused by name.
@@ -86,7 +86,8 @@ bool tfl_ext_unary(tfl_ctx *c)
         tfl_node(c, IR_OP_NOT, 1, &x, 1, &y);
         return true;
     }
-    const bool abs_s8 = (c->builtin == B_ABS || c->builtin == B_RSQRT) && int8_form(c, x) && int8_form(c, y);
+    const bool abs_s8 = (c->builtin == B_ABS || c->builtin == B_RSQRT || c->builtin == B_ELU) && int8_form(c, x) &&
+                        int8_form(c, y);
     if ((!abs_s8 && (!float_only(c, x) || !float_only(c, y))) || !same_elems(c, x, y))
         return false;
     ir_op op;

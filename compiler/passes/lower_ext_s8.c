@@ -2,7 +2,8 @@
  * lower_ext_s8.c - lowering of the int8 forms of the extended operator set
  * to runtime/kernels/ext_s8.c (include/kiln/kernels_ext_s8.h): comparisons
  * (TFLM's scaled comparison), REDUCE_MAX/MIN and ARG_MAX/MIN (stored values,
- * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized).
+ * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized), RSQRT and ELU
+ * (256-entry tables built with TFLM's steps, lut_s8.c).
  *
  * Claims an extended-set node only when one of its operands is quantized
  * int8; everything TFLM's Prepare computes in floating point (the
@@ -219,6 +220,21 @@ static int lower_abs_s8(ir_graph *g, int node, lir_program *p, char *err, size_t
     return 1;
 }
 
+/* kiln_lut_s8 over the node's X with `table` as a new constant. */
+static int lut_call(ir_graph *g, int node, lir_program *p, const char *what, const int8_t table[256])
+{
+    const int xi = g->nodes[node].in[0], yi = g->nodes[node].out[0];
+    const kiln_lut_s8_params lp = {.size = (int32_t)ir_numel(T(g, yi))};
+    const int64_t n256 = 256;
+    /* The tensor array may move once a constant is added: indices only. */
+    const int ti = lower_add_const(g, node, g->tensors[xi].name, what, IR_DT_S8, 1, &n256, table, 256);
+    lir_call *c = LIR_CALL(p, node, "kiln_lut_s8", kiln_lut_s8_params, &lp);
+    lir_in(c, xi);
+    lir_in(c, ti);
+    lir_out(c, yi);
+    return 1;
+}
+
 /* TFLM PrepareAbsRsqrt for RSQRT: QuantizeMultiplier(1 / (sqrtf(s_in) *
  * s_out)), the float product widened to double; the kernel is a table of
  * RsqrtEvalQuantized over the 256 inputs (lut_s8.c). */
@@ -236,16 +252,21 @@ static int lower_rsqrt_s8(ir_graph *g, int node, lir_program *p, char *err, size
         return lower_fail(err, errlen, g, node, "int8 Rsqrt: multiplier %g is out of TFLite-Micro's range", m);
     int8_t table[256];
     lut_rsqrt_s8(x->q.zero_point[0], mult, shift, y->q.zero_point[0], table);
-    const kiln_lut_s8_params lp = {.size = (int32_t)ir_numel(y)};
-    const int xi = nd->in[0], yi = nd->out[0];
-    const int64_t n256 = 256;
-    /* x, y and nd may move once a constant is added: only indices below. */
-    const int ti = lower_add_const(g, node, x->name, "rsqrt_table", IR_DT_S8, 1, &n256, table, sizeof table);
-    lir_call *c = LIR_CALL(p, node, "kiln_lut_s8", kiln_lut_s8_params, &lp);
-    lir_in(c, xi);
-    lir_in(c, ti);
-    lir_out(c, yi);
-    return 1;
+    return lut_call(g, node, p, "rsqrt_table", table);
+}
+
+/* TFLM ELU on int8: the table its Prepare fills (lut_s8.c), alpha 1. */
+static int lower_elu_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
+    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || nd->attr.act.on || nd->attr.alpha != 1.0f ||
+        !lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "unsupported: int8 Elu needs per-tensor quantized int8 X and Y "
+                          "of one size and alpha 1 (TFLite ELU)");
+    int8_t table[256];
+    lut_elu_s8(x->q.scale[0], x->q.zero_point[0], y->q.scale[0], y->q.zero_point[0], table);
+    return lut_call(g, node, p, "elu_table", table);
 }
 
 int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
@@ -268,6 +289,8 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_sqdiff_s8(g, node, p, err, errlen);
     case IR_OP_RSQRT:
         return lower_rsqrt_s8(g, node, p, err, errlen);
+    case IR_OP_ELU:
+        return lower_elu_s8(g, node, p, err, errlen);
     case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
         return 0;               /* stored values move as they are: lower_ext.c, same quantization */
     default:

@@ -8,6 +8,8 @@
  */
 #include "passes/lut_s8.h"
 
+#include <math.h>
+
 #include "runtime/kernels/fixedpoint_s8.h"
 
 /* gemmlowp FixedPoint product: raw SRDHM, integer bits add up. */
@@ -61,5 +63,17 @@ void lut_rsqrt_s8(int32_t in_zp, int32_t mult, int shift, int32_t out_zp, int8_t
             r = kiln_clamp32(kiln_mbqm(data, mult, shift - 20) + out_zp, -128, 127);
         }
         table[q + 128] = (int8_t)r;
+    }
+}
+
+void lut_elu_s8(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, int8_t table[256])
+{
+    const float inverse_scale = 1.0f / out_scale;
+    for (int32_t q = -128; q < 128; q++) {
+        const float v = in_scale * (float)(q - in_zp);
+        const float e = v < 0.0f ? expf(v) - 1.0f : v;
+        const float rescaled = roundf(e * inverse_scale);
+        const int32_t r = (int32_t)(rescaled + (float)out_zp);
+        table[q + 128] = (int8_t)(r > 127 ? 127 : r < -128 ? -128 : r);
     }
 }

@@ -1,7 +1,7 @@
 /*
  * lut_s8.h - 256-entry tables for unary int8 ops whose TFLite-Micro kernel
- * maps each input value independently (RSQRT), built at compile time with
- * that kernel's integer steps, for runtime/kernels/ext_s8.c kiln_lut_s8.
+ * maps each input value independently (RSQRT, ELU), built at compile time
+ * with that kernel's steps, for runtime/kernels/ext_s8.c kiln_lut_s8.
  *
  * Host-only, pure: the runtime's fixed-point primitives (fixedpoint_s8.h)
  * evaluated once per possible input value.
@@ -20,5 +20,11 @@ void lut_inv_sqrt_multiplier(int32_t input, int32_t *inv_sqrt, int *shift);
  * which TFLM refuses while running, gives 127 here (it documents the table;
  * there is no error path in the kernel). */
 void lut_rsqrt_s8(int32_t in_zp, int32_t mult, int shift, int32_t out_zp, int8_t table[256]);
+
+/* TFLM's ELU Prepare (PopulateLookupTable<int8_t>), in float as TFLM does
+ * it: v = s_in * (x - in_zp), e = v < 0 ? expf(v) - 1 : v, then
+ * roundf(e * (1 / s_out)) + out_zp, clamped.  The float steps happen here, at
+ * compile time; the kernel only looks the table up. */
+void lut_elu_s8(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, int8_t table[256]);
 
 #endif

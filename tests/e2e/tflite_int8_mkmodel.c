@@ -15,7 +15,8 @@
  * LOG (TFLM has no int8 LOG).  SQUARED_DIFFERENCE with one input scale
  * (output zero point -128) and with two (broadcast).  The scales and zero
  * points are repeated in tests/gen/int8_ext_ref.py, the reference.  RSQRT
- * [2,4] over inputs 0..255 above the zero point, with two quantizations.
+ * [2,4] over inputs 0..255 above the zero point, with two quantizations;
+ * ELU [2,4] (negative side, zero point, saturation).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,12 @@ int main(int argc, char **argv)
             tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
             fails += !tb_write(&m, d, rs[k].name);
         }
+    }
+    {   /* ELU [2,4]: (0.05, 10) -> (0.03, -40) */
+        tb_tensor t[2] = {{"x", I8, 2, {2, 4}, 0, Q(0.05f, 10)}, {"y", I8, 2, {2, 4}, 0, Q(0.03f, -40)}};
+        tb_op op = {111, 1, 1, {0}, 1, {1}};
+        tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
+        fails += !tb_write(&m, d, "elu_s8.tflite");
     }
     binary_q(d, "squared_difference_s8.tflite", 99, I8, 0.05f, -3, 0.02f, -128);
     binary_q(d, "squared_difference_rescale_s8.tflite", 99, I8, 0.1f, -7, 0.05f, -100);

@@ -8,7 +8,8 @@ away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
 AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
-Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, and the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
+Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's float table (PopulateLookupTable), and
+the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
 
@@ -163,6 +164,19 @@ def rsqrt_s8(x, zx, sx, zy, sy):
     return out
 
 
+def elu_s8(x, zx, sx, zy, sy):
+    """TFLM ELU Prepare's table, in float32: round(f(s_in (q - zp)) / s_out) + zp."""
+    inv = F32(1) / F32(sy)
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        v = F32(sx) * F32(int(x[i]) - zx)
+        e = F32(np.exp(v)) - F32(1) if v < 0 else v
+        t = F32(e * inv)
+        r = F32(math.floor(abs(float(t)) + 0.5) * (1 if t >= 0 else -1))   # std::round
+        out[i] = min(max(int(F32(r + F32(zy))), -128), 127)
+    return out
+
+
 def arg(x, axis, is_min):
     moved = np.moveaxis(x, axis, -1)
     out = np.zeros(moved.shape[:-1], dtype=np.int32)
@@ -231,6 +245,9 @@ def main():
     save("rsqrt_s8", [xr], rsqrt_s8(xr, -128, 0.01, -128, 0.1))
     xr2 = np.array([[-5, -4, 0, 20], [50, 90, 126, 127]], dtype=np.int8)
     save("rsqrt_rescale_s8", [xr2], rsqrt_s8(xr2, -5, 0.002, 10, 0.3))
+
+    xe = np.array([[-128, -60, 0, 9], [10, 11, 50, 127]], dtype=np.int8)
+    save("elu_s8", [xe], elu_s8(xe, 10, 0.05, -40, 0.03))
 
     sa = np.array([[-128, 127, -3], [0, 40, -40]], dtype=np.int8)
     sb = np.array([127, -128, -3], dtype=np.int8)                      # saturates at 127
