@@ -9,6 +9,7 @@
  *   lower_s8.c    int8/int16 kernels     (runtime/kernels/..._s8.c)
  *   lower_data.c  dtype-agnostic movement (runtime/kernels/data_....c)
  *   lower_ext.c   the extended set: math, comparisons, reductions (runtime/kernels/..._ext.c)
+ *   lower_ext_s8.c  its int8 forms, TFLite-Micro's integer kernels (runtime/kernels/ext_s8.c)
  * lower.c dispatches a node to the first family that accepts it.
  *
  * A lowering may add constant tensors to the graph (repacked weights,

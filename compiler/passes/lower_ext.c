@@ -5,7 +5,8 @@
  *
  * Float math, Pow, the Reduce family and ArgMax/ArgMin take float32 only:
  * a quantized or integer operand is refused here, naming the op and the
- * dtype (TFLite-Micro has no int8 kernel for most of them; none is guessed).
+ * dtype (the int8 forms TFLite-Micro has kernels for were claimed before, by
+ * lower_ext_s8.c; none is guessed).
  * Comparisons take float32 and plain integers; logic and Not take bool;
  * Where and Gather move elements of any size.  Claims nothing else.
  */
