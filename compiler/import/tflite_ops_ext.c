@@ -9,7 +9,7 @@
  * what the op computes.  int8 (per-tensor quantized) is taken where Kiln
  * reproduces TFLite-Micro's integer kernel bit-exactly (int8_form: ABS, RSQRT, ELU,
  * SQUARED_DIFFERENCE, comparisons, REDUCE_MAX/MIN, ARG_MAX/MIN,
- * SELECT/SELECT_V2, GATHER;
+ * SELECT/SELECT_V2, GATHER, BATCH_MATMUL;
  * passes/lower_ext_s8.c); other math on int8/int16 is refused by name.
  * Never prints; fails via tfl_op_fail.
  */
@@ -283,7 +283,13 @@ bool tfl_ext_batch_matmul(tfl_ctx *c)
     if (!tfl_check_arity(c, 2, 2, 1))
         return false;
     const int a = tfl_in(c, 0), b = a < 0 ? -1 : tfl_in(c, 1), y = b < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !float_only(c, a) || !float_only(c, b) || !float_only(c, y))
+    if (y < 0)
+        return false;
+    /* int8: TFLM's BatchMatMul<int8_t, int32_t> is lower_s8's TFLite MATMUL
+     * (int32 sums of offset products, MultiplyByQuantizedMultiplier by
+     * double(s_a) * double(s_b) / double(s_y)). */
+    const bool s8 = int8_form(c, a) && int8_form(c, b) && int8_form(c, y);
+    if (!s8 && (!float_only(c, a) || !float_only(c, b) || !float_only(c, y)))
         return false;
     if (c->o.adj_x || c->o.adj_y)
         return tfl_op_fail(c, "unsupported: BATCH_MATMUL with adj_x/adj_y (transposed operands)");

@@ -80,8 +80,8 @@ static bool accumulating_mode(const ref_ctx *c)
     const ir_tensor *x = ref_in(c, 0), *w = ref_in(c, 1), *b = ref_in(c, 2), *y = ref_out(c, 0);
     if (!per_tensor(x) || !w || !ref_is_quant(w) || (b && !ref_dtype_is_int(b->dtype)))
         return false;
-    if (c->nd->op == IR_OP_MATMUL)       /* QLinearMatMul only: TFLite has none */
-        return onnx(c) && is8(x->dtype) && is8(w->dtype) && is8(y->dtype);
+    if (c->nd->op == IR_OP_MATMUL)       /* QLinearMatMul; TFLite BATCH_MATMUL (int8) */
+        return is8(x->dtype) && is8(w->dtype) && is8(y->dtype) && (onnx(c) || per_tensor(w));
     if (is8(x->dtype))
         return is8(w->dtype) && is8(y->dtype);
     return !onnx(c) && x->dtype == IR_DT_S16 && y->dtype == IR_DT_S16 && w->dtype == IR_DT_S8 &&

@@ -16,7 +16,8 @@
  * (output zero point -128) and with two (broadcast).  The scales and zero
  * points are repeated in tests/gen/int8_ext_ref.py, the reference.  RSQRT
  * [2,4] over inputs 0..255 above the zero point, with two quantizations;
- * ELU [2,4] (negative side, zero point, saturation).
+ * ELU [2,4] (negative side, zero point, saturation); BATCH_MATMUL
+ * [2,2,3] x [2,3,4].
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,13 @@ int main(int argc, char **argv)
         tb_op op = {111, 1, 1, {0}, 1, {1}};
         tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
         fails += !tb_write(&m, d, "elu_s8.tflite");
+    }
+    {   /* BATCH_MATMUL a [2,2,3] (0.05, -3) x b [2,3,4] (0.02, 5) -> [2,2,4] (0.4, 7) */
+        tb_tensor t[3] = {{"a", I8, 3, {2, 2, 3}, 0, Q(0.05f, -3)}, {"b", I8, 3, {2, 3, 4}, 0, Q(0.02f, 5)},
+                          {"y", I8, 3, {2, 2, 4}, 0, Q(0.4f, 7)}};
+        tb_op op = {126, 1, 2, {0, 1}, 1, {2}, 101, 0};
+        tb_model m = {3, t, 1, &op, 1, NULL, 2, {0, 1}, 1, {2}};
+        fails += !tb_write(&m, d, "batch_matmul_s8.tflite");
     }
     binary_q(d, "squared_difference_s8.tflite", 99, I8, 0.05f, -3, 0.02f, -128);
     binary_q(d, "squared_difference_rescale_s8.tflite", 99, I8, 0.1f, -7, 0.05f, -100);

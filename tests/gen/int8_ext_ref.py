@@ -8,7 +8,7 @@ away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
 AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
-Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's float table (PopulateLookupTable), and
+Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's float table (PopulateLookupTable), BatchMatMul<int8_t>, and
 the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
@@ -177,6 +177,17 @@ def elu_s8(x, zx, sx, zy, sy):
     return out
 
 
+def batch_matmul(a, za, sa, b, zb, sb, zy, sy):
+    """TFLM BatchMatMul<int8_t, int32_t>: int32 sums of (a - za)(b - zb), then
+    MultiplyByQuantizedMultiplier by double(sa) double(sb) / double(sy)."""
+    q, sh = quantize_multiplier(f32(sa) * f32(sb) / f32(sy))
+    acc = np.matmul(a.astype(np.int64) - za, b.astype(np.int64) - zb)
+    out = np.zeros(acc.shape, dtype=np.int8)
+    for i in np.ndindex(acc.shape):
+        out[i] = min(max(mbqm(int(acc[i]), q, sh) + zy, -128), 127)
+    return out
+
+
 def arg(x, axis, is_min):
     moved = np.moveaxis(x, axis, -1)
     out = np.zeros(moved.shape[:-1], dtype=np.int32)
@@ -245,6 +256,9 @@ def main():
     save("rsqrt_s8", [xr], rsqrt_s8(xr, -128, 0.01, -128, 0.1))
     xr2 = np.array([[-5, -4, 0, 20], [50, 90, 126, 127]], dtype=np.int8)
     save("rsqrt_rescale_s8", [xr2], rsqrt_s8(xr2, -5, 0.002, 10, 0.3))
+
+    ma, mb = i8(2, 2, 3), i8(2, 3, 4)
+    save("batch_matmul_s8", [ma, mb], batch_matmul(ma, -3, 0.05, mb, 5, 0.02, 7, 0.4))
 
     xe = np.array([[-128, -60, 0, 9], [10, 11, 50, 127]], dtype=np.int8)
     save("elu_s8", [xe], elu_s8(xe, 10, 0.05, -40, 0.03))
