@@ -137,7 +137,7 @@ static int lower_reduce_minmax_s8(ir_graph *g, int node, lir_program *p, char *e
 {
     const ir_node *nd = &g->nodes[node];
     const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
-    if (!is_qs8(x) || !is_qs8(y) || !lower_same_quant(x, y) || nd->attr.act.on)
+    if (!is_qs8(x) || !is_qs8(y) || !ir_same_quant(x, y) || nd->attr.act.on)
         return lower_fail(err, errlen, g, node, "unsupported: int8 %s needs X and Y quantized alike (TFLite-Micro "
                           "requires equal scales and zero points)", ir_op_name(nd->op));
     if (!lower_fits_i32(ir_numel(x)))
