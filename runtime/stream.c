@@ -172,3 +172,11 @@ void kiln_stream_scatter(void *dst, const void *src, uint32_t rows, uint32_t n, 
     for (uint32_t r = 0; r < rows; r++, d += stride, s += n)
         kiln_stream_copy_out(d, s, n);
 }
+
+void kiln_stream_gather(void *dst, const void *src, uint32_t rows, uint32_t n, uint32_t stride)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    for (uint32_t r = 0; r < rows; r++, d += n, s += stride)
+        kiln_stream_copy_out(d, s, n);
+}

@@ -116,33 +116,76 @@ void emit_stream_stage(const compiled *c, int i, sbuf *o)
                   s->offset, s->len, s->crc);
 }
 
-/* One tile: its read, its channel count, the kernel, the copy out of tile_out. */
+/* The C element type of call i's operand a. */
+static const char *arg_type(const compiled *c, int i, int a)
+{
+    return c_elem_type(c->g->tensors[c->prog.calls[i].args[a].tensor].dtype);
+}
+
+/* A slice operand's pointer for the tile (into a[], args[0] being &params):
+ * its rows copied into the tile buffers (several rows) or offset by the
+ * first channel (one row). */
+static void emit_slice(const compiled *c, int i, int k, const stream_tile *tl, const sbuf *args, sbuf *a, sbuf *o)
+{
+    const stream_stage *s = &c->stage[i];
+    const stream_tiling *t = &s->rule;
+    const int arg = t->slice[k] + 1;
+    a[arg].len = 0;
+    if (s->slice_at[k] == SIZE_MAX) {
+        sb_printf(&a[arg], "(%.*s) + %d", (int)args[arg].len, args[arg].s, (int)tl->c0);
+        return;
+    }
+    sb_printf(o, "        kiln_stream_gather(arena + %zu, (const uint8_t *)(%.*s) + %uu, %" PRIu32 "u, %uu, %uu);\n",
+              c->tile_out_offset + s->slice_at[k], (int)args[arg].len, args[arg].s,
+              (unsigned)tl->c0 * t->slice_elem[k], t->slice_rows[k], (unsigned)tl->n * t->slice_elem[k],
+              (unsigned)t->out_c * t->slice_elem[k]);
+    sb_printf(&a[arg], "(const %s *)(arena + %zu)", arg_type(c, i, t->slice[k]), c->tile_out_offset + s->slice_at[k]);
+}
+
+/* One tile: its read, its channel count, the slices it takes, the kernel,
+ * the copy of its output out of the tile buffers. */
 static void emit_tile(const compiled *c, int i, const stream_tile *tl, const sbuf *args, int na, sbuf *o)
 {
     const stream_stage *s = &c->stage[i];
+    const stream_tiling *t = &s->rule;
     const lir_call *call = &c->prog.calls[i];
-    const int y = s->y_arg + 1; /* args[0] is &params */
-    const char *ty = c_elem_type(c->g->tensors[call->args[s->y_arg].tensor].dtype);
+    const int y = t->y_arg + 1, w = t->w_arg + 1; /* args[0] is &params */
     sb_printf(o, "        /* channels %d..%d */\n", (int)tl->c0, (int)(tl->c0 + tl->n - 1));
-    sb_printf(o, "        if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
-                 "u)) != KILN_OK)\n            return s;\n", tl->offset, tl->len, tl->crc);
-    sb_printf(o, "        pt.%s = %d;\n", s->field, (int)tl->n);
+    sb_printf(o, "        if ((s = kiln_stream_stage(src, st + %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
+                 "u)) != KILN_OK)\n            return s;\n", tl->at, tl->offset, tl->len, tl->crc);
+    for (int f = 0; f < STREAM_TILE_FIELDS && t->field[f]; f++)
+        sb_printf(o, "        pt.%s = %d;\n", t->field[f], (int)tl->n);
     sbuf a[LIR_MAX_ARGS + 2];
     memset(a, 0, sizeof a);
     for (int k = 0; k < na; k++)
         sb_put(&a[k], args[k].s ? args[k].s : "", args[k].len);
     a[0].len = 0;
     sb_printf(&a[0], "&pt");
+    a[w].len = 0;
+    sb_printf(&a[w], "(const %s *)(st + %" PRIu32 "u)", arg_type(c, i, t->w_arg), s->w_at);
+    if (t->b_arg >= 0) { /* the biases: at the buffer's start, or inline (--internal-budget) */
+        const int b = t->b_arg + 1;
+        a[b].len = 0;
+        if (s->b_staged)
+            sb_printf(&a[b], "(const %s *)st + %d", arg_type(c, i, t->b_arg), (int)tl->c0);
+        else
+            sb_printf(&a[b], "(%.*s) + %d", (int)args[b].len, args[b].s, (int)tl->c0);
+    }
+    for (int k = 0; k < STREAM_TILE_SLICES; k++)
+        if (t->slice[k] >= 0)
+            emit_slice(c, i, k, tl, args, a, o);
     a[y].len = 0;
-    if (s->rows > 1)
-        sb_printf(&a[y], "(%s *)(arena + %zu)", ty, c->tile_out_offset);
+    if (s->y_at != SIZE_MAX)
+        sb_printf(&a[y], "(%s *)(arena + %zu)", arg_type(c, i, t->y_arg), c->tile_out_offset + s->y_at);
     else
         sb_printf(&a[y], "(%.*s) + %d", (int)args[y].len, args[y].s, (int)tl->c0);
     c_call_print(o, 8, call->kernel, a, na);
-    if (s->rows > 1)
+    if (s->y_at != SIZE_MAX)
         sb_printf(o, "        kiln_stream_scatter((uint8_t *)(%.*s) + %uu, arena + %zu, %" PRIu32 "u, %uu, %uu);\n",
-                  (int)args[y].len, args[y].s, (unsigned)tl->c0 * s->elem, c->tile_out_offset, s->rows,
-                  (unsigned)tl->n * s->elem, (unsigned)s->out_c * s->elem);
+                  (int)args[y].len, args[y].s, (unsigned)tl->c0 * t->elem, c->tile_out_offset + s->y_at, t->rows,
+                  (unsigned)tl->n * t->elem, (unsigned)t->out_c * t->elem);
+    for (int k = 0; k < na; k++)
+        sb_free(&a[k]);
 }
 
 void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *args, int na, sbuf *o)

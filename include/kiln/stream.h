@@ -75,6 +75,11 @@ void kiln_stream_copy_out(void *dst, const void *src, uint32_t n);
  * a row stride of `stride` bytes (the tile's channels of every pixel). */
 void kiln_stream_scatter(void *dst, const void *src, uint32_t rows, uint32_t n, uint32_t stride);
 
+/* The inverse, for an operand such a layer reads per channel (a depthwise
+ * input, a residual): copies `rows` rows of n bytes at a row stride of
+ * `stride` bytes from src, packed, to dst. */
+void kiln_stream_gather(void *dst, const void *src, uint32_t rows, uint32_t n, uint32_t stride);
+
 #ifdef __cplusplus
 }
 #endif
