@@ -359,6 +359,12 @@ static void sum_node_weights(compiled *c)
  * will tile are marked before the plan (they never run in place). */
 static bool stage_cap_set(compiled *c, const compile_opts *o, char *err, size_t errlen)
 {
+    if (o->stage_double && c->weights != WEIGHTS_STREAM) {
+        snprintf(err, errlen, "--stage-double doubles the staging buffer of --weights stream; the weights are %s",
+                 weights_mode_name(c->weights));
+        return false;
+    }
+    c->stage_double = o->stage_double;
     if (!o->stage_bytes)
         return true;
     if (c->weights != WEIGHTS_STREAM) {
@@ -480,6 +486,7 @@ void compiled_free(compiled *c)
     free(c->hot_data);
     free(c->reads_per_byte);
     free(c->stage);
+    free(c->reads);
     free(c->name);
     memset(c, 0, sizeof *c);
 }

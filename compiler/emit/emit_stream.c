@@ -89,13 +89,45 @@ void emit_stream_expr(const compiled *c, int call, int t, const char *weight_nam
               c->stage[call].base);
 }
 
+/* --stage-double: starts read k into its buffer (kiln_stream_fetch: the
+ * start callback, or a whole read without one). */
+static void emit_fetch(const compiled *c, int k, int ind, sbuf *o)
+{
+    const stream_read *r = &c->reads[k];
+    sb_printf(o, "%*sif ((s = kiln_stream_fetch(src, arena + %zu, %" PRIu32 "u, %" PRIu32 "u)) != KILN_OK) /* read %d */\n"
+                 "%*sreturn s;\n", ind, "", stream_buffer_of(c, k) + r->at, r->offset, r->len, k, ind + 4, "");
+}
+
+/* Before the call(s) read k serves: without --stage-double one whole read
+ * into st; with it, waits for read k and checks it, starts read k + 1 into
+ * the other buffer (while this call runs; after it, for a deferred one) and
+ * makes k's buffer st. */
+static void emit_read(const compiled *c, int k, int ind, sbuf *o)
+{
+    const stream_read *r = &c->reads[k];
+    if (!c->stage_double) {
+        sb_printf(o, "%*sif ((s = kiln_stream_stage(src, st + %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
+                     "u)) != KILN_OK)\n%*sreturn s;\n", ind, "", r->at, r->offset, r->len, r->crc, ind + 4, "");
+        return;
+    }
+    sb_printf(o, "%*sif ((s = kiln_stream_ready(src, arena + %zu, %" PRIu32 "u, 0x%08" PRIx32 "u)) != KILN_OK)\n"
+                 "%*sreturn s;\n", ind, "", stream_buffer_of(c, k) + r->at, r->len, r->crc, ind + 4, "");
+    if (k + 1 < c->n_reads && !r->defer)
+        emit_fetch(c, k + 1, ind, o);
+    sb_printf(o, "%*sst = arena + %zu;\n", ind, "", stream_buffer_of(c, k));
+}
+
 void emit_stream_prologue(const compiled *c, sbuf *o)
 {
     const ir_graph *g = c->g;
     sb_printf(o, "static kiln_status %s_invoke_stream(const kiln_stream_src *src, uint8_t *arena,\n"
                  "                                  const void *const *in, void *const *out)\n{\n", c->name);
-    sb_printf(o, "    uint8_t *const st = arena + %zu; /* the staging buffer, %zu bytes */\n    kiln_status s;\n",
-              c->stage_offset, c->stage_bytes);
+    if (c->stage_double)
+        sb_printf(o, "    uint8_t *st = arena + %zu; /* the staging buffer in use: two of %zu bytes, reads alternate */\n"
+                     "    kiln_status s;\n", c->stage_offset, c->stage_bytes);
+    else
+        sb_printf(o, "    uint8_t *const st = arena + %zu; /* the staging buffer, %zu bytes */\n    kiln_status s;\n",
+                  c->stage_offset, c->stage_bytes);
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
                   k, k, c->pl.offset[g->inputs[k]]);
@@ -103,6 +135,8 @@ void emit_stream_prologue(const compiled *c, sbuf *o)
     for (int k = 0; k < g->n_outputs; k++)
         sb_printf(o, "    uint8_t *y%d = arena + %zu;\n", k, c->pl.offset[g->outputs[k]]);
     sb_printf(o, "    (void)src;\n    (void)st;\n    (void)s;\n    (void)in;\n    (void)out;\n");
+    if (c->stage_double && c->n_reads > 0)
+        emit_fetch(c, 0, 4, o); /* the first read starts before anything runs */
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    (void)x%d;\n", k);
 }
@@ -111,9 +145,7 @@ void emit_stream_stage(const compiled *c, int i, sbuf *o)
 {
     const stream_stage *s = &c->stage[i];
     if (s->len)
-        sb_printf(o, "    if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
-                     "u)) != KILN_OK)\n        return s;\n",
-                  s->offset, s->len, s->crc);
+        emit_read(c, s->read, 4, o);
 }
 
 /* The C element type of call i's operand a. */
@@ -151,8 +183,7 @@ static void emit_tile(const compiled *c, int i, const stream_tile *tl, const sbu
     const lir_call *call = &c->prog.calls[i];
     const int y = t->y_arg + 1, w = t->w_arg + 1; /* args[0] is &params */
     sb_printf(o, "        /* channels %d..%d */\n", (int)tl->c0, (int)(tl->c0 + tl->n - 1));
-    sb_printf(o, "        if ((s = kiln_stream_stage(src, st + %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
-                 "u)) != KILN_OK)\n            return s;\n", tl->at, tl->offset, tl->len, tl->crc);
+    emit_read(c, tl->read, 8, o);
     for (int f = 0; f < STREAM_TILE_FIELDS && t->field[f]; f++)
         sb_printf(o, "        pt.%s = %d;\n", t->field[f], (int)tl->n);
     sbuf a[LIR_MAX_ARGS + 2];
@@ -166,8 +197,9 @@ static void emit_tile(const compiled *c, int i, const stream_tile *tl, const sbu
     if (t->b_arg >= 0) { /* the biases: at the buffer's start, or inline (--internal-budget) */
         const int b = t->b_arg + 1;
         a[b].len = 0;
-        if (s->b_staged)
-            sb_printf(&a[b], "(const %s *)st + %d", arg_type(c, i, t->b_arg), (int)tl->c0);
+        if (s->b_staged) /* in the first tile's buffer */
+            sb_printf(&a[b], "(const %s *)(arena + %zu) + %d", arg_type(c, i, t->b_arg),
+                      stream_buffer_of(c, s->tiles[0].read), (int)tl->c0);
         else
             sb_printf(&a[b], "(%.*s) + %d", (int)args[b].len, args[b].s, (int)tl->c0);
     }
@@ -198,6 +230,9 @@ void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *
     sb_printf(o, "        %s pt = %s;\n", call->ptype->name, param);
     for (int k = 0; k < s->n_tiles; k++)
         emit_tile(c, i, &s->tiles[k], args, na, o);
+    const int last = s->tiles[s->n_tiles - 1].read;
+    if (c->stage_double && c->reads[last].defer && last + 1 < c->n_reads)
+        emit_fetch(c, last + 1, 8, o); /* the biases' buffer is free now */
     sb_printf(o, "    }\n");
 }
 

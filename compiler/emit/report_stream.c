@@ -62,7 +62,7 @@ void report_stream_text(const compiled *c, sbuf *o)
                   c->stage_cap ? " (--stage-bytes)" : "");
         if (tiled)
             sb_printf(o, "                    %d layers read in tiles of output channels (not in place), "
-                      "their output tiles staged in %zu bytes at arena offset %zu\n",
+                      "their tile buffers (output, gathered inputs) %zu bytes at arena offset %zu\n",
                       tiled, c->tile_out_bytes, c->tile_out_offset);
     }
     double with = hot_external_reads(c, true), without = hot_external_reads(c, false);

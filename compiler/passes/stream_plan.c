@@ -323,6 +323,15 @@ static bool tile_refused(const compiled *c, int i, const stream_tiling *t, const
     return false;
 }
 
+/* Appends a read to the run's list; returns its index. */
+static int add_read(compiled *c, uint32_t offset, uint32_t len, uint32_t crc, uint32_t at)
+{
+    c->reads = xrealloc(c->reads, (size_t)(c->n_reads + 1) * sizeof *c->reads);
+    stream_read *r = &c->reads[c->n_reads];
+    r->offset = offset, r->len = len, r->crc = crc, r->at = at, r->defer = false;
+    return c->n_reads++;
+}
+
 /* Call i's reads by tiles of output channels, as many whole groups as the
  * cap holds; its weights (and biases before them) [lo, hi).  The first
  * tile's read starts at lo (the biases, kept for every tile), the others
@@ -369,15 +378,23 @@ static bool plan_tiles(compiled *c, int i, uint32_t lo, uint32_t hi, char *err, 
             tl->at = 0;
         }
         tl->crc = kiln_crc32(0, c->blob + tl->offset, tl->len);
+        tl->read = add_read(c, tl->offset, tl->len, tl->crc, tl->at);
         c->stream_bytes_read += tl->len;
         if (tl->at + tl->len > c->stage_bytes)
             c->stage_bytes = tl->at + tl->len;
     }
     assert(s->tiles[s->n_tiles - 1].offset + s->tiles[s->n_tiles - 1].len == hi);
+    /* The biases stay in the first tile's buffer until the last tile ran. */
+    c->reads[s->tiles[s->n_tiles - 1].read].defer = b_staged;
     size_t bufs = tile_buffers(s, per);
     if (bufs > c->tile_out_bytes)
         c->tile_out_bytes = bufs;
     return true;
+}
+
+size_t stream_buffer_of(const compiled *c, int k)
+{
+    return c->stage_offset + (c->stage_double && (k & 1) ? c->stage_bytes : 0);
 }
 
 /* The reads of every call, in order; the staging buffer grows to the largest. */
@@ -401,6 +418,7 @@ static bool plan_reads(compiled *c, size_t cap, char *err, size_t errlen)
         s->offset = lo;
         s->len = merge_reads(c, i, cap, &last) - lo;
         s->crc = kiln_crc32(0, c->blob + lo, s->len);
+        s->read = add_read(c, lo, s->len, s->crc, 0);
         c->stream_bytes_read += s->len;
         if (s->len > c->stage_bytes)
             c->stage_bytes = s->len;
@@ -414,6 +432,8 @@ static bool plan_reads(compiled *c, size_t cap, char *err, size_t errlen)
 bool stream_plan_build(compiled *c, char *err, size_t errlen)
 {
     c->stage = xcalloc((size_t)c->prog.n_calls + 1, sizeof *c->stage);
+    c->reads = NULL;
+    c->n_reads = 0;
     c->stream_bytes_read = 0;
     c->stage_bytes = 0;
     c->tile_out_bytes = 0;
@@ -422,7 +442,7 @@ bool stream_plan_build(compiled *c, char *err, size_t errlen)
         return false;
     c->stage_bytes = c->stage_cap ? align_up(c->stage_bytes) : cap;
     c->stage_offset = align_up(c->pl.arena_bytes);
-    c->tile_out_offset = c->stage_offset + c->stage_bytes;
+    c->tile_out_offset = c->stage_offset + c->stage_bytes * (c->stage_double ? 2 : 1);
     unsigned long long end = (unsigned long long)c->tile_out_offset + align_up(c->tile_out_bytes);
     /* The init check reads header, directory and names into the arena at once. */
     unsigned long long first = align_up(kiln_rd_u32(c->blob + KILN_BLOB_OFF_DATA));

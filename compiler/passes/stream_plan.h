@@ -11,12 +11,23 @@
 
 #include "compile.h"
 
+/* One read of a run, in run order: blob bytes [offset, offset + len) into
+ * the staging buffer (the second one, with --stage-double, for odd reads)
+ * at `at`.  defer: the next read may start only after the call that uses
+ * this one has run (the last tile of a layer whose biases stay in the
+ * buffer the next read would take). */
+typedef struct stream_read {
+    uint32_t offset, len, crc, at;
+    bool defer;
+} stream_read;
+
 /* One read of a tiled call: the packed weights of output channels [c0, c0 +
  * n), into the staging buffer at `at` (the first tile's read also brings the
  * layer's biases, which stay at the buffer's start for every tile: at 0). */
 typedef struct stream_tile {
     uint32_t offset, len, crc, at;
     int32_t c0, n;
+    int read;           /* its index in c->reads */
 } stream_tile;
 
 /* How a kernel's call is cut by output channels: its packed weights are
@@ -46,6 +57,7 @@ typedef struct stream_stage {
     uint32_t len;       /* bytes; 0: this call reads nothing (none of its own, or an earlier read holds them) */
     uint32_t crc;       /* CRC-32 of those bytes, carried by the code */
     uint32_t base;      /* blob offset of the staging buffer's first byte during this call */
+    int read;           /* len > 0: its index in c->reads */
     /* A call whose weights pass the staging buffer (n_tiles > 0; len is then
      * 0): the kernel runs once per tile of output channels, each tile's
      * packed weights one read (stream_tile_rule says which kernels can). */
@@ -76,6 +88,10 @@ void stream_mark_tiled(compiled *c, size_t cap);
  * staging buffer).  False with a message naming the layer when a call
  * cannot be cut that fine, or when the arena would pass PLAN_MAX_BYTES. */
 bool stream_plan_build(compiled *c, char *err, size_t errlen);
+
+/* The arena offset of the staging buffer read k goes to (--stage-double:
+ * the two buffers alternate). */
+size_t stream_buffer_of(const compiled *c, int k);
 
 /* Where a constant's bytes sit in the staging buffer of call i. */
 uint32_t stream_stage_rel(const compiled *c, int call, int tensor);
