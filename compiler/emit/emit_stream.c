@@ -33,9 +33,13 @@ void emit_stream_header(const compiled *c, sbuf *o)
               n, n);
     sb_printf(o, "#define %s_STAGE_BYTES %zuu\n", n, c->stage_bytes);
     sb_printf(o, "#define %s_STREAM_BYTES_READ %" PRIu64 "u\n", n, c->stream_bytes_read);
+    if (c->stage_double)
+        sb_printf(o, "/* --stage-double: two staging buffers, the next read in flight while a layer computes\n"
+                     " * (kiln_net_stream_async's start/wait pair). */\n");
     if (c->tile_out_bytes)
         sb_printf(o, "/* Layers above the staging buffer are read in tiles of output channels, each tile's\n"
-                     " * output staged in %zu bytes of the arena after it. */\n", c->tile_out_bytes);
+                     " * output (and the input channels it reads) staged in %zu bytes of the arena after it. */\n",
+                  c->tile_out_bytes);
 }
 
 void emit_stream_init(const compiled *c, sbuf *o)

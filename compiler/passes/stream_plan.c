@@ -350,6 +350,8 @@ static bool plan_tiles(compiled *c, int i, uint32_t lo, uint32_t hi, char *err, 
     if (!tile_range(c, i, &t, lo, hi, &woff, &w_at, &b_staged))
         return tile_refused(c, i, NULL, "its constants are not one range of weights after biases", hi - lo,
                             err, errlen);
+    if (c->pl.inplace_in[i] >= 0) /* stream_mark_tiled counted 16-byte alignment; the blob's was coarser */
+        return tile_refused(c, i, NULL, "it runs in place, so it cannot be cut", hi - lo, err, errlen);
     if (w_at + t.unit > cap) {
         why[0] = 0;
         if (w_at)
