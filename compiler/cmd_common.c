@@ -79,6 +79,10 @@ int parse_compile_opt(int argc, char **argv, int *i, const char *cmd, compile_op
         o->no_fuse = true;
         return 1;
     }
+    if (!strcmp(a, "--stage-double")) {
+        o->stage_double = true;
+        return 1;
+    }
     if (!strcmp(a, "--shape") || !strcmp(a, "--const"))
         return parse_fix_opt(argc, argv, i, cmd, &o->imp) ? 1 : -1;
     if (strcmp(a, "--name") && strcmp(a, "--weights") && strcmp(a, "--address") &&

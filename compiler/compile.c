@@ -139,7 +139,35 @@ static kiln_blob_dtype blob_dtype(ir_dtype dt)
     return (dt >= IR_DT_F32 && dt <= IR_DT_U64) ? (kiln_blob_dtype)dt : KILN_BLOB_DT_U8;
 }
 
-/* Collects the constants that calls reference (through aliases), in first-use order. */
+/* The constants a call uses for the first time, into the blob's list; pass
+ * 0 takes only its float biases (KILN_BLOB_LAYOUT_F32_BIAS), pass 1 the rest. */
+static void collect_call_pass(compiled *c, const lir_call *call, int pass)
+{
+    ir_graph *g = c->g;
+    for (int a = 0; a < call->n_args; a++) {
+        if (call->args[a].kind != LIR_ARG_TENSOR)
+            continue;
+        int r = c->pl.root[call->args[a].tensor];
+        ir_tensor *t = &g->tensors[r];
+        if (!ir_is_const(t) || c->blob_of[r] >= 0)
+            continue;
+        if (pass == 0 && lir_layout_of(&c->prog, r) != KILN_BLOB_LAYOUT_F32_BIAS)
+            continue;
+        blob_tensor *b = &c->bt[c->n_bt];
+        b->name = t->name;
+        b->data = t->data;
+        b->nbytes = t->nbytes;
+        b->dtype = blob_dtype(t->dtype);
+        b->kind = r >= c->n_imported ? KILN_BLOB_KIND_DERIVED : KILN_BLOB_KIND_WEIGHTS;
+        b->layout = (kiln_blob_layout)lir_layout_of(&c->prog, r);
+        c->blob_of[r] = c->n_bt++;
+    }
+}
+
+/* Collects the constants that calls reference (through aliases), in first-use
+ * order.  Stream mode puts a call's float biases before its weights: a layer
+ * read in tiles (stream_plan.c) reads them with its first tile, then the
+ * weight tiles, one pass up the blob. */
 static void collect_blob_tensors(compiled *c)
 {
     ir_graph *g = c->g;
@@ -148,25 +176,9 @@ static void collect_blob_tensors(compiled *c)
         c->blob_of[t] = -1;
     c->bt = xcalloc((size_t)g->n_tensors + 1, sizeof *c->bt);
     c->n_bt = 0;
-    for (int i = 0; i < c->prog.n_calls; i++) {
-        const lir_call *call = &c->prog.calls[i];
-        for (int a = 0; a < call->n_args; a++) {
-            if (call->args[a].kind != LIR_ARG_TENSOR)
-                continue;
-            int r = c->pl.root[call->args[a].tensor];
-            ir_tensor *t = &g->tensors[r];
-            if (!ir_is_const(t) || c->blob_of[r] >= 0)
-                continue;
-            blob_tensor *b = &c->bt[c->n_bt];
-            b->name = t->name;
-            b->data = t->data;
-            b->nbytes = t->nbytes;
-            b->dtype = blob_dtype(t->dtype);
-            b->kind = r >= c->n_imported ? KILN_BLOB_KIND_DERIVED : KILN_BLOB_KIND_WEIGHTS;
-            b->layout = (kiln_blob_layout)lir_layout_of(&c->prog, r);
-            c->blob_of[r] = c->n_bt++;
-        }
-    }
+    for (int i = 0; i < c->prog.n_calls; i++)
+        for (int pass = c->weights == WEIGHTS_STREAM ? 0 : 1; pass < 2; pass++)
+            collect_call_pass(c, &c->prog.calls[i], pass);
 }
 
 static void hash_tensor_desc(uint64_t *h, const ir_graph *g, int t)
@@ -347,6 +359,12 @@ static void sum_node_weights(compiled *c)
  * will tile are marked before the plan (they never run in place). */
 static bool stage_cap_set(compiled *c, const compile_opts *o, char *err, size_t errlen)
 {
+    if (o->stage_double && c->weights != WEIGHTS_STREAM) {
+        snprintf(err, errlen, "--stage-double doubles the staging buffer of --weights stream; the weights are %s",
+                 weights_mode_name(c->weights));
+        return false;
+    }
+    c->stage_double = o->stage_double;
     if (!o->stage_bytes)
         return true;
     if (c->weights != WEIGHTS_STREAM) {
@@ -468,6 +486,7 @@ void compiled_free(compiled *c)
     free(c->hot_data);
     free(c->reads_per_byte);
     free(c->stage);
+    free(c->reads);
     free(c->name);
     memset(c, 0, sizeof *c);
 }

@@ -42,6 +42,7 @@ typedef struct compile_opts {
     kernel_choice kernels;
     uint64_t internal_budget;   /* --internal-budget: bytes of hot weights kept inline; 0: none */
     uint64_t stage_bytes;       /* --stage-bytes: the stream staging buffer's cap; 0: the largest layer */
+    bool stage_double;          /* --stage-double: two staging buffers, the next read started before a call runs */
 } compile_opts;
 
 /* The default --integrity, chosen from the init cost measured on the
@@ -85,9 +86,12 @@ typedef struct compiled {
     double *reads_per_byte;     /* per blob or hot constant (root tensor), memory-mapped estimate */
     /* Stream mode (passes/stream_plan.c): one staged read per call. */
     struct stream_stage *stage; /* per call; len 0: the call reads no blob bytes */
+    struct stream_read *reads;  /* every read of a run, in order (calls' and tiles') */
+    int n_reads;
     size_t stage_offset;        /* the staging buffer in the arena */
     size_t stage_bytes;
     size_t stage_cap;           /* --stage-bytes rounded down to PLAN_ALIGN; 0: none */
+    bool stage_double;          /* --stage-double: a second buffer after the first, reads alternate */
     size_t tile_out_offset;     /* a tiled conv's output tile, after the staging buffer */
     size_t tile_out_bytes;
     uint64_t stream_bytes_read; /* per inference, the sum of the reads */

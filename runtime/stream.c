@@ -130,6 +130,8 @@ kiln_status kiln_net_init_stream(kiln_net *net, const kiln_model *model, kiln_re
         return kiln_blob_check_model_header(buf, 0, 0, &net->report); /* KILN_E_MODEL */
     src.read = read;
     src.ctx = ctx;
+    src.start = 0;
+    src.wait = 0;
     src.capacity = capacity ? capacity : model->blob_bytes;
     src.flags = flags;
     n = src.capacity < KILN_BLOB_HEADER_SIZE ? src.capacity : KILN_BLOB_HEADER_SIZE;
@@ -147,14 +149,35 @@ kiln_status kiln_net_init_stream(kiln_net *net, const kiln_model *model, kiln_re
     return kiln_net_reset(net);
 }
 
-kiln_status kiln_stream_stage(const kiln_stream_src *src, uint8_t *dst, uint32_t offset, uint32_t len,
-                              uint32_t crc)
+kiln_status kiln_net_stream_async(struct kiln_net *net, kiln_read_start_fn start, kiln_read_wait_fn wait)
 {
-    if (src->read(src->ctx, offset, dst, len) != KILN_OK)
+    if (!net || !net->ready || !net->src.read || !start != !wait)
+        return KILN_E_ARG;
+    net->src.start = start;
+    net->src.wait = wait;
+    return KILN_OK;
+}
+
+kiln_status kiln_stream_fetch(const kiln_stream_src *src, uint8_t *dst, uint32_t offset, uint32_t len)
+{
+    kiln_status s = src->start ? src->start(src->ctx, offset, dst, len) : src->read(src->ctx, offset, dst, len);
+    return s == KILN_OK ? KILN_OK : KILN_E_IO;
+}
+
+kiln_status kiln_stream_ready(const kiln_stream_src *src, const uint8_t *dst, uint32_t len, uint32_t crc)
+{
+    if (src->start && src->wait(src->ctx) != KILN_OK)
         return KILN_E_IO;
     if (!(src->flags & KILN_STREAM_SKIP_STAGE_CRC) && kiln_crc32(0, dst, len) != crc)
         return KILN_E_BLOB_PAYLOAD_CRC;
     return KILN_OK;
+}
+
+kiln_status kiln_stream_stage(const kiln_stream_src *src, uint8_t *dst, uint32_t offset, uint32_t len,
+                              uint32_t crc)
+{
+    kiln_status s = kiln_stream_fetch(src, dst, offset, len);
+    return s != KILN_OK ? s : kiln_stream_ready(src, dst, len, crc);
 }
 
 void kiln_stream_copy_out(void *dst, const void *src, uint32_t n)
@@ -170,5 +193,13 @@ void kiln_stream_scatter(void *dst, const void *src, uint32_t rows, uint32_t n, 
     uint8_t *d = (uint8_t *)dst;
     const uint8_t *s = (const uint8_t *)src;
     for (uint32_t r = 0; r < rows; r++, d += stride, s += n)
+        kiln_stream_copy_out(d, s, n);
+}
+
+void kiln_stream_gather(void *dst, const void *src, uint32_t rows, uint32_t n, uint32_t stride)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    for (uint32_t r = 0; r < rows; r++, d += n, s += stride)
         kiln_stream_copy_out(d, s, n);
 }

@@ -33,9 +33,13 @@ void emit_stream_header(const compiled *c, sbuf *o)
               n, n);
     sb_printf(o, "#define %s_STAGE_BYTES %zuu\n", n, c->stage_bytes);
     sb_printf(o, "#define %s_STREAM_BYTES_READ %" PRIu64 "u\n", n, c->stream_bytes_read);
+    if (c->stage_double)
+        sb_printf(o, "/* --stage-double: two staging buffers, the next read in flight while a layer computes\n"
+                     " * (kiln_net_stream_async's start/wait pair). */\n");
     if (c->tile_out_bytes)
         sb_printf(o, "/* Layers above the staging buffer are read in tiles of output channels, each tile's\n"
-                     " * output staged in %zu bytes of the arena after it. */\n", c->tile_out_bytes);
+                     " * output (and the input channels it reads) staged in %zu bytes of the arena after it. */\n",
+                  c->tile_out_bytes);
 }
 
 void emit_stream_init(const compiled *c, sbuf *o)
@@ -89,13 +93,45 @@ void emit_stream_expr(const compiled *c, int call, int t, const char *weight_nam
               c->stage[call].base);
 }
 
+/* --stage-double: starts read k into its buffer (kiln_stream_fetch: the
+ * start callback, or a whole read without one). */
+static void emit_fetch(const compiled *c, int k, int ind, sbuf *o)
+{
+    const stream_read *r = &c->reads[k];
+    sb_printf(o, "%*sif ((s = kiln_stream_fetch(src, arena + %zu, %" PRIu32 "u, %" PRIu32 "u)) != KILN_OK) /* read %d */\n"
+                 "%*sreturn s;\n", ind, "", stream_buffer_of(c, k) + r->at, r->offset, r->len, k, ind + 4, "");
+}
+
+/* Before the call(s) read k serves: without --stage-double one whole read
+ * into st; with it, waits for read k and checks it, starts read k + 1 into
+ * the other buffer (while this call runs; after it, for a deferred one) and
+ * makes k's buffer st. */
+static void emit_read(const compiled *c, int k, int ind, sbuf *o)
+{
+    const stream_read *r = &c->reads[k];
+    if (!c->stage_double) {
+        sb_printf(o, "%*sif ((s = kiln_stream_stage(src, st + %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
+                     "u)) != KILN_OK)\n%*sreturn s;\n", ind, "", r->at, r->offset, r->len, r->crc, ind + 4, "");
+        return;
+    }
+    sb_printf(o, "%*sif ((s = kiln_stream_ready(src, arena + %zu, %" PRIu32 "u, 0x%08" PRIx32 "u)) != KILN_OK)\n"
+                 "%*sreturn s;\n", ind, "", stream_buffer_of(c, k) + r->at, r->len, r->crc, ind + 4, "");
+    if (k + 1 < c->n_reads && !r->defer)
+        emit_fetch(c, k + 1, ind, o);
+    sb_printf(o, "%*sst = arena + %zu;\n", ind, "", stream_buffer_of(c, k));
+}
+
 void emit_stream_prologue(const compiled *c, sbuf *o)
 {
     const ir_graph *g = c->g;
     sb_printf(o, "static kiln_status %s_invoke_stream(const kiln_stream_src *src, uint8_t *arena,\n"
                  "                                  const void *const *in, void *const *out)\n{\n", c->name);
-    sb_printf(o, "    uint8_t *const st = arena + %zu; /* the staging buffer, %zu bytes */\n    kiln_status s;\n",
-              c->stage_offset, c->stage_bytes);
+    if (c->stage_double)
+        sb_printf(o, "    uint8_t *st = arena + %zu; /* the staging buffer in use: two of %zu bytes, reads alternate */\n"
+                     "    kiln_status s;\n", c->stage_offset, c->stage_bytes);
+    else
+        sb_printf(o, "    uint8_t *const st = arena + %zu; /* the staging buffer, %zu bytes */\n    kiln_status s;\n",
+                  c->stage_offset, c->stage_bytes);
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    const uint8_t *x%d = (in && in[%d]) ? (const uint8_t *)in[%d] : arena + %zu;\n", k,
                   k, k, c->pl.offset[g->inputs[k]]);
@@ -103,6 +139,8 @@ void emit_stream_prologue(const compiled *c, sbuf *o)
     for (int k = 0; k < g->n_outputs; k++)
         sb_printf(o, "    uint8_t *y%d = arena + %zu;\n", k, c->pl.offset[g->outputs[k]]);
     sb_printf(o, "    (void)src;\n    (void)st;\n    (void)s;\n    (void)in;\n    (void)out;\n");
+    if (c->stage_double && c->n_reads > 0)
+        emit_fetch(c, 0, 4, o); /* the first read starts before anything runs */
     for (int k = 0; k < g->n_inputs; k++)
         sb_printf(o, "    (void)x%d;\n", k);
 }
@@ -111,38 +149,79 @@ void emit_stream_stage(const compiled *c, int i, sbuf *o)
 {
     const stream_stage *s = &c->stage[i];
     if (s->len)
-        sb_printf(o, "    if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
-                     "u)) != KILN_OK)\n        return s;\n",
-                  s->offset, s->len, s->crc);
+        emit_read(c, s->read, 4, o);
 }
 
-/* One tile: its read, its channel count, the kernel, the copy out of tile_out. */
+/* The C element type of call i's operand a. */
+static const char *arg_type(const compiled *c, int i, int a)
+{
+    return c_elem_type(c->g->tensors[c->prog.calls[i].args[a].tensor].dtype);
+}
+
+/* A slice operand's pointer for the tile (into a[], args[0] being &params):
+ * its rows copied into the tile buffers (several rows) or offset by the
+ * first channel (one row). */
+static void emit_slice(const compiled *c, int i, int k, const stream_tile *tl, const sbuf *args, sbuf *a, sbuf *o)
+{
+    const stream_stage *s = &c->stage[i];
+    const stream_tiling *t = &s->rule;
+    const int arg = t->slice[k] + 1;
+    a[arg].len = 0;
+    if (s->slice_at[k] == SIZE_MAX) {
+        sb_printf(&a[arg], "(%.*s) + %d", (int)args[arg].len, args[arg].s, (int)tl->c0);
+        return;
+    }
+    sb_printf(o, "        kiln_stream_gather(arena + %zu, (const uint8_t *)(%.*s) + %uu, %" PRIu32 "u, %uu, %uu);\n",
+              c->tile_out_offset + s->slice_at[k], (int)args[arg].len, args[arg].s,
+              (unsigned)tl->c0 * t->slice_elem[k], t->slice_rows[k], (unsigned)tl->n * t->slice_elem[k],
+              (unsigned)t->out_c * t->slice_elem[k]);
+    sb_printf(&a[arg], "(const %s *)(arena + %zu)", arg_type(c, i, t->slice[k]), c->tile_out_offset + s->slice_at[k]);
+}
+
+/* One tile: its read, its channel count, the slices it takes, the kernel,
+ * the copy of its output out of the tile buffers. */
 static void emit_tile(const compiled *c, int i, const stream_tile *tl, const sbuf *args, int na, sbuf *o)
 {
     const stream_stage *s = &c->stage[i];
+    const stream_tiling *t = &s->rule;
     const lir_call *call = &c->prog.calls[i];
-    const int y = s->y_arg + 1; /* args[0] is &params */
-    const char *ty = c_elem_type(c->g->tensors[call->args[s->y_arg].tensor].dtype);
+    const int y = t->y_arg + 1, w = t->w_arg + 1; /* args[0] is &params */
     sb_printf(o, "        /* channels %d..%d */\n", (int)tl->c0, (int)(tl->c0 + tl->n - 1));
-    sb_printf(o, "        if ((s = kiln_stream_stage(src, st, %" PRIu32 "u, %" PRIu32 "u, 0x%08" PRIx32
-                 "u)) != KILN_OK)\n            return s;\n", tl->offset, tl->len, tl->crc);
-    sb_printf(o, "        pt.%s = %d;\n", s->field, (int)tl->n);
+    emit_read(c, tl->read, 8, o);
+    for (int f = 0; f < STREAM_TILE_FIELDS && t->field[f]; f++)
+        sb_printf(o, "        pt.%s = %d;\n", t->field[f], (int)tl->n);
     sbuf a[LIR_MAX_ARGS + 2];
     memset(a, 0, sizeof a);
     for (int k = 0; k < na; k++)
         sb_put(&a[k], args[k].s ? args[k].s : "", args[k].len);
     a[0].len = 0;
     sb_printf(&a[0], "&pt");
+    a[w].len = 0;
+    sb_printf(&a[w], "(const %s *)(st + %" PRIu32 "u)", arg_type(c, i, t->w_arg), s->w_at);
+    if (t->b_arg >= 0) { /* the biases: at the buffer's start, or inline (--internal-budget) */
+        const int b = t->b_arg + 1;
+        a[b].len = 0;
+        if (s->b_staged) /* in the first tile's buffer */
+            sb_printf(&a[b], "(const %s *)(arena + %zu) + %d", arg_type(c, i, t->b_arg),
+                      stream_buffer_of(c, s->tiles[0].read), (int)tl->c0);
+        else
+            sb_printf(&a[b], "(%.*s) + %d", (int)args[b].len, args[b].s, (int)tl->c0);
+    }
+    for (int k = 0; k < STREAM_TILE_SLICES; k++)
+        if (t->slice[k] >= 0)
+            emit_slice(c, i, k, tl, args, a, o);
     a[y].len = 0;
-    if (s->rows > 1)
-        sb_printf(&a[y], "(%s *)(arena + %zu)", ty, c->tile_out_offset);
+    if (s->y_at != SIZE_MAX)
+        sb_printf(&a[y], "(%s *)(arena + %zu)", arg_type(c, i, t->y_arg), c->tile_out_offset + s->y_at);
     else
         sb_printf(&a[y], "(%.*s) + %d", (int)args[y].len, args[y].s, (int)tl->c0);
     c_call_print(o, 8, call->kernel, a, na);
-    if (s->rows > 1)
+    if (s->y_at != SIZE_MAX)
         sb_printf(o, "        kiln_stream_scatter((uint8_t *)(%.*s) + %uu, arena + %zu, %" PRIu32 "u, %uu, %uu);\n",
-                  (int)args[y].len, args[y].s, (unsigned)tl->c0 * s->elem, c->tile_out_offset, s->rows,
-                  (unsigned)tl->n * s->elem, (unsigned)s->out_c * s->elem);
+                  (int)args[y].len, args[y].s, (unsigned)tl->c0 * t->elem, c->tile_out_offset + s->y_at, t->rows,
+                  (unsigned)tl->n * t->elem, (unsigned)t->out_c * t->elem);
+    for (int k = 0; k < na; k++)
+        sb_free(&a[k]);
 }
 
 void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *args, int na, sbuf *o)
@@ -155,6 +234,9 @@ void emit_stream_tiles(const compiled *c, int i, const char *param, const sbuf *
     sb_printf(o, "        %s pt = %s;\n", call->ptype->name, param);
     for (int k = 0; k < s->n_tiles; k++)
         emit_tile(c, i, &s->tiles[k], args, na, o);
+    const int last = s->tiles[s->n_tiles - 1].read;
+    if (c->stage_double && c->reads[last].defer && last + 1 < c->n_reads)
+        emit_fetch(c, last + 1, 8, o); /* the biases' buffer is free now */
     sb_printf(o, "    }\n");
 }
 

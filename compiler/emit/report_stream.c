@@ -57,12 +57,12 @@ void report_stream_text(const compiled *c, sbuf *o)
             tiled += c->stage[i].n_tiles > 0;
         }
         sb_printf(o, "weights are read    through a callback (stream mode): %d reads, %" PRIu64 " bytes per "
-                  "inference, in address order; staging buffer %zu bytes at arena offset %zu%s\n",
+                  "inference, in address order; staging buffer %zu bytes at arena offset %zu%s%s\n",
                   reads, c->stream_bytes_read, c->stage_bytes, c->stage_offset,
-                  c->stage_cap ? " (--stage-bytes)" : "");
+                  c->stage_cap ? " (--stage-bytes)" : "", c->stage_double ? ", and a second one after it (--stage-double)" : "");
         if (tiled)
             sb_printf(o, "                    %d layers read in tiles of output channels (not in place), "
-                      "their output tiles staged in %zu bytes at arena offset %zu\n",
+                      "their tile buffers (output, gathered inputs) %zu bytes at arena offset %zu\n",
                       tiled, c->tile_out_bytes, c->tile_out_offset);
     }
     double with = hot_external_reads(c, true), without = hot_external_reads(c, false);
@@ -98,6 +98,7 @@ void report_stream_json(const compiled *c, cJSON *root)
         cJSON_AddNumberToObject(x, "stage_bytes", (double)c->stage_bytes);
         cJSON_AddNumberToObject(x, "stage_offset", (double)c->stage_offset);
         cJSON_AddNumberToObject(x, "stage_cap", (double)c->stage_cap);
+        cJSON_AddBoolToObject(x, "stage_double", c->stage_double);
         cJSON_AddNumberToObject(x, "tile_out_bytes", (double)c->tile_out_bytes);
         int tiled = 0;
         for (int i = 0; i < c->prog.n_calls; i++)

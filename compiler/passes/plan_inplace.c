@@ -2,7 +2,7 @@
  * plan_inplace.c - each kernel's in-place rule (plan_inplace.h), derived
  * from the order in which that kernel reads and writes.
  *
- * Three orders cover the kernels that run in place:
+ * These orders cover the kernels that run in place:
  *  - Rows through a ring (kiln_conv_s8_p8/p16 with a window, and
  *    kiln_depthwise_conv_s8_3x3c4 and _3x3c4s2): before any byte of output row oy is
  *    written, every input row its window reaches has been copied into
@@ -17,6 +17,13 @@
  *    pixel are copied into planes, then those two channels of every output
  *    pixel written.  Any d that is a multiple of the channel count writes
  *    only bytes of channels already copied.
+ *  - Windows (int8 and float pooling, the float depthwise; NHWC): output
+ *    pixels in raster order, each written after its window's first tap
+ *    pixel was read (those channels), its later taps being later pixels:
+ *    safe while pixel p ends at or below the first tap of every window
+ *    from p on (one pixel more for the depthwise's pairs of pixels).  A
+ *    3x3 window, stride 1, pad 1 leaves one row and two pixels of input
+ *    unread ahead of the output: that is its line buffer.
  *  - Elements (activations, requantization, int8 ADD/SUB/MUL/MIN/MAX on an
  *    input that is not broadcast): element i is read, then output element i
  *    written, in ascending order.
@@ -206,6 +213,117 @@ static int conv_f32_rules(const lir_call *c, plan_inplace_rule *r)
     return rule(r, 0, 4, conv_f32_dmax(&q), 0);
 }
 
+/* A window kernel's geometry, 1 to 3 axes (unused axes 1): pooling and the
+ * float depthwise, NHWC, one image. */
+typedef struct win_g {
+    int64_t c, in[3], out[3], k[3], s[3], dil[3], pad[3];
+} win_g;
+
+/* The input pixel of output pixel p's first tap inside the input (taps go
+ * in (d, h, w) order, so every later tap is a later pixel); the input's
+ * pixel count when the window has none. */
+static int64_t win_first(const win_g *q, int64_t p)
+{
+    const int64_t npix = q->in[0] * q->in[1] * q->in[2];
+    int64_t o[3] = {p / (q->out[1] * q->out[2]), p / q->out[2] % q->out[1], p % q->out[2]}, idx = 0;
+    for (int a = 0; a < 3; a++) {
+        const int64_t start = o[a] * q->s[a] - q->pad[a];
+        const int64_t t0 = start < 0 ? (-start + q->dil[a] - 1) / q->dil[a] : 0, i = start + t0 * q->dil[a];
+        if (t0 >= q->k[a] || i >= q->in[a])
+            return npix;
+        idx = idx * q->in[a] + i;
+    }
+    return idx;
+}
+
+/* The window order (pool_s8.c, pool_f32.c, pool_f32_fast.c's NHWC,
+ * depthwise_f32_packed.c's NHWC): output pixels in raster order, each
+ * written channel by channel (or block by block, or whole as an
+ * accumulator) after reading those channels of its window's first tap
+ * pixel, while its later taps (later pixels) and all later windows are
+ * still to be read.  Writing pixel p, with `lag` pixels after it written
+ * too (the float depthwise's assembly does pixels in pairs), is safe while
+ * it ends at or below the first still-unread pixel, the least first tap of
+ * the pixels from p on: d <= (F(p) - p - lag) * c * e. */
+static int64_t win_dmax(const win_g *q, int64_t e, int64_t lag)
+{
+    const int64_t npix = q->out[0] * q->out[1] * q->out[2];
+    int64_t least = INT64_MAX, dmax = NO_BOUND;
+    for (int64_t p = npix - 1; p >= 0; p--) {
+        const int64_t f = win_first(q, p);
+        least = f < least ? f : least;
+        const int64_t room = (least - p - lag) * q->c * e;
+        dmax = room < dmax ? room : dmax;
+    }
+    return dmax;
+}
+
+/* Both operands of the same element size (the pooling kernels). */
+static int64_t same_elem(const ir_graph *g, const lir_call *c, int x, int y)
+{
+    const ir_tensor *a = &g->tensors[c->args[x].tensor], *b = &g->tensors[c->args[y].tensor];
+    return a->dtype == b->dtype ? (int64_t)ir_dtype_size(a->dtype) : 0;
+}
+
+static int pool_s8_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule *r)
+{
+    if (c->ptype != &lir_desc_kiln_pool_s8_params || c->n_args != 2)
+        return 0;
+    const kiln_pool_s8_params *p = c->params;
+    const int64_t e = same_elem(g, c, 0, 1);
+    if (p->batch != 1 || p->layout != KILN_LAYOUT_NHWC || !e || p->out_h < 1 || p->out_w < 1)
+        return 0;
+    const win_g q = {p->c, {1, p->in_h, p->in_w}, {1, p->out_h, p->out_w}, {1, p->k_h, p->k_w},
+                     {1, p->stride_h, p->stride_w}, {1, 1, 1}, {0, p->pad_t, p->pad_l}};
+    return rule(r, 0, 1, win_dmax(&q, e, 0), 0);
+}
+
+static bool win_f32(const kiln_conv_f32_params *cv, win_g *q)
+{
+    q->c = cv->in_c;
+    for (int a = 0; a < 3; a++) {
+        q->in[a] = cv->in[a], q->out[a] = cv->out[a], q->k[a] = cv->k[a], q->s[a] = cv->stride[a];
+        q->dil[a] = cv->dil[a], q->pad[a] = cv->pad[a];
+        if (q->out[a] < 1 || q->dil[a] < 1)
+            return false;
+    }
+    return cv->layout == KILN_LAYOUT_NHWC && cv->batch == 1;
+}
+
+/* kiln_maxpool_f32 (its Indices, when asked, are another output),
+ * kiln_maxpool_f32_fast, kiln_avgpool_f32. */
+static int pool_f32_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule *r)
+{
+    if (c->ptype != &lir_desc_kiln_pool_f32_params || c->n_args < 2)
+        return 0;
+    const kiln_pool_f32_params *p = c->params;
+    kiln_conv_f32_params cv;
+    memset(&cv, 0, sizeof cv);
+    cv.layout = p->layout, cv.batch = p->batch, cv.in_c = p->channels;
+    for (int a = 0; a < 3; a++) {
+        cv.in[a] = p->in[a], cv.out[a] = p->out[a], cv.k[a] = p->k[a], cv.stride[a] = p->stride[a];
+        cv.dil[a] = p->dil[a], cv.pad[a] = p->pad[a];
+    }
+    win_g q;
+    const int64_t e = same_elem(g, c, 0, 1);
+    if (!e || !win_f32(&cv, &q))
+        return 0;
+    return rule(r, 0, 1, win_dmax(&q, e, 0), 0);
+}
+
+/* kiln_depthwise_conv_f32_packed, NHWC, multiplier 1, no residual (read
+ * while outputs are written): x, w, b, residual, y. */
+static int dw_f32_rules(const lir_call *c, plan_inplace_rule *r)
+{
+    if (c->ptype != &lir_desc_kiln_conv_f32_packed_params || c->n_args != 5 || c->args[3].kind != LIR_ARG_NULL)
+        return 0;
+    const kiln_conv_f32_params *cv = &((const kiln_conv_f32_packed_params *)c->params)->conv;
+    win_g q;
+    if (cv->in_c != cv->out_c || cv->groups != cv->in_c || !win_f32(cv, &q))
+        return 0;
+    return rule(r, 0, 4, win_dmax(&q, 4, 1), 0);
+}
+
 /* Element i read before output element i is written, ascending. */
 static int64_t elem_dmax(const ir_tensor *x, const ir_tensor *y)
 {
@@ -268,6 +386,12 @@ int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule r
         return fc_s8_rules(c, rules);
     if (!strcmp(k, "kiln_conv_f32_packed"))
         return conv_f32_rules(c, rules);
+    if (!strcmp(k, "kiln_depthwise_conv_f32_packed"))
+        return dw_f32_rules(c, rules);
+    if (!strcmp(k, "kiln_avgpool_s8") || !strcmp(k, "kiln_maxpool_s8"))
+        return pool_s8_rules(g, c, rules);
+    if (!strcmp(k, "kiln_avgpool_f32") || !strcmp(k, "kiln_maxpool_f32") || !strcmp(k, "kiln_maxpool_f32_fast"))
+        return pool_f32_rules(g, c, rules);
     if (listed(k, unary, sizeof unary / sizeof unary[0]))
         return elem_rule(g, c, 0, 1, rules);
     if (listed(k, binary, sizeof binary / sizeof binary[0]) || !strcmp(k, "kiln_add_s8_lut")) {

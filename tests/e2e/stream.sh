@@ -9,12 +9,19 @@
 #     address order, each byte once; a read failing midway gives KILN_E_IO
 #     with the output untouched and the next run works; a weight changed in
 #     storage after init is refused;
+#   - --stage-double with a start/wait pair whose transfers land late
+#     (stream_async_app.c): bit-exact, each byte once in address order,
+#     one transfer in flight at most, layers computed while the next read is
+#     in flight; a start or wait failing at each transfer gives KILN_E_IO,
+#     no output, and the next run works;
 #   - --internal-budget: the report places each constant and shows fewer
 #     bytes read than without the budget; still bit-exact.
 #   - --stage-bytes: a staging buffer smaller than the largest layer (the
-#     layer read in tiles of output channels) stays bit-exact on host and
-#     qemu, the buffer within the cap and the bytes read no more than the
-#     blob; a cap below one tile is refused naming the layer and the least.
+#     layer read in tiles of output channels: int8 conv/FC/depthwise, float
+#     packed conv/FC/depthwise) stays bit-exact on host and qemu (float:
+#     within validate's tolerance), the buffer within the cap and the bytes
+#     read no more than the blob; a cap below one tile is refused naming the
+#     layer and the least.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -62,10 +69,24 @@ CAP=4096 validate kws_ref_model host --stage-bytes 4K
 CAP=4096 validate pretrainedResnet_quant host --stage-bytes 4K
 CAP=4096 validate kws_ref_model host --stage-bytes 4K --kernels compact
 CAP=16384 validate ad01_int8 host --stage-bytes 16K
+# Depthwise (int8 3x3, 3x3c4, 3x3c4s2; float packed) and float conv/FC
+# layers tiled too: their input (depthwise) or residual gathered per tile,
+# a float layer's biases read with its first tile.
+CAP=4096 validate vww_96_int8 host --stage-bytes 4K
+CAP=10240 validate vww_96_float host --stage-bytes 10K
+CAP=20480 validate pretrainedResnet host --stage-bytes 20K
 if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
     CAP=4096 validate kws_ref_model qemu --stage-bytes 4K
     CAP=4096 validate pretrainedResnet_quant qemu --stage-bytes 4K
+    CAP=4096 validate vww_96_int8 qemu --stage-bytes 4K
+    CAP=10240 validate vww_96_float qemu --stage-bytes 10K
+    CAP=20480 validate pretrainedResnet qemu --stage-bytes 20K
 fi
+out=$("$KILN" generate $SH/models/mlperf_tiny/vww_96_float.tflite -o "$tmp/fsmall" --weights stream \
+      --stage-bytes 4K 2>&1); rc=$?
+[ $rc = 2 ] && grep -q "layer 14 (Conv.*4096 bytes of weights, after the layer's 512 bytes of biases.*give --stage-bytes 4608 or more" <<<"$out" \
+    && [ ! -e "$tmp/fsmall" ] && ok "float conv below one tile and its biases refused: give --stage-bytes 4608" \
+    || { bad "vww_96_float --stage-bytes 4K: exit $rc"; echo "$out" | tail -3; }
 out=$("$KILN" generate $SH/models/mlperf_tiny/kws_ref_model.tflite -o "$tmp/small" --weights stream \
       --stage-bytes 200 2>&1); rc=$?
 [ $rc = 2 ] && grep -q "layer 0 (Conv.*give --stage-bytes 208 or more" <<<"$out" && [ ! -e "$tmp/small" ] \
@@ -86,6 +107,27 @@ if cc -std=c99 -O2 -Wall -Wextra -Werror -I include -I "$tmp/kws" -DNET=kws -o "
 else
     bad "stream_app did not build"; head -20 "$tmp/cc.log"
 fi
+# Double buffering: transfers that complete late (stream_async_app.c), KWS
+# tiled and whole, VWW float (its biases kept for every tile).
+for c in "kws_ref_model kws --stage-double --stage-bytes 4K" "kws_ref_model kws --stage-double" \
+         "vww_96_float vww --stage-double --stage-bytes 10K"; do
+    set -- $c; m=$1 n=$2; shift 2
+    R=$SH/reference/tflm/$m
+    rm -rf "$tmp/d"
+    if "$KILN" generate $SH/models/mlperf_tiny/$m.tflite -o "$tmp/d" --name $n --weights stream -q "$@" \
+           >"$tmp/gen.log" 2>&1 &&
+       cc -std=c99 -O2 -Wall -Wextra -Werror -I include -I "$tmp/d" -DNET=$n -o "$tmp/dapp" \
+           tests/e2e/stream_async_app.c "$tmp/d/$n.c" build/libkilnrt.a -lm 2>"$tmp/cc.log" &&
+       "$tmp/dapp" "$tmp/d/${n}_data.bin" $R/seed2.in $R/seed2.out >"$tmp/dapp.log" 2>&1; then
+        ok "stream_async_app $m $*: $(grep -c '^ok' "$tmp/dapp.log") checks"; sed 's/^/     /' "$tmp/dapp.log"
+    else
+        bad "stream_async_app $m $*:"; cat "$tmp/gen.log" "$tmp/cc.log" "$tmp/dapp.log" 2>/dev/null | tail -15 | sed 's/^/     /'
+    fi
+done
+if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
+    CAP=4096 validate kws_ref_model qemu --stage-bytes 4K --stage-double
+fi
+
 grep -q "kiln_read_fn\|kiln_stream_stage" "$tmp/kws/kws.c" && ! grep -q "(w + " "$tmp/kws/kws.c" \
     && ok "the generated code stages through the callback and never dereferences the blob" \
     || bad "kws.c still dereferences the blob"
