@@ -358,7 +358,11 @@ int tfl_tensor_ir(tfl_ctx *c, int32_t ti)
             return -1;
         }
         shape[d] = v;
-        numel *= (uint64_t)v;
+    }
+    if (!tfl_shape_final(c, ti, &tt, shape))
+        return -1;
+    for (uint32_t d = 0; d < tt.shape.n; d++) {
+        numel *= (uint64_t)shape[d];
         if (numel > (1u << 31)) {
             fail(c, "tensor %d '%s' is larger than 2 GiB elements", ti, tt.name);
             return -1;
@@ -607,7 +611,14 @@ static bool import_operator(tfl_ctx *c, uint32_t i)
                            (int)oc.version, c->op_name, e->max_version);
     if (!tfl_get_options(&c->m, &c->op, oc.builtin, &c->o))
         return tfl_op_fail(c, "damaged options: %s", c->m.r.err);
-    return e->fn(c);
+    if (c->infer && !tfl_infer_op(c))
+        return false;
+    const int first = c->g->n_nodes;
+    if (!e->fn(c))
+        return false;
+    if (c->infer)
+        tfl_fold_from(c, first);
+    return true;
 }
 
 /* Subgraph 0 is the model; further subgraphs belong to control flow, which
@@ -629,18 +640,8 @@ static ir_graph *import_subgraph0(tfl_ctx *c)
     free(c->g->source);
     c->g->source = xasprintf("tflite %s", c->path);
 
-    for (uint32_t p = 0; p < c->sg.inputs.n; p++) {
-        int32_t ti = fb_vec_i32(&c->m.r, &c->sg.inputs, p);
-        int t = tfl_tensor_ir(c, ti);
-        if (t < 0)
-            return NULL;
-        if (ir_is_const(tfl_t(c, t)) || tfl_t(c, t)->is_input) {
-            fail(c, "subgraph input %u (tensor %d '%s') is a constant or listed twice", p, (int)ti,
-                 tfl_t(c, t)->name);
-            return NULL;
-        }
-        ir_mark_input(c->g, t, (int)p);
-    }
+    if (!tfl_bind_inputs(c))
+        return NULL;
     c->g->n_declared_inputs = (int)c->sg.inputs.n;
     for (uint32_t i = 0; i < c->sg.operators.n; i++)
         if (!import_operator(c, i))
@@ -675,8 +676,15 @@ static ir_graph *import_subgraph0(tfl_ctx *c)
 ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path, char *err,
                             size_t errlen)
 {
+    return import_tflite_opts_mem(data, len, path, NULL, err, errlen);
+}
+
+ir_graph *import_tflite_opts_mem(const uint8_t *data, size_t len, const char *path,
+                                 const import_opts *opts, char *err, size_t errlen)
+{
     tfl_ctx c;
     memset(&c, 0, sizeof c);
+    c.opts = opts;
     c.path = path ? path : "model";
     c.err = err;
     c.errlen = errlen;
@@ -698,6 +706,7 @@ ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path, c
     ir_graph *g = import_subgraph0(&c);
     ir_free(c.g);
     free(c.tmap);
+    free(c.dims);
     return g;
 }
 

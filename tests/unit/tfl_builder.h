@@ -25,6 +25,8 @@ typedef struct tb_tensor {
     int64_t zp[8];
     int qdim;
     int is_variable;            /* Tensor.is_variable (field 5), written only when set */
+    int sig_rank;               /* Tensor.shape_signature (field 7), written when > 0 */
+    int32_t sig[6];
 } tb_tensor;
 
 typedef struct tb_op {
@@ -58,7 +60,7 @@ static size_t tb_i32vec(fbb *b, int n, const int32_t *v) { return fbb_vec(b, 4, 
 
 static size_t tb_tensor_table(fbb *b, const tb_tensor *t)
 {
-    fbb_field f[6] = {{0, FBB_REF, 0, 0}, {1, 1, (uint64_t)t->type, 0},
+    fbb_field f[7] = {{0, FBB_REF, 0, 0}, {1, 1, (uint64_t)t->type, 0},
                       {2, 4, (uint64_t)t->buffer, 0}, {3, FBB_REF, 0, 0}, {4, FBB_REF, 0, 0},
                       {5, 1, 1, 0}};
     int nf = t->nq ? 5 : 4;
@@ -67,8 +69,15 @@ static size_t tb_tensor_table(fbb *b, const tb_tensor *t)
             f[4] = f[5];
         nf++;
     }
+    int sig = -1;
+    if (t->sig_rank > 0) {
+        sig = nf++;
+        f[sig] = (fbb_field){7, FBB_REF, 0, 0};
+    }
     size_t tab = fbb_table(b, nf, f);
     fbb_patch(b, f[0].pos, tb_i32vec(b, t->rank, t->shape));
+    if (sig >= 0)
+        fbb_patch(b, f[sig].pos, tb_i32vec(b, t->sig_rank, t->sig));
     fbb_patch(b, f[3].pos, fbb_str(b, t->name));
     if (t->nq) {
         fbb_field q[3] = {{2, FBB_REF, 0, 0}, {3, FBB_REF, 0, 0}, {6, 4, (uint64_t)t->qdim, 0}};
