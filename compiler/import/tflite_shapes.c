@@ -300,9 +300,16 @@ bool tfl_bind_inputs(tfl_ctx *c)
     const int nfix = c->opts ? c->opts->n_fixes : 0;
     bool *used = xcalloc((size_t)nfix + 1, sizeof *used);
     bool ok = true;
+    /* A fact naming no input is reported first: it is the likelier mistake. */
+    for (uint32_t p = 0; ok && p < c->sg.inputs.n; p++) {
+        tfl_tensor tt;
+        ok = get_tensor(c, fb_vec_i32(&c->m.r, &c->sg.inputs, p), &tt);
+        if (ok)
+            find_fix(c, tt.name, (int)p, used);
+    }
+    ok = ok && check_fixes_used(c, used);
     for (uint32_t p = 0; ok && p < c->sg.inputs.n; p++)
         ok = bind_input(c, p, used);
-    ok = ok && check_fixes_used(c, used);
     free(used);
     if (ok && c->opts && c->opts->n_values > (int)c->sg.inputs.n)
         ok = model_fail(c, "%d input values given, but the model declares %u input%s", c->opts->n_values,
