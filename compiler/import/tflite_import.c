@@ -7,6 +7,9 @@
  * then its outputs, and hands back a graph that passed ir_verify().  TFLite
  * tensors become IR tensors on first use, so a tensor no operator touches is
  * never decoded; constants are copied out of the file (the IR owns its data).
+ * Inputs are bound, and with --shape / --const or an input of another size
+ * than the stored one each operator's output shapes worked out before its
+ * converter runs, by tflite_shapes.c.
  *
  * What it refuses, with a message naming the operator index, builtin name and
  * version (or the tensor): builtins or versions it does not support, custom
