@@ -8,8 +8,9 @@
  * compiles one static shape.  An input's -1 dimension is fixed, in order, by
  * --shape, by the shape of a value given for the input (validate --input),
  * by a --const value's count (rank 1), or - for dimension 0 only, the batch
- * almost every exported model leaves open - by the stored size; any other
- * -1 is refused naming --shape.  Once an input's shape differs from the
+ * almost every exported model leaves open - by the stored size (a value's
+ * leading dimension may count validate's samples, so it never sets the
+ * batch); any other -1 is refused naming --shape.  Once an input's shape differs from the
  * stored one, or any --shape / --const is given, every operator's output
  * shapes are worked out here from its inputs' (c->infer), before its
  * converter runs; the converter then builds the node on those shapes and
@@ -224,8 +225,8 @@ static bool input_shape(tfl_ctx *c, uint32_t p, const tfl_tensor *tt, const impo
         }
         if (fx && fx->has_shape)
             s->d[d] = fx->shape[d];
-        else if (v && v->rank == s->rank && v->shape[d] >= 1)
-            s->d[d] = v->shape[d];
+        else if (v && d > 0 && v->rank == s->rank && v->shape[d] >= 1)
+            s->d[d] = v->shape[d];      /* not the batch: validate's files may stack samples there */
         else if (fx && fx->has_value && !fx->file && s->rank == 1 && fx->n_vals >= 1)
             s->d[d] = fx->n_vals;
         else if (!(d == 0 && s->d[d] >= 1))

@@ -105,6 +105,10 @@ for n in 12 20; do
         --expected "$tmp/o2_$n.npy" --atol 1e-5 >"$tmp/out" 2>&1 && grep -q 'result: PASS' "$tmp/out" && ok \
         || bad "validate --shape x=1x${n}x4 against NumPy: $(tail -5 "$tmp/out")"
 done
+# Without --shape, validate's --input value fixes the -1 frame count.
+"$KILN" validate "$dyn" --input "$tmp/x12.npy" --expected "$tmp/sm12.npy" --expected "$tmp/o2_12.npy" \
+    --atol 1e-5 >"$tmp/out" 2>&1 && grep -q 'result: PASS' "$tmp/out" && ok \
+    || bad "validate with the shape from --input: $(tail -5 "$tmp/out")"
 # A real exporter's model: the open batch of hello_world (signature [-1,1]).
 expect_out "batch of a published model" "StatefulPartitionedCall:0:float32[3,1] " \
     ../shared/models/tflm/hello_world_float.tflite --shape 0=3x1
