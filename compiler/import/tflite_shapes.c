@@ -207,6 +207,9 @@ static bool input_shape(tfl_ctx *c, uint32_t p, const tfl_tensor *tt, const impo
     char a[96], b[96];
     const fb_vec *sig = tt->shape_signature.n ? &tt->shape_signature : &tt->shape;
     stored_shape(c, tt, s);
+    if (sig->n != tt->shape.n)
+        return model_fail(c, "input '%s': its shape %s and its shape_signature %s differ in rank; the file is "
+                          "inconsistent", tt->name, fmt_vec(c, a, sizeof a, &tt->shape), fmt_vec(c, b, sizeof b, sig));
     if (fx && fx->has_shape && fx->rank != s->rank)
         return model_fail(c, "--shape gives input '%s' %d dimension%s, the model declares rank %d (shape %s)",
                           tt->name, fx->rank, fx->rank == 1 ? "" : "s", s->rank,
@@ -370,13 +373,17 @@ static bool set_out(tfl_ctx *c, int k, const tshape *s)
     tfl_tensor tt;
     if (!get_tensor(c, ti, &tt))
         return false;
+    char a[96], b[96];
+    for (int d = 0; d < s->rank; d++)
+        if (s->d[d] < 0 || s->d[d] > INT32_MAX)
+            return tfl_op_fail(c, "output %d '%s' would have shape %s", k, tt.name,
+                               fmt_dims(a, sizeof a, s->rank, s->d));
     const fb_vec *sig = tt.shape_signature.n ? &tt.shape_signature : &tt.shape;
     bool ok = (int)sig->n == s->rank;
     for (int d = 0; ok && d < s->rank; d++) {
         int32_t v = fb_vec_i32(&c->m.r, sig, (uint32_t)d);
         ok = (v == -1 && tt.shape_signature.n) || v == s->d[d];
     }
-    char a[96], b[96];
     if (!ok)
         return tfl_op_fail(c, "output %d '%s': the operator gives shape %s from its inputs' shapes, but the file "
                            "declares %s%s; the file's shapes are inconsistent", k, tt.name,
@@ -548,6 +555,8 @@ static bool rule_reshape(tfl_ctx *c, const tshape *x, tshape *y)
             return tfl_op_fail(c, "shape entry %d = %lld is invalid", i, (long long)v[i]);
         else
             known *= v[i];
+        if (known > ((int64_t)1 << 40))
+            return tfl_op_fail(c, "the shape operand gives more than 2^40 elements");
     }
     const int64_t total = numel(x);
     if (unknown >= 0) {
