@@ -122,7 +122,7 @@ expect_err "fixed dim contradicted" "dimension 2 = 5, the model declares 4" dump
 expect_err "bad dims text" "joined by 'x'" dump "$dyn" --shape x=1xabx4
 
 # --- --const: SHAPE -> STRIDED_SLICE -> CONCATENATION -> RESHAPE, and a frozen k ---
-expect_err "shape operand from an input names --const" "--const" dump "$chain" --shape x=1x12
+expect_err "shape operand from an input names --const" "--const INPUT=VALUE" dump "$chain" --shape x=1x12
 grep -qF "RESHAPE" "$tmp/err" && ok || bad "the error names the operator: $(cat "$tmp/err")"
 expect_out "const by name" "z:float32[12,1] y:float32[3,4] " "$chain" --shape x=1x12 --const k=4
 expect_out "const by position" "z:float32[12,1] y:float32[4,3] " "$chain" --shape x=1x12 --const 1=3
