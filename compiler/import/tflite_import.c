@@ -13,7 +13,7 @@
  *
  * What it refuses, with a message naming the operator index, builtin name and
  * version (or the tensor): builtins or versions it does not support, custom
- * and control-flow operators, hybrid (float activation, int8 weight) ops,
+ * and control-flow operators (but IF on a constant condition), hybrid (float activation, int8 weight) ops,
  * sparse tensors, custom quantization, variable (stateful) tensors other
  * than an SVDF's activation state, string / complex / int4 / bfloat16 data,
  * files over 2 GiB.
@@ -57,6 +57,7 @@ static const tfl_conv_entry converters[] = {
     {TFL_OP_FULLY_CONNECTED, 11, tfl_fully_connected}, /* 5: keep_num_dims; 6: no bias;
                                                           7: int16; 11: bias type */
     {TFL_OP_HARD_SWISH, 1, tfl_unary},
+    {TFL_OP_IF, 1, tfl_if},                   /* a constant condition only: the branch is inlined */
     {TFL_OP_LEAKY_RELU, 2, tfl_unary},
     {TFL_OP_LOGISTIC, 3, tfl_unary},
     {TFL_OP_MAXIMUM, 4, tfl_binary},
@@ -577,7 +578,7 @@ bool tfl_refuse_hybrid(tfl_ctx *c, int x, int w)
 
 /* ---- the import ---------------------------------------------------------- */
 
-static bool import_operator(tfl_ctx *c, uint32_t i)
+bool tfl_import_operator(tfl_ctx *c, uint32_t i)
 {
     c->op_index = (int)i;
     c->op_name = "?";
@@ -598,7 +599,7 @@ static bool import_operator(tfl_ctx *c, uint32_t i)
     if (oc.builtin == TFL_OP_CUSTOM)
         return tfl_op_fail(c, "custom operator '%s' is not supported",
                            oc.custom_code ? oc.custom_code : "");
-    if (oc.builtin == TFL_OP_IF || oc.builtin == TFL_OP_WHILE || oc.builtin == TFL_OP_CALL ||
+    if (oc.builtin == TFL_OP_WHILE || oc.builtin == TFL_OP_CALL ||
         oc.builtin == TFL_OP_CALL_ONCE)
         return tfl_op_fail(c, "control flow (calls into other subgraphs) is not supported; "
                               "Kiln imports subgraph 0 as straight-line code");
@@ -647,7 +648,7 @@ static ir_graph *import_subgraph0(tfl_ctx *c)
         return NULL;
     c->g->n_declared_inputs = (int)c->sg.inputs.n;
     for (uint32_t i = 0; i < c->sg.operators.n; i++)
-        if (!import_operator(c, i))
+        if (!tfl_import_operator(c, i))
             return NULL;
     c->op_index = -1;
     if (c->sg.outputs.n == 0) {

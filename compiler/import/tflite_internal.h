@@ -42,6 +42,7 @@ typedef struct tfl_ctx {
     const struct import_opts *opts;  /* --shape / --const / input values, or NULL */
     bool infer;                 /* shapes are worked out per operator (tflite_shapes.c) */
     tfl_dims *dims;             /* per TFLite tensor, when infer */
+    int if_depth;               /* IF branches being imported (tflite_ops_if.c) */
     /* the operator being converted */
     int op_index;
     int32_t builtin;
@@ -121,6 +122,10 @@ bool tfl_strided_slice(tfl_ctx *c);
 bool tfl_split(tfl_ctx *c);
 
 bool tfl_svdf(tfl_ctx *c);          /* tflite_ops_svdf.c */
+bool tfl_if(tfl_ctx *c);            /* tflite_ops_if.c: a constant condition's branch inlined */
+
+/* Converts operator i of c->sg (tflite_import.c; IF branches call it too). */
+bool tfl_import_operator(tfl_ctx *c, uint32_t i);
 
 /* tflite_shapes.c: shapes fixed on the command line and worked out per operator. */
 /* Checks the file's shape against its shape_signature and applies the
@@ -131,6 +136,9 @@ bool tfl_shape_final(tfl_ctx *c, int32_t ti, const tfl_tensor *tt, int64_t *shap
 bool tfl_bind_inputs(tfl_ctx *c);
 /* Before the current operator's converter (when c->infer): its outputs' shapes. */
 bool tfl_infer_op(tfl_ctx *c);
+/* Output k of the current operator gets this worked-out shape (checked
+ * against the file's signature), for converters that find it themselves. */
+bool tfl_shape_out(tfl_ctx *c, int k, int rank, const int64_t *d);
 /* After it: folds the nodes from `first` on whose inputs are all constants. */
 void tfl_fold_from(tfl_ctx *c, int first);
 

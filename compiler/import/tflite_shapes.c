@@ -850,8 +850,17 @@ static bool rule(tfl_ctx *c, const tshape *in, tshape *y, bool *known)
     }
 }
 
+bool tfl_shape_out(tfl_ctx *c, int k, int rank, const int64_t *d)
+{
+    tshape s = {.rank = rank};
+    memcpy(s.d, d, (size_t)rank * sizeof *d);
+    return set_out(c, k, &s);
+}
+
 bool tfl_infer_op(tfl_ctx *c)
 {
+    if (c->builtin == TFL_OP_IF)
+        return true;        /* its outputs are the branch's: tfl_if sets them */
     enum { MAXIN = 4 };
     tshape in[MAXIN];
     bool changed = false;

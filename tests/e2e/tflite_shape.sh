@@ -2,8 +2,8 @@
 # tflite_shape.sh - --shape and --const on TFLite models (issue 11): inputs
 # with a -1 in their shape_signature, every operator's output shape worked
 # out again for the size given, shape arithmetic on a --const input folded,
-# bad --shape values refused, and files whose shapes contradict themselves
-# refused.
+# IF on a --const flag inlined (one branch compiled), bad --shape values
+# refused, and files whose shapes contradict themselves refused.
 #
 # Models come from tests/e2e/tflite_shape_mkmodel.c (see its header).  The
 # expected outputs are computed here by NumPy from the weights read out of
@@ -74,6 +74,10 @@ np.save(d + "/cz.npy", x.reshape(12, 1))
 np.save(d + "/cy.npy", x.reshape(4, 3))
 np.save(d + "/k.npy", np.array([6], dtype=np.int32))
 np.save(d + "/k3.npy", np.array([3], dtype=np.int32))
+x = rng.uniform(-2, 2, (1, 6)).astype(np.float32)
+np.save(d + "/ix.npy", x)
+np.save(d + "/iflag.npy", np.array([True]))
+np.save(d + "/ineg.npy", -x)
 PY
 
 # expect_out NAME WANT ARGS...: kiln dump's output lines must equal WANT
@@ -136,6 +140,18 @@ expect_err "const not an integer" "is not an integer" dump "$chain" --shape x=1x
 "$KILN" validate "$chain" --shape x=1x12 --const k=3 --input "$tmp/cx.npy" --input "$tmp/k3.npy" --expected "$tmp/cz.npy" \
     --expected "$tmp/cy.npy" >"$tmp/out" 2>&1 && grep -q 'result: PASS' "$tmp/out" && ok \
     || bad "validate --const k=3 against NumPy: $(tail -5 "$tmp/out")"
+
+# --- IF on a frozen flag: the branch taken is inlined, the other never compiled ---
+iff=$tmp/if.tflite
+expect_err "IF on a run-time condition names --const" "--const INPUT=VALUE" dump "$iff" --shape x=1x6
+"$KILN" dump "$iff" --shape x=1x6 --const flag=1 >"$tmp/out" 2>&1 && grep -q ' Neg ' "$tmp/out" \
+    && ! grep -q ' Abs ' "$tmp/out" && grep -q 'output %y:float32\[1,6\]' "$tmp/out" && ok \
+    || bad "IF then-branch: $(head -c 400 "$tmp/out")"
+"$KILN" dump "$iff" --shape x=1x6 --const 1=0 >"$tmp/out" 2>&1 && grep -q ' Abs ' "$tmp/out" \
+    && ! grep -q ' Neg ' "$tmp/out" && ok || bad "IF else-branch: $(head -c 400 "$tmp/out")"
+"$KILN" validate "$iff" --shape x=1x6 --const flag=1 --input "$tmp/ix.npy" --input "$tmp/iflag.npy" \
+    --expected "$tmp/ineg.npy" >"$tmp/out" 2>&1 && grep -q 'result: PASS' "$tmp/out" && ok \
+    || bad "validate IF --const flag=1 against NumPy: $(tail -5 "$tmp/out")"
 
 # --- files whose shapes contradict themselves ---
 expect_err "shape vs signature" "contradicts its shape_signature" dump "$tmp/bad_sig.tflite"

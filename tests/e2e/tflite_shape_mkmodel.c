@@ -19,6 +19,8 @@
  *   chain.tflite  x [1,-1] (traced with 8), k int32 [1] (traced with 4):
  *                 z = RESHAPE(x, CONCATENATION(STRIDED_SLICE(SHAPE(x), 1:2), [1]))
  *                 y = RESHAPE(x, CONCATENATION([-1], k))
+ *   if.tflite     x [1,-1] (traced 4), flag bool [1]: y = IF(flag, x), the
+ *                 then branch (subgraph 1) NEG, the else branch (subgraph 2) ABS
  *   bad_sig.tflite  x's shape [1,8] contradicts its signature [1,9]
  *   bad_out.tflite  x [1,-1] -> RELU -> y whose signature fixes [1,8]
  *   bad_relu.tflite x [1,8] -> RELU -> y stored [1,9] (no signatures)
@@ -29,9 +31,9 @@
 
 #include "unit/tfl_builder.h"
 
-enum { F32 = 0, I32 = 2 };
+enum { F32 = 0, I32 = 2, BOOL = 6 };
 enum { FC = 9, RESHAPE = 22, CONV = 3, DW = 4, MAXPOOL = 17, PAD = 34, MEAN = 40, SUB = 41, CONCAT = 2,
-       TRANSPOSE = 39, SSLICE = 45, SOFTMAX = 25, SHAPE = 77, RELU = 19 };
+       TRANSPOSE = 39, SSLICE = 45, SOFTMAX = 25, SHAPE = 77, RELU = 19, IF = 118, NEG = 59, ABS = 101 };
 
 static int fails;
 
@@ -144,6 +146,23 @@ static void chain(const char *dir)
     fails += !tb_write(&m, dir, "chain.tflite");
 }
 
+static void if_model(const char *dir)
+{
+    const tb_tensor io[2] = {{.name = "a", .type = F32, .rank = 2, .shape = {1, 4}, .sig_rank = 2, .sig = {1, -1}},
+                             {.name = "b", .type = F32, .rank = 2, .shape = {1, 4}, .sig_rank = 2, .sig = {1, -1}}};
+    const tb_op neg = {NEG, 1, 1, {0}, 1, {1}}, abs_ = {ABS, 1, 1, {0}, 1, {1}};
+    const tb_model subs[2] = {{2, io, 1, &neg, 0, NULL, 1, {0}, 1, {1}},
+                              {2, io, 1, &abs_, 0, NULL, 1, {0}, 1, {1}}};
+    const tb_tensor t[3] = {
+        {.name = "x", .type = F32, .rank = 2, .shape = {1, 4}, .sig_rank = 2, .sig = {1, -1}},
+        {.name = "flag", .type = BOOL, .rank = 1, .shape = {1}},
+        {.name = "y", .type = F32, .rank = 2, .shape = {1, 4}, .sig_rank = 2, .sig = {1, -1}},
+    };
+    const tb_op op = {IF, 1, 2, {1, 0}, 1, {2}, 92, 2, {{0, 4, 1, 0}, {1, 4, 2, 0}}};  /* IfOptions then 1, else 2 */
+    tb_model m = {3, t, 1, &op, 1, NULL, 2, {0, 1}, 1, {2}, 2, subs};
+    fails += !tb_write(&m, dir, "if.tflite");
+}
+
 /* x -> RELU -> y with the given shapes and signatures. */
 static void relu(const char *dir, const char *name, const tb_tensor *x, const tb_tensor *y)
 {
@@ -161,6 +180,7 @@ int main(int argc, char **argv)
     }
     dyn(argv[1]);
     chain(argv[1]);
+    if_model(argv[1]);
     const tb_tensor x8 = {.name = "x", .type = F32, .rank = 2, .shape = {1, 8}};
     const tb_tensor y8 = {.name = "y", .type = F32, .rank = 2, .shape = {1, 8}};
     tb_tensor x_sig9 = x8, x_dyn = x8, y_fixed = y8, y9 = y8;
