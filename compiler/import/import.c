@@ -22,15 +22,8 @@ ir_graph *import_model(const char *path, const import_opts *opts, char *err, siz
     if (!read_file(path, &data, &len, err, errlen))
         return NULL;
     ir_graph *g;
-    if (len >= 8 && memcmp(data + 4, "TFL3", 4) == 0) {
-        if (opts && opts->n_fixes) {
-            snprintf(err, errlen, "%s: unsupported: %s on a TFLite model (Kiln applies --shape and --const to "
-                     "ONNX models only, so far)", path, opts->fixes[0].opt);
-            free(data);
-            return NULL;
-        }
-        g = import_tflite_mem(data, len, path, err, errlen);
-    }
+    if (len >= 8 && memcmp(data + 4, "TFL3", 4) == 0)
+        g = import_tflite_opts_mem(data, len, path, opts, err, errlen);
     else
         g = import_onnx_mem(data, len, path, opts, err, errlen);
     free(data);

@@ -47,6 +47,10 @@ typedef struct import_fix {
  * by f; import_fix_free releases them).  false with a message on bad text. */
 bool import_fix_parse(const char *kind, const char *arg, import_fix *f, char *err, size_t errlen);
 void import_fix_free(import_fix *f);
+/* A --const number list (f->vals) as the data of input tensor t, converted to
+ * its dtype (t becomes a constant); false with a message naming `path` when
+ * the count does not fit t's shape or a value does not fit its type. */
+bool import_fix_data(const import_fix *f, ir_tensor *t, const char *path, char *err, size_t errlen);
 
 typedef struct import_opts {
     /* values[i] belongs to the model's i-th declared input (ONNX graph.input
@@ -71,6 +75,11 @@ ir_graph *import_onnx_mem(const uint8_t *data, size_t len, const char *path_for_
 ir_graph *import_tflite(const char *path, char *err, size_t errlen);
 ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path_for_messages,
                             char *err, size_t errlen);
+/* The same with --shape / --const facts and input values (opts may be NULL):
+ * -1 dimensions of shape_signature are fixed from them and every operator's
+ * output shape is worked out again (tflite_shapes.c). */
+ir_graph *import_tflite_opts_mem(const uint8_t *data, size_t len, const char *path_for_messages,
+                                 const import_opts *opts, char *err, size_t errlen);
 /* Picks the importer by content (TFL3 identifier, else ONNX protobuf). */
 ir_graph *import_model(const char *path, const import_opts *opts, char *err, size_t errlen);
 

@@ -6,10 +6,13 @@
  *
  * A name made only of digits is a position among the declared inputs.  A
  * --const value that names an existing file is read as a tensor; otherwise
- * it must be numbers.  The importer (onnx_import.c) applies the result.
+ * it must be numbers.  The importers (onnx_import.c, tflite_shapes.c) apply
+ * the result; import_fix_data turns a number list into a tensor's data for both.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,4 +159,50 @@ void import_fix_free(import_fix *f)
     }
     memset(f, 0, sizeof *f);
     f->pos = -1;
+}
+
+bool import_fix_data(const import_fix *f, ir_tensor *t, const char *path, char *err, size_t errlen)
+{
+    const int64_t n = ir_numel(t);
+    if (n != f->n_vals) {
+        snprintf(err, errlen, "%s: --const gives %d value%s for graph input '%s', its shape %s needs %lld "
+                 "(fix its shape with --shape %s=DIMS)", path, f->n_vals, f->n_vals == 1 ? "" : "s", t->name,
+                 t->rank ? "" : "(a scalar)", (long long)n, t->name);
+        return false;
+    }
+    const size_t es = ir_dtype_size(t->dtype);
+    uint8_t *buf = xcalloc((size_t)(n > 0 ? n : 1), es);
+    for (int64_t i = 0; i < n; i++) {
+        const double v = f->vals[i];
+        uint8_t *q = buf + (size_t)i * es;
+        switch (t->dtype) {
+        case IR_DT_F32: {
+            if (isfinite(v) && fabs(v) > FLT_MAX) {
+                free(buf);
+                snprintf(err, errlen, "%s: --const value %g for graph input '%s' is beyond float32's range",
+                         path, v, t->name);
+                return false;
+            }
+            float x = (float)v;
+            memcpy(q, &x, 4);
+            break;
+        }
+        case IR_DT_F64: memcpy(q, &v, 8); break;
+        case IR_DT_BOOL: *q = v != 0; break;
+        default: {
+            if (v != floor(v) || fabs(v) > 9.0e15) {
+                free(buf);
+                snprintf(err, errlen, "%s: --const value %g for graph input '%s' (%s) is not an integer",
+                         path, v, t->name, ir_dtype_name(t->dtype));
+                return false;
+            }
+            const int64_t k = (int64_t)v;
+            for (size_t b = 0; b < es; b++)
+                q[b] = (uint8_t)((uint64_t)k >> (8 * b));
+        }
+        }
+    }
+    t->data = buf;
+    t->nbytes = (size_t)n * es;
+    return true;
 }

@@ -519,49 +519,7 @@ static bool check_fixes_used(onnx_ctx *c, const bool *used, int n_decl)
 /* A --const number list as the tensor's data, converted to its dtype. */
 static bool fix_const_data(onnx_ctx *c, const import_fix *f, int t)
 {
-    ir_tensor *tt = &c->g->tensors[t];
-    const int64_t n = ir_numel(tt);
-    if (n != f->n_vals) {
-        snprintf(c->err, c->errlen, "%s: --const gives %d value%s for graph input '%s', its shape %s needs %lld "
-                 "(fix its shape with --shape %s=DIMS)", c->path, f->n_vals, f->n_vals == 1 ? "" : "s", tt->name,
-                 tt->rank ? "" : "(a scalar)", (long long)n, tt->name);
-        return false;
-    }
-    const size_t es = ir_dtype_size(tt->dtype);
-    uint8_t *buf = xcalloc((size_t)(n > 0 ? n : 1), es);
-    for (int64_t i = 0; i < n; i++) {
-        const double v = f->vals[i];
-        uint8_t *q = buf + (size_t)i * es;
-        switch (tt->dtype) {
-        case IR_DT_F32: {
-            if (isfinite(v) && fabs(v) > FLT_MAX) {
-                free(buf);
-                snprintf(c->err, c->errlen, "%s: --const value %g for graph input '%s' is beyond float32's range",
-                         c->path, v, tt->name);
-                return false;
-            }
-            float x = (float)v;
-            memcpy(q, &x, 4);
-            break;
-        }
-        case IR_DT_F64: memcpy(q, &v, 8); break;
-        case IR_DT_BOOL: *q = v != 0; break;
-        default: {
-            if (v != floor(v) || fabs(v) > 9.0e15) {
-                free(buf);
-                snprintf(c->err, c->errlen, "%s: --const value %g for graph input '%s' (%s) is not an integer",
-                         c->path, v, tt->name, ir_dtype_name(tt->dtype));
-                return false;
-            }
-            const int64_t k = (int64_t)v;
-            for (size_t b = 0; b < es; b++)
-                q[b] = (uint8_t)((uint64_t)k >> (8 * b));
-        }
-        }
-    }
-    tt->data = buf;
-    tt->nbytes = (size_t)n * es;
-    return true;
+    return import_fix_data(f, &c->g->tensors[t], c->path, c->err, c->errlen);
 }
 
 static bool add_inputs(onnx_ctx *c)

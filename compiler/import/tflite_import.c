@@ -7,10 +7,13 @@
  * then its outputs, and hands back a graph that passed ir_verify().  TFLite
  * tensors become IR tensors on first use, so a tensor no operator touches is
  * never decoded; constants are copied out of the file (the IR owns its data).
+ * Inputs are bound, and with --shape / --const or an input of another size
+ * than the stored one each operator's output shapes worked out before its
+ * converter runs, by tflite_shapes.c.
  *
  * What it refuses, with a message naming the operator index, builtin name and
  * version (or the tensor): builtins or versions it does not support, custom
- * and control-flow operators, hybrid (float activation, int8 weight) ops,
+ * and control-flow operators (but IF on a constant condition), hybrid (float activation, int8 weight) ops,
  * sparse tensors, custom quantization, variable (stateful) tensors other
  * than an SVDF's activation state, string / complex / int4 / bfloat16 data,
  * files over 2 GiB.
@@ -54,6 +57,7 @@ static const tfl_conv_entry converters[] = {
     {TFL_OP_FULLY_CONNECTED, 11, tfl_fully_connected}, /* 5: keep_num_dims; 6: no bias;
                                                           7: int16; 11: bias type */
     {TFL_OP_HARD_SWISH, 1, tfl_unary},
+    {TFL_OP_IF, 1, tfl_if},                   /* a constant condition only: the branch is inlined */
     {TFL_OP_LEAKY_RELU, 2, tfl_unary},
     {TFL_OP_LOGISTIC, 3, tfl_unary},
     {TFL_OP_MAXIMUM, 4, tfl_binary},
@@ -358,7 +362,11 @@ int tfl_tensor_ir(tfl_ctx *c, int32_t ti)
             return -1;
         }
         shape[d] = v;
-        numel *= (uint64_t)v;
+    }
+    if (!tfl_shape_final(c, ti, &tt, shape))
+        return -1;
+    for (uint32_t d = 0; d < tt.shape.n; d++) {
+        numel *= (uint64_t)shape[d];
         if (numel > (1u << 31)) {
             fail(c, "tensor %d '%s' is larger than 2 GiB elements", ti, tt.name);
             return -1;
@@ -570,7 +578,7 @@ bool tfl_refuse_hybrid(tfl_ctx *c, int x, int w)
 
 /* ---- the import ---------------------------------------------------------- */
 
-static bool import_operator(tfl_ctx *c, uint32_t i)
+bool tfl_import_operator(tfl_ctx *c, uint32_t i)
 {
     c->op_index = (int)i;
     c->op_name = "?";
@@ -591,7 +599,7 @@ static bool import_operator(tfl_ctx *c, uint32_t i)
     if (oc.builtin == TFL_OP_CUSTOM)
         return tfl_op_fail(c, "custom operator '%s' is not supported",
                            oc.custom_code ? oc.custom_code : "");
-    if (oc.builtin == TFL_OP_IF || oc.builtin == TFL_OP_WHILE || oc.builtin == TFL_OP_CALL ||
+    if (oc.builtin == TFL_OP_WHILE || oc.builtin == TFL_OP_CALL ||
         oc.builtin == TFL_OP_CALL_ONCE)
         return tfl_op_fail(c, "control flow (calls into other subgraphs) is not supported; "
                               "Kiln imports subgraph 0 as straight-line code");
@@ -607,7 +615,14 @@ static bool import_operator(tfl_ctx *c, uint32_t i)
                            (int)oc.version, c->op_name, e->max_version);
     if (!tfl_get_options(&c->m, &c->op, oc.builtin, &c->o))
         return tfl_op_fail(c, "damaged options: %s", c->m.r.err);
-    return e->fn(c);
+    if (c->infer && !tfl_infer_op(c))
+        return false;
+    const int first = c->g->n_nodes;
+    if (!e->fn(c))
+        return false;
+    if (c->infer)
+        tfl_fold_from(c, first);
+    return true;
 }
 
 /* Subgraph 0 is the model; further subgraphs belong to control flow, which
@@ -629,21 +644,11 @@ static ir_graph *import_subgraph0(tfl_ctx *c)
     free(c->g->source);
     c->g->source = xasprintf("tflite %s", c->path);
 
-    for (uint32_t p = 0; p < c->sg.inputs.n; p++) {
-        int32_t ti = fb_vec_i32(&c->m.r, &c->sg.inputs, p);
-        int t = tfl_tensor_ir(c, ti);
-        if (t < 0)
-            return NULL;
-        if (ir_is_const(tfl_t(c, t)) || tfl_t(c, t)->is_input) {
-            fail(c, "subgraph input %u (tensor %d '%s') is a constant or listed twice", p, (int)ti,
-                 tfl_t(c, t)->name);
-            return NULL;
-        }
-        ir_mark_input(c->g, t, (int)p);
-    }
+    if (!tfl_bind_inputs(c))
+        return NULL;
     c->g->n_declared_inputs = (int)c->sg.inputs.n;
     for (uint32_t i = 0; i < c->sg.operators.n; i++)
-        if (!import_operator(c, i))
+        if (!tfl_import_operator(c, i))
             return NULL;
     c->op_index = -1;
     if (c->sg.outputs.n == 0) {
@@ -675,8 +680,15 @@ static ir_graph *import_subgraph0(tfl_ctx *c)
 ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path, char *err,
                             size_t errlen)
 {
+    return import_tflite_opts_mem(data, len, path, NULL, err, errlen);
+}
+
+ir_graph *import_tflite_opts_mem(const uint8_t *data, size_t len, const char *path,
+                                 const import_opts *opts, char *err, size_t errlen)
+{
     tfl_ctx c;
     memset(&c, 0, sizeof c);
+    c.opts = opts;
     c.path = path ? path : "model";
     c.err = err;
     c.errlen = errlen;
@@ -698,6 +710,7 @@ ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path, c
     ir_graph *g = import_subgraph0(&c);
     ir_free(c.g);
     free(c.tmap);
+    free(c.dims);
     return g;
 }
 

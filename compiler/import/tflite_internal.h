@@ -18,6 +18,16 @@
 #include "import/tflite_schema.h"
 #include "ir/ir.h"
 
+struct import_opts;
+
+/* A tensor's shape as worked out by tflite_shapes.c (set: it replaces the
+ * file's `shape` when the IR tensor is made). */
+typedef struct tfl_dims {
+    bool set;
+    int rank;
+    int64_t d[IR_MAX_DIMS];
+} tfl_dims;
+
 typedef struct tfl_ctx {
     tfl_model m;
     tfl_subgraph sg;
@@ -29,6 +39,10 @@ typedef struct tfl_ctx {
     uint32_t n_tensors;
     uint64_t budget;            /* bytes the import may still copy (see tflite_import.c) */
     bool allow_state;           /* set while an SVDF converter fetches its state input */
+    const struct import_opts *opts;  /* --shape / --const / input values, or NULL */
+    bool infer;                 /* shapes are worked out per operator (tflite_shapes.c) */
+    tfl_dims *dims;             /* per TFLite tensor, when infer */
+    int if_depth;               /* IF branches being imported (tflite_ops_if.c) */
     /* the operator being converted */
     int op_index;
     int32_t builtin;
@@ -108,6 +122,25 @@ bool tfl_strided_slice(tfl_ctx *c);
 bool tfl_split(tfl_ctx *c);
 
 bool tfl_svdf(tfl_ctx *c);          /* tflite_ops_svdf.c */
+bool tfl_if(tfl_ctx *c);            /* tflite_ops_if.c: a constant condition's branch inlined */
+
+/* Converts operator i of c->sg (tflite_import.c; IF branches call it too). */
+bool tfl_import_operator(tfl_ctx *c, uint32_t i);
+
+/* tflite_shapes.c: shapes fixed on the command line and worked out per operator. */
+/* Checks the file's shape against its shape_signature and applies the
+ * worked-out shape of tensor ti, if any, to shape[] (rank tt->shape.n). */
+bool tfl_shape_final(tfl_ctx *c, int32_t ti, const tfl_tensor *tt, int64_t *shape);
+/* Makes and marks subgraph 0's inputs: -1 dimensions fixed by --shape, input
+ * values or the stored batch size; --const inputs frozen into constants. */
+bool tfl_bind_inputs(tfl_ctx *c);
+/* Before the current operator's converter (when c->infer): its outputs' shapes. */
+bool tfl_infer_op(tfl_ctx *c);
+/* Output k of the current operator gets this worked-out shape (checked
+ * against the file's signature), for converters that find it themselves. */
+bool tfl_shape_out(tfl_ctx *c, int k, int rank, const int64_t *d);
+/* After it: folds the nodes from `first` on whose inputs are all constants. */
+void tfl_fold_from(tfl_ctx *c, int first);
 
 /* tflite_ops_ext.c: the extended operator set */
 bool tfl_ext_unary(tfl_ctx *c);

@@ -5,7 +5,8 @@
  * lays them out with fb_builder.h using the field numbers of
  * tensorflow/lite/schema/schema.fbs (written here independently of the
  * importer's own tables, so a wrong field number in either shows up as a
- * failing test).  One OperatorCode per operator, subgraph 0 only.
+ * failing test).  One OperatorCode per operator; subgraph 0 plus, for IF
+ * branches, the further subgraphs of tb_model.subs.
  */
 #ifndef KILN_TEST_TFL_BUILDER_H
 #define KILN_TEST_TFL_BUILDER_H
@@ -25,6 +26,8 @@ typedef struct tb_tensor {
     int64_t zp[8];
     int qdim;
     int is_variable;            /* Tensor.is_variable (field 5), written only when set */
+    int sig_rank;               /* Tensor.shape_signature (field 7), written when > 0 */
+    int32_t sig[6];
 } tb_tensor;
 
 typedef struct tb_op {
@@ -52,13 +55,15 @@ typedef struct tb_model {
     const tb_buf *bufs;
     int nin, in[4];
     int nout, out[8];
+    int nsubs;                  /* further subgraphs (IF branches): their tensors, ops, */
+    const struct tb_model *subs;  /* inputs and outputs; buffers are the main model's */
 } tb_model;
 
 static size_t tb_i32vec(fbb *b, int n, const int32_t *v) { return fbb_vec(b, 4, (size_t)n, v); }
 
 static size_t tb_tensor_table(fbb *b, const tb_tensor *t)
 {
-    fbb_field f[6] = {{0, FBB_REF, 0, 0}, {1, 1, (uint64_t)t->type, 0},
+    fbb_field f[7] = {{0, FBB_REF, 0, 0}, {1, 1, (uint64_t)t->type, 0},
                       {2, 4, (uint64_t)t->buffer, 0}, {3, FBB_REF, 0, 0}, {4, FBB_REF, 0, 0},
                       {5, 1, 1, 0}};
     int nf = t->nq ? 5 : 4;
@@ -67,8 +72,15 @@ static size_t tb_tensor_table(fbb *b, const tb_tensor *t)
             f[4] = f[5];
         nf++;
     }
+    int sig = -1;
+    if (t->sig_rank > 0) {
+        sig = nf++;
+        f[sig] = (fbb_field){7, FBB_REF, 0, 0};
+    }
     size_t tab = fbb_table(b, nf, f);
     fbb_patch(b, f[0].pos, tb_i32vec(b, t->rank, t->shape));
+    if (sig >= 0)
+        fbb_patch(b, f[sig].pos, tb_i32vec(b, t->sig_rank, t->sig));
     fbb_patch(b, f[3].pos, fbb_str(b, t->name));
     if (t->nq) {
         fbb_field q[3] = {{2, FBB_REF, 0, 0}, {3, FBB_REF, 0, 0}, {6, 4, (uint64_t)t->qdim, 0}};
@@ -106,32 +118,43 @@ static uint8_t *tb_build(const tb_model *m, size_t *len)
     fbb_field mf[4] = {{0, 4, 3, 0}, {1, FBB_REF, 0, 0}, {2, FBB_REF, 0, 0}, {4, FBB_REF, 0, 0}};
     size_t root = fbb_table(&b, 4, mf);
 
-    size_t codes = fbb_refvec(&b, (size_t)m->nops);
+    /* One OperatorCode per operator, over every subgraph in order. */
+    const int nsg = 1 + m->nsubs;
+    int total = 0;
+    for (int s = 0; s < nsg; s++)
+        total += (s ? &m->subs[s - 1] : m)->nops;
+    size_t codes = fbb_refvec(&b, (size_t)total);
     fbb_patch(&b, mf[1].pos, codes);
-    for (int i = 0; i < m->nops; i++) {
-        const tb_op *op = &m->ops[i];
-        int dep = op->builtin < 127 ? op->builtin : 127;
-        fbb_field oc[4] = {{0, 1, (uint64_t)dep, 0}, {2, 4, (uint64_t)op->version, 0},
-                           {3, 4, (uint64_t)op->builtin, 0}, {1, FBB_REF, 0, 0}};
-        fbb_patch_elem(&b, codes, (size_t)i, fbb_table(&b, op->custom ? 4 : 3, oc));
-        if (op->custom)
-            fbb_patch(&b, oc[3].pos, fbb_str(&b, op->custom));
+    for (int s = 0, at = 0; s < nsg; s++) {
+        const tb_model *sm = s ? &m->subs[s - 1] : m;
+        for (int i = 0; i < sm->nops; i++, at++) {
+            const tb_op *op = &sm->ops[i];
+            int dep = op->builtin < 127 ? op->builtin : 127;
+            fbb_field oc[4] = {{0, 1, (uint64_t)dep, 0}, {2, 4, (uint64_t)op->version, 0},
+                               {3, 4, (uint64_t)op->builtin, 0}, {1, FBB_REF, 0, 0}};
+            fbb_patch_elem(&b, codes, (size_t)at, fbb_table(&b, op->custom ? 4 : 3, oc));
+            if (op->custom)
+                fbb_patch(&b, oc[3].pos, fbb_str(&b, op->custom));
+        }
     }
 
-    size_t sgs = fbb_refvec(&b, 1);
+    size_t sgs = fbb_refvec(&b, (size_t)nsg);
     fbb_patch(&b, mf[2].pos, sgs);
-    fbb_field sf[4] = {{0, FBB_REF, 0, 0}, {1, FBB_REF, 0, 0}, {2, FBB_REF, 0, 0}, {3, FBB_REF, 0, 0}};
-    fbb_patch_elem(&b, sgs, 0, fbb_table(&b, 4, sf));
-    size_t tv = fbb_refvec(&b, (size_t)m->ntensors);
-    fbb_patch(&b, sf[0].pos, tv);
-    for (int i = 0; i < m->ntensors; i++)
-        fbb_patch_elem(&b, tv, (size_t)i, tb_tensor_table(&b, &m->tensors[i]));
-    fbb_patch(&b, sf[1].pos, tb_i32vec(&b, m->nin, m->in));
-    fbb_patch(&b, sf[2].pos, tb_i32vec(&b, m->nout, m->out));
-    size_t ov = fbb_refvec(&b, (size_t)m->nops);
-    fbb_patch(&b, sf[3].pos, ov);
-    for (int i = 0; i < m->nops; i++)
-        fbb_patch_elem(&b, ov, (size_t)i, tb_op_table(&b, &m->ops[i], i));
+    for (int s = 0, at = 0; s < nsg; s++) {
+        const tb_model *sm = s ? &m->subs[s - 1] : m;
+        fbb_field sf[4] = {{0, FBB_REF, 0, 0}, {1, FBB_REF, 0, 0}, {2, FBB_REF, 0, 0}, {3, FBB_REF, 0, 0}};
+        fbb_patch_elem(&b, sgs, (size_t)s, fbb_table(&b, 4, sf));
+        size_t tv = fbb_refvec(&b, (size_t)sm->ntensors);
+        fbb_patch(&b, sf[0].pos, tv);
+        for (int i = 0; i < sm->ntensors; i++)
+            fbb_patch_elem(&b, tv, (size_t)i, tb_tensor_table(&b, &sm->tensors[i]));
+        fbb_patch(&b, sf[1].pos, tb_i32vec(&b, sm->nin, sm->in));
+        fbb_patch(&b, sf[2].pos, tb_i32vec(&b, sm->nout, sm->out));
+        size_t ov = fbb_refvec(&b, (size_t)sm->nops);
+        fbb_patch(&b, sf[3].pos, ov);
+        for (int i = 0; i < sm->nops; i++, at++)
+            fbb_patch_elem(&b, ov, (size_t)i, tb_op_table(&b, &sm->ops[i], at));
+    }
 
     int nb = m->nbufs > 0 ? m->nbufs : 1;
     size_t bv = fbb_refvec(&b, (size_t)nb);
