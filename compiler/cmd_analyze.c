@@ -89,10 +89,10 @@ int cmd_analyze(int argc, char **argv)
     an_opts o;
     memset(&o, 0, sizeof o);
     int rc = parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    if (!board_sel_load(&o.board, &o.co, "analyze"))
-        return 2;
+    if (rc >= 0 || !board_sel_load(&o.board, &o.co, "analyze")) {
+        import_opts_free_fixes(&o.co.imp);
+        return rc >= 0 ? rc : 2;
+    }
     char err[1024];
     compiled c;
     rc = 2;
@@ -119,5 +119,6 @@ int cmd_analyze(int argc, char **argv)
     }
     compiled_free(&c);
     board_sel_free(&o.board);
+    import_opts_free_fixes(&o.co.imp);
     return rc;
 }

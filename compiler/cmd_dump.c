@@ -109,8 +109,6 @@ out:
     free(vals);
     free(iv);
     free(ptrs);
-    for (int i = 0; i < fixes.n_fixes; i++)
-        import_fix_free((import_fix *)&fixes.fixes[i]);
-    free((void *)fixes.fixes);
+    import_opts_free_fixes(&fixes);
     return rc;
 }

@@ -255,5 +255,6 @@ int cmd_firmware(int argc, char **argv)
 out:
     board_sel_free(&o.board);
     sb_free(&o.same_opts);
+    import_opts_free_fixes(&o.co.imp);
     return rc;
 }

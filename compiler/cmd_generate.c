@@ -73,10 +73,10 @@ int cmd_generate(int argc, char **argv)
     gen_opts o;
     memset(&o, 0, sizeof o);
     int rc = parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    if (!board_sel_load(&o.board, &o.co, "generate"))
-        return 2;
+    if (rc >= 0 || !board_sel_load(&o.board, &o.co, "generate")) {
+        import_opts_free_fixes(&o.co.imp);
+        return rc >= 0 ? rc : 2;
+    }
     char err[1024];
     compiled c;
     rc = 2;
@@ -102,5 +102,6 @@ int cmd_generate(int argc, char **argv)
     }
     compiled_free(&c);
     board_sel_free(&o.board);
+    import_opts_free_fixes(&o.co.imp);
     return rc;
 }

@@ -218,8 +218,10 @@ int cmd_validate(int argc, char **argv)
 {
     vopts o;
     int rc = parse(argc, argv, &o);
-    if (rc >= 0)
+    if (rc >= 0) {
+        import_opts_free_fixes(&o.co.imp);
         return rc;
+    }
     char err[2048];
     int status = 2;
     compiled c;
@@ -252,5 +254,6 @@ done:
     vbatch_free(&b);
     compiled_free(&c);
     board_sel_free(&o.board);
+    import_opts_free_fixes(&o.co.imp);
     return status;
 }

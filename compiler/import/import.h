@@ -69,6 +69,10 @@ typedef struct import_opts {
     const import_fix *fixes;
 } import_opts;
 
+/* Releases the --shape/--const list a command parsed into imp (each fix and
+ * the array) and empties it. */
+void import_opts_free_fixes(import_opts *imp);
+
 ir_graph *import_onnx(const char *path, const import_opts *opts, char *err, size_t errlen);
 ir_graph *import_onnx_mem(const uint8_t *data, size_t len, const char *path_for_messages,
                           const import_opts *opts, char *err, size_t errlen);

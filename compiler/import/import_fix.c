@@ -161,6 +161,15 @@ void import_fix_free(import_fix *f)
     f->pos = -1;
 }
 
+void import_opts_free_fixes(import_opts *imp)
+{
+    for (int i = 0; i < imp->n_fixes; i++)
+        import_fix_free((import_fix *)&imp->fixes[i]);
+    free((void *)imp->fixes);
+    imp->fixes = NULL;
+    imp->n_fixes = 0;
+}
+
 bool import_fix_data(const import_fix *f, ir_tensor *t, const char *path, char *err, size_t errlen)
 {
     const int64_t n = ir_numel(t);

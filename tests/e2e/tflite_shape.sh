@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# san: yes
 # tflite_shape.sh - --shape and --const on TFLite models (issue 11): inputs
 # with a -1 in their shape_signature, every operator's output shape worked
 # out again for the size given, shape arithmetic on a --const input folded,
