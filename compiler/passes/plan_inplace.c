@@ -75,6 +75,16 @@ static int64_t ring_dmax(const conv_p *p)
     return dmax;
 }
 
+/* Single pixels (kiln_conv_s8_1x1c8): writing pixel p must leave pixels
+ * >= p+1: (p+1)(in_c - out_c) over p + 1 < npix. */
+static int64_t pixel_dmax(const conv_p *p)
+{
+    const int64_t npix = p->out_h * p->out_w;
+    if (npix <= 1)
+        return NO_BOUND;
+    return (p->in_c >= p->out_c ? 1 : npix - 1) * (p->in_c - p->out_c);
+}
+
 /* Pixel pairs: writing pixels p, p+1 (p even) must leave pixels >= p+2. */
 static int64_t pair_dmax(const conv_p *p)
 {
@@ -99,6 +109,8 @@ static int conv_rules(const lir_call *c, plan_inplace_rule *r)
     conv_p p;
     if (!conv_params(c, &p))
         return 0;
+    if (!strcmp(c->kernel, "kiln_conv_s8_1x1c8"))
+        return rule(r, 0, 2, pixel_dmax(&p), 0);
     if (!strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3"))
         return p.in_c == p.out_c ? rule(r, 0, 2, INT64_MIN, p.in_c) : 0;
     if (!pointwise(&p) && p.dil_h != 1)
@@ -261,6 +273,7 @@ int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule r
     if (c->no_inplace)
         return 0;
     if (!strcmp(k, "kiln_conv_s8_p8") || !strcmp(k, "kiln_conv_s8_p16") ||
+        !strcmp(k, "kiln_conv_s8_1x1c8") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3c4s2"))
         return conv_rules(c, rules);
