@@ -253,6 +253,17 @@ void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8
     }
 }
 
+void pack_rgb3x3_order(const int8_t *w, int32_t n, int8_t *out)
+{
+    for (int32_t c = 0; c < n; c++, w += 27, out += 28) {
+        for (int32_t ky = 0; ky < 3; ky++) {
+            memcpy(out + 8 * ky, w + 9 * ky, 8);
+            out[24 + ky] = w[9 * ky + 8];
+        }
+        out[27] = 0;
+    }
+}
+
 int pack_c8_ok(const pack_rq *r, int32_t mode)
 {
     if (mode != KILN_RQ_SHORT_RELU || !r->wabs)

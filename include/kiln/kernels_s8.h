@@ -249,6 +249,14 @@ size_t kiln_conv_s8_p16_scratch_size(const kiln_conv_s8_params *p);
 void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                       void *scratch);
 
+/* CONV_2D 3x3 on 3 input channels (RGB first layers), dilation 1, NHWC
+ * (conv_s8_rgb.c): the G = 2 int16 stream with K = 28, the 27 taps dense:
+ * slices 2ky, 2ky+1 = bytes 0-3, 4-7 of kernel row ky (byte 3 kx + c),
+ * slice 6 = [row 0 byte 8, row 1 byte 8, row 2 byte 8, 0]. */
+size_t kiln_conv_s8_rgb_p16_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_rgb_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                          void *scratch);
+
 /* CONV_2D 1x1, stride 1, no padding, 8 input channels, NHWC
  * (conv_s8_1x1c8.c): per output channel KILN_C8_CHAN_BYTES, its 8 weights
  * as int16 lanes [e0 e2] [e1 e3] [e4 e6] [e5 e7], then a kiln_chan_s8 whose
