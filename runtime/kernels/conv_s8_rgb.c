@@ -106,6 +106,19 @@ static KILN_ALWAYS_INLINE void expand_pixel(int16_t *d, const int8_t *r0, const 
 #endif
 }
 
+/* n (even) pixels of one output row whose windows are all inside the
+ * image, the first at a, two at a time: the hot loop, kept small so that
+ * its few values stay in registers. */
+static void interior_pairs(kiln_gemm_job *j, int16_t *rows, const int8_t *a, int32_t in_row,
+                           int32_t step, int32_t n, int8_t *y, int32_t oc)
+{
+    for (; n > 0; n -= 2, a += 2 * step, y += 2 * oc) {
+        expand_pixel(rows, a, a + in_row, a + 2 * in_row);
+        expand_pixel(rows + 4, a + step, a + step + in_row, a + step + 2 * in_row);
+        kiln_gemm_rows2(j, rows, y, y + oc);
+    }
+}
+
 void kiln_conv_s8_rgb_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                           void *scratch)
 {
@@ -129,24 +142,29 @@ void kiln_conv_s8_rgb_p16(const kiln_conv_s8_params *p, const int8_t *x, const v
         for (int32_t oy = 0; oy < p->out_h; oy++) {
             const int32_t iy0 = oy * p->stride_h - p->pad_t;
             const int inside = iy0 >= 0 && iy0 + 3 <= p->in_h;
-            int32_t at = iy0 * in_row - p->pad_l * 3; /* the window's first byte in xb */
-            for (int32_t ox = 0; ox < p->out_w; ox++, at += step, yo += oc) {
+            const int32_t at0 = iy0 * in_row - p->pad_l * 3; /* column 0's window in xb */
+            for (int32_t ox = 0; ox < p->out_w;) {
+                if (inside && !half && ox >= x0 && ox + 1 < x1) {
+                    const int32_t n = (x1 - ox) & ~1;
+                    interior_pairs(&j, rows, xb + at0 + ox * step, in_row, step, n, yo, oc);
+                    ox += n, yo += n * oc;
+                    continue;
+                }
                 int16_t *d = rows + 4 * half;
                 if (inside && ox >= x0 && ox < x1) {
-                    const int8_t *a = xb + at;
+                    const int8_t *a = xb + at0 + ox * step;
                     expand_pixel(d, a, a + in_row, a + 2 * in_row);
                 } else {
                     const int8_t *q = patch_window(p, xb, iy0, ox * p->stride_w - p->pad_l,
                                                    patch + half * 3 * PATCH_ROW);
                     expand_pixel(d, q, q + PATCH_ROW, q + 2 * PATCH_ROW);
                 }
-                if (half) {
+                if (half)
                     kiln_gemm_rows2(&j, rows, y0, yo);
-                    half = 0;
-                } else {
+                else
                     y0 = yo;
-                    half = 1;
-                }
+                half = !half;
+                ox++, yo += oc;
             }
         }
         if (half)
