@@ -589,10 +589,72 @@ static int packed_conv_call(ctx *c, const char *kernel, const conv_geom *k, int 
     return 1;
 }
 
+/* CONV_2D 1x1 over 8 input channels on kiln_conv_s8_1x1c8 (its own
+ * stream, the bias folded into the requantization): where the 2x2 GEMM
+ * spends more per output than the 8 MACs (VWW's second pointwise layer:
+ * 2.0 -> 1.3 instructions per MAC).  0: the layer does not qualify
+ * (another K, a window, or a requantization the fold cannot carry). */
+static int lower_conv_c8(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                         int32_t in_off, const rq_out *r)
+{
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    if (c->p->opts.kernels != LOWER_PACKED_W16 || k->in_c != 8 || k->k_h != 1 || k->k_w != 1 ||
+        k->stride_h != 1 || k->stride_w != 1 || k->pad_t || k->pad_l || k->in_h != k->out_h ||
+        k->in_w != k->out_w)
+        return 0;
+    const int32_t n = (int32_t)k->out_c;
+    const int8_t *w = c->g->tensors[wp].data;
+    int64_t *wsum = xmalloc(2 * (size_t)n * sizeof(int64_t) + 1), *wabs = wsum + n;
+    pack_wsum_rows(w, n, 8, wsum, wabs);
+    int32_t mode;
+    const pack_rq q = packed_rq(c, bi, wsum, wabs, n, in_off, r, &mode);
+    if (!pack_c8_ok(&q, mode)) {
+        free(wsum);
+        return 0;
+    }
+    const size_t bytes = pack_c8_bytes(n);
+    uint8_t *buf = xmalloc(bytes + 1);
+    pack_c8(w, &q, mode, buf);
+    free(wsum);
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.c8", nd->name ? nd->name : "node");
+    int64_t shape[1] = {(int64_t)bytes};
+    const int wt = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
+    free(name);
+    free(buf);
+    lir_set_layout(c->p, wt, KILN_BLOB_LAYOUT_C8);
+    return packed_conv_call(c, "kiln_conv_s8_1x1c8", k, 1, in_off, *r, mode, xi, wt, yi,
+                            kiln_conv_s8_1x1c8_scratch_size(&kp));
+}
+
+/* CONV_2D 3x3 on 3 channels (an RGB first layer) on kiln_conv_s8_rgb_p16:
+ * K = 27 dense in 7 slices instead of 9 taps widened to 4 (VWW's first
+ * layer: 1.63 -> about 1.3 instructions per MAC).  0: not such a layer. */
+static int lower_conv_rgb(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                          int32_t in_off, const rq_out *r)
+{
+    if (c->p->opts.kernels != LOWER_PACKED_W16 || k->in_c != 3 || k->k_h != 3 || k->k_w != 3 ||
+        k->dil_h != 1 || k->dil_w != 1)
+        return 0;
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    const int32_t n = (int32_t)k->out_c;
+    int8_t *wt_buf = xmalloc((size_t)n * 28 + 1);
+    pack_rgb3x3_order(c->g->tensors[wp].data, n, wt_buf);
+    int32_t mode;
+    const int wt = packed_stream(c, wt_buf, bi, n, 28, 2, true, in_off, r, &mode);
+    free(wt_buf);
+    lir_set_layout(c->p, wt, KILN_BLOB_LAYOUT_GEMM16_G2_RGB);
+    return packed_conv_call(c, "kiln_conv_s8_rgb_p16", k, 1, in_off, *r, mode, xi, wt, yi,
+                            kiln_conv_s8_rgb_p16_scratch_size(&kp));
+}
+
 /* CONV_2D, groups 1, NHWC: weights wp in OHWI. */
 static int lower_conv_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
                              int32_t in_off, const rq_out *r)
 {
+    if (lower_conv_c8(c, xi, wp, bi, yi, k, in_off, r) ||
+        lower_conv_rgb(c, xi, wp, bi, yi, k, in_off, r))
+        return 1;
     const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
     const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
     /* The kernel's reduction: taps of kiln_conv_s8_tap_elems() elements, the

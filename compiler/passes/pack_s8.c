@@ -253,6 +253,52 @@ void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8
     }
 }
 
+void pack_rgb3x3_order(const int8_t *w, int32_t n, int8_t *out)
+{
+    for (int32_t c = 0; c < n; c++, w += 27, out += 28) {
+        for (int32_t ky = 0; ky < 3; ky++) {
+            memcpy(out + 8 * ky, w + 9 * ky, 8);
+            out[24 + ky] = w[9 * ky + 8];
+        }
+        out[27] = 0;
+    }
+}
+
+int pack_c8_ok(const pack_rq *r, int32_t mode)
+{
+    if (mode != KILN_RQ_SHORT_RELU || !r->wabs)
+        return 0;
+    for (int32_t c = 0; c < r->n; c++) {
+        int32_t b, chan[4];
+        pack_chan(r, mode, c, &b, chan);
+        const int64_t reach = (b < 0 ? -(int64_t)b : (int64_t)b) + 128 * r->wabs[c];
+        if (reach > INT32_MAX)
+            return 0;
+    }
+    return 1;
+}
+
+size_t pack_c8_bytes(int32_t n) { return (size_t)n * KILN_C8_CHAN_BYTES; }
+
+void pack_c8(const int8_t *w, const pack_rq *r, int32_t mode, uint8_t *out)
+{
+    static const int32_t lane_elem[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+    for (int32_t c = 0; c < r->n; c++) {
+        int32_t b, chan[4];
+        pack_chan(r, mode, c, &b, chan);
+        for (int32_t l = 0; l < 8; l++)
+            out = put16(out, w[(size_t)c * 8 + (size_t)lane_elem[l]]);
+        /* rnd' = rnd + bias * mult, modulo 2^64 like SMLAL (pack_c8_ok: the
+         * kernel's sums then equal rnd + acc * mult exactly). */
+        const uint64_t rnd = (uint64_t)(uint32_t)chan[2] | (uint64_t)(uint32_t)chan[3] << 32;
+        const uint64_t folded = rnd + (uint64_t)((int64_t)b * chan[0]);
+        out = put32(out, chan[0]);
+        out = put32(out, chan[1]);
+        out = put32(out, (int32_t)(uint32_t)folded);
+        out = put32(out, (int32_t)(uint32_t)(folded >> 32));
+    }
+}
+
 void pack_add_table(int32_t offset, int32_t left_shift, int32_t mult, int32_t shift, int negate,
                     int32_t t[256])
 {

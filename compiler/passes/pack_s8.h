@@ -76,6 +76,21 @@ void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode,
 size_t pack_dw3x3c4_bytes(int32_t n);
 void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8_t *out);
 
+/* The reduction of kiln_conv_s8_rgb_p16: w [n][27] OHWI (3x3 taps of 3
+ * channels) to [n][28] in its order (kernel row ky's bytes 0-7, for ky =
+ * 0..2, then the rows' 9th bytes and a zero), for pack_gemm with k = 28. */
+void pack_rgb3x3_order(const int8_t *w, int32_t n, int8_t *out);
+
+/* The stream of kiln_conv_s8_1x1c8 for w [n][8] (mode KILN_RQ_SHORT_RELU):
+ * per channel its 8 weights as int16 lanes, then kiln_chan_s8 with
+ * rnd + bias * mult in rnd.  pack_c8_ok(): whether the fold is exact, i.e.
+ * the mode is SHORT_RELU and no channel's bias + sum can leave int32 for
+ * any int8 input (|bias| + 128 * sum|w| < 2^31), so hi32(rnd + (bias +
+ * sum) * mult) is what the kernel computes as rnd' + sum * mult. */
+int pack_c8_ok(const pack_rq *r, int32_t mode);
+size_t pack_c8_bytes(int32_t n);
+void pack_c8(const int8_t *w, const pack_rq *r, int32_t mode, uint8_t *out);
+
 /* ADD / SUB (kiln_add_s8_lut): an input's rescaled value for every int8 x,
  * t[x + 128] = MBQM((x + offset) << left_shift, mult, shift), negated for
  * SUB's second input. */

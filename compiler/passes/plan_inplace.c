@@ -82,6 +82,33 @@ static int64_t ring_dmax(const conv_p *p)
     return dmax;
 }
 
+/* Windows read in place (kiln_conv_s8_rgb_p16): once output row oy is
+ * written, input rows above its windows' top oy*stride_h - pad_t are never
+ * read again (later pixels' windows start there or lower; a pair is read
+ * before it is written). */
+static int64_t window_dmax(const conv_p *p)
+{
+    const int64_t in_row = p->in_w * p->in_c, out_row = p->out_w * p->out_c;
+    int64_t dmax = NO_BOUND;
+    for (int64_t oy = 0; oy < p->out_h; oy++) {
+        const int64_t top = oy * p->stride_h - p->pad_t;
+        const int64_t room = (top > 0 ? top : 0) * in_row - (oy + 1) * out_row;
+        if (room < dmax)
+            dmax = room;
+    }
+    return dmax;
+}
+
+/* Single pixels (kiln_conv_s8_1x1c8): writing pixel p must leave pixels
+ * >= p+1: (p+1)(in_c - out_c) over p + 1 < npix. */
+static int64_t pixel_dmax(const conv_p *p)
+{
+    const int64_t npix = p->out_h * p->out_w;
+    if (npix <= 1)
+        return NO_BOUND;
+    return (p->in_c >= p->out_c ? 1 : npix - 1) * (p->in_c - p->out_c);
+}
+
 /* Pixel pairs: writing pixels p, p+1 (p even) must leave pixels >= p+2. */
 static int64_t pair_dmax(const conv_p *p)
 {
@@ -106,6 +133,10 @@ static int conv_rules(const lir_call *c, plan_inplace_rule *r)
     conv_p p;
     if (!conv_params(c, &p))
         return 0;
+    if (!strcmp(c->kernel, "kiln_conv_s8_rgb_p16"))
+        return rule(r, 0, 2, window_dmax(&p), 0);
+    if (!strcmp(c->kernel, "kiln_conv_s8_1x1c8"))
+        return rule(r, 0, 2, pixel_dmax(&p), 0);
     if (!strcmp(c->kernel, "kiln_depthwise_conv_s8_3x3"))
         return p.in_c == p.out_c ? rule(r, 0, 2, INT64_MIN, p.in_c) : 0;
     if (!pointwise(&p) && p.dil_h != 1)
@@ -379,6 +410,7 @@ int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule r
     if (c->no_inplace)
         return 0;
     if (!strcmp(k, "kiln_conv_s8_p8") || !strcmp(k, "kiln_conv_s8_p16") ||
+        !strcmp(k, "kiln_conv_s8_1x1c8") || !strcmp(k, "kiln_conv_s8_rgb_p16") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3c4s2"))
         return conv_rules(c, rules);

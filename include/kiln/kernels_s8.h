@@ -184,6 +184,9 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  *                     4 kiln_chan_s8 (KILN_DW3X3C4_BLOCK_BYTES); at stride 2
  *                     (c4s2) per kernel row each channel's [w0 w1], then
  *                     the w2 of channels 0 1 and 2 3 (KILN_DW3X3C4S2_BLOCK_BYTES).
+ *   1x1 c8            per output channel: 8 weights as int16 lanes, then
+ *                     kiln_chan_s8 with the bias folded into rnd
+ *                     (KILN_C8_CHAN_BYTES; SHORT_RELU only).
  *   depthwise 3x3     per channel: int32 bias, the int16 pairs [w0 w1]
  *                     [w1 w2] of each kernel row (6 words), kiln_chan_s8;
  *                     when kiln_dw3x3_transposed(), "rows" are the kernel's
@@ -245,6 +248,24 @@ void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const void *
 size_t kiln_conv_s8_p16_scratch_size(const kiln_conv_s8_params *p);
 void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                       void *scratch);
+
+/* CONV_2D 3x3 on 3 input channels (RGB first layers), dilation 1, NHWC
+ * (conv_s8_rgb.c): the G = 2 int16 stream with K = 28, the 27 taps dense:
+ * slices 2ky, 2ky+1 = bytes 0-3, 4-7 of kernel row ky (byte 3 kx + c),
+ * slice 6 = [row 0 byte 8, row 1 byte 8, row 2 byte 8, 0]. */
+size_t kiln_conv_s8_rgb_p16_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_rgb_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                          void *scratch);
+
+/* CONV_2D 1x1, stride 1, no padding, 8 input channels, NHWC
+ * (conv_s8_1x1c8.c): per output channel KILN_C8_CHAN_BYTES, its 8 weights
+ * as int16 lanes [e0 e2] [e1 e3] [e4 e6] [e5 e7], then a kiln_chan_s8 whose
+ * rnd has bias * mult folded in (rq.mode KILN_RQ_SHORT_RELU only; no bias
+ * words).  Needs no scratch. */
+#define KILN_C8_CHAN_BYTES 32u
+size_t kiln_conv_s8_1x1c8_scratch_size(const kiln_conv_s8_params *p);
+void kiln_conv_s8_1x1c8(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
+                        void *scratch);
 
 /* FULLY_CONNECTED: batch rows as the pixels of the GEMM (G = 2), or for
  * batch 1 one row against 4 channels at a time (G = 4). */

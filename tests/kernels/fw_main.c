@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[10] = {{0}};
+    pc_result r[12] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -84,5 +84,9 @@ int main(void)
     bad += report("depthwise 3x3 c4", &r[8]);
     pc_dw3x3c4s2(20, N_CASES, &r[9]);
     bad += report("depthwise 3x3 c4 stride 2", &r[9]);
+    pc_conv_c8(21, N_CASES, &r[10]);
+    bad += report("conv 1x1 c8", &r[10]);
+    pc_conv_rgb(22, N_CASES, &r[11]);
+    bad += report("conv 3x3 rgb", &r[11]);
     return bad;
 }

@@ -273,6 +273,96 @@ void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r)
     }
 }
 
+/* ---- 3x3 conv on 3 channels (kiln_conv_s8_rgb_p16) ---------------------------- */
+
+void pc_conv_rgb(uint32_t seed, uint32_t n, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        kiln_conv_s8_params p;
+        for (;;) {
+            memset(&p, 0, sizeof p);
+            p.batch = rin(0, 4) ? 1 : 2;
+            p.in_c = 3, p.in_h = rin(1, 14), p.in_w = rin(1, 14);
+            p.out_c = rin(1, 17);
+            p.k_h = p.k_w = 3, p.dil_h = p.dil_w = 1;
+            p.stride_h = rin(1, 3), p.stride_w = rin(0, 3) ? p.stride_h : rin(1, 3);
+            if (draw_axis(p.in_h, 3, p.stride_h, 1, &p.pad_t, &p.out_h) &&
+                draw_axis(p.in_w, 3, p.stride_w, 1, &p.pad_l, &p.out_w) &&
+                p.batch * p.out_h * p.out_w * p.out_c <= MAX_Y)
+                break;
+        }
+        p.groups = 1, p.layout = KILN_LAYOUT_NHWC;
+        p.in_offset = -rin(-128, 127);
+        const int32_t nx = p.batch * p.in_h * p.in_w * 3;
+        const int32_t ny = p.batch * p.out_h * p.out_w * p.out_c;
+        fill_s8(xbuf, nx);
+        fill_s8(wbuf, p.out_c * 27);
+        for (int32_t c = 0; c < p.out_c; c++)
+            bias[c] = rin(-(1 << 20), 1 << 20);
+        rand_requant(p.out_c, 14 + 2, &p.rq);
+        kiln_conv_s8(&p, xbuf, wbuf, bias, mult, shift, yref);
+
+        pack_wsum_rows(wbuf, p.out_c, 27, wsum, wabs);
+        kiln_conv_s8_params pp = p;
+        const pack_rq q = layer_rq(p.out_c, p.in_offset, &p.rq, bias, &pp.rq.mode);
+        static int8_t wt[MAX_W];
+        pack_rgb3x3_order(wbuf, p.out_c, wt);
+        pack_gemm(wt, 28, 2, 1, &q, pp.rq.mode, (uint8_t *)stream);
+        memset(yout, 0x5A, (size_t)ny);
+        kiln_conv_s8_rgb_p16(&pp, xbuf, stream, yout, noisy_scratch());
+        compare(yout, yref, ny, seed, i, pp.rq.mode, r);
+    }
+}
+
+/* ---- 1x1 conv over 8 channels (kiln_conv_s8_1x1c8) --------------------------- */
+
+/* Random pointwise layers of 8 input channels against the plain kernel.
+ * Only layers the compiler would give this kernel count (pack_c8_ok: the
+ * SHORT_RELU mode, biases that fold); the others are drawn again, so the
+ * biases can sit at the fold's limit (|bias| + 128 * sum|w| near 2^31). */
+void pc_conv_c8(uint32_t seed, uint32_t n, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        kiln_conv_s8_params p;
+        memset(&p, 0, sizeof p);
+        p.batch = rin(0, 4) ? 1 : 2;
+        p.in_c = 8, p.in_h = rin(1, 9), p.in_w = rin(1, 9);
+        p.out_c = rin(0, 2) ? 4 * rin(1, 10) : rin(1, 40);
+        p.out_h = p.in_h, p.out_w = p.in_w;
+        p.k_h = p.k_w = p.stride_h = p.stride_w = p.dil_h = p.dil_w = 1;
+        p.groups = 1, p.layout = KILN_LAYOUT_NHWC;
+        p.in_offset = -rin(-128, 127);
+        const int32_t nx = p.batch * p.in_h * p.in_w * 8;
+        const int32_t ny = p.batch * p.out_h * p.out_w * p.out_c;
+        fill_s8(xbuf, nx);
+        fill_s8(wbuf, p.out_c * 8);
+        const int32_t big = rin(0, 3) == 0;
+        for (int32_t c = 0; c < p.out_c; c++)
+            bias[c] = big ? (int32_t)rnd() >> rin(0, 2) : rin(-(1 << 20), 1 << 20);
+        rand_requant(p.out_c, 14 + 2, &p.rq);
+        if (rin(0, 3)) { /* mostly the relu clamp, the mode this kernel serves */
+            p.rq.act_min = p.rq.out_offset;
+            if (p.rq.act_max < p.rq.act_min)
+                p.rq.act_max = 127;
+        }
+        pack_wsum_rows(wbuf, p.out_c, 8, wsum, wabs);
+        kiln_conv_s8_params pp = p;
+        const pack_rq q = layer_rq(p.out_c, p.in_offset, &p.rq, bias, &pp.rq.mode);
+        if (!pack_c8_ok(&q, pp.rq.mode)) {
+            i--; /* not a layer for this kernel: draw again with the next seed */
+            seed++;
+            continue;
+        }
+        kiln_conv_s8(&p, xbuf, wbuf, bias, mult, shift, yref);
+        pack_c8(wbuf, &q, pp.rq.mode, (uint8_t *)stream);
+        memset(yout, 0x5A, (size_t)ny);
+        kiln_conv_s8_1x1c8(&pp, xbuf, stream, yout, noisy_scratch());
+        compare(yout, yref, ny, seed, i, pp.rq.mode, r);
+    }
+}
+
 /* ---- fully connected ------------------------------------------------------- */
 
 void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)

@@ -69,6 +69,29 @@ static void fc_packed_equals_plain(void **state)
     }
 }
 
+static void conv_rgb_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_conv_rgb(12, 3000, &r);
+    report("conv 3x3 rgb", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_TFLITE] > 50 && r.modes[KILN_RQ_SHORT] > 50 &&
+                r.modes[KILN_RQ_SHORT_RELU] > 50);
+}
+
+static void conv_1x1c8_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_conv_c8(11, 3000, &r);
+    report("conv 1x1 c8", &r);
+    assert_int_equal(r.failures, 0);
+    assert_int_equal(r.cases, 3000);
+}
+
 static void depthwise_3x3_equals_plain(void **state)
 {
     (void)state;
@@ -218,6 +241,8 @@ int main(void)
         cmocka_unit_test(short_requant_equals_mbqm),
         cmocka_unit_test(conv_packed_equals_plain),
         cmocka_unit_test(fc_packed_equals_plain),
+        cmocka_unit_test(conv_1x1c8_equals_plain),
+        cmocka_unit_test(conv_rgb_equals_plain),
         cmocka_unit_test(depthwise_3x3_equals_plain),
         cmocka_unit_test(depthwise_3x3c4_equals_plain),
         cmocka_unit_test(depthwise_3x3c4s2_equals_plain),
