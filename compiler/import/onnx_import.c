@@ -711,6 +711,14 @@ static bool add_inputs(onnx_ctx *c)
             memcpy(tt->data, v->data, v->nbytes);
             tt->nbytes = v->nbytes;
             c->decl[c->n_decl].frozen = true;
+        } else if (ir_numel(&c->g->tensors[t]) == 0) {
+            /* A zero-element input has one possible value, the empty one:
+             * known now, so what is computed from it folds (a Reduce over
+             * an empty set is a constant) and no code reads it. */
+            ir_tensor *tt = &c->g->tensors[t];
+            tt->data = xmalloc(1);
+            tt->nbytes = 0;
+            c->decl[c->n_decl].frozen = true;
         }
         c->n_decl++;
         ok = true;
