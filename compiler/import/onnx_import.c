@@ -97,7 +97,7 @@ static const ox_op ops[] = {
     {"Not", 1, 27, ox_not, NULL},
     {"Or", 7, 27, ox_or, NULL},
     {"Pad", 6, 25, ox_pad, "constant/reflect/edge/wrap, pads constant"},
-    {"Pow", 7, 27, ox_pow, "float32 base"},
+    {"Pow", 7, 27, ox_pow, "float32, int32 or int64 base"},
     {"PRelu", 7, 27, ox_prelu, NULL},
     {"QLinearConv", 10, 25, ox_qlinear_conv, "(u)int8, quantization constant"},
     {"QLinearMatMul", 10, 25, ox_qlinear_matmul, "(u)int8, quantization constant"},
