@@ -258,6 +258,8 @@ bool ox_lrn(onnx_ctx *c);
 /* onnx_ops_ctrl.c: control flow */
 bool ox_if(onnx_ctx *c);
 bool ox_loop(onnx_ctx *c);
+/* onnx_ops_einsum.c */
+bool ox_einsum(onnx_ctx *c);
 
 bool ox_resize(onnx_ctx *c);
 bool ox_upsample(onnx_ctx *c);

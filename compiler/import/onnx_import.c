@@ -54,6 +54,7 @@ static const ox_op ops[] = {
     {"DequantizeLinear", 10, 25, ox_dequantize_linear, "per tensor / per axis / blocked (constant blocks), 8/16/32-bit integers"},
     {"Div", 6, 27, ox_div, NULL},
     {"Dropout", 6, 25, ox_dropout, "inference: identity"},
+    {"Einsum", 12, 27, ox_einsum, "float32, one or two operands; no ellipsis, no index repeated in one operand (lowered to ReduceSum/Transpose/Reshape/MatMul)"},
     {"Elu", 6, 27, ox_elu, NULL},
     {"Equal", 7, 27, ox_equal, "float32, integers, bool"},
     {"Erf", 9, 27, ox_erf, NULL},

@@ -235,8 +235,10 @@ static bool scan_concat(onnx_ctx *c, int out_k, const int *v, int n)
     }
     shape[0] = n;
     int y;
-    if (ok && (ok = ox_out(c, out_k, dt, r + 1, shape, &y)))
-        c->g->nodes[ox_node(c, IR_OP_CONCAT, n, parts, 1, &y)].attr.axis = 0;
+    if (ok && (ok = ox_out(c, out_k, dt, r + 1, shape, &y))) {
+        const int nd = ox_node(c, IR_OP_CONCAT, n, parts, 1, &y);   /* may move c->g->nodes */
+        c->g->nodes[nd].attr.axis = 0;
+    }
     free(parts);
     return ok;
 }

@@ -718,7 +718,8 @@ static bool reduce_bool(onnx_ctx *c, ir_op op, int x, uint32_t mask, int yr, con
     ox_node(c, IR_OP_CAST, 1, &x, 1, &xf);
     if (!ox_tmp(c, "reduced", IR_DT_F32, yr, yshape, &rf))
         return false;
-    c->g->nodes[ox_node(c, op, 1, &xf, 1, &rf)].attr.axes_mask = mask;
+    const int nd = ox_node(c, op, 1, &xf, 1, &rf);   /* may move c->g->nodes */
+    c->g->nodes[nd].attr.axes_mask = mask;
     if (!ox_const(c, "half", IR_DT_F32, 0, one, &h, sizeof h, &half) || !ox_out(c, 0, IR_DT_BOOL, yr, yshape, &y))
         return false;
     const int in[2] = {rf, half};
