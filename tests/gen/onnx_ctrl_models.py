@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""onnx_ctrl_models.py - ONNX models for If, Loop and Einsum, with NumPy answers.
+"""onnx_ctrl_models.py - ONNX models for If, Loop, Einsum and integer Pow, with
+NumPy / hand-computed answers.
 
 Writes, into OUTDIR, each model as NAME.onnx and, for the models Kiln must
 compile, its inputs NAME.in0.npy ... and the expected outputs NAME.out0.npy
-... computed here with NumPy (np.einsum, np.where, a Python loop): an
+... computed here with NumPy (np.einsum, np.where, a Python loop) or
+Python integers (Pow): an
 independent reference, never Kiln's output.  Models Kiln must refuse get no
 data; the e2e scripts check their messages.
 
-    python3 tests/gen/onnx_ctrl_models.py OUTDIR ctrl|einsum
+    python3 tests/gen/onnx_ctrl_models.py OUTDIR ctrl|einsum|pow
 
 Uses tests/gen/onnx_mini.py's protobuf writer.
 """
@@ -128,10 +130,48 @@ def einsum_models(out):
             f.write("einsum_%s\t%s\n" % (name, words))
 
 
+def ipow(a, e, bits):
+    """ONNX integer Pow by hand, in Python integers: a**e kept to `bits` as
+    two's complement (numpy's wrap); e < 0 truncates 1/a**|e|."""
+    if e < 0:
+        return 1 if a == 1 else (-1 if e % 2 else 1) if a == -1 else 0
+    r = pow(a, e, 1 << bits)
+    return r - (1 << bits) if r >> (bits - 1) else r
+
+
+def fpow(a, e, bits):
+    """Integer base, float exponent: the real power truncated, saturated."""
+    lim = 1 << (bits - 1)
+    try:
+        v = float(a) ** float(e)
+    except (ZeroDivisionError, OverflowError):
+        v = float("inf")
+    if isinstance(v, complex) or v != v:
+        return 0
+    return lim - 1 if v >= lim else -lim if v < -lim else int(v)
+
+
+def pow_models(out):
+    base = [2, -3, 7, 0, 1, -1, -1, 5, 3, 10]
+    ints = [10, 3, 0, -2, -5, 7, -4, 30, 41, 19]       # 5^30, 3^41, 10^19 wrap
+    flts = [0.5, 2.0, 1.5, -1.0, 3.0, 2.0, 0.5, 12.0, 2.5, 30.0]
+    for bits, dt, code in ((32, np.int32, 6), (64, np.int64, 7)):
+        a = np.array(base, dtype=dt)
+        for kind, e, et, ecode in (("int", np.array(ints, dtype=dt), dt, code),
+                                   ("float", np.array(flts, dtype=np.float32), np.float32, FLOAT)):
+            name = "pow_int%d_%s" % (bits, kind)
+            f = ipow if kind == "int" else fpow
+            want = np.array([f(int(x), (int(y) if kind == "int" else float(y)), bits) for x, y in zip(a, e)], dtype=dt)
+            m = model(name, [node("Pow", ["a", "e"], ["y"])], [("a", code, [10]), ("e", ecode, [10])], ["y"], opset=15)
+            write(out, name, m, [a, e.astype(et)], [want])
+
+
 if __name__ == "__main__":
     out, suite = sys.argv[1], sys.argv[2]
     if suite == "ctrl":
         if_models(out)
         loop_models(out)
+    elif suite == "pow":
+        pow_models(out)
     else:
         einsum_models(out)
