@@ -49,7 +49,7 @@ static void shape_str(const ir_tensor *t, char *buf, size_t n)
 }
 
 /* Output k of the If = cond ? t : e, elementwise over identical shapes. */
-static bool select_out(onnx_ctx *c, int k, int cond0, int t, int e)
+static bool select_out(onnx_ctx *c, int k, int cond, int cond0, int t, int e)
 {
     const ir_tensor *tt = ox_t(c, t), *te = ox_t(c, e);
     bool same = tt->dtype == te->dtype && tt->rank == te->rank;
@@ -59,10 +59,12 @@ static bool select_out(onnx_ctx *c, int k, int cond0, int t, int e)
         char a[160], b[160];
         shape_str(tt, a, sizeof a);
         shape_str(te, b, sizeof b);
-        return ox_unsupported(c, "If whose condition is computed at run time and whose branches give output %d "
-                              "different types or shapes (then %s %s, else %s %s): Kiln compiles both branches "
-                              "and selects, which needs them to agree; freeze the condition with --const",
-                              k, ir_dtype_name(tt->dtype), a, ir_dtype_name(te->dtype), b);
+        const ir_tensor *ct = ox_t(c, cond);
+        return ox_unsupported(c, "If whose condition '%s' is computed at run time and whose branches give output "
+                              "%d different types or shapes (then %s %s, else %s %s): Kiln compiles both branches "
+                              "and selects, which needs them to agree%s%s%s", ct->name, k, ir_dtype_name(tt->dtype),
+                              a, ir_dtype_name(te->dtype), b, ct->producer < 0 ? "; freeze it with --const " : "",
+                              ct->producer < 0 ? ct->name : "", ct->producer < 0 ? "=1|0" : "");
     }
     const ir_dtype dt = tt->dtype;
     const int rank = tt->rank;
@@ -91,7 +93,7 @@ static bool if_select(onnx_ctx *c, int cond, const onnx_graph *then_g, const onn
     if (!ox_reshape_to(c, -1, cond, 0, none, &cond0))
         return false;
     for (int k = 0; k < n_out; k++)
-        if (!select_out(c, k, cond0, then_out[k], else_out[k]))
+        if (!select_out(c, k, cond, cond0, then_out[k], else_out[k]))
             return false;
     return true;
 }

@@ -50,7 +50,7 @@ check loop_const loop_const
 "$KILN" dump "$tmp/loop_const.onnx" >"$tmp/out" 2>&1 && [ "$(grep -c ' Add ' "$tmp/out")" = 4 ] \
     && grep -q 'output %scans:float32\[4,3\]' "$tmp/out" && ok || bad "loop_const dump: $(head -c 800 "$tmp/out")"
 
-expect_err if_mismatch "unsupported: If whose condition is computed at run time and whose branches give output 0 different types or shapes (then float32 2x3, else float32 3x2)"
+expect_err if_mismatch "unsupported: If whose condition 'flag' is computed at run time and whose branches give output 0 different types or shapes (then float32 2x3, else float32 3x2): Kiln compiles both branches and selects, which needs them to agree; freeze it with --const flag=1|0"
 expect_err loop_runtime_count "(Loop, ai.onnx opset 17): trip count ('trips') must be known at compile time"
 expect_err loop_data_cond "unsupported: Loop whose body computes its condition 'cond_out' from run-time data"
 
