@@ -8,6 +8,7 @@
 #                 flag true and false
 #   loop_const    4 iterations of s += x with scan output s * i (a constant
 #                 trip count; x and s0 are run-time inputs)
+#   loop_zero     a trip count of 0: s_final = s0, an empty [0,3] scan output
 # and the refusals, each exit 2 naming the node and the reason:
 #   if_mismatch         the branches give [2,3] and [3,2]: no select
 #   loop_runtime_count  the trip count is a graph input nobody gave a value
@@ -49,6 +50,12 @@ check loop_const loop_const
 # unrolled: no Loop is left, four Adds of x
 "$KILN" dump "$tmp/loop_const.onnx" >"$tmp/out" 2>&1 && [ "$(grep -c ' Add ' "$tmp/out")" = 4 ] \
     && grep -q 'output %scans:float32\[4,3\]' "$tmp/out" && ok || bad "loop_const dump: $(head -c 800 "$tmp/out")"
+# zero iterations: the carried value passes through, the scan output is
+# empty with the shape the body declares; the program still generates
+"$KILN" dump "$tmp/loop_zero.onnx" >"$tmp/out" 2>&1 && grep -q 'output #scans:float32\[0,3\]' "$tmp/out" \
+    && grep -q '(%s0:float32\[3\]) -> %s_final:float32\[3\]' "$tmp/out" \
+    && "$KILN" generate "$tmp/loop_zero.onnx" -o "$tmp/gen_zero" -q >"$tmp/out" 2>&1 && ok \
+    || bad "loop_zero: $(head -c 800 "$tmp/out")"
 
 expect_err if_mismatch "unsupported: If whose condition 'flag' is computed at run time and whose branches give output 0 different types or shapes (then float32 2x3, else float32 3x2): Kiln compiles both branches and selects, which needs them to agree; freeze it with --const flag=1|0"
 expect_err loop_runtime_count "(Loop, ai.onnx opset 17): trip count ('trips') must be known at compile time"

@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_mini import FLOAT, INT64, BOOL, f_bytes, f_int, graph, model, node, tensor  # noqa: E402
+from onnx_mini import FLOAT, INT64, BOOL, f_bytes, f_int, graph, model, node, tensor, value_info  # noqa: E402
 
 RNG = np.random.default_rng(11)
 
@@ -67,6 +67,13 @@ def loop_body(cond_nodes):
     ] + cond_nodes, [("i", INT64, []), ("cond", BOOL, []), ("s", FLOAT, [3])], ["cond_out", "s_next", "scan"])
 
 
+def typed_graph(name, nodes, inputs, outputs):
+    """onnx_mini.graph with typed outputs: (name, dtype, dims) each."""
+    g = b"".join(f_bytes(1, n) for n in nodes) + f_bytes(2, name)
+    g += b"".join(f_bytes(11, value_info(*i)) for i in inputs)
+    return g + b"".join(f_bytes(12, value_info(*o)) for o in outputs)
+
+
 def loop_models(out):
     x = RNG.standard_normal(3).astype(np.float32)
     s0 = RNG.standard_normal(3).astype(np.float32)
@@ -80,6 +87,17 @@ def loop_models(out):
         s = (s + x).astype(np.float32)
         scans.append((s * np.float32(i)).astype(np.float32))
     write(out, "loop_const", m, [x, s0], [s, np.stack(scans)])
+    # zero iterations: s_final = s0, scans empty [0, 3] as the body declares
+    typed = typed_graph("body", [
+        node("Identity", ["cond"], ["cond_out"]),
+        node("Add", ["s", "x"], ["s_next"]),
+        node("Identity", ["s_next"], ["scan"]),
+    ], [("i", INT64, []), ("cond", BOOL, []), ("s", FLOAT, [3])],
+        [("cond_out", BOOL, []), ("s_next", FLOAT, [3]), ("scan", FLOAT, [3])])
+    write(out, "loop_zero", model("loop_zero", [
+        node("Loop", ["trips", "", "s0"], ["s_final", "scans"], body=("graph", typed)),
+    ], [("x", FLOAT, [3]), ("s0", FLOAT, [3])], ["s_final", "scans"], [tensor("trips", INT64, [], [0])]),
+        [x, s0], [s0])
     # the trip count is a graph input nobody gives a value
     write(out, "loop_runtime_count", model("loop_runtime_count", [
         node("Loop", ["trips", "", "s0"], ["s_final", "scans"], body=("graph", body)),
