@@ -110,6 +110,20 @@ bool ox_const_f64(onnx_ctx *c, int t, double **v, int64_t *n);
 /* Input k as constant integers; *present false (and *v NULL) when absent. */
 bool ox_in_ints(onnx_ctx *c, int k, bool *present, int64_t **v, int64_t *n);
 
+/* A value that must be known at compile time (a Loop's trip count): a
+ * constant, a graph input given a value (frozen), or computed from such
+ * (they are frozen and the graph folded again).  false: still computed at
+ * run time (no message), or an error already set. */
+bool ox_known(onnx_ctx *c, int t, const char *what);
+
+/* ---- subgraphs (onnx_import.c) ------------------------------------------- */
+/* Imports subgraph g (an If branch, one Loop iteration) into the graph:
+ * binds its n_in declared inputs to the tensors in[], imports its
+ * initializers and nodes (folding as usual; outer values are visible by
+ * name), and gives the tensors of its outputs in out[g->n_outputs].  The
+ * names it defined are unbound again, so it can be imported once more. */
+bool ox_import_subgraph(onnx_ctx *c, const onnx_graph *g, int n_in, const int *in, int *out);
+
 /* ---- tensors and nodes --------------------------------------------------- */
 static inline ir_tensor *ox_t(onnx_ctx *c, int t) { return &c->g->tensors[t]; }
 bool ox_dtype(onnx_ctx *c, int32_t onnx_dt, ir_dtype *dt, const char *what);
@@ -240,6 +254,12 @@ bool ox_topk(onnx_ctx *c);
 bool ox_cumsum(onnx_ctx *c);
 bool ox_gather_elements(onnx_ctx *c);
 bool ox_lrn(onnx_ctx *c);
+
+/* onnx_ops_ctrl.c: control flow */
+bool ox_if(onnx_ctx *c);
+bool ox_loop(onnx_ctx *c);
+/* onnx_ops_einsum.c */
+bool ox_einsum(onnx_ctx *c);
 
 bool ox_resize(onnx_ctx *c);
 bool ox_upsample(onnx_ctx *c);

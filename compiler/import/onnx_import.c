@@ -29,17 +29,15 @@
 
 /* Opset ranges are those Kiln accepts for each op (within OX_MIN_OPSET ..
  * OX_MAX_OPSET); `until` is the last opset in which the op exists. */
-static bool ox_if(onnx_ctx *c);
-
 static const ox_op ops[] = {
     {"Abs", 6, 27, ox_abs, NULL},
-    {"Add", 6, 25, ox_add, "numpy broadcasting (opset < 7: broadcast/axis attributes)"},
+    {"Add", 6, 27, ox_add, "numpy broadcasting (opset < 7: broadcast/axis attributes)"},
     {"And", 7, 27, ox_and, NULL},
     {"ArgMax", 6, 27, ox_argmax, "float32"},
     {"ArgMin", 6, 27, ox_argmin, "float32"},
     {"AveragePool", 6, 25, ox_avgpool, "1-3 spatial dims, ceil_mode, count_include_pad, dilations"},
     {"BatchNormalization", 6, 25, ox_batchnorm, "inference; training_mode=1 from opset 14 (float32)"},
-    {"Cast", 6, 25, ox_cast, "between the types Kiln holds"},
+    {"Cast", 6, 27, ox_cast, "between the types Kiln holds"},
     {"CastLike", 15, 27, ox_cast_like, NULL},
     {"Ceil", 6, 27, ox_ceil, NULL},
     {"Celu", 12, 27, ox_celu, NULL},
@@ -54,8 +52,9 @@ static const ox_op ops[] = {
     {"CumSum", 11, 27, ox_cumsum, "float32, int32, int64; axis constant"},
     {"DepthToSpace", 6, 27, ox_depth_to_space, "DCR/CRD"},
     {"DequantizeLinear", 10, 25, ox_dequantize_linear, "per tensor / per axis / blocked (constant blocks), 8/16/32-bit integers"},
-    {"Div", 6, 25, ox_div, NULL},
+    {"Div", 6, 27, ox_div, NULL},
     {"Dropout", 6, 25, ox_dropout, "inference: identity"},
+    {"Einsum", 12, 27, ox_einsum, "float32, one or two operands; no ellipsis, no index repeated in one operand (lowered to ReduceSum/Transpose/Reshape/MatMul)"},
     {"Elu", 6, 27, ox_elu, NULL},
     {"Equal", 7, 27, ox_equal, "float32, integers, bool"},
     {"Erf", 9, 27, ox_erf, NULL},
@@ -75,8 +74,8 @@ static const ox_op ops[] = {
     {"GRU", 7, 25, ox_gru, "default activations only"},
     {"HardSigmoid", 6, 25, ox_hard_sigmoid, NULL},
     {"HardSwish", 14, 25, ox_hard_swish, NULL},
-    {"Identity", 6, 25, ox_identity, "tensors only"},
-    {"If", 1, 27, ox_if, "condition known at compile time (a constant, or an input given with --const): the taken branch is inlined"},
+    {"Identity", 6, 27, ox_identity, "tensors only"},
+    {"If", 1, 27, ox_if, "a condition known at compile time inlines the taken branch; one computed at run time compiles both and selects (branches of one type and shape)"},
     {"InstanceNormalization", 6, 27, ox_instance_norm, "decomposed"},
     {"LayerNormalization", 17, 27, ox_layer_norm, "decomposed; Mean and InvStdDev outputs"},
     {"LeakyRelu", 6, 25, ox_leaky_relu, NULL},
@@ -86,6 +85,7 @@ static const ox_op ops[] = {
     {"LogSoftmax", 6, 25, ox_log_softmax, NULL},
     {"LRN", 1, 27, ox_lrn, "float32; the channel window as a 1x1 convolution"},
     {"LSTM", 7, 25, ox_lstm, "default activations only"},
+    {"Loop", 1, 27, ox_loop, "unrolled: trip count and condition known at compile time (at most 4096 iterations)"},
     {"MatMul", 6, 25, ox_matmul, NULL},
     {"MatMulInteger", 10, 25, ox_matmul_integer, "(u)int8, zero points constant"},
     {"Max", 6, 27, ox_max, NULL},
@@ -98,7 +98,7 @@ static const ox_op ops[] = {
     {"Not", 1, 27, ox_not, NULL},
     {"Or", 7, 27, ox_or, NULL},
     {"Pad", 6, 25, ox_pad, "constant/reflect/edge/wrap, pads constant"},
-    {"Pow", 7, 27, ox_pow, "float32 base"},
+    {"Pow", 7, 27, ox_pow, "float32, int32 or int64 base"},
     {"PRelu", 7, 27, ox_prelu, NULL},
     {"QLinearConv", 10, 25, ox_qlinear_conv, "(u)int8, quantization constant"},
     {"QLinearMatMul", 10, 25, ox_qlinear_matmul, "(u)int8, quantization constant"},
@@ -108,13 +108,13 @@ static const ox_op ops[] = {
     {"ReduceL1", 6, 27, ox_reduce_l1, "float32"},
     {"ReduceL2", 6, 27, ox_reduce_l2, "float32"},
     {"ReduceLogSumExp", 6, 27, ox_reduce_log_sum_exp, "float32"},
-    {"ReduceMax", 6, 27, ox_reduce_max, "float32"},
+    {"ReduceMax", 6, 27, ox_reduce_max, "float32; bool (any)"},
     {"ReduceMean", 6, 25, ox_reduce_mean, "axes constant"},
-    {"ReduceMin", 6, 27, ox_reduce_min, "float32"},
+    {"ReduceMin", 6, 27, ox_reduce_min, "float32; bool (all)"},
     {"ReduceProd", 6, 27, ox_reduce_prod, "float32"},
     {"ReduceSum", 6, 27, ox_reduce_sum, "float32"},
     {"ReduceSumSquare", 6, 27, ox_reduce_sum_square, "float32"},
-    {"Relu", 6, 25, ox_relu, NULL},
+    {"Relu", 6, 27, ox_relu, NULL},
     {"Reshape", 6, 25, ox_reshape, "shape constant"},
     {"Resize", 10, 25, ox_resize, "nearest/linear/cubic, all coordinate modes; scales/sizes constant"},
     {"Round", 11, 27, ox_round, NULL},
@@ -132,7 +132,7 @@ static const ox_op ops[] = {
     {"Split", 6, 25, ox_split, "split sizes constant"},
     {"Sqrt", 6, 25, ox_sqrt, "float32"},
     {"Squeeze", 6, 25, ox_squeeze, NULL},
-    {"Sub", 6, 25, ox_sub, NULL},
+    {"Sub", 6, 27, ox_sub, NULL},
     {"Sum", 6, 27, ox_sum, NULL},
     {"Tanh", 6, 25, ox_tanh, NULL},
     {"ThresholdedRelu", 10, 27, ox_thresholded_relu, NULL},
@@ -669,6 +669,14 @@ static bool add_inputs(onnx_ctx *c)
             memcpy(tt->data, v->data, v->nbytes);
             tt->nbytes = v->nbytes;
             c->decl[c->n_decl].frozen = true;
+        } else if (ir_numel(&c->g->tensors[t]) == 0) {
+            /* A zero-element input has one possible value, the empty one:
+             * known now, so what is computed from it folds (a Reduce over
+             * an empty set is a constant) and no code reads it. */
+            ir_tensor *tt = &c->g->tensors[t];
+            tt->data = xmalloc(1);
+            tt->nbytes = 0;
+            c->decl[c->n_decl].frozen = true;
         }
         c->n_decl++;
         ok = true;
@@ -746,56 +754,74 @@ static bool import_node(onnx_ctx *c, int idx)
     return ok;
 }
 
-/* ---- If with a condition known at compile time ------------------------------ */
+/* ---- subgraphs (If branches, Loop bodies) ------------------------------------ */
 
-/* Imports the nodes of the branch the condition takes, in place of the If
- * node, and makes the If's outputs aliases of the branch's outputs.  The
- * branch sees the outer graph's values by name (ONNX scoping); its own
- * initializers become constants.  A condition computed at run time is
- * refused: Kiln compiles one straight-line program. */
-static bool ox_if(onnx_ctx *c)
+/* A name a subgraph defines and the binding it hid (-1: none). */
+typedef struct scoped_name {
+    char *name;
+    int old;
+} scoped_name;
+
+static void scope_add(onnx_ctx *c, scoped_name *s, int *n, onnx_str name)
 {
-    int t;
-    if (!ox_in(c, 0, &t))
-        return false;
-    if (!ir_is_const(ox_t(c, t))) {
-        bool given = false;
-        for (int i = 0; i < c->n_decl; i++)
-            if (c->decl[i].tensor == t && c->decl[i].value)
-                given = true;
-        if (!given)
-            return ox_unsupported(c, "If whose condition '%s' is computed at run time (Kiln inlines the branch "
-                                  "a condition known at compile time takes; freeze an input with --const %s=1|0)",
-                                  ox_t(c, t)->name, ox_t(c, t)->name);
-        if (!ox_make_const(c, t, "the condition"))
-            return false;
+    if (!name.len)
+        return;
+    s[*n].name = onnx_strdup(name);
+    s[*n].old = ox_lookup(c, s[*n].name);
+    (*n)++;
+}
+
+/* Every name g defines: its inputs, initializers and node outputs.  Saved
+ * before any is bound, so restoring them in any order is exact. */
+static scoped_name *scope_open(onnx_ctx *c, const onnx_graph *g, int *n)
+{
+    int cap = g->n_inputs + g->n_init + 1;
+    for (int i = 0; i < g->n_nodes; i++)
+        cap += g->nodes[i].n_out;
+    scoped_name *s = xcalloc((size_t)cap, sizeof *s);
+    *n = 0;
+    for (int i = 0; i < g->n_inputs; i++)
+        scope_add(c, s, n, g->inputs[i].name);
+    for (int i = 0; i < g->n_init; i++)
+        scope_add(c, s, n, g->init[i].name);
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_out; k++)
+            scope_add(c, s, n, g->nodes[i].out[k]);
+    return s;
+}
+
+static void scope_close(onnx_ctx *c, scoped_name *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ox_bind(c, s[i].name, s[i].old);
+        free(s[i].name);
     }
-    int64_t *v, n;
-    if (!ox_const_i64(c, t, &v, &n))
-        return false;
-    const bool cond = n > 0 && v[0] != 0;
-    free(v);
-    if (n != 1)
-        return ox_err(c, "the condition has %lld elements, not 1", (long long)n);
-    const onnx_attr *a = ox_attr(c, cond ? "then_branch" : "else_branch");
-    if (!a || !a->g)
-        return ox_err(c, "attribute '%s' (a graph) is missing", cond ? "then_branch" : "else_branch");
-    const onnx_graph *branch = a->g;
-    if (branch->n_outputs != c->node->n_out)
-        return ox_err(c, "the %s branch has %d outputs, the node %d", cond ? "then" : "else", branch->n_outputs,
-                      c->node->n_out);
-    /* The If node's own state, restored after the branch's nodes. */
-    onnx_ctx saved = *c;
-    c->gp = branch;
+    free(s);
+}
+
+bool ox_import_subgraph(onnx_ctx *c, const onnx_graph *g, int n_in, const int *in, int *out)
+{
+    if (n_in != g->n_inputs)
+        return ox_err(c, "the subgraph '%.*s' declares %d inputs, %d are bound", (int)g->name.len,
+                      (const char *)g->name.p, g->n_inputs, n_in);
+    int n_scoped;
+    scoped_name *scoped = scope_open(c, g, &n_scoped);
+    for (int i = 0; i < n_in; i++) {
+        char *name = onnx_strdup(g->inputs[i].name);
+        ox_bind(c, name, in[i]);
+        free(name);
+    }
+    /* The node's own state, restored after the subgraph's nodes. */
+    const onnx_ctx saved = *c;
+    c->gp = g;
     bool ok = add_initializers(c);
-    for (int i = 0; ok && i < branch->n_nodes; i++)
+    for (int i = 0; ok && i < g->n_nodes; i++)
         ok = import_node(c, i);
-    int outs[64];
-    for (int k = 0; ok && k < branch->n_outputs && k < 64; k++) {
-        char *name = onnx_strdup(branch->outputs[k].name);
-        outs[k] = ox_lookup(c, name);
-        if (outs[k] < 0)
-            ok = ox_err(c, "branch output '%s' is not produced in the branch or outside it", name);
+    for (int k = 0; ok && k < g->n_outputs; k++) {
+        char *name = onnx_strdup(g->outputs[k].name);
+        out[k] = ox_lookup(c, name);
+        if (out[k] < 0)
+            ok = ox_err(c, "subgraph output '%s' is not produced in the subgraph or outside it", name);
         free(name);
     }
     c->gp = saved.gp;
@@ -807,11 +833,47 @@ static bool ox_if(onnx_ctx *c)
     c->node_name = saved.node_name;
     c->op_name = saved.op_name;
     c->domain = saved.domain;
-    if (ok && branch->n_outputs > 64)
-        ok = ox_unsupported(c, "an If with more than 64 outputs");
-    for (int k = 0; ok && k < branch->n_outputs; k++)
-        ok = ox_alias_out(c, k, outs[k]);
+    scope_close(c, scoped, n_scoped);
     return ok;
+}
+
+/* Marks in need[] every graph input t depends on (through producers). */
+static void inputs_behind(onnx_ctx *c, int t, bool *seen, bool *need)
+{
+    if (t < 0 || seen[t] || ir_is_const(ox_t(c, t)))
+        return;
+    seen[t] = true;
+    const int p = ox_t(c, t)->producer;
+    if (p < 0) {
+        need[t] = true;
+        return;
+    }
+    for (int k = 0; k < c->g->nodes[p].n_in; k++)
+        inputs_behind(c, c->g->nodes[p].in[k], seen, need);
+}
+
+bool ox_known(onnx_ctx *c, int t, const char *what)
+{
+    if (ir_is_const(ox_t(c, t)))
+        return true;
+    if (ox_t(c, t)->producer < 0)
+        return ox_make_const(c, t, what);
+    /* Computed from graph inputs: freeze those the caller gave values for,
+     * then fold again.  Anything else behind it keeps it a run-time value. */
+    const int n = c->g->n_tensors;
+    bool *seen = xcalloc((size_t)n + 1, 1), *need = xcalloc((size_t)n + 1, 1);
+    inputs_behind(c, t, seen, need);
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++)
+        for (int d = 0; need[i] && d < c->n_decl; d++)
+            if (c->decl[d].tensor == i && c->decl[d].value)
+                ok = ox_make_const(c, i, what);
+    free(seen);
+    free(need);
+    if (!ok)
+        return false;
+    fold_from(c, 0);
+    return ir_is_const(ox_t(c, t));
 }
 
 /* ---- every gap at once ------------------------------------------------------ */

@@ -132,10 +132,35 @@ bool ox_gelu(onnx_ctx *c)
 
 /* ---- binary ------------------------------------------------------------- */
 
+/* Pow with an int32/int64 base: the output has the base's type (ONNX); an
+ * integer exponent of another type is cast to the base's, a float32 one
+ * stays (ir_ops.def POW says what each computes). */
+static bool pow_int(onnx_ctx *c, int a, int b)
+{
+    const ir_dtype dt = ox_t(c, a)->dtype, et = ox_t(c, b)->dtype;
+    int y;
+    if (et == IR_DT_F32 || et == dt)
+        return bin(c, IR_OP_POW, 0, a, b, dt, &y);
+    if (et == IR_DT_F64 || et == IR_DT_F16 || et == IR_DT_BOOL)
+        return ox_unsupported(c, "Pow of an %s base with a %s exponent (integer or float32 exponents)",
+                              ir_dtype_name(dt), ir_dtype_name(et));
+    int64_t shape[IR_MAX_DIMS];
+    memcpy(shape, ox_t(c, b)->shape, sizeof shape);
+    int bc;
+    if (!tmp_node(c, IR_OP_CAST, "exponent", dt, ox_t(c, b)->rank, shape, 1, &b, &bc, NULL))
+        return false;
+    return bin(c, IR_OP_POW, 0, a, bc, dt, &y);
+}
+
 bool ox_pow(onnx_ctx *c)
 {
     int a, b, y;
-    if (!ox_in(c, 0, &a) || !ox_in(c, 1, &b) || !need_f32(c, a))
+    if (!ox_in(c, 0, &a) || !ox_in(c, 1, &b))
+        return false;
+    const ir_tensor *at = ox_t(c, a);
+    if ((at->dtype == IR_DT_S32 || at->dtype == IR_DT_S64) && !at->q.n)
+        return pow_int(c, a, b);
+    if (!need_f32(c, a))
         return false;
     if (ox_t(c, b)->dtype != IR_DT_F32) {
         /* An integer exponent: converted to float, exactly (|e| < 2^24 in practice). */

@@ -702,6 +702,31 @@ out:
 
 /* ---- ReduceMean ----------------------------------------------------------- */
 
+/* ReduceMax / ReduceMin of bools (any / all) as the float reduction of the
+ * values 0 and 1, then > 0.5: exact, and an empty set gives ONNX's
+ * identities (max -inf -> false, min +inf -> true). */
+static bool reduce_bool(onnx_ctx *c, ir_op op, int x, uint32_t mask, int yr, const int64_t *yshape)
+{
+    int64_t xshape[IR_MAX_DIMS];
+    const int xr = ox_t(c, x)->rank;
+    memcpy(xshape, ox_t(c, x)->shape, sizeof xshape);
+    int xf, rf, half, y;
+    const float h = 0.5f;
+    const int64_t one[1] = {1};
+    if (!ox_tmp(c, "as_float", IR_DT_F32, xr, xshape, &xf))
+        return false;
+    ox_node(c, IR_OP_CAST, 1, &x, 1, &xf);
+    if (!ox_tmp(c, "reduced", IR_DT_F32, yr, yshape, &rf))
+        return false;
+    const int nd = ox_node(c, op, 1, &xf, 1, &rf);   /* may move c->g->nodes */
+    c->g->nodes[nd].attr.axes_mask = mask;
+    if (!ox_const(c, "half", IR_DT_F32, 0, one, &h, sizeof h, &half) || !ox_out(c, 0, IR_DT_BOOL, yr, yshape, &y))
+        return false;
+    const int in[2] = {rf, half};
+    ox_node(c, IR_OP_GREATER, 2, in, 1, &y);
+    return true;
+}
+
 /* Every Reduce op: axes from the attribute (before opset `since`) or input
  * 1 (from it, with noop_with_empty_axes), keepdims. */
 bool ox_reduce(onnx_ctx *c, ir_op op, int since)
@@ -712,7 +737,8 @@ bool ox_reduce(onnx_ctx *c, ir_op op, int since)
         !ox_attr_int(c, "noop_with_empty_axes", 0, &noop))
         return false;
     const ir_tensor *t = ox_t(c, x);
-    if (t->dtype != IR_DT_F32 && t->dtype != IR_DT_F16 && t->dtype != IR_DT_F64)
+    const bool any_all = t->dtype == IR_DT_BOOL && (op == IR_OP_REDUCE_MAX || op == IR_OP_REDUCE_MIN);
+    if (t->dtype != IR_DT_F32 && t->dtype != IR_DT_F16 && t->dtype != IR_DT_F64 && !any_all)
         return ox_unsupported(c, "%s on %s tensors (float only)", c->op_name, ir_dtype_name(t->dtype));
     int r = t->rank;
     uint32_t mask;
@@ -733,6 +759,8 @@ bool ox_reduce(onnx_ctx *c, ir_op op, int since)
             shape[yr++] = t->shape[i];
         }
     }
+    if (any_all)
+        return reduce_bool(c, op, x, mask, yr, shape);
     int y;
     if (!ox_out(c, 0, t->dtype, yr, shape, &y))
         return false;

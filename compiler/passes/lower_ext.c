@@ -3,7 +3,8 @@
  * from ABS to GATHER) to runtime/kernels/{unary_ext_f32,broadcast_ext,
  * reduce_ext_f32,gather_ext}.c (include/kiln/kernels_ext.h).
  *
- * Float math, Pow, the Reduce family and ArgMax/ArgMin take float32 only:
+ * Float math, Pow (but for an int32/int64 base), the Reduce family and
+ * ArgMax/ArgMin take float32 only:
  * a quantized or integer operand is refused here, naming the op and the
  * dtype (the int8 forms TFLite-Micro has kernels for were claimed before, by
  * lower_ext_s8.c; none is guessed).
@@ -137,13 +138,29 @@ static const char *cmp_kernel(ir_dtype dt)
     }
 }
 
+/* Integer Pow: a plain int32/int64 base and output, the exponent of the
+ * base's type or float32; NULL for anything else (then float32 only). */
+static const char *pow_int_kernel(const ir_graph *g, const ir_node *nd)
+{
+    const ir_tensor *a = T(g, nd->in[0]), *b = T(g, nd->in[1]), *y = T(g, nd->out[0]);
+    if ((a->dtype != IR_DT_S32 && a->dtype != IR_DT_S64) || y->dtype != a->dtype || a->q.n || b->q.n || y->q.n)
+        return NULL;
+    if (b->dtype == a->dtype)
+        return a->dtype == IR_DT_S32 ? "kiln_pow_int32" : "kiln_pow_int64";
+    if (b->dtype == IR_DT_F32)
+        return a->dtype == IR_DT_S32 ? "kiln_pow_int32_f32" : "kiln_pow_int64_f32";
+    return NULL;
+}
+
 static int lower_binary_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_tensor *a = T(g, nd->in[0]), *b = T(g, nd->in[1]);
     const char *k;
     int fn = 0;
-    if (nd->op == IR_OP_POW) {
+    if (nd->op == IR_OP_POW && pow_int_kernel(g, nd)) {
+        k = pow_int_kernel(g, nd);
+    } else if (nd->op == IR_OP_POW) {
         if (need_f32(g, node, err, errlen) < 0)
             return -1;
         k = "kiln_pow_f32";

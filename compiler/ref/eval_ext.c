@@ -186,6 +186,32 @@ static bool ref_squared_difference(ref_ctx *c)
     return true;
 }
 
+/* Integer Pow (ir_ops.def POW), from its definition: an integer exponent
+ * multiplies out a^e modulo 2^64 (left-to-right binary powering), then keeps
+ * the output's low `bits` as a signed value; a float exponent truncates the
+ * real power and saturates. */
+static double pow_int(double a, double e, bool int_exp, int bits)
+{
+    const double lim = ldexp(1.0, bits - 1);
+    if (!int_exp) {
+        const double v = trunc(pow(a, e));
+        return isnan(v) ? 0 : v >= lim ? lim - 1 : v < -lim ? -lim : v;
+    }
+    if (e < 0)
+        return a == 1 ? 1 : a == -1 ? (fmod(e, 2) != 0 ? -1 : 1) : 0;
+    const uint64_t base = (uint64_t)(int64_t)a, ex = (uint64_t)e;
+    uint64_t r = 1;
+    for (int bit = 63; bit >= 0; bit--) {
+        r *= r;
+        if ((ex >> bit) & 1)
+            r *= base;
+    }
+    if (bits < 64)
+        r &= ((uint64_t)1 << bits) - 1;
+    const double u = (double)r;
+    return ((r >> (bits - 1)) & 1) ? u - 2 * lim : u;
+}
+
 static bool ref_binary_ext(ref_ctx *c)
 {
     const ir_tensor *a = ref_in(c, 0), *b = ref_in(c, 1), *y = ref_out(c, 0);
@@ -197,9 +223,13 @@ static bool ref_binary_ext(ref_ctx *c)
     const double *av = scaled ? scaled_values(c, 0, (double)a->q.scale[0], 8) : ref_real(c, 0);
     const double *bv = scaled ? scaled_values(c, 1, (double)b->q.scale[0], 8) : ref_real(c, 1);
     double *out = ref_tmp(c, ir_numel(y));
-    for (int64_t i = 0; i < ir_numel(y); i++)
-        out[i] = binary_fn(c->nd->op, av[bcast_offset(i, a, y)], bv[bcast_offset(i, b, y)]);
-    if (c->nd->op == IR_OP_POW)
+    const bool int_pow = c->nd->op == IR_OP_POW && (y->dtype == IR_DT_S32 || y->dtype == IR_DT_S64);
+    const bool int_exp = b->dtype != IR_DT_F32 && b->dtype != IR_DT_F64;
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const double u = av[bcast_offset(i, a, y)], v = bv[bcast_offset(i, b, y)];
+        out[i] = int_pow ? pow_int(u, v, int_exp, (int)ir_dtype_size(y->dtype) * 8) : binary_fn(c->nd->op, u, v);
+    }
+    if (c->nd->op == IR_OP_POW && !int_pow)
         ref_store(c, 0, out);
     else
         ref_store_plain(c, 0, out);

@@ -64,6 +64,11 @@ typedef struct kiln_bcast_params {
 } kiln_bcast_params;
 
 void kiln_pow_f32(const kiln_bcast_params *p, const float *a, const float *b, float *y);
+/* Integer base: exponent of the base's type, or float32 (_f32) (ir_ops.def POW). */
+void kiln_pow_int32(const kiln_bcast_params *p, const int32_t *a, const int32_t *b, int32_t *y);
+void kiln_pow_int32_f32(const kiln_bcast_params *p, const int32_t *a, const float *b, int32_t *y);
+void kiln_pow_int64(const kiln_bcast_params *p, const int64_t *a, const int64_t *b, int64_t *y);
+void kiln_pow_int64_f32(const kiln_bcast_params *p, const int64_t *a, const float *b, int64_t *y);
 void kiln_compare_f32(const kiln_bcast_params *p, const float *a, const float *b, uint8_t *y);
 void kiln_compare_int8(const kiln_bcast_params *p, const int8_t *a, const int8_t *b, uint8_t *y);
 void kiln_compare_uint8(const kiln_bcast_params *p, const uint8_t *a, const uint8_t *b, uint8_t *y);

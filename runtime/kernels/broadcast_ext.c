@@ -49,6 +49,44 @@ void kiln_pow_f32(const kiln_bcast_params *p, const float *a, const float *b, fl
         y[i] = powf(a[w.a], b[w.b]);
 }
 
+/* Integer Pow (ir_ops.def POW).  An exponent of the base's type: exact
+ * power by squaring in the unsigned type, which wraps like numpy's; a
+ * negative exponent truncates 1/a^|e| (1 for a = 1, +-1 for a = -1, else 0).
+ * A float exponent: pow in double, truncated toward zero and saturated to the
+ * type (NaN gives 0), as a cast of the real power. */
+#define POW_INT(NAME, T, UT, TMIN, TMAX)                                                  \
+    static T NAME##_int(T a, T e)                                                         \
+    {                                                                                     \
+        if (e < 0)                                                                        \
+            return (T)(a == 1 ? 1 : a == -1 ? ((e & 1) ? -1 : 1) : 0);                    \
+        UT r = 1, b = (UT)a;                                                              \
+        for (; e; e /= 2) {                                                               \
+            if (e & 1)                                                                    \
+                r *= b;                                                                   \
+            b *= b;                                                                       \
+        }                                                                                 \
+        return (T)r;                                                                      \
+    }                                                                                     \
+    void NAME(const kiln_bcast_params *p, const T *a, const T *b, T *y)                   \
+    {                                                                                     \
+        walk w = {{0}, 0, 0, 0};                                                          \
+        const int32_t n = total(p);                                                       \
+        for (int32_t i = 0; i < n; i++, step(p, &w))                                      \
+            y[i] = NAME##_int(a[w.a], b[w.b]);                                            \
+    }                                                                                     \
+    void NAME##_f32(const kiln_bcast_params *p, const T *a, const float *b, T *y)         \
+    {                                                                                     \
+        walk w = {{0}, 0, 0, 0};                                                          \
+        const int32_t n = total(p);                                                       \
+        for (int32_t i = 0; i < n; i++, step(p, &w)) {                                    \
+            const double v = pow((double)a[w.a], (double)b[w.b]);                         \
+            y[i] = v != v ? 0 : v >= (double)TMAX ? TMAX : v <= (double)TMIN ? TMIN : (T)v; \
+        }                                                                                 \
+    }
+
+POW_INT(kiln_pow_int32, int32_t, uint32_t, INT32_MIN, INT32_MAX)
+POW_INT(kiln_pow_int64, int64_t, uint64_t, INT64_MIN, INT64_MAX)
+
 #define COMPARE(NAME, T)                                                                  \
     void NAME(const kiln_bcast_params *p, const T *a, const T *b, uint8_t *y)             \
     {                                                                                     \

@@ -24,7 +24,7 @@ set -u
 cd "$(dirname "$0")/../.."
 KILN=${KILN:-$PWD/build/kiln}
 SHARED=${SHARED:-../shared/conformance}
-MIN_PASS=${MIN_PASS:-340}
+MIN_PASS=${MIN_PASS:-399}
 SUBSET=${CONF_SUBSET:-1}
 out=build/test-logs/onnx_conformance_more${KILN_SAN:+_san}.txt
 mkdir -p build/test-logs

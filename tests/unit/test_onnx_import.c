@@ -361,12 +361,13 @@ static void test_errors_name_the_node(void **state)
     assert_non_null(strstr(err, "node 0"));
     assert_non_null(strstr(err, "Reshape"));
     assert_non_null(strstr(err, "compile time"));
-    /* An op Kiln does not compile. */
+    /* A Loop whose trip count comes from inputs given no value: not unrolled. */
     g = import_onnx(CONF "/onnx-node-more/test_range_float_type_positive_delta_expanded/model.onnx", NULL, err,
                     sizeof err);
     assert_null(g);
     assert_non_null(strstr(err, "unsupported"));
     assert_non_null(strstr(err, "Loop"));
+    assert_non_null(strstr(err, "trip count"));
     assert_non_null(strstr(err, "opset 27"));
     assert_non_null(strstr(err, "kiln supported-ops"));
     /* Not a protobuf at all. */
