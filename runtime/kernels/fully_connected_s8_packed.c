@@ -21,6 +21,13 @@ static size_t fc_scratch(const kiln_fc_s8_params *p)
 size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p) { return fc_scratch(p); }
 size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p) { return fc_scratch(p); }
 
+/* One of two interleaved input rows into slices, out of line: the two
+ * call sites of the batched path share one copy. */
+static void fc_expand_pair_row(int16_t *row, const int8_t *x, int32_t k)
+{
+    kiln_expand(row, 8, 0, x, k);
+}
+
 static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int w16,
                       kiln_row1_fn row1, int8_t *y, void *scratch)
 {
@@ -41,9 +48,9 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     }
     for (int32_t b = 0; b < p->batch; b += 2) {
         int8_t *y1 = 0;
-        kiln_expand(rows, 8, 0, x + b * k, k);
+        fc_expand_pair_row(rows, x + b * k, k);
         if (b + 1 < p->batch) {
-            kiln_expand(rows + 4, 8, 0, x + (b + 1) * k, k);
+            fc_expand_pair_row(rows + 4, x + (b + 1) * k, k);
             y1 = y + (b + 1) * n;
         }
         kiln_gemm_rows2(&j, rows, y + b * n, y1);

@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[10] = {{0}};
+    pc_result r[14] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -84,5 +84,13 @@ int main(void)
     bad += report("depthwise 3x3 c4", &r[8]);
     pc_dw3x3c4s2(20, N_CASES, &r[9]);
     bad += report("depthwise 3x3 c4 stride 2", &r[9]);
+    pc_edges(21, N_CASES, 0, 0, &r[10]);
+    bad += report("fc p8 at the requantization's edges", &r[10]);
+    pc_edges(22, N_CASES, 0, 1, &r[11]);
+    bad += report("fc p16 at the requantization's edges", &r[11]);
+    pc_edges(23, N_CASES, 1, 0, &r[12]);
+    bad += report("conv p8 at the requantization's edges", &r[12]);
+    pc_edges(24, N_CASES, 1, 1, &r[13]);
+    bad += report("conv p16 at the requantization's edges", &r[13]);
     return bad;
 }
