@@ -53,14 +53,15 @@ static int8_t out_of(int32_t acc, const kiln_chan_s8 *c, const kiln_epi *e, int 
 }
 
 /* Groups [g0, end) over two rows, in C (and the inline micro-kernels). */
-static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
-                    int8_t *y1, int kind)
+static KILN_ALWAYS_INLINE void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows,
+                                       int8_t *y0, int8_t *y1, int w16)
 {
+    const int kind = j->kind;
     for (int32_t oc = 2 * g0; oc < j->out_c; oc += 2) {
         const kiln_group g = group_at(j, oc / 2, 2);
         kiln_acc2x2 a;
         a.c0r0 = g.acc[0], a.c0r1 = g.acc[1], a.c1r0 = g.acc[2], a.c1r1 = g.acc[3];
-        if (j->w16)
+        if (w16)
             kiln_mk2x2_p16(rows, (const int16_t *)g.slices, j->ns, &a);
         else
             kiln_mk2x2_p8(rows, (const int8_t *)g.slices, j->ns, &a);
@@ -74,6 +75,18 @@ static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int
                 y1[oc + 1] = out_of(a.c1r1, &g.chan[1], &j->epi, kind);
         }
     }
+}
+
+void kiln_gemm_rows2_c_p16(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                           int8_t *y1)
+{
+    rows2_c(j, g0, rows, y0, y1, 1);
+}
+
+void kiln_gemm_rows2_c_p8(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                          int8_t *y1)
+{
+    rows2_c(j, g0, rows, y0, y1, 0);
 }
 
 void kiln_gemm_start(kiln_gemm_job *j)
@@ -106,7 +119,7 @@ void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *
             return;
     }
 #endif
-    rows2_c(j, j->g0, rows, y0, y1, j->kind);
+    j->rows2c(j, j->g0, rows, y0, y1);
 }
 
 #if KILN_HAS_DSP

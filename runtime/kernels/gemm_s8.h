@@ -350,8 +350,15 @@ typedef void (*kiln_rows2_fn)(void *a);
 #define KILN_ROWS2_P8 0
 #endif
 
+struct kiln_gemm_job;
+/* The channel groups [g0, end) over two rows in C, one function per width
+ * (kiln_gemm_rows2_c_p16 / _p8), chosen by the kernel's entry point so that
+ * an image links only the one it uses. */
+typedef void (*kiln_rows2c_fn)(const struct kiln_gemm_job *j, int32_t g0, const int16_t *rows,
+                               int8_t *y0, int8_t *y1);
+
 /* One packed layer's stream, as the channel loop reads it.  The caller
- * fills the first seven fields, then kiln_gemm_start() the rest. */
+ * fills the first eight fields, then kiln_gemm_start() the rest. */
 typedef struct kiln_gemm_job {
     const uint8_t *w;          /* the packed stream: groups of 2 (rows2) or 4 (row1) */
     int32_t w16;               /* 1: int16 slices */
@@ -360,6 +367,7 @@ typedef struct kiln_gemm_job {
     kiln_epi epi;
     int8_t *spare;             /* out_c bytes of scratch for a dropped second row, or NULL */
     kiln_rows2_fn rows2;       /* KILN_ROWS2_P16 / _P8 for this width, or NULL */
+    kiln_rows2c_fn rows2c;     /* kiln_gemm_rows2_c_p16 / _p8 for this width */
     int kind;                  /* set by kiln_gemm_start: the epilogue (gemm_s8.c) */
     int32_t g0;                /* set by kiln_gemm_start: the groups the assembly runs */
 #if KILN_HAS_DSP
@@ -372,6 +380,10 @@ void kiln_gemm_start(kiln_gemm_job *j);
 /* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
  * (the second row is then a copy, computed into j->spare or dropped). */
 void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
+void kiln_gemm_rows2_c_p16(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                           int8_t *y1);
+void kiln_gemm_rows2_c_p8(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                          int8_t *y1);
 /* Every output channel for one row, int16 (_p16) or int8 (_p8) slices: one
  * function per width, so that an image links only the micro-kernel its
  * layers use. */
