@@ -216,11 +216,13 @@ static void im2col_advance2(im2col *s)
 }
 
 /* Whether the pair loop takes im2col_words_pair: kernel rows of whole
- * words (dilation 1, k_w * in_c a multiple of 4), not 3 channels. */
+ * words (dilation 1, k_w * in_c a multiple of 4), not 3 channels.  A
+ * kernel row of one word (KWS's 10x4 conv on one channel) stays with
+ * im2col_next, whose single loop over the kernel rows costs less there. */
 static int words2(const im2col *s)
 {
     const kiln_conv_s8_params *p = s->p;
-    return !s->pointwise && p->in_c != 3 && p->dil_w == 1 && (s->run & 3) == 0;
+    return !s->pointwise && p->in_c != 3 && p->dil_w == 1 && (s->run & 3) == 0 && s->run > 4;
 }
 
 /* Two pixels of the same output row (s->ox + 2 <= out_w) straight into the
