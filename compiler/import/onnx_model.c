@@ -952,18 +952,26 @@ static bool load_external(const onnx_tensor *t, const char *model_dir, size_t nb
         terr(err, errlen, t, "cannot find external data file '%s': %s", full, strerror(errno));
         goto out;
     }
-    size_t dl = strlen(rdir);
-    if (strncmp(rfull, rdir, dl) != 0 || (rfull[dl] != '/' && !(dl == 1 && rdir[0] == '/'))) {
+    if (!path_within(rfull, rdir) || strcmp(rfull, rdir) == 0) {
         terr(err, errlen, t, "external data file '%s' resolves outside the model's directory", rel);
         goto out;
     }
     /* The resolved path is opened without following a link in its last
-     * component (one swapped in since realpath would be refused) and checked
-     * on the descriptor: a FIFO or a device is refused, never waited on. */
+     * component and checked on the descriptor: a FIFO or a device is refused,
+     * never waited on.  A directory component swapped for a link after
+     * realpath would still be followed, so where the kernel can say which
+     * file was opened, that file is checked again. */
     uint64_t fsize;
     fd = open_regular(rfull, O_NOFOLLOW, &fsize, msg, sizeof msg);
     if (fd < 0) {
         terr(err, errlen, t, "external data: %s", msg);
+        goto out;
+    }
+    char *opened = fd_path(fd);
+    bool inside = !opened || path_within(opened, rdir);
+    free(opened);
+    if (!inside) {
+        terr(err, errlen, t, "external data file '%s' resolves outside the model's directory", rel);
         goto out;
     }
     if (offset > fsize || nb > fsize - offset) {

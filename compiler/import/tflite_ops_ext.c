@@ -6,9 +6,12 @@
  * BATCH_MATMUL, CAST and SHAPE.
  *
  * The output tensors' shapes come from the file and are checked against
- * what the op computes.  Math on int8/int16 is refused by name: Kiln does
- * not reproduce TFLite-Micro's integer kernels for these ops bit-exactly, so
- * it computes them in float32 only.  Never prints; fails via tfl_op_fail.
+ * what the op computes.  int8 (per-tensor quantized) is taken where Kiln
+ * reproduces TFLite-Micro's integer kernel bit-exactly (int8_form: ABS, RSQRT, ELU,
+ * SQUARED_DIFFERENCE, comparisons, REDUCE_MAX/MIN, ARG_MAX/MIN,
+ * SELECT/SELECT_V2, GATHER, BATCH_MATMUL;
+ * passes/lower_ext_s8.c); other math on int8/int16 is refused by name.
+ * Never prints; fails via tfl_op_fail.
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +37,14 @@ static bool float_only(tfl_ctx *c, int t)
     return tfl_op_fail(c, "unsupported: %s on %s%s tensor '%s' (Kiln computes %s in float32 only; it does not "
                        "reproduce TFLite-Micro's integer kernel bit-exactly)", c->op_name,
                        x->q.n ? "quantized " : "", ir_dtype_name(x->dtype), x->name, c->op_name);
+}
+
+/* A per-tensor quantized int8 tensor: the form TFLite-Micro's integer
+ * kernels of this set take. */
+static bool int8_form(tfl_ctx *c, int t)
+{
+    const ir_tensor *x = tfl_t(c, t);
+    return x->dtype == IR_DT_S8 && x->q.n == 1;
 }
 
 /* Numpy broadcast of a and b must be y's shape. */
@@ -75,7 +86,9 @@ bool tfl_ext_unary(tfl_ctx *c)
         tfl_node(c, IR_OP_NOT, 1, &x, 1, &y);
         return true;
     }
-    if (!float_only(c, x) || !float_only(c, y) || !same_elems(c, x, y))
+    const bool abs_s8 = (c->builtin == B_ABS || c->builtin == B_RSQRT || c->builtin == B_ELU) && int8_form(c, x) &&
+                        int8_form(c, y);
+    if ((!abs_s8 && (!float_only(c, x) || !float_only(c, y))) || !same_elems(c, x, y))
         return false;
     ir_op op;
     switch (c->builtin) {
@@ -121,9 +134,9 @@ bool tfl_ext_binary(tfl_ctx *c)
     if (op != IR_OP_COUNT) {    /* a bool result */
         if (ty->dtype != IR_DT_BOOL || ta->dtype != tb->dtype)
             return tfl_op_fail(c, "needs two inputs of one type and a bool output");
-        if (ta->q.n || tb->q.n)
-            return tfl_op_fail(c, "unsupported: %s on quantized inputs (their scales would have to be "
-                               "compared; Kiln compares plain values only)", c->op_name);
+        if ((ta->q.n || tb->q.n) && !(int8_form(c, a) && int8_form(c, b)))
+            return tfl_op_fail(c, "unsupported: %s on quantized %s inputs (int8 with one scale per tensor "
+                               "only, as TFLite-Micro)", c->op_name, ir_dtype_name(ta->dtype));
         if (c->builtin == B_NOT_EQUAL) {
             const int64_t *sh = ty->shape;
             int e = tfl_temp(c, y, "equal", ty->rank, sh);
@@ -132,6 +145,10 @@ bool tfl_ext_binary(tfl_ctx *c)
             return true;
         }
         tfl_node(c, op, 2, in, 1, &y);
+        return true;
+    }
+    if (c->builtin == B_SQUARED_DIFFERENCE && int8_form(c, a) && int8_form(c, b) && int8_form(c, y)) {
+        tfl_node(c, IR_OP_SQUARED_DIFFERENCE, 2, in, 1, &y);     /* TFLM's integer kernel */
         return true;
     }
     if (!float_only(c, a) || !float_only(c, b) || !float_only(c, y))
@@ -182,7 +199,11 @@ bool tfl_ext_reduce(tfl_ctx *c)
     if (x < 0 || !tfl_const_ints(c, 1, axes, IR_MAX_DIMS * 2, &na, "axes"))
         return false;
     const int y = tfl_out(c, 0);
-    if (y < 0 || !float_only(c, x) || !float_only(c, y))
+    if (y < 0)
+        return false;
+    const bool minmax_s8 = (c->builtin == B_REDUCE_MAX || c->builtin == B_REDUCE_MIN) && int8_form(c, x) &&
+                           int8_form(c, y);
+    if (!minmax_s8 && (!float_only(c, x) || !float_only(c, y)))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *yt = tfl_t(c, y);
     uint32_t mask = 0;
@@ -215,15 +236,19 @@ bool tfl_ext_arg(tfl_ctx *c)
     if (x < 0 || !tfl_const_ints(c, 1, &axis, 1, &na, "axis"))
         return false;
     const int y = tfl_out(c, 0);
-    if (y < 0 || !float_only(c, x))
+    if (y < 0)
+        return false;
+    const bool arg_s8 = int8_form(c, x);
+    if (!arg_s8 && !float_only(c, x))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *yt = tfl_t(c, y);
     if (na != 1 || (axis < 0 ? axis + xt->rank : axis) < 0 || (axis < 0 ? axis + xt->rank : axis) >= xt->rank)
         return tfl_op_fail(c, "axis must be one value in range");
     if (axis < 0)
         axis += xt->rank;
-    if (yt->dtype != IR_DT_S64)
-        return tfl_op_fail(c, "unsupported: %s with a %s output (int64 only)", c->op_name, ir_dtype_name(yt->dtype));
+    if (yt->dtype != IR_DT_S64 && !(arg_s8 && yt->dtype == IR_DT_S32))
+        return tfl_op_fail(c, "unsupported: %s with a %s output (int64; int32 for an int8 input)", c->op_name,
+                           ir_dtype_name(yt->dtype));
     if (ir_numel(yt) * xt->shape[axis] != ir_numel(xt))
         return tfl_op_fail(c, "output '%s' does not have the input's shape without the axis", yt->name);
     int n = tfl_node(c, c->builtin == B_ARG_MAX ? IR_OP_ARGMAX : IR_OP_ARGMIN, 1, &x, 1, &y);
@@ -258,7 +283,13 @@ bool tfl_ext_batch_matmul(tfl_ctx *c)
     if (!tfl_check_arity(c, 2, 2, 1))
         return false;
     const int a = tfl_in(c, 0), b = a < 0 ? -1 : tfl_in(c, 1), y = b < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !float_only(c, a) || !float_only(c, b) || !float_only(c, y))
+    if (y < 0)
+        return false;
+    /* int8: TFLM's BatchMatMul<int8_t, int32_t> is lower_s8's TFLite MATMUL
+     * (int32 sums of offset products, MultiplyByQuantizedMultiplier by
+     * double(s_a) * double(s_b) / double(s_y)). */
+    const bool s8 = int8_form(c, a) && int8_form(c, b) && int8_form(c, y);
+    if (!s8 && (!float_only(c, a) || !float_only(c, b) || !float_only(c, y)))
         return false;
     if (c->o.adj_x || c->o.adj_y)
         return tfl_op_fail(c, "unsupported: BATCH_MATMUL with adj_x/adj_y (transposed operands)");

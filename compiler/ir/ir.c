@@ -205,6 +205,21 @@ int ir_add_const(ir_graph *g, const char *name, ir_dtype dt, int rank, const int
     return i;
 }
 
+bool ir_same_quant(const ir_tensor *a, const ir_tensor *b)
+{
+    if (a->q.n != b->q.n || (a->q.n > 1 && a->q.axis != b->q.axis))
+        return false;
+    for (int i = 0; i < a->q.n; i++)
+        if (a->q.scale[i] != b->q.scale[i] || a->q.zero_point[i] != b->q.zero_point[i])
+            return false;
+    return true;
+}
+
+bool ir_same_type_quant(const ir_tensor *a, const ir_tensor *b)
+{
+    return a->dtype == b->dtype && ir_same_quant(a, b);
+}
+
 void ir_set_quant(ir_graph *g, int ti, int n, int axis, const float *scale, const int32_t *zp)
 {
     ir_tensor *t = &g->tensors[ti];

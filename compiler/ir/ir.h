@@ -234,6 +234,11 @@ int ir_add_tensor(ir_graph *g, const char *name, ir_dtype dt, int rank, const in
 int ir_add_const(ir_graph *g, const char *name, ir_dtype dt, int rank, const int64_t *shape,
                  const void *data, size_t nbytes);
 void ir_set_quant(ir_graph *g, int t, int n, int axis, const float *scale, const int32_t *zp);
+/* Same quantization: as many parameters, the same axis when per channel,
+ * every scale and zero point equal.  The dtype is not compared;
+ * ir_same_type_quant also requires it.  Both unquantized: true. */
+bool ir_same_quant(const ir_tensor *a, const ir_tensor *b);
+bool ir_same_type_quant(const ir_tensor *a, const ir_tensor *b);
 /* Adds a node with copies of the in/out index lists and zeroed attributes. */
 int ir_add_node(ir_graph *g, ir_op op, const char *name, const char *src_op, int src_index,
                 int n_in, const int *in, int n_out, const int *out);

@@ -170,11 +170,11 @@ static bool int8_shape_ok(const ir_node *nd)
     return true;
 }
 
-/* Same dtype and the same per-tensor quantization. */
+/* Same dtype and the same per-tensor quantization (the QDQ pairs folded
+ * here are per tensor only). */
 static bool same_quant(const ir_tensor *a, const ir_tensor *b)
 {
-    return a->dtype == b->dtype && a->q.n == 1 && b->q.n == 1 && a->q.scale[0] == b->q.scale[0] &&
-           a->q.zero_point[0] == b->q.zero_point[0];
+    return a->q.n == 1 && ir_same_type_quant(a, b);
 }
 
 static bool per_axis_ok(const ir_tensor *t, int axis)

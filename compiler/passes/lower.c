@@ -162,7 +162,7 @@ const char *lir_f32(float v)
     return b;
 }
 
-static const lower_fn families[] = {lower_s8, lower_data, lower_f32, lower_ext};
+static const lower_fn families[] = {lower_s8, lower_data, lower_f32, lower_ext_s8, lower_ext};
 
 bool lower_graph(ir_graph *g, lir_program *p, char *err, size_t errlen)
 {

@@ -9,6 +9,7 @@
  *   lower_s8.c    int8/int16 kernels     (runtime/kernels/..._s8.c)
  *   lower_data.c  dtype-agnostic movement (runtime/kernels/data_....c)
  *   lower_ext.c   the extended set: math, comparisons, reductions (runtime/kernels/..._ext.c)
+ *   lower_ext_s8.c  its int8 forms, TFLite-Micro's integer kernels (runtime/kernels/ext_s8.c)
  * lower.c dispatches a node to the first family that accepts it.
  *
  * A lowering may add constant tensors to the graph (repacked weights,
@@ -119,6 +120,8 @@ int lower_f32(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 int lower_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 /* The extended operator set, ir_ops.def's ABS..GATHER (lower_ext.c). */
 int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
+/* Their int8 forms, TFLite-Micro's integer kernels (lower_ext_s8.c); tried first. */
+int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen);
 
 /* Gives every graph output bytes of its own (lower_outputs.c): an output
  * that would share a constant's, a graph input's or another output's bytes

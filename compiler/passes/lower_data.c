@@ -33,7 +33,7 @@ static bool all_same_quant(const ir_graph *g, const ir_node *nd)
 {
     const ir_tensor *y = T(g, nd->out[0]);
     for (int k = 0; k < nd->n_in; k++)
-        if (nd->in[k] >= 0 && !lower_same_quant(T(g, nd->in[k]), y))
+        if (nd->in[k] >= 0 && !ir_same_quant(T(g, nd->in[k]), y))
             return false;
     return true;
 }
@@ -662,13 +662,13 @@ int lower_data(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
         }
     case IR_OP_RESIZE:
         if (nd->attr.resize.mode != IR_RESIZE_NEAREST || !same_dtype(g, nd) ||
-            !lower_same_quant(T(g, nd->in[0]), y) || T(g, nd->in[0])->rank != y->rank ||
+            !ir_same_quant(T(g, nd->in[0]), y) || T(g, nd->in[0])->rank != y->rank ||
             !elem_size_ok(ir_dtype_size(y->dtype)))
             return 0;
         return lower_resize_nearest(g, node, p, err, errlen);
     case IR_OP_MAXPOOL:
         if ((y->dtype != IR_DT_S8 && y->dtype != IR_DT_U8) || !same_dtype(g, nd) ||
-            !lower_same_quant(T(g, nd->in[0]), y) || nd->attr.act.on)
+            !ir_same_quant(T(g, nd->in[0]), y) || nd->attr.act.on)
             return 0;
         return lower_int_maxpool(g, node, p, err, errlen);
     case IR_OP_CAST:

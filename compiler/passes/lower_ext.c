@@ -5,7 +5,8 @@
  *
  * Float math, Pow, the Reduce family and ArgMax/ArgMin take float32 only:
  * a quantized or integer operand is refused here, naming the op and the
- * dtype (TFLite-Micro has no int8 kernel for most of them; none is guessed).
+ * dtype (the int8 forms TFLite-Micro has kernels for were claimed before, by
+ * lower_ext_s8.c; none is guessed).
  * Comparisons take float32 and plain integers; logic and Not take bool;
  * Where and Gather move elements of any size.  Claims nothing else.
  */
@@ -177,8 +178,8 @@ static int lower_where(ir_graph *g, int node, lir_program *p, char *err, size_t 
     const ir_tensor *y = T(g, nd->out[0]);
     const size_t es = ir_dtype_size(y->dtype);
     if (T(g, nd->in[0])->dtype != IR_DT_BOOL || T(g, nd->in[1])->dtype != y->dtype ||
-        T(g, nd->in[2])->dtype != y->dtype || !lower_same_quant(T(g, nd->in[1]), y) ||
-        !lower_same_quant(T(g, nd->in[2]), y) || (es != 1 && es != 2 && es != 4 && es != 8))
+        T(g, nd->in[2])->dtype != y->dtype || !ir_same_quant(T(g, nd->in[1]), y) ||
+        !ir_same_quant(T(g, nd->in[2]), y) || (es != 1 && es != 2 && es != 4 && es != 8))
         return lower_fail(err, errlen, g, node, "unsupported: Where needs a bool condition and two "
                           "inputs of the output's type and quantization");
     kiln_bcast_params bp;
@@ -269,7 +270,7 @@ static int lower_gather(ir_graph *g, int node, lir_program *p, char *err, size_t
     if (it->dtype != IR_DT_S64 && it->dtype != IR_DT_S32)
         return lower_fail(err, errlen, g, node, "unsupported: Gather indices of type %s (int32/int64)",
                           ir_dtype_name(it->dtype));
-    if (x->dtype != y->dtype || !lower_same_quant(x, y) || axis < 0 || axis >= x->rank || x->shape[axis] < 1)
+    if (x->dtype != y->dtype || !ir_same_quant(x, y) || axis < 0 || axis >= x->rank || x->shape[axis] < 1)
         return lower_fail(err, errlen, g, node, "Gather needs X and Y of one type and a non-empty axis");
     int64_t outer, inner;
     axis_split(x, axis, &outer, &inner);
@@ -328,7 +329,7 @@ static int lower_gather_elements(ir_graph *g, int node, lir_program *p, char *er
     const ir_node *nd = &g->nodes[node];
     const ir_tensor *x = T(g, nd->in[0]), *it = T(g, nd->in[1]), *y = T(g, nd->out[0]);
     const int axis = nd->attr.axis;
-    if ((it->dtype != IR_DT_S64 && it->dtype != IR_DT_S32) || x->dtype != y->dtype || !lower_same_quant(x, y) ||
+    if ((it->dtype != IR_DT_S64 && it->dtype != IR_DT_S32) || x->dtype != y->dtype || !ir_same_quant(x, y) ||
         axis < 0 || axis >= x->rank || it->rank != x->rank || x->rank < 1 || !lower_fits_i32(ir_numel(x)))
         return lower_fail(err, errlen, g, node, "GatherElements needs int32/int64 indices of X's rank, X and Y "
                           "of one type");

@@ -94,16 +94,6 @@ static int qtype_of(ir_dtype dt)
     }
 }
 
-static bool same_quant(const ir_tensor *a, const ir_tensor *b)
-{
-    if (a->q.n != b->q.n || a->dtype != b->dtype)
-        return false;
-    for (int i = 0; i < a->q.n; i++)
-        if (a->q.scale[i] != b->q.scale[i] || a->q.zero_point[i] != b->q.zero_point[i])
-            return false;
-    return true;
-}
-
 /* Checks a quantized tensor's parameters; `what` names it in the message. */
 static int check_quant(ctx *c, const ir_tensor *t, const char *what, bool per_channel_ok)
 {
@@ -1088,7 +1078,7 @@ static int lower_pool_onnx(ctx *c)
     if (check_quant(c, x, "input", false) < 0 || check_quant(c, y, "output", false) < 0)
         return -1;
     const bool avg = nd->op == IR_OP_AVGPOOL;
-    if (!avg && !same_quant(x, y))
+    if (!avg && !ir_same_type_quant(x, y))
         return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); an integer "
                     "MaxPool keeps it", (double)qscale(x), (int)qzp(x), (double)qscale(y), (int)qzp(y));
     int32_t lo = -128, hi = 127, act_min, act_max;
@@ -1149,7 +1139,7 @@ static int lower_pool_s16(ctx *c)
     const int xi = nd->in[0], yi = nd->out[0];
     if (check_quant(c, TS(xi), "input", false) < 0 || check_quant(c, TS(yi), "output", false) < 0)
         return -1;
-    if (!same_quant(TS(xi), TS(yi)))
+    if (!ir_same_type_quant(TS(xi), TS(yi)))
         return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); "
                     "TFLite pooling keeps it", (double)qscale(TS(xi)), (int)qzp(TS(xi)),
                     (double)qscale(TS(yi)), (int)qzp(TS(yi)));
@@ -1187,7 +1177,7 @@ static int lower_pool(ctx *c)
     bool dilated = false;
     for (int i = 0; i < a->nspatial && i < IR_MAX_SPATIAL; i++)
         dilated |= a->dilation[i] != 1;
-    if (nd->op == IR_OP_MAXPOOL && !nd->attr.act.on && same_quant(TS(xi), TS(yi)) &&
+    if (nd->op == IR_OP_MAXPOOL && !nd->attr.act.on && ir_same_type_quant(TS(xi), TS(yi)) &&
         TS(xi)->dtype == TS(yi)->dtype && (TS(xi)->dtype == IR_DT_S8 || TS(xi)->dtype == IR_DT_U8) &&
         (dilated || a->nspatial > 2 || (nd->n_out > 1 && nd->out[1] >= 0)))
         return 0;
@@ -1200,7 +1190,7 @@ static int lower_pool(ctx *c)
     if (TS(xi)->dtype != IR_DT_S8 || TS(yi)->dtype != IR_DT_S8)
         return fail(c, "int8 pooling needs int8 input and output (got %s -> %s)",
                     ir_dtype_name(TS(xi)->dtype), ir_dtype_name(TS(yi)->dtype));
-    if (!same_quant(TS(xi), TS(yi)))
+    if (!ir_same_type_quant(TS(xi), TS(yi)))
         return fail(c, "input and output quantization differ (scale %g zp %d vs scale %g zp %d); "
                     "TFLite pooling keeps it", (double)qscale(TS(xi)), (int)qzp(TS(xi)),
                     (double)qscale(TS(yi)), (int)qzp(TS(yi)));
@@ -1780,7 +1770,7 @@ static bool quant_changes(const ir_graph *g, const ir_node *nd)
     const ir_tensor *y = &g->tensors[nd->out[0]];
     for (int k = 0; k < nd->n_in; k++)
         if (nd->in[k] >= 0 && !ir_is_const(&g->tensors[nd->in[k]]) &&
-            !same_quant(&g->tensors[nd->in[k]], y))
+            !ir_same_type_quant(&g->tensors[nd->in[k]], y))
             return true;
     return false;
 }

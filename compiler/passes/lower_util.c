@@ -26,20 +26,6 @@ int lower_fail(char *err, size_t errlen, const ir_graph *g, int node, const char
     return -1;
 }
 
-bool lower_same_quant(const ir_tensor *a, const ir_tensor *b)
-{
-    if (a->q.n != b->q.n)
-        return false;
-    if (a->q.n == 0)
-        return true;
-    if (a->q.n > 1 && a->q.axis != b->q.axis)
-        return false;
-    for (int i = 0; i < a->q.n; i++)
-        if (a->q.scale[i] != b->q.scale[i] || a->q.zero_point[i] != b->q.zero_point[i])
-            return false;
-    return true;
-}
-
 void lower_strides(const int64_t *shape, int rank, int64_t *strides)
 {
     int64_t s = 1;

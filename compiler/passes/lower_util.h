@@ -22,8 +22,6 @@ int lower_fail(char *err, size_t errlen, const ir_graph *g, int node, const char
 #endif
     ;
 
-/* Both unquantized, or quantized with the same scales and zero points. */
-bool lower_same_quant(const ir_tensor *a, const ir_tensor *b);
 static inline bool lower_is_quant(const ir_tensor *t) { return t->q.n > 0; }
 
 /* Numpy broadcasting of A and B to Y's shape, collapsed: fills shape and

@@ -8,11 +8,14 @@
  * dividing its flat index into coordinates.  Math functions use the double
  * <math.h> versions; the result is rounded to the output's dtype by
  * ref_store.  Bool and integer outputs (comparisons, logic, arg, gather,
- * where) are stored values (ref_store_plain).
+ * where) are stored values (ref_store_plain).  The int8 forms TFLite-Micro
+ * computes in integers are computed in its integers here too (ABS,
+ * comparisons of quantized int8: eval_int.h's fixed point).
  */
 #include <math.h>
 
 #include "ref/eval_ext.h"
+#include "ref/eval_int.h"
 #include "ref/eval_ops.h"
 
 /* Offset into `in` of output element i under numpy broadcasting. */
@@ -81,11 +84,30 @@ static double unary_fn(ir_op op, double v, double a, double b)
     }
 }
 
+/* TFLM AbsEvalQuantized: |x - zp_x|, rescaled by the float ratio of the
+ * scales when they differ, plus zp_y, clamped to int8. */
+static bool ref_abs_s8(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
+    const double *xv = ref_stored(c, 0);
+    const float sx = x->q.scale[0], sy = y->q.scale[0];
+    const ri_mult m = ri_quantize_multiplier((double)(sx / sy));
+    double *out = ref_tmp(c, ir_numel(y));
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const int32_t v = (int32_t)fabs(xv[i] - x->q.zero_point[0]);
+        out[i] = ri_clamp((int64_t)(sx != sy ? ri_mbqm(v, m) : v) + y->q.zero_point[0], -128, 127);
+    }
+    ref_store_plain(c, 0, out);
+    return true;
+}
+
 static bool ref_unary_ext(ref_ctx *c)
 {
     const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
     if (!x || !y || ir_numel(x) != ir_numel(y))
         return ref_fail(c, "needs X and Y of the same size");
+    if (c->nd->op == IR_OP_ABS && ref_int_mode(c))
+        return ref_abs_s8(c);
     const double *xv = ref_real(c, 0);
     double *out = ref_tmp(c, ir_numel(y));
     const double a = c->nd->attr.alpha, b = c->nd->attr.beta;
@@ -111,6 +133,59 @@ static double binary_fn(ir_op op, double u, double v)
     }
 }
 
+static bool q_s8(const ir_tensor *t)
+{
+    return t->dtype == IR_DT_S8 && t->q.n == 1;
+}
+
+/* The input step of TFLM's int8 ComparisonWithScaling and
+ * SquaredDifference: (q - zp) * 2^left_shift, then
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp by real multiplier `real`
+ * (the comparison: the tensor's scale; SquaredDifference: s / 2 max). */
+static double *scaled_values(ref_ctx *c, int k, double real, int left_shift)
+{
+    const ir_tensor *t = ref_in(c, k);
+    const double *sv = ref_stored(c, k);
+    const ri_mult m = ri_quantize_multiplier(real);
+    double *v = ref_tmp(c, ir_numel(t));
+    for (int64_t i = 0; i < ir_numel(t); i++) {
+        const int32_t d = (int32_t)sv[i] - t->q.zero_point[0];
+        v[i] = ri_rdbpot(ri_srdhm(d * (1 << left_shift), m.q), m.shift < 0 ? -m.shift : 0);
+    }
+    return v;
+}
+
+/* SQUARED_DIFFERENCE: TFLM's int8 integers (ir_ops.def), else (a - b)^2 in
+ * double. */
+static bool ref_squared_difference(ref_ctx *c)
+{
+    const ir_tensor *a = ref_in(c, 0), *b = ref_in(c, 1), *y = ref_out(c, 0);
+    if (!a || !b || !y)
+        return ref_fail(c, "needs inputs A, B and output Y");
+    if (!broadcasts(c, a, y) || !broadcasts(c, b, y))
+        return false;
+    double *out = ref_tmp(c, ir_numel(y));
+    if (!ref_int_mode(c)) {
+        const double *av = ref_real(c, 0), *bv = ref_real(c, 1);
+        for (int64_t i = 0; i < ir_numel(y); i++) {
+            const double d = av[bcast_offset(i, a, y)] - bv[bcast_offset(i, b, y)];
+            out[i] = d * d;
+        }
+        ref_store(c, 0, out);
+        return true;
+    }
+    const double tm = 2.0 * (double)(a->q.scale[0] > b->q.scale[0] ? a->q.scale[0] : b->q.scale[0]);
+    const double *av = scaled_values(c, 0, (double)a->q.scale[0] / tm, 7);
+    const double *bv = scaled_values(c, 1, (double)b->q.scale[0] / tm, 7);
+    const ri_mult om = ri_quantize_multiplier(tm * tm / (double)(16384.0f * y->q.scale[0]));
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const int32_t d = (int32_t)(av[bcast_offset(i, a, y)] - bv[bcast_offset(i, b, y)]);
+        out[i] = ri_clamp((int64_t)ri_mbqm(d * d, om) + y->q.zero_point[0], -128, 127);
+    }
+    ref_store_plain(c, 0, out);
+    return true;
+}
+
 static bool ref_binary_ext(ref_ctx *c)
 {
     const ir_tensor *a = ref_in(c, 0), *b = ref_in(c, 1), *y = ref_out(c, 0);
@@ -118,7 +193,9 @@ static bool ref_binary_ext(ref_ctx *c)
         return ref_fail(c, "needs inputs A, B and output Y");
     if (!broadcasts(c, a, y) || !broadcasts(c, b, y))
         return false;
-    const double *av = ref_real(c, 0), *bv = ref_real(c, 1);
+    const bool scaled = c->nd->op >= IR_OP_EQUAL && c->nd->op <= IR_OP_LESS_EQUAL && q_s8(a) && q_s8(b);
+    const double *av = scaled ? scaled_values(c, 0, (double)a->q.scale[0], 8) : ref_real(c, 0);
+    const double *bv = scaled ? scaled_values(c, 1, (double)b->q.scale[0], 8) : ref_real(c, 1);
     double *out = ref_tmp(c, ir_numel(y));
     for (int64_t i = 0; i < ir_numel(y); i++)
         out[i] = binary_fn(c->nd->op, av[bcast_offset(i, a, y)], bv[bcast_offset(i, b, y)]);
@@ -389,12 +466,14 @@ static bool ref_gather_elements(ref_ctx *c)
 
 bool ref_ext_claims(ir_op op)
 {
-    return op >= IR_OP_ABS && op <= IR_OP_GATHER_ELEMENTS;
+    return op >= IR_OP_ABS && op <= IR_OP_SQUARED_DIFFERENCE;
 }
 
 bool ref_ext(ref_ctx *c)
 {
     const ir_op op = c->nd->op;
+    if (op == IR_OP_SQUARED_DIFFERENCE)
+        return ref_squared_difference(c);
     if (op >= IR_OP_ABS && op <= IR_OP_SQUARE)
         return ref_unary_ext(c);
     if (op >= IR_OP_POW && op <= IR_OP_XOR)

@@ -39,16 +39,6 @@ static bool per_tensor(const ir_tensor *t)
     return t && ref_is_quant(t) && t->q.n == 1;
 }
 
-static bool same_q(const ir_tensor *a, const ir_tensor *b)
-{
-    if (a->q.n != b->q.n || a->dtype != b->dtype)
-        return false;
-    for (int i = 0; i < a->q.n; i++)
-        if (a->q.scale[i] != b->q.scale[i] || a->q.zero_point[i] != b->q.zero_point[i])
-            return false;
-    return true;
-}
-
 static bool onnx(const ref_ctx *c)
 {
     return c->nd->attr.qmode == IR_QMODE_ONNX;
@@ -80,8 +70,8 @@ static bool accumulating_mode(const ref_ctx *c)
     const ir_tensor *x = ref_in(c, 0), *w = ref_in(c, 1), *b = ref_in(c, 2), *y = ref_out(c, 0);
     if (!per_tensor(x) || !w || !ref_is_quant(w) || (b && !ref_dtype_is_int(b->dtype)))
         return false;
-    if (c->nd->op == IR_OP_MATMUL)       /* QLinearMatMul only: TFLite has none */
-        return onnx(c) && is8(x->dtype) && is8(w->dtype) && is8(y->dtype);
+    if (c->nd->op == IR_OP_MATMUL)       /* QLinearMatMul; TFLite BATCH_MATMUL (int8) */
+        return is8(x->dtype) && is8(w->dtype) && is8(y->dtype) && (onnx(c) || per_tensor(w));
     if (is8(x->dtype))
         return is8(w->dtype) && is8(y->dtype);
     return !onnx(c) && x->dtype == IR_DT_S16 && y->dtype == IR_DT_S16 && w->dtype == IR_DT_S8 &&
@@ -96,11 +86,11 @@ static bool pool_mode(const ref_ctx *c)
         return false;
     bool max = c->nd->op == IR_OP_MAXPOOL;
     if (onnx(c))
-        return is8(x->dtype) && (!max || same_q(x, y));
+        return is8(x->dtype) && (!max || ir_same_type_quant(x, y));
     for (int i = 0; i < a->nspatial; i++)
         if (a->dilation[i] != 1)
             return false;
-    return (x->dtype == IR_DT_S8 || x->dtype == IR_DT_S16) && same_q(x, y) &&
+    return (x->dtype == IR_DT_S8 || x->dtype == IR_DT_S16) && ir_same_type_quant(x, y) &&
            (max || !a->count_include_pad);
 }
 
@@ -156,6 +146,11 @@ bool ref_int_mode(const ref_ctx *c)
         return x->dtype == IR_DT_F32 && (x->is_input || ir_is_const(x));
     case IR_OP_SVDF:            /* eval_svdf.c computes TFLite's integers itself */
         return true;
+    case IR_OP_ABS:             /* eval_ext.c: TFLM's AbsEvalQuantized */
+        return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
+    case IR_OP_SQUARED_DIFFERENCE:  /* eval_ext.c: TFLM's SquaredDifference<int8_t> */
+        return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8 && ref_in(c, 1) &&
+               per_tensor(ref_in(c, 1)) && ref_in(c, 1)->dtype == IR_DT_S8;
     default:
         return false;
     }
@@ -168,12 +163,17 @@ bool ref_int_exact_anyway(const ref_ctx *c)
         return false;
     switch (c->nd->op) {
     case IR_OP_RESHAPE: case IR_OP_TRANSPOSE: case IR_OP_SLICE: case IR_OP_PAD:
-        return same_q(x, y);
+        return ir_same_type_quant(x, y);
     case IR_OP_MAXPOOL:
-        return same_q(x, y) && !c->nd->attr.act.on;
+        return ir_same_type_quant(x, y) && !c->nd->attr.act.on;
+    case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_MIN: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
+        return ir_same_type_quant(x, y) && !c->nd->attr.act.on;     /* a stored value is picked, never computed */
+    case IR_OP_WHERE:
+        return ref_in(c, 1) && ref_in(c, 2) && ir_same_type_quant(ref_in(c, 1), y) &&
+               ir_same_type_quant(ref_in(c, 2), y);
     case IR_OP_CONCAT: case IR_OP_MIN: case IR_OP_MAX:
         for (int k = 0; k < c->nd->n_in; k++)
-            if (!ref_in(c, k) || !same_q(ref_in(c, k), y))
+            if (!ref_in(c, k) || !ir_same_type_quant(ref_in(c, k), y))
                 return false;
         return !c->nd->attr.act.on;
     default:

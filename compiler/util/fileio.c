@@ -263,6 +263,25 @@ bool make_dirs(const char *path, char *err, size_t errlen)
     return true;
 }
 
+char *fd_path(int fd)
+{
+    char link[64], buf[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    if (n <= 0 || (size_t)n >= sizeof buf - 1 || buf[0] != '/')
+        return NULL;
+    buf[n] = 0;
+    return xstrdup(buf);
+}
+
+bool path_within(const char *path, const char *dir)
+{
+    size_t dl = strlen(dir);
+    if (dl == 1 && dir[0] == '/')
+        return path[0] == '/';
+    return strncmp(path, dir, dl) == 0 && (path[dl] == '/' || path[dl] == 0);
+}
+
 char *path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir);

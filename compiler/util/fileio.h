@@ -24,6 +24,14 @@ int open_regular(const char *path, int extra_flags, uint64_t *size, char *err, s
 /* Reads a whole regular file (open_regular); *data is heap memory,
  * NUL-terminated past len. */
 bool read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
+/* The absolute path of the file an open descriptor refers to, as the kernel
+ * sees it now (/proc/self/fd), in a fresh heap string; NULL where /proc is
+ * not mounted.  Checking a path after opening it, not before, leaves no
+ * window for a directory component to be swapped for a link. */
+char *fd_path(int fd);
+/* True when path is dir itself or lies under it; both absolute and free of
+ * "." / ".." / links (realpath or fd_path output). */
+bool path_within(const char *path, const char *dir);
 bool write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* Writes data, synced to disk, to a new file "PATH.tmp.PID" beside path and
  * returns that name (heap); NULL with a message on failure, leaving nothing

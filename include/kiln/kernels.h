@@ -11,6 +11,7 @@
 
 #include "kiln/kernels_data.h"
 #include "kiln/kernels_ext.h"
+#include "kiln/kernels_ext_s8.h"
 #include "kiln/kernels_f32.h"
 #include "kiln/kernels_s8.h"
 #include "kiln/kernels_s16.h"

@@ -13,6 +13,7 @@
 
 #include "emit/blob_write.h"
 #include "flash/nor_sim.h"
+#include "kiln/slots.h"
 
 #define TEST_SIG 0x0123456789ABCDEFull
 
@@ -51,6 +52,27 @@ static inline uint8_t *test_blob(uint32_t seed, size_t nbytes, uint64_t sig, siz
     }
     free(data);
     return out;
+}
+
+/* A blob image and its length, as the A/B update tests pass them around. */
+typedef struct test_image {
+    uint8_t *b;
+    size_t n;
+} test_image;
+
+/* Which blob the runtime (kiln_slots_select, the firmware's code) runs from a
+ * region of `size` bytes: 0 old, 1 new, -1 neither (or no valid slot). */
+static inline int test_pick(const uint8_t *mem, uint32_t size, const test_image *old,
+                            const test_image *new)
+{
+    kiln_slots_choice ch;
+    if (kiln_slots_select(mem, size, 4096, TEST_SIG, 0, &ch) != KILN_OK)
+        return -1;
+    if (ch.blob_size == old->n && !memcmp(ch.blob, old->b, old->n))
+        return 0;
+    if (ch.blob_size == new->n && !memcmp(ch.blob, new->b, new->n))
+        return 1;
+    return -1;
 }
 
 #endif

@@ -135,13 +135,8 @@ static void test_region_sizes(void **state)
     assert_int_equal(ab_region_size_for(4096, 0xFFFFFFF0u), 0);          /* past 4 GiB */
 }
 
-typedef struct blob {
-    uint8_t *b;
-    size_t n;
-} blob;
-
 /* The update through ram_nor + cut_dev over RAM; false when cut. */
-static bool update_link(uint8_t *mem, const blob *x, const char *cut, uint32_t seed,
+static bool update_link(uint8_t *mem, const test_image *x, const char *cut, uint32_t seed,
                         uint64_t *ops, uint64_t *bytes)
 {
     ram r;
@@ -163,23 +158,10 @@ static bool update_link(uint8_t *mem, const blob *x, const char *cut, uint32_t s
     return ok;
 }
 
-/* 0 old, 1 new, -1 neither. */
-static int pick(const uint8_t *mem, const blob *old, const blob *new)
-{
-    kiln_slots_choice ch;
-    if (kiln_slots_select(mem, SIZE, 4096, TEST_SIG, 0, &ch) != KILN_OK)
-        return -1;
-    if (ch.blob_size == old->n && !memcmp(ch.blob, old->b, old->n))
-        return 0;
-    if (ch.blob_size == new->n && !memcmp(ch.blob, new->b, new->n))
-        return 1;
-    return -1;
-}
-
 static void test_link_cut_everywhere(void **state)
 {
     (void)state;
-    blob v1, v2, v3;
+    test_image v1, v2, v3;
     v1.b = test_blob(1, 60000, TEST_SIG, &v1.n);
     v2.b = test_blob(2, 70000, TEST_SIG, &v2.n);
     v3.b = test_blob(3, 50000, TEST_SIG, &v3.n);
@@ -188,12 +170,12 @@ static void test_link_cut_everywhere(void **state)
     memset(start, 0, SIZE);
     assert_true(update_link(start, &v1, NULL, 0, NULL, NULL));
     assert_true(update_link(start, &v2, NULL, 0, NULL, NULL));
-    assert_int_equal(pick(start, &v1, &v2), 1);
+    assert_int_equal(test_pick(start, SIZE, &v1, &v2), 1);
     /* v3 into slot A over v1: count a clean run's operations and bytes. */
     uint64_t nops, nbytes;
     memcpy(mem, start, SIZE);
     assert_true(update_link(mem, &v3, NULL, 0, &nops, &nbytes));
-    assert_int_equal(pick(mem, &v2, &v3), 1);
+    assert_int_equal(test_pick(mem, SIZE, &v2, &v3), 1);
     uint64_t cuts = 0, held = 0;
     char spec[64];
     for (uint64_t k = 0; k < nops + 100; k++) {
@@ -205,13 +187,13 @@ static void test_link_cut_everywhere(void **state)
         cuts++;
         /* The record is the last operation and the last 32 bytes. */
         bool before_commit = by_ops ? at < nops - 1 : at < nbytes - KILN_SLOTS_REC_SIZE;
-        int p = pick(mem, &v2, &v3);
+        int p = test_pick(mem, SIZE, &v2, &v3);
         if (p == 0 || (p == 1 && !before_commit))
             held++;
         else
             fail_msg("cut at %s: the runtime picks %s", spec, p < 0 ? "no blob" : "v3 before its commit");
         assert_true(update_link(mem, &v3, NULL, 0, NULL, NULL));    /* link back: it completes */
-        assert_int_equal(pick(mem, &v2, &v3), 1);
+        assert_int_equal(test_pick(mem, SIZE, &v2, &v3), 1);
     }
     printf("summary: %llu cut points (%llu operations, 100 random bytes), %llu valid\n",
            (unsigned long long)cuts, (unsigned long long)nops, (unsigned long long)held);
@@ -226,7 +208,7 @@ static void test_link_cut_everywhere(void **state)
 static void test_default_size_from_records(void **state)
 {
     (void)state;
-    blob v1, v3;
+    test_image v1, v3;
     v1.b = test_blob(1, 60000, TEST_SIG, &v1.n);     /* 60128 bytes: slots of 61440 */
     v3.b = test_blob(3, 50000, TEST_SIG, &v3.n);     /* 50128 bytes: slots of 53248 */
     uint8_t *mem = ab_alloc_aligned(SIZE);

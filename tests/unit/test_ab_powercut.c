@@ -42,12 +42,7 @@ static nor_config cut_chip(void)
 
 static uint64_t total_cuts, total_valid;
 
-typedef struct blob {
-    uint8_t *b;
-    size_t n;
-} blob;
-
-static bool update(uint8_t *mem, const blob *x, nor_sim *out_sim, bool cut_ops, uint64_t cut_at,
+static bool update(uint8_t *mem, const test_image *x, nor_sim *out_sim, bool cut_ops, uint64_t cut_at,
                    uint32_t seed, char *err)
 {
     nor_config c = cut_chip();
@@ -67,31 +62,18 @@ static bool update(uint8_t *mem, const blob *x, nor_sim *out_sim, bool cut_ops, 
     return ok;
 }
 
-/* What the runtime picks: 0 old, 1 new, -1 neither (or no valid slot). */
-static int runtime_pick(const uint8_t *mem, const blob *old, const blob *new)
-{
-    kiln_slots_choice ch;
-    if (kiln_slots_select(mem, SIZE, 4096, TEST_SIG, 0, &ch) != KILN_OK)
-        return -1;
-    if (ch.blob_size == old->n && !memcmp(ch.blob, old->b, old->n))
-        return 0;
-    if (ch.blob_size == new->n && !memcmp(ch.blob, new->b, new->n))
-        return 1;
-    return -1;
-}
-
 /*
  * Cuts the update start -> (new blob) at every operation and at random byte
  * counts; `old` is what start's runtime choice is.
  */
-static nor_stats cut_everywhere(const char *name, const uint8_t *start, const blob *old,
-                                const blob *new)
+static nor_stats cut_everywhere(const char *name, const uint8_t *start, const test_image *old,
+                                const test_image *new)
 {
     uint8_t *mem = ab_alloc_aligned(SIZE);
     char err[256];
     nor_sim s;
 
-    assert_int_equal(runtime_pick(start, old, new), 0);
+    assert_int_equal(test_pick(start, SIZE, old, new), 0);
     memcpy(mem, start, SIZE);
     assert_true(update(mem, new, &s, false, UINT64_MAX, 0, err));
     nor_stats clean = s.st;
@@ -100,7 +82,7 @@ static nor_stats cut_everywhere(const char *name, const uint8_t *start, const bl
      * nbytes - 32 of the whole update. */
     uint64_t commit_op = nops - 1, commit_byte = nbytes - KILN_SLOTS_REC_SIZE;
     nor_sim_free(&s);
-    assert_int_equal(runtime_pick(mem, old, new), 1);
+    assert_int_equal(test_pick(mem, SIZE, old, new), 1);
 
     uint64_t cuts = 0, valid = 0, saw_old = 0, saw_new = 0;
     for (uint64_t k = 0; k < nops + RANDOM_CUTS; k++) {
@@ -113,7 +95,7 @@ static nor_stats cut_everywhere(const char *name, const uint8_t *start, const bl
             fail_msg("%s: cut at %s %llu did not stop the update", name, by_ops ? "op" : "byte",
                      (unsigned long long)at);
         }
-        int pick = runtime_pick(mem, old, new);
+        int pick = test_pick(mem, SIZE, old, new);
         bool before_commit = by_ops ? at < commit_op : at < commit_byte;
         if (pick == 0 || (pick == 1 && !before_commit))
             valid++;
@@ -125,7 +107,7 @@ static nor_stats cut_everywhere(const char *name, const uint8_t *start, const bl
         saw_new += pick == 1;
         /* Power back: the update runs to the end from whatever was left. */
         assert_true(update(mem, new, NULL, false, UINT64_MAX, 0, err));
-        assert_int_equal(runtime_pick(mem, old, new), 1);
+        assert_int_equal(test_pick(mem, SIZE, old, new), 1);
     }
     printf("%s: %llu operations, %llu bytes; %llu cut points (%llu at every op, %d random "
            "bytes), %llu valid (old %llu, new %llu)\n", name, (unsigned long long)nops,
@@ -143,7 +125,7 @@ static nor_stats cut_everywhere(const char *name, const uint8_t *start, const bl
 static void update_over_old_slot(void **state)
 {
     (void)state;
-    blob x, y, z, w;
+    test_image x, y, z, w;
     char err[256];
     x.b = test_blob(11, 90000, TEST_SIG, &x.n);
     y.b = test_blob(12, 110000, TEST_SIG, &y.n);
@@ -167,7 +149,7 @@ static void update_over_old_slot(void **state)
 static void update_into_erased_slot(void **state)
 {
     (void)state;
-    blob a, b;
+    test_image a, b;
     char err[256];
     a.b = test_blob(21, 30000, TEST_SIG, &a.n);
     b.b = test_blob(22, 35000, TEST_SIG, &b.n);
@@ -186,7 +168,7 @@ static void update_into_erased_slot(void **state)
 static void update_that_recycles_a_record_area(void **state)
 {
     (void)state;
-    blob p, q, n;
+    test_image p, q, n;
     char err[256];
     p.b = test_blob(31, 3000, TEST_SIG, &p.n);
     q.b = test_blob(32, 3500, TEST_SIG, &q.n);

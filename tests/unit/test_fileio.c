@@ -3,7 +3,8 @@
  * make_dirs on every shape of path, including the ones that used to read
  * outside the path's copy (the empty string), reads of regular files only,
  * and the atomic writer: through symbolic links, and its temporaries removed
- * when a signal ends the process.
+ * when a signal ends the process; fd_path/path_within, which the ONNX
+ * importer uses to check the file it actually opened.
  */
 #define _XOPEN_SOURCE 700
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -142,6 +144,44 @@ static void assert_no_temporaries(const char *dir)
 
 /* A symbolic link is written through: the file it names gets the bytes
  * (its temporary next to it, in its own directory) and the link stays. */
+/* The descriptor's path is where the file really is, whatever link chain
+ * opened it: a directory link swapped in after a realpath check shows up. */
+static void test_fd_path_sees_through_links(void **state)
+{
+    (void)state;
+    char *t = scratch(), err[512];
+    char *inside = xasprintf("%s/model", t), *outside = xasprintf("%s/elsewhere", t);
+    assert_true(make_dirs(inside, err, sizeof err));
+    assert_true(make_dirs(outside, err, sizeof err));
+    char *secret = xasprintf("%s/w.bin", outside), *sub = xasprintf("%s/sub", inside);
+    assert_true(write_file_atomic(secret, "abcd", 4, err, sizeof err));
+    assert_int_equal(symlink("../elsewhere", sub), 0);
+    char *via = xasprintf("%s/w.bin", sub);
+    int fd = open(via, O_RDONLY);
+    assert_true(fd >= 0);
+    char *got = fd_path(fd);
+    char *rin = realpath(inside, NULL), *rsecret = realpath(secret, NULL);
+    assert_non_null(got);
+    assert_string_equal(got, rsecret);
+    assert_false(path_within(got, rin));
+    close(fd);
+    assert_true(path_within("/a/b", "/a"));
+    assert_true(path_within("/a", "/a"));
+    assert_false(path_within("/ab", "/a"));
+    assert_false(path_within("/", "/a"));
+    assert_true(path_within("/x", "/"));
+    free(got);
+    free(rin);
+    free(rsecret);
+    free(via);
+    free(sub);
+    free(secret);
+    free(inside);
+    free(outside);
+    rm_rf(t);
+    free(t);
+}
+
 static void test_write_through_symlink(void **state)
 {
     (void)state;
@@ -238,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_make_dirs_file_in_the_way),
         cmocka_unit_test(test_read_file_regular_only),
         cmocka_unit_test(test_write_through_symlink),
+        cmocka_unit_test(test_fd_path_sees_through_links),
         cmocka_unit_test(test_signal_removes_temporaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
