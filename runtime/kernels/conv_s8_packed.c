@@ -203,6 +203,41 @@ static void im2col_next(im2col *s, int16_t *row)
     }
 }
 
+/* After a pixel pair of one output row: on to the next pair, and the next
+ * output row's ring rows when the row is done. */
+static void im2col_advance2(im2col *s)
+{
+    const kiln_conv_s8_params *p = s->p;
+    if ((s->ox += 2) == p->out_w) {
+        s->ox = 0;
+        if (++s->oy < p->out_h)
+            im2col_row(s);
+    }
+}
+
+/* Whether the pair loop takes im2col_words_pair: kernel rows of whole
+ * words (dilation 1, k_w * in_c a multiple of 4), not 3 channels.  A
+ * kernel row of one word (KWS's 10x4 conv on one channel) stays with
+ * im2col_next, whose single loop over the kernel rows costs less there. */
+static int words2(const im2col *s)
+{
+    const kiln_conv_s8_params *p = s->p;
+    return !s->pointwise && p->in_c != 3 && p->dil_w == 1 && (s->run & 3) == 0 && s->run > 4;
+}
+
+/* Two pixels of the same output row (s->ox + 2 <= out_w) straight into the
+ * interleaved pair layout, then advance: per kernel row one
+ * kiln_expand_pair of both windows' runs, instead of two im2col_next. */
+static void im2col_words_pair(im2col *s, int16_t *d)
+{
+    const kiln_conv_s8_params *p = s->p;
+    const int32_t step = p->stride_w * p->in_c, nw = s->run >> 2;
+    const int8_t *a = s->krow0 + s->ox * step;
+    for (int32_t ky = 0; ky < p->k_h; ky++, a += s->kstride)
+        d = kiln_expand_pair(d, a, a + step, nw);
+    im2col_advance2(s);
+}
+
 #if KILN_HAS_DSP
 /* Whether the pair loop takes im2col_rgb_pair: RGB input, 3 taps a kernel
  * row, dilation 1 (VWW's first layer). */
@@ -251,16 +286,12 @@ static void im2col_rgb_pair(im2col *s, int16_t *d)
                          : [a] "r"(a), [b] "r"(b), [d] "r"(d)
                          : "memory");
     }
-    if ((s->ox += 2) == p->out_w) {
-        s->ox = 0;
-        if (++s->oy < p->out_h)
-            im2col_row(s);
-    }
+    im2col_advance2(s);
 }
 #endif
 
 static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int w16,
-                        kiln_rows2_fn rows2, int8_t *y, void *scratch)
+                        kiln_rows2_fn rows2, kiln_rows2c_fn rows2c, int8_t *y, void *scratch)
 {
     int16_t *rows = (int16_t *)scratch;
     int8_t *spare = (int8_t *)scratch + (size_t)conv_slices(p) * 16;
@@ -268,7 +299,7 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
     kiln_gemm_job j;
     j.w = (const uint8_t *)w, j.w16 = w16, j.ns = conv_slices(p), j.out_c = p->out_c;
     j.epi = kiln_epi_of(&p->rq);
-    j.spare = spare, j.rows2 = rows2;
+    j.spare = spare, j.rows2 = rows2, j.rows2c = rows2c;
     kiln_gemm_start(&j);
     kiln_bytes_fill(rows, 0, (size_t)conv_slices(p) * 16); /* lanes past K stay 0 (their weights are 0) */
     const int32_t npix = p->out_h * p->out_w;
@@ -276,6 +307,7 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
         int8_t *yb = y + b * npix * p->out_c;
         im2col s;
         im2col_start(&s, p, x + b * p->in_h * p->in_w * p->in_c, ring);
+        const int words = words2(&s);
 #if KILN_HAS_DSP
         const int rgb = rgb3(&s);
 #endif
@@ -286,6 +318,8 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
                 if (s.pointwise && (p->in_c & 3) == 0) {
                     const int8_t *x0 = xb + pix * p->in_c;
                     kiln_expand_pair(rows, x0, x0 + p->in_c, p->in_c >> 2);
+                } else if (words && s.ox + 2 <= p->out_w) {
+                    im2col_words_pair(&s, rows);
 #if KILN_HAS_DSP
                 } else if (rgb && s.ox + 2 <= p->out_w) {
                     im2col_rgb_pair(&s, rows);
@@ -308,11 +342,11 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
 void kiln_conv_s8_p8(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                      void *scratch)
 {
-    conv_packed(p, x, w, 0, KILN_ROWS2_P8, y, scratch);
+    conv_packed(p, x, w, 0, KILN_ROWS2_P8, kiln_gemm_rows2_c_p8, y, scratch);
 }
 
 void kiln_conv_s8_p16(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                       void *scratch)
 {
-    conv_packed(p, x, w, 1, KILN_ROWS2_P16, y, scratch);
+    conv_packed(p, x, w, 1, KILN_ROWS2_P16, kiln_gemm_rows2_c_p16, y, scratch);
 }

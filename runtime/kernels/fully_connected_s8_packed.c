@@ -21,8 +21,15 @@ static size_t fc_scratch(const kiln_fc_s8_params *p)
 size_t kiln_fully_connected_s8_p8_scratch_size(const kiln_fc_s8_params *p) { return fc_scratch(p); }
 size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p) { return fc_scratch(p); }
 
+/* One of two interleaved input rows into slices, out of line: the two
+ * call sites of the batched path share one copy. */
+static void fc_expand_pair_row(int16_t *row, const int8_t *x, int32_t k)
+{
+    kiln_expand(row, 8, 0, x, k);
+}
+
 static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int w16,
-                      kiln_row1_fn row1, int8_t *y, void *scratch)
+                      kiln_row1_fn row1, kiln_rows2c_fn rows2c, int8_t *y, void *scratch)
 {
     int16_t *rows = (int16_t *)scratch;
     const int32_t k = p->in_features, n = p->out_features;
@@ -31,7 +38,7 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     j.epi = kiln_epi_of(&p->rq);
     /* Batched FC runs the C 2x2 path: it is rare on microcontrollers, and
      * the assembly routine would be linked into every image with a FC. */
-    j.spare = 0, j.rows2 = 0;
+    j.spare = 0, j.rows2 = 0, j.rows2c = rows2c;
     kiln_gemm_start(&j);
     kiln_bytes_fill(rows, 0, fc_scratch(p)); /* lanes past K stay 0 (their weights are 0) */
     if (p->batch == 1) {
@@ -41,9 +48,9 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
     }
     for (int32_t b = 0; b < p->batch; b += 2) {
         int8_t *y1 = 0;
-        kiln_expand(rows, 8, 0, x + b * k, k);
+        fc_expand_pair_row(rows, x + b * k, k);
         if (b + 1 < p->batch) {
-            kiln_expand(rows + 4, 8, 0, x + (b + 1) * k, k);
+            fc_expand_pair_row(rows + 4, x + (b + 1) * k, k);
             y1 = y + (b + 1) * n;
         }
         kiln_gemm_rows2(&j, rows, y + b * n, y1);
@@ -53,11 +60,11 @@ static void fc_packed(const kiln_fc_s8_params *p, const int8_t *x, const void *w
 void kiln_fully_connected_s8_p8(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                                 void *scratch)
 {
-    fc_packed(p, x, w, 0, kiln_gemm_row1_p8, y, scratch);
+    fc_packed(p, x, w, 0, kiln_gemm_row1_p8, kiln_gemm_rows2_c_p8, y, scratch);
 }
 
 void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const void *w, int8_t *y,
                                  void *scratch)
 {
-    fc_packed(p, x, w, 1, kiln_gemm_row1_p16, y, scratch);
+    fc_packed(p, x, w, 1, kiln_gemm_row1_p16, kiln_gemm_rows2_c_p16, y, scratch);
 }

@@ -43,15 +43,6 @@ static kiln_group group_at(const kiln_gemm_job *j, int32_t g, int32_t size)
     return r;
 }
 
-/* The group `step` bytes on (the next one), without group_at's multiply. */
-static kiln_group group_after(kiln_group g, size_t step)
-{
-    g.acc = (const int32_t *)(const void *)((const uint8_t *)g.acc + step);
-    g.slices = (const uint8_t *)g.slices + step;
-    g.chan = (const kiln_chan_s8 *)(const void *)((const uint8_t *)g.chan + step);
-    return g;
-}
-
 static int8_t out_of(int32_t acc, const kiln_chan_s8 *c, const kiln_epi *e, int kind)
 {
     if (kind == EPI_RELU)
@@ -62,14 +53,15 @@ static int8_t out_of(int32_t acc, const kiln_chan_s8 *c, const kiln_epi *e, int 
 }
 
 /* Groups [g0, end) over two rows, in C (and the inline micro-kernels). */
-static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
-                    int8_t *y1, int kind)
+static KILN_ALWAYS_INLINE void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows,
+                                       int8_t *y0, int8_t *y1, int w16)
 {
+    const int kind = j->kind;
     for (int32_t oc = 2 * g0; oc < j->out_c; oc += 2) {
         const kiln_group g = group_at(j, oc / 2, 2);
         kiln_acc2x2 a;
         a.c0r0 = g.acc[0], a.c0r1 = g.acc[1], a.c1r0 = g.acc[2], a.c1r1 = g.acc[3];
-        if (j->w16)
+        if (w16)
             kiln_mk2x2_p16(rows, (const int16_t *)g.slices, j->ns, &a);
         else
             kiln_mk2x2_p8(rows, (const int8_t *)g.slices, j->ns, &a);
@@ -83,6 +75,18 @@ static void rows2_c(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int
                 y1[oc + 1] = out_of(a.c1r1, &g.chan[1], &j->epi, kind);
         }
     }
+}
+
+void kiln_gemm_rows2_c_p16(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                           int8_t *y1)
+{
+    rows2_c(j, g0, rows, y0, y1, 1);
+}
+
+void kiln_gemm_rows2_c_p8(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                          int8_t *y1)
+{
+    rows2_c(j, g0, rows, y0, y1, 0);
 }
 
 void kiln_gemm_start(kiln_gemm_job *j)
@@ -109,70 +113,69 @@ void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *
     if (j->g0) {
         if (!y1)
             y1 = j->spare; /* the assembly writes both rows */
-        j->a.y = y0, j->a.rows = rows;
-        j->a.ystride = (int32_t)((uintptr_t)y1 - (uintptr_t)y0); /* 32-bit addresses */
+        j->a.y = y0, j->a.y1 = y1, j->a.rows = rows;
         j->rows2(&j->a);
         if (j->g0 * 2 >= j->out_c)
             return;
     }
 #endif
-    rows2_c(j, j->g0, rows, y0, y1, j->kind);
+    j->rows2c(j, j->g0, rows, y0, y1);
 }
 
 #if KILN_HAS_DSP
-/* Outputs y[0..n) of a group (n >= 1) by the short requantization, as
- * out_of's EPI_RELU / EPI_SHORT: per output LDR the accumulator, LDRD the
- * rounding constant, LDRD multiplier and shift, SMLAL, the [acc < 0] term
- * under `neg` (2^31 for EPI_SHORT, 0 for EPI_RELU), ASR, SSAT, STRB and
- * the loop: 12 instructions where the C took about 40.  A loop, not four
- * copies: every image with a FC links it. */
-static void rq_short(const int32_t *acc, const kiln_chan_s8 *c, int8_t *y, int32_t n, uint32_t neg)
+/* One row through gemm_s8_dsp.c: every full group in one call when the
+ * short requantization applies; the rest (a last group with fewer than four
+ * real channels, or every group under the exact requantization) a group per
+ * call in raw mode, requantized here. */
+static void row1_dsp(const kiln_gemm_job *j, const int16_t *row, int8_t *y,
+                     void (*fn)(kiln_row1_args *))
 {
-    uint32_t a, lo, hi, m, sh;
-    __asm__ volatile("1: ldr %[a], [%[acc]], #4\n\t"
-                     "ldrd %[lo], %[hi], [%[c], #8]\n\t"
-                     "ldrd %[m], %[sh], [%[c]], #16\n\t"
-                     "smlal %[lo], %[hi], %[a], %[m]\n\t"
-                     "and %[m], %[a], %[neg]\n\t"
-                     "subs %[lo], %[lo], %[m]\n\t"
-                     "sbc %[hi], %[hi], #0\n\t"
-                     "asr %[hi], %[hi], %[sh]\n\t"
-                     "ssat %[hi], #8, %[hi]\n\t"
-                     "strb %[hi], [%[y]], #1\n\t"
-                     "subs %[n], %[n], #1\n\t"
-                     "bne 1b"
-                     : [a] "=&r"(a), [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [sh] "=&r"(sh),
-                       [acc] "+r"(acc), [c] "+r"(c), [y] "+r"(y), [n] "+r"(n)
-                     : [neg] "r"(neg)
-                     : "cc", "memory");
+    const size_t step = kiln_packed_group_bytes(j->ns, 4, j->w16);
+    const int32_t full = j->kind == EPI_GENERAL ? 0 : j->out_c / 4;
+    kiln_row1_args a;
+    a.y = y, a.row = row, a.row_end = row + 4 * j->ns, a.stream = j->w;
+    if (full) {
+        a.end = j->w + (size_t)full * step, a.kind = j->kind;
+        fn(&a);
+    }
+    a.kind = 2;
+    for (int32_t oc = 4 * full; oc < j->out_c; oc += 4) {
+        const uint8_t *g = j->w + (size_t)(oc / 4) * step;
+        const kiln_chan_s8 *c = (const kiln_chan_s8 *)(const void *)(g + step - 4 * sizeof *c);
+        a.stream = g, a.end = g + step;
+        fn(&a);
+        for (int32_t i = 0; i < 4 && oc + i < j->out_c; i++)
+            y[oc + i] = out_of(a.acc[i], &c[i], &j->epi, j->kind);
+    }
 }
-#endif
 
+void kiln_gemm_row1_p16(const kiln_gemm_job *j, const int16_t *row, int8_t *y)
+{
+    row1_dsp(j, row, y, kiln_row1_p16_dsp);
+}
+
+void kiln_gemm_row1_p8(const kiln_gemm_job *j, const int16_t *row, int8_t *y)
+{
+    row1_dsp(j, row, y, kiln_row1_p8_dsp);
+}
+#else
 static KILN_ALWAYS_INLINE void row1(const kiln_gemm_job *j, const int16_t *row, int8_t *y, int w16)
 {
-    const int kind = j->kind;
-    const size_t step = kiln_packed_group_bytes(j->ns, 4, w16);
-    kiln_group g = group_at(j, 0, 4);
-    for (int32_t oc = 0; oc < j->out_c; oc += 4, g = group_after(g, step)) {
+    for (int32_t oc = 0; oc < j->out_c; oc += 4) {
+        const kiln_group g = group_at(j, oc / 4, 4);
         kiln_acc4x1 a;
         a.c0 = g.acc[0], a.c1 = g.acc[1], a.c2 = g.acc[2], a.c3 = g.acc[3];
         if (w16)
             kiln_mk4x1_p16(row, (const int16_t *)g.slices, j->ns, &a);
         else
             kiln_mk4x1_p8(row, (const int8_t *)g.slices, j->ns, &a);
-        const int32_t n = j->out_c - oc < 4 ? j->out_c - oc : 4;
         const int32_t acc[4] = {a.c0, a.c1, a.c2, a.c3};
-#if KILN_HAS_DSP
-        if (kind != EPI_GENERAL) {
-            rq_short(acc, g.chan, y + oc, n, kind == EPI_SHORT ? 0x80000000u : 0u);
-            continue;
-        }
-#endif
-        for (int32_t i = 0; i < n; i++)
-            y[oc + i] = out_of(acc[i], &g.chan[i], &j->epi, kind);
+        for (int32_t i = 0; i < 4 && oc + i < j->out_c; i++)
+            y[oc + i] = out_of(acc[i], &g.chan[i], &j->epi, j->kind);
     }
 }
 
 void kiln_gemm_row1_p16(const kiln_gemm_job *j, const int16_t *row, int8_t *y) { row1(j, row, y, 1); }
 
 void kiln_gemm_row1_p8(const kiln_gemm_job *j, const int16_t *row, int8_t *y) { row1(j, row, y, 0); }
+#endif

@@ -17,8 +17,8 @@
  *        inputs, the weights, 8 SMLAD), the C here is the portable path and
  *        the fallback;
  *   4x1  four output channels x one row (FULLY_CONNECTED with batch 1):
- *        inline assembly on DSP cores (the compiler neither merges the loads
- *        into LDM/LDRD nor folds the rotation into SXTB16), C elsewhere.
+ *        on DSP cores whole groups and their requantization run in
+ *        gemm_s8_dsp.c (kiln_row1_*_dsp), C elsewhere.
  * The C is written so that the host compiler vectorises it.
  * Accumulators wrap modulo 2^32 like TFLite's int32 sums (SMLAD wraps; the
  * C path sums in uint32_t).  No state, no allocation.
@@ -248,87 +248,9 @@ static inline void kiln_mk2x2_p8(const int16_t *x, const int8_t *w, int32_t ns, 
     }
 }
 
-#if KILN_HAS_DSP
-
-/* The loop around a 4x1 slice, unrolled twice; an odd count enters at the
- * second copy.  The end pointer lives in lr (every other register is an
- * operand): it is loaded from memory, and lr is declared clobbered. */
-#define KILN_MK_LOOP(SLICE, bytes_per_slice)                                  \
-    "ldr lr, %[xe]\n\t"                                                       \
-    "sub %[xa], lr, %[x]\n\t"                                                 \
-    "tst %[xa], #" bytes_per_slice "\n\t"                                     \
-    "bne 2f\n"                                                                \
-    "1:\n\t" SLICE "2:\n\t" SLICE                                             \
-    "cmp %[x], lr\n\t"                                                        \
-    "bne 1b\n\t"
-
-/* 4x1, int16 weights: one row's slice (LDRD), two channels' slices per LDM. */
-#define KILN_MK4X1_P16_SLICE                                                  \
-    "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
-    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
-    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
-    "smlad %[a0], %[xb], %[wb], %[a0]\n\t"                                    \
-    "smlad %[a1], %[xa], %[wc], %[a1]\n\t"                                    \
-    "smlad %[a1], %[xb], %[wd], %[a1]\n\t"                                    \
-    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
-    "smlad %[a2], %[xa], %[wa], %[a2]\n\t"                                    \
-    "smlad %[a2], %[xb], %[wb], %[a2]\n\t"                                    \
-    "smlad %[a3], %[xa], %[wc], %[a3]\n\t"                                    \
-    "smlad %[a3], %[xb], %[wd], %[a3]\n\t"
-
-/* 4x1, int8 weights: the four channels' raw words in one LDM; SXTB16 ROR #8
- * (odd lanes, while the raw word is still there), then SXTB16 in place. */
-#define KILN_MK4X1_P8_SLICE                                                   \
-    "ldrd %[xa], %[xb], [%[x]], #8\n\t"                                       \
-    "ldmia %[w]!, {%[wa], %[wb], %[wc], %[wd]}\n\t"                           \
-    "sxtb16 %[t], %[wa], ror #8\n\t"                                          \
-    "sxtb16 %[wa], %[wa]\n\t"                                                 \
-    "smlad %[a0], %[xa], %[wa], %[a0]\n\t"                                    \
-    "smlad %[a0], %[xb], %[t], %[a0]\n\t"                                     \
-    "sxtb16 %[t], %[wb], ror #8\n\t"                                          \
-    "sxtb16 %[wb], %[wb]\n\t"                                                 \
-    "smlad %[a1], %[xa], %[wb], %[a1]\n\t"                                    \
-    "smlad %[a1], %[xb], %[t], %[a1]\n\t"                                     \
-    "sxtb16 %[t], %[wc], ror #8\n\t"                                          \
-    "sxtb16 %[wc], %[wc]\n\t"                                                 \
-    "smlad %[a2], %[xa], %[wc], %[a2]\n\t"                                    \
-    "smlad %[a2], %[xb], %[t], %[a2]\n\t"                                     \
-    "sxtb16 %[t], %[wd], ror #8\n\t"                                          \
-    "sxtb16 %[wd], %[wd]\n\t"                                                 \
-    "smlad %[a3], %[xa], %[wd], %[a3]\n\t"                                    \
-    "smlad %[a3], %[xb], %[t], %[a3]\n\t"
-
-/* x: ns slices of one row (8 bytes each); w: ns slices of four channels.
- * The LDM registers are fixed (ascending); the rest the compiler picks. */
-static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
-{
-    register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
-    int32_t a0 = acc->c0, a1 = acc->c1, a2 = acc->c2, a3 = acc->c3, xa, xb;
-    const int16_t *xe = x + 4 * ns;
-    __asm__ volatile(KILN_MK_LOOP(KILN_MK4X1_P16_SLICE, "8")
-                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
-                       [a3] "+r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [wa] "=&r"(wa),
-                       [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd)
-                     : [xe] "m"(xe)
-                     : "lr", "cc", "memory");
-    acc->c0 = a0, acc->c1 = a1, acc->c2 = a2, acc->c3 = a3;
-}
-
-static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, kiln_acc4x1 *acc)
-{
-    register int32_t wa __asm__("r8"), wb __asm__("r9"), wc __asm__("r10"), wd __asm__("r11");
-    int32_t a0 = acc->c0, a1 = acc->c1, a2 = acc->c2, a3 = acc->c3, xa, xb, t;
-    const int16_t *xe = x + 4 * ns;
-    __asm__ volatile(KILN_MK_LOOP(KILN_MK4X1_P8_SLICE, "8")
-                     : [x] "+r"(x), [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
-                       [a3] "+r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), [t] "=&r"(t),
-                       [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [wd] "=&r"(wd)
-                     : [xe] "m"(xe)
-                     : "lr", "cc", "memory");
-    acc->c0 = a0, acc->c1 = a1, acc->c2 = a2, acc->c3 = a3;
-}
-
-#else /* portable */
+#if !KILN_HAS_DSP
+/* 4x1 in C (the portable path; a DSP core runs whole groups in
+ * gemm_s8_dsp.c's kiln_row1_*_dsp). */
 
 static inline void kiln_mk4x1_p16(const int16_t *x, const int16_t *w, int32_t ns, kiln_acc4x1 *acc)
 {
@@ -367,7 +289,7 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
     }
 }
 
-#endif /* KILN_HAS_DSP */
+#endif /* !KILN_HAS_DSP */
 
 /* ---- the channel loop (gemm_s8.c) -------------------------------------- */
 
@@ -381,7 +303,7 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
  * them here, so that later calls (one per pixel pair) start at once. */
 typedef struct kiln_rows2_args {
     int8_t *y;                 /* +0  first row's first output */
-    int32_t ystride;           /* +4  second row = y + ystride */
+    int8_t *y1;                /* +4  second row's first output */
     const void *end;           /* +8  one past the last group */
     const int16_t *rows;       /* +12 */
     uint32_t entry;            /* +16 prepared: where the unrolled body is entered (0: not yet) */
@@ -396,6 +318,24 @@ typedef struct kiln_rows2_args {
 
 void kiln_rows2_p16_dsp(kiln_rows2_args *a);
 void kiln_rows2_p8_dsp(kiln_rows2_args *a);
+
+/* gemm_s8_dsp.c: the groups [stream, end) of a 4x1 stream over one row.
+ * kind 0: short requantization without the sign term (KILN_RQ_SHORT_RELU),
+ * 1: with it (KILN_RQ_SHORT), both into [-128, 127], outputs y[0..4*groups);
+ * 2 (raw): the first group only, its four accumulators into acc.  The
+ * layout of the first six words is the routine's (one LDM). */
+typedef struct kiln_row1_args {
+    int8_t *y;                 /* +0 */
+    const int16_t *row;        /* +4 */
+    const int16_t *row_end;    /* +8  row + 4 * ns, ns >= 1 */
+    const void *end;           /* +12 one past the last group */
+    int32_t kind;              /* +16 */
+    const void *stream;        /* +20 the first group */
+    int32_t acc[4];            /* +24 raw: the accumulators */
+} kiln_row1_args;
+
+void kiln_row1_p16_dsp(kiln_row1_args *a);
+void kiln_row1_p8_dsp(kiln_row1_args *a);
 #endif
 
 /* The routine that runs whole groups over two rows, chosen by the kernel's
@@ -410,8 +350,15 @@ typedef void (*kiln_rows2_fn)(void *a);
 #define KILN_ROWS2_P8 0
 #endif
 
+struct kiln_gemm_job;
+/* The channel groups [g0, end) over two rows in C, one function per width
+ * (kiln_gemm_rows2_c_p16 / _p8), chosen by the kernel's entry point so that
+ * an image links only the one it uses. */
+typedef void (*kiln_rows2c_fn)(const struct kiln_gemm_job *j, int32_t g0, const int16_t *rows,
+                               int8_t *y0, int8_t *y1);
+
 /* One packed layer's stream, as the channel loop reads it.  The caller
- * fills the first seven fields, then kiln_gemm_start() the rest. */
+ * fills the first eight fields, then kiln_gemm_start() the rest. */
 typedef struct kiln_gemm_job {
     const uint8_t *w;          /* the packed stream: groups of 2 (rows2) or 4 (row1) */
     int32_t w16;               /* 1: int16 slices */
@@ -420,6 +367,7 @@ typedef struct kiln_gemm_job {
     kiln_epi epi;
     int8_t *spare;             /* out_c bytes of scratch for a dropped second row, or NULL */
     kiln_rows2_fn rows2;       /* KILN_ROWS2_P16 / _P8 for this width, or NULL */
+    kiln_rows2c_fn rows2c;     /* kiln_gemm_rows2_c_p16 / _p8 for this width */
     int kind;                  /* set by kiln_gemm_start: the epilogue (gemm_s8.c) */
     int32_t g0;                /* set by kiln_gemm_start: the groups the assembly runs */
 #if KILN_HAS_DSP
@@ -432,6 +380,10 @@ void kiln_gemm_start(kiln_gemm_job *j);
 /* Every output channel for two interleaved rows; y1 = y0 + out_c, or NULL
  * (the second row is then a copy, computed into j->spare or dropped). */
 void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1);
+void kiln_gemm_rows2_c_p16(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                           int8_t *y1);
+void kiln_gemm_rows2_c_p8(const kiln_gemm_job *j, int32_t g0, const int16_t *rows, int8_t *y0,
+                          int8_t *y1);
 /* Every output channel for one row, int16 (_p16) or int8 (_p8) slices: one
  * function per width, so that an image links only the micro-kernel its
  * layers use. */

@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[12] = {{0}};
+    pc_result r[16] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -88,5 +88,13 @@ int main(void)
     bad += report("conv 1x1 c8", &r[10]);
     pc_conv_rgb(22, N_CASES, &r[11]);
     bad += report("conv 3x3 rgb", &r[11]);
+    pc_edges(23, N_CASES, 0, 0, &r[12]);
+    bad += report("fc p8 at the requantization's edges", &r[12]);
+    pc_edges(24, N_CASES, 0, 1, &r[13]);
+    bad += report("fc p16 at the requantization's edges", &r[13]);
+    pc_edges(25, N_CASES, 1, 0, &r[14]);
+    bad += report("conv p8 at the requantization's edges", &r[14]);
+    pc_edges(26, N_CASES, 1, 1, &r[15]);
+    bad += report("conv p16 at the requantization's edges", &r[15]);
     return bad;
 }

@@ -398,6 +398,85 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)
     }
 }
 
+/* ---- the output stage at the short requantization's edges ------------------ */
+
+/* Per channel a multiplier and shift the short form takes (drawn as
+ * pc_requant draws them, multiplier edges included) and, as its bias, an
+ * accumulator next to a tie of either rounding or anywhere in int32.  The
+ * input is all zeros and in_offset 0, so every accumulator is exactly its
+ * bias whatever the weights, and the packed kernel's output stage (the
+ * assembly epilogues on a DSP core) meets those accumulators. */
+static void edge_channels(int32_t n, kiln_requant *rq)
+{
+    const int32_t zp = rin(0, 3) ? rin(-128, 127) : rin(-2, 1);
+    for (int32_t c = 0; c < n; c++) {
+        int32_t m, sh;
+        do {
+            m = rin(0, 3) ? (int32_t)((1u << 30) + (rnd() >> 2)) : rin(0, 1) ? (1 << 30) : KILN_I32_MAX;
+            sh = -rin(1, 31);
+        } while (!pack_short_ok(m, sh, zp));
+        mult[c] = m, shift[c] = sh;
+        bias[c] = rin(0, 1) ? tie_acc(m, sh) : any_acc();
+    }
+    rq->mode = KILN_RQ_TFLITE, rq->out_offset = zp, rq->out_xor = 0;
+    const int32_t act = rin(0, 3);
+    rq->act_min = act == 0 ? zp : act == 1 ? rin(-128, 0) : -128; /* relu, narrower, full */
+    rq->act_max = act == 1 ? rin(rq->act_min, 127) : 127;
+}
+
+void pc_edges(uint32_t seed, uint32_t n, int conv, int w16, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        kiln_requant rq;
+        int32_t k, nc, ny, npix = 1;
+        conv_case cc;
+        kiln_fc_s8_params fp;
+        if (conv) {
+            draw_conv(&cc);
+            cc.p.in_offset = 0;
+            k = cc.k, nc = cc.p.out_c, npix = cc.p.batch * cc.p.out_h * cc.p.out_w;
+            memset(xbuf, 0, (size_t)(cc.p.batch * cc.p.in_h * cc.p.in_w * cc.p.in_c));
+        } else {
+            memset(&fp, 0, sizeof fp);
+            fp.batch = 1, fp.in_features = rin(0, 3) ? rin(1, 40) : rin(41, 300);
+            fp.out_features = rin(1, 40);
+            k = fp.in_features, nc = fp.out_features;
+            memset(xbuf, 0, (size_t)k);
+        }
+        ny = npix * nc;
+        fill_s8(wbuf, nc * k);
+        edge_channels(nc, &rq);
+        pack_wsum_rows(wbuf, nc, k, wsum, wabs);
+        int32_t mode;
+        const pack_rq q = layer_rq(nc, 0, &rq, bias, &mode);
+        memset(yout, 0x5A, (size_t)ny);
+        if (conv) {
+            kiln_conv_s8_params *p = &cc.p;
+            p->rq = rq;
+            kiln_conv_s8(p, xbuf, wbuf, bias, mult, shift, yref);
+            kiln_conv_s8_params pp = *p;
+            pp.rq.mode = mode;
+            const int32_t taps = p->k_h * p->k_w, te = kiln_conv_s8_tap_elems(p);
+            static int8_t wt[MAX_W * 2];
+            memset(wt, 0, (size_t)(nc * taps * te));
+            for (int32_t t = 0; t < nc * taps; t++)
+                memcpy(wt + t * te, wbuf + t * p->in_c, (size_t)p->in_c);
+            pack_gemm(wt, taps * te, 2, w16, &q, mode, (uint8_t *)stream);
+            (w16 ? kiln_conv_s8_p16 : kiln_conv_s8_p8)(&pp, xbuf, stream, yout, noisy_scratch());
+        } else {
+            fp.rq = rq;
+            kiln_fully_connected_s8(&fp, xbuf, wbuf, bias, mult, shift, yref);
+            kiln_fc_s8_params pp = fp;
+            pp.rq.mode = mode;
+            pack_gemm(wbuf, k, 4, w16, &q, mode, (uint8_t *)stream);
+            (w16 ? kiln_fully_connected_s8_p16 : kiln_fully_connected_s8_p8)(&pp, xbuf, stream, yout,
+                                                                             noisy_scratch());
+        }
+        compare(yout, yref, ny, seed, i, mode, r);
+    }
+}
+
 /* ---- depthwise 3x3 ------------------------------------------------------- */
 
 /* c4: 0 the plane kernel, 1 the NHWC kernel, 2 its stride-2 form. */

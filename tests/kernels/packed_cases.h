@@ -43,6 +43,10 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r);
 void pc_conv_rgb(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_conv_s8_1x1c8 (1x1 over 8 channels, bias folded into rnd). */
 void pc_conv_c8(uint32_t seed, uint32_t n, pc_result *r);
+/* Conv (conv = 1) or batch-1 FC whose every accumulator is drawn next to a
+ * tie of the short requantization or at an int32 extreme, per channel
+ * multipliers and shifts at the short form's range edges. */
+void pc_edges(uint32_t seed, uint32_t n, int conv, int w16, pc_result *r);
 void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r);
 /* The NHWC 3x3 depthwise kernel (kiln_depthwise_conv_s8_3x3c4), 4k channels. */
 void pc_dw3x3c4(uint32_t seed, uint32_t n, pc_result *r);

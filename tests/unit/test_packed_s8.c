@@ -57,6 +57,23 @@ static void conv_packed_equals_plain(void **state)
     }
 }
 
+/* Accumulators at the short requantization's ties and int32 extremes, through
+ * the packed kernels' whole output stage (the assembly epilogues on a DSP
+ * core, tests/e2e/packed_kernels_qemu.sh): batch-1 FC and conv. */
+static void output_stage_edges_equal_plain(void **state)
+{
+    (void)state;
+    for (int conv = 0; conv <= 1; conv++)
+        for (int w16 = 0; w16 <= 1; w16++) {
+            pc_result r;
+            memset(&r, 0, sizeof r);
+            pc_edges(30 + (uint32_t)(2 * conv + w16), 3000, conv, w16, &r);
+            report(conv ? "conv edges" : "fc edges", &r);
+            assert_int_equal(r.failures, 0);
+            assert_true(r.modes[KILN_RQ_SHORT] > 300 && r.modes[KILN_RQ_SHORT_RELU] > 300);
+        }
+}
+
 static void fc_packed_equals_plain(void **state)
 {
     (void)state;
@@ -243,6 +260,7 @@ int main(void)
         cmocka_unit_test(fc_packed_equals_plain),
         cmocka_unit_test(conv_1x1c8_equals_plain),
         cmocka_unit_test(conv_rgb_equals_plain),
+        cmocka_unit_test(output_stage_edges_equal_plain),
         cmocka_unit_test(depthwise_3x3_equals_plain),
         cmocka_unit_test(depthwise_3x3c4_equals_plain),
         cmocka_unit_test(depthwise_3x3c4s2_equals_plain),
