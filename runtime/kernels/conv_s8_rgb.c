@@ -128,7 +128,7 @@ void kiln_conv_s8_rgb_p16(const kiln_conv_s8_params *p, const int8_t *x, const v
     kiln_gemm_job j;
     j.w = (const uint8_t *)w, j.w16 = 1, j.ns = RGB_SLICES, j.out_c = p->out_c;
     j.epi = kiln_epi_of(&p->rq);
-    j.spare = spare, j.rows2 = KILN_ROWS2_P16;
+    j.spare = spare, j.rows2 = KILN_ROWS2_P16, j.rows2c = kiln_gemm_rows2_c_p16;
     kiln_gemm_start(&j);
     const int32_t in_row = p->in_w * 3, step = p->stride_w * 3, oc = p->out_c;
     /* Output columns [x0, x1) have windows inside the image horizontally. */
