@@ -40,6 +40,9 @@ def parse_args():
     p.add_argument("--internal-budget", type=int, default=0, metavar="BYTES",
                    help="kiln's --internal-budget (external or stream weights): the hottest constants stay inline; "
                    "ext_flash_bytes_read is then also measured without it")
+    p.add_argument("--budget-probe", type=int, default=16384, metavar="BYTES",
+                   help="also count each model's external-flash bytes read with kiln's --internal-budget BYTES, "
+                   "memory-mapped and streamed (default 16384; 0: not); a run with --internal-budget skips it")
     p.add_argument("--baseline", metavar="DIR", help="another Kiln checkout with build/kiln built: its generated code "
                    "and runtime are timed on the host in the same run, for the speed-up column")
     p.add_argument("--baseline-commit", metavar="REV", help="the baseline as a commit of this repository: "
@@ -58,6 +61,8 @@ def parse_args():
         p.error("--internal-budget takes --weights external or stream")
     if a.baseline and a.baseline_commit:
         p.error("give --baseline or --baseline-commit, not both")
+    if a.budget_probe < 0:
+        p.error("--budget-probe must be 0 or more")
     if a.runs is not None and a.runs < 1:
         p.error("--runs must be at least 1")
     return a
@@ -153,6 +158,17 @@ def count_by_mode(ctx, files, work, counted):
     return by
 
 
+def count_budget_probe(ctx, files, work):
+    """External-flash bytes read with --internal-budget PROBE, memory-mapped and streamed, next to the
+    run's unbudgeted by-mode counts: what keeping the hottest PROBE bytes inline saves."""
+    probe = ctx["args"].budget_probe
+    by = {"internal_budget": probe}
+    for mode in ("external", "stream"):
+        by[mode] = count_weights(ctx, files, work, ["--weights", mode, "--internal-budget", str(probe)],
+                                 "probe-" + mode)
+    return by
+
+
 def host_part(ctx, name, files, work, r):
     args = ctx["args"]
     cc, flags, ok = host.validate_flags(ctx["kiln"], files, weights_args(args), work)
@@ -179,6 +195,8 @@ def host_part(ctx, name, files, work, r):
             if args.internal_budget:
                 r["ext_flash_bytes_read_without_budget"] = count_without_budget(ctx, files, work)
             r["ext_flash_bytes_read_by_mode"] = count_by_mode(ctx, files, work, r["ext_flash_bytes_read"])
+            if args.budget_probe and not args.internal_budget:
+                r["ext_flash_bytes_read_budget_probe"] = count_budget_probe(ctx, files, work)
     rounds = ctx["rounds"]
     if files.get("onnx"):
         rounds = ort_contender(ctx, files, work, contenders, r) or rounds
@@ -237,7 +255,7 @@ def bench_model(ctx, name):
                   "host_invoke_us_reference_machine": anchor.get("host_invoke_us")}}
     keys = ("target_instructions", "instructions_per_mac", "qemu_outputs_match", "host_us", "host_outputs_match",
             "code_bytes", "code", "layers", "profile", "requant", "ext_flash_bytes_read", "weights_bytes_read",
-            "ext_flash_bytes_read_by_mode")
+            "ext_flash_bytes_read_by_mode", "ext_flash_bytes_read_budget_probe")
     r.update({k: None for k in keys})
     if files.get("onnx"):
         r.update(onnxruntime=None, host_vs_onnxruntime=None)
@@ -307,7 +325,7 @@ def main():
            "runs": runs, "rounds": rounds, "warmup": 1 if args.quick else 3}
     res = dict(facts)
     res["options"] = {"quick": args.quick, "models": names, "qemu": not args.no_qemu, "weights": args.weights,
-                      "internal_budget": args.internal_budget,
+                      "internal_budget": args.internal_budget, "budget_probe": args.budget_probe,
                       "baseline": os.path.abspath(args.baseline) if args.baseline else None,
                       "baseline_commit": baseline.describe(ROOT, args.baseline_commit) if args.baseline_commit else None,
                       "host_runs": runs, "host_rounds": rounds}

@@ -68,10 +68,19 @@ def memory_table(res):
                      "/".join(grp(gen.get(k)) for k in ("text", "data", "bss")) if gen else "",
                      grp(r.get("code_bytes")), grp(r.get("blob_bytes")), grp(r.get("ext_flash_bytes_read")),
                      ratio(r.get("ext_flash_bytes_read"), r.get("blob_bytes"), 1),
-                     grp((r.get("ext_flash_bytes_read_by_mode") or {}).get("stream"))])
+                     grp((r.get("ext_flash_bytes_read_by_mode") or {}).get("stream")), probe_cell(r)])
     return table(["model", "arena", "lower bound", "TFLM arena", "Kiln ÷ TFLM", "runtime + kernels text/data/bss",
                   "generated text/data/bss", "code bytes", "blob bytes", "ext. flash bytes read / inference",
-                  "÷ blob", "streamed (--weights stream)"], rows)
+                  "÷ blob", "streamed (--weights stream)",
+                  "with --internal-budget: memory-mapped / streamed"], rows)
+
+
+def probe_cell(r):
+    """External bytes read with the run's --budget-probe inline (memory-mapped / streamed)."""
+    p = r.get("ext_flash_bytes_read_budget_probe")
+    if not p:
+        return ""
+    return f"{grp(p.get('external'))} / {grp(p.get('stream'))} ({grp(p.get('internal_budget'))} B inline)"
 
 
 def targets_table(res):
