@@ -29,6 +29,7 @@
 #include "kiln/kernels_s8.h"
 #include "chan_s8.h"
 #include "kiln_dsp.h"
+#include "fill32.h"
 
 #include <string.h>
 
@@ -79,17 +80,11 @@ static void fill_cols(uint32_t *d, int32_t nb, int32_t px, int32_t from, int32_t
 {
     if (from >= to)
         return;
-#if KILN_HAS_DSP
-    if (from == 0 && to == px) { /* the whole row: one run of STRD */
-        int32_t n = px * nb;
-        __asm__ volatile("1: strd %[z], %[z], [%[d]], #8\n\t"
-                         "subs %[n], %[n], #1\n\t"
-                         "bne 1b"
-                         : [d] "+r"(d), [n] "+r"(n)
-                         : [z] "r"(zpw)
-                         : "cc", "memory");
+    if (from == 0 && to == px) { /* the whole row */
+        kiln_fill32(d, 2 * px * nb, zpw);
         return;
     }
+#if KILN_HAS_DSP
     if (to - from == 1) { /* one column: an STRD per block */
         uint32_t *q = d + 2 * from;
         int32_t n = nb;
@@ -241,14 +236,16 @@ void kiln_dw4_s1_short_dsp(const kiln_dw4_args *a);
 void kiln_dw4_s2_relu_dsp(const kiln_dw4_args *a);
 void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
 
-/* Frame (after push {r4-r11, lr}, sub sp, #32): [0] [4] [8] the rows of
- * this block, [12] its first output, [16] blocks left, [20] out_w,
- * [24] ystep, [28] rblk.  In the pixel loop: r0-r2 the rows (advanced by
- * the stride), r3 the block's stream {bias[4], taps[9][2 words],
- * chan[4]}, r4-r7 the accumulators of channels 0-3, r8/r9 input words,
- * r10/r11 weight words (then the requantization constants), r12 the
- * output, lr the pixels left. */
-#define KILN_DW4_FN(NAME, STEP, SIGNED)                                                      \
+/* Frame (after push {r4-r11, lr}, sub sp, #32): [0] what the rows move
+ * on by from one block's end to the next block's start (rblk - out_w x
+ * STEP), [4] the same for the output (4 - out_w x ystep), [8] ystep,
+ * [12] out_w, [16] the stream's end.  In the pixel loop: r0-r2 the rows
+ * (advanced by the stride), r3 the block's stream {bias[4], taps[9][2
+ * words], chan[4]}, r4-r7 the accumulators of channels 0-3, r8/r9 input
+ * words, r10/r11 weight words (then the requantization constants), r12
+ * the output, lr the pixels left.  The pointers stay in registers from
+ * block to block: at small outputs the block loop is a tenth of the work. */
+#define KILN_DW4_FN(NAME, STEP, SH, SIGNED)                                                  \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
     "    .syntax unified\n"                                                                   \
     "    .thumb\n"                                                                            \
@@ -260,14 +257,20 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
     "    push {r4-r11, lr}\n"                                                                 \
     "    sub sp, sp, #32\n"                                                                   \
     "    ldmia.w r0, {r1-r9}\n" /* r0 r1 r2 w y nblk out_w ystep rblk */                      \
-    "    strd r1, r2, [sp, #0]\n"                                                             \
-    "    strd r3, r5, [sp, #8]\n"                                                             \
-    "    strd r6, r7, [sp, #16]\n"                                                            \
-    "    strd r8, r9, [sp, #24]\n"                                                            \
+    "    sub r9, r9, r7, lsl #" SH "\n"                                                       \
+    "    mul r10, r7, r8\n"                                                                   \
+    "    rsb r10, r10, #4\n"                                                                  \
+    "    strd r9, r10, [sp, #0]\n"                                                            \
+    "    strd r8, r7, [sp, #8]\n"                                                             \
+    "    mov r11, #152\n"                                                                     \
+    "    mla r6, r6, r11, r4\n"                                                               \
+    "    str r6, [sp, #16]\n"                                                                 \
+    "    mov r0, r1\n"                                                                        \
+    "    mov r1, r2\n"                                                                        \
+    "    mov r2, r3\n"                                                                        \
     "    mov r3, r4\n"                                                                        \
-    "1:  ldrd r0, r1, [sp, #0]\n"                                                             \
-    "    ldrd r2, r12, [sp, #8]\n"                                                            \
-    "    ldr lr, [sp, #20]\n"                                                                 \
+    "    mov r12, r5\n"                                                                       \
+    "1:  ldr lr, [sp, #12]\n"                                                                 \
     "2:  ldmia.w r3, {r4-r7}\n"                                                               \
     "    kiln_dw4_row r0, 16, " STEP "\n"                                                     \
     "    kiln_dw4_row r1, 40, " STEP "\n"                                                     \
@@ -276,23 +279,18 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
     "    kiln_dw4_rq r5, 1, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r6, 2, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r7, 3, " SIGNED "\n"                                                     \
-    "    ldr r8, [sp, #24]\n"                                                                 \
+    "    ldr r8, [sp, #8]\n"                                                                  \
     "    add r12, r12, r8\n"                                                                  \
     "    subs lr, lr, #1\n"                                                                   \
     "    bne 2b\n"                                                                            \
-    "    ldr r8, [sp, #28]\n"                                                                 \
-    "    ldrd r0, r1, [sp, #0]\n"                                                             \
+    "    ldrd r8, r9, [sp, #0]\n"                                                             \
     "    add r0, r0, r8\n"                                                                    \
     "    add r1, r1, r8\n"                                                                    \
-    "    strd r0, r1, [sp, #0]\n"                                                             \
-    "    ldrd r2, r12, [sp, #8]\n"                                                            \
     "    add r2, r2, r8\n"                                                                    \
-    "    add r12, r12, #4\n"                                                                  \
-    "    strd r2, r12, [sp, #8]\n"                                                            \
+    "    add r12, r12, r9\n"                                                                  \
     "    add r3, r3, #152\n"                                                                  \
-    "    ldr lr, [sp, #16]\n"                                                                 \
-    "    subs lr, lr, #1\n"                                                                   \
-    "    str lr, [sp, #16]\n"                                                                 \
+    "    ldr r8, [sp, #16]\n"                                                                 \
+    "    cmp r3, r8\n"                                                                        \
     "    bne 1b\n"                                                                            \
     "    add sp, sp, #32\n"                                                                   \
     "    pop {r4-r11, pc}\n"                                                                  \
@@ -336,10 +334,10 @@ __asm__(
     "    ssat r9, #8, r9\n"
     "    strb r9, [r12, #\\I]\n"
     "    .endm\n"
-    KILN_DW4_FN("kiln_dw4_s1_relu_dsp", "8", "0")
-    KILN_DW4_FN("kiln_dw4_s1_short_dsp", "8", "1")
-    KILN_DW4_FN("kiln_dw4_s2_relu_dsp", "16", "0")
-    KILN_DW4_FN("kiln_dw4_s2_short_dsp", "16", "1")
+    KILN_DW4_FN("kiln_dw4_s1_relu_dsp", "8", "3", "0")
+    KILN_DW4_FN("kiln_dw4_s1_short_dsp", "8", "3", "1")
+    KILN_DW4_FN("kiln_dw4_s2_relu_dsp", "16", "4", "0")
+    KILN_DW4_FN("kiln_dw4_s2_short_dsp", "16", "4", "1")
     "    .text\n");
 #endif
 

@@ -28,6 +28,7 @@
 #include "kiln/kernels_s8.h"
 #include "chan_s8.h"
 #include "kiln_dsp.h"
+#include "fill32.h"
 
 #include <string.h>
 
@@ -205,13 +206,15 @@ typedef struct kiln_dw4s2_args {
 void kiln_dw4s2_relu_dsp(const kiln_dw4s2_args *a);
 void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
 
-/* Frame (after push {r4-r11, lr}, sub sp, #40): [0] [4] [8] the rows of
- * this block, [12] its first output, [16] blocks left, [20] out_w,
- * [24] ystep, [28] rblk, [32] the output, [36] pixels left.  In the pixel
+/* Frame (after push {r4-r11, lr}, sub sp, #40): [0] what the rows move
+ * on by from one block's end to the next block's start (rblk - 16 out_w),
+ * [4] the same for the output (4 - out_w x ystep), [8] ystep, [12] out_w,
+ * [16] the stream's end, [32] the output, [36] pixels left.  In the pixel
  * loop: r0-r2 the rows (LDM moves them on by a pair), r3 the block's
  * stream {bias[4], 3 x {pairs[4], w2[2]}, chan[4]}, r4-r7 the
  * accumulators of channels 0-3, r8-r11 input words (then the
- * requantization constants), r12/lr weight words (lr then the output). */
+ * requantization constants), r12/lr weight words (lr then the output).
+ * The rows stay in registers from block to block. */
 #define KILN_DW4S2_FN(NAME, SIGNED)                                                          \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
     "    .syntax unified\n"                                                                   \
@@ -224,15 +227,21 @@ void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
     "    push {r4-r11, lr}\n"                                                                 \
     "    sub sp, sp, #40\n"                                                                   \
     "    ldmia.w r0, {r1-r9}\n" /* r0 r1 r2 w y nblk out_w ystep rblk */                      \
-    "    strd r1, r2, [sp, #0]\n"                                                             \
-    "    strd r3, r5, [sp, #8]\n"                                                             \
-    "    strd r6, r7, [sp, #16]\n"                                                            \
-    "    strd r8, r9, [sp, #24]\n"                                                            \
+    "    sub r9, r9, r7, lsl #4\n"                                                            \
+    "    mul r10, r7, r8\n"                                                                   \
+    "    rsb r10, r10, #4\n"                                                                  \
+    "    strd r9, r10, [sp, #0]\n"                                                            \
+    "    strd r8, r7, [sp, #8]\n"                                                             \
+    "    mov r11, #152\n"                                                                     \
+    "    mla r6, r6, r11, r4\n"                                                               \
+    "    str r6, [sp, #16]\n"                                                                 \
+    "    mov r0, r1\n"                                                                        \
+    "    mov r1, r2\n"                                                                        \
+    "    mov r2, r3\n"                                                                        \
     "    mov r3, r4\n"                                                                        \
-    "1:  ldrd r0, r1, [sp, #0]\n"                                                             \
-    "    ldrd r2, r12, [sp, #8]\n"                                                            \
-    "    ldr lr, [sp, #20]\n"                                                                 \
-    "    strd r12, lr, [sp, #32]\n"                                                           \
+    "    mov lr, r5\n"                                                                        \
+    "1:  ldr r12, [sp, #12]\n"                                                                \
+    "    strd lr, r12, [sp, #32]\n"                                                           \
     "2:  ldmia.w r3, {r4-r7}\n"                                                               \
     "    kiln_dw4s2_row r0, 16\n"                                                             \
     "    kiln_dw4s2_row r1, 40\n"                                                             \
@@ -242,25 +251,20 @@ void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
     "    kiln_dw4s2_rq r5, 1, " SIGNED "\n"                                                   \
     "    kiln_dw4s2_rq r6, 2, " SIGNED "\n"                                                   \
     "    kiln_dw4s2_rq r7, 3, " SIGNED "\n"                                                   \
-    "    ldr r12, [sp, #24]\n"                                                                \
+    "    ldr r12, [sp, #8]\n"                                                                 \
     "    add lr, lr, r12\n"                                                                   \
     "    ldr r12, [sp, #36]\n"                                                                \
     "    subs r12, r12, #1\n"                                                                 \
     "    strd lr, r12, [sp, #32]\n"                                                           \
     "    bne 2b\n"                                                                            \
-    "    ldr r8, [sp, #28]\n"                                                                 \
-    "    ldrd r0, r1, [sp, #0]\n"                                                             \
+    "    ldrd r8, r9, [sp, #0]\n"                                                             \
     "    add r0, r0, r8\n"                                                                    \
     "    add r1, r1, r8\n"                                                                    \
-    "    strd r0, r1, [sp, #0]\n"                                                             \
-    "    ldrd r2, r12, [sp, #8]\n"                                                            \
     "    add r2, r2, r8\n"                                                                    \
-    "    add r12, r12, #4\n"                                                                  \
-    "    strd r2, r12, [sp, #8]\n"                                                            \
+    "    add lr, lr, r9\n"                                                                    \
     "    add r3, r3, #152\n"                                                                  \
-    "    ldr lr, [sp, #16]\n"                                                                 \
-    "    subs lr, lr, #1\n"                                                                   \
-    "    str lr, [sp, #16]\n"                                                                 \
+    "    ldr r8, [sp, #16]\n"                                                                 \
+    "    cmp r3, r8\n"                                                                        \
     "    bne 1b\n"                                                                            \
     "    add sp, sp, #40\n"                                                                   \
     "    pop {r4-r11, pc}\n"                                                                  \
@@ -332,7 +336,7 @@ void kiln_depthwise_conv_s8_3x3c4s2(const kiln_conv_s8_params *p, const int8_t *
     /* The padding, once: the zero-point row and the ring's pairs outside
      * the full ones (a pair half inside is rewritten at each expansion). */
     const uint32_t zpw = zp16 | zp16 << 16;
-    fill_pairs(zrow, nb, k.n, 0, k.n, zpw);
+    kiln_fill32(zrow, 4 * k.n * nb, zpw);
     for (int32_t r = 0; r < 3; r++) {
         fill_pairs(ring + (size_t)r * rwords, nb, k.n, 0, k.full_lo, zpw);
         fill_pairs(ring + (size_t)r * rwords, nb, k.n, k.full_hi, k.n, zpw);
