@@ -146,29 +146,38 @@ static void expand_row(const kiln_conv_s8_params *p, const c4_cols *k, const int
         return;
     }
     if (!(nb & 1) && k->n) {
+        /* Per pixel, blocks by 2 (by 4 a loop step where nb allows). */
+        const int32_t by4 = !(nb & 3);
         int32_t npx = k->n;
-        uint32_t v0, v1, a, a2, qq, n;
-        __asm__ volatile("1: mov %[qq], %[q]\n\t"
-                         "adds %[q], %[q], #8\n\t"
-                         "mov %[n], %[pairs]\n\t"
-                         "2: ldrd %[v0], %[v1], [%[s]], #8\n\t"
-                         "sxtb16 %[a], %[v0]\n\t"
-                         "sxtb16 %[v0], %[v0], ror #8\n\t"
-                         "sxtb16 %[a2], %[v1]\n\t"
-                         "sxtb16 %[v1], %[v1], ror #8\n\t"
-                         "strd %[a], %[v0], [%[qq]]\n\t"
-                         "add %[qq], %[qq], %[bs]\n\t"
-                         "strd %[a2], %[v1], [%[qq]]\n\t"
-                         "add %[qq], %[qq], %[bs]\n\t"
-                         "subs %[n], %[n], #1\n\t"
-                         "bne 2b\n\t"
-                         "subs %[npx], %[npx], #1\n\t"
-                         "bne 1b"
-                         : [v0] "=&r"(v0), [v1] "=&r"(v1), [a] "=&r"(a), [a2] "=&r"(a2),
-                           [qq] "=&r"(qq), [n] "=&r"(n), [s] "+r"(xr), [q] "+r"(q),
-                           [npx] "+r"(npx)
-                         : [bs] "r"(4 * bstep), [pairs] "r"(nb >> 1)
-                         : "cc", "memory");
+        uint32_t v0, v1, a, a2, qq, n, steps = (uint32_t)(by4 ? nb >> 2 : nb >> 1);
+#define KILN_C4_TWO                                                                              \
+    "ldrd %[v0], %[v1], [%[s]], #8\n\t"                                                          \
+    "sxtb16 %[a], %[v0]\n\t"                                                                     \
+    "sxtb16 %[v0], %[v0], ror #8\n\t"                                                            \
+    "sxtb16 %[a2], %[v1]\n\t"                                                                    \
+    "sxtb16 %[v1], %[v1], ror #8\n\t"                                                            \
+    "strd %[a], %[v0], [%[qq]]\n\t"                                                              \
+    "add %[qq], %[qq], %[bs]\n\t"                                                                \
+    "strd %[a2], %[v1], [%[qq]]\n\t"                                                             \
+    "add %[qq], %[qq], %[bs]\n\t"
+#define KILN_C4_ROW(BODY)                                                                        \
+    __asm__ volatile("1: mov %[qq], %[q]\n\t"                                                    \
+                     "adds %[q], %[q], #8\n\t"                                                   \
+                     "mov %[n], %[pairs]\n\t"                                                    \
+                     "2: " BODY "subs %[n], %[n], #1\n\t"                                        \
+                     "bne 2b\n\t"                                                                \
+                     "subs %[npx], %[npx], #1\n\t"                                               \
+                     "bne 1b"                                                                     \
+                     : [v0] "=&r"(v0), [v1] "=&r"(v1), [a] "=&r"(a), [a2] "=&r"(a2),             \
+                       [qq] "=&r"(qq), [n] "=&r"(n), [s] "+r"(xr), [q] "+r"(q), [npx] "+r"(npx)  \
+                     : [bs] "r"(4 * bstep), [pairs] "r"(steps)                                    \
+                     : "cc", "memory")
+        if (by4)
+            KILN_C4_ROW(KILN_C4_TWO KILN_C4_TWO);
+        else
+            KILN_C4_ROW(KILN_C4_TWO);
+#undef KILN_C4_TWO
+#undef KILN_C4_ROW
         return;
     }
 #endif

@@ -122,40 +122,62 @@ static void expand_row(const kiln_conv_s8_params *p, const s2_pairs *k, const in
     if (n <= 0)
         return;
     const int8_t *x0 = xr + (size_t)(2 * k->full_lo - p->pad_l) * (size_t)p->in_c;
-    for (int32_t b = 0; b < nb; b++) {
-        const int8_t *s = x0 + 4 * b;
-        uint32_t *o = d + ((size_t)b * (size_t)k->n + (size_t)k->full_lo) * 4;
+    uint32_t *o = d + (size_t)k->full_lo * 4;
 #if KILN_HAS_DSP
-        /* Per pair: LDR, LDR, ADD, PKHBT, PKHTB, 4 SXTB16, STM (the
-         * compiler spilled and did not merge the stores). */
-        register uint32_t w0 __asm__("r8"), w1 __asm__("r9"), w2 __asm__("r10"), w3 __asm__("r11");
-        uint32_t v0, v1, cnt = (uint32_t)n;
-        __asm__ volatile("1: ldr %[v0], [%[s]]\n\t"
-                         "ldr %[v1], [%[s], %[c]]\n\t"
-                         "add %[s], %[s], %[c], lsl #1\n\t"
-                         "pkhbt %[w1], %[v0], %[v1], lsl #16\n\t"
-                         "pkhtb %[w3], %[v1], %[v0], asr #16\n\t"
-                         "sxtb16 %[w0], %[w1]\n\t"
-                         "sxtb16 %[w1], %[w1], ror #8\n\t"
-                         "sxtb16 %[w2], %[w3]\n\t"
-                         "sxtb16 %[w3], %[w3], ror #8\n\t"
-                         "stmia %[o]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                         "subs %[n], %[n], #1\n\t"
-                         "bne 1b"
-                         : [v0] "=&r"(v0), [v1] "=&r"(v1), [w0] "=&r"(w0), [w1] "=&r"(w1),
-                           [w2] "=&r"(w2), [w3] "=&r"(w3), [s] "+r"(s), [o] "+r"(o),
-                           [n] "+r"(cnt)
-                         : [c] "r"(p->in_c)
-                         : "cc", "memory");
+    /* Per pair: LDR, LDR, ADD, PKHBT, PKHTB, 4 SXTB16, STM; two pairs a
+     * loop step where n is even; the block loop in assembly too (in C it
+     * cost as much as three pairs: the compiler spilled). */
+    register uint32_t w0 __asm__("r8"), w1 __asm__("r9"), w2 __asm__("r10"), w3 __asm__("r11");
+    uint32_t v0, v1, s, cnt;
+    int32_t left = nb;
+    const int32_t gap = 16 * (k->n - n); /* bytes from a block's last full pair to the next's first */
+    const int32_t by2 = !(n & 1);
+    const uint32_t steps = (uint32_t)(by2 ? n >> 1 : n);
+#define KILN_S2_PAIR                                                                             \
+    "ldr %[v0], [%[s]]\n\t"                                                                      \
+    "ldr %[v1], [%[s], %[c]]\n\t"                                                                \
+    "add %[s], %[s], %[c], lsl #1\n\t"                                                           \
+    "pkhbt %[w1], %[v0], %[v1], lsl #16\n\t"                                                     \
+    "pkhtb %[w3], %[v1], %[v0], asr #16\n\t"                                                     \
+    "sxtb16 %[w0], %[w1]\n\t"                                                                    \
+    "sxtb16 %[w1], %[w1], ror #8\n\t"                                                            \
+    "sxtb16 %[w2], %[w3]\n\t"                                                                    \
+    "sxtb16 %[w3], %[w3], ror #8\n\t"                                                            \
+    "stmia %[o]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+#define KILN_S2_ROW(BODY)                                                                        \
+    __asm__ volatile("1: mov %[s], %[x]\n\t"                                                     \
+                     "mov %[k], %[steps]\n\t"                                                    \
+                     "2: " BODY "subs %[k], %[k], #1\n\t"                                        \
+                     "bne 2b\n\t"                                                                \
+                     "ldr %[v0], %[gap]\n\t"                                                     \
+                     "add %[o], %[o], %[v0]\n\t"                                                 \
+                     "adds %[x], %[x], #4\n\t"                                                   \
+                     "ldr %[v0], %[left]\n\t"                                                    \
+                     "subs %[v0], %[v0], #1\n\t"                                                 \
+                     "str %[v0], %[left]\n\t"                                                    \
+                     "bne 1b"                                                                     \
+                     : [v0] "=&r"(v0), [v1] "=&r"(v1), [w0] "=&r"(w0), [w1] "=&r"(w1),           \
+                       [w2] "=&r"(w2), [w3] "=&r"(w3), [s] "=&r"(s), [k] "=&r"(cnt),            \
+                       [x] "+r"(x0), [o] "+r"(o), [left] "+m"(left)                              \
+                     : [c] "r"(p->in_c), [steps] "r"(steps), [gap] "m"(gap)                      \
+                     : "cc", "memory")
+    if (by2)
+        KILN_S2_ROW(KILN_S2_PAIR KILN_S2_PAIR);
+    else
+        KILN_S2_ROW(KILN_S2_PAIR);
+#undef KILN_S2_PAIR
+#undef KILN_S2_ROW
 #else
-        for (int32_t j = 0; j < n; j++, s += 2 * p->in_c, o += 4) {
+    for (int32_t b = 0; b < nb; b++, o += 4 * k->n) {
+        const int8_t *s = x0 + 4 * b;
+        for (int32_t j = 0; j < n; j++, s += 2 * p->in_c) {
             uint32_t v0, v1;
             memcpy(&v0, s, 4);
             memcpy(&v1, s + p->in_c, 4);
-            pair_words(v0, v1, o);
+            pair_words(v0, v1, o + 4 * j);
         }
-#endif
     }
+#endif
 }
 
 /* One output row of every block in C (any output stage): rows r[ky] at
