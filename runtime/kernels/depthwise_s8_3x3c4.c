@@ -247,12 +247,13 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
 
 /* Frame (after push {r4-r11, lr}, sub sp, #32): [0] what the rows move
  * on by from one block's end to the next block's start (rblk - out_w x
- * STEP), [4] the same for the output (4 - out_w x ystep), [8] ystep,
- * [12] out_w, [16] the stream's end.  In the pixel loop: r0-r2 the rows
+ * STEP), [4] the same for the output (4 - out_w x ystep), [12] (out_w -
+ * 1) << 16 | ystep, [16] the stream's end.  In the pixel loop: r0-r2 the rows
  * (advanced by the stride), r3 the block's stream {bias[4], taps[9][2
  * words], chan[4]}, r4-r7 the accumulators of channels 0-3, r8/r9 input
  * words, r10/r11 weight words (then the requantization constants), r12
- * the output, lr the pixels left.  The pointers stay in registers from
+ * the output, lr the pixels left after this one << 16 | ystep (one UXTAH
+ * moves the output on, one SUBS counts).  The pointers stay in registers from
  * block to block: at small outputs the block loop is a tenth of the work. */
 #define KILN_DW4_FN(NAME, STEP, SH, SIGNED)                                                  \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
@@ -270,7 +271,9 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
     "    mul r10, r7, r8\n"                                                                   \
     "    rsb r10, r10, #4\n"                                                                  \
     "    strd r9, r10, [sp, #0]\n"                                                            \
-    "    strd r8, r7, [sp, #8]\n"                                                             \
+    "    sub r9, r7, #1\n"                                                                    \
+    "    orr r9, r8, r9, lsl #16\n"                                                           \
+    "    str r9, [sp, #12]\n"                                                                 \
     "    mov r11, #152\n"                                                                     \
     "    mla r6, r6, r11, r4\n"                                                               \
     "    str r6, [sp, #16]\n"                                                                 \
@@ -288,10 +291,9 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
     "    kiln_dw4_rq r5, 1, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r6, 2, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r7, 3, " SIGNED "\n"                                                     \
-    "    ldr r8, [sp, #8]\n"                                                                  \
-    "    add r12, r12, r8\n"                                                                  \
-    "    subs lr, lr, #1\n"                                                                   \
-    "    bne 2b\n"                                                                            \
+    "    uxtah r12, r12, lr\n"                                                                \
+    "    subs lr, lr, #0x10000\n"                                                             \
+    "    bpl 2b\n"                                                                            \
     "    ldrd r8, r9, [sp, #0]\n"                                                             \
     "    add r0, r0, r8\n"                                                                    \
     "    add r1, r1, r8\n"                                                                    \
@@ -362,7 +364,7 @@ void kiln_depthwise_conv_s8_3x3c4(const kiln_conv_s8_params *p, const int8_t *x,
     const uint32_t zpw = zp16 | zp16 << 16;
     const kiln_epi e = kiln_epi_of(&p->rq);
     int kind = 0; /* 1: relu, 2: short (the assembly's output stages) */
-    if (KILN_HAS_DSP && e.full)
+    if (KILN_HAS_DSP && e.full && p->out_c <= 0xffff && p->out_w <= 0x8000) /* lr's halves */
         kind = e.mode == KILN_RQ_SHORT_RELU ? 1 : e.mode == KILN_RQ_SHORT ? 2 : 0;
     (void)kind;
     /* The padding, once: the zero-point row, the ring's padding columns. */
