@@ -126,6 +126,7 @@ static const tfl_conv_entry converters[] = {
     {54, 2, tfl_prelu}, /* PRELU (float32; int8 refused by type) */
     {150, 2, tfl_gelu}, /* GELU (float32; int8 refused by type) */
     {128, 1, tfl_cumsum}, /* CUMSUM (float32; int8 refused by type) */
+    {107, 4, tfl_gather_nd}, /* GATHER_ND (constant indices; float32, int8 as an exact copy) */
 };
 
 static const tfl_conv_entry *find_converter(int32_t builtin)

@@ -160,5 +160,6 @@ bool tfl_broadcast_to(tfl_ctx *c);
 bool tfl_prelu(tfl_ctx *c);
 bool tfl_gelu(tfl_ctx *c);
 bool tfl_cumsum(tfl_ctx *c);
+bool tfl_gather_nd(tfl_ctx *c);
 
 #endif

@@ -10,8 +10,10 @@
  * The data-movement ops take int8 when input and output carry the same
  * per-tensor quantization (an exact copy, what TFLite-Micro requires);
  * PRELU, GELU and CUMSUM are float32 only: Kiln has no bit-exact copy of
- * TFLite-Micro's integer kernels for them.  GATHER_ND is not imported: the
- * IR has no op for it.  Never prints; fails via tfl_op_fail.
+ * TFLite-Micro's integer kernels for them.  GATHER_ND with constant indices
+ * becomes Reshape, Gather (of flat row indices worked out here), Reshape;
+ * with indices computed at run time it is refused (the IR has no op for
+ * it).  Never prints; fails via tfl_op_fail.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -274,5 +276,82 @@ bool tfl_cumsum(tfl_ctx *c)
     c->g->nodes[n].attr.axis = (int)(axis < 0 ? axis + r : axis);
     c->g->nodes[n].attr.exclusive = c->o.exclusive;
     c->g->nodes[n].attr.reverse = c->o.reverse;
+    return true;
+}
+
+enum { GATHER_ND_MAX_INDICES = 4096 };
+
+/* The flat row index of each index tuple of GATHER_ND's constant indices
+ * (k values each) into x's first k dims; refuses an out-of-range one. */
+static bool flat_rows(tfl_ctx *c, const int64_t *iv, int64_t m, int k, const int64_t *xs, int32_t *rows)
+{
+    for (int64_t j = 0; j < m; j++) {
+        int64_t r = 0;
+        for (int d = 0; d < k; d++) {
+            const int64_t v = iv[j * k + d];
+            if (v < 0 || v >= xs[d])
+                return tfl_op_fail(c, "index %lld of tuple %lld is out of range [0, %lld) for dim %d",
+                                   (long long)v, (long long)j, (long long)xs[d], d);
+            r = r * xs[d] + v;
+        }
+        rows[j] = (int32_t)r;
+    }
+    return true;
+}
+
+/* GATHER_ND: y[j..., rest] = x[indices[j...], rest]; with constant indices
+ * that is a Gather along axis 0 of x reshaped to [rows, rest]. */
+bool tfl_gather_nd(tfl_ctx *c)
+{
+    if (!tfl_check_arity(c, 2, 2, 1))
+        return false;
+    const int x = tfl_in(c, 0), ix = x < 0 ? -1 : tfl_in(c, 1), y = ix < 0 ? -1 : tfl_out(c, 0);
+    if (y < 0 || !copy_form(c, x, y))
+        return false;
+    const ir_tensor *it = tfl_t(c, ix);
+    if (!ir_is_const(it))
+        return tfl_op_fail(c, "unsupported: GATHER_ND with indices '%s' computed at run time (Kiln takes "
+                           "constant indices only; the IR has no gather-by-tuple op)", it->name);
+    const int xr = tfl_t(c, x)->rank, ir = it->rank;
+    int64_t xs[IR_MAX_DIMS];
+    memcpy(xs, tfl_t(c, x)->shape, sizeof xs);
+    const int k = ir > 0 ? (int)it->shape[ir - 1] : 0;
+    if (ir < 1 || k < 1 || k > xr)
+        return tfl_op_fail(c, "indices need rank >= 1 and a last dim in [1, %d] (the input's rank)", xr);
+    int64_t out[IR_MAX_DIMS], m = 1, rows = 1;
+    int orank = 0;
+    for (int d = 0; d < ir - 1; d++)
+        m *= out[orank++] = it->shape[d];
+    for (int d = k; d < xr; d++)
+        out[orank++] = xs[d];
+    if (m < 1)
+        return tfl_op_fail(c, "indices '%s' hold no index tuple", it->name);
+    if (orank > IR_MAX_DIMS || !check_out(c, y, orank, out))
+        return orank > IR_MAX_DIMS ? tfl_op_fail(c, "the output would have rank %d", orank) : false;
+    int64_t *iv = xmalloc(GATHER_ND_MAX_INDICES * sizeof *iv);
+    int nv;
+    int32_t *flat = xmalloc((size_t)(m > 0 ? m : 1) * sizeof *flat);
+    bool ok = tfl_const_ints(c, 1, iv, GATHER_ND_MAX_INDICES, &nv, "indices") && flat_rows(c, iv, m, k, xs, flat);
+    free(iv);
+    if (!ok) {
+        free(flat);
+        return false;
+    }
+    for (int d = 0; d < k; d++)
+        rows *= xs[d];
+    int64_t s1[IR_MAX_DIMS], s2[IR_MAX_DIMS];
+    s1[0] = rows;
+    s2[0] = m;
+    for (int d = k; d < xr; d++)
+        s1[1 + d - k] = s2[1 + d - k] = xs[d];
+    const int r1 = 1 + xr - k;
+    const int xf = tfl_temp(c, x, "_rows", r1, s1), g = tfl_temp(c, y, "_gathered", r1, s2);
+    const int fi = const_tensor(c, y, "_flat_indices", IR_DT_S32, 1, &m, flat, (size_t)m * sizeof *flat);
+    free(flat);
+    const int in[2] = {xf, fi};
+    tfl_node(c, IR_OP_RESHAPE, 1, &x, 1, &xf);
+    const int n = tfl_node(c, IR_OP_GATHER, 2, in, 1, &g);
+    c->g->nodes[n].attr.axis = 0;
+    tfl_node(c, IR_OP_RESHAPE, 1, &g, 1, &y);
     return true;
 }

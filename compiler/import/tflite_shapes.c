@@ -52,7 +52,7 @@ enum {  /* builtins named only here (schema.fbs values) */
     B_LOGICAL_AND = 86, B_LOGICAL_NOT = 87, B_REDUCE_MIN = 89, B_SQUARE = 92,
     B_SQUARED_DIFFERENCE = 99, B_ABS = 101, B_CEIL = 104, B_COS = 108, B_ELU = 111, B_ROUND = 116,
     B_SELECT_V2 = 123, B_BATCH_MATMUL = 126, B_DEPTH_TO_SPACE = 5, B_SPACE_TO_DEPTH = 26, B_PRELU = 54,
-    B_TILE = 69, B_CUMSUM = 128, B_BROADCAST_TO = 130, B_GELU = 150
+    B_TILE = 69, B_GATHER_ND = 107, B_CUMSUM = 128, B_BROADCAST_TO = 130, B_GELU = 150
 };
 
 /* "[1,1280]" into buf. */
@@ -827,6 +827,20 @@ static bool rule_broadcast_to(tfl_ctx *c, const tshape *x, tshape *y)
     return bcast(c, x, &s, y);
 }
 
+/* GATHER_ND: indices' dims but the last, then x's dims past that many. */
+static bool rule_gather_nd(tfl_ctx *c, const tshape *x, const tshape *idx, tshape *y)
+{
+    const int k = idx->rank > 0 ? (int)idx->d[idx->rank - 1] : 0;
+    if (idx->rank < 1 || k < 1 || k > x->rank || idx->rank - 1 + x->rank - k > IR_MAX_DIMS)
+        return tfl_op_fail(c, "indices need rank >= 1 and a last dim in [1, %d] (the input's rank)", x->rank);
+    y->rank = 0;
+    for (int d = 0; d < idx->rank - 1; d++)
+        y->d[y->rank++] = idx->d[d];
+    for (int d = k; d < x->rank; d++)
+        y->d[y->rank++] = x->d[d];
+    return true;
+}
+
 static bool is_same_shape_op(int32_t b)
 {
     switch (b) {
@@ -881,6 +895,7 @@ static bool rule(tfl_ctx *c, const tshape *in, tshape *y, bool *known)
     case B_SELECT: *y = in[1]; return true;
     case B_DEPTH_TO_SPACE: case B_SPACE_TO_DEPTH: return rule_depth_space(c, &in[0], y);
     case B_TILE: return rule_tile(c, &in[0], y);
+    case B_GATHER_ND: return rule_gather_nd(c, &in[0], &in[1], y);
     case B_BROADCAST_TO: return rule_broadcast_to(c, &in[0], y);
     case B_SELECT_V2: { tshape t; return bcast(c, &in[0], &in[1], &t) && bcast(c, &t, &in[2], y); }
     case B_SHAPE: y->rank = 1; y->d[0] = in[0].rank; return true;

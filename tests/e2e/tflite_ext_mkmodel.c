@@ -12,7 +12,8 @@
  * IR: DEPTH_TO_SPACE / SPACE_TO_DEPTH (block 2, several channels), TILE on
  * two axes, BROADCAST_TO, PRELU with per-channel alpha, GELU (exact and
  * tanh), CUMSUM (plain; exclusive + reverse); the data-movement ones also
- * in int8 (same quantization in and out), and an int8 PRELU to refuse.  Builtin codes and option tables are schema.fbs's.
+ * in int8 (same quantization in and out), GATHER_ND with constant indices
+ * (float32, int8), and an int8 PRELU and a run-time-indices GATHER_ND to refuse.  Builtin codes and option tables are schema.fbs's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,19 @@ static void cumsum(const char *dir, const char *name, int32_t axis, int exclusiv
     fails += !tb_write(&m, dir, name);
 }
 
+/* GATHER_ND (107) x [3,4,2] at index pairs {2,1},{0,3},{1,0} -> [3,2]; the
+ * indices a constant, or (dyn) a graph input, which Kiln refuses. */
+static void gather_nd(const char *dir, const char *name, int type, int dyn)
+{
+    static const int32_t idx[6] = {2, 1, 0, 3, 1, 0};
+    tb_tensor t[3] = {{"x", type, 3, {3, 4, 2}, 0, type == I8, {0.02f}, {7}}, {"idx", I32, 2, {3, 2}, !dyn},
+                      {"y", type, 2, {3, 2}, 0, type == I8, {0.02f}, {7}}};
+    tb_op op = {107, 1, 2, {0, 1}, 1, {2}};
+    tb_buf bufs[2] = {{0}, {idx, sizeof idx, false}};
+    tb_model m = {3, t, 1, &op, dyn ? 1 : 2, dyn ? NULL : bufs, dyn ? 2 : 1, {0, 1}, 1, {2}};
+    fails += !tb_write(&m, dir, name);
+}
+
 static void more_models(const char *d)
 {
     static const int32_t d2s_x[4] = {1, 2, 3, 8}, d2s_y[4] = {1, 4, 6, 2};
@@ -138,6 +152,9 @@ static void more_models(const char *d)
     gelu(d, "gelu_tanh.tflite", 1);
     cumsum(d, "cumsum.tflite", 0, 0, 0);
     cumsum(d, "cumsum_excl_rev.tflite", -1, 1, 1);
+    gather_nd(d, "gather_nd.tflite", F32, 0);
+    gather_nd(d, "i8_gather_nd.tflite", I8, 0);
+    gather_nd(d, "gather_nd_dynamic.tflite", F32, 1);
 }
 
 int main(int argc, char **argv)

@@ -5,9 +5,10 @@
 # outputs computed here by NumPy (an independent reference): float math,
 # POW/DIV/SQUARED_DIFFERENCE/MAXIMUM, comparisons into bool, LOGICAL_*,
 # SELECT_V2, SUM/REDUCE_MAX, ARG_MAX, GATHER, BATCH_MATMUL, DEPTH_TO_SPACE,
-# SPACE_TO_DEPTH, TILE, BROADCAST_TO, PRELU, GELU, CUMSUM.  The int8
-# data-movement models (i8_*) must match at 0 LSB; an int8 LOG and an int8
-# PRELU must be refused (exit 2) naming the op.
+# SPACE_TO_DEPTH, TILE, BROADCAST_TO, PRELU, GELU, CUMSUM, GATHER_ND.  The
+# int8 data-movement models (i8_*) must match at 0 LSB; an int8 LOG, an int8
+# PRELU and a GATHER_ND with run-time indices must be refused (exit 2)
+# naming the op.
 set -u
 cd "$(dirname "$0")/../.."
 KILN=${KILN:-$PWD/build/kiln}
@@ -108,6 +109,11 @@ ex = np.zeros_like(xc)                    # exclusive + reverse: the sum of what
 for j in range(4):
     ex[:, j] = xc[:, j + 1:].sum(axis=1)
 save("cumsum_excl_rev", [xc], ex)
+pairs = [(2, 1), (0, 3), (1, 0)]
+xn = rng.uniform(-1, 1, (3, 4, 2)).astype(f32)
+qn = i8((3, 4, 2))
+save("gather_nd", [xn], np.stack([xn[i, j] for i, j in pairs]))
+save("i8_gather_nd", [qn], np.stack([qn[i, j] for i, j in pairs]))
 PY
 
 pass=0 fail=0
@@ -129,5 +135,9 @@ else fail=$((fail+1)); echo "FAIL int8 LOG must be refused: rc=$rc $(cat "$tmp/r
 "$KILN" generate "$tmp/prelu_int8.tflite" -o "$tmp/out" >"$tmp/run.txt" 2>&1; rc=$?
 if [ $rc -eq 2 ] && grep -q 'PRELU v1): unsupported: PRELU on quantized int8' "$tmp/run.txt"; then pass=$((pass+1))
 else fail=$((fail+1)); echo "FAIL int8 PRELU must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
+"$KILN" generate "$tmp/gather_nd_dynamic.tflite" -o "$tmp/out" >"$tmp/run.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && grep -q 'GATHER_ND v1): unsupported: GATHER_ND with indices .idx. computed at run time' "$tmp/run.txt"
+then pass=$((pass+1))
+else fail=$((fail+1)); echo "FAIL GATHER_ND with run-time indices must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
 echo "summary: $pass/$((pass+fail)) TFLite extended-op models match NumPy or are refused as required"
-[ $fail -eq 0 ] && [ $pass -ge 44 ]
+[ $fail -eq 0 ] && [ $pass -ge 48 ]
