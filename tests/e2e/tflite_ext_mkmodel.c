@@ -136,6 +136,42 @@ static void gather_nd(const char *dir, const char *name, int type, int dyn)
     fails += !tb_write(&m, dir, name);
 }
 
+/* A chain whose input height is -1 in its shape_signature, for the output
+ * shape rules under --shape: x [1,-1,6,3] -> SPACE_TO_DEPTH 2 -> DEPTH_TO_SPACE
+ * 2 -> TILE {1,1,2,1} -> PRELU (alpha [3]) -> CUMSUM axis 1 (exclusive) ->
+ * GELU -> GATHER_ND {{0}} -> y [1,-1,12,3]. */
+static void chain(const char *dir)
+{
+    static const int32_t mult[4] = {1, 1, 2, 1}, axis[1] = {1}, idx[1] = {0};
+    static const float alpha[3] = {0.25f, -0.5f, 2.0f};
+    tb_tensor t[13] = {
+        {.name = "x", .type = F32, .rank = 4, .shape = {1, 4, 6, 3}, .sig_rank = 4, .sig = {1, -1, 6, 3}},
+        {.name = "s2d", .type = F32, .rank = 4, .shape = {1, 2, 3, 12}, .sig_rank = 4, .sig = {1, -1, 3, 12}},
+        {.name = "d2s", .type = F32, .rank = 4, .shape = {1, 4, 6, 3}, .sig_rank = 4, .sig = {1, -1, 6, 3}},
+        {.name = "multiples", .type = I32, .rank = 1, .shape = {4}, .buffer = 1},
+        {.name = "tiled", .type = F32, .rank = 4, .shape = {1, 4, 12, 3}, .sig_rank = 4,
+         .sig = {1, -1, 12, 3}},
+        {.name = "alpha", .type = F32, .rank = 1, .shape = {3}, .buffer = 2},
+        {.name = "prelu", .type = F32, .rank = 4, .shape = {1, 4, 12, 3}, .sig_rank = 4,
+         .sig = {1, -1, 12, 3}},
+        {.name = "axis", .type = I32, .rank = 0, .buffer = 3},
+        {.name = "cumsum", .type = F32, .rank = 4, .shape = {1, 4, 12, 3}, .sig_rank = 4,
+         .sig = {1, -1, 12, 3}},
+        {.name = "gelu", .type = F32, .rank = 4, .shape = {1, 4, 12, 3}, .sig_rank = 4,
+         .sig = {1, -1, 12, 3}},
+        {.name = "idx", .type = I32, .rank = 2, .shape = {1, 1}, .buffer = 4},
+        {.name = "y", .type = F32, .rank = 4, .shape = {1, 4, 12, 3}, .sig_rank = 4, .sig = {1, -1, 12, 3}},
+    };
+    tb_op ops[7] = {{26, 1, 1, {0}, 1, {1}, 19, 1, {{0, 4, 2, 0}}}, {5, 1, 1, {1}, 1, {2}, 94, 1, {{0, 4, 2, 0}}},
+                    {69, 1, 2, {2, 3}, 1, {4}}, {54, 1, 2, {4, 5}, 1, {6}},
+                    {128, 1, 2, {6, 7}, 1, {8}, 102, 1, {{0, 1, 1, 0}}}, {150, 1, 1, {8}, 1, {9}},
+                    {107, 1, 2, {9, 10}, 1, {11}}};
+    tb_buf bufs[5] = {{0}, {mult, sizeof mult, false}, {alpha, sizeof alpha, false}, {axis, sizeof axis, false},
+                      {idx, sizeof idx, false}};
+    tb_model m = {12, t, 7, ops, 5, bufs, 1, {0}, 1, {11}};
+    fails += !tb_write(&m, dir, "chain_dyn.tflite");
+}
+
 static void more_models(const char *d)
 {
     static const int32_t d2s_x[4] = {1, 2, 3, 8}, d2s_y[4] = {1, 4, 6, 2};
@@ -155,6 +191,7 @@ static void more_models(const char *d)
     gather_nd(d, "gather_nd.tflite", F32, 0);
     gather_nd(d, "i8_gather_nd.tflite", I8, 0);
     gather_nd(d, "gather_nd_dynamic.tflite", F32, 1);
+    chain(d);
 }
 
 int main(int argc, char **argv)
