@@ -37,16 +37,6 @@ static bool copy_form(tfl_ctx *c, int x, int y)
                        ir_dtype_name(a->dtype), a->name, ir_dtype_name(b->dtype), b->name);
 }
 
-static bool float_only(tfl_ctx *c, int t)
-{
-    const ir_tensor *x = tfl_t(c, t);
-    if (x->dtype == IR_DT_F32 && x->q.n == 0)
-        return true;
-    return tfl_op_fail(c, "unsupported: %s on %s%s tensor '%s' (Kiln computes %s in float32 only; it does not "
-                       "reproduce TFLite-Micro's integer kernel bit-exactly)", c->op_name,
-                       x->q.n ? "quantized " : "", ir_dtype_name(x->dtype), x->name, c->op_name);
-}
-
 /* y's shape must be the one the op computes. */
 static bool check_out(tfl_ctx *c, int y, int rank, const int64_t *shape)
 {
@@ -221,7 +211,7 @@ bool tfl_prelu(tfl_ctx *c)
     if (!tfl_check_arity(c, 2, 2, 1))
         return false;
     const int x = tfl_in(c, 0), a = x < 0 ? -1 : tfl_in(c, 1), y = a < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !float_only(c, x) || !float_only(c, a) || !float_only(c, y))
+    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, a) || !tfl_float_only(c, y))
         return false;
     int r;
     int64_t shape[IR_MAX_DIMS], xs[IR_MAX_DIMS];
@@ -249,7 +239,7 @@ bool tfl_gelu(tfl_ctx *c)
     if (!tfl_check_arity(c, 1, 1, 1))
         return false;
     const int x = tfl_in(c, 0), y = x < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !float_only(c, x) || !float_only(c, y) ||
+    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, y) ||
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     tfl_node(c, c->o.approximate ? IR_OP_GELU_TANH : IR_OP_GELU, 1, &x, 1, &y);
@@ -266,7 +256,7 @@ bool tfl_cumsum(tfl_ctx *c)
     if (x < 0 || !tfl_const_ints(c, 1, &axis, 1, &na, "axis"))
         return false;
     const int y = tfl_out(c, 0);
-    if (y < 0 || !float_only(c, x) || !float_only(c, y) ||
+    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, y) ||
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     const int r = tfl_t(c, x)->rank;
