@@ -119,6 +119,14 @@ static const tfl_conv_entry converters[] = {
     {126, 4, tfl_ext_batch_matmul}, /* BATCH_MATMUL (extended set; integer versions refused by type) */
     {53, 6, tfl_ext_cast}, /* CAST (extended set; integer versions refused by type) */
     {77, 1, tfl_ext_shape}, /* SHAPE (extended set; integer versions refused by type) */
+    {5, 2, tfl_depth_space}, /* DEPTH_TO_SPACE (float32; int8 as an exact copy) */
+    {26, 2, tfl_depth_space}, /* SPACE_TO_DEPTH (float32; int8 as an exact copy) */
+    {69, 3, tfl_tile}, /* TILE (float32; int8 as an exact copy) */
+    {130, 3, tfl_broadcast_to}, /* BROADCAST_TO (float32; int8 as an exact copy) */
+    {54, 2, tfl_prelu}, /* PRELU (float32; int8 refused by type) */
+    {150, 2, tfl_gelu}, /* GELU (float32; int8 refused by type) */
+    {128, 1, tfl_cumsum}, /* CUMSUM (float32; int8 refused by type) */
+    {107, 4, tfl_gather_nd}, /* GATHER_ND (constant indices; float32, int8 as an exact copy) */
 };
 
 static const tfl_conv_entry *find_converter(int32_t builtin)

@@ -152,5 +152,16 @@ bool tfl_ext_gather(tfl_ctx *c);
 bool tfl_ext_batch_matmul(tfl_ctx *c);
 bool tfl_ext_cast(tfl_ctx *c);
 bool tfl_ext_shape(tfl_ctx *c);
+/* float32 without quantization, else refused naming the op (no bit-exact integer kernel). */
+bool tfl_float_only(tfl_ctx *c, int t);
+
+/* tflite_ops_more.c: builtins imported into the IR of their ONNX counterparts */
+bool tfl_depth_space(tfl_ctx *c);
+bool tfl_tile(tfl_ctx *c);
+bool tfl_broadcast_to(tfl_ctx *c);
+bool tfl_prelu(tfl_ctx *c);
+bool tfl_gelu(tfl_ctx *c);
+bool tfl_cumsum(tfl_ctx *c);
+bool tfl_gather_nd(tfl_ctx *c);
 
 #endif

@@ -29,7 +29,7 @@ enum {
     B_SELECT_V2 = 123, B_BATCH_MATMUL = 126
 };
 
-static bool float_only(tfl_ctx *c, int t)
+bool tfl_float_only(tfl_ctx *c, int t)
 {
     const ir_tensor *x = tfl_t(c, t);
     if (x->dtype == IR_DT_F32 && x->q.n == 0)
@@ -88,7 +88,7 @@ bool tfl_ext_unary(tfl_ctx *c)
     }
     const bool abs_s8 = (c->builtin == B_ABS || c->builtin == B_RSQRT || c->builtin == B_ELU) && int8_form(c, x) &&
                         int8_form(c, y);
-    if ((!abs_s8 && (!float_only(c, x) || !float_only(c, y))) || !same_elems(c, x, y))
+    if ((!abs_s8 && (!tfl_float_only(c, x) || !tfl_float_only(c, y))) || !same_elems(c, x, y))
         return false;
     ir_op op;
     switch (c->builtin) {
@@ -151,7 +151,7 @@ bool tfl_ext_binary(tfl_ctx *c)
         tfl_node(c, IR_OP_SQUARED_DIFFERENCE, 2, in, 1, &y);     /* TFLM's integer kernel */
         return true;
     }
-    if (!float_only(c, a) || !float_only(c, b) || !float_only(c, y))
+    if (!tfl_float_only(c, a) || !tfl_float_only(c, b) || !tfl_float_only(c, y))
         return false;
     if (c->builtin == B_SQUARED_DIFFERENCE) {
         int d = tfl_temp(c, y, "diff", ty->rank, ty->shape);
@@ -203,7 +203,7 @@ bool tfl_ext_reduce(tfl_ctx *c)
         return false;
     const bool minmax_s8 = (c->builtin == B_REDUCE_MAX || c->builtin == B_REDUCE_MIN) && int8_form(c, x) &&
                            int8_form(c, y);
-    if (!minmax_s8 && (!float_only(c, x) || !float_only(c, y)))
+    if (!minmax_s8 && (!tfl_float_only(c, x) || !tfl_float_only(c, y)))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *yt = tfl_t(c, y);
     uint32_t mask = 0;
@@ -239,7 +239,7 @@ bool tfl_ext_arg(tfl_ctx *c)
     if (y < 0)
         return false;
     const bool arg_s8 = int8_form(c, x);
-    if (!arg_s8 && !float_only(c, x))
+    if (!arg_s8 && !tfl_float_only(c, x))
         return false;
     const ir_tensor *xt = tfl_t(c, x), *yt = tfl_t(c, y);
     if (na != 1 || (axis < 0 ? axis + xt->rank : axis) < 0 || (axis < 0 ? axis + xt->rank : axis) >= xt->rank)
@@ -289,7 +289,7 @@ bool tfl_ext_batch_matmul(tfl_ctx *c)
      * (int32 sums of offset products, MultiplyByQuantizedMultiplier by
      * double(s_a) * double(s_b) / double(s_y)). */
     const bool s8 = int8_form(c, a) && int8_form(c, b) && int8_form(c, y);
-    if (!s8 && (!float_only(c, a) || !float_only(c, b) || !float_only(c, y)))
+    if (!s8 && (!tfl_float_only(c, a) || !tfl_float_only(c, b) || !tfl_float_only(c, y)))
         return false;
     if (c->o.adj_x || c->o.adj_y)
         return tfl_op_fail(c, "unsupported: BATCH_MATMUL with adj_x/adj_y (transposed operands)");

@@ -231,7 +231,8 @@ enum {
     OPT_TRANSPOSE = 26, OPT_REDUCER = 27, OPT_SUB = 28, OPT_SQUEEZE = 30, OPT_STRIDED_SLICE = 32,
     OPT_SPLIT = 35, OPT_DEQUANTIZE = 38, OPT_MAXMIN = 39, OPT_PADV2 = 43,
     OPT_TRANSPOSE_CONV = 49, OPT_LEAKY_RELU = 75, OPT_SPLIT_V = 79, OPT_QUANTIZE = 89,
-    OPT_HARD_SWISH = 91, OPT_GATHER = 23, OPT_BATCH_MATMUL = 101, OPT_DIV = 29
+    OPT_HARD_SWISH = 91, OPT_GATHER = 23, OPT_BATCH_MATMUL = 101, OPT_DIV = 29,
+    OPT_SPACE_TO_DEPTH = 19, OPT_DEPTH_TO_SPACE = 94, OPT_CUMSUM = 102, OPT_GELU = 116
 };
 
 static int expected_options(int32_t builtin)
@@ -255,6 +256,10 @@ static int expected_options(int32_t builtin)
     case 36: return OPT_GATHER;
     case 42: return OPT_DIV;
     case 126: return OPT_BATCH_MATMUL;
+    case 5: return OPT_DEPTH_TO_SPACE;
+    case 26: return OPT_SPACE_TO_DEPTH;
+    case 128: return OPT_CUMSUM;
+    case 150: return OPT_GELU;
     case TFL_OP_SUB: return OPT_SUB;
     case TFL_OP_SQUEEZE: return OPT_SQUEEZE;
     case TFL_OP_STRIDED_SLICE: return OPT_STRIDED_SLICE;
@@ -344,6 +349,16 @@ bool tfl_get_options(tfl_model *m, const tfl_operator *op, int32_t builtin, tfl_
         break;
     case OPT_BATCH_MATMUL:
         ok = fb_get_bool(r, t, 0, false, &o->adj_x) && fb_get_bool(r, t, 1, false, &o->adj_y);
+        break;
+    case OPT_DEPTH_TO_SPACE:
+    case OPT_SPACE_TO_DEPTH:
+        ok = fb_get_i32(r, t, 0, 0, &o->block_size);
+        break;
+    case OPT_CUMSUM:
+        ok = fb_get_bool(r, t, 0, false, &o->exclusive) && fb_get_bool(r, t, 1, false, &o->reverse);
+        break;
+    case OPT_GELU:
+        ok = fb_get_bool(r, t, 0, false, &o->approximate);
         break;
     case OPT_SQUEEZE:
         ok = fb_get_vec(r, t, 0, 4, &o->squeeze_dims, NULL);

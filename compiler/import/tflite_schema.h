@@ -124,6 +124,9 @@ typedef struct tfl_opts {
     int32_t rank;                   /* SVDF */
     int32_t batch_dims;             /* Gather (axis above) */
     bool adj_x, adj_y;              /* BatchMatMul */
+    int32_t block_size;             /* DepthToSpace, SpaceToDepth */
+    bool exclusive, reverse;        /* Cumsum */
+    bool approximate;               /* Gelu */
 } tfl_opts;
 
 /* Opens a model.  On failure err says what is wrong with the file. */

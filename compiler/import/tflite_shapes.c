@@ -51,7 +51,8 @@ enum {  /* builtins named only here (schema.fbs values) */
     B_POW = 78, B_ARG_MIN = 79, B_REDUCE_PROD = 81, B_REDUCE_MAX = 82, B_LOGICAL_OR = 84,
     B_LOGICAL_AND = 86, B_LOGICAL_NOT = 87, B_REDUCE_MIN = 89, B_SQUARE = 92,
     B_SQUARED_DIFFERENCE = 99, B_ABS = 101, B_CEIL = 104, B_COS = 108, B_ELU = 111, B_ROUND = 116,
-    B_SELECT_V2 = 123, B_BATCH_MATMUL = 126
+    B_SELECT_V2 = 123, B_BATCH_MATMUL = 126, B_DEPTH_TO_SPACE = 5, B_SPACE_TO_DEPTH = 26, B_PRELU = 54,
+    B_TILE = 69, B_GATHER_ND = 107, B_CUMSUM = 128, B_BROADCAST_TO = 130, B_GELU = 150
 };
 
 /* "[1,1280]" into buf. */
@@ -783,6 +784,63 @@ static bool rule_batch_matmul(tfl_ctx *c, const tshape *a, const tshape *b, tsha
     return true;
 }
 
+/* DEPTH_TO_SPACE / SPACE_TO_DEPTH on NHWC by block_size. */
+static bool rule_depth_space(tfl_ctx *c, const tshape *x, tshape *y)
+{
+    const int64_t b = c->o.block_size;
+    if (x->rank != 4 || b < 1)
+        return tfl_op_fail(c, "needs a 4-D NHWC input and block_size >= 1");
+    *y = *x;
+    if (c->builtin == B_DEPTH_TO_SPACE) {
+        if (x->d[3] % (b * b))
+            return tfl_op_fail(c, "channels %lld are not a multiple of block_size^2", (long long)x->d[3]);
+        y->d[1] *= b, y->d[2] *= b, y->d[3] /= b * b;
+    } else {
+        if (x->d[1] % b || x->d[2] % b)
+            return tfl_op_fail(c, "height and width are not multiples of block_size %lld", (long long)b);
+        y->d[1] /= b, y->d[2] /= b, y->d[3] *= b * b;
+    }
+    return true;
+}
+
+/* TILE: each dim times its multiple. */
+static bool rule_tile(tfl_ctx *c, const tshape *x, tshape *y)
+{
+    int64_t m[IR_MAX_DIMS];
+    int n;
+    if (!const_ints(c, 1, m, IR_MAX_DIMS, &n, "multiples"))
+        return false;
+    if (n != x->rank)
+        return tfl_op_fail(c, "multiples has %d entries for an input of rank %d", n, x->rank);
+    *y = *x;
+    for (int d = 0; d < n; d++)
+        y->d[d] *= m[d];
+    return true;
+}
+
+/* BROADCAST_TO: the input broadcast with the shape given. */
+static bool rule_broadcast_to(tfl_ctx *c, const tshape *x, tshape *y)
+{
+    tshape s;
+    if (!const_ints(c, 1, s.d, IR_MAX_DIMS, &s.rank, "shape"))
+        return false;
+    return bcast(c, x, &s, y);
+}
+
+/* GATHER_ND: indices' dims but the last, then x's dims past that many. */
+static bool rule_gather_nd(tfl_ctx *c, const tshape *x, const tshape *idx, tshape *y)
+{
+    const int k = idx->rank > 0 ? (int)idx->d[idx->rank - 1] : 0;
+    if (idx->rank < 1 || k < 1 || k > x->rank || idx->rank - 1 + x->rank - k > IR_MAX_DIMS)
+        return tfl_op_fail(c, "indices need rank >= 1 and a last dim in [1, %d] (the input's rank)", x->rank);
+    y->rank = 0;
+    for (int d = 0; d < idx->rank - 1; d++)
+        y->d[y->rank++] = idx->d[d];
+    for (int d = k; d < x->rank; d++)
+        y->d[y->rank++] = x->d[d];
+    return true;
+}
+
 static bool is_same_shape_op(int32_t b)
 {
     switch (b) {
@@ -790,7 +848,7 @@ static bool is_same_shape_op(int32_t b)
     case TFL_OP_HARD_SWISH: case TFL_OP_LEAKY_RELU: case TFL_OP_QUANTIZE: case TFL_OP_DEQUANTIZE:
     case TFL_OP_SOFTMAX: case B_ABS: case B_NEG: case B_EXP: case B_LOG: case B_SQRT: case B_RSQRT:
     case B_SQUARE: case B_SIN: case B_COS: case B_CEIL: case B_FLOOR: case B_ROUND: case B_ELU:
-    case B_LOGICAL_NOT: case B_CAST:
+    case B_LOGICAL_NOT: case B_CAST: case B_GELU: case B_CUMSUM: case B_PRELU:
         return true;
     default:
         return false;
@@ -835,6 +893,10 @@ static bool rule(tfl_ctx *c, const tshape *in, tshape *y, bool *known)
     case B_GATHER: return rule_gather(c, &in[0], &in[1], y);
     case B_BATCH_MATMUL: return rule_batch_matmul(c, &in[0], &in[1], y);
     case B_SELECT: *y = in[1]; return true;
+    case B_DEPTH_TO_SPACE: case B_SPACE_TO_DEPTH: return rule_depth_space(c, &in[0], y);
+    case B_TILE: return rule_tile(c, &in[0], y);
+    case B_GATHER_ND: return rule_gather_nd(c, &in[0], &in[1], y);
+    case B_BROADCAST_TO: return rule_broadcast_to(c, &in[0], y);
     case B_SELECT_V2: { tshape t; return bcast(c, &in[0], &in[1], &t) && bcast(c, &t, &in[2], y); }
     case B_SHAPE: y->rank = 1; y->d[0] = in[0].rank; return true;
     case TFL_OP_TRANSPOSE_CONV: {
