@@ -86,7 +86,7 @@ refuse() { # name, expected message (ERE), args...
     if [ $rc = 2 ] && grep -qE "$want" "$tmp/log"; then ok "$name: exit 2, $(grep -m1 -E "$want" "$tmp/log" | cut -c1-110)"
     else bad "$name: exit $rc"; tail -3 "$tmp/log" | sed 's/^/     /'; fi
 }
-refuse "a second --input" "1 input but 2 --input files" --input "$R/seed1.in" --input "$R/seed2.in"
+refuse "a second --input" "1 input but 2 --input files|2 input values given, but the model declares 1 input" --input "$R/seed1.in" --input "$R/seed2.in"
 head -c 489 "$R/seed1.in" >"$tmp/short.in"
 refuse "an input of the wrong size" "short.in' has 489 bytes" --input "$tmp/short.in"
 refuse "a batch of the wrong shape" "in3bad.npy' has shape \[3,49,10\]" --input "$tmp/in3bad.npy"
