@@ -21,12 +21,14 @@ for sig in TERM HUP; do
     TMPDIR="$tmp/$sig" "$KILN" validate $M --target qemu --samples 2000 >"$tmp/$sig.log" 2>&1 &
     pid=$!
     # Wait until the work directory holds generated code, then signal.
+    # Wait until the emulator runs (then the samples are under way), or at
+    # least generated code exists; signal at once instead of after a fixed
+    # sleep, which a loaded machine once outlasted.
     for ((i = 0; i < 600; i++)); do
-        compgen -G "$tmp/$sig/kiln-validate-*/*.c" >/dev/null && break
+        pgrep -P $pid qemu-system-arm >/dev/null && break
         sleep 0.1
     done
     compgen -G "$tmp/$sig/kiln-validate-*" >/dev/null || bad "SIG$sig: no work directory appeared"
-    sleep 0.5
     kill -$sig $pid
     wait $pid
     rc=$?
