@@ -38,29 +38,33 @@ size_t kiln_depthwise_conv_s8_packed_scratch_size(const kiln_conv_s8_params *p)
     return 4; /* none needed; the planner wants a size > 0 */
 }
 
-/* acc[0..3] (channels 0..3 of a block) += the 4 int8 channels of input
- * word x times the tap's weight words w[0] = [w_c0 w_c2], w[1] = [w_c1 w_c3]. */
-static KILN_ALWAYS_INLINE void mac4(uint32_t x, const uint32_t *w, int32_t acc[4])
+/* The 4 accumulators of a block: channels 0..3. */
+typedef struct dwp_acc {
+    int32_t a0, a1, a2, a3;
+} dwp_acc;
+
+/* acc += the 4 int8 channels of input word x times the tap's weight words
+ * w0 = [w_c0 w_c2], w1 = [w_c1 w_c3]. */
+static KILN_ALWAYS_INLINE void mac4(uint32_t x, uint32_t w0, uint32_t w1, dwp_acc *a)
 {
 #if KILN_HAS_DSP
-    uint32_t e, o, w0, w1;
+    uint32_t e, o;
     __asm__("sxtb16 %0, %1" : "=r"(e) : "r"(x));
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(o) : "r"(x));
-    w0 = w[0], w1 = w[1];
-    __asm__("smlabb %0, %1, %2, %0" : "+r"(acc[0]) : "r"(e), "r"(w0));
-    __asm__("smlatt %0, %1, %2, %0" : "+r"(acc[2]) : "r"(e), "r"(w0));
-    __asm__("smlabb %0, %1, %2, %0" : "+r"(acc[1]) : "r"(o), "r"(w1));
-    __asm__("smlatt %0, %1, %2, %0" : "+r"(acc[3]) : "r"(o), "r"(w1));
+    __asm__("smlabb %0, %1, %2, %0" : "+r"(a->a0) : "r"(e), "r"(w0));
+    __asm__("smlatt %0, %1, %2, %0" : "+r"(a->a2) : "r"(e), "r"(w0));
+    __asm__("smlabb %0, %1, %2, %0" : "+r"(a->a1) : "r"(o), "r"(w1));
+    __asm__("smlatt %0, %1, %2, %0" : "+r"(a->a3) : "r"(o), "r"(w1));
 #else
     /* Wraps like TFLite's int32 sum. */
-    acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)((int8_t)x * (int16_t)w[0]));
-    acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)((int8_t)(x >> 8) * (int16_t)w[1]));
-    acc[2] = (int32_t)((uint32_t)acc[2] + (uint32_t)((int8_t)(x >> 16) * (int16_t)(w[0] >> 16)));
-    acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)((int8_t)(x >> 24) * (int16_t)(w[1] >> 16)));
+    a->a0 = (int32_t)((uint32_t)a->a0 + (uint32_t)((int8_t)x * (int16_t)w0));
+    a->a1 = (int32_t)((uint32_t)a->a1 + (uint32_t)((int8_t)(x >> 8) * (int16_t)w1));
+    a->a2 = (int32_t)((uint32_t)a->a2 + (uint32_t)((int8_t)(x >> 16) * (int16_t)(w0 >> 16)));
+    a->a3 = (int32_t)((uint32_t)a->a3 + (uint32_t)((int8_t)(x >> 24) * (int16_t)(w1 >> 16)));
 #endif
 }
 
-static KILN_ALWAYS_INLINE uint32_t load_word(const int8_t *p)
+static KILN_ALWAYS_INLINE uint32_t load_word(const void *p)
 {
     uint32_t v;
     memcpy(&v, p, 4);
@@ -68,17 +72,20 @@ static KILN_ALWAYS_INLINE uint32_t load_word(const int8_t *p)
 }
 
 /* acc += n taps of one block, the first input word at xp, step bytes
- * between taps, their weights from w on. */
-static KILN_ALWAYS_INLINE void taps_run(int32_t acc[4], const int8_t *xp, int32_t n, int32_t step,
+ * between taps, their weight words from w on. */
+static KILN_ALWAYS_INLINE void taps_run(dwp_acc *a, const int8_t *xp, int32_t n, int32_t step,
                                         const uint32_t *w)
 {
-    for (; n >= 2; n -= 2, w += 4, xp += 2 * step) {
+    dwp_acc r = *a;
+    for (; n >= 2; n -= 2, w += 4) {
         const uint32_t x0 = load_word(xp), x1 = load_word(xp + step);
-        mac4(x0, w, acc);
-        mac4(x1, w + 2, acc);
+        xp += 2 * step;
+        mac4(x0, w[0], w[1], &r);
+        mac4(x1, w[2], w[3], &r);
     }
     if (n)
-        mac4(load_word(xp), w, acc);
+        mac4(load_word(xp), w[0], w[1], &r);
+    *a = r;
 }
 
 /* The walk of a layer: the window as rows of taps (a k_w == 1 window is
@@ -133,7 +140,7 @@ static uint32_t load_part(const int8_t *xp, int32_t n)
  * the input reads the zero point zpw, a block of nc < 4 channels reads only
  * those.  xb: the image's first input byte of the block. */
 static void taps_any(const kiln_conv_s8_params *p, const int8_t *xb, int32_t oy, int32_t ox,
-                     int32_t nc, uint32_t zpw, const uint32_t *w, int32_t acc[4])
+                     int32_t nc, uint32_t zpw, const uint32_t *w, dwp_acc *acc)
 {
     for (int32_t ky = 0; ky < p->k_h; ky++) {
         const int32_t iy = oy * p->stride_h - p->pad_t + ky * p->dil_h;
@@ -144,54 +151,59 @@ static void taps_any(const kiln_conv_s8_params *p, const int8_t *xb, int32_t oy,
                 const int8_t *xp = xb + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * (size_t)p->in_c;
                 v = nc == 4 ? load_word(xp) : load_part(xp, nc);
             }
-            mac4(v, w, acc);
+            mac4(v, w[0], w[1], acc);
         }
     }
 }
 
-/* The block's 4 accumulators into nc outputs at y (the stream's chan
- * records at rq). */
-static KILN_ALWAYS_INLINE void block_out(const int32_t acc[4], const uint8_t *rq, int32_t nc,
-                                         const kiln_epi *e, int8_t *y)
+/* The block's accumulators as 4 outputs (the stream's chan records at rq)
+ * in one word, channel 0 in the low byte; mode is a constant at each call. */
+static KILN_ALWAYS_INLINE uint32_t block_out(const dwp_acc *a, const uint8_t *rq, int32_t mode,
+                                             const kiln_epi *e)
 {
-    kiln_chan_s8 ch[4];
-    memcpy(ch, rq, sizeof ch);
-    int8_t v[4];
-    for (int32_t i = 0; i < 4; i++)
-        v[i] = kiln_chan_out(acc[i], &ch[i], e);
-    if (nc == 4)
-        memcpy(y, v, 4);
-    else
-        memcpy(y, v, (size_t)nc);
+    const kiln_chan_s8 *ch = (const kiln_chan_s8 *)(const void *)rq;
+    const int32_t acc[4] = {a->a0, a->a1, a->a2, a->a3};
+    uint32_t word = 0;
+    for (int32_t i = 0; i < 4; i++) {
+        const int32_t v = kiln_chan_value(acc[i], &ch[i], mode, e->out_offset);
+        word |= (uint32_t)(uint8_t)kiln_chan_clamp(v, e->full, e->lo, e->hi) << (8 * i);
+    }
+    return word;
 }
 
-/* Every block of output pixel (oy, ox); xi: the window's first input pixel
- * when the pixel is interior, else NULL. */
-static void pixel(const kiln_conv_s8_params *p, const dwp_geom *g, const int8_t *xb,
-                  const int8_t *xi, int32_t oy, int32_t ox, const uint8_t *w, uint32_t zpw,
-                  const kiln_epi *e, int8_t *y)
+/* Every block of output pixel (oy, ox) for output stage mode; xi: the
+ * window's first input pixel when the pixel is interior, else NULL. */
+static KILN_ALWAYS_INLINE void pixel(const kiln_conv_s8_params *p, const dwp_geom *g,
+                                     const int8_t *xb, const int8_t *xi, int32_t oy, int32_t ox,
+                                     const uint8_t *w, uint32_t zpw, const kiln_epi *e,
+                                     int32_t mode, int8_t *y)
 {
     const size_t bb = kiln_dw_packed_block_bytes(g->taps);
     for (int32_t b = 0; b < g->blocks; b++, w += bb) {
-        int32_t acc[4];
-        memcpy(acc, w, 16);
+        const int32_t *bias = (const int32_t *)(const void *)w;
+        dwp_acc acc = {bias[0], bias[1], bias[2], bias[3]};
         const uint32_t *wt = (const uint32_t *)(const void *)(w + 16);
         const int32_t nc = b < g->full ? 4 : p->in_c - 4 * b;
         if (xi && nc == 4) {
             const int8_t *xr = xi + 4 * b;
             for (int32_t r = 0; r < g->rows; r++, xr += g->rstep, wt += 2 * g->cols)
-                taps_run(acc, xr, g->cols, g->cstep, wt);
+                taps_run(&acc, xr, g->cols, g->cstep, wt);
         } else {
-            taps_any(p, xb + 4 * b, oy, ox, nc, zpw, wt, acc);
+            taps_any(p, xb + 4 * b, oy, ox, nc, zpw, wt, &acc);
         }
-        block_out(acc, w + 16 + 8 * (size_t)g->taps, nc, e, y + 4 * b);
+        const uint32_t v = block_out(&acc, w + 16 + 8 * (size_t)g->taps, mode, e);
+        if (nc == 4)
+            memcpy(y + 4 * b, &v, 4);
+        else
+            for (int32_t i = 0; i < nc; i++)
+                y[4 * b + i] = (int8_t)(uint8_t)(v >> (8 * i));
     }
 }
 
-void kiln_depthwise_conv_s8_packed(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
-                                   int8_t *y, void *scratch)
+/* The whole layer for output stage mode (a constant at each call). */
+static KILN_ALWAYS_INLINE void layer(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                     int8_t *y, int32_t mode)
 {
-    (void)scratch;
     const dwp_geom g = geom_of(p);
     const kiln_epi e = kiln_epi_of(&p->rq);
     const uint32_t zp8 = (uint32_t)(uint8_t)(int8_t)-p->in_offset;
@@ -208,8 +220,20 @@ void kiln_depthwise_conv_s8_packed(const kiln_conv_s8_params *p, const int8_t *x
                 const int8_t *xi = in_y && ox >= g.ox0 && ox < g.ox1
                                        ? xb + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * (size_t)c
                                        : NULL;
-                pixel(p, &g, xb, xi, oy, ox, (const uint8_t *)w, zpw, &e, yp);
+                pixel(p, &g, xb, xi, oy, ox, (const uint8_t *)w, zpw, &e, mode, yp);
             }
         }
     }
+}
+
+void kiln_depthwise_conv_s8_packed(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                   int8_t *y, void *scratch)
+{
+    (void)scratch;
+    if (p->rq.mode == KILN_RQ_SHORT_RELU)
+        layer(p, x, w, y, KILN_RQ_SHORT_RELU);
+    else if (p->rq.mode == KILN_RQ_SHORT)
+        layer(p, x, w, y, KILN_RQ_SHORT);
+    else
+        layer(p, x, w, y, KILN_RQ_TFLITE);
 }
