@@ -88,6 +88,121 @@ static KILN_ALWAYS_INLINE void taps_run(dwp_acc *a, const int8_t *xp, int32_t n,
     *a = r;
 }
 
+#if KILN_HAS_DSP
+/* What the assembly pixel loop reads: one interior output pixel whose
+ * window is one run of taps (rows == 1), its full blocks. */
+typedef struct kiln_dwp_args {
+    const int8_t *x; /* +0  the window's first tap, channel 0 */
+    const void *w;   /* +4  the stream, block 0 */
+    int8_t *y;       /* +8  the output pixel, channel 0 */
+    int32_t nblk;    /* +12 full blocks (>= 1) */
+    int32_t taps;    /* +16 taps (>= 1) */
+    int32_t step;    /* +20 input bytes between taps */
+} kiln_dwp_args;
+
+void kiln_dwp_relu_dsp(const kiln_dwp_args *a);
+void kiln_dwp_short_dsp(const kiln_dwp_args *a);
+
+/* Frame (after push {r4-r11, lr}, sub sp, #24): [0] taps x step - 4 (what
+ * rewinds the input pointer to the next block), [4] tap pairs, [8] taps &
+ * 1, [12] blocks left, [16] the output.  In the loops: r0 the input (moves
+ * by the step), r1 the stream, r4-r7 the accumulators of channels 0-3,
+ * r8/r9 input words, r10/r11 weight words (then the requantization
+ * constants), r12 the step, r2/r3 scratch.  A single tap first when the
+ * count is odd, then pairs: per pair 2 LDR, 1 ADD, 2 LDRD, 4 SXTB16, 8
+ * SMLAxy and the loop's SUBS/BNE, 19 instructions for 8 MACs. */
+#define KILN_DWP_FN(NAME, SIGNED)                                                             \
+    "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
+    "    .syntax unified\n"                                                                   \
+    "    .thumb\n"                                                                            \
+    "    .align 2\n"                                                                          \
+    "    .global " NAME "\n"                                                                  \
+    "    .type " NAME ", %function\n"                                                         \
+    "    .thumb_func\n"                                                                       \
+    NAME ":\n"                                                                                \
+    "    push {r4-r11, lr}\n"                                                                 \
+    "    sub sp, sp, #24\n"                                                                   \
+    "    ldmia.w r0, {r1-r6}\n" /* x w y nblk taps step */                                    \
+    "    mul r7, r5, r6\n"                                                                    \
+    "    sub r7, r7, #4\n"                                                                    \
+    "    str r7, [sp, #0]\n"                                                                  \
+    "    lsr r7, r5, #1\n"                                                                    \
+    "    str r7, [sp, #4]\n"                                                                  \
+    "    and r7, r5, #1\n"                                                                    \
+    "    str r7, [sp, #8]\n"                                                                  \
+    "    str r4, [sp, #12]\n"                                                                 \
+    "    str r3, [sp, #16]\n"                                                                 \
+    "    mov r0, r1\n"                                                                        \
+    "    mov r1, r2\n"                                                                        \
+    "    mov r12, r6\n"                                                                       \
+    "1:  ldmia r1!, {r4-r7}\n"                                                                \
+    "    ldr r3, [sp, #8]\n"                                                                  \
+    "    cbz r3, 3f\n"                                                                        \
+    "    ldr r8, [r0]\n"                                                                      \
+    "    add r0, r0, r12\n"                                                                   \
+    "    ldrd r10, r11, [r1], #8\n"                                                           \
+    "    kiln_dwp_tap r8, r9\n"                                                               \
+    "3:  ldr r3, [sp, #4]\n"                                                                  \
+    "    cbz r3, 4f\n"                                                                        \
+    "2:  ldr r8, [r0]\n"                                                                      \
+    "    ldr r9, [r0, r12]\n"                                                                 \
+    "    add r0, r0, r12, lsl #1\n"                                                           \
+    "    ldrd r10, r11, [r1], #16\n"                                                          \
+    "    kiln_dwp_tap r8, r2\n"                                                               \
+    "    ldrd r10, r11, [r1, #-8]\n"                                                          \
+    "    kiln_dwp_tap r9, r2\n"                                                               \
+    "    subs r3, r3, #1\n"                                                                   \
+    "    bne 2b\n"                                                                            \
+    "4:  ldr r2, [sp, #16]\n"                                                                 \
+    "    kiln_dwp_rq r4, 0, " SIGNED "\n"                                                     \
+    "    kiln_dwp_rq r5, 1, " SIGNED "\n"                                                     \
+    "    kiln_dwp_rq r6, 2, " SIGNED "\n"                                                     \
+    "    kiln_dwp_rq r7, 3, " SIGNED "\n"                                                     \
+    "    adds r2, r2, #4\n"                                                                   \
+    "    str r2, [sp, #16]\n"                                                                 \
+    "    adds r1, r1, #64\n"                                                                  \
+    "    ldr r3, [sp, #0]\n"                                                                  \
+    "    subs r0, r0, r3\n"                                                                   \
+    "    ldr r3, [sp, #12]\n"                                                                 \
+    "    subs r3, r3, #1\n"                                                                   \
+    "    str r3, [sp, #12]\n"                                                                 \
+    "    bne 1b\n"                                                                            \
+    "    add sp, sp, #24\n"                                                                   \
+    "    pop {r4-r11, pc}\n"                                                                  \
+    "    .size " NAME ", . - " NAME "\n"
+
+__asm__(
+    /* One tap: input word X (clobbered), weight words in r10/r11, T a
+     * scratch register: [c0 c2] into T, [c1 c3] into X. */
+    "    .macro kiln_dwp_tap X, T\n"
+    "    sxtb16 \\T, \\X\n"
+    "    sxtb16 \\X, \\X, ror #8\n"
+    "    smlabb r4, \\T, r10, r4\n" /* c0 */
+    "    smlatt r6, \\T, r10, r6\n" /* c2 */
+    "    smlabb r5, \\X, r11, r5\n" /* c1 */
+    "    smlatt r7, \\X, r11, r7\n" /* c3 */
+    "    .endm\n"
+    /* Channel I's accumulator A into [r2 + I]: chan record at r1 + 16 I
+     * {mult, shift, rnd_lo, rnd_hi}; SIGNED subtracts 2^31 from the 64-bit
+     * sum when A < 0 (chan_s8.h). */
+    "    .macro kiln_dwp_rq A, I, SIGNED\n"
+    "    ldrd r8, r9, [r1, #(8 + 16 * \\I)]\n"
+    "    ldrd r10, r11, [r1, #(16 * \\I)]\n"
+    "    smlal r8, r9, \\A, r10\n"
+    "    .if \\SIGNED\n"
+    "    and \\A, \\A, #0x80000000\n"
+    "    subs r8, r8, \\A\n"
+    "    sbc r9, r9, #0\n"
+    "    .endif\n"
+    "    asr r9, r9, r11\n"
+    "    ssat r9, #8, r9\n"
+    "    strb r9, [r2, #\\I]\n"
+    "    .endm\n"
+    KILN_DWP_FN("kiln_dwp_relu_dsp", "0")
+    KILN_DWP_FN("kiln_dwp_short_dsp", "1")
+    "    .text\n");
+#endif
+
 /* The walk of a layer: the window as rows of taps (a k_w == 1 window is
  * one row of k_h taps, so that the tap loop runs along its long side; the
  * packing keeps row-major tap order either way). */
@@ -179,7 +294,17 @@ static KILN_ALWAYS_INLINE void pixel(const kiln_conv_s8_params *p, const dwp_geo
                                      int32_t mode, int8_t *y)
 {
     const size_t bb = kiln_dw_packed_block_bytes(g->taps);
-    for (int32_t b = 0; b < g->blocks; b++, w += bb) {
+    int32_t b = 0;
+#if KILN_HAS_DSP
+    if (xi && g->rows == 1 && g->full && e->full &&
+        (mode == KILN_RQ_SHORT || mode == KILN_RQ_SHORT_RELU)) {
+        kiln_dwp_args a;
+        a.x = xi, a.w = w, a.y = y, a.nblk = g->full, a.taps = g->cols, a.step = g->cstep;
+        (mode == KILN_RQ_SHORT ? kiln_dwp_short_dsp : kiln_dwp_relu_dsp)(&a);
+        b = g->full, w += (size_t)b * bb;
+    }
+#endif
+    for (; b < g->blocks; b++, w += bb) {
         const int32_t *bias = (const int32_t *)(const void *)w;
         dwp_acc acc = {bias[0], bias[1], bias[2], bias[3]};
         const uint32_t *wt = (const uint32_t *)(const void *)(w + 16);
