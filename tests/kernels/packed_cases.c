@@ -763,6 +763,9 @@ void pc_dw_any(uint32_t seed, uint32_t n, pc_result *r)
         for (int32_t c = 0; c < p.out_c; c++)
             bias[c] = rin(-(1 << 16), 1 << 16);
         rand_requant(p.out_c, 13 + bits_of(taps) / 2, &p.rq);
+        if (!rin(0, 3)) /* TFLite's ReLU output, zero point -128: the short ReLU
+                         * mode into the full range (the DSP assembly's other form) */
+            p.rq.out_offset = -128, p.rq.act_min = -128, p.rq.act_max = 127;
         kiln_depthwise_conv_s8(&p, xbuf, wbuf, bias, mult, shift, yref);
 
         pack_wsum_cols(wbuf, p.out_c, taps, wsum, wabs);
