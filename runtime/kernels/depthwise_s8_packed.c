@@ -103,14 +103,14 @@ typedef struct kiln_dwp_args {
 void kiln_dwp_relu_dsp(const kiln_dwp_args *a);
 void kiln_dwp_short_dsp(const kiln_dwp_args *a);
 
-/* Frame (after push {r4-r11, lr}, sub sp, #24): [0] taps x step - 4 (what
+/* Frame (after push {r4-r11, lr}, sub sp, #16): [0] taps x step - 4 (what
  * rewinds the input pointer to the next block), [4] tap pairs, [8] taps &
- * 1, [12] blocks left, [16] the output.  In the loops: r0 the input (moves
- * by the step), r1 the stream, r4-r7 the accumulators of channels 0-3,
- * r8/r9 input words, r10/r11 weight words (then the requantization
- * constants), r12 the step, r2/r3 scratch.  A single tap first when the
- * count is odd, then pairs: per pair 2 LDR, 1 ADD, 2 LDRD, 4 SXTB16, 8
- * SMLAxy and the loop's SUBS/BNE, 19 instructions for 8 MACs. */
+ * 1, [12] the stream's end.  In the loops: r0 the input (moves by the
+ * step), r1 the stream, r2 the output, r4-r7 the accumulators of channels
+ * 0-3, r8/r9 input words, r10/r11 weight words (then the requantization
+ * constants), r12 the step, r3 the pair count, lr scratch.  A single tap
+ * first when the count is odd, then pairs: per pair 2 LDR, 1 ADD, 2 LDRD,
+ * 4 SXTB16, 8 SMLAxy and the loop's SUBS/BNE, 19 instructions for 8 MACs. */
 #define KILN_DWP_FN(NAME, SIGNED)                                                             \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
     "    .syntax unified\n"                                                                   \
@@ -121,7 +121,7 @@ void kiln_dwp_short_dsp(const kiln_dwp_args *a);
     "    .thumb_func\n"                                                                       \
     NAME ":\n"                                                                                \
     "    push {r4-r11, lr}\n"                                                                 \
-    "    sub sp, sp, #24\n"                                                                   \
+    "    sub sp, sp, #16\n"                                                                   \
     "    ldmia.w r0, {r1-r6}\n" /* x w y nblk taps step */                                    \
     "    mul r7, r5, r6\n"                                                                    \
     "    sub r7, r7, #4\n"                                                                    \
@@ -130,10 +130,13 @@ void kiln_dwp_short_dsp(const kiln_dwp_args *a);
     "    str r7, [sp, #4]\n"                                                                  \
     "    and r7, r5, #1\n"                                                                    \
     "    str r7, [sp, #8]\n"                                                                  \
-    "    str r4, [sp, #12]\n"                                                                 \
-    "    str r3, [sp, #16]\n"                                                                 \
+    "    lsl r7, r5, #3\n" /* block bytes 80 + 8 taps */                                     \
+    "    add r7, r7, #80\n"                                                                   \
+    "    mla r7, r4, r7, r2\n"                                                                \
+    "    str r7, [sp, #12]\n"                                                                 \
     "    mov r0, r1\n"                                                                        \
     "    mov r1, r2\n"                                                                        \
+    "    mov r2, r3\n"                                                                        \
     "    mov r12, r6\n"                                                                       \
     "1:  ldmia r1!, {r4-r7}\n"                                                                \
     "    ldr r3, [sp, #8]\n"                                                                  \
@@ -148,26 +151,23 @@ void kiln_dwp_short_dsp(const kiln_dwp_args *a);
     "    ldr r9, [r0, r12]\n"                                                                 \
     "    add r0, r0, r12, lsl #1\n"                                                           \
     "    ldrd r10, r11, [r1], #16\n"                                                          \
-    "    kiln_dwp_tap r8, r2\n"                                                               \
+    "    kiln_dwp_tap r8, lr\n"                                                               \
     "    ldrd r10, r11, [r1, #-8]\n"                                                          \
-    "    kiln_dwp_tap r9, r2\n"                                                               \
+    "    kiln_dwp_tap r9, lr\n"                                                               \
     "    subs r3, r3, #1\n"                                                                   \
     "    bne 2b\n"                                                                            \
-    "4:  ldr r2, [sp, #16]\n"                                                                 \
-    "    kiln_dwp_rq r4, 0, " SIGNED "\n"                                                     \
+    "4:  kiln_dwp_rq r4, 0, " SIGNED "\n"                                                     \
     "    kiln_dwp_rq r5, 1, " SIGNED "\n"                                                     \
     "    kiln_dwp_rq r6, 2, " SIGNED "\n"                                                     \
     "    kiln_dwp_rq r7, 3, " SIGNED "\n"                                                     \
     "    adds r2, r2, #4\n"                                                                   \
-    "    str r2, [sp, #16]\n"                                                                 \
     "    adds r1, r1, #64\n"                                                                  \
     "    ldr r3, [sp, #0]\n"                                                                  \
     "    subs r0, r0, r3\n"                                                                   \
     "    ldr r3, [sp, #12]\n"                                                                 \
-    "    subs r3, r3, #1\n"                                                                   \
-    "    str r3, [sp, #12]\n"                                                                 \
+    "    cmp r1, r3\n"                                                                        \
     "    bne 1b\n"                                                                            \
-    "    add sp, sp, #24\n"                                                                   \
+    "    add sp, sp, #16\n"                                                                   \
     "    pop {r4-r11, pc}\n"                                                                  \
     "    .size " NAME ", . - " NAME "\n"
 
