@@ -9,7 +9,8 @@
  *
  * The data-movement ops take int8 when input and output carry the same
  * per-tensor quantization (an exact copy, what TFLite-Micro requires);
- * PRELU, GELU and CUMSUM are float32 only: Kiln has no bit-exact copy of
+ * GELU takes per-tensor int8 too (TFLite's table, passes/lower_ext_s8.c);
+ * PRELU and CUMSUM are float32 only: Kiln has no bit-exact copy of
  * TFLite-Micro's integer kernels for them.  GATHER_ND with constant indices
  * becomes Reshape, Gather (of flat row indices worked out here), Reshape;
  * with indices computed at run time it is refused (the IR has no op for
@@ -35,6 +36,13 @@ static bool copy_form(tfl_ctx *c, int x, int y)
     return tfl_op_fail(c, "unsupported: %s from %s '%s' to %s '%s' (float32, or int8 with the same per-tensor "
                        "scale and zero point on input and output, as TFLite-Micro)", c->op_name,
                        ir_dtype_name(a->dtype), a->name, ir_dtype_name(b->dtype), b->name);
+}
+
+/* Per-tensor quantized int8: the form TFLite-Micro's integer kernels take. */
+static bool int8_form(tfl_ctx *c, int t)
+{
+    const ir_tensor *x = tfl_t(c, t);
+    return x->dtype == IR_DT_S8 && x->q.n == 1;
 }
 
 /* y's shape must be the one the op computes. */
@@ -239,7 +247,8 @@ bool tfl_gelu(tfl_ctx *c)
     if (!tfl_check_arity(c, 1, 1, 1))
         return false;
     const int x = tfl_in(c, 0), y = x < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, y) ||
+    /* int8: TFLite's table of the float function (passes/lower_ext_s8.c) */
+    if (y < 0 || (!(int8_form(c, x) && int8_form(c, y)) && (!tfl_float_only(c, x) || !tfl_float_only(c, y))) ||
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     tfl_node(c, c->o.approximate ? IR_OP_GELU_TANH : IR_OP_GELU, 1, &x, 1, &y);

@@ -2,8 +2,8 @@
  * lower_ext_s8.c - lowering of the int8 forms of the extended operator set
  * to runtime/kernels/ext_s8.c (include/kiln/kernels_ext_s8.h): comparisons
  * (TFLM's scaled comparison), REDUCE_MAX/MIN and ARG_MAX/MIN (stored values,
- * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized), RSQRT and ELU
- * (256-entry tables built with TFLM's steps, lut_s8.c).
+ * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized), RSQRT, ELU and
+ * GELU (256-entry tables built with TFLite's steps, lut_s8.c).
  *
  * Claims an extended-set node only when one of its operands is quantized
  * int8; everything TFLM's Prepare computes in floating point (the
@@ -255,18 +255,22 @@ static int lower_rsqrt_s8(ir_graph *g, int node, lir_program *p, char *err, size
     return lut_call(g, node, p, "rsqrt_table", table);
 }
 
-/* TFLM ELU on int8: the table its Prepare fills (lut_s8.c), alpha 1. */
-static int lower_elu_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+/* ELU (TFLM's Prepare, alpha 1) and GELU / GELU_TANH (TFLite's GELU
+ * Prepare) on int8: the table their LUTPopulate fills, with TFLite's float
+ * function (lut_s8.c), built here at compile time. */
+static int lower_float_table_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
-    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || nd->attr.act.on || nd->attr.alpha != 1.0f ||
-        !lower_fits_i32(ir_numel(y)))
-        return lower_fail(err, errlen, g, node, "unsupported: int8 Elu needs per-tensor quantized int8 X and Y "
-                          "of one size and alpha 1 (TFLite ELU)");
+    const bool elu = nd->op == IR_OP_ELU;
+    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || nd->attr.act.on ||
+        (elu && nd->attr.alpha != 1.0f) || !lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "unsupported: int8 %s needs per-tensor quantized int8 X and Y "
+                          "of one size%s", ir_op_name(nd->op), elu ? " and alpha 1 (TFLite ELU)" : "");
+    float (*fn)(float) = elu ? lut_fn_elu : nd->op == IR_OP_GELU ? lut_fn_gelu : lut_fn_gelu_tanh;
     int8_t table[256];
-    lut_elu_s8(x->q.scale[0], x->q.zero_point[0], y->q.scale[0], y->q.zero_point[0], table);
-    return lut_call(g, node, p, "elu_table", table);
+    lut_float_s8(x->q.scale[0], x->q.zero_point[0], y->q.scale[0], y->q.zero_point[0], fn, table);
+    return lut_call(g, node, p, elu ? "elu_table" : "gelu_table", table);
 }
 
 int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
@@ -289,8 +293,8 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_sqdiff_s8(g, node, p, err, errlen);
     case IR_OP_RSQRT:
         return lower_rsqrt_s8(g, node, p, err, errlen);
-    case IR_OP_ELU:
-        return lower_elu_s8(g, node, p, err, errlen);
+    case IR_OP_ELU: case IR_OP_GELU: case IR_OP_GELU_TANH:
+        return lower_float_table_s8(g, node, p, err, errlen);
     case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
         return 0;               /* stored values move as they are: lower_ext.c, same quantization */
     default:

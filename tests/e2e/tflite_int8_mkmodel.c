@@ -17,7 +17,7 @@
  * points are repeated in tests/gen/int8_ext_ref.py, the reference.  RSQRT
  * [2,4] over inputs 0..255 above the zero point, with two quantizations;
  * ELU [2,4] (negative side, zero point, saturation); BATCH_MATMUL
- * [2,2,3] x [2,3,4].
+ * [2,2,3] x [2,3,4]; GELU [2,8] exact and tanh (TFLite's float table).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +142,15 @@ int main(int argc, char **argv)
         tb_op op = {111, 1, 1, {0}, 1, {1}};
         tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
         fails += !tb_write(&m, d, "elu_s8.tflite");
+    }
+    {   /* GELU [2,8] (exact and tanh): (0.04, 5) -> (0.02, -60) */
+        static const char *const names[2] = {"gelu_s8.tflite", "gelu_tanh_s8.tflite"};
+        for (int k = 0; k < 2; k++) {
+            tb_tensor t[2] = {{"x", I8, 2, {2, 8}, 0, Q(0.04f, 5)}, {"y", I8, 2, {2, 8}, 0, Q(0.02f, -60)}};
+            tb_op op = {150, 1, 1, {0}, 1, {1}, 116, 1, {{0, 1, (uint64_t)k, 0}}};   /* GeluOptions.approximate */
+            tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
+            fails += !tb_write(&m, d, names[k]);
+        }
     }
     {   /* BATCH_MATMUL a [2,2,3] (0.05, -3) x b [2,3,4] (0.02, 5) -> [2,2,4] (0.4, 7) */
         tb_tensor t[3] = {{"a", I8, 3, {2, 2, 3}, 0, Q(0.05f, -3)}, {"b", I8, 3, {2, 3, 4}, 0, Q(0.02f, 5)},

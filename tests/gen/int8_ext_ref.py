@@ -8,13 +8,15 @@ away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
 AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
-Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's float table (PopulateLookupTable), BatchMatMul<int8_t>, and
+Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's and GELU's float tables (LUTPopulate), BatchMatMul<int8_t>, and
 the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
 
     int8_ext_ref.py OUTDIR   -> OUTDIR/NAME/in_K.npy, OUTDIR/NAME/out.npy
 """
+import ctypes
+import ctypes.util
 import math
 import os
 import sys
@@ -177,6 +179,36 @@ def elu_s8(x, zx, sx, zy, sy):
     return out
 
 
+_libm = ctypes.CDLL(ctypes.util.find_library("m"))
+for _fn in ("erfcf", "tanhf"):
+    getattr(_libm, _fn).restype = ctypes.c_float
+    getattr(_libm, _fn).argtypes = [ctypes.c_float]
+
+
+def gelu_fn(v, approximate):
+    """TFLite reference/gelu.h in float32: GeluTransform 0.5 v erfc(-v/sqrt 2),
+    GeluTransformApproximate 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
+    erfcf/tanhf are the C library's float functions, which TFLite calls."""
+    v = F32(v)
+    if approximate:
+        k = F32(1.12837916709551257390 * 0.70710678118654752440)
+        inner = F32(k * F32(v + F32(F32(F32(F32(0.044715) * v) * v) * v)))
+        return F32(F32(F32(0.5) * v) * F32(F32(1) + F32(_libm.tanhf(float(inner)))))
+    return F32(F32(F32(0.5) * v) * F32(_libm.erfcf(float(F32(v * F32(-0.70710678118654752440))))))
+
+
+def float_table_s8(x, zx, sx, zy, sy, fn):
+    """TFLite LUTPopulate<int8_t>: round(fn(s_in (q - zp)) * (1 / s_out)) + zp, in float32."""
+    inv = F32(1) / F32(sy)
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        e = fn(F32(sx) * F32(int(x[i]) - zx))
+        t = F32(e * inv)
+        r = F32(math.floor(abs(float(t)) + 0.5) * (1 if t >= 0 else -1))   # std::round
+        out[i] = min(max(int(F32(r + F32(zy))), -128), 127)
+    return out
+
+
 def batch_matmul(a, za, sa, b, zb, sb, zy, sy):
     """TFLM BatchMatMul<int8_t, int32_t>: int32 sums of (a - za)(b - zb), then
     MultiplyByQuantizedMultiplier by double(sa) double(sb) / double(sy)."""
@@ -262,6 +294,11 @@ def main():
 
     xe = np.array([[-128, -60, 0, 9], [10, 11, 50, 127]], dtype=np.int8)
     save("elu_s8", [xe], elu_s8(xe, 10, 0.05, -40, 0.03))
+
+    xg = np.arange(-128, 128, 16).astype(np.int8).reshape(2, 8)
+    xg[0, 1] = 5                                                      # the zero point
+    for name, approx in (("gelu_s8", False), ("gelu_tanh_s8", True)):
+        save(name, [xg], float_table_s8(xg, 5, 0.04, -60, 0.02, lambda v, a=approx: gelu_fn(v, a)))
 
     sa = np.array([[-128, 127, -3], [0, 40, -40]], dtype=np.int8)
     sb = np.array([127, -128, -3], dtype=np.int8)                      # saturates at 127
