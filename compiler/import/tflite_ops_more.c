@@ -9,9 +9,9 @@
  *
  * The data-movement ops take int8 when input and output carry the same
  * per-tensor quantization (an exact copy, what TFLite-Micro requires);
- * GELU takes per-tensor int8 too (TFLite's table, passes/lower_ext_s8.c);
- * PRELU and CUMSUM are float32 only: Kiln has no bit-exact copy of
- * TFLite-Micro's integer kernels for them.  GATHER_ND with constant indices
+ * GELU and CUMSUM take per-tensor int8 too (TFLite-Micro's integer steps,
+ * passes/lower_ext_s8.c); PRELU is float32 only: Kiln has no bit-exact copy
+ * of TFLite-Micro's integer kernel for it.  GATHER_ND with constant indices
  * becomes Reshape, Gather (of flat row indices worked out here), Reshape;
  * with indices computed at run time it is refused (the IR has no op for
  * it).  Never prints; fails via tfl_op_fail.
@@ -265,7 +265,8 @@ bool tfl_cumsum(tfl_ctx *c)
     if (x < 0 || !tfl_const_ints(c, 1, &axis, 1, &na, "axis"))
         return false;
     const int y = tfl_out(c, 0);
-    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, y) ||
+    /* int8: TFLM's quantized CumSum (passes/lower_ext_s8.c) */
+    if (y < 0 || (!(int8_form(c, x) && int8_form(c, y)) && (!tfl_float_only(c, x) || !tfl_float_only(c, y))) ||
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     const int r = tfl_t(c, x)->rank;

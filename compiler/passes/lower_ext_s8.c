@@ -2,7 +2,7 @@
  * lower_ext_s8.c - lowering of the int8 forms of the extended operator set
  * to runtime/kernels/ext_s8.c (include/kiln/kernels_ext_s8.h): comparisons
  * (TFLM's scaled comparison), REDUCE_MAX/MIN and ARG_MAX/MIN (stored values,
- * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized), RSQRT, ELU and
+ * no arithmetic), ABS, SQUARED_DIFFERENCE and CUMSUM (requantized), RSQRT, ELU and
  * GELU (256-entry tables built with TFLite's steps, lut_s8.c).
  *
  * Claims an extended-set node only when one of its operands is quantized
@@ -273,6 +273,37 @@ static int lower_float_table_s8(ir_graph *g, int node, lir_program *p, char *err
     return lut_call(g, node, p, elu ? "elu_table" : "gelu_table", table);
 }
 
+/* TFLM's quantized CUMSUM Prepare: left shift 20, inputs by s_x / (2 s_x)
+ * and the sums by 2 s_x / (2^20 s_y), both in double and both
+ * QuantizeMultiplierSmallerThanOneExp (refused unless in (0, 1)). */
+static int lower_cumsum_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
+    const int axis = nd->attr.axis;
+    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || x->rank < 1 || axis < 0 || axis >= x->rank ||
+        nd->attr.act.on || !lower_fits_i32(ir_numel(x)))
+        return lower_fail(err, errlen, g, node, "unsupported: int8 CumSum needs per-tensor quantized int8 X and Y "
+                          "of one shape and an axis of X");
+    kiln_cumsum_s8_params cp = {.left_shift = 20, .in_offset = -x->q.zero_point[0], .out_zp = y->q.zero_point[0]};
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; d++)
+        outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++)
+        inner *= x->shape[d];
+    cp.line = (kiln_cumsum_params){.outer = (int32_t)outer, .n = (int32_t)x->shape[axis], .inner = (int32_t)inner,
+                                   .exclusive = nd->attr.exclusive ? 1 : 0, .reverse = nd->attr.reverse ? 1 : 0};
+    const double twice_max = 2.0 * (double)x->q.scale[0];
+    if (smaller_than_one(g, node, x, (double)x->q.scale[0] / twice_max, &cp.in_mult, &cp.in_shift, err, errlen) < 0 ||
+        smaller_than_one(g, node, y, twice_max / ((double)(1 << 20) * (double)y->q.scale[0]), &cp.out_mult,
+                         &cp.out_shift, err, errlen) < 0)
+        return -1;
+    lir_call *c = LIR_CALL(p, node, "kiln_cumsum_s8", kiln_cumsum_s8_params, &cp);
+    lir_in(c, nd->in[0]);
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
 int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
@@ -293,6 +324,8 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_sqdiff_s8(g, node, p, err, errlen);
     case IR_OP_RSQRT:
         return lower_rsqrt_s8(g, node, p, err, errlen);
+    case IR_OP_CUMSUM:
+        return lower_cumsum_s8(g, node, p, err, errlen);
     case IR_OP_ELU: case IR_OP_GELU: case IR_OP_GELU_TANH:
         return lower_float_table_s8(g, node, p, err, errlen);
     case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:

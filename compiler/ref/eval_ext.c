@@ -9,7 +9,7 @@
  * <math.h> versions; the result is rounded to the output's dtype by
  * ref_store.  Bool and integer outputs (comparisons, logic, arg, gather,
  * where) are stored values (ref_store_plain).  The int8 forms TFLite-Micro
- * computes in integers are computed in its integers here too (ABS,
+ * computes in integers are computed in its integers here too (ABS, CUMSUM,
  * comparisons of quantized int8: eval_int.h's fixed point).
  */
 #include <math.h>
@@ -436,6 +436,29 @@ static bool ref_topk(ref_ctx *c)
     return true;
 }
 
+/* TFLM's quantized CumSum step for one stored int8 value q: (q - zp) << 20,
+ * then MultiplyByQuantizedMultiplierSmallerThanOneExp by m. */
+static int64_t cumsum_scaled(double q, int32_t zp, ri_mult m)
+{
+    return ri_rdbpot(ri_srdhm(((int32_t)q - zp) * (1 << 20), m.q), m.shift < 0 ? -m.shift : 0);
+}
+
+/* int8 CUMSUM (ir_ops.def): each sum of scaled values (plus TFLM's start
+ * value, the scaling of -zp_x) wrapped to int32, then requantized by
+ * 2 s_x / (2^20 s_y). */
+static void cumsum_s8_finish(ref_ctx *c, double *sums)
+{
+    const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
+    const ri_mult mo = ri_quantize_multiplier(2.0 * (double)x->q.scale[0] / ((double)(1 << 20) * (double)y->q.scale[0]));
+    const ri_mult mi = ri_quantize_multiplier(0.5);
+    const int64_t start = cumsum_scaled(0, x->q.zero_point[0], mi);
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const int32_t acc = ri_wrap32((int64_t)sums[i] + start);
+        const int32_t r = ri_rdbpot(ri_srdhm(acc, mo.q), mo.shift < 0 ? -mo.shift : 0);
+        sums[i] = ri_clamp((int64_t)r + y->q.zero_point[0], -128, 127);
+    }
+}
+
 static bool ref_cumsum(ref_ctx *c)
 {
     const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
@@ -444,6 +467,8 @@ static bool ref_cumsum(ref_ctx *c)
         return ref_fail(c, "needs X, Y of one shape and an axis");
     int64_t outer, n, inner;
     split_axis(x, axis, &outer, &n, &inner);
+    const bool s8 = ref_int_mode(c);
+    const ri_mult half = ri_quantize_multiplier(0.5);
     const double *xv = ref_stored(c, 0);
     double *out = ref_tmp(c, ir_numel(y) + 1);
     for (int64_t o = 0; o < outer; o++)
@@ -454,10 +479,13 @@ static bool ref_cumsum(ref_ctx *c)
                     const bool take = c->nd->attr.reverse ? (c->nd->attr.exclusive ? m > j : m >= j)
                                                           : (c->nd->attr.exclusive ? m < j : m <= j);
                     if (take)
-                        sum += xv[(o * n + m) * inner + in];
+                        sum += s8 ? (double)cumsum_scaled(xv[(o * n + m) * inner + in], x->q.zero_point[0], half)
+                                  : xv[(o * n + m) * inner + in];
                 }
                 out[(o * n + j) * inner + in] = sum;
             }
+    if (s8)
+        cumsum_s8_finish(c, out);
     ref_store_plain(c, 0, out);
     return true;
 }

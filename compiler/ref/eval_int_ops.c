@@ -146,6 +146,7 @@ bool ref_int_mode(const ref_ctx *c)
         return x->dtype == IR_DT_F32 && (x->is_input || ir_is_const(x));
     case IR_OP_SVDF:            /* eval_svdf.c computes TFLite's integers itself */
         return true;
+    case IR_OP_CUMSUM:          /* eval_ext.c: TFLM's quantized CumSum */
     case IR_OP_ABS:             /* eval_ext.c: TFLM's AbsEvalQuantized */
         return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
     case IR_OP_SQUARED_DIFFERENCE:  /* eval_ext.c: TFLM's SquaredDifference<int8_t> */

@@ -1,7 +1,7 @@
 /*
  * ext_s8.c - int8 kernels of the extended operator set (kernels_ext_s8.h):
- * scaled comparisons, SQUARED_DIFFERENCE, REDUCE_MAX/MIN, ARG_MAX/MIN, ABS
- * and table lookups, each the integer steps of TFLite-Micro's kernel for
+ * scaled comparisons, SQUARED_DIFFERENCE, REDUCE_MAX/MIN, ARG_MAX/MIN, ABS,
+ * CUMSUM and table lookups, each the integer steps of TFLite-Micro's kernel for
  * that builtin.
  *
  * Relies on fixedpoint_s8.h for gemmlowp's rounding primitives.  The
@@ -129,6 +129,32 @@ void kiln_abs_s8(const kiln_abs_s8_params *p, const int8_t *x, int8_t *y)
         const int32_t r = (p->rescale ? kiln_mbqm(v, p->mult, p->shift) : v) + p->out_zp;
         y[i] = (int8_t)kiln_clamp32(r, -128, 127);
     }
+}
+
+/* One line of CUMSUM: x[0], x[stride], ... summed front to back or back to
+ * front; the additions wrap (uint32_t) where TFLM's int32 would overflow. */
+static void cumsum_line(const kiln_cumsum_s8_params *p, const int8_t *x, int8_t *y, int32_t stride)
+{
+    const int32_t n = p->line.n;
+    uint32_t acc = (uint32_t)scale_cmp(p->in_offset, p->left_shift, p->in_mult, p->in_shift);
+    for (int32_t k = 0; k < n; k++) {
+        const int64_t at = (int64_t)(p->line.reverse ? n - 1 - k : k) * stride;
+        const uint32_t v = (uint32_t)scale_cmp(x[at] + p->in_offset, p->left_shift, p->in_mult, p->in_shift);
+        uint32_t out = acc + v;
+        if (p->line.exclusive)
+            out = acc;
+        acc += v;
+        const int32_t r = scale_cmp((int32_t)out, 0, p->out_mult, p->out_shift) + p->out_zp;
+        y[at] = (int8_t)kiln_clamp32(r, -128, 127);
+    }
+}
+
+void kiln_cumsum_s8(const kiln_cumsum_s8_params *p, const int8_t *x, int8_t *y)
+{
+    const int64_t block = (int64_t)p->line.n * p->line.inner;
+    for (int32_t o = 0; o < p->line.outer; o++)
+        for (int32_t in = 0; in < p->line.inner; in++)
+            cumsum_line(p, x + o * block + in, y + o * block + in, p->line.inner);
 }
 
 void kiln_lut_s8(const kiln_lut_s8_params *p, const int8_t *x, const int8_t *table, int8_t *y)

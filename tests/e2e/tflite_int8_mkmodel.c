@@ -17,7 +17,8 @@
  * points are repeated in tests/gen/int8_ext_ref.py, the reference.  RSQRT
  * [2,4] over inputs 0..255 above the zero point, with two quantizations;
  * ELU [2,4] (negative side, zero point, saturation); BATCH_MATMUL
- * [2,2,3] x [2,3,4]; GELU [2,8] exact and tanh (TFLite's float table).
+ * [2,2,3] x [2,3,4]; GELU [2,8] exact and tanh (TFLite's float table);
+ * CUMSUM plain, exclusive + reverse on a middle axis, and past int32.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,27 @@ int main(int argc, char **argv)
             tb_op op = {150, 1, 1, {0}, 1, {1}, 116, 1, {{0, 1, (uint64_t)k, 0}}};   /* GeluOptions.approximate */
             tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
             fails += !tb_write(&m, d, names[k]);
+        }
+    }
+    {   /* CUMSUM (128; CumsumOptions 102): [2,5] axis 1 (0.1, -7) -> (0.25, 3); [3,2,4] axis -2
+         * exclusive + reverse (0.05, 12) -> (0.2, -20); [1,24] axis 1 (0.5, 127) -> (0.5, 0),
+         * whose sums pass int32's range (TFLM's accumulator wraps) */
+        static const struct { const char *name; int rank, shape[3], axis, excl, rev; float xs, ys; int xz, yz; } cs[] = {
+            {"cumsum_s8.tflite", 2, {2, 5}, 1, 0, 0, 0.1f, 0.25f, -7, 3},
+            {"cumsum_excl_rev_s8.tflite", 3, {3, 2, 4}, -2, 1, 1, 0.05f, 0.2f, 12, -20},
+            {"cumsum_wrap_s8.tflite", 2, {1, 24}, 1, 0, 0, 0.5f, 0.5f, 127, 0}};
+        for (int k = 0; k < 3; k++) {
+            const int32_t ax[1] = {cs[k].axis};
+            tb_tensor t[3] = {{"x", I8, cs[k].rank, {cs[k].shape[0], cs[k].shape[1], cs[k].shape[2]}, 0,
+                               Q(cs[k].xs, cs[k].xz)},
+                              {"axis", I32, 0, {0}, 1},
+                              {"y", I8, cs[k].rank, {cs[k].shape[0], cs[k].shape[1], cs[k].shape[2]}, 0,
+                               Q(cs[k].ys, cs[k].yz)}};
+            tb_op op = {128, 1, 2, {0, 1}, 1, {2}, 102, 2,
+                        {{0, 1, (uint64_t)cs[k].excl, 0}, {1, 1, (uint64_t)cs[k].rev, 0}}};
+            tb_buf bufs[2] = {{0}, {ax, sizeof ax, false}};
+            tb_model m = {3, t, 1, &op, 2, bufs, 1, {0}, 1, {2}};
+            fails += !tb_write(&m, d, cs[k].name);
         }
     }
     {   /* BATCH_MATMUL a [2,2,3] (0.05, -3) x b [2,3,4] (0.02, 5) -> [2,2,4] (0.4, 7) */

@@ -8,7 +8,8 @@ away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
 AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
-Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's and GELU's float tables (LUTPopulate), BatchMatMul<int8_t>, and
+Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's and GELU's float tables (LUTPopulate),
+the quantized CumSum (start value and int32 wrap included), BatchMatMul<int8_t>, and
 the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
@@ -209,6 +210,31 @@ def float_table_s8(x, zx, sx, zy, sy, fn):
     return out
 
 
+def cumsum_s8(x, axis, exclusive, reverse, zx, sx, zy, sy):
+    """TFLM's quantized CumSum: (q - zp) << 20 scaled by s / (2 s) (SmallerThanOneExp),
+    an int32 accumulator that starts at the scaling of -zp (TFLM's start value)
+    and wraps, each output requantized by 2 s_x / (2^20 s_y)."""
+    qi, shi = quantize_multiplier(f32(sx) / (2 * f32(sx)))
+    qo, sho = quantize_multiplier(2 * f32(sx) / ((1 << 20) * f32(sy)))
+    assert shi <= 0 and sho <= 0
+
+    def scaled(v):
+        return rdbpot(srdhm(v * (1 << 20), qi), -shi)
+
+    moved = np.moveaxis(x, axis, -1)
+    out = np.zeros(moved.shape, dtype=np.int8)
+    for i in np.ndindex(moved.shape[:-1]):
+        line = moved[i]
+        order = range(len(line) - 1, -1, -1) if reverse else range(len(line))
+        acc = scaled(-zx)
+        for k in order:
+            s = scaled(int(line[k]) - zx)
+            total = acc if exclusive else wrap32(acc + s)
+            acc = wrap32(acc + s)
+            out[i + (k,)] = min(max(rdbpot(srdhm(total, qo), -sho) + zy, -128), 127)
+    return np.moveaxis(out, -1, axis)
+
+
 def batch_matmul(a, za, sa, b, zb, sb, zy, sy):
     """TFLM BatchMatMul<int8_t, int32_t>: int32 sums of (a - za)(b - zb), then
     MultiplyByQuantizedMultiplier by double(sa) double(sb) / double(sy)."""
@@ -299,6 +325,13 @@ def main():
     xg[0, 1] = 5                                                      # the zero point
     for name, approx in (("gelu_s8", False), ("gelu_tanh_s8", True)):
         save(name, [xg], float_table_s8(xg, 5, 0.04, -60, 0.02, lambda v, a=approx: gelu_fn(v, a)))
+
+    xc = i8(2, 5)
+    save("cumsum_s8", [xc], cumsum_s8(xc, 1, False, False, -7, 0.1, 3, 0.25))
+    xc3 = i8(3, 2, 4)
+    save("cumsum_excl_rev_s8", [xc3], cumsum_s8(xc3, 1, True, True, 12, 0.05, -20, 0.2))
+    xw = np.full((1, 24), -128, dtype=np.int8)                         # -255 each: past -2^31 after 17
+    save("cumsum_wrap_s8", [xw], cumsum_s8(xw, 1, False, False, 127, 0.5, 0, 0.5))
 
     sa = np.array([[-128, 127, -3], [0, 40, -40]], dtype=np.int8)
     sb = np.array([127, -128, -3], dtype=np.int8)                      # saturates at 127
