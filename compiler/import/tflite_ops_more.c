@@ -9,9 +9,8 @@
  *
  * The data-movement ops take int8 when input and output carry the same
  * per-tensor quantization (an exact copy, what TFLite-Micro requires);
- * GELU and CUMSUM take per-tensor int8 too (TFLite-Micro's integer steps,
- * passes/lower_ext_s8.c); PRELU is float32 only: Kiln has no bit-exact copy
- * of TFLite-Micro's integer kernel for it.  GATHER_ND with constant indices
+ * PRELU, GELU and CUMSUM take per-tensor int8 too (TFLite-Micro's integer
+ * steps: IR PRelu, Gelu, CumSum, passes/lower_ext_s8.c).  GATHER_ND with constant indices
  * becomes Reshape, Gather (of flat row indices worked out here), Reshape;
  * with indices computed at run time it is refused (the IR has no op for
  * it).  Never prints; fails via tfl_op_fail.
@@ -213,13 +212,18 @@ bool tfl_broadcast_to(tfl_ctx *c)
     return true;
 }
 
-/* PRELU: y = x < 0 ? alpha*x : x, alpha broadcast to x (as ONNX PRelu). */
+/* PRELU: y = x < 0 ? alpha*x : x, alpha broadcast to x (as ONNX PRelu);
+ * int8 is TFLM's quantized Prelu (IR PRelu, passes/lower_ext_s8.c). */
 bool tfl_prelu(tfl_ctx *c)
 {
     if (!tfl_check_arity(c, 2, 2, 1))
         return false;
     const int x = tfl_in(c, 0), a = x < 0 ? -1 : tfl_in(c, 1), y = a < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, a) || !tfl_float_only(c, y))
+    const bool s8 = y >= 0 && int8_form(c, x) && int8_form(c, a) && int8_form(c, y);
+    if (y >= 0 && !s8 && int8_form(c, x) && tfl_t(c, a)->dtype == IR_DT_S8 && tfl_t(c, a)->q.n > 1)
+        return tfl_op_fail(c, "unsupported: int8 PRELU with alpha '%s' quantized per channel (%d scales; "
+                           "TFLite-Micro's kernel takes one alpha scale)", tfl_t(c, a)->name, tfl_t(c, a)->q.n);
+    if (y < 0 || (!s8 && (!tfl_float_only(c, x) || !tfl_float_only(c, a) || !tfl_float_only(c, y))))
         return false;
     int r;
     int64_t shape[IR_MAX_DIMS], xs[IR_MAX_DIMS];
@@ -228,6 +232,11 @@ bool tfl_prelu(tfl_ctx *c)
     if (!bshape(xr, xs, tfl_t(c, a)->rank, tfl_t(c, a)->shape, &r, shape) || r != xr ||
         memcmp(shape, xs, (size_t)r * sizeof *xs) || !check_out(c, y, r, shape))
         return tfl_op_fail(c, "alpha does not broadcast to the input's shape, or the output is not that shape");
+    if (s8) {
+        const int in[2] = {x, a};
+        tfl_node(c, IR_OP_PRELU, 2, in, 1, &y);
+        return true;
+    }
     const int64_t one[1] = {1};
     const float zero = 0.0f;
     const int z = const_tensor(c, y, "_zero", IR_DT_F32, 1, one, &zero, sizeof zero);

@@ -9,7 +9,7 @@
  * <math.h> versions; the result is rounded to the output's dtype by
  * ref_store.  Bool and integer outputs (comparisons, logic, arg, gather,
  * where) are stored values (ref_store_plain).  The int8 forms TFLite-Micro
- * computes in integers are computed in its integers here too (ABS, CUMSUM,
+ * computes in integers are computed in its integers here too (ABS, CUMSUM, PRELU,
  * comparisons of quantized int8: eval_int.h's fixed point).
  */
 #include <math.h>
@@ -183,6 +183,36 @@ static bool ref_squared_difference(ref_ctx *c)
         out[i] = ri_clamp((int64_t)ri_mbqm(d * d, om) + y->q.zero_point[0], -128, 127);
     }
     ref_store_plain(c, 0, out);
+    return true;
+}
+
+/* PRELU (ir_ops.def): TFLM's quantized Prelu on stored int8, else in double. */
+static bool ref_prelu(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *a = ref_in(c, 1), *y = ref_out(c, 0);
+    if (!x || !a || !y || ir_numel(x) != ir_numel(y))
+        return ref_fail(c, "needs inputs X, alpha and output Y of X's size");
+    if (!broadcasts(c, a, y))
+        return false;
+    const bool s8 = ref_int_mode(c);
+    const double *xv = s8 ? ref_stored(c, 0) : ref_real(c, 0), *av = s8 ? ref_stored(c, 1) : ref_real(c, 1);
+    double *out = ref_tmp(c, ir_numel(y));
+    const double sx = x->q.n ? x->q.scale[0] : 1, sa = a->q.n ? a->q.scale[0] : 1, sy = y->q.n ? y->q.scale[0] : 1;
+    const ri_mult m1 = ri_quantize_multiplier(sx / sy), m2 = ri_quantize_multiplier(sx * sa / sy);
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const double u = xv[i], al = av[bcast_offset(i, a, y)];
+        if (!s8) {
+            out[i] = u < 0 ? al * u : u;
+            continue;
+        }
+        const int32_t v = (int32_t)u - x->q.zero_point[0];
+        const int32_t r = v >= 0 ? ri_mbqm(v, m1) : ri_mbqm(v * ((int32_t)al - a->q.zero_point[0]), m2);
+        out[i] = ri_clamp((int64_t)r + y->q.zero_point[0], -128, 127);
+    }
+    if (s8)
+        ref_store_plain(c, 0, out);
+    else
+        ref_store(c, 0, out);
     return true;
 }
 
@@ -552,5 +582,7 @@ bool ref_ext(ref_ctx *c)
         return ref_cumsum(c);
     if (op == IR_OP_GATHER_ELEMENTS)
         return ref_gather_elements(c);
+    if (op == IR_OP_PRELU)
+        return ref_prelu(c);
     return ref_fail(c, "op %d is not in the extended set", (int)op);
 }

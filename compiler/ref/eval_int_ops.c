@@ -146,6 +146,9 @@ bool ref_int_mode(const ref_ctx *c)
         return x->dtype == IR_DT_F32 && (x->is_input || ir_is_const(x));
     case IR_OP_SVDF:            /* eval_svdf.c computes TFLite's integers itself */
         return true;
+    case IR_OP_PRELU:           /* eval_ext.c: TFLM's quantized Prelu */
+        return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8 && per_tensor(ref_in(c, 1)) &&
+               ref_in(c, 1)->dtype == IR_DT_S8;
     case IR_OP_CUMSUM:          /* eval_ext.c: TFLM's quantized CumSum */
     case IR_OP_ABS:             /* eval_ext.c: TFLM's AbsEvalQuantized */
         return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;

@@ -9,7 +9,7 @@ RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
 AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
 Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's and GELU's float tables (LUTPopulate),
-the quantized CumSum (start value and int32 wrap included), BatchMatMul<int8_t>, and
+the quantized CumSum (start value and int32 wrap included), Prelu, BatchMatMul<int8_t>, and
 the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
@@ -210,6 +210,20 @@ def float_table_s8(x, zx, sx, zy, sy, fn):
     return out
 
 
+def prelu_s8(x, zx, sx, a, za, sa, zy, sy):
+    """TFLM's quantized Prelu: v = q - zp; v >= 0 by s_x / s_y, else v (q_a - zp_a)
+    by s_x s_a / s_y (both QuantizeMultiplier of a double), plus zp_y."""
+    q1, sh1 = quantize_multiplier(f32(sx) / f32(sy))
+    q2, sh2 = quantize_multiplier(f32(sx) * f32(sa) / f32(sy))
+    a = np.broadcast_to(a, x.shape)
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        v = int(x[i]) - zx
+        r = mbqm(v, q1, sh1) if v >= 0 else mbqm(v * (int(a[i]) - za), q2, sh2)
+        out[i] = min(max(r + zy, -128), 127)
+    return out
+
+
 def cumsum_s8(x, axis, exclusive, reverse, zx, sx, zy, sy):
     """TFLM's quantized CumSum: (q - zp) << 20 scaled by s / (2 s) (SmallerThanOneExp),
     an int32 accumulator that starts at the scaling of -zp (TFLM's start value)
@@ -326,6 +340,11 @@ def main():
     for name, approx in (("gelu_s8", False), ("gelu_tanh_s8", True)):
         save(name, [xg], float_table_s8(xg, 5, 0.04, -60, 0.02, lambda v, a=approx: gelu_fn(v, a)))
 
+    xp = i8(1, 2, 2, 3)
+    xp[0, 0, 0] = [-3, -4, -128]                                       # zero, just below, the minimum
+    save("prelu_s8", [xp], prelu_s8(xp, -3, 0.05, np.array([-100, 4, 127], dtype=np.int8), 4, 0.02, 10, 0.04))
+    xq, aq = i8(2, 2, 3), i8(2, 1, 3)
+    save("prelu_bcast_s8", [xq, aq], prelu_s8(xq, 20, 0.1, aq, -10, 0.005, -5, 0.03))
     xc = i8(2, 5)
     save("cumsum_s8", [xc], cumsum_s8(xc, 1, False, False, -7, 0.1, 3, 0.25))
     xc3 = i8(3, 2, 4)
