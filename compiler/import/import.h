@@ -67,6 +67,9 @@ typedef struct import_opts {
     /* --shape / --const facts; a value given in `values` wins over them. */
     int n_fixes;
     const import_fix *fixes;
+    /* No notes on stderr: a second import of a model already imported once
+     * in this run (validate's reference) would repeat them. */
+    bool quiet;
 } import_opts;
 
 /* Releases the --shape/--const list a command parsed into imp (each fix and
