@@ -12,8 +12,8 @@
  * PRELU, GELU and CUMSUM take per-tensor int8 too (TFLite-Micro's integer
  * steps: IR PRelu, Gelu, CumSum, passes/lower_ext_s8.c).  GATHER_ND with constant indices
  * becomes Reshape, Gather (of flat row indices worked out here), Reshape;
- * with indices computed at run time it is refused (the IR has no op for
- * it).  Never prints; fails via tfl_op_fail.
+ * with int32 indices computed at run time, the IR's GatherND (whose kernel
+ * clamps an index out of range).  Never prints; fails via tfl_op_fail.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -309,7 +309,8 @@ static bool flat_rows(tfl_ctx *c, const int64_t *iv, int64_t m, int k, const int
 }
 
 /* GATHER_ND: y[j..., rest] = x[indices[j...], rest]; with constant indices
- * that is a Gather along axis 0 of x reshaped to [rows, rest]. */
+ * (checked here) that is a Gather along axis 0 of x reshaped to [rows,
+ * rest], with indices computed at run time the IR's GatherND. */
 bool tfl_gather_nd(tfl_ctx *c)
 {
     if (!tfl_check_arity(c, 2, 2, 1))
@@ -318,9 +319,9 @@ bool tfl_gather_nd(tfl_ctx *c)
     if (y < 0 || !copy_form(c, x, y))
         return false;
     const ir_tensor *it = tfl_t(c, ix);
-    if (!ir_is_const(it))
-        return tfl_op_fail(c, "unsupported: GATHER_ND with indices '%s' computed at run time (Kiln takes "
-                           "constant indices only; the IR has no gather-by-tuple op)", it->name);
+    if (!ir_is_const(it) && it->dtype != IR_DT_S32)
+        return tfl_op_fail(c, "unsupported: GATHER_ND with %s indices '%s' computed at run time (int32, as "
+                           "TFLite-Micro)", ir_dtype_name(it->dtype), it->name);
     const int xr = tfl_t(c, x)->rank, ir = it->rank;
     int64_t xs[IR_MAX_DIMS];
     memcpy(xs, tfl_t(c, x)->shape, sizeof xs);
@@ -337,6 +338,11 @@ bool tfl_gather_nd(tfl_ctx *c)
         return tfl_op_fail(c, "indices '%s' hold no index tuple", it->name);
     if (orank > IR_MAX_DIMS || !check_out(c, y, orank, out))
         return orank > IR_MAX_DIMS ? tfl_op_fail(c, "the output would have rank %d", orank) : false;
+    if (!ir_is_const(it)) {     /* indices computed at run time: the GatherND kernel */
+        const int in[2] = {x, ix};
+        tfl_node(c, IR_OP_GATHER_ND, 2, in, 1, &y);
+        return true;
+    }
     int64_t *iv = xmalloc(GATHER_ND_MAX_INDICES * sizeof *iv);
     int nv;
     int32_t *flat = xmalloc((size_t)(m > 0 ? m : 1) * sizeof *flat);

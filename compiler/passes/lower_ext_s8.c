@@ -376,7 +376,7 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_prelu_s8(g, node, p, err, errlen);
     case IR_OP_ELU: case IR_OP_GELU: case IR_OP_GELU_TANH:
         return lower_float_table_s8(g, node, p, err, errlen);
-    case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
+    case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS: case IR_OP_GATHER_ND:
         return 0;               /* stored values move as they are: lower_ext.c, same quantization */
     default:
         return lower_fail(err, errlen, g, node, "unsupported: %s on quantized int8 (Kiln has no int8 kernel "

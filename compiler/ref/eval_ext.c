@@ -552,6 +552,38 @@ static bool ref_gather_elements(ref_ctx *c)
     return true;
 }
 
+/* GatherND (ir_ops.def); an index out of range is an error here, as in
+ * TFLite-Micro (the kernel clamps it, so it is never a reference). */
+static bool ref_gather_nd(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *it = ref_in(c, 1), *y = ref_out(c, 0);
+    const int k = it && it->rank >= 1 ? (int)it->shape[it->rank - 1] : 0;
+    if (!x || !it || !y || k < 1 || k > x->rank)
+        return ref_fail(c, "needs X, indices [..., k] with 1 <= k <= X's rank, and Y");
+    int64_t slice = 1;
+    for (int d = k; d < x->rank; d++)
+        slice *= x->shape[d];
+    const int64_t n = ir_numel(it) / k;
+    if (ir_numel(y) != n * slice)
+        return ref_fail(c, "output '%s' does not hold the %lld gathered slices", y->name, (long long)n);
+    const double *xv = ref_stored(c, 0), *iv = ref_stored(c, 1);
+    double *out = ref_tmp(c, ir_numel(y) + 1);
+    for (int64_t j = 0; j < n; j++) {
+        int64_t row = 0;
+        for (int d = 0; d < k; d++) {
+            const double v = iv[j * k + d];
+            if (v < 0 || v >= (double)x->shape[d])
+                return ref_fail(c, "index %g of tuple %lld is outside [0, %lld) (TFLite-Micro fails the same way)",
+                                v, (long long)j, (long long)x->shape[d]);
+            row = row * x->shape[d] + (int64_t)v;
+        }
+        for (int64_t e = 0; e < slice; e++)
+            out[j * slice + e] = xv[row * slice + e];
+    }
+    ref_store_plain(c, 0, out);
+    return true;
+}
+
 bool ref_ext_claims(ir_op op)
 {
     return op >= IR_OP_ABS && op <= IR_OP_SQUARED_DIFFERENCE;
@@ -584,5 +616,7 @@ bool ref_ext(ref_ctx *c)
         return ref_gather_elements(c);
     if (op == IR_OP_PRELU)
         return ref_prelu(c);
+    if (op == IR_OP_GATHER_ND)
+        return ref_gather_nd(c);
     return ref_fail(c, "op %d is not in the extended set", (int)op);
 }

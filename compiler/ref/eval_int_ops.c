@@ -171,6 +171,7 @@ bool ref_int_exact_anyway(const ref_ctx *c)
     case IR_OP_MAXPOOL:
         return ir_same_type_quant(x, y) && !c->nd->attr.act.on;
     case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_MIN: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
+    case IR_OP_GATHER_ND:
         return ir_same_type_quant(x, y) && !c->nd->attr.act.on;     /* a stored value is picked, never computed */
     case IR_OP_WHERE:
         return ref_in(c, 1) && ref_in(c, 2) && ir_same_type_quant(ref_in(c, 1), y) &&

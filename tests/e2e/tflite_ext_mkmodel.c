@@ -125,11 +125,12 @@ static void cumsum(const char *dir, const char *name, int32_t axis, int exclusiv
 }
 
 /* GATHER_ND (107) x [3,4,2] at index pairs {2,1},{0,3},{1,0} -> [3,2]; the
- * indices a constant, or (dyn) a graph input, which Kiln refuses. */
-static void gather_nd(const char *dir, const char *name, int type, int dyn)
+ * indices a constant, or (dyn) a graph input of type itype (int32; int64,
+ * which Kiln refuses computed at run time, as TFLite-Micro does). */
+static void gather_nd(const char *dir, const char *name, int type, int dyn, int itype)
 {
     static const int32_t idx[6] = {2, 1, 0, 3, 1, 0};
-    tb_tensor t[3] = {{"x", type, 3, {3, 4, 2}, 0, type == I8, {0.02f}, {7}}, {"idx", I32, 2, {3, 2}, !dyn},
+    tb_tensor t[3] = {{"x", type, 3, {3, 4, 2}, 0, type == I8, {0.02f}, {7}}, {"idx", itype, 2, {3, 2}, !dyn},
                       {"y", type, 2, {3, 2}, 0, type == I8, {0.02f}, {7}}};
     tb_op op = {107, 1, 2, {0, 1}, 1, {2}};
     tb_buf bufs[2] = {{0}, {idx, sizeof idx, false}};
@@ -189,9 +190,12 @@ static void more_models(const char *d)
     gelu(d, "gelu_tanh.tflite", 1);
     cumsum(d, "cumsum.tflite", 0, 0, 0);
     cumsum(d, "cumsum_excl_rev.tflite", -1, 1, 1);
-    gather_nd(d, "gather_nd.tflite", F32, 0);
-    gather_nd(d, "i8_gather_nd.tflite", I8, 0);
-    gather_nd(d, "gather_nd_dynamic.tflite", F32, 1);
+    gather_nd(d, "gather_nd.tflite", F32, 0, I32);
+    gather_nd(d, "i8_gather_nd.tflite", I8, 0, I32);
+    gather_nd(d, "gather_nd_dynamic.tflite", F32, 1, I32);
+    gather_nd(d, "gather_nd_clamped.tflite", F32, 1, I32);
+    gather_nd(d, "i8_gather_nd_dynamic.tflite", I8, 1, I32);
+    gather_nd(d, "gather_nd_dynamic_i64.tflite", F32, 1, I64);
     chain(d);
 }
 
