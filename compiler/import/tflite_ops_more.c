@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/import.h"
 #include "import/tflite_internal.h"
 #include "util/sbuf.h"
 
@@ -279,12 +280,9 @@ bool tfl_cumsum(tfl_ctx *c)
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     const int r = tfl_t(c, x)->rank;
-    if (na != 1 || axis < -r || axis >= r)
-        return tfl_op_fail(c, "axis must be one value in [%d, %d)", -r, r);
     const int n = tfl_node(c, IR_OP_CUMSUM, 1, &x, 1, &y);
-    c->g->nodes[n].attr.axis = (int)(axis < 0 ? axis + r : axis);
-    c->g->nodes[n].attr.exclusive = c->o.exclusive;
-    c->g->nodes[n].attr.reverse = c->o.reverse;
+    if (na != 1 || !import_cumsum_attrs(&c->g->nodes[n], axis, r, c->o.exclusive, c->o.reverse))
+        return tfl_op_fail(c, "axis must be one value in [%d, %d)", -r, r);
     return true;
 }
 

@@ -9,7 +9,8 @@
  * dtype (the int8 forms TFLite-Micro has kernels for were claimed before, by
  * lower_ext_s8.c; none is guessed).
  * Comparisons take float32 and plain integers; logic and Not take bool;
- * Where and Gather move elements of any size.  Claims nothing else.
+ * Where, Gather, GatherElements and GatherND move elements of any size.
+ * Claims nothing else.
  */
 #include <stdio.h>
 #include <string.h>
