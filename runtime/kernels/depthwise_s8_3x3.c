@@ -26,6 +26,7 @@
 #include "chan_s8.h"
 #include "dw3x3_s8.h"
 #include "kiln_dsp.h"
+#include "fill32.h"
 
 #include <string.h>
 
@@ -179,9 +180,11 @@ static void channel_out(const dw_view *v, const int16_t *plane, const uint8_t *r
 #if KILN_HAS_DSP
     if (kind) {
         kiln_dw_args a;
-        a.plane = plane, a.prow = v->s * v->pw * 2, a.pw2 = v->pw * 2, a.out_h = v->out_h;
+        a.plane = plane, a.pw2 = v->pw * 2;
         a.n = v->s == 1 ? v->out_w / 2 : 0, a.odd = v->s == 1 ? v->out_w & 1 : v->out_w;
-        a.chan = rec, a.y = y, a.ystep = v->y_col, a.yrow = v->y_row;
+        a.rowadv = v->s * a.pw2 - 4 * (a.n + a.odd); /* a pair or a single: one word on */
+        a.yadv = v->y_row - v->out_w * v->y_col;
+        a.chan = rec, a.y = y, a.ystep = v->y_col, a.yend = y + v->out_h * v->y_row;
         (kind == 1 ? kiln_dw3x3_relu_dsp : kiln_dw3x3_short_dsp)(&a);
         return;
     }
@@ -200,8 +203,7 @@ void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, c
     const int16_t zp = (int16_t)-p->in_offset;
     const kiln_epi e = kiln_epi_of(&p->rq);
     const int kind = asm_kind(&e);
-    for (int32_t i = 0; i < 2 * plane_n; i++)
-        p0[i] = zp;
+    kiln_fill32((uint32_t *)scratch, plane_n, (uint32_t)(uint16_t)zp * 0x10001u); /* pw is even */
     for (int32_t b = 0; b < p->batch; b++) {
         const int8_t *xb = x + b * p->in_h * p->in_w * p->in_c;
         int8_t *yb = y + b * p->out_h * p->out_w * p->out_c;

@@ -27,11 +27,11 @@
 
 #if KILN_HAS_DSP
 
-/* Frame (after push {r4-r11, lr} and sub sp, #32):
- *   [0] plane row 0 of this output row   [4] bytes to the next output row's
- *   [8] bytes per plane row              [12] output rows left
- *   [16] n: output pairs (stride 1)      [20] odd: single outputs after them
- *   [24] this output row's first output  [28] bytes to the next one */
+/* Frame (after push {r4-r11, lr} and sub sp, #24):
+ *   [0] rowadv: the plane rows' move from a row's end to the next row
+ *   [4] yadv: the output's move from a row's end to the next row
+ *   [8] n: output pairs (stride 1)      [12] odd: single outputs after them
+ *   [16] the end of the output rows (the row loop stops when r10 gets there) */
 #define KILN_DW_FN(NAME, BODY, SINGLE)                                                        \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
     "    .syntax unified\n"                                                                   \
@@ -42,40 +42,38 @@
     "    .thumb_func\n"                                                                       \
     NAME ":\n"                                                                                \
     "    push {r4-r11, lr}\n"                                                                 \
-    "    sub sp, sp, #32\n"                                                                   \
-    "    ldmia.w r0, {r1-r10}\n" /* plane prow pw2 out_h n odd chan y ystep yrow */           \
-    "    strd r1, r2, [sp, #0]\n"                                                             \
-    "    strd r3, r4, [sp, #8]\n"                                                             \
-    "    strd r5, r6, [sp, #16]\n"                                                            \
-    "    strd r8, r10, [sp, #24]\n"                                                           \
+    "    sub sp, sp, #24\n"                                                                   \
+    "    ldmia.w r0, {r1-r10}\n" /* plane pw2 rowadv yadv n odd chan y ystep yend */          \
+    "    strd r3, r4, [sp, #0]\n"                                                             \
+    "    strd r5, r6, [sp, #8]\n"                                                             \
+    "    str r10, [sp, #16]\n"                                                                \
+    "    mov r0, r1\n"                                                                        \
+    "    add r1, r0, r2\n"                                                                    \
+    "    add r2, r1, r2\n"                                                                    \
     "    mov r3, r7\n"                                                                        \
+    "    mov r10, r8\n"                                                                       \
     "    mov r11, r9\n"                                                                       \
-    "1:  ldrd r0, lr, [sp, #0]\n"                                                             \
-    "    add r12, r0, lr\n"                                                                   \
-    "    str r12, [sp, #0]\n"                                                                 \
-    "    ldr lr, [sp, #8]\n"                                                                  \
-    "    add r1, r0, lr\n"                                                                    \
-    "    add r2, r1, lr\n"                                                                    \
-    "    ldrd r10, lr, [sp, #24]\n"                                                           \
-    "    add lr, r10, lr\n"                                                                   \
-    "    str lr, [sp, #24]\n"                                                                 \
-    "    ldr r12, [sp, #16]\n"                                                                \
+    "1:  ldr r12, [sp, #8]\n"                                                                 \
     "    cmp r12, #0\n"                                                                       \
     "    beq 3f\n"                                                                            \
     "2:  " BODY "\n"                                                                          \
     "    subs r12, r12, #1\n"                                                                 \
     "    bne 2b\n"                                                                            \
-    "3:  ldr r12, [sp, #20]\n"                                                                \
+    "3:  ldr r12, [sp, #12]\n"                                                                \
     "    cmp r12, #0\n"                                                                       \
     "    beq 4f\n"                                                                            \
     "5:  " SINGLE "\n"                                                                        \
     "    subs r12, r12, #1\n"                                                                 \
     "    bne 5b\n"                                                                            \
-    "4:  ldr lr, [sp, #12]\n"                                                                 \
-    "    subs lr, lr, #1\n"                                                                   \
-    "    str lr, [sp, #12]\n"                                                                 \
+    "4:  ldrd lr, r12, [sp, #0]\n"                                                            \
+    "    add r0, r0, lr\n"                                                                    \
+    "    add r1, r1, lr\n"                                                                    \
+    "    add r2, r2, lr\n"                                                                    \
+    "    add r10, r10, r12\n"                                                                 \
+    "    ldr lr, [sp, #16]\n"                                                                 \
+    "    cmp r10, lr\n"                                                                       \
     "    bne 1b\n"                                                                            \
-    "    add sp, sp, #32\n"                                                                   \
+    "    add sp, sp, #24\n"                                                                   \
     "    pop {r4-r11, pc}\n"                                                                  \
     "    .size " NAME ", . - " NAME "\n"
 
