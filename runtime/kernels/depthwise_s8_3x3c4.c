@@ -146,10 +146,10 @@ static void expand_row(const kiln_conv_s8_params *p, const c4_cols *k, const int
         return;
     }
     if (!(nb & 1) && k->n) {
-        /* Per pixel, blocks by 2 (by 4 a loop step where nb allows). */
-        const int32_t by4 = !(nb & 3);
+        /* Per pixel, blocks by 2 (by 4 or 8 a loop step where nb allows). */
+        const int32_t by = !(nb & 7) ? 8 : !(nb & 3) ? 4 : 2;
         int32_t npx = k->n;
-        uint32_t v0, v1, a, a2, qq, n, steps = (uint32_t)(by4 ? nb >> 2 : nb >> 1);
+        uint32_t v0, v1, a, a2, qq, n, steps = (uint32_t)(nb / by);
 #define KILN_C4_TWO                                                                              \
     "ldrd %[v0], %[v1], [%[s]], #8\n\t"                                                          \
     "sxtb16 %[a], %[v0]\n\t"                                                                     \
@@ -172,7 +172,9 @@ static void expand_row(const kiln_conv_s8_params *p, const c4_cols *k, const int
                        [qq] "=&r"(qq), [n] "=&r"(n), [s] "+r"(xr), [q] "+r"(q), [npx] "+r"(npx)  \
                      : [bs] "r"(4 * bstep), [pairs] "r"(steps)                                    \
                      : "cc", "memory")
-        if (by4)
+        if (by == 8)
+            KILN_C4_ROW(KILN_C4_TWO KILN_C4_TWO KILN_C4_TWO KILN_C4_TWO);
+        else if (by == 4)
             KILN_C4_ROW(KILN_C4_TWO KILN_C4_TWO);
         else
             KILN_C4_ROW(KILN_C4_TWO);
