@@ -26,6 +26,7 @@
 #include "chan_s8.h"
 #include "dw3x3_s8.h"
 #include "kiln_dsp.h"
+#include "fill32.h"
 
 #include <string.h>
 
@@ -84,8 +85,10 @@ static void load_plane(const dw_view *v, const int8_t *xc, int16_t *plane)
     }
 }
 
-/* Channels c and c + 1 (xc points at c) into two planes at once: per two
- * pixels, two halfword loads, PKHBT, two SXTB16, two word stores. */
+/* Channels c and c + 1 (xc points at c) into two planes at once: per four
+ * pixels, four halfword loads (two ADDs between them), two PKHBT, four
+ * SXTB16, four word stores (STR, which may be unaligned: a plane's
+ * interior starts at an odd column when pad_l is 1; STRD may not). */
 static void load_planes2(const dw_view *v, const int8_t *xc, int16_t *p0, int16_t *p1)
 {
 #if KILN_HAS_DSP
@@ -94,26 +97,34 @@ static void load_planes2(const dw_view *v, const int8_t *xc, int16_t *p0, int16_
         const int8_t *s = xc + iy * v->x_row;
         const int32_t o = (iy + v->pad_t) * v->pw + v->pad_l;
         int16_t *d0 = p0 + o, *d1 = p1 + o;
-        int32_t n = cols >> 1;
+        int32_t n = cols >> 2;
         if (n) {
-            uint32_t a, b;
+            uint32_t a, b, c, e;
             __asm__ volatile("1: ldrh %[a], [%[s]]\n\t"
                              "ldrh %[b], [%[s], %[st]]\n\t"
+                             "ldrh %[c], [%[s], %[st], lsl #1]\n\t"
+                             "add %[s], %[s], %[st], lsl #1\n\t"
+                             "ldrh %[e], [%[s], %[st]]\n\t"
                              "add %[s], %[s], %[st], lsl #1\n\t"
                              "pkhbt %[a], %[a], %[b], lsl #16\n\t"
+                             "pkhbt %[c], %[c], %[e], lsl #16\n\t"
                              "sxtb16 %[b], %[a], ror #8\n\t"
                              "sxtb16 %[a], %[a]\n\t"
+                             "sxtb16 %[e], %[c], ror #8\n\t"
+                             "sxtb16 %[c], %[c]\n\t"
                              "str %[a], [%[d0]], #4\n\t"
+                             "str %[c], [%[d0]], #4\n\t"
                              "str %[b], [%[d1]], #4\n\t"
+                             "str %[e], [%[d1]], #4\n\t"
                              "subs %[n], %[n], #1\n\t"
                              "bne 1b"
-                             : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(s), [d0] "+r"(d0),
-                               [d1] "+r"(d1), [n] "+r"(n)
+                             : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e),
+                               [s] "+r"(s), [d0] "+r"(d0), [d1] "+r"(d1), [n] "+r"(n)
                              : [st] "r"(step)
                              : "cc", "memory");
         }
-        if (cols & 1)
-            d0[0] = s[0], d1[0] = s[1];
+        for (int32_t i = 0; i < (cols & 3); i++, s += step)
+            d0[i] = s[0], d1[i] = s[1];
     }
 #else
     load_plane(v, xc, p0);
@@ -133,7 +144,10 @@ typedef struct dw_chan {
 static void channel_c(const dw_view *v, const int16_t *plane, const uint8_t *rec,
                       const kiln_epi *e, int8_t *y)
 {
-    enum { CHUNK = 32 };
+    /* On DSP cores this is only the fallback of the rarer output stages
+     * (the assembly takes the short ones): one output at a time, in less
+     * code. */
+    enum { CHUNK = KILN_HAS_DSP ? 1 : 32 };
     dw_chan c;
     memcpy(&c.bias, rec, 4);
     memcpy(c.k, rec + 4, 24);
@@ -179,9 +193,11 @@ static void channel_out(const dw_view *v, const int16_t *plane, const uint8_t *r
 #if KILN_HAS_DSP
     if (kind) {
         kiln_dw_args a;
-        a.plane = plane, a.prow = v->s * v->pw * 2, a.pw2 = v->pw * 2, a.out_h = v->out_h;
+        a.plane = plane, a.pw2 = v->pw * 2;
         a.n = v->s == 1 ? v->out_w / 2 : 0, a.odd = v->s == 1 ? v->out_w & 1 : v->out_w;
-        a.chan = rec, a.y = y, a.ystep = v->y_col, a.yrow = v->y_row;
+        a.rowadv = v->s * a.pw2 - 4 * (a.n + a.odd); /* a pair or a single: one word on */
+        a.yadv = v->y_row - v->out_w * v->y_col;
+        a.chan = rec, a.y = y, a.ystep = v->y_col, a.yend = y + v->out_h * v->y_row;
         (kind == 1 ? kiln_dw3x3_relu_dsp : kiln_dw3x3_short_dsp)(&a);
         return;
     }
@@ -200,8 +216,7 @@ void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, c
     const int16_t zp = (int16_t)-p->in_offset;
     const kiln_epi e = kiln_epi_of(&p->rq);
     const int kind = asm_kind(&e);
-    for (int32_t i = 0; i < 2 * plane_n; i++)
-        p0[i] = zp;
+    kiln_fill32((uint32_t *)scratch, plane_n, (uint32_t)(uint16_t)zp * 0x10001u); /* pw is even */
     for (int32_t b = 0; b < p->batch; b++) {
         const int8_t *xb = x + b * p->in_h * p->in_w * p->in_c;
         int8_t *yb = y + b * p->out_h * p->out_w * p->out_c;

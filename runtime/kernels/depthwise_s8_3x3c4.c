@@ -17,9 +17,9 @@
  * LDRD of the input words, one LDRD of the weights [w_c0 w_c2] [w_c1 w_c3]
  * and SMLABB, SMLATT, SMLABB, SMLATT (one per channel): 54 instructions for
  * 36 multiply-accumulates, with the 4 accumulators started by one LDM of the
- * folded biases and 4 six-instruction short requantizations (about 84 per
- * pixel and block on Cortex-M7, 2.33 per MAC, plus about 6 per expanded
- * input pixel and block).
+ * folded biases and 4 five-instruction short requantizations (79 per pixel
+ * and block on Cortex-M7, 2.19 per MAC, plus about 5 per expanded input
+ * pixel and block).
  *
  * The row loop runs in assembly on DSP cores (the short requantization into
  * [-128, 127]; 14 registers carry data, the compiler spilled); the portable
@@ -146,10 +146,10 @@ static void expand_row(const kiln_conv_s8_params *p, const c4_cols *k, const int
         return;
     }
     if (!(nb & 1) && k->n) {
-        /* Per pixel, blocks by 2 (by 4 a loop step where nb allows). */
-        const int32_t by4 = !(nb & 3);
+        /* Per pixel, blocks by 2 (by 4 or 8 a loop step where nb allows). */
+        const int32_t by = !(nb & 7) ? 8 : !(nb & 3) ? 4 : 2;
         int32_t npx = k->n;
-        uint32_t v0, v1, a, a2, qq, n, steps = (uint32_t)(by4 ? nb >> 2 : nb >> 1);
+        uint32_t v0, v1, a, a2, qq, n, steps = (uint32_t)(nb / by);
 #define KILN_C4_TWO                                                                              \
     "ldrd %[v0], %[v1], [%[s]], #8\n\t"                                                          \
     "sxtb16 %[a], %[v0]\n\t"                                                                     \
@@ -172,7 +172,9 @@ static void expand_row(const kiln_conv_s8_params *p, const c4_cols *k, const int
                        [qq] "=&r"(qq), [n] "=&r"(n), [s] "+r"(xr), [q] "+r"(q), [npx] "+r"(npx)  \
                      : [bs] "r"(4 * bstep), [pairs] "r"(steps)                                    \
                      : "cc", "memory")
-        if (by4)
+        if (by == 8)
+            KILN_C4_ROW(KILN_C4_TWO KILN_C4_TWO KILN_C4_TWO KILN_C4_TWO);
+        else if (by == 4)
             KILN_C4_ROW(KILN_C4_TWO KILN_C4_TWO);
         else
             KILN_C4_ROW(KILN_C4_TWO);
@@ -250,7 +252,11 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
  * STEP), [4] the same for the output (4 - out_w x ystep), [12] (out_w -
  * 1) << 16 | ystep, [16] the stream's end.  In the pixel loop: r0-r2 the rows
  * (advanced by the stride), r3 the block's stream {bias[4], taps[9][2
- * words], chan[4]}, r4-r7 the accumulators of channels 0-3, r8/r9 input
+ * words], chan[4]}, walked through once per pixel (LDM of the biases, the
+ * last tap load moves it to the chan records, which four LDMs of four
+ * words read: one load per requantization instead of two) and moved back
+ * by one SUB, r4-r7 the accumulators of channels 0-3 (kernel rows in the
+ * order 1, 2, 0, so that tap (0, 0) is the last load), r8/r9 input
  * words, r10/r11 weight words (then the requantization constants), r12
  * the output, lr the pixels left after this one << 16 | ystep (one UXTAH
  * moves the output on, one SUBS counts).  The pointers stay in registers from
@@ -283,14 +289,15 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
     "    mov r3, r4\n"                                                                        \
     "    mov r12, r5\n"                                                                       \
     "1:  ldr lr, [sp, #12]\n"                                                                 \
-    "2:  ldmia.w r3, {r4-r7}\n"                                                               \
-    "    kiln_dw4_row r0, 16, " STEP "\n"                                                     \
-    "    kiln_dw4_row r1, 40, " STEP "\n"                                                     \
-    "    kiln_dw4_row r2, 64, " STEP "\n"                                                     \
+    "2:  ldmia.w r3!, {r4-r7}\n"                                                              \
+    "    kiln_dw4_row r1, 24, " STEP ", 0\n"                                                  \
+    "    kiln_dw4_row r2, 48, " STEP ", 0\n"                                                  \
+    "    kiln_dw4_row r0, 0, " STEP ", 72\n"                                                  \
     "    kiln_dw4_rq r4, 0, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r5, 1, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r6, 2, " SIGNED "\n"                                                     \
     "    kiln_dw4_rq r7, 3, " SIGNED "\n"                                                     \
+    "    sub r3, r3, #152\n"                                                                  \
     "    uxtah r12, r12, lr\n"                                                                \
     "    subs lr, lr, #0x10000\n"                                                             \
     "    bpl 2b\n"                                                                            \
@@ -309,41 +316,46 @@ void kiln_dw4_s2_short_dsp(const kiln_dw4_args *a);
 
 __asm__(
     /* One tap: input words at [R + XOFF] (or at [R], then R += -XOFF for
-     * the stride when XOFF < 0), weight words at [r3 + WOFF]. */
-    "    .macro kiln_dw4_tap R, XOFF, WOFF\n"
+     * the stride when XOFF < 0), weight words at [r3 + WOFF] (or, POST >
+     * 0, at [r3], then r3 += POST). */
+    "    .macro kiln_dw4_tap R, XOFF, WOFF, POST\n"
     "    .if \\XOFF < 0\n"
     "    ldrd r8, r9, [\\R], #-(\\XOFF)\n"
     "    .else\n"
     "    ldrd r8, r9, [\\R, #\\XOFF]\n"
     "    .endif\n"
+    "    .if \\POST\n"
+    "    ldrd r10, r11, [r3], #\\POST\n"
+    "    .else\n"
     "    ldrd r10, r11, [r3, #\\WOFF]\n"
+    "    .endif\n"
     "    smlabb r4, r8, r10, r4\n" /* c0 */
     "    smlatt r6, r8, r10, r6\n" /* c2 */
     "    smlabb r5, r9, r11, r5\n" /* c1 */
     "    smlatt r7, r9, r11, r7\n" /* c3 */
     "    .endm\n"
-    /* A kernel row from row pointer R (weights of its first tap at WOFF);
-     * R moves on by STEP bytes (8 x stride). */
-    "    .macro kiln_dw4_row R, WOFF, STEP\n"
-    "    kiln_dw4_tap \\R, 16, (\\WOFF+16)\n"
-    "    kiln_dw4_tap \\R, 8, (\\WOFF+8)\n"
-    "    kiln_dw4_tap \\R, -(\\STEP), \\WOFF\n"
+    /* A kernel row from row pointer R (weights of its first tap at r3 +
+     * WOFF); R moves on by STEP bytes (8 x stride); POST > 0: the first
+     * tap's weights are the last load and move r3 on by POST. */
+    "    .macro kiln_dw4_row R, WOFF, STEP, POST\n"
+    "    kiln_dw4_tap \\R, 16, (\\WOFF+16), 0\n"
+    "    kiln_dw4_tap \\R, 8, (\\WOFF+8), 0\n"
+    "    kiln_dw4_tap \\R, -(\\STEP), \\WOFF, \\POST\n"
     "    .endm\n"
-    /* Channel I's accumulator A into [r12 + I]: chan record at 88 + 16 I
-     * {mult, shift, rnd_lo, rnd_hi}; SIGNED subtracts 2^31 from the 64-bit
-     * sum when A < 0. */
+    /* Channel I's accumulator A into [r12 + I]: r3 at its chan record
+     * {mult, shift, rnd_lo, rnd_hi}, one LDM that moves r3 on to the next
+     * channel's; SIGNED subtracts 2^31 from the 64-bit sum when A < 0. */
     "    .macro kiln_dw4_rq A, I, SIGNED\n"
-    "    ldrd r8, r9, [r3, #(96 + 16 * \\I)]\n"
-    "    ldrd r10, r11, [r3, #(88 + 16 * \\I)]\n"
-    "    smlal r8, r9, \\A, r10\n"
+    "    ldmia r3!, {r8-r11}\n"
+    "    smlal r10, r11, \\A, r8\n"
     "    .if \\SIGNED\n"
     "    and \\A, \\A, #0x80000000\n"
-    "    subs r8, r8, \\A\n"
-    "    sbc r9, r9, #0\n"
+    "    subs r10, r10, \\A\n"
+    "    sbc r11, r11, #0\n"
     "    .endif\n"
-    "    asr r9, r9, r11\n"
-    "    ssat r9, #8, r9\n"
-    "    strb r9, [r12, #\\I]\n"
+    "    asr r11, r11, r9\n"
+    "    ssat r11, #8, r11\n"
+    "    strb r11, [r12, #\\I]\n"
     "    .endm\n"
     KILN_DW4_FN("kiln_dw4_s1_relu_dsp", "8", "3", "0")
     KILN_DW4_FN("kiln_dw4_s1_short_dsp", "8", "3", "1")
@@ -367,11 +379,19 @@ void kiln_depthwise_conv_s8_3x3c4(const kiln_conv_s8_params *p, const int8_t *x,
     if (KILN_HAS_DSP && e.full && p->out_c <= 0xffff && p->out_w <= 0x8000) /* lr's halves */
         kind = e.mode == KILN_RQ_SHORT_RELU ? 1 : e.mode == KILN_RQ_SHORT ? 2 : 0;
     (void)kind;
-    /* The padding, once: the zero-point row, the ring's padding columns. */
-    fill_cols(zrow, nb, k.px, 0, k.px, zpw);
-    for (int32_t r = 0; r < 3; r++) {
-        fill_cols(ring + (size_t)r * (size_t)rwords, nb, k.px, 0, k.lo, zpw);
-        fill_cols(ring + (size_t)r * (size_t)rwords, nb, k.px, k.lo + k.n, k.px, zpw);
+    /* The padding, once: the zero-point row, the ring's padding columns.
+     * On short rows one fill of the whole ring (4 instructions per 8
+     * words) costs no more than a column loop per side (4 per block and
+     * row): where 3 px <= 12 x sides. */
+    const int32_t sides = (k.lo > 0) + (k.lo + k.n < k.px);
+    if (k.px <= 4 * sides) {
+        kiln_fill32(ring, 4 * rwords, zpw);
+    } else {
+        fill_cols(zrow, nb, k.px, 0, k.px, zpw);
+        for (int32_t r = 0; r < 3; r++) {
+            fill_cols(ring + (size_t)r * (size_t)rwords, nb, k.px, 0, k.lo, zpw);
+            fill_cols(ring + (size_t)r * (size_t)rwords, nb, k.px, k.lo + k.n, k.px, zpw);
+        }
     }
     for (int32_t bt = 0; bt < p->batch; bt++) {
         const int8_t *xb = x + (size_t)bt * (size_t)(p->in_h * p->in_w * c);

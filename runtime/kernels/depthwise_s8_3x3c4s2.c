@@ -230,12 +230,17 @@ void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
 
 /* Frame (after push {r4-r11, lr}, sub sp, #40): [0] what the rows move
  * on by from one block's end to the next block's start (rblk - 16 out_w),
- * [4] the same for the output (4 - out_w x ystep), [8] ystep, [12] out_w,
- * [16] the stream's end, [32] the output, [36] pixels left.  In the pixel
- * loop: r0-r2 the rows (LDM moves them on by a pair), r3 the block's
- * stream {bias[4], 3 x {pairs[4], w2[2]}, chan[4]}, r4-r7 the
- * accumulators of channels 0-3, r8-r11 input words (then the
- * requantization constants), r12/lr weight words (lr then the output).
+ * [4] the same for the output (4 - out_w x ystep), [12] (out_w - 1) << 16
+ * | ystep, [16] the stream's end, [32] the output, [36] the pixels left
+ * after this one << 16 | ystep (one LDRD brings both for the
+ * requantization, one UXTAH moves the output on, one SUBS counts).  In the
+ * pixel loop: r0-r2 the rows (LDM moves them on by a pair), r3 the block's
+ * stream {bias[4], 3 x {pairs[4], w2[2]}, chan[4]}, walked through once
+ * per pixel (LDM of the biases, the first weight load of kernel row 0,
+ * done last, moves it to the chan records, which one LDM each reads) and
+ * moved back by one SUB, r4-r7 the accumulators of channels 0-3, r8-r11
+ * input words (then the requantization constants), r12/lr weight words
+ * (lr then the output, r12 the count).
  * The rows stay in registers from block to block. */
 #define KILN_DW4S2_FN(NAME, SIGNED)                                                          \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                          \
@@ -253,7 +258,9 @@ void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
     "    mul r10, r7, r8\n"                                                                   \
     "    rsb r10, r10, #4\n"                                                                  \
     "    strd r9, r10, [sp, #0]\n"                                                            \
-    "    strd r8, r7, [sp, #8]\n"                                                             \
+    "    sub r7, r7, #1\n"                                                                    \
+    "    orr r7, r8, r7, lsl #16\n"                                                           \
+    "    str r7, [sp, #12]\n"                                                                 \
     "    mov r11, #152\n"                                                                     \
     "    mla r6, r6, r11, r4\n"                                                               \
     "    str r6, [sp, #16]\n"                                                                 \
@@ -264,21 +271,20 @@ void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
     "    mov lr, r5\n"                                                                        \
     "1:  ldr r12, [sp, #12]\n"                                                                \
     "    strd lr, r12, [sp, #32]\n"                                                           \
-    "2:  ldmia.w r3, {r4-r7}\n"                                                               \
-    "    kiln_dw4s2_row r0, 16\n"                                                             \
-    "    kiln_dw4s2_row r1, 40\n"                                                             \
-    "    kiln_dw4s2_row r2, 64\n"                                                             \
-    "    ldr lr, [sp, #32]\n"                                                                 \
+    "2:  ldmia.w r3!, {r4-r7}\n"                                                              \
+    "    kiln_dw4s2_row r1, 24, 0\n"                                                          \
+    "    kiln_dw4s2_row r2, 48, 0\n"                                                          \
+    "    kiln_dw4s2_row r0, 0, 72\n"                                                          \
+    "    ldrd lr, r12, [sp, #32]\n"                                                           \
     "    kiln_dw4s2_rq r4, 0, " SIGNED "\n"                                                   \
     "    kiln_dw4s2_rq r5, 1, " SIGNED "\n"                                                   \
     "    kiln_dw4s2_rq r6, 2, " SIGNED "\n"                                                   \
     "    kiln_dw4s2_rq r7, 3, " SIGNED "\n"                                                   \
-    "    ldr r12, [sp, #8]\n"                                                                 \
-    "    add lr, lr, r12\n"                                                                   \
-    "    ldr r12, [sp, #36]\n"                                                                \
-    "    subs r12, r12, #1\n"                                                                 \
+    "    sub r3, r3, #152\n"                                                                  \
+    "    uxtah lr, lr, r12\n"                                                                 \
+    "    subs r12, r12, #0x10000\n"                                                           \
     "    strd lr, r12, [sp, #32]\n"                                                           \
-    "    bne 2b\n"                                                                            \
+    "    bpl 2b\n"                                                                            \
     "    ldrd r8, r9, [sp, #0]\n"                                                             \
     "    add r0, r0, r8\n"                                                                    \
     "    add r1, r1, r8\n"                                                                    \
@@ -295,37 +301,40 @@ void kiln_dw4s2_short_dsp(const kiln_dw4s2_args *a);
 __asm__(
     /* A kernel row from row pointer R (its weights at r3 + WOFF): pair ox
      * (R moves on to pair ox + 1) with [w0 w1], pair ox + 1's low halves
-     * with w2. */
-    "    .macro kiln_dw4s2_row R, WOFF\n"
+     * with w2.  POST > 0: the first weight load moves r3 on by POST. */
+    "    .macro kiln_dw4s2_row R, WOFF, POST\n"
     "    ldmia \\R!, {r8-r11}\n"
+    "    .if \\POST\n"
+    "    ldrd r12, lr, [r3], #\\POST\n"
+    "    .else\n"
     "    ldrd r12, lr, [r3, #\\WOFF]\n"
+    "    .endif\n"
     "    smlad r4, r8, r12, r4\n"
     "    smlad r5, r9, lr, r5\n"
-    "    ldrd r12, lr, [r3, #(\\WOFF+8)]\n"
+    "    ldrd r12, lr, [r3, #(\\WOFF+8-\\POST)]\n"
     "    smlad r6, r10, r12, r6\n"
     "    smlad r7, r11, lr, r7\n"
     "    ldmia \\R, {r8-r11}\n"
-    "    ldrd r12, lr, [r3, #(\\WOFF+16)]\n"
+    "    ldrd r12, lr, [r3, #(\\WOFF+16-\\POST)]\n"
     "    smlabb r4, r8, r12, r4\n"
     "    smlabt r5, r9, r12, r5\n"
     "    smlabb r6, r10, lr, r6\n"
     "    smlabt r7, r11, lr, r7\n"
     "    .endm\n"
-    /* Channel I's accumulator A into [lr + I]: chan record at 88 + 16 I
-     * {mult, shift, rnd_lo, rnd_hi}; SIGNED subtracts 2^31 from the 64-bit
-     * sum when A < 0. */
+    /* Channel I's accumulator A into [lr + I]: r3 at its chan record
+     * {mult, shift, rnd_lo, rnd_hi}, one LDM that moves r3 on to the next
+     * channel's; SIGNED subtracts 2^31 from the 64-bit sum when A < 0. */
     "    .macro kiln_dw4s2_rq A, I, SIGNED\n"
-    "    ldrd r8, r9, [r3, #(96 + 16 * \\I)]\n"
-    "    ldrd r10, r11, [r3, #(88 + 16 * \\I)]\n"
-    "    smlal r8, r9, \\A, r10\n"
+    "    ldmia r3!, {r8-r11}\n"
+    "    smlal r10, r11, \\A, r8\n"
     "    .if \\SIGNED\n"
     "    and \\A, \\A, #0x80000000\n"
-    "    subs r8, r8, \\A\n"
-    "    sbc r9, r9, #0\n"
+    "    subs r10, r10, \\A\n"
+    "    sbc r11, r11, #0\n"
     "    .endif\n"
-    "    asr r9, r9, r11\n"
-    "    ssat r9, #8, r9\n"
-    "    strb r9, [lr, #\\I]\n"
+    "    asr r11, r11, r9\n"
+    "    ssat r11, #8, r11\n"
+    "    strb r11, [lr, #\\I]\n"
     "    .endm\n"
     KILN_DW4S2_FN("kiln_dw4s2_relu_dsp", "0")
     KILN_DW4S2_FN("kiln_dw4s2_short_dsp", "1")
@@ -352,7 +361,7 @@ void kiln_depthwise_conv_s8_3x3c4s2(const kiln_conv_s8_params *p, const int8_t *
     const uint32_t zp4 = (uint32_t)(uint8_t)(int8_t)-p->in_offset * 0x01010101u;
     const kiln_epi e = kiln_epi_of(&p->rq);
     int kind = 0; /* 1: relu, 2: short (the assembly's output stages) */
-    if (KILN_HAS_DSP && e.full)
+    if (KILN_HAS_DSP && e.full && p->out_c <= 0xffff && p->out_w <= 0x8000) /* [sp, #36]'s halves */
         kind = e.mode == KILN_RQ_SHORT_RELU ? 1 : e.mode == KILN_RQ_SHORT ? 2 : 0;
     (void)kind;
     /* The padding, once: the zero-point row and the ring's pairs outside
