@@ -48,8 +48,9 @@
  * each twice), loaded with one LDM, and a load of the pc from `entry`.  The
  * body ends with a load of the pc from `after`, so one routine serves both
  * epilogues and both reduction lengths at one instruction per group.  Per
- * group that is LDR rows, LDM, LDR pc, LDR pc, LDRD y y1, the outputs, LDR
- * end, STRD y y1, CMP, BNE: 9 instructions for 4 outputs. */
+ * group that is LDM (biases), LDR pc, LDR pc, LDM y y1 end rows, the
+ * outputs, STRD y y1, CMP, BNE: 7 instructions for 4 outputs (8 with the
+ * sign term, whose epilogue leaves the rows pointer to LDR rows). */
 
 #define KILN_ROWS2_FN(NAME, SLICE_MACRO, SLICE_BYTES)                                      \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                        \
@@ -94,7 +95,7 @@
     "    stmia.w sp, {r1-r9}\n"                                                             \
     "    mov lr, r10\n"                                                                     \
     "1:  ldr r12, [sp, #12]\n"                                                              \
-    "    ldmia.w lr!, {r4-r7}\n" /* initial accumulators */                                 \
+    "2:  ldmia.w lr!, {r4-r7}\n" /* initial accumulators */                                 \
     "    ldr pc, [sp, #16]\n"   /* entry */                                                 \
     "    .align 2\n"                                                                        \
     "7:\n"                                                                                  \
@@ -110,8 +111,9 @@
     "5:  ldr r0, [sp, #20]\n"   /* the group's chunks are done: left for the next */      \
     "    str r0, [sp, #24]\n"                                                               \
     "    ldr pc, [sp, #32]\n"                                                               \
-    "3:  kiln_epilogue kiln_rq2_relu, \"\"\n"                                             \
-    "4:  kiln_epilogue kiln_rq2_signed, \"mov r11, #0x80000000\"\n"                       \
+    "3:  kiln_epilogue kiln_rq2_relu, \"\", \"ldmia.w sp, {r8, r10, r11, r12}\", r11, 2b\n"   \
+    "4:  kiln_epilogue kiln_rq2_signed, \"mov r11, #0x80000000\", "                        \
+    "\"ldmia.w sp, {r8, r10, r12}\", r12, 1b\n"                                            \
     "    .size " NAME ", . - " NAME "\n"
 
 /* One channel's two outputs (accumulators A: row 0, B: row 1).  The stream
@@ -149,17 +151,20 @@ __asm__(
     "    ssat r3, #8, r3\n"
     "    strb r3, [r10], #1\n"
     "    .endm\n"
-    /* A group's outputs with RQ (after SETUP), then on to the next group or
-     * out.  r8 = the first row's outputs, r10 the second's. */
-    "    .macro kiln_epilogue RQ, SETUP\n"
-    "    ldrd r8, r10, [sp, #0]\n"
+    /* A group's outputs with RQ (after SETUP), then on to the next group
+     * (NEXT) or out.  LOAD is one LDM of the frame's first words: r8 = the
+     * first row's outputs, r10 the second's, END = the stream's end; the
+     * relu form also takes the rows pointer (r12, which its RQ leaves
+     * alone) and goes on past the group's own load of it, the signed form
+     * (r11 its constant) reloads it.  Registers the RQ does not touch. */
+    "    .macro kiln_epilogue RQ, SETUP, LOAD, END, NEXT\n"
+    "    \\LOAD\n"
     "    \\SETUP\n"
     "    \\RQ r4, r5\n"
     "    \\RQ r6, r7\n"
-    "    ldr r0, [sp, #8]\n"
     "    strd r8, r10, [sp, #0]\n"
-    "    cmp lr, r0\n"
-    "    bne 1b\n"
+    "    cmp lr, \\END\n"
+    "    bne \\NEXT\n"
     "    add sp, sp, #44\n"
     "    pop {r4-r11, pc}\n"
     "    .endm\n"
