@@ -60,7 +60,8 @@ typedef struct kiln_c8_args {
 void kiln_c8_relu_dsp(const kiln_c8_args *a);
 
 /* Frame (after push {r4-r11, lr}, sub sp, #24): [0] x, [4] the stream,
- * [8] its end, [12] the outputs' end, [16] entry.  r0-r3 the pixel's int16
+ * [8] its end, [12] the outputs' end, [16] entry, [20] after (the pixel
+ * test alone when one pass covers every channel: 2 instructions a pixel).  r0-r3 the pixel's int16
  * pairs, r4-r11 one channel record (r4 then the accumulator), r12 the
  * stream, lr the output.  Outputs are contiguous (NHWC), so lr just walks
  * on, and the pixel loop ends when it reaches the outputs' end.
@@ -106,6 +107,13 @@ __asm__(
     "    str r4, [sp, #0]\n"
     "    strd r6, r7, [sp, #4]\n"
     "    strd r8, r10, [sp, #12]\n"
+    "    adr.w r6, 4f\n"         /* after the body: the pixel test where one */
+    "    adr.w r7, 5f\n"         /* pass does every channel, else the channel test */
+    "    cmp r9, #16\n"
+    "    it hi\n"
+    "    movhi r6, r7\n"
+    "    orr r6, r6, #1\n"
+    "    str r6, [sp, #20]\n"
     "    mov lr, r5\n"
     "1:  ldr r12, [sp, #0]\n"
     "    ldr r4, [r12], #4\n" /* LDR, not LDRD: any alignment */
@@ -124,10 +132,11 @@ __asm__(
     "3:  .if (3b - 2b) != 576\n"
     "    .error \"kiln_c8_out is not 36 bytes\"\n"
     "    .endif\n"
-    "    ldr r4, [sp, #8]\n"
+    "    ldr pc, [sp, #20]\n"
+    "5:  ldr r4, [sp, #8]\n"     /* the channel test */
     "    cmp r12, r4\n"
     "    bne 2b\n"
-    "    ldr r4, [sp, #12]\n"
+    "4:  ldr r4, [sp, #12]\n"    /* the pixel test */
     "    cmp lr, r4\n"
     "    bne 1b\n"
     "    add sp, sp, #24\n"
