@@ -296,8 +296,8 @@ void pc_conv_1x1(uint32_t seed, uint32_t n, int w16, pc_result *r)
         memset(p, 0, sizeof *p);
         p->batch = rin(0, 4) ? 1 : 2;
         p->in_c = rin(0, 4) ? 4 * rin(1, 16) : rin(1, 20);
-        p->in_h = p->out_h = rin(1, 9), p->in_w = p->out_w = rin(1, 9);
-        p->out_c = rin(0, 2) ? 2 * rin(1, 20) : rin(1, 40);
+        p->in_h = p->out_h = rin(1, 6), p->in_w = p->out_w = rin(1, 6);
+        p->out_c = rin(0, 2) ? 2 * rin(1, 12) : rin(1, 24);
         p->k_h = p->k_w = p->stride_h = p->stride_w = p->dil_h = p->dil_w = 1;
         p->groups = 1, p->layout = KILN_LAYOUT_NHWC;
         p->in_offset = -rin(-128, 127);
