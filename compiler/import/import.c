@@ -1,5 +1,6 @@
 /*
- * import.c - picks the importer for a model file, and `kiln supported-ops`.
+ * import.c - picks the importer for a model file, and `kiln supported-ops`;
+ * the attribute reading both importers share (CumSum).
  *
  * The choice is by content, not extension: a TFLite flatbuffer carries the
  * identifier "TFL3" at byte 4; anything else is tried as an ONNX protobuf.
@@ -28,6 +29,16 @@ ir_graph *import_model(const char *path, const import_opts *opts, char *err, siz
         g = import_onnx_mem(data, len, path, opts, err, errlen);
     free(data);
     return g;
+}
+
+bool import_cumsum_attrs(ir_node *n, int64_t axis, int rank, bool exclusive, bool reverse)
+{
+    if (axis < -rank || axis >= rank)
+        return false;
+    n->attr.axis = (int)(axis < 0 ? axis + rank : axis);
+    n->attr.exclusive = exclusive;
+    n->attr.reverse = reverse;
+    return true;
 }
 
 int cmd_supported_ops(int argc, char **argv)

@@ -67,6 +67,9 @@ typedef struct import_opts {
     /* --shape / --const facts; a value given in `values` wins over them. */
     int n_fixes;
     const import_fix *fixes;
+    /* No notes on stderr: a second import of a model already imported once
+     * in this run (validate's reference) would repeat them. */
+    bool quiet;
 } import_opts;
 
 /* Releases the --shape/--const list a command parsed into imp (each fix and
@@ -84,6 +87,12 @@ ir_graph *import_tflite_mem(const uint8_t *data, size_t len, const char *path_fo
  * output shape is worked out again (tflite_shapes.c). */
 ir_graph *import_tflite_opts_mem(const uint8_t *data, size_t len, const char *path_for_messages,
                                  const import_opts *opts, char *err, size_t errlen);
+/* The CumSum node n's attributes, shared by both importers (ONNX's axis
+ * input with its exclusive/reverse attributes, TFLite's axis tensor with
+ * CumsumOptions): axis in [-rank, rank), stored non-negative; false, with
+ * nothing set, when it is outside (the caller reports it). */
+bool import_cumsum_attrs(ir_node *n, int64_t axis, int rank, bool exclusive, bool reverse);
+
 /* Picks the importer by content (TFL3 identifier, else ONNX protobuf). */
 ir_graph *import_model(const char *path, const import_opts *opts, char *err, size_t errlen);
 

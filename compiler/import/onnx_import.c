@@ -640,9 +640,10 @@ static bool add_inputs(onnx_ctx *c)
                     shape[d] = fx->n_vals;
                 } else {
                     shape[d] = 1;
-                    fprintf(stderr, "kiln: note: %s dimension %d ('%.*s') is symbolic; using 1 (fix it with "
-                            "--shape %s=DIMS, or give the input's value with --input)\n", what, d,
-                            (int)dm->param.len, (const char *)dm->param.p, name);
+                    if (!(c->opts && c->opts->quiet))
+                        fprintf(stderr, "kiln: note: %s dimension %d ('%.*s') is symbolic; using 1 (fix it with "
+                                "--shape %s=DIMS, or give the input's value with --input)\n", what, d,
+                                (int)dm->param.len, (const char *)dm->param.p, name);
                 }
             }
         }

@@ -839,12 +839,12 @@ bool ox_cumsum(onnx_ctx *c)
         return false;
     int64_t shape[IR_MAX_DIMS];
     memcpy(shape, t->shape, sizeof shape);
-    if (!ox_out(c, 0, t->dtype, t->rank, shape, &y))
+    const int rank = t->rank;
+    if (!ox_out(c, 0, t->dtype, rank, shape, &y))
         return false;
     int nd = ox_node(c, IR_OP_CUMSUM, 1, &x, 1, &y);
-    c->g->nodes[nd].attr.axis = axis;
-    c->g->nodes[nd].attr.exclusive = ex != 0;
-    c->g->nodes[nd].attr.reverse = rev != 0;
+    if (!import_cumsum_attrs(&c->g->nodes[nd], axis, rank, ex != 0, rev != 0))
+        return ox_err(c, "axis %lld is outside the input's rank %d", (long long)a, rank);
     return true;
 }
 

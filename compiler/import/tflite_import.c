@@ -123,10 +123,10 @@ static const tfl_conv_entry converters[] = {
     {26, 2, tfl_depth_space}, /* SPACE_TO_DEPTH (float32; int8 as an exact copy) */
     {69, 3, tfl_tile}, /* TILE (float32; int8 as an exact copy) */
     {130, 3, tfl_broadcast_to}, /* BROADCAST_TO (float32; int8 as an exact copy) */
-    {54, 2, tfl_prelu}, /* PRELU (float32; int8 refused by type) */
-    {150, 2, tfl_gelu}, /* GELU (float32; int8 refused by type) */
-    {128, 1, tfl_cumsum}, /* CUMSUM (float32; int8 refused by type) */
-    {107, 4, tfl_gather_nd}, /* GATHER_ND (constant indices; float32, int8 as an exact copy) */
+    {54, 2, tfl_prelu}, /* PRELU (float32; int8 as TFLM's quantized Prelu) */
+    {150, 2, tfl_gelu}, /* GELU (float32; int8 as TFLite's table) */
+    {128, 1, tfl_cumsum}, /* CUMSUM (float32; int8 as TFLM's quantized CumSum) */
+    {107, 4, tfl_gather_nd}, /* GATHER_ND (constant or int32 run-time indices; float32, int8 as an exact copy) */
 };
 
 static const tfl_conv_entry *find_converter(int32_t builtin)

@@ -9,15 +9,16 @@
  *
  * The data-movement ops take int8 when input and output carry the same
  * per-tensor quantization (an exact copy, what TFLite-Micro requires);
- * PRELU, GELU and CUMSUM are float32 only: Kiln has no bit-exact copy of
- * TFLite-Micro's integer kernels for them.  GATHER_ND with constant indices
+ * PRELU, GELU and CUMSUM take per-tensor int8 too (TFLite-Micro's integer
+ * steps: IR PRelu, Gelu, CumSum, passes/lower_ext_s8.c).  GATHER_ND with constant indices
  * becomes Reshape, Gather (of flat row indices worked out here), Reshape;
- * with indices computed at run time it is refused (the IR has no op for
- * it).  Never prints; fails via tfl_op_fail.
+ * with int32 indices computed at run time, the IR's GatherND (whose kernel
+ * clamps an index out of range).  Never prints; fails via tfl_op_fail.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/import.h"
 #include "import/tflite_internal.h"
 #include "util/sbuf.h"
 
@@ -35,6 +36,13 @@ static bool copy_form(tfl_ctx *c, int x, int y)
     return tfl_op_fail(c, "unsupported: %s from %s '%s' to %s '%s' (float32, or int8 with the same per-tensor "
                        "scale and zero point on input and output, as TFLite-Micro)", c->op_name,
                        ir_dtype_name(a->dtype), a->name, ir_dtype_name(b->dtype), b->name);
+}
+
+/* Per-tensor quantized int8: the form TFLite-Micro's integer kernels take. */
+static bool int8_form(tfl_ctx *c, int t)
+{
+    const ir_tensor *x = tfl_t(c, t);
+    return x->dtype == IR_DT_S8 && x->q.n == 1;
 }
 
 /* y's shape must be the one the op computes. */
@@ -205,13 +213,18 @@ bool tfl_broadcast_to(tfl_ctx *c)
     return true;
 }
 
-/* PRELU: y = x < 0 ? alpha*x : x, alpha broadcast to x (as ONNX PRelu). */
+/* PRELU: y = x < 0 ? alpha*x : x, alpha broadcast to x (as ONNX PRelu);
+ * int8 is TFLM's quantized Prelu (IR PRelu, passes/lower_ext_s8.c). */
 bool tfl_prelu(tfl_ctx *c)
 {
     if (!tfl_check_arity(c, 2, 2, 1))
         return false;
     const int x = tfl_in(c, 0), a = x < 0 ? -1 : tfl_in(c, 1), y = a < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, a) || !tfl_float_only(c, y))
+    const bool s8 = y >= 0 && int8_form(c, x) && int8_form(c, a) && int8_form(c, y);
+    if (y >= 0 && !s8 && int8_form(c, x) && tfl_t(c, a)->dtype == IR_DT_S8 && tfl_t(c, a)->q.n > 1)
+        return tfl_op_fail(c, "unsupported: int8 PRELU with alpha '%s' quantized per channel (%d scales; "
+                           "TFLite-Micro's kernel takes one alpha scale)", tfl_t(c, a)->name, tfl_t(c, a)->q.n);
+    if (y < 0 || (!s8 && (!tfl_float_only(c, x) || !tfl_float_only(c, a) || !tfl_float_only(c, y))))
         return false;
     int r;
     int64_t shape[IR_MAX_DIMS], xs[IR_MAX_DIMS];
@@ -220,6 +233,11 @@ bool tfl_prelu(tfl_ctx *c)
     if (!bshape(xr, xs, tfl_t(c, a)->rank, tfl_t(c, a)->shape, &r, shape) || r != xr ||
         memcmp(shape, xs, (size_t)r * sizeof *xs) || !check_out(c, y, r, shape))
         return tfl_op_fail(c, "alpha does not broadcast to the input's shape, or the output is not that shape");
+    if (s8) {
+        const int in[2] = {x, a};
+        tfl_node(c, IR_OP_PRELU, 2, in, 1, &y);
+        return true;
+    }
     const int64_t one[1] = {1};
     const float zero = 0.0f;
     const int z = const_tensor(c, y, "_zero", IR_DT_F32, 1, one, &zero, sizeof zero);
@@ -239,7 +257,8 @@ bool tfl_gelu(tfl_ctx *c)
     if (!tfl_check_arity(c, 1, 1, 1))
         return false;
     const int x = tfl_in(c, 0), y = x < 0 ? -1 : tfl_out(c, 0);
-    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, y) ||
+    /* int8: TFLite's table of the float function (passes/lower_ext_s8.c) */
+    if (y < 0 || (!(int8_form(c, x) && int8_form(c, y)) && (!tfl_float_only(c, x) || !tfl_float_only(c, y))) ||
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     tfl_node(c, c->o.approximate ? IR_OP_GELU_TANH : IR_OP_GELU, 1, &x, 1, &y);
@@ -256,16 +275,14 @@ bool tfl_cumsum(tfl_ctx *c)
     if (x < 0 || !tfl_const_ints(c, 1, &axis, 1, &na, "axis"))
         return false;
     const int y = tfl_out(c, 0);
-    if (y < 0 || !tfl_float_only(c, x) || !tfl_float_only(c, y) ||
+    /* int8: TFLM's quantized CumSum (passes/lower_ext_s8.c) */
+    if (y < 0 || (!(int8_form(c, x) && int8_form(c, y)) && (!tfl_float_only(c, x) || !tfl_float_only(c, y))) ||
         !check_out(c, y, tfl_t(c, x)->rank, tfl_t(c, x)->shape))
         return false;
     const int r = tfl_t(c, x)->rank;
-    if (na != 1 || axis < -r || axis >= r)
-        return tfl_op_fail(c, "axis must be one value in [%d, %d)", -r, r);
     const int n = tfl_node(c, IR_OP_CUMSUM, 1, &x, 1, &y);
-    c->g->nodes[n].attr.axis = (int)(axis < 0 ? axis + r : axis);
-    c->g->nodes[n].attr.exclusive = c->o.exclusive;
-    c->g->nodes[n].attr.reverse = c->o.reverse;
+    if (na != 1 || !import_cumsum_attrs(&c->g->nodes[n], axis, r, c->o.exclusive, c->o.reverse))
+        return tfl_op_fail(c, "axis must be one value in [%d, %d)", -r, r);
     return true;
 }
 
@@ -290,7 +307,8 @@ static bool flat_rows(tfl_ctx *c, const int64_t *iv, int64_t m, int k, const int
 }
 
 /* GATHER_ND: y[j..., rest] = x[indices[j...], rest]; with constant indices
- * that is a Gather along axis 0 of x reshaped to [rows, rest]. */
+ * (checked here) that is a Gather along axis 0 of x reshaped to [rows,
+ * rest], with indices computed at run time the IR's GatherND. */
 bool tfl_gather_nd(tfl_ctx *c)
 {
     if (!tfl_check_arity(c, 2, 2, 1))
@@ -299,9 +317,9 @@ bool tfl_gather_nd(tfl_ctx *c)
     if (y < 0 || !copy_form(c, x, y))
         return false;
     const ir_tensor *it = tfl_t(c, ix);
-    if (!ir_is_const(it))
-        return tfl_op_fail(c, "unsupported: GATHER_ND with indices '%s' computed at run time (Kiln takes "
-                           "constant indices only; the IR has no gather-by-tuple op)", it->name);
+    if (!ir_is_const(it) && it->dtype != IR_DT_S32)
+        return tfl_op_fail(c, "unsupported: GATHER_ND with %s indices '%s' computed at run time (int32, as "
+                           "TFLite-Micro)", ir_dtype_name(it->dtype), it->name);
     const int xr = tfl_t(c, x)->rank, ir = it->rank;
     int64_t xs[IR_MAX_DIMS];
     memcpy(xs, tfl_t(c, x)->shape, sizeof xs);
@@ -318,6 +336,11 @@ bool tfl_gather_nd(tfl_ctx *c)
         return tfl_op_fail(c, "indices '%s' hold no index tuple", it->name);
     if (orank > IR_MAX_DIMS || !check_out(c, y, orank, out))
         return orank > IR_MAX_DIMS ? tfl_op_fail(c, "the output would have rank %d", orank) : false;
+    if (!ir_is_const(it)) {     /* indices computed at run time: the GatherND kernel */
+        const int in[2] = {x, ix};
+        tfl_node(c, IR_OP_GATHER_ND, 2, in, 1, &y);
+        return true;
+    }
     int64_t *iv = xmalloc(GATHER_ND_MAX_INDICES * sizeof *iv);
     int nv;
     int32_t *flat = xmalloc((size_t)(m > 0 ? m : 1) * sizeof *flat);

@@ -25,7 +25,9 @@
  *
  * An operator not covered below keeps its stored output shapes when none of
  * its inputs changed shape, and is refused, naming it and the tensor, when
- * one did.  Never prints; fails through the importer's message helpers.
+ * one did.  Prints one note on stderr per input whose open batch keeps its
+ * stored size (as the ONNX importer notes a symbolic dimension it sets to 1);
+ * otherwise never prints; fails through the importer's message helpers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -238,6 +240,10 @@ static bool input_shape(tfl_ctx *c, uint32_t p, const tfl_tensor *tt, const impo
                               "fix it with --shape %s=%s (or by position, --shape %u=...), N the size to compile for",
                               tt->name, p, d, fmt_vec(c, a, sizeof a, sig), tt->name,
                               example_dims(c, b, sizeof b, sig), p);
+        else if (!(c->opts && c->opts->quiet))   /* the open batch keeps the stored size: say so */
+            fprintf(stderr, "kiln: note: input '%s' has an open batch dimension (shape_signature %s); using the "
+                    "stored size %lld (change it with --shape %s=%s, N the batch to compile for)\n", tt->name,
+                    fmt_vec(c, a, sizeof a, sig), (long long)s->d[0], tt->name, example_dims(c, b, sizeof b, sig));
     }
     return true;
 }

@@ -101,10 +101,13 @@ typedef struct lir_struct {
     P(kiln_topk_params, KILN_TOPK_PARAMS_FIELDS)                             \
     P(kiln_cumsum_params, KILN_CUMSUM_PARAMS_FIELDS)                         \
     P(kiln_gather_elements_params, KILN_GATHER_ELEMENTS_PARAMS_FIELDS)        \
+    P(kiln_gather_nd_params, KILN_GATHER_ND_PARAMS_FIELDS)                   \
     P(kiln_cmp_s8_params, KILN_CMP_S8_PARAMS_FIELDS)                         \
     P(kiln_sqdiff_s8_params, KILN_SQDIFF_S8_PARAMS_FIELDS)                   \
     P(kiln_abs_s8_params, KILN_ABS_S8_PARAMS_FIELDS)                         \
-    P(kiln_lut_s8_params, KILN_LUT_S8_PARAMS_FIELDS)
+    P(kiln_lut_s8_params, KILN_LUT_S8_PARAMS_FIELDS)                         \
+    P(kiln_cumsum_s8_params, KILN_CUMSUM_S8_PARAMS_FIELDS)                   \
+    P(kiln_prelu_s8_params, KILN_PRELU_S8_PARAMS_FIELDS)
 
 /* lir_desc_T, the description of T, and lir_is_T(), which only lets a
  * const T * through (LIR_CALL's type check). */

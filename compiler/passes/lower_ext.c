@@ -9,7 +9,8 @@
  * dtype (the int8 forms TFLite-Micro has kernels for were claimed before, by
  * lower_ext_s8.c; none is guessed).
  * Comparisons take float32 and plain integers; logic and Not take bool;
- * Where and Gather move elements of any size.  Claims nothing else.
+ * Where, Gather, GatherElements and GatherND move elements of any size.
+ * Claims nothing else.
  */
 #include <stdio.h>
 #include <string.h>
@@ -366,11 +367,44 @@ static int lower_gather_elements(ir_graph *g, int node, lir_program *p, char *er
     return 1;
 }
 
+/* GatherND (ir_ops.def): X as slices of its dims from k on; each index
+ * component's stride counts slices. */
+static int lower_gather_nd(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *it = nd->n_in > 1 && nd->in[1] >= 0 ? T(g, nd->in[1]) : NULL,
+                    *y = T(g, nd->out[0]);
+    const int k = it && it->rank >= 1 ? (int)it->shape[it->rank - 1] : 0;
+    if (!it || it->dtype != IR_DT_S32 || k < 1 || k > x->rank || x->dtype != y->dtype || !ir_same_quant(x, y) ||
+        !lower_fits_i32(ir_nbytes(x)) || !lower_fits_i32(ir_numel(it)))
+        return lower_fail(err, errlen, g, node, "GatherND needs int32 indices [..., k] with 1 <= k <= X's rank "
+                          "and X, Y of one type");
+    kiln_gather_nd_params gp = {.n_slices = (int32_t)(ir_numel(it) / k), .k = k};
+    int64_t slice = 1;
+    for (int d = k; d < x->rank; d++)
+        slice *= x->shape[d];
+    if (ir_numel(y) != gp.n_slices * slice)
+        return lower_fail(err, errlen, g, node, "output '%s' has %lld elements, the gathered slices %lld", y->name,
+                          (long long)ir_numel(y), (long long)(gp.n_slices * slice));
+    gp.slice_bytes = (int32_t)(slice * (int64_t)ir_dtype_size(x->dtype));
+    int64_t s = 1;
+    for (int d = k - 1; d >= 0; d--) {
+        gp.dims[d] = (int32_t)x->shape[d];
+        gp.stride[d] = (int32_t)s;
+        s *= x->shape[d];
+    }
+    lir_call *c = LIR_CALL(p, node, "kiln_gather_nd_i32", kiln_gather_nd_params, &gp);
+    lir_in(c, nd->in[0]);
+    lir_in(c, nd->in[1]);
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
 int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_op op = nd->op;
-    if (op < IR_OP_ABS || op > IR_OP_GATHER_ELEMENTS)
+    if (op < IR_OP_ABS || op > IR_OP_GATHER_ND)
         return 0;
     if (nd->n_out < 1 || nd->out[0] < 0 || nd->n_in < 1 || nd->in[0] < 0)
         return lower_fail(err, errlen, g, node, "missing input or output");
@@ -390,5 +424,7 @@ int lower_ext(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
         return lower_gather(g, node, p, err, errlen);
     if (op == IR_OP_GATHER_ELEMENTS)
         return lower_gather_elements(g, node, p, err, errlen);
+    if (op == IR_OP_GATHER_ND)
+        return lower_gather_nd(g, node, p, err, errlen);
     return lower_topk_cumsum(g, node, p, err, errlen);
 }

@@ -2,8 +2,8 @@
  * lower_ext_s8.c - lowering of the int8 forms of the extended operator set
  * to runtime/kernels/ext_s8.c (include/kiln/kernels_ext_s8.h): comparisons
  * (TFLM's scaled comparison), REDUCE_MAX/MIN and ARG_MAX/MIN (stored values,
- * no arithmetic), ABS and SQUARED_DIFFERENCE (requantized), RSQRT and ELU
- * (256-entry tables built with TFLM's steps, lut_s8.c).
+ * no arithmetic), ABS, SQUARED_DIFFERENCE, PRELU and CUMSUM (requantized), RSQRT, ELU and
+ * GELU (256-entry tables built with TFLite's steps, lut_s8.c).
  *
  * Claims an extended-set node only when one of its operands is quantized
  * int8; everything TFLM's Prepare computes in floating point (the
@@ -255,18 +255,99 @@ static int lower_rsqrt_s8(ir_graph *g, int node, lir_program *p, char *err, size
     return lut_call(g, node, p, "rsqrt_table", table);
 }
 
-/* TFLM ELU on int8: the table its Prepare fills (lut_s8.c), alpha 1. */
-static int lower_elu_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+/* ELU (TFLM's Prepare, alpha 1) and GELU / GELU_TANH (TFLite's GELU
+ * Prepare) on int8: the table their LUTPopulate fills, with TFLite's float
+ * function (lut_s8.c), built here at compile time. */
+static int lower_float_table_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
 {
     const ir_node *nd = &g->nodes[node];
     const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
-    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || nd->attr.act.on || nd->attr.alpha != 1.0f ||
-        !lower_fits_i32(ir_numel(y)))
-        return lower_fail(err, errlen, g, node, "unsupported: int8 Elu needs per-tensor quantized int8 X and Y "
-                          "of one size and alpha 1 (TFLite ELU)");
+    const bool elu = nd->op == IR_OP_ELU;
+    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || nd->attr.act.on ||
+        (elu && nd->attr.alpha != 1.0f) || !lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "unsupported: int8 %s needs per-tensor quantized int8 X and Y "
+                          "of one size%s", ir_op_name(nd->op), elu ? " and alpha 1 (TFLite ELU)" : "");
+    float (*fn)(float) = elu ? lut_fn_elu : nd->op == IR_OP_GELU ? lut_fn_gelu : lut_fn_gelu_tanh;
     int8_t table[256];
-    lut_elu_s8(x->q.scale[0], x->q.zero_point[0], y->q.scale[0], y->q.zero_point[0], table);
-    return lut_call(g, node, p, "elu_table", table);
+    lut_float_s8(x->q.scale[0], x->q.zero_point[0], y->q.scale[0], y->q.zero_point[0], fn, table);
+    return lut_call(g, node, p, elu ? "elu_table" : "gelu_table", table);
+}
+
+/* QuantizeMultiplier(m) within the runtime's shift range, or a refusal
+ * naming `what`. */
+static int full_multiplier(ir_graph *g, int node, const char *what, double m, int32_t *mult, int32_t *shift,
+                           char *err, size_t errlen)
+{
+    int sh;
+    if (qu_multiplier_fits(m, QU_SHIFT_MAX, mult, &sh) != QU_FITS)
+        return lower_fail(err, errlen, g, node, "int8 %s: %s multiplier %g needs a shift beyond %d",
+                          ir_op_name(g->nodes[node].op), what, m, QU_SHIFT_MAX);
+    *shift = sh;
+    return 1;
+}
+
+/* TFLM CalculatePreluParams: s_x / s_y and s_x s_a / s_y, in double. */
+static int lower_prelu_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *a = nd->n_in > 1 && nd->in[1] >= 0 ? T(g, nd->in[1]) : NULL,
+                    *y = T(g, nd->out[0]);
+    if (!a || !is_qs8(x) || !is_qs8(a) || !is_qs8(y) || nd->attr.act.on)
+        return lower_fail(err, errlen, g, node, "unsupported: int8 PRelu needs per-tensor quantized int8 X, "
+                          "alpha and Y (TFLite-Micro's kernel takes one alpha scale)");
+    kiln_prelu_s8_params pp;
+    memset(&pp, 0, sizeof pp);
+    int32_t sh[IR_MAX_DIMS], xs[IR_MAX_DIMS], as[IR_MAX_DIMS];
+    const int r = lower_broadcast(y, x, a, sh, xs, as);
+    if (r < 0 || ir_numel(y) != ir_numel(x) || !lower_fits_i32(ir_numel(y)))
+        return lower_fail(err, errlen, g, node, "alpha does not broadcast to X's shape");
+    pp.bc.rank = r;
+    memcpy(pp.bc.shape, sh, sizeof(int32_t) * (size_t)r);
+    memcpy(pp.bc.a_stride, xs, sizeof(int32_t) * (size_t)r);
+    memcpy(pp.bc.b_stride, as, sizeof(int32_t) * (size_t)r);
+    pp.in_offset = -x->q.zero_point[0];
+    pp.alpha_offset = -a->q.zero_point[0];
+    pp.out_zp = y->q.zero_point[0];
+    const double sx = x->q.scale[0], sa = a->q.scale[0], sy = y->q.scale[0];
+    if (full_multiplier(g, node, "identity", sx / sy, &pp.mult1, &pp.shift1, err, errlen) < 0 ||
+        full_multiplier(g, node, "alpha", sx * sa / sy, &pp.mult2, &pp.shift2, err, errlen) < 0)
+        return -1;
+    lir_call *c = LIR_CALL(p, node, "kiln_prelu_s8", kiln_prelu_s8_params, &pp);
+    lir_in(c, nd->in[0]);
+    lir_in(c, nd->in[1]);
+    lir_out(c, nd->out[0]);
+    return 1;
+}
+
+/* TFLM's quantized CUMSUM Prepare: left shift 20, inputs by s_x / (2 s_x)
+ * and the sums by 2 s_x / (2^20 s_y), both in double and both
+ * QuantizeMultiplierSmallerThanOneExp (refused unless in (0, 1)). */
+static int lower_cumsum_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
+{
+    const ir_node *nd = &g->nodes[node];
+    const ir_tensor *x = T(g, nd->in[0]), *y = T(g, nd->out[0]);
+    const int axis = nd->attr.axis;
+    if (!is_qs8(x) || !is_qs8(y) || ir_numel(x) != ir_numel(y) || x->rank < 1 || axis < 0 || axis >= x->rank ||
+        nd->attr.act.on || !lower_fits_i32(ir_numel(x)))
+        return lower_fail(err, errlen, g, node, "unsupported: int8 CumSum needs per-tensor quantized int8 X and Y "
+                          "of one shape and an axis of X");
+    kiln_cumsum_s8_params cp = {.left_shift = 20, .in_offset = -x->q.zero_point[0], .out_zp = y->q.zero_point[0]};
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; d++)
+        outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++)
+        inner *= x->shape[d];
+    cp.line = (kiln_cumsum_params){.outer = (int32_t)outer, .n = (int32_t)x->shape[axis], .inner = (int32_t)inner,
+                                   .exclusive = nd->attr.exclusive ? 1 : 0, .reverse = nd->attr.reverse ? 1 : 0};
+    const double twice_max = 2.0 * (double)x->q.scale[0];
+    if (smaller_than_one(g, node, x, (double)x->q.scale[0] / twice_max, &cp.in_mult, &cp.in_shift, err, errlen) < 0 ||
+        smaller_than_one(g, node, y, twice_max / ((double)(1 << 20) * (double)y->q.scale[0]), &cp.out_mult,
+                         &cp.out_shift, err, errlen) < 0)
+        return -1;
+    lir_call *c = LIR_CALL(p, node, "kiln_cumsum_s8", kiln_cumsum_s8_params, &cp);
+    lir_in(c, nd->in[0]);
+    lir_out(c, nd->out[0]);
+    return 1;
 }
 
 int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen)
@@ -289,9 +370,13 @@ int lower_ext_s8(ir_graph *g, int node, lir_program *p, char *err, size_t errlen
         return lower_sqdiff_s8(g, node, p, err, errlen);
     case IR_OP_RSQRT:
         return lower_rsqrt_s8(g, node, p, err, errlen);
-    case IR_OP_ELU:
-        return lower_elu_s8(g, node, p, err, errlen);
-    case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
+    case IR_OP_CUMSUM:
+        return lower_cumsum_s8(g, node, p, err, errlen);
+    case IR_OP_PRELU:
+        return lower_prelu_s8(g, node, p, err, errlen);
+    case IR_OP_ELU: case IR_OP_GELU: case IR_OP_GELU_TANH:
+        return lower_float_table_s8(g, node, p, err, errlen);
+    case IR_OP_WHERE: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS: case IR_OP_GATHER_ND:
         return 0;               /* stored values move as they are: lower_ext.c, same quantization */
     default:
         return lower_fail(err, errlen, g, node, "unsupported: %s on quantized int8 (Kiln has no int8 kernel "

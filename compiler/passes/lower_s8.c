@@ -729,6 +729,34 @@ static int lower_dw3x3_packed(ctx *c, int xi, int wp, int bi, int yi, const conv
                             xi, wt, yi, kiln_depthwise_conv_s8_3x3_scratch_size(&kp));
 }
 
+/* DEPTHWISE_CONV_2D with any other window (multiplier 1), on
+ * kiln_depthwise_conv_s8_packed: weights wp in HWO.  The 3x3 kernels keep
+ * the layers they take (dw3x3_ok). */
+static int lower_dw_any_packed(ctx *c, int xi, int wp, int bi, int yi, const conv_geom *k,
+                               int32_t in_off, const rq_out *r)
+{
+    const int32_t n = (int32_t)k->out_c, taps = (int32_t)(k->k_h * k->k_w);
+    const kiln_conv_s8_params kp = conv_params_struct(k, in_off);
+    int64_t *wsum = xmalloc(2 * (size_t)n * sizeof(int64_t) + 1), *wabs = wsum + n;
+    const int8_t *w = c->g->tensors[wp].data;
+    pack_wsum_cols(w, n, taps, wsum, wabs);
+    int32_t mode;
+    const pack_rq q = packed_rq(c, bi, wsum, wabs, n, in_off, r, &mode);
+    const size_t bytes = pack_dw_any_bytes(n, taps);
+    uint8_t *buf = xmalloc(bytes + 1);
+    pack_dw_any(w, taps, &q, mode, buf);
+    free(wsum);
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.dwany", nd->name ? nd->name : "node");
+    int64_t shape[1] = {(int64_t)bytes};
+    const int wt = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
+    free(name);
+    free(buf);
+    lir_set_layout(c->p, wt, KILN_BLOB_LAYOUT_DW_ANY);
+    return packed_conv_call(c, "kiln_depthwise_conv_s8_packed", k, (int)k->in_c, in_off, *r, mode,
+                            xi, wt, yi, kiln_depthwise_conv_s8_packed_scratch_size(&kp));
+}
+
 /* ---- 16x8: int16 activations, int8 weights ------------------------------ */
 
 /* An activation of a 16x8 op: int16, one scale, zero point 0 (TFLite's
@@ -968,6 +996,8 @@ static int lower_conv(ctx *c)
             return lower_conv_packed(c, xi, wp, bi, yi, &k, in_off, &r);
         if (depthwise && dw3x3_ok(&k))
             return lower_dw3x3_packed(c, xi, wp, bi, yi, &k, in_off, &r);
+        if (depthwise && k.out_c == k.in_c)
+            return lower_dw_any_packed(c, xi, wp, bi, yi, &k, in_off, &r);
     }
     const bool plain = !in_xor && !w_xor && !r.out_xor && r.mode != RQ_NONE;
     const char *kernel = transpose ? "kiln_transpose_conv_s8"

@@ -66,14 +66,35 @@ void lut_rsqrt_s8(int32_t in_zp, int32_t mult, int shift, int32_t out_zp, int8_t
     }
 }
 
-void lut_elu_s8(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, int8_t table[256])
+float lut_fn_elu(float v)
+{
+    return v < 0.0f ? expf(v) - 1.0f : v;
+}
+
+float lut_fn_gelu(float v)
+{
+    return 0.5f * v * erfcf(v * (float)-0.70710678118654752440);
+}
+
+float lut_fn_gelu_tanh(float v)
+{
+    const float sqrt_2_over_pi = (float)(1.12837916709551257390 * 0.70710678118654752440);  /* M_2_SQRTPI * M_SQRT1_2 */
+    return 0.5f * v * (1.0f + tanhf(sqrt_2_over_pi * (v + 0.044715f * v * v * v)));
+}
+
+void lut_float_s8(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, float (*fn)(float),
+                  int8_t table[256])
 {
     const float inverse_scale = 1.0f / out_scale;
     for (int32_t q = -128; q < 128; q++) {
-        const float v = in_scale * (float)(q - in_zp);
-        const float e = v < 0.0f ? expf(v) - 1.0f : v;
-        const float rescaled = roundf(e * inverse_scale);
-        const int32_t r = (int32_t)(rescaled + (float)out_zp);
-        table[q + 128] = (int8_t)(r > 127 ? 127 : r < -128 ? -128 : r);
+        const float e = fn(in_scale * (float)(q - in_zp));
+        int32_t r = -128;
+        if (isfinite(e)) {
+            /* TFLite converts to int32 and then clamps; clamping the float
+             * first gives the same value without an out-of-range conversion. */
+            const float v = roundf(e * inverse_scale) + (float)out_zp;
+            r = v > 127.0f ? 127 : v < -128.0f ? -128 : (int32_t)v;
+        }
+        table[q + 128] = (int8_t)r;
     }
 }

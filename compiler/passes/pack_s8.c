@@ -253,6 +253,32 @@ void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8
     }
 }
 
+size_t pack_dw_any_bytes(int32_t n, int32_t taps)
+{
+    return (size_t)(pack_padded(n, 4) / 4) * kiln_dw_packed_block_bytes(taps);
+}
+
+void pack_dw_any(const int8_t *w, int32_t taps, const pack_rq *r, int32_t mode, uint8_t *out)
+{
+    const int32_t n = r->n;
+    for (int32_t c0 = 0; c0 < n; c0 += 4) {
+        int32_t bias[4], chan[4][4], k[4];
+        for (int32_t i = 0; i < 4; i++)
+            pack_chan(r, mode, c0 + i, &bias[i], chan[i]);
+        for (int32_t i = 0; i < 4; i++)
+            out = put32(out, bias[i]);
+        for (int32_t t = 0; t < taps; t++) {
+            for (int32_t i = 0; i < 4; i++) /* zero weights in the padding channels */
+                k[i] = c0 + i < n ? w[(size_t)t * (size_t)n + (size_t)(c0 + i)] : 0;
+            out = put16(out, k[0]), out = put16(out, k[2]); /* [w_c0 w_c2] */
+            out = put16(out, k[1]), out = put16(out, k[3]); /* [w_c1 w_c3] */
+        }
+        for (int32_t i = 0; i < 4; i++)
+            for (int32_t f = 0; f < 4; f++)
+                out = put32(out, chan[i][f]);
+    }
+}
+
 void pack_rgb3x3_order(const int8_t *w, int32_t n, int8_t *out)
 {
     for (int32_t c = 0; c < n; c++, w += 27, out += 28) {

@@ -76,6 +76,11 @@ void pack_dw3x3(const int8_t *w, int transposed, const pack_rq *r, int32_t mode,
 size_t pack_dw3x3c4_bytes(int32_t n);
 void pack_dw3x3c4(const int8_t *w, const pack_rq *r, int32_t mode, int s2, uint8_t *out);
 
+/* The stream of kiln_depthwise_conv_s8_packed for w [taps][n] (HWO, taps
+ * row-major), any n (the last block padded with zero channels). */
+size_t pack_dw_any_bytes(int32_t n, int32_t taps);
+void pack_dw_any(const int8_t *w, int32_t taps, const pack_rq *r, int32_t mode, uint8_t *out);
+
 /* The reduction of kiln_conv_s8_rgb_p16: w [n][27] OHWI (3x3 taps of 3
  * channels) to [n][28] in its order (kernel row ky's bytes 0-7, for ky =
  * 0..2, then the rows' 9th bytes and a zero), for pack_gemm with k = 28. */

@@ -17,7 +17,8 @@
  *    pixel are copied into planes, then those two channels of every output
  *    pixel written.  Any d that is a multiple of the channel count writes
  *    only bytes of channels already copied.
- *  - Windows (int8 and float pooling, the float depthwise; NHWC): output
+ *  - Windows (int8 and float pooling, the float depthwise, the int8 any-window
+ *    depthwise kiln_depthwise_conv_s8_packed; NHWC): output
  *    pixels in raster order, each written after its window's first tap
  *    pixel was read (those channels), its later taps being later pixels:
  *    safe while pixel p ends at or below the first tap of every window
@@ -342,6 +343,22 @@ static int pool_f32_rules(const ir_graph *g, const lir_call *c, plan_inplace_rul
     return rule(r, 0, 1, win_dmax(&q, e, 0), 0);
 }
 
+/* kiln_depthwise_conv_s8_packed (depthwise_s8_packed.c): the window order,
+ * each pixel's blocks of 4 channels written after the block's window was
+ * read; x, w, y, scratch. */
+static int dw_s8_packed_rules(const lir_call *c, plan_inplace_rule *r)
+{
+    if (c->ptype != &lir_desc_kiln_conv_s8_params)
+        return 0;
+    const kiln_conv_s8_params *p = c->params;
+    if (p->batch != 1 || p->layout != KILN_LAYOUT_NHWC || p->in_c != p->out_c || p->out_h < 1 ||
+        p->out_w < 1 || p->dil_h < 1 || p->dil_w < 1)
+        return 0;
+    const win_g q = {p->in_c, {1, p->in_h, p->in_w}, {1, p->out_h, p->out_w}, {1, p->k_h, p->k_w},
+                     {1, p->stride_h, p->stride_w}, {1, p->dil_h, p->dil_w}, {0, p->pad_t, p->pad_l}};
+    return rule(r, 0, 2, win_dmax(&q, 1, 0), 0);
+}
+
 /* kiln_depthwise_conv_f32_packed, NHWC, multiplier 1, no residual (read
  * while outputs are written): x, w, b, residual, y. */
 static int dw_f32_rules(const lir_call *c, plan_inplace_rule *r)
@@ -420,6 +437,8 @@ int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule r
         return conv_f32_rules(c, rules);
     if (!strcmp(k, "kiln_depthwise_conv_f32_packed"))
         return dw_f32_rules(c, rules);
+    if (!strcmp(k, "kiln_depthwise_conv_s8_packed"))
+        return dw_s8_packed_rules(c, rules);
     if (!strcmp(k, "kiln_avgpool_s8") || !strcmp(k, "kiln_maxpool_s8"))
         return pool_s8_rules(g, c, rules);
     if (!strcmp(k, "kiln_avgpool_f32") || !strcmp(k, "kiln_maxpool_f32") || !strcmp(k, "kiln_maxpool_f32_fast"))

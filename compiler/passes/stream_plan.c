@@ -73,6 +73,7 @@ static const tile_kernel tileable[] = {
     {"kiln_depthwise_conv_s8_3x3", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
     {"kiln_depthwise_conv_s8_3x3c4", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
     {"kiln_depthwise_conv_s8_3x3c4s2", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
+    {"kiln_depthwise_conv_s8_packed", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
     {"kiln_conv_f32_packed", 5, {"conv.out_c"}, 1, 2, 4, {3, -1}},
     {"kiln_depthwise_conv_f32_packed", 5, DW_F32_FIELDS, 1, 2, 4, {0, 3}},
     {"kiln_fully_connected_f32_packed", 5, {"out_features"}, 1, 2, 4, {3, -1}},
@@ -92,6 +93,7 @@ static int32_t layout_group(int layout)
     case KILN_BLOB_LAYOUT_GEMM8_G4:
     case KILN_BLOB_LAYOUT_DW3X3_C4:
     case KILN_BLOB_LAYOUT_DW3X3_C4S2:
+    case KILN_BLOB_LAYOUT_DW_ANY:
         return 4;
     default:
         return 0;

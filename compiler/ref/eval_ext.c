@@ -9,7 +9,7 @@
  * <math.h> versions; the result is rounded to the output's dtype by
  * ref_store.  Bool and integer outputs (comparisons, logic, arg, gather,
  * where) are stored values (ref_store_plain).  The int8 forms TFLite-Micro
- * computes in integers are computed in its integers here too (ABS,
+ * computes in integers are computed in its integers here too (ABS, CUMSUM, PRELU,
  * comparisons of quantized int8: eval_int.h's fixed point).
  */
 #include <math.h>
@@ -183,6 +183,36 @@ static bool ref_squared_difference(ref_ctx *c)
         out[i] = ri_clamp((int64_t)ri_mbqm(d * d, om) + y->q.zero_point[0], -128, 127);
     }
     ref_store_plain(c, 0, out);
+    return true;
+}
+
+/* PRELU (ir_ops.def): TFLM's quantized Prelu on stored int8, else in double. */
+static bool ref_prelu(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *a = ref_in(c, 1), *y = ref_out(c, 0);
+    if (!x || !a || !y || ir_numel(x) != ir_numel(y))
+        return ref_fail(c, "needs inputs X, alpha and output Y of X's size");
+    if (!broadcasts(c, a, y))
+        return false;
+    const bool s8 = ref_int_mode(c);
+    const double *xv = s8 ? ref_stored(c, 0) : ref_real(c, 0), *av = s8 ? ref_stored(c, 1) : ref_real(c, 1);
+    double *out = ref_tmp(c, ir_numel(y));
+    const double sx = x->q.n ? x->q.scale[0] : 1, sa = a->q.n ? a->q.scale[0] : 1, sy = y->q.n ? y->q.scale[0] : 1;
+    const ri_mult m1 = ri_quantize_multiplier(sx / sy), m2 = ri_quantize_multiplier(sx * sa / sy);
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const double u = xv[i], al = av[bcast_offset(i, a, y)];
+        if (!s8) {
+            out[i] = u < 0 ? al * u : u;
+            continue;
+        }
+        const int32_t v = (int32_t)u - x->q.zero_point[0];
+        const int32_t r = v >= 0 ? ri_mbqm(v, m1) : ri_mbqm(v * ((int32_t)al - a->q.zero_point[0]), m2);
+        out[i] = ri_clamp((int64_t)r + y->q.zero_point[0], -128, 127);
+    }
+    if (s8)
+        ref_store_plain(c, 0, out);
+    else
+        ref_store(c, 0, out);
     return true;
 }
 
@@ -436,6 +466,29 @@ static bool ref_topk(ref_ctx *c)
     return true;
 }
 
+/* TFLM's quantized CumSum step for one stored int8 value q: (q - zp) << 20,
+ * then MultiplyByQuantizedMultiplierSmallerThanOneExp by m. */
+static int64_t cumsum_scaled(double q, int32_t zp, ri_mult m)
+{
+    return ri_rdbpot(ri_srdhm(((int32_t)q - zp) * (1 << 20), m.q), m.shift < 0 ? -m.shift : 0);
+}
+
+/* int8 CUMSUM (ir_ops.def): each sum of scaled values (plus TFLM's start
+ * value, the scaling of -zp_x) wrapped to int32, then requantized by
+ * 2 s_x / (2^20 s_y). */
+static void cumsum_s8_finish(ref_ctx *c, double *sums)
+{
+    const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
+    const ri_mult mo = ri_quantize_multiplier(2.0 * (double)x->q.scale[0] / ((double)(1 << 20) * (double)y->q.scale[0]));
+    const ri_mult mi = ri_quantize_multiplier(0.5);
+    const int64_t start = cumsum_scaled(0, x->q.zero_point[0], mi);
+    for (int64_t i = 0; i < ir_numel(y); i++) {
+        const int32_t acc = ri_wrap32((int64_t)sums[i] + start);
+        const int32_t r = ri_rdbpot(ri_srdhm(acc, mo.q), mo.shift < 0 ? -mo.shift : 0);
+        sums[i] = ri_clamp((int64_t)r + y->q.zero_point[0], -128, 127);
+    }
+}
+
 static bool ref_cumsum(ref_ctx *c)
 {
     const ir_tensor *x = ref_in(c, 0), *y = ref_out(c, 0);
@@ -444,6 +497,8 @@ static bool ref_cumsum(ref_ctx *c)
         return ref_fail(c, "needs X, Y of one shape and an axis");
     int64_t outer, n, inner;
     split_axis(x, axis, &outer, &n, &inner);
+    const bool s8 = ref_int_mode(c);
+    const ri_mult half = ri_quantize_multiplier(0.5);
     const double *xv = ref_stored(c, 0);
     double *out = ref_tmp(c, ir_numel(y) + 1);
     for (int64_t o = 0; o < outer; o++)
@@ -454,10 +509,13 @@ static bool ref_cumsum(ref_ctx *c)
                     const bool take = c->nd->attr.reverse ? (c->nd->attr.exclusive ? m > j : m >= j)
                                                           : (c->nd->attr.exclusive ? m < j : m <= j);
                     if (take)
-                        sum += xv[(o * n + m) * inner + in];
+                        sum += s8 ? (double)cumsum_scaled(xv[(o * n + m) * inner + in], x->q.zero_point[0], half)
+                                  : xv[(o * n + m) * inner + in];
                 }
                 out[(o * n + j) * inner + in] = sum;
             }
+    if (s8)
+        cumsum_s8_finish(c, out);
     ref_store_plain(c, 0, out);
     return true;
 }
@@ -494,6 +552,38 @@ static bool ref_gather_elements(ref_ctx *c)
     return true;
 }
 
+/* GatherND (ir_ops.def); an index out of range is an error here, as in
+ * TFLite-Micro (the kernel clamps it, so it is never a reference). */
+static bool ref_gather_nd(ref_ctx *c)
+{
+    const ir_tensor *x = ref_in(c, 0), *it = ref_in(c, 1), *y = ref_out(c, 0);
+    const int k = it && it->rank >= 1 ? (int)it->shape[it->rank - 1] : 0;
+    if (!x || !it || !y || k < 1 || k > x->rank)
+        return ref_fail(c, "needs X, indices [..., k] with 1 <= k <= X's rank, and Y");
+    int64_t slice = 1;
+    for (int d = k; d < x->rank; d++)
+        slice *= x->shape[d];
+    const int64_t n = ir_numel(it) / k;
+    if (ir_numel(y) != n * slice)
+        return ref_fail(c, "output '%s' does not hold the %lld gathered slices", y->name, (long long)n);
+    const double *xv = ref_stored(c, 0), *iv = ref_stored(c, 1);
+    double *out = ref_tmp(c, ir_numel(y) + 1);
+    for (int64_t j = 0; j < n; j++) {
+        int64_t row = 0;
+        for (int d = 0; d < k; d++) {
+            const double v = iv[j * k + d];
+            if (v < 0 || v >= (double)x->shape[d])
+                return ref_fail(c, "index %g of tuple %lld is outside [0, %lld) (TFLite-Micro fails the same way)",
+                                v, (long long)j, (long long)x->shape[d]);
+            row = row * x->shape[d] + (int64_t)v;
+        }
+        for (int64_t e = 0; e < slice; e++)
+            out[j * slice + e] = xv[row * slice + e];
+    }
+    ref_store_plain(c, 0, out);
+    return true;
+}
+
 bool ref_ext_claims(ir_op op)
 {
     return op >= IR_OP_ABS && op <= IR_OP_SQUARED_DIFFERENCE;
@@ -524,5 +614,9 @@ bool ref_ext(ref_ctx *c)
         return ref_cumsum(c);
     if (op == IR_OP_GATHER_ELEMENTS)
         return ref_gather_elements(c);
+    if (op == IR_OP_PRELU)
+        return ref_prelu(c);
+    if (op == IR_OP_GATHER_ND)
+        return ref_gather_nd(c);
     return ref_fail(c, "op %d is not in the extended set", (int)op);
 }

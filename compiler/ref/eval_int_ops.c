@@ -146,6 +146,10 @@ bool ref_int_mode(const ref_ctx *c)
         return x->dtype == IR_DT_F32 && (x->is_input || ir_is_const(x));
     case IR_OP_SVDF:            /* eval_svdf.c computes TFLite's integers itself */
         return true;
+    case IR_OP_PRELU:           /* eval_ext.c: TFLM's quantized Prelu */
+        return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8 && per_tensor(ref_in(c, 1)) &&
+               ref_in(c, 1)->dtype == IR_DT_S8;
+    case IR_OP_CUMSUM:          /* eval_ext.c: TFLM's quantized CumSum */
     case IR_OP_ABS:             /* eval_ext.c: TFLM's AbsEvalQuantized */
         return per_tensor(x) && x->dtype == IR_DT_S8 && y->dtype == IR_DT_S8;
     case IR_OP_SQUARED_DIFFERENCE:  /* eval_ext.c: TFLM's SquaredDifference<int8_t> */
@@ -167,6 +171,7 @@ bool ref_int_exact_anyway(const ref_ctx *c)
     case IR_OP_MAXPOOL:
         return ir_same_type_quant(x, y) && !c->nd->attr.act.on;
     case IR_OP_REDUCE_MAX: case IR_OP_REDUCE_MIN: case IR_OP_GATHER: case IR_OP_GATHER_ELEMENTS:
+    case IR_OP_GATHER_ND:
         return ir_same_type_quant(x, y) && !c->nd->attr.act.on;     /* a stored value is picked, never computed */
     case IR_OP_WHERE:
         return ref_in(c, 1) && ref_in(c, 2) && ir_same_type_quant(ref_in(c, 1), y) &&

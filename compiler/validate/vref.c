@@ -94,6 +94,7 @@ bool vref_make(const vopts *o, vfileset *fs, const compiled *c, vbatch *b, vref_
     import_opts imp = vfiles_import_opts(fs);
     imp.n_fixes = o->co.imp.n_fixes;       /* --shape / --const */
     imp.fixes = o->co.imp.fixes;
+    imp.quiet = true;                      /* the compile's import printed its notes */
     ir_graph *gref = import_model(o->model, &imp, err, errlen);
     if (!gref)
         return false;

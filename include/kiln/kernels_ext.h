@@ -165,6 +165,19 @@ typedef struct kiln_gather_elements_params {
 void kiln_gather_elements_i64(const kiln_gather_elements_params *p, const void *x, const int64_t *idx, void *y);
 void kiln_gather_elements_i32(const kiln_gather_elements_params *p, const void *x, const int32_t *idx, void *y);
 
+/* GatherND: n_slices k-tuples of idx (int32), each picking a slice of
+ * slice_bytes bytes at X's slice offset sum(i_d * stride[d]) (strides in
+ * slices); each i_d is clamped into [0, dims[d]) so no read leaves X. */
+#define KILN_GATHER_ND_PARAMS_FIELDS(F, A, S)                                                      \
+    F(int32_t, n_slices, INT) F(int32_t, k, INT) F(int32_t, slice_bytes, INT)                      \
+    A(int32_t, dims, KILN_MAX_DIMS, INT)                                                           \
+    A(int32_t, stride, KILN_MAX_DIMS, INT)
+typedef struct kiln_gather_nd_params {
+    KILN_FIELDS(KILN_GATHER_ND_PARAMS_FIELDS)
+} kiln_gather_nd_params;
+
+void kiln_gather_nd_i32(const kiln_gather_nd_params *p, const void *x, const int32_t *idx, void *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 /*
  * kernels_ext_s8.h - the int8 forms of the extended operator set, each the
  * integer arithmetic of TFLite-Micro's kernel for that builtin: scaled
- * comparisons, REDUCE_MAX/MIN, ARG_MAX/ARG_MIN and ABS.
+ * comparisons, REDUCE_MAX/MIN, ARG_MAX/ARG_MIN, ABS, PRELU, CUMSUM and
+ * table lookups.
  *
  * Every multiplier and shift was computed by the compiler
  * (compiler/passes/lower_ext_s8.c) the way TFLM's Prepare computes it; the
@@ -68,6 +69,39 @@ typedef struct kiln_abs_s8_params {
 } kiln_abs_s8_params;
 
 void kiln_abs_s8(const kiln_abs_s8_params *p, const int8_t *x, int8_t *y);
+
+/* PRELU on int8 (TFLM's BroadcastPrelu4DSlow, any rank here): a = X, b =
+ * ALPHA in bc's walk; v = x + in_offset; v >= 0 gives MBQM(v, mult1, shift1),
+ * else MBQM(v * (alpha + alpha_offset), mult2, shift2); plus out_zp,
+ * clamped to int8. */
+#define KILN_PRELU_S8_PARAMS_FIELDS(F, A, S)                                                       \
+    S(kiln_bcast_params, bc)                                                                       \
+    F(int32_t, in_offset, INT) F(int32_t, alpha_offset, INT) F(int32_t, out_zp, INT)               \
+    F(int32_t, mult1, INT) F(int32_t, shift1, INT) F(int32_t, mult2, INT) F(int32_t, shift2, INT)
+typedef struct kiln_prelu_s8_params {
+    KILN_FIELDS(KILN_PRELU_S8_PARAMS_FIELDS)
+} kiln_prelu_s8_params;
+
+void kiln_prelu_s8(const kiln_prelu_s8_params *p, const int8_t *x, const int8_t *alpha, int8_t *y);
+
+/* CUMSUM on int8 (TFLM's quantized CumSum): along each line of n values
+ * (kiln_cumsum_params: [outer][n][inner], exclusive, reverse), every value
+ * becomes MBQM_SmallerThanOne((q + in_offset) << left_shift, in_mult,
+ * in_shift) and is added into an int32 accumulator, which wraps as TFLM's
+ * int32 does and starts at that same scaling of in_offset alone (TFLM's
+ * start value: 0 only when the input zero point is 0); each output is
+ * clamp(MBQM_SmallerThanOne(acc, out_mult, out_shift) + out_zp).  Shifts
+ * <= 0. */
+#define KILN_CUMSUM_S8_PARAMS_FIELDS(F, A, S)                                                      \
+    S(kiln_cumsum_params, line)                                                                    \
+    F(int32_t, left_shift, INT) F(int32_t, in_offset, INT)                                         \
+    F(int32_t, in_mult, INT) F(int32_t, in_shift, INT)                                             \
+    F(int32_t, out_mult, INT) F(int32_t, out_shift, INT) F(int32_t, out_zp, INT)
+typedef struct kiln_cumsum_s8_params {
+    KILN_FIELDS(KILN_CUMSUM_S8_PARAMS_FIELDS)
+} kiln_cumsum_s8_params;
+
+void kiln_cumsum_s8(const kiln_cumsum_s8_params *p, const int8_t *x, int8_t *y);
 
 /* A unary int8 op as a table of its 256 results, built by the compiler with
  * the integer steps of TFLM's kernel (RSQRT): y = table[x + 128]. */

@@ -187,6 +187,9 @@ void kiln_matmul_q8(const kiln_matmul_s8_params *p, const void *a, const void *b
  *   1x1 c8            per output channel: 8 weights as int16 lanes, then
  *                     kiln_chan_s8 with the bias folded into rnd
  *                     (KILN_C8_CHAN_BYTES; SHORT_RELU only).
+ *   depthwise any     per 4 channels as depthwise 3x3 c4, any number of
+ *                     taps, channels padded to a multiple of 4
+ *                     (kiln_dw_packed_block_bytes()).
  *   depthwise 3x3     per channel: int32 bias, the int16 pairs [w0 w1]
  *                     [w1 w2] of each kernel row (6 words), kiln_chan_s8;
  *                     when kiln_dw3x3_transposed(), "rows" are the kernel's
@@ -303,6 +306,20 @@ static inline int kiln_dw3x3_transposed(const kiln_conv_s8_params *p)
 }
 void kiln_depthwise_conv_s8_3x3(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
                                 int8_t *y, void *scratch);
+
+/* DEPTHWISE_CONV_2D with any k_h x k_w window, multiplier 1, any stride,
+ * dilation and padding, NHWC, any channel count (depthwise_s8_packed.c):
+ * per block of 4 channels (the last one padded with zero channels)
+ * kiln_dw_packed_block_bytes(k_h * k_w) bytes: int32 acc[4] (channels 0-3,
+ * folded biases), per tap (ky, kx row-major) the int16 pairs [w_c0 w_c2]
+ * [w_c1 w_c3], then 4 kiln_chan_s8.  Needs no scratch. */
+static inline size_t kiln_dw_packed_block_bytes(int32_t taps)
+{
+    return 16u + 8u * (size_t)taps + 4u * 16u;
+}
+size_t kiln_depthwise_conv_s8_packed_scratch_size(const kiln_conv_s8_params *p);
+void kiln_depthwise_conv_s8_packed(const kiln_conv_s8_params *p, const int8_t *x, const void *w,
+                                   int8_t *y, void *scratch);
 
 /* ---- pooling ------------------------------------------------------------ */
 

@@ -1,7 +1,7 @@
 /*
  * ext_s8.c - int8 kernels of the extended operator set (kernels_ext_s8.h):
- * scaled comparisons, SQUARED_DIFFERENCE, REDUCE_MAX/MIN, ARG_MAX/MIN, ABS
- * and table lookups, each the integer steps of TFLite-Micro's kernel for
+ * scaled comparisons, SQUARED_DIFFERENCE, REDUCE_MAX/MIN, ARG_MAX/MIN, ABS,
+ * PRELU, CUMSUM and table lookups, each the integer steps of TFLite-Micro's kernel for
  * that builtin.
  *
  * Relies on fixedpoint_s8.h for gemmlowp's rounding primitives.  The
@@ -30,16 +30,36 @@ static uint8_t compare(int32_t fn, int32_t a, int32_t b)
     }
 }
 
+/* Steps the two operand offsets to Y's next element (idx: Y's coordinates). */
+static void bcast_next(const kiln_bcast_params *bc, int32_t *idx, int32_t *ia, int32_t *ib)
+{
+    for (int32_t d = bc->rank - 1; d >= 0; d--) {
+        *ia += bc->a_stride[d];
+        *ib += bc->b_stride[d];
+        if (++idx[d] < bc->shape[d])
+            return;
+        *ia -= bc->a_stride[d] * bc->shape[d];
+        *ib -= bc->b_stride[d] * bc->shape[d];
+        idx[d] = 0;
+    }
+}
+
+static int32_t bcast_count(const kiln_bcast_params *bc)
+{
+    int32_t n = 1;
+    for (int32_t d = 0; d < bc->rank; d++)
+        n *= bc->shape[d];
+    return n;
+}
+
 /* Walks Y in order: for each element, both operands scaled (TFLM's
  * shifted, multiplied input values), then either compared into y8 (bool)
  * or, with sq set, squared and requantized into ys8. */
 static void scaled_pairs(const kiln_cmp_s8_params *p, const kiln_sqdiff_s8_params *sq, const int8_t *a,
                          const int8_t *b, uint8_t *y8, int8_t *ys8)
 {
-    const kiln_bcast_params *bc = &p->bc;
-    int32_t n = 1, idx[KILN_MAX_DIMS] = {0}, ia = 0, ib = 0;
-    for (int32_t d = 0; d < bc->rank; d++)
-        n *= bc->shape[d];
+    const int32_t n = bcast_count(&p->bc);
+    int32_t idx[KILN_MAX_DIMS] = {0}, ia = 0, ib = 0;
     for (int32_t i = 0; i < n; i++) {
         const int32_t va = scale_cmp(a[ia] + p->a_offset, p->left_shift, p->a_mult, p->a_shift);
         const int32_t vb = scale_cmp(b[ib] + p->b_offset, p->left_shift, p->b_mult, p->b_shift);
@@ -47,17 +67,9 @@ static void scaled_pairs(const kiln_cmp_s8_params *p, const kiln_sqdiff_s8_param
             const int32_t diff = va - vb;   /* |diff| < 2^15 with left_shift 7: the square fits */
             ys8[i] = (int8_t)kiln_clamp32(kiln_mbqm(diff * diff, sq->out_mult, sq->out_shift) + sq->out_zp, -128, 127);
         } else {
-            y8[i] = compare(bc->fn, va, vb);
+            y8[i] = compare(p->bc.fn, va, vb);
         }
-        for (int32_t d = bc->rank - 1; d >= 0; d--) {
-            ia += bc->a_stride[d];
-            ib += bc->b_stride[d];
-            if (++idx[d] < bc->shape[d])
-                break;
-            ia -= bc->a_stride[d] * bc->shape[d];
-            ib -= bc->b_stride[d] * bc->shape[d];
-            idx[d] = 0;
-        }
+        bcast_next(&p->bc, idx, &ia, &ib);
     }
 }
 
@@ -129,6 +141,45 @@ void kiln_abs_s8(const kiln_abs_s8_params *p, const int8_t *x, int8_t *y)
         const int32_t r = (p->rescale ? kiln_mbqm(v, p->mult, p->shift) : v) + p->out_zp;
         y[i] = (int8_t)kiln_clamp32(r, -128, 127);
     }
+}
+
+void kiln_prelu_s8(const kiln_prelu_s8_params *p, const int8_t *x, const int8_t *alpha, int8_t *y)
+{
+    const int32_t n = bcast_count(&p->bc);
+    int32_t idx[KILN_MAX_DIMS] = {0}, ix = 0, ia = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t v = x[ix] + p->in_offset;
+        const int32_t r = v >= 0 ? kiln_mbqm(v, p->mult1, p->shift1)
+                                 : kiln_mbqm(v * (alpha[ia] + p->alpha_offset), p->mult2, p->shift2);
+        y[i] = (int8_t)kiln_clamp32(r + p->out_zp, -128, 127);
+        bcast_next(&p->bc, idx, &ix, &ia);
+    }
+}
+
+/* One line of CUMSUM: x[0], x[stride], ... summed front to back or back to
+ * front; the additions wrap (uint32_t) where TFLM's int32 would overflow. */
+static void cumsum_line(const kiln_cumsum_s8_params *p, const int8_t *x, int8_t *y, int32_t stride)
+{
+    const int32_t n = p->line.n;
+    uint32_t acc = (uint32_t)scale_cmp(p->in_offset, p->left_shift, p->in_mult, p->in_shift);
+    for (int32_t k = 0; k < n; k++) {
+        const int64_t at = (int64_t)(p->line.reverse ? n - 1 - k : k) * stride;
+        const uint32_t v = (uint32_t)scale_cmp(x[at] + p->in_offset, p->left_shift, p->in_mult, p->in_shift);
+        uint32_t out = acc + v;
+        if (p->line.exclusive)
+            out = acc;
+        acc += v;
+        const int32_t r = scale_cmp((int32_t)out, 0, p->out_mult, p->out_shift) + p->out_zp;
+        y[at] = (int8_t)kiln_clamp32(r, -128, 127);
+    }
+}
+
+void kiln_cumsum_s8(const kiln_cumsum_s8_params *p, const int8_t *x, int8_t *y)
+{
+    const int64_t block = (int64_t)p->line.n * p->line.inner;
+    for (int32_t o = 0; o < p->line.outer; o++)
+        for (int32_t in = 0; in < p->line.inner; in++)
+            cumsum_line(p, x + o * block + in, y + o * block + in, p->line.inner);
 }
 
 void kiln_lut_s8(const kiln_lut_s8_params *p, const int8_t *x, const int8_t *table, int8_t *y)

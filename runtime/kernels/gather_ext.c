@@ -1,7 +1,8 @@
 /*
- * gather_ext.c - Gather and GatherElements with run-time indices
- * (kernels_ext.h): rows of inner_bytes (Gather) or single elements
- * (GatherElements) copied by index, negative indices counted from the end
+ * gather_ext.c - Gather, GatherElements and GatherND with run-time indices
+ * (kernels_ext.h): rows of inner_bytes (Gather), single elements
+ * (GatherElements) or slices picked by an index tuple (GatherND) copied by
+ * index, negative indices counted from the end
  * and out-of-range ones clamped so that no read leaves X.  Never allocates.
  */
 #include <string.h>
@@ -58,6 +59,22 @@ GATHER(kiln_gather_i32, int32_t)
             }                                                                                  \
         }                                                                                      \
     }
+
+void kiln_gather_nd_i32(const kiln_gather_nd_params *p, const void *x, const int32_t *idx, void *y)
+{
+    const uint8_t *xb = (const uint8_t *)x;
+    uint8_t *yb = (uint8_t *)y;
+    const size_t slice = (size_t)p->slice_bytes;
+    for (int32_t j = 0; j < p->n_slices; j++) {
+        size_t at = 0;
+        for (int32_t d = 0; d < p->k; d++) {
+            int32_t v = idx[(size_t)j * (size_t)p->k + (size_t)d];
+            v = v < 0 ? 0 : v >= p->dims[d] ? p->dims[d] - 1 : v;
+            at += (size_t)v * (size_t)p->stride[d];
+        }
+        memcpy(yb + (size_t)j * slice, xb + at * slice, slice);
+    }
+}
 
 GATHER_ELEMENTS(kiln_gather_elements_i64, int64_t)
 GATHER_ELEMENTS(kiln_gather_elements_i32, int32_t)

@@ -31,6 +31,16 @@ if [ "$(grep -c ' gemm8x2 ' <<<"$info")" -eq 5 ] && [ "$(grep -c ' gemm8x4 ' <<<
 else
     bad "compact blob directory" "$info"
 fi
+# str_ww's four Kx1 depthwise layers (3x1 to 15x1): the any-window stream,
+# 4 channels a block of 80 + 8 x taps bytes (40 channels of 3 taps: 1,040).
+SW=../shared/models/mlperf_tiny/str_ww_ref_model.tflite
+"$KILN" generate $SW -o "$tmp/sw" -q >/dev/null || { echo "generate str_ww_ref_model failed"; exit 1; }
+info=$("$KILN" blob info "$tmp/sw/str_ww_ref_model_data.bin" --tensors 2>&1)
+if [ "$(grep -c ' dwany ' <<<"$info")" -eq 4 ] && grep -qE ' 1040 u8 +derived +dwany ' <<<"$info"; then
+    ok "str_ww blob: its 4 depthwise layers are dwany streams (layer 0: 1,040 bytes)"
+else
+    bad "str_ww blob directory (want 4 dwany)" "$info"
+fi
 
 val() { "$KILN" validate $M --input $R/seed1.in --expected $R/seed1.out "$@" 2>&1; }
 out=$(val --kernels fast --blob "$tmp/fast/kws_ref_model_data.bin"); rc=$?

@@ -69,18 +69,22 @@ CAP=4096 validate kws_ref_model host --stage-bytes 4K
 CAP=4096 validate pretrainedResnet_quant host --stage-bytes 4K
 CAP=4096 validate kws_ref_model host --stage-bytes 4K --kernels compact
 CAP=16384 validate ad01_int8 host --stage-bytes 16K
-# Depthwise (int8 3x3, 3x3c4, 3x3c4s2; float packed) and float conv/FC
+# Depthwise (int8 3x3, 3x3c4, 3x3c4s2, any window; float packed) and float conv/FC
 # layers tiled too: their input (depthwise) or residual gathered per tile,
 # a float layer's biases read with its first tile.
 CAP=4096 validate vww_96_int8 host --stage-bytes 4K
 CAP=10240 validate vww_96_float host --stage-bytes 10K
 CAP=20480 validate pretrainedResnet host --stage-bytes 20K
+# The any-window int8 depthwise (str_ww's 3x1..15x1; its 15x1 layer is
+# 6,400 bytes of weights) tiled by blocks of 4 channels.
+CAP=2048 validate str_ww_ref_model host --stage-bytes 2K
 if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
     CAP=4096 validate kws_ref_model qemu --stage-bytes 4K
     CAP=4096 validate pretrainedResnet_quant qemu --stage-bytes 4K
     CAP=4096 validate vww_96_int8 qemu --stage-bytes 4K
     CAP=10240 validate vww_96_float qemu --stage-bytes 10K
     CAP=20480 validate pretrainedResnet qemu --stage-bytes 20K
+    CAP=2048 validate str_ww_ref_model qemu --stage-bytes 2K
 fi
 out=$("$KILN" generate $SH/models/mlperf_tiny/vww_96_float.tflite -o "$tmp/fsmall" --weights stream \
       --stage-bytes 4K 2>&1); rc=$?

@@ -13,7 +13,7 @@
  * two axes, BROADCAST_TO, PRELU with per-channel alpha, GELU (exact and
  * tanh), CUMSUM (plain; exclusive + reverse); the data-movement ones also
  * in int8 (same quantization in and out), GATHER_ND with constant indices
- * (float32, int8), and an int8 PRELU and a run-time-indices GATHER_ND to refuse.  Builtin codes and option tables are schema.fbs's.
+ * (float32, int8), and an int8 PRELU with a per-channel alpha to refuse.  Builtin codes and option tables are schema.fbs's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,13 +89,14 @@ static void tile_bcast(const char *dir, int type, const char *tile_name, const c
     fails += !tb_write(&m2, dir, bcast_name);
 }
 
-/* PRELU (54) x [1,2,2,3] with a constant per-channel alpha [3]. */
+/* PRELU (54) x [1,2,2,3] with a constant per-channel alpha [3]; in int8
+ * the alpha is quantized per channel (3 scales), which Kiln refuses. */
 static void prelu(const char *dir, const char *name, int type)
 {
     static const float alpha[3] = {0.25f, -0.5f, 2.0f};
     static const int8_t alpha8[3] = {10, -20, 80};
     tb_tensor t[3] = {{"x", type, 4, {1, 2, 2, 3}, 0, type == I8, {0.05f}, {0}},
-                      {"alpha", type, 1, {3}, 1, type == I8, {0.025f}, {0}},
+                      {"alpha", type, 1, {3}, 1, type == I8 ? 3 : 0, {0.025f, 0.02f, 0.03f}, {0, 0, 0}},
                       {"y", type, 4, {1, 2, 2, 3}, 0, type == I8, {0.05f}, {0}}};
     tb_op op = {54, 1, 2, {0, 1}, 1, {2}};
     tb_buf bufs[2] = {{0}, {type == I8 ? (const void *)alpha8 : alpha, type == I8 ? sizeof alpha8 : sizeof alpha,
@@ -124,11 +125,12 @@ static void cumsum(const char *dir, const char *name, int32_t axis, int exclusiv
 }
 
 /* GATHER_ND (107) x [3,4,2] at index pairs {2,1},{0,3},{1,0} -> [3,2]; the
- * indices a constant, or (dyn) a graph input, which Kiln refuses. */
-static void gather_nd(const char *dir, const char *name, int type, int dyn)
+ * indices a constant, or (dyn) a graph input of type itype (int32; int64,
+ * which Kiln refuses computed at run time, as TFLite-Micro does). */
+static void gather_nd(const char *dir, const char *name, int type, int dyn, int itype)
 {
     static const int32_t idx[6] = {2, 1, 0, 3, 1, 0};
-    tb_tensor t[3] = {{"x", type, 3, {3, 4, 2}, 0, type == I8, {0.02f}, {7}}, {"idx", I32, 2, {3, 2}, !dyn},
+    tb_tensor t[3] = {{"x", type, 3, {3, 4, 2}, 0, type == I8, {0.02f}, {7}}, {"idx", itype, 2, {3, 2}, !dyn},
                       {"y", type, 2, {3, 2}, 0, type == I8, {0.02f}, {7}}};
     tb_op op = {107, 1, 2, {0, 1}, 1, {2}};
     tb_buf bufs[2] = {{0}, {idx, sizeof idx, false}};
@@ -188,9 +190,12 @@ static void more_models(const char *d)
     gelu(d, "gelu_tanh.tflite", 1);
     cumsum(d, "cumsum.tflite", 0, 0, 0);
     cumsum(d, "cumsum_excl_rev.tflite", -1, 1, 1);
-    gather_nd(d, "gather_nd.tflite", F32, 0);
-    gather_nd(d, "i8_gather_nd.tflite", I8, 0);
-    gather_nd(d, "gather_nd_dynamic.tflite", F32, 1);
+    gather_nd(d, "gather_nd.tflite", F32, 0, I32);
+    gather_nd(d, "i8_gather_nd.tflite", I8, 0, I32);
+    gather_nd(d, "gather_nd_dynamic.tflite", F32, 1, I32);
+    gather_nd(d, "gather_nd_clamped.tflite", F32, 1, I32);
+    gather_nd(d, "i8_gather_nd_dynamic.tflite", I8, 1, I32);
+    gather_nd(d, "gather_nd_dynamic_i64.tflite", F32, 1, I64);
     chain(d);
 }
 

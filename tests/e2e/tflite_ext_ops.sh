@@ -6,9 +6,12 @@
 # POW/DIV/SQUARED_DIFFERENCE/MAXIMUM, comparisons into bool, LOGICAL_*,
 # SELECT_V2, SUM/REDUCE_MAX, ARG_MAX, GATHER, BATCH_MATMUL, DEPTH_TO_SPACE,
 # SPACE_TO_DEPTH, TILE, BROADCAST_TO, PRELU, GELU, CUMSUM, GATHER_ND.  The
-# int8 data-movement models (i8_*) must match at 0 LSB; an int8 LOG, an int8
-# PRELU and a GATHER_ND with run-time indices must be refused (exit 2)
-# naming the op.  A chain of the new ops on an input with a -1 height runs
+# int8 data-movement models (i8_*) must match at 0 LSB; GATHER_ND with
+# indices computed at run time (int32, float32 and int8 data, indices out of
+# range clamped by the kernel and refused by validate's own reference); an
+# int8 LOG, an int8 PRELU with a per-channel alpha and int64 run-time
+# GATHER_ND indices must be refused (exit 2) naming the op (int8 PRELU, GELU, CUMSUM themselves:
+# tflite_int8_ext.sh).  A chain of the new ops on an input with a -1 height runs
 # under --shape (their output-shape rules).
 set -u
 cd "$(dirname "$0")/../.."
@@ -115,6 +118,13 @@ xn = rng.uniform(-1, 1, (3, 4, 2)).astype(f32)
 qn = i8((3, 4, 2))
 save("gather_nd", [xn], np.stack([xn[i, j] for i, j in pairs]))
 save("i8_gather_nd", [qn], np.stack([qn[i, j] for i, j in pairs]))
+# indices computed at run time (a graph input): the same pairs, and pairs outside the dims, which
+# the kernel clamps into them (TFLite-Micro returns an error; Kiln's kernels have no error path)
+ip = np.array(pairs, dtype=np.int32)
+save("gather_nd_dynamic", [xn, ip], np.stack([xn[i, j] for i, j in pairs]))
+save("i8_gather_nd_dynamic", [qn, ip[::-1].copy()], np.stack([qn[i, j] for i, j in pairs[::-1]]))
+wild = np.array([[5, -1], [-7, 4], [2, 100]], dtype=np.int32)
+save("gather_nd_clamped", [xn, wild], np.stack([xn[min(max(i, 0), 2), min(max(j, 0), 3)] for i, j in wild]))
 # chain_dyn under --shape x=1x8x6x3 (height 8, not the stored 4): every output shape worked out again.
 xq = rng.uniform(-2, 2, (1, 8, 6, 3)).astype(f32)
 h = np.tile(d2s(s2d(xq, 2), 2), (1, 1, 2, 1)).astype(np.float64)
@@ -143,14 +153,20 @@ done
 if [ $rc -eq 2 ] && grep -q 'LOG v1): unsupported: LOG on quantized int8' "$tmp/run.txt"; then pass=$((pass+1))
 else fail=$((fail+1)); echo "FAIL int8 LOG must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
 "$KILN" generate "$tmp/prelu_int8.tflite" -o "$tmp/out" >"$tmp/run.txt" 2>&1; rc=$?
-if [ $rc -eq 2 ] && grep -q 'PRELU v1): unsupported: PRELU on quantized int8' "$tmp/run.txt"; then pass=$((pass+1))
-else fail=$((fail+1)); echo "FAIL int8 PRELU must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
+if [ $rc -eq 2 ] && grep -q "PRELU v1): unsupported: int8 PRELU with alpha 'alpha' quantized per channel" "$tmp/run.txt"
+then pass=$((pass+1))
+else fail=$((fail+1)); echo "FAIL int8 PRELU with a per-channel alpha must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
 if "$KILN" validate "$tmp/chain_dyn.tflite" --shape x=1x8x6x3 --input "$tmp/dyn/in_0.npy" \
     --expected "$tmp/dyn/out.npy" >"$tmp/run.txt" 2>&1 && grep -q 'result: PASS' "$tmp/run.txt"; then pass=$((pass+1))
 else fail=$((fail+1)); echo "FAIL chain_dyn under --shape:"; tail -6 "$tmp/run.txt" | sed 's/^/    /'; fi
-"$KILN" generate "$tmp/gather_nd_dynamic.tflite" -o "$tmp/out" >"$tmp/run.txt" 2>&1; rc=$?
-if [ $rc -eq 2 ] && grep -q 'GATHER_ND v1): unsupported: GATHER_ND with indices .idx. computed at run time' "$tmp/run.txt"
+"$KILN" generate "$tmp/gather_nd_dynamic_i64.tflite" -o "$tmp/out" >"$tmp/run.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && grep -q "GATHER_ND v1): unsupported: GATHER_ND with int64 indices 'idx' computed at run time" "$tmp/run.txt"
 then pass=$((pass+1))
-else fail=$((fail+1)); echo "FAIL GATHER_ND with run-time indices must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
+else fail=$((fail+1)); echo "FAIL GATHER_ND with int64 run-time indices must be refused: rc=$rc $(cat "$tmp/run.txt")"; fi
+# validate's own reference refuses an index out of range, as TFLite-Micro does
+"$KILN" validate "$tmp/gather_nd_clamped.tflite" --input "$tmp/cases/gather_nd_clamped/in_0.npy" \
+    --input "$tmp/cases/gather_nd_clamped/in_1.npy" >"$tmp/run.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && grep -q "index 5 of tuple 0 is outside \[0, 3)" "$tmp/run.txt"; then pass=$((pass+1))
+else fail=$((fail+1)); echo "FAIL the reference must refuse an index out of range: rc=$rc $(tail -3 "$tmp/run.txt")"; fi
 echo "summary: $pass/$((pass+fail)) TFLite extended-op models match NumPy or are refused as required"
-[ $fail -eq 0 ] && [ $pass -ge 49 ]
+[ $fail -eq 0 ] && [ $pass -ge 53 ]

@@ -17,7 +17,9 @@
  * points are repeated in tests/gen/int8_ext_ref.py, the reference.  RSQRT
  * [2,4] over inputs 0..255 above the zero point, with two quantizations;
  * ELU [2,4] (negative side, zero point, saturation); BATCH_MATMUL
- * [2,2,3] x [2,3,4].
+ * [2,2,3] x [2,3,4]; GELU [2,8] exact and tanh (TFLite's float table);
+ * CUMSUM plain, exclusive + reverse on a middle axis, and past int32; PRELU
+ * with a constant per-channel alpha and with a broadcast alpha input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +144,53 @@ int main(int argc, char **argv)
         tb_op op = {111, 1, 1, {0}, 1, {1}};
         tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
         fails += !tb_write(&m, d, "elu_s8.tflite");
+    }
+    {   /* GELU [2,8] (exact and tanh): (0.04, 5) -> (0.02, -60) */
+        static const char *const names[2] = {"gelu_s8.tflite", "gelu_tanh_s8.tflite"};
+        for (int k = 0; k < 2; k++) {
+            tb_tensor t[2] = {{"x", I8, 2, {2, 8}, 0, Q(0.04f, 5)}, {"y", I8, 2, {2, 8}, 0, Q(0.02f, -60)}};
+            tb_op op = {150, 1, 1, {0}, 1, {1}, 116, 1, {{0, 1, (uint64_t)k, 0}}};   /* GeluOptions.approximate */
+            tb_model m = {2, t, 1, &op, 1, NULL, 1, {0}, 1, {1}};
+            fails += !tb_write(&m, d, names[k]);
+        }
+    }
+    {   /* PRELU (54): x [1,2,2,3] (0.05, -3), constant per-channel alpha [3] (0.02, 4) -> (0.04, 10) */
+        static const int8_t alpha[3] = {-100, 4, 127};        /* -2.08, 0, 2.46 */
+        tb_tensor t[3] = {{"x", I8, 4, {1, 2, 2, 3}, 0, Q(0.05f, -3)}, {"alpha", I8, 1, {3}, 1, Q(0.02f, 4)},
+                          {"y", I8, 4, {1, 2, 2, 3}, 0, Q(0.04f, 10)}};
+        tb_op op = {54, 1, 2, {0, 1}, 1, {2}};
+        tb_buf bufs[2] = {{0}, {alpha, sizeof alpha, false}};
+        tb_model m = {3, t, 1, &op, 2, bufs, 1, {0}, 1, {2}};
+        fails += !tb_write(&m, d, "prelu_s8.tflite");
+    }
+    {   /* PRELU x [2,2,3] (0.1, 20) with alpha [2,1,3] (0.005, -10) a second input -> (0.03, -5):
+         * the identity multiplier above 1 */
+        tb_tensor t[3] = {{"x", I8, 3, {2, 2, 3}, 0, Q(0.1f, 20)}, {"alpha", I8, 3, {2, 1, 3}, 0, Q(0.005f, -10)},
+                          {"y", I8, 3, {2, 2, 3}, 0, Q(0.03f, -5)}};
+        tb_op op = {54, 1, 2, {0, 1}, 1, {2}};
+        tb_model m = {3, t, 1, &op, 1, NULL, 2, {0, 1}, 1, {2}};
+        fails += !tb_write(&m, d, "prelu_bcast_s8.tflite");
+    }
+    {   /* CUMSUM (128; CumsumOptions 102): [2,5] axis 1 (0.1, -7) -> (0.25, 3); [3,2,4] axis -2
+         * exclusive + reverse (0.05, 12) -> (0.2, -20); [1,24] axis 1 (0.5, 127) -> (0.5, 0),
+         * whose sums pass int32's range (TFLM's accumulator wraps) */
+        static const struct { const char *name; int rank, shape[3], axis, excl, rev; float xs, ys; int xz, yz; } cs[] = {
+            {"cumsum_s8.tflite", 2, {2, 5}, 1, 0, 0, 0.1f, 0.25f, -7, 3},
+            {"cumsum_excl_rev_s8.tflite", 3, {3, 2, 4}, -2, 1, 1, 0.05f, 0.2f, 12, -20},
+            {"cumsum_wrap_s8.tflite", 2, {1, 24}, 1, 0, 0, 0.5f, 0.5f, 127, 0}};
+        for (int k = 0; k < 3; k++) {
+            const int32_t ax[1] = {cs[k].axis};
+            tb_tensor t[3] = {{"x", I8, cs[k].rank, {cs[k].shape[0], cs[k].shape[1], cs[k].shape[2]}, 0,
+                               Q(cs[k].xs, cs[k].xz)},
+                              {"axis", I32, 0, {0}, 1},
+                              {"y", I8, cs[k].rank, {cs[k].shape[0], cs[k].shape[1], cs[k].shape[2]}, 0,
+                               Q(cs[k].ys, cs[k].yz)}};
+            tb_op op = {128, 1, 2, {0, 1}, 1, {2}, 102, 2,
+                        {{0, 1, (uint64_t)cs[k].excl, 0}, {1, 1, (uint64_t)cs[k].rev, 0}}};
+            tb_buf bufs[2] = {{0}, {ax, sizeof ax, false}};
+            tb_model m = {3, t, 1, &op, 2, bufs, 1, {0}, 1, {2}};
+            fails += !tb_write(&m, d, cs[k].name);
+        }
     }
     {   /* BATCH_MATMUL a [2,2,3] (0.05, -3) x b [2,3,4] (0.02, 5) -> [2,2,4] (0.4, 7) */
         tb_tensor t[3] = {{"a", I8, 3, {2, 2, 3}, 0, Q(0.05f, -3)}, {"b", I8, 3, {2, 3, 4}, 0, Q(0.02f, 5)},

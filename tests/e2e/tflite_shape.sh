@@ -117,6 +117,16 @@ done
 # A real exporter's model: the open batch of hello_world (signature [-1,1]).
 expect_out "batch of a published model" "StatefulPartitionedCall:0:float32[3,1] " \
     ../shared/models/tflm/hello_world_float.tflite --shape 0=3x1
+# Without --shape the open batch keeps its stored size 1, and a note says so (once, also under
+# validate, which imports the model twice); with --shape there is no note.
+hw=../shared/models/tflm/hello_world_float.tflite hwin=serving_default_dense_input:0
+note="note: input '$hwin' has an open batch dimension (shape_signature [-1,1]); using the stored size 1 (change it with --shape $hwin=Nx1"
+expect_out "open batch keeps its stored size" "StatefulPartitionedCall:0:float32[1,1] " "$hw"
+[ "$(grep -cF -- "$note" "$tmp/err")" = 1 ] && ok || bad "open batch note: $(head -c 400 "$tmp/err")"
+expect_out "no note under --shape" "StatefulPartitionedCall:0:float32[3,1] " "$hw" --shape 0=3x1
+! grep -q 'note:' "$tmp/err" && ok || bad "note despite --shape: $(head -c 300 "$tmp/err")"
+"$KILN" validate "$hw" >"$tmp/out" 2>"$tmp/err" && [ "$(grep -cF -- "$note" "$tmp/err")" = 1 ] && ok \
+    || bad "validate prints the open batch note once: $(head -c 400 "$tmp/err")"
 
 # --- wrong --shape: exit 2 naming the problem ---
 expect_err "wrong rank" "the model declares rank 3" dump "$dyn" --shape x=1x12

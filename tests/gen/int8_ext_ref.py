@@ -8,13 +8,16 @@ away from zero), gemmlowp's SaturatingRoundingDoublingHighMul and
 RoundingDivideByPOT, the double-rounding MultiplyByQuantizedMultiplier,
 ComparisonWithScaling (left shift 8, multiplier = the input's scale),
 AbsEvalQuantized, RsqrtEvalQuantized (GetInvSqrtQuantizedMultiplierExp's
-Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's float table (PopulateLookupTable), BatchMatMul<int8_t>, and
+Newton-Raphson in gemmlowp's Q3), SquaredDifference<int8_t>, ELU's and GELU's float tables (LUTPopulate),
+the quantized CumSum (start value and int32 wrap included), Prelu, BatchMatMul<int8_t>, and
 the stored-value ops (GATHER, SELECT_V2, REDUCE_MAX/MIN,
 ARG_MAX/MIN with the first index on ties, MAXIMUM/MINIMUM, EXPAND_DIMS).
 The scales and zero points are tflite_int8_mkmodel.c's.
 
     int8_ext_ref.py OUTDIR   -> OUTDIR/NAME/in_K.npy, OUTDIR/NAME/out.npy
 """
+import ctypes
+import ctypes.util
 import math
 import os
 import sys
@@ -177,6 +180,75 @@ def elu_s8(x, zx, sx, zy, sy):
     return out
 
 
+_libm = ctypes.CDLL(ctypes.util.find_library("m"))
+for _fn in ("erfcf", "tanhf"):
+    getattr(_libm, _fn).restype = ctypes.c_float
+    getattr(_libm, _fn).argtypes = [ctypes.c_float]
+
+
+def gelu_fn(v, approximate):
+    """TFLite reference/gelu.h in float32: GeluTransform 0.5 v erfc(-v/sqrt 2),
+    GeluTransformApproximate 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))).
+    erfcf/tanhf are the C library's float functions, which TFLite calls."""
+    v = F32(v)
+    if approximate:
+        k = F32(1.12837916709551257390 * 0.70710678118654752440)
+        inner = F32(k * F32(v + F32(F32(F32(F32(0.044715) * v) * v) * v)))
+        return F32(F32(F32(0.5) * v) * F32(F32(1) + F32(_libm.tanhf(float(inner)))))
+    return F32(F32(F32(0.5) * v) * F32(_libm.erfcf(float(F32(v * F32(-0.70710678118654752440))))))
+
+
+def float_table_s8(x, zx, sx, zy, sy, fn):
+    """TFLite LUTPopulate<int8_t>: round(fn(s_in (q - zp)) * (1 / s_out)) + zp, in float32."""
+    inv = F32(1) / F32(sy)
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        e = fn(F32(sx) * F32(int(x[i]) - zx))
+        t = F32(e * inv)
+        r = F32(math.floor(abs(float(t)) + 0.5) * (1 if t >= 0 else -1))   # std::round
+        out[i] = min(max(int(F32(r + F32(zy))), -128), 127)
+    return out
+
+
+def prelu_s8(x, zx, sx, a, za, sa, zy, sy):
+    """TFLM's quantized Prelu: v = q - zp; v >= 0 by s_x / s_y, else v (q_a - zp_a)
+    by s_x s_a / s_y (both QuantizeMultiplier of a double), plus zp_y."""
+    q1, sh1 = quantize_multiplier(f32(sx) / f32(sy))
+    q2, sh2 = quantize_multiplier(f32(sx) * f32(sa) / f32(sy))
+    a = np.broadcast_to(a, x.shape)
+    out = np.zeros(x.shape, dtype=np.int8)
+    for i in np.ndindex(x.shape):
+        v = int(x[i]) - zx
+        r = mbqm(v, q1, sh1) if v >= 0 else mbqm(v * (int(a[i]) - za), q2, sh2)
+        out[i] = min(max(r + zy, -128), 127)
+    return out
+
+
+def cumsum_s8(x, axis, exclusive, reverse, zx, sx, zy, sy):
+    """TFLM's quantized CumSum: (q - zp) << 20 scaled by s / (2 s) (SmallerThanOneExp),
+    an int32 accumulator that starts at the scaling of -zp (TFLM's start value)
+    and wraps, each output requantized by 2 s_x / (2^20 s_y)."""
+    qi, shi = quantize_multiplier(f32(sx) / (2 * f32(sx)))
+    qo, sho = quantize_multiplier(2 * f32(sx) / ((1 << 20) * f32(sy)))
+    assert shi <= 0 and sho <= 0
+
+    def scaled(v):
+        return rdbpot(srdhm(v * (1 << 20), qi), -shi)
+
+    moved = np.moveaxis(x, axis, -1)
+    out = np.zeros(moved.shape, dtype=np.int8)
+    for i in np.ndindex(moved.shape[:-1]):
+        line = moved[i]
+        order = range(len(line) - 1, -1, -1) if reverse else range(len(line))
+        acc = scaled(-zx)
+        for k in order:
+            s = scaled(int(line[k]) - zx)
+            total = acc if exclusive else wrap32(acc + s)
+            acc = wrap32(acc + s)
+            out[i + (k,)] = min(max(rdbpot(srdhm(total, qo), -sho) + zy, -128), 127)
+    return np.moveaxis(out, -1, axis)
+
+
 def batch_matmul(a, za, sa, b, zb, sb, zy, sy):
     """TFLM BatchMatMul<int8_t, int32_t>: int32 sums of (a - za)(b - zb), then
     MultiplyByQuantizedMultiplier by double(sa) double(sb) / double(sy)."""
@@ -262,6 +334,23 @@ def main():
 
     xe = np.array([[-128, -60, 0, 9], [10, 11, 50, 127]], dtype=np.int8)
     save("elu_s8", [xe], elu_s8(xe, 10, 0.05, -40, 0.03))
+
+    xg = np.arange(-128, 128, 16).astype(np.int8).reshape(2, 8)
+    xg[0, 1] = 5                                                      # the zero point
+    for name, approx in (("gelu_s8", False), ("gelu_tanh_s8", True)):
+        save(name, [xg], float_table_s8(xg, 5, 0.04, -60, 0.02, lambda v, a=approx: gelu_fn(v, a)))
+
+    xp = i8(1, 2, 2, 3)
+    xp[0, 0, 0] = [-3, -4, -128]                                       # zero, just below, the minimum
+    save("prelu_s8", [xp], prelu_s8(xp, -3, 0.05, np.array([-100, 4, 127], dtype=np.int8), 4, 0.02, 10, 0.04))
+    xq, aq = i8(2, 2, 3), i8(2, 1, 3)
+    save("prelu_bcast_s8", [xq, aq], prelu_s8(xq, 20, 0.1, aq, -10, 0.005, -5, 0.03))
+    xc = i8(2, 5)
+    save("cumsum_s8", [xc], cumsum_s8(xc, 1, False, False, -7, 0.1, 3, 0.25))
+    xc3 = i8(3, 2, 4)
+    save("cumsum_excl_rev_s8", [xc3], cumsum_s8(xc3, 1, True, True, 12, 0.05, -20, 0.2))
+    xw = np.full((1, 24), -128, dtype=np.int8)                         # -255 each: past -2^31 after 17
+    save("cumsum_wrap_s8", [xw], cumsum_s8(xw, 1, False, False, 127, 0.5, 0, 0.5))
 
     sa = np.array([[-128, 127, -3], [0, 40, -40]], dtype=np.int8)
     sb = np.array([127, -128, -3], dtype=np.int8)                      # saturates at 127

@@ -746,3 +746,67 @@ void pc_transpose(uint32_t seed, uint32_t n, pc_result *r)
         compare(yout, yref, ny, seed, i, 0, r);
     }
 }
+
+/* ---- depthwise, any window (kiln_depthwise_conv_s8_packed) ------------------ */
+
+/* One axis of a random window: kernel k, dilation d, stride s, pads and
+ * input so that at least one output exists. */
+static int32_t dw_any_axis(int32_t k, int32_t *in, int32_t *s, int32_t *d, int32_t *pad,
+                           int32_t long_axis)
+{
+    *s = rin(0, 2) ? 1 : rin(2, 3);
+    *d = k > 1 && !rin(0, 3) ? rin(2, 3) : 1;
+    const int32_t span = (k - 1) * *d + 1;
+    *pad = rin(0, 2) ? 0 : rin(0, span - 1);
+    const int32_t after = rin(0, 2) ? 0 : rin(0, span - 1);
+    *in = rin(1, long_axis ? span + 20 : span + 4);
+    if (*in + *pad + after < span)
+        *in = span - *pad - after;
+    return (*in + *pad + after - span) / *s + 1;
+}
+
+void pc_dw_any(uint32_t seed, uint32_t n, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        kiln_conv_s8_params p;
+        for (;;) {
+            memset(&p, 0, sizeof p);
+            const int32_t shape = rin(0, 3); /* Kx1, 1xK, KhxKw, small both */
+            p.k_h = shape == 1 ? 1 : rin(1, 16), p.k_w = shape == 0 ? 1 : rin(1, 16);
+            if (shape == 3)
+                p.k_h = rin(1, 4), p.k_w = rin(1, 4);
+            p.batch = rin(0, 5) ? 1 : 2;
+            p.in_c = rin(0, 1) ? rin(1, 12) : rin(1, 40);
+            p.out_h = dw_any_axis(p.k_h, &p.in_h, &p.stride_h, &p.dil_h, &p.pad_t, shape == 0);
+            p.out_w = dw_any_axis(p.k_w, &p.in_w, &p.stride_w, &p.dil_w, &p.pad_l, shape == 1);
+            const int32_t taps = p.k_h * p.k_w;
+            if (p.batch * p.out_h * p.out_w * p.in_c <= MAX_Y &&
+                p.batch * p.in_h * p.in_w * p.in_c <= MAX_X && taps * p.in_c <= MAX_W &&
+                pack_dw_any_bytes(p.in_c, taps) <= sizeof stream)
+                break;
+        }
+        p.out_c = p.in_c, p.groups = p.in_c, p.layout = KILN_LAYOUT_NHWC;
+        p.in_offset = -rin(-128, 127);
+        const int32_t taps = p.k_h * p.k_w;
+        const int32_t nx = p.batch * p.in_h * p.in_w * p.in_c;
+        const int32_t ny = p.batch * p.out_h * p.out_w * p.out_c;
+        fill_s8(xbuf, nx);
+        fill_s8(wbuf, taps * p.out_c);
+        for (int32_t c = 0; c < p.out_c; c++)
+            bias[c] = rin(-(1 << 16), 1 << 16);
+        rand_requant(p.out_c, 13 + bits_of(taps) / 2, &p.rq);
+        if (!rin(0, 3)) /* TFLite's ReLU output, zero point -128: the short ReLU
+                         * mode into the full range (the DSP assembly's other form) */
+            p.rq.out_offset = -128, p.rq.act_min = -128, p.rq.act_max = 127;
+        kiln_depthwise_conv_s8(&p, xbuf, wbuf, bias, mult, shift, yref);
+
+        pack_wsum_cols(wbuf, p.out_c, taps, wsum, wabs);
+        kiln_conv_s8_params pp = p;
+        const pack_rq q = layer_rq(p.out_c, p.in_offset, &p.rq, bias, &pp.rq.mode);
+        pack_dw_any(wbuf, taps, &q, pp.rq.mode, (uint8_t *)stream);
+        memset(yout, 0x5A, (size_t)ny);
+        kiln_depthwise_conv_s8_packed(&pp, xbuf, stream, yout, noisy_scratch());
+        compare(yout, yref, ny, seed, i, pp.rq.mode, r);
+    }
+}

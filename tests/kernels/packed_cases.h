@@ -54,6 +54,9 @@ void pc_dw3x3(uint32_t seed, uint32_t n, pc_result *r);
 void pc_dw3x3c4(uint32_t seed, uint32_t n, pc_result *r);
 /* Its stride-2 form (kiln_depthwise_conv_s8_3x3c4s2). */
 void pc_dw3x3c4s2(uint32_t seed, uint32_t n, pc_result *r);
+/* kiln_depthwise_conv_s8_packed: any k_h x k_w (1..16 each), stride,
+ * dilation, padding, channel count (not only multiples of 4). */
+void pc_dw_any(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_add_s8_lut (ADD and SUB) against kiln_add_s8 / kiln_sub_s8. */
 void pc_add(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_avgpool_s8 on NHWC with 4k channels (its 4-channel path) against a

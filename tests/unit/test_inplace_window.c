@@ -1,6 +1,7 @@
 /*
  * test_inplace_window.c - the in-place rules of the window kernels
- * (plan_inplace.c: int8 and float pooling, the float packed depthwise)
+ * (plan_inplace.c: int8 and float pooling, the float packed depthwise, the
+ * int8 any-window depthwise)
  * against the kernels themselves: for every output offset d the rule
  * allows, the runtime kernel run with its output at input + d gives the
  * same bytes as with disjoint buffers.  The dmax values are the hand counts
@@ -21,6 +22,7 @@
 #include "kiln/kernels_s8.h"
 #include "passes/lower.h"
 #include "passes/pack_f32.h"
+#include "passes/pack_s8.h"
 #include "passes/plan_inplace.h"
 
 /* One kernel run on x (in_bytes) into y. */
@@ -281,12 +283,91 @@ static void float_depthwise_window(void **state)
     assert_int_equal(dw_dmax(16, 8, 8, 2, 4, 4), -64);
 }
 
+/* ---- int8 depthwise, any window (kiln_depthwise_conv_s8_packed) ---- */
+
+typedef struct dws8_case {
+    kiln_conv_s8_params p;
+    uint8_t *w;
+} dws8_case;
+
+static void run_dws8(const void *ctx, const void *x, void *y)
+{
+    const dws8_case *k = ctx;
+    uint32_t scratch[1];
+    kiln_depthwise_conv_s8_packed(&k->p, x, k->w, y, scratch);
+}
+
+/* A layer of c channels, window kh x kw, on h x w with stride s and
+ * dilation dil on both axes, pads pt/pl before and pb/pr after; the short
+ * requantization, so that the DSP path's assembly runs too. */
+static int64_t dws8_dmax(int c, int h, int w, int kh, int kw, int s, int dil, int pt, int pl,
+                         int pb, int pr)
+{
+    dws8_case k;
+    kiln_conv_s8_params *p = &k.p;
+    memset(p, 0, sizeof *p);
+    p->batch = 1, p->in_c = p->out_c = p->groups = c, p->in_h = h, p->in_w = w;
+    p->k_h = kh, p->k_w = kw, p->stride_h = p->stride_w = s, p->dil_h = p->dil_w = dil;
+    p->pad_t = pt, p->pad_l = pl, p->layout = KILN_LAYOUT_NHWC, p->in_offset = 3;
+    p->out_h = (h + pt + pb - (kh - 1) * dil - 1) / s + 1;
+    p->out_w = (w + pl + pr - (kw - 1) * dil - 1) / s + 1;
+    p->rq.out_offset = -5, p->rq.act_min = -128, p->rq.act_max = 127;
+    const int taps = kh * kw;
+    int8_t *w0 = malloc((size_t)taps * c);
+    int32_t *bias = malloc((size_t)c * 4), *mult = malloc((size_t)c * 4), *shift = malloc((size_t)c * 4);
+    int64_t *wsum = malloc((size_t)c * 8), *wabs = malloc((size_t)c * 8);
+    for (int i = 0; i < taps * c; i++)
+        w0[i] = (int8_t)(i * 29 % 255 - 127);
+    for (int i = 0; i < c; i++)
+        bias[i] = i * 100 - 300, mult[i] = 1518500250, shift[i] = -6;
+    pack_wsum_cols(w0, c, taps, wsum, wabs);
+    const pack_rq q = {c, bias, wsum, wabs, p->in_offset, mult, shift, -5, -128, 127};
+    p->rq.mode = pack_rq_mode(&q);
+    assert_int_equal(p->rq.mode, KILN_RQ_SHORT);
+    k.w = malloc(pack_dw_any_bytes(c, taps));
+    pack_dw_any(w0, taps, &q, p->rq.mode, k.w);
+    int x, y;
+    const size_t in_bytes = (size_t)c * h * w, out_bytes = (size_t)c * p->out_h * p->out_w;
+    ir_graph *g = graph(IR_DT_S8, (int64_t)in_bytes, (int64_t)out_bytes, &x, &y);
+    lir_program prog = {0};
+    lir_call *call = LIR_CALL(&prog, 0, "kiln_depthwise_conv_s8_packed", kiln_conv_s8_params, p);
+    lir_in(call, x);
+    lir_in(call, -1); /* the stream (a constant in a real plan) */
+    lir_out(call, y);
+    plan_inplace_rule r[2];
+    assert_int_equal(plan_inplace_rules(g, call, r), 1);
+    assert_int_equal(r[0].in_arg, 0);
+    assert_int_equal(r[0].out_arg, 2);
+    assert_true(check_overlaps(&r[0], run_dws8, &k, in_bytes, out_bytes) > 0);
+    const int64_t dmax = r[0].dmax;
+    lir_free(&prog);
+    ir_free(g);
+    free(w0), free(bias), free(mult), free(shift), free(wsum), free(wabs), free(k.w);
+    return dmax;
+}
+
+/* 5x1 valid on 8x1x8 (str_ww's shape): window p starts at input pixel p:
+ * d <= 0, the output right on its input.  3x3 pad 1 on 6x5x8: one row and
+ * one pixel behind, -(5 + 1) * 8 = -48 (the pooling count).  1x4,
+ * dilation 2, stride 2, pad left 3 on 3x9x6 -> 3x3: every window of row oy
+ * starts at input (oy, 1), so pixel (0, 2) is one pixel ahead of it:
+ * -6.  Channel counts that leave a partial block (6, 10) run the C tail. */
+static void int8_depthwise_any_window(void **state)
+{
+    (void)state;
+    assert_int_equal(dws8_dmax(8, 8, 1, 5, 1, 1, 1, 0, 0, 0, 0), 0);
+    assert_int_equal(dws8_dmax(8, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1), -48);
+    assert_int_equal(dws8_dmax(6, 3, 9, 1, 4, 2, 2, 0, 3, 0, 0), -6);
+    assert_int_equal(dws8_dmax(10, 12, 1, 3, 1, 1, 1, 1, 0, 1, 0), -10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(int8_pooling_windows),
         cmocka_unit_test(float_pooling_windows),
         cmocka_unit_test(float_depthwise_window),
+        cmocka_unit_test(int8_depthwise_any_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

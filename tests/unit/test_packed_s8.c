@@ -158,6 +158,21 @@ static void depthwise_3x3c4s2_equals_plain(void **state)
                 r.modes[KILN_RQ_SHORT_RELU] > 50);
 }
 
+/* Any window: Kx1, 1xK and KhxKw up to 16, strides, dilations, pads,
+ * channel counts with a partial last block. */
+static void depthwise_any_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_dw_any(27, 4000, &r);
+    report("depthwise any window", &r);
+    assert_int_equal(r.failures, 0);
+    assert_int_equal(r.cases, 4000);
+    assert_true(r.modes[KILN_RQ_TFLITE] > 50 && r.modes[KILN_RQ_SHORT] > 50 &&
+                r.modes[KILN_RQ_SHORT_RELU] > 50);
+}
+
 static void add_lut_equals_plain(void **state)
 {
     (void)state;
@@ -280,6 +295,7 @@ int main(void)
         cmocka_unit_test(depthwise_3x3_equals_plain),
         cmocka_unit_test(depthwise_3x3c4_equals_plain),
         cmocka_unit_test(depthwise_3x3c4s2_equals_plain),
+        cmocka_unit_test(depthwise_any_equals_plain),
         cmocka_unit_test(add_lut_equals_plain),
         cmocka_unit_test(avgpool_4ch_equals_plain),
         cmocka_unit_test(transpose_conv_gather_equals_scatter),
