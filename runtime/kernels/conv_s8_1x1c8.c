@@ -9,7 +9,8 @@
  * multiply-accumulates (2.0 instructions per MAC).  Here a pixel's 8 inputs
  * stay in 4 registers as int16 pairs (SXTB16), and each output channel is
  * one LDM of its whole record {4 weight words, mult, shift, rnd_lo, rnd_hi},
- * SMUAD + 3 SMLAD, SMLAL, ASR, SSAT, STRB: 9 instructions for 8 MACs.  The
+ * SMUAD + 3 SMLAD, SMLAL, ASR, SSAT, STRB: 9 instructions for 8 MACs, with the
+ * channel loop unrolled 16 outputs deep.  The
  * record has no bias: the compiler folded bias * mult into rnd (exact for
  * KILN_RQ_SHORT_RELU, which has no [acc < 0] term, where it proved that
  * bias + sum cannot leave int32; pack_c8_ok()), so the accumulator starts at
@@ -58,10 +59,16 @@ typedef struct kiln_c8_args {
 
 void kiln_c8_relu_dsp(const kiln_c8_args *a);
 
-/* Frame (after push {r4-r11, lr}, sub sp, #16): [0] x, [4] the stream,
- * [8] its end, [12] pixels left.  r0-r3 the pixel's int16 pairs, r4-r11
- * one channel record (r4 then the accumulator), r12 the stream, lr the
- * output.  Outputs are contiguous (NHWC), so lr just walks on. */
+/* Frame (after push {r4-r11, lr}, sub sp, #24): [0] x, [4] the stream,
+ * [8] its end, [12] the outputs' end, [16] entry, [20] after (the pixel
+ * test alone when one pass covers every channel: 2 instructions a pixel).  r0-r3 the pixel's int16
+ * pairs, r4-r11 one channel record (r4 then the accumulator), r12 the
+ * stream, lr the output.  Outputs are contiguous (NHWC), so lr just walks
+ * on, and the pixel loop ends when it reaches the outputs' end.
+ * The channel loop is 16 outputs unrolled (every output is nine 32-bit
+ * instructions, 36 bytes; the assembler checks it), entered through
+ * `entry` so that the first pass runs n mod 16 (or 16) of them: with
+ * VWW's 16 channels the loop test runs once per pixel, not four times. */
 __asm__(
     "    .macro kiln_c8_out\n"
     "    ldmia.w r12!, {r4-r11}\n"
@@ -70,7 +77,7 @@ __asm__(
     "    smlad r4, r2, r6, r4\n"
     "    smlad r4, r3, r7, r4\n"
     "    smlal r10, r11, r4, r8\n"
-    "    asr r11, r11, r9\n"
+    "    asr.w r11, r11, r9\n"
     "    ssat r11, #8, r11\n"
     "    strb r11, [lr], #1\n"
     "    .endm\n"
@@ -83,11 +90,30 @@ __asm__(
     "    .thumb_func\n"
     "kiln_c8_relu_dsp:\n"
     "    push {r4-r11, lr}\n"
-    "    sub sp, sp, #16\n"
+    "    sub sp, sp, #24\n"
     "    ldmia.w r0, {r4-r8}\n" /* x y w end npix */
+    "    subs r9, r7, r6\n"
+    "    lsrs r9, r9, #5\n"      /* n: 32 bytes a record */
+    "    mla r8, r8, r9, r5\n"   /* the outputs' end: y + npix * n */
+    "    lsrs r10, r9, #2\n"
+    "    subs r10, r10, #1\n"
+    "    and r10, r10, #3\n"
+    "    adds r10, r10, #1\n"    /* blocks of 4 outputs in the first pass: 1..4 */
+    "    mov r11, #144\n"        /* bytes of code per block */
+    "    mul r10, r10, r11\n"
+    "    adr.w r11, 3f\n"
+    "    subs r11, r11, r10\n"
+    "    orr r10, r11, #1\n"     /* entry, Thumb bit set */
     "    str r4, [sp, #0]\n"
     "    strd r6, r7, [sp, #4]\n"
-    "    str r8, [sp, #12]\n"
+    "    strd r8, r10, [sp, #12]\n"
+    "    adr.w r6, 4f\n"         /* after the body: the pixel test where one */
+    "    adr.w r7, 5f\n"         /* pass does every channel, else the channel test */
+    "    cmp r9, #16\n"
+    "    it hi\n"
+    "    movhi r6, r7\n"
+    "    orr r6, r6, #1\n"
+    "    str r6, [sp, #20]\n"
     "    mov lr, r5\n"
     "1:  ldr r12, [sp, #0]\n"
     "    ldr r4, [r12], #4\n" /* LDR, not LDRD: any alignment */
@@ -98,18 +124,22 @@ __asm__(
     "    sxtb16 r2, r5\n"
     "    sxtb16 r3, r5, ror #8\n"
     "    ldr r12, [sp, #4]\n"
-    "2:  kiln_c8_out\n"
+    "    ldr pc, [sp, #16]\n"
+    "    .align 2\n"
+    "2:  .rept 16\n"
     "    kiln_c8_out\n"
-    "    kiln_c8_out\n"
-    "    kiln_c8_out\n"
-    "    ldr r4, [sp, #8]\n"
+    "    .endr\n"
+    "3:  .if (3b - 2b) != 576\n"
+    "    .error \"kiln_c8_out is not 36 bytes\"\n"
+    "    .endif\n"
+    "    ldr pc, [sp, #20]\n"
+    "5:  ldr r4, [sp, #8]\n"     /* the channel test */
     "    cmp r12, r4\n"
     "    bne 2b\n"
-    "    ldr r4, [sp, #12]\n"
-    "    subs r4, r4, #1\n"
-    "    str r4, [sp, #12]\n"
+    "4:  ldr r4, [sp, #12]\n"    /* the pixel test */
+    "    cmp lr, r4\n"
     "    bne 1b\n"
-    "    add sp, sp, #16\n"
+    "    add sp, sp, #24\n"
     "    pop {r4-r11, pc}\n"
     "    .size kiln_c8_relu_dsp, . - kiln_c8_relu_dsp\n"
     "    .text\n");

@@ -139,31 +139,6 @@ static void im2col_words(const im2col *s, int16_t *d, const int8_t *src)
     const int32_t kh = p->k_h, ks = s->kstride;
     if (p->in_c == 3) {
         const int32_t step = 3 * p->dil_w, kw = p->k_w;
-#if KILN_HAS_DSP
-        if (kw == 3 && step == 3) {
-            /* RGB 3x3 (VWW's first layer): a kernel row's three taps at
-             * +0, +3, +6 bytes, unrolled: LDR, 2 SXTB16, STRD each. */
-            for (int32_t ky = 0; ky < kh; ky++, src += ks, d += 24) {
-                uint32_t v, a, b;
-                __asm__ volatile("ldr %[v], [%[s]]\n\t"
-                                 "sxtb16 %[a], %[v]\n\t"
-                                 "sxtb16 %[b], %[v], ror #8\n\t"
-                                 "strd %[a], %[b], [%[d]]\n\t"
-                                 "ldr %[v], [%[s], #3]\n\t"
-                                 "sxtb16 %[a], %[v]\n\t"
-                                 "sxtb16 %[b], %[v], ror #8\n\t"
-                                 "strd %[a], %[b], [%[d], #16]\n\t"
-                                 "ldr %[v], [%[s], #6]\n\t"
-                                 "sxtb16 %[a], %[v]\n\t"
-                                 "sxtb16 %[b], %[v], ror #8\n\t"
-                                 "strd %[a], %[b], [%[d], #32]"
-                                 : [v] "=&r"(v), [a] "=&r"(a), [b] "=&r"(b)
-                                 : [s] "r"(src), [d] "r"(d)
-                                 : "memory");
-            }
-            return;
-        }
-#endif
         for (int32_t ky = 0; ky < kh; ky++, src += ks)
             d = kiln_expand_taps(d, 8, src, step, kw);
     } else if (s->run == 4) {
@@ -238,57 +213,32 @@ static void im2col_words_pair(im2col *s, int16_t *d)
     im2col_advance2(s);
 }
 
+/* The pixel pairs of a pointwise conv over whole words of channels (in_c a
+ * multiple of 4): each pair's two input pixels straight into the
+ * interleaved rows, then every channel; where the assembly runs every group
+ * it is called directly (without kiln_gemm_rows2's checks).  Returns the
+ * pixels done (npix rounded down to even). */
+static int32_t pointwise_pairs(kiln_gemm_job *j, int16_t *rows, const int8_t *x, int32_t c,
+                               int8_t *y, int32_t oc, int32_t npix)
+{
+    int32_t pix = 0;
 #if KILN_HAS_DSP
-/* Whether the pair loop takes im2col_rgb_pair: RGB input, 3 taps a kernel
- * row, dilation 1 (VWW's first layer). */
-static int rgb3(const im2col *s)
-{
-    const kiln_conv_s8_params *p = s->p;
-    return !s->pointwise && p->in_c == 3 && p->k_w == 3 && p->dil_w == 1;
-}
-
-/* Two pixels of the same output row (s->ox + 2 <= out_w) straight into the
- * interleaved pair layout, then advance: per kernel row the six taps (a word
- * each at +0, +3, +6 of each pixel's window) as LDR, 2 SXTB16, STRD, so
- * that a pixel costs about 40 instructions instead of im2col_next's 90. */
-static void im2col_rgb_pair(im2col *s, int16_t *d)
-{
-    const kiln_conv_s8_params *p = s->p;
-    const int8_t *a = s->krow0 + s->ox * p->stride_w * 3;
-    const int8_t *b = a + p->stride_w * 3;
-    for (int32_t ky = 0; ky < p->k_h; ky++, a += s->kstride, b += s->kstride, d += 24) {
-        uint32_t v, e, o;
-        __asm__ volatile("ldr %[v], [%[a]]\n\t"
-                         "sxtb16 %[e], %[v]\n\t"
-                         "sxtb16 %[o], %[v], ror #8\n\t"
-                         "strd %[e], %[o], [%[d]]\n\t"
-                         "ldr %[v], [%[b]]\n\t"
-                         "sxtb16 %[e], %[v]\n\t"
-                         "sxtb16 %[o], %[v], ror #8\n\t"
-                         "strd %[e], %[o], [%[d], #8]\n\t"
-                         "ldr %[v], [%[a], #3]\n\t"
-                         "sxtb16 %[e], %[v]\n\t"
-                         "sxtb16 %[o], %[v], ror #8\n\t"
-                         "strd %[e], %[o], [%[d], #16]\n\t"
-                         "ldr %[v], [%[b], #3]\n\t"
-                         "sxtb16 %[e], %[v]\n\t"
-                         "sxtb16 %[o], %[v], ror #8\n\t"
-                         "strd %[e], %[o], [%[d], #24]\n\t"
-                         "ldr %[v], [%[a], #6]\n\t"
-                         "sxtb16 %[e], %[v]\n\t"
-                         "sxtb16 %[o], %[v], ror #8\n\t"
-                         "strd %[e], %[o], [%[d], #32]\n\t"
-                         "ldr %[v], [%[b], #6]\n\t"
-                         "sxtb16 %[e], %[v]\n\t"
-                         "sxtb16 %[o], %[v], ror #8\n\t"
-                         "strd %[e], %[o], [%[d], #40]"
-                         : [v] "=&r"(v), [e] "=&r"(e), [o] "=&r"(o)
-                         : [a] "r"(a), [b] "r"(b), [d] "r"(d)
-                         : "memory");
-    }
-    im2col_advance2(s);
-}
+    const int direct = j->g0 && j->g0 * 2 == oc;
+    j->a.rows = rows;
 #endif
+    for (; pix + 1 < npix; pix += 2, x += 2 * c, y += 2 * oc) {
+        kiln_expand_pair(rows, x, x + c, c >> 2);
+#if KILN_HAS_DSP
+        if (direct) {
+            j->a.y = y, j->a.y1 = y + oc;
+            j->rows2(&j->a);
+            continue;
+        }
+#endif
+        kiln_gemm_rows2(j, rows, y, y + oc);
+    }
+    return pix;
+}
 
 static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const void *w, int w16,
                         kiln_rows2_fn rows2, kiln_rows2c_fn rows2c, int8_t *y, void *scratch)
@@ -308,22 +258,15 @@ static void conv_packed(const kiln_conv_s8_params *p, const int8_t *x, const voi
         im2col s;
         im2col_start(&s, p, x + b * p->in_h * p->in_w * p->in_c, ring);
         const int words = words2(&s);
-#if KILN_HAS_DSP
-        const int rgb = rgb3(&s);
-#endif
-        const int8_t *xb = x + b * p->in_h * p->in_w * p->in_c;
-        for (int32_t pix = 0; pix < npix; pix += 2) {
+        int32_t pix = 0;
+        if (s.pointwise && (p->in_c & 3) == 0)
+            pix = pointwise_pairs(&j, rows, x + b * p->in_h * p->in_w * p->in_c, p->in_c, yb,
+                                  p->out_c, npix);
+        for (; pix < npix; pix += 2) {
             int8_t *y1 = 0;
             if (pix + 1 < npix) {
-                if (s.pointwise && (p->in_c & 3) == 0) {
-                    const int8_t *x0 = xb + pix * p->in_c;
-                    kiln_expand_pair(rows, x0, x0 + p->in_c, p->in_c >> 2);
-                } else if (words && s.ox + 2 <= p->out_w) {
+                if (words && s.ox + 2 <= p->out_w) {
                     im2col_words_pair(&s, rows);
-#if KILN_HAS_DSP
-                } else if (rgb && s.ox + 2 <= p->out_w) {
-                    im2col_rgb_pair(&s, rows);
-#endif
                 } else {
                     im2col_next(&s, rows);
                     im2col_next(&s, rows + 4);

@@ -21,6 +21,7 @@
  */
 #include "kiln/kernels_s8.h"
 #include "gemm_s8.h"
+#include "bytes.h"
 
 #define RGB_SLICES 7
 #define PATCH_ROW 12 /* bytes per patch row: 9 used */
@@ -34,19 +35,23 @@ size_t kiln_conv_s8_rgb_p16_scratch_size(const kiln_conv_s8_params *p)
 
 /* The three kernel rows of a window that reaches the padding (top-left
  * input pixel iy0, ix0), copied with the zero point around them into
- * patch; returns the patch. */
+ * patch; returns the patch.  The patch is filled with the zero point, then
+ * each kernel row inside the image gets its in-image columns as one run
+ * (a window's columns inside the image are contiguous in NHWC): about 100
+ * instructions, where testing each of the 27 bytes cost 900. */
 static const int8_t *patch_window(const kiln_conv_s8_params *p, const int8_t *xb, int32_t iy0,
                                   int32_t ix0, int8_t *patch)
 {
+    const int32_t kx0 = ix0 < 0 ? -ix0 : 0;
+    const int32_t kx1 = p->in_w - ix0 < 3 ? p->in_w - ix0 : 3;
+    kiln_bytes_fill(patch, (uint8_t)-p->in_offset, 3 * PATCH_ROW);
+    if (kx1 <= kx0)
+        return patch;
     for (int32_t ky = 0; ky < 3; ky++) {
         const int32_t iy = iy0 + ky;
-        int8_t *d = patch + ky * PATCH_ROW;
-        for (int32_t kx = 0; kx < 3; kx++) {
-            const int32_t ix = ix0 + kx;
-            const int in = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-            for (int32_t ch = 0; ch < 3; ch++)
-                d[3 * kx + ch] = in ? xb[(iy * p->in_w + ix) * 3 + ch] : (int8_t)-p->in_offset;
-        }
+        if (iy >= 0 && iy < p->in_h)
+            kiln_bytes_copy(patch + ky * PATCH_ROW + 3 * kx0, xb + (iy * p->in_w + ix0 + kx0) * 3,
+                            (size_t)(3 * (kx1 - kx0)));
     }
     return patch;
 }
@@ -112,6 +117,21 @@ static KILN_ALWAYS_INLINE void expand_pixel(int16_t *d, const int8_t *r0, const 
 static void interior_pairs(kiln_gemm_job *j, int16_t *rows, const int8_t *a, int32_t in_row,
                            int32_t step, int32_t n, int8_t *y, int32_t oc)
 {
+#if KILN_HAS_DSP
+    if (j->g0 && j->g0 * 2 == oc) {
+        /* The assembly runs every group: call it directly, without
+         * kiln_gemm_rows2's checks (about 15 instructions a pair). */
+        kiln_rows2_args *r = &j->a;
+        r->rows = rows;
+        for (; n > 0; n -= 2, a += 2 * step, y += 2 * oc) {
+            expand_pixel(rows, a, a + in_row, a + 2 * in_row);
+            expand_pixel(rows + 4, a + step, a + step + in_row, a + step + 2 * in_row);
+            r->y = y, r->y1 = y + oc;
+            j->rows2(r);
+        }
+        return;
+    }
+#endif
     for (; n > 0; n -= 2, a += 2 * step, y += 2 * oc) {
         expand_pixel(rows, a, a + in_row, a + 2 * in_row);
         expand_pixel(rows + 4, a + step, a + step + in_row, a + step + 2 * in_row);

@@ -107,19 +107,34 @@ void kiln_gemm_start(kiln_gemm_job *j)
 #endif
 }
 
-void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
+/* What the assembly leaves (or everything, where it does not run); kept
+ * out of line so that kiln_gemm_rows2's common case needs no frame. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void rows2_rest(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
 {
 #if KILN_HAS_DSP
     if (j->g0) {
-        if (!y1)
-            y1 = j->spare; /* the assembly writes both rows */
-        j->a.y = y0, j->a.y1 = y1, j->a.rows = rows;
+        j->a.y = y0, j->a.y1 = y1 ? y1 : j->spare, j->a.rows = rows; /* it writes both rows */
         j->rows2(&j->a);
-        if (j->g0 * 2 >= j->out_c)
-            return;
     }
 #endif
     j->rows2c(j, j->g0, rows, y0, y1);
+}
+
+void kiln_gemm_rows2(kiln_gemm_job *j, const int16_t *rows, int8_t *y0, int8_t *y1)
+{
+#if KILN_HAS_DSP
+    /* The common case, every group in the assembly, as a tail call: no
+     * frame of its own (the pair loops call this once per pixel pair). */
+    if (j->g0 * 2 >= j->out_c && j->g0) {
+        j->a.y = y0, j->a.y1 = y1 ? y1 : j->spare, j->a.rows = rows;
+        j->rows2(&j->a);
+        return;
+    }
+#endif
+    rows2_rest(j, rows, y0, y1);
 }
 
 #if KILN_HAS_DSP

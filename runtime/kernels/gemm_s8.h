@@ -296,24 +296,25 @@ static inline void kiln_mk4x1_p8(const int16_t *x, const int8_t *w, int32_t ns, 
 #if KILN_HAS_DSP
 /* gemm_s8_dsp.c: groups [0, groups) of the stream over two rows, short
  * requantization into [-128, 127] (relu: KILN_RQ_SHORT_RELU, else
- * KILN_RQ_SHORT); ns slices per channel.  The words +0..+32 are the
+ * KILN_RQ_SHORT); ns slices per channel.  The words +0..+36 are the
  * routine's frame, copied as they are: the caller sets the first four per
  * call and fills stream, ns and relu once with entry = 0; the first call
- * then computes entry, chunks, after and epi from ns and relu and keeps
+ * then computes after, rest, entry, epi and chunks from ns and relu and keeps
  * them here, so that later calls (one per pixel pair) start at once. */
 typedef struct kiln_rows2_args {
     int8_t *y;                 /* +0  first row's first output */
     int8_t *y1;                /* +4  second row's first output */
     const void *end;           /* +8  one past the last group */
     const int16_t *rows;       /* +12 */
-    uint32_t entry;            /* +16 prepared: where the unrolled body is entered (0: not yet) */
-    int32_t chunks;            /* +20 prepared: full 32-slice chunks after the first */
-    int32_t left;              /* +24 the routine's counter */
-    uint32_t after;            /* +28 prepared: where the body goes on */
+    uint32_t after;            /* +16 prepared: where the body goes on */
+    int32_t rest;              /* +20 prepared: 16 * ns - 512 */
+    int32_t left;              /* +24 the routine's chunk counter */
+    uint32_t entry;            /* +28 prepared: where the unrolled body is entered (0: not yet) */
     uint32_t epi;              /* +32 prepared: the epilogue */
-    const void *stream;        /* +36 first group */
-    int32_t ns;                /* +40 >= 1 */
-    int32_t relu;              /* +44 */
+    int32_t chunks;            /* +36 prepared: full 32-slice chunks after the first */
+    const void *stream;        /* +40 first group */
+    int32_t ns;                /* +44 >= 1 */
+    int32_t relu;              /* +48 */
 } kiln_rows2_args;
 
 void kiln_rows2_p16_dsp(kiln_rows2_args *a);

@@ -28,28 +28,33 @@
 
 #if KILN_HAS_DSP
 
-/* Frame (after push {r4-r11, lr} and sub sp, #44), words 0-8 of
- * kiln_rows2_args copied by one LDM/STM; entry, chunks, after and epi are
+/* Frame (after push {r4-r11, lr} and sub sp, #44), words 0-9 of
+ * kiln_rows2_args copied by one LDM/STM; after, rest, entry, epi, chunks are
  * computed from ns and relu on the first call and kept in the arguments:
  *   [sp, #0]  y        first row's output of the current group
  *   [sp, #4]  y1       second row's
  *   [sp, #8]  end      the stream's end (one past the last group)
  *   [sp, #12] rows
- *   [sp, #16] entry    address (Thumb bit set) inside the unrolled body
- *   [sp, #20] chunks   full 32-slice chunks after the first, partial one
- *   [sp, #24] left     chunks still to run in this group (reset to chunks
- *                      when they are done, for the next group)
- *   [sp, #28] after    where the body goes: the chunk check, or the epilogue
+ *   [sp, #16] after    where the body goes (Thumb bit set): the chunk
+ *                      check, or the epilogue
+ *   [sp, #20] rest     16 * ns - 512: the bytes of rows past a full chunk
+ *   [sp, #24] left     full 32-slice chunks still to run in this group
+ *                      (after the first, partial one; reset when done)
+ *   [sp, #28] entry    address inside the unrolled body
  *   [sp, #32] epi      the epilogue: without (relu) or with the sign term
+ *   [sp, #36] chunks   full chunks after the first (what left starts at)
  * Registers in the body: r4-r7 accumulators (c0r0 c0r1 c1r0 c1r1), r8-r11
  * the rows' slice (r0 a, r0 b, r1 a, r1 b), r0-r3 the channels' slice words
  * (c0 a, c0 b, c1 a, c1 b), r12 the rows pointer, lr the stream pointer.
  * A group starts with its four accumulators' initial values (the biases,
  * each twice), loaded with one LDM, and a load of the pc from `entry`.  The
- * body ends with a load of the pc from `after`, so one routine serves both
- * epilogues and both reduction lengths at one instruction per group.  Per
- * group that is LDR rows, LDM, LDR pc, LDR pc, LDRD y y1, the outputs, LDR
- * end, STRD y y1, CMP, BNE: 9 instructions for 4 outputs. */
+ * body ends with one LDM of y, y1, end, rows and the pc from `after`: the
+ * epilogue's pointers and the branch to it (or to the chunk check, which
+ * puts the rows pointer back where the chunk left it), so one routine serves
+ * both epilogues and both reduction lengths.  Per group that is LDM
+ * (biases), LDR pc, LDM y y1 end rows pc, the outputs, STRD y y1, CMP,
+ * BNE: 6 instructions for 4 outputs (8 with the sign term, whose constant
+ * takes a register: MOV end, MOV constant). */
 
 #define KILN_ROWS2_FN(NAME, SLICE_MACRO, SLICE_BYTES)                                      \
     "    .section .text." NAME ",\"ax\",%progbits\n"                                        \
@@ -62,56 +67,63 @@
     NAME ":\n"                                                                              \
     "    push {r4-r11, lr}\n"                                                               \
     "    sub sp, sp, #44\n"                                                                 \
-    "    ldr r1, [r0, #16]\n"   /* entry: 0 until the first call prepared it */             \
+    "    ldr r1, [r0, #28]\n"   /* entry: 0 until the first call prepared it */             \
     "    cmp r1, #0\n"                                                                      \
     "    bne 6f\n"                                                                          \
-    "    ldrd r6, r7, [r0, #40]\n" /* ns relu */                                            \
+    "    ldrd r6, r7, [r0, #44]\n" /* ns relu */                                            \
     "    subs r3, r6, #1\n"                                                                 \
     "    and r3, r3, #31\n"                                                                 \
     "    adds r3, r3, #1\n"      /* first: 1..32 slices */                                  \
     "    subs r4, r6, r3\n"                                                                 \
-    "    lsrs r4, r4, #5\n"      /* chunks */                                               \
+    "    lsrs r4, r4, #5\n"      /* full chunks after it */                                 \
     "    movs r5, #" SLICE_BYTES "\n"                                                       \
     "    muls r3, r5, r3\n"                                                                 \
     "    adr.w r5, 8f\n"                                                                    \
     "    subs r5, r5, r3\n"                                                                 \
     "    orr r5, r5, #1\n"                                                                  \
-    "    strd r5, r4, [r0, #16]\n" /* entry chunks */                                       \
-    "    str r4, [r0, #24]\n"   /* left: the chunks of the first group */                  \
+    "    str r5, [r0, #28]\n"   /* entry */                                                 \
+    "    lsls r6, r6, #4\n"                                                                 \
+    "    sub r6, r6, #512\n"                                                                \
+    "    strd r6, r4, [r0, #20]\n" /* rest left */                                          \
+    "    str r4, [r0, #36]\n"   /* chunks */                                                \
     "    adr.w r5, 3f\n"         /* relu epilogue */                                        \
     "    adr.w r6, 4f\n"         /* signed epilogue */                                      \
     "    cmp r7, #0\n"                                                                      \
     "    it eq\n"                                                                           \
     "    moveq r5, r6\n"                                                                    \
     "    orr r5, r5, #1\n"                                                                  \
+    "    str r5, [r0, #32]\n"   /* epi */                                                   \
     "    adr.w r6, 9f\n"         /* chunk check */                                          \
     "    orr r6, r6, #1\n"                                                                  \
     "    cmp r4, #0\n"                                                                      \
     "    it eq\n"                                                                           \
     "    moveq r6, r5\n"                                                                    \
-    "    strd r6, r5, [r0, #28]\n" /* after epi */                                          \
-    "6:  ldmia.w r0, {r1-r10}\n" /* the frame, then the stream */                          \
-    "    stmia.w sp, {r1-r9}\n"                                                             \
-    "    mov lr, r10\n"                                                                     \
+    "    str r6, [r0, #16]\n"   /* after */                                                 \
+    "6:  ldmia.w r0, {r1-r11}\n" /* the frame, then the stream */                          \
+    "    stmia.w sp, {r1-r10}\n"                                                            \
+    "    mov lr, r11\n"                                                                     \
     "1:  ldr r12, [sp, #12]\n"                                                              \
-    "    ldmia.w lr!, {r4-r7}\n" /* initial accumulators */                                 \
-    "    ldr pc, [sp, #16]\n"   /* entry */                                                 \
+    "2:  ldmia.w lr!, {r4-r7}\n" /* initial accumulators */                                 \
+    "    ldr pc, [sp, #28]\n"   /* entry */                                                 \
     "    .align 2\n"                                                                        \
     "7:\n"                                                                                  \
     "    .rept 32\n"                                                                        \
     "    " SLICE_MACRO "\n"                                                                 \
     "    .endr\n"                                                                           \
-    "8:  ldr pc, [sp, #28]\n"                                                               \
-    "9:  ldr r0, [sp, #24]\n"                                                               \
+    "8:  ldmia.w sp, {r8, r10, r11, r12, pc}\n" /* y y1 end rows, after */                 \
+    "3:  kiln_epilogue kiln_rq2_relu, \"\", r11, 2b\n"                                    \
+    "4:  kiln_epilogue kiln_rq2_signed, \"mov r12, r11; mov r11, #0x80000000\", r12, 1b\n" \
+    "9:  ldr r0, [sp, #24]\n"   /* one more chunk? */                                       \
     "    subs r0, r0, #1\n"                                                                 \
     "    bmi 5f\n"                                                                          \
     "    str r0, [sp, #24]\n"                                                               \
+    "    ldr r1, [sp, #20]\n"   /* rows + 16 ns - 512 (left + 1): where it stopped */      \
+    "    add r12, r12, r1\n"                                                                \
+    "    sub r12, r12, r0, lsl #9\n"                                                        \
     "    b 7b\n"                                                                            \
-    "5:  ldr r0, [sp, #20]\n"   /* the group's chunks are done: left for the next */      \
+    "5:  ldr r0, [sp, #36]\n"   /* the group's chunks are done: left for the next */      \
     "    str r0, [sp, #24]\n"                                                               \
     "    ldr pc, [sp, #32]\n"                                                               \
-    "3:  kiln_epilogue kiln_rq2_relu, \"\"\n"                                             \
-    "4:  kiln_epilogue kiln_rq2_signed, \"mov r11, #0x80000000\"\n"                       \
     "    .size " NAME ", . - " NAME "\n"
 
 /* One channel's two outputs (accumulators A: row 0, B: row 1).  The stream
@@ -149,17 +161,20 @@ __asm__(
     "    ssat r3, #8, r3\n"
     "    strb r3, [r10], #1\n"
     "    .endm\n"
-    /* A group's outputs with RQ (after SETUP), then on to the next group or
-     * out.  r8 = the first row's outputs, r10 the second's. */
-    "    .macro kiln_epilogue RQ, SETUP\n"
-    "    ldrd r8, r10, [sp, #0]\n"
+    /* A group's outputs with RQ (after SETUP), then on to the next group
+     * (NEXT) or out.  On entry r8 = the first row's outputs, r10 the
+     * second's, r11 the stream's end, r12 the rows pointer (loaded by the
+     * LDM that ends the body); END = the register with the end: the relu
+     * form keeps it in r11 and goes on past the group's load of the rows
+     * pointer, the signed form (r11 its constant) moves it to r12 and
+     * reloads the rows pointer.  Registers the RQ does not touch. */
+    "    .macro kiln_epilogue RQ, SETUP, END, NEXT\n"
     "    \\SETUP\n"
     "    \\RQ r4, r5\n"
     "    \\RQ r6, r7\n"
-    "    ldr r0, [sp, #8]\n"
     "    strd r8, r10, [sp, #0]\n"
-    "    cmp lr, r0\n"
-    "    bne 1b\n"
+    "    cmp lr, \\END\n"
+    "    bne \\NEXT\n"
     "    add sp, sp, #44\n"
     "    pop {r4-r11, pc}\n"
     "    .endm\n"

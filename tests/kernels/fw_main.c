@@ -61,7 +61,7 @@ static int report(const char *what, const pc_result *r)
 
 int main(void)
 {
-    pc_result r[17] = {{0}};
+    pc_result r[19] = {{0}};
     int bad = 0;
     uart_init();
     pc_requant(11, N_CASES * 4u, &r[0]);
@@ -98,5 +98,9 @@ int main(void)
     bad += report("conv p16 at the requantization's edges", &r[15]);
     pc_dw_any(27, N_CASES, &r[16]);
     bad += report("depthwise any window", &r[16]);
+    pc_conv_1x1(28, N_CASES, 0, &r[17]);
+    bad += report("conv 1x1 p8", &r[17]);
+    pc_conv_1x1(29, N_CASES, 1, &r[18]);
+    bad += report("conv 1x1 p16", &r[18]);
     return bad;
 }

@@ -238,38 +238,71 @@ static void draw_conv(conv_case *c)
     p->in_offset = -rin(-128, 127);
 }
 
+/* One drawn conv case through the plain kernel and the packed one.  full:
+ * mostly the clamp [-128, 127], where the DSP cores' assembly takes every
+ * channel group (the pointwise pair loop calls it directly). */
+static void run_conv(conv_case *cc, int w16, int full, uint32_t seed, uint32_t i, pc_result *r)
+{
+    kiln_conv_s8_params *p = &cc->p;
+    const int32_t nx = p->batch * p->in_h * p->in_w * p->in_c;
+    const int32_t ny = p->batch * p->out_h * p->out_w * p->out_c;
+    fill_s8(xbuf, nx);
+    fill_s8(wbuf, p->out_c * cc->k);
+    for (int32_t c = 0; c < p->out_c; c++)
+        bias[c] = rin(-(1 << 20), 1 << 20);
+    rand_requant(p->out_c, 14 + bits_of(cc->k) / 2, &p->rq);
+    if (full && rin(0, 3))
+        p->rq.act_min = -128, p->rq.act_max = 127;
+    kiln_conv_s8(p, xbuf, wbuf, bias, mult, shift, yref);
+
+    pack_wsum_rows(wbuf, p->out_c, cc->k, wsum, wabs);
+    kiln_conv_s8_params pp = *p;
+    const pack_rq q = layer_rq(p->out_c, p->in_offset, &p->rq, bias, &pp.rq.mode);
+    /* taps widened to kiln_conv_s8_tap_elems() with zero weights, as lower_s8 does */
+    const int32_t taps = p->k_h * p->k_w, te = kiln_conv_s8_tap_elems(p);
+    static int8_t wt[MAX_W * 2];
+    memset(wt, 0, (size_t)(p->out_c * taps * te));
+    for (int32_t t = 0; t < p->out_c * taps; t++)
+        memcpy(wt + t * te, wbuf + t * p->in_c, (size_t)p->in_c);
+    pack_gemm(wt, taps * te, 2, w16, &q, pp.rq.mode, (uint8_t *)stream);
+    memset(yout, 0x5A, (size_t)ny);
+    if (w16)
+        kiln_conv_s8_p16(&pp, xbuf, stream, yout, noisy_scratch());
+    else
+        kiln_conv_s8_p8(&pp, xbuf, stream, yout, noisy_scratch());
+    compare(yout, yref, ny, seed, i, pp.rq.mode, r);
+}
+
 void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r)
 {
     for (uint32_t i = 0; i < n; i++) {
         rng_seed(seed, i);
         conv_case cc;
         draw_conv(&cc);
-        kiln_conv_s8_params *p = &cc.p;
-        const int32_t nx = p->batch * p->in_h * p->in_w * p->in_c;
-        const int32_t ny = p->batch * p->out_h * p->out_w * p->out_c;
-        fill_s8(xbuf, nx);
-        fill_s8(wbuf, p->out_c * cc.k);
-        for (int32_t c = 0; c < p->out_c; c++)
-            bias[c] = rin(-(1 << 20), 1 << 20);
-        rand_requant(p->out_c, 14 + bits_of(cc.k) / 2, &p->rq);
-        kiln_conv_s8(p, xbuf, wbuf, bias, mult, shift, yref);
+        run_conv(&cc, w16, 0, seed, i, r);
+    }
+}
 
-        pack_wsum_rows(wbuf, p->out_c, cc.k, wsum, wabs);
-        kiln_conv_s8_params pp = *p;
-        const pack_rq q = layer_rq(p->out_c, p->in_offset, &p->rq, bias, &pp.rq.mode);
-        /* taps widened to kiln_conv_s8_tap_elems() with zero weights, as lower_s8 does */
-        const int32_t taps = p->k_h * p->k_w, te = kiln_conv_s8_tap_elems(p);
-        static int8_t wt[MAX_W * 2];
-        memset(wt, 0, (size_t)(p->out_c * taps * te));
-        for (int32_t t = 0; t < p->out_c * taps; t++)
-            memcpy(wt + t * te, wbuf + t * p->in_c, (size_t)p->in_c);
-        pack_gemm(wt, taps * te, 2, w16, &q, pp.rq.mode, (uint8_t *)stream);
-        memset(yout, 0x5A, (size_t)ny);
-        if (w16)
-            kiln_conv_s8_p16(&pp, xbuf, stream, yout, noisy_scratch());
-        else
-            kiln_conv_s8_p8(&pp, xbuf, stream, yout, noisy_scratch());
-        compare(yout, yref, ny, seed, i, pp.rq.mode, r);
+/* Pointwise layers (1x1, stride 1, no padding), which the random convs
+ * above hardly ever draw: mostly whole words of input channels (the pair
+ * loop of conv_s8_packed.c), any number of output channels (odd ones leave
+ * a group to the C), odd pixel counts (a last single pixel). */
+void pc_conv_1x1(uint32_t seed, uint32_t n, int w16, pc_result *r)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        rng_seed(seed, i);
+        conv_case cc;
+        kiln_conv_s8_params *p = &cc.p;
+        memset(p, 0, sizeof *p);
+        p->batch = rin(0, 4) ? 1 : 2;
+        p->in_c = rin(0, 4) ? 4 * rin(1, 16) : rin(1, 20);
+        p->in_h = p->out_h = rin(1, 6), p->in_w = p->out_w = rin(1, 6);
+        p->out_c = rin(0, 2) ? 2 * rin(1, 12) : rin(1, 24);
+        p->k_h = p->k_w = p->stride_h = p->stride_w = p->dil_h = p->dil_w = 1;
+        p->groups = 1, p->layout = KILN_LAYOUT_NHWC;
+        p->in_offset = -rin(-128, 127);
+        cc.k = p->in_c;
+        run_conv(&cc, w16, 1, seed, i, r);
     }
 }
 

@@ -39,6 +39,8 @@ typedef struct pc_result {
 void pc_requant(uint32_t seed, uint32_t n, pc_result *r);
 void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r);
 void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r);
+/* Pointwise convs (1x1, stride 1, no padding) on kiln_conv_s8_p8/_p16. */
+void pc_conv_1x1(uint32_t seed, uint32_t n, int w16, pc_result *r);
 /* kiln_conv_s8_rgb_p16 (3x3 on 3 channels, K = 27 dense). */
 void pc_conv_rgb(uint32_t seed, uint32_t n, pc_result *r);
 /* kiln_conv_s8_1x1c8 (1x1 over 8 channels, bias folded into rnd). */

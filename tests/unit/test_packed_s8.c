@@ -57,6 +57,21 @@ static void conv_packed_equals_plain(void **state)
     }
 }
 
+/* Pointwise layers, which the random convs hardly draw: the pair loop that
+ * calls the assembly directly on a DSP core (here its portable form). */
+static void conv_1x1_equals_plain(void **state)
+{
+    (void)state;
+    for (int w16 = 0; w16 <= 1; w16++) {
+        pc_result r;
+        memset(&r, 0, sizeof r);
+        pc_conv_1x1(40 + (uint32_t)w16, 3000, w16, &r);
+        report(w16 ? "conv 1x1 p16" : "conv 1x1 p8", &r);
+        assert_int_equal(r.failures, 0);
+        assert_true(r.modes[KILN_RQ_SHORT] > 100 && r.modes[KILN_RQ_SHORT_RELU] > 100);
+    }
+}
+
 /* Accumulators at the short requantization's ties and int32 extremes, through
  * the packed kernels' whole output stage (the assembly epilogues on a DSP
  * core, tests/e2e/packed_kernels_qemu.sh): batch-1 FC and conv. */
@@ -272,6 +287,7 @@ int main(void)
         cmocka_unit_test(bias_fold_and_mode),
         cmocka_unit_test(short_requant_equals_mbqm),
         cmocka_unit_test(conv_packed_equals_plain),
+        cmocka_unit_test(conv_1x1_equals_plain),
         cmocka_unit_test(fc_packed_equals_plain),
         cmocka_unit_test(conv_1x1c8_equals_plain),
         cmocka_unit_test(conv_rgb_equals_plain),
