@@ -1,0 +1,127 @@
+/*
+ * fully_connected_s8_host.c - int8 FULLY_CONNECTED on the host layout
+ * (KILN_BLOB_LAYOUT_FC8_HOST, kiln/kernels_s8.h): kiln_fully_connected_s8_host.
+ *
+ * The Cortex-M streams interleave int16 pairs for SMLAD; a host compiler
+ * vectorises those poorly (the 4x1 micro-kernel took 73 % of AD's host time,
+ * its out-of-line output stage 17 %).  Here each channel's weights are one
+ * contiguous int8 row and each input row is shifted to uint8 once (x + 128,
+ * folded into the bias by the compiler), so every channel's reduction is a
+ * plain uint8 x int8 dot product over contiguous bytes: gcc/clang at -O3 turn
+ * it into VPDPBUSD where the CPU has VNNI (-march=native decides), into
+ * widening multiply-adds elsewhere.  The output stage runs on a group's 16
+ * channels at once from the group's per-field arrays, so it vectorises too.
+ *
+ * Portable C99, no intrinsics: it builds and gives the same integers on any
+ * core (the compiler only picks it for `--cpu host`).  Relies on chan_s8.h
+ * for the requantization; never allocates.  Batched, rows go in pairs: both
+ * are shifted into scratch before either's outputs are written (the in-place
+ * rule of the packed FC, compiler/passes/plan_inplace.c).
+ */
+#include <string.h>
+
+#include "kiln/kernels_s8.h"
+#include "chan_s8.h"
+
+#define G KILN_FC_HOST_G
+
+/* Elements per int32 partial sum: |sum| <= 255 * 128 * 32768 < 2^31, so the
+ * dot products cannot overflow; the chunks are added modulo 2^32, like
+ * TFLite's int32 sums. */
+#define FC_HOST_CHUNK 32768
+
+size_t kiln_fully_connected_s8_host_scratch_size(const kiln_fc_s8_params *p)
+{
+    return 2u * (size_t)kiln_fc_host_kp(p->in_features);
+}
+
+/* One input row as uint8 (x + 128), zero past k (those lanes meet zero weights). */
+static void row_u8(uint8_t *d, const int8_t *x, int32_t k, int32_t kp)
+{
+    int32_t i = 0;
+    for (; i < k; i++)
+        d[i] = (uint8_t)((uint8_t)x[i] ^ 0x80u);
+    for (; i < kp; i++)
+        d[i] = 0;
+}
+
+/* acc[0..3] += the row's dot products with four consecutive channel rows. */
+static inline void dot4(const uint8_t *x, const int8_t *w, int32_t kp, int32_t *acc)
+{
+    for (int32_t i0 = 0; i0 < kp; i0 += FC_HOST_CHUNK) {
+        const int32_t end = kp - i0 < FC_HOST_CHUNK ? kp : i0 + FC_HOST_CHUNK;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = i0; i < end; i++) {
+            const int32_t v = x[i];
+            s0 += v * w[i], s1 += v * w[kp + i], s2 += v * w[2 * kp + i], s3 += v * w[3 * kp + i];
+        }
+        acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)s0);
+        acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)s1);
+        acc[2] = (int32_t)((uint32_t)acc[2] + (uint32_t)s2);
+        acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)s3);
+    }
+}
+
+/* The short requantizations over all 16 lanes (padding lanes are zeros and
+ * never stored): one loop per mode, so each is a straight vector body. */
+static KILN_ALWAYS_INLINE void short16(const int32_t *acc, const int32_t *f, int32_t mode,
+                                       const kiln_epi *e, int8_t *out)
+{
+    for (int32_t c = 0; c < G; c++) {
+        kiln_chan_s8 ch;
+        ch.mult = f[c], ch.shift = f[G + c], ch.rnd_lo = f[2 * G + c], ch.rnd_hi = f[3 * G + c];
+        const int32_t v = kiln_chan_value(acc[c], &ch, mode, 0);
+        out[c] = (int8_t)(v < e->lo ? e->lo : v > e->hi ? e->hi : v);
+    }
+}
+
+/* Group output stage: nv (<= 16) outputs from the accumulators. */
+static void group_out(const int32_t *acc, const int32_t *f, const kiln_epi *e, int8_t *y, int32_t nv)
+{
+    int8_t out[G];
+    if (e->mode == KILN_RQ_SHORT_RELU)
+        short16(acc, f, KILN_RQ_SHORT_RELU, e, out);
+    else if (e->mode == KILN_RQ_SHORT)
+        short16(acc, f, KILN_RQ_SHORT, e, out);
+    else
+        for (int32_t c = 0; c < nv; c++) {
+            kiln_chan_s8 ch;
+            ch.mult = f[c], ch.shift = f[G + c], ch.rnd_lo = 0, ch.rnd_hi = 0;
+            out[c] = kiln_chan_out(acc[c], &ch, e);
+        }
+    memcpy(y, out, (size_t)nv);
+}
+
+/* Every group of the stream against one shifted row into y[0..n). */
+static void row_groups(const uint8_t *stream, const uint8_t *row, int32_t k, int32_t n,
+                       const kiln_epi *e, int8_t *y)
+{
+    const int32_t kp = kiln_fc_host_kp(k);
+    const size_t step = kiln_fc_host_group_bytes(k);
+    for (int32_t c0 = 0; c0 < n; c0 += G, stream += step) {
+        const int32_t nv = n - c0 < G ? n - c0 : G;
+        int32_t acc[G];
+        memcpy(acc, stream, sizeof acc);
+        const int8_t *w = (const int8_t *)(stream + sizeof acc);
+        for (int32_t c = 0; c < nv; c += 4) /* padding channels' rows are zeros */
+            dot4(row, w + (size_t)c * (size_t)kp, kp, acc + c);
+        const int32_t *f = (const int32_t *)(const void *)(stream + sizeof acc + (size_t)G * (size_t)kp);
+        group_out(acc, f, e, y + c0, nv);
+    }
+}
+
+void kiln_fully_connected_s8_host(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
+                                  int8_t *y, void *scratch)
+{
+    const int32_t k = p->in_features, n = p->out_features, kp = kiln_fc_host_kp(k);
+    const kiln_epi e = kiln_epi_of(&p->rq);
+    uint8_t *rows = (uint8_t *)scratch;
+    for (int32_t b = 0; b < p->batch; b += 2) {
+        const int32_t nr = p->batch - b < 2 ? p->batch - b : 2;
+        for (int32_t r = 0; r < nr; r++)
+            row_u8(rows + (size_t)r * (size_t)kp, x + (size_t)(b + r) * (size_t)k, k, kp);
+        for (int32_t r = 0; r < nr; r++)
+            row_groups((const uint8_t *)w, rows + (size_t)r * (size_t)kp, k, n, &e,
+                       y + (size_t)(b + r) * (size_t)n);
+    }
+}
