@@ -24,7 +24,7 @@ static int family(const char *what, const pc_result *r)
 
 int main(void)
 {
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && !defined(KILN_FC_HOST_PORTABLE)
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(KILN_FC_HOST_PORTABLE)
     printf("path: avx512-vnni\n");
 #else
     printf("path: portable\n");
