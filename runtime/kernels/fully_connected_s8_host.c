@@ -61,6 +61,7 @@ static void row_u8(uint8_t *d, const int8_t *x, int32_t k, int32_t kp)
         d[i] = 0;
 }
 
+#if !KILN_FC_HOST_VNNI
 /* acc[0..3] += the row's dot products with four consecutive channel rows. */
 static inline void dot4(const uint8_t *x, const int8_t *w, int32_t kp, int32_t *acc)
 {
@@ -77,6 +78,7 @@ static inline void dot4(const uint8_t *x, const int8_t *w, int32_t kp, int32_t *
         acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)s3);
     }
 }
+#endif
 
 #if KILN_FC_HOST_VNNI
 /* Four channels' vectors to one whose 128-bit block q holds, in its lanes
