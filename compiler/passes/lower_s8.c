@@ -981,7 +981,7 @@ static int lower_conv(ctx *c)
 /* ---- FULLY_CONNECTED and MATMUL ----------------------------------------- */
 
 /* FULLY_CONNECTED for `--cpu host` (kiln_fully_connected_s8_host): its own
- * stream of int8 rows, groups of 16 channels, whatever the batch. */
+ * stream of int8 rows, groups of 8 channels, whatever the batch. */
 static int lower_fc_host(ctx *c, int xi, int wi, int bi, int yi, int64_t batch, int64_t kdim,
                          int64_t n, int32_t in_off, const rq_out *r)
 {

@@ -9,7 +9,7 @@
  * folded into the bias by the compiler), so every channel's reduction is a
  * plain uint8 x int8 dot product over contiguous bytes: gcc/clang at -O3 turn
  * it into VPDPBUSD where the CPU has VNNI (-march=native decides), into
- * widening multiply-adds elsewhere.  The output stage runs on a group's 16
+ * widening multiply-adds elsewhere.  The output stage runs on a group's 8
  * channels at once from the group's per-field arrays, so it vectorises too.
  *
  * Portable C99 (the gcc 12 -O3 -march=native build of it ran AD in 6.0 us
@@ -114,24 +114,23 @@ static KILN_ALWAYS_INLINE void dot8(const uint8_t *x, const int8_t *w, int32_t k
     u[1] = sum4(a[4], a[5], a[6], a[7]);
 }
 
-/* acc[0..15] += the row's dot products with a group's 16 rows: two passes
- * of eight channels (eight weight pointers stay in registers), then the
- * 128-bit blocks of the four sum4() results added across. */
-static void dot16(const uint8_t *x, const int8_t *w, int32_t kp, int32_t *acc)
+/* acc[0..7] += the row's dot products with a group's 8 rows: dot8(), then
+ * the 128-bit blocks of its two sum4() results added across (lanes 0..3 of
+ * the first, then of the second, are the channels' totals). */
+static void dot_group(const uint8_t *x, const int8_t *w, int32_t kp, int32_t *acc)
 {
-    __m512i u[4];
+    __m512i u[2];
     dot8(x, w, kp, u);
-    dot8(x, w + (size_t)8 * (size_t)kp, kp, u + 2);
-    const __m512i s01 = _mm512_add_epi32(_mm512_shuffle_i32x4(u[0], u[1], 0x44), _mm512_shuffle_i32x4(u[0], u[1], 0xEE));
-    const __m512i s23 = _mm512_add_epi32(_mm512_shuffle_i32x4(u[2], u[3], 0x44), _mm512_shuffle_i32x4(u[2], u[3], 0xEE));
-    const __m512i sum = _mm512_add_epi32(_mm512_shuffle_i32x4(s01, s23, 0x88), _mm512_shuffle_i32x4(s01, s23, 0xDD));
-    _mm512_storeu_si512(acc, _mm512_add_epi32(_mm512_loadu_si512(acc), sum));
+    const __m512i s = _mm512_add_epi32(_mm512_shuffle_i32x4(u[0], u[1], 0x44), _mm512_shuffle_i32x4(u[0], u[1], 0xEE));
+    const __m512i t = _mm512_add_epi32(_mm512_shuffle_i32x4(s, s, 0x08), _mm512_shuffle_i32x4(s, s, 0x0D));
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)acc);
+    _mm256_storeu_si256((__m256i *)(void *)acc, _mm256_add_epi32(a, _mm512_castsi512_si256(t)));
 }
 #endif
 
-/* The short requantizations over all 16 lanes (padding lanes are zeros and
+/* The short requantizations over all 8 lanes (padding lanes are zeros and
  * never stored): one loop per mode, so each is a straight vector body. */
-static KILN_ALWAYS_INLINE void short16(const int32_t *acc, const int32_t *f, int32_t mode,
+static KILN_ALWAYS_INLINE void short_lanes(const int32_t *acc, const int32_t *f, int32_t mode,
                                        const kiln_epi *e, int8_t *out)
 {
     for (int32_t c = 0; c < G; c++) {
@@ -143,46 +142,46 @@ static KILN_ALWAYS_INLINE void short16(const int32_t *acc, const int32_t *f, int
 }
 
 #if KILN_FC_HOST_VNNI
-/* kiln_chan_value's short form on 16 lanes: the 64-bit sums of the channels
- * {0,1,4,5,..} and {2,3,6,7,..} (the unpack order, rnd likewise), their
- * high words gathered back into channel order, shifted and clamped. */
-static void short16_avx512(const int32_t *acc, const int32_t *f, int sign, const kiln_epi *e,
-                           int8_t *y, int32_t nv)
+/* kiln_chan_value's short form on the group's 8 lanes: the 64-bit sums of
+ * the channels {0,1,4,5} and {2,3,6,7} (the unpack order, rnd likewise),
+ * their high words gathered back into channel order, shifted and clamped. */
+static void short_lanes_avx(const int32_t *acc, const int32_t *f, int sign, const kiln_epi *e,
+                            int8_t *y, int32_t nv)
 {
-    const __m512i a = _mm512_loadu_si512(acc), m = _mm512_loadu_si512(f);
-    const __m512i sh = _mm512_loadu_si512(f + G), rl = _mm512_loadu_si512(f + 2 * G);
-    const __m512i rh = _mm512_loadu_si512(f + 3 * G);
-    __m512i t[2];
+#define LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+    const __m256i a = LD(acc), m = LD(f), sh = LD(f + G), rl = LD(f + 2 * G), rh = LD(f + 3 * G);
+#undef LD
+    __m256i t[2];
     for (int h = 0; h < 2; h++) {
-        const __m512i aa = h ? _mm512_unpackhi_epi32(a, a) : _mm512_unpacklo_epi32(a, a);
-        const __m512i mm = h ? _mm512_unpackhi_epi32(m, m) : _mm512_unpacklo_epi32(m, m);
-        const __m512i r = h ? _mm512_unpackhi_epi32(rl, rh) : _mm512_unpacklo_epi32(rl, rh);
-        t[h] = _mm512_add_epi64(r, _mm512_mul_epi32(aa, mm));
+        const __m256i aa = h ? _mm256_unpackhi_epi32(a, a) : _mm256_unpacklo_epi32(a, a);
+        const __m256i mm = h ? _mm256_unpackhi_epi32(m, m) : _mm256_unpacklo_epi32(m, m);
+        const __m256i r = h ? _mm256_unpackhi_epi32(rl, rh) : _mm256_unpacklo_epi32(rl, rh);
+        t[h] = _mm256_add_epi64(r, _mm256_mul_epi32(aa, mm));
         if (sign) /* - [acc < 0] * 2^31: the lane's top bit is acc's sign */
-            t[h] = _mm512_sub_epi64(t[h], _mm512_slli_epi64(_mm512_srli_epi64(aa, 63), 31));
+            t[h] = _mm256_sub_epi64(t[h], _mm256_slli_epi64(_mm256_srli_epi64(aa, 63), 31));
     }
-    const __m512i hi = _mm512_castps_si512(_mm512_shuffle_ps(_mm512_castsi512_ps(t[0]),
-                                                             _mm512_castsi512_ps(t[1]), 0xDD));
-    __m512i v = _mm512_srav_epi32(hi, sh);
-    v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(e->lo)), _mm512_set1_epi32(e->hi));
-    _mm_mask_storeu_epi8(y, (__mmask16)((1u << nv) - 1u), _mm512_cvtepi32_epi8(v));
+    const __m256i hi = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(t[0]),
+                                                             _mm256_castsi256_ps(t[1]), 0xDD));
+    __m256i v = _mm256_srav_epi32(hi, sh);
+    v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(e->lo)), _mm256_set1_epi32(e->hi));
+    _mm_mask_storeu_epi8(y, (__mmask16)((1u << nv) - 1u), _mm256_cvtepi32_epi8(v));
 }
 #endif
 
-/* Group output stage: nv (<= 16) outputs from the accumulators. */
+/* Group output stage: nv (<= 8) outputs from the accumulators. */
 static void group_out(const int32_t *acc, const int32_t *f, const kiln_epi *e, int8_t *y, int32_t nv)
 {
     int8_t out[G];
 #if KILN_FC_HOST_VNNI
     if (e->mode != KILN_RQ_TFLITE) {
-        short16_avx512(acc, f, e->mode == KILN_RQ_SHORT, e, y, nv);
+        short_lanes_avx(acc, f, e->mode == KILN_RQ_SHORT, e, y, nv);
         return;
     }
 #endif
     if (e->mode == KILN_RQ_SHORT_RELU)
-        short16(acc, f, KILN_RQ_SHORT_RELU, e, out);
+        short_lanes(acc, f, KILN_RQ_SHORT_RELU, e, out);
     else if (e->mode == KILN_RQ_SHORT)
-        short16(acc, f, KILN_RQ_SHORT, e, out);
+        short_lanes(acc, f, KILN_RQ_SHORT, e, out);
     else
         for (int32_t c = 0; c < nv; c++) {
             kiln_chan_s8 ch;
@@ -204,7 +203,7 @@ static void row_groups(const uint8_t *stream, const uint8_t *row, int32_t k, int
         memcpy(acc, stream, sizeof acc);
         const int8_t *w = (const int8_t *)(stream + sizeof acc);
 #if KILN_FC_HOST_VNNI
-        dot16(row, w, kp, acc); /* padding channels' rows are zeros */
+        dot_group(row, w, kp, acc); /* padding channels' rows are zeros */
 #else
         for (int32_t c = 0; c < nv; c += 4) /* padding channels' rows are zeros */
             dot4(row, w + (size_t)c * (size_t)kp, kp, acc + c);

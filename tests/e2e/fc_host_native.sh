@@ -10,7 +10,7 @@
 #    choice: host code refuses the Cortex-M blob;
 #  - AD on the host equals TFLM's output with the layout memory-mapped and
 #    streamed through a staging buffer smaller than a layer (tiles of whole
-#    16-channel groups).
+#    8-channel groups).
 set -u
 cd "$(dirname "$0")/../.."
 KILN=${KILN:-$PWD/build/kiln}
@@ -77,20 +77,20 @@ if [ $rc -eq 0 ] && grep -q 'max_lsb 0' <<<"$out"; then
 else
     bad "AD memory-mapped: exit $rc" "$out"
 fi
-# The 640 -> 128 layer's stream is 8 groups of 10,560 bytes, the 128 -> 640 layer's 40 of 2,368:
-# 12 KiB holds one group of the first, five of the others.
-out=$(val --weights stream --stage-bytes 12288); rc=$?
+# The 640 -> 128 layer's stream is 16 groups of 5,280 bytes, the 128 -> 640 layer's 80 of 1,184:
+# 8 KiB holds one group of the first, six of the others.
+out=$(val --weights stream --stage-bytes 8192); rc=$?
 if [ $rc -eq 0 ] && grep -q 'max_lsb 0' <<<"$out"; then
-    ok "AD on the host layout, streamed through 12 KiB tiles: 0 LSB from TFLM"
+    ok "AD on the host layout, streamed through 8 KiB tiles: 0 LSB from TFLM"
 else
-    bad "AD streamed at --stage-bytes 12288: exit $rc" "$out"
+    bad "AD streamed at --stage-bytes 8192: exit $rc" "$out"
 fi
 
-out=$(val --weights stream --stage-bytes 8192); rc=$?
-if [ $rc -eq 2 ] && grep -q 'smallest tile (16 output channels) is 10560 bytes' <<<"$out"; then
-    ok "a cap below one 16-channel group is refused, naming the group's 10,560 bytes"
+out=$(val --weights stream --stage-bytes 4096); rc=$?
+if [ $rc -eq 2 ] && grep -q 'smallest tile (8 output channels) is 5280 bytes' <<<"$out"; then
+    ok "a cap below one 8-channel group is refused, naming the group's 5,280 bytes"
 else
-    bad "AD streamed at --stage-bytes 8192: exit $rc (want 2, the tile's size)" "$out"
+    bad "AD streamed at --stage-bytes 4096: exit $rc (want 2, the tile's size)" "$out"
 fi
 
 echo "summary: $pass/$((pass+fail)) fc_host_native checks passed"

@@ -87,7 +87,7 @@ static void fc_packed_equals_plain(void **state)
 }
 
 /* The host FC layout (--cpu host): random layers (batch 1 to 5, odd K, rows
- * up to 1000, partial groups of 16, every requantization mode), then
+ * up to 1000, partial groups of 8, every requantization mode), then
  * accumulators at the short requantization's ties and int32 extremes. */
 static void fc_host_equals_plain(void **state)
 {
