@@ -93,14 +93,11 @@ int cmd_analyze(int argc, char **argv)
         import_opts_free_fixes(&o.co.imp);
         return rc >= 0 ? rc : 2;
     }
-    char err[1024];
     compiled c;
     rc = 2;
     report_board rb;
     const report_board *board = board_sel_report(&o.board, &rb);
-    if (!compile_model(o.model, &o.co, &c, err, sizeof err)) {
-        fprintf(stderr, "kiln analyze: %s\n", err);
-    } else if (check_compiled_address(&c, "analyze") && check_board_fit(&c, &o.board, "analyze")) {
+    if (compile_for_board(o.model, &o.co, &o.board, "analyze", &c)) {
         sbuf r = {0};
         report_text_board(&c, board, &r);
         fputs(r.s, o.json && !strcmp(o.json, "-") ? stderr : stdout);

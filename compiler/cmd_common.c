@@ -229,3 +229,14 @@ const report_board *board_sel_report(const board_sel *s, report_board *r)
     r->mcu_ram = s->b.mcu_ram;
     return r;
 }
+
+bool compile_for_board(const char *model, const compile_opts *o, const board_sel *s, const char *cmd,
+                       compiled *c)
+{
+    char err[1024];
+    if (!compile_model(model, o, c, err, sizeof err)) {
+        fprintf(stderr, "kiln %s: %s\n", cmd, err);
+        return false;
+    }
+    return check_compiled_address(c, cmd) && check_board_fit(c, s, cmd);
+}

@@ -42,6 +42,11 @@ bool check_board_fit(const compiled *c, const board_sel *s, const char *cmd);
 void board_sel_free(board_sel *s);
 /* The board's limits for the reports, in *r; NULL without a board. */
 const report_board *board_sel_report(const board_sel *s, report_board *r);
+/* compile_model, then check_compiled_address and check_board_fit: what
+ * analyze, generate and firmware do before their own work.  Prints why not
+ * as "kiln CMD: ...".  *c is safe to compiled_free either way. */
+bool compile_for_board(const char *model, const compile_opts *o, const board_sel *s, const char *cmd,
+                       compiled *c);
 
 #define BOARD_OPTS_HELP                                                                            \
     "  --board B                 check against board B (kiln boards): the blob's address must lie\n" \

@@ -237,13 +237,8 @@ int cmd_firmware(int argc, char **argv)
     if (!board_sel_load(&o.board, &o.co, "firmware"))
         goto out;
     const fw_port *port = fw_port_find(o.board.name);
-    char err[1024];
     compiled c;
-    if (!compile_model(o.model, &o.co, &c, err, sizeof err)) {
-        fprintf(stderr, "kiln firmware: %s\n", err);
-        goto out;
-    }
-    if (check_compiled_address(&c, "firmware") && check_board_fit(&c, &o.board, "firmware")) {
+    if (compile_for_board(o.model, &o.co, &o.board, "firmware", &c)) {
         if (c.weights == WEIGHTS_EXTERNAL && c.address != port->blob_addr)
             fprintf(stderr, "kiln firmware: --address 0x%08llx: the firmware for %s reads its blob at 0x%08x "
                             "(leave --address out)\n", (unsigned long long)c.address, port->board,

@@ -82,9 +82,7 @@ int cmd_generate(int argc, char **argv)
     rc = 2;
     report_board rb;
     const report_board *board = board_sel_report(&o.board, &rb);
-    if (!compile_model(o.model, &o.co, &c, err, sizeof err))
-        fprintf(stderr, "kiln generate: %s\n", err);
-    else if (check_compiled_address(&c, "generate") && check_board_fit(&c, &o.board, "generate")) {
+    if (compile_for_board(o.model, &o.co, &o.board, "generate", &c)) {
         if (!emit_all_board(&c, o.dir, board, err, sizeof err)) {
             fprintf(stderr, "kiln generate: %s\n", err);
         } else {

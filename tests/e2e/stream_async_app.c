@@ -21,23 +21,7 @@
  *      the output untouched, none left in flight, the next run matches.
  * Exit 0 when every check passed.
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#include STR(NET.h)
-
-#define MODEL CAT(NET, _model)
-#define INIT_STREAM CAT(NET, _init_stream)
-#define ARENA_BYTES CAT(NET, _ARENA_BYTES)
-#define BYTES_READ CAT(NET, _STREAM_BYTES_READ)
-#define OUT_BYTES CAT(NET, _OUTPUT0_BYTES)
-#define IN_BYTES CAT(NET, _INPUT0_BYTES)
+#include "stream_app_util.h"
 
 static uint8_t arena[ARENA_BYTES] KILN_ALIGNED(16);
 
@@ -110,30 +94,6 @@ static void start_run(dma *d)
     d->starts = d->waits = 0, d->end = 0, d->in_order = 1, d->two_in_flight = 0, d->overlapped = 0;
     d->bytes = 0;
     memset(d->seen, 0, d->len);
-}
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*n + 1);
-    if (fread(p, 1, *n, f) != *n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    return p;
-}
-
-static int fails;
-static void check(int cond, const char *what)
-{
-    printf("%s %s\n", cond ? "ok  " : "FAIL", what);
-    fails += !cond;
 }
 
 /* Every transfer failing in turn, at its start (at_wait 0) or its wait. */
