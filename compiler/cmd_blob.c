@@ -43,7 +43,7 @@ static const char *layout_name(uint32_t l)
 {
     static const char *names[] = {"plain",   "gemm16x2", "gemm8x2", "gemm16x4", "gemm8x4", "dw3x3",
                                   "dw3x3t",  "dw3x3c4",  "f32panel", "f32dw",   "f32bias", "dw3x3c4s2", "c8",
-                                  "gemm16x2rgb", "dwany"};
+                                  "gemm16x2rgb", "dwany", "fc8host"};
     return l < sizeof names / sizeof names[0] ? names[l] : "?";
 }
 

@@ -409,7 +409,7 @@ static bool compile_as(ir_graph *g, const compile_opts *o, const char *derived, 
     if (!fuse_qdq(g, err, errlen))
         return false;
     c->stats.folded = fold_constants(g);
-    const lower_opts lo = {lower_kernels_for(c)};
+    const lower_opts lo = {lower_kernels_for(c), !c->cpu->arm};
     if (!o->no_fuse) {
         c->stats.bn_fused = fuse_batchnorm(g);
         c->stats.pad_fused = fuse_pad_conv(g);

@@ -66,9 +66,9 @@ class Runtime:
         return self.objects
 
 
-def generate(kiln, model, weights, out, log):
-    """kiln generate into out; returns (C name, blob path or None)."""
-    run([kiln, "generate", model, "-o", out, *weights], log)
+def generate(kiln, model, weights, out, log, cpu=None):
+    """kiln generate into out (for --cpu cpu, else kiln's default); returns (C name, blob path or None)."""
+    run([kiln, "generate", model, "-o", out, *weights, *(["--cpu", cpu] if cpu else [])], log)
     names = [f[:-2] for f in os.listdir(out) if f.endswith(".c") and not f.endswith("_data.c")]
     if len(names) != 1:
         raise BenchError(f"{out}: expected one generated NET.c, found {names}")

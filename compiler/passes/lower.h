@@ -63,6 +63,10 @@ typedef enum lower_kernels {
 
 typedef struct lower_opts {
     lower_kernels kernels;
+    /* `--cpu host`: packed FULLY_CONNECTED layers get the host layout
+     * (kiln_fully_connected_s8_host), which the host compiler vectorises;
+     * false keeps the Cortex-M streams. */
+    bool host;
 } lower_opts;
 
 typedef struct lir_program {

@@ -1010,11 +1010,48 @@ static int lower_conv(ctx *c)
 
 /* ---- FULLY_CONNECTED and MATMUL ----------------------------------------- */
 
+/* FULLY_CONNECTED for `--cpu host` (kiln_fully_connected_s8_host): its own
+ * stream of int8 rows, groups of 8 channels, whatever the batch. */
+static int lower_fc_host(ctx *c, int xi, int wi, int bi, int yi, int64_t batch, int64_t kdim,
+                         int64_t n, int32_t in_off, const rq_out *r)
+{
+    const int32_t nc = (int32_t)n, k = (int32_t)kdim;
+    const int8_t *w = c->g->tensors[wi].data;
+    int64_t *wsum = xmalloc(2 * (size_t)nc * sizeof(int64_t) + 1), *wabs = wsum + nc;
+    pack_wsum_rows(w, nc, k, wsum, wabs);
+    int32_t mode;
+    const pack_rq q = packed_rq(c, bi, wsum, wabs, nc, in_off, r, &mode);
+    const size_t bytes = pack_fc_host_bytes(nc, k);
+    uint8_t *buf = xmalloc(bytes + 1);
+    pack_fc_host(w, k, &q, mode, buf);
+    free(wsum);
+    const ir_node *nd = &c->g->nodes[c->node];
+    char *name = xasprintf("%s.fc8host", nd->name ? nd->name : "node");
+    int64_t shape[1] = {(int64_t)bytes};
+    const int wt = ir_add_const(c->g, name, IR_DT_U8, 1, shape, buf, bytes);
+    free(name);
+    free(buf);
+    lir_set_layout(c->p, wt, KILN_BLOB_LAYOUT_FC8_HOST);
+    rq_out rm = *r;
+    rm.mode = mode;
+    const kiln_fc_s8_params fp = {.batch = (int32_t)batch, .in_features = k, .out_features = nc,
+                                  .in_offset = in_off, .rq = rq_params(&rm)};
+    lir_call *call = LIR_CALL(c->p, c->node, "kiln_fully_connected_s8_host", kiln_fc_s8_params, &fp);
+    lir_in(call, xi);
+    lir_in(call, wt);
+    lir_out(call, yi);
+    call->scratch_bytes = kiln_fully_connected_s8_host_scratch_size(&fp);
+    return 1;
+}
+
 /* FULLY_CONNECTED with constant int8 weights [n][kdim]: groups of 4
- * channels for batch 1 (one row at a time), else 2. */
+ * channels for batch 1 (one row at a time), else 2; the host's own layout
+ * for `--cpu host`. */
 static int lower_fc_packed(ctx *c, int xi, int wi, int bi, int yi, int64_t batch, int64_t kdim,
                            int64_t n, int32_t in_off, const rq_out *r)
 {
+    if (c->p->opts.host)
+        return lower_fc_host(c, xi, wi, bi, yi, batch, kdim, n, in_off, r);
     const bool w16 = c->p->opts.kernels == LOWER_PACKED_W16;
     const int32_t g = batch == 1 ? 4 : 2;
     int32_t mode;

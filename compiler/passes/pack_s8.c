@@ -333,3 +333,39 @@ void pack_add_table(int32_t offset, int32_t left_shift, int32_t mult, int32_t sh
         t[x + 128] = negate ? -v : v;
     }
 }
+
+/* ---- the host FULLY_CONNECTED stream (KILN_BLOB_LAYOUT_FC8_HOST) ---------- */
+
+size_t pack_fc_host_bytes(int32_t n, int32_t k)
+{
+    return (size_t)(pack_padded(n, KILN_FC_HOST_G) / KILN_FC_HOST_G) * kiln_fc_host_group_bytes(k);
+}
+
+/* Channel c's bias for inputs shifted by +128 (x = u - 128): bias +
+ * (in_offset - 128) * sum(w), exact in 64 bits (|in_offset - 128| <= 383,
+ * |sum(w)| <= 128 k), then modulo 2^32 like TFLite's sum; 0 past n. */
+static int32_t fc_host_bias(const pack_rq *r, int32_t c)
+{
+    if (c >= r->n)
+        return 0;
+    const int64_t b = (r->bias ? r->bias[c] : 0) + ((int64_t)r->in_offset - 128) * r->wsum[c];
+    return (int32_t)(uint32_t)(uint64_t)b;
+}
+
+void pack_fc_host(const int8_t *w, int32_t k, const pack_rq *r, int32_t mode, uint8_t *out)
+{
+    const int32_t n = r->n, kp = kiln_fc_host_kp(k);
+    for (int32_t c0 = 0; c0 < pack_padded(n, KILN_FC_HOST_G); c0 += KILN_FC_HOST_G) {
+        int32_t chan[KILN_FC_HOST_G][4], unused;
+        for (int32_t i = 0; i < KILN_FC_HOST_G; i++) {
+            pack_chan(r, mode, c0 + i, &unused, chan[i]);
+            out = put32(out, fc_host_bias(r, c0 + i));
+        }
+        for (int32_t i = 0; i < KILN_FC_HOST_G; i++)
+            for (int32_t e = 0; e < kp; e++)
+                *out++ = (uint8_t)w_at(w, n, k, c0 + i, e);
+        for (int32_t f = 0; f < 4; f++) /* one array per kiln_chan_s8 field */
+            for (int32_t i = 0; i < KILN_FC_HOST_G; i++)
+                out = put32(out, chan[i][f]);
+    }
+}

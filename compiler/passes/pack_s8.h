@@ -65,6 +65,12 @@ size_t pack_gemm_bytes(int32_t n, int32_t k, int32_t g, int w16);
 void pack_gemm(const int8_t *w, int32_t k, int32_t g, int w16, const pack_rq *r, int32_t mode,
                uint8_t *out);
 
+/* The host FULLY_CONNECTED stream of w [n][k] (KILN_BLOB_LAYOUT_FC8_HOST,
+ * kiln_fully_connected_s8_host): groups of 8 channels, int8 rows, the
+ * bias folded for inputs shifted to uint8, r's channels for mode. */
+size_t pack_fc_host_bytes(int32_t n, int32_t k);
+void pack_fc_host(const int8_t *w, int32_t k, const pack_rq *r, int32_t mode, uint8_t *out);
+
 /* The 3x3 depthwise stream of w [3][3][n] (HWO); transposed: kernel rows
  * and columns swapped (kiln_dw3x3_transposed()). */
 size_t pack_dw3x3_bytes(int32_t n);

@@ -148,7 +148,8 @@ static int conv_rules(const lir_call *c, plan_inplace_rule *r)
     return rule(r, 0, 2, pointwise(&p) ? pair_dmax(&p) : ring_dmax(&p), 0);
 }
 
-/* kiln_fully_connected_s8_p8/p16 (fully_connected_s8_packed.c): with batch
+/* kiln_fully_connected_s8_p8/p16 (fully_connected_s8_packed.c) and _host
+ * (fully_connected_s8_host.c): with batch
  * 1 the input row is expanded into scratch before any output is written,
  * so any d is safe; batched, rows b and b+1 are expanded, then both output
  * rows written: the pixel-pair order with rows for pixels. */
@@ -431,7 +432,8 @@ int plan_inplace_rules(const ir_graph *g, const lir_call *c, plan_inplace_rule r
         !strcmp(k, "kiln_depthwise_conv_s8_3x3") || !strcmp(k, "kiln_depthwise_conv_s8_3x3c4") ||
         !strcmp(k, "kiln_depthwise_conv_s8_3x3c4s2"))
         return conv_rules(c, rules);
-    if (!strcmp(k, "kiln_fully_connected_s8_p8") || !strcmp(k, "kiln_fully_connected_s8_p16"))
+    if (!strcmp(k, "kiln_fully_connected_s8_p8") || !strcmp(k, "kiln_fully_connected_s8_p16") ||
+        !strcmp(k, "kiln_fully_connected_s8_host"))
         return fc_s8_rules(c, rules);
     if (!strcmp(k, "kiln_conv_f32_packed"))
         return conv_f32_rules(c, rules);

@@ -27,6 +27,7 @@
 #include "emit/report_data.h"
 #include "kiln/blob.h"
 #include "kiln/kernels_f32.h"
+#include "kiln/kernels_s8.h"
 #include "passes/plan.h"
 #include "util/fileio.h"
 #include "util/sbuf.h"
@@ -70,6 +71,7 @@ static const tile_kernel tileable[] = {
     {"kiln_conv_s8_p16", 3, {"out_c"}, 1, -1, 2, {-1, -1}},
     {"kiln_fully_connected_s8_p8", 3, {"out_features"}, 1, -1, 2, {-1, -1}},
     {"kiln_fully_connected_s8_p16", 3, {"out_features"}, 1, -1, 2, {-1, -1}},
+    {"kiln_fully_connected_s8_host", 3, {"out_features"}, 1, -1, 2, {-1, -1}},
     {"kiln_depthwise_conv_s8_3x3", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
     {"kiln_depthwise_conv_s8_3x3c4", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
     {"kiln_depthwise_conv_s8_3x3c4s2", 3, DW_S8_FIELDS, 1, -1, 2, {0, -1}},
@@ -95,6 +97,8 @@ static int32_t layout_group(int layout)
     case KILN_BLOB_LAYOUT_DW3X3_C4S2:
     case KILN_BLOB_LAYOUT_DW_ANY:
         return 4;
+    case KILN_BLOB_LAYOUT_FC8_HOST:
+        return KILN_FC_HOST_G;
     default:
         return 0;
     }

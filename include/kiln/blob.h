@@ -92,6 +92,7 @@ typedef enum kiln_blob_layout {
     KILN_BLOB_LAYOUT_C8 = 12,       /* packed 1x1 conv stream, 8 input channels, bias in rnd */
     KILN_BLOB_LAYOUT_GEMM16_G2_RGB = 13, /* gemm16x2 stream of a 3x3 conv on 3 channels: 27 taps dense in 7 slices */
     KILN_BLOB_LAYOUT_DW_ANY = 14,   /* packed NHWC depthwise stream, any window, 4 channels a block */
+    KILN_BLOB_LAYOUT_FC8_HOST = 15, /* host FC stream: int8 rows per channel, channels by 8, uint8 inputs */
     KILN_BLOB_LAYOUT_COUNT
 } kiln_blob_layout;
 

@@ -279,6 +279,29 @@ size_t kiln_fully_connected_s8_p16_scratch_size(const kiln_fc_s8_params *p);
 void kiln_fully_connected_s8_p16(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
                                  int8_t *y, void *scratch);
 
+/* FULLY_CONNECTED for the host (`--cpu host`; fully_connected_s8_host.c),
+ * laid out so that the host compiler turns each channel's reduction into
+ * full-width dot products (VPDPBUSD where the CPU has VNNI): the kernel
+ * adds 128 to every input (x ^ 0x80, uint8) and multiplies uint8 inputs
+ * with int8 weights.  Channels in groups of KILN_FC_HOST_G, each group
+ *   int32 acc[8]        bias + (in_offset - 128) * sum(w), mod 2^32
+ *   int8  w[8][kp]      each channel's weights contiguous, zero-padded to
+ *                       kp = kiln_fc_host_kp(in_features)
+ *   int32 mult[8], shift[8], rnd_lo[8], rnd_hi[8]
+ *                       kiln_chan_s8's fields, one array per field (the
+ *                       output stage runs on 8 lanes at once)
+ * the last group padded with zero channels (kiln_fc_host_group_bytes()).
+ * Scratch: two input rows of kp bytes. */
+#define KILN_FC_HOST_G 8
+static inline int32_t kiln_fc_host_kp(int32_t k) { return (k + 15) / 16 * 16; }
+static inline size_t kiln_fc_host_group_bytes(int32_t k)
+{
+    return (size_t)KILN_FC_HOST_G * (4u + (size_t)kiln_fc_host_kp(k) + 16u);
+}
+size_t kiln_fully_connected_s8_host_scratch_size(const kiln_fc_s8_params *p);
+void kiln_fully_connected_s8_host(const kiln_fc_s8_params *p, const int8_t *x, const void *w,
+                                  int8_t *y, void *scratch);
+
 /* DEPTHWISE_CONV_2D 3x3, multiplier 1, stride 1 or 2 (both axes), dilation 1,
  * any padding, NHWC: each channel is copied into a zero-point-padded int16
  * plane in scratch, where horizontally adjacent taps are int16 pairs. */

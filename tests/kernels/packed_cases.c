@@ -409,6 +409,8 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)
         p.out_features = rin(1, 40);
         p.in_offset = -rin(-128, 127);
         const int32_t g = p.batch == 1 ? 4 : 2;
+        if (w16 == PC_FC_HOST && rin(0, 3) == 0) /* the host layout: also long rows, full groups */
+            p.in_features = rin(300, 1000), p.out_features = rin(1, 16);
         fill_s8(xbuf, p.batch * p.in_features);
         fill_s8(wbuf, p.out_features * p.in_features);
         for (int32_t c = 0; c < p.out_features; c++)
@@ -420,9 +422,15 @@ void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r)
         pack_wsum_rows(wbuf, p.out_features, p.in_features, wsum, wabs);
         kiln_fc_s8_params pp = p;
         const pack_rq q = layer_rq(p.out_features, p.in_offset, &p.rq, no_bias ? 0 : bias, &pp.rq.mode);
-        pack_gemm(wbuf, p.in_features, g, w16, &q, pp.rq.mode, (uint8_t *)stream);
         const int32_t ny = p.batch * p.out_features;
         memset(yout, 0x5A, (size_t)ny);
+        if (w16 == PC_FC_HOST) {
+            pack_fc_host(wbuf, p.in_features, &q, pp.rq.mode, (uint8_t *)stream);
+            kiln_fully_connected_s8_host(&pp, xbuf, stream, yout, noisy_scratch());
+            compare(yout, yref, ny, seed, i, pp.rq.mode, r);
+            continue;
+        }
+        pack_gemm(wbuf, p.in_features, g, w16, &q, pp.rq.mode, (uint8_t *)stream);
         if (w16)
             kiln_fully_connected_s8_p16(&pp, xbuf, stream, yout, noisy_scratch());
         else
@@ -502,9 +510,14 @@ void pc_edges(uint32_t seed, uint32_t n, int conv, int w16, pc_result *r)
             kiln_fully_connected_s8(&fp, xbuf, wbuf, bias, mult, shift, yref);
             kiln_fc_s8_params pp = fp;
             pp.rq.mode = mode;
-            pack_gemm(wbuf, k, 4, w16, &q, mode, (uint8_t *)stream);
-            (w16 ? kiln_fully_connected_s8_p16 : kiln_fully_connected_s8_p8)(&pp, xbuf, stream, yout,
-                                                                             noisy_scratch());
+            if (w16 == PC_FC_HOST) {
+                pack_fc_host(wbuf, k, &q, mode, (uint8_t *)stream);
+                kiln_fully_connected_s8_host(&pp, xbuf, stream, yout, noisy_scratch());
+            } else {
+                pack_gemm(wbuf, k, 4, w16, &q, mode, (uint8_t *)stream);
+                (w16 ? kiln_fully_connected_s8_p16 : kiln_fully_connected_s8_p8)(&pp, xbuf, stream, yout,
+                                                                                 noisy_scratch());
+            }
         }
         compare(yout, yref, ny, seed, i, mode, r);
     }

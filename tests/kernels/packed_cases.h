@@ -35,7 +35,10 @@ typedef struct pc_result {
     int32_t fail_got, fail_want;
 } pc_result;
 
-/* Each runs n cases from seed and adds to *r.  w16: int16 weights (_p16). */
+/* Each runs n cases from seed and adds to *r.  w16: int16 weights (_p16);
+ * for pc_fc and pc_edges' FC, PC_FC_HOST: kiln_fully_connected_s8_host on
+ * its own stream (KILN_BLOB_LAYOUT_FC8_HOST). */
+#define PC_FC_HOST 2
 void pc_requant(uint32_t seed, uint32_t n, pc_result *r);
 void pc_conv(uint32_t seed, uint32_t n, int w16, pc_result *r);
 void pc_fc(uint32_t seed, uint32_t n, int w16, pc_result *r);

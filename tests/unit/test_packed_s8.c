@@ -101,6 +101,26 @@ static void fc_packed_equals_plain(void **state)
     }
 }
 
+/* The host FC layout (--cpu host): random layers (batch 1 to 5, odd K, rows
+ * up to 1000, partial groups of 8, every requantization mode), then
+ * accumulators at the short requantization's ties and int32 extremes. */
+static void fc_host_equals_plain(void **state)
+{
+    (void)state;
+    pc_result r;
+    memset(&r, 0, sizeof r);
+    pc_fc(40, 4000, PC_FC_HOST, &r);
+    report("fc host", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_TFLITE] > 100 && r.modes[KILN_RQ_SHORT] > 100 &&
+                r.modes[KILN_RQ_SHORT_RELU] > 100);
+    memset(&r, 0, sizeof r);
+    pc_edges(41, 3000, 0, PC_FC_HOST, &r);
+    report("fc host edges", &r);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.modes[KILN_RQ_SHORT] > 300 && r.modes[KILN_RQ_SHORT_RELU] > 300);
+}
+
 static void conv_rgb_equals_plain(void **state)
 {
     (void)state;
@@ -289,6 +309,7 @@ int main(void)
         cmocka_unit_test(conv_packed_equals_plain),
         cmocka_unit_test(conv_1x1_equals_plain),
         cmocka_unit_test(fc_packed_equals_plain),
+        cmocka_unit_test(fc_host_equals_plain),
         cmocka_unit_test(conv_1x1c8_equals_plain),
         cmocka_unit_test(conv_rgb_equals_plain),
         cmocka_unit_test(output_stage_edges_equal_plain),
